@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+// keyrack: per-owner, hardware-token-first credential rack. See docs/architecture.md.
+//
+// Dependencies are deliberate and few:
+//  - swift-argument-parser: the CLI.
+//  - swift-crypto 4: X25519, Ed25519, P-256, ChaCha20-Poly1305, HKDF, scrypt, AES, RSA, and the
+//    X-Wing KEM + HPKE that age's post-quantum recipients need.
+//  - swift-certificates: X.509 for PIV slot certificates and attestation (the simulator and the
+//    YubiKey setup both write certificates; hand-rolled DER would be a second, riskier parser).
+// C libraries come from Debian (scripts/install-deps) through the four system-library shims.
+import PackageDescription
+
+let package = Package(
+    name: "keyrack",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keyrack", targets: ["keyrack"]),
+        .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+    ],
+    targets: [
+        // System-library shims: a module map and a header, nothing else.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CYKPIV", pkgConfig: "ykpiv", providers: [.apt(["libykpiv-dev"])]),
+        .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+        // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
+        .target(name: "AgeFormat", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // ssh-ed25519 / ssh-rsa recipients and OpenSSH key parsing (as age's agessh package).
+        .target(name: "AgeSSH", dependencies: [
+            "AgeFormat",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
+        .target(name: "PIV", dependencies: [
+            "CYKPIV", "CPCSC",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ]),
+        // piv-p256 recipients and identities as age-plugin-yubikey writes them.
+        .target(name: "AgeYubiKey", dependencies: [
+            "AgeFormat", "PIV",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The software YubiKey PIV applet and its vpcd bridge. Depends on nothing of keyrack.
+        .target(name: "PIVSimulator", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ]),
+        .executableTarget(name: "keyrack-piv-sim", dependencies: ["PIVSimulator"]),
+
+        // Owners, manifests (typed YAML), slugs, vaults, RecipientBackend (ssh, age, yubikey).
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML"]),
+        // Grant store, wire protocol, server and client. Knows grants, not vaults.
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
+
+        // The CLI: one command type per file; parses, calls the core, prints.
+        .executableTarget(name: "keyrack", dependencies: [
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat"]),
+        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator"]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat"]),
+        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon"]),
+        // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
+        .testTarget(name: "CLITests", dependencies: []),
+    ],
+    // Swift 5 language mode: the code talks to C libraries (stdio, PC/SC, libykpiv, libyaml)
+    // whose globals Swift 6's strict concurrency rejects wholesale; the daemon does its own locking.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// AgeSSH: see Package.swift for this module's role.

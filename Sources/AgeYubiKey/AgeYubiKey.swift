@@ -1,0 +1,1 @@
+// AgeYubiKey: see Package.swift for this module's role.

@@ -1,0 +1,1 @@
+// KeyrackCore: see Package.swift for this module's role.

@@ -1,0 +1,1 @@
+// KeyrackDaemon: see Package.swift for this module's role.

@@ -1,0 +1,1 @@
+// PIV: see Package.swift for this module's role.

@@ -1,0 +1,1 @@
+// PIVSimulator: see Package.swift for this module's role.

@@ -1,0 +1,1 @@
+// The simulator executable; see Sources/PIVSimulator.

@@ -1,0 +1,44 @@
+import ArgumentParser
+
+/// The root command. Each subcommand lives in its own file under Commands/.
+@main
+struct Keyrack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyrack",
+        abstract: "A hardware-token-first credential rack for humans and robots sharing one machine.",
+        discussion: """
+        Every owner (`human` by default, or a robot name given with --for) has its own \
+        age-encrypted host manifest, its own recipient (a YubiKey PIV slot, an ssh key or an age \
+        identity) and its own daemon, so one owner can never read another's keys.
+
+        Exit codes: 0 ok, 1 other failure, 2 usage error, 3 not granted (locked, absent, \
+        expired), 4 denied (wrong owner or uid), 5 card problem (no card, PIN blocked, touch \
+        timeout).
+        """,
+        version: "0.1.0",
+        subcommands: [
+            AgeCommand.self,
+        ]
+    )
+
+    /// Runs the command and turns every error into one line on stderr and a documented exit
+    /// code. ArgumentParser's usage errors (exit 64 by default) become exit 2, as DESIGN.md §6 says.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let reportable as CLIReportable {
+            Terminal.printError(reportable.cliMessage)
+            Terminal.exit(reportable.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Terminal.exit(ExitStatus.ok)
+            }
+            if !message.isEmpty { Terminal.printError(message) }
+            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+        }
+    }
+}
