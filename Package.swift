@@ -71,14 +71,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat"], resources: [.copy("Vectors")]),
-        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat"]),
-        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator"]),
-        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat"]),
-        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore"]),
-        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon"]),
+        // Shared by the test targets: running the built binaries, temp homes, simulated cards.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"]),
+        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
+        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     // Swift 5 language mode: the code talks to C libraries (stdio, PC/SC, libykpiv, libyaml)
     // whose globals Swift 6's strict concurrency rejects wholesale; the daemon does its own locking.
