@@ -35,8 +35,10 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // ssh-ed25519 / ssh-rsa recipients and OpenSSH key parsing (as age's agessh package).
+        // libsodium for the Ed25519 → X25519 public-key map (with point validation), which
+        // swift-crypto lacks.
         .target(name: "AgeSSH", dependencies: [
-            "AgeFormat",
+            "AgeFormat", "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),

@@ -26,6 +26,8 @@ public enum AgeError: Error, Equatable, Sendable, CustomStringConvertible {
     case incompatibleRecipients(String)
     /// scrypt work factor above the allowed maximum, or wrong passphrase.
     case scrypt(String)
+    /// Reading the input or writing the output failed (the OS error, never file contents).
+    case io(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum AgeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidKey(let why): return "invalid key: \(why)"
         case .incompatibleRecipients(let why): return "incompatible recipients: \(why)"
         case .scrypt(let why): return why
+        case .io(let why): return why
         }
     }
 }

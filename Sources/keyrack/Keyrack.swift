@@ -18,6 +18,19 @@ struct Keyrack: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             AgeCommand.self,
+            UnlockCommand.self,
+            GetCommand.self,
+            ExecCommand.self,
+            SourceCommand.self,
+            RelockCommand.self,
+            StatusCommand.self,
+            DaemonCommand.self,
+            InitCommand.self,
+            SetCommand.self,
+            ListCommand.self,
+            DelCommand.self,
+            RecipientCommand.self,
+            YubiKeyCommand.self,
         ]
     )
 

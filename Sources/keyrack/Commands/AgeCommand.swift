@@ -5,6 +5,6 @@ struct AgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "age",
         abstract: "Encrypt, decrypt and make keys in the age v1 format (compatible with age).",
-        subcommands: []
+        subcommands: [AgeEncryptCommand.self, AgeDecryptCommand.self, AgeKeygenCommand.self]
     )
 }

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Streaming is what keeps memory flat for a 1 GiB file: the encryptor and decryptor pull from a
+// ByteSource and push to a ByteSink one 64 KiB chunk at a time. The protocols are raw-pointer
+// based so a file descriptor can be read straight into the chunk buffer with no per-byte work and
+// no intermediate Array.
+
+/// Where bytes come from. Returns 0 only at the end of input.
+public protocol ByteSource: AnyObject {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Where bytes go. Writes all of `bytes` or throws.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+extension ByteSource {
+    /// Reads until `buffer` is full or the input ends; returns how many bytes were read.
+    func readFull(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
+    }
+}
+
+extension ByteSink {
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
+
+/// Reads a file descriptor (a file, a pipe, stdin). Does not close it.
+public final class FileDescriptorSource: ByteSource {
+    public let fd: Int32
+    public init(fd: Int32) { self.fd = fd }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while true {
+            #if canImport(Glibc)
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            #else
+            let n = Darwin.read(fd, buffer.baseAddress, buffer.count)
+            #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw AgeError.io("read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Writes to a file descriptor (a file, a pipe, stdout). Does not close it.
+public final class FileDescriptorSink: ByteSink {
+    public let fd: Int32
+    public init(fd: Int32) { self.fd = fd }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            #else
+            let n = Darwin.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            #endif
+            if n >= 0 { offset += n; continue }
+            if errno == EINTR { continue }
+            throw AgeError.io("write failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Reads an in-memory byte array (the whole-buffer helpers, tests).
+public final class BytesSource: ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
+        }
+        offset += n
+        return n
+    }
+}
+
+/// Collects everything written into memory.
+public final class BytesSink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { self.bytes.append(contentsOf: bytes) }
+}
+
+/// A source with a look-ahead buffer: the header is parsed line by line and armor is detected by
+/// peeking, and whatever was read ahead is then served to the payload reader before the
+/// underlying source is read again.
+final class PeekableSource: ByteSource {
+    private let base: ByteSource
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    init(_ base: ByteSource) { self.base = base }
+
+    private var buffered: Int { buffer.count - start }
+
+    /// Makes at least `count` bytes available if the input has them; returns how many are.
+    @discardableResult
+    func fill(_ count: Int) throws -> Int {
+        if start > 0, start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
+        while buffered < count, !atEnd {
+            let want = max(count - buffered, 4096)
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: want))
+            let n = try buffer.withUnsafeMutableBytes { try base.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[old...])) }
+            buffer.removeLast(want - n)
+            if n == 0 { atEnd = true }
+        }
+        return min(buffered, count)
+    }
+
+    /// The next `count` bytes (fewer at end of input), not consumed.
+    func peek(_ count: Int) throws -> ArraySlice<UInt8> {
+        let n = try fill(count)
+        return buffer[start..<(start + n)]
+    }
+
+    func skip(_ count: Int) { start += min(count, buffered) }
+
+    /// The next line without its LF, consumed with it; nil when the input ends before an LF
+    /// within `limit` bytes (the caller decides whether that is truncation or an overlong line).
+    /// With `allowUnterminated`, a non-empty last line without LF is returned too.
+    func readLine(limit: Int, allowUnterminated: Bool = false) throws -> ArraySlice<UInt8>? {
+        var searched = 0
+        while true {
+            if let lf = buffer[(start + searched)...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<lf]
+                guard line.count <= limit else { return nil }
+                start = lf + 1
+                return line
+            }
+            searched = buffered
+            if searched > limit { return nil }
+            let before = buffered
+            if try fill(buffered + 1) == before {
+                guard allowUnterminated, buffered > 0 else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                return line
+            }
+        }
+    }
+
+    func read(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+        if buffered > 0 {
+            let n = min(target.count, buffered)
+            buffer.withUnsafeBytes { target.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: n) }
+            start += n
+            return n
+        }
+        return atEnd ? 0 : try base.read(into: target)
+    }
+}

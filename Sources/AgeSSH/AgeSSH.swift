@@ -1,1 +1,0 @@
-// AgeSSH: see Package.swift for this module's role.

@@ -1,1 +1,0 @@
-// AgeYubiKey: see Package.swift for this module's role.

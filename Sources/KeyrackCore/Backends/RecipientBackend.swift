@@ -1,0 +1,151 @@
+import AgeFormat
+import Foundation
+
+/// How an owner proves itself (DESIGN.md §4): one implementation per `via`. A backend derives
+/// the recipient at `init`, turns a stored public key back into an age `Recipient` (software only,
+/// no secret needed, so any keyrack process can re-encrypt a manifest), and produces the
+/// `Identity` that opens the manifest on this machine.
+public protocol RecipientBackend {
+    var via: Via { get }
+
+    /// Derives (or creates) the owner's recipient for `init`.
+    func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup
+
+    /// The age recipient for a stored public key of this backend.
+    func recipient(publicKey: String) throws -> any Recipient
+
+    /// The identity for a recorded recipient. Backends that need a passphrase, PIN or touch
+    /// return a lazy identity that asks only when a stanza of its kind is actually tried.
+    func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity
+}
+
+/// What the CLI passes to `init`.
+public struct RecipientSetupRequest {
+    public var owner: OwnerName
+    public var home: KeyrackHome
+    /// The user's home directory (for the default `~/.ssh/id_ed25519.pub`).
+    public var userHome: URL
+    public var pubkeyPath: String?
+    public var identityPath: String?
+    public var postQuantum: Bool
+    public var serial: UInt32?
+    public var slot: String?
+    public var pinPolicy: String?
+    public var touchPolicy: String?
+    public var interaction: Interaction
+
+    public init(owner: OwnerName, home: KeyrackHome, userHome: URL, pubkeyPath: String? = nil, identityPath: String? = nil,
+                postQuantum: Bool = false, serial: UInt32? = nil, slot: String? = nil, pinPolicy: String? = nil,
+                touchPolicy: String? = nil, interaction: Interaction = .nonInteractive) {
+        self.owner = owner
+        self.home = home
+        self.userHome = userHome
+        self.pubkeyPath = pubkeyPath
+        self.identityPath = identityPath
+        self.postQuantum = postQuantum
+        self.serial = serial
+        self.slot = slot
+        self.pinPolicy = pinPolicy
+        self.touchPolicy = touchPolicy
+        self.interaction = interaction
+    }
+}
+
+/// What `init` found or made.
+public struct RecipientSetup: Equatable {
+    public var pubkey: String
+    /// Where the matching identity lives on this machine (a file or a YubiKey slot).
+    public var location: RecipientLocation
+    public var yubikey: YubiKeySlot?
+    /// True when init created a new identity file.
+    public var createdIdentity: Bool
+
+    public init(pubkey: String, location: RecipientLocation, yubikey: YubiKeySlot? = nil, createdIdentity: Bool = false) {
+        self.pubkey = pubkey
+        self.location = location
+        self.yubikey = yubikey
+        self.createdIdentity = createdIdentity
+    }
+}
+
+/// The ways keyrack may talk to the person (or robot) at the keyboard. The core never touches
+/// the terminal itself; the CLI supplies these.
+public struct Interaction {
+    /// Asks for a secret (ssh key passphrase, PIN) without echo; the argument is the prompt.
+    public var secret: (String) throws -> [UInt8]
+    /// Tells the user something they must act on now ("touch your YubiKey (serial N)").
+    public var notice: (String) -> Void
+
+    public init(secret: @escaping (String) throws -> [UInt8], notice: @escaping (String) -> Void) {
+        self.secret = secret
+        self.notice = notice
+    }
+
+    /// For robots and tests: any prompt is an error naming what was needed.
+    public static let nonInteractive = Interaction(
+        secret: { prompt in throw KeyrackError.usage("\(prompt.trimmingCharacters(in: .whitespaces)) needed, but no terminal is available") },
+        notice: { _ in })
+}
+
+/// The backend for a `via`.
+public enum RecipientBackends {
+    public static func backend(for via: Via) -> any RecipientBackend {
+        switch via {
+        case .ssh: return SSHBackend()
+        case .age: return AgeBackend()
+        case .yubikey: return YubiKeyBackend()
+        }
+    }
+
+    /// The age recipient for any stored public key, dispatched on its encoding.
+    public static func recipient(publicKey: String) throws -> any Recipient {
+        guard let via = Via.of(publicKey: publicKey) else {
+            throw KeyrackError.usage("unsupported public key '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1… or an ssh-ed25519 / ssh-rsa key")
+        }
+        return try backend(for: via).recipient(publicKey: publicKey)
+    }
+
+    /// Whether a public key is post-quantum (age refuses to mix the two kinds in one file).
+    public static func isPostQuantum(_ publicKey: String) -> Bool { publicKey.hasPrefix("age1pq1") }
+}
+
+/// Reads a key file named by the user, turning "absent" and "unreadable" into usage errors that
+/// name the path and what to do.
+func readKeyFile(_ path: String, what: String) throws -> [UInt8] {
+    let url = URL(fileURLWithPath: path)
+    do {
+        guard let bytes = try FileSystem.read(url) else {
+            throw KeyrackError.usage("\(what) \(path) does not exist: pass the path of an existing file")
+        }
+        guard bytes.count <= 1 << 20 else { throw KeyrackError.usage("\(what) \(path) is larger than 1 MiB: that is not a key file") }
+        return bytes
+    } catch let error as KeyrackError where error.kind == .failure {
+        throw KeyrackError.usage("cannot read \(what) \(path): \(error.message.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unreadable")")
+    }
+}
+
+/// Expands a leading `~/` against the user's home.
+func expandTilde(_ path: String, userHome: URL) -> String {
+    if path == "~" { return userHome.path }
+    if path.hasPrefix("~/") { return userHome.appendingPathComponent(String(path.dropFirst(2))).path }
+    return path
+}
+
+/// An identity that loads itself the first time a stanza of one of `stanzaTypes` is offered,
+/// so a passphrase or PIN is asked for only when that key is really needed.
+final class LazyIdentity: Identity {
+    private let stanzaTypes: Set<String>
+    private let load: () throws -> any Identity
+    private var loaded: (any Identity)?
+
+    init(stanzaTypes: Set<String>, load: @escaping () throws -> any Identity) {
+        self.stanzaTypes = stanzaTypes
+        self.load = load
+    }
+
+    func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
+        guard stanzas.contains(where: { stanzaTypes.contains($0.type) }) else { return nil }
+        if loaded == nil { loaded = try load() }
+        return try loaded!.unwrap(stanzas)
+    }
+}

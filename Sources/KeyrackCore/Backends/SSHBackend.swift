@@ -1,0 +1,70 @@
+import AgeFormat
+import Foundation
+
+/// `via: ssh`: an ssh-ed25519 or ssh-rsa key, stanzas as age's agessh writes them, so
+/// `age -d -i ~/.ssh/id_ed25519 host.<owner>.yml.age` opens the manifest without keyrack.
+struct SSHBackend: RecipientBackend {
+    var via: Via { .ssh }
+
+    /// `--pubkey` may name the `.pub` file or the private key beside it; the default is the
+    /// user's `~/.ssh/id_ed25519.pub`. The private key (the same path without `.pub`) is recorded
+    /// when it exists: a CI box may hold only the public half.
+    func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
+        let given = expandTilde(request.pubkeyPath ?? "~/.ssh/id_ed25519.pub", userHome: request.userHome)
+        let pubPath: String, privPath: String
+        if given.hasSuffix(".pub") {
+            (pubPath, privPath) = (given, String(given.dropLast(4)))
+        } else if FileSystem.exists(URL(fileURLWithPath: given + ".pub")) {
+            (pubPath, privPath) = (given + ".pub", given)
+        } else {
+            (pubPath, privPath) = (given, given)
+        }
+        let bytes = try readKeyFile(pubPath, what: "public key file")
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("-----BEGIN") {
+            throw KeyrackError.usage("\(pubPath) is a private key, and no \(pubPath).pub is beside it: pass the .pub file (ssh-keygen -y -f \(pubPath) > \(pubPath).pub)")
+        }
+        guard let line = text.split(whereSeparator: \.isNewline).first.map(String.init), line.hasPrefix("ssh-") || line.contains(" ") else {
+            throw KeyrackError.usage("unsupported public key in \(pubPath): --via ssh takes an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)")
+        }
+        let type = line.split(separator: " ").first.map(String.init) ?? ""
+        guard type == "ssh-ed25519" || type == "ssh-rsa" else {
+            throw KeyrackError.usage("unsupported public key type \(type.prefix(40)) in \(pubPath): keyrack's ssh backend takes ssh-ed25519 or ssh-rsa keys (make one with ssh-keygen -t ed25519)")
+        }
+        _ = try recipient(publicKey: line, source: pubPath)
+        let hasPrivate = privPath != pubPath && FileSystem.exists(URL(fileURLWithPath: privPath))
+        return RecipientSetup(pubkey: line, location: RecipientLocation(label: RecipientLabel.primary, via: .ssh, pubkey: line,
+                                                                          identityPath: hasPrivate ? privPath : nil))
+    }
+
+    func recipient(publicKey: String) throws -> any Recipient {
+        try recipient(publicKey: publicKey, source: nil)
+    }
+
+    private func recipient(publicKey: String, source: String?) throws -> any Recipient {
+        do { return try SSHBridge.recipient(authorizedKey: publicKey) } catch let error as KeyrackError {
+            throw error
+        } catch {
+            let whereFrom = source.map { " in \($0)" } ?? ""
+            throw KeyrackError.usage("unusable ssh public key\(whereFrom): \(error)")
+        }
+    }
+
+    func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
+        guard let path = record.identityPath else {
+            throw KeyrackError(.wrongIdentity, "no private key is recorded for ssh recipient \(record.label) (\(record.pubkey.prefix(40))…): pass --identity PATH")
+        }
+        return try SSHBackend.identity(privateKeyPath: path, interaction: interaction)
+    }
+
+    /// The identity of an OpenSSH private key file. An encrypted key's passphrase is asked for
+    /// only when a manifest holds a stanza for that very key.
+    static func identity(privateKeyPath path: String, interaction: Interaction) throws -> any Identity {
+        let bytes = try readKeyFile(path, what: "ssh private key")
+        do {
+            return try SSHBridge.identity(privateKey: bytes) { try interaction.secret("passphrase for ssh key \(path): ") }
+        } catch let error as KeyrackError {
+            throw KeyrackError(error.kind, "cannot use ssh key \(path): \(error.message)")
+        }
+    }
+}

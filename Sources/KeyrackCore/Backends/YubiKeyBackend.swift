@@ -1,0 +1,101 @@
+import AgeFormat
+import AgeYubiKey
+import PIV
+
+/// `via: yubikey`: a P-256 key in a retired PIV slot, `piv-p256` stanzas exactly as
+/// age-plugin-yubikey writes them, so `age` + `age-plugin-yubikey` open the manifest too.
+///
+/// `init` uses the key already in `--slot` when there is one (no PIN, no touch), and otherwise
+/// generates one in the chosen (or first free) retired slot with the given policies, which needs
+/// the card's PIN. Unlock costs one ECDH on the card, PIN and touch as the slot's policy says.
+struct YubiKeyBackend: RecipientBackend {
+    var via: Via { .yubikey }
+
+    /// Robots unlock unattended (the key still never leaves the card); humans type the PIN once
+    /// and touch per unlock (cached for 15 s).
+    static func defaultPolicies(for owner: OwnerName) -> (pin: String, touch: String) {
+        owner == .human ? ("once", "cached") : ("never", "never")
+    }
+
+    func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
+        let defaults = YubiKeyBackend.defaultPolicies(for: request.owner)
+        let pinName = request.pinPolicy ?? defaults.pin, touchName = request.touchPolicy ?? defaults.touch
+        guard let pinPolicy = PINPolicy(name: pinName), let touchPolicy = TouchPolicy(name: touchName) else {
+            throw KeyrackError.usage("invalid PIN or touch policy '\(pinName)'/'\(touchName)': PIN never|once|always, touch never|always|cached")
+        }
+        let slot = try request.slot.map { text -> PIVSlot in
+            guard let s = PIVSlot(parsing: text), s.isRetired else {
+                throw KeyrackError.usage("invalid --slot '\(text.prefix(8))': use a retired slot 82–95 in hex")
+            }
+            return s
+        }
+        return try card {
+            let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
+            if let slot, let existing = try existingKey(serial: request.serial, slot: slot) {
+                let (serial, recipient) = existing
+                return RecipientSetup(pubkey: recipient.string,
+                                      location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: recipient.string,
+                                                                  serial: serial, slot: hex(slot)),
+                                      yubikey: YubiKeySlot(serial: serial, slot: hex(slot), pinPolicy: pinName, touchPolicy: touchName))
+            }
+            var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(request.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): ")
+            defer { for i in pin.indices { pin[i] = 0 } }
+            let made = try YubiKeyRecipientSource.setup(serial: request.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
+                                                        pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
+            let pubkey = made.recipient.string
+            return RecipientSetup(pubkey: pubkey,
+                                  location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey,
+                                                              serial: made.serial, slot: hex(made.slot)),
+                                  yubikey: YubiKeySlot(serial: made.serial, slot: hex(made.slot), pinPolicy: pinName, touchPolicy: touchName))
+        }
+    }
+
+    func recipient(publicKey: String) throws -> any Recipient {
+        do { return try PIVP256Recipient(string: publicKey) } catch {
+            throw KeyrackError.usage("invalid YubiKey recipient '\(publicKey.prefix(24))…': \(error)")
+        }
+    }
+
+    func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
+        guard let serial = record.serial, let slotText = record.slot, let slot = PIVSlot(parsing: slotText) else {
+            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…): pass --identity with its AGE-PLUGIN-YUBIKEY-1… file")
+        }
+        guard let recipient = try recipient(publicKey: record.pubkey) as? PIVP256Recipient else {
+            throw KeyrackError.usage("recipient \(record.label) is not a YubiKey key")
+        }
+        let identity = try YubiKeyRecipientSource.identity(
+            serial: serial, slot: slot, recipient: recipient,
+            pinProvider: { request in try interaction.secret(request.prompt) },
+            touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
+        return CardErrors(identity)
+    }
+
+    /// The P-256 key already in `slot`, with the card's serial; nil when the slot is empty.
+    private func existingKey(serial: UInt32?, slot: PIVSlot) throws -> (UInt32, PIVP256Recipient)? {
+        do {
+            let recipient = try YubiKeyRecipientSource.recipient(serial: serial, slot: slot)
+            if let serial { return (serial, recipient) }
+            let cards = try YubiKeyRecipientSource.listCards()
+            guard let card = cards.first(where: { $0.slots.contains { $0.recipient == recipient } }) else { return nil }
+            return (card.serial, recipient)
+        } catch PIVError.slotEmpty {
+            return nil
+        }
+    }
+
+    private func hex(_ slot: PIVSlot) -> String { String(slot.rawValue, radix: 16) }
+}
+
+/// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5).
+private func card<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as PIVError {
+        throw KeyrackError(.card, "\(error)")
+    }
+}
+
+/// Wraps a card identity so its PIV errors surface as card errors with their own message.
+private struct CardErrors: Identity {
+    let inner: any Identity
+    init(_ inner: any Identity) { self.inner = inner }
+    func unwrap(_ stanzas: [Stanza]) throws -> FileKey? { try card { try inner.unwrap(stanzas) } }
+}

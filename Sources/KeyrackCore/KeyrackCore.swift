@@ -1,1 +1,0 @@
-// KeyrackCore: see Package.swift for this module's role.

@@ -1,0 +1,34 @@
+/// The one error type of KeyrackCore. Each error is one line that names what was wrong and what
+/// to do next; `kind` tells the CLI which exit code it maps to (DESIGN.md §6). Messages never
+/// carry a secret value: they name slugs, owners, paths and public keys only.
+public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        /// Bad input the caller can fix (exit 2): names, env, vault, duration, pubkey files,
+        /// an owner that was never initialised.
+        case usage
+        /// No identity on this machine opens the owner's manifest (exit 1): the message names
+        /// the owner and the recipients the manifest needs.
+        case wrongIdentity
+        /// A manifest or keyrack file that does not parse or decrypt (exit 1). It is never
+        /// overwritten by the command that found it damaged.
+        case damaged
+        /// A YubiKey problem: no card, PIN blocked, touch timeout (exit 5).
+        case card
+        /// Anything else (exit 1): I/O, a vault tool that failed.
+        case failure
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    static func usage(_ message: String) -> KeyrackError { KeyrackError(.usage, message) }
+    static func failure(_ message: String) -> KeyrackError { KeyrackError(.failure, message) }
+    static func damaged(_ message: String) -> KeyrackError { KeyrackError(.damaged, message) }
+}

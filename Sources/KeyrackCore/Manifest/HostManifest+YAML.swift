@@ -1,0 +1,171 @@
+import Foundation
+
+// The host manifest's YAML shape (DESIGN.md §3), read strictly and written in a fixed order so
+// two writes of the same manifest are byte-identical.
+
+extension HostManifest {
+    /// Reads a decrypted manifest. Refuses a newer `version`, unknown fields, and any field whose
+    /// value breaks its rule (owner name, slug, vault, …), naming the line.
+    public static func decode(yaml bytes: [UInt8]) throws -> HostManifest {
+        let root = try YAMLParser.parse(bytes)
+        guard case .mapping = root else { throw YAMLError(line: root.line, "a host manifest must be a mapping with version, owner and keys") }
+        var top = try YAMLFields(root, path: "manifest")
+        let version = try top.int("version")
+        guard version <= currentVersion else {
+            throw YAMLError(line: 1, "manifest version \(version) was written by a newer keyrack (this one reads version \(currentVersion)): upgrade keyrack; nothing was changed")
+        }
+        guard version >= 1 else { throw YAMLError(line: 1, "manifest version \(version) is not valid") }
+
+        guard let ownerNode = top.node("owner") else { throw YAMLError(line: top.line, "manifest.owner is missing") }
+        let owner = try decodeOwner(ownerNode)
+
+        var recipients: [BackupRecipient] = []
+        if let node = top.node("recipients"), !isNull(node) {
+            guard case .sequence(let items, _) = node else { throw YAMLError(line: node.line, "manifest.recipients must be a list") }
+            for (i, item) in items.enumerated() {
+                var f = try YAMLFields(item, path: "recipients[\(i)]")
+                let r = try field(item.line) {
+                    BackupRecipient(label: try RecipientLabel(try f.string("label")), via: try Via(parsing: try f.string("via")),
+                                    pubkey: try f.string("pubkey"), addedAt: try f.string("addedAt"))
+                }
+                try f.finish()
+                recipients.append(r)
+            }
+        }
+
+        var keys: [Slug: KeyEntry] = [:]
+        if let node = top.node("keys"), !isNull(node) {
+            guard case .mapping(let pairs, _) = node else { throw YAMLError(line: node.line, "manifest.keys must be a mapping") }
+            for pair in pairs {
+                let entry = try decodeKey(pair)
+                keys[entry.slug] = entry
+            }
+        }
+
+        var secrets: [Slug: [UInt8]] = [:]
+        if let node = top.node("secrets"), !isNull(node) {
+            guard case .mapping(let pairs, _) = node else { throw YAMLError(line: node.line, "manifest.secrets must be a mapping") }
+            for pair in pairs {
+                let slug = try field(pair.keyLine) { try Slug(parsing: pair.key) }
+                guard case .scalar(let scalar, let line) = pair.value else {
+                    throw YAMLError(line: pair.value.line, "secrets.\(pair.key) must be a string")
+                }
+                if scalar.tag == YAMLParser.binaryTag {
+                    guard let data = Data(base64Encoded: scalar.text, options: .ignoreUnknownCharacters) else {
+                        throw YAMLError(line: line, "secrets.\(pair.key) is not valid base64")
+                    }
+                    secrets[slug] = [UInt8](data)
+                } else {
+                    secrets[slug] = scalar.bytes
+                }
+            }
+        }
+        try top.finish()
+        var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
+        manifest.version = version
+        return manifest
+    }
+
+    /// Writes the manifest as YAML: fixed field order, keys and secrets sorted by slug.
+    public func encodeYAML() throws -> [UInt8] {
+        var ownerPairs: [(String, YAMLNode)] = [
+            ("name", .string(owner.name.value)),
+            ("via", .string(owner.via.rawValue)),
+            ("pubkey", .string(owner.pubkey)),
+        ]
+        if let y = owner.yubikey {
+            ownerPairs.append(("yubikey", .map([
+                ("serial", .int(Int(y.serial))), ("slot", .string(y.slot)),
+                ("pinPolicy", .string(y.pinPolicy)), ("touchPolicy", .string(y.touchPolicy)),
+            ])))
+        }
+        if let uid = owner.uid { ownerPairs.append(("uid", .int(Int(uid)))) }
+
+        let recipientNodes: [YAMLNode] = recipients.map {
+            .map([("label", .string($0.label.value)), ("via", .string($0.via.rawValue)),
+                  ("pubkey", .string($0.pubkey)), ("addedAt", .string($0.addedAt))])
+        }
+        let keyPairs: [(String, YAMLNode)] = keys.values.sorted { $0.slug < $1.slug }.map { e in
+            var fields: [(String, YAMLNode)] = [
+                ("slug", .string(e.slug.description)), ("env", .string(e.env.value)), ("org", .string(e.org.value)),
+                ("vault", .string(e.vault.rawValue)), ("exid", e.exid.map(YAMLNode.string) ?? .null),
+                ("mech", .string(e.mech.rawValue)),
+            ]
+            if let d = e.maxDuration { fields.append(("maxDuration", .string(d.text))) }
+            fields += [("createdAt", .string(e.createdAt)), ("updatedAt", .string(e.updatedAt))]
+            return (e.slug.description, .map(fields))
+        }
+        let secretPairs: [(String, YAMLNode)] = secrets.sorted { $0.key < $1.key }.map { slug, value in
+            (slug.description, HostManifest.secretNode(value))
+        }
+        return try YAMLEmitter.emit(.map([
+            ("version", .int(version)),
+            ("owner", .map(ownerPairs)),
+            ("recipients", .list(recipientNodes)),
+            ("keys", .map(keyPairs)),
+            ("secrets", .map(secretPairs)),
+        ]))
+    }
+
+    /// A secret as a YAML scalar: UTF-8 text as a string (libyaml escapes whatever needs it),
+    /// anything else as `!!binary` base64, so every byte string survives the round trip.
+    static func secretNode(_ value: [UInt8]) -> YAMLNode {
+        if String(validating: value, as: UTF8.self) != nil {
+            return .scalar(YAMLScalar(bytes: value, style: .quoted), line: 0)
+        }
+        return .scalar(YAMLScalar(Data(value).base64EncodedString(), style: .plain, tag: YAMLParser.binaryTag), line: 0)
+    }
+
+    private static func decodeOwner(_ node: YAMLNode) throws -> OwnerRecord {
+        var f = try YAMLFields(node, path: "owner")
+        let owner = try field(node.line) {
+            OwnerRecord(name: try OwnerName(try f.string("name")), via: try Via(parsing: try f.string("via")), pubkey: try f.string("pubkey"))
+        }
+        var record = owner
+        if let y = f.node("yubikey"), !isNull(y) {
+            var yf = try YAMLFields(y, path: "owner.yubikey")
+            let serial = try yf.int("serial")
+            guard let s = UInt32(exactly: serial) else { throw YAMLError(line: y.line, "owner.yubikey.serial is out of range") }
+            record.yubikey = YubiKeySlot(serial: s, slot: try yf.string("slot"), pinPolicy: try yf.string("pinPolicy"), touchPolicy: try yf.string("touchPolicy"))
+            try yf.finish()
+        }
+        if f.keys.contains("uid") {
+            let uid = try f.int("uid")
+            guard let u = UInt32(exactly: uid) else { throw YAMLError(line: node.line, "owner.uid is out of range") }
+            record.uid = u
+        }
+        try f.finish()
+        return record
+    }
+
+    private static func decodeKey(_ pair: YAMLPair) throws -> KeyEntry {
+        var f = try YAMLFields(pair.value, path: "keys.\(pair.key.prefix(80))")
+        let entry = try field(pair.keyLine) { () throws -> KeyEntry in
+            let slug = try Slug(parsing: try f.string("slug"))
+            guard slug.description == pair.key else {
+                throw YAMLError(line: pair.keyLine, "keys.\(pair.key.prefix(80)) holds slug '\(slug)'; the two must match")
+            }
+            guard try f.string("env") == slug.env.value, try f.string("org") == slug.org.value else {
+                throw YAMLError(line: pair.keyLine, "keys.\(pair.key.prefix(80)): env and org must match the slug")
+            }
+            return KeyEntry(slug: slug, vault: try Vault(parsing: try f.string("vault")), exid: try f.optionalString("exid"),
+                            mech: try Mechanism(parsing: try f.string("mech")),
+                            maxDuration: try f.optionalString("maxDuration").map(Duration.init),
+                            createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
+        }
+        try f.finish()
+        return entry
+    }
+
+    private static func isNull(_ node: YAMLNode) -> Bool {
+        if case .scalar(let s, _) = node { return s.isNull }
+        return false
+    }
+
+    /// Turns a rule violation (`KeyrackError.usage` from a name type) into a YAML error with a line.
+    static func field<T>(_ line: Int, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as KeyrackError {
+            throw YAMLError(line: line, error.message)
+        }
+    }
+}

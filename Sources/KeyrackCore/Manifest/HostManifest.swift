@@ -1,0 +1,140 @@
+import Foundation
+
+/// How an owner (or one of its backup recipients) proves itself (DESIGN.md §1, §4).
+public enum Via: String, CaseIterable, Sendable {
+    case yubikey, ssh, age
+
+    public init(parsing text: String) throws {
+        guard let via = Via(rawValue: text) else {
+            throw KeyrackError.usage("invalid --via '\(text.prefix(40))': use ssh, age or yubikey")
+        }
+        self = via
+    }
+
+    /// The backend a public key string belongs to, from its encoding alone.
+    public static func of(publicKey: String) -> Via? {
+        if publicKey.hasPrefix("age1yubikey1") { return .yubikey }
+        if publicKey.hasPrefix("age1") { return .age }
+        if publicKey.hasPrefix("ssh-") { return .ssh }
+        return nil
+    }
+}
+
+/// The PIV slot a YubiKey owner's key lives in, recorded at `init` so unlock finds the card.
+public struct YubiKeySlot: Equatable, Sendable {
+    public var serial: UInt32
+    /// Two hex digits, e.g. `82`.
+    public var slot: String
+    public var pinPolicy: String
+    public var touchPolicy: String
+
+    public init(serial: UInt32, slot: String, pinPolicy: String, touchPolicy: String) {
+        self.serial = serial
+        self.slot = slot
+        self.pinPolicy = pinPolicy
+        self.touchPolicy = touchPolicy
+    }
+}
+
+/// The owner section: who this manifest belongs to and its primary recipient.
+public struct OwnerRecord: Equatable, Sendable {
+    public var name: OwnerName
+    public var via: Via
+    /// `age1…`, `age1pq1…`, `age1yubikey1…`, or an OpenSSH authorized_keys line.
+    public var pubkey: String
+    public var yubikey: YubiKeySlot?
+    /// The Unix uid this owner is pinned to (`init --uid`); the daemon admits only that uid.
+    public var uid: UInt32?
+
+    public init(name: OwnerName, via: Via, pubkey: String, yubikey: YubiKeySlot? = nil, uid: UInt32? = nil) {
+        self.name = name
+        self.via = via
+        self.pubkey = pubkey
+        self.yubikey = yubikey
+        self.uid = uid
+    }
+}
+
+/// A backup recipient of the same owner (`recipient add`): any of them opens the manifest.
+public struct BackupRecipient: Equatable, Sendable {
+    public var label: RecipientLabel
+    public var via: Via
+    public var pubkey: String
+    public var addedAt: String
+
+    public init(label: RecipientLabel, via: Via, pubkey: String, addedAt: String) {
+        self.label = label
+        self.via = via
+        self.pubkey = pubkey
+        self.addedAt = addedAt
+    }
+}
+
+/// One key: where its secret lives and how it is used. Never the value itself.
+public struct KeyEntry: Equatable, Sendable {
+    public var slug: Slug
+    public var vault: Vault
+    /// Vault-specific external id: the `op://…` reference for 1password, else nil.
+    public var exid: String?
+    public var mech: Mechanism
+    public var maxDuration: Duration?
+    public var createdAt: String
+    public var updatedAt: String
+
+    public var env: EnvName { slug.env }
+    public var org: OrgName { slug.org }
+
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, createdAt: String, updatedAt: String) {
+        self.slug = slug
+        self.vault = vault
+        self.exid = exid
+        self.mech = mech
+        self.maxDuration = maxDuration
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The decrypted host manifest of one owner (DESIGN.md §3).
+public struct HostManifest: Equatable, Sendable {
+    /// The format version this keyrack reads and writes.
+    public static let currentVersion = 1
+
+    public var version: Int
+    public var owner: OwnerRecord
+    public var recipients: [BackupRecipient]
+    public var keys: [Slug: KeyEntry]
+    /// os.secure values by slug, kept apart from `keys` so listing never touches them.
+    public var secrets: [Slug: [UInt8]]
+
+    public init(owner: OwnerRecord, recipients: [BackupRecipient] = [], keys: [Slug: KeyEntry] = [:], secrets: [Slug: [UInt8]] = [:]) {
+        self.version = HostManifest.currentVersion
+        self.owner = owner
+        self.recipients = recipients
+        self.keys = keys
+        self.secrets = secrets
+    }
+
+    /// Every public key the manifest is encrypted to: the primary first, then the backups.
+    public var allPublicKeys: [(label: String, via: Via, pubkey: String)] {
+        [(RecipientLabel.primary, owner.via, owner.pubkey)] + recipients.map { ($0.label.value, $0.via, $0.pubkey) }
+    }
+
+    /// Keys filtered as `unlock`/`get` ask for them: by env (an `ORG.all.KEY` entry answers any
+    /// env of its org) and, when given, by key name or full slug. Sorted by slug.
+    public func keys(env: String? = nil, key: String? = nil) -> [KeyEntry] {
+        keys.values.filter { entry in
+            if let env, entry.env.value != env, entry.env.value != EnvName.all { return false }
+            if let key, entry.slug.key.value != key, entry.slug.description != key { return false }
+            return true
+        }.sorted { $0.slug < $1.slug }
+    }
+
+    /// The current time as the manifest writes it (ISO 8601, UTC, seconds).
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// One recipient of an owner's manifest and where its identity lives on this machine.
+public struct RecipientLocation: Equatable, Sendable {
+    public var label: String
+    public var via: Via
+    public var pubkey: String
+    /// The identity file: an ssh private key or an age identity file. Nil when the identity lives
+    /// elsewhere (a paper backup, another machine) or on a YubiKey.
+    public var identityPath: String?
+    /// The YubiKey holding the key, for `via: yubikey`.
+    public var serial: UInt32?
+    public var slot: String?
+
+    public init(label: String, via: Via, pubkey: String, identityPath: String? = nil, serial: UInt32? = nil, slot: String? = nil) {
+        self.label = label
+        self.via = via
+        self.pubkey = pubkey
+        self.identityPath = identityPath
+        self.serial = serial
+        self.slot = slot
+    }
+}
+
+/// `host.<owner>.recipients.yml`: the public, non-secret companion of an owner's manifest.
+///
+/// The manifest is encrypted, so without this file keyrack could neither say which key a failed
+/// decryption needed nor find the identity to try (an ssh key path given at `init`, a custom age
+/// identity file). It holds only public keys and paths; the manifest stays the authority on who
+/// it is encrypted to, and this file is rewritten with it on every recipient change.
+public struct RecipientsFile: Equatable, Sendable {
+    public static let currentVersion = 1
+    public var owner: OwnerName
+    public var uid: UInt32?
+    public var recipients: [RecipientLocation]
+
+    public init(owner: OwnerName, uid: UInt32? = nil, recipients: [RecipientLocation]) {
+        self.owner = owner
+        self.uid = uid
+        self.recipients = recipients
+    }
+
+    public static func decode(yaml bytes: [UInt8]) throws -> RecipientsFile {
+        let root = try YAMLParser.parse(bytes)
+        var top = try YAMLFields(root, path: "recipients file")
+        let version = try top.int("version")
+        guard version <= currentVersion else {
+            throw YAMLError(line: 1, "recipients file version \(version) was written by a newer keyrack (this one reads version \(currentVersion)): upgrade keyrack")
+        }
+        let owner = try HostManifest.field(top.line) { try OwnerName(try top.string("owner")) }
+        var uid: UInt32?
+        if top.keys.contains("uid") {
+            guard let u = UInt32(exactly: try top.int("uid")) else { throw YAMLError(line: top.line, "uid is out of range") }
+            uid = u
+        }
+        var list: [RecipientLocation] = []
+        guard let node = top.node("recipients"), case .sequence(let items, _) = node else {
+            throw YAMLError(line: top.line, "recipients must be a list")
+        }
+        for (i, item) in items.enumerated() {
+            var f = try YAMLFields(item, path: "recipients[\(i)]")
+            var r = try HostManifest.field(item.line) {
+                RecipientLocation(label: try f.string("label"), via: try Via(parsing: try f.string("via")), pubkey: try f.string("pubkey"),
+                                  identityPath: try f.optionalString("identity"))
+            }
+            if f.keys.contains("serial") {
+                guard let s = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: item.line, "serial is out of range") }
+                r.serial = s
+            }
+            r.slot = try f.optionalString("slot")
+            try f.finish()
+            list.append(r)
+        }
+        try top.finish()
+        return RecipientsFile(owner: owner, uid: uid, recipients: list)
+    }
+
+    public func encodeYAML() throws -> [UInt8] {
+        var top: [(String, YAMLNode)] = [("version", .int(RecipientsFile.currentVersion)), ("owner", .string(owner.value))]
+        if let uid { top.append(("uid", .int(Int(uid)))) }
+        top.append(("recipients", .list(recipients.map { r in
+            var fields: [(String, YAMLNode)] = [("label", .string(r.label)), ("via", .string(r.via.rawValue)), ("pubkey", .string(r.pubkey))]
+            if let p = r.identityPath { fields.append(("identity", .string(p))) }
+            if let s = r.serial { fields.append(("serial", .int(Int(s)))) }
+            if let s = r.slot { fields.append(("slot", .string(s))) }
+            return .map(fields)
+        })))
+        let header = "# Public keys only: the recipients host.\(owner.value).yml.age is encrypted to, and where their\n# identities live on this machine. keyrack rewrites this file; the manifest is the authority.\n"
+        return Array(header.utf8) + (try YAMLEmitter.emit(.map(top)))
+    }
+
+    /// Keeps this file in step with a manifest's recipients, carrying over known locations.
+    public static func from(manifest: HostManifest, previous: RecipientsFile?, newLocations: [RecipientLocation] = []) -> RecipientsFile {
+        let known = (newLocations + (previous?.recipients ?? []))
+        let list = manifest.allPublicKeys.map { entry -> RecipientLocation in
+            var loc = known.first { $0.pubkey == entry.pubkey } ?? RecipientLocation(label: entry.label, via: entry.via, pubkey: entry.pubkey)
+            loc.label = entry.label
+            loc.via = entry.via
+            if entry.label == RecipientLabel.primary, let y = manifest.owner.yubikey {
+                loc.serial = y.serial
+                loc.slot = y.slot
+            }
+            return loc
+        }
+        return RecipientsFile(owner: manifest.owner.name, uid: manifest.owner.uid, recipients: list)
+    }
+}

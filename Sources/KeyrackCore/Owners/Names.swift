@@ -1,0 +1,158 @@
+// The names a user types (owners, envs, orgs, key names, labels) and the rules they obey. Every
+// rule is checked byte by byte on ASCII, so no Unicode look-alike, path separator or dot-dot can
+// slip through into a file name or a slug.
+
+@inline(__always) private func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
+@inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
+@inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+/// An owner: `human` or a robot name. `^[a-z][a-z0-9-]{0,62}$` — it becomes part of file names
+/// (`host.<owner>.yml.age`, `locks/<owner>.lock`), so nothing else is let in.
+public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+    public static let human = OwnerName(unchecked: "human")
+
+    public init(_ value: String) throws {
+        guard OwnerName.isValid(value) else {
+            throw KeyrackError.usage("invalid owner name '\(value.prefix(80))': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)")
+        }
+        self.value = value
+    }
+
+    private init(unchecked: String) { value = unchecked }
+
+    public static func isValid(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), isLower(bytes[0]) else { return false }
+        return bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    public var description: String { value }
+}
+
+/// An environment: `sudo`, `prod`, `prep`, `test`, `all`, or a custom `^[a-z][a-z0-9_-]*$`.
+public struct EnvName: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+    public static let sudo = "sudo"
+    public static let all = "all"
+
+    public init(_ value: String) throws {
+        let bytes = Array(value.utf8)
+        guard (1...63).contains(bytes.count), isLower(bytes[0]),
+              bytes.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) else {
+            throw KeyrackError.usage("invalid env '\(value.prefix(80))': use sudo, prod, prep, test, all, or a custom name of a-z, 0-9, '_' and '-' starting with a letter")
+        }
+        self.value = value
+    }
+
+    public var isSudo: Bool { value == EnvName.sudo }
+    public var description: String { value }
+}
+
+/// An org: `@all` (machine-wide) or `^[a-z0-9][a-z0-9_-]{0,62}$`. No dots: the org is the first
+/// segment of a slug.
+public struct OrgName: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+    public static let all = "@all"
+
+    public init(_ value: String) throws {
+        let bytes = Array(value.utf8)
+        let ok = value == OrgName.all || ((1...63).contains(bytes.count) && (isLower(bytes[0]) || isDigit(bytes[0]))
+            && bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        guard ok else {
+            throw KeyrackError.usage("invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)")
+        }
+        self.value = value
+    }
+
+    public var description: String { value }
+}
+
+/// A key name such as `GITHUB_TOKEN`. Dots are allowed inside (a slug's key part may hold them),
+/// but not at either end nor doubled, so `ORG.ENV.KEY` always splits back unambiguously.
+public struct KeyName: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ value: String) throws {
+        let bytes = Array(value.utf8)
+        let ok = (1...128).contains(bytes.count)
+            && (isUpper(bytes[0]) || isLower(bytes[0]) || bytes[0] == UInt8(ascii: "_"))
+            && bytes.allSatisfy { isUpper($0) || isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+            && bytes.last != UInt8(ascii: ".") && !value.contains("..")
+        guard ok else {
+            throw KeyrackError.usage("invalid key name '\(value.prefix(80))': use letters, digits, '_', '-' and inner '.', starting with a letter or '_' (e.g. --key GITHUB_TOKEN)")
+        }
+        self.value = value
+    }
+
+    public var description: String { value }
+}
+
+/// `ORG.ENV.KEY`, the identity of one key within an owner's manifest.
+public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let org: OrgName
+    public let env: EnvName
+    public let key: KeyName
+
+    public init(org: OrgName, env: EnvName, key: KeyName) {
+        self.org = org
+        self.env = env
+        self.key = key
+    }
+
+    /// Parses a full slug: org and env are the first two segments, the rest is the key name.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else {
+            throw KeyrackError.usage("invalid slug '\(text.prefix(80))': want ORG.ENV.KEY, e.g. ehmpathy.sudo.GITHUB_TOKEN")
+        }
+        self.init(org: try OrgName(parts[0]), env: try EnvName(parts[1]), key: try KeyName(parts[2]))
+    }
+
+    public var description: String { "\(org.value).\(env.value).\(key.value)" }
+    public static func < (a: Slug, b: Slug) -> Bool { a.description < b.description }
+}
+
+/// A recipient label (`primary`, `paper-backup`, `laptop-2`).
+public struct RecipientLabel: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+    public static let primary = "primary"
+
+    public init(_ value: String) throws {
+        let bytes = Array(value.utf8)
+        guard (1...63).contains(bytes.count), isLower(bytes[0]) || isDigit(bytes[0]),
+              bytes.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }) else {
+            throw KeyrackError.usage("invalid label '\(value.prefix(80))': use 1–63 characters of a-z, 0-9, '-', '_' and '.' (e.g. --label paper-backup)")
+        }
+        self.value = value
+    }
+
+    public var description: String { value }
+}
+
+/// An unlock-TTL cap such as `30m`, `9h`, `90s`: a positive whole number of seconds, minutes or
+/// hours, at most 30 days.
+public struct Duration: Hashable, Sendable, CustomStringConvertible {
+    public let text: String
+    public let seconds: Int
+
+    public init(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let bad = KeyrackError.usage("invalid duration '\(text.prefix(40))': use a whole number of s, m or h, e.g. 30m, 9h, 90s (at most 720h)")
+        guard bytes.count >= 2, bytes.count <= 8, let unit = bytes.last,
+              bytes.dropLast().allSatisfy(isDigit), bytes[0] != UInt8(ascii: "0"),
+              let n = Int(String(decoding: bytes.dropLast(), as: UTF8.self)) else { throw bad }
+        let scale: Int
+        switch unit {
+        case UInt8(ascii: "s"): scale = 1
+        case UInt8(ascii: "m"): scale = 60
+        case UInt8(ascii: "h"): scale = 3600
+        default: throw bad
+        }
+        guard n * scale <= 720 * 3600 else { throw bad }
+        self.text = text
+        self.seconds = n * scale
+    }
+
+    public var description: String { text }
+}

@@ -1,0 +1,220 @@
+import AgeFormat
+import Foundation
+
+/// Reads and writes owners' host manifests (DESIGN.md §2–3). This is the API the CLI and the
+/// daemon share:
+///
+/// - `initialise` creates an owner (once; a second call changes nothing);
+/// - `identities(for:)` finds what can open an owner's manifest on this machine;
+/// - `load` decrypts and parses a manifest;
+/// - `update` is the only way to change one: under the owner's lock it loads, lets the caller
+///   edit, re-encrypts to every recipient and replaces the file atomically. A manifest that
+///   does not decrypt or parse is reported and left exactly as it was.
+public struct HostManifestStore {
+    public let home: KeyrackHome
+
+    public init(home: KeyrackHome) { self.home = home }
+
+    /// The store of the home the environment names (`KEYRACK_HOME`, else `~/.rhachet/keyrack`).
+    public static func fromEnvironment() throws -> HostManifestStore {
+        HostManifestStore(home: try KeyrackHome.fromEnvironment())
+    }
+
+    public func isInitialised(_ owner: OwnerName) -> Bool { FileSystem.exists(home.manifest(owner)) }
+
+    /// Every owner with a manifest in this home, sorted.
+    public func owners() -> [OwnerName] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: home.root.path)) ?? []
+        return names.compactMap { name -> OwnerName? in
+            guard name.hasPrefix("host."), name.hasSuffix(".yml.age") else { return nil }
+            return try? OwnerName(String(name.dropFirst(5).dropLast(8)))
+        }.sorted { $0.value < $1.value }
+    }
+
+    // MARK: init
+
+    public enum InitOutcome {
+        case created(HostManifest, RecipientSetup)
+        /// The owner existed; nothing was changed. Carries its public recipients when known.
+        case alreadyInitialised(RecipientsFile?)
+    }
+
+    /// Creates `owner`'s manifest, encrypted to exactly the recipient `via` derives, unless the
+    /// owner already exists.
+    public func initialise(owner: OwnerName, via: Via, uid: UInt32?, request: RecipientSetupRequest) throws -> InitOutcome {
+        try home.ensureDirectory()
+        if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
+        // Derived before taking the lock, so bad input (an unreadable or unsupported public key)
+        // fails having touched nothing, not even the lock file. Setup is safe to race: it only
+        // reads, or creates an identity file exclusively.
+        let setup = try RecipientBackends.backend(for: via).setUp(request)
+        return try OwnerLock.withLock(home: home, owner: owner) {
+            if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
+            let manifest = HostManifest(owner: OwnerRecord(name: owner, via: via, pubkey: setup.pubkey, yubikey: setup.yubikey, uid: uid))
+            let sidecar = RecipientsFile.from(manifest: manifest, previous: nil, newLocations: [setup.location])
+            // The companion first: the manifest's appearance is what marks the owner initialised.
+            try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))
+            try write(manifest)
+            return .created(manifest, setup)
+        }
+    }
+
+    // MARK: identities
+
+    /// The recipients file of `owner` (public keys and identity locations), nil when absent.
+    public func recipientsFile(_ owner: OwnerName) throws -> RecipientsFile? {
+        guard let bytes = try FileSystem.read(home.recipientsFile(owner)) else { return nil }
+        do { return try RecipientsFile.decode(yaml: bytes) } catch let error as YAMLError {
+            throw KeyrackError.damaged("\(home.recipientsFile(owner).path) is damaged (\(error)): restore it, or re-add recipients with `keyrack recipient add --for \(owner.value)`")
+        }
+    }
+
+    /// The recipients of `owner` whose identity is present on this machine: an identity file
+    /// that exists, or a YubiKey slot (whether the card is plugged in is learnt at unlock).
+    /// Primary first, then backups, as recorded.
+    public func availableIdentityLocations(_ owner: OwnerName) throws -> [RecipientLocation] {
+        try requireInitialised(owner)
+        return (try recipientsFile(owner)?.recipients ?? []).filter { loc in
+            if let path = loc.identityPath { return FileSystem.exists(URL(fileURLWithPath: path)) }
+            return loc.via == .yubikey && loc.serial != nil
+        }
+    }
+
+    /// The identities to try on `owner`'s manifest: the files in `explicitPaths` when given
+    /// (`--identity`), else every available recorded identity. Software identities come first,
+    /// so a passphrase, PIN or touch is asked for only when nothing else opens the file.
+    public func identities(for owner: OwnerName, explicitPaths: [String] = [], interaction: Interaction = .nonInteractive) throws -> [any Identity] {
+        if !explicitPaths.isEmpty {
+            return try explicitPaths.map { try HostManifestStore.identity(fromFile: $0, interaction: interaction) }
+        }
+        let locations = try availableIdentityLocations(owner)
+        let ordered = locations.filter { $0.via == .age } + locations.filter { $0.via == .ssh } + locations.filter { $0.via == .yubikey }
+        var result: [any Identity] = []
+        for loc in ordered {
+            result.append(try RecipientBackends.backend(for: loc.via).identity(for: loc, interaction: interaction))
+        }
+        guard !result.isEmpty else {
+            throw KeyrackError(.wrongIdentity, "no identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH")
+        }
+        return result
+    }
+
+    /// An identity from a file the user names: an OpenSSH private key or an age identity file.
+    public static func identity(fromFile path: String, interaction: Interaction = .nonInteractive) throws -> any Identity {
+        let bytes = try readKeyFile(path, what: "identity file")
+        if SSHBridge.isPrivateKey(bytes) {
+            return try SSHBackend.identity(privateKeyPath: path, interaction: interaction)
+        }
+        return MultiIdentity(try AgeBackend().identities(inFile: path))
+    }
+
+    // MARK: reading
+
+    /// Decrypts and parses `owner`'s manifest.
+    public func load(owner: OwnerName, identities: [any Identity]) throws -> HostManifest {
+        try requireInitialised(owner)
+        let url = home.manifest(owner)
+        guard let ciphertext = try FileSystem.read(url) else { throw notInitialised(owner) }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try Age.decrypt(ciphertext, with: identities)
+        } catch AgeError.noMatchingIdentity {
+            throw KeyrackError(.wrongIdentity, "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches; pass --identity PATH with the matching private key or identity file")
+        } catch let error as AgeError {
+            throw damaged(owner, "\(error)")
+        }
+        let manifest: HostManifest
+        do { manifest = try HostManifest.decode(yaml: plaintext) } catch let error as YAMLError {
+            throw damaged(owner, "it decrypts but is not a valid manifest: \(error)")
+        }
+        guard manifest.owner.name == owner else {
+            throw damaged(owner, "it belongs to owner \(manifest.owner.name.value)")
+        }
+        return manifest
+    }
+
+    /// `owner`'s os.direct values by slug (plaintext, not secret by contract).
+    public func directValues(owner: OwnerName) throws -> [Slug: [UInt8]] {
+        try DirectStore(url: home.direct(owner)).load()
+    }
+
+    // MARK: writing
+
+    /// Read-modify-write of `owner`'s manifest (and its os.direct values) under the owner's lock.
+    /// `body` edits both; what it changes is written atomically, the direct file first (a crash
+    /// between the two leaves at worst a direct value no key points to). Recipient changes also
+    /// refresh the recipients file; `newLocations` records where added identities live.
+    @discardableResult
+    public func update<T>(owner: OwnerName, identities: [any Identity], newLocations: [RecipientLocation] = [],
+                          _ body: (inout HostManifest, inout [Slug: [UInt8]]) throws -> T) throws -> T {
+        try requireInitialised(owner)
+        return try OwnerLock.withLock(home: home, owner: owner) {
+            FileSystem.removeStaleTemporaries(of: home.manifest(owner))
+            let before = try load(owner: owner, identities: identities)
+            let direct = DirectStore(url: home.direct(owner))
+            let directBefore = try direct.load()
+            var manifest = before, values = directBefore
+            let result = try body(&manifest, &values)
+            if values != directBefore {
+                try home.ensureDirectory("direct")
+                try direct.save(values)
+            }
+            if manifest != before {
+                if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid {
+                    let sidecar = RecipientsFile.from(manifest: manifest, previous: try? recipientsFile(owner), newLocations: newLocations)
+                    try write(manifest)
+                    try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))
+                } else {
+                    try write(manifest)
+                }
+            }
+            return result
+        }
+    }
+
+    /// Encrypts `manifest` to all its recipients and replaces the owner's file.
+    private func write(_ manifest: HostManifest) throws {
+        let recipients = try manifest.allPublicKeys.map { try RecipientBackends.recipient(publicKey: $0.pubkey) }
+        let ciphertext: [UInt8]
+        do { ciphertext = try Age.encrypt(try manifest.encodeYAML(), to: recipients, armor: true) } catch let error as AgeError {
+            throw KeyrackError.usage("cannot encrypt the manifest of \(manifest.owner.name.value): \(error)")
+        }
+        try FileSystem.writeAtomically(ciphertext, to: home.manifest(manifest.owner.name))
+    }
+
+    // MARK: errors
+
+    func requireInitialised(_ owner: OwnerName) throws {
+        guard isInitialised(owner) else { throw notInitialised(owner) }
+    }
+
+    func notInitialised(_ owner: OwnerName) -> KeyrackError {
+        let flag = owner == .human ? "" : " --for \(owner.value)"
+        return KeyrackError.usage("owner \(owner.value) is not initialised (no \(home.manifest(owner).path)): run `keyrack init\(flag) --via ssh|age|yubikey` first")
+    }
+
+    private func damaged(_ owner: OwnerName, _ why: String) -> KeyrackError {
+        KeyrackError.damaged("the host manifest of owner \(owner.value) (\(home.manifest(owner).path)) is damaged: \(why); it was left unchanged: restore it from a backup, or move it away and run `keyrack init --for \(owner.value)`")
+    }
+
+    /// "primary ssh-ed25519 AAAA…Xyz (via ssh), backup paper (age1…)" from the public companion.
+    func describeRecipients(_ owner: OwnerName) throws -> String {
+        guard let file = try? recipientsFile(owner), !file.recipients.isEmpty else {
+            return "recipients not recorded on this machine (\(home.recipientsFile(owner).lastPathComponent) is missing)"
+        }
+        return file.recipients.map { r in
+            "\(r.label) \(HostManifestStore.shorten(r.pubkey)) (via \(r.via.rawValue)\(r.identityPath.map { ", identity \($0)" } ?? ""))"
+        }.joined(separator: ", ")
+    }
+
+    /// A public key short enough for one line but still recognisable.
+    public static func shorten(_ pubkey: String) -> String {
+        let parts = pubkey.split(separator: " ")
+        if parts.count >= 2 {
+            let blob = parts[1]
+            let comment = parts.count > 2 ? " " + parts[2...].joined(separator: " ") : ""
+            return "\(parts[0]) \(blob.prefix(12))…\(blob.suffix(8))\(comment)"
+        }
+        return pubkey.count > 40 ? "\(pubkey.prefix(20))…\(pubkey.suffix(8))" : pubkey
+    }
+}

@@ -1,0 +1,62 @@
+/// Strict typed reading of one YAML mapping: every field the caller asks for is marked used,
+/// and `finish()` refuses whatever is left, so a field this keyrack does not know is reported,
+/// never silently dropped on the next write.
+struct YAMLFields {
+    let path: String
+    let line: Int
+    private let pairs: [YAMLPair]
+    private var used = Set<String>()
+
+    init(_ node: YAMLNode, path: String) throws {
+        guard case .mapping(let pairs, let line) = node else {
+            throw YAMLError(line: node.line, "\(path) must be a mapping")
+        }
+        self.path = path
+        self.line = line
+        self.pairs = pairs
+    }
+
+    var keys: [String] { pairs.map(\.key) }
+
+    mutating func node(_ name: String) -> YAMLNode? {
+        used.insert(name)
+        return pairs.first { $0.key == name }?.value
+    }
+
+    mutating func string(_ name: String) throws -> String {
+        guard let value = try optionalString(name) else {
+            throw YAMLError(line: line, "\(path).\(name) is missing")
+        }
+        return value
+    }
+
+    /// A string field that may be absent or null.
+    mutating func optionalString(_ name: String) throws -> String? {
+        guard let node = node(name) else { return nil }
+        guard case .scalar(let scalar, let line) = node else {
+            throw YAMLError(line: node.line, "\(path).\(name) must be a string")
+        }
+        if scalar.isNull { return nil }
+        guard scalar.tag == nil || scalar.tag == YAMLParser.strTag, let text = String(validating: scalar.bytes, as: UTF8.self) else {
+            throw YAMLError(line: line, "\(path).\(name) must be a UTF-8 string")
+        }
+        return text
+    }
+
+    mutating func int(_ name: String) throws -> Int {
+        guard let node = node(name) else { throw YAMLError(line: line, "\(path).\(name) is missing") }
+        guard case .scalar(let scalar, let line) = node, scalar.style == .plain, scalar.tag == nil,
+              let n = Int(scalar.text) else {
+            throw YAMLError(line: node.line, "\(path).\(name) must be a whole number")
+        }
+        _ = line
+        return n
+    }
+
+    /// Refuses any field that was not asked for.
+    func finish() throws {
+        if let extra = pairs.first(where: { !used.contains($0.key) }) {
+            throw YAMLError(line: extra.keyLine, "unknown field '\(extra.key.prefix(60))' in \(path)")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// The tiny document tree between libyaml and the typed manifest. It keeps only what keyrack's
+// files use (scalars, sequences, mappings) plus the facts the typed layer needs to be strict:
+// whether a scalar was quoted (so `"null"` stays a string), its tag (for `!!binary` secrets), and
+// its line (so every refusal can point at the place in the file).
+
+/// A scalar's text and how it was written.
+public struct YAMLScalar: Equatable, Sendable {
+    public enum Style: Equatable, Sendable {
+        /// Unquoted: subject to YAML's implicit typing (`null`, `~`, empty mean null).
+        case plain
+        /// Single- or double-quoted, or a block scalar: always a string.
+        case quoted
+    }
+
+    /// The scalar's value as raw UTF-8 bytes, exactly as libyaml decoded it (NUL included).
+    public var bytes: [UInt8]
+    public var style: Style
+    /// The resolved tag when one was written explicitly (`tag:yaml.org,2002:binary`), else nil.
+    public var tag: String?
+
+    public init(_ text: String, style: Style = .plain, tag: String? = nil) {
+        self.bytes = Array(text.utf8)
+        self.style = style
+        self.tag = tag
+    }
+
+    public init(bytes: [UInt8], style: Style, tag: String? = nil) {
+        self.bytes = bytes
+        self.style = style
+        self.tag = tag
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// YAML 1.2 core-schema null: only unquoted, untagged `null`, `Null`, `NULL`, `~` or nothing.
+    public var isNull: Bool {
+        style == .plain && tag == nil && ["", "~", "null", "Null", "NULL"].contains(text)
+    }
+}
+
+/// One node of a parsed document.
+public indirect enum YAMLNode: Equatable, Sendable {
+    case scalar(YAMLScalar, line: Int)
+    case sequence([YAMLNode], line: Int)
+    /// Keys are scalars (the parser refuses complex keys); order is the file's order.
+    case mapping([YAMLPair], line: Int)
+
+    public var line: Int {
+        switch self {
+        case .scalar(_, let line), .sequence(_, let line), .mapping(_, let line): return line
+        }
+    }
+
+    /// Convenience constructors for building documents to emit (lines are irrelevant there).
+    public static func string(_ s: String) -> YAMLNode { .scalar(YAMLScalar(s, style: .quoted), line: 0) }
+    public static func map(_ pairs: [(String, YAMLNode)]) -> YAMLNode {
+        .mapping(pairs.map { YAMLPair(key: $0.0, value: $0.1) }, line: 0)
+    }
+    public static func list(_ items: [YAMLNode]) -> YAMLNode { .sequence(items, line: 0) }
+    public static func int(_ n: Int) -> YAMLNode { .scalar(YAMLScalar(String(n), style: .plain), line: 0) }
+    public static let null = YAMLNode.scalar(YAMLScalar("null", style: .plain), line: 0)
+}
+
+/// A mapping entry. The key is a string: keyrack's files never use anything else.
+public struct YAMLPair: Equatable, Sendable {
+    public var key: String
+    public var keyLine: Int
+    public var value: YAMLNode
+
+    public init(key: String, keyLine: Int = 0, value: YAMLNode) {
+        self.key = key
+        self.keyLine = keyLine
+        self.value = value
+    }
+}
+
+/// Why a YAML document was refused. Messages name the line and never echo a value (a value might
+/// be a secret).
+public struct YAMLError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var message: String
+
+    public init(line: Int, _ message: String) {
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { line > 0 ? "line \(line): \(message)" : message }
+}

@@ -1,0 +1,165 @@
+import CYAML
+
+/// Parses one YAML document with libyaml's event API into a `YAMLNode` tree.
+///
+/// It is deliberately stricter than YAML: keyrack's files are written by keyrack and read back,
+/// so anything keyrack never writes is more likely damage or an attack than intent. Refused:
+/// aliases and anchors (no billion-laughs expansion, no shared nodes), several documents,
+/// non-scalar mapping keys, duplicate keys (YAML says they are an error; many parsers silently
+/// keep the last one), and explicit tags other than `!!str` and `!!binary`.
+public enum YAMLParser {
+    static let maxDepth = 32
+    static let binaryTag = "tag:yaml.org,2002:binary"
+    static let strTag = "tag:yaml.org,2002:str"
+
+    /// Parses `bytes`. An empty document (or only comments) parses as a null scalar.
+    public static func parse(_ bytes: [UInt8]) throws -> YAMLNode {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate a parser") }
+        defer { yaml_parser_delete(&parser) }
+        // libyaml keeps a pointer to the input, so the buffer must outlive every parse call.
+        let input = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        defer { input.deallocate() }
+        input.initialize(from: bytes, count: bytes.count)
+        yaml_parser_set_input_string(&parser, input, bytes.count)
+
+        var reader = EventReader(parser: &parser)
+        guard case .streamStart = try reader.next() else { throw YAMLError(line: 1, "expected the start of a YAML stream") }
+        let first = try reader.next()
+        if case .streamEnd = first { return .scalar(YAMLScalar("", style: .plain), line: 1) }
+        guard case .documentStart = first else { throw YAMLError(line: 1, "expected a YAML document") }
+        let root = try reader.node(depth: 0)
+        guard case .documentEnd = try reader.next() else { throw YAMLError(line: root.line, "expected the end of the document") }
+        let after = try reader.next()
+        guard case .streamEnd = after else {
+            throw YAMLError(line: reader.lastLine, "the file holds more than one YAML document; keyrack files hold exactly one")
+        }
+        return root
+    }
+}
+
+/// A copy of one libyaml event, detached from libyaml's memory.
+private enum Event {
+    case streamStart, streamEnd, documentStart, documentEnd
+    case alias
+    case scalar(YAMLScalar, anchored: Bool)
+    case sequenceStart(anchored: Bool, tag: String?)
+    case sequenceEnd
+    case mappingStart(anchored: Bool, tag: String?)
+    case mappingEnd
+}
+
+private struct EventReader {
+    var parser: UnsafeMutablePointer<yaml_parser_t>
+    var lastLine = 1
+
+    init(parser: UnsafeMutablePointer<yaml_parser_t>) { self.parser = parser }
+
+    /// libyaml has no peek, so collections are read by asking for the next event and, when it is
+    /// not the end, handing it back through a one-event buffer.
+    private var pending: (Event, Int)?
+
+    mutating func next() throws -> Event {
+        if let (event, line) = pending {
+            pending = nil
+            lastLine = line
+            return event
+        }
+        return try read()
+    }
+
+    private mutating func read() throws -> Event {
+        var event = yaml_event_t()
+        guard yaml_parser_parse(parser, &event) == 1 else {
+            let problem = parser.pointee.problem.map { String(cString: $0) } ?? "unknown error"
+            let line = Int(parser.pointee.problem_mark.line) + 1
+            throw YAMLError(line: line, "not valid YAML: \(problem)")
+        }
+        defer { yaml_event_delete(&event) }
+        lastLine = Int(event.start_mark.line) + 1
+        switch event.type {
+        case YAML_STREAM_START_EVENT: return .streamStart
+        case YAML_STREAM_END_EVENT: return .streamEnd
+        case YAML_DOCUMENT_START_EVENT: return .documentStart
+        case YAML_DOCUMENT_END_EVENT: return .documentEnd
+        case YAML_ALIAS_EVENT: return .alias
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let bytes = s.value.map { Array(UnsafeBufferPointer(start: $0, count: Int(s.length))) } ?? []
+            let style: YAMLScalar.Style = s.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted
+            let tag = s.tag.map { String(cString: $0) }
+            return .scalar(YAMLScalar(bytes: bytes, style: style, tag: tag), anchored: s.anchor != nil)
+        case YAML_SEQUENCE_START_EVENT:
+            let s = event.data.sequence_start
+            return .sequenceStart(anchored: s.anchor != nil, tag: s.tag.map { String(cString: $0) })
+        case YAML_SEQUENCE_END_EVENT: return .sequenceEnd
+        case YAML_MAPPING_START_EVENT:
+            let m = event.data.mapping_start
+            return .mappingStart(anchored: m.anchor != nil, tag: m.tag.map { String(cString: $0) })
+        case YAML_MAPPING_END_EVENT: return .mappingEnd
+        default: throw YAMLError(line: lastLine, "unexpected YAML event")
+        }
+    }
+
+    /// Reads one complete node whose first event is next in the stream.
+    mutating func node(depth: Int) throws -> YAMLNode {
+        guard depth < YAMLParser.maxDepth else { throw YAMLError(line: lastLine, "nesting deeper than \(YAMLParser.maxDepth) levels") }
+        let event = try next()
+        let line = lastLine
+        switch event {
+        case .alias:
+            throw YAMLError(line: line, "YAML aliases (*name) are not allowed in keyrack files")
+        case .scalar(let scalar, let anchored):
+            if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files") }
+            if let tag = scalar.tag, tag != YAMLParser.binaryTag, tag != YAMLParser.strTag {
+                throw YAMLError(line: line, "unsupported YAML tag '\(tag)'")
+            }
+            return .scalar(scalar, line: line)
+        case .sequenceStart(let anchored, let tag):
+            try refuse(anchored: anchored, tag: tag, line: line)
+            var items: [YAMLNode] = []
+            while true {
+                if try peekEnd(sequence: true) { break }
+                items.append(try node(depth: depth + 1))
+            }
+            return .sequence(items, line: line)
+        case .mappingStart(let anchored, let tag):
+            try refuse(anchored: anchored, tag: tag, line: line)
+            var pairs: [YAMLPair] = []
+            var seen = Set<String>()
+            while true {
+                if try peekEnd(sequence: false) { break }
+                let keyNode = try node(depth: depth + 1)
+                guard case .scalar(let key, let keyLine) = keyNode, key.tag == nil || key.tag == YAMLParser.strTag else {
+                    throw YAMLError(line: keyNode.line, "mapping keys must be plain strings")
+                }
+                let name = key.text
+                guard seen.insert(name).inserted else {
+                    throw YAMLError(line: keyLine, "duplicate key '\(name.prefix(80))'")
+                }
+                let value = try node(depth: depth + 1)
+                pairs.append(YAMLPair(key: name, keyLine: keyLine, value: value))
+            }
+            return .mapping(pairs, line: line)
+        default:
+            throw YAMLError(line: line, "unexpected structure in YAML document")
+        }
+    }
+
+    private func refuse(anchored: Bool, tag: String?, line: Int) throws {
+        if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files") }
+        if let tag, tag != "tag:yaml.org,2002:map", tag != "tag:yaml.org,2002:seq" {
+            throw YAMLError(line: line, "unsupported YAML tag '\(tag)'")
+        }
+    }
+
+    private mutating func peekEnd(sequence: Bool) throws -> Bool {
+        let event = try next()
+        switch (event, sequence) {
+        case (.sequenceEnd, true), (.mappingEnd, false): return true
+        default:
+            pending = (event, lastLine)
+            return false
+        }
+    }
+}

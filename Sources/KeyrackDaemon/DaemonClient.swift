@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The client side of the protocol: find an owner's daemon, send requests, read responses.
+///
+/// Foundation-free on purpose: `keyrack get` runs hundreds of times in one agent task, and what
+/// the process loads at start is most of what it costs. The three failures a caller acts on are
+/// kept apart: `.noDaemon` (the owner is locked: unlock), `.denied` (this uid may not: do not
+/// retry), and everything else (`.protocolError`, `.malformed`, `.io`: a bug or version skew).
+public struct DaemonClient: Sendable {
+    public let owner: String
+    public let runtime: RuntimeDirectory
+    /// Per-call budget for the whole exchange.
+    public var timeoutMilliseconds: Int = 10_000
+
+    public init(owner: String, runtime: RuntimeDirectory = .current()) {
+        self.owner = owner
+        self.runtime = runtime
+    }
+
+    public var socketPath: String { runtime.socket(owner: owner) }
+
+    /// Opens a connection. `peerUIDs`: which daemon uids to trust, by default this process's uid
+    /// or the owner of the runtime directory (a pinned owner's daemon runs as its own user).
+    /// Pass `[getuid()]` before handing over secrets.
+    public func connect(peerUIDs: [uid_t]? = nil) throws -> DaemonConnection {
+        let path = socketPath
+        guard let addr = UnixSocket.address(path) else {
+            throw DaemonError.unsafeRuntimeDirectory("socket path \(path) is too long for a Unix socket: set XDG_RUNTIME_DIR to a shorter directory")
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw DaemonError.io("socket", errno: errno) }
+        var rc: Int32
+        repeat { rc = UnixSocket.withAddress(addr) { Glibc.connect(fd, $0, $1) } } while rc != 0 && errno == EINTR
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            switch e {
+            case ENOENT, ECONNREFUSED, ENOTDIR:
+                throw DaemonError.noDaemon(owner: owner, socket: path)
+            case EACCES, EPERM:
+                throw DaemonError.denied(owner: owner, reason: "the socket \(path) belongs to another user (\(DaemonError.describe(errno: e)))")
+            default:
+                throw DaemonError.io("connecting to \(path)", errno: e)
+            }
+        }
+        Frame.setTimeouts(fd, milliseconds: timeoutMilliseconds)
+        if let cred = UnixSocket.peerCredentials(fd) {
+            let trusted = peerUIDs ?? [getuid(), runtime.ownerUID() ?? getuid()]
+            guard trusted.contains(cred.uid) else {
+                close(fd)
+                throw DaemonError.denied(owner: owner, reason: "the process serving \(path) runs as uid \(cred.uid), not as a uid this caller trusts; refusing to talk to it")
+            }
+        }
+        return DaemonConnection(fd: fd, owner: owner, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Connects, sends one request, returns the response, and closes.
+    public func send(_ request: Request, peerUIDs: [uid_t]? = nil) throws -> Response {
+        let connection = try connect(peerUIDs: peerUIDs)
+        return try connection.send(request)
+    }
+
+    /// True when a daemon answers PING for this owner.
+    public func isRunning() -> Bool {
+        guard let response = try? send(.ping) else { return false }
+        if case .pong = response { return true }
+        return false
+    }
+}
+
+/// One open connection to a daemon; closes on deinit. Requests go strictly one at a time.
+public final class DaemonConnection {
+    private let fd: Int32
+    private let owner: String
+    private let timeoutMilliseconds: Int
+
+    init(fd: Int32, owner: String, timeoutMilliseconds: Int) {
+        self.fd = fd
+        self.owner = owner
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    deinit { close(fd) }
+
+    /// Sends `request` and reads its response. An error reply becomes a thrown `DaemonError`
+    /// (`.denied` for the kernel check, `.protocolError` otherwise).
+    public func send(_ request: Request) throws -> Response {
+        var body = request.encodeBody()
+        defer { zeroize(&body) }
+        var writeError: Error?
+        do { try Frame.write(body, to: fd) } catch { writeError = error }
+        // Even when the write failed (a daemon that denied us may already have closed its end),
+        // its reply may be waiting: read it before reporting the write error.
+        let outcome: Frame.ReadOutcome
+        do {
+            outcome = try Frame.read(from: fd, deadlineMilliseconds: Clock.bootMilliseconds() + UInt64(timeoutMilliseconds))
+        } catch let e as DaemonError {
+            if case .timedOut = e { throw DaemonError.timedOut("the daemon of '\(owner)' did not answer within \(timeoutMilliseconds) ms") }
+            throw writeError ?? e
+        }
+        guard case .frame(var reply) = outcome else {
+            throw writeError ?? DaemonError.malformed("the daemon of '\(owner)' closed the connection without answering")
+        }
+        defer { zeroize(&reply) }
+        let response = try Response.decode(body: reply)
+        if case .error(let code, let message) = response {
+            if code == .denied { throw DaemonError.denied(owner: owner, reason: message) }
+            throw DaemonError.protocolError(code, message)
+        }
+        return response
+    }
+
+    /// Sends raw bytes (tests and the fuzzer use this to speak broken protocol on purpose).
+    public func sendRaw(_ bytes: [UInt8]) throws { try Frame.writeAll(fd, bytes) }
+
+    /// Reads one raw response after `sendRaw`; nil when the daemon closed the connection.
+    public func readResponse() throws -> Response? {
+        guard case .frame(let body) = try Frame.read(from: fd, deadlineMilliseconds: Clock.bootMilliseconds() + UInt64(timeoutMilliseconds)) else { return nil }
+        return try Response.decode(body: body)
+    }
+}

@@ -1,0 +1,47 @@
+/// Everything that can go wrong between a keyrack client and an owner's daemon. The client side
+/// distinguishes the three cases a caller acts on differently: no daemon (the owner is locked),
+/// denied (wrong uid; nothing to retry), and a protocol problem (a bug or a version skew).
+public enum DaemonError: Error, Equatable, CustomStringConvertible {
+    /// No daemon listens for this owner: every key is locked until `keyrack unlock`.
+    case noDaemon(owner: String, socket: String)
+    /// The daemon refused this caller (SO_PEERCRED uid mismatch), or the socket is not ours to open.
+    case denied(owner: String, reason: String)
+    /// A frame did not parse; the text names the field.
+    case malformed(String)
+    /// The daemon answered with an error reply.
+    case protocolError(ErrorCode, String)
+    /// A socket call failed in a way that is none of the above.
+    case io(String, errno: Int32)
+    /// The runtime directory is unusable (wrong owner, loose mode, path too long).
+    case unsafeRuntimeDirectory(String)
+    /// Another daemon already serves this owner.
+    case alreadyRunning(owner: String, pid: Int32)
+    case outOfSecureMemory
+    case tooManyGrants(Int)
+    /// The daemon did not answer within the client's deadline.
+    case timedOut(String)
+
+    public var description: String {
+        switch self {
+        case .noDaemon(let owner, let socket): "no keyrack daemon is running for '\(owner)' (no socket at \(socket))"
+        case .denied(let owner, let reason): "denied by the daemon of '\(owner)': \(reason)"
+        case .malformed(let what): "malformed frame: \(what)"
+        case .protocolError(let code, let message): "daemon error (\(code)): \(message)"
+        case .io(let what, let e): "\(what): \(DaemonError.describe(errno: e))"
+        case .unsafeRuntimeDirectory(let why): why
+        case .alreadyRunning(let owner, let pid): "a keyrack daemon for '\(owner)' is already running (pid \(pid))"
+        case .outOfSecureMemory: "out of locked memory for secrets (sodium_malloc failed); raise `ulimit -l` or relock some keys"
+        case .tooManyGrants(let n): "the daemon holds its maximum of \(n) grants; relock some keys first"
+        case .timedOut(let what): "timed out: \(what)"
+        }
+    }
+
+    static func describe(errno e: Int32) -> String {
+        guard let s = strerror(e) else { return "errno \(e)" }
+        return String(cString: s)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts an owner's daemon on demand, exactly once however many callers race to do it.
+///
+/// The start lock (`flock` on a file in the 0700 runtime directory) is held from "is a daemon
+/// answering?" to "the new daemon answers", so a second `unlock` waits and then finds the first
+/// one's daemon. The child gets its own session (no controlling terminal, no signals from the
+/// caller's shell), stdin from /dev/null, stdout and stderr to the owner's log, and a minimal
+/// environment: the caller's environment may hold os.envvar secrets, which the daemon must not
+/// inherit.
+public enum DaemonLauncher {
+    public struct Started: Equatable {
+        public var pid: Int32
+        /// False when a daemon was already running and nothing was started.
+        public var spawned: Bool
+    }
+
+    /// Environment variables the daemon keeps from its starter.
+    static let inheritedVariables = ["PATH", "HOME", "XDG_RUNTIME_DIR", "KEYRACK_HOME", "LANG", "LC_ALL",
+                                     "KEYRACK_DAEMON_IDLE_SECONDS", "KEYRACK_DAEMON_CLIENT_TIMEOUT_MS"]
+
+    public static func ensureRunning(_ client: DaemonClient, executable: String, arguments: [String],
+                                     timeoutMilliseconds: UInt64 = 5000) throws -> Started {
+        try client.runtime.prepare()
+        let owner = client.owner
+        let lockPath = client.runtime.startLock(owner: owner)
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard lockFD >= 0 else { throw DaemonError.io("opening \(lockPath)", errno: errno) }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw DaemonError.io("locking \(lockPath)", errno: errno) }
+        }
+
+        if case .pong(let pid, _)? = try? client.send(.ping, peerUIDs: [getuid()]) {
+            return Started(pid: pid, spawned: false)
+        }
+
+        let child = try spawn(executable: executable, arguments: arguments, log: client.runtime.logFile(owner: owner))
+        let deadline = Clock.bootMilliseconds() + timeoutMilliseconds
+        while Clock.bootMilliseconds() < deadline {
+            if case .pong(let pid, _)? = try? client.send(.ping, peerUIDs: [getuid()]) {
+                return Started(pid: pid, spawned: true)
+            }
+            // Did it die (bad arguments, unsafe directory)? Its log says why.
+            var status: Int32 = 0
+            if waitpid(child, &status, WNOHANG) == child {
+                throw DaemonError.io("the daemon for '\(owner)' exited at start (status \(status)); see \(client.runtime.logFile(owner: owner))", errno: 0)
+            }
+            usleep(5_000)
+        }
+        throw DaemonError.timedOut("the daemon for '\(owner)' did not answer within \(timeoutMilliseconds) ms of starting; see \(client.runtime.logFile(owner: owner))")
+    }
+
+    private static func spawn(executable: String, arguments: [String], log: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc 2.26+; the constant is not imported into Swift): a new
+        // session, so the daemon outlives the terminal and the caller's process group.
+        posix_spawnattr_setflags(&attributes, Int16(0x80))
+
+        var environment: [String] = []
+        for name in inheritedVariables {
+            if let v = getenv(name) { environment.append("\(name)=\(String(cString: v))") }
+        }
+        let argv = [executable] + arguments
+        var cArgv = argv.map { strdup($0) } + [nil]
+        var cEnv = environment.map { strdup($0) } + [nil]
+        defer {
+            cArgv.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, &cArgv, &cEnv)
+        guard rc == 0 else { throw DaemonError.io("starting \(executable) daemon run", errno: rc) }
+        return pid
+    }
+
+    /// The running executable, for re-invoking ourselves as `keyrack daemon run`.
+    public static func currentExecutable() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return CommandLine.arguments[0] }
+        buffer[n] = 0
+        return String(cString: buffer)
+    }
+}

@@ -1,0 +1,312 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One owner's daemon: a Unix socket, a grant store, and a thread per connection.
+///
+/// Why threads and not a poll loop: a request is a few microseconds of work between two
+/// syscalls, the number of concurrent clients is small (agents on one machine), and a blocked or
+/// silent client then costs exactly one sleeping thread, bounded by its receive timeout, while
+/// every other client is served. The connection cap keeps a flood of silent clients from
+/// exhausting threads. `scripts/bench` measures the result (GET/s at 1, 8 and 64 clients).
+public final class DaemonServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var owner: String
+        public var socketPath: String
+        /// Pid file, held under `flock` for the daemon's life: the lock, not the file's
+        /// existence, says a daemon is alive, so a crash never leaves a false "running".
+        public var pidPath: String?
+        /// The only uid admitted (SO_PEERCRED): the daemon's own, or the owner's pinned user.
+        public var allowedUID: uid_t
+        /// Exit once no grant is live and no request came for this long; nil = never.
+        public var idleExitMilliseconds: UInt64? = 15 * 60 * 1000
+        /// A client must deliver each whole frame within this time, and may idle this long.
+        public var clientTimeoutMilliseconds: Int = 10_000
+        public var maximumConnections: Int = 256
+        /// How often expired grants are wiped even when nobody asks.
+        public var sweepMilliseconds: Int32 = 1000
+        /// Mode of the socket file. 0600 in production; tests of the kernel check widen it.
+        public var socketMode: mode_t = 0o600
+
+        public init(owner: String, socketPath: String, pidPath: String? = nil, allowedUID: uid_t = geteuid()) {
+            self.owner = owner
+            self.socketPath = socketPath
+            self.pidPath = pidPath
+            self.allowedUID = allowedUID
+        }
+    }
+
+    public let configuration: Configuration
+    public let store: GrantStore
+    private let log: @Sendable (String) -> Void
+
+    private var listenFD: Int32 = -1
+    private var pidFD: Int32 = -1
+    private var wakePipe: [Int32] = [-1, -1]
+    private struct State {
+        var connections = 0
+        var lastDemand: UInt64 = Clock.bootMilliseconds()
+        var stopping = false
+        var stopped = false
+        var denied = 0
+    }
+    private let state = Locked(State())
+
+    public init(configuration: Configuration, store: GrantStore = GrantStore(),
+                log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
+        self.configuration = configuration
+        self.store = store
+        self.log = log
+    }
+
+    /// Log lines go to stderr, which `unlock` points at the daemon's log file.
+    public static let standardErrorLog: @Sendable (String) -> Void = { line in
+        let text = "keyrack-daemon[\(getpid())] \(line)\n"
+        _ = text.withCString { fputs($0, stderr) }
+        fflush(stderr)
+    }
+
+    /// Number of callers turned away since start (for tests and STATUS-free checks).
+    public var deniedCount: Int { state.withLock { $0.denied } }
+
+    // MARK: lifecycle
+
+    /// Takes the pid lock, clears a stale socket, binds and listens, and starts the accept thread.
+    public func start() throws {
+        let c = configuration
+        guard let addr = UnixSocket.address(c.socketPath) else {
+            throw DaemonError.unsafeRuntimeDirectory("socket path \(c.socketPath) is longer than the 107 bytes a Unix socket allows: set XDG_RUNTIME_DIR to a shorter directory")
+        }
+        if let pidPath = c.pidPath { try lockPidFile(pidPath) }
+
+        // We hold the pid lock, so any socket file at our path was left by a dead daemon.
+        if unlink(c.socketPath) != 0 && errno != ENOENT {
+            throw DaemonError.io("removing the stale socket \(c.socketPath)", errno: errno)
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw DaemonError.io("socket", errno: errno) }
+        // Bind under a closed umask so the socket is never reachable by others, even briefly.
+        let oldMask = umask(0o177)
+        let bound = UnixSocket.withAddress(addr) { bind(fd, $0, $1) }
+        let bindErrno = errno
+        umask(oldMask)
+        guard bound == 0 else { close(fd); throw DaemonError.io("bind \(c.socketPath)", errno: bindErrno) }
+        chmod(c.socketPath, c.socketMode)
+        guard listen(fd, 128) == 0 else { close(fd); throw DaemonError.io("listen", errno: errno) }
+        listenFD = fd
+
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw DaemonError.io("pipe", errno: errno) }
+        fds.forEach(setCloseOnExec)
+        wakePipe = fds
+
+        log("listening on \(c.socketPath) for owner '\(c.owner)', admitting uid \(c.allowedUID)")
+        guard Threads.detach(stackSize: 1 << 20, { [self] in acceptLoop() }) else {
+            throw DaemonError.io("starting the accept thread", errno: errno)
+        }
+    }
+
+    /// Asks the accept loop to stop; returns at once.
+    public func stop() {
+        let first = state.withLock { s -> Bool in
+            defer { s.stopping = true }
+            return !s.stopping
+        }
+        if first, wakePipe[1] >= 0 {
+            var b: UInt8 = 1
+            _ = write(wakePipe[1], &b, 1)
+        }
+    }
+
+    /// True once the accept loop has ended (stop, STOP request, or idle exit) and files are gone.
+    public var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Blocks until the accept loop has finished and the files are removed.
+    public func waitUntilStopped() {
+        while !state.withLock({ $0.stopped }) { usleep(5_000) }
+    }
+
+    private func lockPidFile(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw DaemonError.io("opening \(path)", errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = read(fd, &buffer, 31)
+            close(fd)
+            let pid = Int32(String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self).trimmingTrailingNewline) ?? 0
+            throw DaemonError.alreadyRunning(owner: configuration.owner, pid: pid)
+        }
+        ftruncate(fd, 0)
+        let text = "\(getpid())\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        pidFD = fd
+    }
+
+    private func acceptLoop() {
+        var lastSweep = Clock.bootMilliseconds()
+        while !state.withLock({ $0.stopping }) {
+            var pfd = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&pfd, 2, configuration.sweepMilliseconds)
+            if ready < 0 && errno != EINTR { log("poll failed: \(DaemonError.describe(errno: errno))"); break }
+            if pfd[1].revents != 0 { break }
+            if pfd[0].revents & Int16(POLLIN) != 0 { acceptOne() }
+
+            let now = Clock.bootMilliseconds()
+            if now &- lastSweep >= UInt64(configuration.sweepMilliseconds) {
+                lastSweep = now
+                let live = store.purgeExpired()
+                if let idle = configuration.idleExitMilliseconds, live == 0 {
+                    let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
+                    if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
+                }
+            }
+        }
+        shutdownFiles()
+    }
+
+    private func acceptOne() {
+        let fd = accept(listenFD, nil, nil)
+        guard fd >= 0 else { return }
+        setCloseOnExec(fd)
+        let admitted = state.withLock { s -> Bool in
+            guard s.connections < configuration.maximumConnections else { return false }
+            s.connections += 1
+            return true
+        }
+        guard admitted else {
+            Frame.setTimeouts(fd, milliseconds: 100)
+            try? Frame.write(Response.error(.busy, "the daemon is serving its maximum of \(configuration.maximumConnections) connections; retry shortly").encodeBody(), to: fd)
+            close(fd)
+            return
+        }
+        let started = Threads.detach { [self] in
+            serve(fd)
+            close(fd)
+            state.withLock { $0.connections -= 1 }
+        }
+        if !started {
+            close(fd)
+            state.withLock { $0.connections -= 1 }
+        }
+    }
+
+    private func shutdownFiles() {
+        if listenFD >= 0 { close(listenFD); listenFD = -1 }
+        unlink(configuration.socketPath)
+        if let pidPath = configuration.pidPath, pidFD >= 0 {
+            // We hold the lock, so the file is ours to remove; a successor that races in after
+            // this point takes a fresh lock on a fresh file.
+            unlink(pidPath)
+            close(pidFD)
+            pidFD = -1
+        }
+        let wiped = store.relock()
+        log("stopped; wiped \(wiped.count) grant(s)")
+        for fd in wakePipe where fd >= 0 { close(fd) }
+        state.withLock { $0.stopping = true; $0.stopped = true }
+    }
+
+    // MARK: one connection
+
+    private func serve(_ fd: Int32) {
+        let timeout = configuration.clientTimeoutMilliseconds
+        Frame.setTimeouts(fd, milliseconds: timeout)
+        guard let cred = UnixSocket.peerCredentials(fd) else {
+            log("refused a connection: SO_PEERCRED failed (\(DaemonError.describe(errno: errno)))")
+            return
+        }
+        guard cred.uid == configuration.allowedUID else {
+            state.withLock { $0.denied += 1 }
+            log("denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(configuration.allowedUID) may use the keys of '\(configuration.owner)'")
+            try? Frame.write(Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)").encodeBody(), to: fd)
+            // Let the caller's request arrive before closing, so it reads our reply instead of a reset.
+            shutdown(fd, Int32(SHUT_WR))
+            Frame.setTimeouts(fd, milliseconds: 200)
+            var sink = [UInt8](repeating: 0, count: 4096)
+            var drained = 0
+            while drained < 1 << 16 {
+                let n = read(fd, &sink, sink.count)
+                if n <= 0 { break }
+                drained += n
+            }
+            return
+        }
+
+        while true {
+            let outcome: Frame.ReadOutcome
+            do {
+                outcome = try Frame.read(from: fd, deadlineMilliseconds: Clock.bootMilliseconds() + UInt64(timeout))
+            } catch let error as DaemonError {
+                switch error {
+                case .protocolError(let code, let message):
+                    try? Frame.write(Response.error(code, message).encodeBody(), to: fd)
+                case .malformed(let message):
+                    try? Frame.write(Response.error(.malformed, message).encodeBody(), to: fd)
+                case .timedOut(let message):
+                    try? Frame.write(Response.error(.timeout, message).encodeBody(), to: fd)
+                default:
+                    break
+                }
+                return
+            } catch { return }
+            guard case .frame(var body) = outcome else { return }
+
+            var reply: [UInt8]
+            var stopAfterReply = false
+            do {
+                let request = try Request.decode(body: body)
+                zeroize(&body)
+                state.withLock { $0.lastDemand = Clock.bootMilliseconds() }
+                if case .stop = request { stopAfterReply = true }
+                reply = handle(request).encodeBody()
+            } catch let DaemonError.protocolError(code, message) {
+                reply = Response.error(code, message).encodeBody()
+            } catch let error as DaemonError {
+                if case .malformed(let m) = error { reply = Response.error(.malformed, m).encodeBody() }
+                else { reply = Response.error(.rejected, error.description).encodeBody() }
+            } catch {
+                reply = Response.error(.rejected, "\(error)").encodeBody()
+            }
+            zeroize(&body)
+            let sent = (try? Frame.write(reply, to: fd)) != nil
+            zeroize(&reply)
+            if stopAfterReply {
+                log("stop requested by pid \(cred.pid)")
+                stop()
+                return
+            }
+            if !sent { return }
+        }
+    }
+
+    private func handle(_ request: Request) -> Response {
+        switch request {
+        case .ping:
+            return .pong(pid: getpid(), owner: configuration.owner)
+        case .unlock(var grants, let catalog):
+            defer { for i in grants.indices { zeroize(&grants[i].value) } }
+            if let catalog { store.setCatalog(catalog) }
+            do { return .unlocked(try store.put(grants)) } catch let e as DaemonError {
+                return .error(.rejected, e.description)
+            } catch { return .error(.rejected, "\(error)") }
+        case .get(let queries):
+            return .got(queries.map { store.lookup(key: $0.key, env: $0.env, org: $0.org) })
+        case .status:
+            return .status(DaemonStatus(pid: getpid(), owner: configuration.owner, allowedUID: configuration.allowedUID,
+                                        grants: store.status(), catalogCount: store.catalogCount))
+        case .relock(let env, let key):
+            return .relocked(store.relock(env: env, key: key))
+        case .stop:
+            return .stopping
+        }
+    }
+}
+
+extension String {
+    var trimmingTrailingNewline: String {
+        var s = self
+        while s.last == "\n" || s.last == "\0" || s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
+/// `get` can say "expired" rather than "locked"), and the catalog of slugs the owner's manifest
+/// holds (names only, sent at unlock, so `get` can tell "locked" from "absent" without the
+/// daemon ever seeing a manifest).
+///
+/// Expiry is checked on every read, not by timers: a grant is dead the instant its deadline
+/// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
+/// One mutex guards everything; every critical section is a dictionary operation and at most
+/// one small copy, so contention stays far below socket costs.
+public final class GrantStore: @unchecked Sendable {
+    private struct Entry {
+        var info: GrantInfo
+        /// Boot-clock deadline in ms.
+        var deadline: UInt64
+        var value: GuardedBytes
+    }
+
+    private var grants: [GrantSlug: Entry] = [:]
+    private var expired: Set<GrantSlug> = []
+    private var catalog: Set<GrantSlug> = []
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let now: () -> UInt64
+
+    /// Upper bound on grants, so a runaway client cannot exhaust locked memory or map count.
+    public static let maximumGrants = 20_000
+
+    /// `now` is the boot clock in ms; tests pass their own to step time without sleeping.
+    public init(now: @escaping () -> UInt64 = Clock.bootMilliseconds) {
+        self.now = now
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        for entry in grants.values { entry.value.wipe() }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    // MARK: writes
+
+    /// Stores the grants, replacing any earlier grant of the same slug (a re-unlock extends the TTL).
+    @discardableResult
+    public func put(_ requests: [GrantRequest]) throws -> [GrantSlug] {
+        let guarded = try requests.map { try GuardedBytes(copying: $0.value) }
+        return try locked {
+            let fresh = Set(requests.map(\.slug)).subtracting(grants.keys).count
+            guard grants.count + fresh <= GrantStore.maximumGrants else { throw DaemonError.tooManyGrants(GrantStore.maximumGrants) }
+            let t = now(), wall = Clock.wallMilliseconds()
+            for (request, value) in zip(requests, guarded) {
+                let info = GrantInfo(slug: request.slug, vault: request.vault,
+                                     remainingMilliseconds: request.ttlMilliseconds,
+                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds)
+                grants[request.slug]?.value.wipe()
+                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value)
+                expired.remove(request.slug)
+                catalog.insert(request.slug)
+            }
+            return requests.map(\.slug)
+        }
+    }
+
+    /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
+    public func setCatalog(_ slugs: [GrantSlug]) {
+        locked { catalog = Set(slugs).union(grants.keys) }
+    }
+
+    /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
+    /// neither `key` nor `env`, everything goes. Returns the slugs relocked, sorted.
+    @discardableResult
+    public func relock(env: String? = nil, key: String? = nil) -> [GrantSlug] {
+        locked {
+            let full = key.flatMap { GrantSlug(parsing: $0) }
+            func matches(_ s: GrantSlug) -> Bool {
+                if let full { return s == full }
+                if let key, s.name != key { return false }
+                if let env, s.env != env { return false }
+                return true
+            }
+            var gone: [GrantSlug] = []
+            for slug in grants.keys where matches(slug) {
+                grants.removeValue(forKey: slug)?.value.wipe()
+                gone.append(slug)
+            }
+            for slug in expired where matches(slug) { expired.remove(slug) }
+            return gone.sorted { $0.description < $1.description }
+        }
+    }
+
+    /// Wipes every grant whose deadline has passed, keeping a tombstone. Called by every read
+    /// and by the server's periodic sweep. Returns the number of live grants left.
+    @discardableResult
+    public func purgeExpired() -> Int { locked { purgeExpiredLocked(); return grants.count } }
+
+    private func purgeExpiredLocked() {
+        let t = now()
+        for (slug, entry) in grants where entry.deadline <= t {
+            entry.value.wipe()
+            grants.removeValue(forKey: slug)
+            expired.insert(slug)
+        }
+    }
+
+    // MARK: reads
+
+    /// Live grants, soonest expiry first. Never values.
+    public func status() -> [GrantInfo] {
+        locked {
+            purgeExpiredLocked()
+            let t = now()
+            return grants.values.map { e -> GrantInfo in
+                var info = e.info
+                info.remainingMilliseconds = e.deadline &- t
+                info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
+                return info
+            }.sorted { ($0.remainingMilliseconds, $0.slug.description) < ($1.remainingMilliseconds, $1.slug.description) }
+        }
+    }
+
+    public var catalogCount: Int { locked { catalog.count } }
+
+    /// Resolves one query. `key` is a full slug or a bare key name; `env`/`org` narrow a bare name.
+    /// An `ORG.all.KEY` grant answers a request for any env of that org (never the reverse), and a
+    /// granted fallback beats a locked exact slug, as the request can be served.
+    public func lookup(key: String, env: String? = nil, org: String? = nil) -> GrantLookup {
+        locked {
+            purgeExpiredLocked()
+            if let slug = GrantSlug(parsing: key) { return resolveLocked(slug) }
+
+            // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
+            var known = Set<GrantSlug>()
+            for s in catalog where s.name == key { known.insert(s) }
+            for s in grants.keys where s.name == key { known.insert(s) }
+            for s in expired where s.name == key { known.insert(s) }
+            if let org { known = known.filter { $0.org == org } }
+            if let env {
+                let orgs = Set(known.filter { $0.env == env || $0.env == "all" }.map(\.org))
+                if orgs.count > 1 {
+                    return .ambiguous(orgs.sorted().map { GrantSlug(org: $0, env: env, name: key) })
+                }
+                guard let only = orgs.first ?? org else { return .absent(nil) }
+                return resolveLocked(GrantSlug(org: only, env: env, name: key))
+            }
+            let candidates = known.sorted { $0.description < $1.description }
+            if candidates.count > 1 { return .ambiguous(candidates) }
+            guard let only = candidates.first else { return .absent(nil) }
+            return resolveLocked(only)
+        }
+    }
+
+    private func resolveLocked(_ slug: GrantSlug) -> GrantLookup {
+        let order = [slug] + (slug.allFallback.map { [$0] } ?? [])
+        let t = now()
+        for s in order {
+            if let e = grants[s] {
+                var info = e.info
+                info.remainingMilliseconds = e.deadline &- t
+                info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
+                let value = e.value.withBytes { Array($0) }
+                return .granted(info, value: value)
+            }
+        }
+        if let s = order.first(where: { expired.contains($0) }) { return .expired(s) }
+        if let s = order.first(where: { catalog.contains($0) }) { return .locked(s) }
+        return .absent(slug)
+    }
+
+    // MARK: test hooks
+
+    /// The guarded storage behind a live grant, so tests can watch it being wiped.
+    func _storage(for slug: GrantSlug) -> GuardedBytes? { locked { grants[slug]?.value } }
+}

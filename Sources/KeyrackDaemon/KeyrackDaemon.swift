@@ -1,1 +1,0 @@
-// KeyrackDaemon: see Package.swift for this module's role.

@@ -1,0 +1,268 @@
+/// The daemon protocol, version 1. One frame is `u32 body length ‖ body`, and a body is
+/// `u8 version ‖ u8 type ‖ payload` (fields as in `WireWriter`). A connection carries any number
+/// of request/response pairs, strictly alternating; the server answers every frame it can
+/// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
+/// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
+public enum Protocol {
+    public static let version: UInt8 = 1
+}
+
+/// One GET query: a full slug, or a bare key name narrowed by env and org.
+public struct Query: Equatable, Sendable {
+    public var key: String
+    public var env: String?
+    public var org: String?
+    public init(key: String, env: String? = nil, org: String? = nil) {
+        self.key = key; self.env = env; self.org = org
+    }
+}
+
+public enum Request {
+    case ping
+    /// Puts grants; with a catalog, first replaces the list of slugs the owner's manifest holds.
+    case unlock([GrantRequest], catalog: [GrantSlug]?)
+    case get([Query])
+    case status
+    case relock(env: String?, key: String?)
+    case stop
+
+    var type: UInt8 {
+        switch self {
+        case .ping: 0x01
+        case .unlock: 0x02
+        case .get: 0x03
+        case .status: 0x04
+        case .relock: 0x05
+        case .stop: 0x06
+        }
+    }
+}
+
+/// Facts about a running daemon, non-secret.
+public struct DaemonStatus: Equatable, Sendable {
+    public var pid: Int32
+    public var owner: String
+    public var allowedUID: UInt32
+    public var grants: [GrantInfo]
+    public var catalogCount: Int
+}
+
+/// Why the daemon refused a frame. The raw values are on the wire.
+public enum ErrorCode: UInt8, Sendable {
+    case malformed = 1
+    case oversized = 2
+    case unsupportedVersion = 3
+    case unknownType = 4
+    case denied = 5
+    case timeout = 6
+    case busy = 7
+    case rejected = 8
+}
+
+public enum Response {
+    case pong(pid: Int32, owner: String)
+    case unlocked([GrantSlug])
+    case got([GrantLookup])
+    case status(DaemonStatus)
+    case relocked([GrantSlug])
+    case stopping
+    case error(ErrorCode, String)
+
+    static let errorType: UInt8 = 0xEE
+}
+
+// MARK: encoding
+
+extension Request {
+    /// The frame body (version, type, payload). Zero it after sending when it holds values.
+    func encodeBody() -> [UInt8] {
+        var w = WireWriter()
+        w.u8(Protocol.version)
+        w.u8(type)
+        switch self {
+        case .ping, .status, .stop:
+            break
+        case .unlock(let grants, let catalog):
+            w.u8(catalog == nil ? 0 : 1)
+            if let catalog {
+                w.count(catalog.count)
+                for s in catalog { w.slug(s) }
+            }
+            w.count(grants.count)
+            for g in grants {
+                w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
+            }
+        case .get(let queries):
+            w.count(queries.count)
+            for q in queries { w.string(q.key); w.string(q.env ?? ""); w.string(q.org ?? "") }
+        case .relock(let env, let key):
+            w.string(env ?? ""); w.string(key ?? "")
+        }
+        return w.bytes
+    }
+
+    /// Parses a frame body. Throws `DaemonError.protocolError` with the code to reply with.
+    static func decode(body: [UInt8]) throws -> Request {
+        var r = WireReader(body)
+        let version = try r.u8("version")
+        guard version == Protocol.version else {
+            throw DaemonError.protocolError(.unsupportedVersion, "protocol version \(version) is not supported (this daemon speaks \(Protocol.version)); stop it with `keyrack daemon stop` and retry")
+        }
+        let type = try r.u8("type")
+        let request: Request
+        switch type {
+        case 0x01: request = .ping
+        case 0x04: request = .status
+        case 0x06: request = .stop
+        case 0x02:
+            let hasCatalog = try r.u8("unlock.hasCatalog")
+            var catalog: [GrantSlug]? = nil
+            if hasCatalog == 1 {
+                let n = try r.count("unlock.catalog", minimumItemSize: 4)
+                var list: [GrantSlug] = []
+                list.reserveCapacity(n)
+                for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug")) }
+                catalog = list
+            } else if hasCatalog != 0 {
+                throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
+            }
+            let n = try r.count("unlock.grants", minimumItemSize: 20)
+            var grants: [GrantRequest] = []
+            grants.reserveCapacity(n)
+            for _ in 0..<n {
+                let slug = try r.slug("unlock.grant.slug")
+                let vault = try r.string("unlock.grant.vault", max: 64)
+                let ttl = try r.u64("unlock.grant.ttl")
+                let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
+                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value))
+            }
+            request = .unlock(grants, catalog: catalog)
+        case 0x03:
+            let n = try r.count("get.queries", minimumItemSize: 12)
+            guard n <= 4096 else { throw DaemonError.malformed("get.queries: \(n) queries is over the limit of 4096") }
+            var queries: [Query] = []
+            for _ in 0..<n {
+                let key = try r.string("get.key", max: 1024)
+                let env = try r.string("get.env", max: 128)
+                let org = try r.string("get.org", max: 256)
+                guard !key.isEmpty else { throw DaemonError.malformed("get.key: empty") }
+                queries.append(Query(key: key, env: env.isEmpty ? nil : env, org: org.isEmpty ? nil : org))
+            }
+            request = .get(queries)
+        case 0x05:
+            let env = try r.string("relock.env", max: 128)
+            let key = try r.string("relock.key", max: 1024)
+            request = .relock(env: env.isEmpty ? nil : env, key: key.isEmpty ? nil : key)
+        default:
+            throw DaemonError.protocolError(.unknownType, "unknown request type 0x\(String(type, radix: 16))")
+        }
+        try r.end("request")
+        return request
+    }
+}
+
+extension Response {
+    func encodeBody() -> [UInt8] {
+        var w = WireWriter()
+        w.u8(Protocol.version)
+        switch self {
+        case .pong(let pid, let owner):
+            w.u8(0x81); w.u32(UInt32(bitPattern: pid)); w.string(owner)
+        case .unlocked(let slugs):
+            w.u8(0x82); w.count(slugs.count); for s in slugs { w.slug(s) }
+        case .got(let results):
+            w.u8(0x83); w.count(results.count)
+            for result in results {
+                switch result {
+                case .granted(let info, let value):
+                    w.u8(0); Response.encode(info, into: &w); w.data(value)
+                case .locked(let s): w.u8(1); w.slug(s)
+                case .expired(let s): w.u8(2); w.slug(s)
+                case .absent(let s): w.u8(3); w.string(s?.description ?? "")
+                case .ambiguous(let list): w.u8(4); w.count(list.count); for s in list { w.slug(s) }
+                }
+            }
+        case .status(let st):
+            w.u8(0x84); w.u32(UInt32(bitPattern: st.pid)); w.string(st.owner); w.u32(st.allowedUID)
+            w.count(st.catalogCount); w.count(st.grants.count)
+            for g in st.grants { Response.encode(g, into: &w) }
+        case .relocked(let slugs):
+            w.u8(0x85); w.count(slugs.count); for s in slugs { w.slug(s) }
+        case .stopping:
+            w.u8(0x86)
+        case .error(let code, let message):
+            w.u8(Response.errorType); w.u8(code.rawValue); w.string(String(message.prefix(1000)))
+        }
+        return w.bytes
+    }
+
+    private static func encode(_ info: GrantInfo, into w: inout WireWriter) {
+        w.slug(info.slug); w.string(info.vault); w.u64(info.remainingMilliseconds); w.u64(info.expiresAtWallMilliseconds)
+    }
+
+    private static func decodeInfo(_ r: inout WireReader) throws -> GrantInfo {
+        GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 64),
+                  remainingMilliseconds: try r.u64("grant.remaining"),
+                  expiresAtWallMilliseconds: try r.u64("grant.expiresAt"))
+    }
+
+    static func decode(body: [UInt8]) throws -> Response {
+        var r = WireReader(body)
+        let version = try r.u8("version")
+        guard version == Protocol.version else {
+            throw DaemonError.malformed("the daemon answered in protocol version \(version), not \(Protocol.version)")
+        }
+        let type = try r.u8("type")
+        let response: Response
+        switch type {
+        case 0x81:
+            response = .pong(pid: Int32(bitPattern: try r.u32("pid")), owner: try r.string("owner"))
+        case 0x82, 0x85:
+            let n = try r.count("slugs", minimumItemSize: 4)
+            var slugs: [GrantSlug] = []
+            for _ in 0..<n { slugs.append(try r.slug("slug")) }
+            response = type == 0x82 ? .unlocked(slugs) : .relocked(slugs)
+        case 0x83:
+            let n = try r.count("results", minimumItemSize: 5)
+            var results: [GrantLookup] = []
+            for _ in 0..<n {
+                switch try r.u8("result.tag") {
+                case 0:
+                    let info = try decodeInfo(&r)
+                    results.append(.granted(info, value: try r.data("value")))
+                case 1: results.append(.locked(try r.slug("slug")))
+                case 2: results.append(.expired(try r.slug("slug")))
+                case 3:
+                    let s = try r.string("slug")
+                    results.append(.absent(s.isEmpty ? nil : GrantSlug(parsing: s)))
+                case 4:
+                    let m = try r.count("candidates", minimumItemSize: 4)
+                    var list: [GrantSlug] = []
+                    for _ in 0..<m { list.append(try r.slug("candidate")) }
+                    results.append(.ambiguous(list))
+                case let t: throw DaemonError.malformed("result.tag: unknown \(t)")
+                }
+            }
+            response = .got(results)
+        case 0x84:
+            let pid = Int32(bitPattern: try r.u32("pid"))
+            let owner = try r.string("owner")
+            let uid = try r.u32("uid")
+            let catalogCount = Int(try r.u32("catalogCount"))
+            let n = try r.count("grants", minimumItemSize: 24)
+            var grants: [GrantInfo] = []
+            for _ in 0..<n { grants.append(try decodeInfo(&r)) }
+            response = .status(DaemonStatus(pid: pid, owner: owner, allowedUID: uid, grants: grants, catalogCount: catalogCount))
+        case 0x86:
+            response = .stopping
+        case Response.errorType:
+            let raw = try r.u8("error.code")
+            let message = try r.string("error.message")
+            response = .error(ErrorCode(rawValue: raw) ?? .rejected, message)
+        default:
+            throw DaemonError.malformed("response type 0x\(String(type, radix: 16)) is unknown")
+        }
+        try r.end("response")
+        return response
+    }
+}

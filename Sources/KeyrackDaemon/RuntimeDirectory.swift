@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where an owner's daemon listens: `$XDG_RUNTIME_DIR/keyrack/daemon.<owner>.sock`, or
+/// `/tmp/keyrack-<uid>/daemon.<owner>.sock` when there is no XDG runtime directory.
+///
+/// The directory is the first fence: 0700 and ours, so no other user can reach the socket or
+/// plant one of their own in its place (the vision's `/tmp/keyrack-daemon.<owner>.sock` sits in
+/// a world-writable directory where anyone could pre-create that path). In the `/tmp` fallback
+/// the name is predictable, so an existing directory is accepted only when it is ours, not a
+/// symlink, and closed to group and others. The kernel check (SO_PEERCRED) is the second fence.
+public struct RuntimeDirectory: Sendable, Equatable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// The directory for this process, from `XDG_RUNTIME_DIR` or the `/tmp` fallback.
+    public static func current(uid: uid_t = getuid()) -> RuntimeDirectory {
+        if let xdg = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), xdg.hasPrefix("/") {
+            return RuntimeDirectory(path: xdg + "/keyrack")
+        }
+        return RuntimeDirectory(path: "/tmp/keyrack-\(uid)")
+    }
+
+    public func socket(owner: String) -> String { "\(path)/daemon.\(owner).sock" }
+    public func pidFile(owner: String) -> String { "\(path)/daemon.\(owner).pid" }
+    /// Held by `unlock` while it checks for and starts a daemon, so two unlocks start one.
+    public func startLock(owner: String) -> String { "\(path)/daemon.\(owner).start.lock" }
+    /// The daemon's stdout/stderr: lifecycle and denied attempts, never a secret.
+    public func logFile(owner: String) -> String { "\(path)/daemon.\(owner).log" }
+
+    /// Creates the directory 0700 if absent (the parent must exist), then checks it.
+    public func prepare() throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw DaemonError.unsafeRuntimeDirectory("cannot create the daemon directory \(path): \(DaemonError.describe(errno: errno)); set XDG_RUNTIME_DIR to a private directory")
+        }
+        try check()
+    }
+
+    /// Refuses a directory that is a symlink, someone else's, or open to group or others.
+    public func check() throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            throw DaemonError.unsafeRuntimeDirectory("cannot inspect \(path): \(DaemonError.describe(errno: errno))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw DaemonError.unsafeRuntimeDirectory("\(path) is not a directory (a symlink or file is in the way): remove it, or set XDG_RUNTIME_DIR")
+        }
+        guard st.st_uid == geteuid() else {
+            throw DaemonError.unsafeRuntimeDirectory("\(path) belongs to uid \(st.st_uid), not to you (uid \(geteuid())): someone may be impersonating the daemon; remove it as root, or set XDG_RUNTIME_DIR")
+        }
+        guard st.st_mode & 0o077 == 0 else {
+            throw DaemonError.unsafeRuntimeDirectory("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)), open to others: run `chmod 700 \(path)` or remove it")
+        }
+    }
+
+    /// The uid that owns the directory, or nil when it does not exist.
+    func ownerUID() -> uid_t? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return st.st_uid
+    }
+}

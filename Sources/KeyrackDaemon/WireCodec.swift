@@ -1,0 +1,83 @@
+/// Big-endian, length-prefixed binary fields: the whole vocabulary of the daemon protocol.
+/// A string is `u32 length ‖ UTF-8`, bytes are `u32 length ‖ bytes`, integers are fixed width.
+/// The reader never traps: every read checks the remaining length and throws `.malformed`
+/// naming the field, so a hostile frame costs an error reply and nothing else.
+struct WireWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) {
+        bytes.append(UInt8(truncatingIfNeeded: v >> 24)); bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8)); bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+    mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
+    mutating func string(_ s: String) { data(Array(s.utf8)) }
+    mutating func data(_ d: [UInt8]) { u32(UInt32(d.count)); bytes.append(contentsOf: d) }
+    mutating func slug(_ s: GrantSlug) { string(s.description) }
+    mutating func count(_ n: Int) { u32(UInt32(n)) }
+
+    /// Zeroes the buffer (it may hold values) and empties it.
+    mutating func wipe() { zeroize(&bytes); bytes = [] }
+}
+
+struct WireReader {
+    private let bytes: [UInt8]
+    private var offset: Int
+
+    init(_ bytes: [UInt8], offset: Int = 0) { self.bytes = bytes; self.offset = offset }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func u8(_ field: String) throws -> UInt8 {
+        guard offset < bytes.count else { throw DaemonError.malformed("\(field): frame ends early") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func u32(_ field: String) throws -> UInt32 {
+        guard bytes.count - offset >= 4 else { throw DaemonError.malformed("\(field): frame ends early") }
+        var v: UInt32 = 0
+        for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
+        offset += 4
+        return v
+    }
+
+    mutating func u64(_ field: String) throws -> UInt64 {
+        let hi = try u32(field), lo = try u32(field)
+        return UInt64(hi) << 32 | UInt64(lo)
+    }
+
+    mutating func data(_ field: String, max: Int = Frame.maximumBodySize) throws -> [UInt8] {
+        let n = Int(try u32(field))
+        guard n <= max else { throw DaemonError.malformed("\(field): \(n) bytes is over the limit of \(max)") }
+        guard bytes.count - offset >= n else { throw DaemonError.malformed("\(field): frame ends early") }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
+    }
+
+    mutating func string(_ field: String, max: Int = 4096) throws -> String {
+        let d = try data(field, max: max)
+        guard let s = String(validating: d, as: UTF8.self) else { throw DaemonError.malformed("\(field): not UTF-8") }
+        return s
+    }
+
+    mutating func slug(_ field: String) throws -> GrantSlug {
+        let s = try string(field, max: 1024)
+        guard let slug = GrantSlug(parsing: s) else { throw DaemonError.malformed("\(field): '\(s.prefix(80))' is not ORG.ENV.KEY") }
+        return slug
+    }
+
+    /// A count of items each at least `minimumItemSize` bytes long, checked against what is
+    /// left, so a forged count cannot make the reader reserve gigabytes.
+    mutating func count(_ field: String, minimumItemSize: Int) throws -> Int {
+        let n = Int(try u32(field))
+        guard n <= (bytes.count - offset) / max(minimumItemSize, 1) else {
+            throw DaemonError.malformed("\(field): \(n) items cannot fit in the frame")
+        }
+        return n
+    }
+
+    func end(_ what: String) throws {
+        guard isAtEnd else { throw DaemonError.malformed("\(what): \(bytes.count - offset) unexpected trailing bytes") }
+    }
+}

@@ -1,1 +1,0 @@
-// PIV: see Package.swift for this module's role.

@@ -1,0 +1,125 @@
+/// Every way talking to a PIV card can fail. Each case renders as one line that says what went
+/// wrong and what to do next; none ever carries a PIN, PUK, management key or key material.
+public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `SCardEstablishContext` said SCARD_E_NO_SERVICE: nobody answers on pcscd's socket.
+    case pcscdNotRunning
+    /// No reader holds a card.
+    case noCard
+    /// No card with this serial is plugged in; `available` lists the serials that are.
+    case cardNotFound(serial: UInt32, available: [UInt32])
+    /// Several cards are plugged in and the caller did not say which one to use.
+    case multipleCards(serials: [UInt32])
+    /// Another program holds the card exclusively (SCARD_E_SHARING_VIOLATION).
+    case cardBusy(reader: String)
+    /// The card went away (or was reset by force) while we were talking to it.
+    case cardRemoved(serial: UInt32?)
+    /// The card in this reader has no PIV applet (SELECT failed).
+    case notPIV(reader: String)
+    /// A PC/SC call failed for another reason.
+    case pcsc(operation: String, code: Int)
+
+    /// VERIFY answered 63Cx.
+    case wrongPIN(triesLeft: Int)
+    /// VERIFY answered 6983: the PIN retry counter is exhausted.
+    case pinBlocked
+    /// CHANGE REFERENCE DATA for the PUK answered 63Cx.
+    case wrongPUK(triesLeft: Int)
+    /// The PUK retry counter is exhausted.
+    case pukBlocked
+    /// The slot needs the PIN and none was given (the user declined, or no prompt is possible).
+    case pinRequired(serial: UInt32)
+    /// A PIN/PUK of the wrong shape (length, characters) was refused before reaching the card.
+    case invalidPIN(String)
+    /// The card refused the private-key operation after the PIN was satisfied: the touch never came.
+    case touchTimeout(serial: UInt32)
+
+    /// A slot outside what the operation allows.
+    case invalidSlot(String)
+    /// The slot holds no key.
+    case slotEmpty(serial: UInt32, slot: UInt8)
+    /// `setup --slot` named a slot that already holds a key or certificate.
+    case slotInUse(serial: UInt32, slot: UInt8)
+    /// All twenty retired slots are taken.
+    case noFreeSlot(serial: UInt32)
+    /// The slot holds a key keyrack cannot use (not P-256).
+    case unsupportedKey(slot: UInt8, algorithm: UInt8)
+
+    /// Neither the PIN-protected management key nor the factory default authenticated.
+    case managementKeyAuthenticationFailed(serial: UInt32)
+    /// The card's management key is of a kind we do not handle.
+    case managementKeyUnsupported(String)
+
+    /// The card answered a status word we did not expect.
+    case cardError(operation: String, status: UInt16)
+    /// The card answered 9000 but the data did not parse.
+    case malformedResponse(String)
+    /// libykpiv reported an error we could not refine.
+    case library(operation: String, code: Int32)
+
+    public var description: String {
+        switch self {
+        case .pcscdNotRunning:
+            return "pcscd is not running: start it (sudo systemctl start pcscd, or install it with sudo apt-get install pcscd) and retry"
+        case .noCard:
+            return "no YubiKey found: plug one in (and check `pcsc_scan` sees it), then retry"
+        case .cardNotFound(let serial, let available):
+            let others = available.isEmpty ? "no card is plugged in" : "plugged in: " + available.map(String.init).joined(separator: ", ")
+            return "no YubiKey with serial \(serial) is plugged in (\(others)): insert it and retry"
+        case .multipleCards(let serials):
+            return "several YubiKeys are plugged in (serials \(serials.map(String.init).joined(separator: ", "))): choose one with --serial"
+        case .cardBusy(let reader):
+            return "the card in '\(reader)' is held exclusively by another program (gpg's scdaemon or yubikey-agent?): stop it (gpgconf --kill scdaemon) and retry"
+        case .cardRemoved(let serial):
+            let which = serial.map { "YubiKey \($0)" } ?? "the card"
+            return "\(which) was removed or reset during the operation: plug it back in and retry"
+        case .notPIV(let reader):
+            return "the card in '\(reader)' has no PIV application: use a YubiKey 4 or 5, or enable PIV on it (ykman config)"
+        case .pcsc(let operation, let code):
+            return "PC/SC error during \(operation) (0x\(String(UInt32(truncatingIfNeeded: code), radix: 16))): re-plug the card or restart pcscd and retry"
+        case .wrongPIN(let tries):
+            return "wrong PIN (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks): retry with the right PIN"
+        case .pinBlocked:
+            return "the PIN is blocked: unblock it with the PUK (yubico-piv-tool -a unblock-pin, or ykman piv access unblock-pin)"
+        case .wrongPUK(let tries):
+            return "wrong PUK (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks): retry with the right PUK"
+        case .pukBlocked:
+            return "the PUK is blocked: it can no longer unblock the PIN; if the PIN is blocked too, only a PIV reset (which erases the keys) helps"
+        case .pinRequired(let serial):
+            return "a PIN is required for YubiKey \(serial): run from a terminal, or pass it on stdin where the command offers --pin-stdin"
+        case .invalidPIN(let why):
+            return "\(why)"
+        case .touchTimeout(let serial):
+            return "timed out waiting for a touch on YubiKey \(serial): retry and touch the key when it blinks"
+        case .invalidSlot(let why):
+            return why
+        case .slotEmpty(let serial, let slot):
+            return "slot \(hex(slot)) of YubiKey \(serial) holds no key: run `keyrack yubikey setup` to make one"
+        case .slotInUse(let serial, let slot):
+            return "slot \(hex(slot)) of YubiKey \(serial) already holds a key: pick another --slot, or omit --slot to use the first free one"
+        case .noFreeSlot(let serial):
+            return "YubiKey \(serial) has no free retired slot (82–95): free one with ykman piv keys delete, or use another key"
+        case .unsupportedKey(let slot, let alg):
+            return "slot \(hex(slot)) holds a key of algorithm 0x\(hex(alg)), not P-256: use a slot made by `keyrack yubikey setup` or age-plugin-yubikey"
+        case .managementKeyAuthenticationFailed(let serial):
+            return "cannot authenticate to YubiKey \(serial) with its PIN-protected or default management key: make it PIN-protected (ykman piv access change-management-key --protect) and retry"
+        case .managementKeyUnsupported(let why):
+            return "unsupported management key: \(why)"
+        case .cardError(let operation, let status):
+            return "the card refused \(operation) (status \(hex4(status))): re-plug the card and retry; if it persists, check the slot with `keyrack yubikey list`"
+        case .malformedResponse(let why):
+            return "the card sent a malformed reply (\(why)): re-plug the card and retry"
+        case .library(let operation, let code):
+            return "libykpiv failed during \(operation) (code \(code)): re-plug the card and retry"
+        }
+    }
+}
+
+func hex(_ byte: UInt8) -> String {
+    let s = String(byte, radix: 16, uppercase: false)
+    return s.count == 1 ? "0" + s : s
+}
+
+func hex4(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}

@@ -1,1 +1,0 @@
-// PIVSimulator: see Package.swift for this module's role.

@@ -1,0 +1,43 @@
+import ArgumentParser
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack daemon bench` (hidden): the measurements scripts/bench reports. `--seed` starts the
+/// owner's daemon and puts one synthetic grant (`bench.test.BENCH_KEY`, a random value), so
+/// `keyrack get` can be timed without a manifest; without it, GET throughput is measured with
+/// `--clients` concurrent connections against that grant.
+struct DaemonBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure an owner's daemon (for scripts/bench).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Flag(help: "Start the daemon and put the synthetic grant, then exit.")
+    var seed = false
+
+    @Option(help: "Concurrent client connections.")
+    var clients: Int = 1
+
+    @Option(help: "Measurement time in milliseconds.")
+    var milliseconds: UInt64 = 2000
+
+    func run() throws {
+        let client = DaemonClient(owner: options.owner)
+        if seed {
+            _ = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(),
+                                                 arguments: ["daemon", "run", "--for", options.owner])
+            var value = [UInt8](repeating: 0, count: 40)
+            for i in value.indices { value[i] = UInt8(ascii: "a") + UInt8.random(in: 0..<26) }
+            _ = try client.send(.unlock([GrantRequest(slug: GrantSlug(org: "bench", env: "test", name: "BENCH_KEY"), vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])
+            return
+        }
+        let r = LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"))
+        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))}")
+        if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
+    }
+}

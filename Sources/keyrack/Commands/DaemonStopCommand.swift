@@ -1,0 +1,34 @@
+import ArgumentParser
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack daemon stop`: asks the owner's daemon to wipe its grants and exit, and waits until
+/// its socket is gone.
+struct DaemonStopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop an owner's daemon (all its keys become locked)."
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    func run() throws {
+        let client = DaemonClient(owner: options.owner)
+        do {
+            _ = try client.send(.stop)
+        } catch DaemonError.noDaemon {
+            Output.line("no daemon is running for '\(options.owner)'")
+            return
+        }
+        let deadline = Clock.bootMilliseconds() + 5000
+        while access(client.socketPath, F_OK) == 0 {
+            guard Clock.bootMilliseconds() < deadline else {
+                throw CommandFailure("the daemon of '\(options.owner)' did not exit within 5 s; see \(client.runtime.logFile(owner: options.owner))")
+            }
+            usleep(5_000)
+        }
+        Output.line("stopped the daemon of '\(options.owner)'")
+    }
+}

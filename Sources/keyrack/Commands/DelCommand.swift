@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import KeyrackCore
+
+/// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
+struct DelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "del",
+        abstract: "Remove a key from an owner's host manifest (a key already absent is fine).")
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("The key name, e.g. GITHUB_TOKEN.", valueName: "name"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The env of the key.", valueName: "env"))
+    var env: String
+
+    @Option(help: ArgumentHelp("The org (or @all); default as for set.", valueName: "org"))
+    var org: String?
+
+    mutating func validate() throws {
+        try ManifestCLI.check {
+            _ = try EnvName(env)
+            _ = try KeyName(key)
+            _ = try org.map(OrgName.init)
+        }
+    }
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let env = try EnvName(env)
+        let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
+                        env: env, key: try KeyName(key))
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
+        if options.json {
+            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent"])
+        } else {
+            print(removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
+        }
+    }
+}

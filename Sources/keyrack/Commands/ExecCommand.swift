@@ -1,0 +1,60 @@
+import ArgumentParser
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack exec`: runs a program with the owner's granted keys in its environment. No shell
+/// is involved (the program is exec'd directly, found on PATH like `env` finds it), so nothing
+/// is re-parsed, and keyrack is replaced by the program: its exit code is the program's.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command with an owner's unlocked keys in its environment.",
+        discussion: """
+        Example: keyrack exec --for seaturtle --env sudo --key GITHUB_TOKEN -- gh auth status
+        Without --key: the keys .agent/keyrack.yml lists for the env, or outside a repository \
+        every unlocked key of the env. Fails (exit 3) before running anything if one is not granted.
+        """
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("The env whose keys to pass.", valueName: "env"))
+    var env: String
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("A key to pass (repeatable). Default: see above.", valueName: "key"))
+    var keys: [String] = []
+
+    @Flag(help: "Pass values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    var allowDangerous = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
+        guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+    }
+
+    func run() throws {
+        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous)
+        for i in values.indices {
+            var v = values[i].value + [0]
+            let ok = v.withUnsafeBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { setenv(values[i].name, $0, 1) }
+            }
+            zeroize(&v)
+            zeroize(&values[i].value)
+            guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
+        }
+        var argv = command.map { strdup($0) } + [nil]
+        execvp(command[0], &argv)
+        let e = errno
+        argv.forEach { free($0) }
+        if e == ENOENT {
+            throw CommandFailure("\(command[0]): command not found on PATH", exitCode: 127)
+        }
+        throw CommandFailure("cannot run \(command[0]): \(String(cString: strerror(e)))", exitCode: 126)
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import KeyrackCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create an owner's encrypted host manifest (once; a re-run changes nothing).",
+        discussion: """
+        --via ssh uses --pubkey (default ~/.ssh/id_ed25519.pub; the private key is the same path \
+        without .pub). --via age uses --identity FILE, or a recipient from --pubkey FILE, or \
+        creates KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot.
+        """)
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("How the owner proves itself: ssh, age or yubikey.", valueName: "via"))
+    var via: String
+
+    @Option(help: ArgumentHelp("Public key file: an ssh .pub (or the private key beside it), or a file holding an age1… recipient.", valueName: "path"))
+    var pubkey: String?
+
+    @Option(help: ArgumentHelp("--via age: an existing age identity file to use.", valueName: "path"))
+    var identity: String?
+
+    @Flag(help: "--via age: a post-quantum mlkem768x25519 identity (never mixed with classic keys).")
+    var pq = false
+
+    @Option(help: ArgumentHelp("--via yubikey: the card's serial number (required when several are plugged in).", valueName: "n"))
+    var serial: UInt32?
+
+    @Option(help: ArgumentHelp("--via yubikey: the PIV slot in hex (82–95); default: the first free retired slot.", valueName: "hex"))
+    var slot: String?
+
+    @Option(help: ArgumentHelp("--via yubikey: PIN policy of a new key: never, once or always (default: once for human, never for robots).", valueName: "policy"))
+    var pinPolicy: String?
+
+    @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key: never, always or cached (default: cached for human, never for robots).", valueName: "policy"))
+    var touchPolicy: String?
+
+    @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
+    var pinStdin = false
+
+    @Option(help: ArgumentHelp("Pin the owner to this Unix user (name or uid): its daemon then admits only that uid.", valueName: "user"))
+    var uid: String?
+
+    mutating func validate() throws {
+        let via = try Via(parsingOrUsage: via)
+        if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
+        if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
+        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil) {
+            throw ValidationError("--serial, --slot, --pin-policy and --touch-policy only apply to --via yubikey")
+        }
+        if let p = pinPolicy, !["never", "once", "always"].contains(p) { throw ValidationError("invalid --pin-policy '\(p.prefix(20))': use never, once or always") }
+        if let t = touchPolicy, !["never", "always", "cached"].contains(t) { throw ValidationError("invalid --touch-policy '\(t.prefix(20))': use never, always or cached") }
+        if let s = slot, !(s.count == 2 && UInt8(s, radix: 16).map { (0x82...0x95).contains($0) } == true) {
+            throw ValidationError("invalid --slot '\(s.prefix(8))': use a retired slot 82–95 in hex")
+        }
+        if pinStdin && via != .yubikey { throw ValidationError("--pin-stdin only applies to --via yubikey") }
+        if let uid { _ = try resolveUID(uid) }
+    }
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let via = try Via(parsing: via)
+        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
+                                            identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
+                                            pinPolicy: pinPolicy, touchPolicy: touchPolicy,
+                                            interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
+        let outcome = try store.initialise(owner: owner, via: via, uid: try uid.map(resolveUID), request: request)
+        let path = store.home.manifest(owner).path
+        switch outcome {
+        case .created(let manifest, let setup):
+            if options.json {
+                try ManifestCLI.printJSON(["owner": owner.value, "effect": "created", "manifest": path, "via": via.rawValue,
+                                           "recipient": manifest.owner.pubkey, "identity": setup.location.identityPath ?? NSNull(),
+                                           "createdIdentity": setup.createdIdentity])
+            } else {
+                print("keyrack init: created owner \(owner)")
+                print("  manifest:  \(path)")
+                print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(via.rawValue))")
+                if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
+            }
+        case .alreadyInitialised(let recipients):
+            let primary = recipients?.recipients.first
+            if options.json {
+                try ManifestCLI.printJSON(["owner": owner.value, "effect": "already-initialised", "manifest": path,
+                                           "via": primary?.via.rawValue ?? NSNull(), "recipient": primary?.pubkey ?? NSNull()])
+            } else {
+                print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
+            }
+        }
+    }
+
+    /// PIN prompts answered from stdin (first line), for robots and scripts.
+    private var stdinPIN: Interaction {
+        Interaction(secret: { _ in
+            let line = SecretPrompt.readAllOfStdin()
+            return Array(line.prefix { $0 != UInt8(ascii: "\n") })
+        }, notice: ManifestCLI.interaction.notice)
+    }
+
+    /// A user name or a numeric uid, checked against the password database.
+    private func resolveUID(_ user: String) throws -> UInt32 {
+        if let n = UInt32(user) { return n }
+        guard let entry = getpwnam(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
+        return entry.pointee.pw_uid
+    }
+}
+
+extension Via {
+    init(parsingOrUsage text: String) throws {
+        do { self = try Via(parsing: text) } catch let error as KeyrackError { throw ValidationError(error.message) }
+    }
+}

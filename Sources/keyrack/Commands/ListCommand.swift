@@ -1,0 +1,38 @@
+import ArgumentParser
+import KeyrackCore
+
+/// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the keys of an owner's host manifest (never their values).")
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("Only keys answering this env (ORG.all.KEY answers every env).", valueName: "env"))
+    var env: String?
+
+    mutating func validate() throws {
+        try ManifestCLI.check { _ = try env.map(EnvName.init) }
+    }
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths))
+        let keys = manifest.keys(env: env)
+        if options.json {
+            try ManifestCLI.printJSON(["owner": owner.value, "keys": keys.map(ManifestCLI.json)])
+            return
+        }
+        guard !keys.isEmpty else {
+            print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")")
+            return
+        }
+        let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"]] + keys.map {
+            [$0.slug.description, $0.env.value, $0.org.value, $0.vault.rawValue, $0.mech.rawValue]
+        }
+        print(ManifestCLI.table(rows))
+    }
+}

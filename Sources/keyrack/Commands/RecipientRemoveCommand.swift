@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import KeyrackCore
+
+/// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
+/// The last way in is never removed.
+struct RecipientRemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a recipient from an owner's manifest (never the last one).")
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("The label of the recipient to remove (`primary` for the owner's own key).", valueName: "label"))
+    var label: String
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let promoted = try store.removeRecipient(owner: owner, label: label, identities: identities)
+        if options.json {
+            try ManifestCLI.printJSON(["owner": owner.value, "removed": label, "promoted": promoted.map { $0 as Any } ?? NSNull()])
+        } else {
+            print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
+            if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }
+        }
+    }
+}

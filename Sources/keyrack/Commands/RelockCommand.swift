@@ -1,0 +1,44 @@
+import ArgumentParser
+import KeyrackDaemon
+
+/// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
+/// daemon there is nothing unlocked, which is success, not an error.
+struct RelockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relock",
+        abstract: "Lock an owner's keys again before their time runs out.",
+        discussion: "Without --env or --key, every key of the owner is relocked."
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("Relock only the keys of this env.", valueName: "env"))
+    var env: String?
+
+    @Option(help: ArgumentHelp("Relock only this key: a bare name or a full slug.", valueName: "key"))
+    var key: String?
+
+    func validate() throws {
+        if let env, !GrantSlug.isEnvName(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+    }
+
+    func run() throws {
+        let client = DaemonClient(owner: options.owner)
+        var slugs: [GrantSlug] = []
+        do {
+            guard case .relocked(let list) = try client.send(.relock(env: env, key: key)) else {
+                throw DaemonError.malformed("the daemon answered RELOCK with something else")
+            }
+            slugs = list
+        } catch DaemonError.noDaemon {
+            slugs = []
+        }
+        if options.json {
+            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))]}")
+        } else if slugs.isEmpty {
+            Output.line("nothing to relock for '\(options.owner)'")
+        } else {
+            for s in slugs { Output.line("relocked \(s)") }
+        }
+    }
+}

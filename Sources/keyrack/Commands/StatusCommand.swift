@@ -1,0 +1,48 @@
+import ArgumentParser
+import KeyrackDaemon
+
+/// `keyrack status`: what the owner's daemon holds: slugs, envs, vaults and expiry, never values.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show which keys of an owner are unlocked and until when (never their values)."
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("Show only the keys of this env.", valueName: "env"))
+    var env: String?
+
+    func run() throws {
+        let owner = options.owner
+        let client = DaemonClient(owner: owner)
+        var status: DaemonStatus?
+        do {
+            guard case .status(let s) = try client.send(.status) else {
+                throw DaemonError.malformed("the daemon answered STATUS with something else")
+            }
+            status = s
+        } catch DaemonError.noDaemon {
+            status = nil
+        }
+        let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
+        if options.json {
+            let keys = grants.map { g in
+                "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.name)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
+            }
+            var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(client.socketPath))"
+            if let status { line += ",\"pid\":\(status.pid)" }
+            line += ",\"keys\":[\(keys.joined(separator: ","))]}"
+            Output.line(line)
+            return
+        }
+        guard let status else {
+            Output.line("owner '\(owner)': locked (no daemon running); unlock with `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV`")
+            return
+        }
+        Output.line("owner '\(owner)': daemon pid \(status.pid), \(grants.count) key(s) unlocked")
+        for g in grants {
+            Output.line("  \(g.slug)  env \(g.slug.env)  from \(g.vault)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))")
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import AgeFormat
+import ArgumentParser
+import Foundation
+import KeyrackCore
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
+/// whatever the number of keys), fetches the selected keys from their vaults and hands them to
+/// the owner's daemon, starting it if needed. Values never touch disk or stdout.
+struct UnlockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock",
+        abstract: "Unlock an owner's keys of one env into its daemon for a while.",
+        discussion: """
+        TTL: --duration, default 30m for sudo and 9h otherwise, capped by each key's maxDuration. \
+        sudo keys are unlocked one --key at a time. When the owner's YubiKey is not plugged in (or \
+        with --using ssh|age), a backup recipient whose identity is on this machine opens the \
+        manifest; the output names the recipient used.
+        """
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("The env to unlock (sudo, prod, prep, test, all, or custom).", valueName: "env"))
+    var env: String
+
+    @Option(help: ArgumentHelp("Unlock only this key: a bare name or a full slug (required for sudo).", valueName: "key"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("How long the keys stay unlocked, e.g. 2h, 30m (default 30m for sudo, 9h otherwise).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Open the manifest with a recipient of this kind only: ssh or age (e.g. when the YubiKey is elsewhere).", valueName: "via"))
+    var using: String?
+
+    @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
+    var identityPaths: [String] = []
+
+    func validate() throws {
+        guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
+        if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
+        if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
+        if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
+    }
+
+    func run() throws {
+        Hardening.apply()
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let pinned = try store.recipientsFile(owner)?.uid
+        if let pinned, pinned != getuid() {
+            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinned), and this is uid \(getuid()); run the unlock as that user")
+        }
+
+        let (manifest, usedLabel) = try openManifest(owner, store: store)
+        var entries = manifest.keys(env: env, key: key)
+        if let key, let full = GrantSlug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
+        guard !entries.isEmpty else {
+            let name = key.map { GrantSlug(parsing: $0)?.name ?? $0 } ?? "KEY"
+            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")
+        }
+        let direct = entries.contains { $0.vault == .osDirect } ? try store.directValues(owner: owner) : [:]
+
+        let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? (env == "sudo" ? 30 * 60 : 9 * 3600)
+        var grants: [GrantRequest] = []
+        var omitted: [(Slug, String)] = []
+        var capped: [(Slug, String)] = []
+        for entry in entries {
+            switch try VaultReader.read(entry, manifest: manifest, direct: direct) {
+            case .missing(let why):
+                omitted.append((entry.slug, why))
+            case .value(let value):
+                var ttl = requested
+                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, cap.text)) }
+                let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
+                grants.append(GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
+            }
+        }
+        defer { for i in grants.indices { zeroize(&grants[i].value) } }
+        for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap) by its maxDuration") }
+        for (slug, why) in omitted { Terminal.printError("warning: \(slug) stays locked: \(why)") }
+        guard !grants.isEmpty else {
+            throw NotGranted(message: "no key of '\(owner.value)' could be unlocked (see the warnings above)")
+        }
+
+        let client = DaemonClient(owner: owner.value)
+        var arguments = ["daemon", "run", "--for", owner.value]
+        if let pinned { arguments += ["--uid", String(pinned)] }
+        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
+        if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
+
+        // One connection; the catalog (every slug of the manifest, names only) goes with the
+        // first batch so `get` can tell locked from absent; batches keep frames under the limit.
+        let connection = try client.connect(peerUIDs: [getuid()])
+        let catalog = manifest.keys.keys.map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value) }
+        var batch: [GrantRequest] = []
+        var batchBytes = 0
+        var first = true
+        var unlocked: [GrantSlug] = []
+        func flush() throws {
+            guard !batch.isEmpty || first else { return }
+            guard case .unlocked(let slugs) = try connection.send(.unlock(batch, catalog: first ? catalog : nil)) else {
+                throw DaemonError.malformed("the daemon answered UNLOCK with something else")
+            }
+            unlocked += slugs
+            for i in batch.indices { zeroize(&batch[i].value) }
+            batch = []
+            batchBytes = 0
+            first = false
+        }
+        for g in grants {
+            let size = g.value.count + g.slug.description.utf8.count + g.vault.utf8.count + 32
+            if batchBytes + size > Frame.maximumBodySize / 2 { try flush() }
+            batch.append(g)
+            batchBytes += size
+        }
+        try flush()
+
+        let expiries = Dictionary(grants.map { ($0.slug, $0.ttlMilliseconds) }, uniquingKeysWith: { a, _ in a })
+        let now = Clock.wallMilliseconds()
+        if options.json {
+            let items = unlocked.map { s in
+                "{\"slug\":\(TextFormat.json(s.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: now + (expiries[s] ?? 0))))}"
+            }
+            let skipped = omitted.map { "{\"slug\":\(TextFormat.json($0.0.description)),\"reason\":\(TextFormat.json($0.1))}" }
+            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"recipient\":\(TextFormat.json(usedLabel)),\"unlocked\":[\(items.joined(separator: ","))],\"omitted\":[\(skipped.joined(separator: ","))]}")
+        } else {
+            Output.line("unlocked \(unlocked.count) key(s) of '\(owner.value)' with recipient \(usedLabel):")
+            for s in unlocked {
+                Output.line("  \(s)  expires in \(TextFormat.remaining(milliseconds: expiries[s] ?? 0))")
+            }
+        }
+    }
+
+    /// Tries the owner's recipients one at a time, primary first, so the first that opens the
+    /// manifest is the one named in the output; a missing card or a wrong identity moves on to
+    /// the next backup, and the primary's error is reported if none works.
+    private func openManifest(_ owner: OwnerName, store: HostManifestStore) throws -> (HostManifest, String) {
+        if !identityPaths.isEmpty {
+            let ids = try ManifestCLI.identities(owner, store: store, paths: identityPaths)
+            return (try store.load(owner: owner, identities: ids), "from \(identityPaths.joined(separator: ", "))")
+        }
+        var locations = try store.availableIdentityLocations(owner)
+        if let using { locations = locations.filter { $0.via.rawValue == using } }
+        locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
+        guard !locations.isEmpty else {
+            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+        }
+        var firstError: Error?
+        for location in locations {
+            do {
+                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: ManifestCLI.interaction)
+                let manifest = try store.load(owner: owner, identities: [identity])
+                let name = "\(location.label) (\(location.via.rawValue)\(location.identityPath.map { ", \($0)" } ?? ""))"
+                if location.label != RecipientLabel.primary { Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(name)") }
+                return (manifest, name)
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        throw firstError!
+    }
+}

@@ -1,0 +1,76 @@
+import AgeYubiKey
+import ArgumentParser
+import Foundation
+import PIV
+
+/// `keyrack yubikey list`: every card, its used slots, and the age recipient of each P-256 slot.
+struct YubiKeyListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List plugged-in YubiKeys, their used PIV slots and the age recipients of those slots."
+    )
+
+    @Flag(help: "Print machine-readable JSON instead of human text.")
+    var json = false
+
+    struct SlotJSON: Codable {
+        var slot: String
+        var algorithm: String
+        var pinPolicy: String?
+        var touchPolicy: String?
+        var name: String?
+        var recipient: String?
+        var identity: String?
+        var madeForAge: Bool
+    }
+
+    struct CardJSON: Codable {
+        var serial: UInt32
+        var reader: String
+        var firmware: String
+        var slots: [SlotJSON]
+    }
+
+    func run() throws {
+        let cards = try YubiKeyRecipientSource.listCards()
+        let rows = cards.map { card in
+            CardJSON(serial: card.serial, reader: card.reader, firmware: card.version.description, slots: card.slots.map { s in
+                SlotJSON(slot: s.info.slot.description, algorithm: Self.algorithmName(s.info.algorithm),
+                         pinPolicy: s.info.pinPolicy?.description, touchPolicy: s.info.touchPolicy?.description,
+                         name: s.info.name, recipient: s.recipient?.string, identity: s.stub?.string,
+                         madeForAge: s.info.isAgeIdentity)
+            })
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        if rows.isEmpty { throw PIVError.noCard }
+        for card in rows {
+            print("YubiKey \(card.serial) (firmware \(card.firmware), reader \"\(card.reader)\")")
+            if card.slots.isEmpty { print("  no used slots: make an age identity with `keyrack yubikey setup --serial \(card.serial)`") }
+            for s in card.slots {
+                var line = "  slot \(s.slot)  \(s.algorithm)"
+                if let p = s.pinPolicy { line += "  PIN \(p)" }
+                if let t = s.touchPolicy { line += "  touch \(t)" }
+                if let n = s.name { line += "  \"\(n)\"" }
+                print(line)
+                if let r = s.recipient { print("    recipient: \(r)") }
+                if let i = s.identity { print("    identity:  \(i)") }
+            }
+        }
+    }
+
+    static func algorithmName(_ alg: UInt8?) -> String {
+        switch alg {
+        case PIVAlgorithm.eccP256?: return "P-256"
+        case PIVAlgorithm.eccP384?: return "P-384"
+        case 0x06?: return "RSA-1024"
+        case 0x07?: return "RSA-2048"
+        case nil: return "certificate only"
+        case let a?: return "algorithm 0x" + String(a, radix: 16)
+        }
+    }
+}

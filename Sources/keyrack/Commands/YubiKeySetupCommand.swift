@@ -1,0 +1,93 @@
+import AgeYubiKey
+import ArgumentParser
+import Foundation
+import PIV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
+struct YubiKeySetupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup",
+        abstract: "Generate an age identity key (P-256) in a free retired PIV slot.",
+        discussion: """
+        Verifies the PIN, authenticates with the PIN-protected management key (a factory \
+        management key is replaced by a random PIN-protected one, as age-plugin-yubikey and ykman \
+        do), generates the key with the chosen policies and stores a self-signed certificate \
+        naming them. Prints the identity file (or writes it to -o and prints the recipient). \
+        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached.
+        """
+    )
+
+    @OptionGroup var card: CardSelection
+
+    @Option(help: ArgumentHelp("The retired slot to use: 82–95, or 1–20 as age-plugin-yubikey numbers them (default: the first free one).", valueName: "slot"))
+    var slot: PIVSlot?
+
+    @Option(help: ArgumentHelp("When the card asks for the PIN: never, once (per session), always.", valueName: "policy"))
+    var pinPolicy: PINPolicy = .once
+
+    @Option(help: ArgumentHelp("When the card asks for a touch: never, always, cached (15 s).", valueName: "policy"))
+    var touchPolicy: TouchPolicy = .always
+
+    @Flag(help: "Read the PIN from stdin instead of the terminal.")
+    var pinStdin = false
+
+    @Option(help: ArgumentHelp("A name for the key, stored in its certificate (default: age identity <tag>).", valueName: "name"))
+    var name: String?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
+        "Write the identity file here (mode 0600; must not exist) and print only the recipient.", valueName: "path"))
+    var output: String?
+
+    @Flag(help: "Print machine-readable JSON instead of human text.")
+    var json = false
+
+    func validate() throws {
+        if let slot, !slot.isRetired { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20)") }
+        if let output, FileManager.default.fileExists(atPath: output) {
+            throw ValidationError("'\(output)' already exists: choose another -o path (an identity file is never overwritten)")
+        }
+    }
+
+    func run() throws {
+        var stdin: StdinSecrets? = pinStdin ? StdinSecrets() : nil
+        var pin = try YubiKeyPrompts.secret("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN", stdin: &stdin)
+        defer { wipe(&pin); stdin?.wipeAll() }
+
+        let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
+                                                     pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
+        if let output {
+            try Self.writeNew(output, setup.identityFile)
+        }
+        for warning in setup.warnings { Terminal.printError("warning: \(warning)") }
+        if setup.managementKey == .replacedFactoryDefault {
+            Terminal.printError("note: the factory management key was replaced by a random one stored PIN-protected on the card")
+        }
+        if json {
+            let object: [String: Any] = [
+                "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": setup.recipient.string,
+                "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
+                "touchPolicy": setup.touchPolicy.description, "name": setup.name,
+                "identityFile": output as Any? ?? NSNull(),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else if output != nil {
+            print(setup.recipient.string)
+        } else {
+            print(setup.identityFile, terminator: "")
+        }
+    }
+
+    /// Creates `path` exclusively with mode 0600: an identity file is never written over another.
+    static func writeNew(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandFailure("cannot create '\(path)': \(String(cString: strerror(errno))); choose another -o path") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw CommandFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import PIV
+
+/// `keyrack yubikey unblock-pin`: what a blocked PIN's error message points to.
+struct YubiKeyUnblockPINCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unblock-pin",
+        abstract: "Set a new PIN with the PUK, unblocking a blocked PIN.",
+        discussion: "With --pin-stdin, stdin holds two lines: the PUK, then the new PIN (6–8 characters)."
+    )
+
+    @OptionGroup var card: CardSelection
+
+    @Flag(help: "Read the PUK and the new PIN from stdin, one per line.")
+    var pinStdin = false
+
+    func run() throws {
+        var stdin: StdinSecrets? = pinStdin ? StdinSecrets() : nil
+        defer { stdin?.wipeAll() }
+        let card = try PIVCards.open(serial: card.serial)
+        defer { card.close() }
+        var puk = try YubiKeyPrompts.secret("PUK of YubiKey \(card.serial): ", what: "PUK", stdin: &stdin)
+        defer { wipe(&puk) }
+        var pin = try YubiKeyPrompts.secret("New PIN (6–8 characters): ", what: "new PIN", stdin: &stdin)
+        defer { wipe(&pin) }
+        try card.unblockPIN(puk: puk, newPIN: pin)
+        print("PIN unblocked and changed")
+    }
+}

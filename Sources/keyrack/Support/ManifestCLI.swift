@@ -1,0 +1,88 @@
+import AgeFormat
+import ArgumentParser
+import Foundation
+import KeyrackCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// KeyrackCore's errors as the CLI reports them (DESIGN.md §6): bad input is a usage error
+/// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
+extension KeyrackError: CLIReportable {
+    var cliMessage: String { "error: \(message)" }
+    var exitCode: Int32 {
+        switch kind {
+        case .usage: return ExitStatus.usage
+        case .card: return ExitStatus.card
+        case .wrongIdentity, .damaged, .failure: return ExitStatus.failure
+        }
+    }
+}
+
+/// What the manifest commands share: the store, terminal interaction, identities, values.
+enum ManifestCLI {
+    static func store() throws -> HostManifestStore { try HostManifestStore.fromEnvironment() }
+
+    static func owner(_ options: OwnerOptions) throws -> OwnerName { try OwnerName(options.owner) }
+
+    /// Passphrases and PINs from the terminal without echo; notices on stderr.
+    static let interaction = Interaction(
+        secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))) },
+        notice: { Terminal.printError($0) })
+
+    /// The identities that open `owner`'s manifest: `--identity` files, else the recorded ones.
+    static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String]) throws -> [any Identity] {
+        try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
+    }
+
+    /// The user's home directory, for `~` in paths.
+    static var userHome: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+    }
+
+    /// A value for os.secure / os.direct: typed on the terminal without echo, or all of stdin
+    /// when stdin is not a terminal (a pipe, a file): never from argv.
+    static func readValue(for slug: Slug) throws -> [UInt8] {
+        if isatty(STDIN_FILENO) == 1 {
+            return try SecretPrompt.readFromTerminal(prompt: "value for \(slug) (not echoed): ", what: "value of \(slug)")
+        }
+        return SecretPrompt.readAllOfStdin()
+    }
+
+    /// Runs a typed parse in `validate()`, turning its error into ArgumentParser's usage error.
+    static func check(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as KeyrackError { throw ValidationError(error.message) }
+    }
+
+    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout.
+    static func printJSON(_ value: Any) throws {
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    static func json(_ entry: KeyEntry) -> [String: Any] {
+        [
+            "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key.value,
+            "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
+            "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
+        ]
+    }
+
+    /// Left-aligned columns for human tables.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.first?.count else { return "" }
+        let widths = (0..<width).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in c == width - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// Options of the commands that open an owner's manifest.
+struct IdentityOptions: ParsableArguments {
+    @Option(name: .customLong("identity"), help: ArgumentHelp(
+        "An identity that opens the owner's manifest (ssh private key or age identity file); repeatable. Default: the identities recorded at init.",
+        valueName: "path"))
+    var paths: [String] = []
+}

@@ -1,0 +1,197 @@
+import XCTest
+import Foundation
+import TestSupport
+
+/// `keyrack age encrypt|decrypt|keygen` against Debian's `age`/`age-keygen` 1.1.1, both
+/// directions, X25519, binary and armored, at the chunk-boundary sizes; and the CLI's errors.
+final class AgeInteropTests: XCTestCase {
+    var dir: TempDirectory!
+    override func setUpWithError() throws { dir = try TempDirectory("age-cli") }
+    override func tearDown() { dir.remove() }
+
+    let sizes = [0, 1, 65535, 65536, 65537, 5 * 1024 * 1024 + 3]
+
+    func ok(_ r: RunResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 0, "\(what): \(r)", file: file, line: line)
+    }
+
+    /// An identity made by `age-keygen`, and its recipient.
+    func ageKeygen() throws -> (path: String, recipient: String) {
+        let key = dir.file("age-key-\(UUID().uuidString.prefix(6)).txt").path
+        ok(try Run.process("age-keygen", ["-o", key]), "age-keygen")
+        let r = try Run.process("age-keygen", ["-y", key])
+        ok(r, "age-keygen -y")
+        return (key, r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func testKeyrackEncryptsAgeDecrypts() throws {
+        let (key, recipient) = try ageKeygen()
+        for size in sizes {
+            let plain = try dir.write("p\(size)", randomBytes(size))
+            for armor in [false, true] {
+                let out = dir.file("k\(size)\(armor).age").path
+                ok(try Run.keyrack(["age", "encrypt", "-r", recipient, "-o", out] + (armor ? ["-a"] : []) + [plain.path]), "encrypt \(size)")
+                let head = try dir.read("k\(size)\(armor).age").prefix(10)
+                XCTAssertEqual(String(decoding: head, as: UTF8.self), armor ? "-----BEGIN" : "age-encryp")
+                let d = try Run.process("age", ["-d", "-i", key, out])
+                ok(d, "age -d \(size) armor \(armor)")
+                XCTAssertTrue(d.stdout == (try dir.read("p\(size)")), "size \(size) armor \(armor)")
+            }
+        }
+    }
+
+    func testAgeEncryptsKeyrackDecrypts() throws {
+        let (key, recipient) = try ageKeygen()
+        for size in sizes {
+            let plain = try dir.write("p\(size)", randomBytes(size))
+            for armor in [false, true] {
+                let out = dir.file("a\(size)\(armor).age").path
+                ok(try Run.process("age", ["-r", recipient, "-o", out] + (armor ? ["-a"] : []) + [plain.path]), "age -e")
+                // From a path to -o, and from stdin to stdout.
+                let dec = dir.file("d\(size)").path
+                ok(try Run.keyrack(["age", "decrypt", "-i", key, "-o", dec, out]), "decrypt \(size)")
+                XCTAssertTrue(try dir.read("d\(size)") == (try dir.read("p\(size)")), "size \(size) armor \(armor)")
+                let viaPipe = try Run.keyrack(["age", "decrypt", "-i", key], stdin: try dir.read("a\(size)\(armor).age"))
+                ok(viaPipe, "decrypt stdin")
+                XCTAssertTrue(viaPipe.stdout == (try dir.read("p\(size)")))
+            }
+        }
+    }
+
+    func testKeyrackKeygenWorksWithAge() throws {
+        let key = dir.file("kr.key").path
+        let gen = try Run.keyrack(["age", "keygen", "-o", key])
+        ok(gen, "keygen")
+        XCTAssertTrue(gen.err.hasPrefix("Public key: age1"), gen.err)
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        let ageView = try Run.process("age-keygen", ["-y", key])
+        ok(ageView, "age-keygen -y")
+        let ours = try Run.keyrack(["age", "keygen", "-y", key])
+        ok(ours, "keygen -y")
+        XCTAssertEqual(ours.out, ageView.out)
+        XCTAssertEqual("Public key: " + ageView.out.trimmingCharacters(in: .whitespacesAndNewlines), gen.err.trimmingCharacters(in: .whitespacesAndNewlines))
+        // Never overwrites a key.
+        let again = try Run.keyrack(["age", "keygen", "-o", key])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.err.contains("already exists"), again.err)
+        // -R file and -i encryption both work with age.
+        let rfile = try dir.write("recipients.txt", Array("# backup\n\n\(ageView.out)".utf8))
+        let enc = try Run.keyrack(["age", "encrypt", "-R", rfile.path, "-a"], stdin: Array("hello".utf8))
+        ok(enc, "encrypt -R")
+        let d = try Run.process("age", ["-d", "-i", key], stdin: enc.stdout)
+        ok(d, "age -d")
+        XCTAssertEqual(d.out, "hello")
+        let enc2 = try Run.keyrack(["age", "encrypt", "-i", key, "-a"], stdin: Array("hi".utf8))
+        ok(enc2, "encrypt -i")
+        XCTAssertEqual(try Run.process("age", ["-d", "-i", key], stdin: enc2.stdout).out, "hi")
+    }
+
+    func testMultipleIdentityFilesAndRecipients() throws {
+        let a = try ageKeygen(), b = try ageKeygen(), c = try ageKeygen()
+        let enc = try Run.keyrack(["age", "encrypt", "-r", a.recipient, "-r", b.recipient], stdin: Array("two".utf8))
+        ok(enc, "encrypt")
+        let d = try Run.keyrack(["age", "decrypt", "-i", c.path, "-i", b.path], stdin: enc.stdout)
+        ok(d, "decrypt with second identity")
+        XCTAssertEqual(d.out, "two")
+    }
+
+    /// Memory stays flat: 256 MiB streamed through encrypt and decrypt in one pipeline, and the
+    /// largest resident set of any process in it (GNU time reports the max over descendants)
+    /// stays under 64 MiB. (The 1 GiB figure is in scripts/bench.)
+    func testStreamingMemoryStaysFlat() throws {
+        let (key, recipient) = try ageKeygen()
+        let bin = Run.keyrackBinary
+        let script = "head -c 268435456 /dev/zero | '\(bin)' age encrypt -r \(recipient) | '\(bin)' age decrypt -i '\(key)' | wc -c"
+        let r = try Run.process("/usr/bin/time", ["-v", "sh", "-c", script])
+        ok(r, "pipeline")
+        XCTAssertEqual(r.out.trimmingCharacters(in: .whitespacesAndNewlines), "268435456")
+        let rssLine = r.err.split(separator: "\n").first { $0.contains("Maximum resident set size") }
+        let kib = Int(rssLine?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? -1
+        XCTAssertGreaterThan(kib, 0, r.err)
+        XCTAssertLessThan(kib, 64 * 1024, "max RSS \(kib) KiB")
+    }
+
+    // MARK: errors
+
+    func testWrongIdentity() throws {
+        let a = try ageKeygen(), other = try ageKeygen()
+        let file = try Run.process("age", ["-r", a.recipient], stdin: Array("secret".utf8)).stdout
+        let out = dir.file("out").path
+        let r = try Run.keyrack(["age", "decrypt", "-i", other.path, "-o", out], stdin: file)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: no identity matched"), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file for a wrong key")
+        XCTAssertTrue(r.stdout.isEmpty)
+    }
+
+    func testBadMAC() throws {
+        let a = try ageKeygen()
+        var file = try Run.process("age", ["-r", a.recipient], stdin: Array("secret".utf8)).stdout
+        // Flip one character of the MAC, keeping it canonical base64.
+        let macLine = file.firstRange(of: Array("--- ".utf8))!.upperBound
+        file[macLine + 2] = file[macLine + 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let r = try Run.keyrack(["age", "decrypt", "-i", a.path], stdin: file)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: header MAC mismatch"), r.err)
+        XCTAssertTrue(r.stdout.isEmpty)
+    }
+
+    func testMalformedHeader() throws {
+        let a = try ageKeygen()
+        let r = try Run.keyrack(["age", "decrypt", "-i", a.path], stdin: Array("age-encryption.org/v1\n-> X25519\n".utf8))
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: malformed age header"), r.err)
+        let notAge = try Run.keyrack(["age", "decrypt", "-i", a.path], stdin: Array("hello world\n".utf8))
+        XCTAssertEqual(notAge.status, 1)
+        XCTAssertTrue(notAge.err.contains("not an age file"), notAge.err)
+    }
+
+    /// A file cut after its first chunk: the authenticated chunk may be written as it
+    /// authenticates, but the command fails and -o's file is removed.
+    func testTruncatedRemovesOutput() throws {
+        let a = try ageKeygen()
+        let plain = randomBytes(3 * 65536 + 100)
+        let file = try Run.process("age", ["-r", a.recipient], stdin: plain).stdout
+        let cut = Array(file.prefix(file.count - (65536 + 100 + 32)))
+        let out = dir.file("plain").path
+        let r = try Run.keyrack(["age", "decrypt", "-i", a.path, "-o", out], stdin: cut)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("error: the file is truncated"), r.err)
+        XCTAssertTrue(r.err.contains("removed the incomplete output"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        // On stdout, only whole authenticated chunks were released, never more.
+        let s = try Run.keyrack(["age", "decrypt", "-i", a.path], stdin: cut)
+        XCTAssertEqual(s.status, 1)
+        XCTAssertEqual(s.stdout.count % 65536, 0)
+        XCTAssertTrue(s.stdout == Array(plain.prefix(s.stdout.count)))
+    }
+
+    func testTamperedPayload() throws {
+        let a = try ageKeygen()
+        var file = try Run.process("age", ["-r", a.recipient], stdin: randomBytes(1000)).stdout
+        file[file.count - 20] ^= 0x01
+        let r = try Run.keyrack(["age", "decrypt", "-i", a.path], stdin: file)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: payload authentication failed at chunk 0"), r.err)
+        XCTAssertTrue(r.stdout.isEmpty, "no plaintext of an unauthenticated chunk")
+    }
+
+    func testUsageErrors() throws {
+        let none = try Run.keyrack(["age", "encrypt"], stdin: [1])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.err.contains("missing recipients"), none.err)
+        let bad = try Run.keyrack(["age", "encrypt", "-r", "age1notakey"], stdin: [1])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("invalid -r recipient"), bad.err)
+        let both = try Run.keyrack(["age", "encrypt", "-p", "-r", "age1x"], stdin: [1])
+        XCTAssertEqual(both.status, 2)
+        let secret = try Run.keyrack(["age", "encrypt", "-r", "AGE-SECRET-KEY-1ABC"], stdin: [1])
+        XCTAssertEqual(secret.status, 2)
+        XCTAssertFalse(secret.err.contains("AGE-SECRET-KEY-1ABC"), "secrets are not echoed: \(secret.err)")
+        let missing = try Run.keyrack(["age", "decrypt", "-i", dir.file("nope").path], stdin: [1])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("cannot read identity file"), missing.err)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Kernel isolation between Unix users: another uid cannot use an owner's daemon, and a daemon
+/// run by (or pinned to) one user denies everyone else, root included, by SO_PEERCRED.
+final class DaemonIsolationTests: XCTestCase {
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws { h = try DaemonHarness() }
+    override func tearDown() { h.tearDown() }
+
+    func testAnotherUIDIsDeniedByEachDaemon() throws {
+        let tokens = ["seaturtle": "st-" + UUID().uuidString, "mechanic": "mc-" + UUID().uuidString]
+        for (owner, token) in tokens {
+            try h.sshOwner(owner)
+            try h.ok(["set", "--for", owner, "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: token)
+            try h.ok(["unlock", "--for", owner, "--env", "test"])
+        }
+        let stranger = try h.makeUser()
+        // Let the stranger reach the directory, so the socket's own mode (0600) is what stops it.
+        chmod(h.machine.dir.path, 0o711); chmod(h.runtime.path, 0o711)
+        for (owner, token) in tokens {
+            let r = try h.keyrackAs(stranger, ["get", "--for", owner, "--key", "acme.test.API", "--value"])
+            XCTAssertEqual(r.status, 4, "\(r)")
+            XCTAssertEqual(r.out, "")
+            XCTAssertFalse(r.err.contains(token))
+            XCTAssertTrue(r.err.contains("denied"), r.err)
+            // The owner itself still gets its value: the test above can fail.
+            XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.test.API", "--value"]).out, token)
+        }
+    }
+
+    func testDaemonOfAnotherUserDeniesRootByPeerCredentials() throws {
+        let robot = try h.makeUser()
+        let other = try h.makeUser()
+        // The robot's own runtime directory, as its login would have it.
+        let runtime = h.machine.dir.file("robot-run")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        XCTAssertEqual(chown(runtime.path, robot.uid, robot.gid), 0)
+        chmod(h.machine.dir.path, 0o711)
+        let env: [String: String?] = ["XDG_RUNTIME_DIR": runtime.path]
+
+        // The robot starts its daemon and puts a grant.
+        let seeded = try h.keyrackAs(robot, ["daemon", "bench", "--for", "pinned", "--seed"], env: env)
+        XCTAssertEqual(seeded.status, 0, "\(seeded)")
+        defer { _ = try? h.keyrackAs(robot, ["daemon", "stop", "--for", "pinned"], env: env) }
+        let mine = try h.keyrackAs(robot, ["get", "--for", "pinned", "--key", "bench.test.BENCH_KEY", "--value"], env: env)
+        XCTAssertEqual(mine.status, 0, "\(mine)")
+        XCTAssertEqual(mine.out.count, 40)
+
+        // Root can open the socket file, but the daemon checks the caller's uid and says no.
+        let root = try h.keyrack(["get", "--for", "pinned", "--key", "bench.test.BENCH_KEY", "--value"], env: env)
+        XCTAssertEqual(root.status, 4, "\(root)")
+        XCTAssertEqual(root.out, "")
+        XCTAssertTrue(root.err.contains("uid 0 may not use the daemon of 'pinned'"), root.err)
+        let log = try String(contentsOf: runtime.appendingPathComponent("keyrack/daemon.pinned.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("denied uid=0 pid="), log)
+        // exe is "?" here: the robot's daemon may not read root's /proc entry, and says so.
+        XCTAssertTrue(log.contains("denied uid=0 pid=") && log.contains(" exe="), log)
+        XCTAssertFalse(log.contains(mine.out), "the log must never hold a value")
+
+        // A third user cannot even open it.
+        let third = try h.keyrackAs(other, ["get", "--for", "pinned", "--key", "bench.test.BENCH_KEY", "--value"], env: env)
+        XCTAssertEqual(third.status, 4, "\(third)")
+        XCTAssertEqual(third.out, "")
+    }
+
+    func testPinnedOwnerCannotBeUnlockedByAnotherUser() throws {
+        let robot = try h.makeUser()
+        let key = try h.machine.sshKey("id_pinned")
+        try h.ok(["init", "--for", "pinned", "--via", "ssh", "--pubkey", key.path + ".pub", "--uid", String(robot.uid)])
+        try h.ok(["set", "--for", "pinned", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "pinned-secret")
+        let r = try h.keyrack(["unlock", "--for", "pinned", "--env", "test"])
+        XCTAssertEqual(r.status, 4, "\(r)")
+        XCTAssertTrue(r.err.contains("pinned to uid \(robot.uid)"), r.err)
+        XCTAssertNil(h.daemonPID("pinned"), "no daemon may start for a user the owner is not pinned to")
+    }
+}

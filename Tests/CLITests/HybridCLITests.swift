@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+import TestSupport
+
+/// `keyrack age` with post-quantum keys, end to end through the binary. age 1.1.1 has no
+/// post-quantum support, so the oracle here is the spec vectors (AgeFormatTests) and round trips.
+final class HybridCLITests: XCTestCase {
+    var dir: TempDirectory!
+
+    override func setUpWithError() throws {
+        dir = try TempDirectory("keyrack-pq")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)")
+    }
+
+    override func tearDown() { dir?.remove() }
+
+    /// keygen --pq writes an AGE-SECRET-KEY-PQ-1 file (0600) and prints its age1pq1 recipient.
+    func keygen(_ name: String) throws -> (identityPath: String, recipient: String) {
+        let path = dir.file(name).path
+        let run = try Run.keyrack(["age", "keygen", "--pq", "-o", path])
+        XCTAssertEqual(run.status, 0, run.description)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("\nAGE-SECRET-KEY-PQ-1"), "no PQ identity line in \(name)")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        let recipient = run.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        XCTAssertTrue(recipient.hasPrefix("age1pq1"), run.err)
+        let derived = try Run.keyrack(["age", "keygen", "-y", path])
+        XCTAssertEqual(derived.status, 0, derived.description)
+        XCTAssertEqual(derived.out.trimmingCharacters(in: .whitespacesAndNewlines), recipient, "-y derives the printed recipient")
+        return (path, recipient)
+    }
+
+    func testKeygenEncryptDecrypt() throws {
+        let (identity, recipient) = try keygen("pq.key")
+        let (other, otherRecipient) = try keygen("pq2.key")
+        let recipients = try dir.write("recipients.txt", Array("# two pq keys\n\(otherRecipient)\n".utf8))
+        for (size, armor) in [(0, false), (1, true), (65536, false), (3 << 20 + 1, true)] {
+            let plain = try dir.write("plain-\(size)", randomBytes(size))
+            let sealed = dir.file("p-\(size).age").path
+            let enc = try Run.keyrack(["age", "encrypt", "-r", recipient, "-R", recipients.path] + (armor ? ["-a"] : [])
+                                      + ["-o", sealed, plain.path])
+            XCTAssertEqual(enc.status, 0, enc.description)
+            let header = String(decoding: try dir.read("p-\(size).age").prefix(armor ? 40 : 40), as: UTF8.self)
+            XCTAssertTrue(armor ? header.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") : header.hasPrefix("age-encryption.org/v1\n-> mlkem768x25519 "), header)
+            for key in [identity, other] {
+                let dec = try Run.keyrack(["age", "decrypt", "-i", key, sealed])
+                XCTAssertEqual(dec.status, 0, dec.description)
+                XCTAssertEqual(dec.stdout, try dir.read("plain-\(size)"), "size \(size) armor \(armor)")
+            }
+        }
+    }
+
+    func testMixingWithClassicRecipientIsRefused() throws {
+        let (_, pq) = try keygen("pq.key")
+        let classic = try Run.keyrack(["age", "keygen", "-o", dir.file("x.key").path])
+        let x25519 = classic.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        XCTAssertTrue(x25519.hasPrefix("age1") && !x25519.hasPrefix("age1pq1"), classic.description)
+        let plain = try dir.write("plain", [1, 2, 3])
+        let out = dir.file("mixed.age").path
+        let run = try Run.keyrack(["age", "encrypt", "-r", pq, "-r", x25519, "-o", out, plain.path])
+        XCTAssertEqual(run.status, 1, run.description)
+        XCTAssertTrue(run.err.contains("incompatible recipients"), run.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file when encryption is refused")
+    }
+
+    func testWrongPQKeyIsNoMatch() throws {
+        let (_, recipient) = try keygen("pq.key")
+        let (wrong, _) = try keygen("wrong.key")
+        let plain = try dir.write("plain", [9])
+        let sealed = dir.file("p.age").path
+        XCTAssertEqual(try Run.keyrack(["age", "encrypt", "-r", recipient, "-o", sealed, plain.path]).status, 0)
+        let dec = try Run.keyrack(["age", "decrypt", "-i", wrong, sealed])
+        XCTAssertEqual(dec.status, 1, dec.description)
+        XCTAssertTrue(dec.err.contains("no identity matched") && dec.err.contains("mlkem768x25519"), dec.err)
+        XCTAssertTrue(dec.stdout.isEmpty)
+    }
+}

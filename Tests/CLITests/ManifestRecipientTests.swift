@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Backup recipients: any recipient opens the manifest (proved with Debian's `age`), and the
+/// last way in is never removed.
+final class ManifestRecipientTests: XCTestCase {
+    func testAddListRemoveRecipients() throws {
+        let h = try ManifestHarness()
+        let primary = try h.sshKey("id_ed25519")
+        try h.ok(["init", "--via", "ssh"])
+        try h.ok(["set", "--key", "T", "--env", "sudo", "--vault", "os.secure"], stdin: "tok")
+
+        // An age backup made by the real age-keygen, and an ssh backup given as a .pub file.
+        let paper = h.dir.file("paper.txt")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", paper.path]).status, 0)
+        let paperPub = try Run.process("age-keygen", ["-y", paper.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.ok(["recipient", "add", "--label", "paper", "--pubkey", paperPub])
+        let laptop = try h.sshKey("laptop")
+        let added = try ManifestHarness.json(try h.ok(["recipient", "add", "--label", "laptop", "--pubkey", laptop.path + ".pub", "--json"]))
+        XCTAssertEqual(added["via"] as? String, "ssh")
+        XCTAssertEqual(added["identity"] as? String, laptop.path)
+
+        for key in [primary, paper, laptop] {
+            let r = try h.ageDecrypt("human", identity: key)
+            XCTAssertEqual(r.status, 0, "\(key.lastPathComponent): \(r)")
+            XCTAssertTrue(r.out.contains("@all.sudo.T\": tok"), r.out)
+        }
+        let list = try ManifestHarness.json(try h.ok(["recipient", "list", "--json"]))
+        XCTAssertEqual((list["recipients"] as? [[String: Any]])?.map { $0["label"] as? String }, ["primary", "paper", "laptop"])
+
+        let dup = try h.keyrack(["recipient", "add", "--label", "paper", "--pubkey", paperPub])
+        XCTAssertEqual(dup.status, 2)
+        XCTAssertTrue(dup.err.contains("already has a recipient labelled paper"), dup.err)
+
+        // Remove the primary and the laptop: only the paper key opens it now.
+        let promoted = try h.ok(["recipient", "remove", "--label", "primary"])
+        XCTAssertTrue(promoted.out.contains("paper is now the primary recipient"), promoted.out)
+        try h.ok(["recipient", "remove", "--label", "laptop", "--identity", paper.path])
+        XCTAssertNotEqual(try h.ageDecrypt("human", identity: primary).status, 0)
+        XCTAssertNotEqual(try h.ageDecrypt("human", identity: laptop).status, 0)
+        XCTAssertEqual(try h.ageDecrypt("human", identity: paper).status, 0)
+
+        let before = try h.snapshot()
+        let last = try h.keyrack(["recipient", "remove", "--label", "primary", "--identity", paper.path])
+        XCTAssertEqual(last.status, 2, "\(last)")
+        XCTAssertTrue(last.err.contains("refusing to remove the last recipient of owner human"), last.err)
+        XCTAssertEqual(try h.snapshot(), before)
+        let unknown = try h.keyrack(["recipient", "remove", "--label", "nope", "--identity", paper.path])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.err.contains("no recipient labelled 'nope'"), unknown.err)
+    }
+
+    func testPostQuantumOwnerRefusesClassicBackup() throws {
+        let h = try ManifestHarness()
+        let created = try ManifestHarness.json(try h.ok(["init", "--for", "pq-robot", "--via", "age", "--pq", "--json"]))
+        XCTAssertTrue((created["recipient"] as? String)?.hasPrefix("age1pq1") ?? false)
+        let classic = h.dir.file("classic.txt")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", classic.path]).status, 0)
+        let pub = try Run.process("age-keygen", ["-y", classic.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try h.keyrack(["recipient", "add", "--for", "pq-robot", "--label", "classic", "--pubkey", pub])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.err.contains("forbids mixing"), r.err)
+    }
+
+    func testInitRecordsUID() throws {
+        let h = try ManifestHarness()
+        try h.ok(["init", "--for", "ci-bot", "--via", "age", "--uid", "root"])
+        let plain = try h.ageDecrypt("ci-bot", identity: h.keyrackHome.appendingPathComponent("identities/ci-bot.txt"))
+        XCTAssertTrue(plain.out.contains("  uid: 0\n"), plain.out)
+        let bad = try h.keyrack(["init", "--for", "ci-bot2", "--via", "age", "--uid", "no-such-user-xyz"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("unknown user"), bad.err)
+    }
+}

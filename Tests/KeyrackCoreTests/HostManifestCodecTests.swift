@@ -1,0 +1,99 @@
+import XCTest
+@testable import KeyrackCore
+import TestSupport
+
+/// The typed layer: a manifest survives encode → decode exactly, and anything keyrack did not
+/// write (unknown fields, a newer version, inconsistent slugs) is refused with its line.
+final class HostManifestCodecTests: XCTestCase {
+    private func sample() throws -> HostManifest {
+        let owner = OwnerRecord(name: try OwnerName("seaturtle"), via: .yubikey, pubkey: "age1yubikey1qexample",
+                                yubikey: YubiKeySlot(serial: 12345678, slot: "82", pinPolicy: "never", touchPolicy: "never"), uid: 1001)
+        let slug = try Slug(parsing: "ehmpathy.sudo.GITHUB_TOKEN")
+        let secretSlug = try Slug(parsing: "@all.prod.aws.profile")
+        var m = HostManifest(owner: owner)
+        m.recipients = [BackupRecipient(label: try RecipientLabel("paper-backup"), via: .age, pubkey: "age1paper", addedAt: "2026-01-15T10:00:00Z")]
+        m.keys[slug] = KeyEntry(slug: slug, vault: .onePassword, exid: "op://keyrack/seaturtle-pat/credential", mech: .permanentViaReference,
+                                maxDuration: try Duration("30m"), createdAt: "2026-01-15T10:00:00Z", updatedAt: "2026-01-16T10:00:00Z")
+        m.keys[secretSlug] = KeyEntry(slug: secretSlug, vault: .osSecure, exid: nil, mech: .permanentViaReplica, maxDuration: nil,
+                                      createdAt: "2026-01-15T10:00:00Z", updatedAt: "2026-01-15T10:00:00Z")
+        m.secrets[secretSlug] = Array("line1\n\"quoted\" # not a comment\u{0}\r\n  ".utf8) + [0xff]
+        return m
+    }
+
+    func testRoundTripIsExactAndStable() throws {
+        let m = try sample()
+        let yaml = try m.encodeYAML()
+        let back = try HostManifest.decode(yaml: yaml)
+        XCTAssertEqual(back, m)
+        XCTAssertEqual(try back.encodeYAML(), yaml, "a second write must be byte-identical")
+    }
+
+    func testEveryByteStringSecretRoundTrips() throws {
+        var m = try sample()
+        let slug = try Slug(parsing: "x.test.K")
+        for _ in 0..<200 {
+            let value = randomBytes(Int.random(in: 1...64))
+            m.secrets[slug] = value
+            XCTAssertEqual(try HostManifest.decode(yaml: try m.encodeYAML()).secrets[slug], value)
+        }
+    }
+
+    private func refusal(_ yaml: String) -> String {
+        do { _ = try HostManifest.decode(yaml: Array(yaml.utf8)); return "accepted" } catch { return "\(error)" }
+    }
+
+    private let minimal = """
+    version: 1
+    owner:
+      name: seaturtle
+      via: ssh
+      pubkey: ssh-ed25519 AAAA seaturtle
+    recipients: []
+    keys: {}
+    secrets: {}
+
+    """
+
+    func testMinimalParses() throws {
+        let m = try HostManifest.decode(yaml: Array(minimal.utf8))
+        XCTAssertEqual(m.owner.name.value, "seaturtle")
+        XCTAssertEqual(m.owner.via, .ssh)
+        XCTAssertTrue(m.keys.isEmpty)
+    }
+
+    func testUnknownFieldIsRefusedNotDropped() {
+        XCTAssertEqual(refusal(minimal + "colour: blue\n"), "line 9: unknown field 'colour' in manifest")
+        let inOwner = minimal.replacingOccurrences(of: "  via: ssh\n", with: "  via: ssh\n  nickname: turtle\n")
+        XCTAssertEqual(refusal(inOwner), "line 5: unknown field 'nickname' in owner")
+    }
+
+    func testNewerVersionIsRefused() {
+        let v2 = minimal.replacingOccurrences(of: "version: 1", with: "version: 2") + "future: {}\n"
+        XCTAssertEqual(refusal(v2), "line 1: manifest version 2 was written by a newer keyrack (this one reads version 1): upgrade keyrack; nothing was changed")
+    }
+
+    func testInconsistentOrInvalidEntriesAreRefused() {
+        let key = """
+        keys:
+          a.prod.K:
+            slug: b.prod.K
+            env: prod
+            org: b
+            vault: os.envvar
+            exid: null
+            mech: PERMANENT_VIA_REPLICA
+            createdAt: x
+            updatedAt: x
+
+        """
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "keys: {}\n", with: key)).contains("holds slug 'b.prod.K'; the two must match"))
+        let badVault = key.replacingOccurrences(of: "slug: b.prod.K", with: "slug: a.prod.K").replacingOccurrences(of: "org: b", with: "org: a")
+            .replacingOccurrences(of: "os.envvar", with: "os.nope")
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "keys: {}\n", with: badVault)).contains("invalid vault 'os.nope'"))
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "name: seaturtle", with: "name: ../etc")).contains("invalid owner name"))
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "via: ssh", with: "via: carrier-pigeon")).contains("invalid --via"))
+        XCTAssertTrue(refusal("version: 1\n").contains("manifest.owner is missing"))
+        XCTAssertTrue(refusal("- a\n").contains("must be a mapping"))
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "version: 1", with: "version: \"1\"")).contains("must be a whole number"))
+    }
+}

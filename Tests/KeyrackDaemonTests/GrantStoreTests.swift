@@ -1,0 +1,104 @@
+@testable import KeyrackDaemon
+import XCTest
+
+/// The grant store against a clock the test steps by hand: expiry is decided on every read,
+/// relock and expiry wipe the guarded memory, and the ORG.all fallback answers any env.
+final class GrantStoreTests: XCTestCase {
+    final class FakeClock: @unchecked Sendable {
+        var now: UInt64 = 1_000_000
+    }
+
+    private func slug(_ s: String) -> GrantSlug { GrantSlug(parsing: s)! }
+
+    private func grant(_ s: String, _ value: String, ttl: UInt64) -> GrantRequest {
+        GrantRequest(slug: slug(s), vault: "os.secure", ttlMilliseconds: ttl, value: Array(value.utf8))
+    }
+
+    func testGrantIsServedUntilItsDeadlineAndExpiredAfter() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        try store.put([grant("acme.test.API", "v1", ttl: 60_000)])
+
+        clock.now += 59_999
+        guard case .granted(let info, let value) = store.lookup(key: "acme.test.API") else { return XCTFail("not granted before the deadline") }
+        XCTAssertEqual(value, Array("v1".utf8))
+        XCTAssertEqual(info.remainingMilliseconds, 1)
+
+        clock.now += 1
+        XCTAssertEqual(store.lookup(key: "acme.test.API"), .expired(slug("acme.test.API")))
+        XCTAssertEqual(store.status(), [])
+        XCTAssertEqual(store.purgeExpired(), 0)
+    }
+
+    func testExpiryAndRelockWipeTheGuardedMemory() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        try store.put([grant("acme.test.A", "secret-a", ttl: 1000), grant("acme.test.B", "secret-b", ttl: 10_000)])
+        let a = try XCTUnwrap(store._storage(for: slug("acme.test.A")))
+        let b = try XCTUnwrap(store._storage(for: slug("acme.test.B")))
+        XCTAssertFalse(a.isZeroed)
+        XCTAssertEqual(a.withBytes { Array($0) }, Array("secret-a".utf8))
+
+        clock.now += 1000
+        XCTAssertEqual(store.purgeExpired(), 1)
+        XCTAssertTrue(a.isZeroed, "expiry must zero the value at once")
+        XCTAssertEqual(a.count, 0)
+        XCTAssertFalse(b.isZeroed)
+
+        XCTAssertEqual(store.relock(key: "B"), [slug("acme.test.B")])
+        XCTAssertTrue(b.isZeroed, "relock must zero the value at once")
+        XCTAssertEqual(store.lookup(key: "acme.test.B"), .locked(slug("acme.test.B")))
+    }
+
+    func testReUnlockReplacesValueAndExtendsTTL() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        try store.put([grant("acme.test.A", "old", ttl: 1000)])
+        let old = try XCTUnwrap(store._storage(for: slug("acme.test.A")))
+        try store.put([grant("acme.test.A", "new", ttl: 5000)])
+        XCTAssertTrue(old.isZeroed)
+        clock.now += 4000
+        guard case .granted(_, let value) = store.lookup(key: "A", env: "test") else { return XCTFail() }
+        XCTAssertEqual(value, Array("new".utf8))
+    }
+
+    func testAllEnvFallbackAnswersAnyEnvButNeverTheReverse() throws {
+        let store = GrantStore()
+        try store.put([grant("acme.all.SHARED", "s", ttl: 60_000)])
+        guard case .granted(let info, _) = store.lookup(key: "acme.prod.SHARED") else { return XCTFail("fallback missed") }
+        XCTAssertEqual(info.slug, slug("acme.all.SHARED"))
+        guard case .granted = store.lookup(key: "SHARED", env: "test") else { return XCTFail("bare-name fallback missed") }
+
+        try store.put([grant("acme.prod.ONLY", "p", ttl: 60_000)])
+        XCTAssertEqual(store.lookup(key: "acme.all.ONLY"), .absent(slug("acme.all.ONLY")))
+    }
+
+    func testLockedAbsentAndAmbiguousAreDistinct() throws {
+        let store = GrantStore()
+        store.setCatalog([slug("acme.sudo.TOKEN"), slug("acme.test.API"), slug("other.test.API")])
+        XCTAssertEqual(store.lookup(key: "acme.sudo.TOKEN"), .locked(slug("acme.sudo.TOKEN")))
+        XCTAssertEqual(store.lookup(key: "TOKEN", env: "sudo"), .locked(slug("acme.sudo.TOKEN")))
+        XCTAssertEqual(store.lookup(key: "acme.sudo.NOPE"), .absent(slug("acme.sudo.NOPE")))
+        XCTAssertEqual(store.lookup(key: "NOPE", env: "sudo"), .absent(nil))
+        XCTAssertEqual(store.lookup(key: "API", env: "test"),
+                       .ambiguous([slug("acme.test.API"), slug("other.test.API")]))
+        XCTAssertEqual(store.lookup(key: "API", env: "test", org: "other"), .locked(slug("other.test.API")))
+    }
+
+    func testRelockByEnvKeepsOtherEnvs() throws {
+        let store = GrantStore()
+        try store.put([grant("acme.test.A", "a", ttl: 60_000), grant("acme.prod.A", "b", ttl: 60_000), grant("acme.test.C", "c", ttl: 60_000)])
+        XCTAssertEqual(store.relock(env: "test"), [slug("acme.test.A"), slug("acme.test.C")])
+        XCTAssertEqual(store.status().map(\.slug), [slug("acme.prod.A")])
+        XCTAssertEqual(store.relock(), [slug("acme.prod.A")])
+        XCTAssertEqual(store.status(), [])
+    }
+
+    func testHardeningMakesTheProcessUndumpable() {
+        Hardening.apply()
+        XCTAssertFalse(Hardening.isDumpable)
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
+        XCTAssertEqual(limit.rlim_cur, 0)
+    }
+}

@@ -1,0 +1,79 @@
+@testable import KeyrackDaemon
+import XCTest
+
+/// The frame codec on its own: every message round-trips, and every way of cutting or
+/// corrupting a body is a thrown `.malformed`/`.protocolError`, never a trap.
+final class WireProtocolTests: XCTestCase {
+    private let s1 = GrantSlug(parsing: "acme.sudo.GITHUB_TOKEN")!
+    private let s2 = GrantSlug(parsing: "@all.all.KEY.WITH.DOTS")!
+
+    private func requests() -> [Request] {
+        [.ping, .status, .stop,
+         .unlock([GrantRequest(slug: s1, vault: "1password", ttlMilliseconds: 1_800_000, value: [0, 1, 2, 0xff])], catalog: [s1, s2]),
+         .unlock([], catalog: nil),
+         .get([Query(key: "GITHUB_TOKEN", env: "sudo", org: "acme"), Query(key: s2.description)]),
+         .relock(env: "test", key: nil), .relock(env: nil, key: "K")]
+    }
+
+    func testRequestsRoundTrip() throws {
+        for request in requests() {
+            let body = request.encodeBody()
+            let decoded = try Request.decode(body: body)
+            XCTAssertEqual(decoded.encodeBody(), body, "\(request)")
+        }
+    }
+
+    func testResponsesRoundTrip() throws {
+        let info = GrantInfo(slug: s1, vault: "os.secure", remainingMilliseconds: 5, expiresAtWallMilliseconds: 1_700_000_000_000)
+        let responses: [Response] = [
+            .pong(pid: 42, owner: "seaturtle"), .unlocked([s1, s2]), .relocked([]), .stopping,
+            .got([.granted(info, value: Array("v".utf8)), .locked(s1), .expired(s2), .absent(nil), .absent(s1), .ambiguous([s1, s2])]),
+            .status(DaemonStatus(pid: 7, owner: "human", allowedUID: 1000, grants: [info], catalogCount: 3)),
+            .error(.denied, "no"),
+        ]
+        for response in responses {
+            let body = response.encodeBody()
+            XCTAssertEqual(try Response.decode(body: body).encodeBody(), body)
+        }
+        guard case .got(let results) = try Response.decode(body: responses[4].encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(results[0], .granted(info, value: Array("v".utf8)))
+    }
+
+    func testEveryTruncationOfEveryRequestIsMalformed() {
+        for request in requests() {
+            let body = request.encodeBody()
+            for cut in 0..<body.count {
+                XCTAssertThrowsError(try Request.decode(body: Array(body.prefix(cut))), "cut at \(cut) of \(request)")
+            }
+            XCTAssertThrowsError(try Request.decode(body: body + [0]), "trailing byte accepted")
+        }
+    }
+
+    func testForgedCountsAndVersionsAreRejected() {
+        // GET claiming 2^32-1 queries in a 10-byte frame must not try to reserve them.
+        XCTAssertThrowsError(try Request.decode(body: [1, 0x03, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])) { error in
+            guard case DaemonError.malformed(let m) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(m.contains("get.queries"), m)
+        }
+        XCTAssertThrowsError(try Request.decode(body: [2, 0x01])) { error in
+            guard case DaemonError.protocolError(.unsupportedVersion, _) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try Request.decode(body: [1, 0x77])) { error in
+            guard case DaemonError.protocolError(.unknownType, _) = error else { return XCTFail("\(error)") }
+        }
+        // A slug that is not ORG.ENV.KEY in an UNLOCK.
+        var w = WireWriter(); w.u8(1); w.u8(0x02); w.u8(0); w.u32(1); w.string("nodots"); w.string("v"); w.u64(1); w.data([1])
+        XCTAssertThrowsError(try Request.decode(body: w.bytes))
+    }
+
+    func testRandomBodiesNeverTrap() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 0..<64, using: &rng)
+            var body = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if n >= 2 { body[0] = 1; body[1] = UInt8.random(in: 1...6, using: &rng) }
+            _ = try? Request.decode(body: body)
+            _ = try? Response.decode(body: body)
+        }
+    }
+}
