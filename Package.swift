@@ -14,13 +14,19 @@ let package = Package(
     name: "keyrack",
     platforms: [.macOS(.v14)],
     products: [
+        // `keyrack` is a small Foundation-free front end that answers `get` itself and execs
+        // `keyrack-cli` (installed next to it) for everything else; see Sources/keyrack-front.
         .executable(name: "keyrack", targets: ["keyrack"]),
+        .executable(name: "keyrack-cli", targets: ["keyrack-cli"]),
         .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already a dependency of swift-crypto and swift-certificates; named here because the
+        // certificate code builds DER extensions (the PIV policy OID) with it directly.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System-library shims: a module map and a header, nothing else.
@@ -48,6 +54,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
@@ -59,19 +66,32 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .executableTarget(name: "keyrack-piv-sim", dependencies: ["PIVSimulator"]),
 
         // Owners, manifests (typed YAML), slugs, vaults, RecipientBackend (ssh, age, yubikey).
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML"]),
+        // The strict libyaml reader and the repository file (.agent/keyrack.yml). No Foundation:
+        // `keyrack get` reads the repository allowlist on every call.
+        .target(name: "KeyrackYAML", dependencies: ["CYAML"]),
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML"]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
         .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
 
+        // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
+        // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
+        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML"]),
+
         // The CLI: one command type per file; parses, calls the core, prints.
-        .executableTarget(name: "keyrack", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon",
+        .executableTarget(name: "keyrack-cli", dependencies: [
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], path: "Sources/keyrack"),
+        // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
+        // everything else exec'd to keyrack-cli. The Swift runtime is linked in statically so the
+        // dynamic loader has only libc, libsodium and libyaml to map.
+        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient"], path: "Sources/keyrack-front",
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

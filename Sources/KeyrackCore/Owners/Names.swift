@@ -56,12 +56,8 @@ public struct OrgName: Hashable, Sendable, CustomStringConvertible {
     public static let all = "@all"
 
     public init(_ value: String) throws {
-        let bytes = Array(value.utf8)
-        let ok = value == OrgName.all || ((1...63).contains(bytes.count) && (isLower(bytes[0]) || isDigit(bytes[0]))
-            && bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
-        guard ok else {
-            throw KeyrackError.usage("invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)")
-        }
+        // One rule for the org, shared with the Foundation-free repository-file reader.
+        guard RepoFile.isValidOrgName(value) else { throw KeyrackError.usage(RepoFile.invalidOrgMessage(value)) }
         self.value = value
     }
 

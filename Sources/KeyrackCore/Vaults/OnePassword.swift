@@ -24,11 +24,15 @@ public enum OnePassword {
         return nil
     }
 
-    /// Runs `op read --no-newline REFERENCE`; throws unless it succeeds with a non-empty value.
-    /// Returns false when `op` is not installed (nothing could be checked).
-    @discardableResult
-    public static func check(reference: String) throws -> Bool {
-        guard let op = executable() else { return false }
+    /// What one `op read --no-newline REFERENCE` gave: the value, or the first stderr line.
+    enum ReadResult {
+        case value([UInt8])
+        case failed(String)
+    }
+
+    /// Runs `op read --no-newline REFERENCE` (the value arrives on stdout, never through argv or
+    /// a file). Used by `set` to check a reference and by `unlock` to fetch the value.
+    static func read(reference: String, op: String) throws -> ReadResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: op)
         process.arguments = ["read", "--no-newline", reference]
@@ -39,25 +43,38 @@ public enum OnePassword {
         do { try process.run() } catch {
             throw KeyrackError.failure("cannot run \(op): \(error.localizedDescription)")
         }
-        // Drain stderr concurrently; stdout (the secret) is read, measured and dropped.
+        // Drain stderr concurrently so a chatty `op` cannot block on a full pipe.
         final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        var value = out.fileHandleForReading.readDataToEndOfFile()
+        var data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         group.wait()
-        let errData = errBox.data
-        let gotValue = !value.isEmpty
-        value.resetBytes(in: 0..<value.count)
+        defer { data.resetBytes(in: 0..<data.count) }
         guard process.terminationStatus == 0 else {
-            let why = String(decoding: errData, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(process.terminationStatus)"
-            throw KeyrackError.usage("1password could not read \(reference): \(why.prefix(200)); check the reference (op read \(reference)) and that op is signed in")
+            let why = String(decoding: errBox.data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
+                ?? "exit \(process.terminationStatus)"
+            return .failed(String(why.prefix(200)))
         }
-        guard gotValue else {
-            throw KeyrackError.usage("1password returned an empty value for \(reference): check the field name")
+        return .value([UInt8](data))
+    }
+
+    /// Checks at `set` that `op read` resolves the reference to a non-empty value, which is
+    /// dropped unseen. Returns false when `op` is not installed (nothing could be checked).
+    @discardableResult
+    public static func check(reference: String) throws -> Bool {
+        guard let op = executable() else { return false }
+        switch try read(reference: reference, op: op) {
+        case .failed(let why):
+            throw KeyrackError.usage("1password could not read \(reference): \(why); check the reference (op read \(reference)) and that op is signed in")
+        case .value(var value):
+            defer { for i in value.indices { value[i] = 0 } }
+            guard !value.isEmpty else {
+                throw KeyrackError.usage("1password returned an empty value for \(reference): check the field name")
+            }
+            return true
         }
-        return true
     }
 }

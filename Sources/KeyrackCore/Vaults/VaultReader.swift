@@ -39,30 +39,11 @@ public enum VaultReader {
         guard let op = OnePassword.executable() else {
             return .missing("the 1Password CLI `op` is not on PATH: install it and sign in")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: op)
-        process.arguments = ["read", "--no-newline", reference]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw KeyrackError.failure("cannot run \(op): \(error.localizedDescription)")
+        switch try OnePassword.read(reference: reference, op: op) {
+        case .failed(let why): return .missing("op read \(reference) failed: \(why)")
+        case .value(let value):
+            guard !value.isEmpty else { return .missing("op read \(reference) returned an empty value") }
+            return .value(value)
         }
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        var data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        group.wait()
-        defer { data.resetBytes(in: 0..<data.count) }
-        guard process.terminationStatus == 0 else {
-            let why = String(decoding: errBox.data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(process.terminationStatus)"
-            return .missing("op read \(reference) failed: \(why.prefix(200))")
-        }
-        guard !data.isEmpty else { return .missing("op read \(reference) returned an empty value") }
-        return .value([UInt8](data))
     }
 }

@@ -37,9 +37,7 @@ enum YubiKeyPrompts {
         try SecretPrompt.readFromTerminal(prompt: request.prompt, what: "YubiKey PIN")
     }
 
-    static let touch: TouchNotifier = { serial in
-        Terminal.printError("touch your YubiKey (serial \(serial))")
-    }
+    static let touch: TouchNotifier = TouchPrompt.notifier
 }
 
 /// Secrets piped on stdin for automation: one per line, in the order the command documents.

@@ -28,7 +28,7 @@ enum ManifestCLI {
     /// Passphrases and PINs from the terminal without echo; notices on stderr.
     static let interaction = Interaction(
         secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))) },
-        notice: { Terminal.printError($0) })
+        notice: { TouchPrompt.show($0) })
 
     /// The identities that open `owner`'s manifest: `--identity` files, else the recorded ones.
     static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String]) throws -> [any Identity] {

@@ -1,13 +1,13 @@
 /// Strict typed reading of one YAML mapping: every field the caller asks for is marked used,
 /// and `finish()` refuses whatever is left, so a field this keyrack does not know is reported,
 /// never silently dropped on the next write.
-struct YAMLFields {
-    let path: String
-    let line: Int
+public struct YAMLFields {
+    public let path: String
+    public let line: Int
     private let pairs: [YAMLPair]
     private var used = Set<String>()
 
-    init(_ node: YAMLNode, path: String) throws {
+    public init(_ node: YAMLNode, path: String) throws {
         guard case .mapping(let pairs, let line) = node else {
             throw YAMLError(line: node.line, "\(path) must be a mapping")
         }
@@ -16,14 +16,14 @@ struct YAMLFields {
         self.pairs = pairs
     }
 
-    var keys: [String] { pairs.map(\.key) }
+    public var keys: [String] { pairs.map(\.key) }
 
-    mutating func node(_ name: String) -> YAMLNode? {
+    public mutating func node(_ name: String) -> YAMLNode? {
         used.insert(name)
         return pairs.first { $0.key == name }?.value
     }
 
-    mutating func string(_ name: String) throws -> String {
+    public mutating func string(_ name: String) throws -> String {
         guard let value = try optionalString(name) else {
             throw YAMLError(line: line, "\(path).\(name) is missing")
         }
@@ -31,7 +31,7 @@ struct YAMLFields {
     }
 
     /// A string field that may be absent or null.
-    mutating func optionalString(_ name: String) throws -> String? {
+    public mutating func optionalString(_ name: String) throws -> String? {
         guard let node = node(name) else { return nil }
         guard case .scalar(let scalar, let line) = node else {
             throw YAMLError(line: node.line, "\(path).\(name) must be a string")
@@ -43,7 +43,7 @@ struct YAMLFields {
         return text
     }
 
-    mutating func int(_ name: String) throws -> Int {
+    public mutating func int(_ name: String) throws -> Int {
         guard let node = node(name) else { throw YAMLError(line: line, "\(path).\(name) is missing") }
         guard case .scalar(let scalar, let line) = node, scalar.style == .plain, scalar.tag == nil,
               let n = Int(scalar.text) else {
@@ -54,7 +54,7 @@ struct YAMLFields {
     }
 
     /// Refuses any field that was not asked for.
-    func finish() throws {
+    public func finish() throws {
         if let extra = pairs.first(where: { !used.contains($0.key) }) {
             throw YAMLError(line: extra.keyLine, "unknown field '\(extra.key.prefix(60))' in \(path)")
         }

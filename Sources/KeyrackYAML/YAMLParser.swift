@@ -8,9 +8,9 @@ import CYAML
 /// non-scalar mapping keys, duplicate keys (YAML says they are an error; many parsers silently
 /// keep the last one), and explicit tags other than `!!str` and `!!binary`.
 public enum YAMLParser {
-    static let maxDepth = 32
-    static let binaryTag = "tag:yaml.org,2002:binary"
-    static let strTag = "tag:yaml.org,2002:str"
+    public static let maxDepth = 32
+    public static let binaryTag = "tag:yaml.org,2002:binary"
+    public static let strTag = "tag:yaml.org,2002:str"
 
     /// Parses `bytes`. An empty document (or only comments) parses as a null scalar.
     public static func parse(_ bytes: [UInt8]) throws -> YAMLNode {

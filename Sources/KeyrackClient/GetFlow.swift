@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KeyrackDaemon
+import KeyrackYAML
+
+/// `keyrack get` after parsing: one key, from the owner's daemon only. It never decrypts
+/// anything, so it is fast and never prompts; when the key is not granted it says which of
+/// locked, absent or expired, and the command that fixes it (exit 3).
+///
+/// Both binaries run this very code: the front end after its hand-written parse, the full CLI's
+/// `GetCommand` after ArgumentParser's, so what users see cannot depend on which one answered.
+public struct GetFlow {
+    public var owner: String
+    public var key: String
+    public var env: String?
+    public var value: Bool
+    public var json: Bool
+    public var allowDangerous: Bool
+
+    public init(owner: String, key: String, env: String?, value: Bool, json: Bool, allowDangerous: Bool) {
+        self.owner = owner
+        self.key = key
+        self.env = env
+        self.value = value
+        self.json = json
+        self.allowDangerous = allowDangerous
+    }
+
+    /// The validation failure `GetCommand.validate()` reports, or nil. (The front end hands any
+    /// of these to the full CLI, so ArgumentParser prints them with its usage text.)
+    public var validationProblem: String? {
+        if !GetFlow.isValidOwnerName(owner) {
+            return "invalid owner name '\(owner)': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)"
+        }
+        if value && json { return "--value and --json are exclusive: choose one output" }
+        if let env, !GrantSlug.isEnvName(env) {
+            return "invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name"
+        }
+        if key.isEmpty { return "--key is empty: pass a key name or ORG.ENV.KEY" }
+        return nil
+    }
+
+    /// `^[a-z][a-z0-9-]{0,62}$`, checked byte by byte so no path trick gets through.
+    public static func isValidOwnerName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else { return false }
+        return bytes.allSatisfy { b in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: "-")
+        }
+    }
+
+    /// The current directory, as `getcwd` reports it ("/" if it is gone).
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(cString: buffer)
+    }
+
+    /// Asks the daemon and prints the answer; throws a `ClientReportable` for every refusal.
+    public func run(directory: String = GetFlow.currentDirectory()) throws {
+        let allowlist: RepoAllowlist?
+        do { allowlist = try RepoAllowlist.find(from: directory) } catch let error as RepoFileError {
+            switch error {
+            case .usage(let m): throw UsageError(m)
+            case .failure(let m): throw CommandFailure(m)
+            }
+        }
+        var request = KeyRequest(owner: owner, key: key, env: env, org: nil)
+        if let slug = GrantSlug(parsing: key) {
+            if let env, env != slug.env { throw UsageError("--env \(env) conflicts with the env of slug \(key) (\(slug.env))") }
+        } else {
+            request.org = allowlist?.org
+        }
+        if let allowlist, let env = request.effectiveEnv {
+            let org = GrantSlug(parsing: key)?.org ?? allowlist.org
+            if !allowlist.allows(org: org, env: env, name: request.name) { throw request.absent() }
+        }
+
+        let client = DaemonClient(owner: owner)
+        let response: Response
+        do {
+            response = try client.send(.get([Query(key: key, env: env, org: request.org)]))
+        } catch DaemonError.noDaemon {
+            throw request.locked(nil)
+        }
+        guard case .got(let results) = response, let lookup = results.first else {
+            throw DaemonError.malformed("the daemon answered GET with something else")
+        }
+        var (info, secret) = try request.resolve(lookup)
+        defer { zeroize(&secret) }
+        // The allowlist is checked again on the slug that answered (a bare name may resolve to
+        // an org or env the repository did not list).
+        if let allowlist, !allowlist.allows(org: info.slug.org, env: request.effectiveEnv ?? info.slug.env, name: info.slug.name) {
+            throw request.absent()
+        }
+        try Firewall.check(secret, slug: info.slug, allowDangerous: allowDangerous)
+
+        if value {
+            Output.write(secret)
+        } else if json {
+            var line = "{\"status\":\"granted\",\"owner\":\(TextFormat.json(owner)),\"slug\":\(TextFormat.json(info.slug.description))"
+            line += ",\"org\":\(TextFormat.json(info.slug.org)),\"env\":\(TextFormat.json(info.slug.env)),\"key\":\(TextFormat.json(info.slug.name))"
+            line += ",\"vault\":\(TextFormat.json(info.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: info.expiresAtWallMilliseconds)))"
+            if let text = String(validating: secret, as: UTF8.self) {
+                line += ",\"value\":\(TextFormat.json(text))}"
+            } else {
+                line += ",\"valueHex\":\(TextFormat.json(secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()))}"
+            }
+            var bytes = Array(line.utf8) + [0x0a]
+            Output.write(bytes)
+            zeroize(&bytes)
+        } else {
+            Output.line("\(info.slug): granted to '\(owner)' from \(info.vault), expires in \(TextFormat.remaining(milliseconds: info.remainingMilliseconds)) (use --value to print it)")
+        }
+    }
+}
+
+extension GetFlow {
+    /// Parses the arguments after `get` exactly as far as the full CLI's `GetCommand` would
+    /// accept them: `--for`, `--key`, `--env` (as `--opt value` or `--opt=value`), `--value`,
+    /// `--json`, `--allow-dangerous`, each at most once, and the same validation. Anything else
+    /// (help, a repeated or unknown option, a value that looks like an option, a validation
+    /// failure) returns nil, and the caller hands the whole command line to the full CLI, whose
+    /// ArgumentParser prints the usage text.
+    public init?(arguments: [String]) {
+        var options: [String: String] = [:]
+        var flags = Set<String>()
+        var i = 0
+        while i < arguments.count {
+            var name = arguments[i]
+            var inline: String?
+            if name.hasPrefix("--"), let eq = name.firstIndex(of: "=") {
+                inline = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            switch name {
+            case "--for", "--key", "--env":
+                guard options[name] == nil else { return nil }
+                let value: String
+                if let inline { value = inline } else {
+                    guard i + 1 < arguments.count else { return nil }
+                    i += 1
+                    value = arguments[i]
+                }
+                guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+                options[name] = value
+            case "--value", "--json", "--allow-dangerous":
+                guard inline == nil, flags.insert(name).inserted else { return nil }
+            default:
+                return nil
+            }
+            i += 1
+        }
+        guard let key = options["--key"] else { return nil }
+        self.init(owner: options["--for"] ?? "human", key: key, env: options["--env"],
+                  value: flags.contains("--value"), json: flags.contains("--json"),
+                  allowDangerous: flags.contains("--allow-dangerous"))
+        if validationProblem != nil { return nil }
+    }
+}

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// How keyrack fails, in one place: the exit codes of DESIGN.md §6 and the one-line errors that
+// carry them. Public and Foundation-free because two binaries report them: the `keyrack` front
+// end (which answers `get` alone) and the full CLI (`keyrack-cli`), and their `get` must read
+// byte for byte the same.
+
+/// The exit codes of DESIGN.md §6, in one place.
+public enum ExitStatus {
+    public static let ok: Int32 = 0
+    public static let failure: Int32 = 1
+    public static let usage: Int32 = 2
+    public static let notGranted: Int32 = 3
+    public static let denied: Int32 = 4
+    public static let card: Int32 = 5
+}
+
+/// An error either binary reports as one line on stderr and an exit code. (The full CLI has its
+/// own `CLIReportable` for its modules' errors; these types conform to both.)
+public protocol ClientReportable: Error {
+    var cliMessage: String { get }
+    var exitCode: Int32 { get }
+}
+
+/// A usage error detected after parsing (bad owner name, bad duration, …): exit 2.
+public struct UsageError: ClientReportable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var cliMessage: String { "error: \(message)" }
+    public var exitCode: Int32 { ExitStatus.usage }
+}
+
+/// A plain failure with a message that already says what to do next: exit 1 unless told.
+public struct CommandFailure: ClientReportable {
+    public let message: String
+    public let exitCode: Int32
+    public init(_ message: String, exitCode: Int32 = ExitStatus.failure) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+    public var cliMessage: String { "error: \(message)" }
+}
+
+/// A key that is not available now (locked, absent, expired, or refused by the firewall): exit 3.
+public struct NotGranted: ClientReportable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var cliMessage: String { "error: \(message)" }
+    public var exitCode: Int32 { ExitStatus.notGranted }
+}
+
+public enum Terminal {
+    public static func printError(_ line: String) {
+        var text = line
+        if !text.hasSuffix("\n") { text += "\n" }
+        _ = text.withCString { fputs($0, stderr) }
+    }
+
+    public static func exit(_ code: Int32) -> Never {
+        fflush(stdout)
+        Glibc.exit(code)
+    }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A repository's `.agent/keyrack.yml`, found and read without Foundation.
+///
+/// Two readers need it: `set` (only its `org:`) and `get`/`exec`/`source` (its `env.<name>:`
+/// allowlist). `keyrack get` runs hundreds of times in one agent task and must not load
+/// Foundation, so the search, the read and the parse live here, in plain POSIX calls, and
+/// KeyrackCore wraps them; the fast path and the full CLI therefore cannot disagree on which file
+/// applies or what it says.
+public struct RepoFile: Sendable {
+    /// The file's absolute path.
+    public var path: String
+    /// The repository's org, checked by `RepoFile.isValidOrgName`.
+    public var org: String
+    /// The whole document, for readers that want more than `org:`.
+    public var root: YAMLNode
+
+    /// Finds `.agent/keyrack.yml` from `directory` upward, stopping at the git root (the first
+    /// directory holding `.git`); outside a repository only `directory` itself is looked at.
+    public static func find(from directory: String) throws -> RepoFile? {
+        var dir = normalized(directory)
+        let inRepo = gitRoot(from: dir) != nil
+        while true {
+            let candidate = join(dir, ".agent/keyrack.yml")
+            if let bytes = try read(candidate) {
+                return try parse(bytes, path: candidate)
+            }
+            if !inRepo || exists(join(dir, ".git")) || dir == "/" { return nil }
+            dir = parent(dir)
+        }
+    }
+
+    static func gitRoot(from directory: String) -> String? {
+        var dir = directory
+        while true {
+            if exists(join(dir, ".git")) { return dir }
+            if dir == "/" { return nil }
+            dir = parent(dir)
+        }
+    }
+
+    /// Parses the file: a mapping with a valid `org:`. Other fields are kept in `root`, not checked.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> RepoFile {
+        do {
+            let root = try YAMLParser.parse(bytes)
+            var fields = try YAMLFields(root, path: "keyrack.yml")
+            guard let org = try fields.optionalString("org") else {
+                throw RepoFileError.usage("\(path) has no org: add `org: <your-org>` or pass --org")
+            }
+            guard isValidOrgName(org) else { throw RepoFileError.usage("\(path): \(invalidOrgMessage(org))") }
+            return RepoFile(path: path, org: org, root: root)
+        } catch let error as YAMLError {
+            throw RepoFileError.usage("\(path) is not valid: \(error)")
+        }
+    }
+
+    /// `@all` or `^[a-z0-9][a-z0-9_-]{0,62}$`, byte by byte. No dots: the org is the first
+    /// segment of a slug. (KeyrackCore's `OrgName` applies this same rule.)
+    public static func isValidOrgName(_ value: String) -> Bool {
+        if value == "@all" { return true }
+        let bytes = Array(value.utf8)
+        func lowerOrDigit(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) }
+        return (1...63).contains(bytes.count) && lowerOrDigit(bytes[0])
+            && bytes.allSatisfy { lowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    public static func invalidOrgMessage(_ value: String) -> String {
+        "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)"
+    }
+
+    // MARK: paths, POSIX only
+
+    /// Absolute, without `.`/`..` segments or doubled slashes (as Foundation's standardized URL,
+    /// which does not resolve symlinks either).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func join(_ dir: String, _ name: String) -> String { dir == "/" ? "/" + name : dir + "/" + name }
+
+    static func parent(_ dir: String) -> String {
+        guard let slash = dir.utf8.lastIndex(of: UInt8(ascii: "/")), slash != dir.utf8.startIndex else { return "/" }
+        return String(dir[..<slash])
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// The file's bytes, or nil when it does not exist. Any other failure is an error.
+    static func read(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw RepoFileError.failure("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RepoFileError.failure("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return out
+    }
+}
+
+/// Why a repository file was refused. `usage` means the user can fix the file (exit 2);
+/// `failure` is an I/O problem (exit 1). Messages name the path, never a value.
+public enum RepoFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    case usage(String)
+    case failure(String)
+
+    public var message: String {
+        switch self { case .usage(let m), .failure(let m): return m }
+    }
+
+    public var description: String { message }
+}

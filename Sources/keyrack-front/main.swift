@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KeyrackClient
+
+// The `keyrack` binary. Agents call `keyrack get` hundreds of times in one task, and for a
+// request that is one socket round trip, starting the process is nearly all the cost: loading
+// Foundation and ArgumentParser alone costs about as much as `age -d` takes in total. So this
+// front end links neither. It answers `get` itself, through the same `GetFlow` the full CLI
+// runs, and replaces itself (execv, argv unchanged) with `keyrack-cli`, installed next to it,
+// for every other command and for any `get` command line it does not fully understand
+// (help, unknown or repeated options, usage errors), so ArgumentParser stays the one voice for
+// usage text.
+
+let arguments = CommandLine.arguments
+if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Array(arguments.dropFirst(2))) {
+    do {
+        try get.run()
+        Terminal.exit(ExitStatus.ok)
+    } catch let reportable as ClientReportable {
+        Terminal.printError(reportable.cliMessage)
+        Terminal.exit(reportable.exitCode)
+    } catch {
+        Terminal.printError("error: \(error)")
+        Terminal.exit(ExitStatus.failure)
+    }
+}
+
+/// `keyrack-cli` in the directory of this executable (symlinks resolved by the kernel).
+func fullCLIPath() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    var dir = "."
+    if n > 0 {
+        let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if let slash = exe.lastIndex(of: "/") { dir = slash == exe.startIndex ? "/" : String(exe[..<slash]) }
+    }
+    return dir + "/keyrack-cli"
+}
+
+let full = fullCLIPath()
+execv(full, CommandLine.unsafeArgv)
+let failure = errno
+Terminal.printError("error: cannot run \(full) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack")
+Terminal.exit(ExitStatus.failure)
