@@ -19,6 +19,9 @@ let package = Package(
         .executable(name: "keyrack", targets: ["keyrack"]),
         .executable(name: "keyrack-cli", targets: ["keyrack-cli"]),
         .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
+        // For the fuzz package in Fuzz/ (built apart, with sanitizers): a package can only use
+        // another package's products, so the parsers it fuzzes are exposed here.
+        .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Writes one age file: header first (at init), then the payload as it is written, then the
 /// final chunk (and the armor footer) at `finish()`. Memory stays at one chunk whatever the size.
@@ -38,19 +39,21 @@ public final class AgeEncryptor {
         try armor?.finish()
     }
 
-    /// Encrypts all of `input` to `output`.
+    /// Encrypts all of `input` to `output`, writing on a helper thread (see `BackgroundSink`).
     public static func encrypt(from input: ByteSource, to recipients: [any Recipient], armor: Bool, output: ByteSink) throws {
-        let encryptor = try AgeEncryptor(recipients: recipients, armor: armor, output: output)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * STREAM.chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            // Fill the buffer so whole chunks can be sealed in place, without a copy.
-            let n = try input.readFull(into: buffer)
-            if n == 0 { break }
-            try encryptor.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-            if n < buffer.count { break }
+        try BackgroundSink.writing(to: output) { output in
+            let encryptor = try AgeEncryptor(recipients: recipients, armor: armor, output: output)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * STREAM.chunkSize, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                // Fill the buffer so whole chunks can be sealed in place, without a copy.
+                let n = try input.readFull(into: buffer)
+                if n == 0 { break }
+                try encryptor.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                if n < buffer.count { break }
+            }
+            try encryptor.finish()
         }
-        try encryptor.finish()
     }
 }
 
@@ -99,14 +102,22 @@ public final class AgeDecryptor {
 
     /// Decrypts the payload, calling `output` with each chunk's plaintext once it authenticated.
     public func decrypt(_ output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try decryptPayload { try $0.withUnsafeBytes(output) }
+    }
+
+    /// Decrypts the payload to `sink`, writing on a helper thread (see `BackgroundSink`). When a
+    /// chunk fails, everything before it has been written when this throws, as with `decrypt(_:)`.
+    public func decrypt(to sink: ByteSink) throws {
+        try BackgroundSink.writing(to: sink) { background in
+            try decryptPayload { try background.write(owned: $0) }
+        }
+    }
+
+    private func decryptPayload(_ output: (Data) throws -> Void) throws {
         var nonce = [UInt8](repeating: 0, count: STREAM.nonceSize)
         let n = try nonce.withUnsafeMutableBytes { try source.readFull(into: $0) }
         guard n == STREAM.nonceSize else { throw AgeError.malformedHeader("the file ends before the 16-byte payload nonce") }
-        try STREAMReader(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce), source: source).run(output)
-    }
-
-    public func decrypt(to sink: ByteSink) throws {
-        try decrypt { try sink.write($0) }
+        try STREAMReader(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce), source: source).runOwned(output)
     }
 }
 

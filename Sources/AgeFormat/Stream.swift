@@ -6,7 +6,9 @@ import Foundation
 /// boundary ends on a chunk sealed as "not last", which then fails.
 ///
 /// Both directions work chunk by chunk over one reused buffer, so memory does not grow with the
-/// file, and hand whole chunks to swift-crypto so no Swift code touches individual bytes.
+/// file, and hand whole chunks to swift-crypto so no Swift code touches individual bytes. The
+/// `Data` swift-crypto returns for each chunk is passed on as is to a `BackgroundSink` (the
+/// streaming entry points write through one), so no chunk is copied again on its way out.
 enum STREAM {
     static let chunkSize = 64 * 1024
     static let tagSize = 16
@@ -33,6 +35,7 @@ enum STREAM {
 final class STREAMWriter {
     private let key: SymmetricKey
     private let sink: ByteSink
+    private let background: BackgroundSink?
     private let buffer: UnsafeMutableRawBufferPointer
     private var filled = 0
     private var counter: UInt64 = 0
@@ -41,6 +44,7 @@ final class STREAMWriter {
     init(key: SymmetricKey, sink: ByteSink) {
         self.key = key
         self.sink = sink
+        background = sink as? BackgroundSink
         buffer = .allocate(byteCount: STREAM.chunkSize, alignment: 16)
     }
 
@@ -96,7 +100,12 @@ final class STREAMWriter {
         guard counter < UInt64.max else { throw AgeError.io("payload too large: chunk counter overflow") }
         counter += 1
         // `combined` is nonce ‖ ciphertext ‖ tag in one buffer: one write per chunk, no copy.
-        try box.combined.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[12...])) }
+        let sealed = box.combined.dropFirst(12)
+        if let background {
+            try background.write(owned: sealed)
+        } else {
+            try sealed.withUnsafeBytes { try sink.write($0) }
+        }
     }
 }
 
@@ -114,6 +123,11 @@ final class STREAMReader {
     }
 
     func run(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try runOwned { try $0.withUnsafeBytes(emit) }
+    }
+
+    /// As `run(_:)`, handing over each chunk's plaintext as the `Data` swift-crypto allocated.
+    func runOwned(_ emit: (Data) throws -> Void) throws {
         // The chunk is read in after 12 bytes of room for its nonce, so nonce ‖ ciphertext ‖ tag
         // is one contiguous "combined" box that swift-crypto copies once, not piece by piece.
         let nonceSize = 12
@@ -137,7 +151,7 @@ final class STREAMReader {
             guard let plaintext else { throw AgeError.payloadAuthenticationFailed(chunk: counter) }
             // A full chunk sealed as last in a file that is not the empty file must not be empty;
             // that cannot happen (a full chunk has 64 KiB of plaintext), so no check is needed here.
-            try plaintext.withUnsafeBytes { try emit($0) }
+            try emit(plaintext)
             if last {
                 var probe: UInt8 = 0
                 if try withUnsafeMutableBytes(of: &probe, { try source.read(into: $0) }) > 0 {

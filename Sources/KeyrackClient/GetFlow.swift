@@ -28,11 +28,9 @@ public struct GetFlow {
     }
 
     /// The validation failure `GetCommand.validate()` reports, or nil. (The front end hands any
-    /// of these to the full CLI, so ArgumentParser prints them with its usage text.)
+    /// of these, and a bad owner name, to the full CLI, so ArgumentParser prints them with its
+    /// usage text.)
     public var validationProblem: String? {
-        if !GetFlow.isValidOwnerName(owner) {
-            return "invalid owner name '\(owner)': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)"
-        }
         if value && json { return "--value and --json are exclusive: choose one output" }
         if let env, !GrantSlug.isEnvName(env) {
             return "invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name"
@@ -41,7 +39,9 @@ public struct GetFlow {
         return nil
     }
 
-    /// `^[a-z][a-z0-9-]{0,62}$`, checked byte by byte so no path trick gets through.
+    /// `^[a-z][a-z0-9-]{0,62}$`, byte by byte: KeyrackCore's `OwnerName.isValid`, which this
+    /// Foundation-free module cannot import. The front end only uses it to decide whether to
+    /// answer or to hand the command to the full CLI, which checks with KeyrackCore's rule.
     public static func isValidOwnerName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...63).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else { return false }
@@ -156,6 +156,6 @@ extension GetFlow {
         self.init(owner: options["--for"] ?? "human", key: key, env: options["--env"],
                   value: flags.contains("--value"), json: flags.contains("--json"),
                   allowDangerous: flags.contains("--allow-dangerous"))
-        if validationProblem != nil { return nil }
+        if validationProblem != nil || !GetFlow.isValidOwnerName(owner) { return nil }
     }
 }

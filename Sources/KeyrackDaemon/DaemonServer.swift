@@ -250,16 +250,18 @@ public final class DaemonServer: @unchecked Sendable {
                 }
                 return
             } catch { return }
-            guard case .frame(var body) = outcome else { return }
+            guard case .frame(let body) = outcome else { return }
 
-            var reply: [UInt8]
+            let reply: [UInt8]
             var stopAfterReply = false
             do {
                 let request = try Request.decode(body: body)
-                zeroize(&body)
+                wipeStorage(body)
                 state.withLock { $0.lastDemand = Clock.bootMilliseconds() }
                 if case .stop = request { stopAfterReply = true }
-                reply = handle(request).encodeBody()
+                let response = handle(request)
+                reply = response.encodeBody()
+                response.wipeValues()
             } catch let DaemonError.protocolError(code, message) {
                 reply = Response.error(code, message).encodeBody()
             } catch let error as DaemonError {
@@ -268,9 +270,9 @@ public final class DaemonServer: @unchecked Sendable {
             } catch {
                 reply = Response.error(.rejected, "\(error)").encodeBody()
             }
-            zeroize(&body)
+            wipeStorage(body)
             let sent = (try? Frame.write(reply, to: fd)) != nil
-            zeroize(&reply)
+            wipeStorage(reply)
             if stopAfterReply {
                 log("stop requested by pid \(cred.pid)")
                 stop()
@@ -284,8 +286,9 @@ public final class DaemonServer: @unchecked Sendable {
         switch request {
         case .ping:
             return .pong(pid: getpid(), owner: configuration.owner)
-        case .unlock(var grants, let catalog):
-            defer { for i in grants.indices { zeroize(&grants[i].value) } }
+        case .unlock(let grants, let catalog):
+            // The values decoded from the frame; once in guarded memory no other copy may stay.
+            defer { for g in grants { wipeStorage(g.value) } }
             if let catalog { store.setCatalog(catalog) }
             do { return .unlocked(try store.put(grants)) } catch let e as DaemonError {
                 return .error(.rejected, e.description)

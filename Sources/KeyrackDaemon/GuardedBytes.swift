@@ -77,3 +77,15 @@ public func zeroize(_ bytes: inout [UInt8]) {
         if let base = raw.baseAddress { sodium_memzero(base, raw.count) }
     }
 }
+
+/// Zeroes the storage behind `bytes` in place, even when other arrays share it. `zeroize`
+/// cannot do that: on a shared buffer (a value pattern-matched out of an enum, an element of an
+/// array that is itself still referenced) its mutable access copies first and zeroes the copy,
+/// leaving the original in the heap after relock. The daemon calls this on buffers that carried
+/// values and are about to be dropped by every holder.
+@inline(never)
+func wipeStorage(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { raw in
+        if let base = raw.baseAddress, raw.count > 0 { sodium_memzero(UnsafeMutableRawPointer(mutating: base), raw.count) }
+    }
+}

@@ -266,3 +266,12 @@ extension Response {
         return response
     }
 }
+
+extension Response {
+    /// Zeroes the values a `.got` reply carries (copied out of guarded memory for encoding), in
+    /// place, once the reply is encoded: otherwise they stay in freed heap after relock.
+    func wipeValues() {
+        guard case .got(let results) = self else { return }
+        for case .granted(_, let value) in results { wipeStorage(value) }
+    }
+}

@@ -5,14 +5,26 @@
 struct WireWriter {
     private(set) var bytes: [UInt8] = []
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    /// Grows the buffer by hand, zeroing the old one: a plain append would reallocate and free
+    /// the old buffer with the values written so far still in it.
+    private mutating func reserve(_ extra: Int) {
+        guard bytes.count + extra > bytes.capacity else { return }
+        var grown: [UInt8] = []
+        grown.reserveCapacity(max(bytes.capacity * 2, bytes.count + extra, 256))
+        grown.append(contentsOf: bytes)
+        zeroize(&bytes)
+        bytes = grown
+    }
+
+    mutating func u8(_ v: UInt8) { reserve(1); bytes.append(v) }
     mutating func u32(_ v: UInt32) {
+        reserve(4)
         bytes.append(UInt8(truncatingIfNeeded: v >> 24)); bytes.append(UInt8(truncatingIfNeeded: v >> 16))
         bytes.append(UInt8(truncatingIfNeeded: v >> 8)); bytes.append(UInt8(truncatingIfNeeded: v))
     }
     mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
     mutating func string(_ s: String) { data(Array(s.utf8)) }
-    mutating func data(_ d: [UInt8]) { u32(UInt32(d.count)); bytes.append(contentsOf: d) }
+    mutating func data(_ d: [UInt8]) { u32(UInt32(d.count)); reserve(d.count); bytes.append(contentsOf: d) }
     mutating func slug(_ s: GrantSlug) { string(s.description) }
     mutating func count(_ n: Int) { u32(UInt32(n)) }
 

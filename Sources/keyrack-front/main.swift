@@ -26,20 +26,21 @@ if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Arr
     }
 }
 
-/// `keyrack-cli` in the directory of this executable (symlinks resolved by the kernel).
-func fullCLIPath() -> String {
+/// `keyrack-cli` in the directory of this executable (symlinks resolved by the kernel), as
+/// NUL-terminated bytes: the path is passed on as it is, whatever its encoding.
+func fullCLIPath() -> [CChar] {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    var dir = "."
-    if n > 0 {
-        let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if let slash = exe.lastIndex(of: "/") { dir = slash == exe.startIndex ? "/" : String(exe[..<slash]) }
+    var dir: [CChar] = Array(".".utf8CString.dropLast())
+    if n > 0, let slash = buffer[0..<n].lastIndex(of: CChar(UInt8(ascii: "/"))) {
+        dir = slash == 0 ? [CChar(UInt8(ascii: "/"))] : Array(buffer[0..<slash])
     }
-    return dir + "/keyrack-cli"
+    return dir + Array("/keyrack-cli".utf8CString)
 }
 
 let full = fullCLIPath()
 execv(full, CommandLine.unsafeArgv)
 let failure = errno
-Terminal.printError("error: cannot run \(full) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack")
+let shown = String(decoding: full.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+Terminal.printError("error: cannot run \(shown) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack")
 Terminal.exit(ExitStatus.failure)

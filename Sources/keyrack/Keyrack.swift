@@ -31,6 +31,7 @@ struct Keyrack: ParsableCommand {
             DelCommand.self,
             RecipientCommand.self,
             YubiKeyCommand.self,
+            DoctorCommand.self,
         ]
     )
 

@@ -25,7 +25,7 @@ final class DocsTests: XCTestCase {
         if generated != committed {
             let a = generated.split(separator: "\n", omittingEmptySubsequences: false)
             let b = committed.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+            let line = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
             XCTFail("docs/cli.md is stale (first difference at line \(line + 1): \(line < a.count ? a[line] : "<end>")): run scripts/gen-cli-docs and commit docs/cli.md")
         }
     }

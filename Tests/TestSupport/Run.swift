@@ -34,6 +34,12 @@ public enum Run {
         ProcessInfo.processInfo.environment["KEYRACK_BIN"] ?? buildDirectory.appendingPathComponent("keyrack").path
     }
 
+    /// Path of the full CLI, `keyrack-cli`, which the `keyrack` front end execs for every command
+    /// but `get`: it sits next to `keyrackBinary`.
+    public static var keyrackCLIBinary: String {
+        URL(fileURLWithPath: keyrackBinary).deletingLastPathComponent().appendingPathComponent("keyrack-cli").path
+    }
+
     /// Path of the simulated card executable.
     public static var simulatorBinary: String {
         buildDirectory.appendingPathComponent("keyrack-piv-sim").path

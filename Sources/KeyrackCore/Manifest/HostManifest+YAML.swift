@@ -46,7 +46,11 @@ extension HostManifest {
         if let node = top.node("secrets"), !isNull(node) {
             guard case .mapping(let pairs, _) = node else { throw YAMLError(line: node.line, "manifest.secrets must be a mapping") }
             for pair in pairs {
-                let slug = try field(pair.keyLine) { try Slug(parsing: pair.key) }
+                // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
+                // "key" may be a value that lost its indent or colon, and errors never carry values.
+                guard let slug = try? Slug(parsing: pair.key) else {
+                    throw YAMLError(line: pair.keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
+                }
                 guard case .scalar(let scalar, let line) = pair.value else {
                     throw YAMLError(line: pair.value.line, "secrets.\(pair.key) must be a string")
                 }

@@ -13,7 +13,26 @@ public enum FileSystem {
 
     static func errno(_ what: String, _ path: String) -> KeyrackError {
         let code = Glibc.errno
-        return KeyrackError.failure("\(what) \(path): \(String(cString: strerror(code)))")
+        return KeyrackError.failure("\(what) \(path): \(String(cString: strerror(code)))\(advice(code, path))")
+    }
+
+    /// What to do about the failures a user can fix on their own machine. A full disk or a
+    /// read-only mount is not a keyrack bug; saying so, and that the previous files were left as
+    /// they were (writes go to a temp file first), spares a worried user a bug report.
+    static func advice(_ code: Int32, _ path: String) -> String {
+        var st = stat()
+        let isDirectory = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        let dir = isDirectory ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
+        switch code {
+        case ENOSPC, EDQUOT:
+            return " (the disk holding \(dir) is full): free some space there (see `df -h \(dir)`) and retry; the file it was to replace is intact"
+        case EROFS:
+            return " (the file system holding \(dir) is mounted read-only): remount it read-write, or point KEYRACK_HOME at a writable directory, and retry; the file it was to replace is intact"
+        case EACCES, EPERM:
+            return ": check the ownership and mode of \(dir) (keyrack needs it writable by you, mode 0700), then retry"
+        default:
+            return ""
+        }
     }
 
     /// mkdir 0700 if absent; if present, it must be a directory of this user with no group or

@@ -149,7 +149,11 @@ public struct HostManifestStore {
                           _ body: (inout HostManifest, inout [Slug: [UInt8]]) throws -> T) throws -> T {
         try requireInitialised(owner)
         return try OwnerLock.withLock(home: home, owner: owner) {
-            FileSystem.removeStaleTemporaries(of: home.manifest(owner))
+            // A writer killed mid-write (kill -9, power cut) leaves its temp file; every file this
+            // update may rewrite is swept, so such leftovers never accumulate.
+            for url in [home.manifest(owner), home.recipientsFile(owner), home.direct(owner)] {
+                FileSystem.removeStaleTemporaries(of: url)
+            }
             let before = try load(owner: owner, identities: identities)
             let direct = DirectStore(url: home.direct(owner))
             let directBefore = try direct.load()

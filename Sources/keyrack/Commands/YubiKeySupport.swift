@@ -68,11 +68,15 @@ struct StdinSecrets {
 extension PINPolicy: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { allCases.map(\.description) }
+    /// Help shows `(default: never)`, not the raw value.
+    public var defaultValueDescription: String { description }
 }
 
 extension TouchPolicy: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { allCases.map(\.description) }
+    /// Help shows `(default: never)`, not the raw value.
+    public var defaultValueDescription: String { description }
 }
 
 extension PIVSlot: ExpressibleByArgument {

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+/// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
+/// factory secrets, file modes, the daemon, `op` — and prints, for each check that fails, the
+/// command that fixes it. Exit 0 when everything passes, 1 otherwise, so scripts can gate on it.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check an owner's set-up (card, PINs, file modes, daemon) and say how to fix what is wrong.",
+        discussion: """
+        Checks: pcscd reachable; readers and cards seen; the owner's YubiKey present with the \
+        recorded key in its slot; factory PIN, PUK or management key still set; modes of \
+        KEYRACK_HOME (0700), manifests and os.direct files (0600) and the daemon's runtime \
+        directory (0700) and socket (0600); the owner's daemon answering; `op` on PATH when the \
+        owner has 1password keys. Never asks for a PIN or a touch. Exit 0 when all pass, 1 otherwise.
+        """)
+
+    @OptionGroup var options: OwnerOptions
+
+    func run() throws {
+        let owner = options.owner
+        let checks = DoctorChecks(owner: owner).all()
+        let healthy = !checks.contains { $0.status == .fail }
+        if options.json {
+            let items: [[String: Any]] = checks.map { c in
+                ["name": c.name, "status": c.status.rawValue, "detail": c.detail, "fix": c.fix ?? NSNull()]
+            }
+            try ManifestCLI.printJSON(["owner": owner, "ok": healthy, "checks": items])
+        } else {
+            print("keyrack doctor for '\(owner)':")
+            for c in checks {
+                let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : "skip"
+                print("  [\(mark)] \(c.name): \(c.detail)")
+                if c.status == .fail, let fix = c.fix { print("         fix: \(fix)") }
+            }
+            let failed = checks.filter { $0.status == .fail }.count
+            print(healthy ? "all checks passed" : "\(failed) check(s) failed")
+        }
+        if !healthy { throw ExitCode(ExitStatus.failure) }
+    }
+}

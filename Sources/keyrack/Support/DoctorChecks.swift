@@ -1,0 +1,177 @@
+import AgeYubiKey
+import Foundation
+import KeyrackCore
+import KeyrackDaemon
+import PIV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One finding of `keyrack doctor`: a failing check always carries the command that fixes it.
+struct DoctorCheck {
+    enum Status: String { case pass, fail, skip }
+    var name: String
+    var status: Status
+    var detail: String
+    var fix: String?
+
+    static func pass(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .pass, detail: detail) }
+    static func skip(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .skip, detail: detail) }
+    static func fail(_ name: String, _ detail: String, fix: String) -> DoctorCheck {
+        DoctorCheck(name: name, status: .fail, detail: detail, fix: fix)
+    }
+}
+
+/// The checks themselves. Read-only, and never a PIN or a touch: doctor must be safe to run
+/// from cron or a robot's health probe, so only public data (serials, slot public keys, PIN
+/// retry metadata, file modes) is consulted, and the manifest is opened only when an identity
+/// file opens it without a passphrase.
+struct DoctorChecks {
+    let owner: String
+    private var flag: String { Fix.ownerFlag(owner) }
+
+    func all() -> [DoctorCheck] {
+        var out: [DoctorCheck] = []
+        let store: HostManifestStore
+        let name: OwnerName
+        do {
+            store = try ManifestCLI.store()
+            name = try OwnerName(owner)
+        } catch {
+            return [.fail("keyrack home", "\(error)", fix: "set KEYRACK_HOME to a directory you own, or unset it")]
+        }
+        let recipients: RecipientsFile?
+        do { recipients = try store.recipientsFile(name) } catch {
+            return [.fail("owner", "\(error)", fix: "restore \(store.home.recipientsFile(name).path) from a backup, or re-run `keyrack init\(flag)`")]
+        }
+        if FileManager.default.fileExists(atPath: store.home.manifest(name).path) {
+            out.append(.pass("owner", "'\(owner)' is initialised (\(store.home.manifest(name).path))"))
+        } else {
+            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via ssh / --via age)"))
+        }
+        let primary = recipients?.recipients.first { $0.label == RecipientLabel.primary } ?? recipients?.recipients.first
+        out += cardChecks(primary)
+        out += modeChecks(store.home, name)
+        out += daemonChecks()
+        out.append(opCheck(store, name))
+        return out
+    }
+
+    // MARK: card
+
+    private func cardChecks(_ primary: RecipientLocation?) -> [DoctorCheck] {
+        let wantsCard = primary?.via == .yubikey
+        let seen: [(reader: String, serial: UInt32)]
+        do { seen = try PIVCards.serials() } catch PIVError.pcscdNotRunning {
+            let check = DoctorCheck.fail("pcscd", "pcscd is not reachable", fix: "sudo systemctl enable --now pcscd.socket (Debian: apt install pcscd)")
+            return wantsCard ? [check] : [DoctorCheck(name: "pcscd", status: .skip, detail: "pcscd is not reachable (not needed: '\(owner)' uses \(primary?.via.rawValue ?? "no recipient"))")]
+        } catch {
+            return [.fail("pcscd", "cannot list smart cards: \(error)", fix: "check that pcscd runs and you may use it (udev/ and polkit rules in this repository)")]
+        }
+        var out: [DoctorCheck] = [.pass("pcscd", "reachable")]
+        let serials = seen.map { String($0.serial) }.joined(separator: ", ")
+        out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.serial.map(String.init) ?? "")")
+                                             : .pass("cards", "none plugged in"))
+                                : .pass("cards", "\(seen.count) seen: \(serials)"))
+        guard wantsCard, let primary else { return out }
+        guard let serial = primary.serial, let slotText = primary.slot, let slot = PIVSlot(parsing: slotText) else {
+            out.append(.fail("owner's card", "no serial/slot recorded for '\(owner)'", fix: "keyrack recipient list\(flag), then re-run keyrack init\(flag) --via yubikey"))
+            return out
+        }
+        guard seen.contains(where: { $0.serial == serial }) else {
+            out.append(.fail("owner's card", "YubiKey \(serial) of '\(owner)' is not plugged in", fix: "plug in YubiKey \(serial), or unlock with a backup: keyrack unlock\(flag) --using ssh --env ENV"))
+            return out
+        }
+        do {
+            let onCard = try YubiKeyRecipientSource.recipient(serial: serial, slot: slot)
+            if onCard.string == primary.pubkey {
+                out.append(.pass("owner's card", "YubiKey \(serial) slot \(slotText) holds the manifest's recipient"))
+            } else {
+                out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText) holds another key than the manifest's recipient",
+                                 fix: "the slot was overwritten: recover with a backup recipient (keyrack unlock\(flag) --using ssh) and re-init"))
+            }
+        } catch {
+            out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText): \(error)", fix: "keyrack yubikey list, and re-run keyrack init\(flag) --via yubikey --serial \(serial)"))
+        }
+        do {
+            let card = try PIVCards.open(serial: serial)
+            defer { card.close() }
+            let defaults = try card.factoryDefaults()
+            let named = [("PIN", defaults.pin, "keyrack yubikey change-pin --serial \(serial)"),
+                         ("PUK", defaults.puk, "keyrack yubikey change-puk --serial \(serial)"),
+                         ("management key", defaults.managementKey, "keyrack yubikey change-management-key --serial \(serial)")]
+            for (what, isDefault, fix) in named {
+                switch isDefault {
+                case true?: out.append(.fail("factory \(what)", "YubiKey \(serial) still has the factory \(what)", fix: fix))
+                case false?: out.append(.pass("factory \(what)", "changed"))
+                case nil: out.append(.skip("factory \(what)", "this firmware cannot tell"))
+                }
+            }
+        } catch {
+            out.append(.fail("factory secrets", "YubiKey \(serial): \(error)", fix: "re-plug YubiKey \(serial) and run keyrack doctor\(flag) again"))
+        }
+        return out
+    }
+
+    // MARK: modes
+
+    private func modeChecks(_ home: KeyrackHome, _ name: OwnerName) -> [DoctorCheck] {
+        var out: [DoctorCheck] = []
+        out.append(mode("KEYRACK_HOME", home.root.path, want: 0o700, optional: false))
+        for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path] {
+            out.append(mode(URL(fileURLWithPath: path).lastPathComponent, path, want: 0o600, optional: true))
+        }
+        let runtime = RuntimeDirectory.current()
+        out.append(mode("runtime dir", runtime.path, want: 0o700, optional: true))
+        out.append(mode("daemon socket", runtime.socket(owner: owner), want: 0o600, optional: true))
+        return out.filter { $0.status != .skip || $0.name == "KEYRACK_HOME" }
+    }
+
+    /// A file must exist (unless optional), belong to us, and grant nothing to group or others.
+    private func mode(_ name: String, _ path: String, want: mode_t, optional: Bool) -> DoctorCheck {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            return optional ? .skip(name, "\(path) absent") : .fail(name, "\(path) is absent", fix: "keyrack init\(flag) creates it")
+        }
+        let perms = st.st_mode & 0o7777
+        if st.st_uid != getuid() {
+            return .fail(name, "\(path) belongs to uid \(st.st_uid), not to you (uid \(getuid()))", fix: "chown \(getuid()) \(path)")
+        }
+        if perms & ~want != 0 {
+            return .fail(name, "\(path) has mode \(String(perms, radix: 8)), looser than \(String(want, radix: 8))", fix: "chmod \(String(want, radix: 8)) \(path)")
+        }
+        return .pass(name, "\(path) mode \(String(perms, radix: 8))")
+    }
+
+    // MARK: daemon, op
+
+    private func daemonChecks() -> [DoctorCheck] {
+        let client = DaemonClient(owner: owner)
+        if client.isRunning() { return [.pass("daemon", "answering on \(client.socketPath)")] }
+        if FileManager.default.fileExists(atPath: client.socketPath) {
+            return [.fail("daemon", "\(client.socketPath) exists but no daemon answers", fix: "keyrack daemon stop\(flag) (clears the stale socket); the next unlock starts a fresh one")]
+        }
+        return [.pass("daemon", "not running (keyrack unlock\(flag) starts it)")]
+    }
+
+    /// 1password keys need `op`. Their presence is learnt from the manifest when a passphrase-less
+    /// identity file opens it, else from the daemon's grants.
+    private func opCheck(_ store: HostManifestStore, _ name: OwnerName) -> DoctorCheck {
+        var usesOp: Bool?
+        let files = ((try? store.availableIdentityLocations(name)) ?? []).filter { $0.via != .yubikey }
+        let ids = files.compactMap { try? RecipientBackends.backend(for: $0.via).identity(for: $0, interaction: .nonInteractive) }
+        if !ids.isEmpty, let manifest = try? store.load(owner: name, identities: ids) {
+            usesOp = manifest.keys.values.contains { $0.vault == .onePassword }
+        }
+        if usesOp == nil, case .status(let status)? = try? DaemonClient(owner: owner).send(.status) {
+            if status.grants.contains(where: { $0.vault == Vault.onePassword.rawValue }) { usesOp = true }
+        }
+        guard usesOp == true else {
+            return .pass("1password", usesOp == false ? "no 1password keys" : "no 1password key seen (manifest not opened: it needs the card)")
+        }
+        let onPath = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .contains { access("\($0)/op", X_OK) == 0 }
+        return onPath ? .pass("1password", "op is on PATH") : .fail("1password", "'\(owner)' has 1password keys but `op` is not on PATH",
+                                                                  fix: "install the 1Password CLI (https://developer.1password.com/docs/cli/get-started) and sign in with `op signin`")
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A person types the YubiKey PIN at the real prompt of `keyrack unlock`, in a real terminal
+/// (tmux): the PIN must not be echoed, must not be left in the scrollback, and the unlock must
+/// succeed. Runs inside scripts/with-simulated-yubikey (card) with tmux from scripts/install-deps.
+final class TerminalPINTests: XCTestCase {
+    func testPINTypedAtUnlockPromptIsNeitherEchoedNorInScrollback() throws {
+        for policy in ["once", "always"] {
+            try unlockAtTerminal(pinPolicy: policy)
+        }
+    }
+
+    private func unlockAtTerminal(pinPolicy: String) throws {
+        let h = try ManifestHarness()
+        let card = try YubiKeyCLISimCard.insert()
+        defer { try? card.remove() }
+        let s = String(card.serial)
+        let run = h.dir.file("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        let value = "terminal-test-\(UUID().uuidString.prefix(8))"
+        try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
+        try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-policy", pinPolicy, "--touch-policy", "never", "--pin-stdin"],
+                 stdin: "\(pin)\n")
+        // `set` opens the manifest (PIN) and reads the value: both typed at a pty.
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in h.environment { env[k] = v ?? nil }
+        env["XDG_RUNTIME_DIR"] = run.path
+        let set = try withEnvironment(env) {
+            try TerminalRun.run(Run.keyrackBinary, ["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+                                answers: [("value for", value), ("PIN", pin)])
+        }
+        XCTAssertEqual(set.status, 0, set.transcript)
+        defer { _ = try? h.keyrack(["daemon", "stop"], env: ["XDG_RUNTIME_DIR": run.path]) }
+
+        // A private tmux server, a shell in a wide window; the unlock is typed as a person would.
+        let socket = h.dir.file("tmux.sock").path
+        func tmux(_ args: [String]) throws -> RunResult { try Run.process("tmux", ["-S", socket] + args) }
+        defer { _ = try? tmux(["kill-server"]) }
+        var started = try tmux(["new-session", "-d", "-s", "pin", "-x", "160", "-y", "40", "env", "-i", "PATH=/usr/bin:/bin",
+                                "HOME=\(h.home.path)", "KEYRACK_HOME=\(h.keyrackHome.path)", "XDG_RUNTIME_DIR=\(run.path)",
+                                "TERM=xterm", "bash", "--norc", "--noprofile"])
+        XCTAssertEqual(started.status, 0, started.description)
+        started = try tmux(["send-keys", "-t", "pin", "-l", "\(Run.keyrackBinary) unlock --env prod; echo \"EXIT=$?\"\n"])
+        XCTAssertEqual(started.status, 0, started.description)
+
+        let prompt = try waitForScreen(tmux, containing: "Enter PIN")
+        XCTAssertTrue(prompt.contains("Enter PIN for YubiKey with serial \(s)"), prompt)
+        XCTAssertEqual(try tmux(["send-keys", "-t", "pin", "-l", pin]).status, 0)
+        XCTAssertEqual(try tmux(["send-keys", "-t", "pin", "Enter"]).status, 0)
+        let screen = try waitForScreen(tmux, containing: "EXIT=")
+
+        XCTAssertTrue(screen.contains("EXIT=0"), "unlock succeeded (pin policy \(pinPolicy)):\n\(screen)")
+        XCTAssertTrue(screen.contains("acme.prod.GITHUB_TOKEN"), screen)
+        XCTAssertFalse(screen.contains(pin), "the PIN is neither echoed nor left in the scrollback (pin policy \(pinPolicy)):\n\(screen)")
+        XCTAssertFalse(screen.contains(value), "no value on screen")
+        let got = try h.keyrack(["get", "--key", "GITHUB_TOKEN", "--env", "prod", "--value"], env: ["XDG_RUNTIME_DIR": run.path])
+        XCTAssertEqual(got.status, 0, got.description)
+        XCTAssertEqual(got.out, value, "the unlocked value is the one set")
+    }
+
+    /// Polls the whole scrollback (`capture-pane -p -S -`) until it holds `text`; fails after 60 s.
+    private func waitForScreen(_ tmux: ([String]) throws -> RunResult, containing text: String) throws -> String {
+        let deadline = Date().addingTimeInterval(60)
+        var screen = ""
+        while Date() < deadline {
+            screen = try tmux(["capture-pane", "-p", "-J", "-S", "-", "-t", "pin"]).out
+            if screen.contains(text) { return screen }
+            usleep(50_000)
+        }
+        XCTFail("'\(text)' never appeared on the terminal:\n\(screen)")
+        return screen
+    }
+
+    /// TerminalRun passes this process's environment on; set it for the duration of `body`.
+    private func withEnvironment<T>(_ env: [String: String], _ body: () throws -> T) rethrows -> T {
+        let saved = ProcessInfo.processInfo.environment
+        for (k, v) in env { setenv(k, v, 1) }
+        defer {
+            for k in env.keys { if let old = saved[k] { setenv(k, old, 1) } else { unsetenv(k) } }
+        }
+        return try body()
+    }
+}
