@@ -2,6 +2,7 @@
 // libFuzzer targets for every keyrack parser that reads outside input. Built apart from the main
 // package so the main package never carries sanitizer flags: scripts/fuzz builds this with
 //   swift build -c release --scratch-path ../.build-fuzz --sanitize fuzzer --sanitize address \
+//     -Xswiftc -sanitize=fuzzer,address \
 //     -Xswiftc -enable-testing
 // (`-enable-testing` lets the daemon target reach the internal frame decoder through
 // `@testable import`). Each target is one file defining LLVMFuzzerTestOneInput; libFuzzer

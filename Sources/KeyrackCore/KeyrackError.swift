@@ -20,10 +20,15 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var kind: Kind
     public var message: String
+    /// A `.card` error that means the card is not here (pcscd down, no card, another serial):
+    /// the one card failure after which `unlock` may try a backup recipient. A card that is here
+    /// and refuses (wrong PIN, touch timeout, pulled out mid-operation) stops the unlock instead.
+    public var isCardAbsent: Bool
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, isCardAbsent: Bool = false) {
         self.kind = kind
         self.message = message
+        self.isCardAbsent = isCardAbsent
     }
 
     public var description: String { message }

@@ -35,6 +35,7 @@ enum PCSCConstant {
     static let resetCard: DWORD = 1
     static let statePresent: DWORD = 0x0020
     static let stateMute: DWORD = 0x0200
+    static let stateChanged: DWORD = 0x0002
     static let stateExclusive: DWORD = 0x0080
 }
 
@@ -76,6 +77,28 @@ final class PCSCContext {
             let rc = Int(SCardGetStatusChange(handle, 0, &state, 1))
             guard rc == PCSCStatus.success || rc == PCSCStatus.timeout else { return false }
             return state.dwEventState & PCSCConstant.statePresent != 0 && state.dwEventState & PCSCConstant.stateMute == 0
+        }
+    }
+
+    /// Waits (in pcscd, event-driven) up to `milliseconds` for `reader` to lose its card; true
+    /// when it did. A card pulled mid-command can fail the transfer before pcscd has noticed the
+    /// removal, so "is it still there?" asked at once would wrongly answer yes.
+    func waitForRemoval(from reader: String, milliseconds: Int) -> Bool {
+        reader.withCString { name -> Bool in
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .milliseconds(milliseconds))
+            var state = SCARD_READERSTATE()
+            state.szReader = name
+            state.dwCurrentState = 0
+            while true {
+                let left = clock.now.duration(to: deadline).components
+                let wait = max(0, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000))
+                let rc = Int(SCardGetStatusChange(handle, DWORD(wait), &state, 1))
+                guard rc == PCSCStatus.success || rc == PCSCStatus.timeout else { return true }
+                if state.dwEventState & PCSCConstant.statePresent == 0 || state.dwEventState & PCSCConstant.stateMute != 0 { return true }
+                if rc == PCSCStatus.timeout || wait == 0 { return false }
+                state.dwCurrentState = state.dwEventState & ~PCSCConstant.stateChanged
+            }
         }
     }
 

@@ -87,9 +87,12 @@ public final class PIVCard {
         }
         guard rc == YKPIV_OK else { throw failure(of: operation, rc) }
         // libykpiv reports a transmit that failed mid-chain (card pulled while it was working) as
-        // success with no status word: ask PC/SC whether the card is still there.
+        // success with no status word: ask PC/SC whether the card is still there, giving pcscd
+        // a moment to notice a removal that raced the transfer.
         if sw == 0 {
-            if context.status(of: handle) != PCSCStatus.success { throw PIVError.cardRemoved(serial: serial == 0 ? nil : serial) }
+            if context.status(of: handle) != PCSCStatus.success || context.waitForRemoval(from: reader, milliseconds: 2000) {
+                throw PIVError.cardRemoved(serial: serial == 0 ? nil : serial)
+            }
             throw PIVError.malformedResponse("\(operation) returned no status word")
         }
         let reply = Array(out[0..<Int(outLength)])

@@ -99,6 +99,9 @@ public struct CardState: Codable, Equatable {
     public var objects: [String: String]
     /// Approved touches so far; tests read it to assert that an operation asked for a touch.
     public var touchCount: Int
+    /// ECDH operations done with slot keys so far (nil in state files older than the counter):
+    /// tests read it to assert how many card operations a command cost, or that none happened.
+    public var ecdhCount: Int?
 
     public static let defaultPIN = SecretReference.pad("123456")
     public static let defaultPUK = SecretReference.pad("12345678")

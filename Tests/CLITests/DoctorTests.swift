@@ -27,7 +27,7 @@ final class DoctorTests: XCTestCase {
     func testYubiKeyOwnerFactorySecretsThenFixedThenCardPulled() throws {
         let h = try ManifestHarness()
         let run = try runtimeDir(h)
-        let card = try YubiKeyCLISimCard.insert()
+        let card = try SimulatedCard.insert()
         let s = String(card.serial)
         try h.ok(["init", "--for", "robot-a", "--via", "yubikey", "--serial", s, "--pin-policy", "never", "--touch-policy", "never", "--pin-stdin"],
                  stdin: "123456\n")
@@ -54,7 +54,7 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(report.check("factory PIN")?.status, "pass", r.out)
         XCTAssertFalse(r.out.contains(pin) || r.out.contains(puk), "doctor never prints secrets")
 
-        try card.remove()
+        card.remove()
         (r, report) = try doctor(h, ["--for", "robot-a"], runtime: run)
         XCTAssertEqual(r.status, 1, r.description)
         let owned = try XCTUnwrap(report.check("owner's card"), r.out)

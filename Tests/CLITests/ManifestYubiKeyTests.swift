@@ -6,8 +6,8 @@ import XCTest
 /// the manifest is wrapped to the card's P-256 key and opens with one ECDH on the card.
 final class ManifestYubiKeyTests: XCTestCase {
     func testRobotOnYubiKeyAndAgeRobotAreIsolated() throws {
-        let card = try YubiKeyCLISimCard.insert()
-        defer { try? card.remove() }
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
         let h = try ManifestHarness()
         let made = try ManifestHarness.json(try h.ok(["init", "--for", "seaturtle", "--via", "yubikey", "--serial", String(card.serial),
                                                      "--pin-stdin", "--json"], stdin: "123456\n"))
@@ -36,7 +36,7 @@ final class ManifestYubiKeyTests: XCTestCase {
         XCTAssertEqual(try h.snapshot(), before)
 
         // With the card gone, opening the manifest is a card problem: exit 5.
-        try card.remove()
+        card.remove()
         let noCard = try h.keyrack(["list", "--for", "seaturtle"])
         XCTAssertEqual(noCard.status, 5, "\(noCard)")
     }

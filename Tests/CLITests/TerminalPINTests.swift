@@ -14,8 +14,8 @@ final class TerminalPINTests: XCTestCase {
 
     private func unlockAtTerminal(pinPolicy: String) throws {
         let h = try ManifestHarness()
-        let card = try YubiKeyCLISimCard.insert()
-        defer { try? card.remove() }
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
         let s = String(card.serial)
         let run = h.dir.file("run")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -33,11 +33,23 @@ final class TerminalPINTests: XCTestCase {
                                 answers: [("value for", value), ("PIN", pin)])
         }
         XCTAssertEqual(set.status, 0, set.transcript)
+        // `set` verified the PIN, and a YubiKey keeps a PIN verified until it is reset: pull the
+        // card and plug it back in (same state, new session), so the unlock must ask again.
+        card.remove()
+        let replugged = try SimulatedCard.insert(port: card.port, stateFile: card.stateFile)
+        defer { replugged.remove() }
         defer { _ = try? h.keyrack(["daemon", "stop"], env: ["XDG_RUNTIME_DIR": run.path]) }
 
         // A private tmux server, a shell in a wide window; the unlock is typed as a person would.
         let socket = h.dir.file("tmux.sock").path
-        func tmux(_ args: [String]) throws -> RunResult { try Run.process("tmux", ["-S", socket] + args) }
+        // Through bash, which closes every inherited descriptor above 2 before exec'ing tmux:
+        // Foundation's Process learns that a child exited when the last holder of a descriptor
+        // it passes down closes it, and the tmux server (which outlives `new-session`) would
+        // otherwise hold it for good and hang the test in waitUntilExit.
+        let closeAndExec = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null; exec tmux \"$@\""
+        func tmux(_ args: [String]) throws -> RunResult {
+            try Run.process("/bin/bash", ["-c", closeAndExec, "tmux", "-S", socket] + args)
+        }
         defer { _ = try? tmux(["kill-server"]) }
         var started = try tmux(["new-session", "-d", "-s", "pin", "-x", "160", "-y", "40", "env", "-i", "PATH=/usr/bin:/bin",
                                 "HOME=\(h.home.path)", "KEYRACK_HOME=\(h.keyrackHome.path)", "XDG_RUNTIME_DIR=\(run.path)",

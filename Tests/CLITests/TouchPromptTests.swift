@@ -8,7 +8,7 @@ final class TouchPromptTests: XCTestCase {
     func testSlowTouchPromptsOnStderrAndNotifiesTheDesktop() throws {
         let dir = try TempDirectory("keyrack-touch")
         defer { dir.remove() }
-        let card = try YubiKeyCLISimCard.insert()
+        let card = try SimulatedCard.insert()
         let stub = dir.file("stub.txt").path
         let setup = try Run.keyrack(["yubikey", "setup", "--serial", String(card.serial), "--pin-stdin", "--pin-policy", "never",
                                      "--touch-policy", "always", "-o", stub], stdin: Array("123456\n".utf8))
@@ -55,7 +55,7 @@ final class TouchPromptTests: XCTestCase {
     func testNoDisplayMeansNoNotificationButStillThePrompt() throws {
         let dir = try TempDirectory("keyrack-touch")
         defer { dir.remove() }
-        let card = try YubiKeyCLISimCard.insert()
+        let card = try SimulatedCard.insert()
         let stub = dir.file("stub.txt").path
         let setup = try Run.keyrack(["yubikey", "setup", "--serial", String(card.serial), "--pin-stdin", "--pin-policy", "never",
                                      "--touch-policy", "always", "-o", stub], stdin: Array("123456\n".utf8))

@@ -221,6 +221,12 @@ public final class SimulatedCard {
         try stateValue("touchCount") as? Int ?? 0
     }
 
+    /// ECDH operations the card has done with its slot keys (it saves its state before answering,
+    /// so the count is exact once the command that caused it returned): one unlock must cost one.
+    public func ecdhCount() throws -> Int {
+        try stateValue("ecdhCount") as? Int ?? 0
+    }
+
     /// One top-level value of the card's state file (e.g. "serial", "touchCount", "slots").
     public func stateValue(_ key: String) throws -> Any? {
         let data = try Data(contentsOf: URL(fileURLWithPath: stateFile))

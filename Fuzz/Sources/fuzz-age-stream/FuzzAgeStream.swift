@@ -1,17 +1,25 @@
 import AgeFormat
+import Foundation
 
-// The whole decryptor, armored or binary, with an identity the seed files are encrypted to, so
+// The whole decryptor, armored or binary, with the identity the seed files are encrypted to, so
 // mutations of a seed's payload reach STREAM (chunk sizes, last-chunk flag, truncation, trailing
-// data) instead of stopping at "no identity matched". Seeds: scripts/fuzz-seeds.
+// data) instead of stopping at "no identity matched". Seeds: Fuzz/make-corpus.
 //
-// Throwaway key made for fuzzing only: it protects nothing, and its seed files hold only
-// generated filler. Its recipient is in Corpus/fuzz-age-stream.recipient.
-private let identity = try! AgeKeys.parseIdentity(
-    "AGE-SECRET-KEY-1DMX0CFZS45VHXFUGCLRLQYYJJPD5WWAQ264S6YL35G7QL648EXUQX4RJ8P")
+// The identity is a throwaway made for fuzzing (Corpus/fuzz-age-stream.identity), read from the
+// source tree this was built from; AgeFormatTests checks that the seeds decrypt with it.
+private let identities: [any Identity] = {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Corpus/fuzz-age-stream.identity").standardizedFileURL
+    guard let text = try? String(contentsOf: file, encoding: .utf8),
+          let ids = try? AgeKeys.parseIdentities(fileContents: text) else {
+        fatalError("fuzz-age-stream: cannot read the fuzzing identity at \(file.path)")
+    }
+    return ids
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAgeStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    _ = try? Age.decrypt(bytes, with: [identity])
+    _ = try? Age.decrypt(bytes, with: identities)
     return 0
 }

@@ -86,10 +86,14 @@ struct YubiKeyBackend: RecipientBackend {
     private func hex(_ slot: PIVSlot) -> String { String(slot.rawValue, radix: 16) }
 }
 
-/// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5).
+/// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5);
+/// those that mean "not plugged in" say so, so unlock can move on to a backup recipient.
 private func card<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as PIVError {
-        throw KeyrackError(.card, "\(error)")
+        switch error {
+        case .pcscdNotRunning, .noCard, .cardNotFound: throw KeyrackError(.card, "\(error)", isCardAbsent: true)
+        default: throw KeyrackError(.card, "\(error)")
+        }
     }
 }
 

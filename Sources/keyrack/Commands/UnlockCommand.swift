@@ -137,7 +137,9 @@ struct UnlockCommand: ParsableCommand {
 
     /// Tries the owner's recipients one at a time, primary first, so the first that opens the
     /// manifest is the one named in the output; a missing card or a wrong identity moves on to
-    /// the next backup, and the primary's error is reported if none works.
+    /// the next backup, and the primary's error is reported if none works. A card that is here
+    /// but refuses (wrong PIN, touch timeout, pulled out mid-operation) ends the unlock at once:
+    /// the person asked for that card, and a passphrase prompt next would read as a retry.
     private func openManifest(_ owner: OwnerName, store: HostManifestStore) throws -> (HostManifest, String) {
         if !identityPaths.isEmpty {
             let ids = try ManifestCLI.identities(owner, store: store, paths: identityPaths)
@@ -157,6 +159,8 @@ struct UnlockCommand: ParsableCommand {
                 let name = "\(location.label) (\(location.via.rawValue)\(location.identityPath.map { ", \($0)" } ?? ""))"
                 if location.label != RecipientLabel.primary { Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(name)") }
                 return (manifest, name)
+            } catch let error as KeyrackError where error.kind == .card && !error.isCardAbsent {
+                throw error
             } catch {
                 if firstError == nil { firstError = error }
             }

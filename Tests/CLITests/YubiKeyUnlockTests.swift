@@ -1,0 +1,311 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `keyrack unlock` for owners whose primary recipient is a YubiKey (issues 3 and 6), black-box
+/// against the simulated card: one ECDH per unlock whatever the number of keys, the PIN read from
+/// a real pseudo-terminal and never retried, the backup ssh/age recipients when the card is away
+/// (or with `--using`), and a card pulled out mid-unlock. Card operations are counted by the
+/// simulator itself (its state file), not by keyrack. Run inside scripts/with-simulated-yubikey.
+final class YubiKeyUnlockTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+    }
+
+    // MARK: one card operation per unlock
+
+    func testRobotUnlockCostsOneECDHWhateverTheNumberOfKeys() throws {
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "ci-robot"
+        try initYubiKeyOwner(h, owner, card: card)
+        let recipients = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("host.\(owner).recipients.yml"), encoding: .utf8)
+        XCTAssertTrue(recipients.contains("serial: \(card.serial)"), recipients)
+
+        var values: [String: String] = [:]
+        for count in [1, 3, 12] {
+            while values.count < count {
+                let key = "KEY_\(values.count)"
+                values[key] = randomSecret(key)
+                try h.ok(["set", "--for", owner, "--key", key, "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: values[key]!)
+            }
+            let (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
+            XCTAssertGreaterThan(ecdh, 0, "every set opened the manifest on the card: the counter moves")
+            let r = try h.ok(["unlock", "--for", owner, "--env", "prod"])
+            XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one card ECDH for an unlock of \(count) key(s)")
+            XCTAssertEqual(try card.touchCount(), touches, "a robot's key never asks for a touch")
+            XCTAssertTrue(r.out.contains("unlocked \(count) key(s) of '\(owner)' with recipient primary (yubikey"), r.out)
+            for (key, value) in values {
+                XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.prod.\(key)", "--value"]).out, value, key)
+            }
+            try h.ok(["relock", "--for", owner])
+        }
+        // get never decrypts anything: no card operation while the daemon answers.
+        try h.ok(["unlock", "--for", owner, "--env", "prod"])
+        let ecdh = try card.ecdhCount()
+        for key in values.keys { try h.ok(["get", "--for", owner, "--key", "acme.prod.\(key)", "--value"]) }
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "get touches the daemon only")
+    }
+
+    // MARK: a person's PIN, typed at a terminal
+
+    func testHumanPINOnceFromTerminalWrongPINReportsTriesAndIsNeverRetried() throws {
+        var card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let s = String(card.serial)
+        /// Out and back in: the card forgets a verified PIN and a cached touch, as a YubiKey does.
+        func replug() throws {
+            card.remove()
+            card = try SimulatedCard.insert(stateFile: card.stateFile)
+            XCTAssertEqual(String(card.serial), s)
+        }
+        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
+        try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-stdin"], stdin: "\(pin)\n")
+        let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try h.ok(["yubikey", "list", "--json"]).stdout)) as? [[String: Any]])
+        let slot = try XCTUnwrap((list.first { $0["serial"] as? Int == Int(card.serial) }?["slots"] as? [[String: Any]])?.first)
+        XCTAssertEqual(slot["pinPolicy"] as? String, "once", "a human's default PIN policy")
+        XCTAssertEqual(slot["touchPolicy"] as? String, "cached", "a human's default touch policy")
+
+        // PIN policy once: the first set asks for it, the next finds the card already verified.
+        let values = ["GITHUB_TOKEN": randomSecret("gh"), "NPM_TOKEN": randomSecret("npm")]
+        let first = try terminal(h, ["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+                                 answers: [("value for", values["GITHUB_TOKEN"]!), ("Enter PIN", pin)])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        let second = try terminal(h, ["set", "--key", "NPM_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+                                  answers: [("value for", values["NPM_TOKEN"]!)])
+        XCTAssertEqual(second.status, 0, second.transcript)
+        XCTAssertFalse(second.transcript.contains("Enter PIN"), "PIN policy once: not asked again while verified: \(second.transcript)")
+
+        // Right PIN after a replug: asked once, one ECDH, one touch, both keys unlocked.
+        try replug()
+        var (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
+        let ok = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", pin)])
+        XCTAssertEqual(ok.status, 0, ok.transcript)
+        XCTAssertEqual(ok.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "the PIN is asked once: \(ok.transcript)")
+        XCTAssertTrue(ok.transcript.contains("Enter PIN for YubiKey with serial \(s)"), ok.transcript)
+        XCTAssertFalse(ok.transcript.contains(pin), "the PIN is not echoed")
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
+        XCTAssertEqual(try card.touchCount() - touches, 1, "touch policy cached: one touch for the unlock")
+        XCTAssertTrue(ok.transcript.contains("unlocked 2 key(s) of 'human' with recipient primary (yubikey"), ok.transcript)
+        for (key, value) in values {
+            XCTAssertEqual(try h.ok(["get", "--key", "acme.prod.\(key)", "--value"]).out, value)
+        }
+        try h.ok(["relock"])
+
+        // Wrong PIN: tries left reported, exit 5, asked once (a second prompt would go unanswered
+        // and time out), no ECDH, nothing unlocked.
+        try replug()
+        (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
+        let wrong = String(pin.reversed()) == pin ? "00000000" : String(pin.reversed())
+        let bad = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
+        XCTAssertEqual(bad.status, 5, bad.transcript)
+        XCTAssertTrue(bad.transcript.contains("wrong PIN (2 tries left"), bad.transcript)
+        XCTAssertEqual(bad.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "never retried: \(bad.transcript)")
+        XCTAssertFalse(bad.transcript.contains(wrong), "the PIN is neither echoed nor in the error")
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "no ECDH without the PIN")
+        XCTAssertEqual(try card.touchCount(), touches)
+        try assertHoldsNothing(h, owner: nil, slugs: values.keys.map { "acme.prod.\($0)" })
+
+        // With a backup ssh key on this machine, a wrong PIN still ends the unlock: the card is
+        // here and refused, so no passphrase is asked (it would go unanswered) and nothing opens.
+        let backup = try passphraseSSHKey(h, "backup_human")
+        let add = try terminal(h, ["recipient", "add", "--pubkey", backup.key.path + ".pub", "--label", "laptop-ssh"], answers: [("Enter PIN", pin)])
+        XCTAssertEqual(add.status, 0, add.transcript)
+        try replug()
+        ecdh = try card.ecdhCount()
+        let again = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
+        XCTAssertEqual(again.status, 5, again.transcript)
+        XCTAssertTrue(again.transcript.contains("wrong PIN (2 tries left"), "the right PIN in between reset the counter: \(again.transcript)")
+        XCTAssertFalse(again.transcript.contains("passphrase for ssh key"), "no fallback after a wrong PIN: \(again.transcript)")
+        XCTAssertEqual(try card.ecdhCount(), ecdh)
+        try assertHoldsNothing(h, owner: nil, slugs: values.keys.map { "acme.prod.\($0)" })
+    }
+
+    // MARK: backup recipients
+
+    func testSSHBackupOpensWhenCardIsAwayOrWithUsingSSH() throws {
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "deploy-bot"
+        try initYubiKeyOwner(h, owner, card: card)
+        let values = ["TOKEN_A": randomSecret("a"), "TOKEN_B": randomSecret("b")]
+        for (key, value) in values {
+            try h.ok(["set", "--for", owner, "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
+        }
+        let backup = try passphraseSSHKey(h, "backup_deploy")
+        let added = try h.ok(["recipient", "add", "--for", owner, "--pubkey", backup.key.path + ".pub", "--label", "laptop-ssh"])
+        XCTAssertTrue(added.out.contains("laptop-ssh"), added.out)
+        let used = "laptop-ssh (ssh, \(backup.key.path))"
+
+        // --using ssh while the card IS present: the passphrase is asked, the card is not used.
+        let ecdh = try card.ecdhCount()
+        XCTAssertGreaterThan(ecdh, 0)
+        let viaSSH = try terminal(h, ["unlock", "--for", owner, "--env", "test", "--using", "ssh"], answers: [("passphrase for ssh key", backup.passphrase)])
+        XCTAssertEqual(viaSSH.status, 0, viaSSH.transcript)
+        XCTAssertTrue(viaSSH.transcript.contains("with recipient \(used)"), viaSSH.transcript)
+        XCTAssertFalse(viaSSH.transcript.contains(backup.passphrase), "the passphrase is not echoed")
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "--using ssh: no card operation")
+        for (key, value) in values {
+            XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.test.\(key)", "--value"]).out, value)
+        }
+        try h.ok(["relock", "--for", owner])
+
+        // The card pulled out: unlock falls back to the ssh key on its own and says so.
+        card.remove()
+        let away = try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase)])
+        XCTAssertEqual(away.status, 0, away.transcript)
+        XCTAssertTrue(away.transcript.contains("opened the manifest of '\(owner)' with backup recipient \(used)"), away.transcript)
+        XCTAssertTrue(away.transcript.contains("unlocked 2 key(s) of '\(owner)' with recipient \(used)"), away.transcript)
+        for (key, value) in values {
+            XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.test.\(key)", "--value"]).out, value)
+        }
+        try h.ok(["relock", "--for", owner])
+
+        // A wrong passphrase opens nothing (and is not asked twice: TerminalRun answers once).
+        let wrong = try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase + "x")])
+        XCTAssertNotEqual(wrong.status, 0, wrong.transcript)
+        try assertHoldsNothing(h, owner: owner, slugs: values.keys.map { "acme.test.\($0)" })
+
+        // --using ssh with no ssh recipient recorded is refused by name.
+        let other = "other-bot"
+        let card2 = try SimulatedCard.insert()
+        defer { card2.remove() }
+        try initYubiKeyOwner(h, other, card: card2)
+        try h.ok(["set", "--for", other, "--key", "X", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: randomSecret())
+        let none = try h.keyrack(["unlock", "--for", other, "--env", "test", "--using", "ssh"])
+        XCTAssertEqual(none.status, 1, "\(none)")
+        XCTAssertTrue(none.err.contains("no ssh identity of owner \(other)"), none.err)
+    }
+
+    func testUsingAgeBackupIdentityNeedsNoCard() throws {
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "build-bot"
+        try initYubiKeyOwner(h, owner, card: card)
+        let value = randomSecret("age")
+        try h.ok(["set", "--for", owner, "--key", "TOKEN", "--env", "prep", "--org", "acme", "--vault", "os.secure"], stdin: value)
+        // A backup identity made by the real age-keygen.
+        let identity = h.machine.dir.file("paper-backup.txt").path
+        let made = try Run.process("age-keygen", ["-o", identity])
+        XCTAssertEqual(made.status, 0, made.description)
+        let pub = try XCTUnwrap(made.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertTrue(pub.hasPrefix("age1"), made.err)
+        try h.ok(["recipient", "add", "--for", owner, "--pubkey", pub, "--label", "paper", "--backup-identity", identity])
+
+        let ecdh = try card.ecdhCount()
+        let r = try h.ok(["unlock", "--for", owner, "--env", "prep", "--using", "age"])
+        XCTAssertTrue(r.out.contains("with recipient paper (age, \(identity))"), r.out)
+        XCTAssertTrue(r.err.contains("backup recipient paper"), r.err)
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "--using age: no card operation")
+        XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.prep.TOKEN", "--value"]).out, value)
+
+        // Without --using, the card (primary) is preferred while it is here.
+        try h.ok(["relock", "--for", owner])
+        let primary = try h.ok(["unlock", "--for", owner, "--env", "prep"])
+        XCTAssertTrue(primary.out.contains("with recipient primary (yubikey"), primary.out)
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
+    }
+
+    // MARK: the card leaves mid-unlock
+
+    func testCardPulledMidUnlockIsExitFiveEvenWithABackupAndUnlocksNothing() throws {
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "touch-bot"
+        try initYubiKeyOwner(h, owner, card: card, touch: "always")
+        let slugs = ["acme.test.ONE", "acme.test.TWO"]
+        for slug in slugs {
+            try h.ok(["set", "--for", owner, "--key", String(slug.split(separator: ".")[2]), "--env", "test", "--org", "acme", "--vault", "os.secure"],
+                     stdin: randomSecret())
+        }
+        // A backup that WOULD open the manifest: a fallback after the card left would show up
+        // as a passphrase prompt, left unanswered, and the run would time out.
+        let backup = try passphraseSSHKey(h, "backup_touch")
+        try h.ok(["recipient", "add", "--for", owner, "--pubkey", backup.key.path + ".pub", "--label", "laptop-ssh"])
+        let before = try h.machine.snapshot()
+
+        try card.setTouch("30000")
+        let requested = touchRequests(card)
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Box<Result<TerminalRun.Result, Error>>()
+        Thread.detachNewThread { [self] in
+            outcome.value = Result { try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [], timeout: 60) }
+            finished.signal()
+        }
+        // Poll (deadline) for the card to start waiting for the touch, then pull it out.
+        let deadline = Date().addingTimeInterval(30)
+        while touchRequests(card) == requested && Date() < deadline { usleep(20_000) }
+        XCTAssertGreaterThan(touchRequests(card), requested, "unlock never reached the touch: \(card.logFile)")
+        card.remove()
+        XCTAssertEqual(finished.wait(timeout: .now() + 90), .success, "unlock did not return after the card was pulled")
+        let r = try XCTUnwrap(outcome.value).get()
+        XCTAssertEqual(r.status, 5, r.transcript)
+        XCTAssertTrue(r.transcript.contains("YubiKey \(card.serial) was removed") && r.transcript.contains("plug it back in"), r.transcript)
+        XCTAssertFalse(r.transcript.contains("passphrase for ssh key"), "a card that left mid-operation is not a missing card: \(r.transcript)")
+        XCTAssertFalse(r.transcript.contains("unlocked "), r.transcript)
+        XCTAssertEqual(try h.machine.snapshot(), before, "nothing written")
+        try assertHoldsNothing(h, owner: owner, slugs: slugs)
+    }
+
+    // MARK: helpers
+
+    /// `init --for OWNER --via yubikey` on `card` with the robot policies (PIN never) unless told.
+    private func initYubiKeyOwner(_ h: DaemonHarness, _ owner: String, card: SimulatedCard, touch: String = "never") throws {
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", owner, "--via", "yubikey", "--serial", String(card.serial),
+                                                     "--touch-policy", touch, "--pin-stdin", "--json"], stdin: "123456\n"))
+        XCTAssertTrue((made["recipient"] as? String)?.hasPrefix("age1yubikey1") == true, "\(made)")
+    }
+
+    /// A passphrase-protected ed25519 key made now by the real ssh-keygen.
+    private func passphraseSSHKey(_ h: DaemonHarness, _ name: String) throws -> (key: URL, passphrase: String) {
+        let key = h.machine.home.appendingPathComponent(".ssh/\(name)")
+        let passphrase = "pp-" + randomSecret(name)
+        let r = try Run.process("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", name, "-f", key.path])
+        XCTAssertEqual(r.status, 0, r.description)
+        return (key, passphrase)
+    }
+
+    /// Runs keyrack on a fresh pseudo-terminal (its controlling terminal) with the harness's
+    /// environment, answering prompts as a person would.
+    private func terminal(_ h: DaemonHarness, _ args: [String], answers: [(prompt: String, reply: String)],
+                          timeout: TimeInterval = 60) throws -> TerminalRun.Result {
+        var env: [String: String?] = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        let unset = env.filter { $0.value == nil }.flatMap { ["-u", $0.key] }
+        let assignments = env.compactMap { k, v in v.map { "\(k)=\($0)" } }
+        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + unset + assignments + [Run.keyrackBinary] + args,
+                                   answers: answers, timeout: timeout)
+    }
+
+    /// The owner's daemon holds none of `slugs`: `get` says locked (exit 3) and status lists none.
+    private func assertHoldsNothing(_ h: DaemonHarness, owner: String?, slugs: [String], line: UInt = #line) throws {
+        let forOwner = owner.map { ["--for", $0] } ?? []
+        for slug in slugs {
+            let r = try h.keyrack(["get"] + forOwner + ["--key", slug, "--value"])
+            XCTAssertEqual(r.status, 3, "\(slug): \(r)", line: line)
+        }
+        let status = try h.keyrack(["status"] + forOwner + ["--json"])
+        for slug in slugs { XCTAssertFalse(status.out.contains(slug), "\(slug) held: \(status)", line: line) }
+    }
+
+    /// How many times the simulator was asked for a touch (its log, non-secret events only).
+    private func touchRequests(_ card: SimulatedCard) -> Int {
+        ((try? String(contentsOfFile: card.logFile, encoding: .utf8)) ?? "").components(separatedBy: "touch requested").count - 1
+    }
+}
+
+/// A value handed from the thread that ran a command back to the test (read after a semaphore).
+private final class Box<T>: @unchecked Sendable {
+    var value: T?
+}
