@@ -51,9 +51,10 @@ final class CompletionsTests: XCTestCase {
         // bash: the installed file defines _keyrack, which completes subcommands and option values.
         let b = try Run.process(try shell("bash"), ["-c", """
             source "$1"
-            COMP_WORDS=(keyrack yubikey ""); COMP_CWORD=2; COMP_LINE="keyrack yubikey "; COMP_POINT=${#COMP_LINE}
+            # bash empties COMPREPLY before each completion; the generated function appends to it.
+            COMPREPLY=(); COMP_WORDS=(keyrack yubikey ""); COMP_CWORD=2; COMP_LINE="keyrack yubikey "; COMP_POINT=${#COMP_LINE}
             _keyrack keyrack "" yubikey; printf '%s\\n' "${COMPREPLY[@]}"; echo ---
-            COMP_WORDS=(keyrack yubikey change-management-key --algorithm ""); COMP_CWORD=4
+            COMPREPLY=(); COMP_WORDS=(keyrack yubikey change-management-key --algorithm ""); COMP_CWORD=4
             COMP_LINE="keyrack yubikey change-management-key --algorithm "; COMP_POINT=${#COMP_LINE}
             _keyrack keyrack "" --algorithm; printf '%s\\n' "${COMPREPLY[@]}"
             """, "bash", bash.path])

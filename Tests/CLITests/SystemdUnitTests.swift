@@ -88,13 +88,8 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertTrue(wx.err.contains("Permission denied"), wx.err)
 
         let env: [String: String?] = ["XDG_RUNTIME_DIR": runtime.path]
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        daemon.arguments = ["XDG_RUNTIME_DIR=\(runtime.path)", "python3", wrapper.path] + argv
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() }; daemon.waitUntilExit() }
+        let daemon = try Spawned("/usr/bin/env", ["XDG_RUNTIME_DIR=\(runtime.path)", "python3", wrapper.path] + argv)
+        defer { daemon.terminate(); daemon.waitForExit() }
 
         // Poll (no sleep as synchronisation) until the unit's daemon answers.
         let deadline = Date().addingTimeInterval(10)
@@ -104,7 +99,7 @@ final class SystemdUnitTests: XCTestCase {
             status = try Run.keyrack(["daemon", "status", "--for", "unitbot", "--json"], environment: env)
         }
         XCTAssertEqual(status.status, 0, "the daemon of the unit's ExecStart never answered: \(status)")
-        XCTAssertTrue(status.out.contains("\"pid\":\(daemon.processIdentifier)"), "another daemon answered: \(status.out)")
+        XCTAssertTrue(status.out.contains("\"pid\":\(daemon.pid)"), "another daemon answered: \(status.out)")
         let socket = runtime.appendingPathComponent("keyrack/daemon.unitbot.sock").path
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int)
         XCTAssertEqual(mode, 0o600)
@@ -117,8 +112,7 @@ final class SystemdUnitTests: XCTestCase {
 
         // What `systemctl stop` sends: SIGTERM. The daemon exits 0 and removes its socket.
         daemon.terminate()
-        daemon.waitUntilExit()
-        XCTAssertEqual(daemon.terminationStatus, 0)
+        XCTAssertEqual(daemon.waitForExit(), 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: socket))
     }
 }
