@@ -3,64 +3,143 @@ import CSodium
 import Glibc
 #endif
 
-/// A secret value in libsodium guarded memory: its own pages, locked in RAM (no swap), fenced by
-/// guard pages, and kept inaccessible (`PROT_NONE`) except for the instant it is copied out. A
-/// stray read past another buffer, a core dump or a swap file therefore never holds the value.
+/// A secret value in libsodium guarded memory: locked in RAM (no swap), fenced by guard pages,
+/// and kept inaccessible (`PROT_NONE`) except for the instant it is copied in or out. A stray
+/// read past another buffer, a core dump or a swap file therefore never holds the value.
 ///
-/// Not thread-safe: the page protection is a single process-wide state per buffer, so two readers
-/// racing would leave it inaccessible under the second one's feet. `GrantStore` serialises every
-/// access under its lock, which is the only owner of these objects.
+/// Small values share a `GuardedSlab` rather than taking a `sodium_malloc` each: one allocation
+/// per value costs four pages of address space and one locked page, so 10 000 grants would need
+/// ~40 MiB of locked memory, far past the usual 8 MiB RLIMIT_MEMLOCK, and libsodium then silently
+/// leaves them swappable. Values larger than `GuardedSlab.largestShared` get their own slab.
+/// Each slab serialises its own accesses, so values may be read and wiped from any thread.
 final class GuardedBytes {
-    private var pointer: UnsafeMutableRawPointer?
+    private let slab: GuardedSlab
+    private let offset: Int
+    /// The reserved size, kept so `isZeroed` can inspect all of it after a wipe.
+    private let capacity: Int
     /// Number of meaningful bytes; 0 after `wipe()`.
     private(set) var count: Int
-    /// The allocated size, kept so `isZeroed` can inspect the whole buffer after a wipe.
-    private let capacity: Int
+    private var released = false
 
-    /// Copies `bytes` into fresh guarded memory. The caller still owns (and should zero) its copy.
+    /// Copies `bytes` into guarded memory. The caller still owns (and should zero) its copy.
     init(copying bytes: [UInt8]) throws {
-        Sodium.ensureInitialised()
-        // sodium_malloc(0) is legal but yields a pointer we cannot mprotect portably; keep one byte.
-        let size = max(bytes.count, 1)
-        guard let p = sodium_malloc(size) else { throw DaemonError.outOfSecureMemory }
-        memset(p, 0, size)
-        bytes.withUnsafeBytes { raw in
-            if let base = raw.baseAddress { memcpy(p, base, raw.count) }
-        }
-        pointer = p
+        let (slab, offset) = try GuardedSlab.reserve(max(bytes.count, 1))
+        self.slab = slab
+        self.offset = offset
+        capacity = max(bytes.count, 1)
         count = bytes.count
-        capacity = size
-        sodium_mprotect_noaccess(p)
+        bytes.withUnsafeBytes { raw in
+            slab.access(writable: true) { base in
+                if let source = raw.baseAddress { memcpy(base + offset, source, raw.count) }
+            }
+        }
     }
 
-    /// Hands the value to `body` with the pages readable for exactly that call.
+    /// Hands the value to `body` with its slab readable for exactly that call.
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        guard let p = pointer, count > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        sodium_mprotect_readonly(p)
-        defer { sodium_mprotect_noaccess(p) }
-        return try body(UnsafeRawBufferPointer(start: p, count: count))
+        guard count > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try slab.access(writable: false) { base in try body(UnsafeRawBufferPointer(start: base + offset, count: count)) }
     }
 
     /// Zeroes the value now (relock, expiry) rather than whenever the last reference goes away.
     func wipe() {
-        guard let p = pointer else { return }
-        sodium_mprotect_readwrite(p)
-        sodium_memzero(p, capacity)
-        sodium_mprotect_noaccess(p)
+        slab.access(writable: true) { base in sodium_memzero(base + offset, capacity) }
         count = 0
+        if !released { released = true; slab.release() }
     }
 
-    /// True when every byte of the allocation is zero: what the tests check after relock/expiry.
+    /// True when every reserved byte is zero: what the tests check after relock/expiry.
     var isZeroed: Bool {
-        guard let p = pointer else { return true }
-        sodium_mprotect_readonly(p)
-        defer { sodium_mprotect_noaccess(p) }
-        return sodium_is_zero(p.assumingMemoryBound(to: UInt8.self), capacity) == 1
+        slab.access(writable: false) { base in sodium_is_zero((base + offset).assumingMemoryBound(to: UInt8.self), capacity) == 1 }
+    }
+
+    deinit { wipe() }
+}
+
+/// One `sodium_malloc` region that values are carved from, front to back. Space is not reused:
+/// the slab is zeroed and freed when its last value is wiped, which for grants (replaced
+/// wholesale by each unlock, dropped by relock and expiry) keeps dead space short-lived.
+final class GuardedSlab {
+    /// Size of a shared slab: 16 pages of values behind one pair of guard pages.
+    static let sharedSize = 64 * 1024
+    /// Values above this size get a slab of their own.
+    static let largestShared = 4 * 1024
+
+    private let base: UnsafeMutableRawPointer
+    private let size: Int
+    private var used = 0
+    private var live = 0
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    /// The shared slab new small values go to; a full one is dropped from here and freed by its
+    /// last value.
+    nonisolated(unsafe) private static var current: GuardedSlab?
+    nonisolated(unsafe) private static let currentMutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
+
+    private init(size: Int) throws {
+        Sodium.ensureInitialised()
+        guard let p = sodium_malloc(size) else { throw DaemonError.outOfSecureMemory }
+        memset(p, 0, size)
+        sodium_mprotect_noaccess(p)
+        base = p
+        self.size = size
+        pthread_mutex_init(mutex, nil)
+    }
+
+    /// A slab and offset with `length` bytes free for a new value (8-byte aligned).
+    static func reserve(_ length: Int) throws -> (GuardedSlab, Int) {
+        if length > largestShared {
+            let own = try GuardedSlab(size: length)
+            return (own, own.take(length)!)
+        }
+        pthread_mutex_lock(currentMutex)
+        defer { pthread_mutex_unlock(currentMutex) }
+        if let slab = current, let offset = slab.take(length) { return (slab, offset) }
+        let fresh = try GuardedSlab(size: sharedSize)
+        current = fresh
+        return (fresh, fresh.take(length)!)
+    }
+
+    private func take(_ length: Int) -> Int? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let offset = (used + 7) & ~7
+        guard offset + length <= size else { return nil }
+        used = offset + length
+        live += 1
+        return offset
+    }
+
+    /// Runs `body` with the slab readable (or writable) and locked against other threads.
+    func access<R>(writable: Bool, _ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if writable { sodium_mprotect_readwrite(base) } else { sodium_mprotect_readonly(base) }
+        defer { sodium_mprotect_noaccess(base) }
+        return try body(base)
+    }
+
+    /// One value of this slab is gone; the last one leaving retires the slab from `current`.
+    func release() {
+        pthread_mutex_lock(mutex)
+        live -= 1
+        let empty = live == 0
+        pthread_mutex_unlock(mutex)
+        guard empty else { return }
+        pthread_mutex_lock(GuardedSlab.currentMutex)
+        if GuardedSlab.current === self { GuardedSlab.current = nil }
+        pthread_mutex_unlock(GuardedSlab.currentMutex)
     }
 
     deinit {
-        // sodium_free zeroes the buffer again before unmapping it.
-        if let p = pointer { sodium_free(p) }
+        // sodium_free zeroes the region again before unmapping it.
+        sodium_free(base)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 }
 

@@ -23,6 +23,11 @@ enum PCSCStatus {
     static let timeout = 0x8010_000A
     static let unknownReader = 0x8010_0009
 
+    static let commError = 0x8010_0013
+
+    /// Codes that mean "pcscd is not there any more" (its socket closed under us).
+    static let serviceGone: Set<Int> = [noService, serviceStopped, commError]
+
     /// Codes that mean "the card is not there any more".
     static let gone: Set<Int> = [noSmartcard, readerUnavailable, removedCard, unknownReader, unpoweredCard, unresponsiveCard]
 }

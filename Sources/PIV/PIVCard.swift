@@ -90,9 +90,8 @@ public final class PIVCard {
         // success with no status word: ask PC/SC whether the card is still there, giving pcscd
         // a moment to notice a removal that raced the transfer.
         if sw == 0 {
-            if context.status(of: handle) != PCSCStatus.success || context.waitForRemoval(from: reader, milliseconds: 2000) {
-                throw PIVError.cardRemoved(serial: serial == 0 ? nil : serial)
-            }
+            if let gone = whatWentAway() { throw gone }
+            if context.waitForRemoval(from: reader, milliseconds: 2000) { throw whatWentAway() ?? PIVError.cardRemoved(serial: serial == 0 ? nil : serial) }
             throw PIVError.malformedResponse("\(operation) returned no status word")
         }
         let reply = Array(out[0..<Int(outLength)])
@@ -104,11 +103,18 @@ public final class PIVCard {
     /// removed, anything else keeps libykpiv's code.
     func failure(of operation: String, _ rc: ykpiv_rc) -> PIVError {
         if rc == YKPIV_PCSC_ERROR {
-            let status = context.status(of: handle)
-            if status != PCSCStatus.success { return .cardRemoved(serial: serial == 0 ? nil : serial) }
-            return .pcsc(operation: operation, code: status)
+            return whatWentAway() ?? .pcsc(operation: operation, code: context.status(of: handle))
         }
         return .library(operation: operation, code: rc.rawValue)
+    }
+
+    /// After a failed transmit: pcscd stopped (its socket is gone), or the card was pulled or
+    /// reset; nil while both are still there.
+    private func whatWentAway() -> PIVError? {
+        let status = context.status(of: handle)
+        if status == PCSCStatus.success { return nil }
+        if PCSCStatus.serviceGone.contains(status) { return .pcscdNotRunning }
+        return .cardRemoved(serial: serial == 0 ? nil : serial)
     }
 
     func expectOK(_ reply: ([UInt8], StatusWord), _ operation: String) throws -> [UInt8] {

@@ -72,6 +72,11 @@ final class HybridTests: XCTestCase {
         XCTAssertTrue(fromFile[0] is MLKEM768X25519Identity)
     }
 
+    /// The string with its last character changed (to another bech32 character, so only the checksum fails).
+    private func typo(_ s: String) -> String {
+        String(s.dropLast()) + (s.last == "q" ? "p" : "q")
+    }
+
     func testInvalidKeyStrings() throws {
         let identity = MLKEM768X25519Identity.generate()
         let x25519 = X25519Identity.generate()
@@ -81,7 +86,7 @@ final class HybridTests: XCTestCase {
             ("identity as recipient", { _ = try MLKEM768X25519Recipient(string: identity.string) }),
             ("short recipient", { _ = try MLKEM768X25519Recipient(string: Bech32.encode(hrp: "age1pq", data: [UInt8](repeating: 7, count: 1215))) }),
             ("short seed", { _ = try MLKEM768X25519Identity(string: Bech32.encode(hrp: "AGE-SECRET-KEY-PQ-", data: [UInt8](repeating: 7, count: 31))) }),
-            ("typo", { _ = try MLKEM768X25519Recipient(string: String(identity.recipient.string.dropLast()) + "q") }),
+            ("typo", { _ = try MLKEM768X25519Recipient(string: self.typo(identity.recipient.string)) }),
             ("mixed case", { _ = try MLKEM768X25519Identity(string: "age-secret-key-pq-1" + identity.string.dropFirst(19)) }),
         ]
         for (what, parse) in bad {

@@ -13,9 +13,11 @@ public final class Spawned {
     public let pid: pid_t
     private var exitStatus: Int32?
 
-    /// Starts `executable` (an absolute path) with `arguments`; stdin, stdout and stderr are
-    /// /dev/null and `environment` entries are added to this process's environment.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `executable` (an absolute path) with `arguments`; stdin and stdout are /dev/null,
+    /// stderr is `stderrPath` (else /dev/null), and `environment` entries are added to this
+    /// process's environment.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                stderrPath: String = "/dev/null") throws {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         var actions = posix_spawn_file_actions_t()
@@ -23,7 +25,7 @@ public final class Spawned {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }

@@ -1,0 +1,59 @@
+@testable import KeyrackDaemon
+import XCTest
+
+/// Values packed into shared guarded slabs: each reads back exactly, wiping one zeroes it and
+/// leaves its neighbours intact, large values get their own slab, and 10 000 values stay within
+/// a locked-memory budget that one `sodium_malloc` per value would exceed tenfold.
+final class GuardedBytesTests: XCTestCase {
+    private func randomValue(_ length: Int) -> [UInt8] { (0..<length).map { _ in UInt8.random(in: 0...255) } }
+
+    func testNeighboursSurviveAWipeAndLargeValuesRoundTrip() throws {
+        let values = (0..<500).map { i in randomValue(1 + i % 97) } + [randomValue(10_000), randomValue(70_000)]
+        let guarded = try values.map { try GuardedBytes(copying: $0) }
+        for (g, v) in zip(guarded, values) { XCTAssertEqual(g.withBytes { Array($0) }, v) }
+
+        for (i, g) in guarded.enumerated() where i % 2 == 0 { g.wipe() }
+        for (i, (g, v)) in zip(guarded, values).enumerated() {
+            if i % 2 == 0 {
+                XCTAssertTrue(g.isZeroed, "value \(i) not zeroed by its wipe")
+                XCTAssertEqual(g.count, 0)
+                XCTAssertEqual(g.withBytes { $0.count }, 0)
+            } else {
+                XCTAssertFalse(g.isZeroed)
+                XCTAssertEqual(g.withBytes { Array($0) }, v, "value \(i) damaged by a neighbour's wipe")
+            }
+        }
+    }
+
+    func testTenThousandValuesStayWithinTheLockedMemoryBudget() throws {
+        let before = try lockedKiB()
+        let guarded = try (0..<10_000).map { _ in try GuardedBytes(copying: randomValue(40)) }
+        let grown = try lockedKiB() - before
+        // 10 000 × 40 bytes packed: about 10 slabs of 64 KiB. One sodium_malloc per value would
+        // lock 10 000 pages (40 MiB), or hit RLIMIT_MEMLOCK and lock nothing.
+        XCTAssertGreaterThan(grown, 0, "the values are not locked in RAM")
+        XCTAssertLessThan(grown, 2048, "locked memory grew by \(grown) KiB for 10 000 small values")
+        guarded.forEach { $0.wipe() }
+    }
+
+    func testConcurrentReadersAndWipersAgree() throws {
+        let values = (0..<2000).map { _ in randomValue(32) }
+        let guarded = try values.map { try GuardedBytes(copying: $0) }
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for i in stride(from: worker, to: guarded.count, by: 8) {
+                XCTAssertEqual(guarded[i].withBytes { Array($0) }, values[i])
+                if i % 3 == 0 { guarded[i].wipe() }
+            }
+        }
+        for (i, g) in guarded.enumerated() {
+            XCTAssertEqual(g.isZeroed, i % 3 == 0)
+        }
+    }
+
+    /// VmLck of this process from /proc/self/status, in KiB.
+    private func lockedKiB() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("VmLck:") })
+        return try XCTUnwrap(Int(line.split(separator: " ").dropFirst().first ?? ""))
+    }
+}
