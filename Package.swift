@@ -76,14 +76,16 @@ let package = Package(
         // Owners, manifests (typed YAML), slugs, vaults, RecipientBackend (ssh, age, yubikey).
         // The strict libyaml reader and the repository file (.agent/keyrack.yml). No Foundation:
         // `keyrack get` reads the repository allowlist on every call.
-        .target(name: "KeyrackYAML", dependencies: ["CYAML"]),
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML"]),
+        .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"]),
+        // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
+        .target(name: "KeyrackNames"),
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames"]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
         .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
 
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
-        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML"]),
+        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames"]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KeyrackDaemon
+import KeyrackNames
 import KeyrackYAML
 
 /// `keyrack get` after parsing: one key, from the owner's daemon only. It never decrypts
@@ -37,17 +38,6 @@ public struct GetFlow {
         }
         if key.isEmpty { return "--key is empty: pass a key name or ORG.ENV.KEY" }
         return nil
-    }
-
-    /// `^[a-z][a-z0-9-]{0,62}$`, byte by byte: KeyrackCore's `OwnerName.isValid`, which this
-    /// Foundation-free module cannot import. The front end only uses it to decide whether to
-    /// answer or to hand the command to the full CLI, which checks with KeyrackCore's rule.
-    public static func isValidOwnerName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...63).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else { return false }
-        return bytes.allSatisfy { b in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || b == UInt8(ascii: "-")
-        }
     }
 
     /// The current directory, as `getcwd` reports it ("/" if it is gone).
@@ -156,6 +146,6 @@ extension GetFlow {
         self.init(owner: options["--for"] ?? "human", key: key, env: options["--env"],
                   value: flags.contains("--value"), json: flags.contains("--json"),
                   allowDangerous: flags.contains("--allow-dangerous"))
-        if validationProblem != nil || !GetFlow.isValidOwnerName(owner) { return nil }
+        if validationProblem != nil || !NameRules.isValidOwner(owner) { return nil }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KeyrackNames
 
 /// A repository's `.agent/keyrack.yml`, found and read without Foundation.
 ///
@@ -12,7 +13,7 @@ import Glibc
 public struct RepoFile: Sendable {
     /// The file's absolute path.
     public var path: String
-    /// The repository's org, checked by `RepoFile.isValidOrgName`.
+    /// The repository's org, checked by `NameRules.isValidOrg`.
     public var org: String
     /// The whole document, for readers that want more than `org:`.
     public var root: YAMLNode
@@ -49,25 +50,11 @@ public struct RepoFile: Sendable {
             guard let org = try fields.optionalString("org") else {
                 throw RepoFileError.usage("\(path) has no org: add `org: <your-org>` or pass --org")
             }
-            guard isValidOrgName(org) else { throw RepoFileError.usage("\(path): \(invalidOrgMessage(org))") }
+            guard NameRules.isValidOrg(org) else { throw RepoFileError.usage("\(path): \(NameRules.invalidOrgMessage(org))") }
             return RepoFile(path: path, org: org, root: root)
         } catch let error as YAMLError {
             throw RepoFileError.usage("\(path) is not valid: \(error)")
         }
-    }
-
-    /// `@all` or `^[a-z0-9][a-z0-9_-]{0,62}$`, byte by byte. No dots: the org is the first
-    /// segment of a slug. (KeyrackCore's `OrgName` applies this same rule.)
-    public static func isValidOrgName(_ value: String) -> Bool {
-        if value == "@all" { return true }
-        let bytes = Array(value.utf8)
-        func lowerOrDigit(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) }
-        return (1...63).contains(bytes.count) && lowerOrDigit(bytes[0])
-            && bytes.allSatisfy { lowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
-    }
-
-    public static func invalidOrgMessage(_ value: String) -> String {
-        "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)"
     }
 
     // MARK: paths, POSIX only

@@ -1,6 +1,9 @@
 // The names a user types (owners, envs, orgs, key names, labels) and the rules they obey. Every
 // rule is checked byte by byte on ASCII, so no Unicode look-alike, path separator or dot-dot can
-// slip through into a file name or a slug.
+// slip through into a file name or a slug. The owner and org rules are KeyrackNames', shared with
+// the Foundation-free `get` path.
+
+import KeyrackNames
 
 @inline(__always) private func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
 @inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
@@ -13,19 +16,13 @@ public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
     public static let human = OwnerName(unchecked: "human")
 
     public init(_ value: String) throws {
-        guard OwnerName.isValid(value) else {
-            throw KeyrackError.usage("invalid owner name '\(value.prefix(80))': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)")
-        }
+        guard OwnerName.isValid(value) else { throw KeyrackError.usage(NameRules.invalidOwnerMessage(value)) }
         self.value = value
     }
 
     private init(unchecked: String) { value = unchecked }
 
-    public static func isValid(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...63).contains(bytes.count), isLower(bytes[0]) else { return false }
-        return bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
-    }
+    public static func isValid(_ name: String) -> Bool { NameRules.isValidOwner(name) }
 
     public var description: String { value }
 }
@@ -56,8 +53,7 @@ public struct OrgName: Hashable, Sendable, CustomStringConvertible {
     public static let all = "@all"
 
     public init(_ value: String) throws {
-        // One rule for the org, shared with the Foundation-free repository-file reader.
-        guard RepoFile.isValidOrgName(value) else { throw KeyrackError.usage(RepoFile.invalidOrgMessage(value)) }
+        guard NameRules.isValidOrg(value) else { throw KeyrackError.usage(NameRules.invalidOrgMessage(value)) }
         self.value = value
     }
 
