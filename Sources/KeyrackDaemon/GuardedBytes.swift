@@ -3,15 +3,19 @@ import CSodium
 import Glibc
 #endif
 
-/// A secret value in libsodium guarded memory: locked in RAM (no swap), fenced by guard pages,
-/// and kept inaccessible (`PROT_NONE`) except for the instant it is copied in or out. A stray
-/// read past another buffer, a core dump or a swap file therefore never holds the value.
+/// A secret value in libsodium guarded memory: locked in RAM (no swap, so never in a swap file),
+/// fenced by guard pages, read-only except while it is written or wiped, and zeroed by `wipe()`
+/// (relock, expiry) rather than whenever the last reference goes away.
 ///
 /// Small values share a `GuardedSlab` rather than taking a `sodium_malloc` each: one allocation
 /// per value costs four pages of address space and one locked page, so 10 000 grants would need
 /// ~40 MiB of locked memory, far past the usual 8 MiB RLIMIT_MEMLOCK, and libsodium then silently
 /// leaves them swappable. Values larger than `GuardedSlab.largestShared` get their own slab.
-/// Each slab serialises its own accesses, so values may be read and wiped from any thread.
+///
+/// Values are not kept `PROT_NONE` between reads: the two mprotect calls a read would cost take
+/// the process's mmap lock, and with 64 clients they halved the daemon's GET rate (scripts/bench).
+/// What that protection guarded against, an over-read elsewhere in the daemon's own
+/// memory-safe code, does not justify it; core dumps and ptrace are shut off by `Hardening`.
 final class GuardedBytes {
     private let slab: GuardedSlab
     private let offset: Int
@@ -29,28 +33,28 @@ final class GuardedBytes {
         capacity = max(bytes.count, 1)
         count = bytes.count
         bytes.withUnsafeBytes { raw in
-            slab.access(writable: true) { base in
+            slab.write { base in
                 if let source = raw.baseAddress { memcpy(base + offset, source, raw.count) }
             }
         }
     }
 
-    /// Hands the value to `body` with its slab readable for exactly that call.
+    /// Hands the value to `body`. The caller serialises reads with `wipe()` (GrantStore's lock).
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard count > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try slab.access(writable: false) { base in try body(UnsafeRawBufferPointer(start: base + offset, count: count)) }
+        return try body(UnsafeRawBufferPointer(start: slab.base + offset, count: count))
     }
 
     /// Zeroes the value now (relock, expiry) rather than whenever the last reference goes away.
     func wipe() {
-        slab.access(writable: true) { base in sodium_memzero(base + offset, capacity) }
+        slab.write { base in sodium_memzero(base + offset, capacity) }
         count = 0
         if !released { released = true; slab.release() }
     }
 
     /// True when every reserved byte is zero: what the tests check after relock/expiry.
     var isZeroed: Bool {
-        slab.access(writable: false) { base in sodium_is_zero((base + offset).assumingMemoryBound(to: UInt8.self), capacity) == 1 }
+        sodium_is_zero((slab.base + offset).assumingMemoryBound(to: UInt8.self), capacity) == 1
     }
 
     deinit { wipe() }
@@ -65,7 +69,7 @@ final class GuardedSlab {
     /// Values above this size get a slab of their own.
     static let largestShared = 4 * 1024
 
-    private let base: UnsafeMutableRawPointer
+    let base: UnsafeMutableRawPointer
     private let size: Int
     private var used = 0
     private var live = 0
@@ -84,7 +88,7 @@ final class GuardedSlab {
         Sodium.ensureInitialised()
         guard let p = sodium_malloc(size) else { throw DaemonError.outOfSecureMemory }
         memset(p, 0, size)
-        sodium_mprotect_noaccess(p)
+        sodium_mprotect_readonly(p)
         base = p
         self.size = size
         pthread_mutex_init(mutex, nil)
@@ -114,13 +118,14 @@ final class GuardedSlab {
         return offset
     }
 
-    /// Runs `body` with the slab readable (or writable) and locked against other threads.
-    func access<R>(writable: Bool, _ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+    /// Runs `body` with the slab writable, one writer at a time. Readers need no lock: the
+    /// pages stay readable throughout.
+    func write(_ body: (UnsafeMutableRawPointer) -> Void) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        if writable { sodium_mprotect_readwrite(base) } else { sodium_mprotect_readonly(base) }
-        defer { sodium_mprotect_noaccess(base) }
-        return try body(base)
+        sodium_mprotect_readwrite(base)
+        defer { sodium_mprotect_readonly(base) }
+        body(base)
     }
 
     /// One value of this slab is gone; the last one leaving retires the slab from `current`.
