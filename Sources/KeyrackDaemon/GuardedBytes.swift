@@ -57,7 +57,7 @@ final class GuardedBytes {
         sodium_is_zero((slab.base + offset).assumingMemoryBound(to: UInt8.self), capacity) == 1
     }
 
-    deinit { wipe() }
+    deinit { if !released { wipe() } }
 }
 
 /// One `sodium_malloc` region that values are carved from, front to back. Space is not reused:
