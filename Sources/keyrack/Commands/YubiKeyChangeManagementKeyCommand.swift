@@ -34,11 +34,11 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
     var pinStdin = false
 
     func run() throws {
-        var stdin: StdinSecrets? = pinStdin ? StdinSecrets() : nil
-        defer { stdin?.wipeAll() }
+        var secrets = CardSecrets(fromStdin: pinStdin)
+        defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: card.serial)
         defer { card.close() }
-        var pin = try YubiKeyPrompts.secret("PIN of YubiKey \(card.serial): ", what: "PIN", stdin: &stdin)
+        var pin = try secrets.read("PIN of YubiKey \(card.serial): ", what: "PIN")
         defer { wipe(&pin) }
         try card.verifyPIN(pin)
         let alg = try card.rotateManagementKey(algorithm: algorithm?.piv)

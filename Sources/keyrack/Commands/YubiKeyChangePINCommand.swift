@@ -24,19 +24,14 @@ struct YubiKeyChangePINCommand: ParsableCommand {
 enum YubiKeyChangeReference {
     static func run(puk: Bool, serial: UInt32?, fromStdin: Bool) throws {
         let what = puk ? "PUK" : "PIN"
-        var stdin: StdinSecrets? = fromStdin ? StdinSecrets() : nil
-        defer { stdin?.wipeAll() }
+        var secrets = CardSecrets(fromStdin: fromStdin)
+        defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: serial)
         defer { card.close() }
-        var old = try YubiKeyPrompts.secret("Current \(what) of YubiKey \(card.serial): ", what: "current \(what)", stdin: &stdin)
+        var old = try secrets.read("Current \(what) of YubiKey \(card.serial): ", what: "current \(what)")
         defer { wipe(&old) }
-        var new = try YubiKeyPrompts.secret("New \(what) (6–8 characters): ", what: "new \(what)", stdin: &stdin)
+        var new = try secrets.readNew(what)
         defer { wipe(&new) }
-        if stdin == nil {
-            var again = try YubiKeyPrompts.secret("New \(what) again: ", what: "new \(what)", stdin: &stdin)
-            defer { wipe(&again) }
-            guard again == new else { throw UsageError("the two new \(what)s differ: run the command again") }
-        }
         try card.changeReference(puk: puk, old: old, new: new)
     }
 }

@@ -52,9 +52,9 @@ struct YubiKeySetupCommand: ParsableCommand {
     }
 
     func run() throws {
-        var stdin: StdinSecrets? = pinStdin ? StdinSecrets() : nil
-        var pin = try YubiKeyPrompts.secret("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN", stdin: &stdin)
-        defer { wipe(&pin); stdin?.wipeAll() }
+        var secrets = CardSecrets(fromStdin: pinStdin)
+        var pin = try secrets.read("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN")
+        defer { wipe(&pin); secrets.wipeAll() }
 
         let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
                                                      pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)

@@ -23,15 +23,41 @@ struct CardSelection: ParsableArguments {
     var serial: UInt32?
 }
 
-/// How the YubiKey commands talk to the user: PINs without echo from the terminal, or from
-/// stdin; the touch prompt on stderr so it never mixes with output.
-enum YubiKeyPrompts {
-    /// Reads one secret from the terminal, or the next line of stdin when `fromStdin`.
-    static func secret(_ prompt: String, what: String, stdin: inout StdinSecrets?) throws -> [UInt8] {
+/// Where a YubiKey command's PINs and PUKs come from: the terminal without echo, or with
+/// --pin-stdin one per line of stdin, in the order the command's help documents.
+struct CardSecrets {
+    private var stdin: StdinSecrets?
+
+    init(fromStdin: Bool) { stdin = fromStdin ? StdinSecrets() : nil }
+
+    /// One secret: `prompt` on the terminal, or the next line of stdin.
+    mutating func read(_ prompt: String, what: String) throws -> [UInt8] {
         if stdin != nil { return try stdin!.next(what) }
         return try SecretPrompt.readFromTerminal(prompt: prompt, what: what)
     }
 
+    /// A new PIN or PUK: typed twice on a terminal (a typo there would lock its owner out of the
+    /// card), read once from stdin.
+    mutating func readNew(_ what: String) throws -> [UInt8] {
+        var new = try read("New \(what) (6–8 characters): ", what: "new \(what)")
+        if stdin == nil {
+            var again = try read("New \(what) again: ", what: "new \(what)")
+            defer { wipe(&again) }
+            guard again == new else {
+                wipe(&new)
+                throw UsageError("the two new \(what)s differ: run the command again")
+            }
+        }
+        return new
+    }
+
+    /// Zeroes the stdin lines not consumed.
+    mutating func wipeAll() { stdin?.wipeAll() }
+}
+
+/// How the YubiKey commands talk to the user while the card works: the PIN prompt of an unwrap,
+/// and the touch prompt on stderr so it never mixes with output.
+enum YubiKeyPrompts {
     /// The PIN provider for unwrapping: terminal only (decryption reads the file from stdin).
     static let pin: PINProvider = { request in
         try SecretPrompt.readFromTerminal(prompt: request.prompt, what: "YubiKey PIN")

@@ -15,13 +15,13 @@ struct YubiKeyUnblockPINCommand: ParsableCommand {
     var pinStdin = false
 
     func run() throws {
-        var stdin: StdinSecrets? = pinStdin ? StdinSecrets() : nil
-        defer { stdin?.wipeAll() }
+        var secrets = CardSecrets(fromStdin: pinStdin)
+        defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: card.serial)
         defer { card.close() }
-        var puk = try YubiKeyPrompts.secret("PUK of YubiKey \(card.serial): ", what: "PUK", stdin: &stdin)
+        var puk = try secrets.read("PUK of YubiKey \(card.serial): ", what: "PUK")
         defer { wipe(&puk) }
-        var pin = try YubiKeyPrompts.secret("New PIN (6–8 characters): ", what: "new PIN", stdin: &stdin)
+        var pin = try secrets.readNew("PIN")
         defer { wipe(&pin) }
         try card.unblockPIN(puk: puk, newPIN: pin)
         print("PIN unblocked and changed")
