@@ -27,10 +27,11 @@ final class GuardedBytes {
 
     /// Copies `bytes` into guarded memory. The caller still owns (and should zero) its copy.
     init(copying bytes: [UInt8]) throws {
-        let (slab, offset) = try GuardedSlab.reserve(max(bytes.count, 1))
+        // At least one byte, so even an empty value has a place of its own to zero.
+        capacity = max(bytes.count, 1)
+        let (slab, offset) = try GuardedSlab.reserve(capacity)
         self.slab = slab
         self.offset = offset
-        capacity = max(bytes.count, 1)
         count = bytes.count
         bytes.withUnsafeBytes { raw in
             slab.write { base in

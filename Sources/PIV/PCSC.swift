@@ -131,9 +131,7 @@ final class PCSCContext {
     }
 
     static func error(_ rc: Int, _ operation: String) -> PIVError {
-        if rc == noServiceCode { return .pcscdNotRunning }
+        if rc == PCSCStatus.noService { return .pcscdNotRunning }
         return .pcsc(operation: operation, code: rc)
     }
-
-    private static let noServiceCode = PCSCStatus.noService
 }

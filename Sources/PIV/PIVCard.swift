@@ -77,7 +77,7 @@ public final class PIVCard {
     /// Sends one command (chained by libykpiv when `data` exceeds 255 bytes; `61xx` replies are
     /// collected with GET RESPONSE) and returns the reply data and status word.
     func transmit(_ ins: UInt8, _ p1: UInt8, _ p2: UInt8, _ data: [UInt8] = [], operation: String) throws -> ([UInt8], StatusWord) {
-        guard let st = state else { throw PIVError.cardRemoved(serial: serial == 0 ? nil : serial) }
+        guard let st = state else { throw removed }
         let template: [UInt8] = [0x00, ins, p1, p2]
         var out = [UInt8](repeating: 0, count: 4096)
         var outLength: UInt = UInt(out.count)
@@ -91,7 +91,7 @@ public final class PIVCard {
         // a moment to notice a removal that raced the transfer.
         if sw == 0 {
             if let gone = whatWentAway() { throw gone }
-            if context.waitForRemoval(from: reader, milliseconds: 2000) { throw whatWentAway() ?? PIVError.cardRemoved(serial: serial == 0 ? nil : serial) }
+            if context.waitForRemoval(from: reader, milliseconds: 2000) { throw whatWentAway() ?? removed }
             throw PIVError.malformedResponse("\(operation) returned no status word")
         }
         let reply = Array(out[0..<Int(outLength)])
@@ -114,8 +114,11 @@ public final class PIVCard {
         let status = context.status(of: handle)
         if status == PCSCStatus.success { return nil }
         if PCSCStatus.serviceGone.contains(status) { return .pcscdNotRunning }
-        return .cardRemoved(serial: serial == 0 ? nil : serial)
+        return removed
     }
+
+    /// "This card was removed", naming it when its serial is known.
+    private var removed: PIVError { .cardRemoved(serial: serial == 0 ? nil : serial) }
 
     func expectOK(_ reply: ([UInt8], StatusWord), _ operation: String) throws -> [UInt8] {
         guard reply.1 == .ok else { throw PIVError.cardError(operation: operation, status: reply.1.rawValue) }
@@ -124,7 +127,7 @@ public final class PIVCard {
 
     var libykpiv: OpaquePointer {
         get throws {
-            guard let st = state else { throw PIVError.cardRemoved(serial: serial == 0 ? nil : serial) }
+            guard let st = state else { throw removed }
             return st
         }
     }

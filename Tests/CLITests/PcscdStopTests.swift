@@ -7,7 +7,7 @@ import XCTest
 /// scripts/test runs it alone, after the rest of the suite has stopped that pcscd.
 final class PcscdStopTests: XCTestCase {
     func testPcscdStoppedMidUnlockIsAClearErrorAndWritesNothing() throws {
-        if let shared = livePcscd().first {
+        if let shared = ProcessTable.running(named: "pcscd").first {
             throw XCTSkip("pcscd \(shared) is running; this test starts and kills its own (scripts/test runs it alone)")
         }
         let dir = try TempDirectory("keyrack-pcscd-stop")
@@ -24,7 +24,7 @@ final class PcscdStopTests: XCTestCase {
         while !FileManager.default.fileExists(atPath: ready.path) && sim.isRunning && Date() < deadline { usleep(20_000) }
         let stateDir = try XCTUnwrap(try? String(contentsOf: ready, encoding: .utf8),
                                      "the simulated card never came up: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-        let pcscd = try XCTUnwrap(livePcscd().first, "no pcscd after with-simulated-yubikey started")
+        let pcscd = try XCTUnwrap(ProcessTable.running(named: "pcscd").first, "no pcscd after with-simulated-yubikey started")
 
         let h = try DaemonHarness()
         defer { h.tearDown() }
@@ -52,15 +52,5 @@ final class PcscdStopTests: XCTestCase {
         XCTAssertEqual(try h.machine.snapshot(), before, "nothing written")
         let get = try h.keyrack(["get", "--key", "acme.test.TOKEN", "--value"])
         XCTAssertEqual(get.status, 3, "the daemon holds nothing: \(get)")
-    }
-
-    /// Running pcscd processes (not zombies).
-    private func livePcscd() -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
-            return stat[stat.index(after: open)..<close] == "pcscd" && !stat[close...].hasPrefix(") Z")
-        }
     }
 }

@@ -47,12 +47,7 @@ final class DaemonHarness {
     }
 
     /// Running (not exited, and not a zombie waiting for a parent that does not reap).
-    func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[close...].hasPrefix(") Z")
-    }
+    func isAlive(_ pid: Int32) -> Bool { ProcessTable.isAlive(pid) }
 
     /// Polls until `pid` has exited, up to `seconds`; returns whether it did.
     func waitUntilGone(_ pid: Int32, seconds: Double = 5) -> Bool {
