@@ -7,6 +7,15 @@
 //    X-Wing KEM + HPKE that age's post-quantum recipients need.
 //  - swift-certificates: X.509 for PIV slot certificates and attestation (the simulator and the
 //    YubiKey setup both write certificates; hand-rolled DER would be a second, riskier parser).
+//  - swift-nio + swift-nio-ssl (NIOPosix, NIOHTTP1, NIOSSL), for the OpenBao / Vault vault only
+//    (Sources/KeyrackOpenBao, linked by keyrack-cli, never by the `get` front end): its `cert`
+//    login is mutual TLS whose CertificateVerify signature is made on the YubiKey, and
+//    NIOSSLCustomPrivateKey is the one TLS client on this machine that hands the signature to our
+//    code (Foundation's URLSession cannot; OpenSSL would need an engine or provider in C).
+//    Plain NIOHTTP1 rather than async-http-client: AHC sits on these same packages and adds
+//    nio-http2, nio-extras, nio-transport-services, swift-log, swift-algorithms and tracing, for
+//    features (pools, redirects, HTTP/2) a handful of sequential requests to one server never use.
+//    Cost measured from scratch on 2 cores: see docs/openbao.md ("Build cost").
 // C libraries come from Debian (scripts/install-deps) through the four system-library shims.
 import PackageDescription
 
@@ -30,6 +39,8 @@ let package = Package(
         // Already a dependency of swift-crypto and swift-certificates; named here because the
         // certificate code builds DER extensions (the PIV policy OID) with it directly.
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.98.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System-library shims: a module map and a header, nothing else.
@@ -83,13 +94,24 @@ let package = Package(
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
         .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
 
+        // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
+        // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
+        // and no manifest: the CLI passes a signer, an address and the login.
+        .target(name: "KeyrackOpenBao", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
         .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames"]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient",
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackOpenBao",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),

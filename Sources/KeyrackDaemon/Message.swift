@@ -131,7 +131,7 @@ extension Request {
             grants.reserveCapacity(n)
             for _ in 0..<n {
                 let slug = try r.slug("unlock.grant.slug")
-                let vault = try r.string("unlock.grant.vault", max: 64)
+                let vault = try r.string("unlock.grant.vault", max: 256)
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value))
@@ -201,7 +201,7 @@ extension Response {
     }
 
     private static func decodeInfo(_ r: inout WireReader) throws -> GrantInfo {
-        GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 64),
+        GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 256),
                   remainingMilliseconds: try r.u64("grant.remaining"),
                   expiresAtWallMilliseconds: try r.u64("grant.expiresAt"))
     }

@@ -48,8 +48,9 @@ extension PIVCard {
                                     touchWait: (() -> Void)? = nil) throws -> GeneratedKey {
         let slot: PIVSlot
         if let requested {
-            guard requested.isRetired else {
-                throw PIVError.invalidSlot("slot \(requested) is not a retired slot: use 82–95 (or 1–20)")
+            // 9a (PIV authentication) too: a TLS client key for an OpenBao `cert` login.
+            guard requested.isRetired || requested.rawValue == 0x9A else {
+                throw PIVError.invalidSlot("slot \(requested) is not a retired slot: use 82–95 (or 1–20), or 9a for a login key")
             }
             if try slotInfo(requested) != nil { throw PIVError.slotInUse(serial: serial, slot: requested.rawValue) }
             slot = requested

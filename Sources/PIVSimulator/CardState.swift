@@ -102,6 +102,8 @@ public struct CardState: Codable, Equatable {
     /// ECDH operations done with slot keys so far (nil in state files older than the counter):
     /// tests read it to assert how many card operations a command cost, or that none happened.
     public var ecdhCount: Int?
+    /// ECDSA signatures made with slot keys so far (nil before the first): a TLS login costs one.
+    public var signCount: Int?
 
     public static let defaultPIN = SecretReference.pad("123456")
     public static let defaultPUK = SecretReference.pad("12345678")

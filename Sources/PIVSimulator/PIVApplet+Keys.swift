@@ -30,7 +30,7 @@ extension PIVApplet {
         try requireTouch(policy: PIVApplet.effectiveTouchPolicy(key))
 
         let output = isECDH ? try SlotCrypto.agree(key, peer: input) : try SlotCrypto.sign(key, digest: input)
-        if isECDH { update { $0.ecdhCount = ($0.ecdhCount ?? 0) + 1 } }
+        if isECDH { update { $0.ecdhCount = ($0.ecdhCount ?? 0) + 1 } } else { update { $0.signCount = ($0.signCount ?? 0) + 1 } }
         return PIVApplet.template([TLV(0x82, output)])
     }
 

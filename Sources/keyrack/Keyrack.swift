@@ -27,6 +27,7 @@ struct Keyrack: ParsableCommand {
             DaemonCommand.self,
             InitCommand.self,
             SetCommand.self,
+            SetDefaultCommand.self,
             ListCommand.self,
             DelCommand.self,
             RecipientCommand.self,

@@ -64,9 +64,11 @@ extension HostManifest {
                 }
             }
         }
+        let openbao = try top.node("openbao").map(decodeOpenBao)
         try top.finish()
         var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
         manifest.version = version
+        manifest.openbao = openbao
         return manifest
     }
 
@@ -96,19 +98,24 @@ extension HostManifest {
                 ("mech", .string(e.mech.rawValue)),
             ]
             if let d = e.maxDuration { fields.append(("maxDuration", .string(d.text))) }
+            if let a = e.addr { fields.append(("addr", .string(a))) }
+            if let c = e.cacert { fields.append(("cacert", .string(c))) }
             fields += [("createdAt", .string(e.createdAt)), ("updatedAt", .string(e.updatedAt))]
             return (e.slug.description, .map(fields))
         }
         let secretPairs: [(String, YAMLNode)] = secrets.sorted { $0.key < $1.key }.map { slug, value in
             (slug.description, HostManifest.secretNode(value))
         }
-        return try YAMLEmitter.emit(.map([
+        var top: [(String, YAMLNode)] = [
             ("version", .int(version)),
             ("owner", .map(ownerPairs)),
             ("recipients", .list(recipientNodes)),
             ("keys", .map(keyPairs)),
             ("secrets", .map(secretPairs)),
-        ]))
+        ]
+        // Only when set, so a manifest without OpenBao stays byte-identical to what it was.
+        if let openbao, !openbao.isEmpty { top.append(("openbao", HostManifest.encodeOpenBao(openbao))) }
+        return try YAMLEmitter.emit(.map(top))
     }
 
     /// A secret as a YAML scalar: UTF-8 text as a string (libyaml escapes whatever needs it),
@@ -155,6 +162,7 @@ extension HostManifest {
             return KeyEntry(slug: slug, vault: try Vault(parsing: try f.string("vault")), exid: try f.optionalString("exid"),
                             mech: try Mechanism(parsing: try f.string("mech")),
                             maxDuration: try f.optionalString("maxDuration").map(Duration.init),
+                            addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
                             createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
         }
         try f.finish()

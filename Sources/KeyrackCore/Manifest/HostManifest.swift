@@ -78,13 +78,19 @@ public struct KeyEntry: Equatable, Sendable {
     public var exid: String?
     public var mech: Mechanism
     public var maxDuration: Duration?
+    /// openbao only: this key's cluster address and CA file, over the manifest's `openbao:` defaults.
+    public var addr: String?
+    public var cacert: String?
     public var createdAt: String
     public var updatedAt: String
 
     public var env: EnvName { slug.env }
     public var org: OrgName { slug.org }
 
-    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, createdAt: String, updatedAt: String) {
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, addr: String? = nil, cacert: String? = nil,
+                createdAt: String, updatedAt: String) {
+        self.addr = addr
+        self.cacert = cacert
         self.slug = slug
         self.vault = vault
         self.exid = exid
@@ -106,6 +112,8 @@ public struct HostManifest: Equatable, Sendable {
     public var keys: [Slug: KeyEntry]
     /// os.secure values by slug, kept apart from `keys` so listing never touches them.
     public var secrets: [Slug: [UInt8]]
+    /// How this owner reaches its OpenBao / Vault cluster (`keyrack set-default`); nil when unset.
+    public var openbao: OpenBaoSettings?
 
     public init(owner: OwnerRecord, recipients: [BackupRecipient] = [], keys: [Slug: KeyEntry] = [:], secrets: [Slug: [UInt8]] = [:]) {
         self.version = HostManifest.currentVersion

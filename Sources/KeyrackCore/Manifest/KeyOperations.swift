@@ -8,21 +8,36 @@ public struct KeySetRequest {
     public var exid: String?
     public var mech: Mechanism
     public var maxDuration: Duration?
+    /// openbao only: the key's own cluster address and CA file.
+    public var addr: String?
+    public var cacert: String?
     /// The value for os.secure and os.direct; nil for the other vaults.
     public var value: [UInt8]?
 
     /// Checks the combination (exid only for 1password and required there, a value exactly for
     /// the vaults that store one).
-    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?, value: [UInt8]?) throws {
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?, value: [UInt8]?,
+                addr: String? = nil, cacert: String? = nil) throws {
         switch vault {
         case .onePassword:
             guard let exid else {
                 throw KeyrackError.usage("vault 1password needs --exid op://VAULT/ITEM/FIELD, the secret reference to read at unlock")
             }
             try OnePassword.validate(reference: exid)
+        case .openBao:
+            guard let exid else {
+                throw KeyrackError.usage("vault openbao needs --exid MOUNT/PATH#FIELD, the KV secret to read at unlock (e.g. secret/robots/seaturtle#token)")
+            }
+            _ = try OpenBaoReference(parsing: exid)
+            if let addr { try OpenBaoSettings.validate(addr: addr) }
         default:
-            if exid != nil { throw KeyrackError.usage("--exid is only used with --vault 1password; \(vault.rawValue) has no external id") }
+            if exid != nil { throw KeyrackError.usage("--exid is only used with --vault 1password or openbao; \(vault.rawValue) has no external id") }
         }
+        if vault != .openBao, addr != nil || cacert != nil {
+            throw KeyrackError.usage("--openbao-addr and --openbao-cacert are only used with --vault openbao")
+        }
+        self.addr = addr
+        self.cacert = cacert
         if vault.takesValueAtSet {
             guard let value, !value.isEmpty else {
                 throw KeyrackError.usage("empty value for \(slug) (vault \(vault.rawValue)): nothing was stored; type the value, or pipe it on stdin")
@@ -70,7 +85,7 @@ extension HostManifestStore {
             let now = HostManifest.timestamp()
             let existing = manifest.keys[slug]
             var entry = KeyEntry(slug: slug, vault: request.vault, exid: request.exid, mech: request.mech,
-                                 maxDuration: request.maxDuration, createdAt: existing?.createdAt ?? now, updatedAt: now)
+                                 maxDuration: request.maxDuration, addr: request.addr, cacert: request.cacert, createdAt: existing?.createdAt ?? now, updatedAt: now)
             let oldSecret = manifest.secrets[slug], oldDirect = direct[slug]
             manifest.secrets[slug] = request.vault == .osSecure ? request.value : nil
             direct[slug] = request.vault == .osDirect ? request.value : nil

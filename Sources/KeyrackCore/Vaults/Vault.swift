@@ -11,6 +11,8 @@ public enum Vault: String, CaseIterable, Sendable {
     case osDaemon = "os.daemon"
     /// A 1Password secret reference (`op://vault/item/field`), read with `op read` at unlock.
     case onePassword = "1password"
+    /// A KV secret in an OpenBao / Vault cluster (`MOUNT/PATH#FIELD`), read over its HTTP API at unlock.
+    case openBao = "openbao"
 
     public init(parsing text: String) throws {
         guard let vault = Vault(rawValue: text) else {
@@ -28,7 +30,7 @@ public enum Vault: String, CaseIterable, Sendable {
         switch self {
         case .osSecure, .osDirect, .osEnvvar: return .permanentViaReplica
         case .osDaemon: return .ephemeralViaSession
-        case .onePassword: return .permanentViaReference
+        case .onePassword, .openBao: return .permanentViaReference
         }
     }
 }

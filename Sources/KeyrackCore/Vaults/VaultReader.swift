@@ -31,6 +31,9 @@ public enum VaultReader {
         case .onePassword:
             guard let reference = entry.exid else { return .missing("no op:// reference (exid) recorded: set it again with --exid") }
             return try readOnePassword(reference)
+        case .openBao:
+            // Read by keyrack-cli's OpenBao client (KeyrackOpenBao) before this is reached.
+            return .missing("openbao keys are read by the OpenBao client")
         }
     }
 

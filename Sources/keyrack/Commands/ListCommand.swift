@@ -31,7 +31,7 @@ struct ListCommand: ParsableCommand {
             return
         }
         let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"]] + keys.map {
-            [$0.slug.description, $0.env.value, $0.org.value, $0.vault.rawValue, $0.mech.rawValue]
+            [$0.slug.description, $0.env.value, $0.org.value, ManifestCLI.source(of: $0), $0.mech.rawValue]
         }
         print(ManifestCLI.table(rows))
     }

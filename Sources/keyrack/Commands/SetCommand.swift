@@ -13,7 +13,9 @@ struct SetCommand: ParsableCommand {
         directory up to the git root), else --org, else @all for sudo keys. Vaults: os.secure \
         (value kept encrypted in the manifest), os.direct (plaintext file, 0600, for non-secret \
         config), os.envvar (read from the environment at unlock), os.daemon (held only by the \
-        daemon), 1password (--exid op://VAULT/ITEM/FIELD, checked with `op read` when op is installed).
+        daemon), 1password (--exid op://VAULT/ITEM/FIELD, checked with `op read` when op is installed), \
+        openbao (--exid MOUNT/PATH#FIELD of a KV v1/v2 secret in OpenBao or Vault, read at unlock; only \
+        the reference is stored, and `del` never touches the remote secret; see docs/openbao.md).
         """)
 
     @OptionGroup var options: OwnerOptions
@@ -28,11 +30,17 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The org (or @all for machine-wide); default: from .agent/keyrack.yml, else @all for sudo keys.", valueName: "org"))
     var org: String?
 
-    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon or 1password.", valueName: "vault"))
+    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon, 1password or openbao.", valueName: "vault"))
     var vault: String
 
-    @Option(help: ArgumentHelp("External id in the vault: the op://… reference for 1password.", valueName: "id"))
+    @Option(help: ArgumentHelp("External id in the vault: op://VAULT/ITEM/FIELD for 1password, MOUNT/PATH#FIELD for openbao.", valueName: "id"))
     var exid: String?
+
+    @Option(help: ArgumentHelp("openbao: this key's server, e.g. https://bao.example.net:8200 (default: set-default, BAO_ADDR, VAULT_ADDR).", valueName: "url"))
+    var openbaoAddr: String?
+
+    @Option(help: ArgumentHelp("openbao: the PEM CA file of this key's server (default: set-default, VAULT_CACERT, the system's roots).", valueName: "path"))
+    var openbaoCacert: String?
 
     @Option(help: ArgumentHelp("Mechanism, e.g. PERMANENT_VIA_REPLICA; default: the vault's.", valueName: "mech"))
     var mech: String?
@@ -52,7 +60,7 @@ struct SetCommand: ParsableCommand {
             // anything is read from the terminal.
             let slug = Slug(org: try org ?? OrgName(OrgName.all), env: env, key: try KeyName(key))
             _ = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: nil, maxDuration: nil,
-                                  value: vault.takesValueAtSet ? [0] : nil)
+                                  value: vault.takesValueAtSet ? [0] : nil, addr: openbaoAddr, cacert: openbaoCacert)
         }
     }
 
@@ -72,7 +80,8 @@ struct SetCommand: ParsableCommand {
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
         let value = vault.takesValueAtSet ? try ManifestCLI.readValue(for: slug) : nil
         let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: try mech.map(Mechanism.init(parsing:)),
-                                        maxDuration: try maxDuration.map(Duration.init), value: value)
+                                        maxDuration: try maxDuration.map(Duration.init), value: value,
+                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath))
         if vault == .onePassword, let exid { try OnePassword.check(reference: exid) }
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
         if options.json {

@@ -68,19 +68,24 @@ struct UnlockCommand: ParsableCommand {
         var grants: [GrantRequest] = []
         var omitted: [(Slug, String)] = []
         var capped: [(Slug, String)] = []
+        // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
+        var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner)
+        defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
         for entry in entries {
-            switch try VaultReader.read(entry, manifest: manifest, direct: direct) {
+            switch try remote[entry.slug].map({ .value($0.value) }) ?? VaultReader.read(entry, manifest: manifest, direct: direct) {
             case .missing(let why):
                 omitted.append((entry.slug, why))
             case .value(let value):
                 var ttl = requested
-                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, cap.text)) }
+                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
+                if let lease = remote[entry.slug]?.ttlSeconds, lease < ttl { ttl = lease; capped.append((entry.slug, "\(lease)s by its OpenBao lease")) }
                 let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
-                grants.append(GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
+                let source = remote[entry.slug]?.source ?? entry.vault.rawValue
+                grants.append(GrantRequest(slug: slug, vault: source, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
             }
         }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
-        for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap) by its maxDuration") }
+        for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap)") }
         for (slug, why) in omitted { Terminal.printError("warning: \(slug) stays locked: \(why)") }
         guard !grants.isEmpty else {
             throw NotGranted(message: "no key of '\(owner.value)' could be unlocked (see the warnings above)")

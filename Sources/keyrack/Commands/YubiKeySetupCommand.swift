@@ -10,19 +10,22 @@ import Glibc
 struct YubiKeySetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
-        abstract: "Generate an age identity key (P-256) in a free retired PIV slot.",
+        abstract: "Generate an age identity key (P-256) in a free retired PIV slot, or a login key in 9a.",
         discussion: """
         Verifies the PIN, authenticates with the PIN-protected management key (a factory \
         management key is replaced by a random PIN-protected one, as age-plugin-yubikey and ykman \
         do), generates the key with the chosen policies and stores a self-signed certificate \
         naming them. Prints the identity file (or writes it to -o and prints the recipient). \
-        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached.
+        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached. \
+        With --slot 9a the key is a TLS login key (an OpenBao / Vault `cert` login signs with it on \
+        the card) and the certificate is printed as PEM (or written to -o) for the operator's \
+        `bao write auth/cert/certs/NAME certificate=@FILE`; see docs/openbao.md.
         """
     )
 
     @OptionGroup var card: CardSelection
 
-    @Option(help: ArgumentHelp("The retired slot to use: 82–95, or 1–20 as age-plugin-yubikey numbers them (default: the first free one).", valueName: "slot"))
+    @Option(help: ArgumentHelp("The retired slot to use: 82–95, or 1–20 as age-plugin-yubikey numbers them (default: the first free one); or 9a for a login key.", valueName: "slot"))
     var slot: PIVSlot?
 
     @Option(help: ArgumentHelp("When the card asks for the PIN: never, once (per session), always.", valueName: "policy"))
@@ -45,7 +48,7 @@ struct YubiKeySetupCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let slot, !slot.isRetired { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20)") }
+        if let slot, !slot.isRetired && slot.rawValue != 0x9A { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key") }
         if let output, FileManager.default.fileExists(atPath: output) {
             throw ValidationError("'\(output)' already exists: choose another -o path (an identity file is never overwritten)")
         }
@@ -57,9 +60,11 @@ struct YubiKeySetupCommand: ParsableCommand {
         defer { wipe(&pin); secrets.wipeAll() }
 
         let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
-                                                     pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
+                                                     pin: pin, name: name ?? (slot?.rawValue == 0x9A ? "keyrack login \(card.serial.map(String.init) ?? "key")" : nil), touchNotifier: YubiKeyPrompts.touch)
+        let isLoginKey = !setup.slot.isRetired
+        let pem = Self.pem(setup.certificateDER)
         if let output {
-            try Self.writeNew(output, setup.identityFile)
+            try Self.writeNew(output, isLoginKey ? pem : setup.identityFile)
         }
         for warning in setup.warnings { Terminal.printError("warning: \(warning)") }
         if setup.managementKey == .replacedFactoryDefault {
@@ -70,15 +75,26 @@ struct YubiKeySetupCommand: ParsableCommand {
                 "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": setup.recipient.string,
                 "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
                 "touchPolicy": setup.touchPolicy.description, "name": setup.name,
-                "identityFile": output as Any? ?? NSNull(),
+                "identityFile": output as Any? ?? NSNull(), "certificate": pem,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
+        } else if isLoginKey {
+            if let output { Terminal.printError("wrote the certificate of slot \(setup.slot) to \(output)") } else { print(pem, terminator: "") }
         } else if output != nil {
             print(setup.recipient.string)
         } else {
             print(setup.identityFile, terminator: "")
         }
+    }
+
+    /// A certificate as PEM, 64 base64 characters a line.
+    static func pem(_ der: [UInt8]) -> String {
+        let b64 = Data(der).base64EncodedString()
+        var lines: [Substring] = []
+        var rest = Substring(b64)
+        while !rest.isEmpty { lines.append(rest.prefix(64)); rest = rest.dropFirst(64) }
+        return "-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n"
     }
 
     /// Creates `path` exclusively with mode 0600: an identity file is never written over another.

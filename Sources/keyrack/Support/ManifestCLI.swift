@@ -61,11 +61,29 @@ enum ManifestCLI {
     }
 
     static func json(_ entry: KeyEntry) -> [String: Any] {
-        [
+        var object: [String: Any] = [
             "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key.value,
             "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
             "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
         ]
+        if entry.vault == .openBao {
+            object["source"] = source(of: entry)
+            object["addr"] = entry.addr ?? NSNull()
+            object["cacert"] = entry.cacert ?? NSNull()
+        }
+        return object
+    }
+
+    /// What `list` shows as a key's vault: the vault, or for openbao its reference
+    /// (`openbao:secret/robots/seaturtle#token`), never a value.
+    static func source(of entry: KeyEntry) -> String {
+        guard entry.vault == .openBao, let exid = entry.exid, let ref = try? OpenBaoReference(parsing: exid) else { return entry.vault.rawValue }
+        return ref.display + (entry.addr.map { " @ \($0)" } ?? "")
+    }
+
+    /// A path as given, made absolute against the current directory (so unlock finds it from anywhere).
+    static func absolutePath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Left-aligned columns for human tables.

@@ -1,0 +1,49 @@
+/// How an owner reaches its OpenBao / Vault cluster: the `openbao:` section of its manifest
+/// (`keyrack set-default`). A key's own `addr`/`cacert` win over these; the environment
+/// (BAO_ADDR, VAULT_ADDR, VAULT_CACERT, VAULT_NAMESPACE) fills what neither says.
+public struct OpenBaoSettings: Equatable, Sendable {
+    public enum Login: String, CaseIterable, Sendable {
+        /// A token from BAO_TOKEN / VAULT_TOKEN or ~/.vault-token (a person who ran `bao login`).
+        case token
+        /// role_id + secret_id kept as os.secure keys of this manifest.
+        case approle
+        /// `cert` auth over mutual TLS, signed by the owner's YubiKey.
+        case cert
+
+        public init(parsing text: String) throws {
+            guard let login = Login(rawValue: text) else {
+                throw KeyrackError.usage("invalid OpenBao login '\(text.prefix(20))': use cert, approle or token")
+            }
+            self = login
+        }
+    }
+
+    public var addr: String?
+    public var cacert: String?
+    public var namespace: String?
+    public var login: Login?
+    /// The auth mount, when not the method's name (`cert`, `approle`).
+    public var authMount: String?
+    /// cert: the name under auth/cert/certs/ to log in as (default: any that trusts the cert).
+    public var certRole: String?
+    /// cert: the PIV slot holding the key + certificate, two hex digits (default 9a).
+    public var slot: String?
+    /// cert: the YubiKey's serial (default: the owner's card, else the only one plugged in).
+    public var serial: UInt32?
+    /// approle: the os.secure keys of this manifest holding role_id and secret_id.
+    public var roleIdKey: Slug?
+    public var secretIdKey: Slug?
+
+    public init() {}
+
+    public var isEmpty: Bool { self == OpenBaoSettings() }
+
+    /// Checks an address the way it will be used: an https:// (or http:// for a dev server) URL.
+    public static func validate(addr: String) throws {
+        let lower = addr.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), addr.utf8.count <= 200,
+              !addr.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw KeyrackError.usage("invalid OpenBao address '\(addr.prefix(80))': use https://HOST:PORT (e.g. https://bao.example.net:8200)")
+        }
+    }
+}

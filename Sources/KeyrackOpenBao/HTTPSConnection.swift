@@ -1,0 +1,173 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTP/1.1 request over one fresh TLS (or, for a dev server, plain TCP) connection, blocking
+/// the caller until the whole answer is in or the deadline passes. One request per connection
+/// keeps the client small: only the login connection carries the card's client certificate, so
+/// the card signs once per unlock whatever the number of secrets read.
+struct HTTPSConnection {
+    struct Response {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    let group: EventLoopGroup
+    let endpoint: Endpoint
+    let tls: NIOSSLContext?
+    let timeoutSeconds: Int
+
+    /// Sends `head` (request line and headers, already encoded, CRLFs included) and `body`.
+    /// The request bytes are zeroed once written: they may carry the token.
+    func send(_ request: inout [UInt8], during operation: String) throws -> Response {
+        defer { for i in request.indices { request[i] = 0 } }
+        let done = group.next().makePromise(of: Response.self)
+        let collector = ResponseCollector(promise: done)
+        let writer = RawWriter()
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.seconds(Int64(timeoutSeconds)))
+            .channelInitializer { [tls, endpoint] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: endpoint.isIPAddress ? nil : endpoint.host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(writer)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try bootstrap.connect(host: endpoint.host, port: endpoint.port).wait()
+        } catch let error as ChannelError where error == .connectTimeout(.seconds(Int64(timeoutSeconds))) {
+            throw OpenBaoError.timeout(address: endpoint.display, seconds: timeoutSeconds)
+        } catch {
+            throw OpenBaoError.unreachable(address: endpoint.display, reason: Self.describe(error))
+        }
+        defer { _ = channel.close(mode: .all) }
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
+            done.fail(OpenBaoError.timeout(address: endpoint.display, seconds: timeoutSeconds))
+        }
+        defer { deadline.cancel() }
+        var buffer = channel.allocator.buffer(capacity: request.count)
+        buffer.writeBytes(request)
+        let written = buffer
+        channel.eventLoop.execute {
+            writer.context?.writeAndFlush(NIOAny(written), promise: nil)
+        }
+        do {
+            return try done.futureResult.wait()
+        } catch let error as OpenBaoError {
+            throw error
+        } catch let error as NIOSSLError {
+            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+        } catch let error as BoringSSLError {
+            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+        } catch ResponseCollector.Closed.early {
+            throw OpenBaoError.closed(address: endpoint.display, during: operation)
+        } catch {
+            throw error
+        }
+    }
+
+    /// A short reason from an NIO / BoringSSL error, without the file-and-line noise.
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let multi = error as? NIOConnectionError, let first = multi.connectionErrors.first?.error {
+            return describe(first)
+        }
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not signed by a trusted CA" }
+        if text.contains("UNABLE_TO_GET_ISSUER") || text.contains("unable to get local issuer") { return "the server's certificate is not signed by a trusted CA" }
+        if text.contains("unableToValidateCertificate") || text.contains("cannotMatchULabel") { return "the server's certificate does not name \(text.contains("ULabel") ? "this host" : "this address")" }
+        if text.contains("WRONG_VERSION_NUMBER") { return "the server does not speak TLS here (an http:// listener?)" }
+        return String(text.prefix(160))
+    }
+}
+
+/// host:port and scheme, parsed from https://HOST[:PORT].
+struct Endpoint {
+    let host: String
+    let port: Int
+    let isTLS: Bool
+    var display: String { "\(isTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    var isIPAddress: Bool { host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." } }
+
+    init(_ address: String) throws {
+        let lower = address.lowercased()
+        let isTLS = lower.hasPrefix("https://")
+        guard isTLS || lower.hasPrefix("http://") else {
+            throw OpenBaoError.configuration("invalid OpenBao address '\(address.prefix(80))': use https://HOST:PORT")
+        }
+        var rest = Substring(address.dropFirst(isTLS ? 8 : 7))
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        var host = rest, port = isTLS ? 443 : 80
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if after.hasPrefix(":") { guard let p = Int(after.dropFirst()) else { throw OpenBaoError.configuration("invalid port in OpenBao address '\(address.prefix(80))'") }; port = p }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
+                throw OpenBaoError.configuration("invalid port in OpenBao address '\(address.prefix(80))'")
+            }
+            port = p
+        }
+        guard !host.isEmpty else { throw OpenBaoError.configuration("invalid OpenBao address '\(address.prefix(80))': no host") }
+        self.host = String(host)
+        self.port = port
+        self.isTLS = isTLS
+    }
+}
+
+/// Writes raw request bytes into the TLS handler from just above it, so they do not pass through
+/// the response decoder (which expects typed request parts on its outbound side).
+final class RawWriter: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    var context: ChannelHandlerContext?
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+}
+
+/// Gathers one response: status from the head, the body parts, done at `.end`.
+final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    enum Closed: Error { case early }
+
+    private let promise: EventLoopPromise<HTTPSConnection.Response>
+    private var status = 0
+    private var body: [UInt8] = []
+    private var finished = false
+
+    init(promise: EventLoopPromise<HTTPSConnection.Response>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): status = Int(head.status.code)
+        case .body(let part):
+            guard body.count + part.readableBytes <= 1 << 20 else { return finish(.failure(OpenBaoError.server(address: "", status: status, errors: "answer larger than 1 MiB"))) }
+            body += part.readableBytesView
+        case .end: finish(.success(HTTPSConnection.Response(status: status, body: body)))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        finish(.failure(error))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(Closed.early))
+    }
+
+    private func finish(_ result: Result<HTTPSConnection.Response, Error>) {
+        guard !finished else { return }
+        finished = true
+        promise.completeWith(result)
+        body = []
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Where the server is and how to trust it.
+public struct OpenBaoServer: Sendable {
+    public var address: String
+    /// A PEM file of the CA(s) that sign the server's certificate; nil: the system's roots.
+    public var caFile: String?
+    /// Vault Enterprise / OpenBao namespace (X-Vault-Namespace), if any.
+    public var namespace: String?
+    public var timeoutSeconds: Int
+
+    public init(address: String, caFile: String? = nil, namespace: String? = nil, timeoutSeconds: Int = 30) {
+        (self.address, self.caFile, self.namespace, self.timeoutSeconds) = (address, caFile, namespace, timeoutSeconds)
+    }
+}
+
+/// How to get a token.
+public enum OpenBaoLogin {
+    /// A token the person already has (BAO_TOKEN, ~/.vault-token): used, never revoked.
+    case token(SecretBytes)
+    /// POST auth/MOUNT/login with role_id and secret_id.
+    case appRole(mount: String, roleID: SecretBytes, secretID: SecretBytes)
+    /// POST auth/MOUNT/login over mutual TLS whose client key is `signer` (the card).
+    case cert(mount: String, name: String?, signer: TLSClientSigner)
+
+    var method: String {
+        switch self {
+        case .token: return "token"
+        case .appRole: return "approle"
+        case .cert: return "cert"
+        }
+    }
+}
+
+/// One KV value read, and how long the server says it is good for.
+public struct KVValue {
+    public var value: [UInt8]
+    /// The secret's lease (KV v1 `lease_duration`) or its `ttl` field, in seconds, when it has one.
+    public var ttlSeconds: Int?
+}
+
+/// A session with one server: log in once, read any number of secrets, log out (revoking a token
+/// this session created). Blocking; one request at a time.
+public final class OpenBaoSession {
+    private let server: OpenBaoServer
+    private let endpoint: Endpoint
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let plainTLS: NIOSSLContext?
+    private var token: SecretBytes?
+    private var ownsToken = false
+    private var mounts: [String: (mount: String, version: Int)] = [:]
+    private let counter = SignatureCounter()
+
+    public init(server: OpenBaoServer) throws {
+        self.server = server
+        endpoint = try Endpoint(server.address)
+        plainTLS = endpoint.isTLS ? try Self.context(server, clientKey: nil) : nil
+    }
+
+    deinit { try? group.syncShutdownGracefully() }
+
+    /// Card signatures made by `login` (one per cert login).
+    public var cardSignatures: Int { counter.signatures }
+    public var address: String { endpoint.display }
+
+    public func login(_ login: OpenBaoLogin) throws {
+        switch login {
+        case .token(let t):
+            token = t
+            ownsToken = false
+        case .appRole(let mount, let roleID, let secretID):
+            var body = Array(#"{"role_id":""#.utf8)
+            roleID.withBytes { body += JSONText.escaped($0) }
+            body += Array(#"","secret_id":""#.utf8)
+            secretID.withBytes { body += JSONText.escaped($0) }
+            body += Array(#""}"#.utf8)
+            defer { for i in body.indices { body[i] = 0 } }
+            try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
+        case .cert(let mount, let name, let signer):
+            guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
+            let mutual = try Self.context(server, clientKey: (signer, counter))
+            let body = name.map { Array(#"{"name":"#.utf8) + JSONText.quoted($0) + Array("}".utf8) } ?? Array("{}".utf8)
+            let response: HTTPSConnection.Response
+            do {
+                response = try request("POST", "auth/\(mount)/login", body: body, tls: mutual, during: "the cert login")
+            } catch let error as OpenBaoError {
+                // The card's own reason (PIN, touch, card gone) beats "handshake failed".
+                if let cardError = counter.cardError { throw cardError }
+                throw error
+            }
+            try finishLogin(method: "cert", response)
+        }
+    }
+
+    /// Reads FIELD of the KV secret at MOUNT/PATH (v1 or v2, as the server says).
+    public func read(path: String, field: String) throws -> KVValue {
+        let (mount, version) = try mountOf(path)
+        let rest = String(path.dropFirst(mount.count))
+        let apiPath = version == 2 ? "\(mount)data/\(rest)" : path
+        let response = try request("GET", apiPath, tls: plainTLS, during: "the read of \(path)")
+        switch response.status {
+        case 200: break
+        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: path)
+        case 404: throw OpenBaoError.missingPath(address: endpoint.display, path: path)
+        default: throw failure(response)
+        }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              var data = top["data"] as? [String: Any] else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the answer for \(path) is not a KV secret")
+        }
+        if version == 2 {
+            guard let inner = data["data"] as? [String: Any] else { throw OpenBaoError.missingPath(address: endpoint.display, path: path) }
+            data = inner
+        }
+        guard let raw = data[field] else { throw OpenBaoError.missingField(path: path, field: field, available: Array(data.keys)) }
+        let value: [UInt8]
+        switch raw {
+        case let s as String: value = Array(s.utf8)
+        case let n as NSNumber: value = Array(n.stringValue.utf8)
+        default: throw OpenBaoError.fieldNotText(path: path, field: field)
+        }
+        var ttls: [Int] = []
+        if let lease = top["lease_duration"] as? Int, lease > 0 { ttls.append(lease) }
+        if let ttl = data["ttl"].flatMap(Self.seconds) { ttls.append(ttl) }
+        return KVValue(value: value, ttlSeconds: ttls.min())
+    }
+
+    /// Revokes the token if this session created it (auth/token/revoke-self) and forgets it.
+    /// Returns false when the revocation could not be confirmed (the token then ends at its TTL).
+    @discardableResult
+    public func logout() -> Bool {
+        defer { token = nil; ownsToken = false }
+        guard token != nil, ownsToken else { return true }
+        guard let r = try? request("POST", "auth/token/revoke-self", body: [], tls: plainTLS, during: "the logout") else { return false }
+        return r.status == 204 || r.status == 200
+    }
+
+    // MARK: - internals
+
+    private func finishLogin(method: String, _ response: HTTPSConnection.Response) throws {
+        switch response.status {
+        case 200: break
+        case 400, 401, 403: throw OpenBaoError.loginRefused(method: method, address: endpoint.display, reason: Self.errors(response.body, or: "HTTP \(response.status)"))
+        default: throw failure(response)
+        }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let auth = top["auth"] as? [String: Any], let t = auth["client_token"] as? String, !t.isEmpty else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the \(method) login answered without a token")
+        }
+        var bytes = Array(t.utf8)
+        token = SecretBytes(taking: &bytes)
+        ownsToken = true
+    }
+
+    /// The mount a path lives under and its KV version, from sys/internal/ui/mounts (what
+    /// `bao kv get` asks too); one request per mount per session.
+    private func mountOf(_ path: String) throws -> (String, Int) {
+        if let hit = mounts.first(where: { path.hasPrefix($0.key) }) { return (hit.key, hit.value.version) }
+        let r = try request("GET", "sys/internal/ui/mounts/\(path)", tls: plainTLS, during: "the mount lookup of \(path)")
+        switch r.status {
+        case 200: break
+        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: path)
+        case 404: throw OpenBaoError.missingPath(address: endpoint.display, path: path)
+        default: throw failure(r)
+        }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+              let data = top["data"] as? [String: Any], let mount = data["path"] as? String, path.hasPrefix(mount) else {
+            throw OpenBaoError.missingPath(address: endpoint.display, path: path)
+        }
+        guard (data["type"] as? String) == "kv" else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "\(mount) is a \(data["type"] as? String ?? "non-KV") mount, not KV")
+        }
+        let options = data["options"] as? [String: Any]
+        let version = (options?["version"] as? String) == "2" ? 2 : 1
+        mounts[mount] = (mount, version)
+        return (mount, version)
+    }
+
+    private func failure(_ r: HTTPSConnection.Response) -> OpenBaoError {
+        let errors = Self.errors(r.body, or: "")
+        if r.status == 503, errors.lowercased().contains("sealed") { return .sealed(address: endpoint.display) }
+        return .server(address: endpoint.display, status: r.status, errors: errors)
+    }
+
+    private func request(_ method: String, _ path: String, body: [UInt8]? = nil, tls: NIOSSLContext?, during: String) throws -> HTTPSConnection.Response {
+        var head = "\(method) /v1/\(path) HTTP/1.1\r\nHost: \(endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host):\(endpoint.port)\r\n"
+        head += "User-Agent: keyrack\r\nAccept: application/json\r\nConnection: close\r\nX-Vault-Request: true\r\n"
+        if let ns = server.namespace { head += "X-Vault-Namespace: \(ns)\r\n" }
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        var bytes = Array(head.utf8)
+        if let token {
+            bytes += Array("X-Vault-Token: ".utf8)
+            token.withBytes { bytes += $0 }
+            bytes += [13, 10]
+        }
+        bytes += [13, 10]
+        if let body { bytes += body }
+        let connection = HTTPSConnection(group: group, endpoint: endpoint, tls: tls, timeoutSeconds: server.timeoutSeconds)
+        return try connection.send(&bytes, during: during)
+    }
+
+    private static func context(_ server: OpenBaoServer, clientKey: (TLSClientSigner, SignatureCounter)?) throws -> NIOSSLContext {
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.minimumTLSVersion = .tlsv12
+        if let caFile = server.caFile {
+            do {
+                config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            } catch {
+                throw OpenBaoError.configuration("cannot read the OpenBao CA file '\(caFile)': it must be a readable PEM file of certificates")
+            }
+        }
+        if let (signer, counter) = clientKey {
+            do {
+                config.certificateChain = [.certificate(try NIOSSLCertificate(bytes: signer.certificateDER, format: .der))]
+            } catch {
+                throw OpenBaoError.configuration("the card's certificate does not parse as X.509: put a certificate in the slot with `keyrack yubikey setup`")
+            }
+            config.privateKey = .privateKey(NIOSSLPrivateKey(customPrivateKey: DelegatedKey(signer: signer, counter: counter)))
+        }
+        do { return try NIOSSLContext(configuration: config) } catch {
+            throw OpenBaoError.configuration("cannot set up TLS for OpenBao: \(error)")
+        }
+    }
+
+    /// The server's `errors` lines, joined; never more than 200 characters.
+    static func errors(_ body: [UInt8], or fallback: String) -> String {
+        guard let top = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let list = top["errors"] as? [String], !list.isEmpty else { return fallback }
+        return String(list.joined(separator: "; ").replacingOccurrences(of: "\n", with: " ").prefix(200))
+    }
+
+    /// A `ttl` field: whole seconds, or a Go-style duration such as 90s, 15m, 1h30m.
+    static func seconds(_ raw: Any) -> Int? {
+        if let n = raw as? Int { return n > 0 ? n : nil }
+        guard let s = raw as? String, !s.isEmpty else { return nil }
+        if let n = Int(s) { return n > 0 ? n : nil }
+        var total = 0, number = 0, sawDigit = false
+        for c in s {
+            if let d = c.wholeNumberValue { number = number * 10 + d; sawDigit = true; continue }
+            guard sawDigit else { return nil }
+            switch c {
+            case "h": total += number * 3600
+            case "m": total += number * 60
+            case "s": total += number
+            default: return nil
+            }
+            number = 0; sawDigit = false
+        }
+        return sawDigit || total == 0 ? nil : total
+    }
+}
+
+/// JSON string text for request bodies (the credentials are UUIDs, but nothing is assumed).
+enum JSONText {
+    static func escaped(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in bytes {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
+            default: out.append(b)
+            }
+        }
+        return out
+    }
+
+    static func quoted(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        return [0x22] + bytes.withUnsafeBytes { escaped($0) } + [0x22]
+    }
+}

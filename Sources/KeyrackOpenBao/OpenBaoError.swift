@@ -1,0 +1,79 @@
+/// What can go wrong talking to an OpenBao / Vault server, one case per thing the user does
+/// differently next. Messages name the address, paths and fields, never a token or a value; the
+/// CLI maps each case to an exit code (not granted or unreachable) and prints `description`.
+public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
+    /// Nothing answers at the address (refused, no route, DNS).
+    case unreachable(address: String, reason: String)
+    /// The server did not answer within the client timeout.
+    case timeout(address: String, seconds: Int)
+    /// The connection closed before a whole answer arrived (a server killed mid-request).
+    case closed(address: String, during: String)
+    /// The TLS handshake failed: an untrusted server certificate, a wrong CA file, a refused client certificate.
+    case tls(address: String, reason: String)
+    /// The server is sealed (HTTP 503): an operator must unseal it.
+    case sealed(address: String)
+    /// The login itself was refused (HTTP 400/403 from auth/…/login).
+    case loginRefused(method: String, address: String, reason: String)
+    /// No login configured or possible (no token in the environment, no AppRole keys…).
+    case noLogin(String)
+    /// HTTP 403 on a secret: the login's policies do not cover the path.
+    case forbidden(address: String, path: String)
+    /// HTTP 404: no secret at the path (or its latest version is deleted).
+    case missingPath(address: String, path: String)
+    /// The secret exists but has no such field; `available` are the field names (never values).
+    case missingField(path: String, field: String, available: [String])
+    /// The field holds a list or a map, not a string.
+    case fieldNotText(path: String, field: String)
+    /// Any other answer: the status and the server's own error lines.
+    case server(address: String, status: Int, errors: String)
+    /// The CA file or client certificate could not be loaded.
+    case configuration(String)
+
+    /// Reachability problems (exit 1) as opposed to "the server answered no" (exit 3).
+    public var isUnreachable: Bool {
+        switch self {
+        case .unreachable, .timeout, .closed, .tls, .server, .configuration: return true
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreachable(let a, let why):
+            return "cannot reach OpenBao at \(a): \(why); check the address (--openbao-addr, BAO_ADDR or VAULT_ADDR) and that the server runs"
+        case .timeout(let a, let s):
+            return "OpenBao at \(a) did not answer within \(s)s; check the server and the network, or raise VAULT_CLIENT_TIMEOUT"
+        case .closed(let a, let during):
+            return "OpenBao at \(a) closed the connection during \(during); nothing was unlocked: check the server's health and try again"
+        case .tls(let a, let why):
+            return "TLS with OpenBao at \(a) failed: \(why); pass the cluster's CA with --openbao-cacert (or VAULT_CACERT)"
+        case .sealed(let a):
+            return "OpenBao at \(a) is sealed: ask an operator to unseal it (bao operator unseal), then unlock again"
+        case .loginRefused(let m, let a, let why):
+            return "OpenBao at \(a) refused the \(m) login: \(why); \(OpenBaoError.loginAdvice(m))"
+        case .noLogin(let why):
+            return why
+        case .forbidden(let a, let p):
+            return "OpenBao at \(a) denied reading \(p) (403): this login's policies do not allow the path; ask the operator for read on it, or fix --exid"
+        case .missingPath(let a, let p):
+            return "no secret at \(p) on OpenBao at \(a) (404): check --exid MOUNT/PATH (bao kv get \(p))"
+        case .missingField(let p, let f, let names):
+            let have = names.isEmpty ? "it has no fields" : "its fields are \(names.sorted().joined(separator: ", "))"
+            return "the secret \(p) has no field '\(f)' (\(have)): fix the #FIELD of --exid"
+        case .fieldNotText(let p, let f):
+            return "the field '\(f)' of \(p) is a list or a map, not a string: point --exid at a text field"
+        case .server(let a, let status, let errors):
+            return "OpenBao at \(a) answered HTTP \(status)\(errors.isEmpty ? "" : ": \(errors)"); check the server's log"
+        case .configuration(let why):
+            return why
+        }
+    }
+
+    static func loginAdvice(_ method: String) -> String {
+        switch method {
+        case "cert": return "check that the operator trusts this card's certificate (bao write auth/cert/certs/NAME certificate=@cert.pem)"
+        case "approle": return "check the role_id and secret_id keys (a secret_id may have expired or been used up)"
+        default: return "log in again (bao login) or set BAO_TOKEN"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import KeyrackCore
+import PIV
+
+extension OpenBaoSettings.Login: ExpressibleByArgument {}
+
+/// `keyrack set-default`: an owner's defaults for remote vaults, kept in its encrypted manifest
+/// (the `openbao:` section). Only the options given change; `--clear-openbao` drops the section.
+struct SetDefaultCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-default",
+        abstract: "Set an owner's defaults for remote vaults (the OpenBao / Vault cluster and its login).",
+        discussion: """
+        A key's own --openbao-addr / --openbao-cacert win over these; BAO_ADDR / VAULT_ADDR, \
+        VAULT_CACERT and VAULT_NAMESPACE fill what neither says. Logins: cert (mutual TLS whose \
+        signature the YubiKey makes: no secret on disk at all), approle (role_id and secret_id are \
+        os.secure keys of this manifest), token (BAO_TOKEN / VAULT_TOKEN or ~/.vault-token, for \
+        a person who ran `bao login`; never revoked by keyrack). A token keyrack logs in for lives \
+        in the unlock process only and is revoked before unlock returns. See docs/openbao.md.
+        """)
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("The server, e.g. https://bao.example.net:8200.", valueName: "url"))
+    var openbaoAddr: String?
+
+    @Option(help: ArgumentHelp("A PEM file of the CA(s) that sign the server's certificate.", valueName: "path"))
+    var openbaoCacert: String?
+
+    @Option(help: ArgumentHelp("The OpenBao / Vault namespace (X-Vault-Namespace).", valueName: "name"))
+    var openbaoNamespace: String?
+
+    @Option(help: ArgumentHelp("How to log in: cert, approle or token.", valueName: "login"))
+    var openbaoLogin: OpenBaoSettings.Login?
+
+    @Option(help: ArgumentHelp("The auth mount, when not the method's name (cert, approle).", valueName: "path"))
+    var openbaoAuthMount: String?
+
+    @Option(help: ArgumentHelp("cert: the name under auth/cert/certs/ to log in as (default: any that trusts the card).", valueName: "name"))
+    var openbaoCertRole: String?
+
+    @Option(help: ArgumentHelp("cert: the PIV slot with the login key and certificate (default 9a).", valueName: "slot"))
+    var openbaoSlot: String?
+
+    @Option(help: ArgumentHelp("cert: the YubiKey's serial (default: the owner's card, else the only one plugged in).", valueName: "serial"))
+    var openbaoSerial: UInt32?
+
+    @Option(help: ArgumentHelp("approle: the os.secure key holding role_id, as ORG.ENV.KEY.", valueName: "slug"))
+    var openbaoRoleIdKey: String?
+
+    @Option(help: ArgumentHelp("approle: the os.secure key holding secret_id, as ORG.ENV.KEY.", valueName: "slug"))
+    var openbaoSecretIdKey: String?
+
+    @Flag(help: "Remove the owner's OpenBao defaults.")
+    var clearOpenbao = false
+
+    mutating func validate() throws {
+        try ManifestCLI.check {
+            if let openbaoAddr { try OpenBaoSettings.validate(addr: openbaoAddr) }
+            _ = try openbaoRoleIdKey.map(Slug.init(parsing:))
+            _ = try openbaoSecretIdKey.map(Slug.init(parsing:))
+        }
+        if let openbaoSlot, PIVSlot(parsing: openbaoSlot) == nil {
+            throw ValidationError("invalid --openbao-slot '\(openbaoSlot.prefix(10))': use 9a, 9c, 9d, 9e or a retired slot 82–95")
+        }
+        let setsSomething = [openbaoAddr, openbaoCacert, openbaoNamespace, openbaoAuthMount, openbaoCertRole, openbaoSlot,
+                             openbaoRoleIdKey, openbaoSecretIdKey].contains { $0 != nil } || openbaoLogin != nil || openbaoSerial != nil
+        if !setsSomething && !clearOpenbao { throw ValidationError("nothing to set: give at least one --openbao-… option (or --clear-openbao)") }
+        if setsSomething && clearOpenbao { throw ValidationError("--clear-openbao takes no other option") }
+    }
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let settings: OpenBaoSettings = try store.update(owner: owner, identities: identities) { manifest, _ in
+            var s = clearOpenbao ? OpenBaoSettings() : manifest.openbao ?? OpenBaoSettings()
+            if let v = openbaoAddr { s.addr = v }
+            if let v = openbaoCacert { s.cacert = ManifestCLI.absolutePath(v) }
+            if let v = openbaoNamespace { s.namespace = v }
+            if let v = openbaoLogin { s.login = v }
+            if let v = openbaoAuthMount { s.authMount = v }
+            if let v = openbaoCertRole { s.certRole = v }
+            if let v = openbaoSlot, let slot = PIVSlot(parsing: v) { s.slot = slot.description }
+            if let v = openbaoSerial { s.serial = v }
+            if let v = openbaoRoleIdKey { s.roleIdKey = try Slug(parsing: v) }
+            if let v = openbaoSecretIdKey { s.secretIdKey = try Slug(parsing: v) }
+            manifest.openbao = s.isEmpty ? nil : s
+            return s
+        }
+        if options.json {
+            try ManifestCLI.printJSON(["owner": owner.value, "openbao": Self.json(settings)])
+        } else if settings.isEmpty {
+            print("keyrack set-default: owner \(owner) has no OpenBao defaults")
+        } else {
+            print("keyrack set-default: OpenBao defaults of owner \(owner): " + Self.json(settings).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+    }
+
+    static func json(_ s: OpenBaoSettings) -> [String: Any] {
+        var o: [String: Any] = [:]
+        o["addr"] = s.addr; o["cacert"] = s.cacert; o["namespace"] = s.namespace; o["login"] = s.login?.rawValue
+        o["authMount"] = s.authMount; o["certRole"] = s.certRole; o["slot"] = s.slot; o["serial"] = s.serial.map { Int($0) }
+        o["roleIdKey"] = s.roleIdKey?.description; o["secretIdKey"] = s.secretIdKey?.description
+        return o
+    }
+}

@@ -1,0 +1,52 @@
+import KeyrackOpenBao
+import PIV
+
+/// The owner's YubiKey as the TLS client key of an OpenBao `cert` login: the certificate is the
+/// slot's, the one handshake signature is an ECDSA on the card (PIN and touch as the slot's
+/// policies say). The PIN, when the policy wants one, is asked before connecting, so the prompt
+/// never races the server's handshake timeout.
+final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
+    let certificateDER: [UInt8]
+    private let card: PIVCard
+    private let slot: PIVSlot
+    private let policies: (PINPolicy?, TouchPolicy?)
+
+    init(serial: UInt32?, slot: PIVSlot) throws {
+        card = try PIVCards.open(serial: serial)
+        self.slot = slot
+        do {
+            let info = try card.p256Key(slot)
+            policies = (info.pinPolicy, info.touchPolicy)
+            guard let der = try card.certificate(slot: slot) else {
+                throw CommandFailure("YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it; create one with `keyrack yubikey setup --slot \(slot)`")
+            }
+            certificateDER = der
+            try satisfyPIN()
+        } catch {
+            card.close()
+            throw error
+        }
+    }
+
+    deinit { card.close() }
+
+    var serial: UInt32 { card.serial }
+
+    func sign(digest: [UInt8]) throws -> [UInt8] {
+        let serial = card.serial
+        return try card.sign(slot: slot, digest: digest, policies: policies, touchWait: { TouchPrompt.notifier(serial) })
+    }
+
+    private func satisfyPIN() throws {
+        switch policies.0 {
+        case .never?: return
+        case .once?, nil: if try card.isPINVerified() { return }
+        case .always?: break
+        }
+        let tries = try card.pinTriesLeft()
+        if tries == 0 { throw PIVError.pinBlocked }
+        var pin = try SecretPrompt.readFromTerminal(prompt: "Enter PIN for YubiKey with serial \(card.serial)" + (tries.map { " (\($0) tries left)" } ?? "") + ": ", what: "YubiKey PIN")
+        defer { wipe(&pin) }
+        try card.verifyPIN(pin)
+    }
+}

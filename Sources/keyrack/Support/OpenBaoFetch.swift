@@ -1,0 +1,115 @@
+import Foundation
+import KeyrackCore
+import KeyrackOpenBao
+import PIV
+
+/// OpenBao's errors as the CLI reports them: the server answered no (missing path or field,
+/// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.
+extension OpenBaoError: CLIReportable {
+    var cliMessage: String { "error: \(description)" }
+    var exitCode: Int32 { isUnreachable ? ExitStatus.failure : ExitStatus.notGranted }
+}
+
+/// `unlock`'s reads of openbao keys: one session (one login, one card signature for a cert
+/// login) per server, every key read, then the token revoked before anything reaches the
+/// daemon. Any failure ends the unlock with nothing handed over. The token lives in this process
+/// only (SecretBytes: locked, wiped), is never written or printed, and is revoked even when a
+/// read fails; a token the person brought (BAO_TOKEN, ~/.vault-token) is used, never revoked.
+enum OpenBaoFetch {
+    struct Fetched {
+        var value: [UInt8]
+        var ttlSeconds: Int?
+        /// `openbao:MOUNT/PATH#FIELD`, what status shows as the key's source.
+        var source: String
+    }
+
+    /// Where one key is read and how to log in there.
+    struct Target: Hashable {
+        var address: String
+        var caFile: String?
+    }
+
+    static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName,
+                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [Slug: Fetched] {
+        let wanted = entries.filter { $0.vault == .openBao }
+        guard !wanted.isEmpty else { return [:] }
+        let settings = manifest.openbao ?? OpenBaoSettings()
+        var groups: [Target: [KeyEntry]] = [:]
+        for entry in wanted {
+            guard let address = entry.addr ?? settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"] else {
+                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-addr URL`, or export BAO_ADDR")
+            }
+            let ca = entry.cacert ?? settings.cacert ?? environment["BAO_CACERT"] ?? environment["VAULT_CACERT"]
+            groups[Target(address: address, caFile: ca), default: []].append(entry)
+        }
+        var out: [Slug: Fetched] = [:]
+        do {
+            for (target, keys) in groups.sorted(by: { $0.key.address < $1.key.address }) {
+                let server = OpenBaoServer(address: target.address, caFile: target.caFile,
+                                           namespace: settings.namespace ?? environment["BAO_NAMESPACE"] ?? environment["VAULT_NAMESPACE"],
+                                           timeoutSeconds: timeout(environment))
+                let session = try OpenBaoSession(server: server)
+                try session.login(try login(settings, manifest: manifest, owner: owner, environment: environment))
+                defer {
+                    if !session.logout() {
+                        Terminal.printError("warning: could not revoke the OpenBao login token at \(session.address); it ends at its own TTL")
+                    }
+                }
+                for entry in keys {
+                    let reference = try OpenBaoReference(parsing: entry.exid ?? "")
+                    let kv = try session.read(path: reference.path, field: reference.field)
+                    out[entry.slug] = Fetched(value: kv.value, ttlSeconds: kv.ttlSeconds, source: reference.display)
+                }
+            }
+        } catch {
+            for key in out.keys { wipe(&out[key]!.value) }
+            throw error
+        }
+        return out
+    }
+
+    /// VAULT_CLIENT_TIMEOUT / BAO_CLIENT_TIMEOUT in seconds (as the bao CLI reads it), default 30.
+    static func timeout(_ environment: [String: String]) -> Int {
+        let text = environment["BAO_CLIENT_TIMEOUT"] ?? environment["VAULT_CLIENT_TIMEOUT"] ?? ""
+        let digits = text.hasSuffix("s") ? String(text.dropLast()) : text
+        if let n = Int(digits), n > 0, n <= 600 { return n }
+        return 30
+    }
+
+    static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, environment: [String: String]) throws -> OpenBaoLogin {
+        let envToken = environment["BAO_TOKEN"] ?? environment["VAULT_TOKEN"]
+        let how = s.login ?? .token
+        let flag = Fix.ownerFlag(owner.value)
+        switch how {
+        case .token:
+            if var token = envToken.map({ Array($0.utf8) }) ?? tokenFile(environment), !token.isEmpty {
+                return .token(SecretBytes(taking: &token))
+            }
+            throw OpenBaoError.noLogin("no OpenBao login for '\(owner.value)': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default\(flag) --openbao-login cert|approle`")
+        case .approle:
+            guard let roleKey = s.roleIdKey, let secretKey = s.secretIdKey else {
+                throw OpenBaoError.noLogin("the AppRole login of '\(owner.value)' needs its two os.secure keys: `keyrack set-default\(flag) --openbao-role-id-key SLUG --openbao-secret-id-key SLUG`")
+            }
+            guard var role = manifest.secrets[roleKey], var secret = manifest.secrets[secretKey] else {
+                let missing = manifest.secrets[roleKey] == nil ? roleKey : secretKey
+                throw OpenBaoError.noLogin("the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value: `keyrack set\(flag) --vault os.secure …` it")
+            }
+            return .appRole(mount: s.authMount ?? "approle", roleID: SecretBytes(taking: &role), secretID: SecretBytes(taking: &secret))
+        case .cert:
+            let slotText = s.slot ?? "9a"
+            guard let slot = PIVSlot(parsing: slotText) else {
+                throw UsageError("invalid OpenBao login slot '\(slotText.prefix(10))': use 9a or a retired slot 82–95 (keyrack set-default\(flag) --openbao-slot 9a)")
+            }
+            let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot)
+            return .cert(mount: s.authMount ?? "cert", name: s.certRole, signer: signer)
+        }
+    }
+
+    /// ~/.vault-token, where `bao login` and `vault login` leave the token (first line).
+    static func tokenFile(_ environment: [String: String]) -> [UInt8]? {
+        guard let home = environment["HOME"], let data = FileManager.default.contents(atPath: home + "/.vault-token") else { return nil }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last == 10 || last == 13 || last == 32 { bytes.removeLast() }
+        return bytes
+    }
+}

