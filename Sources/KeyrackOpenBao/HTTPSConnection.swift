@@ -25,7 +25,7 @@ struct HTTPSConnection {
         defer { for i in request.indices { request[i] = 0 } }
         let done = group.next().makePromise(of: Response.self)
         let collector = ResponseCollector(promise: done)
-        let writer = RawWriter()
+        let writer = RawWriter(raw: ByteBuffer(bytes: request))
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(Int64(timeoutSeconds)))
             .channelInitializer { [tls, endpoint] channel in
@@ -52,12 +52,9 @@ struct HTTPSConnection {
             done.fail(OpenBaoError.timeout(address: endpoint.display, seconds: timeoutSeconds))
         }
         defer { deadline.cancel() }
-        var buffer = channel.allocator.buffer(capacity: request.count)
-        buffer.writeBytes(request)
-        let written = buffer
-        channel.eventLoop.execute {
-            writer.context?.writeAndFlush(NIOAny(written), promise: nil)
-        }
+        // Through the decoder, so it expects the answer; RawWriter swaps in the real bytes.
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        channel.writeAndFlush(HTTPClientRequestPart.head(head), promise: nil)
         do {
             return try done.futureResult.wait()
         } catch let error as OpenBaoError {
@@ -123,14 +120,22 @@ struct Endpoint {
     }
 }
 
-/// Writes raw request bytes into the TLS handler from just above it, so they do not pass through
-/// the response decoder (which expects typed request parts on its outbound side).
+/// Puts the request's own bytes on the wire in place of the typed request head that passes the
+/// response decoder (which must see a request go out to accept an answer). So the token goes
+/// from locked memory into one transient buffer, never into a String header.
 final class RawWriter: ChannelOutboundHandler, @unchecked Sendable {
-    typealias OutboundIn = ByteBuffer
+    typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = ByteBuffer
-    var context: ChannelHandlerContext?
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    private var raw: ByteBuffer
+
+    init(raw: ByteBuffer) { self.raw = raw }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head = unwrapOutboundIn(data) else { promise?.succeed(()); return }
+        let bytes = raw
+        raw = ByteBuffer()
+        context.write(wrapOutboundOut(bytes), promise: promise)
+    }
 }
 
 /// Gathers one response: status from the head, the body parts, done at `.end`.

@@ -33,7 +33,18 @@ final class OpenBaoDevServer {
         dir = try TempDirectory("keyrack-bao")
         port = Int.random(in: 20_000...29_999)
         rootToken = "root-" + randomBytes(12).map { String(format: "%02x", $0) }.joined()
-        process = try Spawned(binary, ["server", "-dev", "-dev-tls", "-dev-tls-cert-dir=\(dir.path)",
+        // A file audit device, declared in config (OpenBao refuses to enable one over the API),
+        // with accessors in clear: the tests find the tokens keyrack's logins created there.
+        let config = dir.file("audit.hcl")
+        try Data("""
+            audit "file" "file" {
+              options = {
+                file_path = "\(dir.file("audit.log").path)"
+                hmac_accessor = "false"
+              }
+            }
+            """.utf8).write(to: config)
+        process = try Spawned(binary, ["server", "-dev", "-dev-tls", "-dev-tls-cert-dir=\(dir.path)", "-config=\(config.path)",
                                     "-dev-listen-address=127.0.0.1:\(port)", "-dev-root-token-id=\(rootToken)", "-dev-no-store-token"],
                               environment: ["HOME": dir.path], stderrPath: logFile)
         try waitUntil(seconds: 30, "bao server -dev to answer") {
@@ -69,14 +80,22 @@ final class OpenBaoDevServer {
         try ok(["policy", "write", name, file.path])
     }
 
-    /// The accessors of every live token that is not the root token.
-    func liveAccessors() throws -> [String] {
-        let r = try bao(["list", "-format=json", "auth/token/accessors"])
-        guard r.status == 0 else { return [] }
-        let all = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String])
-        return try all.filter { accessor in
-            let info = try bao(["token", "lookup", "-format=json", "-accessor", accessor])
-            return info.status == 0 && !info.out.contains("\"root\"")
+    /// Every entry of the file audit log, parsed.
+    func auditEntries() throws -> [[String: Any]] {
+        let text = try String(contentsOf: dir.file("audit.log"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Every request path the server audited.
+    func auditedPaths() throws -> [String] {
+        try auditEntries().compactMap { ($0["request"] as? [String: Any])?["path"] as? String }
+    }
+
+    /// The accessors of the tokens issued by logins at `path` (e.g. auth/cert/login).
+    func auditedLogins(path: String) throws -> [String] {
+        try auditEntries().compactMap { entry in
+            guard entry["type"] as? String == "response", (entry["request"] as? [String: Any])?["path"] as? String == path else { return nil }
+            return (entry["auth"] as? [String: Any])?["accessor"] as? String
         }
     }
 
