@@ -28,8 +28,6 @@ public struct YubiKeySetup: Sendable {
     public var created: Date
     /// The identity file as age-plugin-yubikey `--generate` writes it.
     public var identityFile: String
-    /// The slot's self-signed certificate, DER (what an OpenBao `cert` login presents).
-    public var certificateDER: [UInt8]
     public var managementKey: ManagementKeyOutcome
     /// Factory secrets still in place after setup, one advice line each.
     public var warnings: [String]
@@ -66,7 +64,7 @@ public enum YubiKeyRecipientSource {
             pinPolicy: pinPolicy, touchPolicy: touchPolicy, name: chosenName, created: created,
             identityFile: stub.identityFile(recipient: recipient, name: chosenName, created: created,
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy),
-            certificateDER: generated.certificate.der, managementKey: generated.managementKey, warnings: defaults.warnings)
+            managementKey: generated.managementKey, warnings: defaults.warnings)
     }
 
     /// The identity for the key in `slot` of card `serial`. Reads the card once (public data

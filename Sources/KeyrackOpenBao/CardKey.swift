@@ -30,13 +30,14 @@ struct DelegatedKey: NIOSSLCustomPrivateKey, Hashable {
         }
         let digest = [UInt8](SHA256.hash(data: Array(data.readableBytesView)))
         let signer = self.signer, counter = self.counter
+        counter.begin()
         DispatchQueue.global().async {
             do {
                 let signature = try signer.sign(digest: digest)
-                counter.add()
+                counter.end(nil)
                 promise.succeed(ByteBuffer(bytes: signature))
             } catch {
-                counter.fail(error)
+                counter.end(error)
                 promise.fail(error)
             }
         }
@@ -51,14 +52,31 @@ struct DelegatedKey: NIOSSLCustomPrivateKey, Hashable {
     func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(signer)) }
 }
 
-/// How many signatures the card made for this client, and the last card error (so a handshake
-/// that failed because the card refused reports the card's reason, not "handshake failed").
+/// How many signatures the card made for this client, the last card error (so a handshake that
+/// failed because the card refused reports the card's reason, not "handshake failed"), and
+/// whether one is still running: a server that drops the connection mid-signature must not let
+/// the caller close the card under the signing thread.
 final class SignatureCounter: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var count = 0
+    private var running = 0
     private var error: Error?
-    func add() { lock.withLock { count += 1 } }
-    func fail(_ e: Error) { lock.withLock { error = e } }
-    var signatures: Int { lock.withLock { count } }
-    var cardError: Error? { lock.withLock { error } }
+
+    func begin() { condition.lock(); running += 1; condition.unlock() }
+    func end(_ result: Error?) {
+        condition.lock()
+        running -= 1
+        if let result { error = result } else { count += 1 }
+        condition.broadcast()
+        condition.unlock()
+    }
+    var signatures: Int { condition.lock(); defer { condition.unlock() }; return count }
+    var cardError: Error? { condition.lock(); defer { condition.unlock() }; return error }
+
+    /// Waits until no signature is running (a card waits at most ~15 s for a touch).
+    func waitIdle() {
+        condition.lock()
+        while running > 0 { condition.wait(until: Date().addingTimeInterval(1)) }
+        condition.unlock()
+    }
 }

@@ -42,10 +42,12 @@ struct HTTPSConnection {
         let channel: Channel
         do {
             channel = try bootstrap.connect(host: endpoint.host, port: endpoint.port).wait()
-        } catch let error as ChannelError where error == .connectTimeout(.seconds(Int64(timeoutSeconds))) {
-            throw OpenBaoError.timeout(address: endpoint.display, seconds: timeoutSeconds)
         } catch {
-            throw OpenBaoError.unreachable(address: endpoint.display, reason: Self.describe(error))
+            let reported: OpenBaoError = (error as? ChannelError) == .connectTimeout(.seconds(Int64(timeoutSeconds)))
+                ? .timeout(address: endpoint.display, seconds: timeoutSeconds)
+                : .unreachable(address: endpoint.display, reason: Self.describe(error))
+            done.fail(reported)  // never completed otherwise: NIO traps on a leaked promise
+            throw reported
         }
         defer { _ = channel.close(mode: .all) }
         let deadline = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
@@ -60,6 +62,9 @@ struct HTTPSConnection {
         } catch let error as OpenBaoError {
             throw error
         } catch let error as NIOSSLError {
+            // The peer vanished mid-handshake (killed, restarted): not a trust problem.
+            if case .uncleanShutdown = error { throw OpenBaoError.closed(address: endpoint.display, during: operation) }
+            if String(describing: error).contains("EOF during handshake") { throw OpenBaoError.closed(address: endpoint.display, during: operation) }
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
         } catch let error as BoringSSLError {
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
@@ -77,11 +82,13 @@ struct HTTPSConnection {
             return describe(first)
         }
         let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not signed by a trusted CA" }
-        if text.contains("UNABLE_TO_GET_ISSUER") || text.contains("unable to get local issuer") { return "the server's certificate is not signed by a trusted CA" }
-        if text.contains("unableToValidateCertificate") || text.contains("cannotMatchULabel") { return "the server's certificate does not name \(text.contains("ULabel") ? "this host" : "this address")" }
-        if text.contains("WRONG_VERSION_NUMBER") { return "the server does not speak TLS here (an http:// listener?)" }
-        return String(text.prefix(160))
+        let untrusted = "the server's certificate is not signed by a trusted CA: pass the cluster's CA with --openbao-cacert (or VAULT_CACERT)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("UNABLE_TO_GET_ISSUER") { return untrusted }
+        if text.contains("unableToValidateCertificate") || text.contains("cannotMatchULabel") {
+            return "the server's certificate does not name this host: use the name (or IP) its certificate carries in the address"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") { return "the server does not speak TLS here: is it an http:// listener?" }
+        return String(text.prefix(160)) + "; check the server's TLS listener"
     }
 }
 

@@ -84,9 +84,12 @@ public final class OpenBaoSession {
             let mutual = try Self.context(server, clientKey: (signer, counter))
             let body = name.map { Array(#"{"name":"#.utf8) + JSONText.quoted($0) + Array("}".utf8) } ?? Array("{}".utf8)
             let response: HTTPSConnection.Response
+            // Whatever happens, the card is not closed under a signature still running.
+            defer { counter.waitIdle() }
             do {
                 response = try request("POST", "auth/\(mount)/login", body: body, tls: mutual, during: "the cert login")
             } catch let error as OpenBaoError {
+                counter.waitIdle()
                 // The card's own reason (PIN, touch, card gone) beats "handshake failed".
                 if let cardError = counter.cardError { throw cardError }
                 throw error

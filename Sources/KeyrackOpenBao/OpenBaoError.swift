@@ -46,7 +46,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .closed(let a, let during):
             return "OpenBao at \(a) closed the connection during \(during); nothing was unlocked: check the server's health and try again"
         case .tls(let a, let why):
-            return "TLS with OpenBao at \(a) failed: \(why); pass the cluster's CA with --openbao-cacert (or VAULT_CACERT)"
+            return "TLS with OpenBao at \(a) failed: \(why)"
         case .sealed(let a):
             return "OpenBao at \(a) is sealed: ask an operator to unseal it (bao operator unseal), then unlock again"
         case .loginRefused(let m, let a, let why):

@@ -56,6 +56,8 @@ public struct PIVSlot: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let standard: [PIVSlot] = [0x9A, 0x9C, 0x9D, 0x9E].map { PIVSlot($0) }
 
     public var isRetired: Bool { (0x82...0x95).contains(rawValue) }
+    /// 9a, PIV authentication: where a TLS client (login) key lives.
+    public static let authentication = PIVSlot(0x9A)
 
     /// Parses `82`, `0x82`, or age-plugin-yubikey's 1-based retired slot number (`1` … `20`).
     public init?(parsing text: String) {

@@ -149,4 +149,68 @@ final class OpenBaoTests: XCTestCase {
         XCTAssertEqual(refused.status, 3, refused.description)
         XCTAssertTrue(refused.err.contains("refused the approle login"), refused.err)
     }
+
+    // MARK: unreachable, untrusted, sealed
+
+    func testWrongCATimeoutAndSealedServerAreDistinctErrors() throws {
+        try server.ok(["kv", "put", "secret/fleet/db", "password=\(randomSecret())"])
+        let token = try server.ok(["token", "create", "-field=token", "-policy=fleet"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.sshOwner("human")
+        try h.ok(["set", "--key", "DB", "--env", "prod", "--org", "acme", "--vault", "openbao", "--exid", "secret/fleet/db#password"])
+        var env = bao
+        env["BAO_TOKEN"] = token
+
+        // A CA that did not sign the server's certificate (made now by openssl): exit 1.
+        let otherCA = h.machine.dir.file("other-ca.pem").path
+        let made = try Run.process("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                               "-keyout", h.machine.dir.file("other-ca.key").path, "-out", otherCA, "-days", "1", "-subj", "/CN=not the fleet CA"])
+        XCTAssertEqual(made.status, 0, made.description)
+        try h.ok(["set-default", "--openbao-addr", server.address, "--openbao-cacert", otherCA])
+        let untrusted = try h.keyrack(["unlock", "--env", "prod"], env: env)
+        XCTAssertEqual(untrusted.status, 1, untrusted.description)
+        XCTAssertTrue(untrusted.err.contains("TLS with OpenBao at \(server.address) failed: the server's certificate is not signed by a trusted CA: pass the cluster's CA with --openbao-cacert"), untrusted.err)
+
+        // The environment's CA and address when the manifest has none (VAULT_CACERT, VAULT_ADDR).
+        try h.ok(["set-default", "--clear-openbao"])
+        env["VAULT_ADDR"] = server.address
+        env["VAULT_CACERT"] = server.caFile
+        try h.ok(["unlock", "--env", "prod"], env: env)
+        try h.ok(["relock"])
+
+        // A listener that accepts and never answers: a timeout (VAULT_CLIENT_TIMEOUT), exit 1.
+        let (silent, port) = try silentListener()
+        defer { close(silent) }
+        var slow = env
+        slow["VAULT_ADDR"] = "https://127.0.0.1:\(port)"
+        slow["VAULT_CLIENT_TIMEOUT"] = "1"
+        let timedOut = try h.keyrack(["unlock", "--env", "prod"], env: slow)
+        XCTAssertEqual(timedOut.status, 1, timedOut.description)
+        XCTAssertTrue(timedOut.err.contains("OpenBao at https://127.0.0.1:\(port) did not answer within 1s"), timedOut.err)
+
+        // Nothing listening: unreachable, exit 1.
+        close(silent)
+        let refused = try h.keyrack(["unlock", "--env", "prod"], env: slow)
+        XCTAssertEqual(refused.status, 1, refused.description)
+        XCTAssertTrue(refused.err.contains("cannot reach OpenBao at https://127.0.0.1:\(port): connection refused"), refused.err)
+
+        // Sealed: exit 3 and the operator's next step.
+        try server.ok(["operator", "seal"])
+        let sealed = try h.keyrack(["unlock", "--env", "prod"], env: env)
+        XCTAssertEqual(sealed.status, 3, sealed.description)
+        XCTAssertTrue(sealed.err.contains("OpenBao at \(server.address) is sealed: ask an operator to unseal it (bao operator unseal)"), sealed.err)
+        XCTAssertTrue(try status("human").isEmpty)
+    }
+
+    /// A TCP socket on 127.0.0.1 that is listening (the kernel completes handshakes) but never read.
+    private func silentListener() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &len) == 0 } }
+        XCTAssertTrue(bound, "listen on 127.0.0.1")
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
 }

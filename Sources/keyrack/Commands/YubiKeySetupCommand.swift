@@ -18,7 +18,7 @@ struct YubiKeySetupCommand: ParsableCommand {
         naming them. Prints the identity file (or writes it to -o and prints the recipient). \
         Robots: --pin-policy never --touch-policy never. Humans: once and always/cached. \
         With --slot 9a the key is a TLS login key (an OpenBao / Vault `cert` login signs with it on \
-        the card) and the certificate is printed as PEM (or written to -o) for the operator's \
+        the card) and its certificate is printed as PEM (or written to -o) for the operator's \
         `bao write auth/cert/certs/NAME certificate=@FILE`; see docs/openbao.md.
         """
     )
@@ -41,14 +41,14 @@ struct YubiKeySetupCommand: ParsableCommand {
     var name: String?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
-        "Write the identity file here (mode 0600; must not exist) and print only the recipient.", valueName: "path"))
+        "Write the identity file (for 9a: the certificate) here (mode 0600; must not exist) and print only the recipient.", valueName: "path"))
     var output: String?
 
     @Flag(help: "Print machine-readable JSON instead of human text.")
     var json = false
 
     func validate() throws {
-        if let slot, !slot.isRetired && slot.rawValue != 0x9A { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key") }
+        if let slot, !slot.isRetired && slot != .authentication { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key") }
         if let output, FileManager.default.fileExists(atPath: output) {
             throw ValidationError("'\(output)' already exists: choose another -o path (an identity file is never overwritten)")
         }
@@ -58,13 +58,12 @@ struct YubiKeySetupCommand: ParsableCommand {
         var secrets = CardSecrets(fromStdin: pinStdin)
         var pin = try secrets.read("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN")
         defer { wipe(&pin); secrets.wipeAll() }
+        if slot == .authentication { return try setUpLoginKey(pin: pin) }
 
         let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
-                                                     pin: pin, name: name ?? (slot?.rawValue == 0x9A ? "keyrack login \(card.serial.map(String.init) ?? "key")" : nil), touchNotifier: YubiKeyPrompts.touch)
-        let isLoginKey = !setup.slot.isRetired
-        let pem = Self.pem(setup.certificateDER)
+                                                     pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
         if let output {
-            try Self.writeNew(output, isLoginKey ? pem : setup.identityFile)
+            try Self.writeNew(output, setup.identityFile)
         }
         for warning in setup.warnings { Terminal.printError("warning: \(warning)") }
         if setup.managementKey == .replacedFactoryDefault {
@@ -75,26 +74,15 @@ struct YubiKeySetupCommand: ParsableCommand {
                 "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": setup.recipient.string,
                 "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
                 "touchPolicy": setup.touchPolicy.description, "name": setup.name,
-                "identityFile": output as Any? ?? NSNull(), "certificate": pem,
+                "identityFile": output as Any? ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
-        } else if isLoginKey {
-            if let output { Terminal.printError("wrote the certificate of slot \(setup.slot) to \(output)") } else { print(pem, terminator: "") }
         } else if output != nil {
             print(setup.recipient.string)
         } else {
             print(setup.identityFile, terminator: "")
         }
-    }
-
-    /// A certificate as PEM, 64 base64 characters a line.
-    static func pem(_ der: [UInt8]) -> String {
-        let b64 = Data(der).base64EncodedString()
-        var lines: [Substring] = []
-        var rest = Substring(b64)
-        while !rest.isEmpty { lines.append(rest.prefix(64)); rest = rest.dropFirst(64) }
-        return "-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n"
     }
 
     /// Creates `path` exclusively with mode 0600: an identity file is never written over another.
