@@ -89,12 +89,15 @@ enum SlotCrypto {
                 secret = try P384.KeyAgreement.PrivateKey(rawRepresentation: raw)
                     .sharedSecretFromKeyAgreement(with: P384.KeyAgreement.PublicKey(x963Representation: peer))
             case PIVAlgorithm.x25519:
-                // swift-crypto refuses a low-order peer (all-zero output), as the card must.
                 secret = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw)
                     .sharedSecretFromKeyAgreement(with: Curve25519.KeyAgreement.PublicKey(rawRepresentation: peer))
             default: throw StatusWord.incorrectData
             }
-            return secret.withUnsafeBytes { [UInt8]($0) }
+            let bytes = secret.withUnsafeBytes { [UInt8]($0) }
+            // A low-order X25519 peer yields all zeros (RFC 7748 §6.1); refused rather than
+            // returned (what a real 5.7 does here is unverified; hosts must check it anyway).
+            guard bytes.contains(where: { $0 != 0 }) else { throw StatusWord.incorrectData }
+            return bytes
         } catch { throw StatusWord.incorrectData }
     }
 
