@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "KeyrackNames"),
         .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames"]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames"]),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -111,7 +111,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackOpenBao",
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -128,6 +128,11 @@ let package = Package(
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport"]),
         .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
+        .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
+        .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
+        .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
+                                                          .product(name: "Crypto", package: "swift-crypto")]),
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
