@@ -98,6 +98,7 @@ let package = Package(
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
         // and no manifest: the CLI passes a signer, an address and the login.
         .target(name: "KeyrackOpenBao", dependencies: [
+            "KeyrackNames",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -130,6 +131,7 @@ let package = Package(
         .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
+        .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackNames
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -235,24 +236,10 @@ public final class OpenBaoSession {
         return String(list.joined(separator: "; ").replacingOccurrences(of: "\n", with: " ").prefix(200))
     }
 
-    /// A `ttl` field: whole seconds, or a Go-style duration such as 90s, 15m, 1h30m.
+    /// A `ttl` field: whole seconds, or a duration such as 90s, 15m, 1h30m (KeyrackNames' grammar).
     static func seconds(_ raw: Any) -> Int? {
-        if let n = raw as? Int { return n > 0 ? n : nil }
-        guard let s = raw as? String, !s.isEmpty else { return nil }
-        if let n = Int(s) { return n > 0 ? n : nil }
-        var total = 0, number = 0, sawDigit = false
-        for c in s {
-            if let d = c.wholeNumberValue { number = number * 10 + d; sawDigit = true; continue }
-            guard sawDigit else { return nil }
-            switch c {
-            case "h": total += number * 3600
-            case "m": total += number * 60
-            case "s": total += number
-            default: return nil
-            }
-            number = 0; sawDigit = false
-        }
-        return sawDigit || total == 0 ? nil : total
+        let value = (raw as? Int) ?? (raw as? String).flatMap { Int($0) ?? DurationGrammar.seconds($0) }
+        return value.flatMap { $0 > 0 ? $0 : nil }
     }
 }
 

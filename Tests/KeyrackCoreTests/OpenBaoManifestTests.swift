@@ -1,0 +1,58 @@
+import XCTest
+@testable import KeyrackCore
+
+/// The openbao vault in the manifest: the MOUNT/PATH#FIELD reference rule, a key's own address
+/// and CA, and the owner's `openbao:` defaults, which round-trip exactly and are omitted when
+/// unset (so a manifest without OpenBao is byte-identical to before).
+final class OpenBaoManifestTests: XCTestCase {
+    func testReferenceRule() throws {
+        let r = try OpenBaoReference(parsing: "secret/robots/seaturtle#token")
+        XCTAssertEqual([r.path, r.field, r.display], ["secret/robots/seaturtle", "token", "openbao:secret/robots/seaturtle#token"])
+        XCTAssertEqual(try OpenBaoReference(parsing: "kv/fleet/a.b_c-d#api_key").path, "kv/fleet/a.b_c-d")
+        for bad in ["secret/robots", "secret#token", "/secret/a#t", "secret/a/#t", "secret//a#t", "secret/../a#t", "secret/a#",
+                    "secret/a b#t", "secret/a#t t", "secret/a#t\n", "secret/a#b#c", String(repeating: "a/", count: 120) + "a#t"] {
+            XCTAssertThrowsError(try OpenBaoReference(parsing: bad), bad) { error in
+                XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
+            }
+        }
+    }
+
+    func testSetRequestChecksTheReferenceAndTheAddress() throws {
+        let slug = try Slug(parsing: "fleet.prod.DB")
+        let ok = try KeySetRequest(slug: slug, vault: .openBao, exid: "secret/db#password", mech: nil, maxDuration: nil, value: nil,
+                                   addr: "https://bao:8200", cacert: "/etc/ca.pem")
+        XCTAssertEqual(ok.mech, .permanentViaReference)
+        XCTAssertThrowsError(try KeySetRequest(slug: slug, vault: .openBao, exid: nil, mech: nil, maxDuration: nil, value: nil))
+        XCTAssertThrowsError(try KeySetRequest(slug: slug, vault: .openBao, exid: "secret/db#p", mech: nil, maxDuration: nil, value: nil, addr: "bao:8200"))
+        XCTAssertThrowsError(try KeySetRequest(slug: slug, vault: .osSecure, exid: nil, mech: nil, maxDuration: nil, value: [1], addr: "https://bao:8200"))
+    }
+
+    func testDefaultsAndPerKeyServerRoundTripAndAreOmittedWhenUnset() throws {
+        let owner = OwnerRecord(name: try OwnerName("seaturtle"), via: .age, pubkey: "age1example")
+        let plain = HostManifest(owner: owner)
+        XCTAssertFalse(String(decoding: try plain.encodeYAML(), as: UTF8.self).contains("openbao"))
+
+        var m = plain
+        let slug = try Slug(parsing: "fleet.prod.DB")
+        m.keys[slug] = KeyEntry(slug: slug, vault: .openBao, exid: "secret/db#password", mech: .permanentViaReference, maxDuration: nil,
+                                addr: "https://bao-2:8200", cacert: "/etc/ca2.pem", createdAt: "2026-01-15T10:00:00Z", updatedAt: "2026-01-15T10:00:00Z")
+        var s = OpenBaoSettings()
+        s.addr = "https://bao:8200"; s.cacert = "/etc/ca.pem"; s.namespace = "fleet"; s.login = .approle; s.authMount = "approle-robots"
+        s.certRole = "seaturtle"; s.slot = "9a"; s.serial = 12345678
+        s.roleIdKey = try Slug(parsing: "@all.openbao.ROLE_ID"); s.secretIdKey = try Slug(parsing: "@all.openbao.SECRET_ID")
+        m.openbao = s
+        let yaml = try m.encodeYAML()
+        let back = try HostManifest.decode(yaml: yaml)
+        XCTAssertEqual(back, m)
+        XCTAssertEqual(try back.encodeYAML(), yaml)
+
+        let text = String(decoding: yaml, as: UTF8.self)
+        XCTAssertTrue(text.contains("\n  login: approle\n"), text)
+        let unknown = text.replacingOccurrences(of: "\n  login: approle\n", with: "\n  login: approle\n  password: x\n")
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(unknown.utf8)), "unknown fields are refused")
+        let badLogin = text.replacingOccurrences(of: "\n  login: approle\n", with: "\n  login: kerberos\n")
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(badLogin.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("use cert, approle or token"), "\(error)")
+        }
+    }
+}

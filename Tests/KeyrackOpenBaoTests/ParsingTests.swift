@@ -1,0 +1,52 @@
+@testable import KeyrackOpenBao
+import XCTest
+
+/// The small pieces of the OpenBao client that parse text: addresses, TTL fields, the JSON
+/// string escaping of request bodies, the server's error lines. The HTTP and TLS paths run
+/// against a real `bao server -dev` in CLITests (OpenBaoTests, OpenBaoCardLoginTests).
+final class ParsingTests: XCTestCase {
+    func testEndpoints() throws {
+        let a = try Endpoint("https://bao.example.net:8200")
+        XCTAssertEqual([a.host, String(a.port), String(a.isTLS), String(a.isIPAddress)], ["bao.example.net", "8200", "true", "false"])
+        XCTAssertEqual(try Endpoint("https://127.0.0.1:8200/ui/").display, "https://127.0.0.1:8200")
+        XCTAssertTrue(try Endpoint("https://127.0.0.1").isIPAddress)
+        XCTAssertEqual(try Endpoint("https://vault").port, 443)
+        XCTAssertEqual(try Endpoint("http://localhost").port, 80)
+        let v6 = try Endpoint("https://[::1]:8200")
+        XCTAssertEqual([v6.host, String(v6.port), v6.display], ["::1", "8200", "https://[::1]:8200"])
+        for bad in ["bao.example.net:8200", "ftp://x", "https://:8200", "https://h:0", "https://h:99999", "https://h:x"] {
+            XCTAssertThrowsError(try Endpoint(bad), bad)
+        }
+    }
+
+    func testTTLFields() {
+        XCTAssertEqual(OpenBaoSession.seconds(3600), 3600)
+        XCTAssertEqual(OpenBaoSession.seconds("90"), 90)
+        XCTAssertEqual(OpenBaoSession.seconds("1h30m"), 5400)
+        XCTAssertEqual(OpenBaoSession.seconds("20m"), 1200)
+        for none: Any in [0, -5, "0", "", "soon", "1x", ["1h"]] { XCTAssertNil(OpenBaoSession.seconds(none), "\(none)") }
+    }
+
+    func testJSONStringEscaping() {
+        XCTAssertEqual(String(decoding: JSONText.quoted(#"a"b\c"#), as: UTF8.self), #""a\"b\\c""#)
+        XCTAssertEqual(String(decoding: JSONText.quoted("x\ny\u{1}"), as: UTF8.self), #""x\u000ay\u0001""#)
+        XCTAssertEqual(String(decoding: JSONText.quoted("5a3f-é"), as: UTF8.self), "\"5a3f-é\"")
+    }
+
+    func testServerErrorLines() {
+        let body = Array(#"{"errors":["permission denied","second\nline"]}"#.utf8)
+        XCTAssertEqual(OpenBaoSession.errors(body, or: "none"), "permission denied; second line")
+        XCTAssertEqual(OpenBaoSession.errors(Array("not json".utf8), or: "HTTP 500"), "HTTP 500")
+        XCTAssertEqual(OpenBaoSession.errors(Array(#"{"errors":[]}"#.utf8), or: "x"), "x")
+    }
+
+    func testErrorsSayWhatToDoAndWhichAreUnreachable() {
+        let missing = OpenBaoError.missingField(path: "secret/a", field: "f", available: ["z", "b"])
+        XCTAssertEqual(missing.description, "the secret secret/a has no field 'f' (its fields are b, z): fix the #FIELD of --exid")
+        XCTAssertFalse(missing.isUnreachable)
+        XCTAssertFalse(OpenBaoError.sealed(address: "https://h:1").isUnreachable)
+        XCTAssertFalse(OpenBaoError.forbidden(address: "https://h:1", path: "p").isUnreachable)
+        XCTAssertTrue(OpenBaoError.timeout(address: "https://h:1", seconds: 3).isUnreachable)
+        XCTAssertTrue(OpenBaoError.closed(address: "https://h:1", during: "x").isUnreachable)
+    }
+}
