@@ -104,13 +104,7 @@ public final class OpenBaoSession {
         let (mount, version) = try mountOf(path)
         let rest = String(path.dropFirst(mount.count))
         let apiPath = version == 2 ? "\(mount)data/\(rest)" : path
-        let response = try request("GET", apiPath, tls: plainTLS, during: "the read of \(path)")
-        switch response.status {
-        case 200: break
-        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: path)
-        case 404: throw OpenBaoError.missingPath(address: endpoint.display, path: path)
-        default: throw failure(response)
-        }
+        let response = try get(apiPath, secret: path, during: "the read of \(path)")
         guard let top = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
               var data = top["data"] as? [String: Any] else {
             throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the answer for \(path) is not a KV secret")
@@ -163,13 +157,7 @@ public final class OpenBaoSession {
     /// `bao kv get` asks too); one request per mount per session.
     private func mountOf(_ path: String) throws -> (String, Int) {
         if let hit = mounts.first(where: { path.hasPrefix($0.key) }) { return (hit.key, hit.value.version) }
-        let r = try request("GET", "sys/internal/ui/mounts/\(path)", tls: plainTLS, during: "the mount lookup of \(path)")
-        switch r.status {
-        case 200: break
-        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: path)
-        case 404: throw OpenBaoError.missingPath(address: endpoint.display, path: path)
-        default: throw failure(r)
-        }
+        let r = try get("sys/internal/ui/mounts/\(path)", secret: path, during: "the mount lookup of \(path)")
         guard let top = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
               let data = top["data"] as? [String: Any], let mount = data["path"] as? String, path.hasPrefix(mount) else {
             throw OpenBaoError.missingPath(address: endpoint.display, path: path)
@@ -181,6 +169,17 @@ public final class OpenBaoSession {
         let version = (options?["version"] as? String) == "2" ? 2 : 1
         mounts[mount] = (mount, version)
         return (mount, version)
+    }
+
+    /// A GET about the secret at `secret`: 200, or the error a 403 / 404 / other status means.
+    private func get(_ apiPath: String, secret: String, during: String) throws -> HTTPSConnection.Response {
+        let r = try request("GET", apiPath, tls: plainTLS, during: during)
+        switch r.status {
+        case 200: return r
+        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: secret)
+        case 404: throw OpenBaoError.missingPath(address: endpoint.display, path: secret)
+        default: throw failure(r)
+        }
     }
 
     private func failure(_ r: HTTPSConnection.Response) -> OpenBaoError {
