@@ -105,6 +105,11 @@ extension TouchPolicy: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
+extension YubiKeyRecipientType: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
+}
+
 extension PIVSlot: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }

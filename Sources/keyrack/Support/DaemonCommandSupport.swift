@@ -7,6 +7,16 @@ import KeyrackDaemon
 
 /// Small shared pieces of the daemon-facing commands.
 enum DaemonCommandSupport {
+    /// The owner's daemon, started (once, however many race) when none answers.
+    static func ensureDaemon(owner: String, pinned: UInt32?) throws -> DaemonClient {
+        let client = DaemonClient(owner: owner)
+        var arguments = ["daemon", "run", "--for", owner]
+        if let pinned { arguments += ["--uid", String(pinned)] }
+        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
+        if started.spawned { Terminal.printError("started the daemon of '\(owner)' (pid \(started.pid))") }
+        return client
+    }
+
     static func currentDirectory() -> URL {
         URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgePlugin
+import KeyrackClient
+import KeyrackDaemon
+
+// `age-plugin-keyrack`: the age plugin (C2SP age-plugin.md, identity side) through which any
+// age client (age, rage/pyrage, sops, passage) decrypts with an owner's keyrack identity.
+// An age client runs it as `age-plugin-keyrack --age-plugin=identity-v1` when given an
+// `AGE-PLUGIN-KEYRACK-1…` identity (`keyrack identity --for OWNER` prints one) and talks on
+// stdin/stdout; the keys themselves stay with the owner's daemon.
+
+Hardening.apply()
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "--age-plugin=identity-v1":
+    do {
+        try IdentityV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: KeyrackIdentityHandler())
+        Terminal.exit(ExitStatus.ok)
+    } catch {
+        Terminal.printError("age-plugin-keyrack: \(error)")
+        Terminal.exit(ExitStatus.failure)
+    }
+case let flag? where flag.hasPrefix("--age-plugin="):
+    Terminal.printError("age-plugin-keyrack: state machine '\(flag.dropFirst("--age-plugin=".count).prefix(40))' is not supported (only identity-v1): encrypt to the owner's recipient instead (`keyrack identity --for OWNER --recipient`)")
+    Terminal.exit(ExitStatus.usage)
+case "--version"?:
+    Output.line("age-plugin-keyrack 0.1.0")
+    Terminal.exit(ExitStatus.ok)
+default:
+    Output.line("""
+    age-plugin-keyrack: the age plugin through which age clients decrypt with a keyrack owner's identity.
+
+    Usage: run by age clients as `age-plugin-keyrack --age-plugin=identity-v1`, never by hand.
+      1. keyrack unlock --for OWNER --identity-agent        (hold the owner's identities for a while)
+      2. keyrack identity --for OWNER > identity.txt         (names the owner; holds no secret)
+      3. age -d -i identity.txt FILE.age                     (or SOPS_AGE_KEY_FILE=identity.txt sops -d …)
+    """)
+    Terminal.exit(arguments.isEmpty || arguments.first == "--help" || arguments.first == "-h" ? ExitStatus.ok : ExitStatus.usage)
+}
