@@ -24,6 +24,14 @@ public enum P256Tag {
         tag(enc: enc, recipientHash: PIVP256.tag(of: compressed))
     }
 
+    /// The tag as the spec's example stanza was computed, by an earlier draft of age.md:
+    /// `HKDF-Extract(salt: label, ikm: enc ‖ recipient uncompressed)[:4]`. Current age, rage and
+    /// keyrack write `tag(enc:recipient:)`; an identity that knows its point accepts both.
+    public static func draftTag(enc: [UInt8], recipientUncompressed: [UInt8]) -> [UInt8] {
+        let prk = HKDF<SHA256>.extract(inputKeyMaterial: SymmetricKey(data: enc + recipientUncompressed), salt: info)
+        return Array(prk.withUnsafeBytes { Array($0) }.prefix(4))
+    }
+
     /// The same from `SHA-256(recipient)[:4]`, which is age-plugin-yubikey's tag: so an
     /// `AGE-PLUGIN-YUBIKEY-1…` stub finds its `p256tag` stanzas without reading the card.
     public static func tag(enc: [UInt8], recipientHash: [UInt8]) -> [UInt8] {

@@ -32,11 +32,17 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
     /// card session, and with it a verified PIN, then lasts as long as the agent, not as long
     /// as pcscd keeps an unused card powered.
     private let holdsCard: Bool
+    /// The slot's public key (uncompressed) when known without the card, to also accept
+    /// `p256tag` stanzas tagged by the spec example's earlier formula.
+    private let knownPoint: [UInt8]?
     private let session = NSLock()
     private var heldCard: PIVCard?
 
-    public init(stub: YubiKeyStub, pinProvider: PINProvider? = nil, touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false) {
+    public init(stub: YubiKeyStub, pinProvider: PINProvider? = nil, touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false,
+                recipient: PIVP256Recipient? = nil) {
         self.stub = stub
+        knownPoint = recipient.flatMap { try? P256.KeyAgreement.PublicKey(compressedRepresentation: $0.compressedPoint) }
+            .map { Array($0.x963Representation) }
         self.pinProvider = pinProvider
         self.touchNotifier = touchNotifier
         self.holdsCard = holdsCard
@@ -82,7 +88,10 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
                 if parsed.tag == stub.tag { mine.append(parsed) }
             } else if stanza.type == P256Tag.stanzaType {
                 let parsed = try P256Tag.Parsed(stanza)
-                if parsed.tag == P256Tag.tag(enc: parsed.enc, recipientHash: stub.tag) { tagged.append(parsed) }
+                if parsed.tag == P256Tag.tag(enc: parsed.enc, recipientHash: stub.tag)
+                    || knownPoint.map({ parsed.tag == P256Tag.draftTag(enc: parsed.enc, recipientUncompressed: $0) }) == true {
+                    tagged.append(parsed)
+                }
             }
         }
         guard !mine.isEmpty || !tagged.isEmpty else { return nil }

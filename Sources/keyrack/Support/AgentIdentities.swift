@@ -114,7 +114,7 @@ final class CardAgentIdentity: AgentIdentity {
             }
             pending = nil
             return pin
-        }, holdsCard: true)
+        }, holdsCard: true, recipient: key)
     }
 
     func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
