@@ -26,7 +26,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("key"), help: ArgumentHelp("A key to pass (repeatable). Default: see above.", valueName: "key"))
     var keys: [String] = []
 
-    @Flag(help: "Pass values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))

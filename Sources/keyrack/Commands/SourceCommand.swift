@@ -22,7 +22,7 @@ struct SourceCommand: ParsableCommand {
     @Option(name: .customLong("key"), help: ArgumentHelp("A key to export (repeatable). Default: the repo's keys for the env, or every unlocked key of it.", valueName: "key"))
     var keys: [String] = []
 
-    @Flag(help: "Export values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Flag(help: "Export values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     func validate() throws {
