@@ -94,7 +94,9 @@ let package = Package(
         // machine, the AGE-PLUGIN-KEYRACK-1 identity. No ArgumentParser; it uses AgeFormat only
         // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
         .target(name: "AgePlugin", dependencies: ["AgeFormat"]),
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "KeyrackClient", "KeyrackDaemon", "KeyrackNames"]),
+        // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
+        // p256tag recipient.
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames"]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [

@@ -31,12 +31,19 @@ struct KeyrackIdentityHandler: IdentityPluginHandler {
         }
         guard !invalid, !request.files.isEmpty else { return }
 
+        // An owner whose agent cannot help (locked, card gone) is reported only if some file
+        // stays unopened: age clients abort on any plugin error, even after a file key.
         var done = Set<Int>()
+        var errors: [(index: Int, message: String)] = []
         for (index, owner) in owners {
             let pending = request.files.filter { !done.contains($0.index) }
             guard !pending.isEmpty else { break }
             let files = pending.map { $0.stanzas.map { AgentStanza(type: $0.command, arguments: $0.arguments, body: $0.body) } }
-            guard let results = try ask(owner: owner, identity: index, files: files, session: session) else { continue }
+            let results: [AgentFileResult]
+            switch try ask(owner: owner, files: files, session: session) {
+            case .success(let r): results = r
+            case .failure(let e): errors.append((index, e.message)); continue
+            }
             for (file, result) in zip(pending, results) {
                 switch result {
                 case .fileKey(let key):
@@ -50,11 +57,16 @@ struct KeyrackIdentityHandler: IdentityPluginHandler {
                 }
             }
         }
+        if done.count < request.files.count {
+            for e in errors { try session.identityError(e.index, e.message) }
+        }
     }
+
+    struct Refusal: Error { var message: String }
 
     /// One owner's answer, asking the user for a PIN when the daemon needs one (once: a wrong
     /// PIN is reported, never retried, since every retry spends one of the card's tries).
-    private func ask(owner: String, identity: Int, files: [[AgentStanza]], session: IdentityV1Session) throws -> [AgentFileResult]? {
+    private func ask(owner: String, files: [[AgentStanza]], session: IdentityV1Session) throws -> Result<[AgentFileResult], Refusal> {
         var c = client(owner)
         c.timeoutMilliseconds = timeoutMilliseconds
         var secret: [UInt8]?
@@ -64,30 +76,24 @@ struct KeyrackIdentityHandler: IdentityPluginHandler {
             do {
                 response = try c.send(.agentUnwrap(files: files, secret: secret))
             } catch DaemonError.noDaemon {
-                try session.identityError(identity, AgentMessages.locked(owner))
-                return nil
+                return .failure(Refusal(message: AgentMessages.locked(owner)))
             } catch DaemonError.protocolError(.agentLocked, _) {
-                try session.identityError(identity, AgentMessages.locked(owner))
-                return nil
+                return .failure(Refusal(message: AgentMessages.locked(owner)))
             } catch DaemonError.protocolError(.agentFailed, let message) {
-                try session.identityError(identity, "keyrack (\(owner)): \(message)")
-                return nil
+                return .failure(Refusal(message: "keyrack (\(owner)): \(message)"))
             } catch let error as DaemonError {
-                try session.identityError(identity, "keyrack (\(owner)): \(error.cliMessage.dropFirst("error: ".count))")
-                return nil
+                return .failure(Refusal(message: "keyrack (\(owner)): \(error.cliMessage.dropFirst("error: ".count))"))
             }
             switch response {
             case .agentUnwrapped(let results) where results.count == files.count:
-                return results
+                return .success(results)
             case .agentNeedsSecret(let prompt) where secret == nil:
                 guard let typed = try session.requestSecret(prompt) else {
-                    try session.identityError(identity, "keyrack (\(owner)): a PIN is required to use the card, and none was given")
-                    return nil
+                    return .failure(Refusal(message: "keyrack (\(owner)): a PIN is required to use the card, and none was given"))
                 }
                 secret = typed
             default:
-                try session.identityError(identity, "keyrack (\(owner)): the daemon answered UNWRAP with something else; run `keyrack daemon stop\(Fix.ownerFlag(owner))` and unlock again")
-                return nil
+                return .failure(Refusal(message: "keyrack (\(owner)): the daemon answered UNWRAP with something else; run `keyrack daemon stop\(Fix.ownerFlag(owner))` and unlock again"))
             }
         }
     }

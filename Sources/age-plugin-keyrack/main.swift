@@ -13,6 +13,24 @@ import KeyrackDaemon
 
 Hardening.apply()
 let arguments = Array(CommandLine.arguments.dropFirst())
+let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+
+// Installed (symlinked) as `age-plugin-tag`: the recipient side of C2SP's age1tag1… for age
+// clients that predate age 1.3. See TagRecipientHandler.
+if invokedAs == "age-plugin-tag" {
+    guard arguments.first == "--age-plugin=recipient-v1" else {
+        Terminal.printError("age-plugin-tag (keyrack): only recipient-v1 is supported; decrypt p256tag files with `keyrack identity` and age-plugin-keyrack")
+        Terminal.exit(ExitStatus.usage)
+    }
+    do {
+        try RecipientV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: TagRecipientHandler())
+        Terminal.exit(ExitStatus.ok)
+    } catch {
+        Terminal.printError("age-plugin-tag (keyrack): \(error)")
+        Terminal.exit(ExitStatus.failure)
+    }
+}
+
 switch arguments.first {
 case "--age-plugin=identity-v1":
     do {
@@ -22,8 +40,17 @@ case "--age-plugin=identity-v1":
         Terminal.printError("age-plugin-keyrack: \(error)")
         Terminal.exit(ExitStatus.failure)
     }
+case "--age-plugin=recipient-v1"?:
+    // `age -e -i <keyrack identity>`: speak the protocol so the client shows why, in one line.
+    do {
+        try RecipientV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: NoRecipientSide())
+        Terminal.exit(ExitStatus.ok)
+    } catch {
+        Terminal.printError("age-plugin-keyrack: \(error)")
+        Terminal.exit(ExitStatus.failure)
+    }
 case let flag? where flag.hasPrefix("--age-plugin="):
-    Terminal.printError("age-plugin-keyrack: state machine '\(flag.dropFirst("--age-plugin=".count).prefix(40))' is not supported (only identity-v1): encrypt to the owner's recipient instead (`keyrack identity --for OWNER --recipient`)")
+    Terminal.printError("age-plugin-keyrack: state machine '\(flag.dropFirst("--age-plugin=".count).prefix(40))' is not supported (identity-v1 decrypts; to encrypt, use the owner's recipients (`keyrack identity --for OWNER --recipient`))")
     Terminal.exit(ExitStatus.usage)
 case "--version"?:
     Output.line("age-plugin-keyrack 0.1.0")

@@ -220,7 +220,37 @@ final class AgeIdentityAgentTests: XCTestCase {
         """, [recipient, plain, idFile.path])
         XCTAssertEqual(r.status, 0, r.description)
         XCTAssertEqual(r.out, plain + "\n")
-        XCTAssertEqual(try card.ecdhCount() - before, 1)
+
+        // Clients older than age 1.3 encrypt to age1tag1… through `age-plugin-tag` (this plugin
+        // under that name): Debian's age 1.1.1 and sops 3.11, decrypted on the card by the agent.
+        let tagBin = h.machine.dir.file("tag-bin")
+        try FileManager.default.createDirectory(at: tagBin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tagBin.appendingPathComponent("age-plugin-tag").path,
+                                                   withDestinationPath: Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path)
+        var withTag = env(h)
+        withTag["PATH"] = tagBin.path + ":" + (withTag["PATH"]!! )
+        let note = randomSecret("note")
+        let notePath = try h.machine.dir.write("note.txt", Array(note.utf8))
+        let noteSealed = h.machine.dir.file("note.age")
+        let enc = try Run.process("age", ["-r", recipient, "-o", noteSealed.path, notePath.path], environment: withTag)
+        XCTAssertEqual(enc.status, 0, enc.description)
+        try assertP256TagShape(try dearmored(noteSealed))
+        let dec = try Run.process("age", ["-d", "-i", idFile.path, noteSealed.path], environment: withTag)
+        XCTAssertEqual(dec.status, 0, dec.description)
+        XCTAssertEqual(dec.out, note)
+        let yaml = try h.machine.dir.write("tag.yaml", Array("token: \(note)\n".utf8))
+        let sopsEnc = try Run.process("sops", ["--encrypt", "--age", recipient, yaml.path], environment: withTag)
+        XCTAssertEqual(sopsEnc.status, 0, sopsEnc.description)
+        let sopsFile = try h.machine.dir.write("tag.enc.yaml", sopsEnc.stdout)
+        var sopsEnv = withTag
+        sopsEnv["SOPS_AGE_KEY_FILE"] = idFile.path
+        let sopsDec = try Run.process("sops", ["--decrypt", sopsFile.path], environment: sopsEnv)
+        XCTAssertEqual(sopsDec.status, 0, sopsDec.description)
+        XCTAssertEqual(sopsDec.out, "token: \(note)\n")
+        XCTAssertEqual(try card.ecdhCount() - before, 3, "pyrage's, age's and sops's files: one card ECDH each")
+        let asIdentity = try Run.process("age", ["-e", "-i", idFile.path, "-o", h.machine.dir.file("x.age").path, notePath.path], environment: withTag)
+        XCTAssertNotEqual(asIdentity.status, 0, "age-plugin-keyrack has no recipient side: \(asIdentity)")
+        XCTAssertTrue(asIdentity.err.contains("keyrack identity --for OWNER --recipient"), asIdentity.err)
 
         // `yubikey setup --recipient-type tag` prints the tag form of a new key.
         let setup = try ManifestHarness.json(try h.ok(["yubikey", "setup", "--serial", String(card.serial), "--recipient-type", "tag",
