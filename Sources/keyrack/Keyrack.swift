@@ -22,6 +22,7 @@ struct Keyrack: ParsableCommand {
             GetCommand.self,
             ExecCommand.self,
             SourceCommand.self,
+            InjectCommand.self,
             RelockCommand.self,
             StatusCommand.self,
             DaemonCommand.self,

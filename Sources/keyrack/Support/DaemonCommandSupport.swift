@@ -40,16 +40,48 @@ enum DaemonCommandSupport {
             throw KeyRequest(owner: owner, key: names.first ?? "KEY", env: env, org: allowlist?.org).locked(nil)
         }
         guard !selected.isEmpty else {
-            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`")
+            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
         }
-        let requests = selected.map { KeyRequest(owner: owner, key: $0, env: GrantSlug(parsing: $0) == nil ? env : nil, org: GrantSlug(parsing: $0) == nil ? allowlist?.org : nil) }
-        for r in requests {
-            if let allowlist, let e = r.effectiveEnv,
-               !allowlist.allows(org: GrantSlug(parsing: r.key)?.org ?? allowlist.org, env: e, name: r.name) { throw r.absent() }
-            guard TextFormat.isShellIdentifier(r.name) else {
-                throw UsageError("key name '\(r.name.prefix(60))' cannot be an environment variable name (want [A-Za-z_][A-Za-z0-9_]*)")
-            }
+        var requests = selected.map { KeyRequest(owner: owner, key: $0, env: GrantSlug(parsing: $0) == nil ? env : nil, org: GrantSlug(parsing: $0) == nil ? allowlist?.org : nil) }
+        for r in requests { try checkListed(r, allowlist: allowlist) }
+        // A key named my-key cannot be a variable. Asked for by name, that is an error; found in
+        // the env, it is skipped (and named), so one such key does not fail all the others.
+        let unnamable = requests.filter { !TextFormat.isShellIdentifier($0.name) }
+        if let first = unnamable.first, !names.isEmpty { throw UsageError(Fix.variableName(first, env: env, skipped: false)) }
+        for r in unnamable { Terminal.printError("warning: " + Fix.variableName(r, env: env, skipped: true)) }
+        requests.removeAll { !TextFormat.isShellIdentifier($0.name) }
+        guard !requests.isEmpty else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
+        let values = try get(client: client, requests: requests, allowlist: allowlist, allowDangerous: allowDangerous)
+        return try zip(requests, values).map { r, value in
+            try environmentSafe(value, label: r.label)
+            return (r.name, value)
         }
+    }
+
+    /// The values of full slugs (env-file lines, template placeholders): the same GET, allowlist
+    /// and firewall as `fetch`, without its variable-name rule (the file names the variable).
+    static func fetchSlugs(owner: String, slugs: [GrantSlug], allowDangerous: Bool) throws -> [[UInt8]] {
+        let allowlist = try RepoAllowlist.find(from: currentDirectory())
+        let requests = slugs.map { KeyRequest(owner: owner, key: $0.description, env: nil, org: nil) }
+        for r in requests { try checkListed(r, allowlist: allowlist) }
+        return try get(client: DaemonClient(owner: owner), requests: requests, allowlist: allowlist, allowDangerous: allowDangerous)
+    }
+
+    /// No environment variable can hold a NUL byte.
+    static func environmentSafe(_ value: [UInt8], label: String) throws {
+        if value.contains(0) {
+            throw NotGranted(message: "\(label) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
+        }
+    }
+
+    private static func checkListed(_ r: KeyRequest, allowlist: RepoAllowlist?) throws {
+        if let allowlist, let e = r.effectiveEnv,
+           !allowlist.allows(org: GrantSlug(parsing: r.key)?.org ?? allowlist.org, env: e, name: r.name) { throw r.absent() }
+    }
+
+    /// One GET for all `requests`, all or nothing, each answer checked again against the
+    /// allowlist (on the slug that answered) and the firewall.
+    private static func get(client: DaemonClient, requests: [KeyRequest], allowlist: RepoAllowlist?, allowDangerous: Bool) throws -> [[UInt8]] {
         let response: Response
         do {
             response = try client.send(.get(requests.map { Query(key: $0.key, env: $0.env, org: $0.org) }))
@@ -59,15 +91,12 @@ enum DaemonCommandSupport {
         guard case .got(let results) = response, results.count == requests.count else {
             throw DaemonError.malformed("the daemon answered GET with something else")
         }
-        var out: [(name: String, value: [UInt8])] = []
+        var out: [[UInt8]] = []
         for (r, lookup) in zip(requests, results) {
             let (info, value) = try r.resolve(lookup)
             if let allowlist, !allowlist.allows(org: info.slug.org, env: r.effectiveEnv ?? info.slug.env, name: info.slug.name) { throw r.absent() }
             try Firewall.check(value, slug: info.slug, allowDangerous: allowDangerous)
-            if value.contains(0) {
-                throw NotGranted(message: "\(info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead")
-            }
-            out.append((r.name, value))
+            out.append(value)
         }
         return out
     }
