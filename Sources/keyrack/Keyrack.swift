@@ -38,7 +38,7 @@ struct Keyrack: ParsableCommand {
 
     /// Runs the command and turns every error into one line on stderr and a documented exit
     /// code, plus one JSON object on stdout when the command line has `--json` (ErrorReport).
-    /// ArgumentParser's usage errors (exit 64 by default) become exit 2, as DESIGN.md §6 says.
+    /// ArgumentParser's usage errors (exit 64 by default) become exit 2, as docs/cli.md says.
     static func main() {
         let json = ErrorReport.wantsJSON(CommandLine.arguments.dropFirst())
         do {
