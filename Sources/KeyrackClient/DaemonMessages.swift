@@ -30,7 +30,7 @@ extension DaemonError: ClientReportable {
     public var exitCode: Int32 {
         switch self {
         case .noDaemon: return ExitStatus.notGranted
-        case .denied: return ExitStatus.denied
+        case .denied, .untrustedDaemon, .unsafeRuntimeDirectory: return ExitStatus.denied
         default: return ExitStatus.failure
         }
     }
@@ -140,6 +140,20 @@ public enum TextFormat {
             }
         }
         return out + "\""
+    }
+
+    /// `s` safe to echo on a terminal: control characters (ESC, CR, BEL, …) and DEL become
+    /// `\u{1b}`-style escapes, so input echoed in an error can never move the cursor or recolour.
+    public static func printable(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (u.value >= 0x7f && u.value < 0xa0) {
+                out += "\\u{" + String(u.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// POSIX shell single quoting: every byte but NUL stands for itself inside '…', and a quote

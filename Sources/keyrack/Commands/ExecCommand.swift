@@ -37,7 +37,7 @@ struct ExecCommand: ParsableCommand {
     @Flag(help: "Replace every granted value in the program's stdout and stderr with <concealed by keyrack>.")
     var mask = false
 
-    @Flag(help: "Pass values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))

@@ -27,7 +27,7 @@ struct SourceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("What to print (default: sh; --json means json):", valueName: "format"))
     var format: SourceFormat?
 
-    @Flag(help: "Export values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Flag(help: "Export values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     func validate() throws {

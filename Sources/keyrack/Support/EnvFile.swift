@@ -59,6 +59,11 @@ struct EnvFile {
                 if let earlier = seen[e.name] {
                     throw UsageError("\(file.path) line \(e.line) sets \(e.name), which \(earlier) sets already: keep one")
                 }
+                // A name that changes a shell or the loader (EnvironmentNames): the file is the
+                // user's own choice, as --key is, so --allow-dangerous lets it in, nothing else.
+                if EnvironmentNames.isDangerous(e.name) && !allowDangerous {
+                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which changes how a shell or the loader behaves; pass --allow-dangerous if you mean it", code: "refused")
+                }
                 seen[e.name] = earlier(file, e)
             }
         }
@@ -67,11 +72,11 @@ struct EnvFile {
         for e in files.flatMap(\.entries) {
             switch e.value {
             case .literal(let v):
-                try DaemonCommandSupport.environmentSafe(v, label: e.name)
                 out.append((e.name, v, false))
             case .reference(let slug):
                 let v = values[slug]!
-                try DaemonCommandSupport.environmentSafe(v, label: slug.description)
+                // No environment variable can hold a NUL byte.
+                if v.contains(0) { throw NotGranted(message: "\(slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused") }
                 out.append((e.name, v, true))
             }
         }
@@ -143,14 +148,3 @@ struct EnvFile {
     }
 }
 
-extension Fix {
-    /// What to say of a key whose name is no variable name (`my-key`): how to pass it anyway,
-    /// under a name of the user's choosing, with an env file.
-    static func variableName(_ r: KeyRequest, env: String, skipped: Bool) -> String {
-        let slug = GrantSlug(parsing: r.key) ?? GrantSlug(org: r.org ?? "ORG", env: env, name: r.name)
-        var suggested = String(r.name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
-        if suggested.first?.isNumber != false { suggested = "_" + suggested }
-        return "\(skipped ? "skipped " : "")key '\(r.name.prefix(60))'\(skipped ? ", which" : "") cannot be an environment variable name ([A-Za-z_][A-Za-z0-9_]*): "
-            + "pass it under a name of your own with --env-file FILE and a line \(suggested)=keyrack://\(slug)"
-    }
-}

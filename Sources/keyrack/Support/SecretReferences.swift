@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackDaemon
 
 /// `keyrack://ORG.ENV.KEY`: how env files (`exec --env-file`) and templates (`inject`) name a key,
@@ -19,7 +20,10 @@ enum SecretReference {
         var unique: [GrantSlug] = []
         for s in slugs where !unique.contains(s) { unique.append(s) }
         guard !unique.isEmpty else { return [:] }
-        let values = try DaemonCommandSupport.fetchSlugs(owner: owner, slugs: unique, allowDangerous: allowDangerous)
-        return Dictionary(uniqueKeysWithValues: zip(unique, values))
+        // ValueFetch, the one client path of get, exec and source: allowlist, verified daemon,
+        // firewall. No variable-name rule here: the file names the variable, or there is none.
+        let fetch = try ValueFetch(owner: owner, allowDangerous: allowDangerous)
+        let fetched = try fetch.values(unique.map { KeyRequest(owner: owner, key: $0.description, env: nil, org: nil) })
+        return Dictionary(uniqueKeysWithValues: zip(unique, fetched.map(\.value)))
     }
 }
