@@ -38,8 +38,10 @@ enum ManifestCLI {
         notice: { TouchPrompt.show($0) })
 
     /// The identities that open `owner`'s manifest: `--identity` files, else the recorded ones.
+    /// Without --identity, KEYRACK_IDENTITY or KEYRACK_IDENTITY_FD (IdentityEnvironment) come first.
     static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String]) throws -> [any Identity] {
-        try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
+        if paths.isEmpty, let (identity, _) = try IdentityEnvironment.identity(interaction: interaction) { return [identity] }
+        return try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
     }
 
     /// The user's home directory, for `~` in paths.
