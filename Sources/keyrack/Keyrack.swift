@@ -56,7 +56,8 @@ struct Keyrack: ParsableCommand {
                 Terminal.exit(ExitStatus.ok)
             }
             let exit = code == .validationFailure ? ExitStatus.usage : code.rawValue
-            if json {
+            // A command that throws ExitCode has reported already (doctor's --json report): no second object.
+            if json && !(error is ExitCode) {
                 // The short message (no usage block); the fix is the help of the command that failed.
                 var report = ErrorReport(line: Self.message(for: error), exit: exit)
                 report.fix = usageHint(in: message)
