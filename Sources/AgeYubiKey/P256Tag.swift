@@ -118,17 +118,7 @@ public struct P256TagRecipient: Recipient, Sendable, Hashable, CustomStringConve
 
     /// Parses `age1tag1…` (33-byte compressed point, on the curve).
     public init(string: String) throws {
-        let decoded: (hrp: String, data: [UInt8])
-        do { decoded = try Bech32.decode(string) } catch {
-            throw AgeError.invalidKey("malformed age1tag1 recipient (bad Bech32 encoding): copy it again from `keyrack yubikey list`")
-        }
-        guard decoded.hrp == P256TagRecipient.hrp else {
-            throw AgeError.invalidKey("'\(decoded.hrp)1…' is not a tagged P-256 recipient (want age1tag1…)")
-        }
-        guard decoded.data.count == 33, decoded.data[0] == 0x02 || decoded.data[0] == 0x03 else {
-            throw AgeError.invalidKey("age1tag1 recipient must hold a 33-byte compressed P-256 point")
-        }
-        try self.init(point: decoded.data)
+        try self.init(point: PIVP256Recipient.compressedPoint(string, hrp: P256TagRecipient.hrp, kind: "a tagged P-256 recipient"))
     }
 
     public var string: String { Bech32.encode(hrp: P256TagRecipient.hrp, data: compressedPoint) }

@@ -15,6 +15,17 @@ Hardening.apply()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
 
+/// Runs one state machine on stdin/stdout and exits: 0 when it ran to `done`, 1 otherwise.
+func serve(as name: String, _ body: (PluginReader, PluginWriter) throws -> Void) -> Never {
+    do {
+        try body(PluginReader(fd: 0), PluginWriter(fd: 1))
+        Terminal.exit(ExitStatus.ok)
+    } catch {
+        Terminal.printError("\(name): \(error)")
+        Terminal.exit(ExitStatus.failure)
+    }
+}
+
 // Installed (symlinked) as `age-plugin-tag`: the recipient side of C2SP's age1tag1… for age
 // clients that predate age 1.3. See TagRecipientHandler.
 if invokedAs == "age-plugin-tag" {
@@ -22,33 +33,15 @@ if invokedAs == "age-plugin-tag" {
         Terminal.printError("age-plugin-tag (keyrack): only recipient-v1 is supported; decrypt p256tag files with `keyrack identity` and age-plugin-keyrack")
         Terminal.exit(ExitStatus.usage)
     }
-    do {
-        try RecipientV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: TagRecipientHandler())
-        Terminal.exit(ExitStatus.ok)
-    } catch {
-        Terminal.printError("age-plugin-tag (keyrack): \(error)")
-        Terminal.exit(ExitStatus.failure)
-    }
+    serve(as: "age-plugin-tag (keyrack)") { try RecipientV1.serve(reader: $0, writer: $1, handler: TagRecipientHandler()) }
 }
 
 switch arguments.first {
 case "--age-plugin=identity-v1":
-    do {
-        try IdentityV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: KeyrackIdentityHandler())
-        Terminal.exit(ExitStatus.ok)
-    } catch {
-        Terminal.printError("age-plugin-keyrack: \(error)")
-        Terminal.exit(ExitStatus.failure)
-    }
+    serve(as: "age-plugin-keyrack") { try IdentityV1.serve(reader: $0, writer: $1, handler: KeyrackIdentityHandler()) }
 case "--age-plugin=recipient-v1"?:
     // `age -e -i <keyrack identity>`: speak the protocol so the client shows why, in one line.
-    do {
-        try RecipientV1.serve(reader: PluginReader(fd: 0), writer: PluginWriter(fd: 1), handler: NoRecipientSide())
-        Terminal.exit(ExitStatus.ok)
-    } catch {
-        Terminal.printError("age-plugin-keyrack: \(error)")
-        Terminal.exit(ExitStatus.failure)
-    }
+    serve(as: "age-plugin-keyrack") { try RecipientV1.serve(reader: $0, writer: $1, handler: NoRecipientSide()) }
 case let flag? where flag.hasPrefix("--age-plugin="):
     Terminal.printError("age-plugin-keyrack: state machine '\(flag.dropFirst("--age-plugin=".count).prefix(40))' is not supported (identity-v1 decrypts; to encrypt, use the owner's recipients (`keyrack identity --for OWNER --recipient`))")
     Terminal.exit(ExitStatus.usage)

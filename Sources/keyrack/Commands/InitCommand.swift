@@ -46,7 +46,7 @@ struct InitCommand: ParsableCommand {
     var touchPolicy: String?
 
     @Option(help: ArgumentHelp("--via yubikey: the recipient form: piv-p256 (age1yubikey1…, opens with age-plugin-yubikey; default) or tag (age1tag1…, age ≥ 1.3 encrypts to it without a plugin).", valueName: "type"))
-    var recipientType: YubiKeyRecipientType?
+    var recipientType: RecipientTypeArgument?
 
     @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
     var pinStdin = false

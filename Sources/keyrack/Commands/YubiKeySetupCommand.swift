@@ -35,7 +35,7 @@ struct YubiKeySetupCommand: ParsableCommand {
     var touchPolicy: TouchPolicyArgument = .always
 
     @Option(help: ArgumentHelp("The recipient form: piv-p256 (age1yubikey1…) or tag (age1tag1…, C2SP p256tag).", valueName: "type"))
-    var recipientType: YubiKeyRecipientType = .default
+    var recipientType: RecipientTypeArgument = .pivP256
 
     @Flag(help: "Read the PIN from stdin instead of the terminal.")
     var pinStdin = false
@@ -64,7 +64,7 @@ struct YubiKeySetupCommand: ParsableCommand {
 
         let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
                                                      pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
-        let recipient = try recipientType.recipient(point: setup.recipient.compressedPoint).description
+        let recipient = try recipientType.type.recipient(point: setup.recipient.compressedPoint).description
         let identityFile = setup.identityFile.replacingOccurrences(of: setup.recipient.string, with: recipient)
         if let output {
             try Self.writeNew(output, identityFile)
