@@ -66,6 +66,43 @@ final class AgeIdentityAgentTests: XCTestCase {
         XCTAssertTrue(try h.ok(["status", "--for", owner]).out.contains("identity agent: locked"))
     }
 
+    /// The agent's software identity lives in the daemon's guarded memory while unlocked and in
+    /// no byte of its address space after relock, even after it unwrapped files (read as root
+    /// through /proc/PID/mem, as SecretHygieneTests does for grants).
+    func testRelockLeavesNoCopyOfTheIdentityInTheDaemonsMemory() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "mem-bot"
+        try h.ok(["init", "--for", owner, "--via", "age"])
+        let keyText = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("identities/\(owner).txt"), encoding: .utf8)
+        let secret = try XCTUnwrap(keyText.split(separator: "\n").first { $0.hasPrefix("AGE-SECRET-KEY-1") }.map(String.init))
+        let idFile = try identityFile(h, owner)
+        let recipient = try h.ok(["identity", "--for", owner, "--recipient"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.ok(["unlock", "--for", owner, "--identity-agent"])
+        let plain = try h.machine.dir.write("m.txt", Array(randomSecret("m").utf8))
+        let sealed = h.machine.dir.file("m.age")
+        XCTAssertEqual(try Run.process("age", ["-r", recipient, "-o", sealed.path, plain.path], environment: env(h)).status, 0)
+        for _ in 0..<3 {
+            XCTAssertEqual(try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h)).stdout, try h.machine.dir.read("m.txt"))
+        }
+        // The 32-byte scalar, decoded by Python (independent of keyrack's Bech32).
+        let decode = "import sys\nC='qpzry9x8gf2tvdw0s3jn54khce6mua7l'\ns=sys.argv[1].lower()\nv=[C.index(c) for c in s[s.rindex('1')+1:-6]]\nacc=bits=0\nout=bytearray()\nfor x in v:\n    acc=(acc<<5)|x; bits+=5\n    if bits>=8: bits-=8; out.append((acc>>bits)&255)\nprint(out.hex())"
+        let hex = try Run.process("python3", ["-c", decode, secret]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(hex.count, 64, hex)
+        let scalar = stride(from: 0, to: hex.count, by: 2).map { i -> UInt8 in
+            UInt8(hex[hex.index(hex.startIndex, offsetBy: i)..<hex.index(hex.startIndex, offsetBy: i + 2)], radix: 16)!
+        }
+        let pid = try XCTUnwrap(h.daemonPID(owner))
+        let held = try processMemory(of: pid, contains: scalar)
+        XCTAssertTrue(held.found, "the scan did not find the held key in \(held.bytesRead) bytes: it could not catch a leak either")
+        XCTAssertTrue(try h.ok(["relock", "--for", owner]).out.contains("relocked the identity agent"))
+        XCTAssertTrue(h.isAlive(pid))
+        for (what, needle) in [("scalar", scalar), ("AGE-SECRET-KEY-1 text", Array(secret.utf8))] {
+            let after = try processMemory(of: pid, contains: needle)
+            XCTAssertFalse(after.found, "a copy of the identity's \(what) survives relock in the daemon's memory (scanned \(after.bytesRead) bytes)")
+        }
+    }
+
     func testSopsAgeKeyCmdTakesTheIdentityFromAGrant() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }

@@ -10,13 +10,15 @@ import PIV
 /// and they do it per request, so a parsed private key never outlives one unwrap.
 ///
 /// Kinds: `yubikey` (descriptor `SERIAL SLOT RECIPIENT`, no secret: the card does the ECDH and
-/// the connection is held for the agent's TTL), `age` (secret: the identity file), `ssh`
-/// (secret: the private key file, then NUL and the passphrase when it is encrypted).
+/// the connection is held for the agent's TTL), `x25519` (secret: the 32-byte scalar, so no
+/// text form of the key — whose parsing leaves String copies in the heap — ever enters the
+/// daemon), `age` (other identity files, e.g. post-quantum: the file's text), `ssh` (the private
+/// key file, then NUL and the passphrase when it is encrypted).
 enum AgentIdentities {
     static let factory: AgentIdentityFactory = { kind, descriptor, secret in
         switch kind {
         case "yubikey": return try CardAgentIdentity(descriptor: descriptor)
-        case "age", "ssh":
+        case "x25519", "age", "ssh":
             let identity = SoftwareAgentIdentity(kind: kind, secret: secret)
             try identity.check()
             return identity
@@ -58,6 +60,7 @@ final class SoftwareAgentIdentity: AgentIdentity {
         try secret.withBytes { raw in
             var bytes = Array(raw)
             defer { zeroize(&bytes) }
+            if kind == "x25519" { return try X25519Identity(secretKey: bytes) }
             if kind == "age" {
                 let ids = try AgeKeys.parseIdentities(fileContents: bytes)
                 return AnyOfIdentities(ids)

@@ -1,3 +1,4 @@
+import AgeFormat
 import AgeSSH
 import Foundation
 import KeyrackCore
@@ -46,9 +47,9 @@ struct IdentityAgentUnlock {
         if !identityPaths.isEmpty {
             return try identityPaths.map { path in
                 let bytes = try read(path)
-                return SSHKeys.isPrivateKey(bytes) ? try ssh(bytes, path: path, label: "from \(path) (ssh)", pubkey: "")
-                    : AgentKeyRequest(kind: "age", label: "from \(path) (age)", descriptor: "", secret: bytes)
-            }
+                return SSHKeys.isPrivateKey(bytes) ? [try ssh(bytes, path: path, label: "from \(path) (ssh)", pubkey: "")]
+                    : try age(bytes, path: path, label: "from \(path) (age)", pubkey: "")
+            }.flatMap { $0 }
         }
         var locations = try store.availableIdentityLocations(owner)
         if let using { locations = locations.filter { $0.via.rawValue == using } }
@@ -56,21 +57,38 @@ struct IdentityAgentUnlock {
         guard !locations.isEmpty else {
             throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
         }
-        return try locations.map { loc in
+        return try locations.flatMap { loc -> [AgentKeyRequest] in
             switch loc.via {
             case .yubikey:
                 guard let serial = loc.serial, let slot = loc.slot else {
                     throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(loc.label): pass --identity PATH")
                 }
-                return AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
-                                       descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])
+                return [AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
+                                       descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])]
             case .age:
                 let path = loc.identityPath!
-                return AgentKeyRequest(kind: "age", label: "\(loc.label) (age, \(path))", descriptor: loc.pubkey, secret: try read(path))
+                return try age(try read(path), path: path, label: "\(loc.label) (age, \(path))", pubkey: loc.pubkey)
             case .ssh:
                 let path = loc.identityPath!
-                return try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)
+                return [try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)]
             }
+        }
+    }
+
+    /// An age identity file: X25519 keys go as their 32-byte scalars (see AgentIdentities), any
+    /// other kind as the file's text.
+    private func age(_ bytes: [UInt8], path: String, label: String, pubkey: String) throws -> [AgentKeyRequest] {
+        let ids: [any Identity]
+        do { ids = try AgeKeys.parseIdentities(fileContents: bytes) } catch let error as AgeError {
+            throw UsageError("\(path) is not a usable age identity file: \(error)")
+        }
+        guard !ids.isEmpty, ids.allSatisfy({ $0 is X25519Identity }) else {
+            return [AgentKeyRequest(kind: "age", label: label, descriptor: pubkey, secret: bytes)]
+        }
+        return try ids.map { id in
+            var scalar = try Bech32.decode((id as! X25519Identity).string).data
+            defer { zeroize(&scalar) }
+            return AgentKeyRequest(kind: "x25519", label: label, descriptor: pubkey, secret: scalar)
         }
     }
 
