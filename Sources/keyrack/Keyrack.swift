@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackDaemon
 
 /// The root command. Each subcommand lives in its own file under Commands/.
 @main
@@ -38,6 +39,8 @@ struct Keyrack: ParsableCommand {
     /// Runs the command and turns every error into one line on stderr and a documented exit
     /// code. ArgumentParser's usage errors (exit 64 by default) become exit 2, as docs/cli.md says.
     static func main() {
+        // Before parsing: every command may come to hold a manifest, a value, a PIN or a key.
+        Hardening.protectProcess()
         do {
             var command = try parseAsRoot()
             try command.run()

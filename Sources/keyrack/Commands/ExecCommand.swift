@@ -49,7 +49,9 @@ struct ExecCommand: ParsableCommand {
             guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
         }
         var argv = command.map { strdup($0) } + [nil]
+        Hardening.restoreForExec()
         execvp(command[0], &argv)
+        Hardening.protectProcess()
         let e = errno
         argv.forEach { free($0) }
         if e == ENOENT {

@@ -39,6 +39,8 @@ struct UnlockCommand: ParsableCommand {
     @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
     var identityPaths: [String] = []
 
+    static let sudoCapSeconds = 30 * 60
+
     func validate() throws {
         guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
@@ -50,12 +52,18 @@ struct UnlockCommand: ParsableCommand {
         Hardening.apply()
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let pinned = try store.recipientsFile(owner)?.uid
-        if let pinned, pinned != getuid() {
+        let pinnedBySidecar = try store.recipientsFile(owner)?.uid
+        if let pinned = pinnedBySidecar, pinned != getuid() {
             throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinned), and this is uid \(getuid()); run the unlock as that user")
         }
 
         let (manifest, usedLabel) = try openManifest(owner, store: store)
+        // The sidecar is plaintext and only as good as KEYRACK_HOME; the decrypted manifest is
+        // the authority on the pin, and a sidecar that dropped it changes nothing.
+        if let pin = manifest.owner.uid, pin != getuid() {
+            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pin) by its manifest, and this is uid \(getuid()); run the unlock as that user")
+        }
+        let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
         if let key, let full = GrantSlug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
         guard !entries.isEmpty else {
@@ -74,13 +82,18 @@ struct UnlockCommand: ParsableCommand {
                 omitted.append((entry.slug, why))
             case .value(let value):
                 var ttl = requested
-                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, cap.text)) }
+                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
+                // sudo grants: 30 m at most, unless the key's own maxDuration allows more.
+                if entry.env.value == "sudo", entry.maxDuration == nil, ttl > Self.sudoCapSeconds {
+                    ttl = Self.sudoCapSeconds
+                    capped.append((entry.slug, "30m (the cap of sudo keys; set --max-duration on the key to allow more)"))
+                }
                 let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
                 grants.append(GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
             }
         }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
-        for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap) by its maxDuration") }
+        for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap)") }
         for (slug, why) in omitted { Terminal.printError("warning: \(slug) stays locked: \(why)") }
         guard !grants.isEmpty else {
             throw NotGranted(message: "no key of '\(owner.value)' could be unlocked (see the warnings above)")
