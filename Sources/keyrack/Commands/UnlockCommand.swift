@@ -41,7 +41,14 @@ struct UnlockCommand: ParsableCommand {
 
     static let sudoCapSeconds = 30 * 60
 
+    @Flag(help: "Read the YubiKey PIN from the first line of stdin instead of the terminal (robots with PIN policy once).")
+    var pinStdin = false
+
+    @Option(help: ArgumentHelp("Read the YubiKey PIN from the first line of this file, which must be yours and mode 0600.", valueName: "path"))
+    var pinFile: String?
+
     func validate() throws {
+        if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
         guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
         if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
@@ -57,7 +64,10 @@ struct UnlockCommand: ParsableCommand {
             throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinned), and this is uid \(getuid()); run the unlock as that user")
         }
 
-        let (manifest, usedLabel) = try openManifest(owner, store: store)
+        var pin = try pinFile.map(PINSource.fromFile) ?? (pinStdin ? PINSource.fromStdin() : nil)
+        defer { if pin != nil { zeroize(&pin!) } }
+        let interaction = pin.map(PINSource.interaction(pin:)) ?? ManifestCLI.interaction
+        let (manifest, usedLabel) = try openManifest(owner, store: store, interaction: interaction)
         // The sidecar is plaintext and only as good as KEYRACK_HOME; the decrypted manifest is
         // the authority on the pin, and a sidecar that dropped it changes nothing.
         if let pin = manifest.owner.uid, pin != getuid() {
@@ -153,9 +163,9 @@ struct UnlockCommand: ParsableCommand {
     /// the next backup, and the primary's error is reported if none works. A card that is here
     /// but refuses (wrong PIN, touch timeout, pulled out mid-operation) ends the unlock at once:
     /// the person asked for that card, and a passphrase prompt next would read as a retry.
-    private func openManifest(_ owner: OwnerName, store: HostManifestStore) throws -> (HostManifest, String) {
+    private func openManifest(_ owner: OwnerName, store: HostManifestStore, interaction: Interaction) throws -> (HostManifest, String) {
         if !identityPaths.isEmpty {
-            let ids = try ManifestCLI.identities(owner, store: store, paths: identityPaths)
+            let ids = try store.identities(for: owner, explicitPaths: identityPaths, interaction: interaction)
             return (try store.load(owner: owner, identities: ids), "from \(identityPaths.joined(separator: ", "))")
         }
         var locations = try store.availableIdentityLocations(owner)
@@ -167,7 +177,7 @@ struct UnlockCommand: ParsableCommand {
         var firstError: Error?
         for location in locations {
             do {
-                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: ManifestCLI.interaction)
+                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: interaction)
                 let manifest = try store.load(owner: owner, identities: [identity])
                 let name = "\(location.label) (\(location.via.rawValue)\(location.identityPath.map { ", \($0)" } ?? ""))"
                 if location.label != RecipientLabel.primary { Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(name)") }
