@@ -28,6 +28,11 @@ extension DaemonError: ClientReportable {
         }
     }
 
+    public var errorCode: String {
+        if case .noDaemon = self { return "locked" }
+        return ErrorReport.code(forExit: exitCode)
+    }
+
     public var exitCode: Int32 {
         switch self {
         case .noDaemon, .orphaned: return ExitStatus.notGranted
@@ -102,15 +107,15 @@ public struct KeyRequest {
     }
 
     public func absent() -> NotGranted {
-        NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`")
+        NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`", code: "absent")
     }
 
     public func locked(_ slug: GrantSlug?) -> NotGranted {
-        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`")
+        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`", code: "locked")
     }
 
     public func expired(_ slug: GrantSlug) -> NotGranted {
-        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`")
+        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`", code: "expired")
     }
 
     public func ambiguous(_ slugs: [GrantSlug]) -> UsageError {
@@ -163,7 +168,7 @@ public enum Firewall {
 
     public static func check(_ value: [UInt8], slug: GrantSlug, allowDangerous: Bool) throws {
         guard !allowDangerous, let (prefix, what) = match(value) else { return }
-        throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must")
+        throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must", code: "refused")
     }
 }
 

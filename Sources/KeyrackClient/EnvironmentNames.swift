@@ -50,15 +50,21 @@ extension ValueFetch {
             (source, selected) = (.unlocked, try unlockedNames(env: env, fallbackKey: keys.first))
         }
         guard !selected.isEmpty else {
-            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`")
+            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
         }
-        let requests = try selected.map { key in
+        var requests = try selected.map { key in
             try request(key: key, env: GrantSlug(parsing: key) == nil ? env : nil)
         }
+        // A key named my-key cannot be a variable. Asked for with --key, that is an error; found
+        // in the repository's list or among the unlocked keys, it is skipped by name (with the
+        // env-file line that passes it), so one such key does not fail all the others.
+        for r in requests where !TextFormat.isShellIdentifier(r.name) {
+            if source == .keyOption { throw UsageError(Fix.variableName(r, env: env, skipped: false)) }
+            Terminal.printError("warning: " + Fix.variableName(r, env: env, skipped: true))
+        }
+        requests.removeAll { !TextFormat.isShellIdentifier($0.name) }
+        guard !requests.isEmpty else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
         for r in requests {
-            guard TextFormat.isShellIdentifier(r.name) else {
-                throw UsageError("key name '\(TextFormat.printable(String(r.name.prefix(60))))' cannot be an environment variable name (want [A-Za-z_][A-Za-z0-9_]*)")
-            }
             if EnvironmentNames.isDangerous(r.name) && !(source == .keyOption && allowDangerous) {
                 throw NotGranted(message: refusal(r.name, source: source))
             }
@@ -66,7 +72,7 @@ extension ValueFetch {
         var fetched = try values(requests)
         if let bad = fetched.first(where: { $0.value.contains(0) }) {
             for i in fetched.indices { zeroize(&fetched[i].value) }
-            throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead")
+            throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
         }
         return fetched.map { ($0.request.name, $0.value) }
     }
@@ -97,5 +103,18 @@ extension ValueFetch {
         let ordered = slugs.filter { $0.env != "all" }.sorted { $0.name < $1.name }
             + slugs.filter { $0.env == "all" }.sorted { $0.name < $1.name }
         return ordered.map(\.name).filter { seen.insert($0).inserted }
+    }
+}
+
+extension Fix {
+    /// What to say of a key whose name is no variable name (`my-key`): how to pass it anyway,
+    /// under a name of the user's choosing, with `exec --env-file`.
+    public static func variableName(_ r: KeyRequest, env: String, skipped: Bool) -> String {
+        let slug = GrantSlug(parsing: r.key) ?? GrantSlug(org: r.org ?? "ORG", env: env, name: r.name)
+        var suggested = String(r.name.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        if suggested.first?.isNumber != false { suggested = "_" + suggested }
+        let name = TextFormat.printable(String(r.name.prefix(60)))
+        return "\(skipped ? "skipped key '\(name)', which" : "key '\(name)'") cannot be an environment variable name ([A-Za-z_][A-Za-z0-9_]*): "
+            + "pass it under a name of your own with --env-file FILE and a line \(suggested)=keyrack://\(TextFormat.printable(slug.description))"
     }
 }

@@ -48,7 +48,7 @@ final class ManifestBadInputTests: XCTestCase {
         // Public keys that cannot be read or are of a type keyrack does not take.
         try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pubkey", h.dir.file("absent.pub").path], mentions: "does not exist")
         try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pubkey", h.dir.path], mentions: "cannot read public key file")
-        try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh"], mentions: "id_ed25519.pub does not exist")
+        try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh"], mentions: "no usable ssh key in \(h.home.path)/.ssh (looked for id_ed25519.pub, id_rsa.pub)")
         let ecdsa = try h.sshKey("id_ecdsa", type: "ecdsa")
         try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pubkey", ecdsa.path + ".pub"], mentions: "unsupported public key type ecdsa-sha2-nistp256")
         let notAKey = try h.dir.write("notakey.pub", Array("hello world\n".utf8))

@@ -9,9 +9,11 @@ struct AgeBackend: RecipientBackend {
 
     func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
         if let pubkeyPath = request.pubkeyPath {
-            // A recipient only: the identity lives elsewhere (a CI secret), given at unlock.
-            let path = expandTilde(pubkeyPath, userHome: request.userHome)
-            let text = String(decoding: try readKeyFile(path, what: "public key file"), as: UTF8.self)
+            // A recipient only: the identity lives elsewhere (a CI secret), given at unlock. The
+            // recipient itself (age1…) or a file holding it.
+            let literal = request.literalPublicKey
+            let path = literal == nil ? expandTilde(pubkeyPath, userHome: request.userHome) : "the --pubkey value"
+            let text = try literal ?? String(decoding: try readKeyFile(path, what: "public key file"), as: UTF8.self)
             guard let line = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { !$0.isEmpty && !$0.hasPrefix("#") }) else {
                 throw KeyrackError.usage("public key file \(path) holds no age recipient: it should hold one line age1…")
@@ -72,9 +74,12 @@ struct AgeBackend: RecipientBackend {
 
     /// The identities of an age identity file, with errors that name the file (never its content).
     func identities(inFile path: String) throws -> [any Identity] {
-        let bytes = try readKeyFile(path, what: "age identity file")
+        try identities(fileContents: try readKeyFile(path, what: "age identity file"), source: path)
+    }
+
+    func identities(fileContents bytes: [UInt8], source: String) throws -> [any Identity] {
         do { return try AgeKeys.parseIdentities(fileContents: bytes) } catch let error as AgeError {
-            throw KeyrackError.usage("\(path) is not a usable age identity file: \(error)")
+            throw KeyrackError.usage("\(source) is not a usable age identity file: \(error)")
         }
     }
 

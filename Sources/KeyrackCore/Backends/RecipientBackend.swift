@@ -51,6 +51,18 @@ public struct RecipientSetupRequest {
     }
 }
 
+extension RecipientSetupRequest {
+    /// `--pubkey` given as the key itself (`ssh-ed25519 AAAA…`, `ssh-rsa …`, `age1…`) rather than
+    /// a file: a CI job passes the robot's public key from a variable. A file of that name wins;
+    /// ecdsa-/sk- keys are taken too, so they are refused by type, not as a missing file.
+    public var literalPublicKey: String? {
+        guard let value = pubkeyPath?.trimmingCharacters(in: .whitespacesAndNewlines),
+              ["ssh-", "ecdsa-", "sk-", "age1"].contains(where: value.hasPrefix), !value.contains("\n"),
+              !FileSystem.exists(URL(fileURLWithPath: expandTilde(value, userHome: userHome))) else { return nil }
+        return value
+    }
+}
+
 /// What `init` found or made.
 public struct RecipientSetup: Equatable {
     public var pubkey: String

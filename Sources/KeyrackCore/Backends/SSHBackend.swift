@@ -6,11 +6,13 @@ import Foundation
 struct SSHBackend: RecipientBackend {
     var via: Via { .ssh }
 
-    /// `--pubkey` may name the `.pub` file or the private key beside it; the default is the
-    /// user's `~/.ssh/id_ed25519.pub`. The private key (the same path without `.pub`) is recorded
-    /// when it exists: a CI box may hold only the public half.
+    /// `--pubkey` may be the key itself (`ssh-ed25519 AAAA… comment`), or name the `.pub` file or
+    /// the private key beside it; the default is the user's first usable key (DefaultSSHKey). The
+    /// private key (the same path without `.pub`) is recorded when it exists: a CI box may hold
+    /// only the public half, and a literal key records none.
     func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
-        let given = expandTilde(request.pubkeyPath ?? "~/.ssh/id_ed25519.pub", userHome: request.userHome)
+        if let literal = request.literalPublicKey { return try setUp(line: literal, source: "the --pubkey value", privatePath: nil) }
+        let given = expandTilde(request.pubkeyPath ?? DefaultSSHKey.find(userHome: request.userHome).path, userHome: request.userHome)
         let pubPath: String, privPath: String
         if given.hasSuffix(".pub") {
             (pubPath, privPath) = (given, String(given.dropLast(4)))
@@ -24,17 +26,22 @@ struct SSHBackend: RecipientBackend {
         if text.hasPrefix("-----BEGIN") {
             throw KeyrackError.usage("\(pubPath) is a private key, and no \(pubPath).pub is beside it: pass the .pub file (ssh-keygen -y -f \(pubPath) > \(pubPath).pub)")
         }
-        guard let line = text.split(whereSeparator: \.isNewline).first.map(String.init), line.hasPrefix("ssh-") || line.contains(" ") else {
-            throw KeyrackError.usage("unsupported public key in \(pubPath): --via ssh takes an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)")
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let hasPrivate = privPath != pubPath && FileSystem.exists(URL(fileURLWithPath: privPath))
+        return try setUp(line: line, source: pubPath, privatePath: hasPrivate ? privPath : nil)
+    }
+
+    private func setUp(line: String, source: String, privatePath: String?) throws -> RecipientSetup {
+        guard line.hasPrefix("ssh-") || line.contains(" ") else {
+            throw KeyrackError.usage("unsupported public key in \(source): --via ssh takes an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)")
         }
         let type = line.split(separator: " ").first.map(String.init) ?? ""
         guard type == "ssh-ed25519" || type == "ssh-rsa" else {
-            throw KeyrackError.usage("unsupported public key type \(type.prefix(40)) in \(pubPath): keyrack's ssh backend takes ssh-ed25519 or ssh-rsa keys (make one with ssh-keygen -t ed25519)")
+            throw KeyrackError.usage("unsupported public key type \(type.prefix(40)) in \(source): keyrack's ssh backend takes ssh-ed25519 or ssh-rsa keys (make one with ssh-keygen -t ed25519)")
         }
-        _ = try recipient(publicKey: line, source: pubPath)
-        let hasPrivate = privPath != pubPath && FileSystem.exists(URL(fileURLWithPath: privPath))
+        _ = try recipient(publicKey: line, source: source)
         return RecipientSetup(pubkey: line, location: RecipientLocation(label: RecipientLabel.primary, via: .ssh, pubkey: line,
-                                                                          identityPath: hasPrivate ? privPath : nil))
+                                                                          identityPath: privatePath))
     }
 
     func recipient(publicKey: String) throws -> any Recipient {
@@ -60,11 +67,15 @@ struct SSHBackend: RecipientBackend {
     /// The identity of an OpenSSH private key file. An encrypted key's passphrase is asked for
     /// only when a manifest holds a stanza for that very key.
     static func identity(privateKeyPath path: String, interaction: Interaction) throws -> any Identity {
-        let bytes = try readKeyFile(path, what: "ssh private key")
+        try identity(privateKey: try readKeyFile(path, what: "ssh private key"), source: path, interaction: interaction)
+    }
+
+    /// The same from the key's bytes (read from a descriptor); `source` names it in prompts.
+    static func identity(privateKey bytes: [UInt8], source: String, interaction: Interaction) throws -> any Identity {
         do {
-            return try SSHBridge.identity(privateKey: bytes) { try interaction.secret("passphrase for ssh key \(path): ") }
+            return try SSHBridge.identity(privateKey: bytes) { try interaction.secret("passphrase for ssh key \(source): ") }
         } catch let error as KeyrackError {
-            throw KeyrackError(error.kind, "cannot use ssh key \(path): \(error.message)")
+            throw KeyrackError(error.kind, "cannot use ssh key \(source): \(error.message)")
         }
     }
 }

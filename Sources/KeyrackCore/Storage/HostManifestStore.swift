@@ -97,18 +97,23 @@ public struct HostManifestStore {
             result.append(try RecipientBackends.backend(for: loc.via).identity(for: loc, interaction: interaction))
         }
         guard !result.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH")
+            throw KeyrackError(.wrongIdentity, "no identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH, or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N")
         }
         return result
     }
 
     /// An identity from a file the user names: an OpenSSH private key or an age identity file.
     public static func identity(fromFile path: String, interaction: Interaction = .nonInteractive) throws -> any Identity {
-        let bytes = try readKeyFile(path, what: "identity file")
+        try identity(fromBytes: try readKeyFile(path, what: "identity file"), source: path, interaction: interaction)
+    }
+
+    /// The same from bytes already read (a descriptor CI passes a secret on, which can be read
+    /// only once); `source` names it in prompts and errors.
+    public static func identity(fromBytes bytes: [UInt8], source: String, interaction: Interaction = .nonInteractive) throws -> any Identity {
         if SSHBridge.isPrivateKey(bytes) {
-            return try SSHBackend.identity(privateKeyPath: path, interaction: interaction)
+            return try SSHBackend.identity(privateKey: bytes, source: source, interaction: interaction)
         }
-        return MultiIdentity(try AgeBackend().identities(inFile: path))
+        return MultiIdentity(try AgeBackend().identities(fileContents: bytes, source: source))
     }
 
     // MARK: reading

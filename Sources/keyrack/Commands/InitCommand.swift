@@ -11,17 +11,19 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create an owner's encrypted host manifest (once; a re-run changes nothing).",
         discussion: """
-        --via ssh uses --pubkey (default ~/.ssh/id_ed25519.pub; the private key is the same path \
-        without .pub). --via age uses --identity FILE, or a recipient from --pubkey FILE, or \
-        creates KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot.
+        --via ssh (the default) uses --pubkey: a .pub file, or the key itself ("ssh-ed25519 AAAA…"); \
+        by default ~/.ssh/id_ed25519.pub, else id_rsa.pub (ECDSA keys cannot be age recipients). \
+        The private key is the same path without .pub. --via age uses --identity FILE, or a \
+        recipient (age1…, or a file holding one) from --pubkey, or creates \
+        KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot.
         """)
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("How the owner proves itself: ssh, age or yubikey.", valueName: "via"))
-    var via: String
+    @Option(help: ArgumentHelp("How the owner proves itself: ssh (the default), age or yubikey.", valueName: "via"))
+    var via: String?
 
-    @Option(help: ArgumentHelp("Public key file: an ssh .pub (or the private key beside it), or a file holding an age1… recipient.", valueName: "path"))
+    @Option(help: ArgumentHelp("The public key, or a file holding it: ssh-ed25519/ssh-rsa (a .pub, or the private key beside it), or age1….", valueName: "key"))
     var pubkey: String?
 
     @Option(help: ArgumentHelp("--via age: an existing age identity file to use.", valueName: "path"))
@@ -49,7 +51,7 @@ struct InitCommand: ParsableCommand {
     var uid: String?
 
     mutating func validate() throws {
-        let via = try Via(parsingOrUsage: via)
+        let via = try Via(parsingOrUsage: via ?? Via.ssh.rawValue)
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
         if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil) {
@@ -67,7 +69,10 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let via = try Via(parsing: via)
+        let via = try Via(parsing: self.via ?? Via.ssh.rawValue)
+        // The default key is looked for (and named) only when init will create something.
+        let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
+        let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
         let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
                                             identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy,

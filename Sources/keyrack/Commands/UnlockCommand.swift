@@ -168,11 +168,14 @@ struct UnlockCommand: ParsableCommand {
             let ids = try store.identities(for: owner, explicitPaths: identityPaths, interaction: interaction)
             return (try store.load(owner: owner, identities: ids), "from \(identityPaths.joined(separator: ", "))")
         }
+        if let (identity, label) = try IdentityEnvironment.identity(interaction: ManifestCLI.interaction) {
+            return (try store.load(owner: owner, identities: [identity]), label)
+        }
         var locations = try store.availableIdentityLocations(owner)
         if let using { locations = locations.filter { $0.via.rawValue == using } }
         locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
         }
         var firstError: Error?
         for location in locations {

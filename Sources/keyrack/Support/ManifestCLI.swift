@@ -17,6 +17,13 @@ extension KeyrackError: CLIReportable {
         case .wrongIdentity, .damaged, .failure: return ExitStatus.failure
         }
     }
+    var errorCode: String {
+        switch kind {
+        case .wrongIdentity: return "wrong-identity"
+        case .damaged: return "damaged"
+        default: return ErrorReport.code(forExit: exitCode)
+        }
+    }
 }
 
 /// What the manifest commands share: the store, terminal interaction, identities, values.
@@ -31,8 +38,10 @@ enum ManifestCLI {
         notice: { TouchPrompt.show($0) })
 
     /// The identities that open `owner`'s manifest: `--identity` files, else the recorded ones.
+    /// Without --identity, KEYRACK_IDENTITY or KEYRACK_IDENTITY_FD (IdentityEnvironment) come first.
     static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String]) throws -> [any Identity] {
-        try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
+        if paths.isEmpty, let (identity, _) = try IdentityEnvironment.identity(interaction: interaction) { return [identity] }
+        return try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
     }
 
     /// The user's home directory, for `~` in paths.
