@@ -19,6 +19,9 @@ let package = Package(
         .executable(name: "keyrack", targets: ["keyrack"]),
         .executable(name: "keyrack-cli", targets: ["keyrack-cli"]),
         .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
+        // The age plugin (identity side) through which age clients decrypt with an owner's
+        // identity held by its daemon; installed next to `keyrack`. See docs/age-agent.md.
+        .executable(name: "age-plugin-keyrack", targets: ["age-plugin-keyrack"]),
         // For the fuzz package in Fuzz/ (built apart, with sanitizers): a package can only use
         // another package's products, so the parsers it fuzzes are exposed here.
         .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackDaemon"]),
@@ -87,9 +90,17 @@ let package = Package(
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
         .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames"]),
 
+        // The age plugin protocol (C2SP age-plugin.md): stanza framing, the identity-v1 state
+        // machine, the AGE-PLUGIN-KEYRACK-1 identity. No ArgumentParser; it uses AgeFormat only
+        // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
+        .target(name: "AgePlugin", dependencies: ["AgeFormat"]),
+        // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
+        // p256tag recipient.
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames"]),
+
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames",
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -106,6 +117,8 @@ let package = Package(
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport"]),
         .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
+        // The plugin protocol and the daemon's identity agent, without binaries or cards.
+        .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "KeyrackDaemon", "TestSupport"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),

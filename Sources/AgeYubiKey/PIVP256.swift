@@ -86,17 +86,22 @@ public struct PIVP256Recipient: Recipient, Sendable, Hashable, CustomStringConve
 
     /// Parses `age1yubikey1…` (compressed point only, as age-plugin-yubikey requires).
     public init(string: String) throws {
+        try self.init(point: PIVP256Recipient.compressedPoint(string, hrp: PIVP256Recipient.hrp, kind: "a YubiKey recipient"))
+    }
+
+    /// The 33-byte compressed point a Bech32 recipient under `hrp` holds (`age1yubikey`, `age1tag`).
+    static func compressedPoint(_ string: String, hrp: String, kind: String) throws -> [UInt8] {
         let decoded: (hrp: String, data: [UInt8])
         do { decoded = try Bech32.decode(string) } catch {
-            throw AgeError.invalidKey("malformed age1yubikey1 recipient (bad Bech32 encoding): copy it again from `keyrack yubikey list`")
+            throw AgeError.invalidKey("malformed \(hrp)1 recipient (bad Bech32 encoding): copy it again from `keyrack yubikey list`")
         }
-        guard decoded.hrp == PIVP256Recipient.hrp else {
-            throw AgeError.invalidKey("'\(decoded.hrp)1…' is not a YubiKey recipient (want age1yubikey1…)")
+        guard decoded.hrp == hrp else {
+            throw AgeError.invalidKey("'\(decoded.hrp)1…' is not \(kind) (want \(hrp)1…)")
         }
         guard decoded.data.count == 33, decoded.data[0] == 0x02 || decoded.data[0] == 0x03 else {
-            throw AgeError.invalidKey("age1yubikey1 recipient must hold a 33-byte compressed P-256 point")
+            throw AgeError.invalidKey("\(hrp)1 recipient must hold a 33-byte compressed P-256 point")
         }
-        try self.init(point: decoded.data)
+        return decoded.data
     }
 
     public var string: String { Bech32.encode(hrp: PIVP256Recipient.hrp, data: compressedPoint) }

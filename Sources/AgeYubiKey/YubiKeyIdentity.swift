@@ -18,8 +18,8 @@ public typealias PINProvider = (PINRequest) throws -> [UInt8]?
 /// Called when the card has been waiting for a touch for half a second, with the card's serial.
 public typealias TouchNotifier = (UInt32) -> Void
 
-/// An `AGE-PLUGIN-YUBIKEY-1…` identity backed by a card: unwrapping a `piv-p256` stanza costs
-/// exactly one ECDH on the card. The PIN is asked through `pinProvider` only when the slot's
+/// An `AGE-PLUGIN-YUBIKEY-1…` identity backed by a card: unwrapping a `piv-p256` or `p256tag`
+/// stanza (the same P-256 key serves both) costs exactly one ECDH on the card. The PIN is asked through `pinProvider` only when the slot's
 /// policy needs it and the card is not already verified, and a wrong PIN is reported, never
 /// retried: every retry would spend one of the card's three.
 public final class YubiKeyIdentity: Identity, @unchecked Sendable {
@@ -28,11 +28,31 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
     private let touchNotifier: TouchNotifier?
     private let lock = NSLock()
     private var operations = 0
+    /// With `holdsCard`, the connection stays open between unwraps (the identity agent): the
+    /// card session, and with it a verified PIN, then lasts as long as the agent, not as long
+    /// as pcscd keeps an unused card powered.
+    private let holdsCard: Bool
+    /// The slot's public key (uncompressed) when known without the card, to also accept
+    /// `p256tag` stanzas tagged by the spec example's earlier formula.
+    private let knownPoint: [UInt8]?
+    private let session = NSLock()
+    private var heldCard: PIVCard?
 
-    public init(stub: YubiKeyStub, pinProvider: PINProvider? = nil, touchNotifier: TouchNotifier? = nil) {
+    public init(stub: YubiKeyStub, pinProvider: PINProvider? = nil, touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false,
+                recipient: PIVP256Recipient? = nil) {
         self.stub = stub
+        knownPoint = recipient.flatMap { try? P256.KeyAgreement.PublicKey(compressedRepresentation: $0.compressedPoint) }
+            .map { Array($0.x963Representation) }
         self.pinProvider = pinProvider
         self.touchNotifier = touchNotifier
+        self.holdsCard = holdsCard
+    }
+
+    /// Closes a held card connection (the agent's relock). Idempotent.
+    public func releaseCard() {
+        session.lock(); defer { session.unlock() }
+        heldCard?.close()
+        heldCard = nil
     }
 
     /// Private-key operations this identity has asked any card for, over its lifetime.
@@ -61,27 +81,59 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
         // Structure first, and without a card: a malformed piv-p256 stanza fails the file; one
         // with another tag is simply not ours.
         var mine: [PIVP256.Parsed] = []
-        for stanza in stanzas where stanza.type == PIVP256.stanzaType {
-            let parsed = try PIVP256.Parsed(stanza)
-            if parsed.tag == stub.tag { mine.append(parsed) }
+        var tagged: [P256Tag.Parsed] = []
+        for stanza in stanzas {
+            if stanza.type == PIVP256.stanzaType {
+                let parsed = try PIVP256.Parsed(stanza)
+                if parsed.tag == stub.tag { mine.append(parsed) }
+            } else if stanza.type == P256Tag.stanzaType {
+                let parsed = try P256Tag.Parsed(stanza)
+                if parsed.tag == P256Tag.tag(enc: parsed.enc, recipientHash: stub.tag)
+                    || knownPoint.map({ parsed.tag == P256Tag.draftTag(enc: parsed.enc, recipientUncompressed: $0) }) == true {
+                    tagged.append(parsed)
+                }
+            }
         }
-        guard !mine.isEmpty else { return nil }
+        guard !mine.isEmpty || !tagged.isEmpty else { return nil }
 
+        guard holdsCard else {
+            let card = try PIVCards.open(serial: stub.serial)
+            defer { card.close() }
+            return try unwrap(mine, tagged, on: card)
+        }
+        session.lock(); defer { session.unlock() }
+        if let held = heldCard {
+            do { return try unwrap(mine, tagged, on: held) } catch PIVError.cardRemoved, PIVError.pcsc {
+                // Reset or re-plugged since the last request: a fresh connection finds out which.
+                held.close()
+                heldCard = nil
+            }
+        }
         let card = try PIVCards.open(serial: stub.serial)
-        defer { card.close() }
+        heldCard = card
+        return try unwrap(mine, tagged, on: card)
+    }
+
+    private func unwrap(_ mine: [PIVP256.Parsed], _ tagged: [P256Tag.Parsed], on card: PIVCard) throws -> FileKey? {
         let (recipient, info) = try recipient(on: card)
         try satisfyPIN(on: card, policy: info.pinPolicy)
-
-        for parsed in mine {
-            let peer = Array(parsed.ephemeral.x963Representation)
-            let notifier = touchNotifier
-            let serial = stub.serial
+        let notifier = touchNotifier
+        let serial = stub.serial
+        func ecdh(_ peer: [UInt8]) throws -> [UInt8] {
             lock.lock(); operations += 1; lock.unlock()
-            let sharedX = try card.ecdh(slot: stub.slot, peer: peer, policies: (info.pinPolicy, info.touchPolicy),
-                                        touchWait: notifier.map { n in { n(serial) } })
-            if let fileKey = try parsed.open(sharedX: sharedX, recipient: recipient.compressedPoint) { return fileKey }
+            return try card.ecdh(slot: stub.slot, peer: peer, policies: (info.pinPolicy, info.touchPolicy),
+                                 touchWait: notifier.map { n in { n(serial) } })
         }
-        throw AgeError.malformedStanza("a piv-p256 stanza for YubiKey \(stub.serial) slot \(stub.slot) failed to decrypt: the file is corrupted or was tampered with")
+        for parsed in mine {
+            if let fileKey = try parsed.open(sharedX: try ecdh(Array(parsed.ephemeral.x963Representation)), recipient: recipient.compressedPoint) {
+                return fileKey
+            }
+        }
+        let uncompressed = Array(try P256.KeyAgreement.PublicKey(compressedRepresentation: recipient.compressedPoint).x963Representation)
+        for parsed in tagged {
+            if let fileKey = try parsed.open(sharedX: try ecdh(parsed.enc), recipientUncompressed: uncompressed) { return fileKey }
+        }
+        throw AgeError.malformedStanza("a \(mine.isEmpty ? P256Tag.stanzaType : PIVP256.stanzaType) stanza for YubiKey \(serial) slot \(stub.slot) failed to decrypt: the file is corrupted or was tampered with")
     }
 
     /// Asks for and verifies the PIN only when the policy requires it and the session does not

@@ -80,7 +80,7 @@ public enum YubiKeyRecipientSource {
     public static func identity(serial: UInt32, slot: PIVSlot, recipient: PIVP256Recipient, pinProvider: PINProvider?,
                                 touchNotifier: TouchNotifier?) throws -> YubiKeyIdentity {
         YubiKeyIdentity(stub: try YubiKeyStub(serial: serial, slot: slot, recipient: recipient),
-                        pinProvider: pinProvider, touchNotifier: touchNotifier)
+                        pinProvider: pinProvider, touchNotifier: touchNotifier, recipient: recipient)
     }
 
     /// The recipient of the P-256 key in `slot` (no PIN, no touch).

@@ -38,6 +38,8 @@ public final class DaemonServer: @unchecked Sendable {
 
     public let configuration: Configuration
     public let store: GrantStore
+    /// The owner's identity agent (`unlock --identity-agent`): live like a grant, wiped with them.
+    public let agent: IdentityAgent
     private let log: @Sendable (String) -> Void
 
     private var listenFD: Int32 = -1
@@ -54,10 +56,11 @@ public final class DaemonServer: @unchecked Sendable {
     }
     private let state = Locked(State())
 
-    public init(configuration: Configuration, store: GrantStore = GrantStore(),
+    public init(configuration: Configuration, store: GrantStore = GrantStore(), agent: IdentityAgent = IdentityAgent(factory: nil),
                 log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
         self.configuration = configuration
         self.store = store
+        self.agent = agent
         self.log = log
     }
 
@@ -67,6 +70,9 @@ public final class DaemonServer: @unchecked Sendable {
         _ = text.withCString { fputs($0, stderr) }
         fflush(stderr)
     }
+
+    /// For the agent's extension: lifecycle lines only, never a secret.
+    func logAgent(_ line: String) { log(line) }
 
     /// Number of callers turned away since start (for tests and STATUS-free checks).
     public var deniedCount: Int { state.withLock { $0.denied } }
@@ -157,7 +163,7 @@ public final class DaemonServer: @unchecked Sendable {
             let now = Clock.bootMilliseconds()
             if now &- lastSweep >= UInt64(configuration.sweepMilliseconds) {
                 lastSweep = now
-                let live = store.purgeExpired()
+                let live = store.purgeExpired() + (agent.purgeExpired() ? 1 : 0)
                 if let idle = configuration.idleExitMilliseconds, live == 0 {
                     let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
                     if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
@@ -217,7 +223,8 @@ public final class DaemonServer: @unchecked Sendable {
             pidFD = -1
         }
         let wiped = store.relock()
-        log("stopped; wiped \(wiped.count) grant(s)")
+        let heldIdentities = agent.stop()
+        log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
         for fd in wakePipe where fd >= 0 { close(fd) }
         state.withLock { $0.stopping = true; $0.stopped = true }
     }
@@ -319,9 +326,13 @@ public final class DaemonServer: @unchecked Sendable {
             return .status(DaemonStatus(pid: getpid(), owner: configuration.owner, allowedUID: configuration.allowedUID,
                                         grants: store.status(), catalogCount: store.catalogCount))
         case .relock(let env, let key):
+            // A relock of everything also forgets the identities.
+            if env == nil && key == nil, agent.stop() { log("identity agent relocked") }
             return .relocked(store.relock(env: env, key: key))
         case .stop:
             return .stopping
+        case .agentStart, .agentUnwrap, .agentStatus:
+            return handleAgent(request)
         }
     }
 }

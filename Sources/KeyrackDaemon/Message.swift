@@ -25,6 +25,10 @@ public enum Request {
     case status
     case relock(env: String?, key: String?)
     case stop
+    /// Identity agent (AgentWire): hold these identities for the TTL; unwrap file keys; report.
+    case agentStart([AgentKeyRequest], ttlMilliseconds: UInt64)
+    case agentUnwrap(files: [[AgentStanza]], secret: [UInt8]?)
+    case agentStatus
 
     var type: UInt8 {
         switch self {
@@ -34,6 +38,9 @@ public enum Request {
         case .status: 0x04
         case .relock: 0x05
         case .stop: 0x06
+        case .agentStart: 0x07
+        case .agentUnwrap: 0x08
+        case .agentStatus: 0x09
         }
     }
 }
@@ -57,6 +64,10 @@ public enum ErrorCode: UInt8, Sendable {
     case timeout = 6
     case busy = 7
     case rejected = 8
+    /// The owner's identity agent holds nothing (never started, expired, relocked).
+    case agentLocked = 9
+    /// An identity could not be used (wrong PIN, card gone); the message says which and why.
+    case agentFailed = 10
 }
 
 public enum Response {
@@ -66,6 +77,11 @@ public enum Response {
     case status(DaemonStatus)
     case relocked([GrantSlug])
     case stopping
+    case agentStarted(AgentStatus)
+    case agentUnwrapped([AgentFileResult])
+    /// An identity needs a PIN: ask the user `prompt`, then resend the UNWRAP with it.
+    case agentNeedsSecret(prompt: String)
+    case agentStatus(AgentStatus?)
     case error(ErrorCode, String)
 
     static let errorType: UInt8 = 0xEE
@@ -80,8 +96,14 @@ extension Request {
         w.u8(Protocol.version)
         w.u8(type)
         switch self {
-        case .ping, .status, .stop:
+        case .ping, .status, .stop, .agentStatus:
             break
+        case .agentStart(let keys, let ttl):
+            w.u64(ttl); w.count(keys.count)
+            for k in keys { AgentWire.encode(k, into: &w) }
+        case .agentUnwrap(let files, let secret):
+            AgentWire.encode(secret: secret, into: &w)
+            AgentWire.encode(files: files, into: &w)
         case .unlock(let grants, let catalog):
             w.u8(catalog == nil ? 0 : 1)
             if let catalog {
@@ -114,6 +136,17 @@ extension Request {
         case 0x01: request = .ping
         case 0x04: request = .status
         case 0x06: request = .stop
+        case 0x09: request = .agentStatus
+        case 0x07:
+            let ttl = try r.u64("agent.ttl")
+            let n = try r.count("agent.keys", minimumItemSize: 16)
+            guard n <= 64 else { throw DaemonError.malformed("agent.keys: \(n) is over the limit of 64") }
+            var keys: [AgentKeyRequest] = []
+            for _ in 0..<n { keys.append(try AgentWire.decodeKey(&r)) }
+            request = .agentStart(keys, ttlMilliseconds: ttl)
+        case 0x08:
+            let secret = try AgentWire.decodeSecret(&r)
+            request = .agentUnwrap(files: try AgentWire.decodeFiles(&r), secret: secret)
         case 0x02:
             let hasCatalog = try r.u8("unlock.hasCatalog")
             var catalog: [GrantSlug]? = nil
@@ -190,6 +223,15 @@ extension Response {
             w.u8(0x85); w.count(slugs.count); for s in slugs { w.slug(s) }
         case .stopping:
             w.u8(0x86)
+        case .agentStarted(let st):
+            w.u8(0x87); AgentWire.encode(st, into: &w)
+        case .agentUnwrapped(let results):
+            w.u8(0x88); AgentWire.encode(results: results, into: &w)
+        case .agentNeedsSecret(let prompt):
+            w.u8(0x89); w.string(prompt)
+        case .agentStatus(let st):
+            w.u8(0x8A); w.u8(st == nil ? 0 : 1)
+            if let st { AgentWire.encode(st, into: &w) }
         case .error(let code, let message):
             w.u8(Response.errorType); w.u8(code.rawValue); w.string(String(message.prefix(1000)))
         }
@@ -255,6 +297,14 @@ extension Response {
             response = .status(DaemonStatus(pid: pid, owner: owner, allowedUID: uid, grants: grants, catalogCount: catalogCount))
         case 0x86:
             response = .stopping
+        case 0x87:
+            response = .agentStarted(try AgentWire.decodeStatus(&r))
+        case 0x88:
+            response = .agentUnwrapped(try AgentWire.decodeResults(&r))
+        case 0x89:
+            response = .agentNeedsSecret(prompt: try r.string("prompt"))
+        case 0x8A:
+            response = .agentStatus(try r.u8("agent.present") == 1 ? try AgentWire.decodeStatus(&r) : nil)
         case Response.errorType:
             let raw = try r.u8("error.code")
             let message = try r.string("error.message")
@@ -271,6 +321,9 @@ extension Response {
     /// Zeroes the values a `.got` reply carries (copied out of guarded memory for encoding), in
     /// place, once the reply is encoded: otherwise they stay in freed heap after relock.
     func wipeValues() {
+        if case .agentUnwrapped(let results) = self {
+            for case .fileKey(let key) in results { wipeStorage(key) }
+        }
         guard case .got(let results) = self else { return }
         for case .granted(_, let value) in results { wipeStorage(value) }
     }

@@ -20,6 +20,7 @@ struct Keyrack: ParsableCommand {
         subcommands: [
             AgeCommand.self,
             UnlockCommand.self,
+            IdentityCommand.self,
             GetCommand.self,
             ExecCommand.self,
             SourceCommand.self,

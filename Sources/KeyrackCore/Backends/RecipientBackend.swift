@@ -32,11 +32,13 @@ public struct RecipientSetupRequest {
     public var slot: String?
     public var pinPolicy: String?
     public var touchPolicy: String?
+    /// `--via yubikey`: `piv-p256` (default) or `tag`.
+    public var recipientType: String?
     public var interaction: Interaction
 
     public init(owner: OwnerName, home: KeyrackHome, userHome: URL, pubkeyPath: String? = nil, identityPath: String? = nil,
                 postQuantum: Bool = false, serial: UInt32? = nil, slot: String? = nil, pinPolicy: String? = nil,
-                touchPolicy: String? = nil, interaction: Interaction = .nonInteractive) {
+                touchPolicy: String? = nil, recipientType: String? = nil, interaction: Interaction = .nonInteractive) {
         self.owner = owner
         self.home = home
         self.userHome = userHome
@@ -47,6 +49,7 @@ public struct RecipientSetupRequest {
         self.slot = slot
         self.pinPolicy = pinPolicy
         self.touchPolicy = touchPolicy
+        self.recipientType = recipientType
         self.interaction = interaction
     }
 }
@@ -112,7 +115,7 @@ public enum RecipientBackends {
     /// The age recipient for any stored public key, dispatched on its encoding.
     public static func recipient(publicKey: String) throws -> any Recipient {
         guard let via = Via.of(publicKey: publicKey) else {
-            throw KeyrackError.usage("unsupported public key '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1… or an ssh-ed25519 / ssh-rsa key")
+            throw KeyrackError.usage("unsupported public key '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1…, age1tag1… or an ssh-ed25519 / ssh-rsa key")
         }
         return try backend(for: via).recipient(publicKey: publicKey)
     }

@@ -3,7 +3,9 @@ import AgeYubiKey
 import PIV
 
 /// `via: yubikey`: a P-256 key in a retired PIV slot, `piv-p256` stanzas exactly as
-/// age-plugin-yubikey writes them, so `age` + `age-plugin-yubikey` open the manifest too.
+/// age-plugin-yubikey writes them, so `age` + `age-plugin-yubikey` open the manifest too; or,
+/// with `--recipient-type tag`, the same key as an `age1tag1…` recipient (`p256tag` stanzas,
+/// which age ≥ 1.3 writes without a plugin). Unlock unwraps either on the card.
 ///
 /// `init` uses the key already in `--slot` when there is one (no PIN, no touch), and otherwise
 /// generates one in the chosen (or first free) retired slot with the given policies, which needs
@@ -23,6 +25,9 @@ struct YubiKeyBackend: RecipientBackend {
         guard let pinPolicy = PINPolicy(name: pinName), let touchPolicy = TouchPolicy(name: touchName) else {
             throw KeyrackError.usage("invalid PIN or touch policy '\(pinName)'/'\(touchName)': PIN never|once|always, touch never|always|cached")
         }
+        guard let type = YubiKeyRecipientType(rawValue: request.recipientType ?? YubiKeyRecipientType.default.rawValue) else {
+            throw KeyrackError.usage("invalid --recipient-type '\(request.recipientType!.prefix(20))': use piv-p256 or tag")
+        }
         let slot = try request.slot.map { text -> PIVSlot in
             guard let s = PIVSlot(parsing: text), s.isRetired else {
                 throw KeyrackError.usage("invalid --slot '\(text.prefix(8))': use a retired slot 82–95 in hex")
@@ -32,9 +37,10 @@ struct YubiKeyBackend: RecipientBackend {
         return try card {
             let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
             if let slot, let existing = try existingKey(serial: request.serial, slot: slot) {
-                let (serial, recipient) = existing
-                return RecipientSetup(pubkey: recipient.string,
-                                      location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: recipient.string,
+                let (serial, key) = existing
+                let pubkey = try type.recipient(point: key.compressedPoint).description
+                return RecipientSetup(pubkey: pubkey,
+                                      location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey,
                                                                   serial: serial, slot: hex(slot)),
                                       yubikey: YubiKeySlot(serial: serial, slot: hex(slot), pinPolicy: pinName, touchPolicy: touchName))
             }
@@ -42,7 +48,7 @@ struct YubiKeyBackend: RecipientBackend {
             defer { for i in pin.indices { pin[i] = 0 } }
             let made = try YubiKeyRecipientSource.setup(serial: request.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
                                                         pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
-            let pubkey = made.recipient.string
+            let pubkey = try type.recipient(point: made.recipient.compressedPoint).description
             return RecipientSetup(pubkey: pubkey,
                                   location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey,
                                                               serial: made.serial, slot: hex(made.slot)),
@@ -51,7 +57,10 @@ struct YubiKeyBackend: RecipientBackend {
     }
 
     func recipient(publicKey: String) throws -> any Recipient {
-        do { return try PIVP256Recipient(string: publicKey) } catch {
+        do {
+            if YubiKeyRecipientType(recipient: publicKey) == .tag { return try P256TagRecipient(string: publicKey) }
+            return try PIVP256Recipient(string: publicKey)
+        } catch {
             throw KeyrackError.usage("invalid YubiKey recipient '\(publicKey.prefix(24))…': \(error)")
         }
     }
@@ -60,7 +69,7 @@ struct YubiKeyBackend: RecipientBackend {
         guard let serial = record.serial, let slotText = record.slot, let slot = PIVSlot(parsing: slotText) else {
             throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…): pass --identity with its AGE-PLUGIN-YUBIKEY-1… file")
         }
-        guard let recipient = try recipient(publicKey: record.pubkey) as? PIVP256Recipient else {
+        guard let recipient = try? YubiKeyRecipientType.parse(record.pubkey).key else {
             throw KeyrackError.usage("recipient \(record.label) is not a YubiKey key")
         }
         let identity = try YubiKeyRecipientSource.identity(

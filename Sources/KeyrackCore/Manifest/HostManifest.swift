@@ -13,7 +13,7 @@ public enum Via: String, CaseIterable, Sendable {
 
     /// The backend a public key string belongs to, from its encoding alone.
     public static func of(publicKey: String) -> Via? {
-        if publicKey.hasPrefix("age1yubikey1") { return .yubikey }
+        if publicKey.hasPrefix("age1yubikey1") || publicKey.hasPrefix("age1tag1") { return .yubikey }
         if publicKey.hasPrefix("age1") { return .age }
         if publicKey.hasPrefix("ssh-") { return .ssh }
         return nil
@@ -40,7 +40,8 @@ public struct YubiKeySlot: Equatable, Sendable {
 public struct OwnerRecord: Equatable, Sendable {
     public var name: OwnerName
     public var via: Via
-    /// `age1…`, `age1pq1…`, `age1yubikey1…`, or an OpenSSH authorized_keys line.
+    /// `age1…`, `age1pq1…`, `age1yubikey1…` or `age1tag1…` (which of the two YubiKey forms the
+    /// owner was given is recorded by the prefix itself), or an OpenSSH authorized_keys line.
     public var pubkey: String
     public var yubikey: YubiKeySlot?
     /// The Unix uid this owner is pinned to (`init --uid`); the daemon admits only that uid.

@@ -43,7 +43,7 @@ struct DaemonRunCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let server = DaemonServer(configuration: configuration)
+        let server = DaemonServer(configuration: configuration, agent: IdentityAgent(factory: AgentIdentities.factory))
         try server.start()
         var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
         while true {

@@ -1,3 +1,4 @@
+import AgeYubiKey
 import ArgumentParser
 import Foundation
 import KeyrackCore
@@ -44,6 +45,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key: never, always or cached (default: cached for human, never for robots).", valueName: "policy"))
     var touchPolicy: String?
 
+    @Option(help: ArgumentHelp("--via yubikey: the recipient form: piv-p256 (age1yubikey1…, opens with age-plugin-yubikey; default) or tag (age1tag1…, age ≥ 1.3 encrypts to it without a plugin).", valueName: "type"))
+    var recipientType: RecipientTypeArgument?
+
     @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
     var pinStdin = false
 
@@ -54,8 +58,8 @@ struct InitCommand: ParsableCommand {
         let via = try Via(parsingOrUsage: via ?? Via.ssh.rawValue)
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
-        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil) {
-            throw ValidationError("--serial, --slot, --pin-policy and --touch-policy only apply to --via yubikey")
+        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || recipientType != nil) {
+            throw ValidationError("--serial, --slot, --pin-policy, --touch-policy and --recipient-type only apply to --via yubikey")
         }
         if let p = pinPolicy, !["never", "once", "always"].contains(p) { throw ValidationError("invalid --pin-policy '\(p.prefix(20))': use never, once or always") }
         if let t = touchPolicy, !["never", "always", "cached"].contains(t) { throw ValidationError("invalid --touch-policy '\(t.prefix(20))': use never, always or cached") }
@@ -75,7 +79,7 @@ struct InitCommand: ParsableCommand {
         let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
         let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
                                             identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
-                                            pinPolicy: pinPolicy, touchPolicy: touchPolicy,
+                                            pinPolicy: pinPolicy, touchPolicy: touchPolicy, recipientType: recipientType?.rawValue,
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
         let pinnedUID = try uid.map(resolveUID)
         if via == .yubikey, (pinPolicy ?? (owner == .human ? "once" : "never")) == "never", let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {

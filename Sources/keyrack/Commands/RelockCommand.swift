@@ -25,6 +25,9 @@ struct RelockCommand: ParsableCommand {
     func run() throws {
         let client = DaemonClient(owner: options.owner)
         var slugs: [GrantSlug] = []
+        // A relock of everything also forgets the identity agent: say so when it held something.
+        var agentHeld = false
+        if env == nil && key == nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agentHeld = a != nil }
         do {
             guard case .relocked(let list) = try client.send(.relock(env: env, key: key)) else {
                 throw DaemonError.malformed("the daemon answered RELOCK with something else")
@@ -39,11 +42,12 @@ struct RelockCommand: ParsableCommand {
             slugs = []
         }
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))]}")
-        } else if slugs.isEmpty {
+            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))],\"identityAgent\":\(agentHeld)}")
+        } else if slugs.isEmpty && !agentHeld {
             Output.line("nothing to relock for '\(options.owner)'")
         } else {
             for s in slugs { Output.line("relocked \(s)") }
+            if agentHeld { Output.line("relocked the identity agent of '\(options.owner)'") }
         }
     }
 }

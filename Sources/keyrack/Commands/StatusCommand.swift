@@ -30,6 +30,8 @@ struct StatusCommand: ParsableCommand {
             orphan = pid
         }
         let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
+        var agent: AgentStatus?
+        if status != nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agent = a }
         if options.json {
             let keys = grants.map { g in
                 "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.name)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
@@ -37,6 +39,9 @@ struct StatusCommand: ParsableCommand {
             var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(client.socketPath))"
             if let status { line += ",\"pid\":\(status.pid)" }
             if let orphan { line += ",\"orphanedPid\":\(orphan)" }
+            line += ",\"identityAgent\":" + (agent.map { a in
+                "{\"identities\":[\(a.labels.map(TextFormat.json).joined(separator: ","))],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: a.expiresAtWallMilliseconds))),\"remainingSeconds\":\(a.remainingMilliseconds / 1000),\"fileKeysUnwrapped\":\(a.unwrapped)}"
+            } ?? "null")
             line += ",\"keys\":[\(keys.joined(separator: ","))]}"
             Output.line(line)
             return
@@ -50,6 +55,12 @@ struct StatusCommand: ParsableCommand {
             return
         }
         Output.line("owner '\(owner)': daemon pid \(status.pid), \(grants.count) key(s) unlocked")
+        if let agent {
+            Output.line("  identity agent: \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"), expires in \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: agent.expiresAtWallMilliseconds))), \(agent.unwrapped) file key(s) unwrapped")
+            for label in agent.labels { Output.line("    \(label)") }
+        } else {
+            Output.line("  identity agent: locked (start it with `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent`)")
+        }
         for g in grants {
             Output.line("  \(g.slug)  env \(g.slug.env)  from \(g.vault)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))")
         }

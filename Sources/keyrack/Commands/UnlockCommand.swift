@@ -18,14 +18,21 @@ struct UnlockCommand: ParsableCommand {
         TTL: --duration, default 30m for sudo and 9h otherwise, capped by each key's maxDuration. \
         sudo keys are unlocked one --key at a time. When the owner's YubiKey is not plugged in (or \
         with --using ssh|age), a backup recipient whose identity is on this machine opens the \
-        manifest; the output names the recipient used.
+        manifest; the output names the recipient used. \
+        --identity-agent (with or without --env) also hands the owner's identities to its daemon \
+        for --duration (default 1h), so age clients decrypt through age-plugin-keyrack with the \
+        identity `keyrack identity` prints: the YubiKey's PIN is then asked once per card session, \
+        by the age client. See docs/age-agent.md.
         """
     )
 
     @OptionGroup var options: OwnerOptions
 
     @Option(help: ArgumentHelp("The env to unlock (sudo, prod, prep, test, all, or custom).", valueName: "env"))
-    var env: String
+    var env: String?
+
+    @Flag(help: "Also start the owner's identity agent, through which age clients decrypt (see `keyrack identity`).")
+    var identityAgent = false
 
     @Option(help: ArgumentHelp("Unlock only this key: a bare name or a full slug (required for sudo).", valueName: "key"))
     var key: String?
@@ -49,6 +56,13 @@ struct UnlockCommand: ParsableCommand {
 
     func validate() throws {
         if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
+        guard let env else {
+            if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
+            if key != nil { throw ValidationError("--key needs --env") }
+            if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
+            if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
+            return
+        }
         guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
         if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
@@ -67,11 +81,15 @@ struct UnlockCommand: ParsableCommand {
         var pin = try pinFile.map(PINSource.fromFile) ?? (pinStdin ? PINSource.fromStdin() : nil)
         defer { if pin != nil { zeroize(&pin!) } }
         let interaction = pin.map(PINSource.interaction(pin:)) ?? ManifestCLI.interaction
+        let agent = IdentityAgentUnlock(owner: owner, store: store, pinned: pinnedBySidecar, identityPaths: identityPaths, using: using,
+                                        ttlSeconds: try duration.map { try KeyrackCore.Duration($0).seconds } ?? IdentityAgentUnlock.defaultTTLSeconds,
+                                        json: options.json)
+        guard let env else { return try agent.run() }
         let (manifest, usedLabel) = try openManifest(owner, store: store, interaction: interaction)
         // The sidecar is plaintext and only as good as KEYRACK_HOME; the decrypted manifest is
         // the authority on the pin, and a sidecar that dropped it changes nothing.
-        if let pin = manifest.owner.uid, pin != getuid() {
-            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pin) by its manifest, and this is uid \(getuid()); run the unlock as that user")
+        if let pinnedUID = manifest.owner.uid, pinnedUID != getuid() {
+            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID) by its manifest, and this is uid \(getuid()); run the unlock as that user")
         }
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
@@ -109,11 +127,7 @@ struct UnlockCommand: ParsableCommand {
             throw NotGranted(message: "no key of '\(owner.value)' could be unlocked (see the warnings above)")
         }
 
-        let client = DaemonClient(owner: owner.value)
-        var arguments = ["daemon", "run", "--for", owner.value]
-        if let pinned { arguments += ["--uid", String(pinned)] }
-        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
-        if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
+        let client = try DaemonCommandSupport.ensureDaemon(owner: owner.value, pinned: pinned)
 
         // One connection; the catalog (every slug of the manifest, names only) goes with the
         // first batch so `get` can tell locked from absent; batches keep frames under the limit.
@@ -155,6 +169,12 @@ struct UnlockCommand: ParsableCommand {
             for s in unlocked {
                 Output.line("  \(s)  expires in \(TextFormat.remaining(milliseconds: expiries[s] ?? 0))")
             }
+        }
+        if identityAgent {
+            var withKeys = agent
+            // One TTL for both when --duration is given; else the agent's own default.
+            if duration == nil { withKeys.ttlSeconds = IdentityAgentUnlock.defaultTTLSeconds }
+            try withKeys.run()
         }
     }
 

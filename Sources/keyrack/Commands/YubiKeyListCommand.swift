@@ -20,6 +20,8 @@ struct YubiKeyListCommand: ParsableCommand {
         var touchPolicy: String?
         var name: String?
         var recipient: String?
+        /// The same key as C2SP's `age1tag1…` (p256tag), which age ≥ 1.3 encrypts to natively.
+        var tagRecipient: String?
         var identity: String?
         var madeForAge: Bool
     }
@@ -37,7 +39,8 @@ struct YubiKeyListCommand: ParsableCommand {
             CardJSON(serial: card.serial, reader: card.reader, firmware: card.version.description, slots: card.slots.map { s in
                 SlotJSON(slot: s.info.slot.description, algorithm: Self.algorithmName(s.info.algorithm),
                          pinPolicy: s.info.pinPolicy?.description, touchPolicy: s.info.touchPolicy?.description,
-                         name: s.info.name, recipient: s.recipient?.string, identity: s.stub?.string,
+                         name: s.info.name, recipient: s.recipient?.string,
+                         tagRecipient: s.recipient.flatMap { try? P256TagRecipient(point: $0.compressedPoint).string }, identity: s.stub?.string,
                          madeForAge: s.info.isAgeIdentity)
             })
         }
@@ -58,6 +61,7 @@ struct YubiKeyListCommand: ParsableCommand {
                 if let n = s.name { line += "  \"\(n)\"" }
                 print(line)
                 if let r = s.recipient { print("    recipient: \(r)") }
+                if let t = s.tagRecipient { print("    or as tag: \(t)") }
                 if let i = s.identity { print("    identity:  \(i)") }
             }
         }

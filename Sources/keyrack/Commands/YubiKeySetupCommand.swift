@@ -16,7 +16,10 @@ struct YubiKeySetupCommand: ParsableCommand {
         management key is replaced by a random PIN-protected one, as age-plugin-yubikey and ykman \
         do), generates the key with the chosen policies and stores a self-signed certificate \
         naming them. Prints the identity file (or writes it to -o and prints the recipient). \
-        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached.
+        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached. \
+        --recipient-type chooses the recipient printed: piv-p256 (age1yubikey1…, the default: \
+        released age-plugin-yubikey and age 1.1 handle it) or tag (age1tag1…, which age ≥ 1.3 \
+        encrypts to without any plugin). The card unwraps both.
         """
     )
 
@@ -30,6 +33,9 @@ struct YubiKeySetupCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("When the card asks for a touch:", valueName: "policy"))
     var touchPolicy: TouchPolicyArgument = .always
+
+    @Option(help: ArgumentHelp("The recipient form: piv-p256 (age1yubikey1…) or tag (age1tag1…, C2SP p256tag).", valueName: "type"))
+    var recipientType: RecipientTypeArgument = .pivP256
 
     @Flag(help: "Read the PIN from stdin instead of the terminal.")
     var pinStdin = false
@@ -58,8 +64,10 @@ struct YubiKeySetupCommand: ParsableCommand {
 
         let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
                                                      pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
+        let recipient = try recipientType.type.recipient(point: setup.recipient.compressedPoint).description
+        let identityFile = setup.identityFile.replacingOccurrences(of: setup.recipient.string, with: recipient)
         if let output {
-            try Self.writeNew(output, setup.identityFile)
+            try Self.writeNew(output, identityFile)
         }
         for warning in setup.warnings { Terminal.printError("warning: \(warning)") }
         if setup.managementKey == .replacedFactoryDefault {
@@ -67,7 +75,8 @@ struct YubiKeySetupCommand: ParsableCommand {
         }
         if json {
             let object: [String: Any] = [
-                "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": setup.recipient.string,
+                "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": recipient,
+                "recipientType": recipientType.rawValue,
                 "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
                 "touchPolicy": setup.touchPolicy.description, "name": setup.name,
                 "identityFile": output as Any? ?? NSNull(),
@@ -75,9 +84,9 @@ struct YubiKeySetupCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else if output != nil {
-            print(setup.recipient.string)
+            print(recipient)
         } else {
-            print(setup.identityFile, terminator: "")
+            print(identityFile, terminator: "")
         }
     }
 

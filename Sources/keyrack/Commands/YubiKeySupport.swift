@@ -122,6 +122,19 @@ enum TouchPolicyArgument: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
+enum RecipientTypeArgument: String, CaseIterable, ExpressibleByArgument {
+    case pivP256 = "piv-p256", tag
+
+    var type: YubiKeyRecipientType { YubiKeyRecipientType(rawValue: rawValue)! }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .pivP256: return "age1yubikey1… (age-plugin-yubikey's; age 1.1 and the released plugin open it)"
+        case .tag: return "age1tag1… (C2SP p256tag; age ≥ 1.3 encrypts to it without a plugin)"
+        }
+    }
+}
+
 extension PIVSlot: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }

@@ -19,6 +19,9 @@ enum KeyParsing {
         if string.hasPrefix("age1yubikey1") {
             return try PIVP256Recipient(string: string)
         }
+        if string.hasPrefix("age1tag1") {
+            return try P256TagRecipient(string: string)
+        }
         return try AgeKeys.parseRecipient(string)
     }
 

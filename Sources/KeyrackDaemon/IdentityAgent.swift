@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One stanza of an age header as the daemon carries it: opaque strings and bytes. The daemon
+/// never interprets stanzas; the identities the CLI registers do.
+public struct AgentStanza: Equatable, Sendable {
+    public var type: String
+    public var arguments: [String]
+    public var body: [UInt8]
+    public init(type: String, arguments: [String], body: [UInt8]) {
+        self.type = type
+        self.arguments = arguments
+        self.body = body
+    }
+}
+
+/// What the agent made of one file's stanzas.
+public enum AgentFileResult: Equatable, Sendable {
+    /// The 16-byte file key.
+    case fileKey([UInt8])
+    /// No stanza of this file is for any of the owner's identities.
+    case notMine
+    /// A stanza meant for one of the identities is malformed or does not open: the file is bad.
+    case invalid(stanza: Int, message: String)
+}
+
+/// Why an identity could not work on a request as a whole.
+public enum AgentIdentityError: Error, Equatable {
+    /// The identity needs a PIN (or passphrase) it was not given; `prompt` is what to ask.
+    case needSecret(prompt: String)
+    /// The identity cannot be used now (wrong PIN, no card, touch timeout): one line for the user.
+    case failed(String)
+}
+
+/// The secret half of a registered identity, in guarded memory, readable only inside `withBytes`.
+public final class AgentSecret {
+    private let guarded: GuardedBytes
+    init(_ guarded: GuardedBytes) { self.guarded = guarded }
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try guarded.withBytes(body) }
+    func wipe() { guarded.wipe() }
+}
+
+/// An identity the agent unwraps with: a card-backed key or a software key, provided by the CLI
+/// when the daemon starts (`AgentIdentityFactory`), so the daemon knows neither PIV nor age.
+/// Calls are serialised by the agent: an implementation may hold a card session between them.
+public protocol AgentIdentity: AnyObject {
+    /// For each file (its stanzas), the file key, `.notMine`, or `.invalid`. `secret` is the PIN
+    /// the user typed for an earlier `.needSecret`, if any.
+    func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult]
+    /// Releases whatever the identity holds (a card session). Called at relock and expiry.
+    func close()
+}
+
+/// One identity as `unlock --identity-agent` registers it. `kind` and `descriptor` are public
+/// (`yubikey` + serial/slot/recipient, `age` + recipient, `ssh` + key line); `secret` is the key
+/// material of a software identity, empty for a card.
+public struct AgentKeyRequest {
+    public var kind: String
+    public var label: String
+    public var descriptor: String
+    public var secret: [UInt8]
+    public init(kind: String, label: String, descriptor: String, secret: [UInt8]) {
+        self.kind = kind
+        self.label = label
+        self.descriptor = descriptor
+        self.secret = secret
+    }
+}
+
+/// Builds the identity for a registered key. Throws a one-line reason for a key it cannot use.
+public typealias AgentIdentityFactory = (_ kind: String, _ descriptor: String, _ secret: AgentSecret) throws -> AgentIdentity
+
+/// What STATUS says about the agent: never a secret.
+public struct AgentStatus: Equatable, Sendable {
+    public var labels: [String]
+    public var remainingMilliseconds: UInt64
+    public var expiresAtWallMilliseconds: UInt64
+    public var unwrapped: UInt64
+    public init(labels: [String], remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64, unwrapped: UInt64) {
+        self.labels = labels
+        self.remainingMilliseconds = remainingMilliseconds
+        self.expiresAtWallMilliseconds = expiresAtWallMilliseconds
+        self.unwrapped = unwrapped
+    }
+}
+
+/// The daemon's identity agent: the owner's identities with one absolute expiry, like a grant.
+/// Expiry is checked on every request and by the sweep; relock, expiry and shutdown wipe the
+/// secrets and close card sessions at once.
+public final class IdentityAgent: @unchecked Sendable {
+    private struct Entry {
+        var label: String
+        var identity: AgentIdentity
+        var secret: AgentSecret
+    }
+    private struct State {
+        var entries: [Entry] = []
+        var deadline: UInt64 = 0
+        var wallExpiry: UInt64 = 0
+        var unwrapped: UInt64 = 0
+    }
+    private let state = Locked(State())
+    /// Held for a whole unwrap, so a card session sees one request at a time; never while
+    /// `state` is taken for long.
+    private let work = Locked(())
+    private let factory: AgentIdentityFactory?
+    private let now: () -> UInt64
+
+    public init(factory: AgentIdentityFactory?, now: @escaping () -> UInt64 = Clock.bootMilliseconds) {
+        self.factory = factory
+        self.now = now
+    }
+
+    /// Replaces the identities (a re-unlock starts a fresh TTL). Every key is built before any
+    /// is kept, so a bad key leaves the agent as it was.
+    public func start(_ keys: [AgentKeyRequest], ttlMilliseconds: UInt64) throws -> AgentStatus {
+        guard let factory else { throw DaemonError.protocolError(.rejected, "this daemon was started without identity support") }
+        guard !keys.isEmpty else { throw DaemonError.protocolError(.rejected, "no identity to hold") }
+        var built: [Entry] = []
+        do {
+            for key in keys {
+                let secret = AgentSecret(try GuardedBytes(copying: key.secret))
+                do {
+                    built.append(Entry(label: key.label, identity: try factory(key.kind, key.descriptor, secret), secret: secret))
+                } catch {
+                    secret.wipe()
+                    throw DaemonError.protocolError(.rejected, "identity \(key.label): \(error)")
+                }
+            }
+        } catch {
+            for e in built { e.identity.close(); e.secret.wipe() }
+            throw error
+        }
+        let old = state.withLock { s -> [Entry] in
+            let old = s.entries
+            s.entries = built
+            s.deadline = now() &+ ttlMilliseconds
+            s.wallExpiry = Clock.wallMilliseconds() &+ ttlMilliseconds
+            s.unwrapped = 0
+            return old
+        }
+        work.withLock { _ in for e in old { e.identity.close(); e.secret.wipe() } }
+        return status()!
+    }
+
+    /// Wipes everything now. Returns whether anything was held.
+    @discardableResult
+    public func stop() -> Bool {
+        let old = state.withLock { s -> [Entry] in
+            defer { s.entries = []; s.deadline = 0 }
+            return s.entries
+        }
+        work.withLock { _ in for e in old { e.identity.close(); e.secret.wipe() } }
+        return !old.isEmpty
+    }
+
+    /// Stops the agent if its TTL has passed; true while it is live.
+    @discardableResult
+    public func purgeExpired() -> Bool {
+        let expired = state.withLock { s in !s.entries.isEmpty && s.deadline <= now() }
+        if expired { stop() }
+        return state.withLock { !$0.entries.isEmpty }
+    }
+
+    public func status() -> AgentStatus? {
+        purgeExpired()
+        return state.withLock { s in
+            guard !s.entries.isEmpty else { return nil }
+            let left = s.deadline &- now()
+            return AgentStatus(labels: s.entries.map(\.label), remainingMilliseconds: left,
+                               expiresAtWallMilliseconds: s.wallExpiry, unwrapped: s.unwrapped)
+        }
+    }
+
+    /// Unwraps with every identity in order until each file has a key or is known bad.
+    /// Throws `.agentLocked` when nothing is held, `needSecret` as soon as an identity needs
+    /// a PIN, and the first `failed` when a file stays unopened.
+    public func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
+        purgeExpired()
+        return try work.withLock { _ in
+            let identities = state.withLock { $0.entries.map(\.identity) }
+            guard !identities.isEmpty else {
+                throw DaemonError.protocolError(.agentLocked, "the identity agent is not unlocked")
+            }
+            var results = [AgentFileResult](repeating: .notMine, count: files.count)
+            // An identity that cannot be used now (card away) leaves the files to the next one
+            // (a backup); its reason is reported only if some file stays unopened.
+            var failure: AgentIdentityError?
+            for identity in identities {
+                let pending = results.indices.filter { results[$0] == .notMine }
+                guard !pending.isEmpty else { break }
+                let answers: [AgentFileResult]
+                do {
+                    answers = try identity.unwrap(files: pending.map { files[$0] }, secret: secret)
+                } catch let error as AgentIdentityError {
+                    if case .needSecret = error { throw error }
+                    if failure == nil { failure = error }
+                    continue
+                }
+                guard answers.count == pending.count else { throw AgentIdentityError.failed("an identity answered \(answers.count) of \(pending.count) files") }
+                for (i, answer) in zip(pending, answers) where answer != .notMine { results[i] = answer }
+            }
+            if let failure, results.contains(.notMine) { throw failure }
+            let opened = UInt64(results.filter { if case .fileKey = $0 { return true } else { return false } }.count)
+            state.withLock { $0.unwrapped &+= opened }
+            return results
+        }
+    }
+}

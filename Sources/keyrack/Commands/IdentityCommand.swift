@@ -1,0 +1,44 @@
+import AgePlugin
+import ArgumentParser
+import KeyrackCore
+import KeyrackDaemon
+
+/// `keyrack identity`: the age identity that decrypts through the owner's identity agent.
+struct IdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity",
+        abstract: "Print the owner's age plugin identity (AGE-PLUGIN-KEYRACK-1…) for age, sops, rage.",
+        discussion: """
+        The identity names the owner and holds no secret: put it in an identity file for \
+        `age -d -i FILE`, in SOPS_AGE_KEY_FILE, or wherever an age client takes identities. \
+        The client then runs age-plugin-keyrack (installed next to keyrack), which asks the \
+        owner's daemon to unwrap; start that with `keyrack unlock --identity-agent`. \
+        --recipient prints the owner's recipients instead (primary first), to encrypt to.
+        """
+    )
+
+    @OptionGroup var options: OwnerOptions
+
+    @Flag(help: "Print the owner's recipients (one per line, primary first) instead of the identity.")
+    var recipient = false
+
+    func run() throws {
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        guard let recipients = try store.recipientsFile(owner)?.recipients, !recipients.isEmpty else {
+            throw UsageError("owner '\(owner.value)' is not initialised here: run `keyrack init\(Fix.ownerFlag(owner.value)) --via yubikey|ssh|age` first")
+        }
+        let identity = KeyrackPluginIdentity(owner: owner.value).string
+        if options.json {
+            let list = recipients.map { TextFormat.json($0.pubkey) }.joined(separator: ",")
+            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"identity\":\(TextFormat.json(identity)),\"plugin\":\"age-plugin-keyrack\",\"recipients\":[\(list)]}")
+        } else if recipient {
+            for r in recipients { Output.line(r.pubkey) }
+        } else {
+            Output.line("# keyrack identity of owner '\(owner.value)': holds no secret; decrypts through age-plugin-keyrack")
+            Output.line("# while `keyrack unlock\(Fix.ownerFlag(owner.value)) --identity-agent` holds the owner's identities.")
+            for r in recipients { Output.line("#    Recipient: \(r.pubkey) (\(r.label))") }
+            Output.line(identity)
+        }
+    }
+}

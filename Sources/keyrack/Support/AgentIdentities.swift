@@ -1,0 +1,134 @@
+import AgeFormat
+import AgeSSH
+import AgeYubiKey
+import KeyrackDaemon
+import PIV
+
+/// The identities the daemon's agent unwraps with, built from what `unlock --identity-agent`
+/// registered. The daemon holds the key material in guarded memory (`AgentSecret`) and knows no
+/// key type; these adapters are the only code that turns that material into age identities,
+/// and they do it per request, so a parsed private key never outlives one unwrap.
+///
+/// Kinds: `yubikey` (descriptor `SERIAL SLOT RECIPIENT`, no secret: the card does the ECDH and
+/// the connection is held for the agent's TTL), `x25519` (secret: the 32-byte scalar, so no
+/// text form of the key — whose parsing leaves String copies in the heap — ever enters the
+/// daemon), `age` (other identity files, e.g. post-quantum: the file's text), `ssh` (the private
+/// key file, then NUL and the passphrase when it is encrypted).
+enum AgentIdentities {
+    static let factory: AgentIdentityFactory = { kind, descriptor, secret in
+        switch kind {
+        case "yubikey": return try CardAgentIdentity(descriptor: descriptor)
+        case "x25519", "age", "ssh":
+            let identity = SoftwareAgentIdentity(kind: kind, secret: secret)
+            try identity.check()
+            return identity
+        default: throw AgentIdentityError.failed("unknown identity kind '\(kind.prefix(20))'")
+        }
+    }
+
+    /// Unwraps each file with `identity`; malformed stanzas of a file make that file `.invalid`.
+    static func unwrap(_ files: [[AgentStanza]], with identity: any Identity, types: Set<String>) throws -> [AgentFileResult] {
+        try files.map { file in
+            let stanzas = file.map { Stanza(type: $0.type, arguments: $0.arguments, body: $0.body) }
+            do {
+                guard let key = try identity.unwrap(stanzas) else { return .notMine }
+                return .fileKey(key.bytes)
+            } catch let error as AgeError {
+                return .invalid(stanza: file.firstIndex { types.contains($0.type) } ?? 0, message: error.description)
+            } catch let error as SSHKeyError {
+                return .invalid(stanza: file.firstIndex { types.contains($0.type) } ?? 0, message: error.description)
+            }
+        }
+    }
+}
+
+/// A software identity: parsed from guarded memory on each request, dropped after it.
+final class SoftwareAgentIdentity: AgentIdentity {
+    private let kind: String
+    private let secret: AgentSecret
+    private static let types: Set<String> = ["X25519", "mlkem768x25519", "ssh-ed25519", "ssh-rsa"]
+
+    init(kind: String, secret: AgentSecret) {
+        self.kind = kind
+        self.secret = secret
+    }
+
+    /// Parses once at registration, so a bad key fails the unlock rather than the first file.
+    func check() throws { _ = try identity() }
+
+    private func identity() throws -> any Identity {
+        try secret.withBytes { raw in
+            var bytes = Array(raw)
+            defer { zeroize(&bytes) }
+            if kind == "x25519" { return try X25519Identity(secretKey: bytes) }
+            if kind == "age" {
+                let ids = try AgeKeys.parseIdentities(fileContents: bytes)
+                return AnyOfIdentities(ids)
+            }
+            var key = bytes
+            var passphrase: [UInt8] = []
+            if let nul = bytes.firstIndex(of: 0) {
+                key = Array(bytes[..<nul])
+                passphrase = Array(bytes[(nul + 1)...])
+            }
+            defer { zeroize(&key); zeroize(&passphrase) }
+            let pass = passphrase
+            return try SSHKeys.identity(fromPrivateKey: key) { pass }
+        }
+    }
+
+    func unwrap(files: [[AgentStanza]], secret pin: [UInt8]?) throws -> [AgentFileResult] {
+        try AgentIdentities.unwrap(files, with: try identity(), types: SoftwareAgentIdentity.types)
+    }
+
+    func close() {}
+}
+
+/// The identities of one age identity file, tried in order.
+private struct AnyOfIdentities: Identity {
+    let all: [any Identity]
+    init(_ all: [any Identity]) { self.all = all }
+    func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
+        for id in all { if let key = try id.unwrap(stanzas) { return key } }
+        return nil
+    }
+}
+
+/// A YubiKey slot: `piv-p256` and `p256tag` stanzas, ECDH on the card. The PIN the plugin
+/// relayed (`request-secret`) is handed to the card once and not kept: with PIN policy `once`
+/// the held card session stays verified for the agent's TTL.
+final class CardAgentIdentity: AgentIdentity {
+    private var identity: YubiKeyIdentity!
+    /// The PIN of the current request, if the user typed one; read by the PIN provider.
+    private var pending: [UInt8]?
+
+    init(descriptor: String) throws {
+        let parts = descriptor.split(separator: " ").map(String.init)
+        guard parts.count == 3, let serial = UInt32(parts[0]), let slot = PIVSlot(parsing: parts[1]),
+              let key = try? YubiKeyRecipientType.parse(parts[2]).key else {
+            throw AgentIdentityError.failed("bad YubiKey descriptor '\(descriptor.prefix(80))'")
+        }
+        let stub = try YubiKeyStub(serial: serial, slot: slot, recipient: key)
+        identity = YubiKeyIdentity(stub: stub, pinProvider: { [unowned self] request in
+            guard let pin = pending else {
+                var prompt = request.prompt
+                while prompt.hasSuffix(" ") || prompt.hasSuffix(":") { prompt.removeLast() }
+                throw AgentIdentityError.needSecret(prompt: prompt)
+            }
+            pending = nil
+            return pin
+        }, holdsCard: true, recipient: key)
+    }
+
+    func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
+        pending = secret
+        defer { if pending != nil { zeroize(&pending!) }; pending = nil }
+        do {
+            return try AgentIdentities.unwrap(files, with: identity, types: [PIVP256.stanzaType, P256Tag.stanzaType])
+        } catch let error as PIVError {
+            throw AgentIdentityError.failed("YubiKey \(identity.stub.serial): \(error)")
+        }
+    }
+
+    func close() { identity.releaseCard() }
+}

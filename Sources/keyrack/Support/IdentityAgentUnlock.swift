@@ -1,0 +1,121 @@
+import AgeFormat
+import AgeSSH
+import Foundation
+import KeyrackCore
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack unlock --identity-agent`: hands the owner's identities to its daemon for a TTL, so
+/// `age-plugin-keyrack` can unwrap age files with them. Which identities: every one of the
+/// owner's recipients whose key is on this machine (the YubiKey slot first, then backups), or
+/// the files given with --identity. Nothing is decrypted here and the card is not touched: the
+/// daemon asks for the PIN through the age client the first time it needs the card.
+struct IdentityAgentUnlock {
+    var owner: OwnerName
+    var store: HostManifestStore
+    var pinned: UInt32?
+    var identityPaths: [String]
+    var using: String?
+    var ttlSeconds: Int
+    var json: Bool
+
+    /// An identity agent holds what opens every file of the owner (its manifest too): an hour,
+    /// not a working day, unless asked.
+    static let defaultTTLSeconds = 3600
+
+    func run() throws {
+        var keys = try collect()
+        defer { for i in keys.indices { zeroize(&keys[i].secret) } }
+        let client = try DaemonCommandSupport.ensureDaemon(owner: owner.value, pinned: pinned)
+        let connection = try client.connect(peerUIDs: [getuid()])
+        guard case .agentStarted(let status) = try connection.send(.agentStart(keys, ttlMilliseconds: UInt64(ttlSeconds) * 1000)) else {
+            throw DaemonError.malformed("the daemon answered AGENT START with something else")
+        }
+        if json {
+            let labels = status.labels.map(TextFormat.json).joined(separator: ",")
+            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"identityAgent\":true,\"identities\":[\(labels)],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: status.expiresAtWallMilliseconds)))}")
+        } else {
+            Output.line("identity agent of '\(owner.value)' unlocked for \(TextFormat.remaining(milliseconds: status.remainingMilliseconds)) with \(status.labels.count) identit\(status.labels.count == 1 ? "y" : "ies"):")
+            for label in status.labels { Output.line("  \(label)") }
+            Output.line("age clients use it through the identity `keyrack identity\(Fix.ownerFlag(owner.value))` prints")
+        }
+    }
+
+    private func collect() throws -> [AgentKeyRequest] {
+        if !identityPaths.isEmpty {
+            return try identityPaths.map { path in
+                let bytes = try read(path)
+                return SSHKeys.isPrivateKey(bytes) ? [try ssh(bytes, path: path, label: "from \(path) (ssh)", pubkey: "")]
+                    : try age(bytes, path: path, label: "from \(path) (age)", pubkey: "")
+            }.flatMap { $0 }
+        }
+        var locations = try store.availableIdentityLocations(owner)
+        if let using { locations = locations.filter { $0.via.rawValue == using } }
+        locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
+        guard !locations.isEmpty else {
+            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+        }
+        return try locations.flatMap { loc -> [AgentKeyRequest] in
+            switch loc.via {
+            case .yubikey:
+                guard let serial = loc.serial, let slot = loc.slot else {
+                    throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(loc.label): pass --identity PATH")
+                }
+                return [AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
+                                       descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])]
+            case .age:
+                let path = loc.identityPath!
+                return try age(try read(path), path: path, label: "\(loc.label) (age, \(path))", pubkey: loc.pubkey)
+            case .ssh:
+                let path = loc.identityPath!
+                return [try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)]
+            }
+        }
+    }
+
+    /// An age identity file: X25519 keys go as their 32-byte scalars (see AgentIdentities), any
+    /// other kind as the file's text.
+    private func age(_ bytes: [UInt8], path: String, label: String, pubkey: String) throws -> [AgentKeyRequest] {
+        let ids: [any Identity]
+        do { ids = try AgeKeys.parseIdentities(fileContents: bytes) } catch let error as AgeError {
+            throw UsageError("\(path) is not a usable age identity file: \(error)")
+        }
+        guard !ids.isEmpty, ids.allSatisfy({ $0 is X25519Identity }) else {
+            return [AgentKeyRequest(kind: "age", label: label, descriptor: pubkey, secret: bytes)]
+        }
+        return try ids.map { id in
+            var scalar = try Bech32.decode((id as! X25519Identity).string).data
+            defer { zeroize(&scalar) }
+            return AgentKeyRequest(kind: "x25519", label: label, descriptor: pubkey, secret: scalar)
+        }
+    }
+
+    private struct NeedsPassphrase: Error {}
+
+    /// An ssh key, with its passphrase asked now (on the terminal) when it is encrypted: the
+    /// agent cannot ask later, as age clients' prompts are for PINs of cards.
+    private func ssh(_ bytes: [UInt8], path: String, label: String, pubkey: String) throws -> AgentKeyRequest {
+        do {
+            _ = try SSHKeys.identity(fromPrivateKey: bytes) { throw NeedsPassphrase() }
+            return AgentKeyRequest(kind: "ssh", label: label, descriptor: pubkey, secret: bytes)
+        } catch is NeedsPassphrase {
+            var passphrase = try ManifestCLI.interaction.secret("passphrase for ssh key \(path): ")
+            defer { zeroize(&passphrase) }
+            do { _ = try SSHKeys.identity(fromPrivateKey: bytes) { passphrase } } catch let error as SSHKeyError {
+                throw UsageError("cannot use ssh key \(path): \(error)")
+            }
+            return AgentKeyRequest(kind: "ssh", label: label, descriptor: pubkey, secret: bytes + [0] + passphrase)
+        } catch let error as SSHKeyError {
+            throw UsageError("cannot use ssh key \(path): \(error)")
+        }
+    }
+
+    private func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("cannot read identity file \(path): pass the path of a readable file")
+        }
+        return [UInt8](data)
+    }
+}
