@@ -15,8 +15,14 @@ extension DaemonError: ClientReportable {
             return "error: every key of '\(owner)' is locked (no daemon is running): run `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV`"
         case .denied(_, let reason):
             return "error: \(reason). Run keyrack as the user who owns these keys."
-        case .protocolError, .malformed:
-            return "error: \(description); if keyrack was just upgraded, run `keyrack daemon stop` and unlock again"
+        case .protocolError(.unsupportedVersion, _):
+            return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop\(Fix.ownerFlag(ownerName ?? "human"))` and unlock again"
+        case .malformed(let what) where what.contains("protocol version"):
+            return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop` and unlock again"
+        case .protocolError(.busy, let message):
+            return "error: the daemon is busy: \(message)"
+        case .malformed(let what) where what.contains("truncated") || what.contains("closed the connection"):
+            return "error: the daemon broke off its answer (\(what)): if this repeats, see its log under `keyrack daemon status`"
         default:
             return "error: \(description)"
         }
@@ -29,9 +35,20 @@ extension DaemonError: ClientReportable {
 
     public var exitCode: Int32 {
         switch self {
-        case .noDaemon: return ExitStatus.notGranted
+        case .noDaemon, .orphaned: return ExitStatus.notGranted
+        case .protocolError(.busy, _): return ExitStatus.failure
         case .denied, .untrustedDaemon, .unsafeRuntimeDirectory: return ExitStatus.denied
         default: return ExitStatus.failure
+        }
+    }
+}
+
+extension DaemonError {
+    /// The owner a `.noDaemon`/`.denied`/`.orphaned` error names, for the fix it prints.
+    var ownerName: String? {
+        switch self {
+        case .noDaemon(let owner, _), .denied(let owner, _), .orphaned(let owner, _): return owner
+        default: return nil
         }
     }
 }
@@ -64,12 +81,26 @@ public struct KeyRequest {
         self.org = org
     }
 
+    /// Why `key` (a bare name or ORG.ENV.KEY) can never name a key, or nil: too long for any
+    /// slug, or holding bytes no key name has. A usage error (exit 2), found before any daemon
+    /// is asked, so an over-long name is not reported as a protocol problem.
+    public static func keyProblem(_ key: String) -> String? {
+        let shown = TextFormat.printable(String(key.prefix(60)))
+        if key.utf8.count > 450 { return "--key '\(shown)…' is \(key.utf8.count) bytes long: a key name has at most 128, a full slug at most 450" }
+        let allowed = key.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f || b == 0x2d || b == 0x2e || b == 0x40
+        }
+        if !allowed { return "invalid --key '\(shown)': use letters, digits, '_', '-' and '.' (e.g. --key GITHUB_TOKEN or ORG.ENV.KEY)" }
+        return nil
+    }
+
     /// The bare key name (`GITHUB_TOKEN` of `ehmpathy.sudo.GITHUB_TOKEN`).
     public var name: String { GrantSlug(parsing: key)?.name ?? key }
     public var effectiveEnv: String? { GrantSlug(parsing: key)?.env ?? env }
 
     public var label: String {
-        if GrantSlug(parsing: key) != nil { return key }
+        let key = TextFormat.printable(String(self.key.prefix(128)))
+        if GrantSlug(parsing: self.key) != nil { return key }
         if let org, let env { return "\(org).\(env).\(key)" }
         if let env { return "\(key) (env \(env))" }
         return key
@@ -104,21 +135,40 @@ public struct KeyRequest {
 }
 
 /// Refuses values that look like long-lived tokens, which should never sit in a rack meant for
-/// short-lived grants: GitHub classic/OAuth/user/refresh tokens and AWS long-term access keys.
+/// short-lived grants. Matched after trimming surrounding whitespace (a pasted token often ends
+/// in a newline, and " ghp_…" must not slip through). Short-lived forms stay allowed: GitHub App
+/// installation tokens (`ghs_`), AWS STS keys (`ASIA`).
 public enum Firewall {
     public static let prefixes: [(String, String)] = [
         ("ghp_", "a GitHub classic personal access token"),
+        ("github_pat_", "a GitHub fine-grained personal access token"),
         ("gho_", "a GitHub OAuth token"),
         ("ghu_", "a GitHub user-to-server token"),
         ("ghr_", "a GitHub refresh token"),
         ("AKIA", "a long-lived AWS access key"),
+        ("glpat-", "a GitLab personal access token"),
+        ("xoxb-", "a Slack bot token"),
+        ("xoxp-", "a Slack user token"),
+        ("xoxa-", "a Slack app token"),
+        ("xoxr-", "a Slack refresh token"),
+        ("xapp-", "a Slack app-level token"),
+        ("sk_live_", "a Stripe live secret key"),
+        ("rk_live_", "a Stripe live restricted key"),
+        ("npm_", "an npm access token"),
+        ("pypi-", "a PyPI API token"),
+        ("AIza", "a Google API key"),
     ]
 
+    /// The family `value` belongs to, if it looks like a long-lived token.
+    public static func match(_ value: [UInt8]) -> (prefix: String, what: String)? {
+        func space(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0d) }
+        let trimmed = value.drop(while: space)
+        return prefixes.first { trimmed.starts(with: Array($0.0.utf8)) }.map { (prefix: $0.0, what: $0.1) }
+    }
+
     public static func check(_ value: [UInt8], slug: GrantSlug, allowDangerous: Bool) throws {
-        guard !allowDangerous else { return }
-        for (prefix, what) in prefixes where value.starts(with: Array(prefix.utf8)) {
-            throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must", code: "refused")
-        }
+        guard !allowDangerous, let (prefix, what) = match(value) else { return }
+        throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must", code: "refused")
     }
 }
 

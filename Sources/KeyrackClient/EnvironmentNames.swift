@@ -93,7 +93,7 @@ extension ValueFetch {
     private func unlockedNames(env: String, fallbackKey: String?) throws -> [String] {
         let response: Response
         do { response = try client.send(.status) } catch DaemonError.noDaemon {
-            throw KeyRequest(owner: owner, key: fallbackKey ?? "KEY", env: env, org: allowlist?.org).locked(nil)
+            throw ValueFetch.noDaemon(KeyRequest(owner: owner, key: fallbackKey ?? "KEY", env: env, org: allowlist?.org))
         }
         guard case .status(let status) = response else {
             throw DaemonError.malformed("the daemon answered STATUS with something else")

@@ -34,9 +34,10 @@ public struct GetFlow {
     public var validationProblem: String? {
         if value && json { return "--value and --json are exclusive: choose one output" }
         if let env, !GrantSlug.isEnvName(env) {
-            return "invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name"
+            return "invalid --env '\(TextFormat.printable(String(env.prefix(40))))': use sudo, prod, prep, test, all or a lowercase name"
         }
         if key.isEmpty { return "--key is empty: pass a key name or ORG.ENV.KEY" }
+        if let problem = KeyRequest.keyProblem(key) { return problem }
         return nil
     }
 

@@ -39,6 +39,7 @@ public struct ValueFetch {
     /// The request for `key` (a bare name or ORG.ENV.KEY): a bare name is looked up in the
     /// repository's org; a slug whose env contradicts `env` is a usage error.
     public func request(key: String, env: String?) throws -> KeyRequest {
+        if let problem = KeyRequest.keyProblem(key) { throw UsageError(problem) }
         var request = KeyRequest(owner: owner, key: key, env: env, org: nil)
         if let slug = GrantSlug(parsing: key) {
             if let env, env != slug.env { throw UsageError("--env \(env) conflicts with the env of slug \(key) (\(slug.env))") }
@@ -63,7 +64,7 @@ public struct ValueFetch {
         do {
             response = try client.send(.get(requests.map { Query(key: $0.key, env: $0.env, org: $0.org) }))
         } catch DaemonError.noDaemon {
-            throw first.locked(nil)
+            throw ValueFetch.noDaemon(first)
         }
         guard case .got(let results) = response, results.count == requests.count else {
             throw DaemonError.malformed("the daemon answered GET with something else")
@@ -90,10 +91,34 @@ public struct ValueFetch {
         return out
     }
 
+    /// What "no daemon runs" means for `request`: an owner with no manifest at all never had
+    /// the key (say so, exit 3); otherwise only unlock can tell locked from never set.
+    static func noDaemon(_ request: KeyRequest) -> NotGranted {
+        if let home = KeyrackHomePath.current(), !KeyrackHomePath.exists(home + "/host.\(request.owner).yml.age") {
+            return NotGranted(message: "'\(request.owner)' has no key \(request.label): the owner is not initialised here (no \(home)/host.\(request.owner).yml.age); run `keyrack init\(Fix.ownerFlag(request.owner)) --via yubikey|ssh|age`, then `\(Fix.set(owner: request.owner, env: request.effectiveEnv, key: request.name))`", code: "absent")
+        }
+        return NotGranted(message: "\(request.label) of '\(request.owner)' is locked, or was never set (no daemon runs, so only unlock can tell): run `\(Fix.unlock(owner: request.owner, env: request.effectiveEnv, key: request.name))`", code: "locked")
+    }
+
     private func allowed(_ r: KeyRequest, slug: GrantSlug?) -> Bool {
         guard let allowlist else { return true }
         if let slug { return allowlist.allows(org: slug.org, env: r.effectiveEnv ?? slug.env, name: slug.name) }
         guard let env = r.effectiveEnv else { return true }
         return allowlist.allows(org: GrantSlug(parsing: r.key)?.org ?? allowlist.org, env: env, name: r.name)
+    }
+}
+
+/// KEYRACK_HOME as KeyrackCore resolves it (`$KEYRACK_HOME`, else `$HOME/.rhachet/keyrack`),
+/// without Foundation, so the fast `get` can tell a never-initialised owner from a locked one.
+enum KeyrackHomePath {
+    static func current() -> String? {
+        if let v = getenv("KEYRACK_HOME").map({ String(cString: $0) }), !v.isEmpty { return v }
+        if let h = getenv("HOME").map({ String(cString: $0) }), !h.isEmpty { return h + "/.rhachet/keyrack" }
+        return nil
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
     }
 }

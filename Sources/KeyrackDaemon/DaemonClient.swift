@@ -30,6 +30,7 @@ public struct DaemonClient: Sendable {
         let trusted = peerUIDs ?? [geteuid()]
         let path = socketPath
         guard try runtime.verifyForClient(owner: owner, trustedUIDs: trusted) else {
+            if let pid = OrphanedDaemon.find(runtime, owner: owner) { throw DaemonError.orphaned(owner: owner, pid: pid) }
             throw DaemonError.noDaemon(owner: owner, socket: path)
         }
         guard let addr = UnixSocket.address(path) else {

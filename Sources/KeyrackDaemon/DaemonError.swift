@@ -17,6 +17,11 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     /// The socket answered, but the process behind it (SO_PEERCRED) is not a uid this caller
     /// trusts: a squatter, never to be sent a request or believed.
     case untrustedDaemon(String)
+    /// The owner's daemon runs (its pid file is locked) but its socket is gone, so no client
+    /// can reach it: only `keyrack daemon stop` (by signal) ends it.
+    case orphaned(owner: String, pid: Int32)
+    /// A daemon that was started exited or failed before it answered; the text says why.
+    case startFailed(String)
     /// Another daemon already serves this owner.
     case alreadyRunning(owner: String, pid: Int32)
     case outOfSecureMemory
@@ -33,6 +38,8 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .io(let what, let e): "\(what): \(DaemonError.describe(errno: e))"
         case .unsafeRuntimeDirectory(let why): why
         case .untrustedDaemon(let why): why
+        case .orphaned(let owner, let pid): "the daemon of '\(owner)' (pid \(pid)) is running but its socket was removed, so nothing can reach it: run `keyrack daemon stop\(owner == "human" ? "" : " --for \(owner)")`, which stops it and wipes its keys"
+        case .startFailed(let why): why
         case .alreadyRunning(let owner, let pid): "a keyrack daemon for '\(owner)' is already running (pid \(pid))"
         case .outOfSecureMemory: "out of locked memory for secrets (sodium_malloc failed); raise `ulimit -l` or relock some keys"
         case .tooManyGrants(let n): "the daemon holds its maximum of \(n) grants; relock some keys first"

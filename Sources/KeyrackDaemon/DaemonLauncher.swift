@@ -37,6 +37,8 @@ public enum DaemonLauncher {
             return Started(pid: pid, spawned: false)
         }
 
+        // A daemon whose socket was removed still holds the pid lock: a new one could not start.
+        if let pid = OrphanedDaemon.find(client.runtime, owner: owner) { throw DaemonError.orphaned(owner: owner, pid: pid) }
         let child = try spawn(executable: executable, arguments: arguments, log: client.runtime.logFile(owner: owner))
         let deadline = Clock.bootMilliseconds() + timeoutMilliseconds
         while Clock.bootMilliseconds() < deadline {
@@ -46,7 +48,8 @@ public enum DaemonLauncher {
             // Did it die (bad arguments, unsafe directory)? Its log says why.
             var status: Int32 = 0
             if waitpid(child, &status, WNOHANG) == child {
-                throw DaemonError.io("the daemon for '\(owner)' exited at start (status \(status)); see \(client.runtime.logFile(owner: owner))", errno: 0)
+                let why = lastLine(of: client.runtime.logFile(owner: owner)).map { ": \($0)" } ?? ""
+                throw DaemonError.startFailed("the daemon for '\(owner)' exited at start (exit \((status >> 8) & 0xff))\(why); see \(client.runtime.logFile(owner: owner))")
             }
             usleep(5_000)
         }
@@ -83,6 +86,18 @@ public enum DaemonLauncher {
         let rc = posix_spawn(&pid, executable, &actions, &attributes, &cArgv, &cEnv)
         guard rc == 0 else { throw DaemonError.io("starting \(executable) daemon run", errno: rc) }
         return pid
+    }
+
+    /// The last line of the daemon's log (why it exited), from its last 4 KiB.
+    static func lastLine(of path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if lseek(fd, -4096, SEEK_END) < 0 { lseek(fd, 0, SEEK_SET) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer.prefix(n), as: UTF8.self).split(separator: "\n").last.map { String($0.prefix(300)) }
     }
 
     /// The running executable, for re-invoking ourselves as `keyrack daemon run`.

@@ -51,6 +51,8 @@ public final class DaemonServer: @unchecked Sendable {
         var stopping = false
         var stopped = false
         var denied = 0
+        var lastDenialLog: UInt64 = 0
+        var suppressedDenials = 0
     }
     private let state = Locked(State())
 
@@ -175,6 +177,19 @@ public final class DaemonServer: @unchecked Sendable {
         let fd = accept(listenFD, nil, nil)
         guard fd >= 0 else { return }
         setCloseOnExec(fd)
+        // The kernel check happens here, on the accept thread, before a slot or a thread is
+        // spent: a denied uid gets one short reply and is closed at once, so a flood of them can
+        // neither hold the connection slots the owner needs nor grow the log without bound.
+        guard let cred = UnixSocket.peerCredentials(fd) else {
+            let e = errno
+            logDenial { "refused a connection: SO_PEERCRED failed (\(DaemonError.describe(errno: e)))" }
+            close(fd)
+            return
+        }
+        guard cred.uid == configuration.allowedUID else {
+            deny(fd, cred)
+            return
+        }
         let admitted = state.withLock { s -> Bool in
             guard s.connections < configuration.maximumConnections else { return false }
             s.connections += 1
@@ -187,7 +202,7 @@ public final class DaemonServer: @unchecked Sendable {
             return
         }
         let started = Threads.detach { [self] in
-            serve(fd)
+            serve(fd, cred)
             close(fd)
             state.withLock { $0.connections -= 1 }
         }
@@ -216,29 +231,34 @@ public final class DaemonServer: @unchecked Sendable {
 
     // MARK: one connection
 
-    private func serve(_ fd: Int32) {
+    /// One non-blocking reply (the client reads it instead of a bare EOF) and close. No drain,
+    /// no wait: AF_UNIX delivers what was written even when the peer's own bytes go unread.
+    private func deny(_ fd: Int32, _ cred: PeerCredentials) {
+        state.withLock { $0.denied += 1 }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var frame = Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)").encodeBody()
+        let length = UInt32(frame.count)
+        frame = [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)] + frame
+        _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(fd)
+        logDenial { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(self.configuration.allowedUID) may use the keys of '\(self.configuration.owner)'" }
+    }
+
+    /// At most one denial line per second; the ones held back are counted on the next line.
+    private func logDenial(_ line: () -> String) {
+        let now = Clock.bootMilliseconds()
+        let (emit, suppressed) = state.withLock { s -> (Bool, Int) in
+            guard s.lastDenialLog == 0 || now &- s.lastDenialLog >= 1000 else { s.suppressedDenials += 1; return (false, 0) }
+            defer { s.lastDenialLog = now; s.suppressedDenials = 0 }
+            return (true, s.suppressedDenials)
+        }
+        guard emit else { return }
+        log(suppressed > 0 ? "\(line()) (and \(suppressed) more denied connection(s) not logged since the last line)" : line())
+    }
+
+    private func serve(_ fd: Int32, _ cred: PeerCredentials) {
         let timeout = configuration.clientTimeoutMilliseconds
         Frame.setTimeouts(fd, milliseconds: timeout)
-        guard let cred = UnixSocket.peerCredentials(fd) else {
-            log("refused a connection: SO_PEERCRED failed (\(DaemonError.describe(errno: errno)))")
-            return
-        }
-        guard cred.uid == configuration.allowedUID else {
-            state.withLock { $0.denied += 1 }
-            log("denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(configuration.allowedUID) may use the keys of '\(configuration.owner)'")
-            try? Frame.write(Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)").encodeBody(), to: fd)
-            // Let the caller's request arrive before closing, so it reads our reply instead of a reset.
-            shutdown(fd, Int32(SHUT_WR))
-            Frame.setTimeouts(fd, milliseconds: 200)
-            var sink = [UInt8](repeating: 0, count: 4096)
-            var drained = 0
-            while drained < 1 << 16 {
-                let n = read(fd, &sink, sink.count)
-                if n <= 0 { break }
-                drained += n
-            }
-            return
-        }
 
         while true {
             let outcome: Frame.ReadOutcome

@@ -6,12 +6,32 @@ import Glibc
 /// carries values): no core files, not dumpable (which also stops same-uid ptrace and reads of
 /// /proc/<pid>/mem), and a private umask. Values themselves are mlocked by `GuardedBytes`.
 public enum Hardening {
+    /// The daemon's and `unlock`'s full set: `protectProcess` and a private umask.
     public static func apply() {
-        var none = rlimit(rlim_cur: 0, rlim_max: 0)
-        setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
-        _ = c_prctl(prSetDumpable, 0, 0, 0, 0)
+        protectProcess()
         umask(0o077)
     }
+
+    /// No core file and not dumpable, for every command from its first line: any of them may
+    /// come to hold a decrypted manifest, a value, a PIN or a private key, and a same-uid
+    /// `gcore` of one blocked on a full pipe would otherwise read them all. The soft core limit
+    /// is kept so `exec` can hand the program it runs the limit the user had.
+    public static func protectProcess() {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_CORE.rawValue), &limit) == 0, savedCoreLimit == nil { savedCoreLimit = limit }
+        var none = rlimit(rlim_cur: 0, rlim_max: limit.rlim_max)
+        setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
+        _ = c_prctl(prSetDumpable, 0, 0, 0, 0)
+    }
+
+    /// Just before `execve` of a user's program (`keyrack exec`): its own core limit back.
+    /// (The kernel makes the new program dumpable again by itself.)
+    public static func restoreForExec() {
+        guard var limit = savedCoreLimit else { return }
+        setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
+    }
+
+    nonisolated(unsafe) private static var savedCoreLimit: rlimit?
 
     /// Whether this process is currently dumpable (0 after `apply`), for tests.
     public static var isDumpable: Bool { c_prctl(prGetDumpable, 0, 0, 0, 0) != 0 }

@@ -83,26 +83,16 @@ public struct RepoFile: Sendable {
         return lstat(path, &st) == 0
     }
 
-    /// The file's bytes, or nil when it does not exist. Any other failure is an error.
+    /// Largest repository file read: a list of key names is a few KiB.
+    public static let maximumSize = 1 << 20
+
+    /// The file's bytes, or nil when it does not exist: a regular file of at most 1 MiB (a
+    /// FIFO or `/dev/zero` planted in a repository must not hang or exhaust `get`).
     static func read(_ path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw RepoFileError.failure("cannot read \(path): \(String(cString: strerror(errno)))")
+        do { return try BoundedFile.read(path, limit: maximumSize) } catch {
+            if case .io = error { throw RepoFileError.failure("cannot read \(path): \(error.reason)") }
+            throw RepoFileError.usage("cannot read \(path): \(error.reason)")
         }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RepoFileError.failure("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return out
     }
 }
 

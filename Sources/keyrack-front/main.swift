@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KeyrackClient
+import KeyrackDaemon
 
 // The `keyrack` binary. Agents call `keyrack get` hundreds of times in one task, and for a
 // request that is one socket round trip, starting the process is nearly all the cost: loading
@@ -14,6 +15,9 @@ import KeyrackClient
 
 let arguments = CommandLine.arguments
 if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Array(arguments.dropFirst(2))) {
+    // Before any value arrives. (Only here: keyrack-cli, exec'd below, protects itself, and
+    // must see the user's own core limit to hand it on to `keyrack exec`'s program.)
+    Hardening.protectProcess()
     do {
         try get.run()
         Terminal.exit(ExitStatus.ok)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackDaemon
 
 /// The root command. Each subcommand lives in its own file under Commands/.
 @main
@@ -42,6 +43,8 @@ struct Keyrack: ParsableCommand {
     /// code, plus one JSON object on stdout when the command line has `--json` (ErrorReport).
     /// ArgumentParser's usage errors (exit 64 by default) become exit 2, as docs/cli.md says.
     static func main() {
+        // Before parsing: every command may come to hold a manifest, a value, a PIN or a key.
+        Hardening.protectProcess()
         let json = ErrorReport.wantsJSON(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot()

@@ -64,7 +64,7 @@ final class FrontEndAgreementTests: XCTestCase {
         // Locked: no daemon yet.
         let locked = try agree(["--for", "bot", "--key", "API", "--env", "test", "--value"])
         XCTAssertEqual(locked.status, 3)
-        XCTAssertTrue(locked.err.contains("is locked: run `keyrack unlock --for bot --env test --key API`"), locked.err)
+        XCTAssertTrue(locked.err.contains("is locked, or was never set (no daemon runs, so only unlock can tell): run `keyrack unlock --for bot --env test --key API`"), locked.err)
 
         try h.ok(["unlock", "--for", "bot", "--env", "test", "--duration", "2h"])
         try h.ok(["unlock", "--for", "bot", "--env", "prod", "--key", "API", "--duration", "2h"])

@@ -29,7 +29,7 @@ final class StorageTests: XCTestCase {
     func testReadTellsAbsentFromUnreadable() throws {
         XCTAssertNil(try FileSystem.read(dir.file("absent")))
         XCTAssertThrowsError(try FileSystem.read(dir.url)) { error in
-            XCTAssertTrue("\(error)".contains("Is a directory"), "\(error)")
+            XCTAssertTrue("\(error)".contains("it is a directory, not a regular file"), "\(error)")
         }
     }
 

@@ -119,7 +119,8 @@ final class DaemonServerTests: XCTestCase {
         XCTAssertEqual(server.store.status(), [], "a denied UNLOCK must store nothing")
         lock.lock(); defer { lock.unlock() }
         let denied = lines.filter { $0.hasPrefix("denied") }
-        XCTAssertEqual(denied.count, 4)
+        // Denials are logged at most once a second (a flood must not grow the log without bound).
+        XCTAssertTrue((1...4).contains(denied.count), "\(denied)")
         XCTAssertTrue(denied[0].contains("uid=\(geteuid()) pid=\(getpid()) exe=/"), denied[0])
         XCTAssertFalse(lines.joined().contains("must-not-log"))
     }

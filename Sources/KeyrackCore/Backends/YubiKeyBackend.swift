@@ -101,6 +101,8 @@ private func card<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as PIVError {
         switch error {
         case .pcscdNotRunning, .noCard, .cardNotFound: throw KeyrackError(.card, "\(error)", isCardAbsent: true)
+        case .pinBlocked:
+            throw KeyrackError(.card, "the PIN is blocked: unblock it with the PUK, `keyrack yubikey unblock-pin` (add --serial N when several cards are plugged in), then unlock again")
         default: throw KeyrackError(.card, "\(error)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackYAML
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,26 +60,19 @@ public enum FileSystem {
         }
     }
 
-    /// The file's bytes, or nil when it does not exist. Any other failure is an error.
-    public static func read(_ url: URL) throws -> [UInt8]? {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if Glibc.errno == ENOENT { return nil }
-            throw errno("cannot read", url.path)
-        }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
+    /// Largest file keyrack reads whole: a manifest with thousands of values is a few MiB.
+    public static let maximumReadSize = 64 << 20
+
+    /// The file's bytes, or nil when it does not exist: a regular file (never a FIFO or a
+    /// device, which would hang or flood the reader) of at most `limit` bytes.
+    public static func read(_ url: URL, limit: Int = maximumReadSize, noFollow: Bool = false) throws -> [UInt8]? {
+        do { return try BoundedFile.read(url.path, limit: limit, noFollow: noFollow) } catch {
+            if case .io(let code) = error {
+                Glibc.errno = code
                 throw errno("cannot read", url.path)
             }
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
+            throw KeyrackError.failure("cannot read \(url.path): \(error.reason)")
         }
-        return out
     }
 
     public static func exists(_ url: URL) -> Bool {

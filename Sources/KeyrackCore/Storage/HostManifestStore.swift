@@ -16,8 +16,11 @@ public struct HostManifestStore {
     public init(home: KeyrackHome) { self.home = home }
 
     /// The store of the home the environment names (`KEYRACK_HOME`, else `~/.rhachet/keyrack`).
+    /// The home must be trustworthy (`KeyrackHome.checkTrusted`) for reads and writes alike.
     public static func fromEnvironment() throws -> HostManifestStore {
-        HostManifestStore(home: try KeyrackHome.fromEnvironment())
+        let home = try KeyrackHome.fromEnvironment()
+        try home.checkTrusted()
+        return HostManifestStore(home: home)
     }
 
     public func isInitialised(_ owner: OwnerName) -> Bool { FileSystem.exists(home.manifest(owner)) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The keyrack directory of this user (docs/formats.md) and the path of every file in it.
 ///
@@ -17,6 +20,24 @@ public struct KeyrackHome: Sendable {
             throw KeyrackError.usage("HOME is not set: set HOME or KEYRACK_HOME")
         }
         return KeyrackHome(root: URL(fileURLWithPath: home).appendingPathComponent(".rhachet/keyrack"))
+    }
+
+    /// What every reader checks before trusting a file here (`set` and `init` go further and
+    /// tighten the mode): an existing root must be a directory (not a symlink) of this user that
+    /// no one else can write, or another user could plant the manifest, recipients file or
+    /// identity that `unlock` and `list` then believe. An absent root is fine: nothing to read.
+    public func checkTrusted() throws {
+        var st = stat()
+        guard lstat(root.path, &st) == 0 else { return }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw KeyrackError.failure("KEYRACK_HOME \(root.path) is not a directory (a symlink or file is in the way): point KEYRACK_HOME at your own directory")
+        }
+        guard st.st_uid == getuid() else {
+            throw KeyrackError.failure("KEYRACK_HOME \(root.path) belongs to uid \(st.st_uid), not to you (uid \(getuid())): refusing to read keys there; point KEYRACK_HOME at your own directory")
+        }
+        guard st.st_mode & 0o022 == 0 else {
+            throw KeyrackError.failure("KEYRACK_HOME \(root.path) has mode \(String(st.st_mode & 0o777, radix: 8)), writable by others: run `chmod 700 \(root.path)` and check what is in it")
+        }
     }
 
     public func manifest(_ owner: OwnerName) -> URL { root.appendingPathComponent("host.\(owner.value).yml.age") }

@@ -13,8 +13,14 @@ public final class OwnerLock {
     public init(home: KeyrackHome, owner: OwnerName) throws {
         try home.ensureDirectory("locks")
         let path = home.lock(owner).path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileSystem.errno("cannot open lock", path) }
+        // O_NOFOLLOW: a symlink planted as the lock would make us create or lock its target.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            if Glibc.errno == ELOOP {
+                throw KeyrackError.failure("the lock file \(path) is a symbolic link, which keyrack never makes: remove it and retry")
+            }
+            throw FileSystem.errno("cannot open lock", path)
+        }
         while flock(fd, LOCK_EX) != 0 {
             if Glibc.errno == EINTR { continue }
             let error = FileSystem.errno("cannot lock", path)
@@ -26,7 +32,7 @@ public final class OwnerLock {
 
     /// Whether another process holds the lock right now (without waiting).
     public static func isHeld(home: KeyrackHome, owner: OwnerName) -> Bool {
-        let fd = open(home.lock(owner).path, O_RDWR | O_CLOEXEC)
+        let fd = open(home.lock(owner).path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 {

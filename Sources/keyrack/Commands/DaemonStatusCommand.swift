@@ -19,6 +19,13 @@ struct DaemonStatusCommand: ParsableCommand {
                 throw DaemonError.malformed("the daemon answered STATUS with something else")
             }
             status = s
+        } catch DaemonError.orphaned(_, let pid) {
+            if options.json {
+                Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"running\":true,\"orphaned\":true,\"pid\":\(pid),\"socket\":\(TextFormat.json(client.socketPath))}")
+            } else {
+                Output.line("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(client.socketPath) was removed, so no client can reach it: stop it with `keyrack daemon stop\(Fix.ownerFlag(options.owner))`")
+            }
+            throw ExitCode(ExitStatus.failure)
         } catch DaemonError.noDaemon {
             if options.json {
                 Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"running\":false,\"socket\":\(TextFormat.json(client.socketPath))}")

@@ -21,6 +21,10 @@ struct DaemonStopCommand: ParsableCommand {
         } catch DaemonError.noDaemon {
             report(effect: "not-running", "no daemon is running for '\(options.owner)'")
             return
+        } catch DaemonError.orphaned(_, let pid) {
+            try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
+            Output.line("stopped the daemon of '\(options.owner)' (pid \(pid), found through its pid file: its socket had been removed)")
+            return
         }
         let deadline = Clock.bootMilliseconds() + 5000
         while access(client.socketPath, F_OK) == 0 {

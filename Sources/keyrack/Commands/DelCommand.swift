@@ -36,6 +36,7 @@ struct DelCommand: ParsableCommand {
                         env: env, key: try KeyName(key))
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
         let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
+        LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent"])
         } else {

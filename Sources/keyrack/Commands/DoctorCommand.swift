@@ -30,9 +30,9 @@ struct DoctorCommand: ParsableCommand {
         } else {
             print("keyrack doctor for '\(owner)':")
             for c in checks {
-                let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : "skip"
+                let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : c.status == .warn ? "warn" : "skip"
                 print("  [\(mark)] \(c.name): \(c.detail)")
-                if c.status == .fail, let fix = c.fix { print("         fix: \(fix)") }
+                if c.status == .fail || c.status == .warn, let fix = c.fix { print("         fix: \(fix)") }
             }
             let failed = checks.filter { $0.status == .fail }.count
             print(healthy ? "all checks passed" : "\(failed) check(s) failed")

@@ -69,7 +69,9 @@ struct ExecCommand: ParsableCommand {
         }
         if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
         var argv = command.map { strdup($0) } + [nil]
+        Hardening.restoreForExec()
         execvp(command[0], &argv)
+        Hardening.protectProcess()
         let e = errno
         argv.forEach { free($0) }
         if e == ENOENT {

@@ -81,7 +81,11 @@ struct InitCommand: ParsableCommand {
                                             identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy, recipientType: recipientType?.rawValue,
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
-        let outcome = try store.initialise(owner: owner, via: via, uid: try uid.map(resolveUID), request: request)
+        let pinnedUID = try uid.map(resolveUID)
+        if via == .yubikey, (pinPolicy ?? (owner == .human ? "once" : "never")) == "never", let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
+            Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
+        }
+        let outcome = try store.initialise(owner: owner, via: via, uid: pinnedUID, request: request)
         let path = store.home.manifest(owner).path
         switch outcome {
         case .created(let manifest, let setup):

@@ -20,6 +20,8 @@ struct RecipientRemoveCommand: ParsableCommand {
         let store = try ManifestCLI.store()
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
         let promoted = try store.removeRecipient(owner: owner, label: label, identities: identities)
+        // Whatever that recipient unlocked must not outlive its removal.
+        LiveDaemon.revoke(owner: owner, slug: nil, why: "recipient \(label) was removed")
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "removed": label, "promoted": promoted.map { $0 as Any } ?? NSNull()])
         } else {

@@ -35,6 +35,11 @@ struct RelockCommand: ParsableCommand {
             slugs = list
         } catch DaemonError.noDaemon {
             slugs = []
+        } catch DaemonError.orphaned(_, let pid) {
+            // Unreachable, so it cannot relock a part: stopping it wipes every grant it holds.
+            try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
+            Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
+            slugs = []
         }
         if options.json {
             Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))],\"identityAgent\":\(agentHeld)}")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KeyrackClient
 import KeyrackCore
+import KeyrackDaemon
 
 /// `keyrack set`: records where one key of an owner lives (and, for os.secure / os.direct, its
 /// value, read from the terminal without echo or from stdin — never from argv).
@@ -79,11 +81,22 @@ struct SetCommand: ParsableCommand {
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
         let value = vault.takesValueAtSet ? try ManifestCLI.readValue(for: slug) : nil
+        // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
+        var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil
+        defer { if daemonValue != nil { zeroize(&daemonValue!) } }
         let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: try mech.map(Mechanism.init(parsing:)),
                                         maxDuration: try maxDuration.map(Duration.init), value: value,
                                         addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath))
         if vault == .onePassword, let exid { try OnePassword.check(reference: exid) }
+        if let token = Firewall.match(value ?? daemonValue ?? []) {
+            Terminal.printError("warning: \(slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
+        }
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
+        LiveDaemon.revoke(owner: owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
+        if daemonValue != nil {
+            let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: try store.recipientsFile(owner)?.uid, value: &daemonValue!)
+            Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
+        }
         if options.json {
             var object = ManifestCLI.json(entry)
             object["owner"] = owner.value

@@ -17,6 +17,7 @@ struct StatusCommand: ParsableCommand {
         let owner = options.owner
         let client = DaemonClient(owner: owner)
         var status: DaemonStatus?
+        var orphan: Int32?
         do {
             guard case .status(let s) = try client.send(.status) else {
                 throw DaemonError.malformed("the daemon answered STATUS with something else")
@@ -24,6 +25,9 @@ struct StatusCommand: ParsableCommand {
             status = s
         } catch DaemonError.noDaemon {
             status = nil
+        } catch DaemonError.orphaned(_, let pid) {
+            status = nil
+            orphan = pid
         }
         let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
         var agent: AgentStatus?
@@ -34,11 +38,16 @@ struct StatusCommand: ParsableCommand {
             }
             var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(client.socketPath))"
             if let status { line += ",\"pid\":\(status.pid)" }
+            if let orphan { line += ",\"orphanedPid\":\(orphan)" }
             line += ",\"identityAgent\":" + (agent.map { a in
                 "{\"identities\":[\(a.labels.map(TextFormat.json).joined(separator: ","))],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: a.expiresAtWallMilliseconds))),\"remainingSeconds\":\(a.remainingMilliseconds / 1000),\"fileKeysUnwrapped\":\(a.unwrapped)}"
             } ?? "null")
             line += ",\"keys\":[\(keys.joined(separator: ","))]}"
             Output.line(line)
+            return
+        }
+        if let orphan {
+            Output.line("owner '\(owner)': locked; its daemon (pid \(orphan)) runs but lost its socket, so it serves no one: stop it with `keyrack daemon stop\(Fix.ownerFlag(owner))`")
             return
         }
         guard let status else {

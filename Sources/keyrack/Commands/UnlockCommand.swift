@@ -46,7 +46,16 @@ struct UnlockCommand: ParsableCommand {
     @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
     var identityPaths: [String] = []
 
+    static let sudoCapSeconds = 30 * 60
+
+    @Flag(help: "Read the YubiKey PIN from the first line of stdin instead of the terminal (robots with PIN policy once).")
+    var pinStdin = false
+
+    @Option(help: ArgumentHelp("Read the YubiKey PIN from the first line of this file, which must be yours and mode 0600.", valueName: "path"))
+    var pinFile: String?
+
     func validate() throws {
+        if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
         guard let env else {
             if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
             if key != nil { throw ValidationError("--key needs --env") }
@@ -64,16 +73,25 @@ struct UnlockCommand: ParsableCommand {
         Hardening.apply()
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let pinned = try store.recipientsFile(owner)?.uid
-        if let pinned, pinned != getuid() {
+        let pinnedBySidecar = try store.recipientsFile(owner)?.uid
+        if let pinned = pinnedBySidecar, pinned != getuid() {
             throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinned), and this is uid \(getuid()); run the unlock as that user")
         }
 
-        let agent = IdentityAgentUnlock(owner: owner, store: store, pinned: pinned, identityPaths: identityPaths, using: using,
+        var pin = try pinFile.map(PINSource.fromFile) ?? (pinStdin ? PINSource.fromStdin() : nil)
+        defer { if pin != nil { zeroize(&pin!) } }
+        let interaction = pin.map(PINSource.interaction(pin:)) ?? ManifestCLI.interaction
+        let agent = IdentityAgentUnlock(owner: owner, store: store, pinned: pinnedBySidecar, identityPaths: identityPaths, using: using,
                                         ttlSeconds: try duration.map { try KeyrackCore.Duration($0).seconds } ?? IdentityAgentUnlock.defaultTTLSeconds,
                                         json: options.json)
         guard let env else { return try agent.run() }
-        let (manifest, usedLabel) = try openManifest(owner, store: store)
+        let (manifest, usedLabel) = try openManifest(owner, store: store, interaction: interaction)
+        // The sidecar is plaintext and only as good as KEYRACK_HOME; the decrypted manifest is
+        // the authority on the pin, and a sidecar that dropped it changes nothing.
+        if let pinnedUID = manifest.owner.uid, pinnedUID != getuid() {
+            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID) by its manifest, and this is uid \(getuid()); run the unlock as that user")
+        }
+        let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
         if let key, let full = GrantSlug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
         guard !entries.isEmpty else {
@@ -97,6 +115,11 @@ struct UnlockCommand: ParsableCommand {
                 var ttl = requested
                 if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
                 if let lease = remote[entry.slug]?.ttlSeconds, lease < ttl { ttl = lease; capped.append((entry.slug, "\(lease)s by its OpenBao lease")) }
+                // sudo grants: 30 m at most, unless the key's own maxDuration allows more.
+                if entry.env.value == "sudo", entry.maxDuration == nil, ttl > Self.sudoCapSeconds {
+                    ttl = Self.sudoCapSeconds
+                    capped.append((entry.slug, "30m (the cap of sudo keys; set --max-duration on the key to allow more)"))
+                }
                 let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
                 let source = remote[entry.slug]?.source ?? entry.vault.rawValue
                 grants.append(GrantRequest(slug: slug, vault: source, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
@@ -165,9 +188,9 @@ struct UnlockCommand: ParsableCommand {
     /// the next backup, and the primary's error is reported if none works. A card that is here
     /// but refuses (wrong PIN, touch timeout, pulled out mid-operation) ends the unlock at once:
     /// the person asked for that card, and a passphrase prompt next would read as a retry.
-    private func openManifest(_ owner: OwnerName, store: HostManifestStore) throws -> (HostManifest, String) {
+    private func openManifest(_ owner: OwnerName, store: HostManifestStore, interaction: Interaction) throws -> (HostManifest, String) {
         if !identityPaths.isEmpty {
-            let ids = try ManifestCLI.identities(owner, store: store, paths: identityPaths)
+            let ids = try store.identities(for: owner, explicitPaths: identityPaths, interaction: interaction)
             return (try store.load(owner: owner, identities: ids), "from \(identityPaths.joined(separator: ", "))")
         }
         if let (identity, label) = try IdentityEnvironment.identity(interaction: ManifestCLI.interaction) {
@@ -182,7 +205,7 @@ struct UnlockCommand: ParsableCommand {
         var firstError: Error?
         for location in locations {
             do {
-                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: ManifestCLI.interaction)
+                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: interaction)
                 let manifest = try store.load(owner: owner, identities: [identity])
                 let name = "\(location.label) (\(location.via.rawValue)\(location.identityPath.map { ", \($0)" } ?? ""))"
                 if location.label != RecipientLabel.primary { Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(name)") }

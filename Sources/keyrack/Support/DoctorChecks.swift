@@ -9,7 +9,7 @@ import Glibc
 
 /// One finding of `keyrack doctor`: a failing check always carries the command that fixes it.
 struct DoctorCheck {
-    enum Status: String { case pass, fail, skip }
+    enum Status: String { case pass, warn, fail, skip }
     var name: String
     var status: Status
     var detail: String
@@ -69,6 +69,11 @@ struct DoctorChecks {
             return [.fail("pcscd", "cannot list smart cards: \(error)", fix: "check that pcscd runs and you may use it (udev/ and polkit rules in this repository)")]
         }
         var out: [DoctorCheck] = [.pass("pcscd", "reachable")]
+        let access = PcscdAccess.describe()
+        out.append(access.open
+            ? DoctorCheck(name: "pcscd access", status: .warn, detail: access.detail,
+                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (docs/security-model.md); unplug cards not in use")
+            : .pass("pcscd access", access.detail))
         let serials = seen.map { String($0.serial) }.joined(separator: ", ")
         out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.serial.map(String.init) ?? "")")
                                              : .pass("cards", "none plugged in"))
@@ -153,6 +158,8 @@ struct DoctorChecks {
             switch error {
             case .unsafeRuntimeDirectory(let why), .untrustedDaemon(let why):
                 return [.fail("daemon", why, fix: "remove \(client.runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")]
+            case .orphaned(_, let pid):
+                return [.fail("daemon", "pid \(pid) is running but its socket \(client.socketPath) was removed, so nothing can reach it", fix: "keyrack daemon stop\(flag) (stops it through its pid file and wipes its keys)")]
             default: break
             }
         } catch {}

@@ -59,3 +59,69 @@ final class Squatter {
         process.waitForExit()
     }
 }
+
+/// A command run as another user with stdout and stderr on a pipe that is already full, so it
+/// blocks at its first write holding whatever it holds (a decrypted manifest, a value): the
+/// moment a same-uid attacker would `gcore` it. `finish()` drains the pipe and reaps it.
+final class BlockedOnOutput {
+    let pid: pid_t
+    private let readFD: Int32
+    private var output: [UInt8] = []
+
+    init(_ user: UnixUser, _ args: [String], env: [String: String], stdin: String = "") throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        _ = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 4096)
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+        var filler = [UInt8](repeating: 0x2e, count: 4096)
+        while write(fds[1], &filler, filler.count) > 0 {}
+        _ = fcntl(fds[1], F_SETFL, 0)
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("stdin-\(UUID().uuidString)")
+        try Data(stdin.utf8).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, input.path, O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        var e = ProcessInfo.processInfo.environment
+        e["XDG_RUNTIME_DIR"] = nil
+        for (k, v) in env { e[k] = v }
+        let argv = (["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", Run.keyrackBinary] + args).map { strdup($0) } + [nil]
+        let envp = e.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, "/usr/bin/setpriv", &actions, nil, argv, envp)
+        close(fds[1])
+        XCTAssertEqual(rc, 0)
+        pid = child
+        readFD = fds[0]
+    }
+
+    /// Polls until the process sleeps in a pipe write (or fails after 20 s).
+    func waitUntilBlocked() -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let wchan = try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8), wchan.contains("pipe_write") { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// Drains the pipe to EOF and reaps the process: its exit code and what it printed.
+    func finish() -> (Int32, String) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(readFD, &buffer, buffer.count)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        close(readFD)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return ((status >> 8) & 0xff, String(decoding: output.drop { $0 == 0x2e }, as: UTF8.self))
+    }
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file reads for the files keyrack trusts to be small and regular: a repository's
+/// `.agent/keyrack.yml`, manifests, key files. A FIFO in their place would hang the reader
+/// forever and `/dev/zero` would exhaust its memory, so the file is opened non-blocking, must be
+/// a regular file (checked on the open descriptor, not the path, so no swap slips in between),
+/// and is read only up to `limit` bytes. `noFollow` refuses a symlink where none is legitimate.
+public enum BoundedFile {
+    public enum Failure: Error, Equatable {
+        case notRegular(String)
+        case tooLarge(limit: Int)
+        case symlink
+        case io(Int32)
+
+        /// The reason, to follow "cannot read PATH: ".
+        public var reason: String {
+            switch self {
+            case .notRegular(let kind): return "it is \(kind), not a regular file: replace it with a regular file"
+            case .tooLarge(let limit): return "it is larger than \(BoundedFile.describe(limit)), which no keyrack file needs to be: move it away"
+            case .symlink: return "it is a symbolic link, which keyrack does not follow here: replace it with the file itself"
+            case .io(let e): return String(cString: strerror(e))
+            }
+        }
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    public static func read(_ path: String, limit: Int, noFollow: Bool = false) throws(Failure) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noFollow ? O_NOFOLLOW : 0))
+        if fd < 0 {
+            let e = errno
+            if e == ENOENT { return nil }
+            if e == ELOOP && noFollow { throw .symlink }
+            throw .io(e)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .io(errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notRegular(kind(st.st_mode)) }
+        guard Int(st.st_size) <= limit else { throw .tooLarge(limit: limit) }
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(st.st_size))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw .io(errno)
+            }
+            if n == 0 { break }
+            // A file that grows while it is read is held to the same limit.
+            guard out.count + n <= limit else { throw .tooLarge(limit: limit) }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return out
+    }
+
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFDIR: return "a directory"
+        default: return "not a regular file"
+        }
+    }
+
+    static func describe(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+    }
+}

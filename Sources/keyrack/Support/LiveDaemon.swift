@@ -1,0 +1,52 @@
+import KeyrackClient
+import KeyrackCore
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the manifest commands tell an owner's running daemon, so it never serves a value the
+/// manifest no longer holds (`set` of a new value, `del`, `recipient remove` relock before they
+/// return) and so an os.daemon value goes to the daemon and nowhere else.
+enum LiveDaemon {
+    /// Relocks `slug` (every grant when nil) in the owner's daemon, if one runs, and says so on
+    /// stderr. A daemon that is not provably the caller's own is not talked to: that is said too.
+    static func revoke(owner: OwnerName, slug: Slug?, why: String) {
+        let client = DaemonClient(owner: owner.value)
+        let key = slug.map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value).description }
+        do {
+            guard case .relocked(let gone) = try client.send(.relock(env: nil, key: key)) else { return }
+            for s in gone { Terminal.printError("relocked \(s) in the daemon of '\(owner.value)': \(why)") }
+        } catch DaemonError.noDaemon {
+            return
+        } catch let error as ClientReportable {
+            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error.cliMessage.dropFirst("error: ".count))); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
+        } catch {
+            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error)); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
+        }
+    }
+
+    /// Hands an os.daemon value straight to the owner's daemon (started if need be, as `unlock`
+    /// starts it): it exists in that process's guarded memory only, until its TTL or the daemon
+    /// ends. Returns the slug granted.
+    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, value: inout [UInt8]) throws -> GrantSlug {
+        defer { zeroize(&value) }
+        if let pinnedUID, pinnedUID != getuid() {
+            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID), and this is uid \(getuid()); run the set as that user")
+        }
+        let client = DaemonClient(owner: owner.value)
+        var arguments = ["daemon", "run", "--for", owner.value]
+        if let pinnedUID { arguments += ["--uid", String(pinnedUID)] }
+        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
+        if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
+        let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
+        let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
+        let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
+        var grant = GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
+        defer { zeroize(&grant.value) }
+        guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {
+            throw DaemonError.malformed("the daemon answered UNLOCK with something else")
+        }
+        return slug
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Issue 10, item 6: the firewall matches what leaks (every long-lived token family, after
+/// trimming whitespace; `set` warns when it stores one), and sudo grants are capped at 30 m
+/// unless the key's own maxDuration says more.
+final class FirewallTests: XCTestCase {
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws { h = try DaemonHarness() }
+    override func tearDown() { h.tearDown() }
+
+    private func random(_ n: Int) -> String {
+        String((0..<n).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".randomElement()! })
+    }
+
+    func testEveryLongLivedTokenFamilyIsRefusedEvenWithSurroundingWhitespace() throws {
+        try h.sshOwner("bot")
+        // Made at test time, shaped like the real thing; whitespace as a paste leaves it.
+        let tokens: [(String, String)] = [
+            ("GH_CLASSIC", " ghp_" + random(36)), ("GH_FINE", "github_pat_" + random(22) + "_" + random(59) + "\n"),
+            ("GH_OAUTH", "gho_" + random(36)), ("GH_USER", "ghu_" + random(36)), ("GH_REFRESH", "ghr_" + random(36)),
+            ("AWS", "\tAKIA" + random(16).uppercased()), ("GITLAB", "glpat-" + random(20)),
+            ("SLACK_BOT", "xoxb-" + random(24)), ("SLACK_USER", "xoxp-" + random(24)), ("SLACK_APP", "xoxa-" + random(24)),
+        ]
+        for (key, token) in tokens {
+            let set = try h.ok(["set", "--for", "bot", "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: token)
+            XCTAssertTrue(set.err.contains("warning: acme.test.\(key) looks like"), "set must warn for \(key): \(set.err)")
+        }
+        try h.ok(["set", "--for", "bot", "--key", "INSTALL", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "ghs_" + random(36))
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        for (key, token) in tokens {
+            let r = try h.keyrack(["get", "--for", "bot", "--key", "acme.test.\(key)", "--value"])
+            print("get \(key) -> exit \(r.status): \(r.err)")
+            XCTAssertEqual(r.status, 3, "\(key): \(r)")
+            XCTAssertEqual(r.out, "")
+            XCTAssertFalse(r.err.contains(token.trimmingCharacters(in: .whitespacesAndNewlines)), r.err)
+            XCTAssertTrue(r.err.contains("which keyrack refuses to hand out"), r.err)
+            let source = try h.keyrack(["source", "--for", "bot", "--env", "test", "--key", key])
+            XCTAssertEqual(source.status, 3, "\(key): \(source)")
+            XCTAssertEqual(source.out, "")
+            // (stdin's one trailing newline is not part of a value)
+            XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.\(key)", "--value", "--allow-dangerous"]).out,
+                           token.hasSuffix("\n") ? String(token.dropLast()) : token)
+        }
+        // A GitHub App installation token is short-lived by design: handed out.
+        XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.INSTALL", "--value"]).status, 0)
+    }
+
+    func testSudoGrantsAreCappedAtThirtyMinutesUnlessTheKeySaysMore() throws {
+        try h.sshOwner("bot")
+        try h.ok(["set", "--for", "bot", "--key", "ROOTISH", "--env", "sudo", "--org", "acme", "--vault", "os.secure"], stdin: "s1")
+        try h.ok(["set", "--for", "bot", "--key", "LONGER", "--env", "sudo", "--org", "acme", "--vault", "os.secure", "--max-duration", "2h"], stdin: "s2")
+        let u1 = try h.ok(["unlock", "--for", "bot", "--env", "sudo", "--key", "ROOTISH", "--duration", "720h"])
+        print("unlock sudo --duration 720h: \(u1.out)\(u1.err)")
+        XCTAssertTrue(u1.err.contains("acme.sudo.ROOTISH is capped to 30m"), u1.err)
+        try h.ok(["unlock", "--for", "bot", "--env", "sudo", "--key", "LONGER", "--duration", "720h"])
+        let status = try ManifestHarness.json(try h.ok(["status", "--for", "bot", "--json"]))
+        let keys = try XCTUnwrap(status["keys"] as? [[String: Any]])
+        let remaining = Dictionary(uniqueKeysWithValues: keys.map { ($0["key"] as? String ?? "", $0["remainingSeconds"] as? Int ?? -1) })
+        XCTAssertTrue((1...1800).contains(remaining["ROOTISH"] ?? -1), "\(remaining)")
+        XCTAssertTrue((1801...7200).contains(remaining["LONGER"] ?? -1), "its own maxDuration of 2h allows more: \(remaining)")
+    }
+}
