@@ -137,7 +137,14 @@ public final class DaemonServer: @unchecked Sendable {
     private func lockPidFile(_ path: String) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw DaemonError.io("opening \(path)", errno: errno) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        // A client probing for an orphaned daemon (OrphanedDaemon.isLocked) holds a shared lock
+        // for microseconds; only a lock still held after 200 ms is another daemon.
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<100 where !locked {
+            usleep(2_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        if !locked {
             var buffer = [UInt8](repeating: 0, count: 32)
             let n = read(fd, &buffer, 31)
             close(fd)

@@ -10,7 +10,7 @@ extension YubiKeySetupCommand {
         defer { piv.close() }
         let serial = piv.serial
         let label = name ?? "keyrack login \(serial)"
-        let made = try piv.generateIdentityKey(slot: .authentication, pinPolicy: pinPolicy, touchPolicy: touchPolicy, pin: pin,
+        let made = try piv.generateIdentityKey(slot: .authentication, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin,
                                                name: { _ in label }, tool: "keyrack", touchWait: { YubiKeyPrompts.touch(serial) })
         let pem = Self.pem(made.certificate.der)
         if let output { try Self.writeNew(output, pem) }
@@ -20,8 +20,8 @@ extension YubiKeySetupCommand {
         }
         if json {
             let object: [String: Any] = [
-                "serial": Int(serial), "slot": made.slot.description, "pinPolicy": pinPolicy.description,
-                "touchPolicy": touchPolicy.description, "name": label, "certificate": pem,
+                "serial": Int(serial), "slot": made.slot.description, "pinPolicy": pinPolicy.policy.description,
+                "touchPolicy": touchPolicy.policy.description, "name": label, "certificate": pem,
                 "certificateFile": output as Any? ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
