@@ -42,6 +42,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key: never, always or cached (default: cached for human, never for robots).", valueName: "policy"))
     var touchPolicy: String?
 
+    @Option(help: ArgumentHelp("--via yubikey: the key in the slot: p256 (default; age1yubikey1…, any YubiKey 4/5) or x25519 (firmware 5.7+; a plain age1… recipient any age encrypts to, decrypted on the card).", valueName: "algorithm"))
+    var algorithm: YubiKeyAlgorithmOption?
+
     @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
     var pinStdin = false
 
@@ -52,8 +55,8 @@ struct InitCommand: ParsableCommand {
         let via = try Via(parsingOrUsage: via)
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
-        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil) {
-            throw ValidationError("--serial, --slot, --pin-policy and --touch-policy only apply to --via yubikey")
+        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || algorithm != nil) {
+            throw ValidationError("--serial, --slot, --pin-policy, --touch-policy and --algorithm only apply to --via yubikey")
         }
         if let p = pinPolicy, !["never", "once", "always"].contains(p) { throw ValidationError("invalid --pin-policy '\(p.prefix(20))': use never, once or always") }
         if let t = touchPolicy, !["never", "always", "cached"].contains(t) { throw ValidationError("invalid --touch-policy '\(t.prefix(20))': use never, always or cached") }
@@ -68,10 +71,11 @@ struct InitCommand: ParsableCommand {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         let via = try Via(parsing: via)
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
+        var request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
                                             identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy,
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
+        request.keyAlgorithm = algorithm?.rawValue
         let outcome = try store.initialise(owner: owner, via: via, uid: try uid.map(resolveUID), request: request)
         let path = store.home.manifest(owner).path
         switch outcome {
@@ -111,6 +115,11 @@ struct InitCommand: ParsableCommand {
         guard let entry = getpwnam(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
         return entry.pointee.pw_uid
     }
+}
+
+/// `--algorithm` of `init --via yubikey`.
+enum YubiKeyAlgorithmOption: String, CaseIterable, ExpressibleByArgument {
+    case p256, x25519
 }
 
 extension Via {
