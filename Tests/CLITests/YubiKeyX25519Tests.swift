@@ -69,7 +69,7 @@ final class YubiKeyX25519Tests: XCTestCase {
         XCTAssertTrue(got.out.contains("@all.sudo.GITHUB_TOKEN"), got.out)
         XCTAssertEqual(try card.ecdhCount(), ecdh + 1, "Debian age's stanza opened on the card")
 
-        // A card with another key in the slot is refused by name, not misread.
+        // With the card gone, opening the manifest is a card problem: exit 5.
         card.remove()
         let gone = try h.keyrack(["list", "--for", "seaturtle"])
         XCTAssertEqual(gone.status, 5, gone.description)
@@ -93,6 +93,7 @@ final class YubiKeyX25519Tests: XCTestCase {
         let slot85 = (listed.first?["slots"] as? [[String: Any]])?.first { $0["slot"] as? String == "85" }
         XCTAssertEqual(slot85?["recipient"] as? String, recipient)
         XCTAssertEqual(der.count, 44)
+        XCTAssertEqual(YubiKeyX25519Tests.bech32Data(recipient), Array(der.suffix(32)), "age1… is ykman's public key")
         try h.ok(["set", "--for", "mechanic", "--key", "TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "v")
         XCTAssertTrue(try h.ok(["list", "--for", "mechanic"]).out.contains("acme.prod.TOKEN"))
 
@@ -102,6 +103,43 @@ final class YubiKeyX25519Tests: XCTestCase {
                                    "--serial", String(card.serial), "--slot", "86"])
         XCTAssertEqual(wrong.status, 5, wrong.description)
         XCTAssertTrue(wrong.err.contains("slot 86 holds a key of algorithm 0x11"), wrong.err)
+    }
+
+    /// `yubikey setup` on 5.7 authenticates with the AES-192 factory key and replaces it the way
+    /// ykman does (ykman reads it back as a PIN-protected AES-192 key); `list` names X25519 slots.
+    func testSetupAndListOnFirmware57() throws {
+        let card = try SimulatedCard.insert(version: "5.7.1")
+        defer { card.remove() }
+        let h = try ManifestHarness()
+        let setup = try h.ok(["yubikey", "setup", "--serial", String(card.serial), "--pin-stdin", "--pin-policy", "once",
+                              "--touch-policy", "always", "-o", h.dir.file("id.txt").path], stdin: "123456\n")
+        XCTAssertTrue(setup.err.contains("note: the factory management key was replaced by a random one stored PIN-protected on the card"),
+                      setup.err)
+        let piv = try ykman(card, ["piv", "info"])
+        XCTAssertTrue(piv.out.contains("Management key algorithm: AES192\n"), piv.out)
+        XCTAssertTrue(piv.out.contains("Management key is stored on the YubiKey, protected by PIN.\n"), piv.out)
+        XCTAssertFalse(piv.out.contains("WARNING: Using default Management key!"), piv.out)
+
+        let gen = try ykman(card, ["piv", "keys", "generate", "-P", "123456", "-a", "X25519", "--pin-policy", "never",
+                                   "--touch-policy", "never", "85", "-"])
+        XCTAssertEqual(gen.status, 0, gen.description)
+        let list = try h.ok(["yubikey", "list"]).out
+        XCTAssertTrue(list.contains("YubiKey \(card.serial) (firmware 5.7.1, reader \"\(card.reader)\")\n"), list)
+        XCTAssertTrue(list.contains("  slot 82  P-256  PIN once  touch always"), list)
+        XCTAssertTrue(list.contains("  slot 85  X25519  PIN never  touch never\n    recipient: age1"), list)
+    }
+
+    /// The data part of a Bech32 string, 5-bit groups regrouped into bytes (checksum dropped).
+    static func bech32Data(_ text: String) -> [UInt8] {
+        let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
+        let data = text[text.index(after: text.lastIndex(of: "1")!)...].dropLast(6)
+        var acc = 0, bits = 0, out = [UInt8]()
+        for c in data {
+            acc = acc << 5 | charset.firstIndex(of: c)!
+            bits += 5
+            if bits >= 8 { bits -= 8; out.append(UInt8((acc >> bits) & 0xFF)) }
+        }
+        return out
     }
 
     func testX25519NeedsFirmware57() throws {
