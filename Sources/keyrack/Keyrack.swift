@@ -56,7 +56,9 @@ struct Keyrack: ParsableCommand {
                 Terminal.exit(ExitStatus.ok)
             }
             let exit = code == .validationFailure ? ExitStatus.usage : code.rawValue
-            if json {
+            // A bare ExitCode comes from a command that has already printed its JSON result
+            // (doctor's report with ok: false): a second object would break the output.
+            if json, !(error is ExitCode) {
                 // The short message (no usage block); the fix is the help of the command that failed.
                 var report = ErrorReport(line: Self.message(for: error), exit: exit)
                 report.fix = usageHint(in: message)
