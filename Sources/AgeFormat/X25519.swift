@@ -10,12 +10,51 @@ enum X25519Stanza {
     /// `HKDF-SHA-256(ss, salt: ephemeral share ‖ recipient, info: label)`; refuses the all-zero
     /// shared secret, which a low-order point forces and swift-crypto does not reject.
     static func wrapKey(shared: SharedSecret, ephemeral: [UInt8], recipient: [UInt8]) throws -> SymmetricKey {
-        let allZero = shared.withUnsafeBytes { $0.allSatisfy { $0 == 0 } }
-        guard !allZero else {
+        try wrapKey(shared: shared.withUnsafeBytes { Array($0) }, ephemeral: ephemeral, recipient: recipient)
+    }
+
+    static func wrapKey(shared: [UInt8], ephemeral: [UInt8], recipient: [UInt8]) throws -> SymmetricKey {
+        guard shared.count == 32, shared.contains(where: { $0 != 0 }) else {
             throw AgeError.malformedStanza("X25519 share is a low-order point (all-zero shared secret)")
         }
-        return shared.hkdfDerivedSymmetricKey(using: SHA256.self, salt: ephemeral + recipient,
-                                              sharedInfo: label, outputByteCount: 32)
+        return HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: shared), salt: ephemeral + recipient,
+                                      info: label, outputByteCount: 32)
+    }
+}
+
+/// Unwrapping `X25519` stanzas whose private key lives elsewhere (a YubiKey slot): the caller
+/// does the Diffie-Hellman with each stanza's ephemeral share, this does the rest of age's
+/// X25519 recipient type. `agree` runs once per well-formed stanza until one opens.
+public enum X25519Unwrap {
+    public static let stanzaType = X25519Stanza.type
+
+    public static func unwrap(_ stanzas: [Stanza], recipient: [UInt8],
+                              agree: (_ share: [UInt8]) throws -> [UInt8]) throws -> FileKey? {
+        for stanza in stanzas where stanza.type == X25519Stanza.type {
+            let share = try checkShape(stanza)
+            let key = try X25519Stanza.wrapKey(shared: try agree(share), ephemeral: share, recipient: recipient)
+            let box = try ChaChaPoly.SealedBox(nonce: X25519Stanza.zeroNonce, ciphertext: stanza.body.prefix(16),
+                                               tag: stanza.body.suffix(16))
+            // A tag failure means the stanza is for someone else: try the next one.
+            guard let fileKey = try? ChaChaPoly.open(box, using: key) else { continue }
+            return try FileKey(bytes: Array(fileKey))
+        }
+        return nil
+    }
+
+    /// Shape checks, before any crypto, so a malformed stanza is an error, not a miss. Returns the share.
+    @discardableResult
+    public static func checkShape(_ stanza: Stanza) throws -> [UInt8] {
+        guard stanza.arguments.count == 1 else {
+            throw AgeError.malformedStanza("X25519 stanza must have exactly one argument, has \(stanza.arguments.count)")
+        }
+        guard let share = AgeBase64.decodeUnpadded(stanza.arguments[0]), share.count == 32 else {
+            throw AgeError.malformedStanza("X25519 stanza share is not 32 bytes of canonical base64")
+        }
+        guard stanza.body.count == FileKey.byteCount + 16 else {
+            throw AgeError.malformedStanza("X25519 stanza body is \(stanza.body.count) bytes, want 32")
+        }
+        return share
     }
 }
 
@@ -96,25 +135,9 @@ public struct X25519Identity: Identity, @unchecked Sendable {
     public var string: String { Bech32.encode(hrp: X25519Identity.hrp, data: Array(privateKey.rawRepresentation)) }
 
     public func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
-        for stanza in stanzas where stanza.type == X25519Stanza.type {
-            // Shape checks come before any crypto, so a malformed stanza is an error, not a miss.
-            guard stanza.arguments.count == 1 else {
-                throw AgeError.malformedStanza("X25519 stanza must have exactly one argument, has \(stanza.arguments.count)")
-            }
-            guard let share = AgeBase64.decodeUnpadded(stanza.arguments[0]), share.count == 32 else {
-                throw AgeError.malformedStanza("X25519 stanza share is not 32 bytes of canonical base64")
-            }
-            guard stanza.body.count == FileKey.byteCount + 16 else {
-                throw AgeError.malformedStanza("X25519 stanza body is \(stanza.body.count) bytes, want 32")
-            }
-            let shared = try privateKey.sharedSecretFromKeyAgreement(with: Curve25519.KeyAgreement.PublicKey(rawRepresentation: share))
-            let key = try X25519Stanza.wrapKey(shared: shared, ephemeral: share, recipient: recipient.publicKey)
-            let box = try ChaChaPoly.SealedBox(nonce: X25519Stanza.zeroNonce, ciphertext: stanza.body.prefix(16),
-                                               tag: stanza.body.suffix(16))
-            // A tag failure means the stanza is for someone else: try the next one.
-            guard let fileKey = try? ChaChaPoly.open(box, using: key) else { continue }
-            return try FileKey(bytes: Array(fileKey))
+        try X25519Unwrap.unwrap(stanzas, recipient: recipient.publicKey) { share in
+            try privateKey.sharedSecretFromKeyAgreement(with: Curve25519.KeyAgreement.PublicKey(rawRepresentation: share))
+                .withUnsafeBytes { Array($0) }
         }
-        return nil
     }
 }

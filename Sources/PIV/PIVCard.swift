@@ -310,13 +310,13 @@ public final class PIVCard {
         return try privateKeyOperation(request, slot: slot, name: "signature", policies: policies, touchWait: touchWait)
     }
 
-    private func privateKeyOperation(_ request: [UInt8], slot: PIVSlot, name: String, policies: (PINPolicy?, TouchPolicy?),
-                                     touchWait: (() -> Void)?) throws -> [UInt8] {
+    func privateKeyOperation(_ request: [UInt8], algorithm: UInt8 = PIVAlgorithm.eccP256, slot: PIVSlot, name: String,
+                             policies: (PINPolicy?, TouchPolicy?), touchWait: (() -> Void)?) throws -> [UInt8] {
         privateKeyOperations += 1
         let watch = TouchWatch(after: 0.5, notify: touchWait)
         let (data, sw) = try withExtendedLifetime(watch) {
             defer { watch.finish() }
-            return try transmit(0x87, PIVAlgorithm.eccP256, slot.rawValue, request, operation: name)
+            return try transmit(0x87, algorithm, slot.rawValue, request, operation: name)
         }
         switch sw {
         case .ok:

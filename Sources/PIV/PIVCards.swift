@@ -3,7 +3,8 @@ public struct PIVSlotInfo: Sendable, Equatable {
     public var slot: PIVSlot
     /// PIV algorithm id (0x11 = P-256), or nil when only a non-key certificate is there.
     public var algorithm: UInt8?
-    /// The uncompressed P-256 point, when the slot holds a P-256 key.
+    /// The uncompressed P-256 point, when the slot holds a P-256 key; the 32-byte public key of
+    /// an X25519 one (firmware 5.7+).
     public var publicKey: [UInt8]?
     /// Effective policies (metadata), else the ones in the certificate extension, else unknown.
     public var pinPolicy: PINPolicy?
@@ -35,7 +36,7 @@ extension PIVCard {
             info.algorithm = meta.algorithm
             info.pinPolicy = meta.pinPolicy
             info.touchPolicy = meta.touchPolicy
-            if meta.algorithm == PIVAlgorithm.eccP256 { info.publicKey = meta.publicKey }
+            if meta.algorithm == PIVAlgorithm.eccP256 || meta.algorithm == PIVAlgorithm.x25519 { info.publicKey = meta.publicKey }
         }
         if let der = try certificate(slot: slot) {
             found = true

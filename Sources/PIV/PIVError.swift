@@ -44,6 +44,9 @@ public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The slot holds a key keyrack cannot use (not P-256).
     case unsupportedKey(slot: UInt8, algorithm: UInt8)
 
+    /// The card's firmware predates what was asked for (X25519 keys need 5.7).
+    case needsFirmware(serial: UInt32, version: FirmwareVersion, feature: String)
+
     /// Neither the PIN-protected management key nor the factory default authenticated.
     case managementKeyAuthenticationFailed(serial: UInt32)
     /// The card's management key is of a kind we do not handle.
@@ -100,6 +103,8 @@ public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
             return "YubiKey \(serial) has no free retired slot (82–95): free one with ykman piv keys delete, or use another key"
         case .unsupportedKey(let slot, let alg):
             return "slot \(hex(slot)) holds a key of algorithm 0x\(hex(alg)), not P-256: use a slot made by `keyrack yubikey setup` or age-plugin-yubikey"
+        case .needsFirmware(let serial, let version, let feature):
+            return "YubiKey \(serial) has firmware \(version); \(feature) need firmware 5.7 or later: use the default P-256 key (--algorithm p256), or a YubiKey 5 with firmware 5.7+"
         case .managementKeyAuthenticationFailed(let serial):
             return "cannot authenticate to YubiKey \(serial) with its PIN-protected or default management key: make it PIN-protected (ykman piv access change-management-key --protect) and retry"
         case .managementKeyUnsupported(let why):

@@ -34,6 +34,8 @@ public struct RecipientSetupRequest {
     public var touchPolicy: String?
     /// `--via yubikey`: `piv-p256` (default) or `tag`.
     public var recipientType: String?
+    /// `--via yubikey`: the key made in the slot, `p256` (default) or `x25519` (firmware 5.7+).
+    public var keyAlgorithm: String?
     public var interaction: Interaction
 
     public init(owner: OwnerName, home: KeyrackHome, userHome: URL, pubkeyPath: String? = nil, identityPath: String? = nil,

@@ -34,6 +34,9 @@ struct YubiKeyBackend: RecipientBackend {
             }
             return s
         }
+        if try YubiKeyKeyAlgorithm.parse(request.keyAlgorithm) == .x25519 {
+            return try setUpX25519(request, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy)
+        }
         return try card {
             let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
             if let slot, let existing = try existingKey(serial: request.serial, slot: slot) {
@@ -57,6 +60,7 @@ struct YubiKeyBackend: RecipientBackend {
     }
 
     func recipient(publicKey: String) throws -> any Recipient {
+        if let x25519 = try? X25519Recipient(string: publicKey) { return x25519 }  // an X25519 slot (5.7+)
         do {
             if YubiKeyRecipientType(recipient: publicKey) == .tag { return try P256TagRecipient(string: publicKey) }
             return try PIVP256Recipient(string: publicKey)
@@ -66,6 +70,7 @@ struct YubiKeyBackend: RecipientBackend {
     }
 
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
+        if let x25519 = try x25519Identity(for: record, interaction: interaction) { return x25519 }
         guard let serial = record.serial, let slotText = record.slot, let slot = PIVSlot(parsing: slotText) else {
             throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…): pass --identity with its AGE-PLUGIN-YUBIKEY-1… file")
         }
@@ -97,7 +102,7 @@ struct YubiKeyBackend: RecipientBackend {
 
 /// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5);
 /// those that mean "not plugged in" say so, so unlock can move on to a backup recipient.
-private func card<T>(_ body: () throws -> T) throws -> T {
+func card<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as PIVError {
         switch error {
         case .pcscdNotRunning, .noCard, .cardNotFound: throw KeyrackError(.card, "\(error)", isCardAbsent: true)
@@ -109,7 +114,7 @@ private func card<T>(_ body: () throws -> T) throws -> T {
 }
 
 /// Wraps a card identity so its PIV errors surface as card errors with their own message.
-private struct CardErrors: Identity {
+struct CardErrors: Identity {
     let inner: any Identity
     init(_ inner: any Identity) { self.inner = inner }
     func unwrap(_ stanzas: [Stanza]) throws -> FileKey? { try card { try inner.unwrap(stanzas) } }

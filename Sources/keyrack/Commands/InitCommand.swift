@@ -48,6 +48,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--via yubikey: the recipient form: piv-p256 (age1yubikey1…, opens with age-plugin-yubikey; default) or tag (age1tag1…, age ≥ 1.3 encrypts to it without a plugin).", valueName: "type"))
     var recipientType: RecipientTypeArgument?
 
+    @Option(help: ArgumentHelp("--via yubikey: the key in the slot: p256 (default; age1yubikey1…, any YubiKey 4/5) or x25519 (firmware 5.7+; a plain age1… recipient any age encrypts to, decrypted on the card).", valueName: "algorithm"))
+    var algorithm: YubiKeyAlgorithmOption?
+
     @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
     var pinStdin = false
 
@@ -58,8 +61,11 @@ struct InitCommand: ParsableCommand {
         let via = try Via(parsingOrUsage: via ?? Via.ssh.rawValue)
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
-        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || recipientType != nil) {
-            throw ValidationError("--serial, --slot, --pin-policy, --touch-policy and --recipient-type only apply to --via yubikey")
+        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || recipientType != nil || algorithm != nil) {
+            throw ValidationError("--serial, --slot, --pin-policy, --touch-policy, --recipient-type and --algorithm only apply to --via yubikey")
+        }
+        if algorithm == .x25519 && recipientType != nil {
+            throw ValidationError("--recipient-type names a form of a P-256 key; an --algorithm x25519 owner's recipient is a plain age1…")
         }
         if let p = pinPolicy, !["never", "once", "always"].contains(p) { throw ValidationError("invalid --pin-policy '\(p.prefix(20))': use never, once or always") }
         if let t = touchPolicy, !["never", "always", "cached"].contains(t) { throw ValidationError("invalid --touch-policy '\(t.prefix(20))': use never, always or cached") }
@@ -77,10 +83,11 @@ struct InitCommand: ParsableCommand {
         // The default key is looked for (and named) only when init will create something.
         let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
         let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
+        var request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
                                             identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy, recipientType: recipientType?.rawValue,
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
+        request.keyAlgorithm = algorithm?.rawValue
         let pinnedUID = try uid.map(resolveUID)
         if via == .yubikey, (pinPolicy ?? (owner == .human ? "once" : "never")) == "never", let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
             Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
@@ -124,6 +131,11 @@ struct InitCommand: ParsableCommand {
         guard let entry = getpwnam(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
         return entry.pointee.pw_uid
     }
+}
+
+/// `--algorithm` of `init --via yubikey`.
+enum YubiKeyAlgorithmOption: String, CaseIterable, ExpressibleByArgument {
+    case p256, x25519
 }
 
 extension Via {

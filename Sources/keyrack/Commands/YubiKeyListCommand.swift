@@ -1,9 +1,11 @@
+import AgeFormat
 import AgeYubiKey
 import ArgumentParser
 import Foundation
 import PIV
 
-/// `keyrack yubikey list`: every card, its used slots, and the age recipient of each P-256 slot.
+/// `keyrack yubikey list`: every card, its used slots, and the age recipient of each P-256 slot
+/// (`age1yubikey1…`) and X25519 slot (`age1…`, firmware 5.7+).
 struct YubiKeyListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -39,7 +41,7 @@ struct YubiKeyListCommand: ParsableCommand {
             CardJSON(serial: card.serial, reader: card.reader, firmware: card.version.description, slots: card.slots.map { s in
                 SlotJSON(slot: s.info.slot.description, algorithm: Self.algorithmName(s.info.algorithm),
                          pinPolicy: s.info.pinPolicy?.description, touchPolicy: s.info.touchPolicy?.description,
-                         name: s.info.name, recipient: s.recipient?.string,
+                         name: s.info.name, recipient: s.recipient?.string ?? Self.x25519Recipient(s.info)?.string,
                          tagRecipient: s.recipient.flatMap { try? P256TagRecipient(point: $0.compressedPoint).string }, identity: s.stub?.string,
                          madeForAge: s.info.isAgeIdentity)
             })
@@ -67,10 +69,18 @@ struct YubiKeyListCommand: ParsableCommand {
         }
     }
 
+    /// The plain age recipient of an X25519 slot.
+    static func x25519Recipient(_ info: PIVSlotInfo) -> X25519Recipient? {
+        guard info.algorithm == PIVAlgorithm.x25519, let key = info.publicKey else { return nil }
+        return try? X25519Recipient(publicKey: key)
+    }
+
     static func algorithmName(_ alg: UInt8?) -> String {
         switch alg {
         case PIVAlgorithm.eccP256?: return "P-256"
         case PIVAlgorithm.eccP384?: return "P-384"
+        case PIVAlgorithm.x25519?: return "X25519"
+        case PIVAlgorithm.ed25519?: return "Ed25519"
         case 0x06?: return "RSA-1024"
         case 0x07?: return "RSA-2048"
         case nil: return "certificate only"

@@ -1,3 +1,4 @@
+import AgeFormat
 import AgeYubiKey
 import Foundation
 import KeyrackCore
@@ -88,8 +89,11 @@ struct DoctorChecks {
             return out
         }
         do {
-            let onCard = try YubiKeyRecipientSource.recipient(serial: serial, slot: slot)
-            if onCard.string == primary.pubkey {
+            // An X25519 slot (firmware 5.7+) has a plain age1… recipient; a P-256 one age1yubikey1….
+            let onCard = (try? X25519Recipient(string: primary.pubkey)) != nil
+                ? try YubiKeyX25519Keys.recipient(serial: serial, slot: slot).recipient.string
+                : try YubiKeyRecipientSource.recipient(serial: serial, slot: slot).string
+            if onCard == primary.pubkey {
                 out.append(.pass("owner's card", "YubiKey \(serial) slot \(slotText) holds the manifest's recipient"))
             } else {
                 out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText) holds another key than the manifest's recipient",
@@ -98,9 +102,13 @@ struct DoctorChecks {
         } catch {
             out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText): \(error)", fix: "keyrack yubikey list, and re-run keyrack init\(flag) --via yubikey --serial \(serial)"))
         }
+        var pinOnce = false
         do {
             let card = try PIVCards.open(serial: serial)
             defer { card.close() }
+            pinOnce = (try? card.slotInfo(slot))?.pinPolicy == .once
+            out.append(.pass("firmware", "YubiKey \(serial) runs \(card.version)"
+                             + (card.version.hasCurve25519 ? " (X25519 slot keys: keyrack init --algorithm x25519)" : "")))
             let defaults = try card.factoryDefaults()
             let named = [("PIN", defaults.pin, "keyrack yubikey change-pin --serial \(serial)"),
                          ("PUK", defaults.puk, "keyrack yubikey change-puk --serial \(serial)"),
@@ -115,7 +123,17 @@ struct DoctorChecks {
         } catch {
             out.append(.fail("factory secrets", "YubiKey \(serial): \(error)", fix: "re-plug YubiKey \(serial) and run keyrack doctor\(flag) again"))
         }
+        out.append(autoExitCheck(pinOnce: pinOnce))
         return out
+    }
+
+    /// A PIN-`once` owner loses its verified PIN whenever pcscd exits idle (Debian's --auto-exit).
+    private func autoExitCheck(pinOnce: Bool) -> DoctorCheck {
+        guard let (autoExit, source) = PcscdAutoExit.detect() else { return .skip("pcscd auto-exit", "cannot tell how pcscd is started") }
+        guard autoExit else { return .pass("pcscd auto-exit", "\(source) keeps running when idle") }
+        let what = "\(source) runs with --auto-exit: 60 s after the last use pcscd exits, the card powers down and forgets the PIN"
+        return pinOnce ? .fail("pcscd auto-exit", what + ", so '\(owner)' (PIN policy once) is asked for it again", fix: PcscdAutoExit.fix)
+                       : .pass("pcscd auto-exit", what + " (harmless for '\(owner)': its PIN policy is not once)")
     }
 
     // MARK: modes

@@ -1,0 +1,112 @@
+import AgeFormat
+import Foundation
+import PIV
+
+/// An X25519 key in a YubiKey slot (firmware 5.7+) used as a plain age `age1…` recipient: any
+/// age (Debian's 1.1.1 included) encrypts to it natively, no plugin, and the stanzas are age's
+/// own `X25519`. Only decryption needs the card: the X25519 with each stanza's ephemeral share
+/// is done on the card, the rest of the recipient type by AgeFormat (`X25519Unwrap`).
+///
+/// X25519 stanzas are anonymous (no tag names their recipient), so an identity tries each one
+/// with the card until one opens: one card operation per X25519 stanza before it. keyrack writes
+/// the owner's primary recipient first, so unlocking a manifest costs one.
+public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
+    public let serial: UInt32
+    public let slot: PIVSlot
+    public let recipient: X25519Recipient
+    private let pinProvider: PINProvider?
+    private let touchNotifier: TouchNotifier?
+    private let lock = NSLock()
+    private var operations = 0
+
+    public init(serial: UInt32, slot: PIVSlot, recipient: X25519Recipient, pinProvider: PINProvider? = nil,
+                touchNotifier: TouchNotifier? = nil) {
+        self.serial = serial
+        self.slot = slot
+        self.recipient = recipient
+        self.pinProvider = pinProvider
+        self.touchNotifier = touchNotifier
+    }
+
+    /// Private-key operations this identity has asked the card for, over its lifetime.
+    public var cardOperations: Int {
+        lock.lock(); defer { lock.unlock() }
+        return operations
+    }
+
+    public func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
+        // Structure first, without a card: a malformed X25519 stanza fails the file.
+        let candidates = stanzas.filter { $0.type == X25519Unwrap.stanzaType }
+        for stanza in candidates { try X25519Unwrap.checkShape(stanza) }
+        guard !candidates.isEmpty else { return nil }
+
+        let card = try PIVCards.open(serial: serial)
+        defer { card.close() }
+        let info = try card.x25519Key(slot)
+        guard info.publicKey == recipient.publicKey else {
+            throw AgeError.invalidKey("the X25519 key in slot \(slot) of YubiKey \(serial) is not recipient \(recipient.string.prefix(16))…: the slot was reused; check it with `keyrack yubikey list`")
+        }
+        try CardPIN.satisfy(on: card, slot: slot, policy: info.pinPolicy, provider: pinProvider)
+        let notifier = touchNotifier, serial = self.serial
+        let fileKey = try X25519Unwrap.unwrap(candidates, recipient: recipient.publicKey) { share in
+            lock.lock(); operations += 1; lock.unlock()
+            return try card.x25519(slot: slot, peer: share, policies: (info.pinPolicy, info.touchPolicy),
+                                   touchWait: notifier.map { n in { n(serial) } })
+        }
+        return fileKey
+    }
+}
+
+/// What `YubiKeyX25519Keys.setup` made.
+public struct YubiKeyX25519Setup: Sendable {
+    public var recipient: X25519Recipient
+    public var serial: UInt32
+    public var slot: PIVSlot
+    public var managementKey: ManagementKeyOutcome
+    /// Factory secrets still in place after setup, one advice line each.
+    public var warnings: [String]
+}
+
+/// Making and finding X25519 slot keys for age.
+public enum YubiKeyX25519Keys {
+    /// Generates an X25519 key in `slot` (default: first free retired slot) of card `serial`
+    /// (default: the only card). `pin` is the card's current PIN; the caller wipes it.
+    public static func setup(serial: UInt32?, slot: PIVSlot?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy,
+                             pin: [UInt8]) throws -> YubiKeyX25519Setup {
+        let card = try PIVCards.open(serial: serial)
+        defer { card.close() }
+        let made = try card.generateX25519IdentityKey(slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy, pin: pin)
+        let defaults = (try? card.factoryDefaults()) ?? FactoryDefaults()
+        return YubiKeyX25519Setup(recipient: try X25519Recipient(publicKey: made.publicKey), serial: made.serial,
+                                  slot: made.slot, managementKey: made.managementKey, warnings: defaults.warnings)
+    }
+
+    /// The recipient of the X25519 key already in `slot` (no PIN, no touch), with the card's serial.
+    public static func recipient(serial: UInt32?, slot: PIVSlot) throws -> (serial: UInt32, recipient: X25519Recipient) {
+        let card = try PIVCards.open(serial: serial)
+        defer { card.close() }
+        return (card.serial, try X25519Recipient(publicKey: card.x25519Key(slot).publicKey ?? []))
+    }
+}
+
+/// The PIN rule every card identity follows: ask (through `provider`) and verify only when the
+/// slot's policy needs it and the card session is not verified already; never retry a wrong PIN.
+enum CardPIN {
+    static func satisfy(on card: PIVCard, slot: PIVSlot, policy: PINPolicy?, provider: PINProvider?) throws {
+        switch policy {
+        case .never?:
+            return
+        case .once?, nil:
+            if try card.isPINVerified() { return }
+        case .always?:
+            break
+        }
+        let tries = try card.pinTriesLeft()
+        if tries == 0 { throw PIVError.pinBlocked }
+        guard let provider, var pin = try provider(PINRequest(serial: card.serial, slot: slot, triesLeft: tries)) else {
+            throw PIVError.pinRequired(serial: card.serial)
+        }
+        defer { wipe(&pin) }
+        try card.verifyPIN(pin)
+    }
+}
