@@ -78,18 +78,24 @@ public struct KeyEntry: Equatable, Sendable {
     public var exid: String?
     public var mech: Mechanism
     public var maxDuration: Duration?
+    /// Vault- and mechanism-specific settings that are not secret (`region` for aws.params,
+    /// `account` for 1password, `repositories`/`permissions` for a GitHub App), checked by
+    /// `KeyOptions` at `set`. Empty for most keys, and then not written.
+    public var options: [String: String]
     public var createdAt: String
     public var updatedAt: String
 
     public var env: EnvName { slug.env }
     public var org: OrgName { slug.org }
 
-    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, createdAt: String, updatedAt: String) {
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
+                createdAt: String, updatedAt: String) {
         self.slug = slug
         self.vault = vault
         self.exid = exid
         self.mech = mech
         self.maxDuration = maxDuration
+        self.options = options
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -13,7 +13,16 @@ struct SetCommand: ParsableCommand {
         directory up to the git root), else --org, else @all for sudo keys. Vaults: os.secure \
         (value kept encrypted in the manifest), os.direct (plaintext file, 0600, for non-secret \
         config), os.envvar (read from the environment at unlock), os.daemon (held only by the \
-        daemon), 1password (--exid op://VAULT/ITEM/FIELD, checked with `op read` when op is installed).
+        daemon), 1password (--exid VAULT/ITEM, VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD, checked \
+        with `op` when op is installed), aws.params (--exid /SSM/PARAMETER/NAME, read with the AWS \
+        CLI v2), aws.config (--exid PROFILE: unlock grants AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
+        and AWS_SESSION_TOKEN beside the key, until the credentials expire).
+
+        GitHub App: --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP --app-id N --installation-id N \
+        --private-key app.pem (asked on the terminal when absent; the key is checked and stored \
+        encrypted, never echoed), or --vault 1password --exid VAULT/ITEM whose field holds \
+        {"appId", "installationId", "privateKey"} as JSON. Unlock mints a ghs_ installation token \
+        on GITHUB_API_URL (default https://api.github.com), granted until it expires.
         """)
 
     @OptionGroup var options: OwnerOptions
@@ -28,10 +37,10 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The org (or @all for machine-wide); default: from .agent/keyrack.yml, else @all for sudo keys.", valueName: "org"))
     var org: String?
 
-    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon or 1password.", valueName: "vault"))
+    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon, 1password, aws.params or aws.config.", valueName: "vault"))
     var vault: String
 
-    @Option(help: ArgumentHelp("External id in the vault: the op://… reference for 1password.", valueName: "id"))
+    @Option(help: ArgumentHelp("External id in the vault: the 1Password reference, the SSM parameter name, or the AWS profile.", valueName: "id"))
     var exid: String?
 
     @Option(help: ArgumentHelp("Mechanism, e.g. PERMANENT_VIA_REPLICA; default: the vault's.", valueName: "mech"))
@@ -40,19 +49,22 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cap on the unlock TTL of this key, e.g. 30m, 9h.", valueName: "duration"))
     var maxDuration: String?
 
+    @OptionGroup var source: SourceOptions
+
     mutating func validate() throws {
         try ManifestCLI.check {
             let env = try EnvName(env)
             _ = try KeyName(key)
             let vault = try Vault(parsing: vault)
-            _ = try mech.map(Mechanism.init(parsing:))
+            let mech = try mech.map(Mechanism.init(parsing:))
             _ = try maxDuration.map(Duration.init)
             let org = try org.map(OrgName.init)
             // The full combination, with a stand-in value, so every usage error is found before
             // anything is read from the terminal.
             let slug = Slug(org: try org ?? OrgName(OrgName.all), env: env, key: try KeyName(key))
-            _ = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: nil, maxDuration: nil,
-                                  value: vault.takesValueAtSet ? [0] : nil)
+            let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil,
+                                            options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil)
+            try source.check(vault: vault, mech: request.mech)
         }
     }
 
@@ -70,10 +82,15 @@ struct SetCommand: ParsableCommand {
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
-        let value = vault.takesValueAtSet ? try ManifestCLI.readValue(for: slug) : nil
-        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: try mech.map(Mechanism.init(parsing:)),
-                                        maxDuration: try maxDuration.map(Duration.init), value: value)
-        if vault == .onePassword, let exid { try OnePassword.check(reference: exid) }
+        let mech = try mech.map(Mechanism.init(parsing:))
+        let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
+        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: try maxDuration.map(Duration.init),
+                                        options: source.keyOptions, value: value)
+        if vault == .onePassword, let exid {
+            try OnePassword.check(reference: exid, account: source.account) { value in
+                if mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }
+            }
+        }
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
         if options.json {
             var object = ManifestCLI.json(entry)
