@@ -2,12 +2,12 @@
 import Glibc
 #endif
 
-// How keyrack fails, in one place: the exit codes of DESIGN.md §6 and the one-line errors that
+// How keyrack fails, in one place: the exit codes of docs/cli.md and the one-line errors that
 // carry them. Public and Foundation-free because two binaries report them: the `keyrack` front
 // end (which answers `get` alone) and the full CLI (`keyrack-cli`), and their `get` must read
 // byte for byte the same.
 
-/// The exit codes of DESIGN.md §6, in one place.
+/// The exit codes of docs/cli.md, in one place.
 public enum ExitStatus {
     public static let ok: Int32 = 0
     public static let failure: Int32 = 1

@@ -36,7 +36,7 @@ struct Keyrack: ParsableCommand {
     )
 
     /// Runs the command and turns every error into one line on stderr and a documented exit
-    /// code. ArgumentParser's usage errors (exit 64 by default) become exit 2, as DESIGN.md §6 says.
+    /// code. ArgumentParser's usage errors (exit 64 by default) become exit 2, as docs/cli.md says.
     static func main() {
         do {
             var command = try parseAsRoot()

@@ -6,7 +6,7 @@ import PIV
 import Glibc
 #endif
 
-/// Card problems are exit 5 (DESIGN.md §6); a PIN or slot of the wrong shape is a usage error.
+/// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {
     var cliMessage: String { "error: \(description)" }
     var exitCode: Int32 {
