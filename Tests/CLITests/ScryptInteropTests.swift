@@ -119,9 +119,10 @@ enum TerminalRun {
     }
 
     /// `answers` are typed in order: each one once `prompt` has appeared on the terminal (after the
-    /// previous answer) and echo is off. Fails if the run takes longer than `timeout` seconds.
+    /// previous answer) and echo is off (or, with `echoed`, at once: for questions that are not
+    /// secret). Fails if the run takes longer than `timeout` seconds.
     static func run(_ executable: String, _ arguments: [String], answers: [(prompt: String, reply: String)],
-                    timeout: TimeInterval = 300) throws -> Result {
+                    echoed: Bool = false, timeout: TimeInterval = 300) throws -> Result {
         // posix_openpt and friends are hidden from Swift's Glibc module; these are their Linux
         // insides: open the multiplexer, unlock the new pair, ask its number.
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
@@ -163,7 +164,7 @@ enum TerminalRun {
             }
             if let next = pending.first {
                 let screen = String(decoding: transcript[searchFrom...], as: UTF8.self)
-                if let range = screen.range(of: next.prompt), echoIsOff(slave) {
+                if let range = screen.range(of: next.prompt), echoed || echoIsOff(slave) {
                     searchFrom += screen[..<range.upperBound].utf8.count
                     let line = Array((next.reply + "\n").utf8)
                     _ = line.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
