@@ -116,17 +116,13 @@ final class GitHubAppTests: XCTestCase {
     }
 
     func testSetAsksForTheIdsAndKeyPathOnTheTerminal() throws {
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in h.machine.environment { env[k] = v ?? nil }
+        var env = h.machine.environment
         env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let saved = ProcessInfo.processInfo.environment
-        for (k, v) in env { setenv(k, v, 1) }
-        defer { for k in env.keys { if let old = saved[k] { setenv(k, old, 1) } else { unsetenv(k) } } }
         let pem = h.machine.dir.file("app.pem").path
         let r = try TerminalRun.run(Run.keyrackBinary, ["set", "--for", "robot", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme",
                                                         "--vault", "os.secure", "--mech", "EPHEMERAL_VIA_GITHUB_APP"],
                                     answers: [("GitHub App id: ", appID), ("installation id: ", installationID), ("private key (.pem): ", pem)],
-                                    echoed: true, timeout: 60)
+                                    echoed: true, timeout: 60, environment: env)
         XCTAssertEqual(r.status, 0, r.transcript)
         XCTAssertTrue(r.transcript.contains("created acme.prod.GITHUB_TOKEN"), r.transcript)
         XCTAssertFalse(r.transcript.contains("PRIVATE KEY"), "the key is never echoed: \(r.transcript)")

@@ -17,6 +17,13 @@ extension KeyrackError: CLIReportable {
         case .wrongIdentity, .damaged, .failure: return ExitStatus.failure
         }
     }
+    var errorCode: String {
+        switch kind {
+        case .wrongIdentity: return "wrong-identity"
+        case .damaged: return "damaged"
+        default: return ErrorReport.code(forExit: exitCode)
+        }
+    }
 }
 
 /// What the manifest commands share: the store, terminal interaction, identities, values.
