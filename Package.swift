@@ -93,7 +93,10 @@ let package = Package(
         .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"]),
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames"),
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames"]),
+        // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames",
+                                                    .product(name: "Crypto", package: "swift-crypto"),
+                                                    .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
         .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames"]),
 

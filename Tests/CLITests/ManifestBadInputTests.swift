@@ -38,7 +38,7 @@ final class ManifestBadInputTests: XCTestCase {
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--max-duration", "0m"], mentions: "invalid duration")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--mech", "MAGIC"], mentions: "invalid mech")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password"], mentions: "needs --exid")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password", "--exid", "seaturtle/pat"], mentions: "op://VAULT/ITEM/FIELD")
+        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password", "--exid", "seaturtle-pat"], mentions: "op://VAULT/ITEM/FIELD")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "prod", "--vault", "os.envvar"], mentions: "pass --org")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.secure"], stdin: "", mentions: "empty value")
         // An owner that was never initialised.

@@ -119,11 +119,12 @@ enum TerminalRun {
     }
 
     /// `answers` are typed in order: each one once `prompt` has appeared on the terminal (after the
-    /// previous answer) and echo is off. Fails if the run takes longer than `timeout` seconds.
+    /// previous answer) and echo is off (or, with `echoed`, at once: for questions that are not
+    /// secret). Fails if the run takes longer than `timeout` seconds.
     /// `afterExit` gets the terminal's path (/dev/pts/N) once the program has exited, while the
     /// terminal still exists, to inspect the state the program left it in.
     static func run(_ executable: String, _ arguments: [String], answers: [(prompt: String, reply: String)],
-                    timeout: TimeInterval = 300, environment: [String: String?] = [:],
+                    echoed: Bool = false, timeout: TimeInterval = 300, environment: [String: String?] = [:],
                     afterExit: ((String) throws -> Void)? = nil) throws -> Result {
         // posix_openpt and friends are hidden from Swift's Glibc module; these are their Linux
         // insides: open the multiplexer, unlock the new pair, ask its number.
@@ -171,7 +172,7 @@ enum TerminalRun {
             }
             if let next = pending.first {
                 let screen = String(decoding: transcript[searchFrom...], as: UTF8.self)
-                if let range = screen.range(of: next.prompt), echoIsOff(slave) {
+                if let range = screen.range(of: next.prompt), echoed || echoIsOff(slave) {
                     searchFrom += screen[..<range.upperBound].utf8.count
                     // A reply ending in ^C is an interrupt, not a line: no newline after it.
                     let line = Array((next.reply.hasSuffix("\u{3}") ? next.reply : next.reply + "\n").utf8)

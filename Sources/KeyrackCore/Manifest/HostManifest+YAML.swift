@@ -100,6 +100,7 @@ extension HostManifest {
             if let d = e.maxDuration { fields.append(("maxDuration", .string(d.text))) }
             if let a = e.addr { fields.append(("addr", .string(a))) }
             if let c = e.cacert { fields.append(("cacert", .string(c))) }
+            if !e.options.isEmpty { fields.append(("options", .map(e.options.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))) }
             fields += [("createdAt", .string(e.createdAt)), ("updatedAt", .string(e.updatedAt))]
             return (e.slug.description, .map(fields))
         }
@@ -163,10 +164,25 @@ extension HostManifest {
                             mech: try Mechanism(parsing: try f.string("mech")),
                             maxDuration: try f.optionalString("maxDuration").map(Duration.init),
                             addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
+                            options: try decodeOptions(f.node("options"), path: "keys.\(pair.key.prefix(80)).options"),
                             createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
         }
         try f.finish()
         return entry
+    }
+
+    /// `options:` of a key: a mapping of names to strings, each checked by `KeyOptions`.
+    private static func decodeOptions(_ node: YAMLNode?, path: String) throws -> [String: String] {
+        guard let node, !isNull(node) else { return [:] }
+        var f = try YAMLFields(node, path: path)
+        var options: [String: String] = [:]
+        for name in f.keys {
+            guard let value = try f.optionalString(name) else { continue }
+            options[name] = value
+        }
+        try f.finish()
+        try field(node.line) { try KeyOptions.check(options) }
+        return options
     }
 
     private static func isNull(_ node: YAMLNode) -> Bool {

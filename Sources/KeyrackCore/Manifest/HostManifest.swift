@@ -82,14 +82,18 @@ public struct KeyEntry: Equatable, Sendable {
     /// openbao only: this key's cluster address and CA file, over the manifest's `openbao:` defaults.
     public var addr: String?
     public var cacert: String?
+    /// Vault- and mechanism-specific settings that are not secret (`region` for aws.params,
+    /// `account` for 1password, `repositories`/`permissions` for a GitHub App), checked by
+    /// `KeyOptions` at `set`. Empty for most keys, and then not written.
+    public var options: [String: String]
     public var createdAt: String
     public var updatedAt: String
 
     public var env: EnvName { slug.env }
     public var org: OrgName { slug.org }
 
-    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, addr: String? = nil, cacert: String? = nil,
-                createdAt: String, updatedAt: String) {
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
+                addr: String? = nil, cacert: String? = nil, createdAt: String, updatedAt: String) {
         self.addr = addr
         self.cacert = cacert
         self.slug = slug
@@ -97,6 +101,7 @@ public struct KeyEntry: Equatable, Sendable {
         self.exid = exid
         self.mech = mech
         self.maxDuration = maxDuration
+        self.options = options
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -8,36 +8,38 @@ public struct KeySetRequest {
     public var exid: String?
     public var mech: Mechanism
     public var maxDuration: Duration?
+    public var options: [String: String]
     /// openbao only: the key's own cluster address and CA file.
     public var addr: String?
     public var cacert: String?
     /// The value for os.secure and os.direct; nil for the other vaults.
     public var value: [UInt8]?
 
-    /// Checks the combination (exid only for 1password and required there, a value exactly for
-    /// the vaults that store one).
-    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?, value: [UInt8]?,
-                addr: String? = nil, cacert: String? = nil) throws {
-        switch vault {
-        case .onePassword:
-            guard let exid else {
-                throw KeyrackError.usage("vault 1password needs --exid op://VAULT/ITEM/FIELD, the secret reference to read at unlock")
+    /// Checks the combination: an exid exactly for the vaults that point elsewhere (1password,
+    /// openbao, aws.params, aws.config) in that vault's form, a value exactly for the vaults that
+    /// store one, a mechanism the vault can serve, and options that belong to both.
+    public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?,
+                options: [String: String] = [:], value: [UInt8]?, addr: String? = nil, cacert: String? = nil) throws {
+        let mech = mech ?? vault.defaultMechanism
+        if vault.takesExid {
+            guard let exid else { throw KeyrackError.usage(KeySetRequest.exidHelp(vault)) }
+            switch vault {
+            case .onePassword: _ = try OnePasswordReference(exid)
+            case .openBao: _ = try OpenBaoReference(parsing: exid)
+            case .awsParams: try AWSParameterStore.validate(name: exid)
+            default: try AWSProfileCredentials.validate(profile: exid, key: slug.key)
             }
-            try OnePassword.validate(reference: exid)
-        case .openBao:
-            guard let exid else {
-                throw KeyrackError.usage("vault openbao needs --exid MOUNT/PATH#FIELD, the KV secret to read at unlock (e.g. secret/robots/seaturtle#token)")
-            }
-            _ = try OpenBaoReference(parsing: exid)
-            if let addr { try OpenBaoSettings.validate(addr: addr) }
-        default:
-            if exid != nil { throw KeyrackError.usage("--exid is only used with --vault 1password or openbao; \(vault.rawValue) has no external id") }
+        } else if exid != nil {
+            throw KeyrackError.usage("--exid is only used with --vault 1password, openbao, aws.params or aws.config; \(vault.rawValue) has no external id")
         }
         if vault != .openBao, addr != nil || cacert != nil {
             throw KeyrackError.usage("--openbao-addr and --openbao-cacert are only used with --vault openbao")
         }
+        if let addr { try OpenBaoSettings.validate(addr: addr) }
         self.addr = addr
         self.cacert = cacert
+        try KeySetRequest.checkMechanism(mech, vault: vault)
+        try KeyOptions.check(options, vault: vault, mech: mech)
         if vault.takesValueAtSet {
             guard let value, !value.isEmpty else {
                 throw KeyrackError.usage("empty value for \(slug) (vault \(vault.rawValue)): nothing was stored; type the value, or pipe it on stdin")
@@ -48,9 +50,36 @@ public struct KeySetRequest {
         self.slug = slug
         self.vault = vault
         self.exid = exid
-        self.mech = mech ?? vault.defaultMechanism
+        self.mech = mech
         self.maxDuration = maxDuration
+        self.options = options
         self.value = value
+    }
+
+    static func exidHelp(_ vault: Vault) -> String {
+        switch vault {
+        case .awsParams: return "vault aws.params needs --exid /PATH/NAME, the SSM parameter to read at unlock"
+        case .awsConfig: return "vault aws.config needs --exid PROFILE, the AWS profile whose credentials unlock exports"
+        case .openBao: return "vault openbao needs --exid MOUNT/PATH#FIELD, the KV secret to read at unlock (e.g. secret/robots/seaturtle#token)"
+        default: return "vault 1password needs --exid VAULT/ITEM[/FIELD] (or op://VAULT/ITEM/FIELD), the secret reference to read at unlock"
+        }
+    }
+
+    /// The mechanisms that mint a credential need a source they can use: an AWS profile for
+    /// AWS SSO, the app's key (in the manifest or 1Password) for a GitHub App.
+    static func checkMechanism(_ mech: Mechanism, vault: Vault) throws {
+        switch (mech, vault) {
+        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword):
+            return
+        case (.ephemeralViaAwsSso, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_AWS_SSO needs --vault aws.config --exid PROFILE")
+        case (.ephemeralViaGithubApp, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_APP needs --vault os.secure (the app's id, installation and key, kept in the manifest) or --vault 1password")
+        case (_, .awsConfig):
+            throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile)")
+        default:
+            return
+        }
     }
 }
 
@@ -85,7 +114,7 @@ extension HostManifestStore {
             let now = HostManifest.timestamp()
             let existing = manifest.keys[slug]
             var entry = KeyEntry(slug: slug, vault: request.vault, exid: request.exid, mech: request.mech,
-                                 maxDuration: request.maxDuration, addr: request.addr, cacert: request.cacert, createdAt: existing?.createdAt ?? now, updatedAt: now)
+                                 maxDuration: request.maxDuration, options: request.options, addr: request.addr, cacert: request.cacert, createdAt: existing?.createdAt ?? now, updatedAt: now)
             let oldSecret = manifest.secrets[slug], oldDirect = direct[slug]
             manifest.secrets[slug] = request.vault == .osSecure ? request.value : nil
             direct[slug] = request.vault == .osDirect ? request.value : nil

@@ -9,10 +9,15 @@ public enum Vault: String, CaseIterable, Sendable {
     case osEnvvar = "os.envvar"
     /// Only ever in the owner's daemon memory; nothing on disk.
     case osDaemon = "os.daemon"
-    /// A 1Password secret reference (`op://vault/item/field`), read with `op read` at unlock.
+    /// A 1Password secret reference (`op://VAULT/ITEM/FIELD`, `VAULT/ITEM/FIELD` or `VAULT/ITEM`),
+    /// read with `op` at unlock (OnePassword.swift).
     case onePassword = "1password"
     /// A KV secret in an OpenBao / Vault cluster (`MOUNT/PATH#FIELD`), read over its HTTP API at unlock.
     case openBao = "openbao"
+    /// An SSM Parameter Store SecureString, read with the AWS CLI at unlock (AWSParameterStore.swift).
+    case awsParams = "aws.params"
+    /// An AWS profile whose temporary credentials the AWS CLI exports at unlock (AWSProfileCredentials.swift).
+    case awsConfig = "aws.config"
 
     public init(parsing text: String) throws {
         guard let vault = Vault(rawValue: text) else {
@@ -25,12 +30,16 @@ public enum Vault: String, CaseIterable, Sendable {
     /// Whether `set` reads a value from the user for this vault.
     public var takesValueAtSet: Bool { self == .osSecure || self == .osDirect }
 
+    /// Whether the key names a place in an external store with `--exid`.
+    public var takesExid: Bool { self == .onePassword || self == .openBao || self == .awsParams || self == .awsConfig }
+
     /// The mechanism a key gets when `--mech` is not given.
     public var defaultMechanism: Mechanism {
         switch self {
         case .osSecure, .osDirect, .osEnvvar: return .permanentViaReplica
         case .osDaemon: return .ephemeralViaSession
-        case .onePassword, .openBao: return .permanentViaReference
+        case .onePassword, .openBao, .awsParams: return .permanentViaReference
+        case .awsConfig: return .ephemeralViaAwsSso
         }
     }
 }

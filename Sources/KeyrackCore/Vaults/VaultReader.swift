@@ -1,11 +1,13 @@
 import Foundation
+import PIV
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Fetches the value of a key from its vault at `unlock` time: os.secure from the decrypted
-/// manifest, os.direct from the owner's direct file, os.envvar from the caller's environment,
-/// 1password with `op read`. (`set` checks a 1password reference when it stores it: OnePassword.)
+/// Fetches the stored source of a key from its vault at `unlock` time: os.secure from the
+/// decrypted manifest, os.direct from the owner's direct file, os.envvar from the caller's
+/// environment, 1password with `op`, aws.params with `aws ssm`, aws.config the profile name.
+/// What the source becomes (itself, or a credential minted from it) is KeySource's business.
 public enum VaultReader {
     public enum Outcome {
         case value([UInt8])
@@ -28,23 +30,38 @@ public enum VaultReader {
         case .osDaemon:
             return .missing("os.daemon keys live only in a daemon and cannot be unlocked from disk")
         case .onePassword:
-            guard let reference = entry.exid else { return .missing("no op:// reference (exid) recorded: set it again with --exid") }
-            return try readOnePassword(reference)
+            guard let exid = entry.exid, let reference = try? OnePasswordReference(exid) else {
+                return .missing("no 1Password reference (exid) recorded: set it again with --exid VAULT/ITEM[/FIELD]")
+            }
+            return try readOnePassword(reference, account: entry.options[KeyOptions.account], environment: environment)
+        case .awsParams:
+            var profile: String?
+            if let key = AWSParameterStore.profileKey(for: entry, in: manifest) {
+                guard case .value(var name) = try read(key, manifest: manifest, direct: direct, environment: environment) else {
+                    return .missing("its profile key \(key.slug) could not be read: unlock it alone to see why")
+                }
+                profile = String(decoding: name, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                wipe(&name)
+            }
+            return try AWSParameterStore.read(entry, profile: profile, environment: environment)
+        case .awsConfig:
+            guard let profile = entry.exid else { return .missing("no AWS profile (exid) recorded: set it again with --exid PROFILE") }
+            return .value(Array(profile.utf8))
         case .openBao:
             // Read by keyrack-cli's OpenBao client (KeyrackOpenBao) before this is reached.
             return .missing("openbao keys are read by the OpenBao client")
         }
     }
 
-    /// `op read --no-newline REFERENCE`, the value from stdout, the first stderr line on failure.
-    static func readOnePassword(_ reference: String) throws -> Outcome {
-        guard let op = OnePassword.executable() else {
-            return .missing("the 1Password CLI `op` is not on PATH: install it and sign in")
+    /// The value `op` reads for `reference`, or why it could not.
+    static func readOnePassword(_ reference: OnePasswordReference, account: String?, environment: [String: String]) throws -> Outcome {
+        guard let op = OnePassword.executable(environment: environment) else {
+            return .missing("the 1Password CLI `op` is not on PATH: \(OnePassword.installAdvice)")
         }
-        switch try OnePassword.read(reference: reference, op: op) {
-        case .failed(let why): return .missing("op read \(reference) failed: \(why)")
+        switch try OnePassword.read(reference, account: account, op: op) {
+        case .failed(let why): return .missing("1password \(reference.text): \(why)")
         case .value(let value):
-            guard !value.isEmpty else { return .missing("op read \(reference) returned an empty value") }
+            guard !value.isEmpty else { return .missing("1password \(reference.text) returned an empty value") }
             return .value(value)
         }
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
-/// factory secrets, file modes, the daemon, `op` — and prints, for each check that fails, the
+/// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the
 /// command that fixes it. Exit 0 when everything passes, 1 otherwise, so scripts can gate on it.
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct DoctorCommand: ParsableCommand {
         recorded key in its slot; factory PIN, PUK or management key still set; modes of \
         KEYRACK_HOME (0700), manifests and os.direct files (0600) and the daemon's runtime \
         directory (0700) and socket (0600); the owner's daemon answering; `op` on PATH when the \
-        owner has 1password keys. Never asks for a PIN or a touch. Exit 0 when all pass, 1 otherwise.
+        owner has 1password keys, the AWS CLI v2 when it has aws.params or aws.config keys. Never asks for a PIN or a touch. Exit 0 when all pass, 1 otherwise.
         """)
 
     @OptionGroup var options: OwnerOptions

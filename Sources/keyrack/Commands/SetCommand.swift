@@ -15,9 +15,18 @@ struct SetCommand: ParsableCommand {
         directory up to the git root), else --org, else @all for sudo keys. Vaults: os.secure \
         (value kept encrypted in the manifest), os.direct (plaintext file, 0600, for non-secret \
         config), os.envvar (read from the environment at unlock), os.daemon (held only by the \
-        daemon), 1password (--exid op://VAULT/ITEM/FIELD, checked with `op read` when op is installed), \
-        openbao (--exid MOUNT/PATH#FIELD of a KV v1/v2 secret in OpenBao or Vault, read at unlock; only \
-        the reference is stored, and `del` never touches the remote secret; see docs/openbao.md).
+        daemon), 1password (--exid VAULT/ITEM, VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD, checked \
+        with `op` when op is installed), openbao (--exid MOUNT/PATH#FIELD of a KV v1/v2 secret in \
+        OpenBao or Vault, read at unlock; only the reference is stored, and `del` never touches the \
+        remote secret; see docs/openbao.md), aws.params (--exid /SSM/PARAMETER/NAME, read with the AWS \
+        CLI v2), aws.config (--exid PROFILE: unlock grants AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
+        and AWS_SESSION_TOKEN beside the key, until the credentials expire).
+
+        GitHub App: --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP --app-id N --installation-id N \
+        --private-key app.pem (asked on the terminal when absent; the key is checked and stored \
+        encrypted, never echoed), or --vault 1password --exid VAULT/ITEM whose field holds \
+        {"appId", "installationId", "privateKey"} as JSON. Unlock mints a ghs_ installation token \
+        on GITHUB_API_URL (default https://api.github.com), granted until it expires.
         """)
 
     @OptionGroup var options: OwnerOptions
@@ -32,10 +41,10 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The org (or @all for machine-wide); default: from .agent/keyrack.yml, else @all for sudo keys.", valueName: "org"))
     var org: String?
 
-    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon, 1password or openbao.", valueName: "vault"))
+    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon, 1password, openbao, aws.params or aws.config.", valueName: "vault"))
     var vault: String
 
-    @Option(help: ArgumentHelp("External id in the vault: op://VAULT/ITEM/FIELD for 1password, MOUNT/PATH#FIELD for openbao.", valueName: "id"))
+    @Option(help: ArgumentHelp("External id in the vault: the 1Password reference, MOUNT/PATH#FIELD for openbao, the SSM parameter name, or the AWS profile.", valueName: "id"))
     var exid: String?
 
     @Option(help: ArgumentHelp("openbao: this key's server, e.g. https://bao.example.net:8200 (default: set-default, BAO_ADDR, VAULT_ADDR).", valueName: "url"))
@@ -50,19 +59,23 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cap on the unlock TTL of this key, e.g. 30m, 9h.", valueName: "duration"))
     var maxDuration: String?
 
+    @OptionGroup var source: SourceOptions
+
     mutating func validate() throws {
         try ManifestCLI.check {
             let env = try EnvName(env)
             _ = try KeyName(key)
             let vault = try Vault(parsing: vault)
-            _ = try mech.map(Mechanism.init(parsing:))
+            let mech = try mech.map(Mechanism.init(parsing:))
             _ = try maxDuration.map(Duration.init)
             let org = try org.map(OrgName.init)
             // The full combination, with a stand-in value, so every usage error is found before
             // anything is read from the terminal.
             let slug = Slug(org: try org ?? OrgName(OrgName.all), env: env, key: try KeyName(key))
-            _ = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: nil, maxDuration: nil,
-                                  value: vault.takesValueAtSet ? [0] : nil, addr: openbaoAddr, cacert: openbaoCacert)
+            let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil,
+                                            options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
+                                            addr: openbaoAddr, cacert: openbaoCacert)
+            try source.check(vault: vault, mech: request.mech)
         }
     }
 
@@ -80,14 +93,19 @@ struct SetCommand: ParsableCommand {
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
-        let value = vault.takesValueAtSet ? try ManifestCLI.readValue(for: slug) : nil
+        let mech = try mech.map(Mechanism.init(parsing:))
+        let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
         // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
         var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil
         defer { if daemonValue != nil { zeroize(&daemonValue!) } }
-        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: try mech.map(Mechanism.init(parsing:)),
-                                        maxDuration: try maxDuration.map(Duration.init), value: value,
+        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: try maxDuration.map(Duration.init),
+                                        options: source.keyOptions, value: value,
                                         addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath))
-        if vault == .onePassword, let exid { try OnePassword.check(reference: exid) }
+        if vault == .onePassword, let exid {
+            try OnePassword.check(reference: exid, account: source.account) { value in
+                if mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }
+            }
+        }
         if let token = Firewall.match(value ?? daemonValue ?? []) {
             Terminal.printError("warning: \(slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
         }

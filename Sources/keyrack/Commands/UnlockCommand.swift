@@ -98,7 +98,7 @@ struct UnlockCommand: ParsableCommand {
             let name = key.map { GrantSlug(parsing: $0)?.name ?? $0 } ?? "KEY"
             throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")
         }
-        let direct = entries.contains { $0.vault == .osDirect } ? try store.directValues(owner: owner) : [:]
+        let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
 
         let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? (env == "sudo" ? 30 * 60 : 9 * 3600)
         var grants: [GrantRequest] = []
@@ -107,22 +107,36 @@ struct UnlockCommand: ParsableCommand {
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
         var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner)
         defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
+        // The wall-clock end of each minted credential (AWS, GitHub App tokens): its grant's TTL
+        // is cut to it again just before the grant is sent, so it never outlives the credential.
+        var credentialEnds: [GrantSlug: UInt64] = [:]
         for entry in entries {
-            switch try remote[entry.slug].map({ .value($0.value) }) ?? VaultReader.read(entry, manifest: manifest, direct: direct) {
+            let outcome = try remote[entry.slug].map { .values([KeySource.Value(key: entry.slug.key.value, value: $0.value, expiresAt: nil)]) }
+                ?? KeySource.resolve(entry, manifest: manifest, direct: direct)
+            switch outcome {
             case .missing(let why):
                 omitted.append((entry.slug, why))
-            case .value(let value):
-                var ttl = requested
-                if let cap = entry.maxDuration, cap.seconds < ttl { ttl = cap.seconds; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
-                if let lease = remote[entry.slug]?.ttlSeconds, lease < ttl { ttl = lease; capped.append((entry.slug, "\(lease)s by its OpenBao lease")) }
+            case .values(let values):
+                var ttl = UInt64(requested) * 1000
+                if let cap = entry.maxDuration, UInt64(cap.seconds) * 1000 < ttl { ttl = UInt64(cap.seconds) * 1000; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
+                if let lease = remote[entry.slug]?.ttlSeconds, UInt64(lease) * 1000 < ttl { ttl = UInt64(lease) * 1000; capped.append((entry.slug, "\(lease)s by its OpenBao lease")) }
                 // sudo grants: 30 m at most, unless the key's own maxDuration allows more.
-                if entry.env.value == "sudo", entry.maxDuration == nil, ttl > Self.sudoCapSeconds {
-                    ttl = Self.sudoCapSeconds
+                if entry.env.value == "sudo", entry.maxDuration == nil, ttl > UInt64(Self.sudoCapSeconds) * 1000 {
+                    ttl = UInt64(Self.sudoCapSeconds) * 1000
                     capped.append((entry.slug, "30m (the cap of sudo keys; set --max-duration on the key to allow more)"))
                 }
-                let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
+                let end = values.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
+                if let end {
+                    let now = Clock.wallMilliseconds()
+                    guard end > now + 1000 else { omitted.append((entry.slug, "the credential it minted expires at once")); continue }
+                    if end - now < ttl { ttl = end - now; capped.append((entry.slug, "the credential's own expiry (\(TextFormat.isoTime(milliseconds: end)))")) }
+                }
                 let source = remote[entry.slug]?.source ?? entry.vault.rawValue
-                grants.append(GrantRequest(slug: slug, vault: source, ttlMilliseconds: UInt64(ttl) * 1000, value: value))
+                for v in values {
+                    let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: v.key)
+                    grants.append(GrantRequest(slug: slug, vault: source, ttlMilliseconds: ttl, value: v.value))
+                    if let end { credentialEnds[slug] = end }
+                }
             }
         }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
@@ -137,13 +151,15 @@ struct UnlockCommand: ParsableCommand {
         // One connection; the catalog (every slug of the manifest, names only) goes with the
         // first batch so `get` can tell locked from absent; batches keep frames under the limit.
         let connection = try client.connect(peerUIDs: [getuid()])
-        let catalog = manifest.keys.keys.map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value) }
+        let catalog = KeySource.catalog(manifest).map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value) }
         var batch: [GrantRequest] = []
         var batchBytes = 0
         var first = true
         var unlocked: [GrantSlug] = []
         func flush() throws {
             guard !batch.isEmpty || first else { return }
+            let now = Clock.wallMilliseconds()
+            for i in batch.indices { if let end = credentialEnds[batch[i].slug] { batch[i].ttlMilliseconds = min(batch[i].ttlMilliseconds, end > now ? end - now : 0) } }
             guard case .unlocked(let slugs) = try connection.send(.unlock(batch, catalog: first ? catalog : nil)) else {
                 throw DaemonError.malformed("the daemon answered UNLOCK with something else")
             }

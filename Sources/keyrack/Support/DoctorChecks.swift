@@ -54,7 +54,7 @@ struct DoctorChecks {
         out += cardChecks(primary)
         out += modeChecks(store.home, name)
         out += daemonChecks()
-        out.append(opCheck(store, name))
+        out += toolChecks(store, name)
         return out
     }
 
@@ -166,7 +166,7 @@ struct DoctorChecks {
         return .pass(name, "\(path) mode \(String(perms, radix: 8))")
     }
 
-    // MARK: daemon, op
+    // MARK: daemon, vault tools
 
     private func daemonChecks() -> [DoctorCheck] {
         let client = DaemonClient(owner: owner)
@@ -188,24 +188,37 @@ struct DoctorChecks {
         return [.pass("daemon", "not running (keyrack unlock\(flag) starts it)")]
     }
 
-    /// 1password keys need `op`. Their presence is learnt from the manifest when a passphrase-less
-    /// identity file opens it, else from the daemon's grants.
-    private func opCheck(_ store: HostManifestStore, _ name: OwnerName) -> DoctorCheck {
-        var usesOp: Bool?
+    /// 1password keys need `op`, aws.params and aws.config keys the AWS CLI v2. Which vaults the
+    /// owner uses is learnt from the manifest when a passphrase-less identity file opens it,
+    /// else from the daemon's grants.
+    private func toolChecks(_ store: HostManifestStore, _ name: OwnerName) -> [DoctorCheck] {
+        var vaults: Set<String>?
         let files = ((try? store.availableIdentityLocations(name)) ?? []).filter { $0.via != .yubikey }
         let ids = files.compactMap { try? RecipientBackends.backend(for: $0.via).identity(for: $0, interaction: .nonInteractive) }
         if !ids.isEmpty, let manifest = try? store.load(owner: name, identities: ids) {
-            usesOp = manifest.keys.values.contains { $0.vault == .onePassword }
+            vaults = Set(manifest.keys.values.map(\.vault.rawValue))
         }
-        if usesOp == nil, case .status(let status)? = try? DaemonClient(owner: owner).send(.status) {
-            if status.grants.contains(where: { $0.vault == Vault.onePassword.rawValue }) { usesOp = true }
+        if vaults == nil, case .status(let status)? = try? DaemonClient(owner: owner).send(.status) {
+            vaults = Set(status.grants.map(\.vault))
         }
-        guard usesOp == true else {
-            return .pass("1password", usesOp == false ? "no 1password keys" : "no 1password key seen (manifest not opened: it needs the card)")
+        let unseen = vaults == nil ? " seen (manifest not opened: it needs the card)" : ""
+        var out: [DoctorCheck] = []
+        if vaults?.contains(Vault.onePassword.rawValue) == true {
+            out.append(OnePassword.executable() != nil ? .pass("1password", "op is on PATH")
+                       : .fail("1password", "'\(owner)' has 1password keys but `op` is not on PATH", fix: OnePassword.installAdvice))
+        } else {
+            out.append(.pass("1password", "no 1password keys\(unseen)"))
         }
-        let onPath = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            .contains { access("\($0)/op", X_OK) == 0 }
-        return onPath ? .pass("1password", "op is on PATH") : .fail("1password", "'\(owner)' has 1password keys but `op` is not on PATH",
-                                                                  fix: "install the 1Password CLI (https://developer.1password.com/docs/cli/get-started) and sign in with `op signin`")
+        if vaults?.contains(Vault.awsParams.rawValue) == true || vaults?.contains(Vault.awsConfig.rawValue) == true {
+            switch AWSCLI.locate() {
+            case .found(let path, let version): out.append(.pass("aws", "\(path) is aws-cli/\(version)"))
+            case .missing: out.append(.fail("aws", "'\(owner)' has AWS keys but `aws` is not on PATH", fix: AWSCLI.installAdvice))
+            case .tooOld(let seen): out.append(.fail("aws", "'\(owner)' has AWS keys and only an old AWS CLI is on PATH: \(seen.joined(separator: ", "))",
+                                                     fix: AWSCLI.installAdvice + ", or point KEYRACK_AWS_CLI at it"))
+            }
+        } else {
+            out.append(.pass("aws", "no AWS keys\(unseen)"))
+        }
+        return out
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import PIV
+
+/// What `unlock` grants for one key: the vault gives the stored source (VaultReader), and the
+/// key's mechanism turns it into values. Permanent mechanisms hand the source out as it is; an
+/// ephemeral one mints a credential from it whose own expiry caps the grant.
+public enum KeySource {
+    public struct Value {
+        /// The key name in the entry's org and env (the entry's own, or one it derives, such as
+        /// AWS_SESSION_TOKEN beside an aws.config key).
+        public var key: String
+        public var value: [UInt8]
+        /// When the credential stops working: the grant never outlives it.
+        public var expiresAt: Date?
+    }
+
+    public enum Outcome {
+        case values([Value])
+        /// Nothing to grant: the reason is shown to the user, the key stays locked.
+        case missing(String)
+    }
+
+    public static func resolve(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Outcome {
+        let source: [UInt8]
+        switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment) {
+        case .missing(let why): return .missing(why)
+        case .value(let value): source = value
+        }
+        let own = Value(key: entry.slug.key.value, value: source, expiresAt: nil)
+        switch entry.mech {
+        case .ephemeralViaAwsSso:
+            let profile = String(decoding: source, as: UTF8.self)
+            let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment)
+            guard case .values(let credentials) = outcome else { return outcome }
+            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+        case .ephemeralViaGithubApp:
+            var source = source
+            defer { wipe(&source) }
+            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment)
+        default:
+            return .values([own])
+        }
+    }
+
+    /// The names `unlock` tells the daemon about (so `get` can say locked, not absent): every key
+    /// of the manifest and the keys an aws.config key grants beside it.
+    public static func catalog(_ manifest: HostManifest) -> [Slug] {
+        manifest.keys.values.flatMap { entry -> [Slug] in
+            guard entry.mech == .ephemeralViaAwsSso else { return [entry.slug] }
+            return [entry.slug] + AWSProfileCredentials.derivedKeys.compactMap { name in
+                (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
+            }
+        }
+    }
+}
