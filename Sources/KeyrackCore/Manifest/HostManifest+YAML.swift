@@ -163,8 +163,8 @@ extension HostManifest {
             return KeyEntry(slug: slug, vault: try Vault(parsing: try f.string("vault")), exid: try f.optionalString("exid"),
                             mech: try Mechanism(parsing: try f.string("mech")),
                             maxDuration: try f.optionalString("maxDuration").map(Duration.init),
-                            addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
                             options: try decodeOptions(f.node("options"), path: "keys.\(pair.key.prefix(80)).options"),
+                            addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
                             createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
         }
         try f.finish()

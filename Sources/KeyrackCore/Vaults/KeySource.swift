@@ -12,6 +12,13 @@ public enum KeySource {
         public var value: [UInt8]
         /// When the credential stops working: the grant never outlives it.
         public var expiresAt: Date?
+
+        /// Public for values read outside the core (OpenBao, in keyrack-cli).
+        public init(key: String, value: [UInt8], expiresAt: Date? = nil) {
+            self.key = key
+            self.value = value
+            self.expiresAt = expiresAt
+        }
     }
 
     public enum Outcome {

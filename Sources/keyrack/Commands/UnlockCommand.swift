@@ -111,7 +111,7 @@ struct UnlockCommand: ParsableCommand {
         // is cut to it again just before the grant is sent, so it never outlives the credential.
         var credentialEnds: [GrantSlug: UInt64] = [:]
         for entry in entries {
-            let outcome = try remote[entry.slug].map { .values([KeySource.Value(key: entry.slug.key.value, value: $0.value, expiresAt: nil)]) }
+            let outcome: KeySource.Outcome = try remote[entry.slug].map { .values([KeySource.Value(key: entry.slug.key.value, value: $0.value)]) }
                 ?? KeySource.resolve(entry, manifest: manifest, direct: direct)
             switch outcome {
             case .missing(let why):
