@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "KeyrackNames"),
         .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames"]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium"]),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames"]),
 
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
@@ -92,7 +92,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient",
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -109,6 +109,11 @@ let package = Package(
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport"]),
         .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
+        .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
+        .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
+        .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
+                                                          .product(name: "Crypto", package: "swift-crypto")]),
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

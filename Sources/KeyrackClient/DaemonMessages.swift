@@ -22,10 +22,15 @@ extension DaemonError: ClientReportable {
         }
     }
 
+    public var errorCode: String {
+        if case .noDaemon = self { return "locked" }
+        return ErrorReport.code(forExit: exitCode)
+    }
+
     public var exitCode: Int32 {
         switch self {
         case .noDaemon: return ExitStatus.notGranted
-        case .denied: return ExitStatus.denied
+        case .denied, .untrustedDaemon, .unsafeRuntimeDirectory: return ExitStatus.denied
         default: return ExitStatus.failure
         }
     }
@@ -71,15 +76,15 @@ public struct KeyRequest {
     }
 
     public func absent() -> NotGranted {
-        NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`")
+        NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`", code: "absent")
     }
 
     public func locked(_ slug: GrantSlug?) -> NotGranted {
-        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`")
+        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`", code: "locked")
     }
 
     public func expired(_ slug: GrantSlug) -> NotGranted {
-        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`")
+        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`", code: "expired")
     }
 
     public func ambiguous(_ slugs: [GrantSlug]) -> UsageError {
@@ -112,7 +117,7 @@ public enum Firewall {
     public static func check(_ value: [UInt8], slug: GrantSlug, allowDangerous: Bool) throws {
         guard !allowDangerous else { return }
         for (prefix, what) in prefixes where value.starts(with: Array(prefix.utf8)) {
-            throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must")
+            throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must", code: "refused")
         }
     }
 }
@@ -135,6 +140,20 @@ public enum TextFormat {
             }
         }
         return out + "\""
+    }
+
+    /// `s` safe to echo on a terminal: control characters (ESC, CR, BEL, …) and DEL become
+    /// `\u{1b}`-style escapes, so input echoed in an error can never move the cursor or recolour.
+    public static func printable(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (u.value >= 0x7f && u.value < 0xa0) {
+                out += "\\u{" + String(u.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// POSIX shell single quoting: every byte but NUL stands for itself inside '…', and a quote

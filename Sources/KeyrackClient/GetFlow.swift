@@ -41,50 +41,16 @@ public struct GetFlow {
     }
 
     /// The current directory, as `getcwd` reports it ("/" if it is gone).
-    public static func currentDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(cString: buffer)
-    }
+    public static func currentDirectory() -> String { ValueFetch.currentDirectory() }
 
     /// Asks the daemon and prints the answer; throws a `ClientReportable` for every refusal.
+    /// The steps are `ValueFetch`'s, the very ones `exec` and `source` take.
     public func run(directory: String = GetFlow.currentDirectory()) throws {
-        let allowlist: RepoAllowlist?
-        do { allowlist = try RepoAllowlist.find(from: directory) } catch let error as RepoFileError {
-            switch error {
-            case .usage(let m): throw UsageError(m)
-            case .failure(let m): throw CommandFailure(m)
-            }
-        }
-        var request = KeyRequest(owner: owner, key: key, env: env, org: nil)
-        if let slug = GrantSlug(parsing: key) {
-            if let env, env != slug.env { throw UsageError("--env \(env) conflicts with the env of slug \(key) (\(slug.env))") }
-        } else {
-            request.org = allowlist?.org
-        }
-        if let allowlist, let env = request.effectiveEnv {
-            let org = GrantSlug(parsing: key)?.org ?? allowlist.org
-            if !allowlist.allows(org: org, env: env, name: request.name) { throw request.absent() }
-        }
-
-        let client = DaemonClient(owner: owner)
-        let response: Response
-        do {
-            response = try client.send(.get([Query(key: key, env: env, org: request.org)]))
-        } catch DaemonError.noDaemon {
-            throw request.locked(nil)
-        }
-        guard case .got(let results) = response, let lookup = results.first else {
-            throw DaemonError.malformed("the daemon answered GET with something else")
-        }
-        var (info, secret) = try request.resolve(lookup)
+        let fetch = try ValueFetch(owner: owner, directory: directory, allowDangerous: allowDangerous)
+        let fetched = try fetch.values([try fetch.request(key: key, env: env)])[0]
+        let info = fetched.info
+        var secret = fetched.value
         defer { zeroize(&secret) }
-        // The allowlist is checked again on the slug that answered (a bare name may resolve to
-        // an org or env the repository did not list).
-        if let allowlist, !allowlist.allows(org: info.slug.org, env: request.effectiveEnv ?? info.slug.env, name: info.slug.name) {
-            throw request.absent()
-        }
-        try Firewall.check(secret, slug: info.slug, allowDangerous: allowDangerous)
 
         if value {
             Output.write(secret)

@@ -2,12 +2,12 @@
 import Glibc
 #endif
 
-// How keyrack fails, in one place: the exit codes of DESIGN.md §6 and the one-line errors that
+// How keyrack fails, in one place: the exit codes of docs/cli.md and the one-line errors that
 // carry them. Public and Foundation-free because two binaries report them: the `keyrack` front
 // end (which answers `get` alone) and the full CLI (`keyrack-cli`), and their `get` must read
 // byte for byte the same.
 
-/// The exit codes of DESIGN.md §6, in one place.
+/// The exit codes of docs/cli.md, in one place.
 public enum ExitStatus {
     public static let ok: Int32 = 0
     public static let failure: Int32 = 1
@@ -22,6 +22,8 @@ public enum ExitStatus {
 public protocol ClientReportable: Error {
     var cliMessage: String { get }
     var exitCode: Int32 { get }
+    /// The word `--json` reports it by (the table of docs/cli.md).
+    var errorCode: String { get }
 }
 
 /// A usage error detected after parsing (bad owner name, bad duration, …): exit 2.
@@ -30,6 +32,7 @@ public struct UsageError: ClientReportable {
     public init(_ message: String) { self.message = message }
     public var cliMessage: String { "error: \(message)" }
     public var exitCode: Int32 { ExitStatus.usage }
+    public var errorCode: String { "usage" }
 }
 
 /// A plain failure with a message that already says what to do next: exit 1 unless told.
@@ -41,12 +44,18 @@ public struct CommandFailure: ClientReportable {
         self.exitCode = exitCode
     }
     public var cliMessage: String { "error: \(message)" }
+    public var errorCode: String { ErrorReport.code(forExit: exitCode) }
 }
 
 /// A key that is not available now (locked, absent, expired, or refused by the firewall): exit 3.
 public struct NotGranted: ClientReportable {
     public let message: String
-    public init(message: String) { self.message = message }
+    /// locked, absent, expired, refused or not-granted (the table of docs/cli.md).
+    public let errorCode: String
+    public init(message: String, code: String = "not-granted") {
+        self.message = message
+        self.errorCode = code
+    }
     public var cliMessage: String { "error: \(message)" }
     public var exitCode: Int32 { ExitStatus.notGranted }
 }

@@ -1,5 +1,5 @@
 /// The one error type of KeyrackCore. Each error is one line that names what was wrong and what
-/// to do next; `kind` tells the CLI which exit code it maps to (DESIGN.md §6). Messages never
+/// to do next; `kind` tells the CLI which exit code it maps to (docs/cli.md, "Exit codes"). Messages never
 /// carry a secret value: they name slugs, owners, paths and public keys only.
 public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {

@@ -21,11 +21,17 @@ public struct DaemonClient: Sendable {
 
     public var socketPath: String { runtime.socket(owner: owner) }
 
-    /// Opens a connection. `peerUIDs`: which daemon uids to trust, by default this process's uid
-    /// or the owner of the runtime directory (a pinned owner's daemon runs as its own user).
-    /// Pass `[getuid()]` before handing over secrets.
+    /// Opens a connection, after proving the daemon is this caller's own: the runtime directory
+    /// must be the caller's (or a trusted uid's), no symlink, closed to group and others, and the
+    /// process serving the socket (SO_PEERCRED) must run as a trusted uid. A squatter's directory
+    /// or daemon is refused (`.unsafeRuntimeDirectory` / `.denied`) before a byte is sent.
+    /// `peerUIDs`: which uids to trust, by default only this process's effective uid.
     public func connect(peerUIDs: [uid_t]? = nil) throws -> DaemonConnection {
+        let trusted = peerUIDs ?? [geteuid()]
         let path = socketPath
+        guard try runtime.verifyForClient(owner: owner, trustedUIDs: trusted) else {
+            throw DaemonError.noDaemon(owner: owner, socket: path)
+        }
         guard let addr = UnixSocket.address(path) else {
             throw DaemonError.unsafeRuntimeDirectory("socket path \(path) is too long for a Unix socket: set XDG_RUNTIME_DIR to a shorter directory")
         }
@@ -46,12 +52,15 @@ public struct DaemonClient: Sendable {
             }
         }
         Frame.setTimeouts(fd, milliseconds: timeoutMilliseconds)
-        if let cred = UnixSocket.peerCredentials(fd) {
-            let trusted = peerUIDs ?? [getuid(), runtime.ownerUID() ?? getuid()]
-            guard trusted.contains(cred.uid) else {
-                close(fd)
-                throw DaemonError.denied(owner: owner, reason: "the process serving \(path) runs as uid \(cred.uid), not as a uid this caller trusts; refusing to talk to it")
-            }
+        // The kernel's word, checked on every connection: a file check alone races a swap.
+        guard let cred = UnixSocket.peerCredentials(fd) else {
+            let e = errno
+            close(fd)
+            throw DaemonError.io("reading the peer credentials of \(path)", errno: e)
+        }
+        guard trusted.contains(cred.uid) else {
+            close(fd)
+            throw DaemonError.untrustedDaemon("the process serving \(path) (pid \(cred.pid)) runs as uid \(cred.uid), not as you (uid \(geteuid())): someone may be impersonating your daemon; refusing to talk to it. Remove \(runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")
         }
         return DaemonConnection(fd: fd, owner: owner, timeoutMilliseconds: timeoutMilliseconds)
     }

@@ -14,6 +14,9 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case io(String, errno: Int32)
     /// The runtime directory is unusable (wrong owner, loose mode, path too long).
     case unsafeRuntimeDirectory(String)
+    /// The socket answered, but the process behind it (SO_PEERCRED) is not a uid this caller
+    /// trusts: a squatter, never to be sent a request or believed.
+    case untrustedDaemon(String)
     /// Another daemon already serves this owner.
     case alreadyRunning(owner: String, pid: Int32)
     case outOfSecureMemory
@@ -29,6 +32,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .protocolError(let code, let message): "daemon error (\(code)): \(message)"
         case .io(let what, let e): "\(what): \(DaemonError.describe(errno: e))"
         case .unsafeRuntimeDirectory(let why): why
+        case .untrustedDaemon(let why): why
         case .alreadyRunning(let owner, let pid): "a keyrack daemon for '\(owner)' is already running (pid \(pid))"
         case .outOfSecureMemory: "out of locked memory for secrets (sodium_malloc failed); raise `ulimit -l` or relock some keys"
         case .tooManyGrants(let n): "the daemon holds its maximum of \(n) grants; relock some keys first"

@@ -1,3 +1,5 @@
+import KeyrackNames
+
 /// `ORG.ENV.KEY`, split the way keyrack reads it everywhere: org is the first part, env the
 /// second, and the key name is the rest (key names may contain dots). Kept in this module because
 /// the daemon resolves the `ORG.all.KEY` fallback itself, at lookup time, never by storing aliases.
@@ -27,10 +29,6 @@ public struct GrantSlug: Hashable, Sendable, CustomStringConvertible {
     /// The machine-wide-env fallback that answers a request for this slug: `ORG.all.KEY`.
     public var allFallback: GrantSlug? { env == "all" ? nil : GrantSlug(org: org, env: "all", name: name) }
 
-    /// `^[a-z][a-z0-9_-]*$`, byte by byte.
-    public static func isEnvName<S: StringProtocol>(_ s: S) -> Bool {
-        let bytes = Array(s.utf8)
-        guard let first = bytes.first, first >= 0x61, first <= 0x7a else { return false }
-        return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f || $0 == 0x2d }
-    }
+    /// The env rule of KeyrackNames (`^[a-z][a-z0-9_-]{0,62}$`), the one every path applies.
+    public static func isEnvName<S: StringProtocol>(_ s: S) -> Bool { NameRules.isValidEnv(s) }
 }

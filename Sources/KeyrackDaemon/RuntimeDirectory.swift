@@ -39,26 +39,56 @@ public struct RuntimeDirectory: Sendable, Equatable {
     }
 
     /// Refuses a directory that is a symlink, someone else's, or open to group or others.
-    public func check() throws {
+    public func check(trustedUIDs: [uid_t] = [geteuid()]) throws {
         var st = stat()
         guard lstat(path, &st) == 0 else {
             throw DaemonError.unsafeRuntimeDirectory("cannot inspect \(path): \(DaemonError.describe(errno: errno))")
         }
+        try RuntimeDirectory.checkPrivate(path, st, trustedUIDs: trustedUIDs)
+    }
+
+    static func checkPrivate(_ path: String, _ st: stat, trustedUIDs: [uid_t]) throws {
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw DaemonError.unsafeRuntimeDirectory("\(path) is not a directory (a symlink or file is in the way): remove it, or set XDG_RUNTIME_DIR")
+            throw DaemonError.unsafeRuntimeDirectory("the daemon directory \(path) is not a directory (a symlink or file is in the way): remove it, or set XDG_RUNTIME_DIR to a private directory")
         }
-        guard st.st_uid == geteuid() else {
-            throw DaemonError.unsafeRuntimeDirectory("\(path) belongs to uid \(st.st_uid), not to you (uid \(geteuid())): someone may be impersonating the daemon; remove it as root, or set XDG_RUNTIME_DIR")
+        guard trustedUIDs.contains(st.st_uid) else {
+            throw DaemonError.unsafeRuntimeDirectory("the daemon directory \(path) belongs to uid \(st.st_uid), not to you (uid \(geteuid())): someone may be impersonating your daemon; remove it (as root if need be), or set XDG_RUNTIME_DIR to a private directory")
         }
         guard st.st_mode & 0o077 == 0 else {
-            throw DaemonError.unsafeRuntimeDirectory("\(path) has mode \(String(st.st_mode & 0o777, radix: 8)), open to others: run `chmod 700 \(path)` or remove it")
+            throw DaemonError.unsafeRuntimeDirectory("the daemon directory \(path) has mode \(String(st.st_mode & 0o777, radix: 8)), open to others: run `chmod 700 \(path)`, or remove it")
         }
     }
 
-    /// The uid that owns the directory, or nil when it does not exist.
-    func ownerUID() -> uid_t? {
+    /// What every client checks before it connects: the directory as `check` wants it, its
+    /// parent not replaceable by others (theirs to rename in), and the socket a socket of a
+    /// trusted uid. False when there is no directory or no socket: no daemon runs.
+    public func verifyForClient(owner: String? = nil, trustedUIDs: [uid_t]) throws -> Bool {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return st.st_uid
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return false }
+            throw DaemonError.unsafeRuntimeDirectory("cannot inspect the daemon directory \(path): \(DaemonError.describe(errno: errno)); set XDG_RUNTIME_DIR to a private directory")
+        }
+        try RuntimeDirectory.checkPrivate(path, st, trustedUIDs: trustedUIDs)
+        let parent = RuntimeDirectory.parent(of: path)
+        var pst = stat()
+        if stat(parent, &pst) == 0 {
+            let writableByOthers = pst.st_mode & 0o022 != 0 && pst.st_mode & S_ISVTX == 0
+            if (pst.st_uid != 0 && !trustedUIDs.contains(pst.st_uid)) || writableByOthers {
+                throw DaemonError.unsafeRuntimeDirectory("\(parent), which holds the daemon directory, can be changed by uid \(pst.st_uid) or others (mode \(String(pst.st_mode & 0o7777, radix: 8))): set XDG_RUNTIME_DIR to a directory only you can write")
+            }
+        }
+        guard let owner else { return true }
+        let socket = self.socket(owner: owner)
+        var sst = stat()
+        if lstat(socket, &sst) != 0 { return false }
+        guard (sst.st_mode & S_IFMT) == S_IFSOCK, trustedUIDs.contains(sst.st_uid) else {
+            throw DaemonError.unsafeRuntimeDirectory("\(socket) is not a socket of yours (uid \(sst.st_uid), mode \(String(sst.st_mode & 0o7777, radix: 8))): remove it, then unlock again")
+        }
+        return true
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), slash != path.utf8.startIndex else { return "/" }
+        return String(path[..<slash])
     }
 }

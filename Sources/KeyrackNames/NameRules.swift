@@ -29,6 +29,14 @@ public enum NameRules {
             && bytes.allSatisfy { lowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
+    /// An env: `sudo`, `prod`, `prep`, `test`, `all` or a custom `^[a-z][a-z0-9_-]{0,62}$`. The
+    /// daemon, the `get` fast path and the core's typed `EnvName` all ask this one rule.
+    public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool {
+        let bytes = Array(value.utf8)
+        guard (1...63).contains(bytes.count), isLower(bytes[0]) else { return false }
+        return bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
     public static func invalidOrgMessage(_ value: String) -> String {
         "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)"
     }

@@ -1,6 +1,6 @@
-// ISO 7816-4 short command APDUs and status words, parsed the way libykpiv sends them:
-// Le is never sent, and a 5-byte APDU ending in 00 means "no data" (case 2), so a card must
-// always return its data whether or not Le is present.
+// ISO 7816-4 command APDUs and status words. libykpiv never sends Le, and a 5-byte APDU ending
+// in 00 means "no data" (case 2), so a card must always return its data whether or not Le is
+// present; ykman sends extended-length APDUs (Lc 00 HH LL) to firmware 4+ over USB.
 
 /// A parsed short command APDU.
 struct CommandAPDU: Equatable {
@@ -15,28 +15,45 @@ struct CommandAPDU: Equatable {
     /// True when the chaining bit (CLA 10) says more segments of this command follow.
     var isChained: Bool { cla & 0x10 != 0 }
 
-    /// Parses a short APDU; throws `StatusWord.wrongLength` for any length that is not a
-    /// case 1–4 short APDU (extended APDUs are not used by PIV clients).
+    /// Parses a short or extended APDU (ISO 7816-4 cases 1–4); throws `StatusWord.wrongLength`
+    /// for anything else. libykpiv sends short APDUs only; ykman and yubikit switch to extended
+    /// ones over USB once they know the firmware (`SmartCardProtocol.configure`).
     init(_ bytes: [UInt8]) throws {
         guard bytes.count >= 4 else { throw StatusWord.wrongLength }
-        cla = bytes[0]; ins = bytes[1]; p1 = bytes[2]; p2 = bytes[3]
+        let (data, le) = try CommandAPDU.body(bytes)
+        self.init(cla: bytes[0], ins: bytes[1], p1: bytes[2], p2: bytes[3], data: data, le: le)
+    }
+
+    /// Data and Le of an APDU whose header is `bytes[0..<4]`.
+    private static func body(_ bytes: [UInt8]) throws -> ([UInt8], Int?) {
         switch bytes.count {
         case 4:
-            data = []; le = nil
+            return ([], nil)
         case 5:
-            data = []; le = bytes[4] == 0 ? 256 : Int(bytes[4])
+            return ([], bytes[4] == 0 ? 256 : Int(bytes[4]))
+        case 7 where bytes[4] == 0:
+            // Extended case 2: 00 Le Le (0000 = 65536).
+            return ([], extendedLe(bytes[5], bytes[6]))
         default:
-            let lc = Int(bytes[4])
-            guard lc != 0 else { throw StatusWord.wrongLength }
-            if bytes.count == 5 + lc {
-                data = Array(bytes[5...]); le = nil
-            } else if bytes.count == 6 + lc {
-                data = Array(bytes[5..<(5 + lc)])
-                le = bytes[5 + lc] == 0 ? 256 : Int(bytes[5 + lc])
-            } else {
+            if bytes[4] == 0 {
+                // Extended cases 3 and 4: 00 Lc Lc data [Le Le].
+                guard bytes.count >= 8 else { throw StatusWord.wrongLength }
+                let lc = Int(bytes[5]) << 8 | Int(bytes[6])
+                guard lc > 0 else { throw StatusWord.wrongLength }
+                if bytes.count == 7 + lc { return (Array(bytes[7...]), nil) }
+                if bytes.count == 9 + lc { return (Array(bytes[7..<(7 + lc)]), extendedLe(bytes[7 + lc], bytes[8 + lc])) }
                 throw StatusWord.wrongLength
             }
+            let lc = Int(bytes[4])
+            if bytes.count == 5 + lc { return (Array(bytes[5...]), nil) }
+            if bytes.count == 6 + lc { return (Array(bytes[5..<(5 + lc)]), bytes[5 + lc] == 0 ? 256 : Int(bytes[5 + lc])) }
+            throw StatusWord.wrongLength
         }
+    }
+
+    private static func extendedLe(_ hi: UInt8, _ lo: UInt8) -> Int {
+        let n = Int(hi) << 8 | Int(lo)
+        return n == 0 ? 65536 : n
     }
 
     init(cla: UInt8 = 0, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = [], le: Int? = nil) {

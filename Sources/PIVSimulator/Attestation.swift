@@ -50,6 +50,9 @@ enum Attestation {
         switch key.algorithm {
         case PIVAlgorithm.eccP256: publicKey = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: point))
         case PIVAlgorithm.eccP384: publicKey = Certificate.PublicKey(try P384.Signing.PublicKey(x963Representation: point))
+        // X25519 is written as Ed25519 first (swift-certificates has no X25519 keys), then fixed below.
+        case PIVAlgorithm.ed25519, PIVAlgorithm.x25519:
+            publicKey = Certificate.PublicKey(try Curve25519.Signing.PublicKey(rawRepresentation: point))
         default: throw StatusWord.incorrectData
         }
         var serialDER = DER.Serializer()
@@ -64,7 +67,23 @@ enum Attestation {
                                    notValidBefore: Date(timeIntervalSinceNow: -60), notValidAfter: notAfter,
                                    issuer: issuer, subject: subject, extensions: extensions,
                                    issuerPrivateKey: Certificate.PrivateKey(issuerKey))
-        return try der(cert)
+        let encoded = try der(cert)
+        return key.algorithm == PIVAlgorithm.x25519 ? try asX25519(encoded, point: point, issuerKey: issuerKey) : encoded
+    }
+
+    /// Rewrites the subject key's algorithm from Ed25519 (1.3.101.112) to X25519 (1.3.101.110)
+    /// and signs the changed TBSCertificate again with the attestation key.
+    static func asX25519(_ der: [UInt8], point: [UInt8], issuerKey: P256.Signing.PrivateKey) throws -> [UInt8] {
+        let ed25519SPKI: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00] + point
+        var x25519SPKI = ed25519SPKI
+        x25519SPKI[8] = 0x6E
+        guard let outer = try? BERTLV.parse(der), outer.count == 1,
+              let parts = try? BERTLV.parse(outer[0].value), parts.count == 3 else { throw StatusWord.incorrectData }
+        var tbs = TLV(0x30, parts[0].value).encoded
+        guard let at = tbs.firstRange(of: ed25519SPKI) else { throw StatusWord.incorrectData }
+        tbs.replaceSubrange(at, with: x25519SPKI)
+        let signature = [UInt8](try issuerKey.signature(for: tbs).derRepresentation)
+        return TLV(0x30, tbs + parts[1].encoded + TLV(0x03, [0x00] + signature).encoded).encoded
     }
 
     /// Yubico's extension values are DER OCTET STRINGs wrapping the raw bytes.

@@ -17,6 +17,9 @@ public enum PIVAlgorithm {
     public static let rsa2048: UInt8 = 0x07
     public static let eccP256: UInt8 = 0x11
     public static let eccP384: UInt8 = 0x14
+    /// Firmware 5.7+.
+    public static let ed25519: UInt8 = 0xE0
+    public static let x25519: UInt8 = 0xE1
 }
 
 /// PIN policy bytes (tag AA); 0 = slot default.
@@ -109,8 +112,10 @@ public struct CardState: Codable, Equatable {
     public static let attestationObject: UInt32 = 0x5FFF01
 
     /// A card fresh from the factory, with its own attestation key and certificate in F9.
+    /// The management key type defaults to the firmware's (AES-192 from 5.7, TDES before).
     public static func factory(serial: UInt32, version: [UInt8] = [5, 4, 3],
-                               managementKeyAlgorithm: UInt8 = PIVAlgorithm.tdes) -> CardState {
+                               managementKeyAlgorithm: UInt8? = nil) -> CardState {
+        let managementKeyAlgorithm = managementKeyAlgorithm ?? Firmware(version).factoryManagementKeyAlgorithm
         var s = CardState(serial: serial, version: version,
                           pin: SecretReference(padded: defaultPIN, retries: 3),
                           puk: SecretReference(padded: defaultPUK, retries: 3),

@@ -1,5 +1,5 @@
 // Slot keys: GENERATE ASYMMETRIC KEY PAIR, Yubico IMPORT ASYMMETRIC KEY, and GENERAL
-// AUTHENTICATE with a slot key (ECDH and ECDSA). PIN policy is checked before touch, as a
+// AUTHENTICATE with a slot key (ECDH, ECDSA, Ed25519). PIN policy is checked before touch, as a
 // YubiKey does, and either failing answers 6982.
 
 extension PIVApplet {
@@ -22,14 +22,16 @@ extension PIVApplet {
             throw StatusWord.incorrectData
         }
         if isECDH {
-            // Reject a malformed point before asking for PIN or touch.
-            guard input.count == 1 + 2 * SlotCrypto.fieldSize(key.algorithm) else { throw StatusWord.incorrectData }
+            // Reject a malformed point (or a key that cannot agree) before asking for PIN or touch.
+            guard input.count == SlotCrypto.peerKeyLength(key.algorithm) else { throw StatusWord.incorrectData }
+        } else if key.algorithm == PIVAlgorithm.x25519 {
+            throw StatusWord.incorrectData
         }
 
         try requirePIN(policy: PIVApplet.effectivePINPolicy(key, slot: c.p2), justVerified: justVerified)
         try requireTouch(policy: PIVApplet.effectiveTouchPolicy(key))
 
-        let output = isECDH ? try SlotCrypto.agree(key, peer: input) : try SlotCrypto.sign(key, digest: input)
+        let output = isECDH ? try SlotCrypto.agree(key, peer: input) : try SlotCrypto.sign(key, message: input)
         if isECDH { update { $0.ecdhCount = ($0.ecdhCount ?? 0) + 1 } }
         return PIVApplet.template([TLV(0x82, output)])
     }
@@ -54,7 +56,7 @@ extension PIVApplet {
         let items = try BERTLV.parse(ac.value) + outer.filter { $0.tag != 0xAC }
         guard let alg = items.first(tag: 0x80), alg.value.count == 1 else { throw StatusWord.incorrectData }
         let algorithm = alg.value[0]
-        guard SlotCrypto.isSupported(algorithm) else { throw StatusWord.incorrectData }
+        guard SlotCrypto.isSupported(algorithm, on: state.firmware) else { throw StatusWord.incorrectData }
         let (pin, touch) = try PIVApplet.policies(items)
 
         let scalar = try SlotCrypto.generate(algorithm)
@@ -63,13 +65,14 @@ extension PIVApplet {
         return TLV(0x7F49, TLV(0x86, try SlotCrypto.publicPoint(of: key)).encoded).encoded
     }
 
-    /// Yubico IMPORT ASYMMETRIC KEY (INS FE): EC scalar in tag 06, optional AA/AB policies.
+    /// Yubico IMPORT ASYMMETRIC KEY (INS FE): the private key in tag 06 (EC scalar), 07 (Ed25519)
+    /// or 08 (X25519), optional AA/AB policies.
     func importKey(_ c: CommandAPDU) throws -> [UInt8] {
         guard PIVApplet.isKeySlot(c.p2) || c.p2 == 0xF9 else { throw StatusWord.wrongP1P2 }
         try requireManagementAuthenticated()
-        guard SlotCrypto.isSupported(c.p1) else { throw StatusWord.incorrectData }
+        guard SlotCrypto.isSupported(c.p1, on: state.firmware) else { throw StatusWord.incorrectData }
         let items = try BERTLV.parse(c.data)
-        guard let d = items.first(tag: 0x06) else { throw StatusWord.incorrectData }
+        guard let d = items.first(tag: SlotCrypto.importTag(c.p1)) else { throw StatusWord.incorrectData }
         let scalar = try SlotCrypto.validateScalar(d.value, algorithm: c.p1)
         let (pin, touch) = try PIVApplet.policies(items)
         update {

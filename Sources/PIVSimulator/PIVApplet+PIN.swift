@@ -33,9 +33,11 @@ extension PIVApplet {
         }
         guard c.data.count == 16 else { throw StatusWord.incorrectData }
         if state[keyPath: which].isBlocked { throw StatusWord.authenticationBlocked }
+        // The current value is checked first: a wrong one counts down whatever the new one is
+        // (ykman's `piv reset` blocks the PUK with empty values, 16 bytes of FF).
+        try check(Array(c.data[..<8]), against: which)
         let new = Array(c.data[8...])
         guard PIVApplet.isAcceptableSecret(new) else { throw StatusWord.incorrectData }
-        try check(Array(c.data[..<8]), against: which)
         update { $0[keyPath: which].value = new.hexString }
         if which == \CardState.pin { session.pinVerified = true }
         return []
@@ -46,9 +48,9 @@ extension PIVApplet {
         guard c.p2 == 0x80 else { throw StatusWord.referenceNotFound }
         guard c.data.count == 16 else { throw StatusWord.incorrectData }
         if state.puk.isBlocked { throw StatusWord.authenticationBlocked }
+        try check(Array(c.data[..<8]), against: \.puk)
         let newPIN = Array(c.data[8...])
         guard PIVApplet.isAcceptableSecret(newPIN) else { throw StatusWord.incorrectData }
-        try check(Array(c.data[..<8]), against: \.puk)
         update {
             $0.pin.value = newPIN.hexString
             $0.pin.remaining = $0.pin.maxRetries

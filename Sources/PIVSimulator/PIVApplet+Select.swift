@@ -1,10 +1,11 @@
-// SELECT, GET VERSION/SERIAL helpers and GET METADATA: what a client reads to learn which card
-// it holds before doing anything that needs a secret.
+// SELECT and GET METADATA: what a client reads to learn which card it holds before doing
+// anything that needs a secret.
 
 extension PIVApplet {
     static let pivAID: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00]
     static let managementAID: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x47, 0x11, 0x17]
-    static let otpAID: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x20, 0x01, 0x01]
+    /// The OTP application: libykpiv selects it with a trailing 01, yubikit without.
+    static let otpAID: [UInt8] = [0xA0, 0x00, 0x00, 0x05, 0x27, 0x20, 0x01]
 
     /// Application property template as a YubiKey 5 returns it (PIX + RID authority).
     static let applicationPropertyTemplate: [UInt8] = [0x61, 0x11, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
@@ -23,20 +24,15 @@ extension PIVApplet {
         if aid == PIVApplet.managementAID {
             session.dropSecurity()
             session.selected = .management
-            return Array("\(state.versionString)".utf8)
+            return selectManagement()
         }
-        if aid == PIVApplet.otpAID {
+        if aid == PIVApplet.otpAID || aid == PIVApplet.otpAID + [0x01] {
             session.dropSecurity()
             session.selected = .otp
-            return state.version + [0x00, 0x06, 0x0F, 0x00, 0x00]
+            return otpStatus()
         }
+        // Other applications of a YubiKey 5 (OATH, OpenPGP, FIDO, HSM Auth) are not simulated.
         throw StatusWord.notFound
-    }
-
-    /// Management applet "read config" (INS 1D): serial and firmware version as ykman reads them.
-    func managementDeviceInfo() throws -> [UInt8] {
-        let body = TLV(0x02, state.serial.bigEndianBytes).encoded + TLV(0x05, state.version).encoded
-        return [UInt8(body.count)] + body
     }
 
     // MARK: GET METADATA (Yubico, firmware 5.3+)
@@ -52,6 +48,8 @@ extension PIVApplet {
             return TLV(0x01, [mk.algorithm]).encoded + TLV(0x02, [0x00, mk.touch]).encoded
                 + TLV(0x05, [isDefault ? 1 : 0]).encoded
         default:
+            // 96 is a YubiKey Bio's fingerprint reference: ykman asks for it to tell a Bio apart.
+            if c.p2 == 0x96 { throw StatusWord.referenceNotFound }
             guard PIVApplet.isKeySlot(c.p2) || c.p2 == 0xF9 else { throw StatusWord.wrongP1P2 }
             guard let key = state.key(in: c.p2) else { throw StatusWord.referenceNotFound }
             let point = try SlotCrypto.publicPoint(of: key)

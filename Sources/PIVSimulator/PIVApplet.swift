@@ -129,6 +129,7 @@ public final class PIVApplet {
                 full.data = c.data + command.data
             }
         }
+        guard full.data.count <= PIVApplet.maxChainedData else { return StatusWord.wrongLength.bytes }
 
         let justVerified = session.pinJustVerified
         session.pinJustVerified = false
@@ -149,8 +150,8 @@ public final class PIVApplet {
         if c.ins == 0xA4 { return try select(c) }
         switch session.selected {
         case .piv: break
-        case .otp where c.ins == 0x01 && c.p1 == 0x10: return state.serial.bigEndianBytes
-        case .management where c.ins == 0x1D: return try managementDeviceInfo()
+        case .otp: return try otpCommand(c)
+        case .management: return try managementCommand(c)
         default: throw StatusWord.insNotSupported
         }
         switch c.ins {
@@ -169,6 +170,7 @@ public final class PIVApplet {
         case 0xCB: return try getData(c)
         case 0xDB: return try putData(c)
         case 0xF9: return try attest(c)
+        case 0xF6: return try moveKey(c)
         default: throw StatusWord.insNotSupported
         }
     }

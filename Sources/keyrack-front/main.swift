@@ -18,10 +18,10 @@ if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Arr
         try get.run()
         Terminal.exit(ExitStatus.ok)
     } catch let reportable as ClientReportable {
-        Terminal.printError(reportable.cliMessage)
+        ErrorReport(reportable).emit(json: get.json)
         Terminal.exit(reportable.exitCode)
     } catch {
-        Terminal.printError("error: \(error)")
+        ErrorReport(line: "error: \(error)", exit: ExitStatus.failure).emit(json: get.json)
         Terminal.exit(ExitStatus.failure)
     }
 }
@@ -42,5 +42,6 @@ let full = fullCLIPath()
 execv(full, CommandLine.unsafeArgv)
 let failure = errno
 let shown = String(decoding: full.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-Terminal.printError("error: cannot run \(shown) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack")
+ErrorReport(line: "error: cannot run \(shown) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack",
+            exit: ExitStatus.failure).emit(json: ErrorReport.wantsJSON(arguments.dropFirst()))
 Terminal.exit(ExitStatus.failure)

@@ -1,5 +1,5 @@
-// keyrack-piv-sim: plays one software YubiKey 5 (PIV applet) in a vsmartcard vpcd reader of the
-// real pcscd. The card's state lives in --state FILE, so it survives restarts; the touch
+// keyrack-piv-sim: plays one software YubiKey 5 NFC (PIV, and the Management and OTP
+// applications' read-only answers) in a vsmartcard vpcd reader of the real pcscd. The card's state lives in --state FILE, so it survives restarts; the touch
 // behaviour can be changed while it runs by writing `auto`, `deny` or a delay in ms to the
 // control file (default: FILE.touch). SIGTERM/SIGINT pull the card out and exit 0.
 
@@ -18,8 +18,11 @@ usage: keyrack-piv-sim --state FILE [--serial N] [--port P] [--host ADDR] [--tou
                         (the card answers 6982); MS: approved after MS milliseconds
   --touch-control FILE  file whose content (auto|deny|MS), when present, overrides --touch at each
                         touch (default: the state file path + ".touch")
-  --version X.Y.Z       firmware version for a new card (default 5.4.3); on an existing card, changes it
-  --mgmt-key-type T     default management key type of a new card: tdes (default) or aes192 (as 5.7+)
+  --version X.Y.Z       firmware the card plays (default 5.4.3); on an existing card, changes it.
+                        5.7.0 and later: Ed25519/X25519 slot keys, MOVE/DELETE KEY, paged device
+                        info and an AES-192 factory management key
+  --mgmt-key-type T     factory management key type of a new card: tdes or aes192 (default: the
+                        firmware's, AES-192 from 5.7.0, TDES before)
   --verbose             log every instruction byte and status word (never data) to stderr
 """
 
@@ -64,11 +67,12 @@ let version: [UInt8]? = options["--version"].map { v in
     guard parts.count == 3 else { fail("--version must look like 5.4.3, got \(v)") }
     return parts
 }
-let mgmtAlgorithm: UInt8
-switch options["--mgmt-key-type"] ?? "tdes" {
+let mgmtAlgorithm: UInt8?
+switch options["--mgmt-key-type"] {
+case nil: mgmtAlgorithm = nil
 case "tdes": mgmtAlgorithm = PIVAlgorithm.tdes
 case "aes192": mgmtAlgorithm = PIVAlgorithm.aes192
-case let other: fail("--mgmt-key-type must be tdes or aes192, got \(other)")
+case let other?: fail("--mgmt-key-type must be tdes or aes192, got \(other)")
 }
 let controlPath = options["--touch-control"] ?? statePath + ".touch"
 

@@ -22,6 +22,7 @@ struct Keyrack: ParsableCommand {
             GetCommand.self,
             ExecCommand.self,
             SourceCommand.self,
+            InjectCommand.self,
             RelockCommand.self,
             StatusCommand.self,
             DaemonCommand.self,
@@ -36,14 +37,17 @@ struct Keyrack: ParsableCommand {
     )
 
     /// Runs the command and turns every error into one line on stderr and a documented exit
-    /// code. ArgumentParser's usage errors (exit 64 by default) become exit 2, as DESIGN.md §6 says.
+    /// code, plus one JSON object on stdout when the command line has `--json` (ErrorReport).
+    /// ArgumentParser's usage errors (exit 64 by default) become exit 2, as docs/cli.md says.
     static func main() {
+        let json = ErrorReport.wantsJSON(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let reportable as CLIReportable {
-            Terminal.printError(reportable.cliMessage)
-            Terminal.exit(reportable.exitCode)
+            let report = ErrorReport(line: reportable.cliMessage, exit: reportable.exitCode, code: reportable.errorCode)
+            report.emit(json: json)
+            Terminal.exit(report.exit)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -51,8 +55,21 @@ struct Keyrack: ParsableCommand {
                 if !message.isEmpty { print(message) }
                 Terminal.exit(ExitStatus.ok)
             }
+            let exit = code == .validationFailure ? ExitStatus.usage : code.rawValue
+            if json {
+                // The short message (no usage block); the fix is the help of the command that failed.
+                var report = ErrorReport(line: Self.message(for: error), exit: exit)
+                report.fix = usageHint(in: message)
+                Output.line(report.json)
+            }
             if !message.isEmpty { Terminal.printError(message) }
-            Terminal.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+            Terminal.exit(exit)
         }
+    }
+
+    /// `keyrack get --help` out of ArgumentParser's "See 'keyrack get --help' for more details."
+    private static func usageHint(in message: String) -> String? {
+        guard let start = message.range(of: "See '"), let end = message[start.upperBound...].firstIndex(of: "'") else { return nil }
+        return String(message[start.upperBound..<end])
     }
 }

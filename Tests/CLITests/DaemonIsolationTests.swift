@@ -25,7 +25,8 @@ final class DaemonIsolationTests: XCTestCase {
             XCTAssertEqual(r.status, 4, "\(r)")
             XCTAssertEqual(r.out, "")
             XCTAssertFalse(r.err.contains(token))
-            XCTAssertTrue(r.err.contains("denied"), r.err)
+            // keyrack's own client refuses a directory that is not the caller's before connecting.
+            XCTAssertTrue(r.err.contains("belongs to uid 0, not to you"), r.err)
             // The owner itself still gets its value: the test above can fail.
             XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.test.API", "--value"]).out, token)
         }
@@ -49,11 +50,21 @@ final class DaemonIsolationTests: XCTestCase {
         XCTAssertEqual(mine.status, 0, "\(mine)")
         XCTAssertEqual(mine.out.count, 40)
 
-        // Root can open the socket file, but the daemon checks the caller's uid and says no.
+        // keyrack's client, as root, refuses the robot's directory before connecting.
         let root = try h.keyrack(["get", "--for", "pinned", "--key", "bench.test.BENCH_KEY", "--value"], env: env)
         XCTAssertEqual(root.status, 4, "\(root)")
         XCTAssertEqual(root.out, "")
-        XCTAssertTrue(root.err.contains("uid 0 may not use the daemon of 'pinned'"), root.err)
+        XCTAssertTrue(root.err.contains("belongs to uid \(robot.uid), not to you (uid 0)"), root.err)
+        // A raw client (an attacker need not use keyrack's) as root can open the socket file, but
+        // the daemon checks the caller's uid and says no: a PING frame gets the denial reply.
+        let socket = runtime.appendingPathComponent("keyrack/daemon.pinned.sock").path
+        let raw = try Run.process("/usr/bin/python3", ["-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(bytes([0, 0, 0, 2, 1, 1]))
+            sys.stdout.buffer.write(s.recv(4096))
+            """, socket])
+        XCTAssertEqual(raw.status, 0, "\(raw)")
+        XCTAssertTrue(raw.out.contains("uid 0 may not use the daemon of 'pinned'"), raw.out)
         let log = try String(contentsOf: runtime.appendingPathComponent("keyrack/daemon.pinned.log"), encoding: .utf8)
         XCTAssertTrue(log.contains("denied uid=0 pid="), log)
         // exe is "?" here: the robot's daemon may not read root's /proc entry, and says so.

@@ -30,6 +30,18 @@ final class DocsTests: XCTestCase {
         }
     }
 
+    /// docs/architecture.md's module picture is generated from Package.swift (scripts/gen-architecture);
+    /// a new target or arrow without a regenerated picture fails here.
+    func testArchitecturePictureMatchesPackageSwift() throws {
+        let r = try Run.process(Run.packageRoot.appendingPathComponent("scripts/gen-architecture").path, ["--check"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("matches Package.swift"), "\(r)")
+        let doc = try String(contentsOf: docs.appendingPathComponent("architecture.md"), encoding: .utf8)
+        for arrow in ["keyrack --> KeyrackClient", "keyrack_cli --> AgeFormat", "keyrack_cli --> PIV", "KeyrackCore --> KeyrackNames"] {
+            XCTAssertTrue(doc.contains(arrow), "the picture lacks \(arrow)")
+        }
+    }
+
     func testEveryRelativeLinkInTheDocsResolves() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
         for name in ["README.md", "architecture.md", "security-model.md", "cli.md", "yubikey.md", "robots.md", "formats.md"] {

@@ -163,6 +163,34 @@ final class FrontEndAgreementTests: XCTestCase {
         XCTAssertTrue(lost.err.contains("keyrack-cli must be installed next to keyrack"), lost.err)
     }
 
+    /// `get --json` failures: both binaries print the same `{"error":…}` object on stdout and the
+    /// same line on stderr, for the codes the fast path can meet.
+    func testFrontEndAndFullCLIAgreeOnJSONErrors() throws {
+        try h.sshOwner("bot")
+        for key in ["API", "LEGACY"] {
+            try h.ok(["set", "--for", "bot", "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"],
+                     stdin: key == "API" ? "api-value" : "ghp_" + String(repeating: "y", count: 36))
+        }
+        func error(_ r: RunResult) throws -> [String: Any] {
+            XCTAssertEqual(r.out.filter { $0 == "\n" }.count, 1, "one JSON line: \(r)")
+            return try XCTUnwrap(try ManifestHarness.json(r)["error"] as? [String: Any], r.description)
+        }
+        let locked = try agree(["--json", "--for", "bot", "--key", "acme.test.API"])
+        let l = try error(locked)
+        XCTAssertEqual(l["code"] as? String, "locked")
+        XCTAssertEqual(l["exit"] as? Int, 3)
+        XCTAssertEqual(l["fix"] as? String, "keyrack unlock --for bot --env test --key API")
+        XCTAssertEqual("error: " + (l["message"] as? String ?? "") + "\n", locked.err)
+
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        XCTAssertEqual(try error(try agree(["--json", "--for", "bot", "--key", "acme.test.NOPE"]))["code"] as? String, "absent")
+        let refused = try error(try agree(["--json", "--for", "bot", "--key", "acme.test.LEGACY"]))
+        XCTAssertEqual(refused["code"] as? String, "refused")
+        XCTAssertTrue(refused["fix"] is NSNull, "\(refused)")
+        // Without --json a failure prints nothing on stdout.
+        XCTAssertEqual(try agree(["--for", "bot", "--key", "acme.test.NOPE"]).out, "")
+    }
+
     /// The point of the front end: its `get` path loads no Foundation (nor anything that does).
     func testFrontEndDoesNotLinkFoundation() throws {
         let r = try Run.process("readelf", ["-d", Run.keyrackBinary])

@@ -120,8 +120,11 @@ enum TerminalRun {
 
     /// `answers` are typed in order: each one once `prompt` has appeared on the terminal (after the
     /// previous answer) and echo is off. Fails if the run takes longer than `timeout` seconds.
+    /// `afterExit` gets the terminal's path (/dev/pts/N) once the program has exited, while the
+    /// terminal still exists, to inspect the state the program left it in.
     static func run(_ executable: String, _ arguments: [String], answers: [(prompt: String, reply: String)],
-                    timeout: TimeInterval = 300) throws -> Result {
+                    timeout: TimeInterval = 300, environment: [String: String?] = [:],
+                    afterExit: ((String) throws -> Void)? = nil) throws -> Result {
         // posix_openpt and friends are hidden from Swift's Glibc module; these are their Linux
         // insides: open the multiplexer, unlock the new pair, ask its number.
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
@@ -140,6 +143,11 @@ enum TerminalRun {
         // -w: wait and pass on the exit status; -c: make the terminal on stdin the controlling one.
         let path = executable.contains("/") ? executable : "/usr/bin/\(executable)"
         process.arguments = ["-w", "-c", path] + arguments
+        if !environment.isEmpty {
+            var e = ProcessInfo.processInfo.environment
+            for (k, v) in environment { e[k] = v }
+            process.environment = e
+        }
         process.standardInput = slaveHandle
         process.standardOutput = slaveHandle
         process.standardError = slaveHandle
@@ -165,7 +173,8 @@ enum TerminalRun {
                 let screen = String(decoding: transcript[searchFrom...], as: UTF8.self)
                 if let range = screen.range(of: next.prompt), echoIsOff(slave) {
                     searchFrom += screen[..<range.upperBound].utf8.count
-                    let line = Array((next.reply + "\n").utf8)
+                    // A reply ending in ^C is an interrupt, not a line: no newline after it.
+                    let line = Array((next.reply.hasSuffix("\u{3}") ? next.reply : next.reply + "\n").utf8)
                     _ = line.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
                     pending = pending.dropFirst()
                 }
@@ -177,8 +186,9 @@ enum TerminalRun {
                 if poll(&quiet, 1, 0) <= 0 || Date().timeIntervalSince(exitedAt!) > 2 { break }
             }
         }
-        close(slave)
         process.waitUntilExit()
+        try afterExit?("/dev/pts/\(number)")
+        close(slave)
         let text = String(decoding: transcript, as: UTF8.self)
         if let unanswered = pending.first {
             throw Failure(description: "the program exited (status \(process.terminationStatus)) before asking '\(unanswered.prompt)':\n\(text)")

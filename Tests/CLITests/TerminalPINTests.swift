@@ -62,7 +62,8 @@ final class TerminalPINTests: XCTestCase {
         XCTAssertTrue(prompt.contains("Enter PIN for YubiKey with serial \(s)"), prompt)
         XCTAssertEqual(try tmux(["send-keys", "-t", "pin", "-l", pin]).status, 0)
         XCTAssertEqual(try tmux(["send-keys", "-t", "pin", "Enter"]).status, 0)
-        let screen = try waitForScreen(tmux, containing: "EXIT=")
+        // At a line's start: the typed command line itself holds `EXIT=$?`.
+        let screen = try waitForScreen(tmux, containing: "EXIT=", atLineStart: true)
 
         XCTAssertTrue(screen.contains("EXIT=0"), "unlock succeeded (pin policy \(pinPolicy)):\n\(screen)")
         XCTAssertTrue(screen.contains("acme.prod.GITHUB_TOKEN"), screen)
@@ -74,12 +75,14 @@ final class TerminalPINTests: XCTestCase {
     }
 
     /// Polls the whole scrollback (`capture-pane -p -S -`) until it holds `text`; fails after 60 s.
-    private func waitForScreen(_ tmux: ([String]) throws -> RunResult, containing text: String) throws -> String {
+    private func waitForScreen(_ tmux: ([String]) throws -> RunResult, containing text: String,
+                               atLineStart: Bool = false) throws -> String {
         let deadline = Date().addingTimeInterval(60)
         var screen = ""
         while Date() < deadline {
             screen = try tmux(["capture-pane", "-p", "-J", "-S", "-", "-t", "pin"]).out
-            if screen.contains(text) { return screen }
+            let found = atLineStart ? screen.split(separator: "\n").contains { $0.hasPrefix(text) } : screen.contains(text)
+            if found { return screen }
             usleep(50_000)
         }
         XCTFail("'\(text)' never appeared on the terminal:\n\(screen)")

@@ -36,7 +36,10 @@ final class NamesTests: XCTestCase {
         XCTAssertEqual(try Duration("9h").seconds, 32400)
         XCTAssertEqual(try Duration("90s").seconds, 90)
         XCTAssertEqual(try Duration("720h").seconds, 720 * 3600)
-        for bad in ["", "30", "m", "0m", "030m", "30x", "1.5h", "-5m", "721h", "30M", "1d", "99999999h"] {
+        XCTAssertEqual(try Duration("1h30m").seconds, 5400)
+        XCTAssertEqual(try Duration("1d").seconds, 86400)
+        XCTAssertEqual(try Duration("30d").seconds, 720 * 3600)
+        for bad in ["", "30", "m", "0m", "030m", "30x", "1.5h", "-5m", "721h", "31d", "30M", "30m1h", "99999999h"] {
             XCTAssertTrue(usage { try Duration(bad) }?.hasPrefix("invalid duration") ?? false, bad)
         }
     }

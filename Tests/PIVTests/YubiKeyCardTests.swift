@@ -101,7 +101,7 @@ final class YubiKeyCardTests: XCTestCase {
     func testKnownVectorWithImportedScalar() throws {
         let card = try SimulatedCard.insert(serial: 12345678)
         defer { card.remove() }
-        let scalar = try P256.KeyAgreement.PrivateKey(rawRepresentation: PIVP256FormatTests.scalarHex.bytes)
+        let scalar = try P256.KeyAgreement.PrivateKey(rawRepresentation: PIVP256KnownVector.scalarHex.hexBytes)
         let dir = try TempDirectory()
         defer { dir.remove() }
         let pem = try dir.write("key.pem", Array(scalar.pemRepresentation.utf8))
@@ -110,10 +110,11 @@ final class YubiKeyCardTests: XCTestCase {
 
         let stub = try YubiKeyStub(string: "AGE-PLUGIN-YUBIKEY-1FESMCQYZCH5FCMSS59SNS")
         XCTAssertEqual(try YubiKeyRecipientSource.recipient(serial: 12345678, slot: PIVSlot(0x82)).string,
-                       PIVP256FormatTests.recipientString)
+                       PIVP256KnownVector.recipient)
         let identity = YubiKeyIdentity(stub: stub)
-        let fileKey = try XCTUnwrap(identity.unwrap([PIVP256FormatTests.stanza]))
-        XCTAssertEqual(fileKey.bytes, Array("YELLOW SUBMARINE".utf8))
+        let fileKey = try XCTUnwrap(identity.unwrap([Stanza(type: "piv-p256", arguments: PIVP256KnownVector.stanzaArguments,
+                                                                      body: AgeBase64.decodeUnpadded(PIVP256KnownVector.stanzaBody)!)]))
+        XCTAssertEqual(fileKey.bytes, Array(PIVP256KnownVector.fileKey.utf8))
         XCTAssertEqual(identity.cardOperations, 1)
     }
 

@@ -1,7 +1,7 @@
 import AgeFormat
 import Foundation
 
-/// How an owner proves itself (DESIGN.md §4): one implementation per `via`. A backend derives
+/// How an owner proves itself (docs/architecture.md): one implementation per `via`. A backend derives
 /// the recipient at `init`, turns a stored public key back into an age `Recipient` (software only,
 /// no secret needed, so any keyrack process can re-encrypt a manifest), and produces the
 /// `Identity` that opens the manifest on this machine.

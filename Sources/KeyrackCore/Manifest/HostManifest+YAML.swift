@@ -1,6 +1,6 @@
 import Foundation
 
-// The host manifest's YAML shape (DESIGN.md §3), read strictly and written in a fixed order so
+// The host manifest's YAML shape (docs/formats.md), read strictly and written in a fixed order so
 // two writes of the same manifest are byte-identical.
 
 extension HostManifest {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How an owner (or one of its backup recipients) proves itself (DESIGN.md §1, §4).
+/// How an owner (or one of its backup recipients) proves itself (docs/formats.md, docs/yubikey.md).
 public enum Via: String, CaseIterable, Sendable {
     case yubikey, ssh, age
 
@@ -95,7 +95,7 @@ public struct KeyEntry: Equatable, Sendable {
     }
 }
 
-/// The decrypted host manifest of one owner (DESIGN.md §3).
+/// The decrypted host manifest of one owner (docs/formats.md).
 public struct HostManifest: Equatable, Sendable {
     /// The format version this keyrack reads and writes.
     public static let currentVersion = 1

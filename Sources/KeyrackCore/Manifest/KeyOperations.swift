@@ -44,7 +44,7 @@ public enum KeySetOutcome: String, Sendable {
 }
 
 extension HostManifestStore {
-    /// Resolves the org of a key (DESIGN.md §1): `--org` when given (it must agree with the
+    /// Resolves the org of a key (docs/formats.md, "Host manifest"): `--org` when given (it must agree with the
     /// repository's `.agent/keyrack.yml` unless it is `@all`), else that file's org, else `@all`
     /// for sudo keys; anything else needs `--org`.
     public static func resolveOrg(given: String?, env: EnvName, directory: URL) throws -> OrgName {

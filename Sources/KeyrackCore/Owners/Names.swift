@@ -34,9 +34,7 @@ public struct EnvName: Hashable, Sendable, CustomStringConvertible {
     public static let all = "all"
 
     public init(_ value: String) throws {
-        let bytes = Array(value.utf8)
-        guard (1...63).contains(bytes.count), isLower(bytes[0]),
-              bytes.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }) else {
+        guard NameRules.isValidEnv(value) else {
             throw KeyrackError.usage("invalid env '\(value.prefix(80))': use sudo, prod, prep, test, all, or a custom name of a-z, 0-9, '_' and '-' starting with a letter")
         }
         self.value = value
@@ -122,28 +120,19 @@ public struct RecipientLabel: Hashable, Sendable, CustomStringConvertible {
     public var description: String { value }
 }
 
-/// An unlock-TTL cap such as `30m`, `9h`, `90s`: a positive whole number of seconds, minutes or
-/// hours, at most 30 days.
+/// An unlock-TTL cap such as `30m`, `9h`, `1h30m`, `1d` (KeyrackNames' `DurationGrammar`): a
+/// positive number of seconds, at most 30 days.
 public struct Duration: Hashable, Sendable, CustomStringConvertible {
     public let text: String
     public let seconds: Int
+    public static let maxSeconds = 720 * 3600
 
     public init(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        let bad = KeyrackError.usage("invalid duration '\(text.prefix(40))': use a whole number of s, m or h, e.g. 30m, 9h, 90s (at most 720h)")
-        guard bytes.count >= 2, bytes.count <= 8, let unit = bytes.last,
-              bytes.dropLast().allSatisfy(isDigit), bytes[0] != UInt8(ascii: "0"),
-              let n = Int(String(decoding: bytes.dropLast(), as: UTF8.self)) else { throw bad }
-        let scale: Int
-        switch unit {
-        case UInt8(ascii: "s"): scale = 1
-        case UInt8(ascii: "m"): scale = 60
-        case UInt8(ascii: "h"): scale = 3600
-        default: throw bad
+        guard let seconds = DurationGrammar.seconds(text), seconds > 0, seconds <= Duration.maxSeconds else {
+            throw KeyrackError.usage("invalid duration '\(text.prefix(40))': \(DurationGrammar.hint) (at most 30d)")
         }
-        guard n * scale <= 720 * 3600 else { throw bad }
         self.text = text
-        self.seconds = n * scale
+        self.seconds = seconds
     }
 
     public var description: String { text }

@@ -1,7 +1,7 @@
 import AgeFormat
 import Foundation
 
-/// Reads and writes owners' host manifests (DESIGN.md §2–3). This is the API the CLI and the
+/// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the
 /// daemon share:
 ///
 /// - `initialise` creates an owner (once; a second call changes nothing);

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The keyrack directory of this user (DESIGN.md §2) and the path of every file in it.
+/// The keyrack directory of this user (docs/formats.md) and the path of every file in it.
 ///
 /// `$KEYRACK_HOME`, else `$HOME/.rhachet/keyrack`, read from the environment at call time (tests
 /// and robots isolate by setting them). The directory is created 0700 and refused when it is

@@ -1,4 +1,4 @@
-/// Where a key's secret lives (DESIGN.md §1). The manifest records the vault; only `os.secure`
+/// Where a key's secret lives (docs/formats.md, "Host manifest"). The manifest records the vault; only `os.secure`
 /// and `os.direct` hold a value on this machine, the others say where to fetch it at unlock.
 public enum Vault: String, CaseIterable, Sendable {
     /// Inside the encrypted host manifest, in `secrets:`.

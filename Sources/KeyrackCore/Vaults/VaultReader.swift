@@ -5,8 +5,7 @@ import Glibc
 
 /// Fetches the value of a key from its vault at `unlock` time: os.secure from the decrypted
 /// manifest, os.direct from the owner's direct file, os.envvar from the caller's environment,
-/// 1password with `op read`. (Written by the daemon engineer for `unlock`; `set` keeps its own
-/// checks in OnePassword.)
+/// 1password with `op read`. (`set` checks a 1password reference when it stores it: OnePassword.)
 public enum VaultReader {
     public enum Outcome {
         case value([UInt8])

@@ -11,13 +11,14 @@ struct AgeEncryptCommand: ParsableCommand {
         abstract: "Encrypt a file to recipients or with a passphrase (as `age -e`).",
         discussion: """
         Reads INPUT (or stdin) and writes the age file to -o (or stdout). Recipients: age1… \
-        (X25519), age1pq1… (post-quantum), ssh-ed25519/ssh-rsa public keys. With -o, a failed \
-        run removes the partial output file.
+        (X25519), age1pq1… (post-quantum), age1yubikey1… (a YubiKey PIV slot, as \
+        age-plugin-yubikey; no card needed to encrypt), ssh-ed25519/ssh-rsa public keys. With -o, \
+        a failed run removes the partial output file.
         """
     )
 
     @Option(name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp(
-        "Encrypt to this recipient (age1…, or an ssh public key line). Repeatable.", valueName: "recipient"))
+        "Encrypt to this recipient (age1…, age1pq1…, age1yubikey1…, or an ssh public key line). Repeatable.", valueName: "recipient"))
     var recipients: [String] = []
 
     @Option(name: [.customShort("R"), .customLong("recipients-file")], help: ArgumentHelp(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackDaemon
+import KeyrackNames
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,23 +63,9 @@ struct DaemonRunCommand: ParsableCommand {
         if text == nil, let env = getenv("KEYRACK_DAEMON_IDLE_SECONDS") { text = String(cString: env) + "s" }
         guard let text else { return 15 * 60 * 1000 }
         if text == "0" || text == "0s" { return nil }
-        guard let seconds = DurationText.seconds(text) else {
-            throw UsageError("invalid --idle-timeout '\(text.prefix(40))': use e.g. 90s, 15m or 2h (0 = never)")
+        guard let seconds = DurationGrammar.seconds(text) else {
+            throw UsageError("invalid --idle-timeout '\(text.prefix(40))': \(DurationGrammar.hint) (0 = never)")
         }
         return UInt64(seconds) * 1000
-    }
-}
-
-/// `30s`, `15m`, `9h` → seconds. (The manifests' Duration type caps at 720h for key TTLs; the
-/// daemon's own timers only need this.)
-enum DurationText {
-    static func seconds(_ text: String) -> Int? {
-        guard let unit = text.last, let n = Int(text.dropLast()), n >= 0 else { return nil }
-        switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        default: return nil
-        }
     }
 }

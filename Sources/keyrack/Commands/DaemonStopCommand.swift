@@ -19,7 +19,7 @@ struct DaemonStopCommand: ParsableCommand {
         do {
             _ = try client.send(.stop)
         } catch DaemonError.noDaemon {
-            Output.line("no daemon is running for '\(options.owner)'")
+            report(effect: "not-running", "no daemon is running for '\(options.owner)'")
             return
         }
         let deadline = Clock.bootMilliseconds() + 5000
@@ -29,6 +29,15 @@ struct DaemonStopCommand: ParsableCommand {
             }
             usleep(5_000)
         }
-        Output.line("stopped the daemon of '\(options.owner)'")
+        report(effect: "stopped", "stopped the daemon of '\(options.owner)'")
+    }
+
+    /// `{"owner":…,"effect":"stopped"|"not-running"}` with --json, else the sentence.
+    private func report(effect: String, _ text: String) {
+        if options.json {
+            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"effect\":\(TextFormat.json(effect))}")
+        } else {
+            Output.line(text)
+        }
     }
 }

@@ -15,18 +15,29 @@ struct ExecCommand: ParsableCommand {
         Example: keyrack exec --for seaturtle --env sudo --key GITHUB_TOKEN -- gh auth status
         Without --key: the keys .agent/keyrack.yml lists for the env, or outside a repository \
         every unlocked key of the env. Fails (exit 3) before running anything if one is not granted.
+
+        An --env-file names the variables itself, one NAME=keyrack://ORG.ENV.KEY (or plain \
+        NAME=value) per line, so any key can be passed under any name: keyrack exec --env-file \
+        .env.keyrack -- make deploy. With --mask, every granted value the program prints (on \
+        stdout or stderr) is replaced by <concealed by keyrack>.
         """
     )
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("The env whose keys to pass.", valueName: "env"))
-    var env: String
+    @Option(help: ArgumentHelp("The env whose keys to pass (optional with --env-file).", valueName: "env"))
+    var env: String?
 
     @Option(name: .customLong("key"), help: ArgumentHelp("A key to pass (repeatable). Default: see above.", valueName: "key"))
     var keys: [String] = []
 
-    @Flag(help: "Pass values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of NAME=keyrack://ORG.ENV.KEY and NAME=value lines to pass (repeatable).", valueName: "path"))
+    var envFiles: [String] = []
+
+    @Flag(help: "Replace every granted value in the program's stdout and stderr with <concealed by keyrack>.")
+    var mask = false
+
+    @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
@@ -34,11 +45,19 @@ struct ExecCommand: ParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
-        guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if env == nil && envFiles.isEmpty { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass") }
+        if let env, !GrantSlug.isEnvName(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
     }
 
     func run() throws {
-        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous)
+        let files = try envFiles.map { try EnvFile(path: $0) }
+        var values = try env.map { try DaemonCommandSupport.fetch(owner: options.owner, env: $0, names: keys, allowDangerous: allowDangerous) }?
+            .map { (name: $0.name, value: $0.value, granted: true) } ?? []
+        values += try EnvFile.resolve(files, owner: options.owner, allowDangerous: allowDangerous, alongside: values.map(\.name))
+        // What --mask conceals: the values from the daemon, not the file's plain ones.
+        var secrets = mask ? values.filter(\.granted).map(\.value) : []
+        defer { for i in secrets.indices { zeroize(&secrets[i]) } }
         for i in values.indices {
             var v = values[i].value + [0]
             let ok = v.withUnsafeBufferPointer { buf in
@@ -48,6 +67,7 @@ struct ExecCommand: ParsableCommand {
             zeroize(&values[i].value)
             guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
         }
+        if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
         var argv = command.map { strdup($0) } + [nil]
         execvp(command[0], &argv)
         let e = errno

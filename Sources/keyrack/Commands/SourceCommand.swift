@@ -1,16 +1,18 @@
 import ArgumentParser
 import KeyrackDaemon
 
-/// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`.
-/// Values are single-quoted, which keeps every byte literal in any POSIX shell; names are
+/// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
+/// same variables for fish, a dotenv file, JSON or a GitHub Actions job (SourceFormat). Names are
 /// checked to be shell identifiers so no key name can inject a command.
 struct SourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
         abstract: "Print shell export lines for an owner's unlocked keys.",
         discussion: """
-        Usage: eval "$(keyrack source --env test)". Prefer `keyrack exec`, which puts no value \
-        in your shell. Prints nothing and exits 3 if any requested key is not granted.
+        Usage: eval "$(keyrack source --env test)"; fish: keyrack source --env test --format fish \
+        | source; CI: keyrack source --env test --format github-actions. Prefer `keyrack exec`, \
+        which puts no value in your shell. Prints nothing and exits 3 if any requested key is not \
+        granted.
         """
     )
 
@@ -22,21 +24,28 @@ struct SourceCommand: ParsableCommand {
     @Option(name: .customLong("key"), help: ArgumentHelp("A key to export (repeatable). Default: the repo's keys for the env, or every unlocked key of it.", valueName: "key"))
     var keys: [String] = []
 
-    @Flag(help: "Export values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
+    @Option(help: ArgumentHelp("What to print (default: sh; --json means json):", valueName: "format"))
+    var format: SourceFormat?
+
+    @Flag(help: "Export values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     func validate() throws {
         guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if options.json, let format, format != .json { throw ValidationError("--json is --format json: drop one of --json and --format \(format.rawValue)") }
     }
 
     func run() throws {
+        let githubEnv = format == .githubActions ? try SourceFormat.githubEnvPath() : nil
         var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous)
-        var out: [UInt8] = []
-        for i in values.indices {
-            out += Array("export \(values[i].name)=".utf8) + TextFormat.shellQuoted(values[i].value) + [0x0a]
-            zeroize(&values[i].value)
-        }
+        defer { for i in values.indices { zeroize(&values[i].value) } }
+        let chosen = format ?? (options.json ? .json : .sh)
+        var (out, appended) = try chosen.render(values)
+        defer { zeroize(&out); zeroize(&appended) }
         Output.write(out)
-        zeroize(&out)
+        if let githubEnv {
+            try SourceFormat.append(appended, to: githubEnv)
+            Terminal.printError("keyrack source: \(values.count) variable(s) masked and appended to $GITHUB_ENV for the next steps")
+        }
     }
 }

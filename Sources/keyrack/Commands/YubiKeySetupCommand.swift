@@ -25,11 +25,11 @@ struct YubiKeySetupCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The retired slot to use: 82–95, or 1–20 as age-plugin-yubikey numbers them (default: the first free one).", valueName: "slot"))
     var slot: PIVSlot?
 
-    @Option(help: ArgumentHelp("When the card asks for the PIN: never, once (per session), always.", valueName: "policy"))
-    var pinPolicy: PINPolicy = .once
+    @Option(help: ArgumentHelp("When the card asks for the PIN:", valueName: "policy"))
+    var pinPolicy: PINPolicyArgument = .once
 
-    @Option(help: ArgumentHelp("When the card asks for a touch: never, always, cached (15 s).", valueName: "policy"))
-    var touchPolicy: TouchPolicy = .always
+    @Option(help: ArgumentHelp("When the card asks for a touch:", valueName: "policy"))
+    var touchPolicy: TouchPolicyArgument = .always
 
     @Flag(help: "Read the PIN from stdin instead of the terminal.")
     var pinStdin = false
@@ -56,7 +56,7 @@ struct YubiKeySetupCommand: ParsableCommand {
         var pin = try secrets.read("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN")
         defer { wipe(&pin); secrets.wipeAll() }
 
-        let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
+        let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
                                                      pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
         if let output {
             try Self.writeNew(output, setup.identityFile)

@@ -6,7 +6,7 @@ import PIV
 import Glibc
 #endif
 
-/// Card problems are exit 5 (DESIGN.md §6); a PIN or slot of the wrong shape is a usage error.
+/// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {
     var cliMessage: String { "error: \(description)" }
     var exitCode: Int32 {
@@ -91,18 +91,35 @@ struct StdinSecrets {
     }
 }
 
-extension PINPolicy: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { allCases.map(\.description) }
-    /// Help shows `(default: never)`, not the raw value.
-    public var defaultValueDescription: String { description }
+/// The policies as options take them. Not the PIV enums themselves: ArgumentParser shows a
+/// RawRepresentable enum's raw value as its default, which for the card's codes read
+/// `(default: 2)`; these are named by their words, and each says what it means.
+enum PINPolicyArgument: String, CaseIterable, ExpressibleByArgument {
+    case never, once, always
+
+    var policy: PINPolicy { PINPolicy(name: rawValue)! }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .never: return "no PIN, ever (robots that unlock unattended)"
+        case .once: return "the PIN once per card session"
+        case .always: return "the PIN before every use of the key"
+        }
+    }
 }
 
-extension TouchPolicy: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { allCases.map(\.description) }
-    /// Help shows `(default: never)`, not the raw value.
-    public var defaultValueDescription: String { description }
+enum TouchPolicyArgument: String, CaseIterable, ExpressibleByArgument {
+    case never, always, cached
+
+    var policy: TouchPolicy { TouchPolicy(name: rawValue)! }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .never: return "no touch (robots)"
+        case .always: return "a touch for every use of the key"
+        case .cached: return "one touch covers 15 seconds of uses"
+        }
+    }
 }
 
 extension PIVSlot: ExpressibleByArgument {

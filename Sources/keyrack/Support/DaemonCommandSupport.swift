@@ -1,75 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-import KeyrackCore
+import KeyrackClient
 import KeyrackDaemon
 
 /// Small shared pieces of the daemon-facing commands.
 enum DaemonCommandSupport {
-    static func currentDirectory() -> URL {
-        URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }
-
-    /// The key names to hand out for `exec`/`source`: those given with --key, else the keys the
-    /// repository lists for the env, else every key of that env the daemon holds.
-    static func selectKeys(client: DaemonClient, env: String, keys: [String], allowlist: [String]?) throws -> [String] {
-        if !keys.isEmpty { return keys }
-        if let allowlist { return allowlist }
-        guard case .status(let status) = try client.send(.status) else {
-            throw DaemonError.malformed("the daemon answered STATUS with something else")
-        }
-        var seen = Set<String>()
-        let slugs: [GrantSlug] = status.grants.map(\.slug).filter { $0.env == env || $0.env == "all" }
-        // The env's own keys before ORG.all ones, each name once.
-        let ordered = slugs.filter { $0.env != "all" }.sorted { $0.name < $1.name }
-            + slugs.filter { $0.env == "all" }.sorted { $0.name < $1.name }
-        return ordered.map(\.name).filter { seen.insert($0).inserted }
-    }
-
-    /// Fetches the values of `names` in `env` in one GET, all or nothing: the first key that is
-    /// not granted (or refused by the firewall or the allowlist) fails the whole command, so
-    /// `exec` never runs a program with half its environment.
+    /// The names and values `exec` and `source` hand out: KeyrackClient's `ValueFetch`, the one
+    /// client path `get` takes too (allowlist, verified daemon, firewall, dangerous names).
     static func fetch(owner: String, env: String, names: [String], allowDangerous: Bool) throws -> [(name: String, value: [UInt8])] {
-        let allowlist = try RepoAllowlist.find(from: currentDirectory())
-        let client = DaemonClient(owner: owner)
-        let selected: [String]
-        do {
-            selected = try selectKeys(client: client, env: env, keys: names, allowlist: allowlist?.keys(env: env))
-        } catch DaemonError.noDaemon {
-            throw KeyRequest(owner: owner, key: names.first ?? "KEY", env: env, org: allowlist?.org).locked(nil)
-        }
-        guard !selected.isEmpty else {
-            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`")
-        }
-        let requests = selected.map { KeyRequest(owner: owner, key: $0, env: GrantSlug(parsing: $0) == nil ? env : nil, org: GrantSlug(parsing: $0) == nil ? allowlist?.org : nil) }
-        for r in requests {
-            if let allowlist, let e = r.effectiveEnv,
-               !allowlist.allows(org: GrantSlug(parsing: r.key)?.org ?? allowlist.org, env: e, name: r.name) { throw r.absent() }
-            guard TextFormat.isShellIdentifier(r.name) else {
-                throw UsageError("key name '\(r.name.prefix(60))' cannot be an environment variable name (want [A-Za-z_][A-Za-z0-9_]*)")
-            }
-        }
-        let response: Response
-        do {
-            response = try client.send(.get(requests.map { Query(key: $0.key, env: $0.env, org: $0.org) }))
-        } catch DaemonError.noDaemon {
-            throw requests[0].locked(nil)
-        }
-        guard case .got(let results) = response, results.count == requests.count else {
-            throw DaemonError.malformed("the daemon answered GET with something else")
-        }
-        var out: [(name: String, value: [UInt8])] = []
-        for (r, lookup) in zip(requests, results) {
-            let (info, value) = try r.resolve(lookup)
-            if let allowlist, !allowlist.allows(org: info.slug.org, env: r.effectiveEnv ?? info.slug.env, name: info.slug.name) { throw r.absent() }
-            try Firewall.check(value, slug: info.slug, allowDangerous: allowDangerous)
-            if value.contains(0) {
-                throw NotGranted(message: "\(info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead")
-            }
-            out.append((r.name, value))
-        }
-        return out
+        try ValueFetch(owner: owner, allowDangerous: allowDangerous).environment(env: env, keys: names)
     }
 }
-

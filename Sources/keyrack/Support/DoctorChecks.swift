@@ -147,6 +147,15 @@ struct DoctorChecks {
 
     private func daemonChecks() -> [DoctorCheck] {
         let client = DaemonClient(owner: owner)
+        // The same checks every client makes before it connects: a squatted directory or a
+        // daemon of another uid is named, never talked to.
+        do { _ = try client.connect() } catch let error as DaemonError {
+            switch error {
+            case .unsafeRuntimeDirectory(let why), .untrustedDaemon(let why):
+                return [.fail("daemon", why, fix: "remove \(client.runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")]
+            default: break
+            }
+        } catch {}
         if client.isRunning() { return [.pass("daemon", "answering on \(client.socketPath)")] }
         if FileManager.default.fileExists(atPath: client.socketPath) {
             return [.fail("daemon", "\(client.socketPath) exists but no daemon answers", fix: "keyrack daemon stop\(flag) (clears the stale socket); the next unlock starts a fresh one")]

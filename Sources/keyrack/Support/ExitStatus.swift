@@ -9,6 +9,12 @@
 protocol CLIReportable: Error {
     var cliMessage: String { get }
     var exitCode: Int32 { get }
+    /// The word `--json` reports it by (the table of docs/cli.md).
+    var errorCode: String { get }
+}
+
+extension CLIReportable {
+    var errorCode: String { ErrorReport.code(forExit: exitCode) }
 }
 
 extension UsageError: CLIReportable {}

@@ -6,7 +6,7 @@ import KeyrackCore
 import Glibc
 #endif
 
-/// KeyrackCore's errors as the CLI reports them (DESIGN.md §6): bad input is a usage error
+/// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
 /// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
 extension KeyrackError: CLIReportable {
     var cliMessage: String { "error: \(message)" }
@@ -15,6 +15,13 @@ extension KeyrackError: CLIReportable {
         case .usage: return ExitStatus.usage
         case .card: return ExitStatus.card
         case .wrongIdentity, .damaged, .failure: return ExitStatus.failure
+        }
+    }
+    var errorCode: String {
+        switch kind {
+        case .wrongIdentity: return "wrong-identity"
+        case .damaged: return "damaged"
+        default: return ErrorReport.code(forExit: exitCode)
         }
     }
 }

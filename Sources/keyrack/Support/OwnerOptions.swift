@@ -4,7 +4,7 @@ import KeyrackCore
 /// Options every owner-scoped command shares: which owner, and machine-readable output.
 struct OwnerOptions: ParsableArguments {
     @Option(name: .customLong("for"), help: ArgumentHelp(
-        "The owner whose keys to use: `human` (default) or a robot name.",
+        "The owner whose keys to use: `human` or a robot name.",
         valueName: "owner"))
     var owner: String = "human"
 

@@ -1,5 +1,5 @@
 import XCTest
-@testable import KeyrackCore
+@testable import KeyrackYAML
 
 /// The parser refuses what keyrack never writes, with the line it found it on.
 final class YAMLParserTests: XCTestCase {

@@ -1,5 +1,6 @@
 import AgeFormat
 import Crypto
+import TestSupport
 import XCTest
 @testable import AgeYubiKey
 @testable import PIV
@@ -7,10 +8,10 @@ import XCTest
 /// The software half of piv-p256 (no card): encodings and the known vector of
 /// /work/shared/reference/age-piv.md §4.1–4.2, computed independently with Python `cryptography`.
 final class PIVP256FormatTests: XCTestCase {
-    static let scalarHex = "122478b9b6c63b2740b6c04375fa4abbacb1cd42d79f198a13d00487f3e1490d"
-    static let recipientString = "age1yubikey1qgly5y3552f43dqes352js90xcnw4lr6wechv62ma7qazqdpe8jq2865kmf"
-    static let stanza = Stanza(type: "piv-p256", arguments: ["xeicbg", "A8MgxpLKDUNaas8xJq6n8kwl6+p0nDmY0Yb9Lnw6AlWu"],
-                               body: AgeBase64.decodeUnpadded("z8IeaPz3tOsxoVzhjM5OcE6nceuL4tun7D7t5RCv1xI")!)
+    static let scalarHex = PIVP256KnownVector.scalarHex
+    static let recipientString = PIVP256KnownVector.recipient
+    static let stanza = Stanza(type: "piv-p256", arguments: PIVP256KnownVector.stanzaArguments,
+                               body: AgeBase64.decodeUnpadded(PIVP256KnownVector.stanzaBody)!)
 
     func testRecipientFromPluginTests() throws {
         let r = try PIVP256Recipient(string: "age1yubikey1q2w7u3vpya839jxxuq8g0sedh3d740d4xvn639sqhr95ejj8vu3hyfumptt")
@@ -20,7 +21,7 @@ final class PIVP256FormatTests: XCTestCase {
     }
 
     func testKnownVectorRecipientMatchesScalar() throws {
-        let d = try P256.KeyAgreement.PrivateKey(rawRepresentation: Self.scalarHex.bytes)
+        let d = try P256.KeyAgreement.PrivateKey(rawRepresentation: Self.scalarHex.hexBytes)
         let r = try PIVP256Recipient(point: Array(d.publicKey.x963Representation))
         XCTAssertEqual(r.string, Self.recipientString)
         XCTAssertEqual(r.compressedPoint.hex, "023e4a1234a29358b4198468a940af3626eafc7a767176695bef81d101a1c9e405")
@@ -29,7 +30,7 @@ final class PIVP256FormatTests: XCTestCase {
     }
 
     func testKnownVectorUnwrapsInSoftware() throws {
-        let d = try P256.KeyAgreement.PrivateKey(rawRepresentation: Self.scalarHex.bytes)
+        let d = try P256.KeyAgreement.PrivateKey(rawRepresentation: Self.scalarHex.hexBytes)
         let r = try PIVP256Recipient(string: Self.recipientString)
         let parsed = try PIVP256.Parsed(Self.stanza)
         XCTAssertEqual(parsed.ephemeralCompressed.hex, "03c320c692ca0d435a6acf3126aea7f24c25ebea749c3998d186fd2e7c3a0255ae")
@@ -38,7 +39,7 @@ final class PIVP256FormatTests: XCTestCase {
         let key = PIVP256.wrapKey(sharedX: shared, ephemeral: parsed.ephemeralCompressed, recipient: r.compressedPoint)
         XCTAssertEqual(key.withUnsafeBytes { Array($0) }.hex, "2695e866814b58f8b2c2d2451b2d688fb4224342a861a7d7b6d372064d46d2f9")
         let fileKey = try XCTUnwrap(parsed.open(sharedX: shared, recipient: r.compressedPoint))
-        XCTAssertEqual(fileKey.bytes, Array("YELLOW SUBMARINE".utf8))
+        XCTAssertEqual(fileKey.bytes, Array(PIVP256KnownVector.fileKey.utf8))
         // A wrong shared secret is "not this stanza", not a crash.
         XCTAssertNil(try parsed.open(sharedX: [UInt8](repeating: 1, count: 32), recipient: r.compressedPoint))
     }
@@ -62,7 +63,7 @@ final class PIVP256FormatTests: XCTestCase {
     }
 
     func testStubKnownVectors() throws {
-        let stub = try YubiKeyStub(serial: 12345678, slot: PIVSlot(0x82), tag: "ef3c99e5".bytes)
+        let stub = try YubiKeyStub(serial: 12345678, slot: PIVSlot(0x82), tag: "ef3c99e5".hexBytes)
         XCTAssertEqual(stub.string, "AGE-PLUGIN-YUBIKEY-1FESMCQYZAU7FNEG5EJX29")
         let vector = try YubiKeyStub(serial: 12345678, slot: PIVSlot(0x82), recipient: PIVP256Recipient(string: Self.recipientString))
         XCTAssertEqual(vector.string, "AGE-PLUGIN-YUBIKEY-1FESMCQYZCH5FCMSS59SNS")
@@ -139,17 +140,4 @@ final class PIVP256FormatTests: XCTestCase {
 
 extension Array where Element == UInt8 {
     var hex: String { map { String(format: "%02x", $0) }.joined() }
-}
-
-extension String {
-    var bytes: [UInt8] {
-        var out: [UInt8] = []
-        var i = startIndex
-        while i < endIndex {
-            let j = index(i, offsetBy: 2)
-            out.append(UInt8(self[i..<j], radix: 16)!)
-            i = j
-        }
-        return out
-    }
 }

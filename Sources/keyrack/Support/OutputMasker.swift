@@ -1,0 +1,72 @@
+import KeyrackDaemon
+
+/// Replaces every occurrence of any secret in a byte stream with `<concealed by keyrack>`, as
+/// `op run` does, however the stream is cut into reads: bytes that could be the start of a
+/// secret are held back until the next read (or the end) decides. Nothing else is delayed, so
+/// a program's prompts and progress lines still appear as they are written.
+struct OutputMasker {
+    static let replacement = Array("<concealed by keyrack>".utf8)
+
+    private var secrets: [[UInt8]]
+    private var pending: [UInt8] = []
+
+    /// Longest first, so a secret that contains another is concealed whole.
+    init(secrets: [[UInt8]]) {
+        var unique: [[UInt8]] = []
+        for s in secrets where !s.isEmpty && !unique.contains(s) { unique.append(s) }
+        self.secrets = unique.sorted { $0.count > $1.count }
+    }
+
+    /// The masked bytes that can be written now.
+    mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
+        pending += bytes
+        return drain(final: false)
+    }
+
+    /// The rest, at the end of the stream.
+    mutating func finish() -> [UInt8] { drain(final: true) }
+
+    mutating func wipe() {
+        KeyrackDaemon.zeroize(&pending)
+        for i in secrets.indices { KeyrackDaemon.zeroize(&secrets[i]) }
+    }
+
+    private mutating func drain(final: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        scan: while i < pending.count {
+            // What is left could still grow into a secret (perhaps a longer one than matches
+            // here already): wait for the next read to decide, unless there is none.
+            if !final && secrets.contains(where: { isPrefix(of: $0, at: i) }) { break }
+            for s in secrets where matches(s, at: i) {
+                out += Self.replacement
+                i += s.count
+                continue scan
+            }
+            out.append(pending[i])
+            i += 1
+        }
+        clear(upTo: i)
+        pending.removeFirst(i)
+        return out
+    }
+
+    private func matches(_ s: [UInt8], at i: Int) -> Bool {
+        guard pending.count - i >= s.count else { return false }
+        for k in 0..<s.count where pending[i + k] != s[k] { return false }
+        return true
+    }
+
+    /// Whether pending[i...] (shorter than `s`) is where `s` begins.
+    private func isPrefix(of s: [UInt8], at i: Int) -> Bool {
+        let n = pending.count - i
+        guard n < s.count else { return false }
+        for k in 0..<n where pending[i + k] != s[k] { return false }
+        return true
+    }
+
+    /// Wipes what was consumed (concealed secrets among it) before it is dropped.
+    private mutating func clear(upTo n: Int) {
+        for k in 0..<n { pending[k] = 0 }
+    }
+}

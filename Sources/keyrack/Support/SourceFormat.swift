@@ -1,0 +1,134 @@
+import ArgumentParser
+import KeyrackDaemon
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The languages `keyrack source --format` speaks. Each quotes values so that every byte comes
+/// back as it was (names are shell identifiers, checked before this), and none lets a value
+/// become code in the reader.
+enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
+    case sh, fish, dotenv, json
+    case githubActions = "github-actions"
+
+    /// The help text of each value (ArgumentParser lists these under --format).
+    var defaultValueDescription: String {
+        switch self {
+        case .sh: return "export NAME='value' lines, for eval \"$(keyrack source …)\" in sh, bash, zsh"
+        case .fish: return "set -gx NAME 'value' lines, for keyrack source --format fish | source"
+        case .dotenv: return "NAME='value' lines (double-quoted with \\n escapes when needed), as exec --env-file reads them"
+        case .json: return "one JSON object {\"NAME\":\"value\",…} (the same as --json)"
+        case .githubActions: return "::add-mask:: lines on stdout, and the variables appended to $GITHUB_ENV for the next steps"
+        }
+    }
+
+    /// What goes to stdout, and for github-actions what is appended to $GITHUB_ENV.
+    func render(_ values: [(name: String, value: [UInt8])]) throws -> (stdout: [UInt8], githubEnv: [UInt8]) {
+        var out: [UInt8] = []
+        var env: [UInt8] = []
+        switch self {
+        case .sh:
+            for v in values { out += Array("export \(v.name)=".utf8) + TextFormat.shellQuoted(v.value) + [0x0a] }
+        case .fish:
+            for v in values { out += Array("set -gx \(v.name) ".utf8) + Self.fishQuoted(v.value) + Array(";\n".utf8) }
+        case .dotenv:
+            for v in values { out += Array("\(v.name)=".utf8) + Self.dotenvQuoted(v.value) + [0x0a] }
+        case .json:
+            var fields: [String] = []
+            for v in values { fields.append("\(TextFormat.json(v.name)):\(TextFormat.json(try Self.text(v)))") }
+            out = Array(("{" + fields.joined(separator: ",") + "}\n").utf8)
+        case .githubActions:
+            for v in values {
+                _ = try Self.text(v)
+                // The runner masks what it was told to before any later step prints: every line of
+                // a multi-line value on its own, since log lines are masked one at a time.
+                for line in v.value.split(whereSeparator: { $0 == 0x0a || $0 == 0x0d }) {
+                    out += Array("::add-mask::".utf8) + Self.workflowEscaped(Array(line)) + [0x0a]
+                }
+                if v.value.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+                    let delimiter = Self.delimiter(avoiding: v.value)
+                    env += Array("\(v.name)<<\(delimiter)\n".utf8) + v.value + Array("\n\(delimiter)\n".utf8)
+                } else {
+                    env += Array("\(v.name)=".utf8) + v.value + [0x0a]
+                }
+            }
+        }
+        return (out, env)
+    }
+
+    /// fish's single quotes: only `\\` and `\'` are escapes inside them; newlines are literal.
+    static func fishQuoted(_ value: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x27]
+        for b in value {
+            if b == 0x27 || b == 0x5c { out.append(0x5c) }
+            out.append(b)
+        }
+        return out + [0x27]
+    }
+
+    /// Single quotes (literal in every dotenv reader and in sh) when the value needs no escape;
+    /// else double quotes with `\\`, `\"`, `\n`, `\r` escapes.
+    static func dotenvQuoted(_ value: [UInt8]) -> [UInt8] {
+        let special: Set<UInt8> = [0x27, 0x5c, 0x0a, 0x0d]
+        if !value.contains(where: special.contains) { return [0x27] + value + [0x27] }
+        var out: [UInt8] = [0x22]
+        for b in value {
+            switch b {
+            case 0x5c: out += [0x5c, 0x5c]
+            case 0x22: out += [0x5c, 0x22]
+            case 0x0a: out += [0x5c, UInt8(ascii: "n")]
+            case 0x0d: out += [0x5c, UInt8(ascii: "r")]
+            default: out.append(b)
+            }
+        }
+        return out + [0x22]
+    }
+
+    /// The escapes of a workflow command's data (`%`, CR, LF), as @actions/core writes them.
+    static func workflowEscaped(_ value: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in value {
+            switch b {
+            case 0x25: out += Array("%25".utf8)
+            case 0x0d: out += Array("%0D".utf8)
+            case 0x0a: out += Array("%0A".utf8)
+            default: out.append(b)
+            }
+        }
+        return out
+    }
+
+    /// `ghadelimiter_<random hex>`, as @actions/core names it, never a line of the value.
+    static func delimiter(avoiding value: [UInt8]) -> String {
+        while true {
+            var g = SystemRandomNumberGenerator()
+            let d = "ghadelimiter_" + (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &g), radix: 16) }.joined()
+            if !value.split(separator: 0x0a).contains(where: { $0.elementsEqual(d.utf8) || $0.elementsEqual((d + "\r").utf8) }) { return d }
+        }
+    }
+
+    /// JSON and the runner's files carry text: a value that is not UTF-8 is refused by name.
+    private static func text(_ v: (name: String, value: [UInt8])) throws -> String {
+        guard let s = String(validating: v.value, as: UTF8.self) else {
+            throw CommandFailure("the value of \(v.name) is not UTF-8 text, which this format cannot carry: use --format sh or keyrack get --value")
+        }
+        return s
+    }
+
+    /// The file GitHub Actions names in $GITHUB_ENV (asked before anything is printed).
+    static func githubEnvPath() throws -> String {
+        guard let path = getenv("GITHUB_ENV").map({ String(cString: $0) }), !path.isEmpty else {
+            throw UsageError("--format github-actions appends to $GITHUB_ENV, which is not set: use it in a GitHub Actions step, or choose another --format")
+        }
+        return path
+    }
+
+    /// Appends to that file in one write, so a concurrent step never sees half a heredoc.
+    static func append(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandFailure("cannot open $GITHUB_ENV (\(path)): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw CommandFailure("cannot append to $GITHUB_ENV (\(path)): \(String(cString: strerror(errno)))") }
+    }
+}
