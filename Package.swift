@@ -53,6 +53,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
+        // STREAM calls swift-crypto's own BoringSSL (module CCryptoBoringSSL, which comes with
+        // the Crypto product) through its EVP_AEAD interface: ChaChaPoly's API returns a fresh
+        // Data per chunk and copies it once more, EVP_AEAD seals in place into reused buffers.
         .target(name: "AgeFormat", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -4,8 +4,10 @@ import Foundation
 /// Writes one age file: header first (at init), then the payload as it is written, then the
 /// final chunk (and the armor footer) at `finish()`. Memory stays at one chunk whatever the size.
 public final class AgeEncryptor {
-    private let stream: STREAMWriter
+    private let sink: ByteSink
+    private let cipher: ChunkCipher
     private let armor: ArmorWriter?
+    private lazy var stream = STREAMWriter(cipher: cipher, sink: sink)
 
     /// Wraps a fresh file key for every recipient and writes the header and payload nonce to `output`.
     public init(recipients: [any Recipient], armor: Bool, output: ByteSink) throws {
@@ -27,7 +29,8 @@ public final class AgeEncryptor {
         for i in nonce.indices { nonce[i] = rng.next() }
         try sink.write(header + nonce)
         self.armor = armorWriter
-        stream = STREAMWriter(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce), sink: sink)
+        self.sink = sink
+        cipher = ChunkCipher(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce))
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws { try stream.write(bytes) }
@@ -39,21 +42,13 @@ public final class AgeEncryptor {
         try armor?.finish()
     }
 
-    /// Encrypts all of `input` to `output`, writing on a helper thread (see `BackgroundSink`).
-    public static func encrypt(from input: ByteSource, to recipients: [any Recipient], armor: Bool, output: ByteSink) throws {
-        try BackgroundSink.writing(to: output) { output in
-            let encryptor = try AgeEncryptor(recipients: recipients, armor: armor, output: output)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * STREAM.chunkSize, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                // Fill the buffer so whole chunks can be sealed in place, without a copy.
-                let n = try input.readFull(into: buffer)
-                if n == 0 { break }
-                try encryptor.write(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-                if n < buffer.count { break }
-            }
-            try encryptor.finish()
-        }
+    /// Encrypts all of `input` to `output`, sealing batches of chunks on `parallelism` threads
+    /// while the next batch is read and the previous one written (see `STREAMPipeline`).
+    public static func encrypt(from input: ByteSource, to recipients: [any Recipient], armor: Bool, output: ByteSink,
+                               parallelism: STREAMParallelism = .machine) throws {
+        let encryptor = try AgeEncryptor(recipients: recipients, armor: armor, output: output)
+        try STREAMPipeline.seal(from: input, cipher: encryptor.cipher, to: encryptor.sink, parallelism: parallelism)
+        try encryptor.armor?.finish()
     }
 }
 
@@ -100,24 +95,20 @@ public final class AgeDecryptor {
         source = reader
     }
 
-    /// Decrypts the payload, calling `output` with each chunk's plaintext once it authenticated.
+    /// Decrypts the payload, calling `output` with plaintext (in order, one batch of chunks at
+    /// a time) once it and everything before it authenticated.
     public func decrypt(_ output: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try decryptPayload { try $0.withUnsafeBytes(output) }
+        try withoutActuallyEscaping(output) { try decrypt(to: ClosureSink($0)) }
     }
 
-    /// Decrypts the payload to `sink`, writing on a helper thread (see `BackgroundSink`). When a
-    /// chunk fails, everything before it has been written when this throws, as with `decrypt(_:)`.
-    public func decrypt(to sink: ByteSink) throws {
-        try BackgroundSink.writing(to: sink) { background in
-            try decryptPayload { try background.write(owned: $0) }
-        }
-    }
-
-    private func decryptPayload(_ output: (Data) throws -> Void) throws {
+    /// Decrypts the payload to `sink`, opening batches of chunks on `parallelism` threads. When
+    /// a chunk fails, everything before it has been written when this throws, nothing after it.
+    public func decrypt(to sink: ByteSink, parallelism: STREAMParallelism = .machine) throws {
         var nonce = [UInt8](repeating: 0, count: STREAM.nonceSize)
         let n = try nonce.withUnsafeMutableBytes { try source.readFull(into: $0) }
         guard n == STREAM.nonceSize else { throw AgeError.malformedHeader("the file ends before the 16-byte payload nonce") }
-        try STREAMReader(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce), source: source).runOwned(output)
+        let cipher = ChunkCipher(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce))
+        try STREAMPipeline.open(from: source, cipher: cipher, to: sink, parallelism: parallelism)
     }
 }
 

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 // Streaming is what keeps memory flat for a 1 GiB file: the encryptor and decryptor pull from a
 // ByteSource and push to a ByteSink one 64 KiB chunk at a time. The protocols are raw-pointer
@@ -76,126 +75,6 @@ public final class FileDescriptorSink: ByteSink {
             if errno == EINTR { continue }
             throw AgeError.io("write failed: \(String(cString: strerror(errno)))")
         }
-    }
-}
-
-/// Writes on a helper thread, so the kernel's copy of one batch of chunks into the output overlaps
-/// sealing (or opening) the next: for a file on tmpfs the write side is about a third of the wall
-/// time, and age does it inline. Sealed chunks are handed over as the `Data` swift-crypto already
-/// allocated, so the hand-over copies nothing; memory stays bounded (`maxPending` batches wait,
-/// the producer blocks beyond that). Output smaller than one batch never starts the thread.
-///
-/// Order is kept, and everything written before a failure is written out, as with a plain sink:
-/// `writing(to:_:)` drains on both paths. A write error surfaces at the producer's next batch
-/// or at the end, whichever comes first.
-final class BackgroundSink: ByteSink {
-    /// 512 KiB (8 chunks): few enough hand-overs that waking the helper is noise (measured
-    /// against 64 KiB–1 MiB), small enough that the chunks are still in cache when it writes them.
-    static let batchBytes = 512 * 1024
-    static let maxPending = 2
-
-    private let base: ByteSink
-    // Producer side only.
-    private var batch: [Data] = []
-    private var batched = 0
-    private var started = false
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var pending: [[Data]] = []
-    private var failure: Error?
-    private var closing = false
-    private var running = false
-
-    private init(_ base: ByteSink) { self.base = base }
-
-    /// Runs `body` with a sink that writes to `base` in the background, then waits for every
-    /// byte to be written (also when `body` throws, whose error then wins).
-    static func writing<T>(to base: ByteSink, _ body: (BackgroundSink) throws -> T) throws -> T {
-        let sink = BackgroundSink(base)
-        let result: T
-        do { result = try body(sink) } catch {
-            try? sink.finish()
-            throw error
-        }
-        try sink.finish()
-        return result
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard !bytes.isEmpty else { return }
-        try write(owned: Data(bytes: bytes.baseAddress!, count: bytes.count))
-    }
-
-    /// Takes `data` as is (a slice of a sealed box is fine); the caller must not need it back.
-    func write(owned data: Data) throws {
-        guard !data.isEmpty else { return }
-        batch.append(data)
-        batched += data.count
-        if batched >= Self.batchBytes { try handOver() }
-    }
-
-    private func handOver() throws {
-        let full = batch
-        batch = []
-        batched = 0
-        if !started {
-            started = true
-            running = true
-            let thread = Thread { [self] in drain() }
-            thread.name = "age-writer"
-            thread.start()
-        }
-        condition.lock()
-        defer { condition.unlock() }
-        while pending.count >= Self.maxPending, failure == nil { condition.wait() }
-        if let failure { throw failure }
-        pending.append(full)
-        condition.broadcast()
-    }
-
-    /// The helper thread: writes batches in order until closed, or stops at the first error.
-    private func drain() {
-        condition.lock()
-        while true {
-            while pending.isEmpty, !closing { condition.wait() }
-            guard !pending.isEmpty else { break }
-            let next = pending.removeFirst()
-            condition.unlock()
-            var error: Error?
-            do {
-                for data in next { try data.withUnsafeBytes { try base.write($0) } }
-            } catch let e { error = e }
-            condition.lock()
-            if let error {
-                failure = error
-                pending.removeAll()
-                break
-            }
-            condition.broadcast()
-        }
-        running = false
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Writes what is left, waits for the helper, and throws its first write error.
-    private func finish() throws {
-        guard started else {
-            defer { batch = [] }
-            for data in batch { try data.withUnsafeBytes { try base.write($0) } }
-            return
-        }
-        var handOverError: Error?
-        if !batch.isEmpty {
-            do { try handOver() } catch { handOverError = error }
-        }
-        condition.lock()
-        closing = true
-        condition.broadcast()
-        while running { condition.wait() }
-        let failure = self.failure
-        condition.unlock()
-        if let error = handOverError ?? failure { throw error }
     }
 }
 

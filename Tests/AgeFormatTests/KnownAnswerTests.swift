@@ -188,9 +188,10 @@ final class KnownAnswerTests: XCTestCase {
             XCTAssertEqual(SHA256.hash(data: sink.bytes).map { String(format: "%02x", $0) }.joined(), String(parts[1]), "length \(n)")
             XCTAssertEqual(Array(sink.bytes.prefix(32)), hex(String(parts[2])), "length \(n)")
             // And it decrypts back.
-            var out: [UInt8] = []
-            try STREAMReader(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce), source: BytesSource(sink.bytes)).run { out += $0 }
-            XCTAssertEqual(out, plaintext)
+            let opened = BytesSink()
+            try STREAMPipeline.open(from: BytesSource(sink.bytes), cipher: ChunkCipher(key: STREAM.payloadKey(fileKey: fileKey, nonce: nonce)),
+                                    to: opened, parallelism: .serial)
+            XCTAssertEqual(opened.bytes, plaintext)
         }
     }
 }

@@ -2,12 +2,12 @@ import XCTest
 import TestSupport
 @testable import AgeFormat
 
-/// The streaming entry points write through a helper thread (`BackgroundSink`). These pin what
+/// The streaming entry points seal and open on a pool of threads (`STREAMPipeline`). These pin what
 /// that must not change: bytes arrive complete and in order, a failing output surfaces as the
 /// output's own error (no hang), and a decryption that fails mid-file has written exactly the
 /// chunks that authenticated before it throws.
 final class StreamingSinkTests: XCTestCase {
-    /// Three batches (512 KiB each) and a ragged tail, so the helper thread really runs.
+    /// Two batches (1 MiB each) and a ragged tail, so the pool and the writer really run.
     let size = 1_600_000
 
     func testStreamingEncryptAndDecryptMatchWholeBufferHelpers() throws {

@@ -138,8 +138,10 @@ enum Outcome: String { case success, noMatch, hmacFailure, headerFailure, payloa
 
 /// Decrypts like the CCTV harness: armored input is read through the armor reader, errors before
 /// the payload are header-class, errors while reading plaintext are payload-class. Returns the
-/// plaintext released before any error.
-func decryptClassified(_ file: [UInt8], armored: Bool?, identities: [any Identity] = [try! X25519Identity(string: TestFile.identityString)])
+/// plaintext released before any error. `parallelism` picks how the payload is opened (the
+/// default is what the CLI uses).
+func decryptClassified(_ file: [UInt8], armored: Bool?, identities: [any Identity] = [try! X25519Identity(string: TestFile.identityString)],
+                       parallelism: STREAMParallelism = .machine)
     -> (outcome: Outcome, released: [UInt8], error: AgeError?) {
     var released: [UInt8] = []
     let decryptor: AgeDecryptor
@@ -154,8 +156,10 @@ func decryptClassified(_ file: [UInt8], armored: Bool?, identities: [any Identit
         }
     } catch { fatalError("non-age error \(error)") }
     do {
-        try decryptor.decrypt { released += $0 }
-        return (.success, released, nil)
+        let sink = BytesSink()
+        defer { released = sink.bytes }
+        try decryptor.decrypt(to: sink, parallelism: parallelism)
+        return (.success, sink.bytes, nil)
     } catch let error as AgeError {
         switch error {
         case .malformedArmor: return (.armorFailure, released, error)

@@ -7,17 +7,24 @@ import TestSupport
 /// checked against the outcome class CCTV records for each, plus the specific AgeError case.
 /// Names match the CCTV vector names.
 final class VectorScenarioTests: XCTestCase {
+    /// Every scenario is run serially, with one chunk per batch on three threads (so a payload
+    /// of two chunks already goes through the pool and the ordered writer), and as the CLI runs.
+    static let parallelisms = [STREAMParallelism.serial, STREAMParallelism(workers: 3, batchChunks: 1), .machine]
+
     func check(_ name: String, _ file: [UInt8], armored: Bool? = false, expect: Outcome, payload: [UInt8]? = nil,
                error expectedError: AgeError? = nil, identities: [any Identity]? = nil,
                file line: UInt = #line) {
-        let result = identities.map { decryptClassified(file, armored: armored, identities: $0) }
-            ?? decryptClassified(file, armored: armored)
-        XCTAssertEqual(result.outcome, expect, "\(name): \(String(describing: result.error))", line: line)
-        if let payload {
-            XCTAssertEqual(result.released.count, payload.count, "\(name): released bytes", line: line)
-            XCTAssertTrue(result.released == payload, "\(name): released plaintext", line: line)
+        for parallelism in Self.parallelisms {
+            let label = "\(name) (\(parallelism.workers) workers, \(parallelism.batchChunks) chunks a batch)"
+            let result = identities.map { decryptClassified(file, armored: armored, identities: $0, parallelism: parallelism) }
+                ?? decryptClassified(file, armored: armored, parallelism: parallelism)
+            XCTAssertEqual(result.outcome, expect, "\(label): \(String(describing: result.error))", line: line)
+            if let payload {
+                XCTAssertEqual(result.released.count, payload.count, "\(label): released bytes", line: line)
+                XCTAssertTrue(result.released == payload, "\(label): released plaintext", line: line)
+            }
+            if let expectedError { XCTAssertEqual(result.error, expectedError, label, line: line) }
         }
-        if let expectedError { XCTAssertEqual(result.error, expectedError, name, line: line) }
     }
 
     func isHeaderError(_ e: AgeError?) -> Bool {

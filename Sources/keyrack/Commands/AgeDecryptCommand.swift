@@ -29,7 +29,6 @@ struct AgeDecryptCommand: ParsableCommand {
     var input: String?
 
     func run() throws {
-        AgeAllocatorTuning.apply()
         var identities: [any Identity] = []
         for path in identityFiles {
             let bytes = try AgeInput.readKeyFile(path, what: "identity")

@@ -53,7 +53,6 @@ struct AgeEncryptCommand: ParsableCommand {
     }
 
     func run() throws {
-        AgeAllocatorTuning.apply()
         let target = AgeOutput(path: output)
         if !armor, target.isTerminal {
             throw UsageError("refusing to write binary age data to a terminal; use -a for armor or -o FILE")

@@ -27,22 +27,6 @@ extension AgeError: CLIReportable {
     var exitCode: Int32 { ExitStatus.failure }
 }
 
-/// Keeps glibc from handing the 64 KiB per-chunk buffers (swift-crypto allocates the AEAD output
-/// of every chunk) back to the kernel after each chunk: with the default dynamic thresholds every
-/// chunk costs a round of page faults, about a third of the run time on a large file. The
-/// buffers are freed and reused, so memory stays flat.
-enum AgeAllocatorTuning {
-    static func apply() {
-        // glibc's mallopt is not in Swift's Glibc module; look it up (absent on other libcs).
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
-        _ = mallopt(mmapThreshold, 4 << 20)
-        _ = mallopt(trimThreshold, 16 << 20)
-    }
-}
-
 /// The input of an age command: a file path, or stdin for none or `-`.
 enum AgeInput {
     static func open(_ path: String?) throws -> FileDescriptorSource {
