@@ -56,16 +56,20 @@ final class CompletionsTests: XCTestCase {
             _keyrack keyrack "" yubikey; printf '%s\\n' "${COMPREPLY[@]}"; echo ---
             COMPREPLY=(); COMP_WORDS=(keyrack yubikey change-management-key --algorithm ""); COMP_CWORD=4
             COMP_LINE="keyrack yubikey change-management-key --algorithm "; COMP_POINT=${#COMP_LINE}
-            _keyrack keyrack "" --algorithm; printf '%s\\n' "${COMPREPLY[@]}"
+            _keyrack keyrack "" --algorithm; printf '%s\\n' "${COMPREPLY[@]}"; echo ---
+            COMPREPLY=(); COMP_WORDS=(keyrack source --format ""); COMP_CWORD=3
+            COMP_LINE="keyrack source --format "; COMP_POINT=${#COMP_LINE}
+            _keyrack keyrack "" --format; printf '%s\\n' "${COMPREPLY[@]}"
             """, "bash", bash.path])
         XCTAssertEqual(b.status, 0, "\(b)")
         let parts = b.out.components(separatedBy: "---\n")
-        XCTAssertEqual(parts.count, 2, b.out)
+        XCTAssertEqual(parts.count, 3, b.out)
         for sub in ["list", "setup", "change-pin", "change-puk", "unblock-pin", "change-management-key"] {
             XCTAssertTrue(parts[0].split(separator: "\n").contains(Substring(sub)), "bash does not offer `\(sub)`: \(b.out)")
         }
         XCTAssertFalse(parts[0].split(separator: "\n").contains("unlock"), "bash offers top-level commands under yubikey: \(b.out)")
         XCTAssertEqual(Set(parts[1].split(separator: "\n")), ["tdes", "aes128", "aes192", "aes256"], b.out)
+        XCTAssertEqual(Set(parts[2].split(separator: "\n")), ["sh", "fish", "dotenv", "json", "github-actions"], b.out)
 
         // zsh: compinit finds `#compdef keyrack` in the installed site-functions directory.
         let z = try Run.process(try shell("zsh"), ["-f", "-c", """
@@ -85,7 +89,7 @@ final class CompletionsTests: XCTestCase {
         let fishParts = f.out.components(separatedBy: "---\n")
         XCTAssertEqual(fishParts.count, 2, f.out)
         func firstColumn(_ text: String) -> Set<String> { Set(text.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }) }
-        XCTAssertTrue(firstColumn(fishParts[0]).isSuperset(of: ["init", "unlock", "get", "exec", "yubikey", "daemon", "recipient"]), f.out)
+        XCTAssertTrue(firstColumn(fishParts[0]).isSuperset(of: ["init", "unlock", "get", "exec", "inject", "yubikey", "daemon", "recipient"]), f.out)
         XCTAssertEqual(firstColumn(fishParts[1]), ["tdes", "aes128", "aes192", "aes256"], f.out)
     }
 }

@@ -67,11 +67,7 @@ final class FirstRunTests: XCTestCase {
         try h.ok(["relock", "--for", "agent-1"])
 
         // A pipe on descriptor 3, through a real shell as a CI step would write it.
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        env["KEYRACK_IDENTITY_FD"] = "3"
-        let piped = try Run.process("/bin/bash", ["-c", "\"$1\" unlock --for agent-1 --env test 3< <(cat \"$2\")", "bash", Run.keyrackBinary, key.path],
-                                    environment: env, currentDirectory: h.machine.dir.url)
+        let piped = try ciStep(h, "\"$1\" unlock --for agent-1 --env test 3< <(cat \"$2\")", fd: 3, file: key.path)
         XCTAssertEqual(piped.status, 0, "\(piped)")
         XCTAssertTrue(piped.out.contains("with recipient from KEYRACK_IDENTITY_FD=3"), piped.out)
         XCTAssertEqual(try h.ok(["get", "--for", "agent-1", "--key", "acme.test.API", "--value"]).out, "agent-value")
@@ -91,11 +87,15 @@ final class FirstRunTests: XCTestCase {
             .first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
         try h.ok(["init", "--for", "robot", "--via", "age", "--pubkey", String(recipient)])
         XCTAssertEqual(try Run.process("age", ["-d", "-i", identity.path, h.machine.manifest("robot").path]).status, 0, "encrypted to that recipient")
+        let set = try ciStep(h, "printf v | \"$1\" set --for robot --key K --env test --org acme --vault os.secure 4< \"$2\"", fd: 4, file: identity.path)
+        XCTAssertEqual(set.status, 0, "set opens the manifest with the descriptor's identity too: \(set)")
+    }
+
+    /// `script` in bash as a CI step writes it, with KEYRACK_IDENTITY_FD=fd; $1 is keyrack, $2 `file`.
+    private func ciStep(_ h: DaemonHarness, _ script: String, fd: Int, file: String) throws -> RunResult {
         var env = h.machine.environment
         env["XDG_RUNTIME_DIR"] = h.runtime.path
-        env["KEYRACK_IDENTITY_FD"] = "4"
-        let set = try Run.process("/bin/bash", ["-c", "printf v | \"$1\" set --for robot --key K --env test --org acme --vault os.secure 4< \"$2\"", "bash", Run.keyrackBinary, identity.path],
-                                  environment: env, currentDirectory: h.machine.dir.url)
-        XCTAssertEqual(set.status, 0, "set opens the manifest with the descriptor's identity too: \(set)")
+        env["KEYRACK_IDENTITY_FD"] = String(fd)
+        return try Run.process("/bin/bash", ["-c", script, "bash", Run.keyrackBinary, file], environment: env, currentDirectory: h.machine.dir.url)
     }
 }

@@ -53,7 +53,7 @@ final class SourceFormatTests: XCTestCase {
         XCTAssertEqual(try h.ok(["source", "--for", "bot", "--env", "prod"]).stdout, Array("export BIN='".utf8) + [0xff, 0xfe, 0x41] + Array("'\n".utf8))
     }
 
-    func testGitHubActionsMasksEveryLineAndAppendsToGITHUB_ENV() throws {
+    func testGitHubActionsMasksEveryLineAndAppendsToGitHubEnv() throws {
         let envFile = try h.machine.dir.write("github_env", Array("EARLIER=kept\n".utf8))
         let r = try source("github-actions", env: ["GITHUB_ENV": envFile.path])
         // Masks first, one per line of each value, with the workflow-command escapes.

@@ -136,7 +136,8 @@ final class TemplateTests: XCTestCase {
         // An existing output is replaced only with --force.
         let exists = try h.keyrack(["inject", "--for", "bot", "-i", template.path, "-o", out.path])
         XCTAssertEqual(exists.status, 2, "\(exists)")
-        try h.ok(["inject", "--for", "bot", "-i", template.path, "-o", out.path, "--force"])
+        let json = try ManifestHarness.json(try h.ok(["inject", "--for", "bot", "-i", template.path, "-o", out.path, "--force", "--json"]))
+        XCTAssertEqual(json as NSDictionary, ["output": out.path, "mode": "0600", "placeholders": 2])
         // stdin to stdout, text kept as it is (the trailing newline too).
         XCTAssertEqual(try h.ok(["inject", "--for", "bot"], stdin: "x={{ keyrack://acme.test.API }}\n").out, "x=\(api)\n")
 

@@ -202,7 +202,7 @@ public struct HostManifestStore {
 
     func notInitialised(_ owner: OwnerName) -> KeyrackError {
         let flag = owner == .human ? "" : " --for \(owner.value)"
-        return KeyrackError.usage("owner \(owner.value) is not initialised (no \(home.manifest(owner).path)): run `keyrack init\(flag) --via ssh|age|yubikey` first")
+        return KeyrackError.usage("owner \(owner.value) is not initialised (no \(home.manifest(owner).path)): run `keyrack init\(flag)` (your ssh key; or --via yubikey|age) first")
     }
 
     private func damaged(_ owner: OwnerName, _ why: String) -> KeyrackError {

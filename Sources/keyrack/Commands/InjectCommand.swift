@@ -56,7 +56,12 @@ struct InjectCommand: ParsableCommand {
         }
         if let output {
             try FileSystem.writeAtomically(result, to: URL(fileURLWithPath: output), mode: 0o600)
-            Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(template.references.count) placeholder(s) filled)")
+            let filled = template.references.count
+            if options.json {
+                Output.line("{\"output\":\(TextFormat.json(output)),\"mode\":\"0600\",\"placeholders\":\(filled)}")
+            } else {
+                Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(filled) placeholder(s) filled)")
+            }
         } else {
             Output.write(result)
         }

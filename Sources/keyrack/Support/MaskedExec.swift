@@ -81,7 +81,7 @@ enum MaskedExec {
                 let n = read(streams[i].from, &buffer, buffer.count)
                 if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 if n > 0 {
-                    writeAll(streams[i].to, maskers[i].feed(Array(buffer[0..<n])))
+                    writeAll(streams[i].to, maskers[i].feed(buffer[0..<n]))
                 } else {
                     writeAll(streams[i].to, maskers[i].finish())
                     close(streams[i].from)

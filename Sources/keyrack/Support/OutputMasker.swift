@@ -18,7 +18,7 @@ struct OutputMasker {
     }
 
     /// The masked bytes that can be written now.
-    mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
+    mutating func feed(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         pending += bytes
         return drain(final: false)
     }
