@@ -155,7 +155,8 @@ let package = Package(
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        // Fixtures: stand-in executables the tests run by path (op, the GitHub token endpoint, a squatter).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
     ],
     // Swift 5 language mode: the code talks to C libraries (stdio, PC/SC, libykpiv, libyaml)
     // whose globals Swift 6's strict concurrency rejects wholesale; the daemon does its own locking.
