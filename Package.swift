@@ -68,9 +68,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
+        // Foundation-free: the `get` front end and the PIV client use it too.
+        .target(name: "SecretBytes", dependencies: ["CSodium"]),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
-            "CYKPIV", "CPCSC",
+            "CYKPIV", "CPCSC", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -78,7 +81,7 @@ let package = Package(
         ]),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
-            "AgeFormat", "PIV",
+            "AgeFormat", "PIV", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The software YubiKey PIV applet and its vpcd bridge. Depends on nothing of keyrack.
@@ -97,17 +100,17 @@ let package = Package(
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames"),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames"]),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "SecretBytes"]),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
         // and no manifest: the CLI passes a signer, an address and the login.
         .target(name: "KeyrackOpenBao", dependencies: [
-            "KeyrackNames",
+            "KeyrackNames", "SecretBytes",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,19 +120,19 @@ let package = Package(
 
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
-        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames"]),
+        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames", "SecretBytes"]),
 
         // The age plugin protocol (C2SP age-plugin.md): stanza framing, the identity-v1 state
         // machine, the AGE-PLUGIN-KEYRACK-1 identity. No ArgumentParser; it uses AgeFormat only
         // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
-        .target(name: "AgePlugin", dependencies: ["AgeFormat"]),
+        .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"]),
         // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
         // p256tag recipient.
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames"]),
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao",
+            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),

@@ -1,6 +1,7 @@
 import AgeFormat
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// One command of the age plugin IPC (C2SP age-plugin.md): an age stanza whose tag is the command.
@@ -62,14 +63,14 @@ public final class PluginReader {
 
     public init(fd: Int32) { self.fd = fd }
 
-    deinit { zeroize() }
+    deinit { wipeBuffer() }
 
     private func line() throws -> [UInt8] {
         while true {
             if let nl = buffer[start...].firstIndex(of: 0x0a) {
                 let line = Array(buffer[start..<nl])
                 start = nl + 1
-                if start > 4096 { zeroize(upTo: start); buffer.removeFirst(start); start = 0 }
+                if start > 4096 { wipeBuffer(upTo: start); buffer.removeFirst(start); start = 0 }
                 return line
             }
             guard buffer.count - start <= PluginReader.maximumLineLength else { throw PluginProtocolError.malformed("a line longer than 64 KiB") }
@@ -78,7 +79,7 @@ public final class PluginReader {
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw PluginProtocolError.endOfInput }
             buffer += chunk[0..<n]
-            for i in chunk.indices { chunk[i] = 0 }
+            zeroize(&chunk)
         }
     }
 
@@ -93,7 +94,7 @@ public final class PluginReader {
             throw PluginProtocolError.malformed("empty command or argument")
         }
         var text: [UInt8] = []
-        defer { for i in text.indices { text[i] = 0 } }
+        defer { zeroize(&text) }
         while true {
             let l = try line()
             guard l.count <= 64 else { throw PluginProtocolError.malformed("a body line longer than 64 columns") }
@@ -106,8 +107,10 @@ public final class PluginReader {
         return PluginStanza(command, Array(words.dropFirst()), body: body)
     }
 
-    private func zeroize(upTo end: Int? = nil) {
-        for i in 0..<(end ?? buffer.count) { buffer[i] = 0 }
+    /// Zeroes the bytes already read (all of them, or the first `end`) before they are dropped.
+    private func wipeBuffer(upTo end: Int? = nil) {
+        let n = end ?? buffer.count
+        buffer.withUnsafeMutableBytes { raw in if let base = raw.baseAddress { zeroize(base, count: n) } }
     }
 }
 
@@ -118,7 +121,7 @@ public struct PluginWriter {
 
     public func send(_ stanza: PluginStanza) throws {
         var bytes = stanza.encoded
-        defer { for i in bytes.indices { bytes[i] = 0 } }
+        defer { zeroize(&bytes) }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }

@@ -116,7 +116,7 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
 
     private func unwrap(_ mine: [PIVP256.Parsed], _ tagged: [P256Tag.Parsed], on card: PIVCard) throws -> FileKey? {
         let (recipient, info) = try recipient(on: card)
-        try satisfyPIN(on: card, policy: info.pinPolicy)
+        try CardPIN.satisfy(on: card, slot: stub.slot, policy: info.pinPolicy, provider: pinProvider)
         let notifier = touchNotifier
         let serial = stub.serial
         func ecdh(_ peer: [UInt8]) throws -> [UInt8] {
@@ -134,25 +134,5 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
             if let fileKey = try parsed.open(sharedX: try ecdh(parsed.enc), recipientUncompressed: uncompressed) { return fileKey }
         }
         throw AgeError.malformedStanza("a \(mine.isEmpty ? P256Tag.stanzaType : PIVP256.stanzaType) stanza for YubiKey \(serial) slot \(stub.slot) failed to decrypt: the file is corrupted or was tampered with")
-    }
-
-    /// Asks for and verifies the PIN only when the policy requires it and the session does not
-    /// already have it. Unknown policy (no metadata, foreign certificate) is treated as "ask".
-    private func satisfyPIN(on card: PIVCard, policy: PINPolicy?) throws {
-        switch policy {
-        case .never?:
-            return
-        case .once?, nil:
-            if try card.isPINVerified() { return }
-        case .always?:
-            break
-        }
-        let tries = try card.pinTriesLeft()
-        if tries == 0 { throw PIVError.pinBlocked }
-        guard let provider = pinProvider, var pin = try provider(PINRequest(serial: stub.serial, slot: stub.slot, triesLeft: tries)) else {
-            throw PIVError.pinRequired(serial: stub.serial)
-        }
-        defer { wipe(&pin) }
-        try card.verifyPIN(pin)
     }
 }

@@ -88,25 +88,3 @@ public enum YubiKeyX25519Keys {
         return (card.serial, try X25519Recipient(publicKey: card.x25519Key(slot).publicKey ?? []))
     }
 }
-
-/// The PIN rule every card identity follows: ask (through `provider`) and verify only when the
-/// slot's policy needs it and the card session is not verified already; never retry a wrong PIN.
-enum CardPIN {
-    static func satisfy(on card: PIVCard, slot: PIVSlot, policy: PINPolicy?, provider: PINProvider?) throws {
-        switch policy {
-        case .never?:
-            return
-        case .once?, nil:
-            if try card.isPINVerified() { return }
-        case .always?:
-            break
-        }
-        let tries = try card.pinTriesLeft()
-        if tries == 0 { throw PIVError.pinBlocked }
-        guard let provider, var pin = try provider(PINRequest(serial: card.serial, slot: slot, triesLeft: tries)) else {
-            throw PIVError.pinRequired(serial: card.serial)
-        }
-        defer { wipe(&pin) }
-        try card.verifyPIN(pin)
-    }
-}

@@ -1,4 +1,5 @@
 import KeyrackDaemon
+import SecretBytes
 
 /// Which names `exec` and `source` may put into an environment, and where they may come from.
 ///

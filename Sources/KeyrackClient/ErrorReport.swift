@@ -29,7 +29,7 @@ public struct ErrorReport: Equatable {
         self.init(code: code ?? ErrorReport.code(forExit: exit), exit: exit, message: message, fix: ErrorReport.fix(in: message))
     }
 
-    public init(_ error: ClientReportable) {
+    public init(_ error: CLIReportable) {
         self.init(line: error.cliMessage, exit: error.exitCode, code: error.errorCode)
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackYAML
+import SecretBytes
 
 /// `keyrack get` after parsing: one key, from the owner's daemon only. It never decrypts
 /// anything, so it is fast and never prompts; when the key is not granted it says which of
@@ -44,7 +45,7 @@ public struct GetFlow {
     /// The current directory, as `getcwd` reports it ("/" if it is gone).
     public static func currentDirectory() -> String { ValueFetch.currentDirectory() }
 
-    /// Asks the daemon and prints the answer; throws a `ClientReportable` for every refusal.
+    /// Asks the daemon and prints the answer; throws a `CLIReportable` for every refusal.
     /// The steps are `ValueFetch`'s, the very ones `exec` and `source` take.
     public func run(directory: String = GetFlow.currentDirectory()) throws {
         let fetch = try ValueFetch(owner: owner, directory: directory, allowDangerous: allowDangerous)

@@ -17,17 +17,22 @@ public enum ExitStatus {
     public static let card: Int32 = 5
 }
 
-/// An error either binary reports as one line on stderr and an exit code. (The full CLI has its
-/// own `CLIReportable` for its modules' errors; these types conform to both.)
-public protocol ClientReportable: Error {
+/// An error either binary reports: one line on stderr that says what went wrong and what to do
+/// next, and the exit code of its class. Each module's errors conform in the CLI (in the file of
+/// the command family that owns them), so the modules stay free of CLI concerns.
+public protocol CLIReportable: Error {
     var cliMessage: String { get }
     var exitCode: Int32 { get }
     /// The word `--json` reports it by (the table of docs/cli.md).
     var errorCode: String { get }
 }
 
+extension CLIReportable {
+    public var errorCode: String { ErrorReport.code(forExit: exitCode) }
+}
+
 /// A usage error detected after parsing (bad owner name, bad duration, …): exit 2.
-public struct UsageError: ClientReportable {
+public struct UsageError: CLIReportable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var cliMessage: String { "error: \(message)" }
@@ -36,7 +41,7 @@ public struct UsageError: ClientReportable {
 }
 
 /// A plain failure with a message that already says what to do next: exit 1 unless told.
-public struct CommandFailure: ClientReportable {
+public struct CommandFailure: CLIReportable {
     public let message: String
     public let exitCode: Int32
     public init(_ message: String, exitCode: Int32 = ExitStatus.failure) {
@@ -44,11 +49,10 @@ public struct CommandFailure: ClientReportable {
         self.exitCode = exitCode
     }
     public var cliMessage: String { "error: \(message)" }
-    public var errorCode: String { ErrorReport.code(forExit: exitCode) }
 }
 
 /// A key that is not available now (locked, absent, expired, or refused by the firewall): exit 3.
-public struct NotGranted: ClientReportable {
+public struct NotGranted: CLIReportable {
     public let message: String
     /// locked, absent, expired, refused or not-granted (the table of docs/cli.md).
     public let errorCode: String

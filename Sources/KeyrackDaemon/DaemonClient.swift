@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// The client side of the protocol: find an owner's daemon, send requests, read responses.

@@ -1,3 +1,4 @@
+import SecretBytes
 extension DaemonServer {
     /// The identity agent's requests. Secrets in the request (key material, a PIN) are wiped
     /// here once used; file keys in the reply are wiped by the caller after encoding.

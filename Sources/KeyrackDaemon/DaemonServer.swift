@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// One owner's daemon: a Unix socket, a grant store, and a thread per connection.

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// Reading and writing whole frames on a stream socket. Every read is bounded twice: the socket's

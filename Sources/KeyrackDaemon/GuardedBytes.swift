@@ -1,4 +1,5 @@
 import CSodium
+import SecretBytes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +49,7 @@ final class GuardedBytes {
 
     /// Zeroes the value now (relock, expiry) rather than whenever the last reference goes away.
     func wipe() {
-        slab.write { base in sodium_memzero(base + offset, capacity) }
+        slab.write { base in zeroize(base + offset, count: capacity) }
         count = 0
         if !released { released = true; slab.release() }
     }
@@ -154,23 +155,3 @@ enum Sodium {
     static func ensureInitialised() { _ = initialised }
 }
 
-/// Zeroes a Swift byte array in place (frames that carried secrets), so the heap copy does not
-/// linger until the allocator reuses it.
-@inline(never)
-public func zeroize(_ bytes: inout [UInt8]) {
-    bytes.withUnsafeMutableBytes { raw in
-        if let base = raw.baseAddress { sodium_memzero(base, raw.count) }
-    }
-}
-
-/// Zeroes the storage behind `bytes` in place, even when other arrays share it. `zeroize`
-/// cannot do that: on a shared buffer (a value pattern-matched out of an enum, an element of an
-/// array that is itself still referenced) its mutable access copies first and zeroes the copy,
-/// leaving the original in the heap after relock. The daemon calls this on buffers that carried
-/// values and are about to be dropped by every holder.
-@inline(never)
-func wipeStorage(_ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
-        if let base = raw.baseAddress, raw.count > 0 { sodium_memzero(UnsafeMutableRawPointer(mutating: base), raw.count) }
-    }
-}

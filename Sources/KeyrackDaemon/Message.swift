@@ -1,3 +1,4 @@
+import SecretBytes
 /// The daemon protocol, version 1. One frame is `u32 body length ‖ body`, and a body is
 /// `u8 version ‖ u8 type ‖ payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can

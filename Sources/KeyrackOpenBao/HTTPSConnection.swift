@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import SecretBytes
 
 /// One HTTP/1.1 request over one fresh TLS (or, for a dev server, plain TCP) connection, blocking
 /// the caller until the whole answer is in or the deadline passes. One request per connection
@@ -22,7 +23,7 @@ struct HTTPSConnection {
     /// Sends `head` (request line and headers, already encoded, CRLFs included) and `body`.
     /// The request bytes are zeroed once written: they may carry the token.
     func send(_ request: inout [UInt8], during operation: String) throws -> Response {
-        defer { for i in request.indices { request[i] = 0 } }
+        defer { zeroize(&request) }
         let done = group.next().makePromise(of: Response.self)
         let collector = ResponseCollector(promise: done)
         let writer = RawWriter(raw: ByteBuffer(bytes: request))

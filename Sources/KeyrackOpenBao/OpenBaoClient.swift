@@ -3,6 +3,7 @@ import KeyrackNames
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SecretBytes
 
 /// Where the server is and how to trust it.
 public struct OpenBaoServer: Sendable {
@@ -21,9 +22,9 @@ public struct OpenBaoServer: Sendable {
 /// How to get a token.
 public enum OpenBaoLogin {
     /// A token the person already has (BAO_TOKEN, ~/.vault-token): used, never revoked.
-    case token(SecretBytes)
+    case token(LockedBytes)
     /// POST auth/MOUNT/login with role_id and secret_id.
-    case appRole(mount: String, roleID: SecretBytes, secretID: SecretBytes)
+    case appRole(mount: String, roleID: LockedBytes, secretID: LockedBytes)
     /// POST auth/MOUNT/login over mutual TLS whose client key is `signer` (the card).
     case cert(mount: String, name: String?, signer: TLSClientSigner)
 
@@ -50,7 +51,7 @@ public final class OpenBaoSession {
     private let endpoint: Endpoint
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let plainTLS: NIOSSLContext?
-    private var token: SecretBytes?
+    private var token: LockedBytes?
     private var ownsToken = false
     private var mounts: [String: (mount: String, version: Int)] = [:]
     private let counter = SignatureCounter()
@@ -78,7 +79,7 @@ public final class OpenBaoSession {
             body += Array(#"","secret_id":""#.utf8)
             secretID.withBytes { body += JSONText.escaped($0) }
             body += Array(#""}"#.utf8)
-            defer { for i in body.indices { body[i] = 0 } }
+            defer { zeroize(&body) }
             try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
         case .cert(let mount, let name, let signer):
             guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
@@ -149,7 +150,7 @@ public final class OpenBaoSession {
             throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the \(method) login answered without a token")
         }
         var bytes = Array(t.utf8)
-        token = SecretBytes(taking: &bytes)
+        token = LockedBytes(taking: &bytes)
         ownsToken = true
     }
 

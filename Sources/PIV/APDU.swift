@@ -85,10 +85,3 @@ enum PINPadding {
     }
 }
 
-/// Overwrites a buffer in place. Swift may have copied the bytes elsewhere, so this is best
-/// effort — but it removes the copies we own as soon as we are done with them.
-@inline(never)
-public func wipe(_ bytes: inout [UInt8]) {
-    for i in bytes.indices { bytes[i] = 0 }
-    bytes.removeAll()
-}

@@ -46,17 +46,8 @@ extension PIVCard {
     public func generateIdentityKey(slot requested: PIVSlot?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy,
                                     pin: [UInt8], name: ((_ publicKey: [UInt8]) -> String), tool: String,
                                     touchWait: (() -> Void)? = nil) throws -> GeneratedKey {
-        let slot: PIVSlot
-        if let requested {
-            // 9a (PIV authentication) too: a TLS client key for an OpenBao `cert` login.
-            guard requested.isRetired || requested.rawValue == 0x9A else {
-                throw PIVError.invalidSlot("slot \(requested) is not a retired slot: use 82–95 (or 1–20), or 9a for a login key")
-            }
-            if try slotInfo(requested) != nil { throw PIVError.slotInUse(serial: serial, slot: requested.rawValue) }
-            slot = requested
-        } else {
-            slot = try firstFreeRetiredSlot()
-        }
+        // 9a (PIV authentication) too: a TLS client key for an OpenBao `cert` login.
+        let slot = try freeSlot(requested, allowLoginSlot: true)
         try verifyPIN(pin)
         let outcome = try authenticateAsAdministrator()
         let point = try generateP256(slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy)
@@ -83,5 +74,18 @@ extension PIVCard {
         try setManagementKey(fresh)
         try storeProtectedManagementKey(fresh)
         return fresh.algorithm
+    }
+}
+
+extension PIVCard {
+    /// The slot a new key goes to: `requested` when it is a free retired slot (or 9a, when
+    /// `allowLoginSlot`), else the first free retired slot.
+    func freeSlot(_ requested: PIVSlot?, allowLoginSlot: Bool = false) throws -> PIVSlot {
+        guard let requested else { return try firstFreeRetiredSlot() }
+        guard requested.isRetired || (allowLoginSlot && requested.rawValue == 0x9A) else {
+            throw PIVError.invalidSlot("slot \(requested) is not a retired slot: use 82–95 (or 1–20)\(allowLoginSlot ? ", or 9a for a login key" : "")")
+        }
+        if try slotInfo(requested) != nil { throw PIVError.slotInUse(serial: serial, slot: requested.rawValue) }
+        return requested
     }
 }

@@ -1,6 +1,7 @@
 import CYKPIV
 import Crypto
 import _CryptoExtras
+import SecretBytes
 
 /// A PIV management key: the symmetric key that authorises writes (generate, certificates,
 /// data objects). TDES until firmware 5.7, AES-192 by default after.

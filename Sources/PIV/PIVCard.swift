@@ -2,6 +2,7 @@ import CPCSC
 import CYKPIV
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// A YubiKey's firmware version (GET VERSION, INS FD).

@@ -76,16 +76,7 @@ extension PIVCard {
     public func generateX25519IdentityKey(slot requested: PIVSlot?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy,
                                           pin: [UInt8]) throws -> GeneratedX25519Key {
         guard version.hasCurve25519 else { throw PIVError.needsFirmware(serial: serial, version: version, feature: "X25519 keys") }
-        let slot: PIVSlot
-        if let requested {
-            guard requested.isRetired else {
-                throw PIVError.invalidSlot("slot \(requested) is not a retired slot: use 82–95 (or 1–20)")
-            }
-            if try slotInfo(requested) != nil { throw PIVError.slotInUse(serial: serial, slot: requested.rawValue) }
-            slot = requested
-        } else {
-            slot = try firstFreeRetiredSlot()
-        }
+        let slot = try freeSlot(requested)
         try verifyPIN(pin)
         let outcome = try authenticateAsAdministrator()
         let key = try generateX25519(slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy)

@@ -2,6 +2,7 @@ import AgePlugin
 import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
+import SecretBytes
 
 /// Unwraps for `identity-v1` by asking each named owner's daemon: the daemon holds the owner's
 /// identities (`keyrack unlock --identity-agent`) and does the ECDH on the card or in guarded

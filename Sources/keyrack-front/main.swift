@@ -21,7 +21,7 @@ if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Arr
     do {
         try get.run()
         Terminal.exit(ExitStatus.ok)
-    } catch let reportable as ClientReportable {
+    } catch let reportable as CLIReportable {
         ErrorReport(reportable).emit(json: get.json)
         Terminal.exit(reportable.exitCode)
     } catch {

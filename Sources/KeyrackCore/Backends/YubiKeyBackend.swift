@@ -1,6 +1,7 @@
 import AgeFormat
 import AgeYubiKey
 import PIV
+import SecretBytes
 
 /// `via: yubikey`: a P-256 key in a retired PIV slot, `piv-p256` stanzas exactly as
 /// age-plugin-yubikey writes them, so `age` + `age-plugin-yubikey` open the manifest too; or,
@@ -48,7 +49,7 @@ struct YubiKeyBackend: RecipientBackend {
                                       yubikey: YubiKeySlot(serial: serial, slot: hex(slot), pinPolicy: pinName, touchPolicy: touchName))
             }
             var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(request.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): ")
-            defer { for i in pin.indices { pin[i] = 0 } }
+            defer { wipe(&pin) }
             let made = try YubiKeyRecipientSource.setup(serial: request.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
                                                         pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
             let pubkey = try type.recipient(point: made.recipient.compressedPoint).description
@@ -82,6 +83,14 @@ struct YubiKeyBackend: RecipientBackend {
             pinProvider: { request in try interaction.secret(request.prompt) },
             touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
         return CardErrors(identity)
+    }
+
+    /// The card identity of an `AGE-PLUGIN-YUBIKEY-1…` line (the file age-plugin-yubikey and
+    /// `keyrack yubikey setup` print), for `--identity FILE`: PIN and touch go through `interaction`.
+    static func identity(stubLine: String, interaction: Interaction) throws -> any Identity {
+        let stub = try YubiKeyStub(string: stubLine)
+        return CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(request.prompt) },
+                                          touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
     }
 
     /// The P-256 key already in `slot`, with the card's serial; nil when the slot is empty.

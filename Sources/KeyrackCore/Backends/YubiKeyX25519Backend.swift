@@ -1,6 +1,7 @@
 import AgeFormat
 import AgeYubiKey
 import PIV
+import SecretBytes
 
 /// `via: yubikey` with `--algorithm x25519` (firmware 5.7+): the slot holds an X25519 key, so the
 /// owner's recipient is a plain age `age1…` recipient — any age encrypts to it without a plugin,
@@ -37,7 +38,7 @@ extension YubiKeyBackend {
                 } catch PIVError.slotEmpty {}
             }
             var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(request.serial.map { " \($0)" } ?? "") (to create keyrack's X25519 key for \(request.owner)): ")
-            defer { for i in pin.indices { pin[i] = 0 } }
+            defer { wipe(&pin) }
             let setup = try YubiKeyX25519Keys.setup(serial: request.serial, slot: slot, pinPolicy: pinPolicy,
                                                     touchPolicy: touchPolicy, pin: pin)
             return made(setup.serial, setup.slot, setup.recipient)

@@ -1,4 +1,5 @@
 import AgeFormat
+import AgeYubiKey
 import Foundation
 
 /// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the
@@ -112,6 +113,17 @@ public struct HostManifestStore {
     public static func identity(fromBytes bytes: [UInt8], source: String, interaction: Interaction = .nonInteractive) throws -> any Identity {
         if SSHBridge.isPrivateKey(bytes) {
             return try SSHBackend.identity(privateKey: bytes, source: source, interaction: interaction)
+        }
+        if let text = String(validating: bytes, as: UTF8.self), text.contains(YubiKeyStub.hrp) {
+            // An identity file with YubiKey stubs (one per card slot), maybe beside age keys.
+            do {
+                return MultiIdentity(try AgeKeys.lines(of: text, what: "identity").map { line in
+                    line.text.hasPrefix(YubiKeyStub.hrp) ? try YubiKeyBackend.identity(stubLine: line.text, interaction: interaction)
+                                                            : try AgeKeys.parseIdentity(line.text)
+                })
+            } catch let error as AgeError {
+                throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
+            }
         }
         return MultiIdentity(try AgeBackend().identities(fileContents: bytes, source: source))
     }

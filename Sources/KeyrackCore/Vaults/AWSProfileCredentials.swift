@@ -1,5 +1,6 @@
 import Foundation
 import PIV
+import SecretBytes
 
 /// EPHEMERAL_VIA_AWS_SSO on the aws.config vault: the exid is an AWS profile (SSO,
 /// credential_process, assume-role, …), and `aws configure export-credentials` turns it into

@@ -1,5 +1,6 @@
 import Foundation
 import PIV
+import SecretBytes
 
 /// What `unlock` grants for one key: the vault gives the stored source (VaultReader), and the
 /// key's mechanism turns it into values. Permanent mechanisms hand the source out as it is; an

@@ -1,5 +1,6 @@
 import Foundation
 import PIV
+import SecretBytes
 
 /// A 1Password secret reference in one of the forms people write (the vision writes
 /// `mechanic/github-pat`): `op://VAULT/ITEM/FIELD` (or `op://VAULT/ITEM/SECTION/FIELD`) and

@@ -2,6 +2,7 @@ import Foundation
 import PIV
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// Fetches the stored source of a key from its vault at `unlock` time: os.secure from the

@@ -6,7 +6,7 @@ import Glibc
 /// How `keyrack age` reports the age core's errors: one line naming what was wrong and what to
 /// try next. All are exit 1 (a failure of the file or key, not of the command line).
 extension AgeError: CLIReportable {
-    var cliMessage: String {
+    public var cliMessage: String {
         switch self {
         case .noMatchingIdentity:
             return "error: \(description); check that -i names the key this file was encrypted to"
@@ -24,7 +24,7 @@ extension AgeError: CLIReportable {
             return "error: \(description)"
         }
     }
-    var exitCode: Int32 { ExitStatus.failure }
+    public var exitCode: Int32 { ExitStatus.failure }
 }
 
 /// The input of an age command: a file path, or stdin for none or `-`.

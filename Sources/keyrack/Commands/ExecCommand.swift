@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// `keyrack exec`: runs a program with the owner's granted keys in its environment. No shell

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
+import SecretBytes
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the
 /// owner's granted values, as `op inject` does, for config files a program reads from disk. All

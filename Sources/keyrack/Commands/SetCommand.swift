@@ -3,6 +3,7 @@ import Foundation
 import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
+import SecretBytes
 
 /// `keyrack set`: records where one key of an owner lives (and, for os.secure / os.direct, its
 /// value, read from the terminal without echo or from stdin — never from argv).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackDaemon
+import SecretBytes
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
 /// same variables for fish, a dotenv file, JSON or a GitHub Actions job (SourceFormat). Names are

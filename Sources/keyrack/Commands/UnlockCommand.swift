@@ -5,6 +5,7 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
@@ -45,8 +46,6 @@ struct UnlockCommand: ParsableCommand {
 
     @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
     var identityPaths: [String] = []
-
-    static let sudoCapSeconds = 30 * 60
 
     @Flag(help: "Read the YubiKey PIN from the first line of stdin instead of the terminal (robots with PIN policy once).")
     var pinStdin = false
@@ -100,46 +99,22 @@ struct UnlockCommand: ParsableCommand {
         }
         let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
 
-        let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? (env == "sudo" ? 30 * 60 : 9 * 3600)
-        var grants: [GrantRequest] = []
-        var omitted: [(Slug, String)] = []
-        var capped: [(Slug, String)] = []
+        let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
         var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner)
         defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
-        // The wall-clock end of each minted credential (AWS, GitHub App tokens): its grant's TTL
-        // is cut to it again just before the grant is sent, so it never outlives the credential.
-        var credentialEnds: [GrantSlug: UInt64] = [:]
-        for entry in entries {
-            let outcome: KeySource.Outcome = try remote[entry.slug].map { .values([KeySource.Value(key: entry.slug.key.value, value: $0.value)]) }
-                ?? KeySource.resolve(entry, manifest: manifest, direct: direct)
-            switch outcome {
-            case .missing(let why):
-                omitted.append((entry.slug, why))
-            case .values(let values):
-                var ttl = UInt64(requested) * 1000
-                if let cap = entry.maxDuration, UInt64(cap.seconds) * 1000 < ttl { ttl = UInt64(cap.seconds) * 1000; capped.append((entry.slug, "\(cap.text) by its maxDuration")) }
-                if let lease = remote[entry.slug]?.ttlSeconds, UInt64(lease) * 1000 < ttl { ttl = UInt64(lease) * 1000; capped.append((entry.slug, "\(lease)s by its OpenBao lease")) }
-                // sudo grants: 30 m at most, unless the key's own maxDuration allows more.
-                if entry.env.value == "sudo", entry.maxDuration == nil, ttl > UInt64(Self.sudoCapSeconds) * 1000 {
-                    ttl = UInt64(Self.sudoCapSeconds) * 1000
-                    capped.append((entry.slug, "30m (the cap of sudo keys; set --max-duration on the key to allow more)"))
-                }
-                let end = values.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
-                if let end {
-                    let now = Clock.wallMilliseconds()
-                    guard end > now + 1000 else { omitted.append((entry.slug, "the credential it minted expires at once")); continue }
-                    if end - now < ttl { ttl = end - now; capped.append((entry.slug, "the credential's own expiry (\(TextFormat.isoTime(milliseconds: end)))")) }
-                }
-                let source = remote[entry.slug]?.source ?? entry.vault.rawValue
-                for v in values {
-                    let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: v.key)
-                    grants.append(GrantRequest(slug: slug, vault: source, ttlMilliseconds: ttl, value: v.value))
-                    if let end { credentialEnds[slug] = end }
-                }
+        var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: Clock.wallMilliseconds()) { entry in
+            if let fetched = remote[entry.slug] {
+                return .init(outcome: .values([KeySource.Value(key: entry.slug.key.value, value: fetched.value)]),
+                             leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
+            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct), source: entry.vault.rawValue)
         }
+        defer { plan.wipe() }
+        var grants = plan.grants.map { GrantRequest(slug: GrantSlug($0.slug), vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
+        let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (GrantSlug(g.slug), $0) } }, uniquingKeysWith: min)
+        let (capped, omitted) = (plan.capped, plan.omitted)
         for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap)") }
         for (slug, why) in omitted { Terminal.printError("warning: \(slug) stays locked: \(why)") }
         guard !grants.isEmpty else {
@@ -151,7 +126,7 @@ struct UnlockCommand: ParsableCommand {
         // One connection; the catalog (every slug of the manifest, names only) goes with the
         // first batch so `get` can tell locked from absent; batches keep frames under the limit.
         let connection = try client.connect(peerUIDs: [getuid()])
-        let catalog = KeySource.catalog(manifest).map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value) }
+        let catalog = KeySource.catalog(manifest).map(GrantSlug.init)
         var batch: [GrantRequest] = []
         var batchBytes = 0
         var first = true

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PIV
+import SecretBytes
 
 /// `keyrack yubikey change-management-key`.
 struct YubiKeyChangeManagementKeyCommand: ParsableCommand {

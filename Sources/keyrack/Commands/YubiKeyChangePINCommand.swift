@@ -1,5 +1,6 @@
 import ArgumentParser
 import PIV
+import SecretBytes
 
 /// `keyrack yubikey change-pin`.
 struct YubiKeyChangePINCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import Foundation
 import PIV
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.

@@ -4,12 +4,13 @@ import ArgumentParser
 import PIV
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {
-    var cliMessage: String { "error: \(description)" }
-    var exitCode: Int32 {
+    public var cliMessage: String { "error: \(description)" }
+    public var exitCode: Int32 {
         switch self {
         case .invalidPIN, .invalidSlot: return ExitStatus.usage
         default: return ExitStatus.card

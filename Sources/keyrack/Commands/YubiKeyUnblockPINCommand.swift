@@ -1,5 +1,6 @@
 import ArgumentParser
 import PIV
+import SecretBytes
 
 /// `keyrack yubikey unblock-pin`: what a blocked PIN's error message points to.
 struct YubiKeyUnblockPINCommand: ParsableCommand {

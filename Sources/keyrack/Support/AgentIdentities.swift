@@ -3,6 +3,7 @@ import AgeSSH
 import AgeYubiKey
 import KeyrackDaemon
 import PIV
+import SecretBytes
 
 /// The identities the daemon's agent unwraps with, built from what `unlock --identity-agent`
 /// registered. The daemon holds the key material in guarded memory (`AgentSecret`) and knows no

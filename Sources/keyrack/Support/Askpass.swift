@@ -1,6 +1,7 @@
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// `KEYRACK_ASKPASS`, as `SSH_ASKPASS`: a program that asks the user for a secret (a desktop

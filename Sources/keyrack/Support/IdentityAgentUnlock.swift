@@ -5,6 +5,7 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// `keyrack unlock --identity-agent`: hands the owner's identities to its daemon for a TTL, so

@@ -3,6 +3,7 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// The identity a CI job hands keyrack without a file on disk or a flag in its script:

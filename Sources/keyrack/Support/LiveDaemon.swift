@@ -3,6 +3,7 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// What the manifest commands tell an owner's running daemon, so it never serves a value the
@@ -13,13 +14,13 @@ enum LiveDaemon {
     /// stderr. A daemon that is not provably the caller's own is not talked to: that is said too.
     static func revoke(owner: OwnerName, slug: Slug?, why: String) {
         let client = DaemonClient(owner: owner.value)
-        let key = slug.map { GrantSlug(org: $0.org.value, env: $0.env.value, name: $0.key.value).description }
+        let key = slug.map { GrantSlug($0).description }
         do {
             guard case .relocked(let gone) = try client.send(.relock(env: nil, key: key)) else { return }
             for s in gone { Terminal.printError("relocked \(s) in the daemon of '\(owner.value)': \(why)") }
         } catch DaemonError.noDaemon {
             return
-        } catch let error as ClientReportable {
+        } catch let error as CLIReportable {
             Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error.cliMessage.dropFirst("error: ".count))); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
         } catch {
             Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error)); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
@@ -41,7 +42,7 @@ enum LiveDaemon {
         if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
         let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
-        let slug = GrantSlug(org: entry.slug.org.value, env: entry.slug.env.value, name: entry.slug.key.value)
+        let slug = GrantSlug(entry.slug)
         var grant = GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {

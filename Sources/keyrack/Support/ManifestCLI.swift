@@ -9,15 +9,15 @@ import Glibc
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
 /// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
 extension KeyrackError: CLIReportable {
-    var cliMessage: String { "error: \(message)" }
-    var exitCode: Int32 {
+    public var cliMessage: String { "error: \(message)" }
+    public var exitCode: Int32 {
         switch kind {
         case .usage: return ExitStatus.usage
         case .card: return ExitStatus.card
         case .wrongIdentity, .damaged, .failure: return ExitStatus.failure
         }
     }
-    var errorCode: String {
+    public var errorCode: String {
         switch kind {
         case .wrongIdentity: return "wrong-identity"
         case .damaged: return "damaged"

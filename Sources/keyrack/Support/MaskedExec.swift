@@ -1,6 +1,7 @@
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// The child of `exec --mask`, whose pid the signal handlers forward to. A C signal handler can

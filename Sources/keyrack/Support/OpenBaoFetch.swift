@@ -2,18 +2,19 @@ import Foundation
 import KeyrackCore
 import KeyrackOpenBao
 import PIV
+import SecretBytes
 
 /// OpenBao's errors as the CLI reports them: the server answered no (missing path or field,
 /// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.
 extension OpenBaoError: CLIReportable {
-    var cliMessage: String { "error: \(description)" }
-    var exitCode: Int32 { isUnreachable ? ExitStatus.failure : ExitStatus.notGranted }
+    public var cliMessage: String { "error: \(description)" }
+    public var exitCode: Int32 { isUnreachable ? ExitStatus.failure : ExitStatus.notGranted }
 }
 
 /// `unlock`'s reads of openbao keys: one session (one login, one card signature for a cert
 /// login) per server, every key read, then the token revoked before anything reaches the
 /// daemon. Any failure ends the unlock with nothing handed over. The token lives in this process
-/// only (SecretBytes: locked, wiped), is never written or printed, and is revoked even when a
+/// only (LockedBytes: locked, wiped), is never written or printed, and is revoked even when a
 /// read fails; a token the person brought (BAO_TOKEN, ~/.vault-token) is used, never revoked.
 enum OpenBaoFetch {
     struct Fetched {
@@ -83,7 +84,7 @@ enum OpenBaoFetch {
         switch how {
         case .token:
             if var token = envToken.map({ Array($0.utf8) }) ?? tokenFile(environment), !token.isEmpty {
-                return .token(SecretBytes(taking: &token))
+                return .token(LockedBytes(taking: &token))
             }
             throw OpenBaoError.noLogin("no OpenBao login for '\(owner.value)': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default\(flag) --openbao-login cert|approle`")
         case .approle:
@@ -94,7 +95,7 @@ enum OpenBaoFetch {
                 let missing = manifest.secrets[roleKey] == nil ? roleKey : secretKey
                 throw OpenBaoError.noLogin("the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value: `keyrack set\(flag) --vault os.secure …` it")
             }
-            return .appRole(mount: s.authMount ?? "approle", roleID: SecretBytes(taking: &role), secretID: SecretBytes(taking: &secret))
+            return .appRole(mount: s.authMount ?? "approle", roleID: LockedBytes(taking: &role), secretID: LockedBytes(taking: &secret))
         case .cert:
             let slotText = s.slot ?? "9a"
             guard let slot = PIVSlot(parsing: slotText) else {

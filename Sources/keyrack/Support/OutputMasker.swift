@@ -1,4 +1,5 @@
 import KeyrackDaemon
+import SecretBytes
 
 /// Replaces every occurrence of any secret in a byte stream with `<concealed by keyrack>`, as
 /// `op run` does, however the stream is cut into reads: bytes that could be the start of a
@@ -27,8 +28,8 @@ struct OutputMasker {
     mutating func finish() -> [UInt8] { drain(final: true) }
 
     mutating func wipe() {
-        KeyrackDaemon.zeroize(&pending)
-        for i in secrets.indices { KeyrackDaemon.zeroize(&secrets[i]) }
+        SecretBytes.zeroize(&pending)
+        for i in secrets.indices { SecretBytes.zeroize(&secrets[i]) }
     }
 
     private mutating func drain(final: Bool) -> [UInt8] {

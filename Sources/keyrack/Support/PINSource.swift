@@ -3,6 +3,7 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import SecretBytes
 #endif
 
 /// Where `unlock` takes a YubiKey PIN from when no one is at a terminal: a robot whose slot has

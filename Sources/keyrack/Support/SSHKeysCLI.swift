@@ -4,8 +4,8 @@ import AgeSSH
 /// How the CLI reports SSH key errors: the module's one-line descriptions already name what was
 /// wrong and what to do. A wrong passphrase is not retried (the user reruns the command).
 extension SSHKeyError: CLIReportable {
-    var cliMessage: String { "error: \(description)" }
-    var exitCode: Int32 { ExitStatus.failure }
+    public var cliMessage: String { "error: \(description)" }
+    public var exitCode: Int32 { ExitStatus.failure }
 }
 
 // `keyrack age encrypt -i KEY` derives the recipient from an ssh private key, as age does; for a

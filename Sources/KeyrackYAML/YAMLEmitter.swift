@@ -26,7 +26,7 @@ public enum YAMLEmitter {
         yaml_emitter_set_width(&emitter, -1)  // never fold long lines: folding is where escapes go wrong
         yaml_emitter_set_indent(&emitter, 2)
 
-        var writer = EventWriter(emitter: &emitter)
+        let writer = EventWriter(emitter: &emitter)
         var event = yaml_event_t()
         yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING)
         try writer.emit(&event)

@@ -1,8 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A token or AppRole credential in memory only: locked out of swap, zeroed when released,
 /// never turned into a String (so no copy is left in the heap by this code).
-public final class SecretBytes: @unchecked Sendable {
+public final class LockedBytes: @unchecked Sendable {
     private let base: UnsafeMutableRawBufferPointer
     public let count: Int
 
@@ -16,7 +18,7 @@ public final class SecretBytes: @unchecked Sendable {
     /// Takes `bytes` and zeroes the caller's copy.
     public convenience init(taking bytes: inout [UInt8]) {
         self.init(bytes)
-        for i in bytes.indices { bytes[i] = 0 }
+        zeroize(&bytes)
     }
 
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -24,7 +26,7 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     deinit {
-        memset(base.baseAddress!, 0, base.count)
+        zeroize(base.baseAddress!, count: base.count)
         munlock(base.baseAddress, base.count)
         base.deallocate()
     }

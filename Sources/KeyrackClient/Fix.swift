@@ -1,0 +1,14 @@
+import KeyrackDaemon
+
+/// The commands that fix things, spelled the way the user should type them.
+public enum Fix {
+    public static func ownerFlag(_ owner: String) -> String { owner == "human" ? "" : " --for \(owner)" }
+
+    public static func unlock(owner: String, env: String?, key: String) -> String {
+        "keyrack unlock\(ownerFlag(owner)) --env \(env ?? "ENV") --key \(key)"
+    }
+
+    public static func set(owner: String, env: String?, key: String) -> String {
+        "keyrack set\(ownerFlag(owner)) --env \(env ?? "ENV") --key \(key)"
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SecretBytes
+
+/// What an unlock hands to the owner's daemon, decided without one: the values of each key, the
+/// TTL of each grant, and the keys that stay locked with the reason. The rules live here once:
+/// the TTL asked for (default 30 m for sudo, 9 h otherwise), cut by the key's `maxDuration`, by
+/// a remote vault's lease, by the 30 m cap of sudo keys (unless the key's own `maxDuration`
+/// says more), and by the expiry of a credential the key minted (AWS, GitHub App tokens).
+public struct UnlockPlan {
+    public struct Grant {
+        /// The key's slug, or a key it derives in the same org and env (AWS_SESSION_TOKEN…).
+        public var slug: Slug
+        /// What `status` shows as its source: the vault, or `openbao:MOUNT/PATH#FIELD`.
+        public var source: String
+        public var ttlMilliseconds: UInt64
+        public var value: [UInt8]
+        /// Wall-clock end (ms since 1970) of the credential it holds: the caller cuts the TTL to
+        /// it again just before sending, so the grant never outlives the credential.
+        public var credentialEnd: UInt64?
+    }
+
+    /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
+    public struct Read {
+        public var outcome: KeySource.Outcome
+        public var leaseSeconds: Int?
+        public var source: String
+        public init(outcome: KeySource.Outcome, leaseSeconds: Int? = nil, source: String) {
+            self.outcome = outcome
+            self.leaseSeconds = leaseSeconds
+            self.source = source
+        }
+    }
+
+    public static let sudoCapSeconds = 30 * 60
+
+    /// The TTL when `--duration` is not given.
+    public static func defaultSeconds(env: String) -> Int { env == EnvName.sudo ? sudoCapSeconds : 9 * 3600 }
+
+    public private(set) var grants: [Grant] = []
+    public private(set) var omitted: [(slug: Slug, reason: String)] = []
+    public private(set) var capped: [(slug: Slug, cap: String)] = []
+
+    /// `read` is called once per entry, in order; its error ends the plan (and the unlock).
+    public init(entries: [KeyEntry], requestedSeconds: Int, nowMilliseconds: UInt64,
+                read: (KeyEntry) throws -> Read) throws {
+        for entry in entries {
+            let got = try read(entry)
+            guard case .values(let values) = got.outcome else {
+                if case .missing(let why) = got.outcome { omitted.append((entry.slug, why)) }
+                continue
+            }
+            var ttl = UInt64(max(requestedSeconds, 0)) * 1000
+            func cut(to milliseconds: UInt64, _ why: String) {
+                if milliseconds < ttl { ttl = milliseconds; capped.append((entry.slug, why)) }
+            }
+            if let cap = entry.maxDuration { cut(to: UInt64(cap.seconds) * 1000, "\(cap.text) by its maxDuration") }
+            if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, "\(lease)s by its OpenBao lease") }
+            if entry.env.isSudo, entry.maxDuration == nil {
+                cut(to: UInt64(Self.sudoCapSeconds) * 1000, "30m (the cap of sudo keys; set --max-duration on the key to allow more)")
+            }
+            let end = values.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
+            if let end {
+                guard end > nowMilliseconds + 1000 else {
+                    omitted.append((entry.slug, "the credential it minted expires at once"))
+                    for var v in values { zeroize(&v.value) }
+                    continue
+                }
+                let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
+                cut(to: end - nowMilliseconds, "the credential's own expiry (\(iso))")
+            }
+            for v in values {
+                let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
+                grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end))
+            }
+        }
+    }
+
+    /// Zeroes every value the plan holds.
+    public mutating func wipe() {
+        for i in grants.indices { zeroize(&grants[i].value) }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+@testable import KeyrackCore
+import XCTest
+
+/// The unlock rules without a daemon, a card or a vault: which keys are granted, for how long,
+/// and which stay locked with what reason.
+final class UnlockPlanTests: XCTestCase {
+    private let now: UInt64 = 1_800_000_000_000
+
+    private func entry(_ env: String, _ key: String, maxDuration: String? = nil, vault: Vault = .osSecure) throws -> KeyEntry {
+        KeyEntry(slug: Slug(org: try OrgName("acme"), env: try EnvName(env), key: try KeyName(key)), vault: vault, exid: nil,
+                 mech: vault.defaultMechanism, maxDuration: try maxDuration.map(Duration.init),
+                 createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z")
+    }
+
+    private func value(_ e: KeyEntry, _ bytes: String, expiresAt: Date? = nil) -> UnlockPlan.Read {
+        .init(outcome: .values([KeySource.Value(key: e.slug.key.value, value: Array(bytes.utf8), expiresAt: expiresAt)]), source: e.vault.rawValue)
+    }
+
+    func testDefaultDurationsAndTheMaxDurationCap() throws {
+        XCTAssertEqual(UnlockPlan.defaultSeconds(env: "sudo"), 1800)
+        XCTAssertEqual(UnlockPlan.defaultSeconds(env: "prod"), 9 * 3600)
+        let plain = try entry("prod", "A"), capped = try entry("prod", "B", maxDuration: "10m")
+        let plan = try UnlockPlan(entries: [plain, capped], requestedSeconds: 3600, nowMilliseconds: now) { self.value($0, "v-\($0.slug.key.value)") }
+        XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [3_600_000, 600_000])
+        XCTAssertEqual(plan.grants.map { String(decoding: $0.value, as: UTF8.self) }, ["v-A", "v-B"])
+        XCTAssertEqual(plan.capped.map(\.slug), [capped.slug])
+        XCTAssertEqual(plan.capped.first?.cap, "10m by its maxDuration")
+        XCTAssertTrue(plan.omitted.isEmpty)
+    }
+
+    func testSudoIsCappedAtThirtyMinutesUnlessTheKeySaysMore() throws {
+        let bare = try entry("sudo", "ROOT"), allowed = try entry("sudo", "LONG", maxDuration: "2h")
+        let plan = try UnlockPlan(entries: [bare, allowed], requestedSeconds: 720 * 3600, nowMilliseconds: now) { self.value($0, "x") }
+        XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [1_800_000, 7_200_000])
+        XCTAssertTrue(plan.capped.contains { $0.slug == bare.slug && $0.cap.hasPrefix("30m (the cap of sudo keys") }, "\(plan.capped)")
+    }
+
+    func testALeaseAndACredentialsExpiryCutTheTTLAndAnExpiredOneStaysLocked() throws {
+        let leased = try entry("prod", "BAO"), minted = try entry("prod", "TOKEN"), stale = try entry("prod", "OLD")
+        let plan = try UnlockPlan(entries: [leased, minted, stale], requestedSeconds: 3600, nowMilliseconds: now) { e in
+            switch e.slug.key.value {
+            case "BAO": return .init(outcome: .values([KeySource.Value(key: "BAO", value: [1])]), leaseSeconds: 120, source: "openbao:secret/x#y")
+            case "TOKEN": return self.value(e, "ghs_x", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000 + 300))
+            default: return self.value(e, "gone", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000))
+            }
+        }
+        XCTAssertEqual(plan.grants.map(\.slug), [leased.slug, minted.slug])
+        XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [120_000, 300_000])
+        XCTAssertEqual(plan.grants.map(\.source), ["openbao:secret/x#y", "os.secure"])
+        XCTAssertEqual(plan.grants[1].credentialEnd, now + 300_000)
+        XCTAssertEqual(plan.omitted.map(\.slug), [stale.slug])
+        XCTAssertEqual(plan.omitted.first?.reason, "the credential it minted expires at once")
+        XCTAssertEqual(plan.capped.map(\.cap), ["120s by its OpenBao lease", "the credential's own expiry (2027-01-15T08:05:00Z)"])
+    }
+
+    func testDerivedKeysShareTheirKeysTTLAndAMissingKeyIsOmittedWithItsReason() throws {
+        let profile = try entry("prod", "AWS_PROFILE", vault: .awsConfig), absent = try entry("prod", "FROM_ENV", vault: .osEnvvar)
+        let end = Date(timeIntervalSince1970: Double(now) / 1000 + 900)
+        var plan = try UnlockPlan(entries: [profile, absent], requestedSeconds: 3600, nowMilliseconds: now) { e in
+            guard e.vault == .awsConfig else { return .init(outcome: .missing("FROM_ENV is not set in this environment"), source: "os.envvar") }
+            return .init(outcome: .values(["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"].map {
+                KeySource.Value(key: $0, value: Array("v".utf8), expiresAt: $0 == "AWS_PROFILE" ? nil : end)
+            }), source: "aws.config")
+        }
+        XCTAssertEqual(plan.grants.map(\.slug.key.value), ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"])
+        XCTAssertEqual(Set(plan.grants.map(\.ttlMilliseconds)), [900_000], "every derived key lives as long as the credential")
+        XCTAssertEqual(plan.omitted.map(\.reason), ["FROM_ENV is not set in this environment"])
+        plan.wipe()
+        XCTAssertTrue(plan.grants.allSatisfy { $0.value.allSatisfy { $0 == 0 } }, "wipe zeroes every value")
+    }
+
+    func testAReadErrorEndsThePlan() throws {
+        struct Unreachable: Error {}
+        XCTAssertThrowsError(try UnlockPlan(entries: [try entry("prod", "A")], requestedSeconds: 60, nowMilliseconds: now) { _ in throw Unreachable() }) {
+            XCTAssertTrue($0 is Unreachable)
+        }
+    }
+}
