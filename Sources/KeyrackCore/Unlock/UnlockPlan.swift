@@ -62,7 +62,8 @@ public struct UnlockPlan {
             if let end {
                 guard end > nowMilliseconds + 1000 else {
                     omitted.append((entry.slug, "the credential it minted expires at once"))
-                    for var v in values { zeroize(&v.value) }
+                    // Values shared with the caller's outcome: zero the storage itself.
+                    for v in values { wipeStorage(v.value) }
                     continue
                 }
                 let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
