@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// One owner's daemon: a Unix socket, a grant store, and a thread per connection.
 ///
@@ -244,10 +244,8 @@ public final class DaemonServer: @unchecked Sendable {
     private func deny(_ fd: Int32, _ cred: PeerCredentials) {
         state.withLock { $0.denied += 1 }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        var frame = Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)").encodeBody()
-        let length = UInt32(frame.count)
-        frame = [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)] + frame
-        _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let reply = Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)")
+        try? Frame.write(reply.encodeBody(), to: fd)  // a peer that does not read gets nothing: EAGAIN ends it
         close(fd)
         logDenial { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(self.configuration.allowedUID) may use the keys of '\(self.configuration.owner)'" }
     }
