@@ -1,8 +1,8 @@
 import AgeFormat
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// One command of the age plugin IPC (C2SP age-plugin.md): an age stanza whose tag is the command.
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// The client side of the protocol: find an owner's daemon, send requests, read responses.
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// Reading and writing whole frames on a stream socket. Every read is bounded twice: the socket's
 /// receive timeout bounds each `read`, and `deadline` bounds the whole frame, so neither a silent

@@ -2,8 +2,8 @@ import CPCSC
 import CYKPIV
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// A YubiKey's firmware version (GET VERSION, INS FD).
 public struct FirmwareVersion: Comparable, Sendable, CustomStringConvertible {

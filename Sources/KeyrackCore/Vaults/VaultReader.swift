@@ -2,8 +2,8 @@ import Foundation
 import PIV
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// Fetches the stored source of a key from its vault at `unlock` time: os.secure from the
 /// decrypted manifest, os.direct from the owner's direct file, os.envvar from the caller's

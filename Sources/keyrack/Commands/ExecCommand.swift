@@ -2,8 +2,8 @@ import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// `keyrack exec`: runs a program with the owner's granted keys in its environment. No shell
 /// is involved (the program is exec'd directly, found on PATH like `env` finds it), so nothing

@@ -5,8 +5,8 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
 /// whatever the number of keys), fetches the selected keys from their vaults and hands them to

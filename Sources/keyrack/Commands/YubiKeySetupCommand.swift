@@ -4,8 +4,8 @@ import Foundation
 import PIV
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
 struct YubiKeySetupCommand: ParsableCommand {

@@ -4,8 +4,8 @@ import ArgumentParser
 import PIV
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {

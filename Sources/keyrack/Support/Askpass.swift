@@ -1,8 +1,8 @@
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// `KEYRACK_ASKPASS`, as `SSH_ASKPASS`: a program that asks the user for a secret (a desktop
 /// dialog, a password manager) when there is no terminal, or always with

@@ -5,8 +5,8 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// `keyrack unlock --identity-agent`: hands the owner's identities to its daemon for a TTL, so
 /// `age-plugin-keyrack` can unwrap age files with them. Which identities: every one of the

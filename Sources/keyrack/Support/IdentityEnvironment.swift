@@ -3,8 +3,8 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// The identity a CI job hands keyrack without a file on disk or a flag in its script:
 /// `KEYRACK_IDENTITY=PATH` (an ssh private key or age identity file), or `KEYRACK_IDENTITY_FD=N`,

@@ -3,8 +3,8 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// What the manifest commands tell an owner's running daemon, so it never serves a value the
 /// manifest no longer holds (`set` of a new value, `del`, `recipient remove` relock before they

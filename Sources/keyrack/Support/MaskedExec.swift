@@ -1,8 +1,8 @@
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// The child of `exec --mask`, whose pid the signal handlers forward to. A C signal handler can
 /// capture nothing, so it lives here, set once before the handlers are installed.

@@ -3,8 +3,8 @@ import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
-import SecretBytes
 #endif
+import SecretBytes
 
 /// Where `unlock` takes a YubiKey PIN from when no one is at a terminal: a robot whose slot has
 /// PIN policy `once` (so a plugged-in card is useless to other local users, see
