@@ -142,7 +142,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         let h = try DaemonHarness()
         defer { h.tearDown() }
         let s = String(card.serial)
-        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        let pin = randomPIN()
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-policy", "once", "--touch-policy", "never", "--pin-stdin"], stdin: "\(pin)\n")
         let idFile = try identityFile(h, "human")

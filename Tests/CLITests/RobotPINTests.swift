@@ -12,14 +12,6 @@ final class RobotPINTests: XCTestCase {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
     }
 
-    private func terminal(_ h: DaemonHarness, _ args: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
-        var env: [String: String?] = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let unset = env.filter { $0.value == nil }.flatMap { ["-u", $0.key] }
-        let assignments = env.compactMap { k, v in v.map { "\(k)=\($0)" } }
-        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + unset + assignments + [Run.keyrackBinary] + args,
-                                   answers: answers, timeout: 120)
-    }
 
     func testPINOnceRobotUnlocksWithPINStdinOrAPrivatePINFile() throws {
         var card = try SimulatedCard.insert()
@@ -32,13 +24,13 @@ final class RobotPINTests: XCTestCase {
             card.remove()
             card = try SimulatedCard.insert(stateFile: card.stateFile)
         }
-        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        let pin = randomPIN()
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["init", "--for", "robo", "--via", "yubikey", "--serial", s, "--pin-policy", "once", "--touch-policy", "never", "--pin-stdin"], stdin: "\(pin)\n")
         let value = "robot-" + UUID().uuidString
         try replug()
-        let set = try terminal(h, ["set", "--for", "robo", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"],
-                               answers: [("value for", value), ("PIN", pin)])
+        let set = try h.terminal(["set", "--for", "robo", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"],
+                                 answers: [("value for", value), ("PIN", pin)], timeout: 120)
         XCTAssertEqual(set.status, 0, set.transcript)
 
         try replug()

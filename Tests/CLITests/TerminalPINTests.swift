@@ -19,7 +19,7 @@ final class TerminalPINTests: XCTestCase {
         let s = String(card.serial)
         let run = h.dir.file("run")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        let pin = randomPIN()
         let value = "terminal-test-\(UUID().uuidString.prefix(8))"
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-policy", pinPolicy, "--touch-policy", "never", "--pin-stdin"],

@@ -97,7 +97,7 @@ final class YubiKeyUnlockTests: XCTestCase {
             card = try SimulatedCard.insert(stateFile: card.stateFile)
             XCTAssertEqual(String(card.serial), s)
         }
-        let pin = String(format: "%08d", Int.random(in: 10_000_000..<100_000_000))
+        let pin = randomPIN()
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-stdin"], stdin: "\(pin)\n")
         let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try h.ok(["yubikey", "list", "--json"]).stdout)) as? [[String: Any]])
@@ -107,10 +107,10 @@ final class YubiKeyUnlockTests: XCTestCase {
 
         // PIN policy once: the first set asks for it, the next finds the card already verified.
         let values = ["GITHUB_TOKEN": randomSecret("gh"), "NPM_TOKEN": randomSecret("npm")]
-        let first = try terminal(h, ["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+        let first = try h.terminal(["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
                                  answers: [("value for", values["GITHUB_TOKEN"]!), ("Enter PIN", pin)])
         XCTAssertEqual(first.status, 0, first.transcript)
-        let second = try terminal(h, ["set", "--key", "NPM_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+        let second = try h.terminal(["set", "--key", "NPM_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
                                   answers: [("value for", values["NPM_TOKEN"]!)])
         XCTAssertEqual(second.status, 0, second.transcript)
         XCTAssertFalse(second.transcript.contains("Enter PIN"), "PIN policy once: not asked again while verified: \(second.transcript)")
@@ -118,7 +118,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         // Right PIN after a replug: asked once, one ECDH, one touch, both keys unlocked.
         try replug()
         var (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
-        let ok = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", pin)])
+        let ok = try h.terminal(["unlock", "--env", "prod"], answers: [("Enter PIN", pin)])
         XCTAssertEqual(ok.status, 0, ok.transcript)
         XCTAssertEqual(ok.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "the PIN is asked once: \(ok.transcript)")
         XCTAssertTrue(ok.transcript.contains("Enter PIN for YubiKey with serial \(s)"), ok.transcript)
@@ -136,7 +136,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         try replug()
         (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
         let wrong = String(pin.reversed()) == pin ? "00000000" : String(pin.reversed())
-        let bad = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
+        let bad = try h.terminal(["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
         XCTAssertEqual(bad.status, 5, bad.transcript)
         XCTAssertTrue(bad.transcript.contains("wrong PIN (2 tries left"), bad.transcript)
         XCTAssertEqual(bad.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "never retried: \(bad.transcript)")
@@ -148,11 +148,11 @@ final class YubiKeyUnlockTests: XCTestCase {
         // With a backup ssh key on this machine, a wrong PIN still ends the unlock: the card is
         // here and refused, so no passphrase is asked (it would go unanswered) and nothing opens.
         let backup = try passphraseSSHKey(h, "backup_human")
-        let add = try terminal(h, ["recipient", "add", "--pubkey", backup.key.path + ".pub", "--label", "laptop-ssh"], answers: [("Enter PIN", pin)])
+        let add = try h.terminal(["recipient", "add", "--pubkey", backup.key.path + ".pub", "--label", "laptop-ssh"], answers: [("Enter PIN", pin)])
         XCTAssertEqual(add.status, 0, add.transcript)
         try replug()
         ecdh = try card.ecdhCount()
-        let again = try terminal(h, ["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
+        let again = try h.terminal(["unlock", "--env", "prod"], answers: [("Enter PIN", wrong)], timeout: 45)
         XCTAssertEqual(again.status, 5, again.transcript)
         XCTAssertTrue(again.transcript.contains("wrong PIN (2 tries left"), "the right PIN in between reset the counter: \(again.transcript)")
         XCTAssertFalse(again.transcript.contains("passphrase for ssh key"), "no fallback after a wrong PIN: \(again.transcript)")
@@ -181,7 +181,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         // --using ssh while the card IS present: the passphrase is asked, the card is not used.
         let ecdh = try card.ecdhCount()
         XCTAssertGreaterThan(ecdh, 0)
-        let viaSSH = try terminal(h, ["unlock", "--for", owner, "--env", "test", "--using", "ssh"], answers: [("passphrase for ssh key", backup.passphrase)])
+        let viaSSH = try h.terminal(["unlock", "--for", owner, "--env", "test", "--using", "ssh"], answers: [("passphrase for ssh key", backup.passphrase)])
         XCTAssertEqual(viaSSH.status, 0, viaSSH.transcript)
         XCTAssertTrue(viaSSH.transcript.contains("with recipient \(used)"), viaSSH.transcript)
         XCTAssertFalse(viaSSH.transcript.contains(backup.passphrase), "the passphrase is not echoed")
@@ -193,7 +193,7 @@ final class YubiKeyUnlockTests: XCTestCase {
 
         // The card pulled out: unlock falls back to the ssh key on its own and says so.
         card.remove()
-        let away = try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase)])
+        let away = try h.terminal(["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase)])
         XCTAssertEqual(away.status, 0, away.transcript)
         XCTAssertTrue(away.transcript.contains("opened the manifest of '\(owner)' with backup recipient \(used)"), away.transcript)
         XCTAssertTrue(away.transcript.contains("unlocked 2 key(s) of '\(owner)' with recipient \(used)"), away.transcript)
@@ -203,7 +203,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         try h.ok(["relock", "--for", owner])
 
         // A wrong passphrase opens nothing (and is not asked twice: TerminalRun answers once).
-        let wrong = try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase + "x")])
+        let wrong = try h.terminal(["unlock", "--for", owner, "--env", "test"], answers: [("passphrase for ssh key", backup.passphrase + "x")])
         XCTAssertNotEqual(wrong.status, 0, wrong.transcript)
         try assertHoldsNothing(h, owner: owner, slugs: values.keys.map { "acme.test.\($0)" })
 
@@ -274,7 +274,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         let finished = DispatchSemaphore(value: 0)
         let outcome = Box<Result<TerminalRun.Result, Error>>()
         Thread.detachNewThread { [self] in
-            outcome.value = Result { try terminal(h, ["unlock", "--for", owner, "--env", "test"], answers: [], timeout: 60) }
+            outcome.value = Result { try h.terminal(["unlock", "--for", owner, "--env", "test"], answers: [], timeout: 60) }
             finished.signal()
         }
         // Poll (deadline) for the card to start waiting for the touch, then pull it out.
@@ -310,17 +310,6 @@ final class YubiKeyUnlockTests: XCTestCase {
         return (key, passphrase)
     }
 
-    /// Runs keyrack on a fresh pseudo-terminal (its controlling terminal) with the harness's
-    /// environment, answering prompts as a person would.
-    private func terminal(_ h: DaemonHarness, _ args: [String], answers: [(prompt: String, reply: String)],
-                          timeout: TimeInterval = 60) throws -> TerminalRun.Result {
-        var env: [String: String?] = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let unset = env.filter { $0.value == nil }.flatMap { ["-u", $0.key] }
-        let assignments = env.compactMap { k, v in v.map { "\(k)=\($0)" } }
-        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + unset + assignments + [Run.keyrackBinary] + args,
-                                   answers: answers, timeout: timeout)
-    }
 
     /// The owner's daemon holds none of `slugs`: `get` says locked (exit 3) and status lists none.
     private func assertHoldsNothing(_ h: DaemonHarness, owner: String?, slugs: [String], line: UInt = #line) throws {

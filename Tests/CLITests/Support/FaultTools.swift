@@ -191,3 +191,6 @@ private func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> 
 func randomSecret(_ label: String = "s") -> String {
     "\(label)-" + randomBytes(18).map { String(format: "%02x", $0) }.joined()
 }
+
+/// A fresh random 8-digit PIN for one test card (never a leading zero, so it stays 8 digits).
+func randomPIN() -> String { String(Int.random(in: 10_000_000..<100_000_000)) }
