@@ -51,12 +51,14 @@ let package = Package(
         .systemLibrary(name: "CYKPIV", pkgConfig: "ykpiv", providers: [.apt(["libykpiv-dev"])]),
         .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305 only: its AVX-512 code seals and
+        // opens about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher).
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
-        // STREAM calls swift-crypto's own BoringSSL (module CCryptoBoringSSL, which comes with
-        // the Crypto product) through its EVP_AEAD interface: ChaChaPoly's API returns a fresh
-        // Data per chunk and copies it once more, EVP_AEAD seals in place into reused buffers.
+        // swift-crypto for everything but the payload, whose chunks libcrypto seals in place.
         .target(name: "AgeFormat", dependencies: [
+            "COpenSSLCrypto",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
@@ -136,10 +138,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
-        // everything else exec'd to keyrack-cli. The Swift runtime is linked in statically so the
-        // dynamic loader has only libc, libsodium and libyaml to map.
+        // everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
+        // libstdc++ to map and relocate, 120 page faults instead of 256 — `get` then costs about
+        // what exec itself costs (scripts/bench). It is not position-independent (glibc's
+        // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
+        // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
         .executableTarget(name: "keyrack", dependencies: ["KeyrackClient"], path: "Sources/keyrack-front",
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

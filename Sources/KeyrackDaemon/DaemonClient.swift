@@ -123,6 +123,33 @@ public final class DaemonConnection {
         return response
     }
 
+    /// Puts `grants` into the daemon in as many UNLOCK frames as keep each well under the frame
+    /// limit; `catalog` (every slug of the manifest, names only) travels with the first. Each
+    /// value is wiped in its storage once its frame is sent, so the caller's copies are zero
+    /// afterwards too. Returns the grants as the daemon stored them, its expiries included.
+    public func unlock(_ grants: [GrantRequest], catalog: [GrantSlug]?) throws -> [GrantInfo] {
+        defer { for g in grants { wipeStorage(g.value) } }
+        var stored: [GrantInfo] = []
+        var start = 0
+        repeat {
+            var end = start, bytes = 0
+            while end < grants.count {
+                let size = grants[end].value.count + grants[end].slug.description.utf8.count + grants[end].vault.utf8.count + 32
+                if end > start && bytes + size > Frame.maximumBodySize / 2 { break }
+                bytes += size
+                end += 1
+            }
+            let batch = Array(grants[start..<end])
+            guard case .unlocked(let infos) = try send(.unlock(batch, catalog: start == 0 ? catalog : nil)) else {
+                throw DaemonError.malformed("the daemon of '\(owner)' answered UNLOCK with something else")
+            }
+            for g in batch { wipeStorage(g.value) }
+            stored += infos
+            start = end
+        } while start < grants.count
+        return stored
+    }
+
     /// Sends raw bytes (tests and the fuzzer use this to speak broken protocol on purpose).
     public func sendRaw(_ bytes: [UInt8]) throws { try Frame.writeAll(fd, bytes) }
 

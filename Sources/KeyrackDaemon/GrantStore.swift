@@ -49,13 +49,15 @@ public final class GrantStore: @unchecked Sendable {
     // MARK: writes
 
     /// Stores the grants, replacing any earlier grant of the same slug (a re-unlock extends the TTL).
+    /// Returns what was stored, expiries as this store's clocks set them.
     @discardableResult
-    public func put(_ requests: [GrantRequest]) throws -> [GrantSlug] {
+    public func put(_ requests: [GrantRequest]) throws -> [GrantInfo] {
         let guarded = try requests.map { try GuardedBytes(copying: $0.value) }
         return try locked {
             let fresh = Set(requests.map(\.slug)).subtracting(grants.keys).count
             guard grants.count + fresh <= GrantStore.maximumGrants else { throw DaemonError.tooManyGrants(GrantStore.maximumGrants) }
             let t = now(), wall = Clock.wallMilliseconds()
+            var stored: [GrantInfo] = []
             for (request, value) in zip(requests, guarded) {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
@@ -64,8 +66,9 @@ public final class GrantStore: @unchecked Sendable {
                 grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value)
                 expired.remove(request.slug)
                 catalog.insert(request.slug)
+                stored.append(info)
             }
-            return requests.map(\.slug)
+            return stored
         }
     }
 

@@ -1,11 +1,12 @@
 import SecretBytes
-/// The daemon protocol, version 1. One frame is `u32 body length ‖ body`, and a body is
-/// `u8 version ‖ u8 type ‖ payload` (fields as in `WireWriter`). A connection carries any number
+/// The daemon protocol, version 2 (which answers UNLOCK with the grants as stored, expiries
+/// included). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -73,7 +74,7 @@ public enum ErrorCode: UInt8, Sendable {
 
 public enum Response {
     case pong(pid: Int32, owner: String)
-    case unlocked([GrantSlug])
+    case unlocked([GrantInfo])
     case got([GrantLookup])
     case status(DaemonStatus)
     case relocked([GrantSlug])
@@ -202,8 +203,8 @@ extension Response {
         switch self {
         case .pong(let pid, let owner):
             w.u8(0x81); w.u32(UInt32(bitPattern: pid)); w.string(owner)
-        case .unlocked(let slugs):
-            w.u8(0x82); w.count(slugs.count); for s in slugs { w.slug(s) }
+        case .unlocked(let grants):
+            w.u8(0x82); w.count(grants.count); for g in grants { Response.encode(g, into: &w) }
         case .got(let results):
             w.u8(0x83); w.count(results.count)
             for result in results {
@@ -260,11 +261,16 @@ extension Response {
         switch type {
         case 0x81:
             response = .pong(pid: Int32(bitPattern: try r.u32("pid")), owner: try r.string("owner"))
-        case 0x82, 0x85:
+        case 0x82:
+            let n = try r.count("grants", minimumItemSize: 24)
+            var grants: [GrantInfo] = []
+            for _ in 0..<n { grants.append(try decodeInfo(&r)) }
+            response = .unlocked(grants)
+        case 0x85:
             let n = try r.count("slugs", minimumItemSize: 4)
             var slugs: [GrantSlug] = []
             for _ in 0..<n { slugs.append(try r.slug("slug")) }
-            response = type == 0x82 ? .unlocked(slugs) : .relocked(slugs)
+            response = .relocked(slugs)
         case 0x83:
             let n = try r.count("results", minimumItemSize: 5)
             var results: [GrantLookup] = []

@@ -26,36 +26,37 @@ final class ManifestDurabilityTests: XCTestCase {
         for i in 0..<20 { XCTAssertTrue(plain.out.contains("acme.test.KEY_\(i): value-\(i)\n"), "value \(i) lost") }
     }
 
-    /// The writer is held half-way through writing the new file (a test hook in the atomic
-    /// writer), then SIGKILLed: the manifest on disk is the old one, complete, and the owner is
-    /// not wedged — the kernel dropped the lock and the next write cleans up the temp file.
+    /// The kernel stops the writer half-way through writing the new file: a file-size limit
+    /// (RLIMIT_FSIZE, set with util-linux's prlimit) below the new manifest's size makes the write
+    /// that crosses it end short and the next one raise SIGXFSZ, which kills the process. The
+    /// manifest on disk is the old one, complete; the owner is not wedged (the kernel dropped the
+    /// lock) and the next write removes the dead writer's half-written temp file.
     func testWriterKilledMidWriteLeavesAManifestThatDecrypts() throws {
         let h = try ManifestHarness()
         let identity = h.keyrackHome.appendingPathComponent("identities/seaturtle.txt")
         try h.ok(["init", "--for", "seaturtle", "--via", "age"])
         try h.ok(["set", "--for", "seaturtle", "--key", "BEFORE", "--env", "sudo", "--vault", "os.secure"], stdin: "old")
         let before = try Data(contentsOf: h.manifest("seaturtle"))
+        let limit = before.count / 2
 
-        let marker = h.dir.file("held")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Run.keyrackBinary)
-        p.arguments = ["set", "--for", "seaturtle", "--key", "DURING", "--env", "sudo", "--vault", "os.envvar"]
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        p.arguments = ["--fsize=\(limit):\(limit)", "--", Run.keyrackBinary,
+                       "set", "--for", "seaturtle", "--key", "DURING", "--env", "sudo", "--vault", "os.envvar"]
         var env = ProcessInfo.processInfo.environment
         for (k, v) in h.environment { env[k] = v }
-        env["KEYRACK_TEST_HOLD_MID_WRITE"] = marker.path
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: marker.path) && p.isRunning && Date() < deadline { usleep(10_000) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: marker.path), "the writer never reached the middle of its write")
-        let temps = try FileManager.default.contentsOfDirectory(atPath: h.keyrackHome.path).filter { $0.hasPrefix(".host.seaturtle.yml.age.tmp-") }
-        XCTAssertEqual(temps.count, 1, "a half-written temp file should exist while the writer is held")
-        kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal, "exit \(p.terminationStatus)")
+        XCTAssertEqual(p.terminationStatus, SIGXFSZ)
+        let temps = try FileManager.default.contentsOfDirectory(atPath: h.keyrackHome.path).filter { $0.hasPrefix(".host.seaturtle.yml.age.tmp-") }
+        XCTAssertEqual(temps.count, 1, "the killed writer leaves its half-written temp file")
+        let size = try temps.first.map { try FileManager.default.attributesOfItem(atPath: h.keyrackHome.appendingPathComponent($0).path)[.size] as? Int }
+        XCTAssertEqual(size, limit, "the temp file holds the bytes written before the kill")
 
         XCTAssertEqual(try Data(contentsOf: h.manifest("seaturtle")), before)
         let plain = try h.ageDecrypt("seaturtle", identity: identity)

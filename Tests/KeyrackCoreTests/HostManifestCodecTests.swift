@@ -91,7 +91,7 @@ final class HostManifestCodecTests: XCTestCase {
             .replacingOccurrences(of: "os.envvar", with: "os.nope")
         XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "keys: {}\n", with: badVault)).contains("invalid vault 'os.nope'"))
         XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "name: seaturtle", with: "name: ../etc")).contains("invalid owner name"))
-        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "via: ssh", with: "via: carrier-pigeon")).contains("invalid --via"))
+        XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "via: ssh", with: "via: carrier-pigeon")).contains("unknown via 'carrier-pigeon'"))
         XCTAssertTrue(refusal("version: 1\n").contains("manifest.owner is missing"))
         XCTAssertTrue(refusal("- a\n").contains("must be a mapping"))
         XCTAssertTrue(refusal(minimal.replacingOccurrences(of: "version: 1", with: "version: \"1\"")).contains("must be a whole number"))

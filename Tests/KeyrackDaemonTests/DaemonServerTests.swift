@@ -36,8 +36,10 @@ final class DaemonServerTests: XCTestCase {
 
     private func put(_ client: DaemonClient, _ slug: String, _ value: String) throws {
         let r = try client.send(.unlock([GrantRequest(slug: GrantSlug(parsing: slug)!, vault: "os.secure", ttlMilliseconds: 600_000, value: Array(value.utf8))], catalog: nil))
-        guard case .unlocked(let slugs) = r else { return XCTFail("\(r)") }
-        XCTAssertEqual(slugs.map(\.description), [slug])
+        guard case .unlocked(let stored) = r else { return XCTFail("\(r)") }
+        XCTAssertEqual(stored.map(\.slug.description), [slug])
+        XCTAssertEqual(stored.map(\.remainingMilliseconds), [600_000])
+        XCTAssertEqual(stored.map(\.vault), ["os.secure"])
     }
 
     private func getValue(_ client: DaemonClient, _ key: String) throws -> String? {
@@ -172,14 +174,14 @@ final class DaemonServerTests: XCTestCase {
             case 1: // well-delimited frame, garbage body, valid version
                 let n = Int.random(in: 2..<64, using: &rng)
                 var body = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                body[0] = 1; body[1] = UInt8.random(in: 0...8, using: &rng)
+                body[0] = Protocol.version; body[1] = UInt8.random(in: 0...8, using: &rng)
                 // Garbage, not orders: a lucky valid STOP or RELOCK would be a real request.
                 if body[1] == 0x05 || body[1] == 0x06 { body[1] = 0x07 }
                 bytes = [0, 0, 0, UInt8(n)] + body
             case 2: // oversized length
                 bytes = [UInt8.random(in: 0x01...0xff, using: &rng), 0, 0, 0]
             case 3: // truncated: promises more than it sends
-                bytes = [0, 0, 0, 50, 1, 3, 0, 0]
+                bytes = [0, 0, 0, 50, Protocol.version, 3, 0, 0]
             default: // a valid request with one byte flipped
                 var body = Request.get([Query(key: "acme.test.API")]).encodeBody()
                 let at = Int.random(in: 0..<body.count, using: &rng)

@@ -14,6 +14,21 @@ final class GrantStoreTests: XCTestCase {
         GrantRequest(slug: slug(s), vault: "os.secure", ttlMilliseconds: ttl, value: Array(value.utf8))
     }
 
+    /// UNLOCK's reply is what `put` returns: the grants as stored, so the CLI prints the
+    /// daemon's expiries rather than recomputing them from its own clock.
+    func testPutReturnsTheGrantsAsStored() throws {
+        let store = GrantStore(now: { 5_000 })
+        let before = Clock.wallMilliseconds()
+        let stored = try store.put([grant("acme.test.A", "a", ttl: 1000), grant("acme.test.B", "b", ttl: 10_000)])
+        let after = Clock.wallMilliseconds()
+        XCTAssertEqual(stored.map(\.slug), [slug("acme.test.A"), slug("acme.test.B")])
+        XCTAssertEqual(stored.map(\.remainingMilliseconds), [1000, 10_000])
+        for (info, ttl) in zip(stored, [UInt64(1000), 10_000]) {
+            XCTAssertTrue((before + ttl...after + ttl).contains(info.expiresAtWallMilliseconds), "\(info)")
+        }
+        XCTAssertEqual(Set(store.status().map(\.slug)), Set(stored.map(\.slug)))
+    }
+
     func testGrantIsServedUntilItsDeadlineAndExpiredAfter() throws {
         let clock = FakeClock()
         let store = GrantStore(now: { clock.now })

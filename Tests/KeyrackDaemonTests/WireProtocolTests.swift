@@ -26,7 +26,7 @@ final class WireProtocolTests: XCTestCase {
     func testResponsesRoundTrip() throws {
         let info = GrantInfo(slug: s1, vault: "os.secure", remainingMilliseconds: 5, expiresAtWallMilliseconds: 1_700_000_000_000)
         let responses: [Response] = [
-            .pong(pid: 42, owner: "seaturtle"), .unlocked([s1, s2]), .relocked([]), .stopping,
+            .pong(pid: 42, owner: "seaturtle"), .unlocked([info, info]), .relocked([s1, s2]), .stopping,
             .got([.granted(info, value: Array("v".utf8)), .locked(s1), .expired(s2), .absent(nil), .absent(s1), .ambiguous([s1, s2])]),
             .status(DaemonStatus(pid: 7, owner: "human", allowedUID: 1000, grants: [info], catalogCount: 3)),
             .error(.denied, "no"),
@@ -51,18 +51,18 @@ final class WireProtocolTests: XCTestCase {
 
     func testForgedCountsAndVersionsAreRejected() {
         // GET claiming 2^32-1 queries in a 10-byte frame must not try to reserve them.
-        XCTAssertThrowsError(try Request.decode(body: [1, 0x03, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])) { error in
+        XCTAssertThrowsError(try Request.decode(body: [Protocol.version, 0x03, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])) { error in
             guard case DaemonError.malformed(let m) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(m.contains("get.queries"), m)
         }
-        XCTAssertThrowsError(try Request.decode(body: [2, 0x01])) { error in
+        XCTAssertThrowsError(try Request.decode(body: [Protocol.version + 1, 0x01])) { error in
             guard case DaemonError.protocolError(.unsupportedVersion, _) = error else { return XCTFail("\(error)") }
         }
-        XCTAssertThrowsError(try Request.decode(body: [1, 0x77])) { error in
+        XCTAssertThrowsError(try Request.decode(body: [Protocol.version, 0x77])) { error in
             guard case DaemonError.protocolError(.unknownType, _) = error else { return XCTFail("\(error)") }
         }
         // A slug that is not ORG.ENV.KEY in an UNLOCK.
-        var w = WireWriter(); w.u8(1); w.u8(0x02); w.u8(0); w.u32(1); w.string("nodots"); w.string("v"); w.u64(1); w.data([1])
+        var w = WireWriter(); w.u8(Protocol.version); w.u8(0x02); w.u8(0); w.u32(1); w.string("nodots"); w.string("v"); w.u64(1); w.data([1])
         XCTAssertThrowsError(try Request.decode(body: w.bytes))
     }
 

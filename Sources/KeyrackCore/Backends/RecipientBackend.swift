@@ -147,22 +147,3 @@ func expandTilde(_ path: String, userHome: URL) -> String {
     if path.hasPrefix("~/") { return userHome.appendingPathComponent(String(path.dropFirst(2))).path }
     return path
 }
-
-/// An identity that loads itself the first time a stanza of one of `stanzaTypes` is offered,
-/// so a passphrase or PIN is asked for only when that key is really needed.
-final class LazyIdentity: Identity {
-    private let stanzaTypes: Set<String>
-    private let load: () throws -> any Identity
-    private var loaded: (any Identity)?
-
-    init(stanzaTypes: Set<String>, load: @escaping () throws -> any Identity) {
-        self.stanzaTypes = stanzaTypes
-        self.load = load
-    }
-
-    func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
-        guard stanzas.contains(where: { stanzaTypes.contains($0.type) }) else { return nil }
-        if loaded == nil { loaded = try load() }
-        return try loaded!.unwrap(stanzas)
-    }
-}

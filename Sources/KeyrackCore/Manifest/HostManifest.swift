@@ -6,7 +6,7 @@ public enum Via: String, CaseIterable, Sendable {
 
     public init(parsing text: String) throws {
         guard let via = Via(rawValue: text) else {
-            throw KeyrackError.usage("invalid --via '\(text.prefix(40))': use ssh, age or yubikey")
+            throw KeyrackError.usage("unknown via '\(text.prefix(40))': want ssh, age or yubikey")
         }
         self = via
     }

@@ -7,11 +7,6 @@ import Glibc
 /// The few file operations keyrack's safety rests on, in POSIX terms: private directories,
 /// atomic replacement, whole-file reads that tell "absent" from "unreadable".
 public enum FileSystem {
-    /// A test hook, never set in normal use: when `KEYRACK_TEST_HOLD_MID_WRITE` names a path,
-    /// `writeAtomically` writes half of the new file, creates that path and waits to be killed —
-    /// the only reliable way for a black-box test to kill a writer mid-write.
-    static let holdMidWriteMarker = ProcessInfo.processInfo.environment["KEYRACK_TEST_HOLD_MID_WRITE"]
-
     static func errno(_ what: String, _ path: String) -> KeyrackError {
         let code = Glibc.errno
         return KeyrackError.failure("\(what) \(path): \(String(cString: strerror(code)))\(advice(code, path))")
@@ -98,12 +93,6 @@ public enum FileSystem {
         do {
             defer { close(fd) }
             guard fchmod(fd, mode) == 0 else { throw errno("cannot set mode of", tempPath) }
-            if let marker = holdMidWriteMarker {
-                try writeAll(fd, bytes[0..<(bytes.count / 2)], tempPath)
-                fsync(fd)
-                _ = FileManager.default.createFile(atPath: marker, contents: Data())
-                while true { pause() }
-            }
             try writeAll(fd, bytes[...], tempPath)
             guard fsync(fd) == 0 else { throw errno("cannot flush", tempPath) }
         }

@@ -22,40 +22,8 @@ struct DaemonRunCommand: ParsableCommand {
     var uid: UInt32?
 
     func run() throws {
-        Hardening.apply()
-        // Nothing this process inherited beyond stdio is ours to keep.
-        for fd in 3..<256 { close(Int32(fd)) }
-
-        let runtime = RuntimeDirectory.current()
-        try runtime.prepare()
-        let owner = options.owner
-        var configuration = DaemonServer.Configuration(owner: owner, socketPath: runtime.socket(owner: owner),
-                                                       pidPath: runtime.pidFile(owner: owner), allowedUID: uid ?? geteuid())
-        configuration.idleExitMilliseconds = try idleMilliseconds()
-        if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
-            configuration.clientTimeoutMilliseconds = t
-        }
-
-        // Block the stop signals in every thread; this one waits for them below.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, s) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
-
-        let server = DaemonServer(configuration: configuration, agent: IdentityAgent(factory: AgentIdentities.factory))
-        try server.start()
-        var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
-        while true {
-            let s = sigtimedwait(&signals, nil, &timeout)
-            if s > 0 {
-                DaemonServer.standardErrorLog("signal \(s): stopping")
-                server.stop()
-                break
-            }
-            if server.isStopped { break }
-        }
-        server.waitUntilStopped()
+        try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
+                                agent: IdentityAgent(factory: AgentIdentities.factory))
     }
 
     private func idleMilliseconds() throws -> UInt64? {

@@ -2,6 +2,7 @@ import AgeYubiKey
 import ArgumentParser
 import Foundation
 import KeyrackCore
+import PIV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +22,8 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("How the owner proves itself: ssh (the default), age or yubikey.", valueName: "via"))
-    var via: String?
+    @Option(help: ArgumentHelp("How the owner proves itself (default: ssh).", valueName: "via"))
+    var via: Via?
 
     @Option(help: ArgumentHelp("The public key, or a file holding it: ssh-ed25519/ssh-rsa (a .pub, or the private key beside it), or age1….", valueName: "key"))
     var pubkey: String?
@@ -37,13 +38,13 @@ struct InitCommand: ParsableCommand {
     var serial: UInt32?
 
     @Option(help: ArgumentHelp("--via yubikey: the PIV slot in hex (82–95); default: the first free retired slot.", valueName: "hex"))
-    var slot: String?
+    var slot: PIVSlot?
 
-    @Option(help: ArgumentHelp("--via yubikey: PIN policy of a new key: never, once or always (default: once for human, never for robots).", valueName: "policy"))
-    var pinPolicy: String?
+    @Option(help: ArgumentHelp("--via yubikey: PIN policy of a new key (default: once for human, never for robots).", valueName: "policy"))
+    var pinPolicy: PINPolicyArgument?
 
-    @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key: never, always or cached (default: cached for human, never for robots).", valueName: "policy"))
-    var touchPolicy: String?
+    @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key (default: cached for human, never for robots).", valueName: "policy"))
+    var touchPolicy: TouchPolicyArgument?
 
     @Option(help: ArgumentHelp("--via yubikey: the recipient form: piv-p256 (age1yubikey1…, opens with age-plugin-yubikey; default) or tag (age1tag1…, age ≥ 1.3 encrypts to it without a plugin).", valueName: "type"))
     var recipientType: RecipientTypeArgument?
@@ -58,7 +59,7 @@ struct InitCommand: ParsableCommand {
     var uid: String?
 
     mutating func validate() throws {
-        let via = try Via(parsingOrUsage: via ?? Via.ssh.rawValue)
+        let via = via ?? .ssh
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
         if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || recipientType != nil || algorithm != nil) {
@@ -67,11 +68,7 @@ struct InitCommand: ParsableCommand {
         if algorithm == .x25519 && recipientType != nil {
             throw ValidationError("--recipient-type names a form of a P-256 key; an --algorithm x25519 owner's recipient is a plain age1…")
         }
-        if let p = pinPolicy, !["never", "once", "always"].contains(p) { throw ValidationError("invalid --pin-policy '\(p.prefix(20))': use never, once or always") }
-        if let t = touchPolicy, !["never", "always", "cached"].contains(t) { throw ValidationError("invalid --touch-policy '\(t.prefix(20))': use never, always or cached") }
-        if let s = slot, !(s.count == 2 && UInt8(s, radix: 16).map { (0x82...0x95).contains($0) } == true) {
-            throw ValidationError("invalid --slot '\(s.prefix(8))': use a retired slot 82–95 in hex")
-        }
+        if let slot, !slot.isRetired { throw ValidationError("--slot \(slot) is not a retired slot: owners' keys live in 82–95") }
         if pinStdin && via != .yubikey { throw ValidationError("--pin-stdin only applies to --via yubikey") }
         if let uid { _ = try resolveUID(uid) }
     }
@@ -79,17 +76,17 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let via = try Via(parsing: self.via ?? Via.ssh.rawValue)
+        let via = self.via ?? .ssh
         // The default key is looked for (and named) only when init will create something.
         let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
         let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
         var request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
-                                            identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.lowercased(),
-                                            pinPolicy: pinPolicy, touchPolicy: touchPolicy, recipientType: recipientType?.rawValue,
+                                            identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.description,
+                                            pinPolicy: pinPolicy?.rawValue, touchPolicy: touchPolicy?.rawValue, recipientType: recipientType?.rawValue,
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
         request.keyAlgorithm = algorithm?.rawValue
         let pinnedUID = try uid.map(resolveUID)
-        if via == .yubikey, (pinPolicy ?? (owner == .human ? "once" : "never")) == "never", let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
+        if via == .yubikey, (pinPolicy ?? (owner == .human ? .once : .never)) == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
             Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
         }
         let outcome = try store.initialise(owner: owner, via: via, uid: pinnedUID, request: request)
@@ -136,10 +133,4 @@ struct InitCommand: ParsableCommand {
 /// `--algorithm` of `init --via yubikey`.
 enum YubiKeyAlgorithmOption: String, CaseIterable, ExpressibleByArgument {
     case p256, x25519
-}
-
-extension Via {
-    init(parsingOrUsage text: String) throws {
-        do { self = try Via(parsing: text) } catch let error as KeyrackError { throw ValidationError(error.message) }
-    }
 }

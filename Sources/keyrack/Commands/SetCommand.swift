@@ -42,8 +42,8 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The org (or @all for machine-wide); default: from .agent/keyrack.yml, else @all for sudo keys.", valueName: "org"))
     var org: String?
 
-    @Option(help: ArgumentHelp("Where the secret lives: os.secure, os.direct, os.envvar, os.daemon, 1password, openbao, aws.params or aws.config.", valueName: "vault"))
-    var vault: String
+    @Option(help: ArgumentHelp("Where the secret lives.", valueName: "vault"))
+    var vault: Vault
 
     @Option(help: ArgumentHelp("External id in the vault: the 1Password reference, MOUNT/PATH#FIELD for openbao, the SSM parameter name, or the AWS profile.", valueName: "id"))
     var exid: String?
@@ -54,8 +54,8 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("openbao: the PEM CA file of this key's server (default: set-default, VAULT_CACERT, the system's roots).", valueName: "path"))
     var openbaoCacert: String?
 
-    @Option(help: ArgumentHelp("Mechanism, e.g. PERMANENT_VIA_REPLICA; default: the vault's.", valueName: "mech"))
-    var mech: String?
+    @Option(help: ArgumentHelp("Mechanism (default: the vault's).", valueName: "mech"))
+    var mech: Mechanism?
 
     @Option(help: ArgumentHelp("Cap on the unlock TTL of this key, e.g. 30m, 9h.", valueName: "duration"))
     var maxDuration: String?
@@ -66,8 +66,6 @@ struct SetCommand: ParsableCommand {
         try ManifestCLI.check {
             let env = try EnvName(env)
             _ = try KeyName(key)
-            let vault = try Vault(parsing: vault)
-            let mech = try mech.map(Mechanism.init(parsing:))
             _ = try maxDuration.map(Duration.init)
             let org = try org.map(OrgName.init)
             // The full combination, with a stand-in value, so every usage error is found before
@@ -84,7 +82,6 @@ struct SetCommand: ParsableCommand {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         let env = try EnvName(env)
-        let vault = try Vault(parsing: vault)
         let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
                         env: env, key: try KeyName(key))
         guard store.isInitialised(owner) else {
@@ -94,7 +91,6 @@ struct SetCommand: ParsableCommand {
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
-        let mech = try mech.map(Mechanism.init(parsing:))
         let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
         // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
         var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil

@@ -41,8 +41,8 @@ struct UnlockCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How long the keys stay unlocked, e.g. 2h, 30m (default 30m for sudo, 9h otherwise).", valueName: "duration"))
     var duration: String?
 
-    @Option(help: ArgumentHelp("Open the manifest with a recipient of this kind only: ssh or age (e.g. when the YubiKey is elsewhere).", valueName: "via"))
-    var using: String?
+    @Option(help: ArgumentHelp("Open the manifest with a recipient of this kind only (e.g. when the YubiKey is elsewhere).", valueName: "via"))
+    var using: BackupVia?
 
     @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
     var identityPaths: [String] = []
@@ -58,13 +58,11 @@ struct UnlockCommand: ParsableCommand {
         guard let env else {
             if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
             if key != nil { throw ValidationError("--key needs --env") }
-            if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
             if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
             return
         }
         guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
-        if let using, using != "ssh" && using != "age" { throw ValidationError("invalid --using '\(using.prefix(20))': use ssh or age") }
         if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
     }
 
@@ -123,47 +121,23 @@ struct UnlockCommand: ParsableCommand {
 
         let client = try DaemonCommandSupport.ensureDaemon(owner: owner.value, pinned: pinned)
 
-        // One connection; the catalog (every slug of the manifest, names only) goes with the
-        // first batch so `get` can tell locked from absent; batches keep frames under the limit.
-        let connection = try client.connect(peerUIDs: [getuid()])
-        let catalog = KeySource.catalog(manifest).map(GrantSlug.init)
-        var batch: [GrantRequest] = []
-        var batchBytes = 0
-        var first = true
-        var unlocked: [GrantSlug] = []
-        func flush() throws {
-            guard !batch.isEmpty || first else { return }
-            let now = Clock.wallMilliseconds()
-            for i in batch.indices { if let end = credentialEnds[batch[i].slug] { batch[i].ttlMilliseconds = min(batch[i].ttlMilliseconds, end > now ? end - now : 0) } }
-            guard case .unlocked(let slugs) = try connection.send(.unlock(batch, catalog: first ? catalog : nil)) else {
-                throw DaemonError.malformed("the daemon answered UNLOCK with something else")
-            }
-            unlocked += slugs
-            for i in batch.indices { zeroize(&batch[i].value) }
-            batch = []
-            batchBytes = 0
-            first = false
-        }
-        for g in grants {
-            let size = g.value.count + g.slug.description.utf8.count + g.vault.utf8.count + 32
-            if batchBytes + size > Frame.maximumBodySize / 2 { try flush() }
-            batch.append(g)
-            batchBytes += size
-        }
-        try flush()
-
-        let expiries = Dictionary(grants.map { ($0.slug, $0.ttlMilliseconds) }, uniquingKeysWith: { a, _ in a })
+        // A minted credential's own expiry caps its grant, counted from now: starting the
+        // daemon took time since the plan was made.
         let now = Clock.wallMilliseconds()
+        for i in grants.indices {
+            if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
+        }
+        let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest).map(GrantSlug.init))
         if options.json {
-            let items = unlocked.map { s in
-                "{\"slug\":\(TextFormat.json(s.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: now + (expiries[s] ?? 0))))}"
+            let items = unlocked.map { g in
+                "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"
             }
             let skipped = omitted.map { "{\"slug\":\(TextFormat.json($0.0.description)),\"reason\":\(TextFormat.json($0.1))}" }
             Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"recipient\":\(TextFormat.json(usedLabel)),\"unlocked\":[\(items.joined(separator: ","))],\"omitted\":[\(skipped.joined(separator: ","))]}")
         } else {
             Output.line("unlocked \(unlocked.count) key(s) of '\(owner.value)' with recipient \(usedLabel):")
-            for s in unlocked {
-                Output.line("  \(s)  expires in \(TextFormat.remaining(milliseconds: expiries[s] ?? 0))")
+            for g in unlocked {
+                Output.line("  \(g.slug)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds))")
             }
         }
         if identityAgent {
@@ -188,10 +162,10 @@ struct UnlockCommand: ParsableCommand {
             return (try store.load(owner: owner, identities: [identity]), label)
         }
         var locations = try store.availableIdentityLocations(owner)
-        if let using { locations = locations.filter { $0.via.rawValue == using } }
+        if let using { locations = locations.filter { $0.via == using.via } }
         locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
         }
         var firstError: Error?
         for location in locations {

@@ -18,7 +18,7 @@ struct IdentityAgentUnlock {
     var store: HostManifestStore
     var pinned: UInt32?
     var identityPaths: [String]
-    var using: String?
+    var using: BackupVia?
     var ttlSeconds: Int
     var json: Bool
 
@@ -53,10 +53,10 @@ struct IdentityAgentUnlock {
             }.flatMap { $0 }
         }
         var locations = try store.availableIdentityLocations(owner)
-        if let using { locations = locations.filter { $0.via.rawValue == using } }
+        if let using { locations = locations.filter { $0.via == using.via } }
         locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
         }
         return try locations.flatMap { loc -> [AgentKeyRequest] in
             switch loc.via {

@@ -30,7 +30,6 @@ final class ManifestHarness {
         [
             "HOME": home.path, "KEYRACK_HOME": keyrackHome.path, "FAKE_OP_VAULTS": opVaults.path,
             "PATH": fixtures.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-            "KEYRACK_TEST_HOLD_MID_WRITE": nil,
         ]
     }
 

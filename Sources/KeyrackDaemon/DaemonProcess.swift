@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as a process: what `keyrack daemon run` does around a `DaemonServer` — harden,
+/// drop inherited descriptors, make the runtime directory, take the stop signals, serve until
+/// stopped. The command only parses its options and calls `serve`.
+public enum DaemonProcess {
+    /// Serves `owner`'s grants on its socket until SIGTERM, SIGINT or SIGHUP, or until the server
+    /// stops itself (idle with nothing unlocked, or `daemon stop`). `idleExitMilliseconds` nil
+    /// means never idle out. KEYRACK_DAEMON_CLIENT_TIMEOUT_MS shortens the per-client timeout
+    /// (tests of slow or stalled clients).
+    public static func serve(owner: String, allowedUID: uid_t, idleExitMilliseconds: UInt64?, agent: IdentityAgent) throws {
+        Hardening.apply()
+        // Nothing this process inherited beyond stdio is ours to keep.
+        for fd in 3..<256 { close(Int32(fd)) }
+
+        let runtime = RuntimeDirectory.current()
+        try runtime.prepare()
+        var configuration = DaemonServer.Configuration(owner: owner, socketPath: runtime.socket(owner: owner),
+                                                       pidPath: runtime.pidFile(owner: owner), allowedUID: allowedUID)
+        configuration.idleExitMilliseconds = idleExitMilliseconds
+        if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
+            configuration.clientTimeoutMilliseconds = t
+        }
+
+        // Block the stop signals in every thread; this one waits for them below.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, s) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let server = DaemonServer(configuration: configuration, agent: agent)
+        try server.start()
+        var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+        while true {
+            let s = sigtimedwait(&signals, nil, &timeout)
+            if s > 0 {
+                DaemonServer.standardErrorLog("signal \(s): stopping")
+                server.stop()
+                break
+            }
+            if server.isStopped { break }
+        }
+        server.waitUntilStopped()
+    }
+}
