@@ -152,7 +152,9 @@ let package = Package(
         .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"]),
         .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
-        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport"]),
+        // RecipientStringTests makes a key of every kind, so it imports the format modules.
+        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
+                                                          .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
         .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "KeyrackDaemon", "TestSupport"]),

@@ -18,6 +18,8 @@ extension DaemonError: CLIReportable {
             return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop\(Fix.ownerFlag(ownerName ?? "human"))` and unlock again"
         case .malformed(let what) where what.contains("protocol version"):
             return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop` and unlock again"
+        case .orphaned(let owner, _):
+            return "error: \(description): run `keyrack daemon stop\(Fix.ownerFlag(owner))`, which stops it and wipes its keys"
         case .protocolError(.busy, let message):
             return "error: the daemon is busy: \(message)"
         case .malformed(let what) where what.contains("truncated") || what.contains("closed the connection"):

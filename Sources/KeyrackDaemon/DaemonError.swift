@@ -18,7 +18,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     /// trusts: a squatter, never to be sent a request or believed.
     case untrustedDaemon(String)
     /// The owner's daemon runs (its pid file is locked) but its socket is gone, so no client
-    /// can reach it: only `keyrack daemon stop` (by signal) ends it.
+    /// can reach it: only a signal through its pid file ends it.
     case orphaned(owner: String, pid: Int32)
     /// A daemon that was started exited or failed before it answered; the text says why.
     case startFailed(String)
@@ -38,7 +38,7 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .io(let what, let e): "\(what): \(DaemonError.describe(errno: e))"
         case .unsafeRuntimeDirectory(let why): why
         case .untrustedDaemon(let why): why
-        case .orphaned(let owner, let pid): "the daemon of '\(owner)' (pid \(pid)) is running but its socket was removed, so nothing can reach it: run `keyrack daemon stop\(owner == "human" ? "" : " --for \(owner)")`, which stops it and wipes its keys"
+        case .orphaned(let owner, let pid): "the daemon of '\(owner)' (pid \(pid)) is running but its socket was removed, so nothing can reach it"
         case .startFailed(let why): why
         case .alreadyRunning(let owner, let pid): "a keyrack daemon for '\(owner)' is already running (pid \(pid))"
         case .outOfSecureMemory: "out of locked memory for secrets (sodium_malloc failed); raise `ulimit -l` or relock some keys"

@@ -130,7 +130,7 @@ extension Request {
         var r = WireReader(body)
         let version = try r.u8("version")
         guard version == Protocol.version else {
-            throw DaemonError.protocolError(.unsupportedVersion, "protocol version \(version) is not supported (this daemon speaks \(Protocol.version)); stop it with `keyrack daemon stop` and retry")
+            throw DaemonError.protocolError(.unsupportedVersion, "protocol version \(version) is not supported (this daemon speaks \(Protocol.version))")
         }
         let type = try r.u8("type")
         let request: Request

@@ -116,14 +116,14 @@ public enum RecipientBackends {
 
     /// The age recipient for any stored public key, dispatched on its encoding.
     public static func recipient(publicKey: String) throws -> any Recipient {
-        guard let via = Via.of(publicKey: publicKey) else {
+        guard let via = RecipientString.kind(of: publicKey)?.via else {
             throw KeyrackError.usage("unsupported public key '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1…, age1tag1… or an ssh-ed25519 / ssh-rsa key")
         }
         return try backend(for: via).recipient(publicKey: publicKey)
     }
 
     /// Whether a public key is post-quantum (age refuses to mix the two kinds in one file).
-    public static func isPostQuantum(_ publicKey: String) -> Bool { publicKey.hasPrefix("age1pq1") }
+    public static func isPostQuantum(_ publicKey: String) -> Bool { RecipientString.kind(of: publicKey) == .mlkem768x25519 }
 }
 
 /// Reads a key file named by the user, turning "absent" and "unreadable" into usage errors that

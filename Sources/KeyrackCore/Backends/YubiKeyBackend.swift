@@ -87,10 +87,9 @@ struct YubiKeyBackend: RecipientBackend {
 
     /// The card identity of an `AGE-PLUGIN-YUBIKEY-1…` line (the file age-plugin-yubikey and
     /// `keyrack yubikey setup` print), for `--identity FILE`: PIN and touch go through `interaction`.
-    static func identity(stubLine: String, interaction: Interaction) throws -> any Identity {
-        let stub = try YubiKeyStub(string: stubLine)
-        return CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(request.prompt) },
-                                          touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
+    static func identity(stub: YubiKeyStub, interaction: Interaction) -> any Identity {
+        CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(request.prompt) },
+                                   touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
     }
 
     /// The P-256 key already in `slot`, with the card's serial; nil when the slot is empty.

@@ -10,14 +10,6 @@ public enum Via: String, CaseIterable, Sendable {
         }
         self = via
     }
-
-    /// The backend a public key string belongs to, from its encoding alone.
-    public static func of(publicKey: String) -> Via? {
-        if publicKey.hasPrefix("age1yubikey1") || publicKey.hasPrefix("age1tag1") { return .yubikey }
-        if publicKey.hasPrefix("age1") { return .age }
-        if publicKey.hasPrefix("ssh-") { return .ssh }
-        return nil
-    }
 }
 
 /// The PIV slot a YubiKey owner's key lives in, recorded at `init` so unlock finds the card.

@@ -8,7 +8,7 @@ extension HostManifestStore {
     /// the reverse), which age forbids in one file.
     public func addRecipient(owner: OwnerName, label: RecipientLabel, publicKey: String, identityPath: String?,
                              identities: [any Identity]) throws -> BackupRecipient {
-        guard let via = Via.of(publicKey: publicKey) else {
+        guard let via = RecipientString.kind(of: publicKey)?.via else {
             throw KeyrackError.usage("unsupported public key type '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1…, age1tag1… or ssh-ed25519 / ssh-rsa")
         }
         _ = try RecipientBackends.backend(for: via).recipient(publicKey: publicKey)

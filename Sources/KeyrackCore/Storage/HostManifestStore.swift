@@ -114,18 +114,14 @@ public struct HostManifestStore {
         if SSHBridge.isPrivateKey(bytes) {
             return try SSHBackend.identity(privateKey: bytes, source: source, interaction: interaction)
         }
-        if let text = String(validating: bytes, as: UTF8.self), text.contains(YubiKeyStub.hrp) {
-            // An identity file with YubiKey stubs (one per card slot), maybe beside age keys.
-            do {
-                return MultiIdentity(try AgeKeys.lines(of: text, what: "identity").map { line in
-                    line.text.hasPrefix(YubiKeyStub.hrp) ? try YubiKeyBackend.identity(stubLine: line.text, interaction: interaction)
-                                                            : try AgeKeys.parseIdentity(line.text)
-                })
-            } catch let error as AgeError {
-                throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
-            }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw KeyrackError.usage("\(source) is not a usable identity file: it is not UTF-8 text")
         }
-        return MultiIdentity(try AgeBackend().identities(fileContents: bytes, source: source))
+        do {
+            return MultiIdentity(try IdentityLines.identities(in: text) { YubiKeyBackend.identity(stub: $0, interaction: interaction) })
+        } catch let error as AgeError {
+            throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
+        }
     }
 
     // MARK: reading

@@ -1,29 +1,13 @@
 import AgeFormat
 import AgeSSH
 import AgeYubiKey
+import KeyrackCore
 
-/// Turns the key strings and files of the command line into recipients and identities of every
-/// kind keyrack knows. The format modules each know their own kinds (AgeFormat: X25519, scrypt,
-/// mlkem768x25519; AgeSSH: ssh-ed25519/ssh-rsa; AgeYubiKey: piv-p256); only the CLI knows them all,
-/// so the dispatch lives here.
+/// Turns the key files of `keyrack age` into recipients and identities of every kind keyrack
+/// knows; one recipient string is parsed by the core's `RecipientString`, as manifests' are.
 enum KeyParsing {
     /// One `-r` argument or one line of a `-R` file.
-    static func recipient(_ string: String) throws -> any Recipient {
-        if ["ssh-", "ecdsa-", "sk-"].contains(where: { string.hasPrefix($0) }) {
-            // Every SSH key type goes to AgeSSH, so an unsupported one is refused by name; as an
-            // invalid key, so callers place it (-r argument, -R file line) like any other.
-            do { return try SSHKeys.recipient(fromAuthorizedKey: string) } catch let error as SSHKeyError {
-                throw AgeError.invalidKey(error.description)
-            }
-        }
-        if string.hasPrefix("age1yubikey1") {
-            return try PIVP256Recipient(string: string)
-        }
-        if string.hasPrefix("age1tag1") {
-            return try P256TagRecipient(string: string)
-        }
-        return try AgeKeys.parseRecipient(string)
-    }
+    static func recipient(_ string: String) throws -> any Recipient { try RecipientString.recipient(string) }
 
     /// The recipients of a `-R` file: one per line, `#` comments and blank lines ignored.
     static func recipients(fileContents bytes: [UInt8], path: String) throws -> [any Recipient] {
@@ -57,18 +41,12 @@ enum KeyParsing {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw AgeError.invalidKey("identity file '\(path)' is not valid UTF-8")
         }
-        return try AgeKeys.lines(of: text, what: "identity").map { line in
-            if line.text.hasPrefix("AGE-PLUGIN-YUBIKEY-1") {
-                do {
-                    return YubiKeyIdentity(stub: try YubiKeyStub(string: line.text),
-                                           pinProvider: YubiKeyPrompts.pin, touchNotifier: YubiKeyPrompts.touch)
-                } catch let error as AgeError {
-                    throw AgeError.invalidKey("identity file '\(path)' line \(line.number): \(error.reason)")
-                }
+        do {
+            return try IdentityLines.identities(in: text) { stub in
+                YubiKeyIdentity(stub: stub, pinProvider: YubiKeyPrompts.pin, touchNotifier: YubiKeyPrompts.touch)
             }
-            do { return try AgeKeys.parseIdentity(line.text) } catch let error as AgeError {
-                throw AgeError.invalidKey("identity file '\(path)' line \(line.number): \(error.reason)")
-            }
+        } catch let error as AgeError {
+            throw AgeError.invalidKey("identity file '\(path)' \(error.reason)")
         }
     }
 }
