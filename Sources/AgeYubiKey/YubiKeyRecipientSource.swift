@@ -29,8 +29,8 @@ public struct YubiKeySetup: Sendable {
     /// The identity file as age-plugin-yubikey `--generate` writes it.
     public var identityFile: String
     public var managementKey: ManagementKeyOutcome
-    /// Factory secrets still in place after setup, one advice line each.
-    public var warnings: [String]
+    /// Which factory secrets the card still has after setup (the CLI warns about each).
+    public var factoryDefaults: FactoryDefaults
 }
 
 /// The YubiKey side of keyrack, for the CLI and the manifests: derive a recipient (generating a
@@ -64,7 +64,7 @@ public enum YubiKeyRecipientSource {
             pinPolicy: pinPolicy, touchPolicy: touchPolicy, name: chosenName, created: created,
             identityFile: stub.identityFile(recipient: recipient, name: chosenName, created: created,
                                             pinPolicy: pinPolicy, touchPolicy: touchPolicy),
-            managementKey: generated.managementKey, warnings: defaults.warnings)
+            managementKey: generated.managementKey, factoryDefaults: defaults)
     }
 
     /// The identity for the key in `slot` of card `serial`. Reads the card once (public data

@@ -63,8 +63,8 @@ public struct YubiKeyX25519Setup: Sendable {
     public var serial: UInt32
     public var slot: PIVSlot
     public var managementKey: ManagementKeyOutcome
-    /// Factory secrets still in place after setup, one advice line each.
-    public var warnings: [String]
+    /// Which factory secrets the card still has after setup.
+    public var factoryDefaults: FactoryDefaults
 }
 
 /// Making and finding X25519 slot keys for age.
@@ -78,7 +78,7 @@ public enum YubiKeyX25519Keys {
         let made = try card.generateX25519IdentityKey(slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy, pin: pin)
         let defaults = (try? card.factoryDefaults()) ?? FactoryDefaults()
         return YubiKeyX25519Setup(recipient: try X25519Recipient(publicKey: made.publicKey), serial: made.serial,
-                                  slot: made.slot, managementKey: made.managementKey, warnings: defaults.warnings)
+                                  slot: made.slot, managementKey: made.managementKey, factoryDefaults: defaults)
     }
 
     /// The recipient of the X25519 key already in `slot` (no PIN, no touch), with the card's serial.

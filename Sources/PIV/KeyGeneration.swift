@@ -19,17 +19,6 @@ public struct FactoryDefaults: Sendable, Equatable {
     public init(pin: Bool? = nil, puk: Bool? = nil, managementKey: Bool? = nil) {
         (self.pin, self.puk, self.managementKey) = (pin, puk, managementKey)
     }
-
-    /// One line per factory secret still in place, each saying which command changes it.
-    public var warnings: [String] {
-        var out: [String] = []
-        if pin == true { out.append("the PIN is the factory default 123456: change it with `keyrack yubikey change-pin`") }
-        if puk == true { out.append("the PUK is the factory default 12345678: change it with `keyrack yubikey change-puk`") }
-        if managementKey == true {
-            out.append("the management key is the factory default: replace it with `keyrack yubikey change-management-key`")
-        }
-        return out
-    }
 }
 
 extension PIVCard {

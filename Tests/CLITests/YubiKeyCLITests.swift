@@ -37,7 +37,12 @@ final class YubiKeyCLITests: XCTestCase {
         XCTAssertEqual(lines[4], "# Touch policy: Never")
         XCTAssertTrue(lines[5].hasPrefix("#    Recipient: age1yubikey1"), lines[5])
         XCTAssertTrue(lines[6].hasPrefix("AGE-PLUGIN-YUBIKEY-1"), lines[6])
-        XCTAssertTrue(r.err.contains("change-pin"), "a factory PIN is pointed out: \(r.err)")
+        let warnings = r.err.split(separator: "\n").filter { $0.hasPrefix("warning: ") && $0.contains("factory default") }
+        // Setup made the management key PIN-protected, so only the factory PIN and PUK are left.
+        XCTAssertEqual(warnings.count, 2, "a fresh card's PIN and PUK are each pointed out: \(r.err)")
+        for command in ["change-pin", "change-puk"] {
+            XCTAssertTrue(warnings.contains { $0.contains("`keyrack yubikey \(command)`") }, "\(command): \(r.err)")
+        }
         XCTAssertFalse(r.out.contains("123456") || r.err.contains("123456 ") , "the PIN is never echoed")
 
         let listed = try XCTUnwrap(list().first { $0.serial == card.serial })

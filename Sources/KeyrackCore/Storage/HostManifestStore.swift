@@ -75,13 +75,16 @@ public struct HostManifestStore {
 
     /// The recipients of `owner` whose identity is present on this machine: an identity file
     /// that exists, or a YubiKey slot (whether the card is plugged in is learnt at unlock).
-    /// Primary first, then backups, as recorded.
-    public func availableIdentityLocations(_ owner: OwnerName) throws -> [RecipientLocation] {
+    /// Primary first, then backups as recorded: the order in which unlock and the identity agent
+    /// try them. `only` keeps one kind (`unlock --using`).
+    public func availableIdentityLocations(_ owner: OwnerName, only kind: Via? = nil) throws -> [RecipientLocation] {
         try requireInitialised(owner)
-        return (try recipientsFile(owner)?.recipients ?? []).filter { loc in
+        let here = (try recipientsFile(owner)?.recipients ?? []).filter { loc in
+            guard kind == nil || loc.via == kind else { return false }
             if let path = loc.identityPath { return FileSystem.exists(URL(fileURLWithPath: path)) }
             return loc.via == .yubikey && loc.serial != nil
         }
+        return here.filter { $0.label == RecipientLabel.primary } + here.filter { $0.label != RecipientLabel.primary }
     }
 
     /// The identities to try on `owner`'s manifest: the files in `explicitPaths` when given

@@ -161,9 +161,7 @@ struct UnlockCommand: ParsableCommand {
         if let (identity, label) = try IdentityEnvironment.identity(interaction: ManifestCLI.interaction) {
             return (try store.load(owner: owner, identities: [identity]), label)
         }
-        var locations = try store.availableIdentityLocations(owner)
-        if let using { locations = locations.filter { $0.via == using.via } }
-        locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
+        let locations = try store.availableIdentityLocations(owner, only: using?.via)
         guard !locations.isEmpty else {
             throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
         }

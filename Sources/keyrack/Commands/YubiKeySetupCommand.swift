@@ -74,7 +74,7 @@ struct YubiKeySetupCommand: ParsableCommand {
         if let output {
             try Self.writeNew(output, identityFile)
         }
-        for warning in setup.warnings { Terminal.printError("warning: \(warning)") }
+        for warning in setup.factoryDefaults.warnings { Terminal.printError("warning: \(warning)") }
         if setup.managementKey == .replacedFactoryDefault {
             Terminal.printError("note: the factory management key was replaced by a random one stored PIN-protected on the card")
         }

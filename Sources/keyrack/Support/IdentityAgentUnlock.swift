@@ -52,9 +52,7 @@ struct IdentityAgentUnlock {
                     : try age(bytes, path: path, label: "from \(path) (age)", pubkey: "")
             }.flatMap { $0 }
         }
-        var locations = try store.availableIdentityLocations(owner)
-        if let using { locations = locations.filter { $0.via == using.via } }
-        locations = locations.filter { $0.label == RecipientLabel.primary } + locations.filter { $0.label != RecipientLabel.primary }
+        let locations = try store.availableIdentityLocations(owner, only: using?.via)
         guard !locations.isEmpty else {
             throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
         }
