@@ -1,3 +1,4 @@
+import PIV
 /// The one error type of KeyrackCore. Each error is one line that names what was wrong and what
 /// to do next; `kind` tells the CLI which exit code it maps to (docs/cli.md, "Exit codes"). Messages never
 /// carry a secret value: they name slugs, owners, paths and public keys only.
@@ -20,15 +21,23 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var kind: Kind
     public var message: String
-    /// A `.card` error that means the card is not here (pcscd down, no card, another serial):
-    /// the one card failure after which `unlock` may try a backup recipient. A card that is here
-    /// and refuses (wrong PIN, touch timeout, pulled out mid-operation) stops the unlock instead.
-    public var isCardAbsent: Bool
+    /// The card failure behind a `.card` error, kept whole rather than as text.
+    public var cardFailure: PIVError?
 
-    public init(_ kind: Kind, _ message: String, isCardAbsent: Bool = false) {
+    public init(_ kind: Kind, _ message: String, cardFailure: PIVError? = nil) {
         self.kind = kind
         self.message = message
-        self.isCardAbsent = isCardAbsent
+        self.cardFailure = cardFailure
+    }
+
+    /// A card error that means the card is not here (pcscd down, no card, another serial): the
+    /// one card failure after which `unlock` may try a backup recipient. A card that is here and
+    /// refuses (wrong PIN, touch timeout, pulled out mid-operation) stops the unlock instead.
+    public var isCardAbsent: Bool {
+        switch cardFailure {
+        case .pcscdNotRunning?, .noCard?, .cardNotFound?: return true
+        default: return false
+        }
     }
 
     public var description: String { message }

@@ -1,5 +1,6 @@
-/// Every way talking to a PIV card can fail. Each case renders as one line that says what went
-/// wrong and what to do next; none ever carries a PIN, PUK, management key or key material.
+/// Every way talking to a PIV card can fail. Each case renders as one line: the problem, then a
+/// remedy in terms of the card and common tools, never in a program's own commands or options
+/// (keyrack's CLI words those). None ever carries a PIN, PUK, management key or key material.
 public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `SCardEstablishContext` said SCARD_E_NO_SERVICE: nobody answers on pcscd's socket.
     case pcscdNotRunning
@@ -59,62 +60,74 @@ public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
     /// libykpiv reported an error we could not refine.
     case library(operation: String, code: Int32)
 
-    public var description: String {
+    public var description: String { remedy.map { "\(problem): \($0)" } ?? problem }
+
+    /// What went wrong, without what to do about it.
+    public var problem: String {
         switch self {
-        case .pcscdNotRunning:
-            return "pcscd is not running: start it (sudo systemctl start pcscd, or install it with sudo apt-get install pcscd) and retry"
-        case .noCard:
-            return "no YubiKey found: plug one in (and check `pcsc_scan` sees it), then retry"
+        case .pcscdNotRunning: return "pcscd is not running"
+        case .noCard: return "no YubiKey found"
         case .cardNotFound(let serial, let available):
             let others = available.isEmpty ? "no card is plugged in" : "plugged in: " + available.map(String.init).joined(separator: ", ")
-            return "no YubiKey with serial \(serial) is plugged in (\(others)): insert it and retry"
+            return "no YubiKey with serial \(serial) is plugged in (\(others))"
         case .multipleCards(let serials):
-            return "several YubiKeys are plugged in (serials \(serials.map(String.init).joined(separator: ", "))): choose one with --serial"
+            return "several YubiKeys are plugged in (serials \(serials.map(String.init).joined(separator: ", ")))"
         case .cardBusy(let reader):
-            return "the card in '\(reader)' is held exclusively by another program (gpg's scdaemon or yubikey-agent?): stop it (gpgconf --kill scdaemon) and retry"
+            return "the card in '\(reader)' is held exclusively by another program (gpg's scdaemon or yubikey-agent?)"
         case .cardRemoved(let serial):
-            let which = serial.map { "YubiKey \($0)" } ?? "the card"
-            return "\(which) was removed or reset during the operation: plug it back in and retry"
-        case .notPIV(let reader):
-            return "the card in '\(reader)' has no PIV application: use a YubiKey 4 or 5, or enable PIV on it (ykman config)"
+            return "\(serial.map { "YubiKey \($0)" } ?? "the card") was removed or reset during the operation"
+        case .notPIV(let reader): return "the card in '\(reader)' has no PIV application"
         case .pcsc(let operation, let code):
-            return "PC/SC error during \(operation) (0x\(String(UInt32(truncatingIfNeeded: code), radix: 16))): re-plug the card or restart pcscd and retry"
-        case .wrongPIN(let tries):
-            return "wrong PIN (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks): retry with the right PIN"
-        case .pinBlocked:
-            return "the PIN is blocked: unblock it with the PUK (yubico-piv-tool -a unblock-pin, or ykman piv access unblock-pin)"
-        case .wrongPUK(let tries):
-            return "wrong PUK (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks): retry with the right PUK"
-        case .pukBlocked:
-            return "the PUK is blocked: it can no longer unblock the PIN; if the PIN is blocked too, only a PIV reset (which erases the keys) helps"
-        case .pinRequired(let serial):
-            return "a PIN is required for YubiKey \(serial): run from a terminal, or pass it on stdin where the command offers --pin-stdin"
-        case .invalidPIN(let why):
-            return "\(why)"
-        case .touchTimeout(let serial):
-            return "timed out waiting for a touch on YubiKey \(serial): retry and touch the key when it blinks"
-        case .invalidSlot(let why):
-            return why
-        case .slotEmpty(let serial, let slot):
-            return "slot \(hex(slot)) of YubiKey \(serial) holds no key: run `keyrack yubikey setup` to make one"
-        case .slotInUse(let serial, let slot):
-            return "slot \(hex(slot)) of YubiKey \(serial) already holds a key: pick another --slot, or omit --slot to use the first free one"
-        case .noFreeSlot(let serial):
-            return "YubiKey \(serial) has no free retired slot (82–95): free one with ykman piv keys delete, or use another key"
-        case .unsupportedKey(let slot, let alg):
-            return "slot \(hex(slot)) holds a key of algorithm 0x\(hex(alg)), not P-256: use a slot made by `keyrack yubikey setup` or age-plugin-yubikey"
+            return "PC/SC error during \(operation) (0x\(String(UInt32(truncatingIfNeeded: code), radix: 16)))"
+        case .wrongPIN(let tries): return "wrong PIN (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks)"
+        case .pinBlocked: return "the PIN is blocked"
+        case .wrongPUK(let tries): return "wrong PUK (\(tries) \(tries == 1 ? "try" : "tries") left before it blocks)"
+        case .pukBlocked: return "the PUK is blocked"
+        case .pinRequired(let serial): return "a PIN is required for YubiKey \(serial)"
+        case .invalidPIN(let why): return why
+        case .touchTimeout(let serial): return "timed out waiting for a touch on YubiKey \(serial)"
+        case .invalidSlot(let why): return why
+        case .slotEmpty(let serial, let slot): return "slot \(hex(slot)) of YubiKey \(serial) holds no key"
+        case .slotInUse(let serial, let slot): return "slot \(hex(slot)) of YubiKey \(serial) already holds a key"
+        case .noFreeSlot(let serial): return "YubiKey \(serial) has no free retired slot (82–95)"
+        case .unsupportedKey(let slot, let alg): return "slot \(hex(slot)) holds a key of algorithm 0x\(hex(alg)), not P-256"
         case .needsFirmware(let serial, let version, let feature):
-            return "YubiKey \(serial) has firmware \(version); \(feature) need firmware 5.7 or later: use the default P-256 key (--algorithm p256), or a YubiKey 5 with firmware 5.7+"
+            return "YubiKey \(serial) has firmware \(version); \(feature) need firmware 5.7 or later"
         case .managementKeyAuthenticationFailed(let serial):
-            return "cannot authenticate to YubiKey \(serial) with its PIN-protected or default management key: make it PIN-protected (ykman piv access change-management-key --protect) and retry"
-        case .managementKeyUnsupported(let why):
-            return "unsupported management key: \(why)"
-        case .cardError(let operation, let status):
-            return "the card refused \(operation) (status \(hex4(status))): re-plug the card and retry; if it persists, check the slot with `keyrack yubikey list`"
-        case .malformedResponse(let why):
-            return "the card sent a malformed reply (\(why)): re-plug the card and retry"
-        case .library(let operation, let code):
-            return "libykpiv failed during \(operation) (code \(code)): re-plug the card and retry"
+            return "cannot authenticate to YubiKey \(serial) with its PIN-protected or default management key"
+        case .managementKeyUnsupported(let why): return "unsupported management key: \(why)"
+        case .cardError(let operation, let status): return "the card refused \(operation) (status \(hex4(status)))"
+        case .malformedResponse(let why): return "the card sent a malformed reply (\(why))"
+        case .library(let operation, let code): return "libykpiv failed during \(operation) (code \(code))"
+        }
+    }
+
+    /// What to do next, in terms of the card and the usual tools only: a program built on this
+    /// module words its own commands and options (keyrack's CLI does, in YubiKeySupport.swift).
+    public var remedy: String? {
+        switch self {
+        case .pcscdNotRunning: return "start it (sudo systemctl start pcscd, or install it with sudo apt-get install pcscd) and retry"
+        case .noCard: return "plug one in (and check `pcsc_scan` sees it), then retry"
+        case .cardNotFound: return "insert it and retry"
+        case .multipleCards: return "choose one by its serial number"
+        case .cardBusy: return "stop it (gpgconf --kill scdaemon) and retry"
+        case .cardRemoved: return "plug it back in and retry"
+        case .notPIV: return "use a YubiKey 4 or 5, or enable PIV on it (ykman config)"
+        case .pcsc: return "re-plug the card or restart pcscd and retry"
+        case .wrongPIN: return "retry with the right PIN"
+        case .pinBlocked: return "unblock it with the PUK (yubico-piv-tool -a unblock-pin, or ykman piv access unblock-pin)"
+        case .wrongPUK: return "retry with the right PUK"
+        case .pukBlocked: return "it can no longer unblock the PIN; if the PIN is blocked too, only a PIV reset (which erases the keys) helps"
+        case .pinRequired: return "enter it on a terminal, or hand it to the program that asks"
+        case .invalidPIN, .invalidSlot, .managementKeyUnsupported: return nil
+        case .touchTimeout: return "retry and touch the key when it blinks"
+        case .slotEmpty: return "generate a key in it first"
+        case .slotInUse: return "choose another slot"
+        case .noFreeSlot: return "free one with ykman piv keys delete, or use another key"
+        case .unsupportedKey: return "use a slot that holds a P-256 key"
+        case .needsFirmware: return "use a P-256 key, or a YubiKey 5 with firmware 5.7+"
+        case .managementKeyAuthenticationFailed: return "make it PIN-protected (ykman piv access change-management-key --protect) and retry"
+        case .cardError, .malformedResponse, .library: return "re-plug the card and retry"
         }
     }
 }

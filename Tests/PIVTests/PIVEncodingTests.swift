@@ -72,10 +72,29 @@ final class PIVEncodingTests: XCTestCase {
                                   .cardNotFound(serial: 9, available: [1])]
         for e in errors {
             XCTAssertFalse(e.description.contains("\n"))
-            XCTAssertTrue(e.description.contains(":"), e.description)
+            XCTAssertEqual(e.description, "\(e.problem): \(e.remedy ?? "none")", "problem, then remedy")
         }
         XCTAssertTrue(PIVError.wrongPIN(triesLeft: 2).description.contains("2 tries left"))
         XCTAssertTrue(PIVError.pinBlocked.description.contains("PUK"))
-        XCTAssertTrue(PIVError.multipleCards(serials: [1, 2]).description.contains("--serial"))
+        XCTAssertTrue(PIVError.multipleCards(serials: [1, 2]).description.contains("serial"))
+    }
+
+    /// The library names no keyrack command or option: those are the CLI's words (YubiKeyCLITests
+    /// checks that `--serial` is offered when several cards are plugged in).
+    func testErrorsNameNoProgramsOwnCommandsOrOptions() {
+        let errors: [PIVError] = [
+            .pcscdNotRunning, .noCard, .cardNotFound(serial: 9, available: []), .multipleCards(serials: [1, 2]),
+            .cardBusy(reader: "r"), .cardRemoved(serial: nil), .notPIV(reader: "r"), .pcsc(operation: "connect", code: 1),
+            .wrongPIN(triesLeft: 1), .pinBlocked, .wrongPUK(triesLeft: 2), .pukBlocked, .pinRequired(serial: 5),
+            .touchTimeout(serial: 5), .slotEmpty(serial: 5, slot: 0x82), .slotInUse(serial: 5, slot: 0x82), .noFreeSlot(serial: 5),
+            .unsupportedKey(slot: 0x82, algorithm: 0x14), .managementKeyAuthenticationFailed(serial: 5),
+            .cardError(operation: "sign", status: 0x6A80), .malformedResponse("x"), .library(operation: "x", code: -1),
+        ]
+        for e in errors {
+            XCTAssertFalse(e.description.contains("keyrack"), e.description)
+            for option in ["--serial", "--slot", "--pin-stdin", "--algorithm", "--for"] {
+                XCTAssertFalse(e.description.contains(option), e.description)
+            }
+        }
     }
 }

@@ -163,7 +163,7 @@ final class YubiKeyCardTests: XCTestCase {
         XCTAssertThrowsError(try PIVCards.open(serial: nil)) { error in
             guard case PIVError.multipleCards(let serials)? = error as? PIVError else { return XCTFail("\(error)") }
             XCTAssertEqual(Set(serials), [a.serial, b.serial])
-            XCTAssertTrue("\(error)".contains("--serial"))
+            XCTAssertTrue("\(error)".contains("choose one by its serial"), "\(error)")
         }
         XCTAssertThrowsError(try YubiKeyRecipientSource.setup(serial: nil, slot: nil, pinPolicy: .never, touchPolicy: .never, pin: Self.pin)) {
             guard case PIVError.multipleCards? = $0 as? PIVError else { return XCTFail("\($0)") }

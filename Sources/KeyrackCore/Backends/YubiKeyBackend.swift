@@ -108,16 +108,12 @@ struct YubiKeyBackend: RecipientBackend {
     private func hex(_ slot: PIVSlot) -> String { String(slot.rawValue, radix: 16) }
 }
 
-/// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5);
-/// those that mean "not plugged in" say so, so unlock can move on to a backup recipient.
+/// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5),
+/// carrying the PIV error itself: the CLI words its advice, and unlock tells a card that is not
+/// plugged in (move on to a backup recipient) from one that refuses.
 func card<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as PIVError {
-        switch error {
-        case .pcscdNotRunning, .noCard, .cardNotFound: throw KeyrackError(.card, "\(error)", isCardAbsent: true)
-        case .pinBlocked:
-            throw KeyrackError(.card, "the PIN is blocked: unblock it with the PUK, `keyrack yubikey unblock-pin` (add --serial N when several cards are plugged in), then unlock again")
-        default: throw KeyrackError(.card, "\(error)")
-        }
+        throw KeyrackError(.card, "\(error)", cardFailure: error)
     }
 }
 

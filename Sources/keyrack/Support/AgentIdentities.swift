@@ -127,7 +127,7 @@ final class CardAgentIdentity: AgentIdentity {
         do {
             return try AgentIdentities.unwrap(files, with: identity, types: [PIVP256.stanzaType, P256Tag.stanzaType])
         } catch let error as PIVError {
-            throw AgentIdentityError.failed("YubiKey \(identity.stub.serial): \(error)")
+            throw AgentIdentityError.failed("YubiKey \(identity.stub.serial): \(error.cliLine)")
         }
     }
 

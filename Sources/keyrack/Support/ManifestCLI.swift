@@ -9,7 +9,7 @@ import Glibc
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
 /// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
 extension KeyrackError: CLIReportable {
-    public var cliMessage: String { "error: \(message)" }
+    public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(message)" }
     public var exitCode: Int32 {
         switch kind {
         case .usage: return ExitStatus.usage
