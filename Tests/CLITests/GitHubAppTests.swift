@@ -113,6 +113,10 @@ final class GitHubAppTests: XCTestCase {
 
         let plain = try h.keyrack(["unlock", "--for", "robot", "--env", "prod", "--key", "WRONG_KEY"], env: ["GITHUB_API_URL": "http://github.example.com"])
         XCTAssertTrue(plain.err.contains("GITHUB_API_URL 'http://github.example.com' is not an https:// URL (plain http is allowed to loopback only)"), plain.err)
+
+        // Nothing listens on port 1: the connection's own reason, and the key stays locked.
+        let refused = try h.keyrack(["unlock", "--for", "robot", "--env", "prod", "--key", "WRONG_KEY"], env: ["GITHUB_API_URL": "http://127.0.0.1:1"])
+        XCTAssertTrue(refused.err.contains("acme.prod.WRONG_KEY stays locked: GitHub App 424242 installation 777: cannot reach http://127.0.0.1:1: connection refused"), refused.err)
     }
 
     func testSetAsksForTheIdsAndKeyPathOnTheTerminal() throws {

@@ -1,17 +1,18 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import SecretBytes
+
+/// One HTTPS POST: the status and body of the answer, or a thrown reason why none came. The
+/// core has no HTTP client of its own; keyrack-cli hands in the one it links (KeyrackOpenBao's).
+public typealias HTTPPost = (_ url: String, _ headers: [(String, String)], _ body: [UInt8]) throws -> (status: Int, body: [UInt8])
 
 /// EPHEMERAL_VIA_GITHUB_APP: at unlock, the app's JWT buys an installation token
 /// (`POST /app/installations/{id}/access_tokens` on GITHUB_API_URL, default
 /// https://api.github.com; GitHub Enterprise Server's is https://HOST/api/v3). The `ghs_…`
-/// token is granted until its `expires_at` and no longer. Foundation's URLSession, which the full
-/// CLI links anyway; the `get` fast path never reaches this.
+/// token is granted until its `expires_at` and no longer.
 public enum GitHubAppToken {
     public static let defaultAPI = "https://api.github.com"
 
-    static func mint(source bytes: [UInt8], entry: KeyEntry, environment: [String: String]) throws -> KeySource.Outcome {
+    static func mint(source bytes: [UInt8], entry: KeyEntry, environment: [String: String], post: HTTPPost) throws -> KeySource.Outcome {
         let source: GitHubAppSource
         do { source = try GitHubAppSource(json: bytes) } catch let error as KeyrackError { return .missing(error.message) }
         let base = environment["GITHUB_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAPI
@@ -22,22 +23,21 @@ public enum GitHubAppToken {
         if let r = entry.options[KeyOptions.repositories] { body["repositories"] = try GitHubAppNarrowing.repositories(r) }
         if let p = entry.options[KeyOptions.permissions] { body["permissions"] = try GitHubAppNarrowing.permissions(p) }
 
-        var request = URLRequest(url: url, timeoutInterval: 30)
-        request.httpMethod = "POST"
-        request.setValue("Bearer " + (try GitHubAppJWT.sign(source)), forHTTPHeaderField: "Authorization")
-        request.setValue("application/vnd.github+json", forHTTPHeaderField: "Accept")
-        request.setValue("2022-11-28", forHTTPHeaderField: "X-GitHub-Api-Version")
-        request.setValue("keyrack", forHTTPHeaderField: "User-Agent")
+        var headers = [("Authorization", "Bearer " + (try GitHubAppJWT.sign(source))), ("Accept", "application/vnd.github+json"),
+                       ("X-GitHub-Api-Version", "2022-11-28"), ("User-Agent", "keyrack")]
+        var json: [UInt8] = []
         if !body.isEmpty {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            headers.append(("Content-Type", "application/json"))
+            json = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         }
-        let (status, data, failure) = send(request)
-        var reply = data
-        defer { reply.resetBytes(in: 0..<reply.count) }
         let what = "GitHub App \(source.appID) installation \(source.installationID)"
-        if let failure { return .missing("\(what): cannot reach \(base): \(failure)") }
-        let object = (try? JSONSerialization.jsonObject(with: reply)) as? [String: Any]
+        let status: Int
+        var reply: [UInt8]
+        do { (status, reply) = try post(url.absoluteString, headers, json) } catch {
+            return .missing("\(what): cannot reach \(base): \(error)")
+        }
+        defer { wipe(&reply) }
+        let object = (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any]
         let message = (object?["message"] as? String).map { ": \($0.prefix(160))" } ?? ""
         switch status {
         case 201:
@@ -68,22 +68,5 @@ public enum GitHubAppToken {
         }
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
         return URL(string: "\(trimmed)/app/installations/\(installation)/access_tokens")
-    }
-
-    /// One request, waited for: the status, the body, or why there is no answer.
-    private static func send(_ request: URLRequest) -> (Int, Data, String?) {
-        final class Box: @unchecked Sendable { var status = 0; var data = Data(); var error: String? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
-        session.dataTask(with: request) { data, response, error in
-            box.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            box.data = data ?? Data()
-            box.error = error?.localizedDescription
-            done.signal()
-        }.resume()
-        done.wait()
-        session.finishTasksAndInvalidate()
-        return (box.status, box.data, box.error)
     }
 }

@@ -28,8 +28,9 @@ public enum KeySource {
         case missing(String)
     }
 
+    /// `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens).
     public static func resolve(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Outcome {
+                               environment: [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost) throws -> Outcome {
         let source: [UInt8]
         switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment) {
         case .missing(let why): return .missing(why)
@@ -45,7 +46,7 @@ public enum KeySource {
         case .ephemeralViaGithubApp:
             var source = source
             defer { wipe(&source) }
-            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment)
+            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment, post: post)
         default:
             return .values([own])
         }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackOpenBao
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,7 +107,8 @@ struct UnlockCommand: ParsableCommand {
                 return .init(outcome: .values([KeySource.Value(key: entry.slug.key.value, value: fetched.value)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
-            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct), source: entry.vault.rawValue)
+            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
+                                                               post: { try HTTPSPost.send($0, headers: $1, body: $2) }), source: entry.vault.rawValue)
         }
         defer { plan.wipe() }
         var grants = plan.grants.map { GrantRequest(slug: GrantSlug($0.slug), vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
