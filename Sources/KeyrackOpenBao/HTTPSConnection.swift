@@ -98,7 +98,9 @@ struct Endpoint {
     let host: String
     let port: Int
     let isTLS: Bool
-    var display: String { "\(isTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    var display: String { "\(isTLS ? "https" : "http")://\(authority)" }
+    /// HOST:PORT as a URL and a Host header spell it (an IPv6 host in brackets).
+    var authority: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
     var isIPAddress: Bool { host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." } }
 
     init(_ address: String) throws {

@@ -20,7 +20,7 @@ public enum HTTPSPost {
         do { endpoint = try Endpoint(url) } catch { throw Failure(description: "'\(url.prefix(80))' is not an http(s):// URL") }
         let afterScheme = url.dropFirst(endpoint.isTLS ? 8 : 7)
         let path = afterScheme.firstIndex(of: "/").map { String(afterScheme[$0...]) } ?? "/"
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host):\(endpoint.port)\r\n"
+        var head = "POST \(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
         head += "Connection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         var request = Array((head + "\r\n").utf8) + body

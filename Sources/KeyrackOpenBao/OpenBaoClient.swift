@@ -190,7 +190,7 @@ public final class OpenBaoSession {
     }
 
     private func request(_ method: String, _ path: String, body: [UInt8]? = nil, tls: NIOSSLContext?, during: String) throws -> HTTPSConnection.Response {
-        var head = "\(method) /v1/\(path) HTTP/1.1\r\nHost: \(endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host):\(endpoint.port)\r\n"
+        var head = "\(method) /v1/\(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
         head += "User-Agent: keyrack\r\nAccept: application/json\r\nConnection: close\r\nX-Vault-Request: true\r\n"
         if let ns = server.namespace { head += "X-Vault-Namespace: \(ns)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }

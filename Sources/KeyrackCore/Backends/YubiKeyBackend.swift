@@ -61,10 +61,13 @@ struct YubiKeyBackend: RecipientBackend {
     }
 
     func recipient(publicKey: String) throws -> any Recipient {
-        if let x25519 = try? X25519Recipient(string: publicKey) { return x25519 }  // an X25519 slot (5.7+)
         do {
-            if YubiKeyRecipientType(recipient: publicKey) == .tag { return try P256TagRecipient(string: publicKey) }
-            return try PIVP256Recipient(string: publicKey)
+            switch RecipientString.kind(of: publicKey) {
+            // A P-256 slot in either form, or an X25519 slot (5.7+), whose recipient is a plain age1….
+            case .pivP256?, .p256Tag?, .x25519?: return try RecipientString.recipient(publicKey)
+            // Anything else is refused in the words of the slot form keyrack makes by default.
+            default: return try PIVP256Recipient(string: publicKey)
+            }
         } catch {
             throw KeyrackError.usage("invalid YubiKey recipient '\(publicKey.prefix(24))…': \(error)")
         }
