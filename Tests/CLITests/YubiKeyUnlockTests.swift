@@ -247,6 +247,15 @@ final class YubiKeyUnlockTests: XCTestCase {
         let primary = try h.ok(["unlock", "--for", owner, "--env", "prep"])
         XCTAssertTrue(primary.out.contains("with recipient primary (yubikey"), primary.out)
         XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
+
+        // set opens the manifest by the same rule: the card while it is here, the backup once it
+        // is away.
+        try h.ok(["set", "--for", owner, "--key", "SECOND", "--env", "prep", "--org", "acme", "--vault", "os.secure"], stdin: randomSecret("2"))
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 2, "set tries the primary card first, as unlock does")
+        card.remove()
+        try h.ok(["set", "--for", owner, "--key", "THIRD", "--env", "prep", "--org", "acme", "--vault", "os.secure"], stdin: randomSecret("3"))
+        let listed = try h.ok(["list", "--for", owner])
+        XCTAssertTrue(listed.out.contains("acme.prep.SECOND") && listed.out.contains("acme.prep.THIRD"), listed.out)
     }
 
     // MARK: the card leaves mid-unlock

@@ -15,10 +15,12 @@ final class StoreTests: XCTestCase {
     }
     override func tearDown() { dir.remove() }
 
-    private func initAge(_ name: String, pq: Bool = false) throws -> (OwnerName, [any Identity]) {
+    private func initAge(_ name: String, pq: Bool = false) throws -> (OwnerName, ManifestIdentities) {
         let owner = try OwnerName(name)
         let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, postQuantum: pq)
-        guard case .created = try store.initialise(owner: owner, via: .age, uid: nil, request: request) else { throw XCTSkip("unreachable") }
+        guard case .created = try store.initialise(owner: owner, via: .age, uid: nil, request: request) else {
+            throw KeyrackError.usage("initialise did not create owner \(name)")
+        }
         return (owner, try store.identities(for: owner))
     }
 

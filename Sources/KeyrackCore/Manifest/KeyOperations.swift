@@ -108,7 +108,7 @@ extension HostManifestStore {
     /// Adds or replaces one key of `owner`, with its value for os.secure / os.direct. A value
     /// left behind in another vault by an earlier `set` of the same slug is removed.
     @discardableResult
-    public func setKey(owner: OwnerName, _ request: KeySetRequest, identities: [any Identity]) throws -> (KeyEntry, KeySetOutcome) {
+    public func setKey(owner: OwnerName, _ request: KeySetRequest, identities: ManifestIdentities) throws -> (KeyEntry, KeySetOutcome) {
         try update(owner: owner, identities: identities) { manifest, direct in
             let slug = request.slug
             let now = HostManifest.timestamp()
@@ -135,7 +135,7 @@ extension HostManifestStore {
     /// Removes one key (entry, os.secure value, os.direct value). Returns false when it was not
     /// there: deleting is idempotent.
     @discardableResult
-    public func deleteKey(owner: OwnerName, slug: Slug, identities: [any Identity]) throws -> Bool {
+    public func deleteKey(owner: OwnerName, slug: Slug, identities: ManifestIdentities) throws -> Bool {
         try update(owner: owner, identities: identities) { manifest, direct in
             let existed = manifest.keys.removeValue(forKey: slug) != nil
             let hadSecret = manifest.secrets.removeValue(forKey: slug) != nil

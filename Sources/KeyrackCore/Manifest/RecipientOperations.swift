@@ -7,7 +7,7 @@ extension HostManifestStore {
     /// does. Refused: a duplicate label or key, and a post-quantum key beside classic ones (or
     /// the reverse), which age forbids in one file.
     public func addRecipient(owner: OwnerName, label: RecipientLabel, publicKey: String, identityPath: String?,
-                             identities: [any Identity]) throws -> BackupRecipient {
+                             identities: ManifestIdentities) throws -> BackupRecipient {
         guard let via = RecipientString.kind(of: publicKey)?.via else {
             throw KeyrackError.usage("unsupported public key type '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1…, age1tag1… or ssh-ed25519 / ssh-rsa")
         }
@@ -36,7 +36,7 @@ extension HostManifestStore {
     /// the primary, and is labelled `primary` from then on; its former label is returned).
     /// Refuses to remove the last one: nothing could open the manifest afterwards.
     @discardableResult
-    public func removeRecipient(owner: OwnerName, label: String, identities: [any Identity]) throws -> String? {
+    public func removeRecipient(owner: OwnerName, label: String, identities: ManifestIdentities) throws -> String? {
         try update(owner: owner, identities: identities) { manifest, _ -> String? in
             let total = 1 + manifest.recipients.count
             let isPrimary = label == RecipientLabel.primary

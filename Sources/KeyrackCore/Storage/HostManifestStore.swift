@@ -6,8 +6,9 @@ import Foundation
 /// daemon share:
 ///
 /// - `initialise` creates an owner (once; a second call changes nothing);
-/// - `identities(for:)` finds what can open an owner's manifest on this machine;
-/// - `load` decrypts and parses a manifest;
+/// - `identities(for:)` finds what can open an owner's manifest on this machine, in the order
+///   ManifestIdentities tries it;
+/// - `load` and `open` decrypt and parse a manifest;
 /// - `update` is the only way to change one: under the owner's lock it loads, lets the caller
 ///   edit, re-encrypts to every recipient and replaces the file atomically. A manifest that
 ///   does not decrypt or parse is reported and left exactly as it was.
@@ -87,23 +88,20 @@ public struct HostManifestStore {
         return here.filter { $0.label == RecipientLabel.primary } + here.filter { $0.label != RecipientLabel.primary }
     }
 
-    /// The identities to try on `owner`'s manifest: the files in `explicitPaths` when given
-    /// (`--identity`), else every available recorded identity. Software identities come first,
-    /// so a passphrase, PIN or touch is asked for only when nothing else opens the file.
-    public func identities(for owner: OwnerName, explicitPaths: [String] = [], interaction: Interaction = .nonInteractive) throws -> [any Identity] {
+    /// What to try on `owner`'s manifest (ManifestIdentities' rule): the files in `explicitPaths`
+    /// when given (`--identity`), else the recorded recipients available here, primary first;
+    /// `only` keeps one kind (`unlock --using`).
+    public func identities(for owner: OwnerName, explicitPaths: [String] = [], only kind: Via? = nil,
+                           interaction: Interaction = .nonInteractive) throws -> ManifestIdentities {
         if !explicitPaths.isEmpty {
-            return try explicitPaths.map { try HostManifestStore.identity(fromFile: $0, interaction: interaction) }
+            let given = try explicitPaths.map { try HostManifestStore.identity(fromFile: $0, interaction: interaction) }
+            return ManifestIdentities(given: given, name: "from \(explicitPaths.joined(separator: ", "))")
         }
-        let locations = try availableIdentityLocations(owner)
-        let ordered = locations.filter { $0.via == .age } + locations.filter { $0.via == .ssh } + locations.filter { $0.via == .yubikey }
-        var result: [any Identity] = []
-        for loc in ordered {
-            result.append(try RecipientBackends.backend(for: loc.via).identity(for: loc, interaction: interaction))
+        let locations = try availableIdentityLocations(owner, only: kind)
+        guard !locations.isEmpty else {
+            throw KeyrackError(.wrongIdentity, "no\(kind.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
         }
-        guard !result.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH, or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N")
-        }
-        return result
+        return ManifestIdentities(recorded: locations, interaction: interaction)
     }
 
     /// An identity from a file the user names: an OpenSSH private key or an age identity file.
@@ -130,13 +128,22 @@ public struct HostManifestStore {
     // MARK: reading
 
     /// Decrypts and parses `owner`'s manifest.
-    public func load(owner: OwnerName, identities: [any Identity]) throws -> HostManifest {
+    public func load(owner: OwnerName, identities: ManifestIdentities) throws -> HostManifest {
+        try open(owner, with: identities).manifest
+    }
+
+    /// The same, naming which of `identities` opened it (unlock reports a backup).
+    public func open(_ owner: OwnerName, with identities: ManifestIdentities) throws -> OpenedManifest {
         try requireInitialised(owner)
-        let url = home.manifest(owner)
-        guard let ciphertext = try FileSystem.read(url) else { throw notInitialised(owner) }
+        guard let ciphertext = try FileSystem.read(home.manifest(owner)) else { throw notInitialised(owner) }
+        let (manifest, candidate) = try identities.first { try decode(owner, ciphertext, with: $0) }
+        return OpenedManifest(manifest: manifest, openedBy: candidate)
+    }
+
+    private func decode(_ owner: OwnerName, _ ciphertext: [UInt8], with identity: any Identity) throws -> HostManifest {
         let plaintext: [UInt8]
         do {
-            plaintext = try Age.decrypt(ciphertext, with: identities)
+            plaintext = try Age.decrypt(ciphertext, with: [identity])
         } catch AgeError.noMatchingIdentity {
             throw KeyrackError(.wrongIdentity, "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches; pass --identity PATH with the matching private key or identity file")
         } catch let error as AgeError {
@@ -164,7 +171,7 @@ public struct HostManifestStore {
     /// between the two leaves at worst a direct value no key points to). Recipient changes also
     /// refresh the recipients file; `newLocations` records where added identities live.
     @discardableResult
-    public func update<T>(owner: OwnerName, identities: [any Identity], newLocations: [RecipientLocation] = [],
+    public func update<T>(owner: OwnerName, identities: ManifestIdentities, newLocations: [RecipientLocation] = [],
                           _ body: (inout HostManifest, inout [Slug: [UInt8]]) throws -> T) throws -> T {
         try requireInitialised(owner)
         return try OwnerLock.withLock(home: home, owner: owner) {

@@ -150,37 +150,14 @@ struct UnlockCommand: ParsableCommand {
         }
     }
 
-    /// Tries the owner's recipients one at a time, primary first, so the first that opens the
-    /// manifest is the one named in the output; a missing card or a wrong identity moves on to
-    /// the next backup, and the primary's error is reported if none works. A card that is here
-    /// but refuses (wrong PIN, touch timeout, pulled out mid-operation) ends the unlock at once:
-    /// the person asked for that card, and a passphrase prompt next would read as a retry.
+    /// Opens the manifest by ManifestIdentities' rule, so the recipient that opened it is the
+    /// one named in the output, and a backup is said on stderr.
     private func openManifest(_ owner: OwnerName, store: HostManifestStore, interaction: Interaction) throws -> (HostManifest, String) {
-        if !identityPaths.isEmpty {
-            let ids = try store.identities(for: owner, explicitPaths: identityPaths, interaction: interaction)
-            return (try store.load(owner: owner, identities: ids), "from \(identityPaths.joined(separator: ", "))")
+        let opened = try store.open(owner, with: try ManifestCLI.identities(owner, store: store, paths: identityPaths, only: using?.via,
+                                                                                    cardInteraction: interaction))
+        if opened.openedBy.isBackup {
+            Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(opened.openedBy.name)")
         }
-        if let (identity, label) = try IdentityEnvironment.identity(interaction: ManifestCLI.interaction) {
-            return (try store.load(owner: owner, identities: [identity]), label)
-        }
-        let locations = try store.availableIdentityLocations(owner, only: using?.via)
-        guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
-        }
-        var firstError: Error?
-        for location in locations {
-            do {
-                let identity = try RecipientBackends.backend(for: location.via).identity(for: location, interaction: interaction)
-                let manifest = try store.load(owner: owner, identities: [identity])
-                let name = "\(location.label) (\(location.via.rawValue)\(location.identityPath.map { ", \($0)" } ?? ""))"
-                if location.label != RecipientLabel.primary { Terminal.printError("opened the manifest of '\(owner.value)' with backup recipient \(name)") }
-                return (manifest, name)
-            } catch let error as KeyrackError where error.kind == .card && !error.isCardAbsent {
-                throw error
-            } catch {
-                if firstError == nil { firstError = error }
-            }
-        }
-        throw firstError!
+        return (opened.manifest, opened.openedBy.name)
     }
 }

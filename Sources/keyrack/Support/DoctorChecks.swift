@@ -195,7 +195,7 @@ struct DoctorChecks {
         var vaults: Set<String>?
         let files = ((try? store.availableIdentityLocations(name)) ?? []).filter { $0.via != .yubikey }
         let ids = files.compactMap { try? RecipientBackends.backend(for: $0.via).identity(for: $0, interaction: .nonInteractive) }
-        if !ids.isEmpty, let manifest = try? store.load(owner: name, identities: ids) {
+        if !ids.isEmpty, let manifest = try? store.load(owner: name, identities: ManifestIdentities(given: ids)) {
             vaults = Set(manifest.keys.values.map(\.vault.rawValue))
         }
         if vaults == nil, case .status(let status)? = try? DaemonClient(owner: owner).send(.status) {

@@ -37,11 +37,16 @@ enum ManifestCLI {
         secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))) },
         notice: { TouchPrompt.show($0) })
 
-    /// The identities that open `owner`'s manifest: `--identity` files, else the recorded ones.
-    /// Without --identity, KEYRACK_IDENTITY or KEYRACK_IDENTITY_FD (IdentityEnvironment) come first.
-    static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String]) throws -> [any Identity] {
-        if paths.isEmpty, let (identity, _) = try IdentityEnvironment.identity(interaction: interaction) { return [identity] }
-        return try store.identities(for: owner, explicitPaths: paths, interaction: interaction)
+    /// What opens `owner`'s manifest: `--identity` files, else KEYRACK_IDENTITY or
+    /// KEYRACK_IDENTITY_FD (IdentityEnvironment), else the recorded recipients (`only` one kind
+    /// with `unlock --using`), tried by ManifestIdentities' one rule. `cardInteraction` answers
+    /// the recorded recipients' prompts (unlock's `--pin-file` supplies the PIN there).
+    static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String], only kind: Via? = nil,
+                           cardInteraction: Interaction = ManifestCLI.interaction) throws -> ManifestIdentities {
+        if paths.isEmpty, let (identity, label) = try IdentityEnvironment.identity(interaction: interaction) {
+            return ManifestIdentities(given: [identity], name: label)
+        }
+        return try store.identities(for: owner, explicitPaths: paths, only: kind, interaction: cardInteraction)
     }
 
     /// The user's home directory, for `~` in paths.
