@@ -27,8 +27,8 @@ final class SSHBackendTests: XCTestCase {
     func testEncryptedEd25519KeyAsksPassphraseOnlyWhenNeeded() throws {
         let key = try keygen("robot", type: "ed25519", passphrase: "correct horse")
         let owner = try OwnerName("robot")
-        _ = try store.initialise(owner: owner, via: .ssh, uid: nil,
-                                 request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, pubkeyPath: key.path + ".pub"))
+        _ = try store.initialise(owner: owner, uid: nil,
+                                 request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .ssh(publicKey: key.path + ".pub")))
         var asked: [String] = []
         let interaction = Interaction(secret: { prompt in asked.append(prompt); return Array("correct horse".utf8) }, notice: { _ in })
         let ids = try store.identities(for: owner, interaction: interaction)
@@ -56,8 +56,8 @@ final class SSHBackendTests: XCTestCase {
     func testRSAKeyAndAgeInterop() throws {
         let key = try keygen("rsa-robot", type: "rsa")
         let owner = try OwnerName("rsa-robot")
-        guard case .created(let manifest, let setup) = try store.initialise(owner: owner, via: .ssh, uid: nil,
-            request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, pubkeyPath: key.path)) else { return XCTFail() }
+        guard case .created(let manifest, let setup) = try store.initialise(owner: owner, uid: nil,
+            request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .ssh(publicKey: key.path))) else { return XCTFail() }
         XCTAssertTrue(manifest.owner.pubkey.hasPrefix("ssh-rsa "))
         XCTAssertEqual(setup.location.identityPath, key.path)
         let r = try Run.process("age", ["-d", "-i", key.path, store.home.manifest(owner).path])

@@ -17,8 +17,8 @@ final class StoreTests: XCTestCase {
 
     private func initAge(_ name: String, pq: Bool = false) throws -> (OwnerName, ManifestIdentities) {
         let owner = try OwnerName(name)
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, postQuantum: pq)
-        guard case .created = try store.initialise(owner: owner, via: .age, uid: nil, request: request) else {
+        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: pq)))
+        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else {
             throw KeyrackError.usage("initialise did not create owner \(name)")
         }
         return (owner, try store.identities(for: owner))
@@ -27,8 +27,8 @@ final class StoreTests: XCTestCase {
     func testInitOnceThenAlreadyInitialised() throws {
         let (owner, ids) = try initAge("seaturtle")
         let before = try FileSystem.read(store.home.manifest(owner))
-        let again = try store.initialise(owner: owner, via: .age, uid: nil,
-                                         request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, postQuantum: true))
+        let again = try store.initialise(owner: owner, uid: nil,
+                                         request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: true))))
         guard case .alreadyInitialised(let file) = again else { return XCTFail("re-init must not create") }
         XCTAssertEqual(file?.recipients.first?.via, .age)
         XCTAssertEqual(try FileSystem.read(store.home.manifest(owner)), before)

@@ -8,40 +8,46 @@ struct AgeBackend: RecipientBackend {
     var via: Via { .age }
 
     func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
-        if let pubkeyPath = request.pubkeyPath {
+        guard case .age(let spec) = request.spec else { preconditionFailure("AgeBackend given a \(request.spec.via) spec") }
+        switch spec.source {
+        case .recipient(let pubkeyPath):
             // A recipient only: the identity lives elsewhere (a CI secret), given at unlock. The
             // recipient itself (age1…) or a file holding it.
-            let literal = request.literalPublicKey
+            let literal = request.literalPublicKey(pubkeyPath)
             let path = literal == nil ? expandTilde(pubkeyPath, userHome: request.userHome) : "the --pubkey value"
             let text = try literal ?? String(decoding: try readKeyFile(path, what: "public key file"), as: UTF8.self)
             guard let line = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { !$0.isEmpty && !$0.hasPrefix("#") }) else {
                 throw KeyrackError.usage("public key file \(path) holds no age recipient: it should hold one line age1…")
             }
-            guard line.hasPrefix("age1"), !line.hasPrefix("age1yubikey1") else {
-                throw KeyrackError.usage("unsupported public key type in \(path): --via age takes an age1… (or age1pq1… with --pq) recipient; use --via ssh for ssh keys, --via yubikey for age1yubikey1…")
+            guard RecipientString.kind(of: line)?.via == .age else {
+                throw KeyrackError.usage("unsupported public key type in \(path): --via age takes an age1… (or age1pq1… with --pq) recipient; use --via ssh for ssh keys, --via yubikey for age1yubikey1… and age1tag1…")
             }
-            try checkKind(line, postQuantum: request.postQuantum, source: path)
+            try checkKind(line, postQuantum: spec.postQuantum, source: path)
             _ = try recipient(publicKey: line)
             return RecipientSetup(pubkey: line, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: line))
-        }
-        if let identityPath = request.identityPath {
+        case .identityFile(let identityPath):
             let path = expandTilde(identityPath, userHome: request.userHome)
             let pubkey = try publicKey(ofIdentityFile: path)
-            try checkKind(pubkey, postQuantum: request.postQuantum, source: path)
-            return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identityPath: path))
+            try checkKind(pubkey, postQuantum: spec.postQuantum, source: path)
+            return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identity: .file(path)))
+        case .newIdentity:
+            return try newIdentity(request, postQuantum: spec.postQuantum)
         }
-        // Neither given: keyrack keeps the owner's identity in its own home. An identity file
-        // already there (an earlier init that failed later) is reused, never overwritten.
+    }
+
+    /// keyrack keeps the owner's identity in its own home. An identity file already there (an
+    /// earlier init that failed later) is reused, never overwritten.
+    private func newIdentity(_ request: RecipientSetupRequest, postQuantum: Bool) throws -> RecipientSetup {
         let url = request.home.ageIdentity(request.owner)
         if FileSystem.exists(url) {
             let pubkey = try publicKey(ofIdentityFile: url.path)
-            try checkKind(pubkey, postQuantum: request.postQuantum, source: url.path)
-            return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identityPath: url.path))
+            try checkKind(pubkey, postQuantum: postQuantum, source: url.path)
+            return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identity: .file(url.path)))
         }
         try request.home.ensureDirectory("identities")
         let secret: String, pubkey: String
-        if request.postQuantum {
+        if postQuantum {
             let id = MLKEM768X25519Identity.generate()
             (secret, pubkey) = (id.string, id.recipient.string)
         } else {
@@ -52,10 +58,10 @@ struct AgeBackend: RecipientBackend {
         guard try FileSystem.createExclusively(Array(text.utf8), at: url, mode: 0o600) else {
             // A concurrent init of the same owner made one first: use that one.
             let existing = try publicKey(ofIdentityFile: url.path)
-            try checkKind(existing, postQuantum: request.postQuantum, source: url.path)
-            return RecipientSetup(pubkey: existing, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: existing, identityPath: url.path))
+            try checkKind(existing, postQuantum: postQuantum, source: url.path)
+            return RecipientSetup(pubkey: existing, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: existing, identity: .file(url.path)))
         }
-        return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identityPath: url.path),
+        return RecipientSetup(pubkey: pubkey, location: RecipientLocation(label: RecipientLabel.primary, via: .age, pubkey: pubkey, identity: .file(url.path)),
                               createdIdentity: true)
     }
 

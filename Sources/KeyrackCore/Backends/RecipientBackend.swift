@@ -19,55 +19,6 @@ public protocol RecipientBackend {
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity
 }
 
-/// What the CLI passes to `init`.
-public struct RecipientSetupRequest {
-    public var owner: OwnerName
-    public var home: KeyrackHome
-    /// The user's home directory (for the default `~/.ssh/id_ed25519.pub`).
-    public var userHome: URL
-    public var pubkeyPath: String?
-    public var identityPath: String?
-    public var postQuantum: Bool
-    public var serial: UInt32?
-    public var slot: String?
-    public var pinPolicy: String?
-    public var touchPolicy: String?
-    /// `--via yubikey`: `piv-p256` (default) or `tag`.
-    public var recipientType: String?
-    /// `--via yubikey`: the key made in the slot, `p256` (default) or `x25519` (firmware 5.7+).
-    public var keyAlgorithm: String?
-    public var interaction: Interaction
-
-    public init(owner: OwnerName, home: KeyrackHome, userHome: URL, pubkeyPath: String? = nil, identityPath: String? = nil,
-                postQuantum: Bool = false, serial: UInt32? = nil, slot: String? = nil, pinPolicy: String? = nil,
-                touchPolicy: String? = nil, recipientType: String? = nil, interaction: Interaction = .nonInteractive) {
-        self.owner = owner
-        self.home = home
-        self.userHome = userHome
-        self.pubkeyPath = pubkeyPath
-        self.identityPath = identityPath
-        self.postQuantum = postQuantum
-        self.serial = serial
-        self.slot = slot
-        self.pinPolicy = pinPolicy
-        self.touchPolicy = touchPolicy
-        self.recipientType = recipientType
-        self.interaction = interaction
-    }
-}
-
-extension RecipientSetupRequest {
-    /// `--pubkey` given as the key itself (`ssh-ed25519 AAAA…`, `ssh-rsa …`, `age1…`) rather than
-    /// a file: a CI job passes the robot's public key from a variable. A file of that name wins;
-    /// ecdsa-/sk- keys are taken too, so they are refused by type, not as a missing file.
-    public var literalPublicKey: String? {
-        guard let value = pubkeyPath?.trimmingCharacters(in: .whitespacesAndNewlines),
-              ["ssh-", "ecdsa-", "sk-", "age1"].contains(where: value.hasPrefix), !value.contains("\n"),
-              !FileSystem.exists(URL(fileURLWithPath: expandTilde(value, userHome: userHome))) else { return nil }
-        return value
-    }
-}
-
 /// What `init` found or made.
 public struct RecipientSetup: Equatable {
     public var pubkey: String

@@ -11,8 +11,9 @@ struct SSHBackend: RecipientBackend {
     /// private key (the same path without `.pub`) is recorded when it exists: a CI box may hold
     /// only the public half, and a literal key records none.
     func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
-        if let literal = request.literalPublicKey { return try setUp(line: literal, source: "the --pubkey value", privatePath: nil) }
-        let given = expandTilde(request.pubkeyPath ?? DefaultSSHKey.find(userHome: request.userHome).path, userHome: request.userHome)
+        guard case .ssh(let publicKey) = request.spec else { preconditionFailure("SSHBackend given a \(request.spec.via) spec") }
+        if let literal = publicKey.flatMap(request.literalPublicKey) { return try setUp(line: literal, source: "the --pubkey value", privatePath: nil) }
+        let given = expandTilde(publicKey ?? DefaultSSHKey.find(userHome: request.userHome).path, userHome: request.userHome)
         let pubPath: String, privPath: String
         if given.hasSuffix(".pub") {
             (pubPath, privPath) = (given, String(given.dropLast(4)))
@@ -41,7 +42,7 @@ struct SSHBackend: RecipientBackend {
         }
         _ = try recipient(publicKey: line, source: source)
         return RecipientSetup(pubkey: line, location: RecipientLocation(label: RecipientLabel.primary, via: .ssh, pubkey: line,
-                                                                          identityPath: privatePath))
+                                                                          identity: privatePath.map(IdentityLocation.file)))
     }
 
     func recipient(publicKey: String) throws -> any Recipient {

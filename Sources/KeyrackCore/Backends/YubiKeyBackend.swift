@@ -14,50 +14,32 @@ import SecretBytes
 struct YubiKeyBackend: RecipientBackend {
     var via: Via { .yubikey }
 
-    /// Robots unlock unattended (the key still never leaves the card); humans type the PIN once
-    /// and touch per unlock (cached for 15 s).
-    static func defaultPolicies(for owner: OwnerName) -> (pin: String, touch: String) {
-        owner == .human ? ("once", "cached") : ("never", "never")
+    func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
+        guard case .yubikey(let spec) = request.spec else { preconditionFailure("YubiKeyBackend given a \(request.spec.via) spec") }
+        let policies = spec.policies(for: request.owner)
+        if spec.algorithm == .x25519 { return try setUpX25519(request, spec, policies: policies) }
+        return try card {
+            func made(_ serial: UInt32, _ slot: PIVSlot, _ key: PIVP256Recipient) throws -> RecipientSetup {
+                try setup(serial: serial, slot: slot, pubkey: spec.recipientType.recipient(point: key.compressedPoint).description, policies: policies)
+            }
+            if let slot = spec.slot, let (serial, key) = try existingKey(serial: spec.serial, slot: slot) {
+                return try made(serial, slot, key)
+            }
+            var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): ")
+            defer { wipe(&pin) }
+            let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
+            let new = try YubiKeyRecipientSource.setup(serial: spec.serial, slot: spec.slot, pinPolicy: policies.pin, touchPolicy: policies.touch,
+                                                       pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
+            return try made(new.serial, new.slot, new.recipient)
+        }
     }
 
-    func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
-        let defaults = YubiKeyBackend.defaultPolicies(for: request.owner)
-        let pinName = request.pinPolicy ?? defaults.pin, touchName = request.touchPolicy ?? defaults.touch
-        guard let pinPolicy = PINPolicy(name: pinName), let touchPolicy = TouchPolicy(name: touchName) else {
-            throw KeyrackError.usage("invalid PIN or touch policy '\(pinName)'/'\(touchName)': PIN never|once|always, touch never|always|cached")
-        }
-        guard let type = YubiKeyRecipientType(rawValue: request.recipientType ?? YubiKeyRecipientType.default.rawValue) else {
-            throw KeyrackError.usage("invalid --recipient-type '\(request.recipientType!.prefix(20))': use piv-p256 or tag")
-        }
-        let slot = try request.slot.map { text -> PIVSlot in
-            guard let s = PIVSlot(parsing: text), s.isRetired else {
-                throw KeyrackError.usage("invalid --slot '\(text.prefix(8))': use a retired slot 82–95 in hex")
-            }
-            return s
-        }
-        if try YubiKeyKeyAlgorithm.parse(request.keyAlgorithm) == .x25519 {
-            return try setUpX25519(request, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy)
-        }
-        return try card {
-            let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
-            if let slot, let existing = try existingKey(serial: request.serial, slot: slot) {
-                let (serial, key) = existing
-                let pubkey = try type.recipient(point: key.compressedPoint).description
-                return RecipientSetup(pubkey: pubkey,
-                                      location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey,
-                                                                  serial: serial, slot: hex(slot)),
-                                      yubikey: YubiKeySlot(serial: serial, slot: hex(slot), pinPolicy: pinName, touchPolicy: touchName))
-            }
-            var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(request.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): ")
-            defer { wipe(&pin) }
-            let made = try YubiKeyRecipientSource.setup(serial: request.serial, slot: slot, pinPolicy: pinPolicy, touchPolicy: touchPolicy,
-                                                        pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
-            let pubkey = try type.recipient(point: made.recipient.compressedPoint).description
-            return RecipientSetup(pubkey: pubkey,
-                                  location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey,
-                                                              serial: made.serial, slot: hex(made.slot)),
-                                  yubikey: YubiKeySlot(serial: made.serial, slot: hex(made.slot), pinPolicy: pinName, touchPolicy: touchName))
-        }
+    /// The setup of a key in `slot`: the manifest records the slot and its policies, the
+    /// recipients file where the identity is.
+    func setup(serial: UInt32, slot: PIVSlot, pubkey: String, policies: (pin: PINPolicy, touch: TouchPolicy)) -> RecipientSetup {
+        RecipientSetup(pubkey: pubkey,
+                       location: RecipientLocation(label: RecipientLabel.primary, via: .yubikey, pubkey: pubkey, identity: .card(serial: serial, slot: slot)),
+                       yubikey: YubiKeySlot(serial: serial, slot: slot.description, pinPolicy: policies.pin.description, touchPolicy: policies.touch.description))
     }
 
     func recipient(publicKey: String) throws -> any Recipient {
@@ -75,8 +57,8 @@ struct YubiKeyBackend: RecipientBackend {
 
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
         if let x25519 = try x25519Identity(for: record, interaction: interaction) { return x25519 }
-        guard let serial = record.serial, let slotText = record.slot, let slot = PIVSlot(parsing: slotText) else {
-            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…): pass --identity with its AGE-PLUGIN-YUBIKEY-1… file")
+        guard case .card(let serial, let slot)? = record.identity else {
+            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…)")
         }
         guard let recipient = try? YubiKeyRecipientType.parse(record.pubkey).key else {
             throw KeyrackError.usage("recipient \(record.label) is not a YubiKey key")
@@ -107,8 +89,6 @@ struct YubiKeyBackend: RecipientBackend {
             return nil
         }
     }
-
-    private func hex(_ slot: PIVSlot) -> String { String(slot.rawValue, radix: 16) }
 }
 
 /// Card failures (no card, PIN blocked, touch timeout, …) are `KeyrackError.card` (exit 5),

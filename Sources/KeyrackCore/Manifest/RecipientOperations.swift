@@ -3,8 +3,8 @@ import Foundation
 
 extension HostManifestStore {
     /// Adds a backup recipient to `owner`'s manifest and re-encrypts it to all recipients.
-    /// `identityPath` records where the new recipient's identity lives on this machine, if it
-    /// does. Refused: a duplicate label or key, and a post-quantum key beside classic ones (or
+    /// `identityPath` records the file holding the new recipient's identity on this machine, if
+    /// it does. Refused: a duplicate label or key, and a post-quantum key beside classic ones (or
     /// the reverse), which age forbids in one file.
     public func addRecipient(owner: OwnerName, label: RecipientLabel, publicKey: String, identityPath: String?,
                              identities: ManifestIdentities) throws -> BackupRecipient {
@@ -12,7 +12,7 @@ extension HostManifestStore {
             throw KeyrackError.usage("unsupported public key type '\(publicKey.prefix(24))…': use age1…, age1pq1…, age1yubikey1…, age1tag1… or ssh-ed25519 / ssh-rsa")
         }
         _ = try RecipientBackends.backend(for: via).recipient(publicKey: publicKey)
-        let location = RecipientLocation(label: label.value, via: via, pubkey: publicKey, identityPath: identityPath)
+        let location = RecipientLocation(label: label.value, via: via, pubkey: publicKey, identity: identityPath.map(IdentityLocation.file))
         return try update(owner: owner, identities: identities, newLocations: [location]) { manifest, _ in
             guard label.value != RecipientLabel.primary, !manifest.recipients.contains(where: { $0.label == label }) else {
                 throw KeyrackError.usage("owner \(owner.value) already has a recipient labelled \(label): choose another --label")

@@ -1,24 +1,39 @@
 import Foundation
+import PIV
+
+/// Where the identity of one recipient lives on this machine.
+public enum IdentityLocation: Equatable, Sendable {
+    /// An ssh private key or an age identity file.
+    case file(String)
+    /// A key in a YubiKey slot; unlock does the ECDH on the card.
+    case card(serial: UInt32, slot: PIVSlot)
+}
 
 /// One recipient of an owner's manifest and where its identity lives on this machine.
 public struct RecipientLocation: Equatable, Sendable {
     public var label: String
     public var via: Via
     public var pubkey: String
-    /// The identity file: an ssh private key or an age identity file. Nil when the identity lives
-    /// elsewhere (a paper backup, another machine) or on a YubiKey.
-    public var identityPath: String?
-    /// The YubiKey holding the key, for `via: yubikey`.
-    public var serial: UInt32?
-    public var slot: String?
+    /// Nil when the identity lives elsewhere (a paper backup, another machine, a CI secret).
+    public var identity: IdentityLocation?
 
-    public init(label: String, via: Via, pubkey: String, identityPath: String? = nil, serial: UInt32? = nil, slot: String? = nil) {
+    public init(label: String, via: Via, pubkey: String, identity: IdentityLocation? = nil) {
         self.label = label
         self.via = via
         self.pubkey = pubkey
-        self.identityPath = identityPath
-        self.serial = serial
-        self.slot = slot
+        self.identity = identity
+    }
+
+    /// The identity file, when the identity is one.
+    public var identityPath: String? {
+        if case .file(let path) = identity { return path }
+        return nil
+    }
+
+    /// The YubiKey slot holding the key, when the identity is one.
+    public var card: (serial: UInt32, slot: PIVSlot)? {
+        if case .card(let serial, let slot) = identity { return (serial, slot) }
+        return nil
     }
 }
 
@@ -60,14 +75,16 @@ public struct RecipientsFile: Equatable, Sendable {
         for (i, item) in items.enumerated() {
             var f = try YAMLFields(item, path: "recipients[\(i)]")
             var r = try HostManifest.field(item.line) {
-                RecipientLocation(label: try f.string("label"), via: try Via(parsing: try f.string("via")), pubkey: try f.string("pubkey"),
-                                  identityPath: try f.optionalString("identity"))
+                RecipientLocation(label: try f.string("label"), via: try Via(parsing: try f.string("via")), pubkey: try f.string("pubkey"))
             }
-            if f.keys.contains("serial") {
-                guard let s = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: item.line, "serial is out of range") }
-                r.serial = s
+            if let path = try f.optionalString("identity") { r.identity = .file(path) }
+            // A card identity is a serial and a slot together; either alone names no key.
+            if f.keys.contains("serial") || f.keys.contains("slot") {
+                guard let serial = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: item.line, "serial is out of range") }
+                let text = try f.string("slot")
+                guard let slot = PIVSlot(parsing: text) else { throw YAMLError(line: item.line, "slot '\(text.prefix(8))' is not a PIV slot in hex") }
+                r.identity = .card(serial: serial, slot: slot)
             }
-            r.slot = try f.optionalString("slot")
             try f.finish()
             list.append(r)
         }
@@ -80,9 +97,11 @@ public struct RecipientsFile: Equatable, Sendable {
         if let uid { top.append(("uid", .int(Int(uid)))) }
         top.append(("recipients", .list(recipients.map { r in
             var fields: [(String, YAMLNode)] = [("label", .string(r.label)), ("via", .string(r.via.rawValue)), ("pubkey", .string(r.pubkey))]
-            if let p = r.identityPath { fields.append(("identity", .string(p))) }
-            if let s = r.serial { fields.append(("serial", .int(Int(s)))) }
-            if let s = r.slot { fields.append(("slot", .string(s))) }
+            switch r.identity {
+            case .file(let path)?: fields.append(("identity", .string(path)))
+            case .card(let serial, let slot)?: fields += [("serial", .int(Int(serial))), ("slot", .string(slot.description))]
+            case nil: break
+            }
             return .map(fields)
         })))
         let header = "# Public keys only: the recipients host.\(owner.value).yml.age is encrypted to, and where their\n# identities live on this machine. keyrack rewrites this file; the manifest is the authority.\n"
@@ -96,9 +115,8 @@ public struct RecipientsFile: Equatable, Sendable {
             var loc = known.first { $0.pubkey == entry.pubkey } ?? RecipientLocation(label: entry.label, via: entry.via, pubkey: entry.pubkey)
             loc.label = entry.label
             loc.via = entry.via
-            if entry.label == RecipientLabel.primary, let y = manifest.owner.yubikey {
-                loc.serial = y.serial
-                loc.slot = y.slot
+            if entry.label == RecipientLabel.primary, let y = manifest.owner.yubikey, let slot = PIVSlot(parsing: y.slot) {
+                loc.identity = .card(serial: y.serial, slot: slot)
             }
             return loc
         }

@@ -46,7 +46,8 @@ public struct HostManifestStore {
 
     /// Creates `owner`'s manifest, encrypted to exactly the recipient `via` derives, unless the
     /// owner already exists.
-    public func initialise(owner: OwnerName, via: Via, uid: UInt32?, request: RecipientSetupRequest) throws -> InitOutcome {
+    public func initialise(owner: OwnerName, uid: UInt32?, request: RecipientSetupRequest) throws -> InitOutcome {
+        let via = request.spec.via
         try home.ensureDirectory()
         if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
         // Derived before taking the lock, so bad input (an unreadable or unsupported public key)
@@ -82,8 +83,11 @@ public struct HostManifestStore {
         try requireInitialised(owner)
         let here = (try recipientsFile(owner)?.recipients ?? []).filter { loc in
             guard kind == nil || loc.via == kind else { return false }
-            if let path = loc.identityPath { return FileSystem.exists(URL(fileURLWithPath: path)) }
-            return loc.via == .yubikey && loc.serial != nil
+            switch loc.identity {
+            case .file(let path)?: return FileSystem.exists(URL(fileURLWithPath: path))
+            case .card?: return true
+            case nil: return false
+            }
         }
         return here.filter { $0.label == RecipientLabel.primary } + here.filter { $0.label != RecipientLabel.primary }
     }

@@ -50,7 +50,7 @@ struct InitCommand: ParsableCommand {
     var recipientType: RecipientTypeArgument?
 
     @Option(help: ArgumentHelp("--via yubikey: the key in the slot: p256 (default; age1yubikey1…, any YubiKey 4/5) or x25519 (firmware 5.7+; a plain age1… recipient any age encrypts to, decrypted on the card).", valueName: "algorithm"))
-    var algorithm: YubiKeyAlgorithmOption?
+    var algorithm: YubiKeyKeyAlgorithm?
 
     @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
     var pinStdin = false
@@ -80,16 +80,13 @@ struct InitCommand: ParsableCommand {
         // The default key is looked for (and named) only when init will create something.
         let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
         let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
-        var request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, pubkeyPath: pubkey,
-                                            identityPath: identity, postQuantum: pq, serial: serial, slot: slot?.description,
-                                            pinPolicy: pinPolicy?.rawValue, touchPolicy: touchPolicy?.rawValue, recipientType: recipientType?.rawValue,
+        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, spec: spec(via: via, pubkey: pubkey),
                                             interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
-        request.keyAlgorithm = algorithm?.rawValue
         let pinnedUID = try uid.map(resolveUID)
-        if via == .yubikey, (pinPolicy ?? (owner == .human ? .once : .never)) == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
+        if case .yubikey(let card) = request.spec, card.policies(for: owner).pin == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
             Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
         }
-        let outcome = try store.initialise(owner: owner, via: via, uid: pinnedUID, request: request)
+        let outcome = try store.initialise(owner: owner, uid: pinnedUID, request: request)
         let path = store.home.manifest(owner).path
         switch outcome {
         case .created(let manifest, let setup):
@@ -114,6 +111,19 @@ struct InitCommand: ParsableCommand {
         }
     }
 
+    /// What the backend of `via` is asked for; validate() has refused options of another `via`.
+    private func spec(via: Via, pubkey: String?) -> RecipientSpec {
+        switch via {
+        case .ssh:
+            return .ssh(publicKey: pubkey)
+        case .age:
+            return .age(AgeRecipientSpec(identity.map { .identityFile($0) } ?? pubkey.map { .recipient($0) } ?? .newIdentity, postQuantum: pq))
+        case .yubikey:
+            return .yubikey(YubiKeyRecipientSpec(serial: serial, slot: slot, pinPolicy: pinPolicy?.policy, touchPolicy: touchPolicy?.policy,
+                                                 recipientType: recipientType?.type ?? .default, algorithm: algorithm ?? .p256))
+        }
+    }
+
     /// PIN prompts answered from stdin (first line), for robots and scripts.
     private var stdinPIN: Interaction {
         Interaction(secret: { _ in
@@ -130,7 +140,4 @@ struct InitCommand: ParsableCommand {
     }
 }
 
-/// `--algorithm` of `init --via yubikey`.
-enum YubiKeyAlgorithmOption: String, CaseIterable, ExpressibleByArgument {
-    case p256, x25519
-}
+extension YubiKeyKeyAlgorithm: ExpressibleByArgument {}

@@ -76,11 +76,11 @@ struct DoctorChecks {
                           fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (docs/security-model.md); unplug cards not in use")
             : .pass("pcscd access", access.detail))
         let serials = seen.map { String($0.serial) }.joined(separator: ", ")
-        out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.serial.map(String.init) ?? "")")
+        out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.card.map { String($0.serial) } ?? "")")
                                              : .pass("cards", "none plugged in"))
                                 : .pass("cards", "\(seen.count) seen: \(serials)"))
         guard wantsCard, let primary else { return out }
-        guard let serial = primary.serial, let slotText = primary.slot, let slot = PIVSlot(parsing: slotText) else {
+        guard let (serial, slot) = primary.card else {
             out.append(.fail("owner's card", "no serial/slot recorded for '\(owner)'", fix: "keyrack recipient list\(flag), then re-run keyrack init\(flag) --via yubikey"))
             return out
         }
@@ -94,13 +94,13 @@ struct DoctorChecks {
                 ? try YubiKeyX25519Keys.recipient(serial: serial, slot: slot).recipient.string
                 : try YubiKeyRecipientSource.recipient(serial: serial, slot: slot).string
             if onCard == primary.pubkey {
-                out.append(.pass("owner's card", "YubiKey \(serial) slot \(slotText) holds the manifest's recipient"))
+                out.append(.pass("owner's card", "YubiKey \(serial) slot \(slot) holds the manifest's recipient"))
             } else {
-                out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText) holds another key than the manifest's recipient",
+                out.append(.fail("owner's card", "YubiKey \(serial) slot \(slot) holds another key than the manifest's recipient",
                                  fix: "the slot was overwritten: recover with a backup recipient (keyrack unlock\(flag) --using ssh) and re-init"))
             }
         } catch {
-            out.append(.fail("owner's card", "YubiKey \(serial) slot \(slotText): \(error)", fix: "keyrack yubikey list, and re-run keyrack init\(flag) --via yubikey --serial \(serial)"))
+            out.append(.fail("owner's card", "YubiKey \(serial) slot \(slot): \(error)", fix: "keyrack yubikey list, and re-run keyrack init\(flag) --via yubikey --serial \(serial)"))
         }
         var pinOnce = false
         do {

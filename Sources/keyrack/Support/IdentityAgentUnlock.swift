@@ -57,19 +57,17 @@ struct IdentityAgentUnlock {
             throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
         }
         return try locations.flatMap { loc -> [AgentKeyRequest] in
-            switch loc.via {
-            case .yubikey:
-                guard let serial = loc.serial, let slot = loc.slot else {
-                    throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(loc.label): pass --identity PATH")
-                }
+            // availableIdentityLocations keeps only recipients whose identity is recorded here.
+            switch (loc.identity, loc.via) {
+            case (.card(let serial, let slot)?, _):
                 return [AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
                                        descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])]
-            case .age:
-                let path = loc.identityPath!
-                return try age(try read(path), path: path, label: "\(loc.label) (age, \(path))", pubkey: loc.pubkey)
-            case .ssh:
-                let path = loc.identityPath!
+            case (.file(let path)?, .ssh):
                 return [try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)]
+            case (.file(let path)?, _):
+                return try age(try read(path), path: path, label: "\(loc.label) (age, \(path))", pubkey: loc.pubkey)
+            case (nil, _):
+                return []
             }
         }
     }
