@@ -93,7 +93,7 @@ public struct PIVP256Recipient: Recipient, Sendable, Hashable, CustomStringConve
     static func compressedPoint(_ string: String, hrp: String, kind: String) throws -> [UInt8] {
         let decoded: (hrp: String, data: [UInt8])
         do { decoded = try Bech32.decode(string) } catch {
-            throw AgeError.invalidKey("malformed \(hrp)1 recipient (bad Bech32 encoding): copy it again from `keyrack yubikey list`")
+            throw AgeError.invalidKey("malformed \(hrp)1 recipient (bad Bech32 encoding): copy it again from where the card's keys are listed")
         }
         guard decoded.hrp == hrp else {
             throw AgeError.invalidKey("'\(decoded.hrp)1…' is not \(kind) (want \(hrp)1…)")

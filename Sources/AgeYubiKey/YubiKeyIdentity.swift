@@ -72,7 +72,7 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
         let info = try card.p256Key(stub.slot)
         let recipient = try PIVP256Recipient(point: info.publicKey!)
         guard recipient.tag == stub.tag else {
-            throw AgeError.invalidKey("the YubiKey identity does not match the key in slot \(stub.slot) of YubiKey \(stub.serial): the slot was reused; find the right identity with `keyrack yubikey list`")
+            throw AgeError.invalidKey("the YubiKey identity does not match the key in slot \(stub.slot) of YubiKey \(stub.serial): the slot was reused; list the card's keys to find the right identity")
         }
         return (recipient, info)
     }

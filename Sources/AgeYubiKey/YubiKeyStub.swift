@@ -27,7 +27,7 @@ public struct YubiKeyStub: Sendable, Hashable, CustomStringConvertible {
     public init(string: String) throws {
         let decoded: (hrp: String, data: [UInt8])
         do { decoded = try Bech32.decode(string) } catch {
-            throw AgeError.invalidKey("malformed AGE-PLUGIN-YUBIKEY-1 identity (bad Bech32 encoding): regenerate it with `keyrack yubikey setup` or age-plugin-yubikey --identity")
+            throw AgeError.invalidKey("malformed AGE-PLUGIN-YUBIKEY-1 identity (bad Bech32 encoding): print it again from the card (age-plugin-yubikey --identity)")
         }
         guard decoded.hrp == YubiKeyStub.hrp.lowercased() else {
             throw AgeError.invalidKey("not a YubiKey identity (want AGE-PLUGIN-YUBIKEY-1…)")

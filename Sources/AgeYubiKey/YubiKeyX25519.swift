@@ -44,7 +44,7 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
         defer { card.close() }
         let info = try card.x25519Key(slot)
         guard info.publicKey == recipient.publicKey else {
-            throw AgeError.invalidKey("the X25519 key in slot \(slot) of YubiKey \(serial) is not recipient \(recipient.string.prefix(16))…: the slot was reused; check it with `keyrack yubikey list`")
+            throw AgeError.invalidKey("the X25519 key in slot \(slot) of YubiKey \(serial) is not recipient \(recipient.string.prefix(16))…: the slot was reused; list the card's keys to find its recipient")
         }
         try CardPIN.satisfy(on: card, slot: slot, policy: info.pinPolicy, provider: pinProvider)
         let notifier = touchNotifier, serial = self.serial

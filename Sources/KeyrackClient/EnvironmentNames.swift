@@ -54,7 +54,7 @@ extension ValueFetch {
             throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
         }
         var requests = try selected.map { key in
-            try request(key: key, env: GrantSlug(parsing: key) == nil ? env : nil)
+            try request(key: key, env: Slug(parsing: key) == nil ? env : nil)
         }
         // A key named my-key cannot be a variable. Asked for with --key, that is an error; found
         // in the repository's list or among the unlocked keys, it is skipped by name (with the
@@ -101,9 +101,9 @@ extension ValueFetch {
         }
         var seen = Set<String>()
         let slugs = status.grants.map(\.slug).filter { $0.env == env || $0.env == "all" }
-        let ordered = slugs.filter { $0.env != "all" }.sorted { $0.name < $1.name }
-            + slugs.filter { $0.env == "all" }.sorted { $0.name < $1.name }
-        return ordered.map(\.name).filter { seen.insert($0).inserted }
+        let ordered = slugs.filter { $0.env != "all" }.sorted { $0.key < $1.key }
+            + slugs.filter { $0.env == "all" }.sorted { $0.key < $1.key }
+        return ordered.map(\.key).filter { seen.insert($0).inserted }
     }
 }
 
@@ -111,11 +111,11 @@ extension Fix {
     /// What to say of a key whose name is no variable name (`my-key`): how to pass it anyway,
     /// under a name of the user's choosing, with `exec --env-file`.
     public static func variableName(_ r: KeyRequest, env: String, skipped: Bool) -> String {
-        let slug = GrantSlug(parsing: r.key) ?? GrantSlug(org: r.org ?? "ORG", env: env, name: r.name)
+        let slug = Slug(parsing: r.key)?.description ?? "\(r.org ?? "ORG").\(env).\(r.name)"
         var suggested = String(r.name.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
         if suggested.first?.isNumber != false { suggested = "_" + suggested }
         let name = TextFormat.printable(String(r.name.prefix(60)))
         return "\(skipped ? "skipped key '\(name)', which" : "key '\(name)'") cannot be an environment variable name ([A-Za-z_][A-Za-z0-9_]*): "
-            + "pass it under a name of your own with --env-file FILE and a line \(suggested)=keyrack://\(TextFormat.printable(slug.description))"
+            + "pass it under a name of your own with --env-file FILE and a line \(suggested)=keyrack://\(TextFormat.printable(slug))"
     }
 }

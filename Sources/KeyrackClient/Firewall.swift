@@ -32,7 +32,7 @@ public enum Firewall {
         return prefixes.first { trimmed.starts(with: Array($0.0.utf8)) }.map { (prefix: $0.0, what: $0.1) }
     }
 
-    public static func check(_ value: [UInt8], slug: GrantSlug, allowDangerous: Bool) throws {
+    public static func check(_ value: [UInt8], slug: Slug, allowDangerous: Bool) throws {
         guard !allowDangerous, let (prefix, what) = match(value) else { return }
         throw NotGranted(message: "\(slug) holds what looks like \(what) (\(prefix)…), which keyrack refuses to hand out: store a short-lived credential instead, or pass --allow-dangerous if you must", code: "refused")
     }

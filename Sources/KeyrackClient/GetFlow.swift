@@ -34,7 +34,7 @@ public struct GetFlow {
     /// usage text.)
     public var validationProblem: String? {
         if value && json { return "--value and --json are exclusive: choose one output" }
-        if let env, !GrantSlug.isEnvName(env) {
+        if let env, !NameRules.isValidEnv(env) {
             return "invalid --env '\(TextFormat.printable(String(env.prefix(40))))': use sudo, prod, prep, test, all or a lowercase name"
         }
         if key.isEmpty { return "--key is empty: pass a key name or ORG.ENV.KEY" }
@@ -58,7 +58,7 @@ public struct GetFlow {
             Output.write(secret)
         } else if json {
             var line = "{\"status\":\"granted\",\"owner\":\(TextFormat.json(owner)),\"slug\":\(TextFormat.json(info.slug.description))"
-            line += ",\"org\":\(TextFormat.json(info.slug.org)),\"env\":\(TextFormat.json(info.slug.env)),\"key\":\(TextFormat.json(info.slug.name))"
+            line += ",\"org\":\(TextFormat.json(info.slug.org)),\"env\":\(TextFormat.json(info.slug.env)),\"key\":\(TextFormat.json(info.slug.key))"
             line += ",\"vault\":\(TextFormat.json(info.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: info.expiresAtWallMilliseconds)))"
             if let text = String(validating: secret, as: UTF8.self) {
                 line += ",\"value\":\(TextFormat.json(text))}"

@@ -29,12 +29,12 @@ public struct KeyRequest {
     }
 
     /// The bare key name (`GITHUB_TOKEN` of `ehmpathy.sudo.GITHUB_TOKEN`).
-    public var name: String { GrantSlug(parsing: key)?.name ?? key }
-    public var effectiveEnv: String? { GrantSlug(parsing: key)?.env ?? env }
+    public var name: String { Slug(parsing: key)?.key ?? key }
+    public var effectiveEnv: String? { Slug(parsing: key)?.env ?? env }
 
     public var label: String {
         let key = TextFormat.printable(String(self.key.prefix(128)))
-        if GrantSlug(parsing: self.key) != nil { return key }
+        if Slug(parsing: self.key) != nil { return key }
         if let org, let env { return "\(org).\(env).\(key)" }
         if let env { return "\(key) (env \(env))" }
         return key
@@ -44,15 +44,15 @@ public struct KeyRequest {
         NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`", code: "absent")
     }
 
-    public func locked(_ slug: GrantSlug?) -> NotGranted {
+    public func locked(_ slug: Slug?) -> NotGranted {
         NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`", code: "locked")
     }
 
-    public func expired(_ slug: GrantSlug) -> NotGranted {
+    public func expired(_ slug: Slug) -> NotGranted {
         NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`", code: "expired")
     }
 
-    public func ambiguous(_ slugs: [GrantSlug]) -> UsageError {
+    public func ambiguous(_ slugs: [Slug]) -> UsageError {
         UsageError("key \(key) matches \(slugs.map(\.description).joined(separator: ", ")): pass --env, or the full slug as --key")
     }
 

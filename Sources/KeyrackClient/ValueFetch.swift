@@ -42,7 +42,7 @@ public struct ValueFetch {
     public func request(key: String, env: String?) throws -> KeyRequest {
         if let problem = KeyRequest.keyProblem(key) { throw UsageError(problem) }
         var request = KeyRequest(owner: owner, key: key, env: env, org: nil)
-        if let slug = GrantSlug(parsing: key) {
+        if let slug = Slug(parsing: key) {
             if let env, env != slug.env { throw UsageError("--env \(env) conflicts with the env of slug \(key) (\(slug.env))") }
         } else {
             request.org = allowlist?.org
@@ -101,11 +101,11 @@ public struct ValueFetch {
         return NotGranted(message: "\(request.label) of '\(request.owner)' is locked, or was never set (no daemon runs, so only unlock can tell): run `\(Fix.unlock(owner: request.owner, env: request.effectiveEnv, key: request.name))`", code: "locked")
     }
 
-    private func allowed(_ r: KeyRequest, slug: GrantSlug?) -> Bool {
+    private func allowed(_ r: KeyRequest, slug: Slug?) -> Bool {
         guard let allowlist else { return true }
-        if let slug { return allowlist.allows(org: slug.org, env: r.effectiveEnv ?? slug.env, name: slug.name) }
+        if let slug { return allowlist.allows(org: slug.org, env: r.effectiveEnv ?? slug.env, name: slug.key) }
         guard let env = r.effectiveEnv else { return true }
-        return allowlist.allows(org: GrantSlug(parsing: r.key)?.org ?? allowlist.org, env: env, name: r.name)
+        return allowlist.allows(org: Slug(parsing: r.key)?.org ?? allowlist.org, env: env, name: r.name)
     }
 }
 

@@ -127,7 +127,7 @@ public final class DaemonConnection {
     /// limit; `catalog` (every slug of the manifest, names only) travels with the first. Each
     /// value is wiped in its storage once its frame is sent, so the caller's copies are zero
     /// afterwards too. Returns the grants as the daemon stored them, its expiries included.
-    public func unlock(_ grants: [GrantRequest], catalog: [GrantSlug]?) throws -> [GrantInfo] {
+    public func unlock(_ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
         defer { for g in grants { wipeStorage(g.value) } }
         var stored: [GrantInfo] = []
         var start = 0

@@ -1,7 +1,7 @@
 /// What the daemon knows about one unlocked key, minus the value: enough to answer STATUS and to
 /// tell `get` where a value came from. Nothing in here is secret.
 public struct GrantInfo: Sendable, Equatable {
-    public var slug: GrantSlug
+    public var slug: Slug
     /// The vault the value was fetched from (`os.secure`, `1password`, …), for display only.
     public var vault: String
     /// Milliseconds left before the grant expires, as of the moment this value was made.
@@ -9,7 +9,7 @@ public struct GrantInfo: Sendable, Equatable {
     /// Wall-clock expiry (Unix epoch ms) for display; expiry itself is decided on the boot clock.
     public var expiresAtWallMilliseconds: UInt64
 
-    public init(slug: GrantSlug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64) {
+    public init(slug: Slug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64) {
         self.slug = slug
         self.vault = vault
         self.remainingMilliseconds = remainingMilliseconds
@@ -20,12 +20,12 @@ public struct GrantInfo: Sendable, Equatable {
 /// A grant to put into the daemon: the slug, where it came from, how long it may live, and the
 /// value. `unlock` builds these; the daemon copies the value into guarded memory at once.
 public struct GrantRequest {
-    public var slug: GrantSlug
+    public var slug: Slug
     public var vault: String
     public var ttlMilliseconds: UInt64
     public var value: [UInt8]
 
-    public init(slug: GrantSlug, vault: String, ttlMilliseconds: UInt64, value: [UInt8]) {
+    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8]) {
         self.slug = slug
         self.vault = vault
         self.ttlMilliseconds = ttlMilliseconds
@@ -38,11 +38,11 @@ public enum GrantLookup: Equatable {
     /// Unlocked and not expired. `slug` is the source slug (`ORG.all.KEY` after a fallback).
     case granted(GrantInfo, value: [UInt8])
     /// The owner has this key, but it is not unlocked (never, or relocked since).
-    case locked(GrantSlug)
+    case locked(Slug)
     /// It was unlocked and its time ran out.
-    case expired(GrantSlug)
+    case expired(Slug)
     /// The owner has no such key, as far as this daemon was told at the last unlock.
-    case absent(GrantSlug?)
+    case absent(Slug?)
     /// A bare key name that matches several slugs; the caller must say which env or org.
-    case ambiguous([GrantSlug])
+    case ambiguous([Slug])
 }

@@ -19,9 +19,9 @@ public final class GrantStore: @unchecked Sendable {
         var value: GuardedBytes
     }
 
-    private var grants: [GrantSlug: Entry] = [:]
-    private var expired: Set<GrantSlug> = []
-    private var catalog: Set<GrantSlug> = []
+    private var grants: [Slug: Entry] = [:]
+    private var expired: Set<Slug> = []
+    private var catalog: Set<Slug> = []
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let now: () -> UInt64
 
@@ -73,23 +73,23 @@ public final class GrantStore: @unchecked Sendable {
     }
 
     /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
-    public func setCatalog(_ slugs: [GrantSlug]) {
+    public func setCatalog(_ slugs: [Slug]) {
         locked { catalog = Set(slugs).union(grants.keys) }
     }
 
     /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
     /// neither `key` nor `env`, everything goes. Returns the slugs relocked, sorted.
     @discardableResult
-    public func relock(env: String? = nil, key: String? = nil) -> [GrantSlug] {
+    public func relock(env: String? = nil, key: String? = nil) -> [Slug] {
         locked {
-            let full = key.flatMap { GrantSlug(parsing: $0) }
-            func matches(_ s: GrantSlug) -> Bool {
+            let full = key.flatMap { Slug(parsing: $0) }
+            func matches(_ s: Slug) -> Bool {
                 if let full { return s == full }
-                if let key, s.name != key { return false }
+                if let key, s.key != key { return false }
                 if let env, s.env != env { return false }
                 return true
             }
-            var gone: [GrantSlug] = []
+            var gone: [Slug] = []
             for slug in grants.keys where matches(slug) {
                 grants.removeValue(forKey: slug)?.value.wipe()
                 gone.append(slug)
@@ -137,21 +137,21 @@ public final class GrantStore: @unchecked Sendable {
     public func lookup(key: String, env: String? = nil, org: String? = nil) -> GrantLookup {
         locked {
             purgeExpiredLocked()
-            if let slug = GrantSlug(parsing: key) { return resolveLocked(slug) }
+            if let slug = Slug(parsing: key) { return resolveLocked(slug) }
 
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
-            var known = Set<GrantSlug>()
-            for s in catalog where s.name == key { known.insert(s) }
-            for s in grants.keys where s.name == key { known.insert(s) }
-            for s in expired where s.name == key { known.insert(s) }
+            var known = Set<Slug>()
+            for s in catalog where s.key == key { known.insert(s) }
+            for s in grants.keys where s.key == key { known.insert(s) }
+            for s in expired where s.key == key { known.insert(s) }
             if let org { known = known.filter { $0.org == org } }
             if let env {
                 let orgs = Set(known.filter { $0.env == env || $0.env == "all" }.map(\.org))
                 if orgs.count > 1 {
-                    return .ambiguous(orgs.sorted().map { GrantSlug(org: $0, env: env, name: key) })
+                    return .ambiguous(orgs.sorted().compactMap { Slug(org: $0, env: env, key: key) })
                 }
-                guard let only = orgs.first ?? org else { return .absent(nil) }
-                return resolveLocked(GrantSlug(org: only, env: env, name: key))
+                guard let only = orgs.first ?? org, let slug = Slug(org: only, env: env, key: key) else { return .absent(nil) }
+                return resolveLocked(slug)
             }
             let candidates = known.sorted { $0.description < $1.description }
             if candidates.count > 1 { return .ambiguous(candidates) }
@@ -160,7 +160,7 @@ public final class GrantStore: @unchecked Sendable {
         }
     }
 
-    private func resolveLocked(_ slug: GrantSlug) -> GrantLookup {
+    private func resolveLocked(_ slug: Slug) -> GrantLookup {
         let order = [slug] + (slug.allFallback.map { [$0] } ?? [])
         let t = now()
         for s in order {
@@ -180,5 +180,5 @@ public final class GrantStore: @unchecked Sendable {
     // MARK: test hooks
 
     /// The guarded storage behind a live grant, so tests can watch it being wiped.
-    func _storage(for slug: GrantSlug) -> GuardedBytes? { locked { grants[slug]?.value } }
+    func _storage(for slug: Slug) -> GuardedBytes? { locked { grants[slug]?.value } }
 }

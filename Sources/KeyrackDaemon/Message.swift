@@ -22,7 +22,7 @@ public struct Query: Equatable, Sendable {
 public enum Request {
     case ping
     /// Puts grants; with a catalog, first replaces the list of slugs the owner's manifest holds.
-    case unlock([GrantRequest], catalog: [GrantSlug]?)
+    case unlock([GrantRequest], catalog: [Slug]?)
     case get([Query])
     case status
     case relock(env: String?, key: String?)
@@ -77,7 +77,7 @@ public enum Response {
     case unlocked([GrantInfo])
     case got([GrantLookup])
     case status(DaemonStatus)
-    case relocked([GrantSlug])
+    case relocked([Slug])
     case stopping
     case agentStarted(AgentStatus)
     case agentUnwrapped([AgentFileResult])
@@ -151,10 +151,10 @@ extension Request {
             request = .agentUnwrap(files: try AgentWire.decodeFiles(&r), secret: secret)
         case 0x02:
             let hasCatalog = try r.u8("unlock.hasCatalog")
-            var catalog: [GrantSlug]? = nil
+            var catalog: [Slug]? = nil
             if hasCatalog == 1 {
                 let n = try r.count("unlock.catalog", minimumItemSize: 4)
-                var list: [GrantSlug] = []
+                var list: [Slug] = []
                 list.reserveCapacity(n)
                 for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug")) }
                 catalog = list
@@ -268,7 +268,7 @@ extension Response {
             response = .unlocked(grants)
         case 0x85:
             let n = try r.count("slugs", minimumItemSize: 4)
-            var slugs: [GrantSlug] = []
+            var slugs: [Slug] = []
             for _ in 0..<n { slugs.append(try r.slug("slug")) }
             response = .relocked(slugs)
         case 0x83:
@@ -283,10 +283,10 @@ extension Response {
                 case 2: results.append(.expired(try r.slug("slug")))
                 case 3:
                     let s = try r.string("slug")
-                    results.append(.absent(s.isEmpty ? nil : GrantSlug(parsing: s)))
+                    results.append(.absent(s.isEmpty ? nil : Slug(parsing: s)))
                 case 4:
                     let m = try r.count("candidates", minimumItemSize: 4)
-                    var list: [GrantSlug] = []
+                    var list: [Slug] = []
                     for _ in 0..<m { list.append(try r.slug("candidate")) }
                     results.append(.ambiguous(list))
                 case let t: throw DaemonError.malformed("result.tag: unknown \(t)")

@@ -26,7 +26,7 @@ struct WireWriter {
     mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
     mutating func string(_ s: String) { data(Array(s.utf8)) }
     mutating func data(_ d: [UInt8]) { u32(UInt32(d.count)); reserve(d.count); bytes.append(contentsOf: d) }
-    mutating func slug(_ s: GrantSlug) { string(s.description) }
+    mutating func slug(_ s: Slug) { string(s.description) }
     mutating func count(_ n: Int) { u32(UInt32(n)) }
 
     /// Zeroes the buffer (it may hold values) and empties it.
@@ -74,9 +74,9 @@ struct WireReader {
         return s
     }
 
-    mutating func slug(_ field: String) throws -> GrantSlug {
+    mutating func slug(_ field: String) throws -> Slug {
         let s = try string(field, max: 1024)
-        guard let slug = GrantSlug(parsing: s) else { throw DaemonError.malformed("\(field): '\(s.prefix(80))' is not ORG.ENV.KEY") }
+        guard let slug = Slug(parsing: s) else { throw DaemonError.malformed("\(field): '\(s.prefix(80))' is not ORG.ENV.KEY") }
         return slug
     }
 

@@ -5,6 +5,7 @@
 
 @inline(__always) private func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
 @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+@inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
 
 public enum NameRules {
     /// An owner: `^[a-z][a-z0-9-]{0,62}$`. It becomes part of file names (`host.<owner>.yml.age`,
@@ -39,5 +40,21 @@ public enum NameRules {
 
     public static func invalidOrgMessage(_ value: String) -> String {
         "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)"
+    }
+
+    /// A key name such as `GITHUB_TOKEN`: 1–128 of letters, digits, '_', '-' and inner '.',
+    /// starting with a letter or '_'. Dots never at an end nor doubled, so `ORG.ENV.KEY` splits
+    /// back unambiguously.
+    public static func isValidKey<S: StringProtocol>(_ value: S) -> Bool {
+        let bytes = Array(value.utf8)
+        guard (1...128).contains(bytes.count), isUpper(bytes[0]) || isLower(bytes[0]) || bytes[0] == UInt8(ascii: "_"),
+              bytes.last != UInt8(ascii: ".") else { return false }
+        var previous: UInt8 = 0
+        for b in bytes {
+            guard isUpper(b) || isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") else { return false }
+            if b == UInt8(ascii: "."), previous == b { return false }
+            previous = b
+        }
+        return true
     }
 }

@@ -52,7 +52,7 @@ final class CloudSourceTests: XCTestCase {
     }
 
     func testKeyOptionsRoundTripAndAHandEditedFlagIsRefused() throws {
-        let slug = try Slug(parsing: "acme.prod.DB_PASSWORD")
+        let slug = try Slug(validating: "acme.prod.DB_PASSWORD")
         var m = HostManifest(owner: OwnerRecord(name: try OwnerName("robot"), via: .age, pubkey: "age1example"))
         m.keys[slug] = KeyEntry(slug: slug, vault: .awsParams, exid: "/acme/prod/db", mech: .permanentViaReference, maxDuration: nil,
                                 options: ["region": "eu-west-1"], createdAt: "2026-01-15T10:00:00Z", updatedAt: "2026-01-15T10:00:00Z")

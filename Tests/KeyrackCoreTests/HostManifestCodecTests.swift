@@ -8,8 +8,8 @@ final class HostManifestCodecTests: XCTestCase {
     private func sample() throws -> HostManifest {
         let owner = OwnerRecord(name: try OwnerName("seaturtle"), via: .yubikey, pubkey: "age1yubikey1qexample",
                                 yubikey: YubiKeySlot(serial: 12345678, slot: "82", pinPolicy: "never", touchPolicy: "never"), uid: 1001)
-        let slug = try Slug(parsing: "ehmpathy.sudo.GITHUB_TOKEN")
-        let secretSlug = try Slug(parsing: "@all.prod.aws.profile")
+        let slug = try Slug(validating: "ehmpathy.sudo.GITHUB_TOKEN")
+        let secretSlug = try Slug(validating: "@all.prod.aws.profile")
         var m = HostManifest(owner: owner)
         m.recipients = [BackupRecipient(label: try RecipientLabel("paper-backup"), via: .age, pubkey: "age1paper", addedAt: "2026-01-15T10:00:00Z")]
         m.keys[slug] = KeyEntry(slug: slug, vault: .onePassword, exid: "op://keyrack/seaturtle-pat/credential", mech: .permanentViaReference,
@@ -30,7 +30,7 @@ final class HostManifestCodecTests: XCTestCase {
 
     func testEveryByteStringSecretRoundTrips() throws {
         var m = try sample()
-        let slug = try Slug(parsing: "x.test.K")
+        let slug = try Slug(validating: "x.test.K")
         for _ in 0..<200 {
             let value = randomBytes(Int.random(in: 1...64))
             m.secrets[slug] = value

@@ -24,11 +24,11 @@ final class NamesTests: XCTestCase {
         for bad in ["", "A B", ".A", "A.", "A..B", "1A", "A/B", "A$"] { XCTAssertTrue(usage { try KeyName(bad) }?.hasPrefix("invalid key name") ?? false, bad) }
         for ok in ["@all", "ehmpathy", "0x-labs"] { XCTAssertNoThrow(try OrgName(ok)) }
         for bad in ["", "@any", "Ehmpathy", "a.b", "a/b"] { XCTAssertTrue(usage { try OrgName(bad) }?.hasPrefix("invalid org") ?? false, bad) }
-        let slug = try Slug(parsing: "ehmpathy.sudo.aws.profile.name")
-        XCTAssertEqual(slug.org.value, "ehmpathy")
-        XCTAssertEqual(slug.env.value, "sudo")
-        XCTAssertEqual(slug.key.value, "aws.profile.name")
-        XCTAssertTrue(usage { try Slug(parsing: "ehmpathy.sudo") }?.hasPrefix("invalid slug") ?? false)
+        let slug = try Slug(validating: "ehmpathy.sudo.aws.profile.name")
+        XCTAssertEqual(slug.org, "ehmpathy")
+        XCTAssertEqual(slug.env, "sudo")
+        XCTAssertEqual(slug.key, "aws.profile.name")
+        XCTAssertTrue(usage { try Slug(validating: "ehmpathy.sudo") }?.hasPrefix("invalid slug") ?? false)
     }
 
     func testDurations() throws {
@@ -53,7 +53,7 @@ final class NamesTests: XCTestCase {
     }
 
     func testSetRequestCombinations() throws {
-        let slug = try Slug(parsing: "@all.sudo.T")
+        let slug = try Slug(validating: "@all.sudo.T")
         XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .onePassword, exid: nil, mech: nil, maxDuration: nil, value: nil) }?.contains("needs --exid") ?? false)
         XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .onePassword, exid: "item", mech: nil, maxDuration: nil, value: nil) }?.contains("op://VAULT/ITEM/FIELD") ?? false)
         XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .osEnvvar, exid: "op://a/b/c", mech: nil, maxDuration: nil, value: nil) }?.contains("only used with --vault 1password") ?? false)

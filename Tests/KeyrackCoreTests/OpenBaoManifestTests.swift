@@ -18,7 +18,7 @@ final class OpenBaoManifestTests: XCTestCase {
     }
 
     func testSetRequestChecksTheReferenceAndTheAddress() throws {
-        let slug = try Slug(parsing: "fleet.prod.DB")
+        let slug = try Slug(validating: "fleet.prod.DB")
         let ok = try KeySetRequest(slug: slug, vault: .openBao, exid: "secret/db#password", mech: nil, maxDuration: nil, value: nil,
                                    addr: "https://bao:8200", cacert: "/etc/ca.pem")
         XCTAssertEqual(ok.mech, .permanentViaReference)
@@ -33,13 +33,13 @@ final class OpenBaoManifestTests: XCTestCase {
         XCTAssertFalse(String(decoding: try plain.encodeYAML(), as: UTF8.self).contains("openbao"))
 
         var m = plain
-        let slug = try Slug(parsing: "fleet.prod.DB")
+        let slug = try Slug(validating: "fleet.prod.DB")
         m.keys[slug] = KeyEntry(slug: slug, vault: .openBao, exid: "secret/db#password", mech: .permanentViaReference, maxDuration: nil,
                                 addr: "https://bao-2:8200", cacert: "/etc/ca2.pem", createdAt: "2026-01-15T10:00:00Z", updatedAt: "2026-01-15T10:00:00Z")
         var s = OpenBaoSettings()
         s.addr = "https://bao:8200"; s.cacert = "/etc/ca.pem"; s.namespace = "fleet"; s.login = .approle; s.authMount = "approle-robots"
         s.certRole = "seaturtle"; s.slot = "9a"; s.serial = 12345678
-        s.roleIdKey = try Slug(parsing: "@all.openbao.ROLE_ID"); s.secretIdKey = try Slug(parsing: "@all.openbao.SECRET_ID")
+        s.roleIdKey = try Slug(validating: "@all.openbao.ROLE_ID"); s.secretIdKey = try Slug(validating: "@all.openbao.SECRET_ID")
         m.openbao = s
         let yaml = try m.encodeYAML()
         let back = try HostManifest.decode(yaml: yaml)

@@ -33,9 +33,9 @@ final class SSHBackendTests: XCTestCase {
         let interaction = Interaction(secret: { prompt in asked.append(prompt); return Array("correct horse".utf8) }, notice: { _ in })
         let ids = try store.identities(for: owner, interaction: interaction)
         XCTAssertEqual(asked, [], "building identities must not prompt")
-        try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(parsing: "@all.sudo.T"), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil, value: [1, 2, 3]), identities: ids)
+        try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "@all.sudo.T"), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil, value: [1, 2, 3]), identities: ids)
         XCTAssertEqual(asked, ["passphrase for ssh key \(key.path): "])
-        XCTAssertEqual(try store.load(owner: owner, identities: ids).secrets[try Slug(parsing: "@all.sudo.T")], [1, 2, 3])
+        XCTAssertEqual(try store.load(owner: owner, identities: ids).secrets[try Slug(validating: "@all.sudo.T")], [1, 2, 3])
         XCTAssertEqual(asked.count, 1, "a decrypted key is kept for the process")
 
         // A backup age identity opens it without any prompt.

@@ -41,7 +41,7 @@ final class StoreTests: XCTestCase {
 
     func testSetListDelAndValues() throws {
         let (owner, ids) = try initAge("mechanic")
-        let secure = try Slug(parsing: "@all.sudo.GITHUB_TOKEN"), direct = try Slug(parsing: "acme.all.REGION")
+        let secure = try Slug(validating: "@all.sudo.GITHUB_TOKEN"), direct = try Slug(validating: "acme.all.REGION")
         let value: [UInt8] = [0, 1, 2, 0xff, 0x0a]
         XCTAssertEqual(try store.setKey(owner: owner, try KeySetRequest(slug: secure, vault: .osSecure, exid: nil, mech: nil, maxDuration: try Duration("30m"), value: value), identities: ids).1, .created)
         XCTAssertEqual(try store.setKey(owner: owner, try KeySetRequest(slug: direct, vault: .osDirect, exid: nil, mech: nil, maxDuration: nil, value: Array("eu-west-1".utf8)), identities: ids).1, .created)
@@ -77,7 +77,7 @@ final class StoreTests: XCTestCase {
         let good = try FileSystem.read(url)!
         for damaged in [Array(good.prefix(good.count / 2)), Array(good.dropLast(60)) + Array(good.suffix(60)).map { $0 ^ 1 }, Array("not age".utf8)] {
             try FileSystem.writeAtomically(damaged, to: url)
-            XCTAssertThrowsError(try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(parsing: "a.b.C"), vault: .osEnvvar, exid: nil, mech: nil, maxDuration: nil, value: nil), identities: ids)) { error in
+            XCTAssertThrowsError(try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "a.b.C"), vault: .osEnvvar, exid: nil, mech: nil, maxDuration: nil, value: nil), identities: ids)) { error in
                 XCTAssertEqual((error as? KeyrackError)?.kind, .damaged, "\(error)")
                 XCTAssertTrue("\(error)".contains("left unchanged"), "\(error)")
             }

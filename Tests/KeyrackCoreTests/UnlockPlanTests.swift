@@ -14,14 +14,14 @@ final class UnlockPlanTests: XCTestCase {
     }
 
     private func value(_ e: KeyEntry, _ bytes: String, expiresAt: Date? = nil) -> UnlockPlan.Read {
-        .init(outcome: .values([KeySource.Value(key: e.slug.key.value, value: Array(bytes.utf8), expiresAt: expiresAt)]), source: e.vault.rawValue)
+        .init(outcome: .values([KeySource.Value(key: e.slug.key, value: Array(bytes.utf8), expiresAt: expiresAt)]), source: e.vault.rawValue)
     }
 
     func testDefaultDurationsAndTheMaxDurationCap() throws {
         XCTAssertEqual(UnlockPlan.defaultSeconds(env: "sudo"), 1800)
         XCTAssertEqual(UnlockPlan.defaultSeconds(env: "prod"), 9 * 3600)
         let plain = try entry("prod", "A"), capped = try entry("prod", "B", maxDuration: "10m")
-        let plan = try UnlockPlan(entries: [plain, capped], requestedSeconds: 3600, nowMilliseconds: now) { self.value($0, "v-\($0.slug.key.value)") }
+        let plan = try UnlockPlan(entries: [plain, capped], requestedSeconds: 3600, nowMilliseconds: now) { self.value($0, "v-\($0.slug.key)") }
         XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [3_600_000, 600_000])
         XCTAssertEqual(plan.grants.map { String(decoding: $0.value, as: UTF8.self) }, ["v-A", "v-B"])
         XCTAssertEqual(plan.capped.map(\.slug), [capped.slug])
@@ -39,7 +39,7 @@ final class UnlockPlanTests: XCTestCase {
     func testALeaseAndACredentialsExpiryCutTheTTLAndAnExpiredOneStaysLocked() throws {
         let leased = try entry("prod", "BAO"), minted = try entry("prod", "TOKEN"), stale = try entry("prod", "OLD")
         let plan = try UnlockPlan(entries: [leased, minted, stale], requestedSeconds: 3600, nowMilliseconds: now) { e in
-            switch e.slug.key.value {
+            switch e.slug.key {
             case "BAO": return .init(outcome: .values([KeySource.Value(key: "BAO", value: [1])]), leaseSeconds: 120, source: "openbao:secret/x#y")
             case "TOKEN": return self.value(e, "ghs_x", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000 + 300))
             default: return self.value(e, "gone", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000))
@@ -63,7 +63,7 @@ final class UnlockPlanTests: XCTestCase {
                 KeySource.Value(key: $0, value: Array("v".utf8), expiresAt: $0 == "AWS_PROFILE" ? nil : end)
             }), source: "aws.config")
         }
-        XCTAssertEqual(plan.grants.map(\.slug.key.value), ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"])
+        XCTAssertEqual(plan.grants.map(\.slug.key), ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"])
         XCTAssertEqual(Set(plan.grants.map(\.ttlMilliseconds)), [900_000], "every derived key lives as long as the credential")
         XCTAssertEqual(plan.omitted.map(\.reason), ["FROM_ENV is not set in this environment"])
         plan.wipe()

@@ -35,7 +35,7 @@ final class DaemonServerTests: XCTestCase {
     }
 
     private func put(_ client: DaemonClient, _ slug: String, _ value: String) throws {
-        let r = try client.send(.unlock([GrantRequest(slug: GrantSlug(parsing: slug)!, vault: "os.secure", ttlMilliseconds: 600_000, value: Array(value.utf8))], catalog: nil))
+        let r = try client.send(.unlock([GrantRequest(slug: Slug(parsing: slug)!, vault: "os.secure", ttlMilliseconds: 600_000, value: Array(value.utf8))], catalog: nil))
         guard case .unlocked(let stored) = r else { return XCTFail("\(r)") }
         XCTAssertEqual(stored.map(\.slug.description), [slug])
         XCTAssertEqual(stored.map(\.remainingMilliseconds), [600_000])
@@ -110,7 +110,7 @@ final class DaemonServerTests: XCTestCase {
         try server.start()
         servers.append(server)
         let client = DaemonClient(owner: "mechanic", runtime: runtime)
-        for request in [Request.ping, .status, .get([Query(key: "a.b.C")]), .unlock([GrantRequest(slug: GrantSlug(parsing: "a.b.C")!, vault: "x", ttlMilliseconds: 1, value: Array("must-not-log".utf8))], catalog: nil)] {
+        for request in [Request.ping, .status, .get([Query(key: "a.b.C")]), .unlock([GrantRequest(slug: Slug(parsing: "a.b.C")!, vault: "x", ttlMilliseconds: 1, value: Array("must-not-log".utf8))], catalog: nil)] {
             XCTAssertThrowsError(try client.send(request)) { error in
                 guard case DaemonError.denied(let owner, let reason)? = error as? DaemonError else { return XCTFail("\(error)") }
                 XCTAssertEqual(owner, "mechanic")

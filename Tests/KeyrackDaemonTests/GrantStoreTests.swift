@@ -8,7 +8,7 @@ final class GrantStoreTests: XCTestCase {
         var now: UInt64 = 1_000_000
     }
 
-    private func slug(_ s: String) -> GrantSlug { GrantSlug(parsing: s)! }
+    private func slug(_ s: String) -> Slug { Slug(parsing: s)! }
 
     private func grant(_ s: String, _ value: String, ttl: UInt64) -> GrantRequest {
         GrantRequest(slug: slug(s), vault: "os.secure", ttlMilliseconds: ttl, value: Array(value.utf8))

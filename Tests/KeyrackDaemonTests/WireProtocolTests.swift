@@ -4,8 +4,8 @@ import XCTest
 /// The frame codec on its own: every message round-trips, and every way of cutting or
 /// corrupting a body is a thrown `.malformed`/`.protocolError`, never a trap.
 final class WireProtocolTests: XCTestCase {
-    private let s1 = GrantSlug(parsing: "acme.sudo.GITHUB_TOKEN")!
-    private let s2 = GrantSlug(parsing: "@all.all.KEY.WITH.DOTS")!
+    private let s1 = Slug(parsing: "acme.sudo.GITHUB_TOKEN")!
+    private let s2 = Slug(parsing: "@all.all.KEY.WITH.DOTS")!
 
     private func requests() -> [Request] {
         [.ping, .status, .stop,

@@ -16,8 +16,8 @@ extension HostManifest {
             s.authMount = try f.optionalString("authMount")
             s.certRole = try f.optionalString("certRole")
             s.slot = try f.optionalString("slot")
-            s.roleIdKey = try f.optionalString("roleIdKey").map(Slug.init(parsing:))
-            s.secretIdKey = try f.optionalString("secretIdKey").map(Slug.init(parsing:))
+            s.roleIdKey = try f.optionalString("roleIdKey").map(Slug.init(validating:))
+            s.secretIdKey = try f.optionalString("secretIdKey").map(Slug.init(validating:))
         }
         if f.keys.contains("serial") {
             guard let serial = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: node.line, "openbao.serial is out of range") }

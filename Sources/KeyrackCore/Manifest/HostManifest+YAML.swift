@@ -48,7 +48,7 @@ extension HostManifest {
             for pair in pairs {
                 // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
                 // "key" may be a value that lost its indent or colon, and errors never carry values.
-                guard let slug = try? Slug(parsing: pair.key) else {
+                guard let slug = try? Slug(validating: pair.key) else {
                     throw YAMLError(line: pair.keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
                 }
                 guard case .scalar(let scalar, let line) = pair.value else {
@@ -153,11 +153,11 @@ extension HostManifest {
     private static func decodeKey(_ pair: YAMLPair) throws -> KeyEntry {
         var f = try YAMLFields(pair.value, path: "keys.\(pair.key.prefix(80))")
         let entry = try field(pair.keyLine) { () throws -> KeyEntry in
-            let slug = try Slug(parsing: try f.string("slug"))
+            let slug = try Slug(validating: try f.string("slug"))
             guard slug.description == pair.key else {
                 throw YAMLError(line: pair.keyLine, "keys.\(pair.key.prefix(80)) holds slug '\(slug)'; the two must match")
             }
-            guard try f.string("env") == slug.env.value, try f.string("org") == slug.org.value else {
+            guard try f.string("env") == slug.env, try f.string("org") == slug.org else {
                 throw YAMLError(line: pair.keyLine, "keys.\(pair.key.prefix(80)): env and org must match the slug")
             }
             return KeyEntry(slug: slug, vault: try Vault(parsing: try f.string("vault")), exid: try f.optionalString("exid"),

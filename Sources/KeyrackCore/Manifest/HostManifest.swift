@@ -81,8 +81,8 @@ public struct KeyEntry: Equatable, Sendable {
     public var createdAt: String
     public var updatedAt: String
 
-    public var env: EnvName { slug.env }
-    public var org: OrgName { slug.org }
+    public var env: EnvName { slug.envName }
+    public var org: OrgName { slug.orgName }
 
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
                 addr: String? = nil, cacert: String? = nil, createdAt: String, updatedAt: String) {
@@ -131,7 +131,7 @@ public struct HostManifest: Equatable, Sendable {
     public func keys(env: String? = nil, key: String? = nil) -> [KeyEntry] {
         keys.values.filter { entry in
             if let env, entry.env.value != env, entry.env.value != EnvName.all { return false }
-            if let key, entry.slug.key.value != key, entry.slug.description != key { return false }
+            if let key, entry.slug.key != key, entry.slug.description != key { return false }
             return true
         }.sorted { $0.slug < $1.slug }
     }

@@ -27,7 +27,7 @@ public struct KeySetRequest {
             case .onePassword: _ = try OnePasswordReference(exid)
             case .openBao: _ = try OpenBaoReference(parsing: exid)
             case .awsParams: try AWSParameterStore.validate(name: exid)
-            default: try AWSProfileCredentials.validate(profile: exid, key: slug.key)
+            default: try AWSProfileCredentials.validate(profile: exid, key: slug.keyName)
             }
         } else if exid != nil {
             throw KeyrackError.usage("--exid is only used with --vault 1password, openbao, aws.params or aws.config; \(vault.rawValue) has no external id")

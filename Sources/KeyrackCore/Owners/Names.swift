@@ -6,7 +6,6 @@
 import KeyrackNames
 
 @inline(__always) private func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
-@inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
 @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
 /// An owner: `human` or a robot name. `^[a-z][a-z0-9-]{0,62}$` — it becomes part of file names
@@ -40,6 +39,8 @@ public struct EnvName: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
+    fileprivate init(unchecked value: String) { self.value = value }
+
     public var isSudo: Bool { value == EnvName.sudo }
     public var description: String { value }
 }
@@ -55,6 +56,8 @@ public struct OrgName: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
+    fileprivate init(unchecked value: String) { self.value = value }
+
     public var description: String { value }
 }
 
@@ -64,34 +67,26 @@ public struct KeyName: Hashable, Sendable, CustomStringConvertible {
     public let value: String
 
     public init(_ value: String) throws {
-        let bytes = Array(value.utf8)
-        let ok = (1...128).contains(bytes.count)
-            && (isUpper(bytes[0]) || isLower(bytes[0]) || bytes[0] == UInt8(ascii: "_"))
-            && bytes.allSatisfy { isUpper($0) || isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
-            && bytes.last != UInt8(ascii: ".") && !value.contains("..")
-        guard ok else {
+        guard NameRules.isValidKey(value) else {
             throw KeyrackError.usage("invalid key name '\(value.prefix(80))': use letters, digits, '_', '-' and inner '.', starting with a letter or '_' (e.g. --key GITHUB_TOKEN)")
         }
         self.value = value
     }
 
+    fileprivate init(unchecked value: String) { self.value = value }
+
     public var description: String { value }
 }
 
-/// `ORG.ENV.KEY`, the identity of one key within an owner's manifest.
-public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let org: OrgName
-    public let env: EnvName
-    public let key: KeyName
-
+/// The slug (KeyrackNames) from the core's typed names, and parsed with the core's worded errors.
+extension Slug {
+    /// Each part has passed its NameRules rule already, so the slug exists.
     public init(org: OrgName, env: EnvName, key: KeyName) {
-        self.org = org
-        self.env = env
-        self.key = key
+        self.init(org: org.value, env: env.value, key: key.value)!
     }
 
-    /// Parses a full slug: org and env are the first two segments, the rest is the key name.
-    public init(parsing text: String) throws {
+    /// Parses a full slug, saying which part is wrong and how.
+    public init(validating text: String) throws {
         let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 else {
             throw KeyrackError.usage("invalid slug '\(text.prefix(80))': want ORG.ENV.KEY, e.g. ehmpathy.sudo.GITHUB_TOKEN")
@@ -99,8 +94,10 @@ public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(org: try OrgName(parts[0]), env: try EnvName(parts[1]), key: try KeyName(parts[2]))
     }
 
-    public var description: String { "\(org.value).\(env.value).\(key.value)" }
-    public static func < (a: Slug, b: Slug) -> Bool { a.description < b.description }
+    // A slug exists only with valid parts, so its parts are the typed names as they are.
+    public var orgName: OrgName { OrgName(unchecked: org) }
+    public var envName: EnvName { EnvName(unchecked: env) }
+    public var keyName: KeyName { KeyName(unchecked: key) }
 }
 
 /// A recipient label (`primary`, `paper-backup`, `laptop-2`).

@@ -15,7 +15,7 @@ struct DirectStore {
             var values: [Slug: [UInt8]] = [:]
             if let node = top.node("values"), case .mapping(let pairs, _) = node {
                 for pair in pairs {
-                    let slug = try HostManifest.field(pair.keyLine) { try Slug(parsing: pair.key) }
+                    let slug = try HostManifest.field(pair.keyLine) { try Slug(validating: pair.key) }
                     guard case .scalar(let scalar, _) = pair.value else { throw YAMLError(line: pair.value.line, "values.\(pair.key) must be a string") }
                     if scalar.tag == YAMLParser.binaryTag {
                         guard let data = Data(base64Encoded: scalar.text, options: .ignoreUnknownCharacters) else {

@@ -46,7 +46,7 @@ public enum GitHubAppToken {
                 return .missing("\(what): \(base) answered 201 without a ghs_ token and an expires_at")
             }
             guard expiry > Date() else { return .missing("\(what): the token GitHub minted has already expired (check this machine's clock)") }
-            return .values([KeySource.Value(key: entry.slug.key.value, value: Array(token.utf8), expiresAt: expiry)])
+            return .values([KeySource.Value(key: entry.slug.key, value: Array(token.utf8), expiresAt: expiry)])
         case 401:
             return .missing("\(what): GitHub refused the app's JWT (401\(message)): check the app id, that the key is the app's current one, and this machine's clock")
         case 403:

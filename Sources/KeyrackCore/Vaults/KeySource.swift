@@ -36,7 +36,7 @@ public enum KeySource {
         case .missing(let why): return .missing(why)
         case .value(let value): source = value
         }
-        let own = Value(key: entry.slug.key.value, value: source, expiresAt: nil)
+        let own = Value(key: entry.slug.key, value: source, expiresAt: nil)
         switch entry.mech {
         case .ephemeralViaAwsSso:
             let profile = String(decoding: source, as: UTF8.self)

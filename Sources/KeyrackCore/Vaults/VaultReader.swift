@@ -26,7 +26,7 @@ public enum VaultReader {
             guard let v = direct[entry.slug] else { return .missing("no os.direct value on disk: set it again with `keyrack set`") }
             return .value(v)
         case .osEnvvar:
-            guard let v = environment[entry.slug.key.value] else { return .missing("environment variable \(entry.slug.key.value) is not set") }
+            guard let v = environment[entry.slug.key] else { return .missing("environment variable \(entry.slug.key) is not set") }
             return .value(Array(v.utf8))
         case .osDaemon:
             return .missing("os.daemon keys live only in a daemon and cannot be unlocked from disk")

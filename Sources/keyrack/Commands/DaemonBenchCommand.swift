@@ -33,7 +33,7 @@ struct DaemonBenchCommand: ParsableCommand {
                                                  arguments: ["daemon", "run", "--for", options.owner])
             var value = [UInt8](repeating: 0, count: 40)
             for i in value.indices { value[i] = UInt8(ascii: "a") + UInt8.random(in: 0..<26) }
-            _ = try client.send(.unlock([GrantRequest(slug: GrantSlug(org: "bench", env: "test", name: "BENCH_KEY"), vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])
+            _ = try client.send(.unlock([GrantRequest(slug: Slug(org: "bench", env: "test", key: "BENCH_KEY")!, vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])
             return
         }
         let r = LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"))

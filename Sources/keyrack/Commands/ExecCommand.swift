@@ -47,7 +47,7 @@ struct ExecCommand: ParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
         if env == nil && envFiles.isEmpty { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass") }
-        if let env, !GrantSlug.isEnvName(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
     }
 

@@ -19,12 +19,12 @@ struct RelockCommand: ParsableCommand {
     var key: String?
 
     func validate() throws {
-        if let env, !GrantSlug.isEnvName(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
     }
 
     func run() throws {
         let client = DaemonClient(owner: options.owner)
-        var slugs: [GrantSlug] = []
+        var slugs: [Slug] = []
         // A relock of everything also forgets the identity agent: say so when it held something.
         var agentHeld = false
         if env == nil && key == nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agentHeld = a != nil }

@@ -58,8 +58,8 @@ struct SetDefaultCommand: ParsableCommand {
     mutating func validate() throws {
         try ManifestCLI.check {
             if let openbaoAddr { try OpenBaoSettings.validate(addr: openbaoAddr) }
-            _ = try openbaoRoleIdKey.map(Slug.init(parsing:))
-            _ = try openbaoSecretIdKey.map(Slug.init(parsing:))
+            _ = try openbaoRoleIdKey.map(Slug.init(validating:))
+            _ = try openbaoSecretIdKey.map(Slug.init(validating:))
         }
         if let openbaoSlot, PIVSlot(parsing: openbaoSlot) == nil {
             throw ValidationError("invalid --openbao-slot '\(openbaoSlot.prefix(10))': use 9a, 9c, 9d, 9e or a retired slot 82–95")
@@ -84,8 +84,8 @@ struct SetDefaultCommand: ParsableCommand {
             if let v = openbaoCertRole { s.certRole = v }
             if let v = openbaoSlot, let slot = PIVSlot(parsing: v) { s.slot = slot.description }
             if let v = openbaoSerial { s.serial = v }
-            if let v = openbaoRoleIdKey { s.roleIdKey = try Slug(parsing: v) }
-            if let v = openbaoSecretIdKey { s.secretIdKey = try Slug(parsing: v) }
+            if let v = openbaoRoleIdKey { s.roleIdKey = try Slug(validating: v) }
+            if let v = openbaoSecretIdKey { s.secretIdKey = try Slug(validating: v) }
             manifest.openbao = s.isEmpty ? nil : s
             return s
         }

@@ -32,7 +32,7 @@ struct SourceCommand: ParsableCommand {
     var allowDangerous = false
 
     func validate() throws {
-        guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if options.json, let format, format != .json { throw ValidationError("--json is --format json: drop one of --json and --format \(format.rawValue)") }
     }
 

@@ -34,7 +34,7 @@ struct StatusCommand: ParsableCommand {
         if status != nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agent = a }
         if options.json {
             let keys = grants.map { g in
-                "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.name)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
+                "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.key)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
             }
             var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(client.socketPath))"
             if let status { line += ",\"pid\":\(status.pid)" }

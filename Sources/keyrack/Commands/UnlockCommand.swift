@@ -62,7 +62,7 @@ struct UnlockCommand: ParsableCommand {
             if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
             return
         }
-        guard GrantSlug.isEnvName(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
+        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
         if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
     }
@@ -91,9 +91,9 @@ struct UnlockCommand: ParsableCommand {
         }
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
-        if let key, let full = GrantSlug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
+        if let key, let full = Slug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
         guard !entries.isEmpty else {
-            let name = key.map { GrantSlug(parsing: $0)?.name ?? $0 } ?? "KEY"
+            let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
             throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")
         }
         let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
@@ -104,16 +104,16 @@ struct UnlockCommand: ParsableCommand {
         defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
         var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: Clock.wallMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
-                return .init(outcome: .values([KeySource.Value(key: entry.slug.key.value, value: fetched.value)]),
+                return .init(outcome: .values([KeySource.Value(key: entry.slug.key, value: fetched.value)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
             return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
                                                                post: { try HTTPSPost.send($0, headers: $1, body: $2) }), source: entry.vault.rawValue)
         }
         defer { plan.wipe() }
-        var grants = plan.grants.map { GrantRequest(slug: GrantSlug($0.slug), vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
+        var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
-        let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (GrantSlug(g.slug), $0) } }, uniquingKeysWith: min)
+        let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
         let (capped, omitted) = (plan.capped, plan.omitted)
         for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap)") }
         for (slug, why) in omitted { Terminal.printError("warning: \(slug) stays locked: \(why)") }
@@ -129,7 +129,7 @@ struct UnlockCommand: ParsableCommand {
         for i in grants.indices {
             if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
         }
-        let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest).map(GrantSlug.init))
+        let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest))
         if options.json {
             let items = unlocked.map { g in
                 "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"

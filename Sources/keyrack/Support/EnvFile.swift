@@ -15,7 +15,7 @@ import KeyrackDaemon
 struct EnvFile {
     enum Value: Equatable {
         case literal([UInt8])
-        case reference(GrantSlug)
+        case reference(Slug)
     }
 
     struct Entry: Equatable {
@@ -44,7 +44,7 @@ struct EnvFile {
     }
 
     /// The slugs the file refers to, in order.
-    var references: [GrantSlug] {
+    var references: [Slug] {
         entries.compactMap { if case .reference(let s) = $0.value { return s } else { return nil } }
     }
 

@@ -6,12 +6,12 @@ import KeyrackDaemon
 struct InjectTemplate {
     enum Piece: Equatable {
         case text(ArraySlice<UInt8>)
-        case reference(GrantSlug)
+        case reference(Slug)
     }
 
     var pieces: [Piece] = []
 
-    var references: [GrantSlug] { pieces.compactMap { if case .reference(let s) = $0 { return s } else { return nil } } }
+    var references: [Slug] { pieces.compactMap { if case .reference(let s) = $0 { return s } else { return nil } } }
 
     /// Splits `bytes`; a placeholder that starts like ours but is no slug, or is never closed, is
     /// a usage error naming its line, never text passed through unfilled.
@@ -47,7 +47,7 @@ struct InjectTemplate {
     }
 
     /// The template with every placeholder replaced by its value.
-    func render(_ values: [GrantSlug: [UInt8]]) -> [UInt8] {
+    func render(_ values: [Slug: [UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
         for piece in pieces {
             switch piece {

@@ -14,7 +14,7 @@ enum LiveDaemon {
     /// stderr. A daemon that is not provably the caller's own is not talked to: that is said too.
     static func revoke(owner: OwnerName, slug: Slug?, why: String) {
         let client = DaemonClient(owner: owner.value)
-        let key = slug.map { GrantSlug($0).description }
+        let key = slug.map { $0.description }
         do {
             guard case .relocked(let gone) = try client.send(.relock(env: nil, key: key)) else { return }
             for s in gone { Terminal.printError("relocked \(s) in the daemon of '\(owner.value)': \(why)") }
@@ -30,7 +30,7 @@ enum LiveDaemon {
     /// Hands an os.daemon value straight to the owner's daemon (started if need be, as `unlock`
     /// starts it): it exists in that process's guarded memory only, until its TTL or the daemon
     /// ends. Returns the slug granted.
-    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, value: inout [UInt8]) throws -> GrantSlug {
+    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, value: inout [UInt8]) throws -> Slug {
         defer { zeroize(&value) }
         if let pinnedUID, pinnedUID != getuid() {
             throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID), and this is uid \(getuid()); run the set as that user")
@@ -42,7 +42,7 @@ enum LiveDaemon {
         if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
         let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
-        let slug = GrantSlug(entry.slug)
+        let slug = entry.slug
         var grant = GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {

@@ -76,7 +76,7 @@ enum ManifestCLI {
 
     static func json(_ entry: KeyEntry) -> [String: Any] {
         var object: [String: Any] = [
-            "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key.value,
+            "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key,
             "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
             "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
         ]

@@ -7,17 +7,15 @@ import KeyrackDaemon
 enum SecretReference {
     static let scheme = "keyrack://"
 
-    /// The slug of `text` (what follows the scheme), or nil when it is not ORG.ENV.KEY.
-    static func slug<S: StringProtocol>(_ text: S) -> GrantSlug? {
-        guard let slug = GrantSlug(parsing: String(text)), !slug.name.contains(where: { $0.isWhitespace || $0 == "}" }) else { return nil }
-        return slug
-    }
+    /// The slug of `text` (what follows the scheme), or nil when it is not ORG.ENV.KEY (the key
+    /// rule admits no whitespace nor `}`, so a reference ends where its key does).
+    static func slug<S: StringProtocol>(_ text: S) -> Slug? { Slug(parsing: String(text)) }
 
     /// The values of `slugs` from `owner`'s daemon, in one GET, all or nothing: the first that is
     /// not granted (locked, absent, expired, refused, or not listed by the repository's
     /// .agent/keyrack.yml) fails the whole command before anything is written or run.
-    static func resolve(owner: String, slugs: [GrantSlug], allowDangerous: Bool) throws -> [GrantSlug: [UInt8]] {
-        var unique: [GrantSlug] = []
+    static func resolve(owner: String, slugs: [Slug], allowDangerous: Bool) throws -> [Slug: [UInt8]] {
+        var unique: [Slug] = []
         for s in slugs where !unique.contains(s) { unique.append(s) }
         guard !unique.isEmpty else { return [:] }
         // ValueFetch, the one client path of get, exec and source: allowlist, verified daemon,

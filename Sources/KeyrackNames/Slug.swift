@@ -1,0 +1,32 @@
+/// `ORG.ENV.KEY`, the name of one key: org is the first part, env the second, and the key name
+/// is the rest (key names may hold inner dots, never at an end nor doubled, so the three parts
+/// always split back unambiguously). One type over one grammar for the manifest, the daemon and
+/// the Foundation-free `get` path; the core adds its typed names and worded errors on top.
+public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let org: String
+    public let env: String
+    public let key: String
+
+    /// nil unless each part obeys its rule (NameRules).
+    public init?(org: String, env: String, key: String) {
+        guard NameRules.isValidOrg(org), NameRules.isValidEnv(env), NameRules.isValidKey(key) else { return nil }
+        self.org = org
+        self.env = env
+        self.key = key
+    }
+
+    /// Parses a full slug; nil for anything else (a bare key name among them).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        self.init(org: String(parts[0]), env: String(parts[1]), key: String(parts[2]))
+    }
+
+    public var description: String { "\(org).\(env).\(key)" }
+
+    /// The machine-wide-env fallback that answers a request for this slug: `ORG.all.KEY`. The
+    /// daemon resolves it at lookup time, never by storing aliases.
+    public var allFallback: Slug? { env == "all" ? nil : Slug(org: org, env: "all", key: key) }
+
+    public static func < (a: Slug, b: Slug) -> Bool { a.description < b.description }
+}

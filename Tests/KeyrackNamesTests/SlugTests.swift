@@ -1,0 +1,31 @@
+import KeyrackNames
+import XCTest
+
+/// The one slug grammar the manifest, the daemon and `get` share: ORG.ENV.KEY with each part
+/// under its NameRules rule, the key taking the rest (inner dots allowed).
+final class SlugTests: XCTestCase {
+    func testPartsSplitOrgEnvThenTheRest() throws {
+        let slug = try XCTUnwrap(Slug(parsing: "@all.prod.aws.profile.name"))
+        XCTAssertEqual([slug.org, slug.env, slug.key], ["@all", "prod", "aws.profile.name"])
+        XCTAssertEqual(slug.description, "@all.prod.aws.profile.name")
+        XCTAssertEqual(Slug(parsing: slug.description), slug)
+    }
+
+    func testEveryPartObeysItsRule() {
+        for bad in ["GITHUB_TOKEN", "acme.sudo", "acme..KEY", ".sudo.KEY", "Acme.sudo.KEY", "acme.Sudo.KEY", "acme.sudo.KEY.",
+                    "acme.sudo.A..B", "acme.sudo.9KEY", "acme.sudo.KEY }", "acme.sudo.KEY WITH SPACE", "a/b.sudo.KEY",
+                    "acme.\(String(repeating: "e", count: 64)).KEY", "acme.sudo.\(String(repeating: "K", count: 129))"] {
+            XCTAssertNil(Slug(parsing: bad), bad)
+        }
+        XCTAssertNotNil(Slug(parsing: "acme.\(String(repeating: "e", count: 63)).\(String(repeating: "K", count: 128))"))
+        XCTAssertNil(Slug(org: "acme", env: "sudo", key: "a b"))
+        XCTAssertEqual(Slug(org: "acme", env: "sudo", key: "_K-1.x")?.description, "acme.sudo._K-1.x")
+    }
+
+    func testAllFallbackAndOrder() throws {
+        let prod = try XCTUnwrap(Slug(parsing: "acme.prod.KEY"))
+        XCTAssertEqual(prod.allFallback, Slug(parsing: "acme.all.KEY"))
+        XCTAssertNil(prod.allFallback?.allFallback, "the all env has no fallback of its own")
+        XCTAssertEqual([prod, Slug(parsing: "acme.all.KEY")!].sorted().map(\.description), ["acme.all.KEY", "acme.prod.KEY"])
+    }
+}
