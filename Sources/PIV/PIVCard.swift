@@ -96,7 +96,7 @@ public final class PIVCard {
             throw PIVError.malformedResponse("\(operation) returned no status word")
         }
         let reply = Array(out[0..<Int(outLength)])
-        for i in out.indices { out[i] = 0 }
+        zeroize(&out)  // the reply may hold a PIN-protected secret (ECDH share, management key)
         return (reply, StatusWord(UInt16(truncatingIfNeeded: sw)))
     }
 
