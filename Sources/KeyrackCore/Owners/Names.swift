@@ -15,13 +15,11 @@ public struct OwnerName: Hashable, Sendable, CustomStringConvertible {
     public static let human = OwnerName(unchecked: "human")
 
     public init(_ value: String) throws {
-        guard OwnerName.isValid(value) else { throw KeyrackError.usage(NameRules.invalidOwnerMessage(value)) }
+        guard NameRules.isValidOwner(value) else { throw KeyrackError.usage(NameRules.invalidOwnerMessage(value)) }
         self.value = value
     }
 
     private init(unchecked: String) { value = unchecked }
-
-    public static func isValid(_ name: String) -> Bool { NameRules.isValidOwner(name) }
 
     public var description: String { value }
 }

@@ -12,9 +12,7 @@ struct OwnerOptions: ParsableArguments {
     var json = false
 
     mutating func validate() throws {
-        // The owner becomes part of file and socket names: one rule, KeyrackCore's, everywhere.
-        guard OwnerName.isValid(owner) else {
-            throw ValidationError("invalid owner name '\(owner.prefix(80))': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)")
-        }
+        // The owner becomes part of file and socket names: one rule, KeyrackNames', everywhere.
+        guard NameRules.isValidOwner(owner) else { throw ValidationError(NameRules.invalidOwnerMessage(owner)) }
     }
 }
