@@ -57,9 +57,7 @@ struct YubiKeyBackend: RecipientBackend {
 
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
         if let x25519 = try x25519Identity(for: record, interaction: interaction) { return x25519 }
-        guard case .card(let serial, let slot)? = record.identity else {
-            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…)")
-        }
+        let (serial, slot) = try recordedCard(record)
         guard let recipient = try? YubiKeyRecipientType.parse(record.pubkey).key else {
             throw KeyrackError.usage("recipient \(record.label) is not a YubiKey key")
         }
@@ -75,6 +73,14 @@ struct YubiKeyBackend: RecipientBackend {
     static func identity(stub: YubiKeyStub, interaction: Interaction) -> any Identity {
         CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(request.prompt) },
                                    touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
+    }
+
+    /// The card and slot the recipients file records for `record`, in either key form.
+    func recordedCard(_ record: RecipientLocation) throws -> (serial: UInt32, slot: PIVSlot) {
+        guard let card = record.card else {
+            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…)")
+        }
+        return card
     }
 
     /// The P-256 key already in `slot`, with the card's serial; nil when the slot is empty.

@@ -27,9 +27,7 @@ extension YubiKeyBackend {
     /// The card identity for a recorded X25519 slot recipient; nil when `record` is not one.
     func x25519Identity(for record: RecipientLocation, interaction: Interaction) throws -> (any Identity)? {
         guard let recipient = try? X25519Recipient(string: record.pubkey) else { return nil }
-        guard case .card(let serial, let slot)? = record.identity else {
-            throw KeyrackError(.wrongIdentity, "no YubiKey serial and slot are recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…)")
-        }
+        let (serial, slot) = try recordedCard(record)
         let identity = YubiKeyX25519Identity(
             serial: serial, slot: slot, recipient: recipient,
             pinProvider: { request in try interaction.secret(request.prompt) },

@@ -91,7 +91,7 @@ struct UnlockCommand: ParsableCommand {
         }
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
-        if let key, let full = Slug(parsing: key) { entries = entries.filter { $0.slug.description == full.description } }
+        if let key, let full = Slug(parsing: key) { entries = entries.filter { $0.slug == full } }
         guard !entries.isEmpty else {
             let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
             throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")

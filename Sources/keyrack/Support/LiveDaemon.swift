@@ -14,9 +14,8 @@ enum LiveDaemon {
     /// stderr. A daemon that is not provably the caller's own is not talked to: that is said too.
     static func revoke(owner: OwnerName, slug: Slug?, why: String) {
         let client = DaemonClient(owner: owner.value)
-        let key = slug.map { $0.description }
         do {
-            guard case .relocked(let gone) = try client.send(.relock(env: nil, key: key)) else { return }
+            guard case .relocked(let gone) = try client.send(.relock(env: nil, key: slug?.description)) else { return }
             for s in gone { Terminal.printError("relocked \(s) in the daemon of '\(owner.value)': \(why)") }
         } catch DaemonError.noDaemon {
             return
@@ -42,12 +41,11 @@ enum LiveDaemon {
         if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
         let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
-        let slug = entry.slug
-        var grant = GrantRequest(slug: slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
+        var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {
             throw DaemonError.malformed("the daemon answered UNLOCK with something else")
         }
-        return slug
+        return entry.slug
     }
 }
