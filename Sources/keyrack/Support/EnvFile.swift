@@ -64,8 +64,8 @@ struct EnvFile {
                 }
                 // A name that changes a shell or the loader (EnvironmentNames): the file is the
                 // user's own choice, as --key is, so --allow-dangerous lets it in, nothing else.
-                if EnvironmentNames.isDangerous(e.name) && !allowDangerous {
-                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which changes how a shell or the loader behaves; pass --allow-dangerous if you mean it", code: "refused")
+                if let what = EnvironmentNames.reason(e.name), !allowDangerous {
+                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which \(what); pass --allow-dangerous if you mean it", code: "refused")
                 }
                 seen[e.name] = earlier(file, e)
             }
