@@ -31,29 +31,32 @@ public enum SandboxLaunch {
         // Three pipes, close-on-exec on keyrack's side; the child's ends are duplicated above the
         // range the child renumbers them into, so no dup2 there overwrites another.
         var info: [Int32] = [-1, -1], ready: [Int32] = [-1, -1], go: [Int32] = [-1, -1]
-        guard pipe2(&info, O_CLOEXEC) == 0, pipe2(&ready, O_CLOEXEC) == 0, pipe2(&go, O_CLOEXEC) == 0 else {
+        guard pipe(&info) == 0, pipe(&ready) == 0, pipe(&go) == 0 else {
             throw SandboxError.system("cannot make a pipe for the sandbox: \(String(cString: strerror(errno)))")
         }
+        for fd in info + ready + go { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let childEnds = [info[1], ready[1], go[0]].map { fcntl($0, F_DUPFD_CLOEXEC, 100) }
         let targets = [fds.info, fds.ready, fds.go]
 
         let cArgv = argv.map { strdup($0) } + [nil]
         defer { cArgv.forEach { free($0) } }
         let parent = getpid()
+        // Made before fork: the child may not allocate (another thread may hold malloc's lock).
+        let defaults = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGWINCH]
         sandboxCommandPID = 0
         sandboxPendingSignal = 0
         // Blocked across fork, so the child starts with keyrack's handlers never run in it.
         var all = sigset_t(), previous = sigset_t(), empty = sigset_t()
         sigfillset(&all); sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &all, &previous)
-        let child = fork()
+        let child = LinuxCalls.fork()
         if child == 0 {
             // The child: async-signal-safe calls only, then bwrap. Its own process group keeps
             // the terminal's ^C for keyrack (which forwards it); bwrap dies if keyrack dies.
             _ = setpgid(0, 0)
             _ = LinuxCalls.prctl(LinuxCalls.prSetPdeathsig, UInt(SIGKILL))
             if getppid() != parent { _exit(125) }
-            for s in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD] { signal(s, SIG_DFL) }
+            for s in defaults { signal(s, SIG_DFL) }
             for (from, to) in zip(childEnds, targets) where dup2(from, to) != to { _exit(125) }
             pthread_sigmask(SIG_SETMASK, &empty, nil)
             execv(bubblewrap, cArgv)
@@ -65,11 +68,11 @@ public enum SandboxLaunch {
             for fd in [info[0], ready[0], go[1]] { close(fd) }
             throw SandboxError.system("cannot start bubblewrap: \(String(cString: strerror(errno)))")
         }
-        // keyrack forwards what would end it (the command is in its own session and process
-        // group: the terminal's ^C reaches keyrack alone).
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+        // keyrack forwards what would end it, and the terminal's resizes (the command is in its
+        // own session and process group: the terminal's ^C and SIGWINCH reach keyrack alone).
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] {
             signal(s) { sig in
-                if sandboxCommandPID > 0 { kill(sandboxCommandPID, sig) } else { sandboxPendingSignal = sig }
+                if sandboxCommandPID > 0 { kill(sandboxCommandPID, sig) } else if sig != SIGWINCH { sandboxPendingSignal = sig }
             }
         }
         signal(SIGPIPE, SIG_IGN)
@@ -143,6 +146,6 @@ public enum SandboxLaunch {
 
     private static func firstChild(of pid: pid_t) -> pid_t? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return nil }
-        return text.split(separator: " ").first.flatMap { pid_t($0) }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap { pid_t($0) }
     }
 }

@@ -123,12 +123,12 @@ final class PipedChild {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addchdir_np(&actions, cwd)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.compactMap { k, v in v.map { strdup("\(k)=\($0)") } } + [nil]
+        // env -C: the working directory (posix_spawn's chdir action is not in the Glibc module).
+        let argv = (["/usr/bin/env", "-C", cwd, executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        let rc = posix_spawn(&child, "/usr/bin/env", &actions, nil, argv, envp)
         close(fds[1])
         guard rc == 0 else { close(fds[0]); throw NSError(domain: "PipedChild", code: Int(rc)) }
         pid = child
