@@ -57,8 +57,10 @@ public final class DaemonServer: @unchecked Sendable {
         var stopping = false
         var stopped = false
         var denied = 0
-        var lastDenialLog: UInt64 = 0
-        var suppressedDenials = 0
+        /// Per kind of denial (a foreign uid, or a peer where the sandbox rule refuses it), so a
+        /// flood of one kind cannot hide the first line of another.
+        var lastDenialLog: [String: UInt64] = [:]
+        var suppressedDenials: [String: Int] = [:]
         var sandboxed = false
     }
     private let state = Locked(State())
@@ -260,13 +262,14 @@ public final class DaemonServer: @unchecked Sendable {
         logDenial { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(self.configuration.allowedUID) may use the keys of '\(self.configuration.owner)'" }
     }
 
-    /// At most one denial line per second; the ones held back are counted on the next line.
-    private func logDenial(_ line: () -> String) {
+    /// At most one denial line per second and kind; the ones held back are counted on the next line.
+    private func logDenial(kind: String = "uid", _ line: () -> String) {
         let now = Clock.bootMilliseconds()
         let (emit, suppressed) = state.withLock { s -> (Bool, Int) in
-            guard s.lastDenialLog == 0 || now &- s.lastDenialLog >= 1000 else { s.suppressedDenials += 1; return (false, 0) }
-            defer { s.lastDenialLog = now; s.suppressedDenials = 0 }
-            return (true, s.suppressedDenials)
+            let last = s.lastDenialLog[kind] ?? 0
+            guard last == 0 || now &- last >= 1000 else { s.suppressedDenials[kind, default: 0] += 1; return (false, 0) }
+            defer { s.lastDenialLog[kind] = now; s.suppressedDenials[kind] = 0 }
+            return (true, s.suppressedDenials[kind] ?? 0)
         }
         guard emit else { return }
         log(suppressed > 0 ? "\(line()) (and \(suppressed) more denied connection(s) not logged since the last line)" : line())
@@ -412,7 +415,7 @@ public final class DaemonServer: @unchecked Sendable {
         case .elsewhere: place = "inside another sandbox or namespace"
         case .unknown: place = "no longer examinable (it exited)"
         }
-        logDenial { "denied pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)) \(place): \(why)" }
+        logDenial(kind: place) { "denied pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)) \(place): \(why)" }
         return .error(.sandboxRefused, "\(why); this process (pid \(cred.pid)) is \(place)")
     }
 }

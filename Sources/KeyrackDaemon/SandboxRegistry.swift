@@ -74,6 +74,7 @@ public final class SandboxRegistry: @unchecked Sendable {
     public func register(pid: Int32) throws -> Namespaces {
         let pidfd = PeerProcess.pidfdOpen(pid)
         guard pidfd >= 0 else { throw RegistrationError.gone(pid: pid) }
+        guard let depth = PeerProcess.pidNamespaceDepth(pid), depth > 1 else { close(pidfd); throw RegistrationError.notASandbox(pid: pid) }
         guard let ns = Namespaces.of(pid: pid) else { close(pidfd); throw RegistrationError.unreadable(pid: pid) }
         guard PeerProcess.alive(pidfd) else { close(pidfd); throw RegistrationError.gone(pid: pid) }
         if let own, ns.user == own.user || ns.pid == own.pid || ns.mount == own.mount {
@@ -92,14 +93,24 @@ public final class SandboxRegistry: @unchecked Sendable {
     }
 
     /// Where the peer of the connected socket `fd` (SO_PEERCRED pid `pid`) runs.
+    ///
+    /// First its pid-namespace depth, from /proc/PID/status (readable without ptrace rights:
+    /// keyrack's own clients make themselves non-dumpable, so their /proc/PID/ns links are closed
+    /// to a same-uid daemon): depth 1 is the daemon's own pid namespace, outside every sandbox
+    /// (each has its own). Deeper, the namespaces themselves, which the daemon may read because
+    /// it owns the sandbox's user namespace; a peer that closed even those (an unreadable
+    /// binary moves its mm to the host's user namespace) is `.unknown`, and refused.
     public func place(socket fd: Int32, pid: Int32) -> PeerPlace {
         let pidfd = PeerProcess.peerPidfd(fd, pid: pid)
         guard pidfd >= 0 else { return .unknown }
         defer { close(pidfd) }
-        guard let ns = Namespaces.of(pid: pid) else { return .unknown }
-        // Read, then proven: the pidfd names the process that connected, so if it still runs the
-        // namespaces just read were that process's, not a successor's with the same pid.
+        guard let depth = PeerProcess.pidNamespaceDepth(pid) else { return .unknown }
+        let ns = depth > 1 ? Namespaces.of(pid: pid) : nil
+        // Read, then proven: the pidfd names the process that connected, so if it still runs what
+        // was just read was that process's, not a successor's with the same pid.
         guard PeerProcess.alive(pidfd) else { return .unknown }
+        if depth == 1 { return .host }
+        guard let ns else { return .unknown }
         if let own, ns == own { return .host }
         let matched = entries.withLock { list in
             list.contains { $0.namespaces == ns && PeerProcess.alive($0.pidfd) }
@@ -123,6 +134,25 @@ public enum PeerProcess {
         var len = socklen_t(MemoryLayout<Int32>.size)
         if getsockopt(fd, SOL_SOCKET, soPeerPidfd, &pidfd, &len) == 0, pidfd >= 0 { return pidfd }
         return pidfdOpen(pid)
+    }
+
+    /// How many pid namespaces deep `pid` is, seen from ours: the count of its NSpid line.
+    public static func pidNamespaceDepth(_ pid: pid_t) -> Int? {
+        let fd = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        var total = 0
+        while total < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+        }
+        let text = String(decoding: bytes[0..<total], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return nil }
+        let count = line.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).count
+        return count > 0 ? count : nil
     }
 
     /// Signal 0 through the pidfd: succeeds only while that very process runs.

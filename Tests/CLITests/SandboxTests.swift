@@ -225,7 +225,10 @@ final class SandboxTests: XCTestCase {
             XCTAssertEqual(try String(contentsOf: h.work.appendingPathComponent("got-\(name)"), encoding: .utf8), "yes")
             // The grandchild went with the sandbox: keyrack returned after bwrap, whose pid
             // namespace's end kills every process in it.
-            XCTAssertEqual(ProcessTable.pids(commandLineContaining: marker).filter(ProcessTable.isAlive), [], "SIG\(name)")
+            let left = ProcessTable.pids(commandLineContaining: marker).filter(ProcessTable.isAlive)
+            XCTAssertEqual(left, [], "SIG\(name): " + left.map { pid in
+                String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data(), as: UTF8.self).prefix(120) + " ppid-stat=" + ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "")
+            }.joined(separator: " | "))
         }
     }
 

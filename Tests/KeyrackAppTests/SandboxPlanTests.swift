@@ -81,3 +81,26 @@ final class SandboxPlanTests: XCTestCase {
         XCTAssertNil(SandboxLaunch.childPID(in: "{}"))
     }
 }
+
+/// What runs first inside the sandbox: keyrack's plain exec with the caller's key options.
+final class SandboxInnerCommandTests: XCTestCase {
+    func testKeysAreFetchedInsideByPlainExec() {
+        let request = SandboxExec.Request(owner: "seaturtle", workdir: nil, shared: [],
+                                          keys: .init(env: "test", names: ["API", "acme.test.DB"], envFiles: ["rel/.env.keyrack", "/abs/.env"], allowDangerous: true),
+                                          command: ["agent", "--flag", "--"])
+        XCTAssertEqual(SandboxExec.innerCommand(request, keyrack: "/opt/kr/keyrack-cli", cwd: "/home/v/src/app"), [
+            "/opt/kr/keyrack-cli", "exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--key", "acme.test.DB",
+            "--env-file", "/home/v/src/app/rel/.env.keyrack", "--env-file", "/abs/.env", "--allow-dangerous", "--", "agent", "--flag", "--",
+        ])
+    }
+
+    func testKeyracksOwnBinariesAreBoundInUnlessHidden() throws {
+        let present: Set<String> = ["/home/v", "/home/v/src/app", "/run/user/1000/keyrack/daemon.a.sock", "/home/v/.local/bin/keyrack-cli", "/home/v/.rhachet/keyrack", "/home/v/.rhachet/keyrack/evil"]
+        let files = SandboxPlan.FileFacts { present.contains($0) ? $0 : nil }
+        let spec = try SandboxPlan.make(.init(owner: "a", workdir: "/home/v/src/app", command: ["x"],
+                                              tools: ["/home/v/.local/bin/keyrack-cli", "/home/v/.rhachet/keyrack/evil", "/gone"], home: "/home/v",
+                                              keyrackHome: "/home/v/.rhachet/keyrack", xdgRuntimeDirectory: "/run/user/1000", uid: 1000, identityFiles: []), files: files)
+        XCTAssertEqual(spec.tools, ["/home/v/.local/bin/keyrack-cli"])
+        XCTAssertTrue(BubblewrapArguments.make(spec).joined(separator: " ").contains("--ro-bind /home/v/.local/bin/keyrack-cli /home/v/.local/bin/keyrack-cli"))
+    }
+}

@@ -36,9 +36,8 @@ final class SandboxRegistryTests: XCTestCase {
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
         defer { close(fds[0]); close(fds[1]) }
         XCTAssertEqual(SandboxRegistry().place(socket: fds[0], pid: getpid()), .host)
-        // Namespaces other than the daemon's, unregistered: elsewhere.
-        let strangers = SandboxRegistry(own: Namespaces(user: 1, pid: 2, mount: 3))
-        XCTAssertEqual(strangers.place(socket: fds[0], pid: getpid()), .elsewhere)
+        XCTAssertEqual(PeerProcess.pidNamespaceDepth(getpid()), 1)
+        XCTAssertNil(PeerProcess.pidNamespaceDepth(-1))
     }
 
     func testTheNewRequestsRoundTrip() throws {

@@ -32,7 +32,7 @@ public enum BubblewrapArguments {
             "--perms", "1777", "--tmpfs", "/tmp",
         ]
         if let home = spec.home { a += ["--perms", "0700", "--tmpfs", home] }
-        for path in spec.shared { a += ["--ro-bind", path, path] }
+        for path in spec.shared + spec.tools { a += ["--ro-bind", path, path] }
         a += ["--bind", spec.workdir, spec.workdir]
         for dir in spec.hiddenDirectories { a += ["--perms", "0700", "--tmpfs", dir, "--remount-ro", dir] }
         for file in spec.hiddenFiles { a += ["--ro-bind", "/dev/null", file] }

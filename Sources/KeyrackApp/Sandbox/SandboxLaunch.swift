@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,7 +102,17 @@ public enum SandboxLaunch {
         close(go[1]); go[1] = -1
         guard written == goLine.count else { _ = abandon(); throw SandboxError.system("cannot start the command in the sandbox: \(String(cString: strerror(errno)))") }
         if sandboxPendingSignal != 0, sandboxCommandPID > 0 { kill(sandboxCommandPID, sandboxPendingSignal) }
-        return wait(child)
+        // bwrap's monitor exits as soon as its pid 1 reports the command's status, while pid 1
+        // is still taking the rest of the sandbox down with it: keyrack returns only once pid 1
+        // (and so every process of the sandbox's pid namespace) is gone.
+        let sandboxFD = PeerProcess.pidfdOpen(sandboxPID)
+        let status = wait(child)
+        if sandboxFD >= 0 {
+            var p = pollfd(fd: sandboxFD, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, 10_000) < 0 && errno == EINTR {}
+            close(sandboxFD)
+        }
+        return status
     }
 
     /// The exit code of `pid` as a shell reports it.

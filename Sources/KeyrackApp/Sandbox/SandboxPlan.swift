@@ -17,6 +17,8 @@ public struct SandboxPlan {
         public var workdir: String
         public var shared: [String]
         public var command: [String]
+        /// Executables bound in read-only at their own paths (keyrack's binaries).
+        public var tools: [String]
         public var home: String?
         public var keyrackHome: String
         public var xdgRuntimeDirectory: String?
@@ -24,9 +26,9 @@ public struct SandboxPlan {
         /// Identity files any owner's recipients file names (ssh and age identities).
         public var identityFiles: [String]
 
-        public init(owner: String, workdir: String, shared: [String] = [], command: [String], home: String?, keyrackHome: String,
+        public init(owner: String, workdir: String, shared: [String] = [], command: [String], tools: [String] = [], home: String?, keyrackHome: String,
                     xdgRuntimeDirectory: String?, uid: UInt32, identityFiles: [String]) {
-            self.owner = owner; self.workdir = workdir; self.shared = shared; self.command = command; self.home = home
+            self.owner = owner; self.workdir = workdir; self.shared = shared; self.command = command; self.tools = tools; self.home = home
             self.keyrackHome = keyrackHome; self.xdgRuntimeDirectory = xdgRuntimeDirectory; self.uid = uid
             self.identityFiles = identityFiles
         }
@@ -79,7 +81,8 @@ public struct SandboxPlan {
             let replaced = [home, "/tmp"].compactMap { $0 }.contains { isWithin(real, $0) }
             if boundBack || !replaced { hiddenFiles.append(real) }
         }
-        return SandboxSpec(owner: inputs.owner, workdir: workdir, home: home, shared: shared, hiddenDirectories: hidden,
+        let tools = inputs.tools.compactMap(files.resolve).filter { tool in !covering.contains { isWithin(tool, $0) } }
+        return SandboxSpec(owner: inputs.owner, workdir: workdir, home: home, shared: shared, tools: tools, hiddenDirectories: hidden,
                            hiddenFiles: hiddenFiles, runtimeDirectory: runtime, socketDirectory: socketDirectory.path,
                            socket: socket, command: inputs.command)
     }

@@ -5,7 +5,7 @@
 /// The layers, in the order they are mounted (a later one covers an earlier one):
 /// the host read-only → a fresh /dev, /proc (the new pid namespace: others' processes are not
 /// there) and /tmp → `home` replaced by an empty writable tmpfs (PIN files, tokens, shell history
-/// of the human are not the robot's) → `shared` paths bound back read-only → `workdir` bound
+/// of the human are not the robot's) → `shared` paths and keyrack's `tools` bound back read-only → `workdir` bound
 /// read-write → `hiddenDirectories` covered by empty read-only tmpfs, `hiddenFiles` by /dev/null
 /// → `runtimeDirectory` an empty private tmpfs → `socketDirectory` made 0700 with only the
 /// owner's `socket` bound in, at the path the owner's clients look for.
@@ -18,6 +18,8 @@ public struct SandboxSpec: Equatable, Sendable {
     public var home: String?
     /// Host paths bound back read-only (under the replaced home, typically).
     public var shared: [String]
+    /// keyrack's own executables, bound read-only at their paths (they may live in the home).
+    public var tools: [String]
     /// Directories covered by empty read-only tmpfs: KEYRACK_HOME, ~/.ssh, /run/pcscd, …
     public var hiddenDirectories: [String]
     /// Files covered by /dev/null: identity files outside any hidden directory.
@@ -32,9 +34,9 @@ public struct SandboxSpec: Equatable, Sendable {
     /// The program and its arguments.
     public var command: [String]
 
-    public init(owner: String, workdir: String, home: String?, shared: [String] = [], hiddenDirectories: [String],
+    public init(owner: String, workdir: String, home: String?, shared: [String] = [], tools: [String] = [], hiddenDirectories: [String],
                 hiddenFiles: [String], runtimeDirectory: String?, socketDirectory: String, socket: String, command: [String]) {
-        self.owner = owner; self.workdir = workdir; self.home = home; self.shared = shared
+        self.owner = owner; self.workdir = workdir; self.home = home; self.shared = shared; self.tools = tools
         self.hiddenDirectories = hiddenDirectories; self.hiddenFiles = hiddenFiles
         self.runtimeDirectory = runtimeDirectory; self.socketDirectory = socketDirectory
         self.socket = socket; self.command = command

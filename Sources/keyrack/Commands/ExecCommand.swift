@@ -70,6 +70,12 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
+        if sandbox {
+            // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
+            // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
+            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
+            Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
+        }
         let files = try envFiles.map { try EnvFile(path: $0) }
         var values = try env.map { try DaemonCommandSupport.fetch(owner: options.owner, env: $0, names: keys, allowDangerous: allowDangerous) }?
             .map { (name: $0.name, value: $0.value, granted: true) } ?? []
@@ -87,9 +93,7 @@ struct ExecCommand: ParsableCommand {
             guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
         }
         if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
-        if sandbox {
-            Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, command: command)))
-        }
+
         var argv = command.map { strdup($0) } + [nil]
         Hardening.restoreForExec()
         execvp(command[0], &argv)
