@@ -195,6 +195,24 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try h.ok(get).out, h.tokens["mechanic"])
     }
 
+    func testOSDaemonValueOfASandboxedOwnerGoesOnlyToItsSandbox() throws {
+        let key = h.keys.appendingPathComponent("id_robot")
+        XCTAssertEqual(try h.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key.path]).status, 0)
+        try h.ok(["init", "--for", "robot", "--via", "ssh", "--pubkey", key.path + ".pub", "--sandboxed"])
+        let sidecar = try String(contentsOf: h.keyrackHome.appendingPathComponent("host.robot.recipients.yml"), encoding: .utf8)
+        XCTAssertTrue(sidecar.contains("sandboxed: true"), sidecar)
+        // `set --vault os.daemon` starts the daemon itself, without an unlock: still sandboxed.
+        try h.ok(["set", "--for", "robot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.daemon"], stdin: h.tokens["seaturtle"]!)
+        defer { _ = try? h.keyrack(["daemon", "stop", "--for", "robot"]) }
+        let get = ["get", "--for", "robot", "--key", "acme.test.API", "--value"]
+        let outside = try h.keyrack(get)
+        XCTAssertEqual(outside.status, 4, "\(outside)")
+        XCTAssertEqual(outside.out, "")
+        let inside = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "API", "--sandbox", "--", "/bin/sh", "-c", "printf %s \"$API\""])
+        XCTAssertEqual(inside.status, 0, "\(inside)")
+        XCTAssertEqual(inside.out, h.tokens["seaturtle"])
+    }
+
     func testExitCodesAndSignalsPropagate() throws {
         try h.threeOwnersUnlocked()
         let exec = ["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox", "--"]
