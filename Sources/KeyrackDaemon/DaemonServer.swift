@@ -380,7 +380,8 @@ public final class DaemonServer: @unchecked Sendable {
         let needsSandbox: Bool
         switch request {
         case .registerSandbox: isRegistration = true; needsSandbox = false
-        case .get, .agentUnwrap, .agentStart: isRegistration = false; needsSandbox = requiresSandbox
+        // Values and identity use; putting grants or identities in (unlock) is the host's job.
+        case .get, .agentUnwrap: isRegistration = false; needsSandbox = requiresSandbox
         default: isRegistration = false; needsSandbox = false
         }
         guard isRegistration || needsSandbox || (requiresSandbox && place != .host) else { return nil }

@@ -148,8 +148,8 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(outside.out, "")
         XCTAssertTrue(outside.err.hasPrefix("error: refused by the daemon of 'seaturtle': the keys of 'seaturtle' go only to its own sandboxes; this process (pid "), outside.err)
         XCTAssertTrue(h.daemonLog("seaturtle").contains("outside any sandbox: the keys of 'seaturtle' go only to its own sandboxes"), h.daemonLog("seaturtle"))
-        // Its own sandbox: served.
-        let inside = try h.keyrack(["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox", "--", Run.keyrackBinary] + get)
+        // Its own sandbox: served (no --env: the command asks the daemon itself).
+        let inside = try h.keyrack(["exec", "--for", "seaturtle", "--sandbox", "--", Run.keyrackBinary] + get)
         XCTAssertEqual(inside.status, 0, "\(inside)")
         XCTAssertEqual(inside.out, h.tokens["seaturtle"])
         XCTAssertTrue(h.daemonLog("seaturtle").contains("sandbox registered: pid "))

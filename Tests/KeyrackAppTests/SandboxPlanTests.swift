@@ -94,6 +94,12 @@ final class SandboxInnerCommandTests: XCTestCase {
         ])
     }
 
+    func testWithoutKeysTheCommandRunsAsItIs() {
+        let request = SandboxExec.Request(owner: "seaturtle", workdir: nil, shared: [],
+                                          keys: .init(env: nil, names: [], envFiles: [], allowDangerous: false), command: ["claude"])
+        XCTAssertEqual(SandboxExec.innerCommand(request, keyrack: "/opt/kr/keyrack-cli", cwd: "/w"), ["claude"])
+    }
+
     func testKeyracksOwnBinariesAreBoundInUnlessHidden() throws {
         let present: Set<String> = ["/home/v", "/home/v/src/app", "/run/user/1000/keyrack/daemon.a.sock", "/home/v/.local/bin/keyrack-cli", "/home/v/.rhachet/keyrack", "/home/v/.rhachet/keyrack/evil"]
         let files = SandboxPlan.FileFacts { present.contains($0) ? $0 : nil }

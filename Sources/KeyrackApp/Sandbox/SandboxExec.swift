@@ -37,7 +37,10 @@ public struct SandboxExec {
     /// daemon as the sandbox's first process (so a sandboxed owner's daemon serves it: it is in
     /// the owner's sandbox) and execs the command in its place, with the environment, the
     /// firewall and the repository allowlist exactly as plain `exec` applies them.
+    /// Without keys to pass (no env, no env file) the command runs as it is: it asks the daemon
+    /// itself, with `keyrack get`.
     public static func innerCommand(_ request: Request, keyrack: String, cwd: String) -> [String] {
+        if request.keys.env == nil && request.keys.envFiles.isEmpty { return request.command }
         var a = [keyrack, "exec", "--for", request.owner]
         if let env = request.keys.env { a += ["--env", env] }
         for name in request.keys.names { a += ["--key", name] }
