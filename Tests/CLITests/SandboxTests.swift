@@ -213,6 +213,19 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(inside.out, h.tokens["seaturtle"])
     }
 
+    func testUnlockFirstThenTheSandboxGetsTheKey() throws {
+        try h.threeOwnersUnlocked()
+        try h.ok(["daemon", "stop", "--for", "seaturtle"])
+        let exec = ["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox"]
+        let locked = try h.keyrack(exec + ["--", "/bin/true"])
+        XCTAssertEqual(locked.status, 3, "\(locked)")
+        XCTAssertEqual(locked.err, "error: the daemon of 'seaturtle' is not running, so the sandbox would have no keys to reach: unlock the owner first (keyrack unlock --for seaturtle --env ENV)\n")
+        let r = try h.keyrack(exec + ["--unlock", "--", "/bin/sh", "-c", "printf %s \"$API\""])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, h.tokens["seaturtle"], "stdout is the program's alone (unlock reports on stderr)")
+        XCTAssertTrue(r.err.contains("unlocked 1 key(s) of 'seaturtle'"), r.err)
+    }
+
     func testExitCodesAndSignalsPropagate() throws {
         try h.threeOwnersUnlocked()
         let exec = ["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox", "--"]

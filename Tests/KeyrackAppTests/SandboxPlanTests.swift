@@ -110,3 +110,15 @@ final class SandboxInnerCommandTests: XCTestCase {
         XCTAssertTrue(BubblewrapArguments.make(spec).joined(separator: " ").contains("--ro-bind /home/v/.local/bin/keyrack-cli /home/v/.local/bin/keyrack-cli"))
     }
 }
+
+/// `exec --sandbox --unlock`: which unlocks run before the sandbox.
+final class SandboxUnlockTests: XCTestCase {
+    func testSudoKeysAreUnlockedOneAtATimeOtherEnvsAtOnce() throws {
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "sudo", keys: ["A", "B"]),
+                       [["unlock", "--for", "st", "--env", "sudo", "--key", "A"], ["unlock", "--for", "st", "--env", "sudo", "--key", "B"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: ["A"]), [["unlock", "--for", "st", "--env", "test", "--key", "A"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: ["A", "B"]), [["unlock", "--for", "st", "--env", "test"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: []), [["unlock", "--for", "st", "--env", "test"]])
+        XCTAssertThrowsError(try SandboxUnlock.invocations(owner: "st", env: nil, keys: [])) { XCTAssertEqual($0 as? SandboxUnlock.Failure, .needsEnv) }
+    }
+}

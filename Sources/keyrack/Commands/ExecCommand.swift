@@ -51,6 +51,9 @@ struct ExecCommand: ParsableCommand {
     @Flag(help: "Run the program in a bubblewrap sandbox that reaches this owner's daemon and nothing else of keyrack's (see docs/robots.md).")
     var sandbox = false
 
+    @Flag(help: "--sandbox: unlock the keys first, outside the sandbox (PIN and touch as for unlock).")
+    var unlock = false
+
     @Option(help: ArgumentHelp("--sandbox: the directory the program may write, and starts in (default: the current one).", valueName: "dir"))
     var workdir: String?
 
@@ -65,7 +68,8 @@ struct ExecCommand: ParsableCommand {
         if env == nil && envFiles.isEmpty && !sandbox { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)") }
         if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
-        if !sandbox && (workdir != nil || !shares.isEmpty) { throw ValidationError("--workdir and --share need --sandbox") }
+        if !sandbox && (workdir != nil || !shares.isEmpty || unlock) { throw ValidationError("--workdir, --share and --unlock need --sandbox") }
+        if unlock && env == nil { throw ValidationError("--unlock needs --env: which keys to unlock") }
         if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
     }
 
@@ -73,6 +77,10 @@ struct ExecCommand: ParsableCommand {
         if sandbox {
             // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
             // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
+            if unlock {
+                try SandboxUnlock.run(try SandboxUnlock.invocations(owner: options.owner, env: env, keys: keys),
+                                      keyrack: DaemonLauncher.currentExecutable())
+            }
             let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
             Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
         }
