@@ -73,6 +73,8 @@ final class SandboxPlanTests: XCTestCase {
         existing.insert("/tmp/keyrack-1000/daemon.seaturtle.sock")
         let spec = try SandboxPlan.make(inputs(xdg: nil), files: files)
         XCTAssertNil(spec.runtimeDirectory)
+        // The login's runtime directory (D-Bus, systemd) is hidden even when XDG does not name it.
+        XCTAssertTrue(spec.hiddenDirectories.contains("/run/user/1000"), "\(spec.hiddenDirectories)")
         XCTAssertEqual(spec.socket, "/tmp/keyrack-1000/daemon.seaturtle.sock")
     }
 
