@@ -234,6 +234,12 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(echoed.out, "through stdin\n")
         XCTAssertEqual(echoed.err, "err\n")
         XCTAssertEqual(try h.keyrack(exec + ["/bin/sh", "-c", "kill -KILL $$"]).status, 128 + SIGKILL)
+        // The command holds what plain exec's would (stdin, stdout, stderr, and the socket the
+        // test's Foundation.Process hands every child), nothing of keyrack's or bubblewrap's.
+        let listFDs = ["/bin/sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"]
+        let plain = try h.keyrack(["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--"] + listFDs)
+        XCTAssertTrue(plain.out.hasPrefix("0 1 2 "), plain.out)
+        XCTAssertEqual(try h.keyrack(exec + listFDs).out, plain.out)
 
         for (signal, name) in [(SIGTERM, "TERM"), (SIGINT, "INT")] {
             let marker = "keyrack-sandbox-child-\(UUID().uuidString.prefix(8))"
