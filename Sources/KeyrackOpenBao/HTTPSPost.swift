@@ -17,7 +17,10 @@ public enum HTTPSPost {
     public static func send(_ url: String, headers: [(String, String)], body: [UInt8],
                             timeoutSeconds: Int = 30) throws -> (status: Int, body: [UInt8]) {
         let endpoint: Endpoint
-        do { endpoint = try Endpoint(url) } catch { throw Failure(description: "'\(url.prefix(80))' is not an http(s):// URL") }
+        do { endpoint = try Endpoint(url) } catch let error as OpenBaoError {
+            if case .plainHTTP = error { throw Failure(description: error.description) }
+            throw Failure(description: "'\(url.prefix(80))' is not an http(s):// URL")
+        }
         let afterScheme = url.dropFirst(endpoint.isTLS ? 8 : 7)
         let path = afterScheme.firstIndex(of: "/").map { String(afterScheme[$0...]) } ?? "/"
         var head = "POST \(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"

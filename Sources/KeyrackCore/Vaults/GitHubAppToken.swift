@@ -60,12 +60,10 @@ public enum GitHubAppToken {
         }
     }
 
-    /// `BASE/app/installations/ID/access_tokens`, for https, or http to a loopback address.
+    /// `BASE/app/installations/ID/access_tokens`, for https, or http to a loopback address (the
+    /// rule of ServerAddress, which the HTTP client applies again before it connects).
     static func endpoint(base: String, installation: String) -> URL? {
-        guard let components = URLComponents(string: base), let host = components.host, !host.isEmpty,
-              components.scheme == "https" || (components.scheme == "http" && ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host)) else {
-            return nil
-        }
+        guard let address = try? ServerAddress(parsing: base), address.plainHTTPRefusal == nil else { return nil }
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
         return URL(string: "\(trimmed)/app/installations/\(installation)/access_tokens")
     }
