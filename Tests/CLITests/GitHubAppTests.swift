@@ -119,6 +119,20 @@ final class GitHubAppTests: XCTestCase {
         XCTAssertTrue(refused.err.contains("acme.prod.WRONG_KEY stays locked: GitHub App 424242 installation 777: cannot reach http://127.0.0.1:1: connection refused"), refused.err)
     }
 
+    /// A hostile API's `message` reaches the terminal escaped, on the warning's one line.
+    func testAHostileAPIsMessageIsEscapedOnOneLine() throws {
+        let hostile = try LoopbackServer { _ in
+            LoopbackServer.json(status: 401, #"{"message":"\u001b]0;PWNED\u0007\u001b[2J\r\nwarning: forged"}"#)
+        }
+        defer { hostile.stop() }
+        XCTAssertEqual(try setApp("GITHUB_TOKEN").status, 0)
+        let r = try h.keyrack(["unlock", "--for", "robot", "--env", "prod"], env: ["GITHUB_API_URL": hostile.address])
+        XCTAssertEqual(r.status, 3, "\(r)")
+        XCTAssertFalse(r.err.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7f..<0xa0).contains($0.value) }, r.err.debugDescription)
+        XCTAssertTrue(r.err.contains(#"GitHub refused the app's JWT (401: \u{1b}]0;PWNED\u{7}\u{1b}[2J\u{d}\u{a}warning: forged)"#), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").filter { $0.contains("GITHUB_TOKEN") }.count, 1, r.err)
+    }
+
     func testSetAsksForTheIdsAndKeyPathOnTheTerminal() throws {
         var env = h.machine.environment
         env["XDG_RUNTIME_DIR"] = h.runtime.path

@@ -137,4 +137,45 @@ final class OpenBaoServerBoundaryTests: XCTestCase {
         XCTAssertEqual(try h.ok(["get", "--key", "acme.prod.ELSEWHERE", "--value"]).out, value)
         XCTAssertEqual(other.drain().connections, 0)
     }
+
+    /// A server's words reach the terminal escaped and on one line: an OpenBao `errors` entry
+    /// that would retitle and clear the terminal, and field names holding newlines and colours.
+    func testAHostileServersErrorTextReachesTheTerminalEscapedOnOneLine() throws {
+        let hostile = try LoopbackServer { head in
+            if head.contains("/v1/sys/internal/ui/mounts/") {
+                return LoopbackServer.json(status: 200, #"{"data":{"path":"secret/","type":"kv","options":{"version":"1"}}}"#)
+            }
+            if head.hasPrefix("GET /v1/secret/fields/") {
+                return LoopbackServer.json(status: 200, #"{"data":{"ok\nerror: forged second line":"1","\u001b[31mred\r":"2"}}"#)
+            }
+            return LoopbackServer.json(status: 500, #"{"errors":["\u001b]0;PWNED\u0007\u001b[2Jcleared\r\nerror: forged","\u009b31m"]}"#)
+        }
+        servers.append(hostile)
+        try h.ok(["set-default", "--openbao-addr", hostile.address, "--openbao-login", "token"])
+        var env = clean
+        env["BAO_TOKEN"] = "s.person-token-\(freshToken())"
+        let key = ["--env", "prod", "--org", "acme", "--vault", "openbao"]
+
+        try h.ok(["set", "--key", "EVIL"] + key + ["--exid", "secret/evil/x#v"])
+        let errors = try h.keyrack(["unlock", "--env", "prod", "--json"], env: env)
+        XCTAssertEqual(errors.status, 1, errors.description)
+        assertNoControlCharacters(errors.err)
+        XCTAssertTrue(errors.err.contains(#"answered HTTP 500: \u{1b}]0;PWNED\u{7}\u{1b}[2Jcleared\u{d} error: forged; \u{9b}31m"#), errors.err)
+        let report = try XCTUnwrap(ManifestHarness.json(errors)["error"] as? [String: Any])
+        assertNoControlCharacters(try XCTUnwrap(report["message"] as? String), lines: 1)
+
+        try h.ok(["del", "--key", "EVIL", "--env", "prod", "--org", "acme"])
+        try h.ok(["set", "--key", "FIELDS"] + key + ["--exid", "secret/fields/y#v"])
+        let fields = try h.keyrack(["unlock", "--env", "prod"], env: env)
+        XCTAssertEqual(fields.status, 3, fields.description)
+        assertNoControlCharacters(fields.err)
+        XCTAssertTrue(fields.err.contains(#"its fields are \u{1b}[31mred\u{d}, ok\u{a}error: forged second line"#), fields.err)
+    }
+
+    private func assertNoControlCharacters(_ text: String, lines: Int = 1, file: StaticString = #filePath, line: UInt = #line) {
+        let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        XCTAssertFalse(body.unicodeScalars.contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) },
+                       "no raw control character: \(body.debugDescription)", file: file, line: line)
+        XCTAssertEqual(text.split(separator: "\n").count, lines, file: file, line: line)
+    }
 }
