@@ -70,6 +70,11 @@ struct HTTPSConnection {
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
         } catch let error as BoringSSLError {
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+        } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
+            // A trusted certificate issued for other names: NIO's own text names no host.
+            throw OpenBaoError.hostMismatch(address: endpoint.display, host: endpoint.host)
+        } catch let error as NIOSSLExtraError {
+            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
         } catch ResponseCollector.Closed.early {
             throw OpenBaoError.closed(address: endpoint.display, during: operation)
         } catch {

@@ -12,6 +12,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case closed(address: String, during: String)
     /// The TLS handshake failed: an untrusted server certificate, a wrong CA file, a refused client certificate.
     case tls(address: String, reason: String)
+    /// The server's certificate is trusted but names other hosts than the one in the address.
+    case hostMismatch(address: String, host: String)
     /// The server is sealed (HTTP 503): an operator must unseal it.
     case sealed(address: String)
     /// The login itself was refused (HTTP 400/403 from auth/…/login).
@@ -39,7 +41,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     /// Reachability problems (exit 1) as opposed to "the server answered no" (exit 3).
     public var isUnreachable: Bool {
         switch self {
-        case .unreachable, .timeout, .closed, .tls, .server, .configuration: return true
+        case .unreachable, .timeout, .closed, .tls, .hostMismatch, .server, .configuration: return true
         default: return false
         }
     }
@@ -63,6 +65,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
             return "OpenBao at \(a) closed the connection during \(during); nothing was unlocked: check the server's health and try again"
         case .tls(let a, let why):
             return "TLS with OpenBao at \(a) failed: \(why)"
+        case .hostMismatch(let a, let host):
+            return "TLS with OpenBao at \(a) failed: its certificate does not cover the host \(host); use the host name (or IP) its certificate names in --openbao-addr, or have the server's certificate issued for \(host) (its CA passed with --openbao-cacert)"
         case .sealed(let a):
             return "OpenBao at \(a) is sealed: ask an operator to unseal it (bao operator unseal), then unlock again"
         case .loginRefused(let m, let a, let why):

@@ -172,6 +172,41 @@ final class OpenBaoServerBoundaryTests: XCTestCase {
         XCTAssertTrue(fields.err.contains(#"its fields are \u{1b}[31mred\u{d}, ok\u{a}error: forged second line"#), fields.err)
     }
 
+    /// A real OpenBao whose (trusted) certificate is issued for another host name: the one line
+    /// says which host it does not cover and what to change, exit 1 as other TLS failures.
+    func testACertificateForAnotherHostNameSaysWhichHostAndWhatToDo() throws {
+        let dir = h.machine.dir
+        func openssl(_ args: [String]) throws {
+            let r = try Run.process("openssl", args)
+            XCTAssertEqual(r.status, 0, r.description)
+        }
+        let ca = dir.file("ca.pem").path, caKey = dir.file("ca.key").path
+        let leaf = dir.file("leaf.pem").path, leafKey = dir.file("leaf.key").path, csr = dir.file("leaf.csr").path
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", caKey, "-out", ca,
+                     "-days", "1", "-subj", "/CN=fleet CA"])
+        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", leafKey, "-out", csr,
+                     "-subj", "/CN=bao.other.example"])
+        let ext = dir.file("leaf.ext")
+        try Data("subjectAltName=DNS:bao.other.example\n".utf8).write(to: ext)
+        try openssl(["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", leaf, "-days", "1", "-extfile", ext.path])
+        let server = try OpenBaoDevServer(otherListener: (leaf, leafKey))
+        bao = server
+        let port = try XCTUnwrap(server.otherPort)
+        try server.ok(["kv", "put", "secret/fleet/db", "password=\(randomSecret())"])
+        var env = clean
+        env["BAO_TOKEN"] = server.rootToken
+        try h.ok(["set", "--key", "DB", "--env", "prod", "--org", "acme", "--vault", "openbao", "--exid", "secret/fleet/db#password"])
+
+        for host in ["127.0.0.1", "localhost"] {
+            let address = "https://\(host):\(port)"
+            try h.ok(["set-default", "--openbao-addr", address, "--openbao-cacert", ca])
+            let r = try h.keyrack(["unlock", "--env", "prod", "--json"], env: env)
+            assertOneLine(r, "TLS with OpenBao at \(address) failed: its certificate does not cover the host \(host); use the host name (or IP) its certificate names in --openbao-addr, or have the server's certificate issued for \(host) (its CA passed with --openbao-cacert)", status: 1)
+            XCTAssertFalse(r.err.contains("NIOSSL"), r.err)
+            XCTAssertEqual((try ManifestHarness.json(r)["error"] as? [String: Any])?["exit"] as? Int, 1)
+        }
+    }
+
     private func assertNoControlCharacters(_ text: String, lines: Int = 1, file: StaticString = #filePath, line: UInt = #line) {
         let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
         XCTAssertFalse(body.unicodeScalars.contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) },
