@@ -20,6 +20,7 @@ public enum DaemonProcess {
         var configuration = DaemonServer.Configuration(owner: owner, socketPath: runtime.socket(owner: owner),
                                                        pidPath: runtime.pidFile(owner: owner), allowedUID: allowedUID)
         configuration.idleExitMilliseconds = idleExitMilliseconds
+        configuration.pidLockLastsUntilExit = true
         if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
             configuration.clientTimeoutMilliseconds = t
         }

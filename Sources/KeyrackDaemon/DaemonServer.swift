@@ -28,6 +28,10 @@ public final class DaemonServer: @unchecked Sendable {
         public var sweepMilliseconds: Int32 = 1000
         /// Mode of the socket file. 0600 in production; tests of the kernel check widen it.
         public var socketMode: mode_t = 0o600
+        /// The daemon process (DaemonProcess) keeps the pid lock until the kernel drops it at
+        /// exit, so a client waiting on the lock (`daemon stop`, `relock` of an orphan) returns
+        /// once the daemon is gone; a server run inside another process (tests) releases it at stop.
+        public var pidLockLastsUntilExit = false
 
         public init(owner: String, socketPath: String, pidPath: String? = nil, allowedUID: uid_t = geteuid()) {
             self.owner = owner
@@ -223,16 +227,22 @@ public final class DaemonServer: @unchecked Sendable {
     private func shutdownFiles() {
         if listenFD >= 0 { close(listenFD); listenFD = -1 }
         unlink(configuration.socketPath)
-        if let pidPath = configuration.pidPath, pidFD >= 0 {
-            // We hold the lock, so the file is ours to remove; a successor that races in after
-            // this point takes a fresh lock on a fresh file.
-            unlink(pidPath)
-            close(pidFD)
-            pidFD = -1
-        }
+        // Wiped before the pid lock goes: whoever waits on it finds the grants gone.
         let wiped = store.relock()
         let heldIdentities = agent.stop()
         log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
+        if let pidPath = configuration.pidPath, pidFD >= 0 {
+            // What this exit wiped, for a client that stopped us without a socket to ask
+            // (OrphanedDaemon.stop reads it through the descriptor it opened before signalling).
+            DaemonExitReport(pid: getpid(), relocked: wiped, identityAgent: heldIdentities).write(to: pidFD)
+            // We hold the lock, so the file is ours to remove; a successor that races in after
+            // this point takes a fresh lock on a fresh file.
+            unlink(pidPath)
+            if !configuration.pidLockLastsUntilExit {
+                close(pidFD)
+                pidFD = -1
+            }
+        }
         for fd in wakePipe where fd >= 0 { close(fd) }
         state.withLock { $0.stopping = true; $0.stopped = true }
     }
