@@ -61,12 +61,38 @@ public final class DaemonServer: @unchecked Sendable {
     }
     private let state = Locked(State())
 
+    /// Ends the credentials of grants that carry a revocation (GrantRequest.revocation), given
+    /// by the process that runs the daemon; nil: such grants are only wiped.
+    private let revoker: GrantRevoker?
+
     public init(configuration: Configuration, store: GrantStore = GrantStore(), agent: IdentityAgent = IdentityAgent(factory: nil),
-                log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
+                revoker: GrantRevoker? = nil, log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
         self.configuration = configuration
         self.store = store
         self.agent = agent
+        self.revoker = revoker
         self.log = log
+    }
+
+    /// Revokes the credentials of the grants that ended since the last call, then wipes them.
+    /// `waiting`: before returning (RELOCK answers once its credentials are revoked; the stop
+    /// does not exit before); else on a thread of its own, so an expiry found by the sweep never
+    /// holds up the accept loop.
+    private func revokeEnded(waiting: Bool) {
+        let due = store.takeRevocations()
+        guard !due.isEmpty else { return }
+        let revoker = self.revoker, log = self.log
+        let work: () -> Void = {
+            for r in due {
+                if let why = revoker.map({ $0(r) }) ?? "no revoker in this process" {
+                    log("could not revoke the credential of \(r.slug): \(why); it ends at its own expiry")
+                } else {
+                    log("revoked the credential of \(r.slug)")
+                }
+                r.wipe()
+            }
+        }
+        if waiting || !Threads.detach(work) { work() }
     }
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.
@@ -176,6 +202,7 @@ public final class DaemonServer: @unchecked Sendable {
             if now &- lastSweep >= UInt64(configuration.sweepMilliseconds) {
                 lastSweep = now
                 let live = store.purgeExpired() + (agent.purgeExpired() ? 1 : 0)
+                revokeEnded(waiting: false)
                 if let idle = configuration.idleExitMilliseconds, live == 0 {
                     let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
                     if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
@@ -229,6 +256,7 @@ public final class DaemonServer: @unchecked Sendable {
         unlink(configuration.socketPath)
         // Wiped before the pid lock goes: whoever waits on it finds the grants gone.
         let wiped = store.relock()
+        revokeEnded(waiting: true)
         let heldIdentities = agent.stop()
         log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
         if let pidPath = configuration.pidPath, pidFD >= 0 {
@@ -333,6 +361,8 @@ public final class DaemonServer: @unchecked Sendable {
             // The values decoded from the frame; once in guarded memory no other copy may stay.
             defer { for g in grants { wipeStorage(g.value) } }
             if let catalog { store.setCatalog(catalog) }
+            // A grant replaced by this unlock ends: its credential is revoked (not waited for).
+            defer { revokeEnded(waiting: false) }
             do { return .unlocked(try store.put(grants)) } catch let e as DaemonError {
                 return .error(.rejected, e.description)
             } catch { return .error(.rejected, "\(error)") }
@@ -344,7 +374,9 @@ public final class DaemonServer: @unchecked Sendable {
         case .relock(let env, let key):
             // A relock of everything also forgets the identities.
             if env == nil && key == nil, agent.stop() { log("identity agent relocked") }
-            return .relocked(store.relock(env: env, key: key))
+            let gone = store.relock(env: env, key: key)
+            revokeEnded(waiting: true)
+            return .relocked(gone)
         case .stop:
             return .stopping
         case .agentStart, .agentUnwrap, .agentStatus:
