@@ -74,25 +74,50 @@ public final class DaemonServer: @unchecked Sendable {
         self.log = log
     }
 
-    /// Revokes the credentials of the grants that ended since the last call, then wipes them.
-    /// `waiting`: before returning (RELOCK answers once its credentials are revoked; the stop
-    /// does not exit before); else on a thread of its own, so an expiry found by the sweep never
-    /// holds up the accept loop.
+    /// How long RELOCK and the stop wait for revocations (the client waits 10 s for an answer).
+    static let revocationWaitMilliseconds: Int32 = 5000
+
+    /// Revokes the credentials of the grants that ended since the last call, each on a thread of
+    /// its own, and wipes them. `waiting`: returns once all are done or after
+    /// `revocationWaitMilliseconds` (RELOCK answers, and the stop exits, after its revocations);
+    /// else at once, so an expiry found by the sweep never holds up the accept loop.
     private func revokeEnded(waiting: Bool) {
         let due = store.takeRevocations()
         guard !due.isEmpty else { return }
         let revoker = self.revoker, log = self.log
-        let work: () -> Void = {
-            for r in due {
+        var pair: [Int32] = [-1, -1]
+        let signalling = waiting && socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+        var started = 0
+        for r in due {
+            let done = signalling ? dup(pair[1]) : -1
+            let work: () -> Void = {
                 if let why = revoker.map({ $0(r) }) ?? "no revoker in this process" {
                     log("could not revoke the credential of \(r.slug): \(why); it ends at its own expiry")
                 } else {
                     log("revoked the credential of \(r.slug)")
                 }
                 r.wipe()
+                if done >= 0 {
+                    var byte: UInt8 = 1
+                    _ = send(done, &byte, 1, Int32(MSG_NOSIGNAL))  // the waiter may have given up
+                    close(done)
+                }
             }
+            if Threads.detach(work) { started += 1 } else { if done >= 0 { close(done) }; work() }
         }
-        if waiting || !Threads.detach(work) { work() }
+        guard signalling else { return }
+        close(pair[1])
+        defer { close(pair[0]) }
+        let deadline = Clock.bootMilliseconds() + UInt64(Self.revocationWaitMilliseconds)
+        var finished = 0, byte: UInt8 = 0
+        while finished < started {
+            var pfd = pollfd(fd: pair[0], events: Int16(POLLIN), revents: 0)
+            let left = Int32(clamping: Int64(deadline) - Int64(Clock.bootMilliseconds()))
+            let ready = poll(&pfd, 1, max(left, 0))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0, recv(pair[0], &byte, 1, 0) == 1 else { break }
+            finished += 1
+        }
     }
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.

@@ -19,7 +19,7 @@ public enum OrphanedDaemon {
 
     /// Sends SIGTERM and waits (up to `milliseconds`) until the daemon has wiped its grants and
     /// exited; returns what it wiped (its exit report), so `relock` can say so.
-    public static func stop(_ runtime: RuntimeDirectory, owner: String, pid: pid_t, milliseconds: Int32 = 5000) throws -> DaemonExitReport {
+    public static func stop(_ runtime: RuntimeDirectory, owner: String, pid: pid_t, milliseconds: Int32 = 8000) throws -> DaemonExitReport {
         // Opened before the signal: the daemon unlinks the file as it exits, and this descriptor
         // is how its lock and its report are still reached then.
         guard let exit = DaemonExit(runtime, owner: owner), exit.pid == pid else {

@@ -32,12 +32,12 @@ struct DaemonRunCommand: ParsableCommand {
     /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The
     /// daemon module knows grants, not vaults: it hands this the note the unlock side attached
     /// (today only GitHub App installation tokens have one) and the value, and this process,
-    /// which links the vault code and the HTTP client, does the rest. 10 s at most each.
+    /// which links the vault code and the HTTP client, does the rest, within the 5 s RELOCK waits.
     static let revoker: GrantRevoker = { revocation in
         var token = revocation.withValue { Array($0) }
         defer { zeroize(&token) }
         return GitHubAppToken.revoke(note: revocation.note, token: token) { method, url, headers in
-            try HTTPSPost.send(url, method: method, headers: headers, body: [], timeoutSeconds: 10).status
+            try HTTPSPost.send(url, method: method, headers: headers, body: [], timeoutSeconds: 4).status
         }
     }
 

@@ -31,7 +31,7 @@ struct DaemonStopCommand: ParsableCommand {
         }
         let gone: Bool
         if let exit {
-            gone = exit.wait(milliseconds: 5000) != nil
+            gone = exit.wait(milliseconds: 8000) != nil
         } else {
             // No pid file to wait on (a daemon run by hand without one): its socket going away.
             let deadline = Clock.bootMilliseconds() + 5000
@@ -39,7 +39,7 @@ struct DaemonStopCommand: ParsableCommand {
             gone = access(client.socketPath, F_OK) != 0
         }
         guard gone else {
-            throw CommandFailure("the daemon of '\(options.owner)' did not exit within 5 s; see \(client.runtime.logFile(owner: options.owner))")
+            throw CommandFailure("the daemon of '\(options.owner)' did not exit within 8 s; see \(client.runtime.logFile(owner: options.owner))")
         }
         report(effect: "stopped", "stopped the daemon of '\(options.owner)'")
     }
