@@ -51,6 +51,7 @@ public enum Run {
     @discardableResult
     public static func process(_ executable: String, _ arguments: [String], stdin: [UInt8] = [],
                                environment: [String: String?] = [:], currentDirectory: URL? = nil) throws -> RunResult {
+        try DeclaredPrograms.require(executable)
         let p = Process()
         if executable.contains("/") {
             p.executableURL = URL(fileURLWithPath: executable)

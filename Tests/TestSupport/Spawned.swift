@@ -18,6 +18,7 @@ public final class Spawned {
     /// process's environment.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                 stderrPath: String = "/dev/null") throws {
+        try DeclaredPrograms.require(executable)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         var actions = posix_spawn_file_actions_t()

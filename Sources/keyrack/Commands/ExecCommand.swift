@@ -19,8 +19,11 @@ struct ExecCommand: ParsableCommand {
 
         An --env-file names the variables itself, one NAME=keyrack://ORG.ENV.KEY (or plain \
         NAME=value) per line, so any key can be passed under any name: keyrack exec --env-file \
-        .env.keyrack -- make deploy. With --mask, every granted value the program prints (on \
-        stdout or stderr) is replaced by <concealed by keyrack>.
+        .env.keyrack -- make deploy. With --mask, a granted value the program prints (on \
+        stdout or stderr), or any line of a multi-line one, is replaced by <concealed by keyrack>: \
+        best-effort, as a value it encodes, transforms or writes to /dev/tty or a file passes in \
+        clear. The program still holds the values; not handing them over at all is the keycard \
+        proxy's job (exec --proxy, planned: issue 27).
         """
     )
 
@@ -35,7 +38,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of NAME=keyrack://ORG.ENV.KEY and NAME=value lines to pass (repeatable).", valueName: "path"))
     var envFiles: [String] = []
 
-    @Flag(help: "Replace every granted value in the program's stdout and stderr with <concealed by keyrack>.")
+    @Flag(help: "Best-effort: replace granted values (and each line of a multi-line one) in the program's stdout and stderr with <concealed by keyrack>.")
     var mask = false
 
     @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
