@@ -26,6 +26,8 @@ public struct ErrorReport: Equatable {
     public init(line: String, exit: Int32, code: String? = nil) {
         var message = line.hasSuffix("\n") ? String(line.dropLast()) : line
         if message.hasPrefix("error: ") { message = String(message.dropFirst("error: ".count)) }
+        // As on stderr (Terminal.printError): a `jq -r .error.message` prints no server's escape.
+        message = TextFormat.printable(message)
         self.init(code: code ?? ErrorReport.code(forExit: exit), exit: exit, message: message, fix: ErrorReport.fix(in: message))
     }
 

@@ -65,9 +65,26 @@ public struct NotGranted: CLIReportable {
 }
 
 public enum Terminal {
+    /// One line on stderr, whatever it quotes: every error and warning ends up here, and many
+    /// carry text keyrack did not write (an OpenBao or GitHub error, `aws`/`op` stderr, field
+    /// names, echoed input). Control characters (ESC, BEL, CR, LF, other C0 and C1) are escaped
+    /// (TextFormat.printable), so a server can neither retitle or clear the terminal nor break
+    /// the one line a script reads.
     public static func printError(_ line: String) {
-        var text = line
-        if !text.hasSuffix("\n") { text += "\n" }
+        let body = line.hasSuffix("\n") ? String(line.dropLast()) : line
+        write(TextFormat.printable(body) + "\n")
+    }
+
+    /// Several lines keyrack itself composed (ArgumentParser's usage text): newlines stay, every
+    /// other control character is escaped as in `printError`.
+    public static func printErrorLines(_ text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { TextFormat.printable(String($0)) }
+        var out = lines.joined(separator: "\n")
+        if !out.hasSuffix("\n") { out += "\n" }
+        write(out)
+    }
+
+    private static func write(_ text: String) {
         _ = text.withCString { fputs($0, stderr) }
     }
 

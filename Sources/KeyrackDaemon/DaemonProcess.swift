@@ -10,7 +10,8 @@ public enum DaemonProcess {
     /// stops itself (idle with nothing unlocked, or `daemon stop`). `idleExitMilliseconds` nil
     /// means never idle out. KEYRACK_DAEMON_CLIENT_TIMEOUT_MS shortens the per-client timeout
     /// (tests of slow or stalled clients).
-    public static func serve(owner: String, allowedUID: uid_t, idleExitMilliseconds: UInt64?, agent: IdentityAgent) throws {
+    public static func serve(owner: String, allowedUID: uid_t, idleExitMilliseconds: UInt64?, agent: IdentityAgent,
+                             revoker: GrantRevoker? = nil) throws {
         Hardening.apply()
         // Nothing this process inherited beyond stdio is ours to keep.
         for fd in 3..<256 { close(Int32(fd)) }
@@ -20,6 +21,7 @@ public enum DaemonProcess {
         var configuration = DaemonServer.Configuration(owner: owner, socketPath: runtime.socket(owner: owner),
                                                        pidPath: runtime.pidFile(owner: owner), allowedUID: allowedUID)
         configuration.idleExitMilliseconds = idleExitMilliseconds
+        configuration.pidLockLastsUntilExit = true
         if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
             configuration.clientTimeoutMilliseconds = t
         }
@@ -31,7 +33,7 @@ public enum DaemonProcess {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let server = DaemonServer(configuration: configuration, agent: agent)
+        let server = DaemonServer(configuration: configuration, agent: agent, revoker: revoker)
         try server.start()
         var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
         while true {

@@ -32,6 +32,11 @@ public final class DaemonServer: @unchecked Sendable {
         /// identities go only to peers inside a sandbox registered for this owner.
         public var sandboxed = false
 
+        /// The daemon process (DaemonProcess) keeps the pid lock until the kernel drops it at
+        /// exit, so a client waiting on the lock (`daemon stop`, `relock` of an orphan) returns
+        /// once the daemon is gone; a server run inside another process (tests) releases it at stop.
+        public var pidLockLastsUntilExit = false
+
         public init(owner: String, socketPath: String, pidPath: String? = nil, allowedUID: uid_t = geteuid()) {
             self.owner = owner
             self.socketPath = socketPath
@@ -65,17 +70,68 @@ public final class DaemonServer: @unchecked Sendable {
     }
     private let state = Locked(State())
 
+    /// Ends the credentials of grants that carry a revocation (GrantRequest.revocation), given
+    /// by the process that runs the daemon; nil: such grants are only wiped.
+    private let revoker: GrantRevoker?
+
     public init(configuration: Configuration, store: GrantStore = GrantStore(), agent: IdentityAgent = IdentityAgent(factory: nil),
-                log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
+                revoker: GrantRevoker? = nil, log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
         self.configuration = configuration
         self.store = store
         self.agent = agent
+        self.revoker = revoker
         self.log = log
         state.withLock { $0.sandboxed = configuration.sandboxed }
     }
 
     /// Whether values go only to the owner's sandboxes (set at start, or by REQUIRE_SANDBOX).
     public var requiresSandbox: Bool { state.withLock { $0.sandboxed } }
+
+    /// How long RELOCK and the stop wait for revocations (the client waits 10 s for an answer).
+    static let revocationWaitMilliseconds: Int32 = 5000
+
+    /// Revokes the credentials of the grants that ended since the last call, each on a thread of
+    /// its own, and wipes them. `waiting`: returns once all are done or after
+    /// `revocationWaitMilliseconds` (RELOCK answers, and the stop exits, after its revocations);
+    /// else at once, so an expiry found by the sweep never holds up the accept loop.
+    private func revokeEnded(waiting: Bool) {
+        let due = store.takeRevocations()
+        guard !due.isEmpty else { return }
+        let revoker = self.revoker, log = self.log
+        var pair: [Int32] = [-1, -1]
+        let signalling = waiting && socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+        var started = 0
+        for r in due {
+            let done = signalling ? dup(pair[1]) : -1
+            let work: () -> Void = {
+                if let why = revoker.map({ $0(r) }) ?? "no revoker in this process" {
+                    log("could not revoke the credential of \(r.slug): \(why); it ends at its own expiry")
+                } else {
+                    log("revoked the credential of \(r.slug)")
+                }
+                r.wipe()
+                if done >= 0 {
+                    var byte: UInt8 = 1
+                    _ = send(done, &byte, 1, Int32(MSG_NOSIGNAL))  // the waiter may have given up
+                    close(done)
+                }
+            }
+            if Threads.detach(work) { started += 1 } else { if done >= 0 { close(done) }; work() }
+        }
+        guard signalling else { return }
+        close(pair[1])
+        defer { close(pair[0]) }
+        let deadline = Clock.bootMilliseconds() + UInt64(Self.revocationWaitMilliseconds)
+        var finished = 0, byte: UInt8 = 0
+        while finished < started {
+            var pfd = pollfd(fd: pair[0], events: Int16(POLLIN), revents: 0)
+            let left = Int32(clamping: Int64(deadline) - Int64(Clock.bootMilliseconds()))
+            let ready = poll(&pfd, 1, max(left, 0))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0, recv(pair[0], &byte, 1, 0) == 1 else { break }
+            finished += 1
+        }
+    }
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.
     public static let standardErrorLog: @Sendable (String) -> Void = { line in
@@ -184,6 +240,7 @@ public final class DaemonServer: @unchecked Sendable {
             if now &- lastSweep >= UInt64(configuration.sweepMilliseconds) {
                 lastSweep = now
                 let live = store.purgeExpired() + (agent.purgeExpired() ? 1 : 0)
+                revokeEnded(waiting: false)
                 if let idle = configuration.idleExitMilliseconds, live == 0 {
                     let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
                     if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
@@ -235,16 +292,23 @@ public final class DaemonServer: @unchecked Sendable {
     private func shutdownFiles() {
         if listenFD >= 0 { close(listenFD); listenFD = -1 }
         unlink(configuration.socketPath)
+        // Wiped before the pid lock goes: whoever waits on it finds the grants gone.
+        let wiped = store.relock()
+        revokeEnded(waiting: true)
+        let heldIdentities = agent.stop()
+        log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
         if let pidPath = configuration.pidPath, pidFD >= 0 {
+            // What this exit wiped, for a client that stopped us without a socket to ask
+            // (OrphanedDaemon.stop reads it through the descriptor it opened before signalling).
+            DaemonExitReport(pid: getpid(), relocked: wiped, identityAgent: heldIdentities).write(to: pidFD)
             // We hold the lock, so the file is ours to remove; a successor that races in after
             // this point takes a fresh lock on a fresh file.
             unlink(pidPath)
-            close(pidFD)
-            pidFD = -1
+            if !configuration.pidLockLastsUntilExit {
+                close(pidFD)
+                pidFD = -1
+            }
         }
-        let wiped = store.relock()
-        let heldIdentities = agent.stop()
-        log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
         for fd in wakePipe where fd >= 0 { close(fd) }
         state.withLock { $0.stopping = true; $0.stopped = true }
     }
@@ -342,6 +406,8 @@ public final class DaemonServer: @unchecked Sendable {
             // The values decoded from the frame; once in guarded memory no other copy may stay.
             defer { for g in grants { wipeStorage(g.value) } }
             if let catalog { store.setCatalog(catalog) }
+            // A grant replaced by this unlock ends: its credential is revoked (not waited for).
+            defer { revokeEnded(waiting: false) }
             do { return .unlocked(try store.put(grants)) } catch let e as DaemonError {
                 return .error(.rejected, e.description)
             } catch { return .error(.rejected, "\(error)") }
@@ -353,7 +419,9 @@ public final class DaemonServer: @unchecked Sendable {
         case .relock(let env, let key):
             // A relock of everything also forgets the identities.
             if env == nil && key == nil, agent.stop() { log("identity agent relocked") }
-            return .relocked(store.relock(env: env, key: key))
+            let gone = store.relock(env: env, key: key)
+            revokeEnded(waiting: true)
+            return .relocked(gone)
         case .stop:
             return .stopping
         case .agentStart, .agentUnwrap, .agentStatus:

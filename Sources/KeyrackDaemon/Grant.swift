@@ -24,12 +24,18 @@ public struct GrantRequest {
     public var vault: String
     public var ttlMilliseconds: UInt64
     public var value: [UInt8]
+    /// What ends the credential when the grant ends (relock, expiry, replacement, daemon stop),
+    /// as the unlock side words it (a GitHub installation token's revocation URL). The daemon
+    /// never reads it: it keeps it with the grant and hands it, with the value, to the
+    /// `GrantRevoker` its process was started with. Nil: nothing to do but wipe.
+    public var revocation: String?
 
-    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8]) {
+    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil) {
         self.slug = slug
         self.vault = vault
         self.ttlMilliseconds = ttlMilliseconds
         self.value = value
+        self.revocation = revocation
     }
 }
 
@@ -46,3 +52,22 @@ public enum GrantLookup: Equatable {
     /// A bare key name that matches several slugs; the caller must say which env or org.
     case ambiguous([Slug])
 }
+
+/// An ended grant whose credential is to be revoked: the unlock side's note and the value (still
+/// in guarded memory), for the `GrantRevoker` of the daemon's process; wiped once done.
+public struct Revocation {
+    public let slug: Slug
+    public let note: String
+    let value: GuardedBytes
+
+    /// The value, for the revoker's request only (it is the credential being ended).
+    public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try value.withBytes(body) }
+
+    public func wipe() { value.wipe() }
+}
+
+/// Ends credentials for the daemon: `revoke` returns nil once the credential is revoked, else
+/// why not (logged; the credential then ends at its own expiry). The daemon knows grants, not
+/// vaults: the process that runs it (keyrack-cli's `daemon run`) supplies this, and the daemon
+/// calls it with notes it never reads, so the dependency stays one way.
+public typealias GrantRevoker = @Sendable (_ revocation: Revocation) -> String?

@@ -17,9 +17,12 @@ public final class GrantStore: @unchecked Sendable {
         /// Boot-clock deadline in ms.
         var deadline: UInt64
         var value: GuardedBytes
+        var revocation: String?
     }
 
     private var grants: [Slug: Entry] = [:]
+    /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
+    private var pending: [Revocation] = []
     private var expired: Set<Slug> = []
     private var catalog: Set<Slug> = []
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -36,6 +39,7 @@ public final class GrantStore: @unchecked Sendable {
 
     deinit {
         for entry in grants.values { entry.value.wipe() }
+        for r in pending { r.wipe() }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -62,8 +66,8 @@ public final class GrantStore: @unchecked Sendable {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
                                      expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds)
-                grants[request.slug]?.value.wipe()
-                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value)
+                if let old = grants[request.slug] { end(old) }
+                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation)
                 expired.remove(request.slug)
                 catalog.insert(request.slug)
                 stored.append(info)
@@ -91,7 +95,7 @@ public final class GrantStore: @unchecked Sendable {
             }
             var gone: [Slug] = []
             for slug in grants.keys where matches(slug) {
-                grants.removeValue(forKey: slug)?.value.wipe()
+                if let entry = grants.removeValue(forKey: slug) { end(entry) }
                 gone.append(slug)
             }
             for slug in expired where matches(slug) { expired.remove(slug) }
@@ -107,9 +111,28 @@ public final class GrantStore: @unchecked Sendable {
     private func purgeExpiredLocked() {
         let t = now()
         for (slug, entry) in grants where entry.deadline <= t {
-            entry.value.wipe()
+            end(entry)
             grants.removeValue(forKey: slug)
             expired.insert(slug)
+        }
+    }
+
+    /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
+    /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
+    private func end(_ entry: Entry) {
+        if let note = entry.revocation {
+            pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value))
+        } else {
+            entry.value.wipe()
+        }
+    }
+
+    /// The revocations of the grants that ended since the last call; the caller revokes, then
+    /// wipes each (`Revocation.wipe`).
+    public func takeRevocations() -> [Revocation] {
+        locked {
+            defer { pending = [] }
+            return pending
         }
     }
 

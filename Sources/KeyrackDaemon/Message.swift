@@ -1,12 +1,12 @@
 import SecretBytes
-/// The daemon protocol, version 2 (which answers UNLOCK with the grants as stored, expiries
-/// included). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// The daemon protocol, version 3 (version 2 answered UNLOCK with the grants as stored, expiries
+/// included; 3 adds each grant's optional revocation note). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -130,6 +130,8 @@ extension Request {
             w.count(grants.count)
             for g in grants {
                 w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
+                w.u8(g.revocation == nil ? 0 : 1)
+                if let note = g.revocation { w.string(note) }
             }
         case .get(let queries):
             w.count(queries.count)
@@ -186,7 +188,13 @@ extension Request {
                 let vault = try r.string("unlock.grant.vault", max: 256)
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
-                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value))
+                var revocation: String?
+                switch try r.u8("unlock.grant.hasRevocation") {
+                case 0: break
+                case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
+                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is neither 0 nor 1")
+                }
+                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:

@@ -17,16 +17,19 @@ public enum OrphanedDaemon {
         return uid(of: pid) == geteuid() ? pid : nil
     }
 
-    /// Sends SIGTERM and waits (up to `milliseconds`) until its pid lock is released.
-    public static func stop(_ runtime: RuntimeDirectory, owner: String, pid: pid_t, milliseconds: UInt64 = 5000) throws {
-        guard kill(pid, SIGTERM) == 0 else { throw DaemonError.io("signalling daemon pid \(pid)", errno: errno) }
-        let deadline = Clock.bootMilliseconds() + milliseconds
-        while isLocked(runtime.pidFile(owner: owner)) {
-            guard Clock.bootMilliseconds() < deadline else {
-                throw DaemonError.timedOut("the orphaned daemon of '\(owner)' (pid \(pid)) did not exit within \(milliseconds) ms of SIGTERM")
-            }
-            usleep(5_000)
+    /// Sends SIGTERM and waits (up to `milliseconds`) until the daemon has wiped its grants and
+    /// exited; returns what it wiped (its exit report), so `relock` can say so.
+    public static func stop(_ runtime: RuntimeDirectory, owner: String, pid: pid_t, milliseconds: Int32 = 8000) throws -> DaemonExitReport {
+        // Opened before the signal: the daemon unlinks the file as it exits, and this descriptor
+        // is how its lock and its report are still reached then.
+        guard let exit = DaemonExit(runtime, owner: owner), exit.pid == pid else {
+            throw DaemonError.malformed("the pid file of '\(owner)' no longer names pid \(pid): run the command again")
         }
+        guard kill(pid, SIGTERM) == 0 else { throw DaemonError.io("signalling daemon pid \(pid)", errno: errno) }
+        guard let report = exit.wait(milliseconds: milliseconds) else {
+            throw DaemonError.timedOut("the orphaned daemon of '\(owner)' (pid \(pid)) did not exit within \(milliseconds) ms of SIGTERM")
+        }
+        return report
     }
 
     static func isLocked(_ path: String) -> Bool {
@@ -41,10 +44,15 @@ public enum OrphanedDaemon {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return readPid(fd: fd)
+    }
+
+    static func readPid(fd: Int32) -> pid_t? {
         var buffer = [UInt8](repeating: 0, count: 32)
-        let n = read(fd, &buffer, 31)
+        let n = pread(fd, &buffer, 31, 0)
         guard n > 0 else { return nil }
-        return pid_t(String(decoding: buffer.prefix(n), as: UTF8.self).trimmingTrailingNewline)
+        // The first line: a stopping daemon writes its exit report under it (DaemonExitReport).
+        return String(decoding: buffer.prefix(n), as: UTF8.self).split(separator: "\n").first.flatMap { pid_t($0) }
     }
 
     /// The real uid of `pid` from /proc/<pid>/status (readable for non-dumpable processes too).

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import KeyrackNames
 import SecretBytes
 
 /// One HTTP/1.1 request over one fresh TLS (or, for a dev server, plain TCP) connection, blocking
@@ -69,6 +70,11 @@ struct HTTPSConnection {
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
         } catch let error as BoringSSLError {
             throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+        } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
+            // A trusted certificate issued for other names: NIO's own text names no host.
+            throw OpenBaoError.hostMismatch(address: endpoint.display, host: endpoint.host)
+        } catch let error as NIOSSLExtraError {
+            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
         } catch ResponseCollector.Closed.early {
             throw OpenBaoError.closed(address: endpoint.display, during: operation)
         } catch {
@@ -93,40 +99,25 @@ struct HTTPSConnection {
     }
 }
 
-/// host:port and scheme, parsed from https://HOST[:PORT].
+/// host:port and scheme, parsed from https://HOST[:PORT] by KeyrackNames' ServerAddress (the
+/// parse `set` checked), and refused here, before any connection, when it is plain http to a host
+/// off this machine: whatever a hand-edited manifest or BAO_ADDR says, no login, token or secret
+/// crosses the network in clear.
 struct Endpoint {
-    let host: String
-    let port: Int
-    let isTLS: Bool
-    var display: String { "\(isTLS ? "https" : "http")://\(authority)" }
+    let address: ServerAddress
+    var host: String { address.host }
+    var port: Int { address.port }
+    var isTLS: Bool { address.isTLS }
+    var display: String { address.description }
     /// HOST:PORT as a URL and a Host header spell it (an IPv6 host in brackets).
-    var authority: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
-    var isIPAddress: Bool { host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." } }
+    var authority: String { address.authority }
+    var isIPAddress: Bool { address.isIPAddress }
 
-    init(_ address: String) throws {
-        let lower = address.lowercased()
-        let isTLS = lower.hasPrefix("https://")
-        guard isTLS || lower.hasPrefix("http://") else {
-            throw OpenBaoError.configuration("invalid OpenBao address '\(address.prefix(80))': use https://HOST:PORT")
+    init(_ text: String) throws {
+        do { address = try ServerAddress(parsing: text) } catch let invalid as ServerAddress.Invalid {
+            throw OpenBaoError.configuration(invalid.description)
         }
-        var rest = Substring(address.dropFirst(isTLS ? 8 : 7))
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        var host = rest, port = isTLS ? 443 : 80
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if after.hasPrefix(":") { guard let p = Int(after.dropFirst()) else { throw OpenBaoError.configuration("invalid port in OpenBao address '\(address.prefix(80))'") }; port = p }
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = rest[..<colon]
-            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-                throw OpenBaoError.configuration("invalid port in OpenBao address '\(address.prefix(80))'")
-            }
-            port = p
-        }
-        guard !host.isEmpty else { throw OpenBaoError.configuration("invalid OpenBao address '\(address.prefix(80))': no host") }
-        self.host = String(host)
-        self.port = port
-        self.isTLS = isTLS
+        if address.plainHTTPRefusal != nil { throw OpenBaoError.plainHTTP(address: address.description) }
     }
 }
 

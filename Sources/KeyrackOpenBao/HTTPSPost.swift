@@ -14,13 +14,16 @@ public enum HTTPSPost {
 
     /// POSTs `body` to `url` (https://, or http:// for a loopback test server) with `headers`,
     /// waiting at most `timeoutSeconds`; returns the status and the body (at most 1 MiB).
-    public static func send(_ url: String, headers: [(String, String)], body: [UInt8],
+    public static func send(_ url: String, method: String = "POST", headers: [(String, String)], body: [UInt8],
                             timeoutSeconds: Int = 30) throws -> (status: Int, body: [UInt8]) {
         let endpoint: Endpoint
-        do { endpoint = try Endpoint(url) } catch { throw Failure(description: "'\(url.prefix(80))' is not an http(s):// URL") }
+        do { endpoint = try Endpoint(url) } catch let error as OpenBaoError {
+            if case .plainHTTP = error { throw Failure(description: error.description) }
+            throw Failure(description: "'\(url.prefix(80))' is not an http(s):// URL")
+        }
         let afterScheme = url.dropFirst(endpoint.isTLS ? 8 : 7)
         let path = afterScheme.firstIndex(of: "/").map { String(afterScheme[$0...]) } ?? "/"
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
         head += "Connection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         var request = Array((head + "\r\n").utf8) + body

@@ -64,6 +64,13 @@ public final class OpenBaoSession {
 
     deinit { try? group.syncShutdownGracefully() }
 
+    /// The address as a session would connect to it, or the error a session would throw (an
+    /// invalid address, plain http off this machine), without connecting: the CLI checks every
+    /// address of an unlock before its first connection.
+    public static func checkedAddress(_ address: String) throws -> ServerAddress {
+        try Endpoint(address).address
+    }
+
     /// Card signatures made by `login` (one per cert login).
     public var cardSignatures: Int { counter.signatures }
     public var address: String { endpoint.display }

@@ -1,3 +1,5 @@
+import KeyrackNames
+
 /// What can go wrong talking to an OpenBao / Vault server, one case per thing the user does
 /// differently next. Messages name the address, paths and fields, never a token or a value; the
 /// CLI maps each case to an exit code (not granted or unreachable) and prints `description`.
@@ -10,6 +12,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case closed(address: String, during: String)
     /// The TLS handshake failed: an untrusted server certificate, a wrong CA file, a refused client certificate.
     case tls(address: String, reason: String)
+    /// The server's certificate is trusted but names other hosts than the one in the address.
+    case hostMismatch(address: String, host: String)
     /// The server is sealed (HTTP 503): an operator must unseal it.
     case sealed(address: String)
     /// The login itself was refused (HTTP 400/403 from auth/…/login).
@@ -28,11 +32,25 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case server(address: String, status: Int, errors: String)
     /// The CA file or client certificate could not be loaded.
     case configuration(String)
+    /// An http:// address off this machine: refused before any connection (ServerAddress's rule).
+    case plainHTTP(address: String)
+    /// A key names a server other than the one the owner's login is configured for: refused
+    /// before any connection, so the login never reaches a server it was not meant for.
+    case otherServer(key: String, address: String, loginServer: String?, ownerFlag: String)
 
     /// Reachability problems (exit 1) as opposed to "the server answered no" (exit 3).
     public var isUnreachable: Bool {
         switch self {
-        case .unreachable, .timeout, .closed, .tls, .server, .configuration: return true
+        case .unreachable, .timeout, .closed, .tls, .hostMismatch, .server, .configuration: return true
+        default: return false
+        }
+    }
+
+    /// Addresses keyrack refuses to use as configured (exit 2, like a bad option): the fix is
+    /// the owner's configuration, not the server.
+    public var isRefusedConfiguration: Bool {
+        switch self {
+        case .plainHTTP, .otherServer: return true
         default: return false
         }
     }
@@ -47,6 +65,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
             return "OpenBao at \(a) closed the connection during \(during); nothing was unlocked: check the server's health and try again"
         case .tls(let a, let why):
             return "TLS with OpenBao at \(a) failed: \(why)"
+        case .hostMismatch(let a, let host):
+            return "TLS with OpenBao at \(a) failed: its certificate does not cover the host \(host); use the host name (or IP) its certificate names in --openbao-addr, or have the server's certificate issued for \(host) (its CA passed with --openbao-cacert)"
         case .sealed(let a):
             return "OpenBao at \(a) is sealed: ask an operator to unseal it (bao operator unseal), then unlock again"
         case .loginRefused(let m, let a, let why):
@@ -66,6 +86,12 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
             return "OpenBao at \(a) answered HTTP \(status)\(errors.isEmpty ? "" : ": \(errors)"); check the server's log"
         case .configuration(let why):
             return why
+        case .plainHTTP(let a):
+            return ServerAddress.plainHTTPRefusal(a)
+        case .otherServer(let key, let a, let login?, let flag):
+            return "\(key) names OpenBao at \(a), but the login of this owner is configured for \(login) and is sent nowhere else; nothing was sent to \(a): point the key at \(login) (`keyrack set\(flag) --openbao-addr \(login) …`) or make \(a) the owner's server (`keyrack set-default\(flag) --openbao-addr \(a)`)"
+        case .otherServer(let key, let a, nil, let flag):
+            return "\(key) names OpenBao at \(a), but the login of this owner is configured for no server, so it is sent to none; nothing was sent: make \(a) the owner's server (`keyrack set-default\(flag) --openbao-addr \(a)`)"
         }
     }
 

@@ -71,7 +71,7 @@ struct Keyrack: ParsableCommand {
                 report.fix = usageHint(in: message)
                 Output.line(report.json)
             }
-            if !message.isEmpty { Terminal.printError(message) }
+            if !message.isEmpty { Terminal.printErrorLines(message) }
             Terminal.exit(exit)
         }
     }

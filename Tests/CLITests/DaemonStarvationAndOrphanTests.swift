@@ -102,4 +102,38 @@ final class DaemonStarvationAndOrphanTests: XCTestCase {
         XCTAssertTrue(stop.out.contains("stopped the daemon of 'bot' (pid \(second), found through its pid file"), stop.out)
         XCTAssertTrue(h.waitUntilGone(second))
     }
+
+    /// `relock` and `daemon stop` of a daemon that lost its socket return once it has wiped and
+    /// exited, not before, and `relock` says what it relocked (the daemon's exit report).
+    func testStoppingAnOrphanWaitsForItsExitAndReportsWhatWasRelocked() throws {
+        try h.sshOwner("bot")
+        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "orphan-value")
+        try h.ok(["set", "--for", "bot", "--key", "DB", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "orphan-db")
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        let pid = try XCTUnwrap(h.daemonPID("bot"))
+        let socket = h.socketDirectory.appendingPathComponent("daemon.bot.sock").path
+        XCTAssertEqual(unlink(socket), 0)
+
+        let relock = try h.ok(["relock", "--for", "bot", "--json"])
+        XCTAssertFalse(h.isAlive(pid), "relock returned while the orphan (pid \(pid)) still runs")
+        let json = try ManifestHarness.json(relock)
+        XCTAssertEqual(json["owner"] as? String, "bot")
+        XCTAssertEqual(json["relocked"] as? [String], ["acme.test.API", "acme.test.DB"], relock.out)
+        let log = try String(contentsOf: h.socketDirectory.appendingPathComponent("daemon.bot.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("keyrack-daemon[\(pid)] stopped; wiped 2 grant(s)"), log)
+        let text = try h.ok(["relock", "--for", "bot"])
+        XCTAssertEqual(text.out, "nothing to relock for 'bot'\n", "the orphan is gone, nothing is left")
+
+        // daemon stop, of an orphan and of a reachable daemon: gone when it returns.
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        let second = try XCTUnwrap(h.daemonPID("bot"))
+        XCTAssertEqual(unlink(socket), 0)
+        let stop = try h.ok(["daemon", "stop", "--for", "bot", "--json"])
+        XCTAssertFalse(h.isAlive(second), "daemon stop returned while the orphan still runs")
+        XCTAssertEqual(try ManifestHarness.json(stop)["effect"] as? String, "stopped", stop.out)
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        let third = try XCTUnwrap(h.daemonPID("bot"))
+        try h.ok(["daemon", "stop", "--for", "bot"])
+        XCTAssertFalse(h.isAlive(third), "daemon stop returned while the daemon still runs")
+    }
 }

@@ -119,6 +119,50 @@ final class GitHubAppTests: XCTestCase {
         XCTAssertTrue(refused.err.contains("acme.prod.WRONG_KEY stays locked: GitHub App 424242 installation 777: cannot reach http://127.0.0.1:1: connection refused"), refused.err)
     }
 
+    /// The `ghs_` token ends with its grant: `DELETE /installation/token` (the token as Bearer,
+    /// 204) at relock, before relock returns, and at expiry, by the daemon's process.
+    func testTheInstallationTokenIsRevokedAtRelockAndAtExpiry() throws {
+        XCTAssertEqual(try setApp("GITHUB_TOKEN").status, 0)
+        func revoked() throws -> [String] {
+            try requests().filter { $0["method"] as? String == "DELETE" && $0["status"] as? Int == 204 }.compactMap { $0["token"] as? String }
+        }
+
+        try h.ok(["unlock", "--for", "robot", "--env", "prod"], env: api)
+        let first = try h.ok(["get", "--for", "robot", "--key", "GITHUB_TOKEN", "--env", "prod", "--value"]).out
+        XCTAssertTrue(first.hasPrefix("ghs_"), first)
+        XCTAssertEqual(try revoked(), [])
+        try h.ok(["relock", "--for", "robot"])
+        let afterRelock = try requests()
+        XCTAssertEqual(try revoked(), [first], "revoked before relock returned: \(afterRelock)")
+        XCTAssertEqual(try requests().last?["path"] as? String, "/installation/token")
+
+        // A grant of 2 s: the daemon's sweep finds it expired and revokes its token.
+        try h.ok(["unlock", "--for", "robot", "--env", "prod", "--duration", "2s"], env: api)
+        let second = try XCTUnwrap(try requests().compactMap { $0["token"] as? String }.last { $0 != first })
+        let deadline = Date().addingTimeInterval(15)
+        while try !revoked().contains(second), Date() < deadline { usleep(50_000) }
+        let afterExpiry = try requests()
+        XCTAssertEqual(try revoked(), [first, second], "revoked at expiry: \(afterExpiry)")
+        XCTAssertEqual(try h.keyrack(["get", "--for", "robot", "--key", "GITHUB_TOKEN", "--env", "prod", "--value"]).status, 3)
+        let log = try String(contentsOf: h.socketDirectory.appendingPathComponent("daemon.robot.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("revoked the credential of acme.prod.GITHUB_TOKEN"), log)
+        XCTAssertFalse(log.contains(first) || log.contains(second), "no token in the daemon's log")
+    }
+
+    /// A hostile API's `message` reaches the terminal escaped, on the warning's one line.
+    func testAHostileAPIsMessageIsEscapedOnOneLine() throws {
+        let hostile = try LoopbackServer { _ in
+            LoopbackServer.json(status: 401, #"{"message":"\u001b]0;PWNED\u0007\u001b[2J\r\nwarning: forged"}"#)
+        }
+        defer { hostile.stop() }
+        XCTAssertEqual(try setApp("GITHUB_TOKEN").status, 0)
+        let r = try h.keyrack(["unlock", "--for", "robot", "--env", "prod"], env: ["GITHUB_API_URL": hostile.address])
+        XCTAssertEqual(r.status, 3, "\(r)")
+        XCTAssertFalse(r.err.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7f..<0xa0).contains($0.value) }, r.err.debugDescription)
+        XCTAssertTrue(r.err.contains(#"GitHub refused the app's JWT (401: \u{1b}]0;PWNED\u{7}\u{1b}[2J\u{d}\u{a}warning: forged)"#), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").filter { $0.contains("GITHUB_TOKEN") }.count, 1, r.err)
+    }
+
     func testSetAsksForTheIdsAndKeyPathOnTheTerminal() throws {
         var env = h.machine.environment
         env["XDG_RUNTIME_DIR"] = h.runtime.path

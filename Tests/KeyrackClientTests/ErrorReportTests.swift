@@ -14,7 +14,9 @@ final class ErrorReportTests: XCTestCase {
     func testJSONIsOneObjectWithEscapedStrings() {
         let r = ErrorReport(line: "error: a \"b\"\n\tc: run `keyrack get --help`", exit: 2)
         XCTAssertEqual(r.code, "usage")
-        XCTAssertEqual(r.json, #"{"error":{"code":"usage","exit":2,"message":"a \"b\"\n\tc: run `keyrack get --help`","fix":"keyrack get --help"}}"#)
+        // Control characters are escaped as on stderr (TextFormat.printable), then JSON-quoted:
+        // `jq -r .error.message` prints one line and no terminal escape.
+        XCTAssertEqual(r.json, #"{"error":{"code":"usage","exit":2,"message":"a \"b\"\\u{a}\\u{9}c: run `keyrack get --help`","fix":"keyrack get --help"}}"#)
         XCTAssertEqual(ErrorReport(line: "x", exit: 3, code: "locked").json, #"{"error":{"code":"locked","exit":3,"message":"x","fix":null}}"#)
         XCTAssertEqual(ErrorReport(NotGranted(message: "gone", code: "expired")).code, "expired")
         XCTAssertEqual(ErrorReport(CommandFailure("nope", exitCode: 127)).code, "command-not-found")

@@ -116,4 +116,27 @@ final class GrantStoreTests: XCTestCase {
         getrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
         XCTAssertEqual(limit.rlim_cur, 0)
     }
+
+    /// A grant with a revocation ends into the revoker's hands, value intact, at relock, at
+    /// expiry and when a new unlock replaces it; one without is wiped and never handed over.
+    func testEndedGrantsWithARevocationAreHandedOverForRevoking() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        func revocable(_ s: String, _ v: String, ttl: UInt64) -> GrantRequest {
+            GrantRequest(slug: slug(s), vault: "os.secure", ttlMilliseconds: ttl, value: Array(v.utf8), revocation: "note \(s)")
+        }
+        func taken() -> [String] {
+            store.takeRevocations().map { r in defer { r.wipe() }; return r.note + "=" + r.withValue { String(decoding: $0, as: UTF8.self) } }
+        }
+        try store.put([revocable("acme.test.A", "a1", ttl: 1000), revocable("acme.test.B", "b1", ttl: 60_000), grant("acme.test.C", "c", ttl: 1000)])
+        XCTAssertEqual(taken(), [])
+        try store.put([revocable("acme.test.B", "b2", ttl: 60_000)])
+        XCTAssertEqual(taken(), ["note acme.test.B=b1"], "the replaced token")
+        clock.now += 1000
+        _ = store.lookup(key: "acme.test.A")
+        XCTAssertEqual(taken(), ["note acme.test.A=a1"], "expired, C wiped without a word")
+        store.relock()
+        XCTAssertEqual(taken(), ["note acme.test.B=b2"])
+        XCTAssertEqual(taken(), [], "handed over once")
+    }
 }

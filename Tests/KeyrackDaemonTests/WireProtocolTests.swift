@@ -11,6 +11,8 @@ final class WireProtocolTests: XCTestCase {
         [.ping, .status, .stop,
          .unlock([GrantRequest(slug: s1, vault: "1password", ttlMilliseconds: 1_800_000, value: [0, 1, 2, 0xff])], catalog: [s1, s2]),
          .unlock([], catalog: nil),
+         .unlock([GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 1, value: [1]),
+                  GrantRequest(slug: s2, vault: "os.secure", ttlMilliseconds: 2, value: [2], revocation: "kind https://h/x")], catalog: nil),
          .get([Query(key: "GITHUB_TOKEN", env: "sudo", org: "acme"), Query(key: s2.description)]),
          .relock(env: "test", key: nil), .relock(env: nil, key: "K")]
     }
@@ -21,6 +23,16 @@ final class WireProtocolTests: XCTestCase {
             let decoded = try Request.decode(body: body)
             XCTAssertEqual(decoded.encodeBody(), body, "\(request)")
         }
+    }
+
+    /// A grant's revocation note lands on its own grant (protocol 3: a flag and the note).
+    func testRevocationNotesTravelWithTheirGrant() throws {
+        let body = Request.unlock([GrantRequest(slug: s1, vault: "v", ttlMilliseconds: 1, value: [1]),
+                                   GrantRequest(slug: s2, vault: "v", ttlMilliseconds: 1, value: [2], revocation: "note")], catalog: nil).encodeBody()
+        guard case .unlock(let grants, _) = try Request.decode(body: body) else { return XCTFail() }
+        XCTAssertEqual(grants.map(\.revocation), [nil, "note"])
+        var bad = WireWriter(); bad.u8(Protocol.version); bad.u8(0x02); bad.u8(0); bad.count(1); bad.slug(s1); bad.string("v"); bad.u64(1); bad.data([1]); bad.u8(2)
+        XCTAssertThrowsError(try Request.decode(body: bad.bytes), "a flag that is neither 0 nor 1")
     }
 
     func testResponsesRoundTrip() throws {

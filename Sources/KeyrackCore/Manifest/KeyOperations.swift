@@ -35,7 +35,7 @@ public struct KeySetRequest {
         if vault != .openBao, addr != nil || cacert != nil {
             throw KeyrackError.usage("--openbao-addr and --openbao-cacert are only used with --vault openbao")
         }
-        if let addr { try OpenBaoSettings.validate(addr: addr) }
+        if let addr { try OpenBaoSettings.validateToStore(addr: addr) }
         self.addr = addr
         self.cacert = cacert
         try KeySetRequest.checkMechanism(mech, vault: vault)

@@ -46,7 +46,8 @@ public enum GitHubAppToken {
                 return .missing("\(what): \(base) answered 201 without a ghs_ token and an expires_at")
             }
             guard expiry > Date() else { return .missing("\(what): the token GitHub minted has already expired (check this machine's clock)") }
-            return .values([KeySource.Value(key: entry.slug.key, value: Array(token.utf8), expiresAt: expiry)])
+            return .values([KeySource.Value(key: entry.slug.key, value: Array(token.utf8), expiresAt: expiry,
+                                            revocation: revocation(base: base))])
         case 401:
             return .missing("\(what): GitHub refused the app's JWT (401\(message)): check the app id, that the key is the app's current one, and this machine's clock")
         case 403:
@@ -60,12 +61,44 @@ public enum GitHubAppToken {
         }
     }
 
-    /// `BASE/app/installations/ID/access_tokens`, for https, or http to a loopback address.
-    static func endpoint(base: String, installation: String) -> URL? {
-        guard let components = URLComponents(string: base), let host = components.host, !host.isEmpty,
-              components.scheme == "https" || (components.scheme == "http" && ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host)) else {
-            return nil
+    /// What the daemon's revoker is handed with the token when its grant ends (relock, expiry,
+    /// replacement, daemon stop): `github-installation-token BASE/installation/token`.
+    ///
+    /// Why the daemon's process revokes, and not `relock`: expiry has no command running, only
+    /// the daemon; and the daemon stays vault-free, since it keeps this note unread and passes it
+    /// to the revoker keyrack-cli's `daemon run` supplies (`revoke` below). Under the systemd
+    /// unit the daemon has no network, so the revocation fails there (logged) and the token ends
+    /// at its `expires_at`, as before.
+    static func revocation(base: String) -> String {
+        "\(revocationKind) \(base.hasSuffix("/") ? String(base.dropLast()) : base)/installation/token"
+    }
+
+    static let revocationKind = "github-installation-token"
+
+    /// Revokes an installation token (`DELETE /installation/token` with the token as Bearer;
+    /// GitHub answers 204). Returns nil when revoked, else why not. `send` is (method, URL,
+    /// headers) → status. A note of another kind is not this function's: it says so.
+    public static func revoke(note: String, token: [UInt8], send: (String, String, [(String, String)]) throws -> Int) -> String? {
+        let parts = note.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0] == revocationKind else { return "not a GitHub installation token" }
+        let url = String(parts[1])
+        guard let address = try? ServerAddress(parsing: url), address.plainHTTPRefusal == nil else {
+            return "'\(url.prefix(80))' is not an https:// URL (plain http is allowed to loopback only)"
         }
+        let headers = [("Authorization", "Bearer " + String(decoding: token, as: UTF8.self)), ("Accept", "application/vnd.github+json"),
+                       ("X-GitHub-Api-Version", "2022-11-28"), ("User-Agent", "keyrack")]
+        do {
+            let status = try send("DELETE", url, headers)
+            return status == 204 ? nil : "\(url) answered HTTP \(status)"
+        } catch {
+            return "cannot reach \(url): \(error)"
+        }
+    }
+
+    /// `BASE/app/installations/ID/access_tokens`, for https, or http to a loopback address (the
+    /// rule of ServerAddress, which the HTTP client applies again before it connects).
+    static func endpoint(base: String, installation: String) -> URL? {
+        guard let address = try? ServerAddress(parsing: base), address.plainHTTPRefusal == nil else { return nil }
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
         return URL(string: "\(trimmed)/app/installations/\(installation)/access_tokens")
     }

@@ -13,12 +13,16 @@ public enum KeySource {
         public var value: [UInt8]
         /// When the credential stops working: the grant never outlives it.
         public var expiresAt: Date?
+        /// How to end the credential when its grant ends, for the daemon's revoker
+        /// (`GitHubAppToken.revocation(base:)`); nil: it needs no revoking.
+        public var revocation: String?
 
         /// Public for values read outside the core (OpenBao, in keyrack-cli).
-        public init(key: String, value: [UInt8], expiresAt: Date? = nil) {
+        public init(key: String, value: [UInt8], expiresAt: Date? = nil, revocation: String? = nil) {
             self.key = key
             self.value = value
             self.expiresAt = expiresAt
+            self.revocation = revocation
         }
     }
 

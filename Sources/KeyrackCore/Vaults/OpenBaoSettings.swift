@@ -38,12 +38,24 @@ public struct OpenBaoSettings: Equatable, Sendable {
 
     public var isEmpty: Bool { self == OpenBaoSettings() }
 
-    /// Checks an address the way it will be used: an https:// (or http:// for a dev server) URL.
+    /// Checks the shape of a stored address: an http(s):// URL. A manifest read is not refused
+    /// for more, so a stale address can still be listed and replaced; `validateToStore` and the
+    /// client (before it connects) apply the whole rule.
     public static func validate(addr: String) throws {
         let lower = addr.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), addr.utf8.count <= 200,
               !addr.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw KeyrackError.usage("invalid OpenBao address '\(addr.prefix(80))': use https://HOST:PORT (e.g. https://bao.example.net:8200)")
         }
+    }
+
+    /// Checks an address given to `set` or `set-default`: a valid https:// URL, or http:// to
+    /// this machine's loopback only (ServerAddress, the rule the client applies again before it
+    /// connects).
+    public static func validateToStore(addr: String) throws {
+        try validate(addr: addr)
+        let address: ServerAddress
+        do { address = try ServerAddress(parsing: addr) } catch { throw KeyrackError.usage("OpenBao: \(error)") }
+        if let refusal = address.plainHTTPRefusal { throw KeyrackError.usage(refusal) }
     }
 }

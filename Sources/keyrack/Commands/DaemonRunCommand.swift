@@ -1,6 +1,9 @@
 import ArgumentParser
+import KeyrackCore
 import KeyrackDaemon
 import KeyrackNames
+import KeyrackOpenBao
+import SecretBytes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +26,19 @@ struct DaemonRunCommand: ParsableCommand {
 
     func run() throws {
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory))
+                                agent: IdentityAgent(factory: AgentIdentities.factory), revoker: Self.revoker)
+    }
+
+    /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The
+    /// daemon module knows grants, not vaults: it hands this the note the unlock side attached
+    /// (today only GitHub App installation tokens have one) and the value, and this process,
+    /// which links the vault code and the HTTP client, does the rest, within the 5 s RELOCK waits.
+    static let revoker: GrantRevoker = { revocation in
+        var token = revocation.withValue { Array($0) }
+        defer { zeroize(&token) }
+        return GitHubAppToken.revoke(note: revocation.note, token: token) { method, url, headers in
+            try HTTPSPost.send(url, method: method, headers: headers, body: [], timeoutSeconds: 4).status
+        }
     }
 
     private func idleMilliseconds() throws -> UInt64? {

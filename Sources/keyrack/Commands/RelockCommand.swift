@@ -37,9 +37,11 @@ struct RelockCommand: ParsableCommand {
             slugs = []
         } catch DaemonError.orphaned(_, let pid) {
             // Unreachable, so it cannot relock a part: stopping it wipes every grant it holds.
-            try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
+            // Returns once it has wiped and exited, with what it held (its exit report).
+            let report = try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
             Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
-            slugs = []
+            slugs = report.relocked
+            agentHeld = report.identityAgent
         }
         if options.json {
             Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))],\"identityAgent\":\(agentHeld)}")

@@ -63,6 +63,7 @@ struct SetCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
+        if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
         try ManifestCLI.check {
             let env = try EnvName(env)
             _ = try KeyName(key)
@@ -79,6 +80,7 @@ struct SetCommand: ParsableCommand {
     }
 
     func run() throws {
+        try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         let env = try EnvName(env)

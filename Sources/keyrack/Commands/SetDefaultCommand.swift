@@ -56,8 +56,8 @@ struct SetDefaultCommand: ParsableCommand {
     var clearOpenbao = false
 
     mutating func validate() throws {
+        if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
         try ManifestCLI.check {
-            if let openbaoAddr { try OpenBaoSettings.validate(addr: openbaoAddr) }
             _ = try openbaoRoleIdKey.map(Slug.init(validating:))
             _ = try openbaoSecretIdKey.map(Slug.init(validating:))
         }
@@ -71,6 +71,7 @@ struct SetDefaultCommand: ParsableCommand {
     }
 
     func run() throws {
+        try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)

@@ -68,6 +68,19 @@ enum ManifestCLI {
         do { try body() } catch let error as KeyrackError { throw ValidationError(error.message) }
     }
 
+    /// An OpenBao address given to `set` or `set-default`, refused on one line (exit 2) when it is
+    /// not one keyrack would connect to: plain http off this machine above all. Called first in
+    /// `run()`: ArgumentParser puts whatever `validate()` throws under a usage block, so
+    /// `validate()` leaves a refused address to `run()` (`refusesOpenBaoAddress`).
+    static func checkOpenBaoAddress(_ address: String?) throws {
+        guard let address else { return }
+        do { try OpenBaoSettings.validateToStore(addr: address) } catch let error as KeyrackError { throw UsageError(error.message) }
+    }
+
+    static func refusesOpenBaoAddress(_ address: String?) -> Bool {
+        (try? checkOpenBaoAddress(address)) == nil
+    }
+
     /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout.
     static func printJSON(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -8,7 +8,9 @@ import SecretBytes
 /// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.
 extension OpenBaoError: CLIReportable {
     public var cliMessage: String { "error: \(description)" }
-    public var exitCode: Int32 { isUnreachable ? ExitStatus.failure : ExitStatus.notGranted }
+    public var exitCode: Int32 {
+        isRefusedConfiguration ? ExitStatus.usage : isUnreachable ? ExitStatus.failure : ExitStatus.notGranted
+    }
 }
 
 /// `unlock`'s reads of openbao keys: one session (one login, one card signature for a cert
@@ -35,13 +37,27 @@ enum OpenBaoFetch {
         let wanted = entries.filter { $0.vault == .openBao }
         guard !wanted.isEmpty else { return [:] }
         let settings = manifest.openbao ?? OpenBaoSettings()
+        let flag = Fix.ownerFlag(owner.value)
+        // The one server the owner's login is for: set-default's address, else the environment's
+        // (where `bao login` sent the person's token).
+        let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
+        let loginServer = try loginAddress.map { try OpenBaoSession.checkedAddress($0) }
         var groups: [Target: [KeyEntry]] = [:]
         for entry in wanted {
-            guard let address = entry.addr ?? settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"] else {
-                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-addr URL`, or export BAO_ADDR")
+            guard let address = entry.addr ?? loginAddress else {
+                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(flag) --openbao-addr URL`, or export BAO_ADDR")
+            }
+            // Every address is checked before the first connection: plain http off this machine
+            // is refused, and a key naming another server is refused rather than handed the
+            // login (an AppRole secret_id, a person's token, a card signature) meant for the
+            // owner's server. There is no per-key login: such a key moves to the owner's server.
+            let server = try OpenBaoSession.checkedAddress(address)
+            guard server == loginServer else {
+                throw OpenBaoError.otherServer(key: entry.slug.description, address: server.description,
+                                               loginServer: loginServer?.description, ownerFlag: flag)
             }
             let ca = entry.cacert ?? settings.cacert ?? environment["BAO_CACERT"] ?? environment["VAULT_CACERT"]
-            groups[Target(address: address, caFile: ca), default: []].append(entry)
+            groups[Target(address: server.description, caFile: ca), default: []].append(entry)
         }
         var out: [Slug: Fetched] = [:]
         do {

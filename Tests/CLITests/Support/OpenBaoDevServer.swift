@@ -25,7 +25,12 @@ final class OpenBaoDevServer {
         return nil
     }
 
-    init() throws {
+    /// The port of the second listener `init(otherListener:)` asked for, nil without one.
+    private(set) var otherPort: Int?
+
+    /// `otherListener`: a PEM certificate and key for a second TLS listener (on `otherPort`),
+    /// e.g. a certificate issued for another host name.
+    init(otherListener: (certificate: String, key: String)? = nil) throws {
         // Not a skip: CI installs bao with scripts/install-deps; a machine without it fails here, loudly.
         guard let binary = Self.executable else {
             throw NSError(domain: "OpenBao", code: 1, userInfo: [NSLocalizedDescriptionKey: "bao is not on PATH: run scripts/install-deps and put $KEYRACK_VENV/bin on PATH (scripts/test does)"])
@@ -36,14 +41,27 @@ final class OpenBaoDevServer {
         // A file audit device, declared in config (OpenBao refuses to enable one over the API),
         // with accessors in clear: the tests find the tokens keyrack's logins created there.
         let config = dir.file("audit.hcl")
-        try Data("""
+        var hcl = """
             audit "file" "file" {
               options = {
                 file_path = "\(dir.file("audit.log").path)"
                 hmac_accessor = "false"
               }
             }
-            """.utf8).write(to: config)
+            """
+        if let otherListener {
+            // Each listener takes its port and the next (its cluster address): keep clear of both.
+            otherPort = port + 10
+            hcl += """
+
+                listener "tcp" {
+                  address = "127.0.0.1:\(port + 10)"
+                  tls_cert_file = "\(otherListener.certificate)"
+                  tls_key_file = "\(otherListener.key)"
+                }
+                """
+        }
+        try Data(hcl.utf8).write(to: config)
         process = try Spawned(binary, ["server", "-dev", "-dev-tls", "-dev-tls-cert-dir=\(dir.path)", "-config=\(config.path)",
                                     "-dev-listen-address=127.0.0.1:\(port)", "-dev-root-token-id=\(rootToken)", "-dev-no-store-token"],
                               environment: ["HOME": dir.path], stderrPath: logFile)
