@@ -73,7 +73,7 @@ struct DoctorChecks {
         let access = PcscdAccess.describe()
         out.append(access.open
             ? DoctorCheck(name: "pcscd access", status: .warn, detail: access.detail,
-                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (docs/security-model.md); unplug cards not in use")
+                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (keyrack resets the card after each PIN use here; docs/security-model.md); a PIN-never slot stays every local user's while plugged in: unplug cards not in use, or run a pcscd built with polkit")
             : .pass("pcscd access", access.detail))
         let serials = seen.map { String($0.serial) }.joined(separator: ", ")
         out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.card.map { String($0.serial) } ?? "")")
