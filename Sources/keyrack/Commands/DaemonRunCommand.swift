@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackCore
 import KeyrackDaemon
 import KeyrackNames
 #if canImport(Glibc)
@@ -22,8 +23,11 @@ struct DaemonRunCommand: ParsableCommand {
     var uid: UInt32?
 
     func run() throws {
+        // The agent refuses the owner's own manifest: it reads its header from the KEYRACK_HOME
+        // the daemon was started with (none: nothing there to refuse, nothing there opens).
+        let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory))
+                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals))
     }
 
     private func idleMilliseconds() throws -> UInt64? {
