@@ -108,7 +108,7 @@ struct UnlockCommand: ParsableCommand {
 
         let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
-        var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner)
+        var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner, interaction: interaction)
         defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
         var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: Clock.wallMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
