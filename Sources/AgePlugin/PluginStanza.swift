@@ -42,26 +42,42 @@ public enum PluginProtocolError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
     /// The client answered a command with something other than what the phase allows.
     case unexpectedResponse(String)
+    /// The client sent more stanza bytes than the reader's budget: a hostile or corrupt header.
+    case tooLarge(limit: Int)
 
     public var description: String {
         switch self {
         case .endOfInput: "the age client closed the connection"
         case .malformed(let what): "malformed plugin message: \(what)"
         case .unexpectedResponse(let what): "unexpected response from the age client: \(what)"
+        case .tooLarge(let limit):
+            "the age client sent more than \(limit >> 20) MiB of stanzas, more than this plugin takes: the file's header is corrupt or hostile; nothing was decrypted"
         }
     }
 }
 
 /// Reads stanzas from a file descriptor (the plugin's stdin), one line at a time, buffered.
+///
+/// Everything read counts against `budget`, checked as the bytes arrive: a client that sends a
+/// 64 MB stanza body is cut off once the budget is spent, so memory stays bounded by the budget
+/// rather than by what the client chose to send.
 public final class PluginReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    private var consumed = 0
     /// A line longer than this is not a plugin message (the longest legal one is a stanza line
     /// with a few recipients' worth of arguments).
     public static let maximumLineLength = 64 << 10
+    /// The default budget: far above any real header, far below a memory problem.
+    public static let defaultBudget = 16 << 20
+    /// The bytes this reader accepts over its life (one age client's session).
+    public let budget: Int
 
-    public init(fd: Int32) { self.fd = fd }
+    public init(fd: Int32, budget: Int = PluginReader.defaultBudget) {
+        self.fd = fd
+        self.budget = budget
+    }
 
     deinit { wipeBuffer() }
 
@@ -74,10 +90,12 @@ public final class PluginReader {
                 return line
             }
             guard buffer.count - start <= PluginReader.maximumLineLength else { throw PluginProtocolError.malformed("a line longer than 64 KiB") }
+            guard consumed < budget else { throw PluginProtocolError.tooLarge(limit: budget) }
             var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = read(fd, &chunk, chunk.count)
+            let n = read(fd, &chunk, min(chunk.count, budget - consumed))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw PluginProtocolError.endOfInput }
+            consumed += n
             buffer += chunk[0..<n]
             zeroize(&chunk)
         }

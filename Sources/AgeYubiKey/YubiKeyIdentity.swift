@@ -29,8 +29,9 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
     private let lock = NSLock()
     private var operations = 0
     /// With `holdsCard`, the connection stays open between unwraps (the identity agent): the
-    /// card session, and with it a verified PIN, then lasts as long as the agent, not as long
-    /// as pcscd keeps an unused card powered.
+    /// card session, and with it a verified PIN, then lasts until `releaseCard`, not as long
+    /// as pcscd keeps an unused card powered. The agent releases it after each request where
+    /// pcscd lets every local user reach the card (`PINRetention.resetAfterUse`).
     private let holdsCard: Bool
     /// The slot's public key (uncompressed) when known without the card, to also accept
     /// `p256tag` stanzas tagged by the spec example's earlier formula.

@@ -68,6 +68,16 @@ public struct AgentKeyRequest {
     }
 }
 
+/// Files the agent must not open whoever asks, consulted before any identity sees a file: the
+/// owner's own manifest (the CLI knows where it is and wrote its header; the daemon knows
+/// neither). Implementations may be called from several threads.
+public protocol AgentRefusals: AnyObject {
+    /// Called when the agent starts (a fresh unlock): record what is to be refused now.
+    func record()
+    /// The index of the stanza that marks `file` as refused and a one-line reason, or nil.
+    func refusal(of file: [AgentStanza]) -> (stanza: Int, reason: String)?
+}
+
 /// Builds the identity for a registered key. Throws a one-line reason for a key it cannot use.
 public typealias AgentIdentityFactory = (_ kind: String, _ descriptor: String, _ secret: AgentSecret) throws -> AgentIdentity
 
@@ -105,10 +115,12 @@ public final class IdentityAgent: @unchecked Sendable {
     /// `state` is taken for long.
     private let work = Locked(())
     private let factory: AgentIdentityFactory?
+    private let refusals: AgentRefusals?
     private let now: () -> UInt64
 
-    public init(factory: AgentIdentityFactory?, now: @escaping () -> UInt64 = Clock.bootMilliseconds) {
+    public init(factory: AgentIdentityFactory?, refusals: AgentRefusals? = nil, now: @escaping () -> UInt64 = Clock.bootMilliseconds) {
         self.factory = factory
+        self.refusals = refusals
         self.now = now
     }
 
@@ -132,6 +144,8 @@ public final class IdentityAgent: @unchecked Sendable {
             for e in built { e.identity.close(); e.secret.wipe() }
             throw error
         }
+        // Before the TTL starts counting (reading the manifest's header takes a moment).
+        refusals?.record()
         let old = state.withLock { s -> [Entry] in
             let old = s.entries
             s.entries = built
@@ -184,6 +198,10 @@ public final class IdentityAgent: @unchecked Sendable {
                 throw DaemonError.protocolError(.agentLocked, "the identity agent is not unlocked")
             }
             var results = [AgentFileResult](repeating: .notMine, count: files.count)
+            // A refused file is answered as bad before any identity (or card) sees it.
+            for i in files.indices {
+                if let (stanza, reason) = refusals?.refusal(of: files[i]) { results[i] = .invalid(stanza: stanza, message: reason) }
+            }
             // An identity that cannot be used now (card away) leaves the files to the next one
             // (a backup); its reason is reported only if some file stays unopened.
             var failure: AgentIdentityError?

@@ -3,7 +3,8 @@ import CPCSC
 // The PC/SC calls libykpiv does not make for us: finding readers and cards with precise errors
 // (libykpiv folds "pcscd is not running", "sharing violation" and "no card" into one
 // YKPIV_PCSC_ERROR), and owning the connection so we choose how to leave the card
-// (SCARD_LEAVE_CARD keeps the PIN verified for the next operation; libykpiv always resets).
+// (SCARD_LEAVE_CARD keeps the PIN verified for the next operation, see PINRetention; libykpiv
+// always resets).
 
 /// pcsc-lite's error codes. On 64-bit Linux LONG is `long`, so these are positive Ints.
 enum PCSCStatus {

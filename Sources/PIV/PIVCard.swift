@@ -22,9 +22,10 @@ public struct FirmwareVersion: Comparable, Sendable, CustomStringConvertible {
 /// We connect through PC/SC ourselves and hand the handle to libykpiv
 /// (`ykpiv_connect_with_external_card`): libykpiv then frames APDUs, chains commands and
 /// responses and does TDES, while we keep precise PC/SC errors and decide how to leave the card.
-/// Reads and decryptions leave it as it is (`SCARD_LEAVE_CARD`, so a PIN verified with policy
-/// `once` stays verified for the next process within pcscd's grace period); anything that used
-/// the management key resets it on close, so no other program inherits that authentication.
+/// Reads and decryptions leave it as it is (`SCARD_LEAVE_CARD`); anything that used the
+/// management key resets it on close, so no other program inherits that authentication. A
+/// verified PIN follows the process's `PINRetentionPolicy`: kept for the next process where
+/// pcscd restricts access, else fenced by a PC/SC transaction and reset on close.
 public final class PIVCard {
     public let reader: String
     public private(set) var serial: UInt32 = 0
@@ -37,6 +38,8 @@ public final class PIVCard {
     private var handle: SCARDHANDLE
     private var state: OpaquePointer?
     var resetOnClose = false
+    /// A PC/SC transaction of ours is open (see `fenceVerification`), ended at close.
+    private var inTransaction = false
 
     init(reader: String, context: PCSCContext) throws {
         self.reader = reader
@@ -69,8 +72,33 @@ public final class PIVCard {
         if let st = state {
             ykpiv_done_with_external_card(st)
             state = nil
-            SCardDisconnect(handle, resetOnClose ? PCSCConstant.resetCard : PCSCConstant.leaveCard)
+            var disposition = resetOnClose ? PCSCConstant.resetCard : PCSCConstant.leaveCard
+            if inTransaction {
+                // Reset while the transaction still keeps every other connection out; if that
+                // fails (the card was pulled), the disconnect below tries again.
+                if Int(SCardEndTransaction(handle, disposition)) == PCSCStatus.success { disposition = PCSCConstant.leaveCard }
+                inTransaction = false
+            }
+            SCardDisconnect(handle, disposition)
         }
+    }
+
+    /// Called before every command that can leave the PIN verified (VERIFY, CHANGE REFERENCE
+    /// DATA, RESET RETRY COUNTER). Where pcscd lets every local user talk to the card, another
+    /// user's connection could send its own ECDH between our VERIFY and our close, or after it:
+    /// so from here on we hold a PC/SC transaction (others' commands wait), and close resets the
+    /// card inside it. libykpiv's own per-command transactions nest inside ours.
+    private func fenceVerification() throws {
+        guard PINRetentionPolicy.current == .resetAfterUse else { return }
+        resetOnClose = true
+        guard !inTransaction else { return }
+        let rc = Int(SCardBeginTransaction(handle))
+        guard rc == PCSCStatus.success else {
+            if PCSCStatus.serviceGone.contains(rc) { throw PIVError.pcscdNotRunning }
+            if PCSCStatus.gone.contains(rc) { throw removed }
+            throw PIVError.pcsc(operation: "SCardBeginTransaction", code: rc)
+        }
+        inTransaction = true
     }
 
     // MARK: - Transport
@@ -246,6 +274,7 @@ public final class PIVCard {
     /// VERIFY. A wrong PIN throws with the tries left; never retried here.
     public func verifyPIN(_ pin: [UInt8]) throws {
         try PINRules.check(pin, what: "PIN")
+        try fenceVerification()
         var padded = PINPadding.pad(pin)
         defer { wipe(&padded) }
         let (_, sw) = try transmit(0x20, 0x00, 0x80, padded, operation: "VERIFY")
@@ -260,6 +289,7 @@ public final class PIVCard {
         let what = puk ? "PUK" : "PIN"
         try PINRules.check(old, what: "current \(what)")
         try PINRules.check(new, what: "new \(what)", minimum: 6)
+        try fenceVerification()
         var data = PINPadding.pad(old) + PINPadding.pad(new)
         defer { wipe(&data) }
         let (_, sw) = try transmit(0x24, 0x00, puk ? 0x81 : 0x80, data, operation: "CHANGE REFERENCE DATA")
@@ -277,6 +307,7 @@ public final class PIVCard {
     public func unblockPIN(puk: [UInt8], newPIN: [UInt8]) throws {
         try PINRules.check(puk, what: "PUK")
         try PINRules.check(newPIN, what: "new PIN", minimum: 6)
+        try fenceVerification()
         var data = PINPadding.pad(puk) + PINPadding.pad(newPIN)
         defer { wipe(&data) }
         let (_, sw) = try transmit(0x2C, 0x00, 0x80, data, operation: "RESET RETRY COUNTER")

@@ -16,9 +16,11 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
 
 /// Runs one state machine on stdin/stdout and exits: 0 when it ran to `done`, 1 otherwise.
+/// What the client sends is capped as it is read at the daemon's frame cap: a request the
+/// daemon would refuse is not buffered whole first.
 func serve(as name: String, _ body: (PluginReader, PluginWriter) throws -> Void) -> Never {
     do {
-        try body(PluginReader(fd: 0), PluginWriter(fd: 1))
+        try body(PluginReader(fd: 0, budget: Frame.maximumBodySize), PluginWriter(fd: 1))
         Terminal.exit(ExitStatus.ok)
     } catch {
         Terminal.printError("\(name): \(error)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackDaemon
+import PIV
 
 /// The root command. Each subcommand lives in its own file under Commands/.
 @main
@@ -48,6 +49,8 @@ struct Keyrack: ParsableCommand {
     static func main() {
         // Before parsing: every command may come to hold a manifest, a value, a PIN or a key.
         Hardening.protectProcess()
+        // The PIV layer learns from the one rule whether a verified PIN may outlive its use.
+        PINRetentionPolicy.tell { PcscdAccess.pinRetention }
         let json = ErrorReport.wantsJSON(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot()

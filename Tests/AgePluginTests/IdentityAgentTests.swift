@@ -77,6 +77,29 @@ final class IdentityAgentTests: XCTestCase {
         }
     }
 
+    /// Issue 24: a refused file (the owner's own manifest) is answered as bad with the reason
+    /// before any identity, or card, sees it; the other files of the request are opened.
+    func testARefusedFileReachesNoIdentityAndTheOthersOpen() throws {
+        final class Refuse: AgentRefusals {
+            var recorded = 0
+            func record() { recorded += 1 }
+            func refusal(of file: [AgentStanza]) -> (stanza: Int, reason: String)? {
+                file.firstIndex { $0.body == [9, 9] }.map { ($0, "this is the manifest of 'o'") }
+            }
+        }
+        var seen: [[AgentStanza]] = []
+        let fake = Fake { files, _ in seen += files; return files.map { _ in .fileKey([UInt8](repeating: 0x42, count: 16)) } }
+        let refusals = Refuse()
+        let a = IdentityAgent(factory: { _, _, _ in fake }, refusals: refusals, now: { 5 })
+        _ = try a.start([AgentKeyRequest(kind: "age", label: "primary", descriptor: "d", secret: [1])], ttlMilliseconds: 1000)
+        XCTAssertEqual(refusals.recorded, 1, "the manifest's stanzas are recorded when the agent starts")
+        let manifest = [AgentStanza(type: "X25519", arguments: ["a"], body: [1, 2]), AgentStanza(type: "X25519", arguments: ["b"], body: [9, 9])]
+        XCTAssertEqual(try a.unwrap(files: [manifest, file], secret: nil),
+                       [.invalid(stanza: 1, message: "this is the manifest of 'o'"), .fileKey(key)])
+        XCTAssertEqual(seen, [file], "the identity never saw the refused file")
+        XCTAssertEqual(a.status()?.unwrapped, 1)
+    }
+
     func testABadKeyLeavesTheAgentAsItWas() throws {
         let first = Fake { files, _ in files.map { _ in .notMine } }
         let kept = Fake { files, _ in files.map { _ in .notMine } }

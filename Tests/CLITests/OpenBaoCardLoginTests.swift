@@ -28,12 +28,12 @@ final class OpenBaoCardLoginTests: XCTestCase {
 
     /// A robot whose manifest is wrapped to a retired slot of its card and whose OpenBao login is
     /// the card's slot 9a, trusted by the server under `robot` with a policy for `readable`.
-    private func robot(_ name: String, readable: String, touch: String = "never", trusted: Bool = true) throws -> SimulatedCard {
+    private func robot(_ name: String, readable: String, touch: String = "never", loginPIN: String = "never", trusted: Bool = true) throws -> SimulatedCard {
         let card = try SimulatedCard.insert()
         cards.append(card)
         let s = String(card.serial)
         let pem = h.machine.dir.file("\(name).pem")
-        let setup = try h.ok(["yubikey", "setup", "--serial", s, "--slot", "9a", "--pin-policy", "never", "--touch-policy", touch,
+        let setup = try h.ok(["yubikey", "setup", "--serial", s, "--slot", "9a", "--pin-policy", loginPIN, "--touch-policy", touch,
                               "--pin-stdin", "-o", pem.path], stdin: "123456\n")
         XCTAssertTrue(setup.err.contains("wrote the certificate of slot 9a to \(pem.path)"), setup.err)
         XCTAssertTrue(try String(contentsOf: pem, encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----\n"))
@@ -80,6 +80,23 @@ final class OpenBaoCardLoginTests: XCTestCase {
         XCTAssertTrue(lookup.err.contains("invalid accessor") || lookup.err.contains("bad token"), lookup.err)
         try h.ok(["relock", "--for", "robot1"])
         XCTAssertFalse(try h.ok(["status", "--for", "robot1"]).out.contains("fleet.prod"))
+    }
+
+    /// A robot whose login slot has PIN policy `once` unlocks unattended with --pin-stdin (or
+    /// --pin-file): the cert login's PIN comes from there, as the manifest's does. It cannot count
+    /// on a PIN an earlier operation left verified: on an open pcscd none is (issue 24).
+    func testPINOnceRobotLogsInWithThePINFromStdin() throws {
+        let card = try robot("robot5", readable: "fleet/robot5", loginPIN: "once")
+        let db = randomSecret("db5")
+        try server.ok(["kv", "put", "secret/fleet/robot5/db", "password=\(db)"])
+        try openbaoKey("robot5", "DB_PASSWORD", "secret/fleet/robot5/db#password")
+        let none = try h.keyrack(["unlock", "--for", "robot5", "--env", "prod"], env: noEnv)
+        XCTAssertNotEqual(none.status, 0, "no terminal and no --pin-stdin: no PIN \(none)")
+        let signs = try signatures(card)
+        let r = try h.keyrack(["unlock", "--for", "robot5", "--env", "prod", "--pin-stdin"], stdin: "123456\n", env: noEnv)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(try signatures(card) - signs, 1, "the login signature, with the PIN from stdin")
+        XCTAssertEqual(try h.ok(["get", "--for", "robot5", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
     }
 
     func testSecondRobotIsRefusedTheFirstRobotsPathAndAnUntrustedCardCannotLogIn() throws {

@@ -80,7 +80,7 @@ struct AgeBackend: RecipientBackend {
 
     /// The identities of an age identity file, with errors that name the file (never its content).
     func identities(inFile path: String) throws -> [any Identity] {
-        try identities(fileContents: try readKeyFile(path, what: "age identity file"), source: path)
+        try identities(fileContents: try readKeyFile(path, what: "age identity file", secret: true), source: path)
     }
 
     func identities(fileContents bytes: [UInt8], source: String) throws -> [any Identity] {

@@ -1,5 +1,6 @@
 import AgeFormat
 import Foundation
+import SecretBytes
 
 /// How an owner proves itself (docs/architecture.md): one implementation per `via`. A backend derives
 /// the recipient at `init`, turns a stored public key back into an age `Recipient` (software only,
@@ -79,13 +80,19 @@ public enum RecipientBackends {
 
 /// Reads a key file named by the user, turning "absent" and "unreadable" into usage errors that
 /// name the path and what to do.
-func readKeyFile(_ path: String, what: String) throws -> [UInt8] {
+/// A private key (`secret`) is refused when it is not the caller's or others may read it
+/// (`PrivateFile`), as a `--pin-file` is: a key others can read is no longer only the owner's.
+func readKeyFile(_ path: String, what: String, secret: Bool = false) throws -> [UInt8] {
     let url = URL(fileURLWithPath: path)
     do {
         guard let bytes = try FileSystem.read(url) else {
             throw KeyrackError.usage("\(what) \(path) does not exist: pass the path of an existing file")
         }
         guard bytes.count <= 1 << 20 else { throw KeyrackError.usage("\(what) \(path) is larger than 1 MiB: that is not a key file") }
+        if secret, PrivateFile.holdsSecretKey(bytes), let problem = PrivateFile.problem(path: path, what: what) {
+            wipeStorage(bytes)
+            throw KeyrackError.usage(problem)
+        }
         return bytes
     } catch let error as KeyrackError where error.kind == .failure {
         throw KeyrackError.usage("cannot read \(what) \(path): \(error.message.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unreadable")")

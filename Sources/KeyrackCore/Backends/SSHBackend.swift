@@ -68,7 +68,7 @@ struct SSHBackend: RecipientBackend {
     /// The identity of an OpenSSH private key file. An encrypted key's passphrase is asked for
     /// only when a manifest holds a stanza for that very key.
     static func identity(privateKeyPath path: String, interaction: Interaction) throws -> any Identity {
-        try identity(privateKey: try readKeyFile(path, what: "ssh private key"), source: path, interaction: interaction)
+        try identity(privateKey: try readKeyFile(path, what: "ssh private key", secret: true), source: path, interaction: interaction)
     }
 
     /// The same from the key's bytes (read from a descriptor); `source` names it in prompts.

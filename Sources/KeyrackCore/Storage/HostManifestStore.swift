@@ -110,9 +110,15 @@ public struct HostManifestStore {
         return ManifestIdentities(recorded: locations, interaction: interaction)
     }
 
+    /// The bytes of an identity file the user names, refused (`PrivateFile`) when it holds a
+    /// key and is not the caller's or others may read it.
+    public static func readIdentityFile(_ path: String) throws -> [UInt8] {
+        try readKeyFile(path, what: "identity file", secret: true)
+    }
+
     /// An identity from a file the user names: an OpenSSH private key or an age identity file.
     public static func identity(fromFile path: String, interaction: Interaction = .nonInteractive) throws -> any Identity {
-        try identity(fromBytes: try readKeyFile(path, what: "identity file"), source: path, interaction: interaction)
+        try identity(fromBytes: try readIdentityFile(path), source: path, interaction: interaction)
     }
 
     /// The same from bytes already read (a descriptor CI passes a secret on, which can be read

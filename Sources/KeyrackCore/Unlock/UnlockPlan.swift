@@ -34,9 +34,18 @@ public struct UnlockPlan {
     }
 
     public static let sudoCapSeconds = 30 * 60
+    /// The TTL of a key that is not sudo when `--duration` is not given: an owner's longest grant.
+    public static let grantSeconds = 9 * 3600
 
     /// The TTL when `--duration` is not given.
-    public static func defaultSeconds(env: String) -> Int { env == EnvName.sudo ? sudoCapSeconds : 9 * 3600 }
+    public static func defaultSeconds(env: String) -> Int { env == EnvName.sudo ? sudoCapSeconds : grantSeconds }
+
+    /// The longest the identity agent may hold the owner's identities. It opens anything
+    /// encrypted to the owner, so it lives no longer than the owner's longest grant, and no
+    /// longer than a sudo grant when the manifest is known to hold sudo keys.
+    public static func identityAgentCapSeconds(manifestHoldsSudoKeys: Bool) -> Int {
+        manifestHoldsSudoKeys ? sudoCapSeconds : grantSeconds
+    }
 
     public private(set) var grants: [Grant] = []
     public private(set) var omitted: [(slug: Slug, reason: String)] = []

@@ -25,8 +25,11 @@ struct DaemonRunCommand: ParsableCommand {
     var uid: UInt32?
 
     func run() throws {
+        // The agent refuses the owner's own manifest: it reads its header from the KEYRACK_HOME
+        // the daemon was started with (none: nothing there to refuse, nothing there opens).
+        let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory), revoker: Self.revoker)
+                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker)
     }
 
     /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The

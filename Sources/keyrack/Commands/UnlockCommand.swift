@@ -24,8 +24,10 @@ struct UnlockCommand: ParsableCommand {
         manifest; the output names the recipient used. \
         --identity-agent (with or without --env) also hands the owner's identities to its daemon \
         for --duration (default 1h), so age clients decrypt through age-plugin-keyrack with the \
-        identity `keyrack identity` prints: the YubiKey's PIN is then asked once per card session, \
-        by the age client. See docs/age-agent.md.
+        identity `keyrack identity` prints: the YubiKey's PIN is then asked by the age client, once \
+        per card session where pcscd restricts access, once per request where it does not. The agent holds at most 9h (a longer --duration is refused), and at \
+        most 30m when --env opened a manifest that holds sudo keys (a longer TTL is cut to 30m, \
+        with a note); it never opens the owner's own manifest. See docs/age-agent.md.
         """
     )
 
@@ -57,6 +59,12 @@ struct UnlockCommand: ParsableCommand {
 
     func validate() throws {
         if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
+        if identityAgent, let duration, let seconds = try? KeyrackCore.Duration(duration).seconds {
+            let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: false)
+            if seconds > cap {
+                throw ValidationError("--duration \(duration) is longer than the identity agent may live (\(cap / 3600)h, an owner's longest grant): give --duration \(cap / 3600)h or less")
+            }
+        }
         guard let env else {
             if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
             if key != nil { throw ValidationError("--key needs --env") }
@@ -101,7 +109,7 @@ struct UnlockCommand: ParsableCommand {
 
         let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
-        var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner)
+        var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner, interaction: interaction)
         defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
         var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: Clock.wallMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
@@ -149,6 +157,12 @@ struct UnlockCommand: ParsableCommand {
             var withKeys = agent
             // One TTL for both when --duration is given; else the agent's own default.
             if duration == nil { withKeys.ttlSeconds = IdentityAgentUnlock.defaultTTLSeconds }
+            // The manifest is open here: with sudo keys in it, the agent gets a sudo grant's cap.
+            let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: manifest.keys.values.contains { $0.env.isSudo })
+            if withKeys.ttlSeconds > cap {
+                withKeys.ttlSeconds = cap
+                Terminal.printError("note: the identity agent is capped to \(cap / 60)m: the manifest of '\(owner.value)' holds sudo keys")
+            }
             try withKeys.run()
         }
     }

@@ -11,7 +11,8 @@ import SecretBytes
 /// and they do it per request, so a parsed private key never outlives one unwrap.
 ///
 /// Kinds: `yubikey` (descriptor `SERIAL SLOT RECIPIENT`, no secret: the card does the ECDH and
-/// the connection is held for the agent's TTL), `x25519` (secret: the 32-byte scalar, so no
+/// the connection is held for the agent's TTL where pcscd restricts access, for one request
+/// where it does not), `x25519` (secret: the 32-byte scalar, so no
 /// text form of the key — whose parsing leaves String copies in the heap — ever enters the
 /// daemon), `age` (other identity files, e.g. post-quantum: the file's text), `ssh` (the private
 /// key file, then NUL and the passphrase when it is encrypted).
@@ -96,8 +97,12 @@ private struct AnyOfIdentities: Identity {
 }
 
 /// A YubiKey slot: `piv-p256` and `p256tag` stanzas, ECDH on the card. The PIN the plugin
-/// relayed (`request-secret`) is handed to the card once and not kept: with PIN policy `once`
-/// the held card session stays verified for the agent's TTL.
+/// relayed (`request-secret`) is handed to the card once and not kept. Where pcscd restricts
+/// access, the card session is held for the agent's TTL, so with PIN policy `once` one PIN
+/// covers the TTL. Where it does not (`PINRetention.resetAfterUse`), a held verified session
+/// would be every local user's card: the session ends (and the card is reset) after each
+/// request, so the age client asks for the PIN once per request (per file, for one plugin run
+/// per file). Asking beats refusing the slot: the agent stays usable, and nothing stays verified.
 final class CardAgentIdentity: AgentIdentity {
     private var identity: YubiKeyIdentity!
     /// The PIN of the current request, if the user typed one; read by the PIN provider.
@@ -123,7 +128,11 @@ final class CardAgentIdentity: AgentIdentity {
 
     func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
         pending = secret
-        defer { if pending != nil { zeroize(&pending!) }; pending = nil }
+        defer {
+            if pending != nil { zeroize(&pending!) }
+            pending = nil
+            if PINRetentionPolicy.current == .resetAfterUse { identity.releaseCard() }
+        }
         do {
             return try AgentIdentities.unwrap(files, with: identity, types: [PIVP256.stanzaType, P256Tag.stanzaType])
         } catch let error as PIVError {

@@ -54,6 +54,7 @@ struct DoctorChecks {
         let primary = recipients?.recipients.first { $0.label == RecipientLabel.primary } ?? recipients?.recipients.first
         out += cardChecks(primary)
         out += modeChecks(store.home, name)
+        out += identityFileChecks(store, name)
         out += daemonChecks()
         out += toolChecks(store, name)
         out += sandboxChecks()
@@ -99,7 +100,7 @@ struct DoctorChecks {
         let access = PcscdAccess.describe()
         out.append(access.open
             ? DoctorCheck(name: "pcscd access", status: .warn, detail: access.detail,
-                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (docs/security-model.md); unplug cards not in use")
+                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (keyrack resets the card after each PIN use here; docs/security-model.md); a PIN-never slot stays every local user's while plugged in: unplug cards not in use, or run a pcscd built with polkit")
             : .pass("pcscd access", access.detail))
         let serials = seen.map { String($0.serial) }.joined(separator: ", ")
         out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.card.map { String($0.serial) } ?? "")")
@@ -174,6 +175,23 @@ struct DoctorChecks {
         out.append(mode("runtime dir", runtime.path, want: 0o700, optional: true))
         out.append(mode("daemon socket", runtime.socket(owner: owner), want: 0o600, optional: true))
         return out.filter { $0.status != .skip || $0.name == "KEYRACK_HOME" }
+    }
+
+    /// Every identity file recorded for the owner and present here, by the rule unlock applies
+    /// (`PrivateFile`): the caller's own, nothing for group or others; else unlock refuses it.
+    private func identityFileChecks(_ store: HostManifestStore, _ name: OwnerName) -> [DoctorCheck] {
+        let files = ((try? store.availableIdentityLocations(name)) ?? []).compactMap { loc -> (String, String)? in
+            if case .file(let path)? = loc.identity { return (loc.label, path) }
+            return nil
+        }
+        return files.map { label, path in
+            guard let problem = PrivateFile.problem(path: path, what: "identity file") else {
+                return .pass("identity file", "\(path) (recipient \(label)) is yours alone")
+            }
+            var st = stat()
+            let fix = stat(path, &st) == 0 && st.st_uid != getuid() ? "chown \(getuid()) \(path) && chmod 600 \(path)" : "chmod 600 \(path)"
+            return .fail("identity file", problem + " (recipient \(label)); unlock refuses it", fix: fix)
+        }
     }
 
     /// A file must exist (unless optional), belong to us, and grant nothing to group or others.

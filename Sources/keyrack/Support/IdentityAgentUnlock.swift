@@ -109,10 +109,8 @@ struct IdentityAgentUnlock {
         }
     }
 
+    /// Through the store's one rule: a key file others may read is refused, as at unlock.
     private func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw UsageError("cannot read identity file \(path): pass the path of a readable file")
-        }
-        return [UInt8](data)
+        try HostManifestStore.readIdentityFile(path)
     }
 }

@@ -1,3 +1,4 @@
+import KeyrackCore
 import KeyrackOpenBao
 import PIV
 import SecretBytes
@@ -12,9 +13,13 @@ final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
     private let slot: PIVSlot
     private let policies: (PINPolicy?, TouchPolicy?)
 
-    init(serial: UInt32?, slot: PIVSlot) throws {
+    private let interaction: Interaction
+
+    /// `interaction` asks for the PIN (the terminal, or unlock's --pin-stdin / --pin-file).
+    init(serial: UInt32?, slot: PIVSlot, interaction: Interaction) throws {
         card = try PIVCards.open(serial: serial)
         self.slot = slot
+        self.interaction = interaction
         do {
             let info = try card.p256Key(slot)
             policies = (info.pinPolicy, info.touchPolicy)
@@ -46,7 +51,7 @@ final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
         }
         let tries = try card.pinTriesLeft()
         if tries == 0 { throw PIVError.pinBlocked }
-        var pin = try SecretPrompt.readFromTerminal(prompt: "Enter PIN for YubiKey with serial \(card.serial)" + (tries.map { " (\($0) tries left)" } ?? "") + ": ", what: "YubiKey PIN")
+        var pin = try interaction.secret("Enter PIN for YubiKey with serial \(card.serial)" + (tries.map { " (\($0) tries left)" } ?? "") + ": ")
         defer { wipe(&pin) }
         try card.verifyPIN(pin)
     }

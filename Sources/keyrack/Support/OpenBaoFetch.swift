@@ -32,7 +32,9 @@ enum OpenBaoFetch {
         var caFile: String?
     }
 
-    static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName,
+    /// `interaction` answers the card's PIN prompt of a cert login (unlock's --pin-stdin or
+    /// --pin-file): where pcscd is open to every user the manifest's PIN does not stay verified.
+    static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = ManifestCLI.interaction,
                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [Slug: Fetched] {
         let wanted = entries.filter { $0.vault == .openBao }
         guard !wanted.isEmpty else { return [:] }
@@ -66,7 +68,7 @@ enum OpenBaoFetch {
                                            namespace: settings.namespace ?? environment["BAO_NAMESPACE"] ?? environment["VAULT_NAMESPACE"],
                                            timeoutSeconds: timeout(environment))
                 let session = try OpenBaoSession(server: server)
-                try session.login(try login(settings, manifest: manifest, owner: owner, environment: environment))
+                try session.login(try login(settings, manifest: manifest, owner: owner, interaction: interaction, environment: environment))
                 defer {
                     if !session.logout() {
                         Terminal.printError("warning: could not revoke the OpenBao login token at \(session.address); it ends at its own TTL")
@@ -93,7 +95,8 @@ enum OpenBaoFetch {
         return 30
     }
 
-    static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, environment: [String: String]) throws -> OpenBaoLogin {
+    static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction = ManifestCLI.interaction,
+                      environment: [String: String]) throws -> OpenBaoLogin {
         let envToken = environment["BAO_TOKEN"] ?? environment["VAULT_TOKEN"]
         let how = s.login ?? .token
         let flag = Fix.ownerFlag(owner.value)
@@ -117,7 +120,7 @@ enum OpenBaoFetch {
             guard let slot = PIVSlot(parsing: slotText) else {
                 throw UsageError("invalid OpenBao login slot '\(slotText.prefix(10))': use 9a or a retired slot 82–95 (keyrack set-default\(flag) --openbao-slot 9a)")
             }
-            let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot)
+            let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot, interaction: interaction)
             return .cert(mount: s.authMount ?? "cert", name: s.certRole, signer: signer)
         }
     }

@@ -30,12 +30,7 @@ enum PINSource {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw UsageError("the PIN file \(path) is not a regular file")
         }
-        guard st.st_uid == getuid() else {
-            throw UsageError("the PIN file \(path) belongs to uid \(st.st_uid), not to you (uid \(getuid())): keep it in a file only you own")
-        }
-        guard st.st_mode & 0o077 == 0 else {
-            throw UsageError("the PIN file \(path) has mode \(String(st.st_mode & 0o777, radix: 8)), readable by others: run `chmod 600 \(path)`")
-        }
+        if let problem = PrivateFile.problem(path: path, what: "PIN file", owner: st.st_uid, mode: st.st_mode) { throw UsageError(problem) }
         var buffer = [UInt8](repeating: 0, count: 256)
         defer { zeroize(&buffer) }
         let n = read(fd, &buffer, buffer.count)

@@ -1,0 +1,35 @@
+import Foundation
+import KeyrackCore
+import KeyrackDaemon
+
+/// The identity agent's one refusal: the owner's own manifest. Its stanzas are recorded when the
+/// agent is unlocked and read again before each request (a `set` since then wrote a new header),
+/// so the manifest on disk, and any copy of a version the agent has seen, is answered with one
+/// line instead of a file key. The manifest's keys are for `unlock` and `get`, with their caps.
+final class OwnManifestRefusal: AgentRefusals {
+    private let owner: OwnerName
+    private let home: KeyrackHome?
+    private let lock = NSLock()
+    private var known: Set<[UInt8]> = []
+
+    init(owner: OwnerName, home: KeyrackHome?) {
+        self.owner = owner
+        self.home = home
+    }
+
+    func record() {
+        guard let home else { return }
+        let now = ManifestStanzas.current(owner, home: home)
+        lock.lock(); defer { lock.unlock() }
+        known.formUnion(now)
+    }
+
+    func refusal(of file: [AgentStanza]) -> (stanza: Int, reason: String)? {
+        record()
+        lock.lock(); defer { lock.unlock() }
+        guard let i = file.firstIndex(where: { known.contains(ManifestStanzas.fingerprint(type: $0.type, arguments: $0.arguments, body: $0.body)) }) else {
+            return nil
+        }
+        return (i, "this is the manifest of '\(owner.value)' (keyrack wrote its header): the identity agent does not open it; read its keys with `keyrack unlock\(Fix.ownerFlag(owner.value)) --env ENV` and `keyrack get`")
+    }
+}
