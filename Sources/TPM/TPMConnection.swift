@@ -15,6 +15,10 @@ final class TPMConnection {
 
     init(tcti: String) throws {
         self.tcti = tcti
+        // libtss2 logs warnings (a refused connection, every TPM error) to stderr unless told
+        // otherwise, and reads only this variable: our errors say it once, in one line. A user
+        // who sets TSS2_LOG (to debug the stack) keeps theirs.
+        setenv("TSS2_LOG", "all+NONE", 0)
         try TPMConnection.precheck(tcti)
         var transport: OpaquePointer?
         let rc = Tss2_TctiLdr_Initialize(tcti, &transport)

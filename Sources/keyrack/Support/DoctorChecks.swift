@@ -48,10 +48,11 @@ struct DoctorChecks {
         if FileManager.default.fileExists(atPath: store.home.manifest(name).path) {
             out.append(.pass("owner", "'\(owner)' is initialised (\(store.home.manifest(name).path))"))
         } else {
-            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via ssh / --via age)"))
+            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via tpm / --via ssh / --via age)"))
         }
         let primary = recipients?.recipients.first { $0.label == RecipientLabel.primary } ?? recipients?.recipients.first
         out += cardChecks(primary)
+        out += tpmChecks(primary)
         out += modeChecks(store.home, name)
         out += daemonChecks()
         out += toolChecks(store, name)

@@ -62,6 +62,8 @@ struct IdentityAgentUnlock {
             case (.card(let serial, let slot)?, _):
                 return [AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
                                        descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])]
+            case (.file(let path)?, .tpm):
+                throw UsageError("the identity agent does not hold TPM identities (\(path)) yet: unlock without --identity-agent, or give the agent a backup recipient's identity with --identity")
             case (.file(let path)?, .ssh):
                 return [try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)]
             case (.file(let path)?, _):

@@ -1,0 +1,254 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Issue 30: owners on a TPM 2.0 (`init --via tpm`), end to end through the built binaries,
+/// against a real software TPM (Debian's swtpm, a fresh one per test, reached through libtss2's
+/// swtpm TCTI named by KEYRACK_TPM_TCTI).
+final class TPMOwnerTests: XCTestCase {
+    var tpm: SoftwareTPM!
+
+    override func setUpWithError() throws {
+        tpm = try SoftwareTPM()
+        // Set in this process, so every child (keyrack, the daemon, terminal runs) reaches this swtpm.
+        setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1)
+    }
+
+    override func tearDown() {
+        unsetenv("KEYRACK_TPM_TCTI")
+        tpm?.stop()
+    }
+
+    func testATPMOwnerInitsSetsUnlocksAndGetsWithOneECDHAndItsIdentityFileIsPrivate() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", "server-robot", "--via", "tpm", "--json"]))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        XCTAssertTrue(recipient.hasPrefix("age1tag1"), "\(made)")
+        XCTAssertEqual(made["via"] as? String, "tpm")
+        let idPath = try XCTUnwrap(made["identity"] as? String)
+        XCTAssertEqual(idPath, h.machine.keyrackHome.appendingPathComponent("identities/server-robot.tpm.txt").path)
+        var st = stat()
+        XCTAssertEqual(stat(idPath, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600, "the identity file is the owner's alone")
+        let idText = try String(contentsOfFile: idPath, encoding: .utf8)
+        XCTAssertTrue(idText.contains("\nAGE-PLUGIN-TPM-1"), idText)
+        XCTAssertTrue(idText.contains("# Recipient: \(recipient)"), idText)
+        XCTAssertTrue(idText.contains("# TCTI: \(tpm.tcti)"), idText)
+
+        let value = randomSecret("tpm")
+        try h.ok(["set", "--for", "server-robot", "--org", "acme", "--env", "prod", "--key", "TOKEN", "--vault", "os.secure"], stdin: value)
+        let manifest = try dearmored(h.machine.keyrackHome.appendingPathComponent("host.server-robot.yml.age"))
+        XCTAssertTrue(manifest.contains("\n-> p256tag "), manifest)
+        XCTAssertEqual(manifest.components(separatedBy: "\n-> ").count - 1, 1, "one stanza: the TPM key's")
+        XCTAssertFalse(manifest.contains(value))
+
+        try h.ok(["unlock", "--for", "server-robot", "--env", "prod"])
+        XCTAssertEqual(try h.ok(["get", "--for", "server-robot", "--key", "acme.prod.TOKEN", "--value"]).out, value)
+        try h.ok(["relock", "--for", "server-robot"])
+
+        // No lock-in: our age and plain `age -d` (through age-plugin-tpm, ours) open the manifest
+        // with the identity file, the ECDH on this TPM.
+        let manifestPath = h.machine.keyrackHome.appendingPathComponent("host.server-robot.yml.age").path
+        let opened = try h.ok(["age", "decrypt", "-i", idPath, manifestPath])
+        XCTAssertTrue(opened.out.contains("acme.prod.TOKEN"), opened.out)
+        let plain = try Run.process("age", ["-d", "-i", idPath, manifestPath], environment: try pluginEnvironment(h))
+        XCTAssertEqual(plain.status, 0, plain.description)
+        XCTAssertTrue(plain.out.contains(value), "the os.secure value is in the decrypted manifest")
+
+        // Readable by others: refused, with the fix, before the TPM is asked.
+        XCTAssertEqual(chmod(idPath, 0o644), 0)
+        let loose = try h.keyrack(["unlock", "--for", "server-robot", "--env", "prod"])
+        XCTAssertEqual(loose.status, 2, "\(loose)")
+        XCTAssertTrue(loose.err.contains("has mode 644, open to others: run `chmod 600 \(idPath)`"), loose.err)
+        XCTAssertEqual(chmod(idPath, 0o600), 0)
+
+        // A second run of init changes nothing.
+        let again = try ManifestHarness.json(try h.ok(["init", "--for", "server-robot", "--via", "tpm", "--json"]))
+        XCTAssertEqual(again["effect"] as? String, "already-initialised")
+        XCTAssertEqual(try String(contentsOfFile: idPath, encoding: .utf8), idText)
+    }
+
+    func testAnotherMachinesTPMCannotOpenTheManifestEvenWithTheIdentityFile() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "edge", "--via", "tpm"])
+        let value = randomSecret("edge")
+        try h.ok(["set", "--for", "edge", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        // The whole KEYRACK_HOME (manifest and identity file) on a machine with another TPM.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        let there = try h.keyrack(["unlock", "--for", "edge", "--env", "test"], env: ["KEYRACK_TPM_TCTI": other.tcti])
+        XCTAssertEqual(there.status, 5, "\(there)")
+        XCTAssertTrue(there.err.contains("the sealed key belongs to another TPM"), there.err)
+        XCTAssertFalse(there.out.contains(value) || there.err.contains(value))
+        let get = try h.keyrack(["get", "--for", "edge", "--key", "acme.test.K", "--value"])
+        XCTAssertEqual(get.status, 3, "nothing was granted: \(get)")
+        // Back on its own TPM it opens.
+        try h.ok(["unlock", "--for", "edge", "--env", "test"])
+        XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
+    }
+
+    func testPINOnceUnlocksUnattendedFromAFileAndAWrongPINReportsTheCounterWithoutRetrying() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999))
+        try h.ok(["init", "--for", "robo", "--via", "tpm", "--pin-policy", "once", "--pin-stdin"], stdin: "\(pin)\n")
+        let idText = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("identities/robo.tpm.txt"), encoding: .utf8)
+        XCTAssertTrue(idText.contains("# PIN: yes"), idText)
+        let value = randomSecret("pin")
+        // set opens the manifest to change it: the PIN, on the terminal.
+        let set = try h.terminal(["set", "--for", "robo", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"],
+                                 answers: [("value for", value), ("Enter the TPM PIN", pin)])
+        XCTAssertEqual(set.status, 0, set.transcript)
+        XCTAssertTrue(set.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)") || set.transcript.contains("tries left"), set.transcript)
+
+        let none = try h.keyrack(["unlock", "--for", "robo", "--env", "test"])
+        XCTAssertNotEqual(none.status, 0, "no terminal and no --pin-*: no PIN: \(none)")
+        XCTAssertTrue(none.err.contains("Enter the TPM PIN"), none.err)
+
+        let wrong = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n")
+        XCTAssertEqual(wrong.status, 5, "\(wrong)")
+        let max = try lockoutProperty("TPM2_PT_MAX_AUTH_FAIL")
+        XCTAssertTrue(wrong.err.contains("wrong TPM PIN (\(max - 1) tries left before the TPM locks out)"), wrong.err)
+        XCTAssertEqual(wrong.err.split(separator: "\n").count, 1, "one line: \(wrong.err)")
+        XCTAssertEqual(try lockoutProperty("TPM2_PT_LOCKOUT_COUNTER"), 1, "one try spent: never retried")
+
+        let pinFile = h.machine.dir.file("robo.pin")
+        try Data("\(pin)\n".utf8).write(to: pinFile)
+        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
+        try h.ok(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
+        XCTAssertEqual(try h.ok(["get", "--for", "robo", "--key", "acme.test.K", "--value"]).out, value)
+
+        // Spend the rest: the TPM locks out, and then even the right PIN says how long to wait.
+        try h.ok(["relock", "--for", "robo"])
+        for _ in 0..<(max - 1) {
+            XCTAssertEqual(try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n").status, 5)
+        }
+        let locked = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
+        XCTAssertEqual(locked.status, 5, "\(locked)")
+        let interval = try lockoutProperty("TPM2_PT_LOCKOUT_INTERVAL")
+        XCTAssertTrue(locked.err.contains("the TPM is in dictionary-attack lockout (one try comes back every \(interval) s)"), locked.err)
+    }
+
+    func testATPMThatIsGoneFailsTheUnlockWithOneLineAndExit5AndGrantsNothing() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "gone", "--via", "tpm"])
+        try h.ok(["set", "--for", "gone", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: "v")
+        tpm.kill()
+        let r = try h.keyrack(["unlock", "--for", "gone", "--env", "test"])
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.contains("cannot talk to the TPM at \(tpm.tcti)"), r.err)
+        XCTAssertEqual(try h.keyrack(["get", "--for", "gone", "--key", "acme.test.K", "--value"]).status, 3)
+    }
+
+    func testPlainAgeAndPyrageEncryptToTheTPMRecipient() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", "ci", "--via", "tpm", "--json"]))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        let idPath = try XCTUnwrap(made["identity"] as? String)
+        // Debian's age 1.1.1 predates native p256tag: it encrypts through `age-plugin-tag` (our
+        // plugin under that name), software only, and decrypts the identity file's
+        // AGE-PLUGIN-TPM-1… line through `age-plugin-tpm` (our plugin again: ECDH on the TPM).
+        let env = try pluginEnvironment(h)
+        let note = randomSecret("note")
+        let notePath = try h.machine.dir.write("note.txt", Array(note.utf8))
+        let sealed = h.machine.dir.file("note.age")
+        let enc = try Run.process("age", ["-r", recipient, "-o", sealed.path, notePath.path], environment: env)
+        XCTAssertEqual(enc.status, 0, enc.description)
+        XCTAssertTrue(try dearmored(sealed).contains("\n-> p256tag "))
+        XCTAssertEqual(try h.ok(["age", "decrypt", "-i", idPath, sealed.path]).out, note)
+        let dec = try Run.process("age", ["-d", "-i", idPath, sealed.path], environment: env)
+        XCTAssertEqual(dec.status, 0, dec.description)
+        XCTAssertEqual(dec.out, note)
+        // The same identity file on another machine's TPM opens nothing.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        var elsewhere = env
+        elsewhere["KEYRACK_TPM_TCTI"] = other.tcti
+        let refused = try Run.process("age", ["-d", "-i", idPath, sealed.path], environment: elsewhere)
+        XCTAssertNotEqual(refused.status, 0, refused.description)
+        XCTAssertTrue(refused.err.contains("the sealed key belongs to another TPM"), refused.err)
+        XCTAssertFalse(refused.out.contains(note))
+
+        // pyrage 1.4 (the Rust age crate) writes p256tag natively.
+        let python = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin/python3" } ?? "python3"
+        let script = try h.machine.dir.write("enc.py", Array("""
+        import pyrage, sys
+        from pyrage import tag
+        open(sys.argv[3], 'wb').write(pyrage.encrypt(sys.argv[2].encode(), [tag.Recipient.from_str(sys.argv[1])]))
+        """.utf8))
+        let rustSealed = h.machine.dir.file("rust.age")
+        let py = try Run.process(python, [script.path, recipient, note, rustSealed.path])
+        XCTAssertEqual(py.status, 0, py.description)
+        XCTAssertEqual(try h.ok(["age", "decrypt", "-i", idPath, rustSealed.path]).out, note)
+    }
+
+    func testDoctorSaysTheTPMIsReachableTheOwnersKeyLoadsAndTheLockoutState() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "doc", "--via", "tpm"])
+        func checks(_ env: [String: String?] = [:]) throws -> [String: (status: String, detail: String)] {
+            let r = try h.keyrack(["doctor", "--for", "doc", "--json"], env: env)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any], r.description)
+            let list = try XCTUnwrap(object["checks"] as? [[String: Any]])
+            return Dictionary(list.map { (($0["name"] as? String) ?? "", (($0["status"] as? String) ?? "", ($0["detail"] as? String) ?? "")) },
+                              uniquingKeysWith: { a, _ in a })
+        }
+        let here = try checks()
+        XCTAssertEqual(here["tpm"]?.status, "pass", "\(here)")
+        XCTAssertTrue(here["tpm"]?.detail.contains("TPM 2.0 at \(tpm.tcti): manufacturer IBM") == true, "\(here)")
+        XCTAssertEqual(here["owner's TPM key"]?.status, "pass", "\(here)")
+        XCTAssertEqual(here["tpm lockout"]?.status, "pass", "\(here)")
+        XCTAssertTrue(here["tpm lockout"]?.detail.hasPrefix("0 of 3 failed tries counted") == true, "\(here)")
+
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        let elsewhere = try checks(["KEYRACK_TPM_TCTI": other.tcti])
+        XCTAssertEqual(elsewhere["owner's TPM key"]?.status, "fail", "\(elsewhere)")
+        XCTAssertTrue(elsewhere["owner's TPM key"]?.detail.contains("belongs to another TPM") == true, "\(elsewhere)")
+        let none = try checks(["KEYRACK_TPM_TCTI": "device:/dev/keyrack-no-such-tpm"])
+        XCTAssertEqual(none["tpm"]?.status, "fail", "\(none)")
+        XCTAssertEqual(none["tpm"]?.detail, "no TPM 2.0 found at device:/dev/keyrack-no-such-tpm")
+    }
+
+    // MARK: helpers
+
+    /// The environment for Debian's age: our plugin as `age-plugin-tag` and `age-plugin-tpm` on
+    /// PATH (an absolute directory: age refuses plugins found through a relative PATH entry).
+    private func pluginEnvironment(_ h: DaemonHarness) throws -> [String: String?] {
+        let bin = h.machine.dir.file("plugin-bin")
+        if !FileManager.default.fileExists(atPath: bin.path) {
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            for name in ["age-plugin-tag", "age-plugin-tpm"] {
+                try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(name).path,
+                                                           withDestinationPath: Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path)
+            }
+        }
+        var env = h.machine.environment
+        env["PATH"] = bin.path + ":" + (env["PATH"]!!)
+        return env
+    }
+
+    /// A dictionary-attack property as tpm2_getcap (tpm2-tools, the oracle) reads it from the TPM.
+    private func lockoutProperty(_ name: String) throws -> Int {
+        let r = try Run.process("tpm2_getcap", ["-T", tpm.tcti, "properties-variable"])
+        XCTAssertEqual(r.status, 0, r.description)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        let i = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(name + ":") }, r.out)
+        // `NAME: 0x3` on one line, or `NAME:` then `  raw: 0x…` for the fixed ones.
+        let raw = lines[i].hasSuffix(":") ? lines[i + 1] : lines[i]
+        let hex = try XCTUnwrap(raw.split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
+        return try XCTUnwrap(Int(hex.replacingOccurrences(of: "0x", with: ""), radix: 16), raw)
+    }
+
+    private func dearmored(_ url: URL) throws -> String {
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        guard text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") else { return text }
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        return String(decoding: try XCTUnwrap(Data(base64Encoded: body)), as: UTF8.self)
+    }
+}
