@@ -89,6 +89,36 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
     }
 
+    func testUnlockFallsBackToABackupWhenTheTPMIsAbsentOrAnotherButNotWhenItFailsMidway() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "edge", "--via", "tpm"])
+        let backup = h.machine.dir.file("paper.txt")
+        let keygen = try Run.process("age-keygen", ["-o", backup.path])
+        XCTAssertEqual(keygen.status, 0, keygen.description)
+        let pub = try XCTUnwrap(keygen.err.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, keygen.err)
+        try h.ok(["recipient", "add", "--for", "edge", "--pubkey", pub, "--label", "paper", "--backup-identity", backup.path])
+        let value = randomSecret("fallback")
+        try h.ok(["set", "--for", "edge", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        let manifest = try dearmored(h.machine.keyrackHome.appendingPathComponent("host.edge.yml.age"))
+        XCTAssertTrue(manifest.contains("\n-> p256tag ") && manifest.contains("\n-> X25519 "), manifest)
+
+        // Another machine's TPM, and no TPM at all: the backup opens the manifest.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        for tcti in [other.tcti, "device:/dev/keyrack-no-such-tpm"] {
+            let r = try h.keyrack(["unlock", "--for", "edge", "--env", "test"], env: ["KEYRACK_TPM_TCTI": tcti])
+            XCTAssertEqual(r.status, 0, "\(tcti): \(r)")
+            XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
+            try h.ok(["relock", "--for", "edge"])
+        }
+        // A TPM that is here but fails (gone mid-command) stops the unlock, as a card that refuses.
+        tpm.kill()
+        let failed = try h.keyrack(["unlock", "--for", "edge", "--env", "test"])
+        XCTAssertEqual(failed.status, 5, "\(failed)")
+        XCTAssertTrue(failed.err.contains("cannot talk to the TPM"), failed.err)
+    }
+
     func testPINOnceUnlocksUnattendedFromAFileAndAWrongPINReportsTheCounterWithoutRetrying() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
@@ -215,7 +245,51 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(none["tpm"]?.detail, "no TPM 2.0 found at device:/dev/keyrack-no-such-tpm")
     }
 
+    func testTheIdentityAgentDecryptsForAgeClientsWithOnePINPerTTL() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "agent-robot"
+        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999))
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", owner, "--via", "tpm", "--pin-policy", "once", "--pin-stdin", "--json"], stdin: "\(pin)\n"))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        let unlocked = try h.ok(["unlock", "--for", owner, "--identity-agent", "--duration", "10m"])
+        XCTAssertTrue(unlocked.out.contains("(tpm, "), unlocked.out)
+        let idFile = try h.machine.dir.write("identity-\(owner).txt", Array(try h.ok(["identity", "--for", owner]).out.utf8))
+        let plains = [randomSecret("one"), randomSecret("two")]
+        var sealed: [URL] = []
+        for (i, plain) in plains.enumerated() {
+            let url = h.machine.dir.file("f\(i).age")
+            try h.ok(["age", "encrypt", "-r", recipient, "-o", url.path, try h.machine.dir.write("f\(i).txt", Array(plain.utf8)).path])
+            sealed.append(url)
+        }
+        // age asks for the PIN once (through age-plugin-keyrack, relayed from the daemon)...
+        let first = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[0].path], answers: [("Enter the TPM PIN", pin)])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        XCTAssertTrue(first.transcript.contains(plains[0]), first.transcript)
+        XCTAssertTrue(first.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)"), first.transcript)
+        // ...and the daemon holds it for the agent's TTL.
+        let second = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        XCTAssertEqual(second.status, 0, second.transcript)
+        XCTAssertTrue(second.transcript.contains(plains[1]), second.transcript)
+        XCTAssertFalse(second.transcript.contains("Enter the TPM PIN"), second.transcript)
+        // Relock forgets the PIN and the identity.
+        try h.ok(["relock", "--for", owner])
+        let locked = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        XCTAssertNotEqual(locked.status, 0, locked.transcript)
+        XCTAssertFalse(locked.transcript.contains(plains[1]))
+    }
+
     // MARK: helpers
+
+    /// An age client on a terminal, with age-plugin-keyrack (the build directory) first on PATH.
+    private func agentTerminal(_ h: DaemonHarness, _ command: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
+        var e = h.machine.environment
+        e["XDG_RUNTIME_DIR"] = h.runtime.path
+        let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
+        e["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
+        let assignments = e.compactMap { k, v in v.map { "\(k)=\($0)" } }
+        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + assignments + command, answers: answers, timeout: 60)
+    }
 
     /// The environment for Debian's age: our plugin as `age-plugin-tag` and `age-plugin-tpm` on
     /// PATH (an absolute directory: age refuses plugins found through a relative PATH entry).
