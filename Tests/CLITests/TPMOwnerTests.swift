@@ -69,6 +69,24 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: idPath, encoding: .utf8), idText)
     }
 
+    func testOneECDHZGenPerUnlockWhateverTheNumberOfKeysCountedOnTheWire() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "counted", "--via", "tpm"])
+        for key in ["A", "B", "C"] {
+            try h.ok(["set", "--for", "counted", "--org", "acme", "--env", "test", "--key", key, "--vault", "os.secure"], stdin: randomSecret(key))
+        }
+        // libtss2's pcap TCTI in front of the swtpm one records every command keyrack sends.
+        let capture = h.machine.dir.file("tpm.pcapng")
+        let recorded: [String: String?] = ["KEYRACK_TPM_TCTI": "pcap:" + tpm.tcti, "TCTI_PCAP_FILE": capture.path]
+        try h.ok(["unlock", "--for", "counted", "--env", "test"], env: recorded)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 1, "one ECDH_ZGen for three keys")
+        try h.ok(["relock", "--for", "counted"])
+        try h.ok(["unlock", "--for", "counted", "--env", "test"], env: recorded)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 2, "and one more per unlock")
+        XCTAssertEqual(try h.ok(["list", "--for", "counted"]).status, 0)
+    }
+
     func testAnotherMachinesTPMCannotOpenTheManifestEvenWithTheIdentityFile() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
@@ -280,6 +298,18 @@ final class TPMOwnerTests: XCTestCase {
     }
 
     // MARK: helpers
+
+    /// TPM2_ECDH_ZGen commands in a capture: a command header is tag TPM_ST_SESSIONS (80 02),
+    /// a 4-byte size, then the command code 0x154, which parameter encryption leaves in clear.
+    private func ecdhZGenCommands(in capture: URL) throws -> Int {
+        let bytes = [UInt8](try Data(contentsOf: capture))
+        guard bytes.count >= 10 else { return 0 }
+        var n = 0
+        for i in 0..<(bytes.count - 10) where bytes[i] == 0x80 && bytes[i + 1] == 0x02 && bytes[(i + 6)..<(i + 10)] == [0x00, 0x00, 0x01, 0x54] {
+            n += 1
+        }
+        return n
+    }
 
     /// An age client on a terminal, with age-plugin-keyrack (the build directory) first on PATH.
     private func agentTerminal(_ h: DaemonHarness, _ command: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
