@@ -299,13 +299,28 @@ final class TPMOwnerTests: XCTestCase {
 
     // MARK: helpers
 
-    /// TPM2_ECDH_ZGen commands in a capture: a command header is tag TPM_ST_SESSIONS (80 02),
-    /// a 4-byte size, then the command code 0x154, which parameter encryption leaves in clear.
+    /// TPM2_ECDH_ZGen commands the TPM carried out, from libtss2's pcapng capture: each Enhanced
+    /// Packet Block holds one raw IPv4 packet (link type 228) whose TCP payload is one TPM command
+    /// or response, in turn. A command of code 0x154 (in clear under parameter encryption) counts
+    /// when its response says success; a TPM_RC_RETRY (0x922), which ESYS resubmits, does not.
     private func ecdhZGenCommands(in capture: URL) throws -> Int {
-        let bytes = [UInt8](try Data(contentsOf: capture))
-        guard bytes.count >= 10 else { return 0 }
+        let b = [UInt8](try Data(contentsOf: capture))
+        func u32le(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 }
+        var messages: [[UInt8]] = []
+        var i = 0
+        while i + 12 <= b.count {
+            let type = u32le(i), length = u32le(i + 4)
+            guard length >= 12, i + length <= b.count else { break }
+            if type == 6 {
+                let data = i + 28, captured = u32le(i + 20)
+                let tcp = data + Int(b[data] & 0x0F) * 4, payload = tcp + Int(b[tcp + 12] >> 4) * 4
+                if payload + 10 <= data + captured { messages.append(Array(b[payload..<(payload + 10)])) }
+            }
+            i += length
+        }
         var n = 0
-        for i in 0..<(bytes.count - 10) where bytes[i] == 0x80 && bytes[i + 1] == 0x02 && bytes[(i + 6)..<(i + 10)] == [0x00, 0x00, 0x01, 0x54] {
+        for (command, response) in zip(messages, messages.dropFirst())
+        where command[0] == 0x80 && Array(command[6..<10]) == [0x00, 0x00, 0x01, 0x54] && Array(response[6..<10]) == [0, 0, 0, 0] {
             n += 1
         }
         return n
