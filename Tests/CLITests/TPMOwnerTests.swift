@@ -107,6 +107,106 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
     }
 
+    func testTheTPMKilledAtTheECDHIsOneLineExit5AndNothingGranted() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "cut", "--via", "tpm"])
+        try h.ok(["set", "--for", "cut", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: "v")
+        // A relay between keyrack and swtpm (its command port, and its control port one above, which
+        // the swtpm TCTI uses too) that, when the ECDH_ZGen command arrives, marks it, kills the TPM
+        // (SIGKILL) and drops the connection: the TPM lost in the middle of the unlock.
+        let relay = try h.machine.dir.write("relay.py", Array("""
+        import os, signal, socket, sys, threading
+        tpm_port, tpm_pid, port_file, marker = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+        def listen_pair():
+            while True:
+                a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+                b = socket.socket()
+                try:
+                    b.bind(("127.0.0.1", p + 1))
+                except OSError:
+                    a.close(); b.close(); continue
+                a.listen(4); b.listen(4)
+                return p, a, b
+        def pipe(src, dst):
+            try:
+                while True:
+                    data = src.recv(4096)
+                    if not data: break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                src.close(); dst.close()
+        def control(server):
+            while True:
+                c, _ = server.accept()
+                t = socket.create_connection(("127.0.0.1", tpm_port + 1))
+                threading.Thread(target=pipe, args=(c, t), daemon=True).start()
+                threading.Thread(target=pipe, args=(t, c), daemon=True).start()
+        port, commands, controls = listen_pair()
+        threading.Thread(target=control, args=(controls,), daemon=True).start()
+        open(port_file + ".tmp", "w").write(str(port)); os.rename(port_file + ".tmp", port_file)
+        while True:
+            client, _ = commands.accept()
+            tpm = socket.create_connection(("127.0.0.1", tpm_port))
+            while True:
+                header = client.recv(10, socket.MSG_WAITALL)
+                if len(header) < 10: break
+                size = int.from_bytes(header[2:6], "big")
+                body = client.recv(size - 10, socket.MSG_WAITALL) if size > 10 else b""
+                if header[6:10] == bytes([0, 0, 1, 0x54]):
+                    open(marker, "w").close()
+                    os.kill(tpm_pid, signal.SIGKILL)
+                    os._exit(0)
+                tpm.sendall(header + body)
+                rh = tpm.recv(10, socket.MSG_WAITALL)
+                rb = tpm.recv(int.from_bytes(rh[2:6], "big") - 10, socket.MSG_WAITALL)
+                client.sendall(rh + rb)
+            client.close(); tpm.close()
+        """.utf8))
+        let portFile = h.machine.dir.file("relay.port"), marker = h.machine.dir.file("relay.saw-ecdh")
+        let proxy = try Spawned("/usr/bin/python3", [relay.path, String(tpm.port), String(try XCTUnwrap(tpm.pid)), portFile.path, marker.path])
+        defer { proxy.terminate(); proxy.waitForExit() }
+        var port: String?
+        while port == nil && proxy.isRunning {
+            port = try? String(contentsOf: portFile, encoding: .utf8)
+            if port == nil { poll(nil, 0, 5) }   // until the relay listens (it writes the file after listen)
+        }
+        let relayed = "swtpm:host=127.0.0.1,port=\(try XCTUnwrap(port))"
+        let r = try h.keyrack(["unlock", "--for", "cut", "--env", "test"], env: ["KEYRACK_TPM_TCTI": relayed])
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.hasPrefix("error: cannot talk to the TPM at \(relayed) (ECDH_ZGen: "), r.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker.path), "the unlock got as far as the ECDH_ZGen when the TPM died")
+        XCTAssertEqual(try h.keyrack(["get", "--for", "cut", "--key", "acme.test.K", "--value"]).status, 3, "nothing granted")
+    }
+
+    func testTheManifestCopiedToAnotherHomeOnTheSameTPMOpensOnlyWithTheIdentityFile() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "moved", "--via", "tpm"])
+        let value = randomSecret("moved")
+        try h.ok(["set", "--for", "moved", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        let elsewhere = try DaemonHarness()
+        defer { elsewhere.tearDown() }
+        try FileManager.default.createDirectory(at: elsewhere.machine.keyrackHome, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in ["host.moved.yml.age", "host.moved.recipients.yml"] {
+            try FileManager.default.copyItem(at: h.machine.keyrackHome.appendingPathComponent(name), to: elsewhere.machine.keyrackHome.appendingPathComponent(name))
+        }
+        // The recipients file still names the identity in the first home; without it, nothing opens.
+        let idPath = h.machine.keyrackHome.appendingPathComponent("identities/moved.tpm.txt")
+        let hidden = h.machine.dir.file("moved.tpm.txt")
+        try FileManager.default.moveItem(at: idPath, to: hidden)
+        let without = try elsewhere.keyrack(["unlock", "--for", "moved", "--env", "test"])
+        XCTAssertNotEqual(without.status, 0, "\(without)")
+        XCTAssertTrue(without.err.contains("no identity of owner moved is on this machine"), without.err)
+        XCTAssertFalse(without.out.contains(value) || without.err.contains(value))
+        // With the identity file, the same TPM opens it.
+        try elsewhere.ok(["unlock", "--for", "moved", "--env", "test", "--identity", hidden.path])
+        XCTAssertEqual(try elsewhere.ok(["get", "--for", "moved", "--key", "acme.test.K", "--value"]).out, value)
+    }
+
     func testUnlockFallsBackToABackupWhenTheTPMIsAbsentOrAnotherButNotWhenItFailsMidway() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }

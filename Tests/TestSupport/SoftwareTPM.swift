@@ -14,6 +14,9 @@ public final class SoftwareTPM {
     /// False once `shutDown()` handed the state on to the next instance started on it.
     private var ownsState = true
 
+    /// Its process id while it runs.
+    public var pid: pid_t? { process?.pid }
+
     /// The TCTI string that reaches it (`swtpm:host=127.0.0.1,port=P`), for KEYRACK_TPM_TCTI.
     public var tcti: String { "swtpm:host=127.0.0.1,port=\(port)" }
 
