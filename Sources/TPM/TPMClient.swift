@@ -24,7 +24,7 @@ public final class TPMClient: @unchecked Sendable {
     public static let maxPINBytes = 32
 
     public let tcti: String
-    private let lock = NSLockLike()
+    private let lock = PthreadMutex()
     private var ecdhCount = 0
 
     public init(tcti: String) { self.tcti = tcti }
@@ -192,8 +192,8 @@ private func scrub<T>(_ pointer: UnsafeMutablePointer<T>) {
     zeroize(UnsafeMutableRawPointer(pointer), count: MemoryLayout<T>.size)
 }
 
-/// A pthread mutex, so this module needs no Foundation.
-final class NSLockLike: @unchecked Sendable {
+/// A pthread mutex: this module does without Foundation (and its NSLock).
+final class PthreadMutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }

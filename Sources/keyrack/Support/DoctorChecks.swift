@@ -142,7 +142,7 @@ struct DoctorChecks {
     private func modeChecks(_ home: KeyrackHome, _ name: OwnerName) -> [DoctorCheck] {
         var out: [DoctorCheck] = []
         out.append(mode("KEYRACK_HOME", home.root.path, want: 0o700, optional: false))
-        for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path] {
+        for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path, home.tpmIdentity(name).path] {
             out.append(mode(URL(fileURLWithPath: path).lastPathComponent, path, want: 0o600, optional: true))
         }
         let runtime = RuntimeDirectory.current()
