@@ -363,6 +363,37 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(none["tpm"]?.detail, "no TPM 2.0 found at device:/dev/keyrack-no-such-tpm")
     }
 
+    func testAUserOutsideGroupTssIsToldSoByDoctorAndUnlock() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let user = try h.makeUser()
+        // The user's own home, runtime directory and KEYRACK_HOME (keyrack refuses anyone else's).
+        let home = URL(fileURLWithPath: "/tmp/krt-home-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: home) }
+        for dir in [home, home.appendingPathComponent("run")] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            XCTAssertEqual(chown(dir.path, user.uid, user.gid), 0)
+        }
+        var env: [String: String?] = ["HOME": home.path, "KEYRACK_HOME": home.appendingPathComponent("kr").path,
+                                      "XDG_RUNTIME_DIR": home.appendingPathComponent("run").path, "KEYRACK_TPM_TCTI": tpm.tcti]
+        let made = try h.keyrackAs(user, ["init", "--for", "tss-robot", "--via", "tpm"], env: env)
+        XCTAssertEqual(made.status, 0, made.description)
+        // A TPM device the user may not open, as /dev/tpmrm0 (root:tss 0660) is to a user outside tss.
+        let device = URL(fileURLWithPath: "/tmp/krt-tpmrm-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: device) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: device.path, contents: nil, attributes: [.posixPermissions: 0o660]))
+        env["KEYRACK_TPM_TCTI"] = "device:" + device.path
+        let doctor = try h.keyrackAs(user, ["doctor", "--for", "tss-robot", "--json"], env: env)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(doctor.stdout)) as? [String: Any], doctor.description)
+        let check = try XCTUnwrap((object["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "tpm" }, doctor.out)
+        XCTAssertEqual(check["status"] as? String, "fail", "\(check)")
+        XCTAssertEqual(check["detail"] as? String, "permission denied opening the TPM \(device.path)")
+        XCTAssertTrue((check["fix"] as? String)?.contains("usermod -aG tss") == true, "\(check)")
+        let unlock = try h.keyrackAs(user, ["unlock", "--for", "tss-robot", "--env", "test"], env: env)
+        XCTAssertEqual(unlock.status, 5, unlock.description)
+        XCTAssertTrue(unlock.err.contains("permission denied opening the TPM \(device.path): add the user to group tss"), unlock.err)
+    }
+
     func testTheIdentityAgentDecryptsForAgeClientsWithOnePINPerTTL() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
@@ -377,7 +408,14 @@ final class TPMOwnerTests: XCTestCase {
         var sealed: [URL] = []
         for (i, plain) in plains.enumerated() {
             let url = h.machine.dir.file("f\(i).age")
-            try h.ok(["age", "encrypt", "-r", recipient, "-o", url.path, try h.machine.dir.write("f\(i).txt", Array(plain.utf8)).path])
+            let input = try h.machine.dir.write("f\(i).txt", Array(plain.utf8)).path
+            if i == 0 {
+                try h.ok(["age", "encrypt", "-r", recipient, "-o", url.path, input])
+            } else {
+                // Debian's age 1.1.1, through age-plugin-tag.
+                let enc = try Run.process("age", ["-r", recipient, "-o", url.path, input], environment: try pluginEnvironment(h))
+                XCTAssertEqual(enc.status, 0, enc.description)
+            }
             sealed.append(url)
         }
         // age asks for the PIN once (through age-plugin-keyrack, relayed from the daemon)...
