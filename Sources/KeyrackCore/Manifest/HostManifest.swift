@@ -2,11 +2,11 @@ import Foundation
 
 /// How an owner (or one of its backup recipients) proves itself (docs/formats.md, docs/yubikey.md).
 public enum Via: String, CaseIterable, Sendable {
-    case yubikey, ssh, age
+    case yubikey, tpm, ssh, age
 
     public init(parsing text: String) throws {
         guard let via = Via(rawValue: text) else {
-            throw KeyrackError.usage("unknown via '\(text.prefix(40))': want ssh, age or yubikey")
+            throw KeyrackError.usage("unknown via '\(text.prefix(40))': want ssh, age, yubikey or tpm")
         }
         self = via
     }

@@ -131,7 +131,8 @@ public struct HostManifestStore {
             throw KeyrackError.usage("\(source) is not a usable identity file: it is not UTF-8 text")
         }
         do {
-            return MultiIdentity(try IdentityLines.identities(in: text) { YubiKeyBackend.identity(stub: $0, interaction: interaction) })
+            return MultiIdentity(try IdentityLines.identities(in: text, cardIdentity: { YubiKeyBackend.identity(stub: $0, interaction: interaction) },
+                                                              tpmPIN: { tries in try interaction.secret(TPMPrompt.pin(triesLeft: tries)) }))
         } catch let error as AgeError {
             throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
         }
