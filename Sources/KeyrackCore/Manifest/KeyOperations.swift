@@ -69,8 +69,11 @@ public struct KeySetRequest {
     /// AWS SSO, the app's key (in the manifest or 1Password) for a GitHub App.
     static func checkMechanism(_ mech: Mechanism, vault: Vault) throws {
         switch (mech, vault) {
-        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword):
+        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword),
+             (.ephemeralViaGithubOidc, .openBao):
             return
+        case (.ephemeralViaGithubOidc, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao (read with the GitHub Actions job's ID token: keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE)")
         case (.ephemeralViaAwsSso, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_AWS_SSO needs --vault aws.config --exid PROFILE")
         case (.ephemeralViaGithubApp, _):
