@@ -11,7 +11,7 @@ import XCTest
 final class OpenBaoGitHubOIDCTests: XCTestCase {
     private var server: OpenBaoDevServer!
     private var h: DaemonHarness!
-    private var endpoints: [Spawned] = []
+    private var endpoints: [ActionsTokenEndpoint] = []
     private let requestToken = "actions-request-" + UUID().uuidString
     private let owner = "ci"
     private var value = ""
@@ -44,7 +44,7 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
     }
 
     override func tearDown() {
-        for e in endpoints { e.terminate(); e.waitForExit() }
+        for e in endpoints { e.stop() }
         h?.tearDown()
         server?.stop()
     }
@@ -54,30 +54,18 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
     }
 
     /// Starts a stand-in token endpoint issuing tokens for `repository`; returns the environment
-    /// of an Actions job pointed at it, and its request log.
-    private func actions(repository: String = "acme/app", expired: Bool = false) throws -> (env: [String: String?], log: URL) {
-        let n = endpoints.count
-        let portFile = h.machine.dir.file("oidc-port-\(n)"), log = h.machine.dir.file("oidc-\(n).jsonl")
-        let endpoint = try Spawned(try CloudServers.venvToolPath("python3"), [
-            h.machine.fixtures.appendingPathComponent("github-oidc-endpoint").path, "--private-key", h.machine.dir.file("actions.pem").path,
-            "--request-token", requestToken, "--repository", repository, "--port-file", portFile.path, "--log", log.path]
-            + (expired ? ["--expired"] : []), stderrPath: h.machine.dir.file("oidc-\(n).err").path)
+    /// of an Actions job pointed at it (and no OpenBao token), and the endpoint.
+    private func actions(repository: String = "acme/app", expired: Bool = false) throws -> (env: [String: String?], endpoint: ActionsTokenEndpoint) {
+        let endpoint = try ActionsTokenEndpoint(machine: h.machine, privateKey: h.machine.dir.file("actions.pem"), requestToken: requestToken,
+                                                repository: repository, expired: expired)
         endpoints.append(endpoint)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, endpoint.isRunning, !FileManager.default.fileExists(atPath: portFile.path) { usleep(20_000) }
-        let port = try XCTUnwrap(Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? ""), "the stand-in did not start")
-        // The URL's shape is the runner's: a path and api-version already in the query.
-        return ([GitHubOIDC.url: "http://127.0.0.1:\(port)/_apis/distributedtask/idtoken?api-version=2.0",
-                 GitHubOIDC.token: requestToken, "BAO_TOKEN": nil, "VAULT_TOKEN": nil, "BAO_ADDR": nil, "VAULT_ADDR": nil], log)
+        var env = endpoint.environment
+        for k in ["BAO_TOKEN", "VAULT_TOKEN", "BAO_ADDR", "VAULT_ADDR"] { env[k] = .some(nil) }
+        return (env, endpoint)
     }
 
     private enum GitHubOIDC {
-        static let url = "ACTIONS_ID_TOKEN_REQUEST_URL", token = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
-    }
-
-    private func requests(_ log: URL) throws -> [[String: Any]] {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        static let url = ActionsTokenEndpoint.urlVariable, token = ActionsTokenEndpoint.tokenVariable
     }
 
     private func granted() throws -> [String] {
@@ -85,28 +73,14 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
         return try XCTUnwrap(status["keys"] as? [[String: Any]]).compactMap { $0["key"] as? String }
     }
 
-    /// Every regular file under `dir` (the owners' homes, manifests, runtime dirs, logs) that
-    /// contains `needle`, except `skip`.
-    private func files(under dir: URL, containing needle: String, skip: URL) -> [String] {
-        let bytes = Data(needle.utf8)
-        let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey])
-        var hits: [String] = []
-        while let url = walker?.nextObject() as? URL {
-            guard url.path != skip.path, (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true,
-                  let data = try? Data(contentsOf: url), data.range(of: bytes) != nil else { continue }
-            hits.append(url.path)
-        }
-        return hits
-    }
-
     func testAnActionsJobLogsInWithItsIDTokenAndTheLoginTokenIsRevoked() throws {
-        let (env, log) = try actions()
+        let (env, endpoint) = try actions()
         let r = try h.ok(["unlock", "--for", owner, "--env", "prod"], env: env)
         XCTAssertTrue(r.out.contains("unlocked 1 key(s)"), r.out)
         XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.prod.DEPLOY_TOKEN", "--value"]).out, value)
 
         // The stand-in was asked once, with the request token and the configured audience.
-        let seen = try requests(log)
+        let seen = try endpoint.requests()
         XCTAssertEqual(seen.count, 1, "one ID token per unlock")
         XCTAssertEqual(seen.first?["bearerMatched"] as? Bool, true)
         XCTAssertEqual(seen.first?["audience"] as? String, "https://bao.acme.example")
@@ -124,8 +98,8 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
 
         // The ID token is in no output and no file keyrack wrote (manifests, daemon logs, runtime).
         XCTAssertFalse(r.out.contains(jwt) || r.err.contains(jwt), "the ID token is never printed")
-        XCTAssertEqual(files(under: h.machine.dir.url, containing: jwt, skip: log), [], "the ID token is never written to disk")
-        XCTAssertEqual(files(under: h.machine.dir.url, containing: requestToken, skip: log), [], "nor is the request token")
+        XCTAssertEqual(endpoint.files(under: h.machine.dir.url, containing: jwt), [], "the ID token is never written to disk")
+        XCTAssertEqual(endpoint.files(under: h.machine.dir.url, containing: requestToken), [], "nor is the request token")
     }
 
     func testAWrongAudienceAnotherRepositoryOrAnExpiredTokenIsRefusedByBao() throws {
@@ -136,20 +110,20 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
         ]
         for c in cases {
             try h.ok(["set-default", "--for", owner, "--openbao-jwt-audience", c.audience])
-            let (env, log) = try actions(repository: c.repository, expired: c.expired)
+            let (env, endpoint) = try actions(repository: c.repository, expired: c.expired)
             let r = try h.keyrack(["unlock", "--for", owner, "--env", "prod"], env: env)
             XCTAssertEqual(r.status, 3, "\(c.what): \(r)")
             XCTAssertTrue(r.err.contains("OpenBao at \(server.address) refused the jwt login"), "\(c.what): \(r.err)")
             XCTAssertTrue(r.err.lowercased().contains(c.reason.lowercased()), "\(c.what): bao's reason is passed on: \(r.err)")
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, "one line: \(r.err)")
-            XCTAssertEqual(try requests(log).first?["audience"] as? String, c.audience, c.what)
+            XCTAssertEqual(try endpoint.requests().first?["audience"] as? String, c.audience, c.what)
             XCTAssertEqual(try granted(), [], "\(c.what): nothing granted")
         }
         XCTAssertEqual(try server.auditedLogins(path: "auth/jwt/login"), [], "bao issued no token")
     }
 
     func testOutsideActionsTheUnlockSaysSoOnOneLineAndGrantsNothing() throws {
-        let (env, log) = try actions()
+        let (env, endpoint) = try actions()
         var outside = env
         outside[GitHubOIDC.url] = nil
         outside[GitHubOIDC.token] = nil
@@ -157,7 +131,7 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
         XCTAssertEqual(r.status, 3, r.description)
         XCTAssertEqual(r.err, "error: no GitHub Actions ID token: ACTIONS_ID_TOKEN_REQUEST_URL is not set, so this is not a GitHub Actions job or the job lacks `permissions: id-token: write`; nothing was unlocked (outside Actions use another login: keyrack set-default --openbao-login cert|approle|token)\n")
         XCTAssertEqual(try granted(), [], "nothing granted")
-        XCTAssertEqual(try requests(log).count, 0)
+        XCTAssertEqual(try endpoint.requests().count, 0)
         XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent to bao's login")
 
         // A request token for the wrong job: the endpoint's 401 is named, exit 3.
@@ -172,13 +146,13 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
     func testTheMechanismNeedsTheActionsLoginAndTheOpenBaoVault() throws {
         // Another login for an OIDC key: refused before any connection.
         try h.ok(["set-default", "--for", owner, "--openbao-login", "token"])
-        let (env, log) = try actions()
+        let (env, endpoint) = try actions()
         var withToken = env
         withToken["BAO_TOKEN"] = server.rootToken
         let r = try h.keyrack(["unlock", "--for", owner, "--env", "prod"], env: withToken)
         XCTAssertEqual(r.status, 3, r.description)
         XCTAssertTrue(r.err.contains("acme.prod.DEPLOY_TOKEN is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of 'ci' is not the GitHub Actions ID token"), r.err)
-        XCTAssertEqual(try requests(log).count, 0)
+        XCTAssertEqual(try endpoint.requests().count, 0)
         XCTAssertEqual(try granted(), [])
         // The mechanism belongs to the openbao vault.
         let bad = try h.keyrack(["set", "--for", owner, "--key", "X", "--env", "prod", "--org", "acme", "--vault", "os.secure",
