@@ -37,11 +37,11 @@ final class OpenBaoCardJWTTests: XCTestCase {
     /// public key PEM; a manifest on a retired slot; its OpenBao login the card-signed JWT for
     /// role `name` (bound to sub = name), and a key reading secret/fleet/NAME/db. Returns the
     /// card and the public key.
-    private func robot(_ name: String) throws -> (card: SimulatedCard, publicKey: String) {
+    private func robot(_ name: String, pinPolicy: String = "never") throws -> (card: SimulatedCard, publicKey: String) {
         let card = try SimulatedCard.insert()
         cards.append(card)
         let s = String(card.serial)
-        let setup = try h.ok(["yubikey", "setup", "--serial", s, "--slot", "9a", "--pin-policy", "never", "--touch-policy", "never",
+        let setup = try h.ok(["yubikey", "setup", "--serial", s, "--slot", "9a", "--pin-policy", pinPolicy, "--touch-policy", "never",
                               "--pin-stdin", "-o", h.machine.dir.file("\(name).pem").path], stdin: "123456\n")
         XCTAssertTrue(setup.out.hasPrefix("-----BEGIN PUBLIC KEY-----\n") && setup.out.hasSuffix("-----END PUBLIC KEY-----\n"), setup.out)
         try h.ok(["init", "--for", name, "--via", "yubikey", "--serial", s, "--pin-policy", "never", "--touch-policy", "never", "--pin-stdin"],
@@ -108,5 +108,27 @@ final class OpenBaoCardJWTTests: XCTestCase {
         XCTAssertEqual(try signatures(stranger) - signs, 1, "the card signed; the server said no")
         XCTAssertEqual(try granted("robot2"), [], "nothing granted")
         XCTAssertEqual(try server.auditedLogins(path: "auth/jwt/login"), [], "bao issued no token")
+    }
+
+    func testTheSlotsPINPolicyApplies() throws {
+        // Slot 9a wants the PIN once per session; the manifest's slot wants none. The prompt is
+        // the cert login's, asked before anything is sent.
+        let (card, publicKey) = try robot("robot3", pinPolicy: "once")
+        try trust([publicKey])
+        let db = randomSecret("db")
+        try server.ok(["kv", "put", "secret/fleet/robot3/db", "password=\(db)"])
+
+        let signs = try signatures(card)
+        let noTerminal = try h.keyrack(["unlock", "--for", "robot3", "--env", "prod"], env: noEnv)
+        XCTAssertEqual(noTerminal.status, 2, "no terminal, no PIN: \(noTerminal)")
+        XCTAssertTrue(noTerminal.err.hasPrefix("error: cannot ask for the YubiKey PIN: no terminal"), noTerminal.err)
+        XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
+        XCTAssertEqual(try granted("robot3"), [])
+        XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent")
+
+        let r = try h.terminal(["unlock", "--for", "robot3", "--env", "prod"], answers: [("Enter PIN for YubiKey with serial \(card.serial)", "123456")])
+        XCTAssertEqual(r.status, 0, r.transcript)
+        XCTAssertEqual(try signatures(card) - signs, 1)
+        XCTAssertEqual(try h.ok(["get", "--for", "robot3", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
     }
 }
