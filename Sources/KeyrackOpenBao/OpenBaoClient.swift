@@ -27,12 +27,16 @@ public enum OpenBaoLogin {
     case appRole(mount: String, roleID: LockedBytes, secretID: LockedBytes)
     /// POST auth/MOUNT/login over mutual TLS whose client key is `signer` (the card).
     case cert(mount: String, name: String?, signer: TLSClientSigner)
+    /// POST auth/MOUNT/login with a JWT (GitHub Actions' ID token, or one the card signed) and
+    /// the role it is checked against (nil: the mount's default_role).
+    case jwt(mount: String, role: String?, token: LockedBytes)
 
     var method: String {
         switch self {
         case .token: return "token"
         case .appRole: return "approle"
         case .cert: return "cert"
+        case .jwt: return "jwt"
         }
     }
 }
@@ -88,6 +92,14 @@ public final class OpenBaoSession {
             body += Array(#""}"#.utf8)
             defer { zeroize(&body) }
             try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
+        case .jwt(let mount, let role, let jwt):
+            var body = Array("{".utf8)
+            if let role { body += Array(#""role":"#.utf8) + JSONText.quoted(role) + Array(",".utf8) }
+            body += Array(#""jwt":""#.utf8)
+            jwt.withBytes { body += JSONText.escaped($0) }
+            body += Array(#""}"#.utf8)
+            defer { zeroize(&body) }
+            try finishLogin(method: "jwt", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the JWT login"))
         case .cert(let mount, let name, let signer):
             guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
             let mutual = try Self.context(server, clientKey: (signer, counter))

@@ -52,7 +52,24 @@ final class OpenBaoManifestTests: XCTestCase {
         XCTAssertThrowsError(try HostManifest.decode(yaml: Array(unknown.utf8)), "unknown fields are refused")
         let badLogin = text.replacingOccurrences(of: "\n  login: approle\n", with: "\n  login: kerberos\n")
         XCTAssertThrowsError(try HostManifest.decode(yaml: Array(badLogin.utf8))) { error in
-            XCTAssertTrue("\(error)".contains("use cert, approle or token"), "\(error)")
+            XCTAssertTrue("\(error)".contains("use cert, approle, jwt or token"), "\(error)")
+        }
+    }
+
+    func testJWTLoginSettingsRoundTrip() throws {
+        var m = HostManifest(owner: OwnerRecord(name: try OwnerName("ci"), via: .age, pubkey: "age1example"))
+        var s = OpenBaoSettings()
+        s.addr = "https://bao:8200"; s.login = .jwt; s.authMount = "jwt-github"
+        s.jwtRole = "acme-app"; s.jwtAudience = "https://bao.acme.example"; s.jwtSource = .card
+        m.openbao = s
+        let yaml = try m.encodeYAML()
+        let text = String(decoding: yaml, as: UTF8.self)
+        XCTAssertTrue(text.contains("\n  login: jwt\n  authMount: jwt-github\n"), text)
+        XCTAssertTrue(text.contains("\n  jwtRole: acme-app\n  jwtAudience: ") && text.contains("\n  jwtSource: card\n"), text)
+        XCTAssertEqual(try HostManifest.decode(yaml: yaml), m)
+        let badSource = text.replacingOccurrences(of: "jwtSource: card", with: "jwtSource: gitlab")
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(badSource.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("invalid OpenBao JWT source 'gitlab': use github or card"), "\(error)")
         }
     }
 }

@@ -69,14 +69,17 @@ public struct KeySetRequest {
     /// AWS SSO, the app's key (in the manifest or 1Password) for a GitHub App.
     static func checkMechanism(_ mech: Mechanism, vault: Vault) throws {
         switch (mech, vault) {
-        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword):
+        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword),
+             (.ephemeralViaGithubOidc, .openBao), (.ephemeralViaGithubOidc, .awsConfig):
             return
+        case (.ephemeralViaGithubOidc, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao (read with the GitHub Actions job's ID token: keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE) or --vault aws.config --exid PROFILE (the profile's role_arn assumed with it)")
         case (.ephemeralViaAwsSso, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_AWS_SSO needs --vault aws.config --exid PROFILE")
         case (.ephemeralViaGithubApp, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_APP needs --vault os.secure (the app's id, installation and key, kept in the manifest) or --vault 1password")
         case (_, .awsConfig):
-            throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile)")
+            throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile) or EPHEMERAL_VIA_GITHUB_OIDC (its role assumed with the GitHub Actions ID token)")
         default:
             return
         }

@@ -28,6 +28,12 @@ struct SetCommand: ParsableCommand {
         encrypted, never echoed), or --vault 1password --exid VAULT/ITEM whose field holds \
         {"appId", "installationId", "privateKey"} as JSON. Unlock mints a ghs_ installation token \
         on GITHUB_API_URL (default https://api.github.com), granted until it expires.
+
+        GitHub Actions OIDC (no stored secret, in a job with `permissions: id-token: write`): \
+        --vault openbao --mech EPHEMERAL_VIA_GITHUB_OIDC --exid MOUNT/PATH#FIELD, read with the \
+        job's ID token (keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE), or \
+        --vault aws.config --mech EPHEMERAL_VIA_GITHUB_OIDC --exid PROFILE, the profile's role_arn \
+        assumed with it (AssumeRoleWithWebIdentity). Outside Actions the unlock fails, exit 3.
         """)
 
     @OptionGroup var options: OwnerOptions

@@ -117,7 +117,9 @@ struct UnlockCommand: ParsableCommand {
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
             return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
-                                                               post: { try HTTPSPost.send($0, headers: $1, body: $2) }), source: entry.vault.rawValue)
+                                                               post: { try HTTPSPost.send($0, headers: $1, body: $2) },
+                                                               get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
+                         source: entry.vault.rawValue)
         }
         defer { plan.wipe() }
         var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,

@@ -40,6 +40,7 @@ enum OpenBaoFetch {
         guard !wanted.isEmpty else { return [:] }
         let settings = manifest.openbao ?? OpenBaoSettings()
         let flag = Fix.ownerFlag(owner.value)
+        try checkMechanisms(wanted, settings: settings, owner: owner)
         // The one server the owner's login is for: set-default's address, else the environment's
         // (where `bao login` sent the person's token).
         let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
@@ -122,6 +123,28 @@ enum OpenBaoFetch {
             }
             let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot, interaction: interaction)
             return .cert(mount: s.authMount ?? "cert", name: s.certRole, signer: signer)
+        case .jwt:
+            switch s.jwtSource ?? .github {
+            case .github:
+                // Asked for at each unlock (the token lives minutes), kept in locked memory only.
+                var jwt = try GitHubActionsIDToken.request(audience: s.jwtAudience, environment: environment) { url, headers in
+                    try HTTPSPost.send(url, method: "GET", headers: headers, body: [], timeoutSeconds: timeout(environment))
+                }
+                return .jwt(mount: s.authMount ?? "jwt", role: s.jwtRole, token: LockedBytes(taking: &jwt))
+            case .card:
+                return try OpenBaoCardJWT.login(s, manifest: manifest, owner: owner, interaction: interaction)
+            }
+        }
+    }
+
+    /// A key of mech EPHEMERAL_VIA_GITHUB_OIDC is read only with the job's ID token: any other
+    /// login of its owner is refused before a connection, so the mechanism the manifest names is
+    /// the one that runs.
+    static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
+        guard let key = entries.first(where: { $0.mech == .ephemeralViaGithubOidc }) else { return }
+        let viaActions = settings.login == .jwt && (settings.jwtSource ?? .github) == .github
+        guard viaActions else {
+            throw OpenBaoError.noLogin("\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-login jwt --openbao-jwt-source github --openbao-jwt-role ROLE`")
         }
     }
 
