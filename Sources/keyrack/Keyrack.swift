@@ -28,6 +28,7 @@ struct Keyrack: ParsableCommand {
             RelockCommand.self,
             StatusCommand.self,
             DaemonCommand.self,
+            SandboxCommand.self,
             InitCommand.self,
             SetCommand.self,
             SetDefaultCommand.self,

@@ -26,4 +26,13 @@ public enum ProcessTable {
             return s.name == name && s.state != "Z"
         }
     }
+
+    /// The processes whose command line (any argument) contains `text`.
+    public static func pids(commandLineContaining text: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(text)
+        }
+    }
 }

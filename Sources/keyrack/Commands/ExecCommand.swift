@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,12 @@ struct ExecCommand: ParsableCommand {
         NAME=value) per line, so any key can be passed under any name: keyrack exec --env-file \
         .env.keyrack -- make deploy. With --mask, every granted value the program prints (on \
         stdout or stderr) is replaced by <concealed by keyrack>.
+
+        With --sandbox, the program runs in a bubblewrap sandbox keyrack builds: new user, pid, \
+        mount and IPC namespaces and session; the host read-only, the workdir read-write, the \
+        home an empty tmpfs (--share binds paths back read-only), /tmp private; KEYRACK_HOME, \
+        ~/.ssh, every owner's identity files, $XDG_RUNTIME_DIR, /run/pcscd hidden; only the \
+        owner's daemon socket shown. See docs/robots.md.
         """
     )
 
@@ -41,6 +48,15 @@ struct ExecCommand: ParsableCommand {
     @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
+    @Flag(help: "Run the program in a bubblewrap sandbox that reaches this owner's daemon and nothing else of keyrack's (see docs/robots.md).")
+    var sandbox = false
+
+    @Option(help: ArgumentHelp("--sandbox: the directory the program may write, and starts in (default: the current one).", valueName: "dir"))
+    var workdir: String?
+
+    @Option(name: .customLong("share"), help: ArgumentHelp("--sandbox: a path of the home directory to show read-only inside (repeatable).", valueName: "path"))
+    var shares: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -49,9 +65,17 @@ struct ExecCommand: ParsableCommand {
         if env == nil && envFiles.isEmpty { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass") }
         if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
+        if !sandbox && (workdir != nil || !shares.isEmpty) { throw ValidationError("--workdir and --share need --sandbox") }
+        if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
     }
 
     func run() throws {
+        if sandbox {
+            // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
+            // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
+            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
+            Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
+        }
         let files = try envFiles.map { try EnvFile(path: $0) }
         var values = try env.map { try DaemonCommandSupport.fetch(owner: options.owner, env: $0, names: keys, allowDangerous: allowDangerous) }?
             .map { (name: $0.name, value: $0.value, granted: true) } ?? []
@@ -69,6 +93,7 @@ struct ExecCommand: ParsableCommand {
             guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
         }
         if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
+
         var argv = command.map { strdup($0) } + [nil]
         Hardening.restoreForExec()
         execvp(command[0], &argv)
