@@ -61,7 +61,7 @@ public final class GrantStore: @unchecked Sendable {
             for (request, value) in zip(requests, guarded) {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
-                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds)
+                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
                 grants[request.slug]?.value.wipe()
                 grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value)
                 expired.remove(request.slug)

@@ -17,6 +17,9 @@ public struct UnlockPlan {
         /// Wall-clock end (ms since 1970) of the credential it holds: the caller cuts the TTL to
         /// it again just before sending, so the grant never outlives the credential.
         public var credentialEnd: UInt64?
+        /// The key's `sendTo`, shared by the keys it derives (an AWS key's secret and token go
+        /// where its key id goes).
+        public var sendTo: [String] = []
     }
 
     /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
@@ -71,7 +74,8 @@ public struct UnlockPlan {
             }
             for v in values {
                 let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
-                grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end))
+                grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
+                                    sendTo: entry.sendTo.map(\.description)))
             }
         }
     }

@@ -112,7 +112,7 @@ struct UnlockCommand: ParsableCommand {
                                                                post: { try HTTPSPost.send($0, headers: $1, body: $2) }), source: entry.vault.rawValue)
         }
         defer { plan.wipe() }
-        var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
+        var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value, sendTo: $0.sendTo) }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
         let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
         let (capped, omitted) = (plan.capped, plan.omitted)

@@ -41,7 +41,8 @@ enum LiveDaemon {
         if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
         let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
-        var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
+        var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value,
+                                 sendTo: entry.sendTo.map(\.description))
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {
             throw DaemonError.malformed("the daemon answered UNLOCK with something else")
