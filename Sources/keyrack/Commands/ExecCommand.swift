@@ -28,6 +28,18 @@ struct ExecCommand: ParsableCommand {
         home an empty tmpfs (--share binds paths back read-only), /tmp private; KEYRACK_HOME, \
         ~/.ssh, every owner's identity files, $XDG_RUNTIME_DIR, /run/pcscd hidden; only the \
         owner's daemon socket shown. See docs/robots.md.
+
+        With --proxy (keycards, not keys), the program never holds a value: each key reaches it \
+        as a placeholder of the same shape (a ghs_ token stays ghs_ and as long), and a proxy \
+        keyrack runs for this run only (127.0.0.1, HTTPS_PROXY and friends set, its own CA made \
+        in memory and trusted through SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE, \
+        NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO) puts the value back only into requests to the hosts \
+        the key may be sent to (keyrack set … --send-to api.github.com). Anywhere else the \
+        placeholder travels and leaks nothing. Real servers are checked against SSL_CERT_FILE as \
+        you had it, or the system's CAs, plus --upstream-cacert. Example: keyrack set --env prod \
+        --key GITHUB_TOKEN --vault os.secure --send-to api.github.com, then keyrack exec --env prod \
+        --key GITHUB_TOKEN --proxy -- gh api user. AWS SigV4-signed requests are refused, not \
+        re-signed (yet): use plain exec for AWS keys.
         """
     )
 
@@ -57,6 +69,12 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("share"), help: ArgumentHelp("--sandbox: a path of the home directory to show read-only inside (repeatable).", valueName: "path"))
     var shares: [String] = []
 
+    @Flag(help: "Give the program placeholders, and put the values into its HTTPS requests to each key's --send-to hosts only, through a proxy of this run (see docs/robots.md).")
+    var proxy = false
+
+    @Option(name: .customLong("upstream-cacert"), help: ArgumentHelp("--proxy: a PEM file of a CA the real servers may be signed by, besides the system's (repeatable).", valueName: "path"))
+    var upstreamCACerts: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -67,9 +85,26 @@ struct ExecCommand: ParsableCommand {
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
         if !sandbox && (workdir != nil || !shares.isEmpty) { throw ValidationError("--workdir and --share need --sandbox") }
         if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
+        if !proxy && !upstreamCACerts.isEmpty { throw ValidationError("--upstream-cacert needs --proxy") }
+        if proxy {
+            if env == nil { throw ValidationError("--proxy needs --env ENV (and --key K …): which keys to hand out as placeholders") }
+            if !envFiles.isEmpty { throw ValidationError("--proxy and --env-file cannot be combined yet: name the keys with --env and --key") }
+            if mask { throw ValidationError("--proxy and --mask cannot be combined: under --proxy the program holds no value to mask") }
+            if sandbox { throw ValidationError("--proxy and --sandbox cannot be combined yet: choose one") }
+        }
     }
 
     func run() throws {
+        if proxy, let env {
+            do {
+                Terminal.exit(try ExecProxy.run(.init(owner: options.owner, env: env, keys: keys, allowDangerous: allowDangerous,
+                                                      upstreamCACerts: upstreamCACerts, command: command)))
+            } catch let error as ExecProxyError {
+                throw CommandFailure(error.description)
+            } catch let error as ChildProcessError {
+                throw CommandFailure(error.message, exitCode: error.exitCode)
+            }
+        }
         if sandbox {
             // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
             // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.

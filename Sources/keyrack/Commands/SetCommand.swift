@@ -87,7 +87,7 @@ struct SetCommand: ParsableCommand {
     /// `--send-to`, each under the one rule (KeyrackNames' Destination).
     func destinations() throws -> [Destination] {
         try sendTo.map { text in
-            guard let d = Destination(text) else { throw UsageError(Destination.message(text)) }
+            guard let d = Destination(text) else { throw ValidationError(Destination.message(text)) }
             return d
         }
     }

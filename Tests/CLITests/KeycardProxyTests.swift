@@ -1,0 +1,162 @@
+import Foundation
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack exec --proxy` end to end (issue 27): the built keyrack, a real daemon, real curl and
+/// Python clients inside the run, and Python https servers on loopback standing in for the APIs.
+/// The program holds placeholders only; the value reaches the servers a key may be sent to and
+/// no other; the run's CA key never touches disk; the proxy ends with the run.
+final class KeycardProxyTests: XCTestCase {
+    private var h: DaemonHarness!
+    private var apis: LoopbackAPIs!
+
+    override func setUpWithError() throws {
+        h = try DaemonHarness()
+        apis = try LoopbackAPIs(dir: h.machine.dir.file("apis"))
+    }
+
+    override func tearDown() {
+        apis?.stop()
+        h?.tearDown()
+    }
+
+    private let client = #"""
+    set -u
+    out=$OUT_DIR
+    env > "$out/env.txt"
+    tr '\0' '\n' < /proc/self/environ > "$out/environ.txt"
+    ls -A "$(dirname "$SSL_CERT_FILE")" > "$out/cadir.txt"
+    dirname "$SSL_CERT_FILE" > "$out/cadir-path.txt"
+    echo "$HTTPS_PROXY" > "$out/proxy.txt"
+    echo "${NO_PROXY-unset}" > "$out/no-proxy.txt"
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" -H "X-Other: $OTHER_TOKEN" "$API_A/bearer?token=$GITHUB_TOKEN" > "$out/a-bearer.txt" 2>&1
+    curl -sS -u "x-access-token:$GITHUB_TOKEN" "$API_A/basic" > "$out/a-basic.txt" 2>&1
+    curl -sS -H 'Content-Type: application/json' --data "{\"token\": \"$GITHUB_TOKEN\", \"other\": \"$OTHER_TOKEN\"}" "$API_A/json" > "$out/a-json.txt" 2>&1
+    python3 -c 'import os, urllib.request; r = urllib.request.Request(os.environ["API_A"] + "/python", headers={"Authorization": "token " + os.environ["GITHUB_TOKEN"]}); print(urllib.request.urlopen(r).read().decode())' > "$out/a-python.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_B/stolen" > "$out/b.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_C/tunnel" > "$out/c.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_H/plain" > "$out/h.txt" 2>&1
+    curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: AWS4-HMAC-SHA256 Credential=$GITHUB_TOKEN/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00" "$API_A/sigv4" > "$out/sigv4.txt" 2>&1
+    curl -sS -o "$out/rogue-body.txt" -w '%{http_code}' -H "Authorization: Bearer $GITHUB_TOKEN" "$API_R/rogue" > "$out/rogue.txt" 2>&1
+    exit 7
+    """#
+
+    func testProgramHoldsPlaceholdersAndOnlyAllowedHostsGetValues() throws {
+        let a = try apis.start("https"), b = try apis.start("https"), c = try apis.start("https")
+        let plain = try apis.start("http"), rogue = try apis.start("rogue")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        let other = "ASIA" + freshToken(8).uppercased()
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination, "--send-to", rogue.destination, "--send-to", plain.destination], stdin: token)
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "OTHER_TOKEN", "--vault", "os.secure",
+                  "--send-to", b.destination], stdin: other)
+        let listed = try h.ok(["list", "--for", "robot", "--json"]).out
+        XCTAssertTrue(listed.contains("\"sendTo\":[\"\(a.destination)\",\"\(plain.destination)\",\"\(rogue.destination)\"]")
+                      || listed.contains(a.destination), listed)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+
+        let out = h.machine.dir.file("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let script = h.machine.dir.file("client.sh")
+        try Data(client.utf8).write(to: script)
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--key", "OTHER_TOKEN", "--proxy",
+                                 "--", "/bin/bash", script.path],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "OUT_DIR": out.path, "API_A": a.url, "API_B": b.url, "API_C": c.url,
+                                      "API_H": plain.url, "API_R": rogue.url, "NO_PROXY": "\(a.destination),localhost,.example.com",
+                                      "no_proxy": nil, "HTTPS_PROXY": nil, "https_proxy": nil, "HTTP_PROXY": nil, "http_proxy": nil])
+        XCTAssertEqual(run.status, 7, "the program's exit code is keyrack's\n\(run)")
+        func file(_ name: String) -> String { (try? String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+
+        // The program's environment holds placeholders of the same shape, never a value.
+        for name in ["env.txt", "environ.txt"] {
+            XCTAssertFalse(file(name).contains(token), name)
+            XCTAssertFalse(file(name).contains(other), name)
+        }
+        let env = Dictionary(file("env.txt").split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let eq = line.firstIndex(of: "=") else { return nil }
+            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+        }, uniquingKeysWith: { a, _ in a })
+        let placeholder = try XCTUnwrap(env["GITHUB_TOKEN"])
+        let otherPlaceholder = try XCTUnwrap(env["OTHER_TOKEN"])
+        XCTAssertTrue(placeholder.hasPrefix("ghs_") && placeholder.count == token.count && placeholder != token, placeholder)
+        XCTAssertTrue(otherPlaceholder.hasPrefix("ASIA") && otherPlaceholder.count == other.count && otherPlaceholder != other, otherPlaceholder)
+        XCTAssertEqual(file("no-proxy.txt"), "localhost,.example.com\n", "NO_PROXY must not send an allowed host around the proxy")
+
+        // The allowed server got the value: Bearer, query, Basic, JSON body, Python's urllib.
+        let got = try a.requests()
+        XCTAssertEqual(got.count, 4, a.everything() + run.err)
+        let byPath = Dictionary(got.map { (($0["path"] as! String).split(separator: "?")[0].description, $0) }, uniquingKeysWith: { x, _ in x })
+        func header(_ path: String, _ name: String) -> String? { (byPath[path]?["headers"] as? [String: String])?[name] }
+        XCTAssertEqual(header("/bearer", "authorization"), "Bearer \(token)")
+        XCTAssertEqual(byPath["/bearer"]?["path"] as? String, "/bearer?token=\(token)")
+        XCTAssertEqual(header("/bearer", "x-other"), otherPlaceholder, "another key's placeholder travels untouched to a host not its own")
+        XCTAssertEqual(header("/basic", "authorization"), "Basic " + Data("x-access-token:\(token)".utf8).base64EncodedString())
+        XCTAssertEqual(byPath["/json"]?["body"] as? String, "{\"token\": \"\(token)\", \"other\": \"\(otherPlaceholder)\"}")
+        XCTAssertEqual(header("/python", "authorization"), "token \(token)")
+        XCTAssertFalse(a.everything().contains(other), "server A must never see OTHER_TOKEN's value")
+        XCTAssertTrue(file("a-bearer.txt").hasPrefix("ok from \(a.port)"), file("a-bearer.txt"))
+
+        // A server the key may not go to gets the placeholder, whether the proxy opens the
+        // connection (B: another key's host) or only tunnels it (C: no key names it).
+        XCTAssertEqual(try b.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(placeholder)", b.everything() + file("b.txt"))
+        XCTAssertEqual(try c.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(placeholder)", c.everything() + file("c.txt"))
+        XCTAssertFalse(b.everything().contains(token) || c.everything().contains(token))
+        // Plain http to a loopback destination the key allows: substituted (it never leaves the machine).
+        XCTAssertEqual(try plain.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(token)", file("h.txt"))
+
+        // A SigV4-signed request over a placeholder is refused, not forwarded with a broken signature.
+        XCTAssertEqual(file("sigv4.txt"), "501")
+        XCTAssertNil(byPath["/sigv4"])
+        // A server with an untrusted certificate gets nothing; the program gets a 502 saying why.
+        XCTAssertEqual(file("rogue.txt"), "502")
+        XCTAssertTrue(file("rogue-body.txt").contains("not trusted"), file("rogue-body.txt"))
+        XCTAssertEqual(try rogue.requests().count, 0)
+
+        // The run's CA: only its certificate was on disk, in a private directory gone after the run.
+        XCTAssertEqual(file("cadir.txt"), "ca-bundle.pem\n")
+        let caDir = file("cadir-path.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(caDir.isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: caDir), "the run's CA directory must be removed at the end")
+
+        // The proxy ended with the run: its port refuses connections.
+        let proxyURL = file("proxy.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try XCTUnwrap(UInt16(proxyURL.split(separator: ":").last ?? ""), proxyURL)
+        XCTAssertTrue(proxyURL.hasPrefix("http://127.0.0.1:"), proxyURL)
+        XCTAssertFalse(CloudServers.waitForListener(port, seconds: 0.2, alive: { true }), "the proxy must be gone after the run")
+        XCTAssertFalse(run.err.contains(token) || run.out.contains(token), "no value in keyrack's own output")
+    }
+
+    func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {
+        for (args, message) in [
+            (["exec", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy needs --env"),
+            (["exec", "--env", "test", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy and --env-file"),
+            (["exec", "--env", "test", "--proxy", "--mask", "--", "true"], "--proxy and --mask"),
+            (["exec", "--env", "test", "--upstream-cacert", "/x", "--", "true"], "--upstream-cacert needs --proxy"),
+        ] {
+            let r = try h.keyrack(args)
+            XCTAssertEqual(r.status, 2, "\(args)\n\(r)")
+            XCTAssertTrue(r.err.contains(message), r.err)
+        }
+    }
+
+    func testSendToIsValidatedAtSet() throws {
+        try h.sshOwner("robot")
+        for bad in ["https://api.github.com", "api.github.com/x", "user@api.github.com", "*.com", "api.github.com:99999"] {
+            let r = try h.keyrack(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure", "--send-to", bad], stdin: "v")
+            XCTAssertEqual(r.status, 2, "\(bad)\n\(r)")
+            XCTAssertTrue(r.err.contains("invalid --send-to"), r.err)
+        }
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure",
+                  "--send-to", "api.github.com", "--send-to", "*.githubusercontent.com:8443"], stdin: "v")
+        let table = try h.ok(["list", "--for", "robot"]).out
+        XCTAssertTrue(table.contains("SEND-TO"), table)
+        XCTAssertTrue(table.contains("*.githubusercontent.com:8443,api.github.com"), table)
+        let json = try JSONSerialization.jsonObject(with: Data(try h.ok(["list", "--for", "robot", "--json"]).stdout)) as! [String: Any]
+        let key = (json["keys"] as! [[String: Any]]).first!
+        XCTAssertEqual(key["sendTo"] as? [String], ["*.githubusercontent.com:8443", "api.github.com"])
+    }
+}
