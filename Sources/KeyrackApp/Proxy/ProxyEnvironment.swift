@@ -32,14 +32,39 @@ enum ProxyEnvironment {
     static func bypasses(_ entry: String, _ hosts: [Destination]) -> Bool {
         var e = entry.lowercased()
         if e == "*" { return !hosts.isEmpty }
-        if let colon = e.lastIndex(of: ":"), !e.hasSuffix("]"), e.filter({ $0 == ":" }).count == 1 { e = String(e[..<colon]) }
-        if e.hasPrefix("*.") { e = String(e.dropFirst(1)) }
-        if e.hasPrefix("[") && e.hasSuffix("]") { e = String(e.dropFirst().dropLast()) }
-        return hosts.contains { d in
-            let h = d.subdomains ? "x." + d.host : d.host
-            if e.hasPrefix(".") { return h.hasSuffix(e) || h == String(e.dropFirst()) || d.host.hasSuffix(e) || d.host == String(e.dropFirst()) }
-            return h == e || h.hasSuffix("." + e) || d.host == e || d.host.hasSuffix("." + e)
+        // curl reads CIDR ranges (10.0.0.0/8): one that holds an allowed address goes.
+        if let slash = e.firstIndex(of: "/") {
+            return hosts.contains { d in ProxyEnvironment.cidr(String(e[..<slash]), bits: Int(e[e.index(after: slash)...]) ?? -1, holds: d.host) }
         }
+        if e.hasPrefix("[") {
+            if let close = e.firstIndex(of: "]") { e = String(e[e.index(after: e.startIndex)..<close]) }
+        } else if e.filter({ $0 == ":" }).count == 1, let colon = e.firstIndex(of: ":") {
+            e = String(e[..<colon])
+        }
+        // `.example.com`, `*.example.com` and (for curl and Python) plain `example.com` all
+        // cover the domain's subdomains: treat every entry as covering its name and below.
+        while e.hasPrefix("*") || e.hasPrefix(".") { e.removeFirst() }
+        guard !e.isEmpty else { return !hosts.isEmpty }
+        return hosts.contains { d in
+            if d.host == e || d.host.hasSuffix("." + e) { return true }
+            // A wildcard destination also passes by any entry naming one of its subdomains.
+            return d.subdomains && e.hasSuffix("." + d.host)
+        }
+    }
+}
+
+extension ProxyEnvironment {
+    /// Whether IPv4 `network/bits` holds `host` (IPv6 ranges are taken to hold every IPv6 host).
+    static func cidr(_ network: String, bits: Int, holds host: String) -> Bool {
+        if network.contains(":") || host.contains(":") { return network.contains(":") && host.contains(":") }
+        func value(_ s: String) -> UInt32? {
+            let parts = s.split(separator: ".").compactMap { UInt32($0) }
+            guard parts.count == 4, parts.allSatisfy({ $0 <= 255 }) else { return nil }
+            return parts.reduce(0) { $0 << 8 | $1 }
+        }
+        guard let n = value(network), let h = value(host), (0...32).contains(bits) else { return false }
+        let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << UInt32(32 - bits)
+        return n & mask == h & mask
     }
 }
 
