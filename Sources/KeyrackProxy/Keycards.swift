@@ -110,6 +110,11 @@ public final class Keycards: @unchecked Sendable {
         }
     }
 
+    /// A mask that turns every value back into its placeholder, for one answer.
+    func echoMask() -> EchoMask {
+        lock.withLock { EchoMask(pairs: cards.map { ($0.value, $0.placeholder) }) }
+    }
+
     /// How many values were put into requests so far.
     public var substitutionCount: Int { lock.withLock { substitutions } }
 

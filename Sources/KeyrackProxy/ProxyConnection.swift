@@ -186,20 +186,34 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
             return fail(context, .badRequest, "keyrack proxy: \(error)")
         }
         busy = true
+        var mask = keycards.echoMask()
         let exchange = UpstreamExchange(
             onHead: { [self] head in
                 var head = head
                 for name in ["connection", "keep-alive", "proxy-connection"] { head.headers.remove(name: name) }
+                var headers = HTTPHeaders()
+                for (name, value) in head.headers { headers.add(name: name, value: mask.masked(value)) }
+                head.headers = headers
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
             },
-            onBody: { [self] part in context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) },
+            onBody: { [self] part in
+                var part = part
+                let bytes = mask.feed(part.readBytes(length: part.readableBytes) ?? [])
+                // Never an empty part: in a chunked answer it would read as the last chunk.
+                guard !bytes.isEmpty else { return }
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+            },
             onEnd: { [self] in
+                let rest = mask.finish()
+                if !rest.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: rest)))), promise: nil) }
+                mask.wipe()
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
                 upstream = nil
                 busy = false
                 next(context)
             },
             onFailure: { [self] error, started in
+                mask.wipe()
                 upstream = nil
                 busy = false
                 if started { context.close(promise: nil); return }

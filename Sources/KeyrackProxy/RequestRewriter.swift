@@ -18,8 +18,10 @@ struct RequestRewriter {
     let cards: [Int]
 
     /// Headers that describe one hop, not the request: dropped, the proxy writes its own framing.
+    /// Accept-Encoding too: the answer must come uncompressed, so `EchoMask` can see a value the
+    /// server echoes (the proxy asks for `identity`).
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-                                        "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
+                                        "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding"]
 
     /// The bytes of the request as the server gets it (one request, then `Connection: close`),
     /// and how many values were put in. `uri` is in origin form (`/path?query`).
@@ -63,7 +65,7 @@ struct RequestRewriter {
         if !sentBody.isEmpty || head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding") {
             out += Array("Content-Length: \(sentBody.count)\r\n".utf8)
         }
-        out += Array("Connection: close\r\n\r\n".utf8)
+        out += Array("Accept-Encoding: identity\r\nConnection: close\r\n\r\n".utf8)
         out += sentBody
         return (out, count)
     }

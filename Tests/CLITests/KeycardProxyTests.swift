@@ -35,6 +35,7 @@ final class KeycardProxyTests: XCTestCase {
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" -H "X-Other: $OTHER_TOKEN" "$API_A/bearer?token=$GITHUB_TOKEN" > "$out/a-bearer.txt" 2>&1
     curl -sS -u "x-access-token:$GITHUB_TOKEN" "$API_A/basic" > "$out/a-basic.txt" 2>&1
     curl -sS -H 'Content-Type: application/json' --data "{\"token\": \"$GITHUB_TOKEN\", \"other\": \"$OTHER_TOKEN\"}" "$API_A/json" > "$out/a-json.txt" 2>&1
+    curl -sS -D "$out/echo-headers.txt" -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/echo" > "$out/echo.txt" 2>&1
     python3 -c 'import os, urllib.request; r = urllib.request.Request(os.environ["API_A"] + "/python", headers={"Authorization": "token " + os.environ["GITHUB_TOKEN"]}); print(urllib.request.urlopen(r).read().decode())' > "$out/a-python.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_B/stolen" > "$out/b.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_C/tunnel" > "$out/c.txt" 2>&1
@@ -88,7 +89,7 @@ final class KeycardProxyTests: XCTestCase {
 
         // The allowed server got the value: Bearer, query, Basic, JSON body, Python's urllib.
         let got = try a.requests()
-        XCTAssertEqual(got.count, 4, a.everything() + run.err)
+        XCTAssertEqual(got.count, 5, a.everything() + run.err)
         let byPath = Dictionary(got.map { (($0["path"] as! String).split(separator: "?")[0].description, $0) }, uniquingKeysWith: { x, _ in x })
         func header(_ path: String, _ name: String) -> String? { (byPath[path]?["headers"] as? [String: String])?[name] }
         XCTAssertEqual(header("/bearer", "authorization"), "Bearer \(token)")
@@ -98,6 +99,11 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertEqual(byPath["/json"]?["body"] as? String, "{\"token\": \"\(token)\", \"other\": \"\(otherPlaceholder)\"}")
         XCTAssertEqual(header("/python", "authorization"), "token \(token)")
         XCTAssertFalse(a.everything().contains(other), "server A must never see OTHER_TOKEN's value")
+        // A server that echoes the request back hands the program the placeholder, not the value.
+        XCTAssertEqual(header("/echo", "authorization"), "Bearer \(token)")
+        XCTAssertEqual(file("echo.txt"), String(repeating: "echo: Bearer \(placeholder)\n", count: 3000))
+        XCTAssertTrue(file("echo-headers.txt").lowercased().contains("x-echo: bearer \(placeholder.lowercased())"), file("echo-headers.txt"))
+        XCTAssertFalse(file("echo-headers.txt").contains(token))
         XCTAssertTrue(file("a-bearer.txt").hasPrefix("ok from \(a.port)"), file("a-bearer.txt"))
 
         // A server the key may not go to gets the placeholder, whether the proxy opens the

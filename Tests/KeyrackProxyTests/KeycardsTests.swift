@@ -58,3 +58,18 @@ final class KeycardsTests: XCTestCase {
         XCTAssertEqual(String(decoding: k.substitute(Array("ghs_PLACEHOLDER1".utf8)[...], cards: [], as: .raw).bytes, as: UTF8.self), "ghs_PLACEHOLDER1")
     }
 }
+
+/// The answer's side: a value the server echoes goes back to the program as its placeholder,
+/// wherever the body's parts happen to split it.
+final class EchoMaskTests: XCTestCase {
+    func testValuesSplitAcrossPartsAreStillReplaced() {
+        let value = Array("ghs_realvalue123".utf8), placeholder = Array("ghs_placehold999".utf8)
+        let body = Array("a: ghs_realvalue123; b: ghs_realvalue123!".utf8)
+        for split in 1..<body.count {
+            var mask = EchoMask(pairs: [(value, placeholder)])
+            let out = mask.feed(Array(body[..<split])) + mask.feed(Array(body[split...])) + mask.finish()
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "a: ghs_placehold999; b: ghs_placehold999!", "split at \(split)")
+        }
+        XCTAssertEqual(EchoMask(pairs: [(value, placeholder)]).masked("Bearer ghs_realvalue123"), "Bearer ghs_placehold999")
+    }
+}

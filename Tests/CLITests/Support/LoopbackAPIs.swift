@@ -46,7 +46,13 @@ final class LoopbackAPIs {
             with open(log, "a") as f:
                 f.write(json.dumps(record) + "\\n")
             out = b"ok from %d\\n" % port
+            echo = self.path.startswith("/echo")
+            if echo:
+                # A hostile (or merely chatty) API that quotes the request back.
+                out = ("echo: " + (self.headers.get("Authorization") or "") + "\\n").encode() * 3000
             self.send_response(200)
+            if echo:
+                self.send_header("X-Echo", self.headers.get("Authorization") or "")
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
