@@ -16,8 +16,12 @@ public struct Keycard {
     /// Boot-clock milliseconds after which the grant is gone and the value is no longer put in
     /// (requests then carry the placeholder); nil: for as long as the run lasts.
     public let expiresAtMilliseconds: UInt64?
+    /// The grant's slug, asked about before each use when the proxy has a liveness check.
+    public let slug: String?
 
-    public init(name: String, placeholder: [UInt8], value: [UInt8], destinations: [Destination], expiresAtMilliseconds: UInt64? = nil) {
+    public init(name: String, placeholder: [UInt8], value: [UInt8], destinations: [Destination], expiresAtMilliseconds: UInt64? = nil,
+                slug: String? = nil) {
+        self.slug = slug
         self.name = name
         self.placeholder = placeholder
         self.value = value
@@ -39,21 +43,41 @@ public final class Keycards: @unchecked Sendable {
     private var expiredNoted: Set<Int> = []
     private var substitutions = 0
     private let lock = NIOLock()
+    private var relockNoted: Set<Int> = []
     private let now: () -> UInt64
     private let note: (String) -> Void
+    private let live: (() -> Set<String>)?
 
     /// `now` is the boot clock in ms (tests step it); `note` gets one line per event worth telling
-    /// the user (a grant that ended), never a value.
+    /// the user (a grant that ended), never a value. `live`, when given, answers the slugs still
+    /// granted (the owner's daemon, asked before every request that would carry a value), so a
+    /// relock mid-run stops the substitution at once.
     public init(_ cards: [Keycard], now: @escaping () -> UInt64 = Keycards.bootMilliseconds,
-                note: @escaping (String) -> Void = { _ in }) {
+                note: @escaping (String) -> Void = { _ in }, live: (() -> Set<String>)? = nil) {
         self.cards = cards
         self.now = now
         self.note = note
+        self.live = live
     }
 
     /// The indices of the cards whose value may go to `host:port`, over TLS or (only to a
     /// loopback destination) plain http. An expired card is left out, and said once.
     public func allowed(host: String, port: UInt16, tls: Bool) -> [Int] {
+        let candidates = unexpired(host: host, port: port, tls: tls)
+        guard !candidates.isEmpty, let live else { return candidates }
+        let granted = live()
+        return lock.withLock {
+            candidates.filter { i in
+                guard i < cards.count, let slug = cards[i].slug, !granted.contains(slug) else { return true }
+                if relockNoted.insert(i).inserted {
+                    note("keyrack proxy: \(cards[i].name) is no longer granted (relocked or changed): requests now carry its placeholder")
+                }
+                return false
+            }
+        }
+    }
+
+    private func unexpired(host: String, port: UInt16, tls: Bool) -> [Int] {
         lock.withLock {
             let t = now()
             return cards.indices.filter { i in

@@ -136,6 +136,32 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertFalse(run.err.contains(token) || run.out.contains(token), "no value in keyrack's own output")
     }
 
+    func testRelockDuringARunStopsTheSubstitutionAtOnce() throws {
+        let a = try apis.start("https")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let script = #"""
+        set -eu
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/before" >/dev/null
+        "$KEYRACK_BIN" relock --for robot --key GITHUB_TOKEN >/dev/null 2>&1
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/after" >/dev/null
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/again" >/dev/null
+        echo "placeholder=$GITHUB_TOKEN"
+        """#
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--", "/bin/bash", "-c", script],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "API_A": a.url, "KEYRACK_BIN": Run.keyrackBinary,
+                                      "NO_PROXY": nil, "no_proxy": nil])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let placeholder = run.out.components(separatedBy: "placeholder=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let auths = try a.requests().map { ($0["path"] as! String, ($0["headers"] as! [String: String])["authorization"] ?? "") }
+        XCTAssertEqual(auths.map(\.0), ["/before", "/after", "/again"])
+        XCTAssertEqual(auths.map(\.1), ["Bearer \(token)", "Bearer \(placeholder)", "Bearer \(placeholder)"], run.err)
+        XCTAssertEqual(run.err.components(separatedBy: "GITHUB_TOKEN is no longer granted").count - 1, 1, "said once: \(run.err)")
+    }
+
     func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {
         for (args, message) in [
             (["exec", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy needs --env"),

@@ -40,13 +40,16 @@ public enum ExecProxy {
         defer { for i in fetched.indices { zeroize(&fetched[i].value) } }
 
         let plan = try KeycardPlan.make(fetched.map { .init(name: $0.request.name, value: $0.value, sendTo: $0.info.sendTo,
-                                                             remainingMilliseconds: $0.info.remainingMilliseconds) },
+                                                             remainingMilliseconds: $0.info.remainingMilliseconds,
+                                                             slug: $0.info.slug.description) },
                                         now: Keycards.bootMilliseconds())
         for line in plan.notes { say(line) }
 
         let trust = try upstreamTrust(request, environment: environment)
         let authority = try RunAuthority()
-        let proxy = try KeycardProxy.start(.init(keycards: Keycards(plan.cards, note: say), authority: authority,
+        let owner = request.owner
+        let keycards = Keycards(plan.cards, note: say, live: { ExecProxy.grantedSlugs(owner: owner) })
+        let proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority,
                                                  upstreamTrust: trust, log: say))
         defer { proxy.stop() }
 
@@ -57,6 +60,13 @@ public enum ExecProxy {
                                           caFile: bundle.file, allowedHosts: plan.hosts)
         say("keyrack: proxy for this run on 127.0.0.1:\(proxy.port): " + plan.summary)
         return try ChildProcess.run(request.command, environment: child)
+    }
+
+    /// The slugs the owner's daemon still grants; none when it cannot be asked (stopped, gone):
+    /// a value is put in only while its grant is known to live.
+    static func grantedSlugs(owner: String) -> Set<String> {
+        guard case .status(let status)? = try? DaemonClient(owner: owner).send(.status) else { return [] }
+        return Set(status.grants.map(\.slug.description))
     }
 
     /// What the proxy checks real servers against: the caller's `SSL_CERT_FILE` when set (so a

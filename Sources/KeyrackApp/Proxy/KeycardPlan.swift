@@ -10,6 +10,7 @@ struct KeycardPlan {
         var value: [UInt8]
         var sendTo: [String]
         var remainingMilliseconds: UInt64
+        var slug: String? = nil
     }
 
     var cards: [Keycard] = []
@@ -43,7 +44,7 @@ struct KeycardPlan {
                 plan.notes.append("keyrack: \(input.name) has no --send-to: the program gets a placeholder that no request will turn into the value (keyrack set … --send-to HOST)")
             }
             plan.cards.append(Keycard(name: input.name, placeholder: placeholder, value: input.value, destinations: destinations,
-                                      expiresAtMilliseconds: now &+ input.remainingMilliseconds))
+                                      expiresAtMilliseconds: now &+ input.remainingMilliseconds, slug: input.slug))
             plan.placeholders.append((input.name, placeholder))
             for d in destinations where !plan.hosts.contains(d) { plan.hosts.append(d) }
         }
