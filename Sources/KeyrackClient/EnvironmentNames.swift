@@ -4,28 +4,75 @@ import SecretBytes
 /// Which names `exec` and `source` may put into an environment, and where they may come from.
 ///
 /// A variable name is code for whatever reads it: `BASH_ENV` and `ENV` name a file a shell runs,
-/// `LD_PRELOAD` a library the loader maps, `PATH` where every command is found. So a name that
-/// changes a shell's or loader's behaviour is handed out only when the user typed it with `--key`
-/// and passed `--allow-dangerous`; a repository file or the daemon can never supply one.
+/// `LD_PRELOAD` a library the loader maps, `GIT_SSH_COMMAND` a command git runs, `https_proxy`
+/// where a client sends every request, `SSL_CERT_FILE` whom it trusts. So a name of one of these
+/// families is handed out only when the user typed it with `--key` and passed
+/// `--allow-dangerous`; a repository file or the daemon can never supply one. A deny list by
+/// family: it covers what common tools read (shells, the loader, git, ssh, sudo, less, curl,
+/// Python, Node, Perl, Ruby, Java, npm, docker, kubectl, the AWS CLI, keyrack itself), not
+/// every program ever written.
 public enum EnvironmentNames {
-    /// Exact names that make a shell, the dynamic loader, libc or a common interpreter load or
-    /// run something else.
-    public static let dangerous: Set<String> = [
-        "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND",
-        "IFS", "CDPATH", "GLOBIGNORE", "ZDOTDIR", "HISTFILE", "PATH", "HOME", "SHELL", "TMPDIR", "EXECIGNORE",
-        "GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF", "MALLOC_CHECK_",
-        "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT", "PERL5LIB", "PERL5OPT", "PERLLIB",
-        "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
-        "GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_ASKPASS",
-        "SSH_ASKPASS", "EDITOR", "VISUAL", "PAGER", "LESSOPEN", "LESSCLOSE", "BROWSER",
-    ]
-    /// Prefixes: the loader's whole `LD_` family, exported bash functions, `DYLD_` for macOS users'
-    /// scripts, and git's `GIT_CONFIG_KEY_n`/`VALUE_n` pairs that set any config (core.sshCommand…).
-    public static let dangerousPrefixes = ["LD_", "BASH_FUNC_", "DYLD_", "GIT_CONFIG_"]
+    /// One family of dangerous names: exact names, prefixes and suffixes (compared in upper case
+    /// when `anyCase`, for the proxies curl and others read in either case), and what they change.
+    public struct Family: Sendable {
+        public let reason: String
+        public let names: Set<String>
+        public let prefixes: [String]
+        public let suffixes: [String]
+        public var anyCase = false
 
-    public static func isDangerous(_ name: String) -> Bool {
-        dangerous.contains(name) || dangerousPrefixes.contains { name.hasPrefix($0) }
+        func contains(_ name: String) -> Bool {
+            let n = anyCase ? name.uppercased() : name
+            return names.contains(n) || prefixes.contains { n.hasPrefix($0) } || suffixes.contains { n.hasSuffix($0) }
+        }
     }
+
+    /// The first family that holds a name gives its reason.
+    public static let families: [Family] = [
+        // keyrack's own settings name helpers it runs (KEYRACK_ASKPASS, KEYRACK_AWS_CLI) and where
+        // it keeps manifests: a program run by `exec` must not be handed other ones.
+        Family(reason: "changes what keyrack itself runs or reads", names: [], prefixes: ["KEYRACK_"], suffixes: []),
+        // Shells, the dynamic loader, libc: exported bash functions, `DYLD_` for macOS users'
+        // scripts, and git's `GIT_CONFIG_KEY_n`/`VALUE_n` pairs that set any config (core.sshCommand…).
+        Family(reason: "changes how a shell or the loader behaves",
+               names: ["BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND",
+                       "IFS", "CDPATH", "GLOBIGNORE", "ZDOTDIR", "HISTFILE", "PATH", "HOME", "SHELL", "TMPDIR", "EXECIGNORE",
+                       "GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF", "MALLOC_CHECK_",
+                       "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_DIRS", "XDG_RUNTIME_DIR"],
+               prefixes: ["LD_", "BASH_FUNC_", "DYLD_", "GIT_CONFIG_"], suffixes: []),
+        // What an interpreter or VM loads or runs as it starts.
+        Family(reason: "changes what an interpreter loads or runs at start",
+               names: ["PERL5LIB", "PERL5OPT", "PERL5DB", "PERLLIB", "PERL_UNICODE", "RUBYOPT", "RUBYLIB",
+                       "NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
+                       "JDK_JAVA_OPTIONS", "CLASSPATH", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "TCLLIBPATH", "PHPRC", "PHP_INI_SCAN_DIR"],
+               prefixes: ["PYTHON", "LUA_INIT_", "NPM_CONFIG_", "npm_config_"], suffixes: []),
+        // A program a common tool runs, or the config that names one: git's executors, editors,
+        // pagers and askpass helpers of every tool, less's filters, ssh's agent, kubectl's and the
+        // AWS CLI's config files (exec plugins, credential_process), docker's daemon.
+        Family(reason: "names a program a common tool runs",
+               names: ["GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND", "GIT_TEMPLATE_DIR",
+                       "GIT_CONFIG", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                       "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_DIFF_OPTS", "GIT_ALLOW_PROTOCOL",
+                       "EDITOR", "VISUAL", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "LESSKEY", "LESSSECURE", "BROWSER", "TERMINAL",
+                       "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE", "SUDO_EDITOR", "KUBECONFIG", "DOCKER_HOST", "DOCKER_CONFIG",
+                       "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC", "MANOPT"],
+               prefixes: [], suffixes: ["_PAGER", "_EDITOR", "_ASKPASS"]),
+        // Where traffic goes: every *_PROXY (and no_proxy), in either case as curl reads them.
+        Family(reason: "reroutes network traffic", names: ["NO_PROXY"], prefixes: [], suffixes: ["_PROXY"], anyCase: true),
+        // Whom TLS trusts, or whether it checks at all; SSLKEYLOGFILE writes the session keys out.
+        Family(reason: "changes which TLS certificates are trusted",
+               names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+                       "NODE_TLS_REJECT_UNAUTHORIZED", "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_SSL_NO_VERIFY", "AWS_CA_BUNDLE",
+                       "PIP_CERT", "CARGO_HTTP_CAINFO", "SSLKEYLOGFILE", "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES"],
+               prefixes: [], suffixes: []),
+    ]
+
+    /// What `name` changes, when it is one of the dangerous families; nil when it is not.
+    public static func reason(_ name: String) -> String? {
+        families.first { $0.contains(name) }?.reason
+    }
+
+    public static func isDangerous(_ name: String) -> Bool { reason(name) != nil }
 }
 
 extension ValueFetch {
@@ -91,7 +138,8 @@ extension ValueFetch {
         case .repoFile(let path): origin = "\(path) lists it"
         case .unlocked: origin = "it is unlocked"
         }
-        return "\(name) changes how a shell or the loader behaves, and \(origin); keyrack puts it in an environment only when you name it yourself: --key \(name) --allow-dangerous"
+        let what = EnvironmentNames.reason(name) ?? "changes how a shell or the loader behaves"
+        return "\(name) \(what), and \(origin); keyrack puts it in an environment only when you name it yourself: --key \(name) --allow-dangerous"
     }
 
     /// The unlocked keys of `env` (its own before ORG.all ones), each name once. Only from a

@@ -71,7 +71,10 @@ public enum DaemonLauncher {
         // session, so the daemon outlives the terminal and the caller's process group.
         posix_spawnattr_setflags(&attributes, Int16(0x80))
 
-        var environment: [String] = []
+        // The runtime then installs no crash backtracer at all (the daemon also takes it off
+        // itself at start, Hardening.disableCrashBacktracer): its registers and the memory they
+        // point at, values among them, never reach the log.
+        var environment = ["SWIFT_BACKTRACE=enable=no"]
         for name in inheritedVariables {
             if let v = getenv(name) { environment.append("\(name)=\(String(cString: v))") }
         }

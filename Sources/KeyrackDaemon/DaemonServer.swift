@@ -380,28 +380,29 @@ public final class DaemonServer: @unchecked Sendable {
         let needsSandbox: Bool
         switch request {
         case .registerSandbox: isRegistration = true; needsSandbox = false
-        case .get, .agentUnwrap, .agentStart: isRegistration = false; needsSandbox = requiresSandbox
+        // Values and identity use; putting grants or identities in (unlock) is the host's job.
+        case .get, .agentUnwrap: isRegistration = false; needsSandbox = requiresSandbox
         default: isRegistration = false; needsSandbox = false
         }
         guard isRegistration || needsSandbox || (requiresSandbox && place != .host) else { return nil }
-        let where_ = place ?? sandboxes.place(socket: fd, pid: cred.pid)
-        place = where_
+        let peer = place ?? sandboxes.place(socket: fd, pid: cred.pid)
+        place = peer
         if isRegistration {
-            guard where_ == .host else {
-                return deniedBySandbox(cred, "a sandbox can only be registered from outside every sandbox", peer: where_)
+            guard peer == .host else {
+                return deniedBySandbox(cred, "a sandbox can only be registered from outside every sandbox", peer: peer)
             }
             return nil
         }
         if needsSandbox {
-            guard where_ == .ownSandbox else {
-                return deniedBySandbox(cred, "the keys of '\(configuration.owner)' go only to its own sandboxes", peer: where_)
+            guard peer == .ownSandbox else {
+                return deniedBySandbox(cred, "the keys of '\(configuration.owner)' go only to its own sandboxes", peer: peer)
             }
             return nil
         }
         // A sandboxed owner manages its daemon (unlock, status, relock, stop) from the host or
         // its own sandbox, not from anyone else's.
-        guard where_ == .host || where_ == .ownSandbox else {
-            return deniedBySandbox(cred, "the daemon of '\(configuration.owner)' serves only its own sandboxes and the host", peer: where_)
+        guard peer == .host || peer == .ownSandbox else {
+            return deniedBySandbox(cred, "the daemon of '\(configuration.owner)' serves only its own sandboxes and the host", peer: peer)
         }
         return nil
     }

@@ -17,11 +17,28 @@ public enum Hardening {
     /// `gcore` of one blocked on a full pipe would otherwise read them all. The soft core limit
     /// is kept so `exec` can hand the program it runs the limit the user had.
     public static func protectProcess() {
+        disableCrashBacktracer()
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_CORE.rawValue), &limit) == 0, savedCoreLimit == nil { savedCoreLimit = limit }
         var none = rlimit(rlim_cur: 0, rlim_max: limit.rlim_max)
         setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
         _ = c_prctl(prSetDumpable, 0, 0, 0, 0)
+    }
+
+    /// The signals on which the Swift runtime's backtracer (on by default on Linux) catches a crash.
+    static let crashSignals: [Int32] = [SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP]
+
+    /// Takes the Swift runtime's crash handler off those signals. The runtime installs it before
+    /// `main`, unless SWIFT_BACKTRACE=enable=no was in the environment the process started with
+    /// (a variable a user's shell or `age` will not set for us), and on a crash, or a SIGSEGV or
+    /// SIGQUIT any process of the same uid may send, it prints every register and the bytes they
+    /// point at to stderr or the daemon's log: a value's first bytes among them, past
+    /// `PR_SET_DUMPABLE` and the core limit. With the default action back, such a signal ends the
+    /// process and prints nothing (no core file either: the limit is 0). Resetting from the first
+    /// line of `main` is the cheapest way that holds for every binary however it was started
+    /// (no re-exec; the runtime's handler is not exported, so there is no link-time switch).
+    public static func disableCrashBacktracer() {
+        for s in crashSignals { signal(s, SIG_DFL) }
     }
 
     /// Just before `execve` of a user's program (`keyrack exec`): its own core limit back.

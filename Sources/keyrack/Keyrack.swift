@@ -10,7 +10,9 @@ struct Keyrack: ParsableCommand {
         discussion: """
         Every owner (`human` by default, or a robot name given with --for) has its own \
         age-encrypted host manifest, its own recipient (a YubiKey PIV slot, an ssh key or an age \
-        identity) and its own daemon, so one owner can never read another's keys.
+        identity) and its own daemon. Across Unix users the kernel keeps each owner's keys from \
+        the others. Owners that share a Unix user are isolated only inside `keyrack exec \
+        --sandbox`; outside it --for selects an owner, it does not authorise one (docs/robots.md).
 
         Exit codes: 0 ok, 1 other failure, 2 usage error, 3 not granted (locked, absent, \
         expired), 4 denied (wrong owner or uid), 5 card problem (no card, PIN blocked, touch \

@@ -90,4 +90,25 @@ final class DocsTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(cited, 12, "security-model.md should cite a test for each threat and hygiene rule")
     }
+
+    /// Issue 24: "one owner can never read another's keys" held only across Unix users. No doc
+    /// and no help text says it unconditionally, and the README and `keyrack --help` say what
+    /// holds for owners that share a Unix user (text compared with line breaks folded).
+    func testIsolationIsNeverPromisedWithoutItsCondition() throws {
+        func folded(_ text: String) -> String { text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        let help = try Run.keyrack(["--help"])
+        XCTAssertEqual(help.status, 0, "\(help)")
+        var texts = ["keyrack --help": folded(help.out), "README.md": folded(try String(contentsOf: Run.packageRoot.appendingPathComponent("README.md"), encoding: .utf8))]
+        for name in try FileManager.default.contentsOfDirectory(atPath: docs.path) where name.hasSuffix(".md") {
+            texts["docs/" + name] = folded(try String(contentsOf: docs.appendingPathComponent(name), encoding: .utf8))
+        }
+        for (name, text) in texts {
+            XCTAssertFalse(text.contains("never read another's keys") || text.contains("never read another owner's keys"),
+                           "\(name) promises isolation without saying it holds only across Unix users")
+        }
+        for name in ["keyrack --help", "README.md", "docs/robots.md", "docs/cli.md"] {
+            XCTAssertTrue(texts[name]?.contains("share a Unix user are isolated only inside `keyrack exec --sandbox`") == true,
+                          "\(name) does not say what holds for owners that share a Unix user")
+        }
+    }
 }

@@ -64,4 +64,51 @@ final class EnvironmentNameTests: XCTestCase {
         XCTAssertEqual(unknown.status, 3, "\(unknown)")
         XCTAssertTrue(unknown.err.contains("has no key"), unknown.err)
     }
+
+    /// Issue 24: every family of names a common tool executes, or that reroutes traffic or TLS
+    /// trust, is refused by `exec` (unlocked keys, --key, --env-file) without --allow-dangerous,
+    /// each with what it changes; with --key and --allow-dangerous it is handed out.
+    func testEachDangerousFamilyIsRefusedWithoutAllowDangerous() throws {
+        try h.sshOwner("bot")
+        let families: [(String, [String])] = [
+            ("names a program a common tool runs", ["GIT_PAGER", "GIT_EXTERNAL_DIFF", "GIT_SSH_COMMAND", "GIT_EDITOR", "EDITOR", "VISUAL",
+                                                   "PAGER", "MANPAGER", "SSH_ASKPASS", "SUDO_ASKPASS", "LESSOPEN", "KUBECONFIG"]),
+            ("reroutes network traffic", ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]),
+            ("changes which TLS certificates are trusted", ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"]),
+            ("changes what an interpreter loads or runs at start", ["NODE_OPTIONS", "PYTHONWARNINGS", "PYTHONSTARTUP", "PERL5OPT", "PERL5LIB",
+                                                                    "RUBYOPT", "JAVA_TOOL_OPTIONS", "npm_config_script_shell"]),
+            ("changes what keyrack itself runs or reads", ["KEYRACK_ASKPASS", "KEYRACK_AWS_CLI"]),
+            ("changes how a shell or the loader behaves", ["LD_AUDIT", "XDG_CONFIG_HOME"]),
+        ]
+        for (_, names) in families {
+            for name in names {
+                try h.ok(["set", "--for", "bot", "--key", name, "--env", "fam", "--org", "acme", "--vault", "os.secure"], stdin: "value-of-\(name)")
+            }
+        }
+        try h.ok(["set", "--for", "bot", "--key", "GIT_TOKEN", "--env", "fam", "--org", "acme", "--vault", "os.secure"], stdin: "ordinary")
+        try h.ok(["unlock", "--for", "bot", "--env", "fam"])
+        let ran = h.machine.dir.file("ran")
+
+        let everything = try h.keyrack(["exec", "--for", "bot", "--env", "fam", "--", "/usr/bin/touch", ran.path])
+        XCTAssertEqual(everything.status, 3, "\(everything)")
+        XCTAssertTrue(everything.err.contains("--allow-dangerous"), everything.err)
+        for (reason, names) in families {
+            for name in names {
+                let refused = try h.keyrack(["exec", "--for", "bot", "--env", "fam", "--key", name, "--", "/usr/bin/touch", ran.path])
+                XCTAssertEqual(refused.status, 3, "\(name): \(refused)")
+                XCTAssertTrue(refused.err.contains("\(name) \(reason), and you asked for it"), "\(name): \(refused.err)")
+                let file = try h.machine.dir.write("\(name).env", Array("\(name)=keyrack://acme.fam.\(name)\n".utf8))
+                let fromFile = try h.keyrack(["exec", "--for", "bot", "--env-file", file.path, "--", "/usr/bin/touch", ran.path])
+                XCTAssertEqual(fromFile.status, 3, "\(name): \(fromFile)")
+                XCTAssertTrue(fromFile.err.contains("sets \(name), which \(reason)"), "\(name): \(fromFile.err)")
+                let allowed = try h.keyrack(["exec", "--for", "bot", "--env", "fam", "--key", name, "--allow-dangerous", "--",
+                                             "/usr/bin/printenv", name])
+                XCTAssertEqual(allowed.status, 0, "\(name): \(allowed)")
+                XCTAssertEqual(allowed.out, "value-of-\(name)\n", name)
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ran.path), "a refused exec ran its program")
+        // A secret whose name merely starts like a family's (GIT_TOKEN) is an ordinary variable.
+        XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env", "fam", "--key", "GIT_TOKEN", "--", "/usr/bin/printenv", "GIT_TOKEN"]).out, "ordinary\n")
+    }
 }

@@ -48,6 +48,42 @@ final class FirewallTests: XCTestCase {
         XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.INSTALL", "--value"]).status, 0)
     }
 
+    /// Issue 24: a token is found anywhere in a value (after `Bearer `, in a URL's userinfo, as an
+    /// .npmrc `_authToken=`, on a later line, in quotes, after a NBSP or a BOM), at a word
+    /// boundary; short-lived `ghs_`/`ASIA` and words that merely contain a prefix still pass.
+    func testTokensAnywhereInAValueAreRefusedAtAWordBoundary() throws {
+        try h.sshOwner("bot")
+        let ghp = "ghp_" + random(36), npm = "npm_" + random(36), akia = "AKIA" + random(16).uppercased()
+        let refused: [(String, String)] = [
+            ("BEARER", "Bearer " + ghp), ("URL", "https://x:\(ghp)@github.com/acme/repo.git"),
+            ("NPMRC", "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=\(npm)\n"),
+            ("SECOND_LINE", "first line\n" + ghp), ("QUOTED", "\"\(ghp)\""), ("SINGLE_QUOTED", "token='\(akia)'"),
+            ("NBSP", "\u{a0}" + ghp), ("BOM", "\u{feff}" + akia), ("JSON", "{\"key\":\"\(akia)\",\"n\":1}"),
+        ]
+        let passed: [(String, String)] = [
+            ("INSTALL", "Bearer ghs_" + random(36)), ("STS", "ASIA" + random(16).uppercased()),
+            ("SKIP_LIVE", "skip_live_" + random(24)), ("MASK_LIVE", "mask_live_" + random(24)),
+            ("INSIDE_WORD", "NOTAKIA" + random(16).uppercased()), ("UNDERSCORED", "x_" + ghp),
+            ("SHORT", "AKIAX"), ("NPM_CONFIG", "npm_config_registry=https://registry.npmjs.org/"),
+        ]
+        for (key, value) in refused + passed {
+            try h.ok(["set", "--for", "bot", "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
+        }
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        for (key, value) in refused {
+            let r = try h.keyrack(["get", "--for", "bot", "--key", "acme.test.\(key)", "--value"])
+            XCTAssertEqual(r.status, 3, "\(key): \(r)")
+            XCTAssertEqual(r.out, "", key)
+            XCTAssertTrue(r.err.contains("which keyrack refuses to hand out"), "\(key): \(r.err)")
+            XCTAssertFalse(r.err.contains(ghp) || r.err.contains(npm) || r.err.contains(akia), r.err)
+            let trimmed = value.hasSuffix("\n") ? String(value.dropLast()) : value
+            XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.\(key)", "--value", "--allow-dangerous"]).out, trimmed, key)
+        }
+        for (key, value) in passed {
+            XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.\(key)", "--value"]).out, value, key)
+        }
+    }
+
     func testSudoGrantsAreCappedAtThirtyMinutesUnlessTheKeySaysMore() throws {
         try h.sshOwner("bot")
         try h.ok(["set", "--for", "bot", "--key", "ROOTISH", "--env", "sudo", "--org", "acme", "--vault", "os.secure"], stdin: "s1")

@@ -148,8 +148,8 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(outside.out, "")
         XCTAssertTrue(outside.err.hasPrefix("error: refused by the daemon of 'seaturtle': the keys of 'seaturtle' go only to its own sandboxes; this process (pid "), outside.err)
         XCTAssertTrue(h.daemonLog("seaturtle").contains("outside any sandbox: the keys of 'seaturtle' go only to its own sandboxes"), h.daemonLog("seaturtle"))
-        // Its own sandbox: served.
-        let inside = try h.keyrack(["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox", "--", Run.keyrackBinary] + get)
+        // Its own sandbox: served (no --env: the command asks the daemon itself).
+        let inside = try h.keyrack(["exec", "--for", "seaturtle", "--sandbox", "--", Run.keyrackBinary] + get)
         XCTAssertEqual(inside.status, 0, "\(inside)")
         XCTAssertEqual(inside.out, h.tokens["seaturtle"])
         XCTAssertTrue(h.daemonLog("seaturtle").contains("sandbox registered: pid "))
@@ -195,6 +195,37 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try h.ok(get).out, h.tokens["mechanic"])
     }
 
+    func testOSDaemonValueOfASandboxedOwnerGoesOnlyToItsSandbox() throws {
+        let key = h.keys.appendingPathComponent("id_robot")
+        XCTAssertEqual(try h.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key.path]).status, 0)
+        try h.ok(["init", "--for", "robot", "--via", "ssh", "--pubkey", key.path + ".pub", "--sandboxed"])
+        let sidecar = try String(contentsOf: h.keyrackHome.appendingPathComponent("host.robot.recipients.yml"), encoding: .utf8)
+        XCTAssertTrue(sidecar.contains("sandboxed: true"), sidecar)
+        // `set --vault os.daemon` starts the daemon itself, without an unlock: still sandboxed.
+        try h.ok(["set", "--for", "robot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.daemon"], stdin: h.tokens["seaturtle"]!)
+        defer { _ = try? h.keyrack(["daemon", "stop", "--for", "robot"]) }
+        let get = ["get", "--for", "robot", "--key", "acme.test.API", "--value"]
+        let outside = try h.keyrack(get)
+        XCTAssertEqual(outside.status, 4, "\(outside)")
+        XCTAssertEqual(outside.out, "")
+        let inside = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "API", "--sandbox", "--", "/bin/sh", "-c", "printf %s \"$API\""])
+        XCTAssertEqual(inside.status, 0, "\(inside)")
+        XCTAssertEqual(inside.out, h.tokens["seaturtle"])
+    }
+
+    func testUnlockFirstThenTheSandboxGetsTheKey() throws {
+        try h.threeOwnersUnlocked()
+        try h.ok(["daemon", "stop", "--for", "seaturtle"])
+        let exec = ["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox"]
+        let locked = try h.keyrack(exec + ["--", "/bin/true"])
+        XCTAssertEqual(locked.status, 3, "\(locked)")
+        XCTAssertEqual(locked.err, "error: the daemon of 'seaturtle' is not running, so the sandbox would have no keys to reach: unlock the owner first (keyrack unlock --for seaturtle --env ENV)\n")
+        let r = try h.keyrack(exec + ["--unlock", "--", "/bin/sh", "-c", "printf %s \"$API\""])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, h.tokens["seaturtle"], "stdout is the program's alone (unlock reports on stderr)")
+        XCTAssertTrue(r.err.contains("unlocked 1 key(s) of 'seaturtle'"), r.err)
+    }
+
     func testExitCodesAndSignalsPropagate() throws {
         try h.threeOwnersUnlocked()
         let exec = ["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--sandbox", "--"]
@@ -203,6 +234,12 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(echoed.out, "through stdin\n")
         XCTAssertEqual(echoed.err, "err\n")
         XCTAssertEqual(try h.keyrack(exec + ["/bin/sh", "-c", "kill -KILL $$"]).status, 128 + SIGKILL)
+        // The command holds what plain exec's would (stdin, stdout, stderr, and the socket the
+        // test's Foundation.Process hands every child), nothing of keyrack's or bubblewrap's.
+        let listFDs = ["/bin/sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"]
+        let plain = try h.keyrack(["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--"] + listFDs)
+        XCTAssertTrue(plain.out.hasPrefix("0 1 2 "), plain.out)
+        XCTAssertEqual(try h.keyrack(exec + listFDs).out, plain.out)
 
         for (signal, name) in [(SIGTERM, "TERM"), (SIGINT, "INT")] {
             let marker = "keyrack-sandbox-child-\(UUID().uuidString.prefix(8))"

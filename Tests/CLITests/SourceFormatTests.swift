@@ -31,9 +31,97 @@ final class SourceFormatTests: XCTestCase {
         XCTAssertEqual(fish.out, "plain value|" + tricky, "\(fish)")
     }
 
+    /// Sets each value under its name in env `dot` of org acme and unlocks that env.
+    private func grant(_ values: [(String, String)], env: String = "dot") throws {
+        for (name, value) in values {
+            try h.ok(["set", "--for", "bot", "--key", name, "--env", env, "--org", "acme", "--vault", "os.secure"], stdin: value)
+        }
+        try h.ok(["unlock", "--for", "bot", "--env", env])
+    }
+
     func testDotenvQuotesOnlyWhatNeedsIt() throws {
-        let lines = try source("dotenv").out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines, ["PLAIN='plain value'", #"TRICKY="it's \"quoted\" $HOME `x` \\ 100% \n second line"# + "\t!\""])
+        // Bare when nothing in it is special anywhere (docker's --env-file reads those exactly
+        // too), '…' when it holds no ' or \, else "…" with \\ and \" (and real newlines).
+        try grant([("BARE", "tok_Ab9/+=:.,@%-x"), ("SPACED", "a b $HOME `x`"), ("QUOTED", "it's \\ \"q\"\nline")])
+        let lines = try h.ok(["source", "--for", "bot", "--env", "dot", "--format", "dotenv"]).out
+        XCTAssertEqual(Set(lines.components(separatedBy: "\n")),
+                       ["BARE=tok_Ab9/+=:.,@%-x", "SPACED='a b $HOME `x`'", "QUOTED=\"it's \\\\ \\\"q\\\"", "line\"", ""])
+    }
+
+    /// The hostile values of issue 24: each comes back byte for byte from dash, bash, python-dotenv
+    /// (interpolation on, as load_dotenv does) and exec --env-file, and none runs a command; the
+    /// values no spelling carries to all of them are refused by name, with nothing printed.
+    func testDotenvHostileValuesReadBackExactlyByEveryReaderAndRunNothing() throws {
+        let pwned = h.machine.dir.file("pwned")
+        let hostile: [(String, String)] = [
+            ("SUBST", "$(touch \(pwned.path))"),
+            ("BACKTICK", "`touch \(pwned.path)`"),
+            ("DOLLAR", "$HOME and $1 and $$"),
+            ("NEWLINES", "line1\nNEXT=x # not a comment\n'quoted' line\nend"),
+            ("BACKSLASH", "a\\b\\\\c \\n \\"),
+            ("TRAILING", "  spaces around  "),
+            ("HASH", "#start and a #comment"),
+            ("QUOTES", "it's \"both\" 'kinds'"),
+            ("UNICODE", "nbsp\u{a0}é\u{feff}"),
+        ]
+        try grant(hostile)
+        let dotenv = try h.ok(["source", "--for", "bot", "--env", "dot", "--format", "dotenv"])
+        let file = try h.machine.dir.write("hostile.env", dotenv.stdout)
+        let want = Dictionary(uniqueKeysWithValues: hostile.map { ($0.0, $0.1) })
+
+        func vars(_ r: RunResult, _ reader: String) -> [String: String] {
+            XCTAssertEqual(r.status, 0, "\(reader): \(r)")
+            XCTAssertEqual(r.err, "", "\(reader) warns about no line")
+            var got: [String: String] = [:]
+            for field in r.stdout.split(separator: 0, omittingEmptySubsequences: true) {
+                let text = String(decoding: field, as: UTF8.self)
+                guard let eq = text.firstIndex(of: "=") else { continue }
+                let name = String(text[..<eq])
+                if want[name] != nil { got[name] = String(text[text.index(after: eq)...]) }
+            }
+            return got
+        }
+        let readers: [(String, RunResult)] = [
+            ("dash", try Run.process("/bin/sh", ["-c", "set -a; . \"$1\"; env -0", "sh", file.path])),
+            ("bash", try Run.process("/bin/bash", ["--norc", "--noprofile", "-c", "set -a; . \"$1\"; env -0", "bash", file.path])),
+            ("python-dotenv", try Run.process(Self.python, ["-c", """
+                import sys, dotenv
+                values = dotenv.dotenv_values(sys.argv[1])
+                sys.stdout.buffer.write(b"".join(k.encode() + b"=" + v.encode() + b"\\0" for k, v in values.items()))
+                """, file.path])),
+            ("exec --env-file", try h.keyrack(["exec", "--for", "bot", "--env-file", file.path, "--", "/usr/bin/env", "-0"])),
+        ]
+        for (reader, r) in readers {
+            XCTAssertEqual(vars(r, reader), want, reader)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pwned.path), "a reader ran a command from a value")
+
+        // No dotenv spelling is safe for these: refused, each by name, and nothing printed.
+        let refused: [(String, String, String)] = [
+            ("QUOTE_SUBST", "x'$(touch \(pwned.path))", "both a ' or \\ and a $ or backtick"),
+            ("SLASH_TICK", "a\\`touch \(pwned.path)`", "both a ' or \\ and a $ or backtick"),
+            ("BRACED", "${HOME}", "${…}, which python-dotenv expands"),
+            ("CR", "a\rb", "a carriage return"),
+        ]
+        for (index, (name, value, why)) in refused.enumerated() {
+            try grant([(name, value)], env: "bad\(index)")
+            let r = try h.keyrack(["source", "--for", "bot", "--env", "bad\(index)", "--format", "dotenv"])
+            XCTAssertEqual(r.status, 1, "\(name): \(r)")
+            XCTAssertEqual(r.out, "", name)
+            XCTAssertTrue(r.err.contains("the value of \(name) holds \(why)"), r.err)
+            XCTAssertTrue(r.err.contains("--format sh"), r.err)
+            XCTAssertFalse(r.err.contains(value), "the error names the variable, not its value")
+            // sh carries it, quoted its own way, as ever.
+            let sh = try h.ok(["source", "--for", "bot", "--env", "bad\(index)"]).stdout
+            let back = try Run.process("/bin/sh", ["-c", "eval \"$1\"; printf %s \"$\(name)\"", "sh", String(decoding: sh, as: UTF8.self)])
+            XCTAssertEqual(back.out, value, name)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pwned.path))
+    }
+
+    /// The venv's python, where scripts/install-deps puts python-dotenv.
+    private static var python: String {
+        ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin/python3" } ?? Run.packageRoot.appendingPathComponent(".venv/bin/python3").path
     }
 
     func testJSONRefusesBytesThatAreNotTextByName() throws {

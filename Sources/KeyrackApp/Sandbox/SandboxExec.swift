@@ -37,7 +37,10 @@ public struct SandboxExec {
     /// daemon as the sandbox's first process (so a sandboxed owner's daemon serves it: it is in
     /// the owner's sandbox) and execs the command in its place, with the environment, the
     /// firewall and the repository allowlist exactly as plain `exec` applies them.
+    /// Without keys to pass (no env, no env file) the command runs as it is: it asks the daemon
+    /// itself, with `keyrack get`.
     public static func innerCommand(_ request: Request, keyrack: String, cwd: String) -> [String] {
+        if request.keys.env == nil && request.keys.envFiles.isEmpty { return request.command }
         var a = [keyrack, "exec", "--for", request.owner]
         if let env = request.keys.env { a += ["--env", env] }
         for name in request.keys.names { a += ["--key", name] }
@@ -50,11 +53,12 @@ public struct SandboxExec {
     public static func spec(_ request: Request, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SandboxSpec {
         let keyrackHome = try KeyrackHome.fromEnvironment(environment)
         let store = HostManifestStore(home: keyrackHome)
-        // Every owner's identity files, this owner's too: the robot gets a socket, not a key.
+        // Every owner's identity files, this owner's too: the robot gets a socket, not a key. A
+        // recipients file that does not parse stops the sandbox (its error says which): what it
+        // names could not be hidden.
         var identities: [String] = []
         for owner in store.owners() {
-            guard let file = try? store.recipientsFile(owner) else { continue }
-            identities += file.recipients.compactMap(\.identityPath)
+            identities += (try store.recipientsFile(owner))?.recipients.compactMap(\.identityPath) ?? []
         }
         let cwd = FileManager.default.currentDirectoryPath
         // keyrack itself, bound in read-only wherever it is installed (~/.local/bin is under the

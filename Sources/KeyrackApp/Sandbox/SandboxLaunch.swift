@@ -27,7 +27,6 @@ public enum SandboxLaunch {
     public static func run(_ spec: SandboxSpec, bubblewrap: String, register: Register) throws -> Int32 {
         let fds = BubblewrapArguments.Descriptors()
         let argv = [bubblewrap] + BubblewrapArguments.make(spec, descriptors: fds)
-        setenv(SandboxSpec.ownerVariable, spec.owner, 1)
 
         // Three pipes, close-on-exec on keyrack's side; the child's ends are duplicated above the
         // range the child renumbers them into, so no dup2 there overwrites another.

@@ -50,7 +50,11 @@ public struct SandboxPlan {
 
         // Hidden directories: the manifests and sidecars, ssh keys, the card.
         var hidden: [String] = []
-        for candidate in [inputs.keyrackHome] + (inputs.home.map { [$0 + "/.ssh"] } ?? []) + systemHidden {
+        // The login's runtime directory too, when XDG_RUNTIME_DIR does not name it (an ssh session
+        // without pam_systemd): its D-Bus and systemd sockets are there all the same.
+        let loginRuntime = "/run/user/\(inputs.uid)"
+        for candidate in [inputs.keyrackHome] + (inputs.home.map { [$0 + "/.ssh"] } ?? []) + systemHidden + [loginRuntime]
+            where files.resolve(candidate) != runtime {
             if let path = files.resolve(candidate), !hidden.contains(path) { hidden.append(path) }
         }
         // Mounted after the workdir: the workdir may not be or lie in one of them, nor hold the

@@ -36,7 +36,12 @@ public enum SandboxRequirement {
     /// What `unlock` does before it hands the daemon any value: a sandboxed owner's daemon is
     /// told first, so no value is ever served unsandboxed, not even between two requests.
     public static func enforce(on client: DaemonClient, manifest: HostManifest) throws {
-        guard manifest.owner.sandboxed else { return }
+        try enforce(on: client, required: manifest.owner.sandboxed)
+    }
+
+    /// The same from the recipients file's copy, for `set --vault os.daemon` (no decryption).
+    public static func enforce(on client: DaemonClient, required: Bool) throws {
+        guard required else { return }
         guard case .sandboxAccepted = try client.send(.requireSandbox, peerUIDs: [getuid()]) else {
             throw DaemonError.malformed("the daemon answered REQUIRE_SANDBOX with something else")
         }

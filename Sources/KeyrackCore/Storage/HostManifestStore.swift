@@ -196,7 +196,8 @@ public struct HostManifestStore {
                 try direct.save(values)
             }
             if manifest != before {
-                if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid {
+                if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid
+                    || manifest.owner.sandboxed != before.owner.sandboxed {
                     let sidecar = RecipientsFile.from(manifest: manifest, previous: try? recipientsFile(owner), newLocations: newLocations)
                     try write(manifest)
                     try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))

@@ -20,8 +20,11 @@ struct ExecCommand: ParsableCommand {
 
         An --env-file names the variables itself, one NAME=keyrack://ORG.ENV.KEY (or plain \
         NAME=value) per line, so any key can be passed under any name: keyrack exec --env-file \
-        .env.keyrack -- make deploy. With --mask, every granted value the program prints (on \
-        stdout or stderr) is replaced by <concealed by keyrack>.
+        .env.keyrack -- make deploy. With --mask, a granted value the program prints (on \
+        stdout or stderr), or any line of a multi-line one, is replaced by <concealed by keyrack>: \
+        best-effort, as a value it encodes, transforms or writes to /dev/tty or a file passes in \
+        clear. The program still holds the values; not handing them over at all is the keycard \
+        proxy's job (exec --proxy, planned: issue 27).
 
         With --sandbox, the program runs in a bubblewrap sandbox keyrack builds: new user, pid, \
         mount and IPC namespaces and session; the host read-only, the workdir read-write, the \
@@ -54,7 +57,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of NAME=keyrack://ORG.ENV.KEY and NAME=value lines to pass (repeatable).", valueName: "path"))
     var envFiles: [String] = []
 
-    @Flag(help: "Replace every granted value in the program's stdout and stderr with <concealed by keyrack>.")
+    @Flag(help: "Best-effort: replace granted values (and each line of a multi-line one) in the program's stdout and stderr with <concealed by keyrack>.")
     var mask = false
 
     @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
@@ -62,6 +65,9 @@ struct ExecCommand: ParsableCommand {
 
     @Flag(help: "Run the program in a bubblewrap sandbox that reaches this owner's daemon and nothing else of keyrack's (see docs/robots.md).")
     var sandbox = false
+
+    @Flag(help: "--sandbox: unlock the keys first, outside the sandbox (PIN and touch as for unlock).")
+    var unlock = false
 
     @Option(help: ArgumentHelp("--sandbox: the directory the program may write, and starts in (default: the current one).", valueName: "dir"))
     var workdir: String?
@@ -80,10 +86,11 @@ struct ExecCommand: ParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
-        if env == nil && envFiles.isEmpty { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass") }
+        if env == nil && envFiles.isEmpty && !sandbox { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)") }
         if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
-        if !sandbox && (workdir != nil || !shares.isEmpty) { throw ValidationError("--workdir and --share need --sandbox") }
+        if !sandbox && (workdir != nil || !shares.isEmpty || unlock) { throw ValidationError("--workdir, --share and --unlock need --sandbox") }
+        if unlock && env == nil { throw ValidationError("--unlock needs --env: which keys to unlock") }
         if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
         if !proxy && !upstreamCACerts.isEmpty { throw ValidationError("--upstream-cacert needs --proxy") }
         if proxy {
@@ -108,6 +115,10 @@ struct ExecCommand: ParsableCommand {
         if sandbox {
             // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
             // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
+            if unlock {
+                try SandboxUnlock.run(try SandboxUnlock.invocations(owner: options.owner, env: env, keys: keys),
+                                      keyrack: DaemonLauncher.currentExecutable())
+            }
             let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
             Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
         }

@@ -68,3 +68,16 @@ extension SandboxError: CLIReportable {
         }
     }
 }
+
+/// `exec --sandbox --unlock`: an unlock that failed has said why; this line says the sandbox
+/// was not started, with the unlock's own exit code.
+extension SandboxUnlock.Failure: CLIReportable {
+    public var cliMessage: String { "error: \(problem): \(fix)" }
+    public var exitCode: Int32 {
+        switch self {
+        case .unlockFailed(let status): status
+        case .needsEnv: ExitStatus.usage
+        case .cannotRun: ExitStatus.failure
+        }
+    }
+}

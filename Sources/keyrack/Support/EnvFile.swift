@@ -11,6 +11,8 @@ import KeyrackDaemon
 ///     GREETING='single quotes: every byte literal'
 ///     NOTE="double quotes: \n \r \\ \" escapes"
 ///
+/// A quoted value may span lines (its newlines are part of it), as sh and python-dotenv read it:
+/// that is how `source --format dotenv` writes a multi-line value.
 /// The file names the variables, so a key whose name is no shell identifier is passed too.
 struct EnvFile {
     enum Value: Equatable {
@@ -38,8 +40,9 @@ struct EnvFile {
     init(path: String, bytes: [UInt8]) throws {
         self.path = path
         entries = []
-        for (index, raw) in bytes.split(separator: 0x0a, omittingEmptySubsequences: false).enumerated() {
-            if let entry = try Self.parse(Array(raw), line: index + 1, path: path) { entries.append(entry) }
+        var cursor = Cursor(bytes: bytes)
+        while !cursor.atEnd {
+            if let entry = try Self.parseEntry(&cursor, path: path) { entries.append(entry) }
         }
     }
 
@@ -61,8 +64,8 @@ struct EnvFile {
                 }
                 // A name that changes a shell or the loader (EnvironmentNames): the file is the
                 // user's own choice, as --key is, so --allow-dangerous lets it in, nothing else.
-                if EnvironmentNames.isDangerous(e.name) && !allowDangerous {
-                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which changes how a shell or the loader behaves; pass --allow-dangerous if you mean it", code: "refused")
+                if let what = EnvironmentNames.reason(e.name), !allowDangerous {
+                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which \(what); pass --allow-dangerous if you mean it", code: "refused")
                 }
                 seen[e.name] = earlier(file, e)
             }
@@ -85,19 +88,51 @@ struct EnvFile {
 
     private static func earlier(_ file: EnvFile, _ e: Entry) -> String { "\(file.path) line \(e.line)" }
 
-    private static func parse(_ raw: [UInt8], line: Int, path: String) throws -> Entry? {
+    /// The file's bytes, read from `index` on; `line` is the line `index` is on.
+    struct Cursor {
+        let bytes: [UInt8]
+        var index = 0
+        var line = 1
+        var atEnd: Bool { index >= bytes.count }
+        var peek: UInt8? { atEnd ? nil : bytes[index] }
+        mutating func next() -> UInt8? {
+            guard let b = peek else { return nil }
+            index += 1
+            if b == 0x0a { line += 1 }
+            return b
+        }
+        mutating func skipBlanks() { while peek == 0x20 || peek == 0x09 { index += 1 } }
+        /// The rest of this line (its LF consumed), without a CR before the LF.
+        mutating func restOfLine() -> ArraySlice<UInt8> {
+            let start = index
+            while let b = peek, b != 0x0a { index += 1 }
+            var rest = bytes[start..<index]
+            _ = next()
+            if rest.last == 0x0d { rest = rest.dropLast() }
+            return rest
+        }
+    }
+
+    /// One entry from the start of a line, or nil for a blank or comment line; the cursor ends at
+    /// the start of the next line.
+    private static func parseEntry(_ c: inout Cursor, path: String) throws -> Entry? {
+        let line = c.line
         func fail(_ why: String) -> UsageError { UsageError("\(path) line \(line): \(why)") }
-        var text = raw[...]
-        if text.last == 0x0d { text = text.dropLast() }
-        text = text.drop { $0 == 0x20 || $0 == 0x09 }
-        if text.isEmpty || text.first == UInt8(ascii: "#") { return nil }
-        if text.starts(with: Array("export ".utf8)) { text = text.dropFirst(7).drop { $0 == 0x20 } }
-        guard let eq = text.firstIndex(of: UInt8(ascii: "=")) else { throw fail("want NAME=VALUE or NAME=keyrack://ORG.ENV.KEY") }
-        let name = String(decoding: text[..<eq], as: UTF8.self)
+        c.skipBlanks()
+        if c.peek == UInt8(ascii: "#") || c.peek == 0x0a || c.peek == 0x0d || c.atEnd {
+            _ = c.restOfLine()
+            return nil
+        }
+        if c.bytes[c.index...].starts(with: Array("export ".utf8)) { c.index += 7; c.skipBlanks() }
+        let nameStart = c.index
+        while let b = c.peek, b != UInt8(ascii: "="), b != 0x0a { c.index += 1 }
+        guard c.peek == UInt8(ascii: "=") else { throw fail("want NAME=VALUE or NAME=keyrack://ORG.ENV.KEY") }
+        let name = String(decoding: c.bytes[nameStart..<c.index], as: UTF8.self)
         guard TextFormat.isShellIdentifier(name) else {
             throw fail("'\(name.prefix(60))' is not a variable name (want [A-Za-z_][A-Za-z0-9_]*)")
         }
-        let value = try unquote(Array(text[text.index(after: eq)...]), fail: fail)
+        c.index += 1
+        let value = try unquote(&c, fail: fail)
         if value.starts(with: Array(SecretReference.scheme.utf8)) {
             let rest = String(decoding: value.dropFirst(SecretReference.scheme.utf8.count), as: UTF8.self)
             guard let slug = SecretReference.slug(rest) else { throw fail("\(SecretReference.scheme)\(rest.prefix(60)) is not ORG.ENV.KEY") }
@@ -106,39 +141,43 @@ struct EnvFile {
         return Entry(name: name, value: .literal(value), line: line)
     }
 
-    /// `'…'` literal, `"…"` with escapes, or bare (trailing blanks and a ` # comment` dropped).
-    private static func unquote(_ v: [UInt8], fail: (String) -> UsageError) throws -> [UInt8] {
-        func rest(after end: Int) throws {
-            let tail = v[(end + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
+    /// `'…'` literal, `"…"` with escapes (either may span lines), or bare to the end of the line
+    /// (trailing blanks and a ` # comment` dropped).
+    private static func unquote(_ c: inout Cursor, fail: (String) -> UsageError) throws -> [UInt8] {
+        /// After a closing quote: only blanks and a comment before the line ends.
+        func endOfLine() throws {
+            let tail = c.restOfLine().drop { $0 == 0x20 || $0 == 0x09 }
             guard tail.isEmpty || tail.first == UInt8(ascii: "#") else { throw fail("text after the closing quote") }
         }
-        switch v.first {
+        switch c.peek {
         case 0x27:
-            guard let end = v.dropFirst().firstIndex(of: 0x27) else { throw fail("no closing ' quote") }
-            try rest(after: end)
-            return Array(v[1..<end])
-        case 0x22:
+            _ = c.next()
             var out: [UInt8] = []
-            var i = 1
-            while i < v.count {
-                let b = v[i]
-                if b == 0x22 { try rest(after: i); return out }
-                if b == 0x5c, i + 1 < v.count {
-                    i += 1
-                    switch v[i] {
+            while let b = c.next() {
+                if b == 0x27 { try endOfLine(); return out }
+                out.append(b)
+            }
+            throw fail("no closing ' quote")
+        case 0x22:
+            _ = c.next()
+            var out: [UInt8] = []
+            while let b = c.next() {
+                if b == 0x22 { try endOfLine(); return out }
+                if b == 0x5c, let e = c.next() {
+                    switch e {
                     case UInt8(ascii: "n"): out.append(0x0a)
                     case UInt8(ascii: "r"): out.append(0x0d)
                     case UInt8(ascii: "t"): out.append(0x09)
-                    case 0x5c, 0x22: out.append(v[i])
-                    default: out += [0x5c, v[i]]
+                    case 0x5c, 0x22: out.append(e)
+                    default: out += [0x5c, e]
                     }
                 } else {
                     out.append(b)
                 }
-                i += 1
             }
             throw fail("no closing \" quote")
         default:
+            let v = Array(c.restOfLine())
             var end = v.count
             for i in v.indices where v[i] == UInt8(ascii: "#") && i > 0 && (v[i - 1] == 0x20 || v[i - 1] == 0x09) { end = i; break }
             var out = Array(v[..<end])
@@ -147,4 +186,3 @@ struct EnvFile {
         }
     }
 }
-

@@ -5,16 +5,32 @@ import SecretBytes
 /// `op run` does, however the stream is cut into reads: bytes that could be the start of a
 /// secret are held back until the next read (or the end) decides. Nothing else is delayed, so
 /// a program's prompts and progress lines still appear as they are written.
+///
+/// Best-effort, and said so in `exec --help`: it conceals the bytes of a value and each line of
+/// a multi-line one (a program that prints one line of a PEM key, or re-indents it, still shows
+/// no line of it), but not a value transformed (base64, reversed, case-changed, split
+/// differently) nor one written to /dev/tty or a file. The real answer is not to hand the
+/// program the value at all (issue 27's keycard proxy, `exec --proxy`).
 struct OutputMasker {
     static let replacement = Array("<concealed by keyrack>".utf8)
 
     private var secrets: [[UInt8]]
     private var pending: [UInt8] = []
 
-    /// Longest first, so a secret that contains another is concealed whole.
+    /// A line of a multi-line value shorter than this is not concealed on its own: a line `}`
+    /// or `--` would otherwise blank every brace or dash the program prints.
+    static let shortestLine = 4
+
+    /// Each value whole and each line of a multi-line one; longest first, so a secret that
+    /// contains another (a value its own lines) is concealed whole.
     init(secrets: [[UInt8]]) {
         var unique: [[UInt8]] = []
-        for s in secrets where !s.isEmpty && !unique.contains(s) { unique.append(s) }
+        func add(_ s: [UInt8]) { if !s.isEmpty && !unique.contains(s) { unique.append(s) } }
+        for s in secrets {
+            add(s)
+            guard s.contains(where: { $0 == 0x0a || $0 == 0x0d }) else { continue }
+            for line in s.split(whereSeparator: { $0 == 0x0a || $0 == 0x0d }) where line.count >= Self.shortestLine { add(Array(line)) }
+        }
         self.secrets = unique.sorted { $0.count > $1.count }
     }
 

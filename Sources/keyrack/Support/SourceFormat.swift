@@ -16,7 +16,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .sh: return "export NAME='value' lines, for eval \"$(keyrack source …)\" in sh, bash, zsh"
         case .fish: return "set -gx NAME 'value' lines, for keyrack source --format fish | source"
-        case .dotenv: return "NAME='value' lines (double-quoted with \\n escapes when needed), as exec --env-file reads them"
+        case .dotenv: return "NAME=value lines that sh, python-dotenv and exec --env-file read back exactly; refuses a value none can (docker --env-file keeps quotes: use exec -- docker run -e NAME)"
         case .json: return "one JSON object {\"NAME\":\"value\",…} (the same as --json)"
         case .githubActions: return "::add-mask:: lines on stdout, and the variables appended to $GITHUB_ENV for the next steps"
         }
@@ -32,7 +32,8 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
         case .fish:
             for v in values { out += Array("set -gx \(v.name) ".utf8) + Self.fishQuoted(v.value) + Array(";\n".utf8) }
         case .dotenv:
-            for v in values { out += Array("\(v.name)=".utf8) + Self.dotenvQuoted(v.value) + [0x0a] }
+            for v in values { try DotenvQuoting.check(name: v.name, value: v.value) }
+            for v in values { out += Array("\(v.name)=".utf8) + DotenvQuoting.quoted(v.value) + [0x0a] }
         case .json:
             var fields: [String] = []
             for v in values { fields.append("\(TextFormat.json(v.name)):\(TextFormat.json(try Self.text(v)))") }
@@ -64,24 +65,6 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
             out.append(b)
         }
         return out + [0x27]
-    }
-
-    /// Single quotes (literal in every dotenv reader and in sh) when the value needs no escape;
-    /// else double quotes with `\\`, `\"`, `\n`, `\r` escapes.
-    static func dotenvQuoted(_ value: [UInt8]) -> [UInt8] {
-        let special: Set<UInt8> = [0x27, 0x5c, 0x0a, 0x0d]
-        if !value.contains(where: special.contains) { return [0x27] + value + [0x27] }
-        var out: [UInt8] = [0x22]
-        for b in value {
-            switch b {
-            case 0x5c: out += [0x5c, 0x5c]
-            case 0x22: out += [0x5c, 0x22]
-            case 0x0a: out += [0x5c, UInt8(ascii: "n")]
-            case 0x0d: out += [0x5c, UInt8(ascii: "r")]
-            default: out.append(b)
-            }
-        }
-        return out + [0x22]
     }
 
     /// The escapes of a workflow command's data (`%`, CR, LF), as @actions/core writes them.

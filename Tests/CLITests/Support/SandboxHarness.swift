@@ -94,13 +94,20 @@ final class SandboxHarness {
         (try? String(contentsOf: runtime.appendingPathComponent("keyrack/daemon.\(owner).log"), encoding: .utf8)) ?? ""
     }
 
+    /// Stops every daemon (and, failing that, kills it), waits until the user has no process
+    /// left (userdel refuses a user that still runs one), then removes the user and the machine.
     func tearDown() {
-        for owner in ["human", "seaturtle", "mechanic"] {
+        for owner in ["human", "seaturtle", "mechanic", "robot"] where daemonPID(owner) != nil {
             _ = try? keyrack(["daemon", "stop", "--for", owner])
-            if let pid = daemonPID(owner), ProcessTable.isAlive(pid) { kill(pid, SIGKILL) }
         }
+        // Whatever this throwaway user still runs (a daemon on its way out) is this test's.
+        let left = ProcessTable.pids(ofUID: user.uid)
+        for pid in left where ProcessTable.isAlive(pid) { kill(pid, SIGKILL) }
+        let deadline = Date().addingTimeInterval(10)
+        while ProcessTable.pids(ofUID: user.uid).contains(where: ProcessTable.isAlive) && Date() < deadline { usleep(10_000) }
         try? FileManager.default.removeItem(at: base)
-        _ = try? Run.process("/usr/sbin/userdel", [user.name])
+        let removed = try? Run.process("/usr/sbin/userdel", [user.name])
+        XCTAssertEqual(removed?.status, 0, "userdel \(user.name): \(removed?.description ?? "did not run")")
     }
 }
 

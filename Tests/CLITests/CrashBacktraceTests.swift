@@ -1,0 +1,200 @@
+import Foundation
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 24: the Swift runtime's crash backtracer, on by default on Linux, answers a SIGSEGV (which
+/// any process of the same uid may send) or a crash by printing every register and the bytes
+/// they point at, a value's first bytes among them, to stderr or the daemon's log. Every binary
+/// that holds a secret takes it off from its first line (Hardening.disableCrashBacktracer): each
+/// is caught holding a known random value (blocked on a full pipe, as ProcessHardeningTests
+/// does), signalled, and must die of the signal having printed nothing.
+final class CrashBacktraceTests: XCTestCase {
+    private var h: DaemonHarness!
+    private let value = "crash-" + UUID().uuidString
+
+    override func setUpWithError() throws {
+        h = try DaemonHarness()
+        try h.sshOwner("bot")
+        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+    }
+
+    override func tearDown() { h.tearDown() }
+
+    private var env: [String: String?] {
+        var e = h.machine.environment
+        e["XDG_RUNTIME_DIR"] = h.runtime.path
+        e["SWIFT_BACKTRACE"] = nil
+        return e
+    }
+
+    /// The front end's own `get` (linked static), keyrack-cli's `get` and `source` (exec'd by
+    /// the front end), each blocked writing the value: SIGSEGV and SIGQUIT kill it silently.
+    func testASignalledCommandHoldingAValuePrintsNoBacktrace() throws {
+        let commands: [(String, [String])] = [
+            (Run.keyrackBinary, ["get", "--for", "bot", "--key", "API", "--env", "test", "--value"]),
+            (Run.keyrackCLIBinary, ["get", "--for", "bot", "--key", "API", "--env", "test", "--value"]),
+            (Run.keyrackBinary, ["source", "--for", "bot", "--env", "test"]),
+        ]
+        for (binary, args) in commands {
+            for signal in [SIGSEGV, SIGQUIT] {
+                let what = "\(URL(fileURLWithPath: binary).lastPathComponent) \(args[0]) + signal \(signal)"
+                let p = try Stalled(binary, args, environment: env, stderr: h.machine.dir.file("err-\(UUID().uuidString.prefix(6))"))
+                XCTAssertTrue(p.waitUntil("pipe_write"), "\(what) never blocked on its output")
+                XCTAssertEqual(p.kill(signal), signal, "\(what) did not die of the signal")
+                assertSilent(p.stderrBytes, what)
+            }
+        }
+    }
+
+    /// `keyrack daemon run` as the systemd unit starts it (no SWIFT_BACKTRACE from a launcher):
+    /// holding a grant, a SIGSEGV kills it and its log gets no backtrace and no value byte.
+    func testASignalledDaemonLogsNoBacktrace() throws {
+        let runtime = h.machine.dir.file("unit-run")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        var e = env
+        e["XDG_RUNTIME_DIR"] = runtime.path
+        let log = h.machine.dir.file("unit-daemon.log")
+        var spawnEnv: [String: String] = [:]
+        for (k, v) in e { if let v { spawnEnv[k] = v } }
+        let daemon = try Spawned(Run.keyrackCLIBinary, ["daemon", "run", "--for", "unit", "--idle-timeout", "0"], environment: spawnEnv, stderrPath: log.path)
+        defer { if daemon.isRunning { Glibc.kill(daemon.pid, SIGKILL) }; daemon.waitForExit() }
+        let deadline = Date().addingTimeInterval(10)
+        var seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
+        while seeded.status != 0 && Date() < deadline && daemon.isRunning {
+            usleep(20_000)
+            seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
+        }
+        XCTAssertEqual(seeded.status, 0, "\(seeded)")
+        let got = try Run.keyrack(["get", "--for", "unit", "--key", "bench.test.BENCH_KEY", "--value"], environment: e)
+        XCTAssertEqual(got.status, 0, "\(got)")
+        XCTAssertFalse(got.stdout.isEmpty)
+
+        XCTAssertEqual(Glibc.kill(daemon.pid, SIGSEGV), 0)
+        let gone = Date().addingTimeInterval(20)
+        while daemon.isRunning && Date() < gone { usleep(10_000) }
+        if daemon.isRunning {
+            XCTFail("the daemon outlived the SIGSEGV (the runtime's backtracer resumes a process only sent the signal)")
+            Glibc.kill(daemon.pid, SIGKILL)
+        } else {
+            XCTAssertEqual(daemon.waitForExit(), 128 + SIGSEGV, "the daemon did not die of the signal")
+        }
+        let logged = try Array(Data(contentsOf: log))
+        assertSilent(logged, "the daemon's log", value: got.stdout)
+
+        // A daemon `unlock` starts gets no backtracer from its runtime at all.
+        let pid = try XCTUnwrap(h.daemonPID("bot"))
+        let environ = try Array(Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")))
+        XCTAssertTrue(environ.split(separator: 0).contains { $0.elementsEqual("SWIFT_BACKTRACE=enable=no".utf8) },
+                      String(decoding: environ.map { $0 == 0 ? 0x0a : $0 }, as: UTF8.self))
+    }
+
+    /// age-plugin-keyrack, started by an age client with no say over its environment, waiting
+    /// for the client's first stanza: a SIGSEGV kills it silently.
+    func testASignalledAgePluginPrintsNoBacktrace() throws {
+        let plugin = Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path
+        let p = try Stalled(plugin, ["--age-plugin=identity-v1"], environment: env, stderr: h.machine.dir.file("plugin-err"), readsStdin: true)
+        XCTAssertTrue(p.waitUntil("pipe_read"), "the plugin never waited for its client")
+        XCTAssertEqual(p.kill(SIGSEGV), SIGSEGV, "the plugin did not die of the signal")
+        assertSilent(p.stderrBytes, "age-plugin-keyrack")
+    }
+
+    /// Nothing at all on stderr: no "Program crashed" banner, no registers, no memory, and so no
+    /// run of 6 or more bytes of the value, as text or as the hex a memory dump would show.
+    private func assertSilent(_ bytes: [UInt8], _ what: String, value: [UInt8]? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertFalse(text.contains("crashed") || text.contains("Backtrac") || text.contains("rip ") || text.contains("Thread 0"),
+                       "\(what) printed a backtrace:\n\(text.prefix(2000))", file: file, line: line)
+        let secret = value ?? Array(self.value.utf8)
+        for start in 0...(secret.count - 6) {
+            let window = Array(secret[start..<start + 6])
+            let hex = window.map { String(format: "%02x", $0) }.joined()
+            XCTAssertFalse(text.contains(String(decoding: window, as: UTF8.self)) || text.lowercased().contains(hex),
+                           "\(what) printed bytes of the value", file: file, line: line)
+        }
+        if value == nil { XCTAssertEqual(text, "", "\(what) printed something", file: file, line: line) }
+    }
+}
+
+/// A binary with stdout on a pipe that is already full (so it blocks at its first write, holding
+/// what it holds) or, with `readsStdin`, stdin on a pipe this test keeps open and silent; stderr
+/// goes to a file. `kill` signals it and returns the signal it died of.
+private final class Stalled {
+    let pid: pid_t
+    let stderrPath: String
+    private var heldOpen: [Int32] = []
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String?], stderr: URL, readsStdin: Bool = false) throws {
+        stderrPath = stderr.path
+        var out: [Int32] = [0, 0], input: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&out), 0)
+        XCTAssertEqual(pipe(&input), 0)
+        if !readsStdin {
+            _ = fcntl(out[1], 1031 /* F_SETPIPE_SZ */, 4096)
+            _ = fcntl(out[1], F_SETFL, O_NONBLOCK)
+            var filler = [UInt8](repeating: 0x2e, count: 4096)
+            while write(out[1], &filler, filler.count) > 0 {}
+            _ = fcntl(out[1], F_SETFL, 0)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        for fd in out + input { posix_spawn_file_actions_addclose(&actions, fd) }
+        var e = ProcessInfo.processInfo.environment
+        for (k, v) in environment { e[k] = v }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = e.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        close(out[1])
+        close(input[0])
+        guard rc == 0 else { throw NSError(domain: "Stalled", code: Int(rc)) }
+        pid = child
+        heldOpen = [out[0], input[1]]
+    }
+
+    deinit { heldOpen.forEach { close($0) } }
+
+    /// Polls until the process sleeps in a kernel function whose name holds `wchan` (20 s at most).
+    func waitUntil(_ wchan: String) -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let now = try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8), now.contains(wchan) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// Sends `signal` and reaps the process: the signal that ended it, or -1 when it exited or
+    /// outlived the signal by 20 s (the runtime's backtracer, having printed, resumes a process
+    /// that was only sent the signal; it is then killed). Its stdout is drained meanwhile, so a
+    /// handler that writes cannot hang the test.
+    func kill(_ signal: Int32) -> Int32 {
+        Glibc.kill(pid, signal)
+        _ = fcntl(heldOpen[0], F_SETFL, O_NONBLOCK)
+        var status: Int32 = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(20)
+        var survived = false
+        while true {
+            while read(heldOpen[0], &buffer, buffer.count) > 0 {}
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { return -1 }
+            if !survived && Date() > deadline { survived = true; Glibc.kill(pid, SIGKILL) }
+            usleep(5_000)
+        }
+        if survived { return -1 }
+        let termsig = status & 0x7f
+        return termsig != 0 && termsig != 0x7f ? termsig : -1
+    }
+
+    var stderrBytes: [UInt8] { (try? Array(Data(contentsOf: URL(fileURLWithPath: stderrPath)))) ?? [] }
+}
