@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import KeyrackNames
 import NIOConcurrencyHelpers
 import SecretBytes
@@ -131,6 +132,20 @@ public final class Keycards: @unchecked Sendable {
             }
             substitutions += count
             return (out, count)
+        }
+    }
+
+    /// For a request signed with the access key id whose placeholder is `keyID`, among `selected`:
+    /// the real key id, and the placeholder and real value of its secret (the card named like the
+    /// key's, `ACCESS_KEY_ID` → `SECRET_ACCESS_KEY`, allowed for the same destination). nil when
+    /// the key id is none of this run's placeholders or its secret is not allowed here.
+    func sigV4Keys(keyID: [UInt8], among selected: [Int]) -> (keyID: [UInt8], placeholderSecret: [UInt8], secret: [UInt8])? {
+        lock.withLock {
+            guard let k = selected.first(where: { cards[$0].placeholder == keyID }) else { return nil }
+            let secretName = cards[k].name.replacingOccurrences(of: "ACCESS_KEY_ID", with: "SECRET_ACCESS_KEY")
+            guard secretName != cards[k].name, let s = selected.first(where: { cards[$0].name == secretName }) else { return nil }
+            substitutions += 2
+            return (cards[k].value, cards[s].placeholder, cards[s].value)
         }
     }
 

@@ -40,7 +40,7 @@ final class KeycardProxyTests: XCTestCase {
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_B/stolen" > "$out/b.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_C/tunnel" > "$out/c.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_H/plain" > "$out/h.txt" 2>&1
-    curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: AWS4-HMAC-SHA256 Credential=$GITHUB_TOKEN/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00" "$API_A/sigv4" > "$out/sigv4.txt" 2>&1
+    curl -sS -o /dev/null -w '%{http_code}' -H "X-Amz-Date: 20260101T000000Z" -H "Authorization: AWS4-HMAC-SHA256 Credential=$GITHUB_TOKEN/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00" "$API_A/sigv4" > "$out/sigv4.txt" 2>&1
     curl -sS -o "$out/rogue-body.txt" -w '%{http_code}' -H "Authorization: Bearer $GITHUB_TOKEN" "$API_R/rogue" > "$out/rogue.txt" 2>&1
     exit 7
     """#
@@ -114,8 +114,9 @@ final class KeycardProxyTests: XCTestCase {
         // Plain http to a loopback destination the key allows: substituted (it never leaves the machine).
         XCTAssertEqual(try plain.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(token)", file("h.txt"))
 
-        // A SigV4-signed request over a placeholder is refused, not forwarded with a broken signature.
-        XCTAssertEqual(file("sigv4.txt"), "501")
+        // A SigV4-signed request over a placeholder that is no AWS key pair of this run is refused,
+        // not forwarded with a broken signature.
+        XCTAssertEqual(file("sigv4.txt"), "403")
         XCTAssertNil(byPath["/sigv4"])
         // A server with an untrusted certificate gets nothing; the program gets a 502 saying why.
         XCTAssertEqual(file("rogue.txt"), "502")
@@ -160,6 +161,35 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertEqual(auths.map(\.0), ["/before", "/after", "/again"])
         XCTAssertEqual(auths.map(\.1), ["Bearer \(token)", "Bearer \(placeholder)", "Bearer \(placeholder)"], run.err)
         XCTAssertEqual(run.err.components(separatedBy: "GITHUB_TOKEN is no longer granted").count - 1, 1, "said once: \(run.err)")
+    }
+
+    func testAWSCLISignsWithPlaceholdersAndTheProxyReSignsWithTheRealKeys() throws {
+        let keyID = "ASIA" + freshToken(8).uppercased()
+        let secret = String((freshToken(15) + "/+Ab").prefix(40))
+        let token = "IQoJb3JpZ2luX2VjE" + freshToken(40) + "+/=="
+        let server = try SigV4Server.start(apis, keyID: keyID, secret: secret, token: token)
+        defer { server.process.terminate(); server.process.waitForExit() }
+        let destination = "127.0.0.1:\(server.port)"
+        try h.sshOwner("robot")
+        for (name, value) in [("AWS_ACCESS_KEY_ID", keyID), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)] {
+            try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", name, "--vault", "os.secure", "--send-to", destination], stdin: value)
+        }
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let aws = try CloudServers.awsCLI()
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "AWS_ACCESS_KEY_ID", "--key", "AWS_SECRET_ACCESS_KEY",
+                                 "--key", "AWS_SESSION_TOKEN", "--proxy", "--",
+                                 aws, "sts", "get-caller-identity", "--endpoint-url", "https://\(destination)", "--region", "us-east-1", "--output", "json"],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "NO_PROXY": nil, "no_proxy": nil, "AWS_PROFILE": nil,
+                                      "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.out.contains("arn:aws:iam::123456789012:user/keycard"), run.out)
+        let lines = (try String(contentsOf: server.log, encoding: .utf8)).split(separator: "\n")
+        let seen = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(seen.count, 1, "\(seen)")
+        XCTAssertEqual(seen.first?["valid"] as? Bool, true, "botocore's signer must accept the proxy's signature: \(seen)")
+        XCTAssertEqual(seen.first?["keyID"] as? String, keyID)
+        XCTAssertEqual(seen.first?["token"] as? String, token)
+        XCTAssertFalse(run.out.contains(secret) || run.err.contains(secret) || run.err.contains(token))
     }
 
     func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {

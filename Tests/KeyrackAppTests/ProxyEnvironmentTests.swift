@@ -13,7 +13,7 @@ final class ProxyEnvironmentTests: XCTestCase {
         XCTAssertEqual(env["GITHUB_TOKEN"], "ghs_fake")
         XCTAssertEqual(env["PATH"], "/bin")
         for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { XCTAssertEqual(env[name], "http://127.0.0.1:4242", name) }
-        for name in ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"] {
+        for name in ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "AWS_CA_BUNDLE"] {
             XCTAssertEqual(env[name], "/tmp/keyrack-proxy.x/ca-bundle.pem", name)
         }
         XCTAssertNil(env["ALL_PROXY"])

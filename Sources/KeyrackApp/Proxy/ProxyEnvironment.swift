@@ -5,7 +5,8 @@ import KeyrackNames
 /// without the hosts a key may go to (else the request would go around the proxy, placeholder
 /// and all), and the run's CA bundle in every variable the common TLS stacks read.
 enum ProxyEnvironment {
-    static let caVariables = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"]
+    /// AWS_CA_BUNDLE too: botocore (the aws CLI) reads no other.
+    static let caVariables = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "AWS_CA_BUNDLE"]
     static let proxyVariables = ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"]
 
     static func make(base: [String: String], placeholders: [(name: String, placeholder: [UInt8])], proxyPort: Int,

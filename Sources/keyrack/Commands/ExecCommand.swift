@@ -36,13 +36,14 @@ struct ExecCommand: ParsableCommand {
         as a placeholder of the same shape (a ghs_ token stays ghs_ and as long), and a proxy \
         keyrack runs for this run only (127.0.0.1, HTTPS_PROXY and friends set, its own CA made \
         in memory and trusted through SSL_CERT_FILE, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE, \
-        NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO) puts the value back only into requests to the hosts \
+        NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO, AWS_CA_BUNDLE) puts the value back only into requests to the hosts \
         the key may be sent to (keyrack set … --send-to api.github.com). Anywhere else the \
         placeholder travels and leaks nothing. Real servers are checked against SSL_CERT_FILE as \
         you had it, or the system's CAs, plus --upstream-cacert. Example: keyrack set --env prod \
         --key GITHUB_TOKEN --vault os.secure --send-to api.github.com, then keyrack exec --env prod \
-        --key GITHUB_TOKEN --proxy -- gh api user. AWS SigV4-signed requests are refused, not \
-        re-signed (yet): use plain exec for AWS keys.
+        --key GITHUB_TOKEN --proxy -- gh api user. AWS: pass AWS_ACCESS_KEY_ID, \
+        AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; requests the aws CLI signs with the \
+        placeholders are checked and re-signed (SigV4) with the real keys.
         """
     )
 
