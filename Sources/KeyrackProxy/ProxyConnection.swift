@@ -63,6 +63,11 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             receiving = Request(head: head, body: [])
+            // The proxy reads a request whole before sending it on: say "go on" at once, rather
+            // than leave the client waiting for a 100 Continue the server never sees asked for.
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            }
         case .body(var part):
             guard connectTarget == nil, var request = receiving else { return }
             guard request.body.count + part.readableBytes <= proxy.configuration.maxRequestBody else {

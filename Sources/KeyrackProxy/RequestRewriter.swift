@@ -21,7 +21,7 @@ struct RequestRewriter {
     /// Accept-Encoding too: the answer must come uncompressed, so `EchoMask` can see a value the
     /// server echoes (the proxy asks for `identity`).
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-                                        "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding"]
+                                        "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding", "expect"]
 
     /// The bytes of the request as the server gets it (one request, then `Connection: close`),
     /// and how many values were put in. `uri` is in origin form (`/path?query`).
