@@ -64,7 +64,8 @@ public final class KeycardProxy: @unchecked Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 128)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY: NIO's bootstraps set it by themselves (and `.socketOption(.tcp_nodelay)`
+            // would be SOL_SOCKET's option 1, SO_DEBUG, refused to unprivileged users).
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     children.add(channel)
@@ -110,3 +111,4 @@ final class ChildChannels: @unchecked Sendable {
         for c in all { try? c.close().wait() }
     }
 }
+

@@ -118,6 +118,7 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
                 try ProxyConnection.install(on: context.channel, proxy: proxy, mode: .intercept(host: host, port: port), position: .after(terminator))
                 finishSwap(context)
             } catch {
+                proxy.configuration.log("keyrack proxy: cannot open \(host):\(port): \(error)")
                 fail(context, .badGateway, "keyrack proxy: cannot open \(host):\(port): \(error)")
             }
             return

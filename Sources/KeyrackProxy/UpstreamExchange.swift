@@ -36,7 +36,6 @@ final class UpstreamExchange {
         let isIP = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

@@ -24,7 +24,7 @@ struct ExecCommand: ParsableCommand {
         stdout or stderr), or any line of a multi-line one, is replaced by <concealed by keyrack>: \
         best-effort, as a value it encodes, transforms or writes to /dev/tty or a file passes in \
         clear. The program still holds the values; not handing them over at all is the keycard \
-        proxy's job (exec --proxy, planned: issue 27).
+        proxy's job: exec --proxy, below.
 
         With --sandbox, the program runs in a bubblewrap sandbox keyrack builds: new user, pid, \
         mount and IPC namespaces and session; the host read-only, the workdir read-write, the \
@@ -41,7 +41,7 @@ struct ExecCommand: ParsableCommand {
         placeholder travels and leaks nothing. Real servers are checked against SSL_CERT_FILE as \
         you had it, or the system's CAs, plus --upstream-cacert. Example: keyrack set --env prod \
         --key GITHUB_TOKEN --vault os.secure --send-to api.github.com, then keyrack exec --env prod \
-        --key GITHUB_TOKEN --proxy -- gh api user. AWS: pass AWS_ACCESS_KEY_ID, \
+        --key GITHUB_TOKEN --proxy -- gh api user. Works with --sandbox too. AWS: pass AWS_ACCESS_KEY_ID, \
         AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; requests the aws CLI signs with the \
         placeholders are checked and re-signed (SigV4) with the real keys.
         """
@@ -98,12 +98,11 @@ struct ExecCommand: ParsableCommand {
             if env == nil { throw ValidationError("--proxy needs --env ENV (and --key K …): which keys to hand out as placeholders") }
             if !envFiles.isEmpty { throw ValidationError("--proxy and --env-file cannot be combined yet: name the keys with --env and --key") }
             if mask { throw ValidationError("--proxy and --mask cannot be combined: under --proxy the program holds no value to mask") }
-            if sandbox { throw ValidationError("--proxy and --sandbox cannot be combined yet: choose one") }
         }
     }
 
     func run() throws {
-        if proxy, let env {
+        if proxy, !sandbox, let env {
             do {
                 Terminal.exit(try ExecProxy.run(.init(owner: options.owner, env: env, keys: keys, allowDangerous: allowDangerous,
                                                       upstreamCACerts: upstreamCACerts, command: command)))
@@ -120,7 +119,8 @@ struct ExecCommand: ParsableCommand {
                 try SandboxUnlock.run(try SandboxUnlock.invocations(owner: options.owner, env: env, keys: keys),
                                       keyrack: DaemonLauncher.currentExecutable())
             }
-            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
+            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous,
+                                        proxy: proxy, upstreamCACerts: upstreamCACerts)
             Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
         }
         let files = try envFiles.map { try EnvFile(path: $0) }
