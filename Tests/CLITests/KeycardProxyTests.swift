@@ -197,6 +197,44 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertFalse(run.out.contains(secret) || run.err.contains(secret) || run.err.contains(token))
     }
 
+    func testProgramMemoryNeverHoldsTheValueEvenWhenTheServerEchoesIt() throws {
+        let a = try apis.start("https")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let release = h.machine.dir.file("release")
+        XCTAssertEqual(mkfifo(release.path, 0o600), 0)
+        let program = #"""
+        import os, urllib.request
+        r = urllib.request.Request(os.environ["API_A"] + "/echo", headers={"Authorization": "Bearer " + os.environ["GITHUB_TOKEN"]})
+        body = urllib.request.urlopen(r).read()
+        print("ready", os.getpid(), len(body), flush=True)
+        open(os.environ["RELEASE"]).read()
+        """#
+        var env = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        env["SSL_CERT_FILE"] = apis.caFile.path
+        env["API_A"] = a.url
+        env["RELEASE"] = release.path
+        env["NO_PROXY"] = nil
+        env["no_proxy"] = nil
+        let child = try PipedChild(Run.keyrackBinary, ["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--",
+                                                      "/usr/bin/python3", "-c", program], environment: env, cwd: h.machine.dir.path)
+        let ready = try XCTUnwrap(child.line(), "the program did not say it was ready").split(separator: " ")
+        let pid = try XCTUnwrap(Int32(ready[1]))
+        XCTAssertGreaterThan(Int(ready[2]) ?? 0, 100_000, "it read the whole echoed answer")
+        let scan = try processMemory(of: pid, contains: Array(token.utf8))
+        XCTAssertFalse(scan.found, "the program's memory must never hold the value")
+        XCTAssertGreaterThan(scan.bytesRead, 1 << 20)
+        let placeholderSeen = try processMemory(of: pid, contains: Array("Bearer ghs_".utf8))
+        XCTAssertTrue(placeholderSeen.found, "the scan does see what the program holds (its placeholder)")
+        try Data("go\n".utf8).write(to: release)
+        XCTAssertEqual(child.waitForExit(), 0)
+        XCTAssertTrue(a.everything().contains("Bearer \(token)"), "the server did get the value")
+    }
+
     func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {
         for (args, message) in [
             (["exec", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy needs --env"),
