@@ -39,6 +39,7 @@ final class KeycardProxyTests: XCTestCase {
     { printf '{"token": "%s", "pad": "' "$GITHUB_TOKEN"; head -c 200000 /dev/zero | tr '\0' x; printf '"}'; } > "$out/big.json"
     curl -sS -H 'Content-Type: application/json' --data-binary @"$out/big.json" "$API_A/big" > "$out/a-big.txt" 2>&1
     python3 -c 'import os, urllib.request; r = urllib.request.Request(os.environ["API_A"] + "/python", headers={"Authorization": "token " + os.environ["GITHUB_TOKEN"]}); print(urllib.request.urlopen(r).read().decode())' > "$out/a-python.txt" 2>&1
+    "$PY_VENV" -c 'import os, requests; print(requests.get(os.environ["API_A"] + "/requests", headers={"Authorization": "Bearer " + os.environ["GITHUB_TOKEN"]}).text)' > "$out/a-requests.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_B/stolen" > "$out/b.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_C/tunnel" > "$out/c.txt" 2>&1
     curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_H/plain" > "$out/h.txt" 2>&1
@@ -69,7 +70,7 @@ final class KeycardProxyTests: XCTestCase {
         let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--key", "OTHER_TOKEN", "--proxy",
                                  "--", "/bin/bash", script.path],
                                 env: ["SSL_CERT_FILE": apis.caFile.path, "OUT_DIR": out.path, "API_A": a.url, "API_B": b.url, "API_C": c.url,
-                                      "API_H": plain.url, "API_R": rogue.url, "NO_PROXY": "\(a.destination),localhost,.example.com",
+                                      "API_H": plain.url, "API_R": rogue.url, "PY_VENV": try CloudServers.venvToolPath("python3"), "NO_PROXY": "\(a.destination),localhost,.example.com",
                                       "no_proxy": nil, "HTTPS_PROXY": nil, "https_proxy": nil, "HTTP_PROXY": nil, "http_proxy": nil])
         XCTAssertEqual(run.status, 7, "the program's exit code is keyrack's\n\(run)")
         func file(_ name: String) -> String { (try? String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)) ?? "" }
@@ -91,7 +92,7 @@ final class KeycardProxyTests: XCTestCase {
 
         // The allowed server got the value: Bearer, query, Basic, JSON body, Python's urllib.
         let got = try a.requests()
-        XCTAssertEqual(got.count, 6, String(a.everything().prefix(2000)) + run.err)
+        XCTAssertEqual(got.count, 7, String(a.everything().prefix(2000)) + run.err)
         let byPath = Dictionary(got.map { (($0["path"] as! String).split(separator: "?")[0].description, $0) }, uniquingKeysWith: { x, _ in x })
         func header(_ path: String, _ name: String) -> String? { (byPath[path]?["headers"] as? [String: String])?[name] }
         XCTAssertEqual(header("/bearer", "authorization"), "Bearer \(token)")
@@ -100,6 +101,7 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertEqual(header("/basic", "authorization"), "Basic " + Data("x-access-token:\(token)".utf8).base64EncodedString())
         XCTAssertEqual(byPath["/json"]?["body"] as? String, "{\"token\": \"\(token)\", \"other\": \"\(otherPlaceholder)\"}")
         XCTAssertEqual(header("/python", "authorization"), "token \(token)")
+        XCTAssertEqual(header("/requests", "authorization"), "Bearer \(token)", file("a-requests.txt"))
         // A 200 kB body (curl asks Expect: 100-continue): answered at once, substituted, whole.
         XCTAssertEqual(byPath["/big"]?["body"] as? String, "{\"token\": \"\(token)\", \"pad\": \"" + String(repeating: "x", count: 200_000) + "\"}")
         XCTAssertNil(header("/big", "expect"))
