@@ -39,7 +39,7 @@ public enum ExecProxy {
             .environmentGrants(env: request.env, keys: request.keys)
         defer { for i in fetched.indices { zeroize(&fetched[i].value) } }
 
-        let plan = try KeycardPlan.make(fetched.map { .init(name: $0.request.name, value: $0.value, sendTo: $0.info.sendTo,
+        var plan = try KeycardPlan.make(fetched.map { .init(name: $0.request.name, value: $0.value, sendTo: $0.info.sendTo,
                                                              remainingMilliseconds: $0.info.remainingMilliseconds,
                                                              slug: $0.info.slug.description) },
                                         now: Keycards.bootMilliseconds())
@@ -48,7 +48,10 @@ public enum ExecProxy {
         let trust = try upstreamTrust(request, environment: environment)
         let authority = try RunAuthority()
         let owner = request.owner
+        let summary = plan.summary
         let keycards = Keycards(plan.cards, note: say, live: { ExecProxy.grantedSlugs(owner: owner) })
+        // The keycards are the values' one holder from here (so their wipe zeroes the bytes in place).
+        plan.cards.removeAll()
         let proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority,
                                                  upstreamTrust: trust, log: say))
         defer { proxy.stop() }
@@ -58,7 +61,7 @@ public enum ExecProxy {
 
         let child = ProxyEnvironment.make(base: environment, placeholders: plan.placeholders, proxyPort: proxy.port,
                                           caFile: bundle.file, allowedHosts: plan.hosts)
-        say("keyrack: proxy for this run on 127.0.0.1:\(proxy.port): " + plan.summary)
+        say("keyrack: proxy for this run on 127.0.0.1:\(proxy.port): " + summary)
         return try ChildProcess.run(request.command, environment: child)
     }
 
