@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import SecretBytes
 
 /// One connection from the program: first as an HTTP proxy (CONNECT, or plain-http requests),
 /// then, after a CONNECT the proxy opens, as the HTTPS server of that one host. Requests are
@@ -32,6 +33,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var busy = false
     private var connectTarget: (host: String, port: Int)?
     private var upstream: Channel?
+    /// The upstream connection of this CONNECT kept after an answer, for the next request.
+    private var idle: UpstreamConnection?
     private var closing = false
 
     static func install(on channel: Channel, proxy: KeycardProxy, mode: Mode = .front,
@@ -102,6 +105,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
         upstream?.close(promise: nil)
+        idle?.channel.close(promise: nil)
+        idle = nil
         context.fireChannelInactive()
     }
 
@@ -167,7 +172,13 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     private func next(_ context: ChannelHandlerContext) {
         guard !busy, !closing, !queue.isEmpty else { return }
-        let request = queue.removeFirst()
+        forward(queue.removeFirst(), context, reuse: true)
+    }
+
+    /// Sends one request on: on the idle upstream connection of this CONNECT when there is one
+    /// (`reuse`), else on a fresh one. A reused connection the server closed before answering
+    /// is retried once on a fresh one, for methods that may be repeated.
+    private func forward(_ request: Request, _ context: ChannelHandlerContext, reuse: Bool) {
         let host: String, port: Int, tls: Bool, uri: String
         switch mode {
         case .intercept(let h, let p):
@@ -179,13 +190,16 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
             }
             (host, port, tls, uri) = (target.host, target.port, false, target.uri)
         }
+        // Connections upstream are kept for the next request only inside a CONNECT (one host).
+        let pooled = tls
         let keycards = proxy.configuration.keycards
         let cards = keycards.allowed(host: host, port: UInt16(port), tls: tls)
         let authority = host.contains(":") ? "[\(host)]" : host
         let hostHeader = port == (tls ? 443 : 80) ? authority : "\(authority):\(port)"
         var bytes: [UInt8]
         do {
-            bytes = try RequestRewriter(keycards: keycards, cards: cards).rewrite(request.head, uri: uri, hostHeader: hostHeader, body: request.body).bytes
+            bytes = try RequestRewriter(keycards: keycards, cards: cards)
+                .rewrite(request.head, uri: uri, hostHeader: hostHeader, body: request.body, keepAlive: pooled).bytes
         } catch let refused as RequestRewriter.Refused {
             return fail(context, refused.status, refused.message)
         } catch {
@@ -193,9 +207,15 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
         busy = true
         var mask = keycards.echoMask()
+        var keep = false
+        var reused = false
+        var connection: UpstreamConnection?
         let exchange = UpstreamExchange(
             onHead: { [self] head in
                 var head = head
+                let framed = head.headers.contains(name: "content-length") || head.headers.contains(name: "transfer-encoding")
+                keep = pooled && head.version == .http1_1 && framed
+                    && !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
                 for name in ["connection", "keep-alive", "proxy-connection"] { head.headers.remove(name: name) }
                 var headers = HTTPHeaders()
                 for (name, value) in head.headers { headers.add(name: name, value: mask.masked(value)) }
@@ -214,21 +234,49 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
                 if !rest.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: rest)))), promise: nil) }
                 mask.wipe()
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                upstream = nil
+                if keep, !closing, let connection, connection.channel.isActive {
+                    idle = connection
+                } else {
+                    connection?.channel.close(promise: nil)
+                }
                 busy = false
                 next(context)
             },
             onFailure: { [self] error, started in
                 mask.wipe()
-                upstream = nil
+                connection?.channel.close(promise: nil)
                 busy = false
                 if started { context.close(promise: nil); return }
+                if reused, ProxyConnection.repeatable.contains(request.head.method) {
+                    return forward(request, context, reuse: false)
+                }
                 proxy.configuration.log("keyrack proxy: \(host):\(port): \(UpstreamExchange.describe(error))")
                 fail(context, .badGateway, "keyrack proxy: cannot reach \(host):\(port): \(UpstreamExchange.describe(error))")
             })
-        exchange.start(on: context.eventLoop, host: host, port: port, tls: tls ? proxy.upstreamTLS : nil,
-                       method: request.head.method, bytes: &bytes) { [self] channel in upstream = channel }
+        if reuse, let waiting = idle, waiting.channel.isActive {
+            idle = nil
+            reused = true
+            connection = waiting
+            waiting.send(&bytes, method: request.head.method, exchange: exchange)
+            return
+        }
+        idle?.channel.close(promise: nil)
+        idle = nil
+        UpstreamConnection.open(on: context.eventLoop, host: host, port: port, tls: tls ? proxy.upstreamTLS : nil).whenComplete { [self] result in
+            switch result {
+            case .success(let opened):
+                connection = opened
+                guard !closing else { opened.channel.close(promise: nil); zeroize(&bytes); return }
+                opened.send(&bytes, method: request.head.method, exchange: exchange)
+            case .failure(let error):
+                zeroize(&bytes)
+                exchange.fail(error)
+            }
+        }
     }
+
+    /// Methods a client may expect to be sent twice (RFC 9110, idempotent).
+    private static let repeatable: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE]
 
     /// Answers with `status` and a one-line text body, then closes.
     private func fail(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ message: String) {

@@ -23,9 +23,9 @@ struct RequestRewriter {
     static let hopByHop: Set<String> = ["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
                                         "te", "trailer", "transfer-encoding", "upgrade", "content-length", "accept-encoding", "expect"]
 
-    /// The bytes of the request as the server gets it (one request, then `Connection: close`),
-    /// and how many values were put in. `uri` is in origin form (`/path?query`).
-    func rewrite(_ head: HTTPRequestHead, uri: String, hostHeader: String, body: [UInt8]) throws -> (bytes: [UInt8], count: Int) {
+    /// The bytes of the request as the server gets it (with `Connection: close` unless the
+    /// proxy keeps the connection for the next request), and how many values were put in. `uri` is in origin form (`/path?query`).
+    func rewrite(_ head: HTTPRequestHead, uri: String, hostHeader: String, body: [UInt8], keepAlive: Bool = false) throws -> (bytes: [UInt8], count: Int) {
         let sigV4 = cards.isEmpty ? nil : try signedWithPlaceholder(head, uri: uri, body: body)
         var count = 0
         func put(_ text: String, _ encoding: Encoding) -> [UInt8] {
@@ -62,7 +62,7 @@ struct RequestRewriter {
             headers.append(("Content-Length", Array(String(sentBody.count).utf8)))
         }
         if !signed.contains("accept-encoding") { headers.append(("Accept-Encoding", Array("identity".utf8))) }
-        headers.append(("Connection", Array("close".utf8)))
+        if !keepAlive { headers.append(("Connection", Array("close".utf8))) }
 
         if let sigV4 {
             try resign(&headers, sigV4, method: head.method.rawValue, uri: String(decoding: target, as: UTF8.self), body: sentBody)

@@ -7,9 +7,8 @@ import SecretBytes
 import Glibc
 #endif
 
-/// One request to the real server over a fresh connection (TLS verified against the caller's
-/// trust store, or plain TCP for a plain-http request), its answer handed back part by part.
-/// Everything runs on the program connection's event loop, so the callbacks need no locks.
+/// One request to the real server and its answer, handed back part by part. Everything runs on
+/// the program connection's event loop, so the callbacks need no locks.
 final class UpstreamExchange {
     private let onHead: (HTTPResponseHead) -> Void
     private let onBody: (ByteBuffer) -> Void
@@ -24,41 +23,6 @@ final class UpstreamExchange {
         self.onBody = onBody
         self.onEnd = onEnd
         self.onFailure = onFailure
-    }
-
-    /// Connects and sends `bytes` (zeroed here once they are in a buffer: they may hold values).
-    /// With TLS, nothing is written before the handshake has verified the server.
-    func start(on loop: EventLoop, host: String, port: Int, tls: NIOSSLContext?, method: HTTPMethod, bytes: inout [UInt8],
-               connected: @escaping (Channel) -> Void) {
-        let writer = RawRequestWriter(raw: ByteBuffer(bytes: bytes))
-        zeroize(&bytes)
-        let relay = ResponseRelay(exchange: self)
-        let isIP = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
-        ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: isIP ? nil : host))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(writer)
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try channel.pipeline.syncOperations.addHandler(relay)
-                }
-            }
-            .connect(host: host, port: port)
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    connected(channel)
-                    // Through the response decoder, so it knows what answer to expect (HEAD has no
-                    // body); the writer puts the request's own bytes on the wire in its place.
-                    channel.writeAndFlush(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")), promise: nil)
-                case .failure(let error):
-                    writer.discard()
-                    self.fail(error)
-                }
-            }
     }
 
     fileprivate func head(_ head: HTTPResponseHead) {
@@ -78,7 +42,7 @@ final class UpstreamExchange {
         onEnd()
     }
 
-    fileprivate func fail(_ error: Error) {
+    func fail(_ error: Error) {
         guard !finished else { return }
         finished = true
         onFailure(error, started)
@@ -99,48 +63,94 @@ final class UpstreamExchange {
     }
 }
 
+/// A connection to the real server (TLS verified against the caller's trust store, or plain
+/// TCP for a plain-http request) that carries one request at a time, and may be kept for the
+/// next one.
+final class UpstreamConnection {
+    let channel: Channel
+    private let writer: RawRequestWriter
+    private let relay: ResponseRelay
+
+    private init(channel: Channel, writer: RawRequestWriter, relay: ResponseRelay) {
+        self.channel = channel
+        self.writer = writer
+        self.relay = relay
+    }
+
+    static func open(on loop: EventLoop, host: String, port: Int, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
+        let writer = RawRequestWriter()
+        let relay = ResponseRelay()
+        let isIP = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
+        return ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: isIP ? nil : host))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(writer)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try channel.pipeline.syncOperations.addHandler(relay)
+                }
+            }
+            .connect(host: host, port: port)
+            .map { UpstreamConnection(channel: $0, writer: writer, relay: relay) }
+    }
+
+    /// Sends `bytes` (zeroed here once they are in a buffer: they may hold values); the answer
+    /// goes to `exchange`. With TLS, nothing is written before the handshake verified the server.
+    func send(_ bytes: inout [UInt8], method: HTTPMethod, exchange: UpstreamExchange) {
+        writer.raw = ByteBuffer(bytes: bytes)
+        zeroize(&bytes)
+        relay.exchange = exchange
+        // Through the response decoder, so it knows what answer to expect (HEAD has no body);
+        // the writer puts the request's own bytes on the wire in its place.
+        channel.writeAndFlush(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")), promise: nil)
+    }
+}
+
 /// Puts the request's own bytes on the wire in place of the typed head the response decoder saw.
 final class RawRequestWriter: ChannelOutboundHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = ByteBuffer
-    private var raw: ByteBuffer?
-
-    init(raw: ByteBuffer) { self.raw = raw }
+    var raw: ByteBuffer?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .head = unwrapOutboundIn(data), let bytes = raw else { promise?.succeed(()); return }
         raw = nil
         context.write(wrapOutboundOut(bytes), promise: promise)
     }
-
-    func discard() { raw = nil }
 }
 
-/// Hands the server's answer to the exchange.
+/// Hands the server's answer to the exchange in flight; between exchanges, a close or an error
+/// only ends the connection.
 final class ResponseRelay: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     struct ClosedEarly: Error {}
-    private let exchange: UpstreamExchange
-
-    init(exchange: UpstreamExchange) { self.exchange = exchange }
+    var exchange: UpstreamExchange?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): exchange.head(head)
-        case .body(let part): exchange.body(part)
+        case .head(let head): exchange?.head(head)
+        case .body(let part): exchange?.body(part)
         case .end:
-            exchange.end()
-            context.close(promise: nil)
+            let done = exchange
+            exchange = nil
+            done?.end()
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        exchange.fail(error)
+        let done = exchange
+        exchange = nil
+        done?.fail(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        exchange.fail(ClosedEarly())
+        let done = exchange
+        exchange = nil
+        done?.fail(ClosedEarly())
     }
 }
 
