@@ -48,6 +48,8 @@ public final class Keycards: @unchecked Sendable {
     private let now: () -> UInt64
     private let note: (String) -> Void
     private let live: (() -> Set<String>)?
+    /// Told the running total each time values were put into a request (for `status`).
+    public var onSubstitution: ((Int) -> Void)?
 
     /// `now` is the boot clock in ms (tests step it); `note` gets one line per event worth telling
     /// the user (a grant that ended), never a value. `live`, when given, answers the slugs still
@@ -108,6 +110,12 @@ public final class Keycards: @unchecked Sendable {
     /// `bytes` with every placeholder of `selected` replaced by its value, encoded for where it
     /// stands, in one left-to-right pass (what was put in is never read again). Returns how many.
     func substitute(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding) -> (bytes: [UInt8], count: Int) {
+        let result = substituteLocked(bytes, cards: selected, as: encoding)
+        if result.count > 0, let onSubstitution { onSubstitution(substitutionCount) }
+        return result
+    }
+
+    private func substituteLocked(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding) -> (bytes: [UInt8], count: Int) {
         lock.withLock {
             let usable = selected.filter { i in
                 encoding != .header || !cards[i].value.contains { $0 == 0x0d || $0 == 0x0a || $0 == 0 }

@@ -49,12 +49,21 @@ public enum ExecProxy {
         let authority = try RunAuthority()
         let owner = request.owner
         let summary = plan.summary
+        let keys = plan.cards.map { ProxyRecord.Key(name: $0.name, sendTo: $0.destinations.map(\.description)) }
         let keycards = Keycards(plan.cards, note: say, live: { ExecProxy.grantedSlugs(owner: owner) })
         // The keycards are the values' one holder from here (so their wipe zeroes the bytes in place).
         plan.cards.removeAll()
         let proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority,
                                                  upstreamTrust: trust, log: say))
         defer { proxy.stop() }
+
+        var record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
+        ProxyRecords.write(record, owner: owner)
+        defer { ProxyRecords.remove(owner: owner, pid: record.pid) }
+        keycards.onSubstitution = { total in
+            record.substitutions = total
+            ProxyRecords.write(record, owner: owner)
+        }
 
         let bundle = try CABundle.write(runCA: try authority.certificatePEM(), callerBundle: callerBundle(environment))
         defer { bundle.remove() }
