@@ -249,6 +249,43 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertTrue(a.everything().contains("Bearer \(token)"), "the server did get the value")
     }
 
+    func testGitLsRemoteAndCloneCarryTheValueOnlyToTheGitHost() throws {
+        let root = h.machine.dir.file("git-root")
+        let seed = h.machine.dir.file("seed")
+        try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
+        let git = { (args: [String], cwd: URL) throws -> RunResult in
+            try Run.process("/usr/bin/git", args, environment: ["HOME": self.h.machine.home.path, "GIT_CONFIG_NOSYSTEM": "1",
+                                                                 "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                                                                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"], currentDirectory: cwd)
+        }
+        XCTAssertEqual(try git(["init", "-q", "-b", "main", seed.path], h.machine.dir.url).status, 0)
+        try Data("hello\n".utf8).write(to: seed.appendingPathComponent("README"))
+        XCTAssertEqual(try git(["add", "README"], seed).status, 0)
+        XCTAssertEqual(try git(["commit", "-qm", "first"], seed).status, 0)
+        XCTAssertEqual(try git(["clone", "-q", "--bare", seed.path, root.appendingPathComponent("app.git").path], h.machine.dir.url).status, 0)
+        let server = try apis.startGit(root: root)
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", server.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let script = #"""
+        set -eu
+        git -c http.extraHeader="Authorization: Bearer $GITHUB_TOKEN" ls-remote "$GIT_URL/app.git"
+        git -c http.extraHeader="Authorization: Bearer $GITHUB_TOKEN" clone -q "$GIT_URL/app.git" "$CLONE_DIR"
+        cat "$CLONE_DIR/README"
+        """#
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--", "/bin/bash", "-c", script],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "GIT_URL": server.url, "CLONE_DIR": h.machine.dir.file("clone").path,
+                                      "GIT_CONFIG_NOSYSTEM": "1", "NO_PROXY": nil, "no_proxy": nil])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.out.contains("refs/heads/main"), run.out)
+        XCTAssertTrue(run.out.hasSuffix("hello\n"), run.out)
+        let auths = try server.requests().map { ($0["headers"] as! [String: String])["authorization"] ?? "" }
+        XCTAssertGreaterThanOrEqual(auths.count, 3, "ls-remote, then the clone's refs and pack requests")
+        XCTAssertEqual(Set(auths), ["Bearer \(token)"], "every git request reached the git host with the value")
+    }
+
     func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {
         for (args, message) in [
             (["exec", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy needs --env"),

@@ -68,6 +68,69 @@ final class LoopbackAPIs {
     server.serve_forever()
     """
 
+    /// A git smart-HTTP server (`git http-backend` as CGI behind Python's https server) for the
+    /// repositories under `root`; each request is logged like the API's.
+    static let gitServerScript = """
+    import http.server, json, os, ssl, subprocess, sys
+    port, cert, key, log, root = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def answer(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            with open(log, "a") as f:
+                f.write(json.dumps({"method": self.command, "path": self.path,
+                                    "headers": {k.lower(): v for k, v in self.headers.items()}, "body": ""}) + "\\n")
+            path, _, query = self.path.partition("?")
+            env = {"GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path, "QUERY_STRING": query,
+                   "REQUEST_METHOD": self.command, "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                   "CONTENT_LENGTH": str(len(body)), "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+                   "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""), "PATH": os.environ["PATH"]}
+            out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
+            head, _, payload = out.partition(b"\\r\\n\\r\\n")
+            if not _:
+                head, _, payload = out.partition(b"\\n\\n")
+            status, headers = 200, []
+            for line in head.decode().splitlines():
+                name, _, value = line.partition(":")
+                if name.lower() == "status":
+                    status = int(value.strip().split()[0])
+                else:
+                    headers.append((name, value.strip()))
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        do_GET = do_POST = answer
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
+    """
+
+    /// Starts the git server over `root` (signed by the test CA).
+    func startGit(root: URL) throws -> Server {
+        let port = try CloudServers.freePort()
+        let log = dir.appendingPathComponent("requests-\(port).jsonl")
+        try Data(LoopbackAPIs.gitServerScript.utf8).write(to: dir.appendingPathComponent("git-server.py"))
+        let process = try Spawned("/usr/bin/python3", [dir.appendingPathComponent("git-server.py").path, String(port),
+                                                       dir.appendingPathComponent("api.pem").path, dir.appendingPathComponent("api.key").path,
+                                                       log.path, root.path],
+                                  stderrPath: dir.appendingPathComponent("server-\(port).err").path)
+        guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
+            process.terminate()
+            throw NSError(domain: "LoopbackAPIs", code: 2, userInfo: [NSLocalizedDescriptionKey: "git server did not listen on \(port)"])
+        }
+        let server = Server(port: port, log: log, process: process, tls: true)
+        servers.append(server)
+        return server
+    }
+
     init(dir: URL) throws {
         self.dir = dir
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
