@@ -297,6 +297,10 @@ final class KeycardProxyTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(args)\n\(r)")
             XCTAssertTrue(r.err.contains(message), r.err)
         }
+        // A trust store keyrack cannot read fails before any value is fetched, saying which file.
+        let unreadable = try h.keyrack(["exec", "--env", "test", "--key", "K", "--proxy", "--upstream-cacert", "/nonexistent/ca.pem", "--", "true"])
+        XCTAssertEqual(unreadable.status, 1, "\(unreadable)")
+        XCTAssertEqual(unreadable.err, "error: cannot read the CA file /nonexistent/ca.pem: give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)\n")
     }
 
     func testSendToIsValidatedAtSet() throws {

@@ -35,6 +35,8 @@ public enum ExecProxy {
     /// Runs the command; returns its exit code (128 + the signal that ended it).
     public static func run(_ request: Request, environment: [String: String] = ProcessInfo.processInfo.environment,
                            say: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> Int32 {
+        // The trust store first: a bad CA file fails before any value is fetched.
+        let trust = try upstreamTrust(request, environment: environment)
         var fetched = try ValueFetch(owner: request.owner, allowDangerous: request.allowDangerous)
             .environmentGrants(env: request.env, keys: request.keys)
         defer { for i in fetched.indices { zeroize(&fetched[i].value) } }
@@ -45,7 +47,6 @@ public enum ExecProxy {
                                         now: Keycards.bootMilliseconds())
         for line in plan.notes { say(line) }
 
-        let trust = try upstreamTrust(request, environment: environment)
         let authority = try RunAuthority()
         let owner = request.owner
         let summary = plan.summary
@@ -53,8 +54,13 @@ public enum ExecProxy {
         let keycards = Keycards(plan.cards, note: say, live: { ExecProxy.grantedSlugs(owner: owner) })
         // The keycards are the values' one holder from here (so their wipe zeroes the bytes in place).
         plan.cards.removeAll()
-        let proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority,
-                                                 upstreamTrust: trust, log: say))
+        let proxy: KeycardProxy
+        do {
+            proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority, upstreamTrust: trust, log: say))
+        } catch {
+            keycards.wipe()
+            throw ExecProxyError.proxyFailed(trust: trust, reason: String(describing: error))
+        }
         defer { proxy.stop() }
 
         var record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
@@ -91,6 +97,7 @@ public enum ExecProxy {
         var files = request.upstreamCACerts
         if let caller = environment["SSL_CERT_FILE"], !caller.isEmpty { files.insert(caller, at: 0) }
         else if let system = CABundle.systemBundle() { files.insert(system, at: 0) }
+        for file in files where access(file, R_OK) != 0 { throw ExecProxyError.unreadableCA(file) }
         return files
     }
 
@@ -105,18 +112,22 @@ public enum ExecProxyError: Error, Equatable, CustomStringConvertible {
     case unreadableCA(String)
     case noPlaceholder(name: String)
     case tempDirectory(String)
+    case proxyFailed(trust: [String], reason: String)
 
     public var problem: String {
         switch self {
         case .unreadableCA(let f): "cannot read the CA file \(f)"
         case .noPlaceholder(let n): "\(n) is too short for a placeholder that cannot be mistaken for other text"
         case .tempDirectory(let why): "cannot make the run's private directory: \(why)"
+        case .proxyFailed(let trust, let reason):
+            "cannot start the proxy (\(reason))" + (trust.isEmpty ? "" : " with the CA files \(trust.joined(separator: ", "))")
         }
     }
 
     public var fix: String {
         switch self {
-        case .unreadableCA: "give --upstream-cacert a readable PEM file"
+        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
+        case .proxyFailed: "check that SSL_CERT_FILE and --upstream-cacert name PEM certificate files, then retry"
         case .noPlaceholder: "pass this key without --proxy, or leave it out with --key"
         case .tempDirectory: "check TMPDIR (it must be writable), then retry"
         }

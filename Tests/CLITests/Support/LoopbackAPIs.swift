@@ -144,6 +144,9 @@ final class LoopbackAPIs {
         try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "api.key", "-out", "api.csr", "-subj", "/CN=127.0.0.1"])
         try openssl(["x509", "-req", "-in", "api.csr", "-CA", "test-ca.pem", "-CAkey", "test-ca.key", "-CAcreateserial", "-out", "api.pem",
                      "-days", "2", "-extfile", "leaf.ext"])
+        // Readable by the unprivileged user of the sandbox tests, whatever umask ran before.
+        chmod(dir.path, 0o755)
+        chmod(caFile.path, 0o644)
         // A server whose certificate no one trusts: self-signed, outside every bundle.
         try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "rogue.key",
                      "-out", "rogue.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
