@@ -56,6 +56,17 @@ public final class RunAuthority: @unchecked Sendable {
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: der.serializedBytes, format: .der))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(leafKey.pemRepresentation.utf8), format: .pem)))
             configuration.minimumTLSVersion = .tlsv12
+            // The leaf is for the CONNECT's host and the request goes there whatever the client
+            // hello says; a hello that names another host (SNI) is refused, so a client is never
+            // led to think it talks to a host it does not.
+            let expected = host.lowercased()
+            configuration.sslContextCallback = { values, promise in
+                if let sni = values.serverHostname, sni.lowercased() != expected {
+                    promise.fail(SNIMismatch(requested: String(sni.prefix(253))))
+                } else {
+                    promise.succeed(.noChanges)
+                }
+            }
             // HTTP/1.1 only: the proxy reads requests with NIOHTTP1.
             configuration.applicationProtocols = ["http/1.1"]
             let context = try NIOSSLContext(configuration: configuration)
@@ -84,6 +95,11 @@ public final class RunAuthority: @unchecked Sendable {
                 AuthorityKeyIdentifier(keyIdentifier: keyIdentifier)
             },
             issuerPrivateKey: Certificate.PrivateKey(key))
+    }
+
+    struct SNIMismatch: Error, CustomStringConvertible {
+        let requested: String
+        var description: String { "the TLS client hello names \(requested), not the host of its CONNECT" }
     }
 
     /// The 4 or 16 address bytes of an IPv4 / IPv6 literal (brackets allowed), else nil.

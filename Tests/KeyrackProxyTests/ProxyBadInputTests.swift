@@ -1,5 +1,6 @@
 import Foundation
 import KeyrackNames
+import TestSupport
 import XCTest
 @testable import KeyrackProxy
 #if canImport(Glibc)
@@ -70,6 +71,25 @@ final class ProxyBadInputTests: XCTestCase {
         let garbage = try exchange("CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\nthis is not a TLS client hello\r\n\r\n")
         XCTAssertTrue(garbage.hasPrefix("HTTP/1.1 200 Connection Established\r\n\r\n"), garbage)
         XCTAssertTrue(try exchange("CONNECT bad HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 400"), "still serving")
+    }
+
+    /// openssl's own client through the proxy: CONNECT to the card's host, then a client hello.
+    private func handshake(serverName: String?) throws -> RunResult {
+        var args = ["s_client", "-proxy", "127.0.0.1:\(proxy.port)", "-connect", "127.0.0.1:9", "-brief"]
+        if let serverName { args += ["-servername", serverName] }
+        return try Run.process("/usr/bin/openssl", args)
+    }
+
+    func testClientHelloForAnotherHostIsRefusedAndTheProxyStaysUp() throws {
+        let other = try handshake(serverName: "api.github.com")
+        XCTAssertNotEqual(other.status, 0, "\(other)")
+        XCTAssertTrue(other.err.contains("alert") || other.err.contains("handshake failure"), other.err)
+        // The same CONNECT with no other name in its hello gets the run's leaf for that host.
+        let own = try handshake(serverName: nil)
+        XCTAssertTrue(own.err.contains("CONNECTION ESTABLISHED") || own.out.contains("CONNECTION ESTABLISHED"), "\(own)")
+        XCTAssertTrue((own.out + own.err).contains("127.0.0.1"), "\(own)")
+        XCTAssertTrue(try exchange("CONNECT bad HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 400"), "still serving")
+        XCTAssertEqual(proxy.configuration.keycards.substitutionCount, 0)
     }
 
     func testStopClosesTheListener() throws {
