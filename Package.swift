@@ -147,7 +147,26 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon"]),
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes"]),
+
+        // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
+        // puts values in place of their placeholders only in requests to the hosts each may go to.
+        // A target of its own because it is the one piece that terminates TLS for other hosts: it
+        // knows no manifest and no daemon (it is given placeholder → value bytes with their
+        // destinations, and makes its CA in memory), so it can be read and tested alone. Built on
+        // what is already here: swift-nio (NIOPosix, NIOHTTP1), swift-nio-ssl (TLS both ways: the
+        // per-run leaf to the program, the real server verified against the caller's trust store
+        // upstream), swift-certificates + swift-crypto (the P-256 CA and per-host leaves).
+        .target(name: "KeyrackProxy", dependencies: [
+            "KeyrackNames", "SecretBytes",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
@@ -183,6 +202,9 @@ let package = Package(
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
         .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon"]),
+        // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
+        .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                          .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

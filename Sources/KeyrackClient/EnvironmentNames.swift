@@ -88,6 +88,12 @@ extension ValueFetch {
     /// env. Every name must be a shell identifier; a dangerous one only by `--key` with
     /// `--allow-dangerous`; all or nothing, so a program never runs with half its environment.
     public func environment(env: String, keys: [String]) throws -> [(name: String, value: [UInt8])] {
+        try environmentGrants(env: env, keys: keys).map { ($0.request.name, $0.value) }
+    }
+
+    /// As `environment`, with each value's grant (its slug, expiry and `sendTo`), for
+    /// `exec --proxy`, which hands out placeholders and needs to know where each value may go.
+    public func environmentGrants(env: String, keys: [String]) throws -> [Fetched] {
         let source: NameSource
         let selected: [String]
         if !keys.isEmpty {
@@ -122,7 +128,7 @@ extension ValueFetch {
             for i in fetched.indices { zeroize(&fetched[i].value) }
             throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
         }
-        return fetched.map { ($0.request.name, $0.value) }
+        return fetched
     }
 
     private func refusal(_ name: String, source: NameSource) -> String {

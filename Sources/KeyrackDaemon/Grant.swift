@@ -8,8 +8,12 @@ public struct GrantInfo: Sendable, Equatable {
     public var remainingMilliseconds: UInt64
     /// Wall-clock expiry (Unix epoch ms) for display; expiry itself is decided on the boot clock.
     public var expiresAtWallMilliseconds: UInt64
+    /// Where `exec --proxy` may send the value (`HOST[:PORT]` as `set --send-to` wrote them),
+    /// carried with the grant so the proxy needs no manifest (and no touch) to know it.
+    public var sendTo: [String]
 
-    public init(slug: Slug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64) {
+    public init(slug: Slug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64, sendTo: [String] = []) {
+        self.sendTo = sendTo
         self.slug = slug
         self.vault = vault
         self.remainingMilliseconds = remainingMilliseconds
@@ -30,7 +34,11 @@ public struct GrantRequest {
     /// `GrantRevoker` its process was started with. Nil: nothing to do but wipe.
     public var revocation: String?
 
-    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil) {
+    /// Where the value may be sent (`set --send-to`), for `exec --proxy`: the daemon only carries it.
+    public var sendTo: [String]
+
+    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil, sendTo: [String] = []) {
+        self.sendTo = sendTo
         self.slug = slug
         self.vault = vault
         self.ttlMilliseconds = ttlMilliseconds

@@ -65,7 +65,7 @@ public final class GrantStore: @unchecked Sendable {
             for (request, value) in zip(requests, guarded) {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
-                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds)
+                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
                 if let old = grants[request.slug] { end(old) }
                 grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation)
                 expired.remove(request.slug)

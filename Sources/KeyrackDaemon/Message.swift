@@ -1,12 +1,12 @@
 import SecretBytes
-/// The daemon protocol, version 3 (version 2 answered UNLOCK with the grants as stored, expiries
-/// included; 3 adds each grant's optional revocation note). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// The daemon protocol, version 4 (2 answered UNLOCK with the grants as stored, expiries
+/// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -132,6 +132,7 @@ extension Request {
                 w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
                 w.u8(g.revocation == nil ? 0 : 1)
                 if let note = g.revocation { w.string(note) }
+                Request.encode(sendTo: g.sendTo, into: &w)
             }
         case .get(let queries):
             w.count(queries.count)
@@ -140,6 +141,18 @@ extension Request {
             w.string(env ?? ""); w.string(key ?? "")
         }
         return w.bytes
+    }
+
+    /// A grant's destinations: a count, then each `HOST[:PORT]` (at most 64 of 260 bytes).
+    static func encode(sendTo: [String], into w: inout WireWriter) {
+        w.count(sendTo.count)
+        for d in sendTo { w.string(d) }
+    }
+
+    static func decodeSendTo(_ r: inout WireReader) throws -> [String] {
+        let n = try r.count("grant.sendTo", minimumItemSize: 4)
+        guard n <= 64 else { throw DaemonError.malformed("grant.sendTo: \(n) destinations is over the limit of 64") }
+        return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
 
     /// Parses a frame body. Throws `DaemonError.protocolError` with the code to reply with.
@@ -194,7 +207,8 @@ extension Request {
                 case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
                 case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is neither 0 nor 1")
                 }
-                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation))
+                let sendTo = try Request.decodeSendTo(&r)
+                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation, sendTo: sendTo))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:
@@ -269,12 +283,13 @@ extension Response {
 
     private static func encode(_ info: GrantInfo, into w: inout WireWriter) {
         w.slug(info.slug); w.string(info.vault); w.u64(info.remainingMilliseconds); w.u64(info.expiresAtWallMilliseconds)
+        Request.encode(sendTo: info.sendTo, into: &w)
     }
 
     private static func decodeInfo(_ r: inout WireReader) throws -> GrantInfo {
         GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 256),
                   remainingMilliseconds: try r.u64("grant.remaining"),
-                  expiresAtWallMilliseconds: try r.u64("grant.expiresAt"))
+                  expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: try Request.decodeSendTo(&r))
     }
 
     static func decode(body: [UInt8]) throws -> Response {

@@ -82,6 +82,9 @@ public struct KeyEntry: Equatable, Sendable {
     /// `account` for 1password, `repositories`/`permissions` for a GitHub App), checked by
     /// `KeyOptions` at `set`. Empty for most keys, and then not written.
     public var options: [String: String]
+    /// Where `exec --proxy` may put the value (`set --send-to`, issue 27), sorted, no duplicates.
+    /// Empty: the value is never substituted into any request. Not written when empty.
+    public var sendTo: [Destination]
     public var createdAt: String
     public var updatedAt: String
 
@@ -89,7 +92,8 @@ public struct KeyEntry: Equatable, Sendable {
     public var org: OrgName { slug.orgName }
 
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
-                addr: String? = nil, cacert: String? = nil, createdAt: String, updatedAt: String) {
+                addr: String? = nil, cacert: String? = nil, sendTo: [Destination] = [], createdAt: String, updatedAt: String) {
+        self.sendTo = Array(Set(sendTo)).sorted()
         self.addr = addr
         self.cacert = cacert
         self.slug = slug

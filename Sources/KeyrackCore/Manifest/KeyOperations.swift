@@ -12,6 +12,8 @@ public struct KeySetRequest {
     /// openbao only: the key's own cluster address and CA file.
     public var addr: String?
     public var cacert: String?
+    /// Where `exec --proxy` may send the value (`--send-to`).
+    public var sendTo: [Destination]
     /// The value for os.secure and os.direct; nil for the other vaults.
     public var value: [UInt8]?
 
@@ -19,7 +21,8 @@ public struct KeySetRequest {
     /// openbao, aws.params, aws.config) in that vault's form, a value exactly for the vaults that
     /// store one, a mechanism the vault can serve, and options that belong to both.
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?,
-                options: [String: String] = [:], value: [UInt8]?, addr: String? = nil, cacert: String? = nil) throws {
+                options: [String: String] = [:], value: [UInt8]?, addr: String? = nil, cacert: String? = nil,
+                sendTo: [Destination] = []) throws {
         let mech = mech ?? vault.defaultMechanism
         if vault.takesExid {
             guard let exid else { throw KeyrackError.usage(KeySetRequest.exidHelp(vault)) }
@@ -38,6 +41,7 @@ public struct KeySetRequest {
         if let addr { try OpenBaoSettings.validateToStore(addr: addr) }
         self.addr = addr
         self.cacert = cacert
+        self.sendTo = sendTo
         try KeySetRequest.checkMechanism(mech, vault: vault)
         try KeyOptions.check(options, vault: vault, mech: mech)
         if vault.takesValueAtSet {
@@ -117,7 +121,8 @@ extension HostManifestStore {
             let now = HostManifest.timestamp()
             let existing = manifest.keys[slug]
             var entry = KeyEntry(slug: slug, vault: request.vault, exid: request.exid, mech: request.mech,
-                                 maxDuration: request.maxDuration, options: request.options, addr: request.addr, cacert: request.cacert, createdAt: existing?.createdAt ?? now, updatedAt: now)
+                                 maxDuration: request.maxDuration, options: request.options, addr: request.addr, cacert: request.cacert, sendTo: request.sendTo,
+                                 createdAt: existing?.createdAt ?? now, updatedAt: now)
             let oldSecret = manifest.secrets[slug], oldDirect = direct[slug]
             manifest.secrets[slug] = request.vault == .osSecure ? request.value : nil
             direct[slug] = request.vault == .osDirect ? request.value : nil

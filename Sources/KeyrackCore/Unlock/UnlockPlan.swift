@@ -19,6 +19,9 @@ public struct UnlockPlan {
         public var credentialEnd: UInt64?
         /// How the credential is revoked when the grant ends (KeySource.Value.revocation).
         public var revocation: String?
+        /// The key's `sendTo`, shared by the keys it derives (an AWS key's secret and token go
+        /// where its key id goes).
+        public var sendTo: [String] = []
     }
 
     /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
@@ -83,7 +86,7 @@ public struct UnlockPlan {
             for v in values {
                 let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
                 grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
-                                    revocation: v.revocation))
+                                    revocation: v.revocation, sendTo: entry.sendTo.map(\.description)))
             }
         }
     }

@@ -66,6 +66,11 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cap on the unlock TTL of this key, e.g. 30m, 9h.", valueName: "duration"))
     var maxDuration: String?
 
+    @Option(name: .customLong("send-to"), help: ArgumentHelp(
+        "A host `exec --proxy` may send the value to, as HOST or HOST:PORT (default port 443; *.DOMAIN for its subdomains); repeatable. Without it the value is never substituted into any request.",
+        valueName: "host[:port]"))
+    var sendTo: [String] = []
+
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
@@ -74,6 +79,7 @@ struct SetCommand: ParsableCommand {
             let env = try EnvName(env)
             _ = try KeyName(key)
             _ = try maxDuration.map(Duration.init)
+            _ = try destinations()
             let org = try org.map(OrgName.init)
             // The full combination, with a stand-in value, so every usage error is found before
             // anything is read from the terminal.
@@ -82,6 +88,14 @@ struct SetCommand: ParsableCommand {
                                             options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
                                             addr: openbaoAddr, cacert: openbaoCacert)
             try source.check(vault: vault, mech: request.mech)
+        }
+    }
+
+    /// `--send-to`, each under the one rule (KeyrackNames' Destination).
+    func destinations() throws -> [Destination] {
+        try sendTo.map { text in
+            guard let d = Destination(text) else { throw ValidationError(Destination.message(text)) }
+            return d
         }
     }
 
@@ -105,7 +119,8 @@ struct SetCommand: ParsableCommand {
         defer { if daemonValue != nil { zeroize(&daemonValue!) } }
         let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: try maxDuration.map(Duration.init),
                                         options: source.keyOptions, value: value,
-                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath))
+                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath),
+                                        sendTo: try destinations())
         if vault == .onePassword, let exid {
             try OnePassword.check(reference: exid, account: source.account) { value in
                 if mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }

@@ -123,7 +123,7 @@ struct UnlockCommand: ParsableCommand {
         }
         defer { plan.wipe() }
         var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,
-                                                    revocation: $0.revocation) }
+                                                    revocation: $0.revocation, sendTo: $0.sendTo) }
         defer { for i in grants.indices { zeroize(&grants[i].value) } }
         let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
         let (capped, omitted) = (plan.capped, plan.omitted)

@@ -92,6 +92,7 @@ enum ManifestCLI {
             "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key,
             "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
             "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
+            "sendTo": entry.sendTo.map(\.description),
         ]
         if entry.vault == .openBao {
             object["source"] = source(of: entry)
