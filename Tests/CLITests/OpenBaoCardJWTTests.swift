@@ -121,7 +121,7 @@ final class OpenBaoCardJWTTests: XCTestCase {
         let signs = try signatures(card)
         let noTerminal = try h.keyrack(["unlock", "--for", "robot3", "--env", "prod"], env: noEnv)
         XCTAssertEqual(noTerminal.status, 2, "no terminal, no PIN: \(noTerminal)")
-        XCTAssertTrue(noTerminal.err.hasPrefix("error: cannot ask for the YubiKey PIN: no terminal"), noTerminal.err)
+        XCTAssertTrue(noTerminal.err.hasPrefix("error: cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.err)
         XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
         XCTAssertEqual(try granted("robot3"), [])
         XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent")
