@@ -169,6 +169,23 @@ final class OpenBaoLeaseTests: XCTestCase {
         for token in try leaseTokens() { XCTAssertNotEqual(try lookup(token).status, 0, "every lease token revoked") }
     }
 
+    /// 50 unlock/relock cycles leave no live lease, no database role and no live lease token.
+    func testFiftyUnlockRelockCyclesLeaveNoLease() throws {
+        try h.ok(["set-default", "--for", owner, "--openbao-lease-role", "keyrack-lease"])
+        var users = Set<String>()
+        for _ in 0..<50 {
+            try h.ok(["unlock", "--for", owner, "--env", "prod"], env: bao)
+            users.insert(try get("DB_USER"))
+            try h.ok(["relock", "--for", owner])
+        }
+        XCTAssertEqual(users.count, 50, "a fresh database role per unlock")
+        XCTAssertEqual(try leases(), [])
+        XCTAssertEqual(try pg.dynamicRoles(), [])
+        let tokens = try leaseTokens()
+        XCTAssertEqual(tokens.count, 50)
+        XCTAssertEqual(try tokens.filter { try lookup($0).status == 0 }, [], "no lease token left alive")
+    }
+
     /// Whether any regular file under `dir` holds `needle`.
     private func filesContain(_ dir: URL, _ needle: String) throws -> Bool {
         let bytes = Array(needle.utf8)
