@@ -130,8 +130,10 @@ extension Request {
             w.count(grants.count)
             for g in grants {
                 w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
-                w.u8(g.revocation == nil ? 0 : 1)
+                // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
+                w.u8(g.revocation == nil ? 0 : g.revocationSecret == nil ? 1 : 2)
                 if let note = g.revocation { w.string(note) }
+                if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
                 Request.encode(sendTo: g.sendTo, into: &w)
             }
         case .get(let queries):
@@ -202,13 +204,18 @@ extension Request {
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 var revocation: String?
+                var secret: [UInt8]?
                 switch try r.u8("unlock.grant.hasRevocation") {
                 case 0: break
                 case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
-                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is neither 0 nor 1")
+                case 2:
+                    revocation = try r.string("unlock.grant.revocation", max: 1024)
+                    secret = try r.data("unlock.grant.revocationSecret", max: 4096)
+                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is not 0, 1 or 2")
                 }
                 let sendTo = try Request.decodeSendTo(&r)
-                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation, sendTo: sendTo))
+                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation,
+                                           revocationSecret: secret, sendTo: sendTo))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:

@@ -21,6 +21,8 @@ extension HostManifest {
             s.jwtRole = try f.optionalString("jwtRole")
             s.jwtAudience = try f.optionalString("jwtAudience")
             s.jwtSource = try f.optionalString("jwtSource").map(OpenBaoSettings.JWTSource.init(parsing:))
+            s.leaseRole = try f.optionalString("leaseRole")
+            if let role = s.leaseRole { try OpenBaoLease.validate(role: role) }
         }
         if f.keys.contains("serial") {
             guard let serial = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: node.line, "openbao.serial is out of range") }
@@ -46,6 +48,7 @@ extension HostManifest {
         add("jwtRole", s.jwtRole)
         add("jwtAudience", s.jwtAudience)
         add("jwtSource", s.jwtSource?.rawValue)
+        add("leaseRole", s.leaseRole)
         return .map(pairs)
     }
 }

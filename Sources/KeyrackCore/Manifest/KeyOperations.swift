@@ -74,8 +74,10 @@ public struct KeySetRequest {
     static func checkMechanism(_ mech: Mechanism, vault: Vault) throws {
         switch (mech, vault) {
         case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword),
-             (.ephemeralViaGithubOidc, .openBao), (.ephemeralViaGithubOidc, .awsConfig):
+             (.ephemeralViaGithubOidc, .openBao), (.ephemeralViaGithubOidc, .awsConfig), (.ephemeralViaOpenBaoLease, .openBao):
             return
+        case (.ephemeralViaOpenBaoLease, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_OPENBAO_LEASE needs --vault openbao --exid MOUNT/creds/ROLE#FIELD (a dynamic secret, read with the token role of keyrack set-default --openbao-lease-role ROLE)")
         case (.ephemeralViaGithubOidc, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao (read with the GitHub Actions job's ID token: keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE) or --vault aws.config --exid PROFILE (the profile's role_arn assumed with it)")
         case (.ephemeralViaAwsSso, _):

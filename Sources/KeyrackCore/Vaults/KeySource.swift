@@ -16,13 +16,17 @@ public enum KeySource {
         /// How to end the credential when its grant ends, for the daemon's revoker
         /// (`GitHubAppToken.revocation(base:)`); nil: it needs no revoking.
         public var revocation: String?
+        /// A secret the revocation needs besides the value (an OpenBao lease token): handed to
+        /// the daemon beside the value, kept guarded, given only to the revoker.
+        public var revocationSecret: [UInt8]?
 
         /// Public for values read outside the core (OpenBao, in keyrack-cli).
-        public init(key: String, value: [UInt8], expiresAt: Date? = nil, revocation: String? = nil) {
+        public init(key: String, value: [UInt8], expiresAt: Date? = nil, revocation: String? = nil, revocationSecret: [UInt8]? = nil) {
             self.key = key
             self.value = value
             self.expiresAt = expiresAt
             self.revocation = revocation
+            self.revocationSecret = revocationSecret
         }
     }
 

@@ -56,6 +56,10 @@ public struct OpenBaoSettings: Equatable, Sendable {
     public var jwtAudience: String?
     /// jwt: where the JWT comes from (default github).
     public var jwtSource: JWTSource?
+    /// Dynamic secrets (mech EPHEMERAL_VIA_OPENBAO_LEASE): the token role (orphan, periodic,
+    /// allowed to read the creds paths and renew/revoke leases) whose token reads them, so the
+    /// leases outlive the login token that unlock revokes (OpenBaoLease).
+    public var leaseRole: String?
 
     public init() {}
 

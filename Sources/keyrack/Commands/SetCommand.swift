@@ -34,6 +34,11 @@ struct SetCommand: ParsableCommand {
         job's ID token (keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE), or \
         --vault aws.config --mech EPHEMERAL_VIA_GITHUB_OIDC --exid PROFILE, the profile's role_arn \
         assumed with it (AssumeRoleWithWebIdentity). Outside Actions the unlock fails, exit 3.
+
+        OpenBao dynamic secrets (database/creds/ROLE…): --vault openbao --mech \
+        EPHEMERAL_VIA_OPENBAO_LEASE --exid MOUNT/creds/ROLE#FIELD (e.g. #username and #password: \
+        one read, one lease), with keyrack set-default --openbao-lease-role TOKEN_ROLE. Granted for \
+        the lease; relock, expiry and the daemon's stop revoke it.
         """)
 
     @OptionGroup var options: OwnerOptions

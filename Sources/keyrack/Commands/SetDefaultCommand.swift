@@ -67,6 +67,9 @@ struct SetDefaultCommand: ParsableCommand {
     @Option(help: ArgumentHelp("jwt: where the JWT comes from: github (the Actions job's ID token, the default) or card (signed by the YubiKey).", valueName: "source"))
     var openbaoJwtSource: OpenBaoSettings.JWTSource?
 
+    @Option(help: ArgumentHelp("Dynamic secrets (mech EPHEMERAL_VIA_OPENBAO_LEASE): the token role whose orphan token reads them and is revoked, with its leases, when the grant ends.", valueName: "role"))
+    var openbaoLeaseRole: String?
+
     @Flag(help: "Remove the owner's OpenBao defaults.")
     var clearOpenbao = false
 
@@ -75,6 +78,7 @@ struct SetDefaultCommand: ParsableCommand {
         try ManifestCLI.check {
             _ = try openbaoRoleIdKey.map(Slug.init(validating:))
             _ = try openbaoSecretIdKey.map(Slug.init(validating:))
+            try openbaoLeaseRole.map(OpenBaoLease.validate(role:))
         }
         if let openbaoSlot, PIVSlot(parsing: openbaoSlot) == nil {
             throw ValidationError("invalid --openbao-slot '\(openbaoSlot.prefix(10))': use 9a, 9c, 9d, 9e or a retired slot 82–95")
@@ -83,7 +87,7 @@ struct SetDefaultCommand: ParsableCommand {
             throw ValidationError("--openbao-jwt-mount and --openbao-auth-mount name the same setting: give one")
         }
         let setsSomething = [openbaoAddr, openbaoCacert, openbaoNamespace, openbaoAuthMount, openbaoCertRole, openbaoSlot,
-                             openbaoRoleIdKey, openbaoSecretIdKey, openbaoJwtRole, openbaoJwtAudience, openbaoJwtMount].contains { $0 != nil }
+                             openbaoRoleIdKey, openbaoSecretIdKey, openbaoJwtRole, openbaoJwtAudience, openbaoJwtMount, openbaoLeaseRole].contains { $0 != nil }
             || openbaoLogin != nil || openbaoSerial != nil || openbaoJwtSource != nil
         if !setsSomething && !clearOpenbao { throw ValidationError("nothing to set: give at least one --openbao-… option (or --clear-openbao)") }
         if setsSomething && clearOpenbao { throw ValidationError("--clear-openbao takes no other option") }
@@ -102,6 +106,7 @@ struct SetDefaultCommand: ParsableCommand {
             if let v = openbaoLogin { s.login = v }
             if let v = openbaoAuthMount ?? openbaoJwtMount { s.authMount = v }
             if let v = openbaoJwtRole { s.jwtRole = v }
+            if let v = openbaoLeaseRole { s.leaseRole = v }
             if let v = openbaoJwtAudience { s.jwtAudience = v }
             if let v = openbaoJwtSource { s.jwtSource = v }
             if let v = openbaoCertRole { s.certRole = v }
@@ -127,6 +132,7 @@ struct SetDefaultCommand: ParsableCommand {
         o["authMount"] = s.authMount; o["certRole"] = s.certRole; o["slot"] = s.slot; o["serial"] = s.serial.map { Int($0) }
         o["roleIdKey"] = s.roleIdKey?.description; o["secretIdKey"] = s.secretIdKey?.description
         o["jwtRole"] = s.jwtRole; o["jwtAudience"] = s.jwtAudience; o["jwtSource"] = s.jwtSource?.rawValue
+        o["leaseRole"] = s.leaseRole
         return o
     }
 }
