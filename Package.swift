@@ -132,9 +132,15 @@ let package = Package(
         // p256tag recipient.
         .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
 
+        // The use cases between the core and the CLI (DESIGN §7, issue 26): typed inputs, results
+        // and errors (problem and fix apart), side effects behind small protocols so tests pass
+        // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
+        // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon"]),
+
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
+            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -161,6 +167,8 @@ let package = Package(
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
+        // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

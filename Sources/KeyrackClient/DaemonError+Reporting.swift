@@ -22,6 +22,10 @@ extension DaemonError: CLIReportable {
             return "error: \(description): run `keyrack daemon stop\(Fix.ownerFlag(owner))`, which stops it and wipes its keys"
         case .protocolError(.busy, let message):
             return "error: the daemon is busy: \(message)"
+        case .notReachableFromSandbox:
+            return "error: \(description): ask for it outside the sandbox"
+        case .sandboxRefused(let owner, _):
+            return "error: \(description): run the program with `keyrack exec\(Fix.ownerFlag(owner)) --sandbox -- …`"
         case .malformed(let what) where what.contains("truncated") || what.contains("closed the connection"):
             return "error: the daemon broke off its answer (\(what)): if this repeats, see its log under `keyrack daemon status`"
         default:
@@ -38,7 +42,7 @@ extension DaemonError: CLIReportable {
         switch self {
         case .noDaemon, .orphaned: return ExitStatus.notGranted
         case .protocolError(.busy, _): return ExitStatus.failure
-        case .denied, .untrustedDaemon, .unsafeRuntimeDirectory: return ExitStatus.denied
+        case .denied, .untrustedDaemon, .unsafeRuntimeDirectory, .notReachableFromSandbox, .sandboxRefused: return ExitStatus.denied
         default: return ExitStatus.failure
         }
     }

@@ -31,6 +31,9 @@ public struct DaemonClient: Sendable {
         let trusted = peerUIDs ?? [geteuid()]
         let path = socketPath
         guard try runtime.verifyForClient(owner: owner, trustedUIDs: trusted) else {
+            if let sandboxOwner = DaemonClient.sandboxOwner, sandboxOwner != owner {
+                throw DaemonError.notReachableFromSandbox(owner: owner, sandboxOwner: sandboxOwner)
+            }
             if let pid = OrphanedDaemon.find(runtime, owner: owner) { throw DaemonError.orphaned(owner: owner, pid: pid) }
             throw DaemonError.noDaemon(owner: owner, socket: path)
         }
@@ -65,6 +68,13 @@ public struct DaemonClient: Sendable {
             throw DaemonError.untrustedDaemon("the process serving \(path) (pid \(cred.pid)) runs as uid \(cred.uid), not as you (uid \(geteuid())): someone may be impersonating your daemon; refusing to talk to it. Remove \(runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")
         }
         return DaemonConnection(fd: fd, owner: owner, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The owner the surrounding `exec --sandbox` was started for (KEYRACK_SANDBOX_OWNER), if any.
+    static var sandboxOwner: String? {
+        guard let v = getenv("KEYRACK_SANDBOX_OWNER") else { return nil }
+        let s = String(cString: v)
+        return s.isEmpty ? nil : s
     }
 
     /// Connects, sends one request, returns the response, and closes.
@@ -118,6 +128,7 @@ public final class DaemonConnection {
         let response = try Response.decode(body: reply)
         if case .error(let code, let message) = response {
             if code == .denied { throw DaemonError.denied(owner: owner, reason: message) }
+            if code == .sandboxRefused { throw DaemonError.sandboxRefused(owner: owner, reason: message) }
             throw DaemonError.protocolError(code, message)
         }
         return response

@@ -28,6 +28,11 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case tooManyGrants(Int)
     /// The daemon did not answer within the client's deadline.
     case timedOut(String)
+    /// Inside `exec --sandbox` for `sandboxOwner`, no other owner's socket exists: that absence
+    /// is the fence; KEYRACK_SANDBOX_OWNER only lets the client say so instead of "locked".
+    case notReachableFromSandbox(owner: String, sandboxOwner: String)
+    /// The daemon of a sandboxed owner refused this process: it is not in the owner's sandbox.
+    case sandboxRefused(owner: String, reason: String)
 
     public var description: String {
         switch self {
@@ -44,6 +49,8 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
         case .outOfSecureMemory: "out of locked memory for secrets (sodium_malloc failed); raise `ulimit -l` or relock some keys"
         case .tooManyGrants(let n): "the daemon holds its maximum of \(n) grants; relock some keys first"
         case .timedOut(let what): "timed out: \(what)"
+        case .sandboxRefused(let owner, let reason): "refused by the daemon of '\(owner)': \(reason)"
+        case .notReachableFromSandbox(let owner, let sandboxOwner): "owner '\(owner)' is not reachable from this sandbox (it was started for '\(sandboxOwner)')"
         }
     }
 

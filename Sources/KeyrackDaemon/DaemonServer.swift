@@ -28,6 +28,9 @@ public final class DaemonServer: @unchecked Sendable {
         public var sweepMilliseconds: Int32 = 1000
         /// Mode of the socket file. 0600 in production; tests of the kernel check widen it.
         public var socketMode: mode_t = 0o600
+        /// The owner's manifest says `sandboxed` (passed by `unlock`, which read it): values and
+        /// identities go only to peers inside a sandbox registered for this owner.
+        public var sandboxed = false
 
         public init(owner: String, socketPath: String, pidPath: String? = nil, allowedUID: uid_t = geteuid()) {
             self.owner = owner
@@ -41,6 +44,8 @@ public final class DaemonServer: @unchecked Sendable {
     public let store: GrantStore
     /// The owner's identity agent (`unlock --identity-agent`): live like a grant, wiped with them.
     public let agent: IdentityAgent
+    /// The owner's sandboxes (`exec --sandbox`), by pidfd and namespaces.
+    public let sandboxes = SandboxRegistry()
     private let log: @Sendable (String) -> Void
 
     private var listenFD: Int32 = -1
@@ -52,8 +57,11 @@ public final class DaemonServer: @unchecked Sendable {
         var stopping = false
         var stopped = false
         var denied = 0
-        var lastDenialLog: UInt64 = 0
-        var suppressedDenials = 0
+        /// Per kind of denial (a foreign uid, or a peer where the sandbox rule refuses it), so a
+        /// flood of one kind cannot hide the first line of another.
+        var lastDenialLog: [String: UInt64] = [:]
+        var suppressedDenials: [String: Int] = [:]
+        var sandboxed = false
     }
     private let state = Locked(State())
 
@@ -63,7 +71,11 @@ public final class DaemonServer: @unchecked Sendable {
         self.store = store
         self.agent = agent
         self.log = log
+        state.withLock { $0.sandboxed = configuration.sandboxed }
     }
+
+    /// Whether values go only to the owner's sandboxes (set at start, or by REQUIRE_SANDBOX).
+    public var requiresSandbox: Bool { state.withLock { $0.sandboxed } }
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.
     public static let standardErrorLog: @Sendable (String) -> Void = { line in
@@ -109,7 +121,7 @@ public final class DaemonServer: @unchecked Sendable {
         fds.forEach(setCloseOnExec)
         wakePipe = fds
 
-        log("listening on \(c.socketPath) for owner '\(c.owner)', admitting uid \(c.allowedUID)")
+        log("listening on \(c.socketPath) for owner '\(c.owner)', admitting uid \(c.allowedUID)\(c.sandboxed ? ", values only to its sandboxes" : "")")
         guard Threads.detach(stackSize: 1 << 20, { [self] in acceptLoop() }) else {
             throw DaemonError.io("starting the accept thread", errno: errno)
         }
@@ -250,13 +262,14 @@ public final class DaemonServer: @unchecked Sendable {
         logDenial { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(self.configuration.allowedUID) may use the keys of '\(self.configuration.owner)'" }
     }
 
-    /// At most one denial line per second; the ones held back are counted on the next line.
-    private func logDenial(_ line: () -> String) {
+    /// At most one denial line per second and kind; the ones held back are counted on the next line.
+    private func logDenial(kind: String = "uid", _ line: () -> String) {
         let now = Clock.bootMilliseconds()
         let (emit, suppressed) = state.withLock { s -> (Bool, Int) in
-            guard s.lastDenialLog == 0 || now &- s.lastDenialLog >= 1000 else { s.suppressedDenials += 1; return (false, 0) }
-            defer { s.lastDenialLog = now; s.suppressedDenials = 0 }
-            return (true, s.suppressedDenials)
+            let last = s.lastDenialLog[kind] ?? 0
+            guard last == 0 || now &- last >= 1000 else { s.suppressedDenials[kind, default: 0] += 1; return (false, 0) }
+            defer { s.lastDenialLog[kind] = now; s.suppressedDenials[kind] = 0 }
+            return (true, s.suppressedDenials[kind] ?? 0)
         }
         guard emit else { return }
         log(suppressed > 0 ? "\(line()) (and \(suppressed) more denied connection(s) not logged since the last line)" : line())
@@ -265,6 +278,7 @@ public final class DaemonServer: @unchecked Sendable {
     private func serve(_ fd: Int32, _ cred: PeerCredentials) {
         let timeout = configuration.clientTimeoutMilliseconds
         Frame.setTimeouts(fd, milliseconds: timeout)
+        var place: PeerPlace?
 
         while true {
             let outcome: Frame.ReadOutcome
@@ -291,8 +305,13 @@ public final class DaemonServer: @unchecked Sendable {
                 let request = try Request.decode(body: body)
                 wipeStorage(body)
                 state.withLock { $0.lastDemand = Clock.bootMilliseconds() }
-                if case .stop = request { stopAfterReply = true }
-                let response = handle(request)
+                let response: Response
+                if let refusal = refusal(of: request, fd: fd, cred: cred, place: &place) {
+                    response = refusal
+                } else {
+                    if case .stop = request { stopAfterReply = true }
+                    response = handle(request)
+                }
                 reply = response.encodeBody()
                 response.wipeValues()
             } catch let DaemonError.protocolError(code, message) {
@@ -339,7 +358,66 @@ public final class DaemonServer: @unchecked Sendable {
             return .stopping
         case .agentStart, .agentUnwrap, .agentStatus:
             return handleAgent(request)
+        case .registerSandbox(let pid):
+            do {
+                let ns = try sandboxes.register(pid: pid)
+                log("sandbox registered: pid \(pid) (\(ns))")
+                return .sandboxAccepted
+            } catch { return .error(.rejected, "cannot record the sandbox: \(error)") }
+        case .requireSandbox:
+            let changed = state.withLock { s -> Bool in defer { s.sandboxed = true }; return !s.sandboxed }
+            if changed { log("values of '\(configuration.owner)' now go only to its sandboxes") }
+            return .sandboxAccepted
         }
+    }
+
+    /// Where a peer may not do what it asks, the refusal to send; nil to go ahead. Only what
+    /// the sandbox rules decide is here (the uid was checked at accept): a registration must come
+    /// from outside every sandbox, and a sandboxed owner's values and identities go only to
+    /// peers inside one of its own sandboxes. The peer is examined once per connection.
+    private func refusal(of request: Request, fd: Int32, cred: PeerCredentials, place: inout PeerPlace?) -> Response? {
+        let isRegistration: Bool
+        let needsSandbox: Bool
+        switch request {
+        case .registerSandbox: isRegistration = true; needsSandbox = false
+        // Values and identity use; putting grants or identities in (unlock) is the host's job.
+        case .get, .agentUnwrap: isRegistration = false; needsSandbox = requiresSandbox
+        default: isRegistration = false; needsSandbox = false
+        }
+        guard isRegistration || needsSandbox || (requiresSandbox && place != .host) else { return nil }
+        let peer = place ?? sandboxes.place(socket: fd, pid: cred.pid)
+        place = peer
+        if isRegistration {
+            guard peer == .host else {
+                return deniedBySandbox(cred, "a sandbox can only be registered from outside every sandbox", peer: peer)
+            }
+            return nil
+        }
+        if needsSandbox {
+            guard peer == .ownSandbox else {
+                return deniedBySandbox(cred, "the keys of '\(configuration.owner)' go only to its own sandboxes", peer: peer)
+            }
+            return nil
+        }
+        // A sandboxed owner manages its daemon (unlock, status, relock, stop) from the host or
+        // its own sandbox, not from anyone else's.
+        guard peer == .host || peer == .ownSandbox else {
+            return deniedBySandbox(cred, "the daemon of '\(configuration.owner)' serves only its own sandboxes and the host", peer: peer)
+        }
+        return nil
+    }
+
+    private func deniedBySandbox(_ cred: PeerCredentials, _ why: String, peer: PeerPlace) -> Response {
+        state.withLock { $0.denied += 1 }
+        let place: String
+        switch peer {
+        case .host: place = "outside any sandbox"
+        case .ownSandbox: place = "inside its sandbox"
+        case .elsewhere: place = "inside another sandbox or namespace"
+        case .unknown: place = "no longer examinable (it exited)"
+        }
+        logDenial(kind: place) { "denied pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)) \(place): \(why)" }
+        return .error(.sandboxRefused, "\(why); this process (pid \(cred.pid)) is \(place)")
     }
 }
 

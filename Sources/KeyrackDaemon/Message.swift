@@ -31,6 +31,12 @@ public enum Request {
     case agentStart([AgentKeyRequest], ttlMilliseconds: UInt64)
     case agentUnwrap(files: [[AgentStanza]], secret: [UInt8]?)
     case agentStatus
+    /// `exec --sandbox`, from outside: the sandbox whose pid 1 has this host pid is the owner's.
+    /// The daemon reads the namespaces itself; a request from inside any sandbox is refused.
+    case registerSandbox(pid: Int32)
+    /// `unlock` of an owner whose manifest says `sandboxed`: from now on values go only to peers
+    /// inside the owner's registered sandboxes. One way: only a new daemon forgets it.
+    case requireSandbox
 
     var type: UInt8 {
         switch self {
@@ -43,6 +49,8 @@ public enum Request {
         case .agentStart: 0x07
         case .agentUnwrap: 0x08
         case .agentStatus: 0x09
+        case .registerSandbox: 0x0A
+        case .requireSandbox: 0x0B
         }
     }
 }
@@ -70,6 +78,9 @@ public enum ErrorCode: UInt8, Sendable {
     case agentLocked = 9
     /// An identity could not be used (wrong PIN, card gone); the message says which and why.
     case agentFailed = 10
+    /// A sandboxed owner's daemon refused a peer outside its sandboxes (or a registration from
+    /// inside one); the message says where the peer runs.
+    case sandboxRefused = 11
 }
 
 public enum Response {
@@ -84,6 +95,8 @@ public enum Response {
     /// An identity needs a PIN: ask the user `prompt`, then resend the UNWRAP with it.
     case agentNeedsSecret(prompt: String)
     case agentStatus(AgentStatus?)
+    /// The sandbox was recorded (REGISTER_SANDBOX), or the requirement is on (REQUIRE_SANDBOX).
+    case sandboxAccepted
     case error(ErrorCode, String)
 
     static let errorType: UInt8 = 0xEE
@@ -98,8 +111,10 @@ extension Request {
         w.u8(Protocol.version)
         w.u8(type)
         switch self {
-        case .ping, .status, .stop, .agentStatus:
+        case .ping, .status, .stop, .agentStatus, .requireSandbox:
             break
+        case .registerSandbox(let pid):
+            w.u32(UInt32(bitPattern: pid))
         case .agentStart(let keys, let ttl):
             w.u64(ttl); w.count(keys.count)
             for k in keys { AgentWire.encode(k, into: &w) }
@@ -139,6 +154,8 @@ extension Request {
         case 0x04: request = .status
         case 0x06: request = .stop
         case 0x09: request = .agentStatus
+        case 0x0A: request = .registerSandbox(pid: Int32(bitPattern: try r.u32("sandbox.pid")))
+        case 0x0B: request = .requireSandbox
         case 0x07:
             let ttl = try r.u64("agent.ttl")
             let n = try r.count("agent.keys", minimumItemSize: 16)
@@ -234,6 +251,8 @@ extension Response {
         case .agentStatus(let st):
             w.u8(0x8A); w.u8(st == nil ? 0 : 1)
             if let st { AgentWire.encode(st, into: &w) }
+        case .sandboxAccepted:
+            w.u8(0x8B)
         case .error(let code, let message):
             w.u8(Response.errorType); w.u8(code.rawValue); w.string(String(message.prefix(1000)))
         }
@@ -312,6 +331,8 @@ extension Response {
             response = .agentNeedsSecret(prompt: try r.string("prompt"))
         case 0x8A:
             response = .agentStatus(try r.u8("agent.present") == 1 ? try AgentWire.decodeStatus(&r) : nil)
+        case 0x8B:
+            response = .sandboxAccepted
         case Response.errorType:
             let raw = try r.u8("error.code")
             let message = try r.string("error.message")

@@ -17,9 +17,12 @@ public struct RuntimeDirectory: Sendable, Equatable {
 
     /// The directory for this process, from `XDG_RUNTIME_DIR` or the `/tmp` fallback.
     public static func current(uid: uid_t = getuid()) -> RuntimeDirectory {
-        if let xdg = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), xdg.hasPrefix("/") {
-            return RuntimeDirectory(path: xdg + "/keyrack")
-        }
+        resolve(xdgRuntimeDirectory: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }, uid: uid)
+    }
+
+    /// The rule itself, for a given XDG_RUNTIME_DIR (the sandbox computes it for its clients).
+    public static func resolve(xdgRuntimeDirectory xdg: String?, uid: uid_t) -> RuntimeDirectory {
+        if let xdg, xdg.hasPrefix("/") { return RuntimeDirectory(path: xdg + "/keyrack") }
         return RuntimeDirectory(path: "/tmp/keyrack-\(uid)")
     }
 

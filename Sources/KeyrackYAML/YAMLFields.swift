@@ -53,6 +53,16 @@ public struct YAMLFields {
         return n
     }
 
+    /// `true` or `false`, plain (YAML 1.2's core schema, no `yes`/`on`).
+    public mutating func bool(_ name: String) throws -> Bool {
+        guard let node = node(name) else { throw YAMLError(line: line, "\(path).\(name) is missing") }
+        guard case .scalar(let scalar, _) = node, scalar.style == .plain, scalar.tag == nil,
+              scalar.text == "true" || scalar.text == "false" else {
+            throw YAMLError(line: node.line, "\(path).\(name) must be true or false")
+        }
+        return scalar.text == "true"
+    }
+
     /// Refuses any field that was not asked for.
     public func finish() throws {
         if let extra = pairs.first(where: { !used.contains($0.key) }) {

@@ -58,6 +58,7 @@ public indirect enum YAMLNode: Equatable, Sendable {
     }
     public static func list(_ items: [YAMLNode]) -> YAMLNode { .sequence(items, line: 0) }
     public static func int(_ n: Int) -> YAMLNode { .scalar(YAMLScalar(String(n), style: .plain), line: 0) }
+    public static func bool(_ b: Bool) -> YAMLNode { .scalar(YAMLScalar(b ? "true" : "false", style: .plain), line: 0) }
     public static let null = YAMLNode.scalar(YAMLScalar("null", style: .plain), line: 0)
 }
 

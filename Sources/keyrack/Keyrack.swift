@@ -30,6 +30,7 @@ struct Keyrack: ParsableCommand {
             RelockCommand.self,
             StatusCommand.self,
             DaemonCommand.self,
+            SandboxCommand.self,
             InitCommand.self,
             SetCommand.self,
             SetDefaultCommand.self,

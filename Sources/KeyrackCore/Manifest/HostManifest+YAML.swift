@@ -86,6 +86,7 @@ extension HostManifest {
             ])))
         }
         if let uid = owner.uid { ownerPairs.append(("uid", .int(Int(uid)))) }
+        if owner.sandboxed { ownerPairs.append(("sandboxed", .bool(true))) }
 
         let recipientNodes: [YAMLNode] = recipients.map {
             .map([("label", .string($0.label.value)), ("via", .string($0.via.rawValue)),
@@ -146,6 +147,7 @@ extension HostManifest {
             guard let u = UInt32(exactly: uid) else { throw YAMLError(line: node.line, "owner.uid is out of range") }
             record.uid = u
         }
+        if f.keys.contains("sandboxed") { record.sandboxed = try f.bool("sandboxed") }
         try f.finish()
         return record
     }

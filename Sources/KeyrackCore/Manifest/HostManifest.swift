@@ -38,6 +38,10 @@ public struct OwnerRecord: Equatable, Sendable {
     public var yubikey: YubiKeySlot?
     /// The Unix uid this owner is pinned to (`init --uid`); the daemon admits only that uid.
     public var uid: UInt32?
+    /// `init --sandboxed` / `sandbox require`: the owner's daemon gives values only to peers
+    /// inside a sandbox `exec --sandbox` started for it. In the encrypted manifest, so only a
+    /// holder of the owner's identity can turn it off.
+    public var sandboxed: Bool = false
 
     public init(name: OwnerName, via: Via, pubkey: String, yubikey: YubiKeySlot? = nil, uid: UInt32? = nil) {
         self.name = name

@@ -47,11 +47,16 @@ public struct RecipientsFile: Equatable, Sendable {
     public static let currentVersion = 1
     public var owner: OwnerName
     public var uid: UInt32?
+    /// A copy of the manifest's `sandboxed`, for paths that start a daemon without decrypting
+    /// (`set --vault os.daemon`). Only ever used to tighten: the manifest is the authority, and
+    /// `unlock` tells the daemon from the decrypted manifest.
+    public var sandboxed: Bool = false
     public var recipients: [RecipientLocation]
 
-    public init(owner: OwnerName, uid: UInt32? = nil, recipients: [RecipientLocation]) {
+    public init(owner: OwnerName, uid: UInt32? = nil, sandboxed: Bool = false, recipients: [RecipientLocation]) {
         self.owner = owner
         self.uid = uid
+        self.sandboxed = sandboxed
         self.recipients = recipients
     }
 
@@ -68,6 +73,7 @@ public struct RecipientsFile: Equatable, Sendable {
             guard let u = UInt32(exactly: try top.int("uid")) else { throw YAMLError(line: top.line, "uid is out of range") }
             uid = u
         }
+        let sandboxed = top.keys.contains("sandboxed") ? try top.bool("sandboxed") : false
         var list: [RecipientLocation] = []
         guard let node = top.node("recipients"), case .sequence(let items, _) = node else {
             throw YAMLError(line: top.line, "recipients must be a list")
@@ -89,12 +95,13 @@ public struct RecipientsFile: Equatable, Sendable {
             list.append(r)
         }
         try top.finish()
-        return RecipientsFile(owner: owner, uid: uid, recipients: list)
+        return RecipientsFile(owner: owner, uid: uid, sandboxed: sandboxed, recipients: list)
     }
 
     public func encodeYAML() throws -> [UInt8] {
         var top: [(String, YAMLNode)] = [("version", .int(RecipientsFile.currentVersion)), ("owner", .string(owner.value))]
         if let uid { top.append(("uid", .int(Int(uid)))) }
+        if sandboxed { top.append(("sandboxed", .bool(true))) }
         top.append(("recipients", .list(recipients.map { r in
             var fields: [(String, YAMLNode)] = [("label", .string(r.label)), ("via", .string(r.via.rawValue)), ("pubkey", .string(r.pubkey))]
             switch r.identity {
@@ -120,6 +127,6 @@ public struct RecipientsFile: Equatable, Sendable {
             }
             return loc
         }
-        return RecipientsFile(owner: manifest.owner.name, uid: manifest.owner.uid, recipients: list)
+        return RecipientsFile(owner: manifest.owner.name, uid: manifest.owner.uid, sandboxed: manifest.owner.sandboxed, recipients: list)
     }
 }

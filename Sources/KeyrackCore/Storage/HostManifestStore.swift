@@ -46,7 +46,7 @@ public struct HostManifestStore {
 
     /// Creates `owner`'s manifest, encrypted to exactly the recipient `via` derives, unless the
     /// owner already exists.
-    public func initialise(owner: OwnerName, uid: UInt32?, request: RecipientSetupRequest) throws -> InitOutcome {
+    public func initialise(owner: OwnerName, uid: UInt32?, sandboxed: Bool = false, request: RecipientSetupRequest) throws -> InitOutcome {
         let via = request.spec.via
         try home.ensureDirectory()
         if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
@@ -56,7 +56,9 @@ public struct HostManifestStore {
         let setup = try RecipientBackends.backend(for: via).setUp(request)
         return try OwnerLock.withLock(home: home, owner: owner) {
             if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
-            let manifest = HostManifest(owner: OwnerRecord(name: owner, via: via, pubkey: setup.pubkey, yubikey: setup.yubikey, uid: uid))
+            var record = OwnerRecord(name: owner, via: via, pubkey: setup.pubkey, yubikey: setup.yubikey, uid: uid)
+            record.sandboxed = sandboxed
+            let manifest = HostManifest(owner: record)
             let sidecar = RecipientsFile.from(manifest: manifest, previous: nil, newLocations: [setup.location])
             // The companion first: the manifest's appearance is what marks the owner initialised.
             try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))
@@ -194,7 +196,8 @@ public struct HostManifestStore {
                 try direct.save(values)
             }
             if manifest != before {
-                if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid {
+                if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid
+                    || manifest.owner.sandboxed != before.owner.sandboxed {
                     let sidecar = RecipientsFile.from(manifest: manifest, previous: try? recipientsFile(owner), newLocations: newLocations)
                     try write(manifest)
                     try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))

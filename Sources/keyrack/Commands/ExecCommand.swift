@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,12 @@ struct ExecCommand: ParsableCommand {
         best-effort, as a value it encodes, transforms or writes to /dev/tty or a file passes in \
         clear. The program still holds the values; not handing them over at all is the keycard \
         proxy's job (exec --proxy, planned: issue 27).
+
+        With --sandbox, the program runs in a bubblewrap sandbox keyrack builds: new user, pid, \
+        mount and IPC namespaces and session; the host read-only, the workdir read-write, the \
+        home an empty tmpfs (--share binds paths back read-only), /tmp private; KEYRACK_HOME, \
+        ~/.ssh, every owner's identity files, $XDG_RUNTIME_DIR, /run/pcscd hidden; only the \
+        owner's daemon socket shown. See docs/robots.md.
         """
     )
 
@@ -44,17 +51,42 @@ struct ExecCommand: ParsableCommand {
     @Flag(help: "Pass values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
+    @Flag(help: "Run the program in a bubblewrap sandbox that reaches this owner's daemon and nothing else of keyrack's (see docs/robots.md).")
+    var sandbox = false
+
+    @Flag(help: "--sandbox: unlock the keys first, outside the sandbox (PIN and touch as for unlock).")
+    var unlock = false
+
+    @Option(help: ArgumentHelp("--sandbox: the directory the program may write, and starts in (default: the current one).", valueName: "dir"))
+    var workdir: String?
+
+    @Option(name: .customLong("share"), help: ArgumentHelp("--sandbox: a path of the home directory to show read-only inside (repeatable).", valueName: "path"))
+    var shares: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
-        if env == nil && envFiles.isEmpty { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass") }
+        if env == nil && envFiles.isEmpty && !sandbox { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)") }
         if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
+        if !sandbox && (workdir != nil || !shares.isEmpty || unlock) { throw ValidationError("--workdir, --share and --unlock need --sandbox") }
+        if unlock && env == nil { throw ValidationError("--unlock needs --env: which keys to unlock") }
+        if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
     }
 
     func run() throws {
+        if sandbox {
+            // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
+            // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
+            if unlock {
+                try SandboxUnlock.run(try SandboxUnlock.invocations(owner: options.owner, env: env, keys: keys),
+                                      keyrack: DaemonLauncher.currentExecutable())
+            }
+            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous)
+            Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
+        }
         let files = try envFiles.map { try EnvFile(path: $0) }
         var values = try env.map { try DaemonCommandSupport.fetch(owner: options.owner, env: $0, names: keys, allowDangerous: allowDangerous) }?
             .map { (name: $0.name, value: $0.value, granted: true) } ?? []
@@ -72,6 +104,7 @@ struct ExecCommand: ParsableCommand {
             guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
         }
         if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
+
         var argv = command.map { strdup($0) } + [nil]
         Hardening.restoreForExec()
         execvp(command[0], &argv)

@@ -58,6 +58,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pin the owner to this Unix user (name or uid): its daemon then admits only that uid.", valueName: "user"))
     var uid: String?
 
+    @Flag(help: "Give the owner's values only to programs in its sandbox (keyrack exec --for OWNER --sandbox); see docs/robots.md.")
+    var sandboxed = false
+
     mutating func validate() throws {
         let via = via ?? .ssh
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
@@ -86,7 +89,7 @@ struct InitCommand: ParsableCommand {
         if case .yubikey(let card) = request.spec, card.policies(for: owner).pin == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
             Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
         }
-        let outcome = try store.initialise(owner: owner, uid: pinnedUID, request: request)
+        let outcome = try store.initialise(owner: owner, uid: pinnedUID, sandboxed: sandboxed, request: request)
         let path = store.home.manifest(owner).path
         switch outcome {
         case .created(let manifest, let setup):
@@ -99,6 +102,7 @@ struct InitCommand: ParsableCommand {
                 print("  manifest:  \(path)")
                 print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(via.rawValue))")
                 if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
+                if manifest.owner.sandboxed { print("  sandboxed: its values go only to `keyrack exec --for \(owner.value) --sandbox`") }
             }
         case .alreadyInitialised(let recipients):
             let primary = recipients?.recipients.first

@@ -109,7 +109,8 @@ struct SetCommand: ParsableCommand {
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
         if daemonValue != nil {
-            let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: try store.recipientsFile(owner)?.uid, value: &daemonValue!)
+            let sidecar = try store.recipientsFile(owner)
+            let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)
             Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
         }
         if options.json {

@@ -1,5 +1,6 @@
 import AgeFormat
 import ArgumentParser
+import KeyrackApp
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
@@ -129,6 +130,7 @@ struct UnlockCommand: ParsableCommand {
         for i in grants.indices {
             if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
         }
+        try SandboxRequirement.enforce(on: client, manifest: manifest)
         let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest))
         if options.json {
             let items = unlocked.map { g in

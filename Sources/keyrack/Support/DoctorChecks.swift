@@ -1,6 +1,7 @@
 import AgeFormat
 import AgeYubiKey
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import PIV
@@ -55,6 +56,31 @@ struct DoctorChecks {
         out += modeChecks(store.home, name)
         out += daemonChecks()
         out += toolChecks(store, name)
+        out += sandboxChecks()
+        return out
+    }
+
+    /// `exec --sandbox`: bubblewrap, unprivileged user namespaces, pidfd (a warning, not a
+    /// failure, when missing: only sandboxed owners and `--sandbox` need them).
+    func sandboxChecks(_ report: SandboxReport = .probe()) -> [DoctorCheck] {
+        var out: [DoctorCheck] = []
+        switch report.bubblewrap {
+        case .failure(let error):
+            out.append(DoctorCheck(name: "sandbox", status: .warn, detail: error.problem, fix: error.fix))
+        case .success(let path):
+            if let problem = report.userNamespaceProblem {
+                out.append(DoctorCheck(name: "sandbox", status: .warn, detail: "bubblewrap \(report.version ?? "?") (\(path)) cannot make an unprivileged user namespace here: \(problem)",
+                                       fix: "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the AppArmor userns restriction lifted for bwrap)"))
+            } else {
+                out.append(.pass("sandbox", "bubblewrap \(report.version ?? "?") (\(path)); unprivileged user namespaces work"))
+            }
+        }
+        if report.pidfd {
+            out.append(.pass("pidfd", "pidfd_open works; SO_PEERPIDFD \(report.peerPidfd ? "works" : "is absent (pidfd_open by pid is used)")"))
+        } else {
+            out.append(DoctorCheck(name: "pidfd", status: .warn, detail: "pidfd_open is not available (Linux 5.3+): a sandboxed owner's daemon cannot prove where its peers run",
+                                   fix: "use a newer kernel"))
+        }
         return out
     }
 

@@ -1,3 +1,4 @@
+import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
@@ -29,7 +30,7 @@ enum LiveDaemon {
     /// Hands an os.daemon value straight to the owner's daemon (started if need be, as `unlock`
     /// starts it): it exists in that process's guarded memory only, until its TTL or the daemon
     /// ends. Returns the slug granted.
-    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, value: inout [UInt8]) throws -> Slug {
+    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, sandboxed: Bool, value: inout [UInt8]) throws -> Slug {
         defer { zeroize(&value) }
         if let pinnedUID, pinnedUID != getuid() {
             throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID), and this is uid \(getuid()); run the set as that user")
@@ -41,6 +42,8 @@ enum LiveDaemon {
         if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
         let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
+        // A sandboxed owner's daemon is told before it holds the value (SandboxRequirement).
+        try SandboxRequirement.enforce(on: client, required: sandboxed)
         var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {
