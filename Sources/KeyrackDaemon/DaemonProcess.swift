@@ -23,6 +23,7 @@ public enum DaemonProcess {
         if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
             configuration.clientTimeoutMilliseconds = t
         }
+        configuration.audit = try openAuditLog(owner: owner)
 
         // Block the stop signals in every thread; this one waits for them below.
         var signals = sigset_t()
@@ -44,5 +45,29 @@ public enum DaemonProcess {
             if server.isStopped { break }
         }
         server.waitUntilStopped()
+    }
+
+    /// The owner's access log. A daemon that cannot keep one does not start: a log that fails
+    /// open (keeps serving while nothing is recorded) is the weakness this log exists to close.
+    /// KEYRACK_AUDIT_CHECKPOINT_EVERY sets how many records lie between checkpoints (tests).
+    static func openAuditLog(owner: String) throws -> AuditLog {
+        guard let home = AuditLog.homeFromEnvironment() else {
+            throw DaemonError.io("the access log needs KEYRACK_HOME or HOME", errno: ENOENT)
+        }
+        makeDirectories(home)
+        let every = getenv("KEYRACK_AUDIT_CHECKPOINT_EVERY").flatMap { UInt64(String(cString: $0)) } ?? 1000
+        do {
+            return try AuditLog(home: home, owner: owner, checkpointEvery: every)
+        } catch {
+            throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
+        }
+    }
+
+    /// `mkdir -p` with 0700 for what is missing (a first daemon on a fresh HOME).
+    private static func makeDirectories(_ path: String) {
+        var st = stat()
+        if lstat(path, &st) == 0 { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { makeDirectories(String(path[..<slash])) }
+        mkdir(path, 0o700)
     }
 }

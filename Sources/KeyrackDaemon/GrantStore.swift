@@ -106,12 +106,23 @@ public final class GrantStore: @unchecked Sendable {
 
     private func purgeExpiredLocked() {
         let t = now()
+        var gone: [Slug] = []
         for (slug, entry) in grants where entry.deadline <= t {
             entry.value.wipe()
             grants.removeValue(forKey: slug)
             expired.insert(slug)
+            gone.append(slug)
         }
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
     }
+
+    /// Told which grants just expired (the daemon's access log). Called under the store's lock,
+    /// so it must not call back into the store.
+    public var onExpire: (([Slug]) -> Void)? {
+        get { locked { expireObserver } }
+        set { locked { expireObserver = newValue } }
+    }
+    private var expireObserver: (([Slug]) -> Void)? = nil
 
     // MARK: reads
 
