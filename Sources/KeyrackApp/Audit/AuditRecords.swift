@@ -1,0 +1,95 @@
+import Foundation
+import KeyrackDaemon
+
+/// Reading an owner's access log for `keyrack audit`: the file's bytes (bounded, no symlink,
+/// regular file only), and the records as dictionaries for display and filtering.
+public enum AuditRecords {
+    public struct Files: Sendable {
+        public var log: [UInt8]
+        public var anchor: [UInt8]?
+        public var path: String
+    }
+
+    public static func read(home: String, owner: String) throws(AuditError) -> Files {
+        let path = AuditLog.logPath(home: home, owner: owner)
+        let log = try readFile(path)
+        guard let log else { throw AuditError("no access log for '\(owner)' at \(path)", remedy: "it is written by the owner's daemon from its first start (keyrack unlock)") }
+        let anchor = try readFile("\(home)/audit/\(owner).head")
+        return Files(log: log, anchor: anchor, path: path)
+    }
+
+    static func readFile(_ path: String) throws(AuditError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        if fd < 0 {
+            let e = errno
+            if e == ENOENT { return nil }
+            if e == ELOOP { throw AuditError("\(path) is a symbolic link", remedy: "remove it; keyrack does not follow links in KEYRACK_HOME") }
+            throw AuditError("cannot open \(path): \(String(cString: strerror(e)))", remedy: "check its owner and mode")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw AuditError("\(path) is not a regular file (a FIFO or device)", remedy: "remove it")
+        }
+        var out = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = Foundation.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return out
+    }
+
+    /// Each line parsed; lines that do not parse are skipped here (verify names them).
+    public static func records(_ log: [UInt8]) -> [[String: Any]] {
+        log.split(separator: 0x0a).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+    }
+
+    /// Records at or after `since` (their `time`), and naming `key` when given.
+    public static func filter(_ records: [[String: Any]], since: Date?, key: String?) -> [[String: Any]] {
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return records.filter { r in
+            if let since, let t = (r["time"] as? String).flatMap(parser.date(from:)), t < since { return false }
+            if let key {
+                let data = (try? JSONSerialization.data(withJSONObject: r["keys"] ?? r["slugs"] ?? [])) ?? Data()
+                if !String(decoding: data, as: UTF8.self).contains(key) { return false }
+            }
+            return true
+        }
+    }
+
+    /// One line per record for people: time, event, what, who.
+    public static func describe(_ r: [String: Any]) -> String {
+        let time = r["time"] as? String ?? "?"
+        let event = r["event"] as? String ?? "?"
+        var what = ""
+        if let keys = r["keys"] as? [[String: Any]] {
+            what = keys.map { k in
+                let name = (k["slug"] as? String) ?? (k["key"] as? String) ?? "?"
+                if let result = k["result"] as? String { return "\(name) \(result)" }
+                if let ttl = k["ttl_seconds"] as? NSNumber { return "\(name) \(ttl)s" }
+                return name
+            }.joined(separator: ", ")
+        } else if let slugs = r["slugs"] as? [String] {
+            what = slugs.joined(separator: ", ")
+        } else if let reason = r["reason"] as? String {
+            what = reason
+        } else if let files = r["files"] as? NSNumber {
+            what = "\(files) file(s)"
+        }
+        var who = ""
+        if let q = r["requester"] as? [String: Any] {
+            let exe = (q["exe"] as? String) ?? (q["comm"] as? String) ?? "?"
+            who = "pid \(q["pid"].map { "\($0)" } ?? "?") \(exe)"
+            if let c = q["command"] as? String { who += " \(c)" }
+            if let p = q["parent"] as? [String: Any] {
+                who += " ← \((p["exe"] as? String) ?? (p["argv0"] as? String) ?? "?") (pid \(p["pid"].map { "\($0)" } ?? "?"))"
+            }
+            if let s = q["sandbox"] as? String, s != "host" { who += " [\(s)]" }
+        }
+        return [time, event, what, who].filter { !$0.isEmpty }.joined(separator: "  ")
+    }
+}
