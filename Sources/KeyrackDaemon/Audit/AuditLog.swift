@@ -31,6 +31,8 @@ public final class AuditLog: @unchecked Sendable {
     private var prev = AuditCrypto.genesisPrev
     private var knownSize: off_t = 0
     private var checkpoints: UInt64 = 0
+    /// seq of the last checkpoint (from the anchor), to count the records since it.
+    private var lastCheckpointSeq: UInt64?
     private var sinceCheckpoint: UInt64 = 0
     /// Ed25519 secret key (libsodium layout: seed ‖ public key) in locked memory, and its public half.
     private var signingKey: GuardedBytes?
@@ -201,6 +203,7 @@ public final class AuditLog: @unchecked Sendable {
         }
         guard let line = writeLineLocked(event: "checkpoint", fields: f) else { return false }
         checkpoints = ordinal
+        lastCheckpointSeq = nextSeq - 1
         sinceCheckpoint = 0
         fsync(fd)
         writeAnchor(line)
@@ -283,11 +286,14 @@ public final class AuditLog: @unchecked Sendable {
         adopt(line: chunk[start ..< end - 1])
     }
 
+    /// Takes over the chain from the file's last line, and the checkpoint count from the anchor
+    /// (another writer may have made checkpoints: it writes the anchor under the same flock).
     private func adopt(line: ArraySlice<UInt8>) {
         prev = AuditCrypto.sha256Hex(Array(line))
         let seq = AuditLog.leadingSeq(line) ?? nextSeq
         nextSeq = seq + 1
-        if AuditLog.isCheckpoint(line) { sinceCheckpoint = 0 }
+        loadAnchor()
+        if let last = lastCheckpointSeq, last < nextSeq { sinceCheckpoint = nextSeq - last - 1 } else { sinceCheckpoint = nextSeq }
     }
 
     /// `{"seq":N,` → N (every record starts so).
@@ -319,6 +325,7 @@ public final class AuditLog: @unchecked Sendable {
         guard let bytes = AuditLog.readAnchor(headPath) else { return }
         let line = bytes.last == 0x0a ? bytes.dropLast() : bytes[...]
         if let ordinal = AuditLog.number(after: "\"ordinal\":", in: line) { checkpoints = ordinal }
+        lastCheckpointSeq = AuditLog.leadingSeq(line)
     }
 
     static func readAnchor(_ path: String) -> [UInt8]? {
