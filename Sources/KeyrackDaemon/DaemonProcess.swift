@@ -23,7 +23,7 @@ public enum DaemonProcess {
         if let t = getenv("KEYRACK_DAEMON_CLIENT_TIMEOUT_MS").flatMap({ Int(String(cString: $0)) }), t > 0 {
             configuration.clientTimeoutMilliseconds = t
         }
-        configuration.audit = try openAuditLog(owner: owner)
+        configuration.audit = try openAuditLog(owner: owner, runtime: runtime)
 
         // Block the stop signals in every thread; this one waits for them below.
         var signals = sigset_t()
@@ -50,11 +50,19 @@ public enum DaemonProcess {
     /// The owner's access log. A daemon that cannot keep one does not start: a log that fails
     /// open (keeps serving while nothing is recorded) is the weakness this log exists to close.
     /// KEYRACK_AUDIT_CHECKPOINT_EVERY sets how many records lie between checkpoints (tests).
-    static func openAuditLog(owner: String) throws -> AuditLog {
-        guard let home = AuditLog.homeFromEnvironment() else {
-            throw DaemonError.io("the access log needs KEYRACK_HOME or HOME", errno: ENOENT)
-        }
+    ///
+    /// The log lives in KEYRACK_HOME. A daemon whose KEYRACK_HOME is not its own to write (an
+    /// owner pinned to a Unix user that has no home of its own, started for `daemon bench`)
+    /// keeps it in its runtime directory instead, which it has just proven its own (0700, no
+    /// symlink); `keyrack audit` looks there too. A bad log *file* (a symlink, a FIFO, another
+    /// owner's) is never worked around: that is refused.
+    static func openAuditLog(owner: String, runtime: RuntimeDirectory) throws -> AuditLog {
+        var home = AuditLog.homeFromEnvironment() ?? runtime.path
         makeDirectories(home)
+        do { try AuditLog.checkDirectory(home, what: "KEYRACK_HOME", mode: nil) } catch {
+            DaemonServer.standardErrorLog("\(error.problem): keeping the access log in \(runtime.path)/audit instead")
+            home = runtime.path
+        }
         let every = getenv("KEYRACK_AUDIT_CHECKPOINT_EVERY").flatMap { UInt64(String(cString: $0)) } ?? 1000
         do {
             return try AuditLog(home: home, owner: owner, checkpointEvery: every)

@@ -85,6 +85,11 @@ struct AuditVerifyCommand: ParsableCommand {
 enum AuditCLI {
     static func files(owner: String) throws -> AuditRecords.Files {
         guard let home = AuditLog.homeFromEnvironment() else { throw CommandFailure("HOME is not set: set HOME or KEYRACK_HOME") }
+        // A daemon that could not write KEYRACK_HOME kept its log in the runtime directory.
+        let runtime = RuntimeDirectory.current().path
+        if access(AuditLog.logPath(home: home, owner: owner), F_OK) != 0, access(AuditLog.logPath(home: runtime, owner: owner), F_OK) == 0 {
+            do { return try AuditRecords.read(home: runtime, owner: owner) } catch { throw CommandFailure(error.description) }
+        }
         do { return try AuditRecords.read(home: home, owner: owner) } catch { throw CommandFailure(error.description) }
     }
 }
