@@ -108,6 +108,9 @@ extension DaemonServer {
         f.add("key", key)
         f.add("slugs", strings: gone.map(\.description))
         audit("relock", f, connection: connection)
+        // Signed while the daemon still holds the key. It keeps the key past a relock, to its
+        // stop (idle exit included), so the stop checkpoint is signed too: the key signs log
+        // heads only, and the process holding it is not dumpable.
         configuration.audit?.checkpoint(reason: "relock")
     }
 

@@ -394,7 +394,6 @@ public final class DaemonServer: @unchecked Sendable {
             if env == nil && key == nil, agent.stop() { log("identity agent relocked") }
             let gone = store.relock(env: env, key: key)
             auditRelock(env: env, key: key, gone: gone, connection: connection)
-            if env == nil && key == nil { configuration.audit?.forgetCheckpointKey() }
             return .relocked(gone)
         case .stop:
             return .stopping
@@ -410,6 +409,14 @@ public final class DaemonServer: @unchecked Sendable {
                 audit("sandbox-start", f, connection: connection)
                 return .sandboxAccepted
             } catch { return .error(.rejected, "cannot record the sandbox: \(error)") }
+        case .auditKey(let seed, let recipient):
+            defer { wipeStorage(seed) }
+            configuration.audit?.setCheckpointKey(seed: seed)
+            var f = AuditFields()
+            f.add("recipient", recipient)
+            f.add("checkpoint_key", configuration.audit?.checkpointPublicKey.map(AuditCrypto.hex))
+            audit("checkpoint-key", f, connection: connection)
+            return .sandboxAccepted
         case .requireSandbox:
             let changed = state.withLock { s -> Bool in defer { s.sandboxed = true }; return !s.sandboxed }
             if changed {

@@ -68,8 +68,16 @@ final class AuditTests: XCTestCase {
         let set = try XCTUnwrap(records.first { $0["event"] as? String == "set" })
         XCTAssertEqual(set["slug"] as? String, "acme.test.K0")
 
-        let ok = try h.ok(["audit", "verify", "--for", "bot"])
+        // unlock handed the daemon the manifest's checkpoint key and named the recipient used;
+        // the relock checkpoint is signed with it, and verify --manifest pins that key.
+        let keyRecord = try XCTUnwrap(records.first { $0["event"] as? String == "checkpoint-key" })
+        XCTAssertEqual(keyRecord["recipient"] as? String, "primary")
+        let checkpoint = try XCTUnwrap(records.last { $0["event"] as? String == "checkpoint" })
+        XCTAssertEqual(checkpoint["key"] as? String, keyRecord["checkpoint_key"] as? String)
+        XCTAssertNotNil(checkpoint["sig"] as? String)
+        let ok = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
         XCTAssertTrue(ok.out.contains("chain intact"), ok.out)
+        XCTAssertTrue(ok.out.contains("1 signed with the owner's key"), ok.out)
         let shown = try h.ok(["audit", "--for", "bot", "--key", "acme.test.K0"])
         XCTAssertTrue(shown.out.contains("get  acme.test.K0 granted"), shown.out)
         XCTAssertTrue(shown.out.contains(pythonExe), shown.out)

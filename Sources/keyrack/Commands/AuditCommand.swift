@@ -62,9 +62,24 @@ struct AuditVerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The checkpoint public key (hex) the signatures must be made with.", valueName: "hex"))
     var key: String?
 
+    @Flag(help: "Open the owner's manifest (as unlock does: an identity, or the card) and require every checkpoint to be signed with the key it holds.")
+    var manifest = false
+
     func run() throws {
         let files = try AuditCLI.files(owner: options.owner)
-        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: key)
+        var expected = key
+        if manifest {
+            // The key the log itself names proves nothing (a forger writes their own); the one
+            // in the manifest is reachable only through the owner's recipients.
+            let owner = try ManifestCLI.owner(options)
+            let store = try ManifestCLI.store()
+            let opened = try store.open(owner, with: try ManifestCLI.identities(owner, store: store, paths: []))
+            guard let seed = opened.manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
+                throw CommandFailure("the manifest of '\(options.owner)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
+            }
+            expected = AuditCrypto.hex(pair.publicKey)
+        }
+        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
         if options.json {
             var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
                                       "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
@@ -73,7 +88,7 @@ struct AuditVerifyCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             Output.line(String(decoding: data, as: UTF8.self))
         } else if report.ok {
-            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed")
+            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
         }
         if let f = report.fault {
             if !options.json { Terminal.printError("error: \(files.path) line \(f.line): \(f.problem); keep the file as it is for inspection") }
