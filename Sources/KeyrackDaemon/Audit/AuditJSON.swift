@@ -67,14 +67,31 @@ public struct AuditFields: Sendable {
 
 /// Wall-clock time as the log writes it: UTC, millisecond precision, RFC 3339.
 public enum AuditTime {
+    /// The "YYYY-MM-DDTHH:MM:SS." of the last second formatted: most records of a busy daemon
+    /// fall in the same second, and gmtime_r plus the padding cost more than the rest of a record.
+    nonisolated(unsafe) private static var cache: (second: UInt64, prefix: String) = (UInt64.max, "")
+    private static let cacheLock = Locked(())
+
     public static func stamp(milliseconds ms: UInt64 = Clock.wallMilliseconds()) -> String {
-        var t = time_t(ms / 1000)
+        let second = ms / 1000
+        let prefix: String = cacheLock.withLock { _ in
+            if cache.second == second { return cache.prefix }
+            let p = formatSecond(second)
+            cache = (second, p)
+            return p
+        }
+        let milli = String(ms % 1000)
+        return prefix + String(repeating: "0", count: 3 - milli.count) + milli + "Z"
+    }
+
+    private static func formatSecond(_ second: UInt64) -> String {
+        var t = time_t(second)
         var tm = tm()
         gmtime_r(&t, &tm)
         func pad(_ v: Int32, _ width: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
     }
 }

@@ -218,15 +218,23 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Builds `{"seq":N,"time":…,"event":…,"prev":…,<fields>}\n` and writes it with one write(2).
     private func writeLineLocked(event: String, fields: AuditFields) -> [UInt8]? {
-        var head = AuditFields()
-        head.add("seq", nextSeq)
-        head.add("time", AuditTime.stamp())
-        head.add("event", event)
-        head.add("prev", prev)
-        var text = "{" + head.text
-        if !fields.text.isEmpty { text += "," + fields.text }
-        text += "}"
-        var line = Array(text.utf8)
+        // Bytes appended directly (this runs under the lock, once per GET): the fixed head, then
+        // the fields the caller encoded outside the lock.
+        var line: [UInt8] = []
+        line.reserveCapacity(160 + fields.text.utf8.count)
+        line.append(contentsOf: "{\"seq\":".utf8)
+        line.append(contentsOf: String(nextSeq).utf8)
+        line.append(contentsOf: ",\"time\":\"".utf8)
+        line.append(contentsOf: AuditTime.stamp().utf8)
+        line.append(contentsOf: "\",\"event\":".utf8)
+        var quoted = ""
+        AuditFields.quote(event, into: &quoted)
+        line.append(contentsOf: quoted.utf8)
+        line.append(contentsOf: ",\"prev\":\"".utf8)
+        line.append(contentsOf: prev.utf8)
+        line.append(0x22)
+        if !fields.text.isEmpty { line.append(0x2c); line.append(contentsOf: fields.text.utf8) }
+        line.append(0x7d)
         line.append(0x0a)
         var offset = 0
         while offset < line.count {
