@@ -64,8 +64,10 @@ public enum DaemonProcess {
             home = runtime.path
         }
         let every = getenv("KEYRACK_AUDIT_CHECKPOINT_EVERY").flatMap { UInt64(String(cString: $0)) } ?? 1000
+        // KEYRACK_AUDIT_MAX_BYTES: the size at which the file is archived and a new one begins.
+        let cap = getenv("KEYRACK_AUDIT_MAX_BYTES").flatMap { Int64(String(cString: $0)) } ?? 64 << 20
         do {
-            return try AuditLog(home: home, owner: owner, checkpointEvery: every)
+            return try AuditLog(home: home, owner: owner, checkpointEvery: every, maximumBytes: cap)
         } catch {
             throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
         }

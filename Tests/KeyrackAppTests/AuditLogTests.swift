@@ -182,6 +182,37 @@ final class AuditLogTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.checkpoints, 1600 / 50 / 2)
     }
 
+    func testRotationKeepsOneVerifiableChainAcrossFiles() throws {
+        // A 4 KiB cap: the daemon's log rotates every dozen records; a CLI-like follower appends
+        // between, from the path it finds.
+        let seed = AuditCrypto.randomSeed()
+        let daemon = try AuditLog(home: home, owner: "bot", checkpointEvery: 7, maximumBytes: 4096)
+        daemon.setCheckpointKey(seed: seed)
+        for i in 0..<120 {
+            var f = AuditFields(); f.add("key", "acme.test.K\(i)"); f.add("pad", String(repeating: "x", count: 200))
+            XCTAssertTrue(daemon.append("get", f))
+            if i % 20 == 0 {
+                let cli = try AuditLog(home: home, owner: "bot", followsRotation: true)
+                var s = AuditFields(); s.add("slug", "acme.test.S\(i)")
+                XCTAssertTrue(cli.append("set", s))
+            }
+        }
+        let archived = try FileManager.default.contentsOfDirectory(atPath: home + "/audit").filter { $0.hasPrefix("bot.0") }.sorted()
+        XCTAssertGreaterThanOrEqual(archived.count, 5, "\(archived)")
+        let report = try verify(expectedKey: AuditCrypto.hex(AuditCrypto.signingKey(seed: seed)!.publicKey))
+        XCTAssertNil(report.fault, "\(report.fault!)")
+        XCTAssertEqual(try AuditRecords.records(try AuditRecords.read(home: home, owner: "bot").log).filter { $0["event"] as? String == "set" }.count, 6)
+        // Retention: the oldest archive removed, the rest still verifies (from its first seq).
+        unlink(home + "/audit/" + archived[0])
+        let trimmed = try verify()
+        XCTAssertNil(trimmed.fault, "\(trimmed.fault!)")
+        XCTAssertGreaterThan(trimmed.firstSeq, 0)
+        // A file from the middle removed: the chain breaks where it was.
+        unlink(home + "/audit/" + archived[2])
+        let fault = try XCTUnwrap(try verify().fault)
+        XCTAssertTrue(fault.problem.contains("expected"), fault.problem)
+    }
+
     func testAPartialLastLineFromAKilledWriterIsTrimmedAndRecorded() throws {
         _ = try writeLog(records: 3)
         let h = FileHandle(forWritingAtPath: logPath)!

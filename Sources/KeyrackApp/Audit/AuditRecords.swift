@@ -5,17 +5,48 @@ import KeyrackDaemon
 /// regular file only), and the records as dictionaries for display and filtering.
 public enum AuditRecords {
     public struct Files: Sendable {
+        /// The archived files (oldest first) and the current one, concatenated.
         public var log: [UInt8]
         public var anchor: [UInt8]?
         public var path: String
+        /// Each file and its number of lines, to name a line of `log` by file and line.
+        public var parts: [(path: String, lines: Int)] = []
+
+        /// "FILE line N" for line `n` (1-based) of `log`.
+        public func locate(_ n: Int) -> String {
+            var rest = n
+            for p in parts {
+                if rest <= p.lines { return "\(p.path) line \(rest)" }
+                rest -= p.lines
+            }
+            return "\(path) line \(n)"
+        }
     }
 
     public static func read(home: String, owner: String) throws(AuditError) -> Files {
         let path = AuditLog.logPath(home: home, owner: owner)
-        let log = try readFile(path)
-        guard let log else { throw AuditError("no access log for '\(owner)' at \(path)", remedy: "it is written by the owner's daemon from its first start (keyrack unlock)") }
+        let current = try readFile(path)
+        guard let current else { throw AuditError("no access log for '\(owner)' at \(path)", remedy: "it is written by the owner's daemon from its first start (keyrack unlock)") }
         let anchor = try readFile("\(home)/audit/\(owner).head")
-        return Files(log: log, anchor: anchor, path: path)
+        // Rotated files: <owner>.<12-digit last seq>.jsonl, in seq order.
+        let dir = "\(home)/audit"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
+            guard name.hasPrefix(owner + "."), name.hasSuffix(".jsonl") else { return false }
+            let middle = name.dropFirst(owner.count + 1).dropLast(6)
+            return middle.count == 12 && middle.allSatisfy(\.isNumber)
+        }.sorted()
+        var log: [UInt8] = []
+        var parts: [(String, Int)] = []
+        for name in names {
+            guard let bytes = try readFile("\(dir)/\(name)") else { continue }
+            log += bytes
+            parts.append(("\(dir)/\(name)", bytes.split(separator: 0x0a, omittingEmptySubsequences: false).count - (bytes.last == 0x0a ? 1 : 0)))
+        }
+        log += current
+        parts.append((path, current.split(separator: 0x0a, omittingEmptySubsequences: false).count - (current.last == 0x0a ? 1 : 0)))
+        var files = Files(log: log, anchor: anchor, path: path)
+        files.parts = parts
+        return files
     }
 
     static func readFile(_ path: String) throws(AuditError) -> [UInt8]? {

@@ -24,6 +24,8 @@ public enum AuditVerifier {
         public var checkpoints = 0
         public var signedCheckpoints = 0
         public var checkpointKey: String?
+        /// seq of the first record checked (0 unless the oldest files were archived away).
+        public var firstSeq: UInt64 = 0
         public var fault: Fault?
         public var ok: Bool { fault == nil }
     }
@@ -36,6 +38,16 @@ public enum AuditVerifier {
         var prev = AuditCrypto.genesisPrev
         var ordinal: UInt64 = 0
         var key: String? = nil
+        // A log whose older files were archived away (rotation, then removed by the owner)
+        // starts with a genesis that `continues` one: the chain is checked from there.
+        var firstSeq: UInt64 = 0
+        if let first = lines.first, let object = try? JSONSerialization.jsonObject(with: Data(first)) as? [String: Any],
+           object["event"] as? String == "genesis", object["continues"] is String,
+           let seq = (object["seq"] as? NSNumber)?.uint64Value, let p = object["prev"] as? String {
+            firstSeq = seq
+            prev = p
+            report.firstSeq = seq
+        }
 
         func fail(_ line: Int, _ problem: String) -> Report {
             var r = report
@@ -51,8 +63,9 @@ public enum AuditVerifier {
             guard let object = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any] else {
                 return fail(n, "not a JSON object: the line was altered")
             }
-            guard let seq = (object["seq"] as? NSNumber)?.uint64Value, seq == UInt64(index) else {
-                return fail(n, "seq is \(object["seq"].map { "\($0)" } ?? "missing"), expected \(index): a record before it was deleted or inserted, or records were reordered")
+            let expected = firstSeq + UInt64(index)
+            guard let seq = (object["seq"] as? NSNumber)?.uint64Value, seq == expected else {
+                return fail(n, "seq is \(object["seq"].map { "\($0)" } ?? "missing"), expected \(expected): a record before it was deleted or inserted, or records were reordered")
             }
             guard let p = object["prev"] as? String, p == prev else {
                 return fail(n, index == 0 ? "the first record's prev is not the genesis value" :
@@ -63,8 +76,15 @@ public enum AuditVerifier {
                 guard event == "genesis", object["owner"] as? String == owner else {
                     return fail(n, "the first record is not the genesis of owner '\(owner)'")
                 }
+            } else if event == "genesis" {
+                // Only a rotation starts a file mid-chain, and its genesis names the file before.
+                guard object["continues"] is String, object["owner"] as? String == owner else {
+                    return fail(n, "a new log starts here without continuing the one before: the file was replaced")
+                }
             }
             if event == "checkpoint" {
+                // From an archived-away start the first checkpoint's ordinal is taken as it is.
+                if firstSeq > 0 && report.checkpoints == 0, let o = (object["ordinal"] as? NSNumber)?.uint64Value, o > 0 { ordinal = o - 1 }
                 guard let o = (object["ordinal"] as? NSNumber)?.uint64Value, o == ordinal + 1 else {
                     return fail(n, "checkpoint ordinal \(object["ordinal"].map { "\($0)" } ?? "missing"), expected \(ordinal + 1): a checkpoint was removed or duplicated")
                 }
@@ -96,12 +116,13 @@ public enum AuditVerifier {
         if let anchor {
             let line = anchor.last == 0x0a ? Array(anchor.dropLast()) : anchor
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let seq = (object["seq"] as? NSNumber)?.intValue, seq >= 0 else {
-                return fail(lines.count, "the anchor file is not a checkpoint record: it was altered")
+                  let anchorSeq = (object["seq"] as? NSNumber)?.uint64Value, anchorSeq >= firstSeq else {
+                return fail(lines.count, "the anchor file is not a checkpoint record of this log: it was altered")
             }
+            let seq = Int(anchorSeq - firstSeq)
             let ord = (object["ordinal"] as? NSNumber)?.intValue ?? 0
             guard seq < lines.count else {
-                return fail(lines.count, "the log ends at line \(lines.count), before checkpoint #\(ord) at line \(seq + 1) that the anchor records: records were cut from the tail")
+                return fail(lines.count, "the log ends at line \(lines.count), before checkpoint #\(ord) at line \(seq + 1) (seq \(anchorSeq)) that the anchor records: records were cut from the tail")
             }
             guard Array(lines[seq]) == line else {
                 return fail(seq + 1, "this line is not the checkpoint #\(ord) the anchor records: the log was rewritten")

@@ -24,8 +24,15 @@ public final class AuditLog: @unchecked Sendable {
     public let path: String
     public let headPath: String
     public let checkpointEvery: UInt64
+    /// Size cap of the current file: past it, after the next record, the file is archived as
+    /// `<owner>.<last seq>.jsonl` and a new one starts whose genesis continues the chain.
+    public let maximumBytes: Int64
+    /// A writer other than the daemon (the CLI) checks before each append that the path still
+    /// names its file, and reopens it when the daemon rotated it away.
+    private let followsRotation: Bool
+    private let directory: String
 
-    private let fd: Int32
+    private var fd: Int32
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var nextSeq: UInt64 = 0
     private var prev = AuditCrypto.genesisPrev
@@ -53,10 +60,14 @@ public final class AuditLog: @unchecked Sendable {
     /// Opens (creating if needed) the owner's log under `home`, which must be the caller's own
     /// directory, closed to others and no symlink; `audit/` is made 0700 and held to it; the
     /// file must be a regular file of ours, mode 0600: a planted symlink or FIFO is refused.
-    public init(home: String, owner: String, checkpointEvery: UInt64 = 1000, create: Bool = true) throws(AuditError) {
+    public init(home: String, owner: String, checkpointEvery: UInt64 = 1000, maximumBytes: Int64 = 64 << 20,
+                followsRotation: Bool = false, create: Bool = true) throws(AuditError) {
         self.owner = owner
         self.checkpointEvery = max(1, checkpointEvery)
+        self.maximumBytes = max(4096, maximumBytes)
+        self.followsRotation = followsRotation
         let dir = home + "/audit"
+        directory = dir
         path = "\(dir)/\(owner).jsonl"
         headPath = "\(dir)/\(owner).head"
         pthread_mutex_init(mutex, nil)
@@ -67,7 +78,26 @@ public final class AuditLog: @unchecked Sendable {
         }
         try AuditLog.checkDirectory(dir, what: "the access log directory", mode: 0o700)
 
-        let flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | (create ? O_CREAT : 0)
+        fd = try AuditLog.openLogFile(path, create: create)
+
+        flock(fd, LOCK_EX)
+        defer { flock(fd, LOCK_UN) }
+        loadAnchor()
+        try syncTail()
+        if nextSeq == 0 {
+            var f = AuditFields()
+            f.add("owner", owner)
+            f.add("created_by_pid", Int(getpid()))
+            guard writeLocked(event: "genesis", fields: f) else {
+                throw AuditError("cannot write the access log \(path): \(String(cString: strerror(errno)))", remedy: "free disk space or fix the file's permissions")
+            }
+        }
+    }
+
+    /// Opens a log file for appending, refusing a symlink, a FIFO or device, and a file that is
+    /// not ours alone.
+    static func openLogFile(_ path: String, create: Bool, exclusive: Bool = false) throws(AuditError) -> Int32 {
+        let flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | (create ? O_CREAT : 0) | (exclusive ? O_EXCL : 0)
         let opened = open(path, flags, 0o600)
         guard opened >= 0 else {
             let e = errno
@@ -85,20 +115,7 @@ public final class AuditLog: @unchecked Sendable {
             throw AuditError("the access log \(path) is \(st.st_uid == geteuid() ? "open to others (mode \(String(st.st_mode & 0o777, radix: 8)))" : "owned by uid \(st.st_uid)")", remedy: "make it yours with mode 0600, or move it away")
         }
         _ = fcntl(opened, F_SETFL, fcntl(opened, F_GETFL) & ~O_NONBLOCK)
-        fd = opened
-
-        flock(fd, LOCK_EX)
-        defer { flock(fd, LOCK_UN) }
-        loadAnchor()
-        try syncTail()
-        if nextSeq == 0 {
-            var f = AuditFields()
-            f.add("owner", owner)
-            f.add("created_by_pid", Int(getpid()))
-            guard writeLocked(event: "genesis", fields: f) else {
-                throw AuditError("cannot write the access log \(path): \(String(cString: strerror(errno)))", remedy: "free disk space or fix the file's permissions")
-            }
-        }
+        return opened
     }
 
     deinit {
@@ -164,20 +181,70 @@ public final class AuditLog: @unchecked Sendable {
         var f = fields
         if let requester { f.add("requester", object: requester) }
         return locked {
-            flock(fd, LOCK_EX)
+            guard lockCurrentFile() else { return false }
             defer { flock(fd, LOCK_UN) }
             guard (try? syncTail()) != nil else { return false }
             guard writeLocked(event: event, fields: f) else { return false }
             if sinceCheckpoint >= checkpointEvery { _ = checkpointLocked(reason: "every \(checkpointEvery) records") }
+            if !followsRotation, Int64(knownSize) >= maximumBytes { rotateLocked() }
             return true
         }
+    }
+
+    /// Takes the flock of the file the path names. A follower whose file was rotated away
+    /// reopens the path first (the rotation happened under the old file's flock, so once that
+    /// is ours the new file is complete).
+    private func lockCurrentFile() -> Bool {
+        flock(fd, LOCK_EX)
+        guard followsRotation else { return true }
+        var mine = stat(), named = stat()
+        guard fstat(fd, &mine) == 0 else { return false }
+        if lstat(path, &named) == 0, named.st_ino == mine.st_ino, named.st_dev == mine.st_dev { return true }
+        flock(fd, LOCK_UN)
+        guard let reopened = try? AuditLog.openLogFile(path, create: true) else { return false }
+        close(fd)
+        fd = reopened
+        knownSize = -1
+        flock(fd, LOCK_EX)
+        return true
+    }
+
+    /// Archives the full file and starts a new one that continues the chain: a checkpoint closes
+    /// the old file; the new file's genesis names it (`continues`), carries its head as `prev`,
+    /// and seq goes on. The new file is complete before it takes the path (written under a
+    /// temporary name, the old one hard-linked to its archive name, then renamed over the
+    /// path), so no writer ever finds the path missing or half made.
+    private func rotateLocked() {
+        _ = checkpointLocked(reason: "rotation")
+        let lastSeq = String(nextSeq - 1)
+        let archivedName = "\(owner).\(String(repeating: "0", count: max(0, 12 - lastSeq.count)) + lastSeq).jsonl"
+        let archived = "\(directory)/\(archivedName)"
+        let tmp = "\(directory)/.\(owner).jsonl.rotating.\(getpid())"
+        unlink(tmp)
+        guard let newFD = try? AuditLog.openLogFile(tmp, create: true, exclusive: true) else { return }
+        flock(newFD, LOCK_EX)
+        let saved = (fd, prev, nextSeq, knownSize, sinceCheckpoint)
+        func undo() {
+            (fd, prev, nextSeq, knownSize, sinceCheckpoint) = saved
+            close(newFD)
+            unlink(tmp)
+        }
+        fd = newFD
+        knownSize = 0
+        var f = AuditFields()
+        f.add("owner", owner)
+        f.add("continues", archivedName)
+        guard writeLocked(event: "genesis", fields: f), link(path, archived) == 0 else { return undo() }
+        guard rename(tmp, path) == 0 else { unlink(archived); return undo() }
+        flock(saved.0, LOCK_UN)
+        close(saved.0)
     }
 
     /// A checkpoint now (relock, stop), unless the last record already is one.
     @discardableResult
     public func checkpoint(reason: String) -> Bool {
         locked {
-            flock(fd, LOCK_EX)
+            guard lockCurrentFile() else { return false }
             defer { flock(fd, LOCK_UN) }
             guard (try? syncTail()) != nil else { return false }
             if sinceCheckpoint == 0 && checkpoints > 0 { return true }

@@ -84,14 +84,14 @@ struct AuditVerifyCommand: ParsableCommand {
             var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
                                       "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
             if let k = report.checkpointKey { out["checkpointKey"] = k }
-            if let f = report.fault { out["fault"] = ["line": f.line, "problem": f.problem] }
+            if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             Output.line(String(decoding: data, as: UTF8.self))
         } else if report.ok {
             Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
         }
         if let f = report.fault {
-            if !options.json { Terminal.printError("error: \(files.path) line \(f.line): \(f.problem); keep the file as it is for inspection") }
+            if !options.json { Terminal.printError("error: \(files.locate(f.line)): \(f.problem); keep the file as it is for inspection") }
             throw ExitCode(ExitStatus.failure)
         }
     }

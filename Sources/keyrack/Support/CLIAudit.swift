@@ -8,7 +8,8 @@ enum CLIAudit {
     static func record(owner: String, _ event: String, _ fields: AuditFields) {
         guard let home = AuditLog.homeFromEnvironment() else { return }
         do {
-            let log = try AuditLog(home: home, owner: owner)
+            // The daemon rotates the file; the CLI follows (reopens the path when it moved).
+            let log = try AuditLog(home: home, owner: owner, followsRotation: true)
             if !log.append(event, fields, requester: Requester.current().fields) {
                 Terminal.printError("warning: the access log \(log.path) could not be written: this \(event) is not recorded; check the disk")
             }
