@@ -26,6 +26,7 @@ extension DaemonServer {
                 f.add("files", files.count)
                 f.add("with_pin", secret != nil)
                 guard audit("identity-agent-unwrap", f, connection: connection) else {
+                    for case .fileKey(let key) in results { wipeStorage(key) }
                     return .error(.agentFailed, "the access log cannot be written, so no file key is handed out: free disk space or fix the file, then retry")
                 }
                 return .agentUnwrapped(results)

@@ -18,10 +18,9 @@ extension DaemonServer {
 
         func requester(_ server: DaemonServer) -> AuditFields {
             if let cached { return cached }
-            var r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
             var fields = r.fields
-            if let command = DaemonServer.keyrackCommand(r) { fields.add("command", command) }
-            r.exe = nil
+            if r.verified, let command = DaemonServer.keyrackCommand(r) { fields.add("command", command) }
             cached = fields
             return fields
         }

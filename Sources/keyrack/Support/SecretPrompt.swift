@@ -40,7 +40,7 @@ enum SecretPrompt {
         defer { close(fd) }
         // A PIN is asked for on behalf of someone: say who, on its own line above the prompt
         // (the prompt itself stays as age-plugin-yubikey words it; askpass programs get that).
-        let asker = what.contains("PIN") ? "keyrack: the \(what) is \(Asker.phrase)\n" : ""
+        let asker = what.contains("PIN") ? "keyrack: a PIN is \(Asker.phrase)\n" : ""
         _ = (asker + prompt).withCString { write(fd, $0, strlen($0)) }
 
         var saved = termios()
