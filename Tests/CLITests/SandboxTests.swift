@@ -236,7 +236,8 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(try h.keyrack(exec + ["/bin/sh", "-c", "kill -KILL $$"]).status, 128 + SIGKILL)
         // The command holds what plain exec's would (stdin, stdout, stderr, and the socket the
         // test's Foundation.Process hands every child), nothing of keyrack's or bubblewrap's.
-        let listFDs = ["/bin/sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"]
+        // (python3 lists its own descriptors: no shell pipe races the listing.)
+        let listFDs = ["/usr/bin/python3", "-c", "import os; print(*sorted(map(int, os.listdir('/proc/self/fd'))))"]
         let plain = try h.keyrack(["exec", "--for", "seaturtle", "--env", "test", "--key", "API", "--"] + listFDs)
         XCTAssertTrue(plain.out.hasPrefix("0 1 2 "), plain.out)
         XCTAssertEqual(try h.keyrack(exec + listFDs).out, plain.out)

@@ -48,6 +48,30 @@ final class DaemonServerTests: XCTestCase {
         return String(decoding: value, as: UTF8.self)
     }
 
+    func testASandboxedDaemonTakesGrantsFromTheHostButGivesValuesOnlyToItsSandboxes() throws {
+        let (server, client) = try startServer()
+        try put(client, "acme.test.API", "value-1")
+        XCTAssertEqual(try getValue(client, "acme.test.API"), "value-1")
+        guard case .sandboxAccepted = try client.send(.requireSandbox) else { return XCTFail() }
+        XCTAssertTrue(server.requiresSandbox)
+        // This process is on the host: a GET is refused with the sandbox code, and counted.
+        XCTAssertThrowsError(try client.send(.get([Query(key: "acme.test.API")]))) { error in
+            guard case DaemonError.sandboxRefused(let owner, let reason)? = error as? DaemonError else { return XCTFail("\(error)") }
+            XCTAssertEqual(owner, "bot")
+            XCTAssertTrue(reason.hasPrefix("the keys of 'bot' go only to its own sandboxes; this process (pid \(getpid())) is outside any sandbox"), reason)
+        }
+        XCTAssertEqual(server.deniedCount, 1)
+        // Managing it from the host still works: unlock, status, relock.
+        try put(client, "acme.test.DB", "value-2")
+        guard case .status(let st) = try client.send(.status) else { return XCTFail() }
+        XCTAssertEqual(st.grants.count, 2)
+        // And a registration names a sandbox, never a process of the host.
+        XCTAssertThrowsError(try client.send(.registerSandbox(pid: getpid()))) { error in
+            guard case DaemonError.protocolError(.rejected, let message)? = error as? DaemonError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("is not a sandbox"), message)
+        }
+    }
+
     func testUnlockGetStatusRelockOverTheSocket() throws {
         let (_, client) = try startServer()
         guard case .pong(let pid, let owner) = try client.send(.ping) else { return XCTFail() }

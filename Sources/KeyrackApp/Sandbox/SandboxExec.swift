@@ -53,11 +53,12 @@ public struct SandboxExec {
     public static func spec(_ request: Request, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SandboxSpec {
         let keyrackHome = try KeyrackHome.fromEnvironment(environment)
         let store = HostManifestStore(home: keyrackHome)
-        // Every owner's identity files, this owner's too: the robot gets a socket, not a key.
+        // Every owner's identity files, this owner's too: the robot gets a socket, not a key. A
+        // recipients file that does not parse stops the sandbox (its error says which): what it
+        // names could not be hidden.
         var identities: [String] = []
         for owner in store.owners() {
-            guard let file = try? store.recipientsFile(owner) else { continue }
-            identities += file.recipients.compactMap(\.identityPath)
+            identities += (try store.recipientsFile(owner))?.recipients.compactMap(\.identityPath) ?? []
         }
         let cwd = FileManager.default.currentDirectoryPath
         // keyrack itself, bound in read-only wherever it is installed (~/.local/bin is under the
