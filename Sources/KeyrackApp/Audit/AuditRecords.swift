@@ -73,9 +73,21 @@ public enum AuditRecords {
         return out
     }
 
-    /// Each line parsed; lines that do not parse are skipped here (verify names them).
+    /// Each line parsed, with the requester of a daemon record resolved from its connection's
+    /// `connect` record (`requester_seq`); lines that do not parse are skipped here (verify
+    /// names them).
     public static func records(_ log: [UInt8]) -> [[String: Any]] {
-        log.split(separator: 0x0a).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        var parsed = log.split(separator: 0x0a).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        var requesters: [UInt64: Any] = [:]
+        for r in parsed where r["event"] as? String == "connect" {
+            if let seq = (r["seq"] as? NSNumber)?.uint64Value, let q = r["requester"] { requesters[seq] = q }
+        }
+        for i in parsed.indices {
+            if parsed[i]["requester"] == nil, let ref = (parsed[i]["requester_seq"] as? NSNumber)?.uint64Value, let q = requesters[ref] {
+                parsed[i]["requester"] = q
+            }
+        }
+        return parsed
     }
 
     /// Records at or after `since` (their `time`), and naming `key` when given.

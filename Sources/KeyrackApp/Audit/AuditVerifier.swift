@@ -38,6 +38,7 @@ public enum AuditVerifier {
         var prev = AuditCrypto.genesisPrev
         var ordinal: UInt64 = 0
         var key: String? = nil
+        var connects = Set<UInt64>()
         // A log whose older files were archived away (rotation, then removed by the owner)
         // starts with a genesis that `continues` one: the chain is checked from there.
         var firstSeq: UInt64 = 0
@@ -72,6 +73,10 @@ public enum AuditVerifier {
                     "prev does not match the SHA-256 of line \(n - 1): line \(n - 1) was altered, or records were removed or reordered")
             }
             let event = object["event"] as? String
+            if event == "connect" { connects.insert(seq) }
+            if let ref = (object["requester_seq"] as? NSNumber)?.uint64Value, ref >= firstSeq, !connects.contains(ref) {
+                return fail(n, "requester_seq \(ref) does not name an earlier connect record: the record was altered")
+            }
             if index == 0 {
                 guard event == "genesis", object["owner"] as? String == owner else {
                     return fail(n, "the first record is not the genesis of owner '\(owner)'")

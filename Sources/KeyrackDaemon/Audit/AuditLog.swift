@@ -178,16 +178,22 @@ public final class AuditLog: @unchecked Sendable {
     /// was about to do: the log fails closed). A checkpoint follows every `checkpointEvery` records.
     @discardableResult
     public func append(_ event: String, _ fields: AuditFields = AuditFields(), requester: AuditFields? = nil) -> Bool {
+        appendReturningSeq(event, fields, requester: requester) != nil
+    }
+
+    /// `append`, answering the seq the record got (nil when it was not written).
+    public func appendReturningSeq(_ event: String, _ fields: AuditFields = AuditFields(), requester: AuditFields? = nil) -> UInt64? {
         var f = fields
         if let requester { f.add("requester", object: requester) }
         return locked {
-            guard lockCurrentFile() else { return false }
+            guard lockCurrentFile() else { return nil }
             defer { flock(fd, LOCK_UN) }
-            guard (try? syncTail()) != nil else { return false }
-            guard writeLocked(event: event, fields: f) else { return false }
+            guard (try? syncTail()) != nil else { return nil }
+            guard writeLocked(event: event, fields: f) else { return nil }
+            let seq = nextSeq - 1
             if sinceCheckpoint >= checkpointEvery { _ = checkpointLocked(reason: "every \(checkpointEvery) records") }
             if !followsRotation, Int64(knownSize) >= maximumBytes { rotateLocked() }
-            return true
+            return seq
         }
     }
 
