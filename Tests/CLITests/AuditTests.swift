@@ -83,6 +83,8 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(ok.out.contains("1 signed with the owner's key"), ok.out)
         let shown = try h.ok(["audit", "--for", "bot", "--key", "acme.test.K0"])
         XCTAssertTrue(shown.out.contains("get  acme.test.K0 granted"), shown.out)
+        XCTAssertTrue(shown.out.contains("set  acme.test.K0 os.secure"), shown.out)
+        XCTAssertFalse(shown.out.contains("set  acme.test.K1"), "--key filters: \(shown.out)")
         XCTAssertTrue(shown.out.contains(pythonExe), shown.out)
 
         // One byte changed in the get record: verify names the line after it, exit 1.

@@ -97,6 +97,7 @@ public enum AuditRecords {
         return records.filter { r in
             if let since, let t = (r["time"] as? String).flatMap(parser.date(from:)), t < since { return false }
             if let key {
+                if let slug = r["slug"] as? String { return slug == key || slug.hasSuffix("." + key) }
                 let data = (try? JSONSerialization.data(withJSONObject: r["keys"] ?? r["slugs"] ?? [])) ?? Data()
                 if !String(decoding: data, as: UTF8.self).contains(key) { return false }
             }
@@ -116,6 +117,8 @@ public enum AuditRecords {
                 if let ttl = k["ttl_seconds"] as? NSNumber { return "\(name) \(ttl)s" }
                 return name
             }.joined(separator: ", ")
+        } else if let slug = r["slug"] as? String {
+            what = [slug, r["vault"] as? String, r["effect"] as? String].compactMap { $0 }.joined(separator: " ")
         } else if let slugs = r["slugs"] as? [String] {
             what = slugs.joined(separator: ", ")
         } else if let reason = r["reason"] as? String {
