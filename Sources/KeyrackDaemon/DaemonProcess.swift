@@ -57,17 +57,20 @@ public enum DaemonProcess {
     /// symlink); `keyrack audit` looks there too. A bad log *file* (a symlink, a FIFO, another
     /// owner's) is never worked around: that is refused.
     static func openAuditLog(owner: String, runtime: RuntimeDirectory) throws -> AuditLog {
-        var home = AuditLog.homeFromEnvironment() ?? runtime.path
+        let home = AuditLog.homeFromEnvironment() ?? runtime.path
         makeDirectories(home)
-        do { try AuditLog.checkDirectory(home, what: "KEYRACK_HOME", mode: nil) } catch {
-            DaemonServer.standardErrorLog("\(error.problem): keeping the access log in \(runtime.path)/audit instead")
-            home = runtime.path
-        }
         let every = getenv("KEYRACK_AUDIT_CHECKPOINT_EVERY").flatMap { UInt64(String(cString: $0)) } ?? 1000
         // KEYRACK_AUDIT_MAX_BYTES: the size at which the file is archived and a new one begins.
         let cap = getenv("KEYRACK_AUDIT_MAX_BYTES").flatMap { Int64(String(cString: $0)) } ?? 64 << 20
         do {
             return try AuditLog(home: home, owner: owner, checkpointEvery: every, maximumBytes: cap)
+        } catch where !error.aboutTheFile && home != runtime.path {
+            DaemonServer.standardErrorLog("\(error.problem): keeping the access log in \(runtime.path)/audit instead")
+        } catch {
+            throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
+        }
+        do {
+            return try AuditLog(home: runtime.path, owner: owner, checkpointEvery: every, maximumBytes: cap)
         } catch {
             throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
         }

@@ -2,6 +2,11 @@
 public struct AuditError: Error, Equatable, CustomStringConvertible, Sendable {
     public var problem: String
     public var remedy: String
-    public init(_ problem: String, remedy: String) { self.problem = problem; self.remedy = remedy }
+    /// The log file itself is wrong (a symlink, a FIFO, not ours): never worked around, unlike
+    /// a home the process cannot write (a read-only home under systemd's ProtectHome).
+    public var aboutTheFile: Bool
+    public init(_ problem: String, remedy: String, aboutTheFile: Bool = false) {
+        self.problem = problem; self.remedy = remedy; self.aboutTheFile = aboutTheFile
+    }
     public var description: String { "\(problem): \(remedy)" }
 }

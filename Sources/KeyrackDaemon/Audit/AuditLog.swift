@@ -101,18 +101,18 @@ public final class AuditLog: @unchecked Sendable {
         let opened = open(path, flags, 0o600)
         guard opened >= 0 else {
             let e = errno
-            if e == ELOOP { throw AuditError("the access log \(path) is a symbolic link", remedy: "remove it (keyrack never follows a link there) and retry") }
-            if e == ENXIO { throw AuditError("the access log \(path) is not a regular file (a FIFO or socket)", remedy: "remove it and retry") }
+            if e == ELOOP { throw AuditError("the access log \(path) is a symbolic link", remedy: "remove it (keyrack never follows a link there) and retry", aboutTheFile: true) }
+            if e == ENXIO { throw AuditError("the access log \(path) is not a regular file (a FIFO or socket)", remedy: "remove it and retry", aboutTheFile: true) }
             throw AuditError("cannot open the access log \(path): \(String(cString: strerror(e)))", remedy: "check the file's owner and mode (yours, 0600)")
         }
         var st = stat()
         guard fstat(opened, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             close(opened)
-            throw AuditError("the access log \(path) is not a regular file", remedy: "remove it and retry")
+            throw AuditError("the access log \(path) is not a regular file", remedy: "remove it and retry", aboutTheFile: true)
         }
         guard st.st_uid == geteuid(), st.st_mode & 0o077 == 0 else {
             close(opened)
-            throw AuditError("the access log \(path) is \(st.st_uid == geteuid() ? "open to others (mode \(String(st.st_mode & 0o777, radix: 8)))" : "owned by uid \(st.st_uid)")", remedy: "make it yours with mode 0600, or move it away")
+            throw AuditError("the access log \(path) is \(st.st_uid == geteuid() ? "open to others (mode \(String(st.st_mode & 0o777, radix: 8)))" : "owned by uid \(st.st_uid)")", remedy: "make it yours with mode 0600, or move it away", aboutTheFile: true)
         }
         _ = fcntl(opened, F_SETFL, fcntl(opened, F_GETFL) & ~O_NONBLOCK)
         return opened
