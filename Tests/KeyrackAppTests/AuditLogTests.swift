@@ -213,6 +213,19 @@ final class AuditLogTests: XCTestCase {
         XCTAssertTrue(fault.problem.contains("expected"), fault.problem)
     }
 
+    func testFieldsAreEscapedAndEachRecordStaysOneLine() throws {
+        let tricky = ["plain.slug", "quote\"back\\slash", "new\nline\r\ttab\u{1}\u{7f}", "é ünïcode \u{2028}"]
+        var f = AuditFields()
+        for (i, t) in tricky.enumerated() { f.add("k\(i)", t) }
+        let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(f.object.utf8)) as? [String: String])
+        for (i, t) in tricky.enumerated() { XCTAssertEqual(parsed["k\(i)"], t) }
+        XCTAssertFalse(f.object.contains("\n"))
+        let log = try AuditLog(home: home, owner: "bot")
+        XCTAssertTrue(log.append("get", f))
+        XCTAssertEqual(try lines().count, 3)  // genesis, the record, the empty string after the last newline
+        XCTAssertNil(try verify().fault)
+    }
+
     func testAPartialLastLineFromAKilledWriterIsTrimmedAndRecorded() throws {
         _ = try writeLog(records: 3)
         let h = FileHandle(forWritingAtPath: logPath)!

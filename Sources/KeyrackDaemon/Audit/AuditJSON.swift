@@ -44,6 +44,13 @@ public struct AuditFields: Sendable {
 
     /// RFC 8259 string escaping; control bytes as \u00XX so a record is always one line.
     static func quote(_ s: String, into out: inout String) {
+        // Names (slugs, events, paths) are nearly always plain printable ASCII: one scan, one append.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
