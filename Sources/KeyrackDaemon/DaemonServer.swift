@@ -276,12 +276,12 @@ public final class DaemonServer: @unchecked Sendable {
         state.withLock { $0.denied += 1 }
         let connection = ConnectionAudit(fd: fd, cred: cred)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let why = "only uid \(configuration.allowedUID) may use the keys of '\(configuration.owner)'"
+        // Recorded before the reply, as every answer is (the caller that reads the reply finds
+        // the record), and before the socket closes: the requester's pidfd is the socket's.
+        logDenial(connection: connection) { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): \(why)" }
         let reply = Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)")
         try? Frame.write(reply.encodeBody(), to: fd)  // a peer that does not read gets nothing: EAGAIN ends it
-        let why = "only uid \(configuration.allowedUID) may use the keys of '\(configuration.owner)'"
-        // The requester is examined (when the record is due) before the socket closes: its
-        // pidfd is the socket's.
-        logDenial(connection: connection) { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): \(why)" }
         close(fd)
     }
 

@@ -120,6 +120,49 @@ final class AuditDaemonTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.checkpoints, 16)
     }
 
+    func testAGetWhoseRecordCannotBeWrittenIsRefused() throws {
+        // KEYRACK_HOME on a small tmpfs (the tests run as root in a private mount namespace).
+        let home = dir + "/home"
+        XCTAssertEqual(mount("tmpfs", home, "tmpfs", 0, "size=64k,mode=0700"), 0, "mount: \(String(cString: strerror(errno)))")
+        defer { umount2(home, Int32(MNT_DETACH)) }
+        let (_, client) = try start()
+        let value = "v-" + UUID().uuidString
+        _ = try client.send(.unlock([GrantRequest(slug: Slug(parsing: "acme.test.API")!, vault: "os.secure", ttlMilliseconds: 600_000, value: Array(value.utf8))], catalog: nil))
+        guard case .got(let ok) = try client.send(.get([Query(key: "acme.test.API")])), case .granted = ok.first else { return XCTFail("before the disk fills") }
+        // Fill the file system: once the log's last page is full too, a record has nowhere to go.
+        let filler = open(home + "/fill", O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0x41, count: 4096)
+        while write(filler, block, block.count) > 0 {}
+        while write(filler, block, 1) > 0 {}
+        close(filler)
+        func getRecords() throws -> Int {
+            // Complete lines only: a record cut by ENOSPC mid-write is trimmed by the next append.
+            try String(contentsOfFile: AuditLog.logPath(home: home, owner: "bot"), encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).dropLast().filter { $0.contains("\"event\":\"get\"") }.count
+        }
+        let recordedBefore = try getRecords()
+        var granted = 0
+        var refusal: (ErrorCode, String)?
+        for _ in 0..<200 {
+            let reply: Response
+            do { reply = try client.send(.get([Query(key: "acme.test.API")])) } catch DaemonError.protocolError(let code, let message) {
+                refusal = (code, message); break
+            }
+            guard case .got(let r) = reply, case .granted = r.first else { return XCTFail("\(reply)") }
+            granted += 1
+        }
+        // Every value handed out while the page had room was recorded; then the GET is refused.
+        XCTAssertEqual(try getRecords() - recordedBefore, granted)
+        let (code, message) = try XCTUnwrap(refusal, "200 GETs answered on a full file system")
+        XCTAssertEqual(code, .rejected)
+        XCTAssertTrue(message.contains("cannot be written, so no value is handed out"), message)
+        XCTAssertFalse(message.contains(value))
+        // Room again: served and recorded again.
+        unlink(home + "/fill")
+        guard case .got(let again) = try client.send(.get([Query(key: "acme.test.API")])), case .granted = again.first else { return XCTFail("after space is freed") }
+        XCTAssertNil(try verify().fault)
+    }
+
     func testACallerOfAnotherUIDIsRecordedWithItsUID() throws {
         let other: uid_t = geteuid() == 4242 ? 4243 : 4242
         let (_, client) = try start(owner: "mechanic", allowedUID: other)
