@@ -113,11 +113,14 @@ public final class GrantStore: @unchecked Sendable {
 
     private func purgeExpiredLocked() {
         let t = now()
+        var gone: [Slug] = []
         for (slug, entry) in grants where entry.deadline <= t {
             end(entry)
             grants.removeValue(forKey: slug)
             expired.insert(slug)
+            gone.append(slug)
         }
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
@@ -139,6 +142,14 @@ public final class GrantStore: @unchecked Sendable {
             return pending
         }
     }
+
+    /// Told which grants just expired (the daemon's access log). Called under the store's lock,
+    /// so it must not call back into the store.
+    public var onExpire: (([Slug]) -> Void)? {
+        get { locked { expireObserver } }
+        set { locked { expireObserver = newValue } }
+    }
+    private var expireObserver: (([Slug]) -> Void)? = nil
 
     // MARK: reads
 

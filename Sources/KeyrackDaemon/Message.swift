@@ -37,6 +37,11 @@ public enum Request {
     /// `unlock` of an owner whose manifest says `sandboxed`: from now on values go only to peers
     /// inside the owner's registered sandboxes. One way: only a new daemon forgets it.
     case requireSandbox
+    /// `unlock`, after UNLOCK: the owner's checkpoint seed from its manifest (32 bytes, wiped
+    /// after use) and which recipient opened the manifest, for the access log. The daemon signs
+    /// the log's checkpoints with the key while the owner is unlocked. Answered `sandboxAccepted`
+    /// (the protocol's plain "accepted").
+    case auditKey(seed: [UInt8], recipient: String)
 
     var type: UInt8 {
         switch self {
@@ -51,6 +56,7 @@ public enum Request {
         case .agentStatus: 0x09
         case .registerSandbox: 0x0A
         case .requireSandbox: 0x0B
+        case .auditKey: 0x0C
         }
     }
 }
@@ -115,6 +121,8 @@ extension Request {
             break
         case .registerSandbox(let pid):
             w.u32(UInt32(bitPattern: pid))
+        case .auditKey(let seed, let recipient):
+            w.data(seed); w.string(recipient)
         case .agentStart(let keys, let ttl):
             w.u64(ttl); w.count(keys.count)
             for k in keys { AgentWire.encode(k, into: &w) }
@@ -173,6 +181,10 @@ extension Request {
         case 0x09: request = .agentStatus
         case 0x0A: request = .registerSandbox(pid: Int32(bitPattern: try r.u32("sandbox.pid")))
         case 0x0B: request = .requireSandbox
+        case 0x0C:
+            let seed = try r.data("audit.seed", max: 32)
+            guard seed.count == 32 else { throw DaemonError.malformed("audit.seed: \(seed.count) bytes, expected 32") }
+            request = .auditKey(seed: seed, recipient: try r.string("audit.recipient", max: 256))
         case 0x07:
             let ttl = try r.u64("agent.ttl")
             let n = try r.count("agent.keys", minimumItemSize: 16)

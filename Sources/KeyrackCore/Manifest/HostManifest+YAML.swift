@@ -65,10 +65,21 @@ extension HostManifest {
             }
         }
         let openbao = try top.node("openbao").map(decodeOpenBao)
+        var auditSeed: [UInt8]? = nil
+        if let node = top.node("audit"), !isNull(node) {
+            var f = try YAMLFields(node, path: "audit")
+            let text = try f.string("checkpointSeed")
+            try f.finish()
+            guard let data = Data(base64Encoded: text), data.count == 32 else {
+                throw YAMLError(line: node.line, "audit.checkpointSeed is not 32 bytes of base64")
+            }
+            auditSeed = [UInt8](data)
+        }
         try top.finish()
         var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
         manifest.version = version
         manifest.openbao = openbao
+        manifest.auditSeed = auditSeed
         return manifest
     }
 
@@ -118,6 +129,7 @@ extension HostManifest {
         ]
         // Only when set, so a manifest without OpenBao stays byte-identical to what it was.
         if let openbao, !openbao.isEmpty { top.append(("openbao", HostManifest.encodeOpenBao(openbao))) }
+        if let auditSeed { top.append(("audit", .map([("checkpointSeed", .string(Data(auditSeed).base64EncodedString()))]))) }
         return try YAMLEmitter.emit(.map(top))
     }
 

@@ -120,6 +120,17 @@ public struct HostManifest: Equatable, Sendable {
     public var secrets: [Slug: [UInt8]]
     /// How this owner reaches its OpenBao / Vault cluster (`keyrack set-default`); nil when unset.
     public var openbao: OpenBaoSettings?
+    /// The seed of the owner's Ed25519 access-log checkpoint key (32 random bytes, made at init or
+    /// at the first write of an older manifest). It lives here, encrypted to the owner's
+    /// recipients, so only who can open the manifest can sign checkpoints; `unlock` hands it
+    /// to the daemon (docs/audit.md).
+    public var auditSeed: [UInt8]?
+
+    /// 32 bytes from the system's CSPRNG (getrandom on Linux).
+    public static func newAuditSeed() -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
 
     public init(owner: OwnerRecord, recipients: [BackupRecipient] = [], keys: [Slug: KeyEntry] = [:], secrets: [Slug: [UInt8]] = [:]) {
         self.version = HostManifest.currentVersion

@@ -37,6 +37,7 @@ struct DelCommand: ParsableCommand {
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
         let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
+        CLIAudit.keyChange(owner: owner.value, "del", slug: slug.description)
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent"])
         } else {

@@ -136,6 +136,7 @@ struct SetCommand: ParsableCommand {
         }
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
+        CLIAudit.keyChange(owner: owner.value, "set", slug: slug.description, vault: vault.rawValue, effect: outcome.rawValue)
         if daemonValue != nil {
             let sidecar = try store.recipientsFile(owner)
             let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)

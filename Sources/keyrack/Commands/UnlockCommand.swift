@@ -151,6 +151,12 @@ struct UnlockCommand: ParsableCommand {
             if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
         }
         try SandboxRequirement.enforce(on: client, manifest: manifest)
+        // The access log's checkpoint key, from the manifest just opened, and which recipient
+        // opened it. A daemon of an older keyrack does not know the request: its log then keeps
+        // unsigned checkpoints, which `audit verify` reports, so the error is not fatal here.
+        if let seed = manifest.auditSeed {
+            _ = try? client.send(.auditKey(seed: seed, recipient: usedLabel), peerUIDs: [getuid()])
+        }
         let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest))
         leasesHanded = true
         if options.json {
