@@ -37,11 +37,13 @@ enum ManifestCLI {
         secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: secretName(prompt)) },
         notice: { TouchPrompt.show($0) })
 
-    /// What a prompt asks for, as an error names it: "Enter PIN for YubiKey with serial 123 (3
-    /// tries left): " -> "PIN for YubiKey with serial 123".
+    /// What a prompt asks for, as an error names it ("cannot ask for the …"): "Enter PIN for
+    /// YubiKey with serial 123 (3 tries left): " -> "PIN for YubiKey with serial 123", "Enter the
+    /// TPM PIN (…): " -> "TPM PIN".
     static func secretName(_ prompt: String) -> String {
         var name = prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
         if name.hasPrefix("Enter ") { name.removeFirst("Enter ".count) }
+        if name.hasPrefix("the ") { name.removeFirst("the ".count) }
         if name.hasSuffix(")"), let open = name.range(of: " (", options: .backwards) { name = String(name[..<open.lowerBound]) }
         return name
     }
