@@ -37,6 +37,7 @@ struct Keyrack: ParsableCommand {
             SetDefaultCommand.self,
             ListCommand.self,
             DelCommand.self,
+            MigrateCommand.self,
             RecipientCommand.self,
             YubiKeyCommand.self,
             DoctorCommand.self,
