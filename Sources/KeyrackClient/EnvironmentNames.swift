@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeyrackDaemon
 import SecretBytes
 
@@ -111,6 +114,7 @@ extension ValueFetch {
             Terminal.printError("warning: " + Fix.variableName(r, env: env, skipped: true))
         }
         requests.removeAll { !TextFormat.isShellIdentifier($0.name) }
+        if case .repoFile = source { requests = try droppingOptional(requests, env: env) }
         guard !requests.isEmpty else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
         for r in requests {
             if EnvironmentNames.isDangerous(r.name) && !(source == .keyOption && allowDangerous) {
@@ -123,6 +127,25 @@ extension ValueFetch {
             throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
         }
         return fetched.map { ($0.request.name, $0.value) }
+    }
+
+    /// `is-optional-if-has: VAR` (the TypeScript keyrack's rule): a listed key is not required
+    /// when it is absent from the rack and VAR is set in the caller's environment (the other
+    /// variable serves instead, e.g. AWS_ACCESS_KEY_ID for AWS_PROFILE). A locked key, or one
+    /// whose VAR is unset, stays required: exec and source still fail on it.
+    private func droppingOptional(_ requests: [KeyRequest], env: String) throws -> [KeyRequest] {
+        guard let allowlist else { return requests }
+        return try requests.filter { r in
+            guard let other = allowlist.optionalIfHas(env: env, name: r.name), getenv(other) != nil else { return true }
+            do {
+                var probe = try values([r])
+                for i in probe.indices { zeroize(&probe[i].value) }
+                return true
+            } catch let e as NotGranted where e.errorCode == "absent" {
+                Terminal.printError("note: \(r.name) is absent and optional while \(other) is set (\(allowlist.path)): not set")
+                return false
+            }
+        }
     }
 
     private func refusal(_ name: String, source: NameSource) -> String {
