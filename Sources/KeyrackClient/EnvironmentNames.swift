@@ -90,7 +90,11 @@ extension ValueFetch {
     /// names, else the keys the repository lists for the env, else every unlocked key of the
     /// env. Every name must be a shell identifier; a dangerous one only by `--key` with
     /// `--allow-dangerous`; all or nothing, so a program never runs with half its environment.
-    public func environment(env: String, keys: [String]) throws -> [(name: String, value: [UInt8])] {
+    ///
+    /// `lenient` (`source --lenient`, the TypeScript keyrack's mode): a key that is not granted
+    /// (locked, absent, expired, refused by the firewall) is left out with a note on stderr
+    /// instead of failing the call; usage errors and dangerous names still fail it.
+    public func environment(env: String, keys: [String], lenient: Bool = false) throws -> [(name: String, value: [UInt8])] {
         let source: NameSource
         let selected: [String]
         if !keys.isEmpty {
@@ -100,7 +104,7 @@ extension ValueFetch {
         } else {
             (source, selected) = (.unlocked, try unlockedNames(env: env, fallbackKey: keys.first))
         }
-        guard !selected.isEmpty else {
+        guard !selected.isEmpty || lenient else {
             throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
         }
         var requests = try selected.map { key in
@@ -115,13 +119,13 @@ extension ValueFetch {
         }
         requests.removeAll { !TextFormat.isShellIdentifier($0.name) }
         if case .repoFile = source { requests = try droppingOptional(requests, env: env) }
-        guard !requests.isEmpty else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
+        guard !requests.isEmpty || (lenient && selected.isEmpty) else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
         for r in requests {
             if EnvironmentNames.isDangerous(r.name) && !(source == .keyOption && allowDangerous) {
                 throw NotGranted(message: refusal(r.name, source: source))
             }
         }
-        var fetched = try values(requests)
+        var fetched = try lenient ? grantedOnly(requests) : values(requests)
         if let bad = fetched.first(where: { $0.value.contains(0) }) {
             for i in fetched.indices { zeroize(&fetched[i].value) }
             throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
@@ -146,6 +150,17 @@ extension ValueFetch {
                 return false
             }
         }
+    }
+
+    /// Each request on its own, leaving out (with a note) those not granted.
+    private func grantedOnly(_ requests: [KeyRequest]) throws -> [Fetched] {
+        var out: [Fetched] = []
+        for r in requests {
+            do { out += try values([r]) } catch let e as NotGranted {
+                Terminal.printError("note: \(r.name) left out (--lenient): \(e.message)")
+            }
+        }
+        return out
     }
 
     private func refusal(_ name: String, source: NameSource) -> String {

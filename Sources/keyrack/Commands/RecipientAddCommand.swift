@@ -7,7 +7,8 @@ import KeyrackCore
 struct RecipientAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Add a backup recipient to an owner's manifest.")
+        abstract: "Add a backup recipient to an owner's manifest.",
+        aliases: ["set"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions

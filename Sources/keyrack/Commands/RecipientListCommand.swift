@@ -5,7 +5,8 @@ import KeyrackCore
 struct RecipientListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the recipients an owner's manifest is encrypted to.")
+        abstract: "List the recipients an owner's manifest is encrypted to.",
+        aliases: ["get"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions

@@ -7,7 +7,8 @@ import KeyrackCore
 struct RecipientRemoveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
-        abstract: "Remove a recipient from an owner's manifest (never the last one).")
+        abstract: "Remove a recipient from an owner's manifest (never the last one).",
+        aliases: ["del"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions

@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The TypeScript keyrack's spellings that keyrack answers too (issue 28, docs/migrating.md):
+/// `--owner`, `recipient set/get/del`, `get --unlock`, `source --lenient`/`--strict`.
+final class TypeScriptParityTests: XCTestCase {
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws {
+        h = try DaemonHarness()
+        try h.sshOwner("bot")
+    }
+
+    override func tearDown() { h.tearDown() }
+
+    private func set(_ key: String, _ value: String) throws {
+        try h.ok(["set", "--for", "bot", "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
+    }
+
+    func testOwnerIsAnAliasOfForInTheFullCLIAndTheFastGet() throws {
+        try set("API", "v-api")
+        XCTAssertEqual(try h.ok(["list", "--owner", "bot", "--json"]).out, try h.ok(["list", "--for", "bot", "--json"]).out)
+        try h.ok(["unlock", "--owner", "bot", "--env", "test"])
+        XCTAssertEqual(try h.ok(["get", "--owner", "bot", "--key", "API", "--env", "test", "--value"]).out, "v-api")
+        XCTAssertEqual(try h.ok(["get", "--owner=bot", "--key", "acme.test.API", "--value"]).out, "v-api")
+        XCTAssertTrue(try h.ok(["list", "--help"]).out.contains("--for, --owner <owner>"))
+    }
+
+    func testRecipientSetGetDelAreAliasesOfAddListRemove() throws {
+        let paper = h.machine.dir.file("paper.key")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", paper.path]).status, 0)
+        let pub = try Run.process("age-keygen", ["-y", paper.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.ok(["recipient", "set", "--owner", "bot", "--label", "paper", "--pubkey", pub])
+        XCTAssertTrue(try h.ok(["recipient", "get", "--owner", "bot", "--json"]).out.contains(pub))
+        try h.ok(["recipient", "del", "--owner", "bot", "--label", "paper"])
+        XCTAssertFalse(try h.ok(["recipient", "list", "--for", "bot", "--json"]).out.contains(pub))
+    }
+
+    func testGetUnlockUnlocksTheOneLockedKeyThenPrintsOnlyTheValue() throws {
+        try set("API", "v-api")
+        try set("OTHER", "v-other")
+        let locked = try h.keyrack(["get", "--for", "bot", "--key", "API", "--env", "test", "--value"])
+        XCTAssertEqual(locked.status, 3, locked.description)
+        let r = try h.keyrack(["get", "--for", "bot", "--key", "API", "--env", "test", "--value", "--unlock"])
+        XCTAssertEqual(r.status, 0, r.description)
+        XCTAssertEqual(r.out, "v-api", "stdout holds the value alone; unlock's report went to stderr")
+        XCTAssertTrue(r.err.contains("acme.test.API"), r.err)
+        let other = try h.keyrack(["get", "--for", "bot", "--key", "OTHER", "--env", "test", "--value"])
+        XCTAssertEqual(other.status, 3, "only the one key was unlocked: \(other.description)")
+        // Granted already: no unlock, same value.
+        XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "API", "--env", "test", "--value", "--unlock"]).out, "v-api")
+        let bare = try h.keyrack(["get", "--for", "bot", "--key", "API", "--unlock"])
+        XCTAssertEqual(bare.status, 2, bare.description)
+        XCTAssertTrue(bare.err.contains("--unlock needs --env"), bare.err)
+    }
+
+    func testSourceLenientExportsTheGrantedKeysAndStrictExportsNothing() throws {
+        try set("K_A", "v-a")
+        try set("K_B", "v-b")
+        try h.ok(["unlock", "--for", "bot", "--env", "test", "--key", "K_A"])
+        let args = ["source", "--for", "bot", "--env", "test", "--key", "K_A", "--key", "K_B"]
+        let strict = try h.keyrack(args)
+        XCTAssertEqual(strict.status, 3, strict.description)
+        XCTAssertEqual(strict.out, "")
+        XCTAssertEqual(try h.keyrack(args + ["--strict"]).status, 3)
+        let lenient = try h.keyrack(args + ["--lenient"])
+        XCTAssertEqual(lenient.status, 0, lenient.description)
+        XCTAssertEqual(lenient.out, "export K_A='v-a'\n")
+        XCTAssertTrue(lenient.err.contains("note: K_B left out (--lenient)"), lenient.err)
+        XCTAssertFalse(lenient.err.contains("v-b"))
+        let both = try h.keyrack(args + ["--lenient", "--strict"])
+        XCTAssertEqual(both.status, 2, both.description)
+    }
+}
