@@ -101,3 +101,26 @@ final class InitOrgTests: XCTestCase {
         XCTAssertEqual(try h.keyrack(["init", "--org", "Bad Org"]).status, 2)
     }
 }
+
+/// `daemon prune [--for O | --all]`: the TypeScript keyrack's command to stop daemons.
+final class DaemonPruneTests: XCTestCase {
+    func testPruneAllStopsEveryDaemonOfTheUserAndPruneOfOneSaysWhenNoneRuns() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        for owner in ["bot", "robo"] {
+            try h.sshOwner(owner)
+            try h.ok(["set", "--for", owner, "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
+            try h.ok(["unlock", "--for", owner, "--env", "test"])
+            XCTAssertNotNil(h.daemonPID(owner))
+        }
+        let pruned = try ManifestHarness.json(try h.ok(["daemon", "prune", "--all", "--json"]))
+        XCTAssertEqual((pruned["pruned"] as? [[String: String]])?.map { $0["owner"] }, ["bot", "robo"])
+        for owner in ["bot", "robo"] {
+            XCTAssertEqual(try h.keyrack(["daemon", "status", "--for", owner]).status, 3, "\(owner)'s daemon is gone")
+        }
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--all"]).out, "no daemon is running for any owner\n")
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--owner", "bot"]).out, "no daemon is running for 'bot'\n")
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--for", "bot"]).out, "stopped the daemon of 'bot'\n")
+    }
+}
