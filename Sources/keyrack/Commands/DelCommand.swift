@@ -34,7 +34,7 @@ struct DelCommand: ParsableCommand {
         let env = try EnvName(env)
         let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
                         env: env, key: try KeyName(key))
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
         if options.json {

@@ -63,6 +63,9 @@ struct SetCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
+        if identity.pinStdin && vault.takesValueAtSet {
+            throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
+        }
         if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
         try ManifestCLI.check {
             let env = try EnvName(env)
@@ -92,7 +95,7 @@ struct SetCommand: ParsableCommand {
         }
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
         // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
         var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil
