@@ -124,3 +124,82 @@ final class DaemonPruneTests: XCTestCase {
         XCTAssertEqual(try h.ok(["daemon", "prune", "--for", "bot"]).out, "stopped the daemon of 'bot'\n")
     }
 }
+
+/// `set`/`del` keep `.agent/keyrack.yml` in step (TypeScript keyrack), editing it as text:
+/// comments, order and other entries stay; never for sudo or @all keys or another org.
+final class RepoFileWriteTests: XCTestCase {
+    func testSetAndDelAddAndRemoveTheEntryKeepingCommentsAndOrder() throws {
+        let h = try ManifestHarness()
+        _ = try h.sshKey("id_ed25519")
+        try h.ok(["init"])
+        let repo = h.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
+        let file = repo.appendingPathComponent(".agent/keyrack.yml")
+        let original = """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+            env.test: []
+            # trailing comment
+
+            """
+        try Data(original.utf8).write(to: file)
+        func set(_ key: String, _ env: String, _ extra: [String] = []) throws -> RunResult {
+            try h.ok(["set", "--key", key, "--env", env, "--vault", "os.secure"] + extra, stdin: "v", cwd: repo)
+        }
+        func text() throws -> String { try String(contentsOf: file, encoding: .utf8) }
+
+        XCTAssertTrue(try set("NEW", "prod").out.contains("\(file.path): listed under env.prod"))
+        _ = try set("T", "test")
+        _ = try set("P", "prep")
+        XCTAssertEqual(try text(), """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+              - NEW
+            env.test:
+              - T
+            # trailing comment
+            env.prep:
+              - P
+
+            """)
+        let before = try text()
+        _ = try set("NEW", "prod")                                    // already listed
+        _ = try set("GITHUB_TOKEN", "sudo")                           // sudo: the owner's
+        XCTAssertEqual(try h.keyrack(["set", "--key", "X", "--env", "prod", "--org", "other", "--vault", "os.secure"], stdin: "v", cwd: repo).status, 2,
+                       "another org is refused by set itself")
+        _ = try set("Y", "prod", ["--org", "@all"])                   // machine-wide
+        XCTAssertEqual(try text(), before)
+
+        try h.ok(["del", "--key", "NEW", "--env", "prod"], cwd: repo)
+        let removed = try h.ok(["del", "--key", "T", "--env", "test", "--json"], cwd: repo)
+        XCTAssertEqual(try ManifestHarness.json(removed)["repoFile"] as? [String: String],
+                       ["effect": "removed", "path": file.path, "section": "env.test"])
+        XCTAssertEqual(try text(), """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+            # trailing comment
+            env.prep:
+              - P
+
+            """)
+        // A multi-line object entry is left to the user, said on stderr; the key is still deleted.
+        _ = try set("AWS_PROFILE", "prod")
+        let object = try h.ok(["del", "--key", "AWS_PROFILE", "--env", "prod"], cwd: repo)
+        XCTAssertTrue(object.err.contains("line 5: the entry of AWS_PROFILE is not a one-line list item"), object.err)
+        XCTAssertTrue(object.out.contains("keyrack del: removed acme.prod.AWS_PROFILE"), object.out)
+        XCTAssertTrue(try text().contains("  - key: AWS_PROFILE\n"))
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackClient
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
@@ -118,13 +119,16 @@ struct SetCommand: ParsableCommand {
             let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)
             Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
         }
+        let repo = RepoFileCLI.apply { try RepoFileEntries.add(slug, from: $0) }
         if options.json {
             var object = ManifestCLI.json(entry)
             object["owner"] = owner.value
             object["effect"] = outcome.rawValue
+            object["repoFile"] = RepoFileCLI.json(repo)
             try ManifestCLI.printJSON(object)
         } else {
             print("keyrack set: \(outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
+            if let line = RepoFileCLI.text(repo) { print(line) }
         }
     }
 }
