@@ -136,7 +136,7 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "AgeFormat", "AgeSSH",
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "AgeFormat", "AgeSSH",
                                                   .product(name: "Crypto", package: "swift-crypto")]),
 
         // The CLI: one command type per file; parses, calls the core, prints.

@@ -38,6 +38,7 @@ struct Keyrack: ParsableCommand {
             ListCommand.self,
             DelCommand.self,
             MigrateCommand.self,
+            FirewallCommand.self,
             RecipientCommand.self,
             YubiKeyCommand.self,
             DoctorCommand.self,

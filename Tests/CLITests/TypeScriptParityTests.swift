@@ -203,3 +203,46 @@ final class RepoFileWriteTests: XCTestCase {
         XCTAssertTrue(try text().contains("  - key: AWS_PROFILE\n"))
     }
 }
+
+/// `firewall --from json(…) --into github.actions|json`: CI secrets pass only as the repository
+/// file lists them for the env, and only through the firewall.
+final class SecretsFirewallTests: XCTestCase {
+    func testFirewallMasksAndExportsListedSecretsAndRefusesALongLivedToken() throws {
+        let h = try ManifestHarness()
+        let repo = h.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
+        try Data("org: acme\nenv.test:\n  - API\n  - TOKEN\n  - MULTI\n  - MISSING\n".utf8).write(to: repo.appendingPathComponent(".agent/keyrack.yml"))
+        let pat = "ghp_" + String(repeating: "A1b2", count: 9)
+        let secrets: [String: String] = ["API": "v-api", "TOKEN": pat, "MULTI": "line1\nline2", "UNLISTED": "v-unlisted"]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: .sortedKeys), as: UTF8.self)
+        let githubEnv = h.dir.file("github_env")
+        try Data().write(to: githubEnv)
+
+        let r = try h.keyrack(["firewall", "--env", "test", "--from", "json(env://SECRETS)", "--into", "github.actions"],
+                              env: ["SECRETS": json, "GITHUB_ENV": githubEnv.path], cwd: repo)
+        XCTAssertEqual(r.status, 3, "a listed secret was blocked: \(r.description)")
+        XCTAssertEqual(r.out, "::add-mask::v-api\n::add-mask::line1\n::add-mask::line2\n")
+        let appended = try String(contentsOf: githubEnv, encoding: .utf8)
+        let lines = appended.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(lines.first, "API=v-api")
+        XCTAssertTrue(lines[1].hasPrefix("MULTI<<ghadelimiter_"), appended)
+        XCTAssertEqual(Array(lines[2...4]), ["line1", "line2", String(lines[1].dropFirst("MULTI<<".count))], appended)
+        XCTAssertFalse(appended.contains(pat) || appended.contains("v-unlisted"), appended)
+        XCTAssertFalse(r.out.contains(pat) || r.err.contains(pat), "the token is never printed")
+        XCTAssertTrue(r.err.contains("blocked: acme.test.TOKEN: it holds what looks like"), r.err)
+        XCTAssertTrue(r.err.contains("1 blocked, 1 absent"), r.err)
+
+        let j = try h.keyrack(["firewall", "--env", "test", "--from", "json(stdin://*)", "--into", "json"],
+                              stdin: json.replacingOccurrences(of: pat, with: "short-lived"), cwd: repo)
+        XCTAssertEqual(j.status, 0, j.description)
+        let attempts = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout)) as? [[String: Any]])
+        XCTAssertEqual(attempts.map { "\($0["slug"]!) \($0["status"]!)" },
+                       ["acme.test.API granted", "acme.test.TOKEN granted", "acme.test.MULTI granted", "acme.test.MISSING absent"])
+
+        XCTAssertEqual(try h.keyrack(["firewall", "--env", "test", "--from", "yaml(env://X)", "--into", "json"], cwd: repo).status, 2)
+        let unset = try h.keyrack(["firewall", "--env", "test", "--from", "json(env://NOPE)", "--into", "json"], cwd: repo)
+        XCTAssertEqual(unset.status, 2, unset.description)
+        XCTAssertTrue(unset.err.contains("NOPE named by --from is not set"), unset.err)
+    }
+}
