@@ -39,6 +39,7 @@ struct Keyrack: ParsableCommand {
             DelCommand.self,
             MigrateCommand.self,
             FirewallCommand.self,
+            FillCommand.self,
             RecipientCommand.self,
             YubiKeyCommand.self,
             DoctorCommand.self,
