@@ -75,8 +75,14 @@ public struct TypeScriptMigration {
                     opened = (id, try Age.decrypt(ciphertext, with: id.identities))
                 } catch AgeError.noMatchingIdentity {
                     continue
-                } catch {
+                } catch let error as AgeError {
+                    // The file itself is not age (or is corrupted): no other key would help.
                     throw MigrationError.damaged(path: old.url.path, why: "\(error)".prefix(200).description)
+                } catch {
+                    // This key could not be used (a passphrase not given, a key that does not
+                    // parse): say so and try the next one.
+                    tried[tried.count - 1] = "\(path): \("\(error)".prefix(120))"
+                    continue
                 }
             }
             if opened != nil { break }
