@@ -51,6 +51,8 @@ let package = Package(
         .systemLibrary(name: "CYKPIV", pkgConfig: "ykpiv", providers: [.apt(["libykpiv-dev"])]),
         .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // The TCG software stack (tpm2-tss): ESYS, the TCTI loader, MU, RC. For TPM 2.0 owners.
+        .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
         // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305 only: its AVX-512 code seals and
         // opens about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher).
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -81,9 +83,18 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
+        // TPM 2.0 client over libtss2: P-256 keys under the storage root key, ECDH_ZGen, the
+        // dictionary-attack counter. Knows no manifest and no age. Foundation-free.
+        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"]),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
             "AgeFormat", "PIV", "SecretBytes",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The TPM identity (AGE-PLUGIN-TPM-1…, age-plugin-tpm's encoding) and its p256tag unwrap
+        // on the TPM; the recipient is AgeYubiKey's age1tag1….
+        .target(name: "AgeTPM", dependencies: [
+            "AgeFormat", "AgeYubiKey", "TPM", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The software YubiKey PIV applet and its vpcd bridge. Depends on nothing of keyrack.
@@ -102,7 +113,7 @@ let package = Package(
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames"),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "CYAML", "KeyrackYAML", "KeyrackNames", "SecretBytes",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "CYAML", "KeyrackYAML", "KeyrackNames", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
@@ -129,19 +140,38 @@ let package = Package(
         // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
         .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"]),
         // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
-        // p256tag recipient.
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
+        // p256tag recipient; and as `age-plugin-tpm`: unwrapping AGE-PLUGIN-TPM-1… on the TPM (AgeTPM).
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
 
         // The use cases between the core and the CLI (DESIGN §7, issue 26): typed inputs, results
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "AgeFormat", "AgeSSH",
-                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
+                                                  "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
+        // puts values in place of their placeholders only in requests to the hosts each may go to.
+        // A target of its own because it is the one piece that terminates TLS for other hosts: it
+        // knows no manifest and no daemon (it is given placeholder → value bytes with their
+        // destinations, and makes its CA in memory), so it can be read and tested alone. Built on
+        // what is already here: swift-nio (NIOPosix, NIOHTTP1), swift-nio-ssl (TLS both ways: the
+        // per-run leaf to the program, the real server verified against the caller's trust store
+        // upstream), swift-certificates + swift-crypto (the P-256 CA and per-host leaves).
+        .target(name: "KeyrackProxy", dependencies: [
+            "KeyrackNames", "SecretBytes",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
+            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -159,6 +189,9 @@ let package = Package(
         .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"]),
         .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
+        // Against a real swtpm started per test (TestSupport's SoftwareTPM), tpm2-tools as oracle.
+        .testTarget(name: "TPMTests", dependencies: ["TPM", "AgeTPM", "AgeYubiKey", "AgeFormat", "TestSupport",
+                                                     .product(name: "Crypto", package: "swift-crypto")]),
         // RecipientStringTests makes a key of every kind, so it imports the format modules.
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
@@ -170,6 +203,9 @@ let package = Package(
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
         .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon"]),
+        // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
+        .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                          .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,6 +1,7 @@
 import AgeFormat
 import Crypto
 import Foundation
+import SecretBytes
 
 /// The `p256tag` recipient type of C2SP age.md ("tagged recipient types"), which age ≥ 1.3
 /// encrypts to natively: HPKE base mode, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256,
@@ -38,6 +39,24 @@ public enum P256Tag {
         let ikm = enc + recipientHash
         let prk = HKDF<SHA256>.extract(inputKeyMaterial: SymmetricKey(data: ikm), salt: info)
         return Array(prk.withUnsafeBytes { Array($0) }.prefix(4))
+    }
+
+    /// Unwraps the `p256tag` stanzas addressed to `recipient` with the ECDH done elsewhere (on a
+    /// TPM): `ecdh` gets the stanza's share (uncompressed) and returns the shared x-coordinate,
+    /// which is wiped after use. Malformed `p256tag` stanzas fail the file; stanzas for another
+    /// key are skipped without calling `ecdh`; nil when none is ours.
+    public static func unwrap(_ stanzas: [Stanza], recipient: P256TagRecipient, ecdh: ([UInt8]) throws -> [UInt8]) throws -> FileKey? {
+        let uncompressed = recipient.uncompressedPoint
+        let mine = try stanzas.filter { $0.type == stanzaType }.map(Parsed.init).filter {
+            $0.tag == tag(enc: $0.enc, recipient: recipient.compressedPoint) || $0.tag == draftTag(enc: $0.enc, recipientUncompressed: uncompressed)
+        }
+        guard !mine.isEmpty else { return nil }
+        for parsed in mine {
+            var shared = try ecdh(parsed.enc)
+            defer { wipe(&shared) }
+            if let fileKey = try parsed.open(sharedX: shared, recipientUncompressed: uncompressed) { return fileKey }
+        }
+        throw AgeError.malformedStanza("a \(stanzaType) stanza for \(recipient.string.prefix(20))… failed to decrypt: the file is corrupted or was tampered with")
     }
 
     /// A structurally valid `p256tag` stanza (the spec's checks, body length first).

@@ -95,6 +95,12 @@ extension ValueFetch {
     /// (locked, absent, expired, refused by the firewall) is left out with a note on stderr
     /// instead of failing the call; usage errors and dangerous names still fail it.
     public func environment(env: String, keys: [String], lenient: Bool = false) throws -> [(name: String, value: [UInt8])] {
+        try environmentGrants(env: env, keys: keys, lenient: lenient).map { ($0.request.name, $0.value) }
+    }
+
+    /// As `environment`, with each value's grant (its slug, expiry and `sendTo`), for
+    /// `exec --proxy`, which hands out placeholders and needs to know where each value may go.
+    public func environmentGrants(env: String, keys: [String], lenient: Bool = false) throws -> [Fetched] {
         let source: NameSource
         let selected: [String]
         if !keys.isEmpty {
@@ -130,7 +136,7 @@ extension ValueFetch {
             for i in fetched.indices { zeroize(&fetched[i].value) }
             throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
         }
-        return fetched.map { ($0.request.name, $0.value) }
+        return fetched
     }
 
     /// `is-optional-if-has: VAR` (the TypeScript keyrack's rule): a listed key is not required

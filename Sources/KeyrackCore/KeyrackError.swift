@@ -1,4 +1,5 @@
 import PIV
+import TPM
 /// The one error type of KeyrackCore. Each error is one line that names what was wrong and what
 /// to do next; `kind` tells the CLI which exit code it maps to (docs/cli.md, "Exit codes"). Messages never
 /// carry a secret value: they name slugs, owners, paths and public keys only.
@@ -23,11 +24,14 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
     public var message: String
     /// The card failure behind a `.card` error, kept whole rather than as text.
     public var cardFailure: PIVError?
+    /// The TPM failure behind a `.card` error (a TPM owner's hardware), kept whole.
+    public var tpmFailure: TPMError?
 
-    public init(_ kind: Kind, _ message: String, cardFailure: PIVError? = nil) {
+    public init(_ kind: Kind, _ message: String, cardFailure: PIVError? = nil, tpmFailure: TPMError? = nil) {
         self.kind = kind
         self.message = message
         self.cardFailure = cardFailure
+        self.tpmFailure = tpmFailure
     }
 
     /// A card error that means the card is not here (pcscd down, no card, another serial): the
@@ -36,6 +40,12 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
     public var isCardAbsent: Bool {
         switch cardFailure {
         case .pcscdNotRunning?, .noCard?, .cardNotFound?: return true
+        default: break
+        }
+        // A machine without a TPM, or an identity whose key another machine's TPM sealed, is a
+        // card not plugged in; a TPM that is here and refuses (wrong PIN, lockout, lost mid-command) is not.
+        switch tpmFailure {
+        case .noTPM?, .permissionDenied?, .otherTPM?: return true
         default: return false
         }
     }

@@ -31,6 +31,9 @@ public final class DaemonServer: @unchecked Sendable {
         /// The owner's manifest says `sandboxed` (passed by `unlock`, which read it): values and
         /// identities go only to peers inside a sandbox registered for this owner.
         public var sandboxed = false
+        /// The owner's access log (`$KEYRACK_HOME/audit/<owner>.jsonl`); nil only in tests of
+        /// the server alone. When set, a GET whose record cannot be written is refused.
+        public var audit: AuditLog?
 
         /// The daemon process (DaemonProcess) keeps the pid lock until the kernel drops it at
         /// exit, so a client waiting on the lock (`daemon stop`, `relock` of an orphan) returns
@@ -177,6 +180,16 @@ public final class DaemonServer: @unchecked Sendable {
         fds.forEach(setCloseOnExec)
         wakePipe = fds
 
+        var f = AuditFields()
+        f.add("daemon_pid", Int(getpid()))
+        f.add("allowed_uid", Int(c.allowedUID))
+        f.add("sandboxed", c.sandboxed)
+        audit("start", f, connection: nil)
+        store.onExpire = { [weak self] slugs in
+            var f = AuditFields()
+            f.add("slugs", strings: slugs.map(\.description))
+            self?.audit("expiry", f, connection: nil)
+        }
         log("listening on \(c.socketPath) for owner '\(c.owner)', admitting uid \(c.allowedUID)\(c.sandboxed ? ", values only to its sandboxes" : "")")
         guard Threads.detach(stackSize: 1 << 20, { [self] in acceptLoop() }) else {
             throw DaemonError.io("starting the accept thread", errno: errno)
@@ -297,6 +310,12 @@ public final class DaemonServer: @unchecked Sendable {
         revokeEnded(waiting: true)
         let heldIdentities = agent.stop()
         log("stopped; wiped \(wiped.count) grant(s)\(heldIdentities ? " and the identity agent" : "")")
+        var f = AuditFields()
+        f.add("slugs", strings: wiped.map(\.description))
+        f.add("identity_agent", heldIdentities)
+        audit("stop", f, connection: nil)
+        configuration.audit?.checkpoint(reason: "stop")
+        configuration.audit?.forgetCheckpointKey()
         if let pidPath = configuration.pidPath, pidFD >= 0 {
             // What this exit wiped, for a client that stopped us without a socket to ask
             // (OrphanedDaemon.stop reads it through the descriptor it opened before signalling).
@@ -319,15 +338,19 @@ public final class DaemonServer: @unchecked Sendable {
     /// no wait: AF_UNIX delivers what was written even when the peer's own bytes go unread.
     private func deny(_ fd: Int32, _ cred: PeerCredentials) {
         state.withLock { $0.denied += 1 }
+        let connection = ConnectionAudit(fd: fd, cred: cred)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let why = "only uid \(configuration.allowedUID) may use the keys of '\(configuration.owner)'"
+        // Recorded before the reply, as every answer is (the caller that reads the reply finds
+        // the record), and before the socket closes: the requester's pidfd is the socket's.
+        logDenial(connection: connection) { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): \(why)" }
         let reply = Response.error(.denied, "uid \(cred.uid) may not use the daemon of '\(configuration.owner)' (it admits uid \(configuration.allowedUID) only)")
         try? Frame.write(reply.encodeBody(), to: fd)  // a peer that does not read gets nothing: EAGAIN ends it
         close(fd)
-        logDenial { "denied uid=\(cred.uid) pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)): only uid \(self.configuration.allowedUID) may use the keys of '\(self.configuration.owner)'" }
     }
 
     /// At most one denial line per second and kind; the ones held back are counted on the next line.
-    private func logDenial(kind: String = "uid", _ line: () -> String) {
+    private func logDenial(kind: String = "uid", connection: ConnectionAudit? = nil, _ line: () -> String) {
         let now = Clock.bootMilliseconds()
         let (emit, suppressed) = state.withLock { s -> (Bool, Int) in
             let last = s.lastDenialLog[kind] ?? 0
@@ -336,13 +359,18 @@ public final class DaemonServer: @unchecked Sendable {
             return (true, s.suppressedDenials[kind] ?? 0)
         }
         guard emit else { return }
-        log(suppressed > 0 ? "\(line()) (and \(suppressed) more denied connection(s) not logged since the last line)" : line())
+        let text = line()
+        log(suppressed > 0 ? "\(text) (and \(suppressed) more denied connection(s) not logged since the last line)" : text)
+        // The access log takes the same lines at the same rate: a flood of denied connections
+        // must not fill the disk, and the count of those held back is in the next record.
+        auditDenied(text, connection: connection, suppressed: suppressed)
     }
 
     private func serve(_ fd: Int32, _ cred: PeerCredentials) {
         let timeout = configuration.clientTimeoutMilliseconds
         Frame.setTimeouts(fd, milliseconds: timeout)
         var place: PeerPlace?
+        let connection = ConnectionAudit(fd: fd, cred: cred)
 
         while true {
             let outcome: Frame.ReadOutcome
@@ -370,11 +398,11 @@ public final class DaemonServer: @unchecked Sendable {
                 wipeStorage(body)
                 state.withLock { $0.lastDemand = Clock.bootMilliseconds() }
                 let response: Response
-                if let refusal = refusal(of: request, fd: fd, cred: cred, place: &place) {
+                if let refusal = refusal(of: request, fd: fd, cred: cred, place: &place, connection: connection) {
                     response = refusal
                 } else {
                     if case .stop = request { stopAfterReply = true }
-                    response = handle(request)
+                    response = handle(request, connection: connection)
                 }
                 reply = response.encodeBody()
                 response.wipeValues()
@@ -391,6 +419,7 @@ public final class DaemonServer: @unchecked Sendable {
             wipeStorage(reply)
             if stopAfterReply {
                 log("stop requested by pid \(cred.pid)")
+                audit("stop-requested", connection: connection)
                 stop()
                 return
             }
@@ -398,7 +427,7 @@ public final class DaemonServer: @unchecked Sendable {
         }
     }
 
-    private func handle(_ request: Request) -> Response {
+    private func handle(_ request: Request, connection: ConnectionAudit) -> Response {
         switch request {
         case .ping:
             return .pong(pid: getpid(), owner: configuration.owner)
@@ -408,11 +437,21 @@ public final class DaemonServer: @unchecked Sendable {
             if let catalog { store.setCatalog(catalog) }
             // A grant replaced by this unlock ends: its credential is revoked (not waited for).
             defer { revokeEnded(waiting: false) }
-            do { return .unlocked(try store.put(grants)) } catch let e as DaemonError {
+            do {
+                let stored = try store.put(grants)
+                auditUnlock(stored, catalog: catalog?.count, connection: connection)
+                return .unlocked(stored)
+            } catch let e as DaemonError {
                 return .error(.rejected, e.description)
             } catch { return .error(.rejected, "\(error)") }
         case .get(let queries):
-            return .got(queries.map { store.lookup(key: $0.key, env: $0.env, org: $0.org) })
+            let results = queries.map { store.lookup(key: $0.key, env: $0.env, org: $0.org) }
+            // Recorded before a value leaves: a GET the log cannot take is refused (fail closed).
+            guard auditGet(queries, results, connection: connection) else {
+                for case .granted(_, let value) in results { wipeStorage(value) }
+                return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written, so no value is handed out: free disk space or fix the file, then retry")
+            }
+            return .got(results)
         case .status:
             return .status(DaemonStatus(pid: getpid(), owner: configuration.owner, allowedUID: configuration.allowedUID,
                                         grants: store.status(), catalogCount: store.catalogCount))
@@ -421,20 +460,36 @@ public final class DaemonServer: @unchecked Sendable {
             if env == nil && key == nil, agent.stop() { log("identity agent relocked") }
             let gone = store.relock(env: env, key: key)
             revokeEnded(waiting: true)
+            auditRelock(env: env, key: key, gone: gone, connection: connection)
             return .relocked(gone)
         case .stop:
             return .stopping
         case .agentStart, .agentUnwrap, .agentStatus:
-            return handleAgent(request)
+            return handleAgent(request, connection: connection)
         case .registerSandbox(let pid):
             do {
                 let ns = try sandboxes.register(pid: pid)
                 log("sandbox registered: pid \(pid) (\(ns))")
+                var f = AuditFields()
+                f.add("sandbox_pid", Int(pid))
+                f.add("user_ns", ns.user); f.add("pid_ns", ns.pid); f.add("mnt_ns", ns.mount)
+                audit("sandbox-start", f, connection: connection)
                 return .sandboxAccepted
             } catch { return .error(.rejected, "cannot record the sandbox: \(error)") }
+        case .auditKey(let seed, let recipient):
+            defer { wipeStorage(seed) }
+            configuration.audit?.setCheckpointKey(seed: seed)
+            var f = AuditFields()
+            f.add("recipient", recipient)
+            f.add("checkpoint_key", configuration.audit?.checkpointPublicKey.map(AuditCrypto.hex))
+            audit("checkpoint-key", f, connection: connection)
+            return .sandboxAccepted
         case .requireSandbox:
             let changed = state.withLock { s -> Bool in defer { s.sandboxed = true }; return !s.sandboxed }
-            if changed { log("values of '\(configuration.owner)' now go only to its sandboxes") }
+            if changed {
+                log("values of '\(configuration.owner)' now go only to its sandboxes")
+                audit("sandbox-required", connection: connection)
+            }
             return .sandboxAccepted
         }
     }
@@ -443,7 +498,7 @@ public final class DaemonServer: @unchecked Sendable {
     /// the sandbox rules decide is here (the uid was checked at accept): a registration must come
     /// from outside every sandbox, and a sandboxed owner's values and identities go only to
     /// peers inside one of its own sandboxes. The peer is examined once per connection.
-    private func refusal(of request: Request, fd: Int32, cred: PeerCredentials, place: inout PeerPlace?) -> Response? {
+    private func refusal(of request: Request, fd: Int32, cred: PeerCredentials, place: inout PeerPlace?, connection: ConnectionAudit) -> Response? {
         let isRegistration: Bool
         let needsSandbox: Bool
         switch request {
@@ -457,25 +512,25 @@ public final class DaemonServer: @unchecked Sendable {
         place = peer
         if isRegistration {
             guard peer == .host else {
-                return deniedBySandbox(cred, "a sandbox can only be registered from outside every sandbox", peer: peer)
+                return deniedBySandbox(cred, "a sandbox can only be registered from outside every sandbox", peer: peer, connection: connection)
             }
             return nil
         }
         if needsSandbox {
             guard peer == .ownSandbox else {
-                return deniedBySandbox(cred, "the keys of '\(configuration.owner)' go only to its own sandboxes", peer: peer)
+                return deniedBySandbox(cred, "the keys of '\(configuration.owner)' go only to its own sandboxes", peer: peer, connection: connection)
             }
             return nil
         }
         // A sandboxed owner manages its daemon (unlock, status, relock, stop) from the host or
         // its own sandbox, not from anyone else's.
         guard peer == .host || peer == .ownSandbox else {
-            return deniedBySandbox(cred, "the daemon of '\(configuration.owner)' serves only its own sandboxes and the host", peer: peer)
+            return deniedBySandbox(cred, "the daemon of '\(configuration.owner)' serves only its own sandboxes and the host", peer: peer, connection: connection)
         }
         return nil
     }
 
-    private func deniedBySandbox(_ cred: PeerCredentials, _ why: String, peer: PeerPlace) -> Response {
+    private func deniedBySandbox(_ cred: PeerCredentials, _ why: String, peer: PeerPlace, connection: ConnectionAudit) -> Response {
         state.withLock { $0.denied += 1 }
         let place: String
         switch peer {
@@ -484,7 +539,7 @@ public final class DaemonServer: @unchecked Sendable {
         case .elsewhere: place = "inside another sandbox or namespace"
         case .unknown: place = "no longer examinable (it exited)"
         }
-        logDenial(kind: place) { "denied pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)) \(place): \(why)" }
+        logDenial(kind: place, connection: connection) { "denied pid=\(cred.pid) exe=\(UnixSocket.executable(of: cred.pid)) \(place): \(why)" }
         return .error(.sandboxRefused, "\(why); this process (pid \(cred.pid)) is \(place)")
     }
 }

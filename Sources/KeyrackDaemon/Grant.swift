@@ -8,8 +8,12 @@ public struct GrantInfo: Sendable, Equatable {
     public var remainingMilliseconds: UInt64
     /// Wall-clock expiry (Unix epoch ms) for display; expiry itself is decided on the boot clock.
     public var expiresAtWallMilliseconds: UInt64
+    /// Where `exec --proxy` may send the value (`HOST[:PORT]` as `set --send-to` wrote them),
+    /// carried with the grant so the proxy needs no manifest (and no touch) to know it.
+    public var sendTo: [String]
 
-    public init(slug: Slug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64) {
+    public init(slug: Slug, vault: String, remainingMilliseconds: UInt64, expiresAtWallMilliseconds: UInt64, sendTo: [String] = []) {
+        self.sendTo = sendTo
         self.slug = slug
         self.vault = vault
         self.remainingMilliseconds = remainingMilliseconds
@@ -29,13 +33,23 @@ public struct GrantRequest {
     /// never reads it: it keeps it with the grant and hands it, with the value, to the
     /// `GrantRevoker` its process was started with. Nil: nothing to do but wipe.
     public var revocation: String?
+    /// What the revocation needs besides the value (an OpenBao lease token, which is not the
+    /// granted value): copied into guarded memory with the value, never answered to GET, handed
+    /// to the revoker only. Needs a `revocation` note.
+    public var revocationSecret: [UInt8]?
 
-    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil) {
+    /// Where the value may be sent (`set --send-to`), for `exec --proxy`: the daemon only carries it.
+    public var sendTo: [String]
+
+    public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil,
+                revocationSecret: [UInt8]? = nil, sendTo: [String] = []) {
+        self.sendTo = sendTo
         self.slug = slug
         self.vault = vault
         self.ttlMilliseconds = ttlMilliseconds
         self.value = value
         self.revocation = revocation
+        self.revocationSecret = revocationSecret
     }
 }
 
@@ -59,11 +73,18 @@ public struct Revocation {
     public let slug: Slug
     public let note: String
     let value: GuardedBytes
+    let secret: GuardedBytes?
 
     /// The value, for the revoker's request only (it is the credential being ended).
     public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try value.withBytes(body) }
 
-    public func wipe() { value.wipe() }
+    /// The grant's revocation secret (GrantRequest.revocationSecret), nil when it had none.
+    public func withSecret<R>(_ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        guard let secret else { return try body(nil) }
+        return try secret.withBytes { try body($0) }
+    }
+
+    public func wipe() { value.wipe(); secret?.wipe() }
 }
 
 /// Ends credentials for the daemon: `revoke` returns nil once the credential is revoked, else

@@ -18,6 +18,7 @@ public final class GrantStore: @unchecked Sendable {
         var deadline: UInt64
         var value: GuardedBytes
         var revocation: String?
+        var secret: GuardedBytes?
     }
 
     private var grants: [Slug: Entry] = [:]
@@ -38,7 +39,7 @@ public final class GrantStore: @unchecked Sendable {
     }
 
     deinit {
-        for entry in grants.values { entry.value.wipe() }
+        for entry in grants.values { entry.value.wipe(); entry.secret?.wipe() }
         for r in pending { r.wipe() }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
@@ -57,17 +58,19 @@ public final class GrantStore: @unchecked Sendable {
     @discardableResult
     public func put(_ requests: [GrantRequest]) throws -> [GrantInfo] {
         let guarded = try requests.map { try GuardedBytes(copying: $0.value) }
+        let secrets = try requests.map { r in try r.revocationSecret.map { try GuardedBytes(copying: $0) } }
         return try locked {
             let fresh = Set(requests.map(\.slug)).subtracting(grants.keys).count
             guard grants.count + fresh <= GrantStore.maximumGrants else { throw DaemonError.tooManyGrants(GrantStore.maximumGrants) }
             let t = now(), wall = Clock.wallMilliseconds()
             var stored: [GrantInfo] = []
-            for (request, value) in zip(requests, guarded) {
+            for (i, (request, value)) in zip(requests, guarded).enumerated() {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
-                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds)
+                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
                 if let old = grants[request.slug] { end(old) }
-                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation)
+                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
+                                              secret: request.revocation == nil ? nil : secrets[i])
                 expired.remove(request.slug)
                 catalog.insert(request.slug)
                 stored.append(info)
@@ -110,20 +113,24 @@ public final class GrantStore: @unchecked Sendable {
 
     private func purgeExpiredLocked() {
         let t = now()
+        var gone: [Slug] = []
         for (slug, entry) in grants where entry.deadline <= t {
             end(entry)
             grants.removeValue(forKey: slug)
             expired.insert(slug)
+            gone.append(slug)
         }
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
     /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
     private func end(_ entry: Entry) {
         if let note = entry.revocation {
-            pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value))
+            pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
         } else {
             entry.value.wipe()
+            entry.secret?.wipe()
         }
     }
 
@@ -135,6 +142,14 @@ public final class GrantStore: @unchecked Sendable {
             return pending
         }
     }
+
+    /// Told which grants just expired (the daemon's access log). Called under the store's lock,
+    /// so it must not call back into the store.
+    public var onExpire: (([Slug]) -> Void)? {
+        get { locked { expireObserver } }
+        set { locked { expireObserver = newValue } }
+    }
+    private var expireObserver: (([Slug]) -> Void)? = nil
 
     // MARK: reads
 

@@ -1,12 +1,12 @@
 import SecretBytes
-/// The daemon protocol, version 3 (version 2 answered UNLOCK with the grants as stored, expiries
-/// included; 3 adds each grant's optional revocation note). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// The daemon protocol, version 4 (2 answered UNLOCK with the grants as stored, expiries
+/// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -37,6 +37,11 @@ public enum Request {
     /// `unlock` of an owner whose manifest says `sandboxed`: from now on values go only to peers
     /// inside the owner's registered sandboxes. One way: only a new daemon forgets it.
     case requireSandbox
+    /// `unlock`, after UNLOCK: the owner's checkpoint seed from its manifest (32 bytes, wiped
+    /// after use) and which recipient opened the manifest, for the access log. The daemon signs
+    /// the log's checkpoints with the key while the owner is unlocked. Answered `sandboxAccepted`
+    /// (the protocol's plain "accepted").
+    case auditKey(seed: [UInt8], recipient: String)
 
     var type: UInt8 {
         switch self {
@@ -51,6 +56,7 @@ public enum Request {
         case .agentStatus: 0x09
         case .registerSandbox: 0x0A
         case .requireSandbox: 0x0B
+        case .auditKey: 0x0C
         }
     }
 }
@@ -115,6 +121,8 @@ extension Request {
             break
         case .registerSandbox(let pid):
             w.u32(UInt32(bitPattern: pid))
+        case .auditKey(let seed, let recipient):
+            w.data(seed); w.string(recipient)
         case .agentStart(let keys, let ttl):
             w.u64(ttl); w.count(keys.count)
             for k in keys { AgentWire.encode(k, into: &w) }
@@ -130,8 +138,11 @@ extension Request {
             w.count(grants.count)
             for g in grants {
                 w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
-                w.u8(g.revocation == nil ? 0 : 1)
+                // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
+                w.u8(g.revocation == nil ? 0 : g.revocationSecret == nil ? 1 : 2)
                 if let note = g.revocation { w.string(note) }
+                if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
+                Request.encode(sendTo: g.sendTo, into: &w)
             }
         case .get(let queries):
             w.count(queries.count)
@@ -140,6 +151,18 @@ extension Request {
             w.string(env ?? ""); w.string(key ?? "")
         }
         return w.bytes
+    }
+
+    /// A grant's destinations: a count, then each `HOST[:PORT]` (at most 64 of 260 bytes).
+    static func encode(sendTo: [String], into w: inout WireWriter) {
+        w.count(sendTo.count)
+        for d in sendTo { w.string(d) }
+    }
+
+    static func decodeSendTo(_ r: inout WireReader) throws -> [String] {
+        let n = try r.count("grant.sendTo", minimumItemSize: 4)
+        guard n <= 64 else { throw DaemonError.malformed("grant.sendTo: \(n) destinations is over the limit of 64") }
+        return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
 
     /// Parses a frame body. Throws `DaemonError.protocolError` with the code to reply with.
@@ -158,6 +181,10 @@ extension Request {
         case 0x09: request = .agentStatus
         case 0x0A: request = .registerSandbox(pid: Int32(bitPattern: try r.u32("sandbox.pid")))
         case 0x0B: request = .requireSandbox
+        case 0x0C:
+            let seed = try r.data("audit.seed", max: 32)
+            guard seed.count == 32 else { throw DaemonError.malformed("audit.seed: \(seed.count) bytes, expected 32") }
+            request = .auditKey(seed: seed, recipient: try r.string("audit.recipient", max: 256))
         case 0x07:
             let ttl = try r.u64("agent.ttl")
             let n = try r.count("agent.keys", minimumItemSize: 16)
@@ -189,12 +216,18 @@ extension Request {
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 var revocation: String?
+                var secret: [UInt8]?
                 switch try r.u8("unlock.grant.hasRevocation") {
                 case 0: break
                 case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
-                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is neither 0 nor 1")
+                case 2:
+                    revocation = try r.string("unlock.grant.revocation", max: 1024)
+                    secret = try r.data("unlock.grant.revocationSecret", max: 4096)
+                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is not 0, 1 or 2")
                 }
-                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation))
+                let sendTo = try Request.decodeSendTo(&r)
+                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation,
+                                           revocationSecret: secret, sendTo: sendTo))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:
@@ -269,12 +302,13 @@ extension Response {
 
     private static func encode(_ info: GrantInfo, into w: inout WireWriter) {
         w.slug(info.slug); w.string(info.vault); w.u64(info.remainingMilliseconds); w.u64(info.expiresAtWallMilliseconds)
+        Request.encode(sendTo: info.sendTo, into: &w)
     }
 
     private static func decodeInfo(_ r: inout WireReader) throws -> GrantInfo {
         GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 256),
                   remainingMilliseconds: try r.u64("grant.remaining"),
-                  expiresAtWallMilliseconds: try r.u64("grant.expiresAt"))
+                  expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: try Request.decodeSendTo(&r))
     }
 
     static func decode(body: [UInt8]) throws -> Response {

@@ -27,12 +27,16 @@ public enum OpenBaoLogin {
     case appRole(mount: String, roleID: LockedBytes, secretID: LockedBytes)
     /// POST auth/MOUNT/login over mutual TLS whose client key is `signer` (the card).
     case cert(mount: String, name: String?, signer: TLSClientSigner)
+    /// POST auth/MOUNT/login with a JWT (GitHub Actions' ID token, or one the card signed) and
+    /// the role it is checked against (nil: the mount's default_role).
+    case jwt(mount: String, role: String?, token: LockedBytes)
 
     var method: String {
         switch self {
         case .token: return "token"
         case .appRole: return "approle"
         case .cert: return "cert"
+        case .jwt: return "jwt"
         }
     }
 }
@@ -42,6 +46,15 @@ public struct KVValue {
     public var value: [UInt8]
     /// The secret's lease (KV v1 `lease_duration`) or its `ttl` field, in seconds, when it has one.
     public var ttlSeconds: Int?
+}
+
+/// One read of a dynamic secret: its fields and its lease.
+public struct LeaseRead {
+    public var fields: [String: [UInt8]]
+    public var leaseID: String
+    public var leaseSeconds: Int?
+
+    public mutating func wipe() { for k in fields.keys { zeroize(&fields[k]!) } }
 }
 
 /// A session with one server: log in once, read any number of secrets, log out (revoking a token
@@ -88,6 +101,14 @@ public final class OpenBaoSession {
             body += Array(#""}"#.utf8)
             defer { zeroize(&body) }
             try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
+        case .jwt(let mount, let role, let jwt):
+            var body = Array("{".utf8)
+            if let role { body += Array(#""role":"#.utf8) + JSONText.quoted(role) + Array(",".utf8) }
+            body += Array(#""jwt":""#.utf8)
+            jwt.withBytes { body += JSONText.escaped($0) }
+            body += Array(#""}"#.utf8)
+            defer { zeroize(&body) }
+            try finishLogin(method: "jwt", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the JWT login"))
         case .cert(let mount, let name, let signer):
             guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
             let mutual = try Self.context(server, clientKey: (signer, counter))
@@ -144,6 +165,65 @@ public final class OpenBaoSession {
         return r.status == 204 || r.status == 200
     }
 
+    // MARK: - dynamic secrets (leases)
+
+    /// A token of the token role `role` (auth/token/create/ROLE), created with the login token:
+    /// the role makes it an orphan, so revoking the login token leaves it and its leases alive.
+    /// Returns it (locked memory) and its TTL in seconds.
+    public func createToken(role: String) throws -> (token: LockedBytes, ttlSeconds: Int?) {
+        let r = try request("POST", "auth/token/create/\(role)", body: Array("{}".utf8), tls: plainTLS, during: "the lease token's creation")
+        switch r.status {
+        case 200: break
+        case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: "auth/token/create/\(role)")
+        case 400, 404:
+            throw OpenBaoError.server(address: endpoint.display, status: r.status,
+                                      errors: "cannot create a token of role \(role): \(Self.errors(r.body, or: "HTTP \(r.status)")) (the login's policy needs update on auth/token/create/\(role))")
+        default: throw failure(r)
+        }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+              let auth = top["auth"] as? [String: Any], let t = auth["client_token"] as? String, !t.isEmpty else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the token creation answered without a token")
+        }
+        var bytes = Array(t.utf8)
+        let ttl = (auth["lease_duration"] as? Int).flatMap { $0 > 0 ? $0 : nil }
+        return (LockedBytes(taking: &bytes), ttl)
+    }
+
+    /// One read of a dynamic secret with `token` (the lease token): its text fields, and its
+    /// lease. A path that answers without a lease is refused (it is not dynamic).
+    public func readLease(path: String, token: LockedBytes) throws -> LeaseRead {
+        let r = try get(path, secret: path, during: "the read of \(path)", as: token)
+        guard let top = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+              let data = top["data"] as? [String: Any] else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200, errors: "the answer for \(path) has no data")
+        }
+        guard let leaseID = top["lease_id"] as? String, !leaseID.isEmpty else {
+            throw OpenBaoError.server(address: endpoint.display, status: 200,
+                                      errors: "\(path) answered without a lease: it is not a dynamic secret (use mech PERMANENT_VIA_REFERENCE for a KV secret)")
+        }
+        var fields: [String: [UInt8]] = [:]
+        for (name, raw) in data {
+            switch raw {
+            case let s as String: fields[name] = Array(s.utf8)
+            case let n as NSNumber: fields[name] = Array(n.stringValue.utf8)
+            default: continue
+            }
+        }
+        let seconds = (top["lease_duration"] as? Int).flatMap { $0 > 0 ? $0 : nil }
+        return LeaseRead(fields: fields, leaseID: leaseID, leaseSeconds: seconds)
+    }
+
+    /// `auth/token/revoke-self` with `token`: revokes it and every lease it created. True when
+    /// the server confirmed (204), or said the token is no longer valid (403: already revoked,
+    /// e.g. with the other key of its lease, or expired, which revoked its leases too).
+    public func revokeSelf(token: LockedBytes) throws -> Bool {
+        let r = try request("POST", "auth/token/revoke-self", body: [], tls: plainTLS, during: "the lease token's revocation", as: token)
+        switch r.status {
+        case 200, 204, 403: return true
+        default: throw failure(r)
+        }
+    }
+
     // MARK: - internals
 
     private func finishLogin(method: String, _ response: HTTPSConnection.Response) throws {
@@ -180,8 +260,8 @@ public final class OpenBaoSession {
     }
 
     /// A GET about the secret at `secret`: 200, or the error a 403 / 404 / other status means.
-    private func get(_ apiPath: String, secret: String, during: String) throws -> HTTPSConnection.Response {
-        let r = try request("GET", apiPath, tls: plainTLS, during: during)
+    private func get(_ apiPath: String, secret: String, during: String, as other: LockedBytes? = nil) throws -> HTTPSConnection.Response {
+        let r = try request("GET", apiPath, tls: plainTLS, during: during, as: other)
         switch r.status {
         case 200: return r
         case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: secret)
@@ -196,7 +276,9 @@ public final class OpenBaoSession {
         return .server(address: endpoint.display, status: r.status, errors: errors)
     }
 
-    private func request(_ method: String, _ path: String, body: [UInt8]? = nil, tls: NIOSSLContext?, during: String) throws -> HTTPSConnection.Response {
+    private func request(_ method: String, _ path: String, body: [UInt8]? = nil, tls: NIOSSLContext?, during: String,
+                         as other: LockedBytes? = nil) throws -> HTTPSConnection.Response {
+        let token = other ?? self.token
         var head = "\(method) /v1/\(path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
         head += "User-Agent: keyrack\r\nAccept: application/json\r\nConnection: close\r\nX-Vault-Request: true\r\n"
         if let ns = server.namespace { head += "X-Vault-Namespace: \(ns)\r\n" }

@@ -99,6 +99,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         switch method {
         case "cert": return "check that the operator trusts this card's certificate (bao write auth/cert/certs/NAME certificate=@cert.pem)"
         case "approle": return "check the role_id and secret_id keys (a secret_id may have expired or been used up)"
+        case "jwt": return "check that the role's bound_audiences, bound_claims and the mount's keys (jwt_validation_pubkeys or jwks_url) match the JWT (bao read auth/jwt/role/ROLE)"
         default: return "log in again (bao login) or set BAO_TOKEN"
         }
     }

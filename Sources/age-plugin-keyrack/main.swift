@@ -38,6 +38,16 @@ if invokedAs == "age-plugin-tag" {
     serve(as: "age-plugin-tag (keyrack)") { try RecipientV1.serve(reader: $0, writer: $1, handler: TagRecipientHandler()) }
 }
 
+// Installed (symlinked) as `age-plugin-tpm`: the identity side for AGE-PLUGIN-TPM-1… lines (a
+// keyrack TPM owner's identity file, or age-plugin-tpm's), the ECDH on this machine's TPM.
+if invokedAs == "age-plugin-tpm" {
+    guard arguments.first == "--age-plugin=identity-v1" else {
+        Terminal.printError("age-plugin-tpm (keyrack): only identity-v1 is supported; encrypt to the age1tag1… recipient (age ≥ 1.3, or age-plugin-tag)")
+        Terminal.exit(ExitStatus.usage)
+    }
+    serve(as: "age-plugin-tpm (keyrack)") { try IdentityV1.serve(reader: $0, writer: $1, handler: TPMIdentityHandler()) }
+}
+
 switch arguments.first {
 case "--age-plugin=identity-v1":
     serve(as: "age-plugin-keyrack") { try IdentityV1.serve(reader: $0, writer: $1, handler: KeyrackIdentityHandler()) }

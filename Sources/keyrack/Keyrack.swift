@@ -29,6 +29,7 @@ struct Keyrack: ParsableCommand {
             SourceCommand.self,
             InjectCommand.self,
             RelockCommand.self,
+            AuditCommand.self,
             StatusCommand.self,
             DaemonCommand.self,
             SandboxCommand.self,

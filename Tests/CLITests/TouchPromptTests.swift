@@ -49,7 +49,11 @@ final class TouchPromptTests: XCTestCase {
         }
         let args = recorded.split(separator: "\n").map(String.init)
         XCTAssertTrue(args.contains("keyrack"), "summary: \(recorded)")
-        XCTAssertTrue(args.contains("touch your YubiKey (serial \(card.serial))"), "body: \(recorded)")
+        // The body names who asks: the program that ran keyrack (here this test process) and the command.
+        let body = args.first { $0.hasPrefix("touch your YubiKey (serial \(card.serial))") } ?? ""
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        XCTAssertEqual(body, "touch your YubiKey (serial \(card.serial)): requested by \(me) (pid \(getpid())) via keyrack age decrypt", "body: \(recorded)")
+        XCTAssertTrue(dec.err.contains("requested by \(me) (pid \(getpid())) via keyrack age decrypt"), dec.err)
     }
 
     func testNoDisplayMeansNoNotificationButStillThePrompt() throws {

@@ -125,6 +125,9 @@ final class YubiKeyUnlockTests: XCTestCase {
         XCTAssertEqual(ok.status, 0, ok.transcript)
         XCTAssertEqual(ok.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "the PIN is asked once: \(ok.transcript)")
         XCTAssertTrue(ok.transcript.contains("Enter PIN for YubiKey with serial \(s)"), ok.transcript)
+        // Above the prompt, who asks: the program that ran keyrack (the terminal harness runs
+        // it under setsid) and the command (issue 31).
+        XCTAssertTrue(ok.transcript.range(of: #"keyrack: a PIN is requested by /\S+ \(pid \d+\) via keyrack unlock"#, options: .regularExpression) != nil, ok.transcript)
         XCTAssertFalse(ok.transcript.contains(pin), "the PIN is not echoed")
         XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
         XCTAssertEqual(try card.touchCount() - touches, 1, "touch policy cached: one touch for the unlock")

@@ -139,4 +139,19 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(taken(), ["note acme.test.B=b2"])
         XCTAssertEqual(taken(), [], "handed over once")
     }
+
+    /// A grant's revocation secret (an OpenBao lease token) is kept guarded beside its value,
+    /// never answered to a lookup, and handed to the revoker with the note when the grant ends.
+    func testTheRevocationSecretGoesToTheRevokerOnly() throws {
+        let store = GrantStore()
+        try store.put([GrantRequest(slug: slug("acme.prod.DB_USER"), vault: "openbao", ttlMilliseconds: 60_000, value: Array("v-user".utf8),
+                                    revocation: "lease", revocationSecret: Array("s.lease".utf8))])
+        guard case .granted(_, let value) = store.lookup(key: "acme.prod.DB_USER") else { return XCTFail() }
+        XCTAssertEqual(value, Array("v-user".utf8), "a lookup answers the value alone")
+        store.relock()
+        let taken = store.takeRevocations()
+        XCTAssertEqual(taken.count, 1)
+        XCTAssertEqual(taken.first?.withSecret { $0.map { String(decoding: $0, as: UTF8.self) } }, "s.lease")
+        taken.forEach { $0.wipe() }
+    }
 }

@@ -31,8 +31,19 @@ final class WireProtocolTests: XCTestCase {
                                    GrantRequest(slug: s2, vault: "v", ttlMilliseconds: 1, value: [2], revocation: "note")], catalog: nil).encodeBody()
         guard case .unlock(let grants, _) = try Request.decode(body: body) else { return XCTFail() }
         XCTAssertEqual(grants.map(\.revocation), [nil, "note"])
-        var bad = WireWriter(); bad.u8(Protocol.version); bad.u8(0x02); bad.u8(0); bad.count(1); bad.slug(s1); bad.string("v"); bad.u64(1); bad.data([1]); bad.u8(2)
-        XCTAssertThrowsError(try Request.decode(body: bad.bytes), "a flag that is neither 0 nor 1")
+        var bad = WireWriter(); bad.u8(Protocol.version); bad.u8(0x02); bad.u8(0); bad.count(1); bad.slug(s1); bad.string("v"); bad.u64(1); bad.data([1]); bad.u8(3)
+        XCTAssertThrowsError(try Request.decode(body: bad.bytes), "a flag that is not 0, 1 or 2")
+    }
+
+    /// Flag 2: the note and its secret (an OpenBao lease token) travel with their grant, and the
+    /// secret is never sent without a note.
+    func testARevocationSecretTravelsWithItsNote() throws {
+        let body = Request.unlock([GrantRequest(slug: s1, vault: "v", ttlMilliseconds: 1, value: [1], revocation: "lease", revocationSecret: [7, 8]),
+                                   GrantRequest(slug: s2, vault: "v", ttlMilliseconds: 1, value: [2], revocationSecret: [9])], catalog: nil).encodeBody()
+        guard case .unlock(let grants, _) = try Request.decode(body: body) else { return XCTFail() }
+        XCTAssertEqual(grants.map(\.revocation), ["lease", nil])
+        XCTAssertEqual(grants.map(\.revocationSecret), [[7, 8], nil])
+        for cut in 0..<body.count { XCTAssertThrowsError(try Request.decode(body: Array(body.prefix(cut)))) }
     }
 
     func testResponsesRoundTrip() throws {

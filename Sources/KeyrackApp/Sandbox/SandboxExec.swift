@@ -16,8 +16,13 @@ public struct SandboxExec {
         public var names: [String]
         public var envFiles: [String]
         public var allowDangerous: Bool
-        public init(env: String?, names: [String], envFiles: [String], allowDangerous: Bool) {
+        /// `exec --proxy` inside (issue 27): keycards run in the sandbox (it shares the host's
+        /// network, so the proxy keyrack starts there reaches the real servers).
+        public var proxy: Bool
+        public var upstreamCACerts: [String]
+        public init(env: String?, names: [String], envFiles: [String], allowDangerous: Bool, proxy: Bool = false, upstreamCACerts: [String] = []) {
             self.env = env; self.names = names; self.envFiles = envFiles; self.allowDangerous = allowDangerous
+            self.proxy = proxy; self.upstreamCACerts = upstreamCACerts
         }
     }
 
@@ -46,6 +51,8 @@ public struct SandboxExec {
         for name in request.keys.names { a += ["--key", name] }
         for file in request.keys.envFiles { a += ["--env-file", file.hasPrefix("/") ? file : cwd + "/" + file] }
         if request.keys.allowDangerous { a.append("--allow-dangerous") }
+        if request.keys.proxy { a.append("--proxy") }
+        for file in request.keys.upstreamCACerts { a += ["--upstream-cacert", file.hasPrefix("/") ? file : cwd + "/" + file] }
         return a + ["--"] + request.command
     }
 

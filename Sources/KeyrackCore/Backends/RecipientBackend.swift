@@ -63,6 +63,7 @@ public enum RecipientBackends {
         case .ssh: return SSHBackend()
         case .age: return AgeBackend()
         case .yubikey: return YubiKeyBackend()
+        case .tpm: return TPMBackend()
         }
     }
 

@@ -10,14 +10,33 @@ public enum RecipientSpec {
     case ssh(publicKey: String?)
     case age(AgeRecipientSpec)
     case yubikey(YubiKeyRecipientSpec)
+    case tpm(TPMRecipientSpec)
 
     public var via: Via {
         switch self {
         case .ssh: return .ssh
         case .age: return .age
         case .yubikey: return .yubikey
+        case .tpm: return .tpm
         }
     }
+}
+
+/// `via: tpm`: a P-256 key made in this machine's TPM 2.0 (docs/tpm.md).
+public struct TPMRecipientSpec {
+    /// `once`: the key gets a PIN (its authValue), asked at unlock; `never`: none. nil: the
+    /// owner's default, `once` for the human and `never` for robots (as YubiKey slots).
+    public var pinPolicy: TPMPINPolicy?
+
+    public init(pinPolicy: TPMPINPolicy? = nil) { self.pinPolicy = pinPolicy }
+
+    public func pinPolicy(for owner: OwnerName) -> TPMPINPolicy { pinPolicy ?? (owner == .human ? .once : .never) }
+}
+
+/// A TPM key has a PIN or not; the TPM has no "always" (every use presents the authValue) —
+/// `once` means the PIN is asked once per unlock, and once per TTL through the identity agent.
+public enum TPMPINPolicy: String, CaseIterable, Sendable {
+    case never, once
 }
 
 /// `via: age`: where the owner's age identity comes from.

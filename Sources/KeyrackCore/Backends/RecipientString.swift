@@ -1,5 +1,6 @@
 import AgeFormat
 import AgeSSH
+import AgeTPM
 import AgeYubiKey
 
 /// Every recipient string keyrack reads, in one table: `keyrack age -r` and `-R`, the public
@@ -58,14 +59,21 @@ public enum RecipientString {
 /// Every identity line keyrack reads, in one place: the lines of a `keyrack age -i` file and of
 /// the identity files manifests are opened with. Native age keys and YubiKey stubs may share a
 /// file; `cardIdentity` makes the card identity of a stub with the caller's PIN and touch
-/// prompts (a terminal for `keyrack age`, the command's interaction for the manifests).
+/// prompts (a terminal for `keyrack age`, the command's interaction for the manifests), and
+/// `tpmIdentity` the TPM identity of an `AGE-PLUGIN-TPM-1…` line (age-plugin-tpm's, or a TPM
+/// owner's identity file) with the caller's PIN prompt.
 public enum IdentityLines {
     /// One identity per line, `#` comments and blank lines ignored, at least one. Errors are
     /// `AgeError.invalidKey("line N: …")`, naming no secret.
-    public static func identities(in text: String, cardIdentity: (YubiKeyStub) throws -> any Identity) throws -> [any Identity] {
+    public static func identities(in text: String, cardIdentity: (YubiKeyStub) throws -> any Identity,
+                                  tpmPIN: @escaping TPMPINProvider = { _ in nil }) throws -> [any Identity] {
         try AgeKeys.lines(of: text, what: "identity").map { line in
             do {
                 if line.text.hasPrefix(YubiKeyStub.hrp) { return try cardIdentity(try YubiKeyStub(string: line.text)) }
+                if line.text.hasPrefix(TPMStub.hrp) {
+                    let file = TPMIdentityFile(stub: try TPMStub(string: line.text), tcti: nil)
+                    return TPMBackend.identity(file, pin: tpmPIN)
+                }
                 return try AgeKeys.parseIdentity(line.text)
             } catch let error as AgeError {
                 throw AgeError.invalidKey("line \(line.number): \(error.reason)")

@@ -18,6 +18,11 @@ extension HostManifest {
             s.slot = try f.optionalString("slot")
             s.roleIdKey = try f.optionalString("roleIdKey").map(Slug.init(validating:))
             s.secretIdKey = try f.optionalString("secretIdKey").map(Slug.init(validating:))
+            s.jwtRole = try f.optionalString("jwtRole")
+            s.jwtAudience = try f.optionalString("jwtAudience")
+            s.jwtSource = try f.optionalString("jwtSource").map(OpenBaoSettings.JWTSource.init(parsing:))
+            s.leaseRole = try f.optionalString("leaseRole")
+            if let role = s.leaseRole { try OpenBaoLease.validate(role: role) }
         }
         if f.keys.contains("serial") {
             guard let serial = UInt32(exactly: try f.int("serial")) else { throw YAMLError(line: node.line, "openbao.serial is out of range") }
@@ -40,6 +45,10 @@ extension HostManifest {
         if let serial = s.serial { pairs.append(("serial", .int(Int(serial)))) }
         add("roleIdKey", s.roleIdKey?.description)
         add("secretIdKey", s.secretIdKey?.description)
+        add("jwtRole", s.jwtRole)
+        add("jwtAudience", s.jwtAudience)
+        add("jwtSource", s.jwtSource?.rawValue)
+        add("leaseRole", s.leaseRole)
         return .map(pairs)
     }
 }

@@ -65,10 +65,21 @@ extension HostManifest {
             }
         }
         let openbao = try top.node("openbao").map(decodeOpenBao)
+        var auditSeed: [UInt8]? = nil
+        if let node = top.node("audit"), !isNull(node) {
+            var f = try YAMLFields(node, path: "audit")
+            let text = try f.string("checkpointSeed")
+            try f.finish()
+            guard let data = Data(base64Encoded: text), data.count == 32 else {
+                throw YAMLError(line: node.line, "audit.checkpointSeed is not 32 bytes of base64")
+            }
+            auditSeed = [UInt8](data)
+        }
         try top.finish()
         var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
         manifest.version = version
         manifest.openbao = openbao
+        manifest.auditSeed = auditSeed
         return manifest
     }
 
@@ -101,6 +112,7 @@ extension HostManifest {
             if let d = e.maxDuration { fields.append(("maxDuration", .string(d.text))) }
             if let a = e.addr { fields.append(("addr", .string(a))) }
             if let c = e.cacert { fields.append(("cacert", .string(c))) }
+            if !e.sendTo.isEmpty { fields.append(("sendTo", .list(e.sendTo.map { .string($0.description) }))) }
             if !e.options.isEmpty { fields.append(("options", .map(e.options.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))) }
             fields += [("createdAt", .string(e.createdAt)), ("updatedAt", .string(e.updatedAt))]
             return (e.slug.description, .map(fields))
@@ -117,6 +129,7 @@ extension HostManifest {
         ]
         // Only when set, so a manifest without OpenBao stays byte-identical to what it was.
         if let openbao, !openbao.isEmpty { top.append(("openbao", HostManifest.encodeOpenBao(openbao))) }
+        if let auditSeed { top.append(("audit", .map([("checkpointSeed", .string(Data(auditSeed).base64EncodedString()))]))) }
         return try YAMLEmitter.emit(.map(top))
     }
 
@@ -167,10 +180,25 @@ extension HostManifest {
                             maxDuration: try f.optionalString("maxDuration").map(Duration.init),
                             options: try decodeOptions(f.node("options"), path: "keys.\(pair.key.prefix(80)).options"),
                             addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
+                            sendTo: try decodeSendTo(f.node("sendTo"), path: "keys.\(pair.key.prefix(80)).sendTo"),
                             createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
         }
         try f.finish()
         return entry
+    }
+
+    /// `sendTo:` of a key: a list of destinations, each under the rule `set --send-to` applies,
+    /// so a hand edit cannot widen where a value goes past what `set` would accept.
+    static func decodeSendTo(_ node: YAMLNode?, path: String) throws -> [Destination] {
+        guard let node, !isNull(node) else { return [] }
+        guard case .sequence(let items, _) = node else { throw YAMLError(line: node.line, "\(path) must be a list of HOST[:PORT]") }
+        return try items.map { item in
+            guard case .scalar(let scalar, let line) = item, let text = String(validating: scalar.bytes, as: UTF8.self) else {
+                throw YAMLError(line: item.line, "\(path) must be a list of HOST[:PORT]")
+            }
+            guard let destination = Destination(text) else { throw YAMLError(line: line, Destination.message(text)) }
+            return destination
+        }
     }
 
     /// `options:` of a key: a mapping of names to strings, each checked by `KeyOptions`.

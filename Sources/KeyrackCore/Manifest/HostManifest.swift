@@ -2,11 +2,11 @@ import Foundation
 
 /// How an owner (or one of its backup recipients) proves itself (docs/formats.md, docs/yubikey.md).
 public enum Via: String, CaseIterable, Sendable {
-    case yubikey, ssh, age
+    case yubikey, tpm, ssh, age
 
     public init(parsing text: String) throws {
         guard let via = Via(rawValue: text) else {
-            throw KeyrackError.usage("unknown via '\(text.prefix(40))': want ssh, age or yubikey")
+            throw KeyrackError.usage("unknown via '\(text.prefix(40))': want ssh, age, yubikey or tpm")
         }
         self = via
     }
@@ -82,6 +82,9 @@ public struct KeyEntry: Equatable, Sendable {
     /// `account` for 1password, `repositories`/`permissions` for a GitHub App), checked by
     /// `KeyOptions` at `set`. Empty for most keys, and then not written.
     public var options: [String: String]
+    /// Where `exec --proxy` may put the value (`set --send-to`, issue 27), sorted, no duplicates.
+    /// Empty: the value is never substituted into any request. Not written when empty.
+    public var sendTo: [Destination]
     public var createdAt: String
     public var updatedAt: String
 
@@ -89,7 +92,8 @@ public struct KeyEntry: Equatable, Sendable {
     public var org: OrgName { slug.orgName }
 
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
-                addr: String? = nil, cacert: String? = nil, createdAt: String, updatedAt: String) {
+                addr: String? = nil, cacert: String? = nil, sendTo: [Destination] = [], createdAt: String, updatedAt: String) {
+        self.sendTo = Array(Set(sendTo)).sorted()
         self.addr = addr
         self.cacert = cacert
         self.slug = slug
@@ -116,6 +120,17 @@ public struct HostManifest: Equatable, Sendable {
     public var secrets: [Slug: [UInt8]]
     /// How this owner reaches its OpenBao / Vault cluster (`keyrack set-default`); nil when unset.
     public var openbao: OpenBaoSettings?
+    /// The seed of the owner's Ed25519 access-log checkpoint key (32 random bytes, made at init or
+    /// at the first write of an older manifest). It lives here, encrypted to the owner's
+    /// recipients, so only who can open the manifest can sign checkpoints; `unlock` hands it
+    /// to the daemon (docs/audit.md).
+    public var auditSeed: [UInt8]?
+
+    /// 32 bytes from the system's CSPRNG (getrandom on Linux).
+    public static func newAuditSeed() -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
 
     public init(owner: OwnerRecord, recipients: [BackupRecipient] = [], keys: [Slug: KeyEntry] = [:], secrets: [Slug: [UInt8]] = [:]) {
         self.version = HostManifest.currentVersion

@@ -12,6 +12,8 @@ public struct KeySetRequest {
     /// openbao only: the key's own cluster address and CA file.
     public var addr: String?
     public var cacert: String?
+    /// Where `exec --proxy` may send the value (`--send-to`).
+    public var sendTo: [Destination]
     /// The value for os.secure and os.direct; nil for the other vaults.
     public var value: [UInt8]?
 
@@ -19,7 +21,8 @@ public struct KeySetRequest {
     /// openbao, aws.params, aws.config) in that vault's form, a value exactly for the vaults that
     /// store one, a mechanism the vault can serve, and options that belong to both.
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism?, maxDuration: Duration?,
-                options: [String: String] = [:], value: [UInt8]?, addr: String? = nil, cacert: String? = nil) throws {
+                options: [String: String] = [:], value: [UInt8]?, addr: String? = nil, cacert: String? = nil,
+                sendTo: [Destination] = []) throws {
         let mech = mech ?? vault.defaultMechanism
         if vault.takesExid {
             guard let exid else { throw KeyrackError.usage(KeySetRequest.exidHelp(vault)) }
@@ -38,6 +41,7 @@ public struct KeySetRequest {
         if let addr { try OpenBaoSettings.validateToStore(addr: addr) }
         self.addr = addr
         self.cacert = cacert
+        self.sendTo = sendTo
         try KeySetRequest.checkMechanism(mech, vault: vault)
         try KeyOptions.check(options, vault: vault, mech: mech)
         if vault.takesValueAtSet {
@@ -69,14 +73,19 @@ public struct KeySetRequest {
     /// AWS SSO, the app's key (in the manifest or 1Password) for a GitHub App.
     static func checkMechanism(_ mech: Mechanism, vault: Vault) throws {
         switch (mech, vault) {
-        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword):
+        case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword),
+             (.ephemeralViaGithubOidc, .openBao), (.ephemeralViaGithubOidc, .awsConfig), (.ephemeralViaOpenBaoLease, .openBao):
             return
+        case (.ephemeralViaOpenBaoLease, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_OPENBAO_LEASE needs --vault openbao --exid MOUNT/creds/ROLE#FIELD (a dynamic secret, read with the token role of keyrack set-default --openbao-lease-role ROLE)")
+        case (.ephemeralViaGithubOidc, _):
+            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao (read with the GitHub Actions job's ID token: keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE) or --vault aws.config --exid PROFILE (the profile's role_arn assumed with it)")
         case (.ephemeralViaAwsSso, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_AWS_SSO needs --vault aws.config --exid PROFILE")
         case (.ephemeralViaGithubApp, _):
             throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_APP needs --vault os.secure (the app's id, installation and key, kept in the manifest) or --vault 1password")
         case (_, .awsConfig):
-            throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile)")
+            throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile) or EPHEMERAL_VIA_GITHUB_OIDC (its role assumed with the GitHub Actions ID token)")
         default:
             return
         }
@@ -114,7 +123,8 @@ extension HostManifestStore {
             let now = HostManifest.timestamp()
             let existing = manifest.keys[slug]
             var entry = KeyEntry(slug: slug, vault: request.vault, exid: request.exid, mech: request.mech,
-                                 maxDuration: request.maxDuration, options: request.options, addr: request.addr, cacert: request.cacert, createdAt: existing?.createdAt ?? now, updatedAt: now)
+                                 maxDuration: request.maxDuration, options: request.options, addr: request.addr, cacert: request.cacert, sendTo: request.sendTo,
+                                 createdAt: existing?.createdAt ?? now, updatedAt: now)
             let oldSecret = manifest.secrets[slug], oldDirect = direct[slug]
             manifest.secrets[slug] = request.vault == .osSecure ? request.value : nil
             direct[slug] = request.vault == .osDirect ? request.value : nil

@@ -58,7 +58,8 @@ public struct HostManifestStore {
             if isInitialised(owner) { return .alreadyInitialised(try? recipientsFile(owner)) }
             var record = OwnerRecord(name: owner, via: via, pubkey: setup.pubkey, yubikey: setup.yubikey, uid: uid)
             record.sandboxed = sandboxed
-            let manifest = HostManifest(owner: record)
+            var manifest = HostManifest(owner: record)
+            manifest.auditSeed = HostManifest.newAuditSeed()
             let sidecar = RecipientsFile.from(manifest: manifest, previous: nil, newLocations: [setup.location])
             // The companion first: the manifest's appearance is what marks the owner initialised.
             try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))
@@ -152,7 +153,8 @@ public struct HostManifestStore {
             throw KeyrackError.usage("\(source) is not a usable identity file: it is not UTF-8 text")
         }
         do {
-            return MultiIdentity(try IdentityLines.identities(in: text) { YubiKeyBackend.identity(stub: $0, interaction: interaction) })
+            return MultiIdentity(try IdentityLines.identities(in: text, cardIdentity: { YubiKeyBackend.identity(stub: $0, interaction: interaction) },
+                                                              tpmPIN: { tries in try interaction.secret(TPMPrompt.pin(triesLeft: tries)) }))
         } catch let error as AgeError {
             throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
         }
@@ -223,6 +225,8 @@ public struct HostManifestStore {
                 try direct.save(values)
             }
             if manifest != before {
+                // An older manifest gets its access-log checkpoint seed with its next write.
+                if manifest.auditSeed == nil { manifest.auditSeed = HostManifest.newAuditSeed() }
                 if manifest.allPublicKeys.map(\.pubkey) != before.allPublicKeys.map(\.pubkey) || manifest.owner.uid != before.owner.uid
                     || manifest.owner.sandboxed != before.owner.sandboxed {
                     let sidecar = RecipientsFile.from(manifest: manifest, previous: try? recipientsFile(owner), newLocations: newLocations)

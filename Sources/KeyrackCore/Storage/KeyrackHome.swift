@@ -48,6 +48,8 @@ public struct KeyrackHome: Sendable {
     public func direct(_ owner: OwnerName) -> URL { root.appendingPathComponent("direct/\(owner.value).yml") }
     public func lock(_ owner: OwnerName) -> URL { root.appendingPathComponent("locks/\(owner.value).lock") }
     public func ageIdentity(_ owner: OwnerName) -> URL { root.appendingPathComponent("identities/\(owner.value).txt") }
+    /// A TPM owner's sealed key (AGE-PLUGIN-TPM-1…): opens on this machine's TPM only.
+    public func tpmIdentity(_ owner: OwnerName) -> URL { root.appendingPathComponent("identities/\(owner.value).tpm.txt") }
 
     /// Creates `root` and `sub` (0700), refusing a root owned by another user or open to others.
     @discardableResult

@@ -19,6 +19,11 @@ public struct UnlockPlan {
         public var credentialEnd: UInt64?
         /// How the credential is revoked when the grant ends (KeySource.Value.revocation).
         public var revocation: String?
+        /// The key's `sendTo`, shared by the keys it derives (an AWS key's secret and token go
+        /// where its key id goes).
+        public var sendTo: [String] = []
+        /// What the revocation needs besides the value (KeySource.Value.revocationSecret).
+        public var revocationSecret: [UInt8]?
     }
 
     /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
@@ -83,13 +88,17 @@ public struct UnlockPlan {
             for v in values {
                 let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
                 grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
-                                    revocation: v.revocation))
+                                    revocation: v.revocation, sendTo: entry.sendTo.map(\.description),
+                                    revocationSecret: v.revocationSecret))
             }
         }
     }
 
     /// Zeroes every value the plan holds.
     public mutating func wipe() {
-        for i in grants.indices { zeroize(&grants[i].value) }
+        for i in grants.indices {
+            zeroize(&grants[i].value)
+            if grants[i].revocationSecret != nil { zeroize(&grants[i].revocationSecret!) }
+        }
     }
 }

@@ -80,7 +80,7 @@ public enum AWSCLI {
     /// `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) are passed on as `--endpoint-url`
     /// for the `service` called, because CLI releases before 2.13 ignore those variables.
     static func run(_ arguments: [String], service: String?, profile: String?, region: String?,
-                    environment: [String: String]) throws -> ToolProcess.Result {
+                    environment: [String: String], input: [UInt8]? = nil) throws -> ToolProcess.Result {
         let aws = try executable(environment: environment).get()
         var args = arguments
         if let profile { args += ["--profile", profile] }
@@ -88,7 +88,7 @@ public enum AWSCLI {
         if let service, let endpoint = environment["AWS_ENDPOINT_URL_\(service.uppercased())"] ?? environment["AWS_ENDPOINT_URL"], !endpoint.isEmpty {
             args += ["--endpoint-url", endpoint]
         }
-        return try ToolProcess.run(aws, args, environment: environment)
+        return try ToolProcess.run(aws, args, environment: environment, input: input)
     }
 
     /// The AWS CLI's failures, told apart so each says what to do next.

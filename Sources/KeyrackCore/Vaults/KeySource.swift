@@ -16,13 +16,17 @@ public enum KeySource {
         /// How to end the credential when its grant ends, for the daemon's revoker
         /// (`GitHubAppToken.revocation(base:)`); nil: it needs no revoking.
         public var revocation: String?
+        /// A secret the revocation needs besides the value (an OpenBao lease token): handed to
+        /// the daemon beside the value, kept guarded, given only to the revoker.
+        public var revocationSecret: [UInt8]?
 
         /// Public for values read outside the core (OpenBao, in keyrack-cli).
-        public init(key: String, value: [UInt8], expiresAt: Date? = nil, revocation: String? = nil) {
+        public init(key: String, value: [UInt8], expiresAt: Date? = nil, revocation: String? = nil, revocationSecret: [UInt8]? = nil) {
             self.key = key
             self.value = value
             self.expiresAt = expiresAt
             self.revocation = revocation
+            self.revocationSecret = revocationSecret
         }
     }
 
@@ -32,9 +36,11 @@ public enum KeySource {
         case missing(String)
     }
 
-    /// `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens).
+    /// `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens), `get` the one
+    /// the GitHub Actions ID token is asked with (EPHEMERAL_VIA_GITHUB_OIDC).
     public static func resolve(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
-                               environment: [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost) throws -> Outcome {
+                               environment: [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost,
+                               get: HTTPGet = { _, _ in throw GitHubActionsIDToken.Failure.unreachable("no HTTP client") }) throws -> Outcome {
         let source: [UInt8]
         switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment) {
         case .missing(let why): return .missing(why)
@@ -45,6 +51,11 @@ public enum KeySource {
         case .ephemeralViaAwsSso:
             let profile = String(decoding: source, as: UTF8.self)
             let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment)
+            guard case .values(let credentials) = outcome else { return outcome }
+            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+        case .ephemeralViaGithubOidc where entry.vault == .awsConfig:
+            let profile = String(decoding: source, as: UTF8.self)
+            let outcome = try AWSWebIdentity.assume(profile: profile, entry: entry, environment: environment, get: get)
             guard case .values(let credentials) = outcome else { return outcome }
             return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
         case .ephemeralViaGithubApp:
@@ -60,7 +71,7 @@ public enum KeySource {
     /// of the manifest and the keys an aws.config key grants beside it.
     public static func catalog(_ manifest: HostManifest) -> [Slug] {
         manifest.keys.values.flatMap { entry -> [Slug] in
-            guard entry.mech == .ephemeralViaAwsSso else { return [entry.slug] }
+            guard entry.vault == .awsConfig else { return [entry.slug] }
             return [entry.slug] + AWSProfileCredentials.derivedKeys.compactMap { name in
                 (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
             }

@@ -9,12 +9,29 @@ public struct OpenBaoSettings: Equatable, Sendable {
         case approle
         /// `cert` auth over mutual TLS, signed by the owner's YubiKey.
         case cert
+        /// `jwt` auth: a JWT from `jwtSource` (GitHub Actions' ID token, or one the card signs).
+        case jwt
 
         public init(parsing text: String) throws {
             guard let login = Login(rawValue: text) else {
-                throw KeyrackError.usage("invalid OpenBao login '\(text.prefix(20))': use cert, approle or token")
+                throw KeyrackError.usage("invalid OpenBao login '\(text.prefix(20))': use cert, approle, jwt or token")
             }
             self = login
+        }
+    }
+
+    /// Where a `jwt` login's JWT comes from.
+    public enum JWTSource: String, CaseIterable, Sendable {
+        /// The GitHub Actions job's ID token (ACTIONS_ID_TOKEN_REQUEST_URL), asked for at unlock.
+        case github
+        /// A short-lived JWT keyrack builds and the owner's YubiKey signs.
+        case card
+
+        public init(parsing text: String) throws {
+            guard let source = JWTSource(rawValue: text) else {
+                throw KeyrackError.usage("invalid OpenBao JWT source '\(text.prefix(20))': use github or card")
+            }
+            self = source
         }
     }
 
@@ -33,6 +50,16 @@ public struct OpenBaoSettings: Equatable, Sendable {
     /// approle: the os.secure keys of this manifest holding role_id and secret_id.
     public var roleIdKey: Slug?
     public var secretIdKey: Slug?
+    /// jwt: the role to log in as (auth/MOUNT/login's `role`; default: the mount's default_role).
+    public var jwtRole: String?
+    /// jwt: the audience asked of GitHub Actions (its `aud` claim; default: GitHub's, the owner's URL).
+    public var jwtAudience: String?
+    /// jwt: where the JWT comes from (default github).
+    public var jwtSource: JWTSource?
+    /// Dynamic secrets (mech EPHEMERAL_VIA_OPENBAO_LEASE): the token role (orphan, periodic,
+    /// allowed to read the creds paths and renew/revoke leases) whose token reads them, so the
+    /// leases outlive the login token that unlock revokes (OpenBaoLease).
+    public var leaseRole: String?
 
     public init() {}
 

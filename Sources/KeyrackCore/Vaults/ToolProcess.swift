@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Runs a vault's own CLI (`op`, `aws`) the one way keyrack needs: arguments that are never
-/// secret, stdin from /dev/null (so a tool that would prompt fails instead of hanging a robot),
+/// secret, stdin from /dev/null (so a tool that would prompt fails instead of hanging a robot)
+/// or, when a credential must reach the tool, `input` through a pipe (never argv, never a file),
 /// the value on stdout, the reason on stderr. A tool that does not finish within `timeout`
 /// seconds is killed: an unlock must not hang on a network that is not there.
 enum ToolProcess {
@@ -22,7 +23,7 @@ enum ToolProcess {
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: Double = 120) throws -> Result {
+                    input: [UInt8]? = nil, timeout: Double = 120) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -30,9 +31,17 @@ enum ToolProcess {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let inPipe = input.map { _ in Pipe() }
+        process.standardInput = inPipe ?? FileHandle.nullDevice
         do { try process.run() } catch {
             throw KeyrackError.failure("cannot run \(executable): \(error.localizedDescription)")
+        }
+        if let inPipe, let input {
+            // Written and closed at once: the tool reads it to its end (a JWT is far below the pipe's 64 KiB).
+            var bytes = Data(input)
+            try? inPipe.fileHandleForWriting.write(contentsOf: bytes)
+            try? inPipe.fileHandleForWriting.close()
+            bytes.resetBytes(in: 0..<bytes.count)
         }
         // Both pipes drained concurrently, so a chatty tool cannot block on a full pipe.
         final class Box: @unchecked Sendable { var data = Data() }

@@ -53,6 +53,9 @@ public enum Mechanism: String, CaseIterable, Sendable {
     case ephemeralViaGithubApp = "EPHEMERAL_VIA_GITHUB_APP"
     case ephemeralViaAwsSso = "EPHEMERAL_VIA_AWS_SSO"
     case ephemeralViaGithubOidc = "EPHEMERAL_VIA_GITHUB_OIDC"
+    /// An openbao dynamic secret (database/creds/ROLE…): read with an orphan lease token at
+    /// unlock, granted for its lease, the lease token revoked when the grant ends (OpenBaoLease).
+    case ephemeralViaOpenBaoLease = "EPHEMERAL_VIA_OPENBAO_LEASE"
 
     public init(parsing text: String) throws {
         guard let mech = Mechanism(rawValue: text) else {

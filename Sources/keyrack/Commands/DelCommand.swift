@@ -38,6 +38,7 @@ struct DelCommand: ParsableCommand {
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
+        CLIAudit.keyChange(owner: owner.value, "del", slug: slug.description)
         let repo = RepoFileCLI.apply { try RepoFileEntries.remove(slug, from: $0) }
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent",

@@ -18,7 +18,9 @@ struct InitCommand: ParsableCommand {
         by default ~/.ssh/id_ed25519.pub, else id_rsa.pub (ECDSA keys cannot be age recipients). \
         The private key is the same path without .pub. --via age uses --identity FILE, or a \
         recipient (age1…, or a file holding one) from --pubkey, or creates \
-        KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot.
+        KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot. --via tpm makes a \
+        P-256 key in this machine's TPM 2.0 (/dev/tpmrm0, or the TCTI in KEYRACK_TPM_TCTI), sealed into \
+        KEYRACK_HOME/identities/OWNER.tpm.txt (0600); its recipient is age1tag1….
         """)
 
     @OptionGroup var options: OwnerOptions
@@ -41,7 +43,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--via yubikey: the PIV slot in hex (82–95); default: the first free retired slot.", valueName: "hex"))
     var slot: PIVSlot?
 
-    @Option(help: ArgumentHelp("--via yubikey: PIN policy of a new key (default: once for human, never for robots).", valueName: "policy"))
+    @Option(help: ArgumentHelp("--via yubikey or tpm: PIN policy of a new key (default: once for human, never for robots; tpm takes never or once).", valueName: "policy"))
     var pinPolicy: PINPolicyArgument?
 
     @Option(help: ArgumentHelp("--via yubikey: touch policy of a new key (default: cached for human, never for robots).", valueName: "policy"))
@@ -53,7 +55,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--via yubikey: the key in the slot: p256 (default; age1yubikey1…, any YubiKey 4/5) or x25519 (firmware 5.7+; a plain age1… recipient any age encrypts to, decrypted on the card).", valueName: "algorithm"))
     var algorithm: YubiKeyKeyAlgorithm?
 
-    @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal.")
+    @Flag(help: "--via yubikey: read the card's PIN (needed only to create a key) from stdin instead of the terminal; --via tpm: the new key's PIN.")
     var pinStdin = false
 
     @Option(help: ArgumentHelp("Pin the owner to this Unix user (name or uid): its daemon then admits only that uid.", valueName: "user"))
@@ -70,14 +72,18 @@ struct InitCommand: ParsableCommand {
         let via = via ?? .ssh
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
-        if via != .yubikey && (serial != nil || slot != nil || pinPolicy != nil || touchPolicy != nil || recipientType != nil || algorithm != nil) {
-            throw ValidationError("--serial, --slot, --pin-policy, --touch-policy, --recipient-type and --algorithm only apply to --via yubikey")
+        if via != .yubikey && (serial != nil || slot != nil || touchPolicy != nil || recipientType != nil || algorithm != nil) {
+            throw ValidationError("--serial, --slot, --touch-policy, --recipient-type and --algorithm only apply to --via yubikey")
+        }
+        if via != .yubikey && via != .tpm && pinPolicy != nil { throw ValidationError("--pin-policy only applies to --via yubikey and --via tpm") }
+        if via == .tpm && pinPolicy == .always {
+            throw ValidationError("--pin-policy always is a YubiKey policy: a TPM key has a PIN (once: asked once per unlock) or none (never)")
         }
         if algorithm == .x25519 && recipientType != nil {
             throw ValidationError("--recipient-type names a form of a P-256 key; an --algorithm x25519 owner's recipient is a plain age1…")
         }
         if let slot, !slot.isRetired { throw ValidationError("--slot \(slot) is not a retired slot: owners' keys live in 82–95") }
-        if pinStdin && via != .yubikey { throw ValidationError("--pin-stdin only applies to --via yubikey") }
+        if pinStdin && via != .yubikey && via != .tpm { throw ValidationError("--pin-stdin only applies to --via yubikey and --via tpm") }
         if let uid { _ = try resolveUID(uid) }
     }
 
@@ -159,6 +165,8 @@ struct InitCommand: ParsableCommand {
         case .yubikey:
             return .yubikey(YubiKeyRecipientSpec(serial: serial, slot: slot, pinPolicy: pinPolicy?.policy, touchPolicy: touchPolicy?.policy,
                                                  recipientType: recipientType?.type ?? .default, algorithm: algorithm ?? .p256))
+        case .tpm:
+            return .tpm(TPMRecipientSpec(pinPolicy: pinPolicy.flatMap { TPMPINPolicy(rawValue: $0.rawValue) }))
         }
     }
 

@@ -30,8 +30,11 @@ struct ListCommand: ParsableCommand {
             print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")")
             return
         }
-        let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"]] + keys.map {
+        // SEND-TO only when a key has one, so a rack without keycards lists as before.
+        let sendTo = keys.contains { !$0.sendTo.isEmpty }
+        let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
             [$0.slug.description, $0.env.value, $0.org.value, ManifestCLI.source(of: $0), $0.mech.rawValue]
+                + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
         }
         print(ManifestCLI.table(rows))
     }

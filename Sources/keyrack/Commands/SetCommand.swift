@@ -29,6 +29,17 @@ struct SetCommand: ParsableCommand {
         encrypted, never echoed), or --vault 1password --exid VAULT/ITEM whose field holds \
         {"appId", "installationId", "privateKey"} as JSON. Unlock mints a ghs_ installation token \
         on GITHUB_API_URL (default https://api.github.com), granted until it expires.
+
+        GitHub Actions OIDC (no stored secret, in a job with `permissions: id-token: write`): \
+        --vault openbao --mech EPHEMERAL_VIA_GITHUB_OIDC --exid MOUNT/PATH#FIELD, read with the \
+        job's ID token (keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE), or \
+        --vault aws.config --mech EPHEMERAL_VIA_GITHUB_OIDC --exid PROFILE, the profile's role_arn \
+        assumed with it (AssumeRoleWithWebIdentity). Outside Actions the unlock fails, exit 3.
+
+        OpenBao dynamic secrets (database/creds/ROLE…): --vault openbao --mech \
+        EPHEMERAL_VIA_OPENBAO_LEASE --exid MOUNT/creds/ROLE#FIELD (e.g. #username and #password: \
+        one read, one lease), with keyrack set-default --openbao-lease-role TOKEN_ROLE. Granted for \
+        the lease; relock, expiry and the daemon's stop revoke it.
         """)
 
     @OptionGroup var options: OwnerOptions
@@ -61,6 +72,11 @@ struct SetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cap on the unlock TTL of this key, e.g. 30m, 9h.", valueName: "duration"))
     var maxDuration: String?
 
+    @Option(name: .customLong("send-to"), help: ArgumentHelp(
+        "A host `exec --proxy` may send the value to, as HOST or HOST:PORT (default port 443; *.DOMAIN for its subdomains); repeatable. Without it the value is never substituted into any request.",
+        valueName: "host[:port]"))
+    var sendTo: [String] = []
+
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
@@ -72,6 +88,7 @@ struct SetCommand: ParsableCommand {
             let env = try EnvName(env)
             _ = try KeyName(key)
             _ = try maxDuration.map(Duration.init)
+            _ = try destinations()
             let org = try org.map(OrgName.init)
             // The full combination, with a stand-in value, so every usage error is found before
             // anything is read from the terminal.
@@ -80,6 +97,14 @@ struct SetCommand: ParsableCommand {
                                             options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
                                             addr: openbaoAddr, cacert: openbaoCacert)
             try source.check(vault: vault, mech: request.mech)
+        }
+    }
+
+    /// `--send-to`, each under the one rule (KeyrackNames' Destination).
+    func destinations() throws -> [Destination] {
+        try sendTo.map { text in
+            guard let d = Destination(text) else { throw ValidationError(Destination.message(text)) }
+            return d
         }
     }
 
@@ -103,7 +128,8 @@ struct SetCommand: ParsableCommand {
         defer { if daemonValue != nil { zeroize(&daemonValue!) } }
         let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: try maxDuration.map(Duration.init),
                                         options: source.keyOptions, value: value,
-                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath))
+                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath),
+                                        sendTo: try destinations())
         if vault == .onePassword, let exid {
             try OnePassword.check(reference: exid, account: source.account) { value in
                 if mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }
@@ -114,6 +140,7 @@ struct SetCommand: ParsableCommand {
         }
         let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
+        CLIAudit.keyChange(owner: owner.value, "set", slug: slug.description, vault: vault.rawValue, effect: outcome.rawValue)
         if daemonValue != nil {
             let sidecar = try store.recipientsFile(owner)
             let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)

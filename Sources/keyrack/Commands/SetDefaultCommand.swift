@@ -3,6 +3,7 @@ import KeyrackCore
 import PIV
 
 extension OpenBaoSettings.Login: ExpressibleByArgument {}
+extension OpenBaoSettings.JWTSource: ExpressibleByArgument {}
 
 /// `keyrack set-default`: an owner's defaults for remote vaults, kept in its encrypted manifest
 /// (the `openbao:` section). Only the options given change; `--clear-openbao` drops the section.
@@ -15,7 +16,9 @@ struct SetDefaultCommand: ParsableCommand {
         VAULT_CACERT and VAULT_NAMESPACE fill what neither says. Logins: cert (mutual TLS whose \
         signature the YubiKey makes: no secret on disk at all), approle (role_id and secret_id are \
         os.secure keys of this manifest), token (BAO_TOKEN / VAULT_TOKEN or ~/.vault-token, for \
-        a person who ran `bao login`; never revoked by keyrack). A token keyrack logs in for lives \
+        a person who ran `bao login`; never revoked by keyrack), jwt (a JWT checked by the jwt auth \
+        mount: the GitHub Actions job's ID token, asked for at each unlock for --openbao-jwt-audience, \
+        or --openbao-jwt-source card, a short-lived JWT the YubiKey signs). A token keyrack logs in for lives \
         in the unlock process only and is revoked before unlock returns. See docs/openbao.md.
         """)
 
@@ -31,10 +34,10 @@ struct SetDefaultCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The OpenBao / Vault namespace (X-Vault-Namespace).", valueName: "name"))
     var openbaoNamespace: String?
 
-    @Option(help: ArgumentHelp("How to log in: cert, approle or token.", valueName: "login"))
+    @Option(help: ArgumentHelp("How to log in: cert, approle, jwt or token.", valueName: "login"))
     var openbaoLogin: OpenBaoSettings.Login?
 
-    @Option(help: ArgumentHelp("The auth mount, when not the method's name (cert, approle).", valueName: "path"))
+    @Option(help: ArgumentHelp("The auth mount, when not the method's name (cert, approle, jwt).", valueName: "path"))
     var openbaoAuthMount: String?
 
     @Option(help: ArgumentHelp("cert: the name under auth/cert/certs/ to log in as (default: any that trusts the card).", valueName: "name"))
@@ -52,6 +55,21 @@ struct SetDefaultCommand: ParsableCommand {
     @Option(help: ArgumentHelp("approle: the os.secure key holding secret_id, as ORG.ENV.KEY.", valueName: "slug"))
     var openbaoSecretIdKey: String?
 
+    @Option(help: ArgumentHelp("jwt: the role to log in as (default: the mount's default_role).", valueName: "role"))
+    var openbaoJwtRole: String?
+
+    @Option(help: ArgumentHelp("jwt: the audience (aud claim) to ask GitHub Actions for, or to put in the card's JWT.", valueName: "aud"))
+    var openbaoJwtAudience: String?
+
+    @Option(help: ArgumentHelp("jwt: the auth mount (default jwt); the same as --openbao-auth-mount.", valueName: "path"))
+    var openbaoJwtMount: String?
+
+    @Option(help: ArgumentHelp("jwt: where the JWT comes from: github (the Actions job's ID token, the default) or card (signed by the YubiKey).", valueName: "source"))
+    var openbaoJwtSource: OpenBaoSettings.JWTSource?
+
+    @Option(help: ArgumentHelp("Dynamic secrets (mech EPHEMERAL_VIA_OPENBAO_LEASE): the token role whose orphan token reads them and is revoked, with its leases, when the grant ends.", valueName: "role"))
+    var openbaoLeaseRole: String?
+
     @Flag(help: "Remove the owner's OpenBao defaults.")
     var clearOpenbao = false
 
@@ -60,12 +78,17 @@ struct SetDefaultCommand: ParsableCommand {
         try ManifestCLI.check {
             _ = try openbaoRoleIdKey.map(Slug.init(validating:))
             _ = try openbaoSecretIdKey.map(Slug.init(validating:))
+            try openbaoLeaseRole.map(OpenBaoLease.validate(role:))
         }
         if let openbaoSlot, PIVSlot(parsing: openbaoSlot) == nil {
             throw ValidationError("invalid --openbao-slot '\(openbaoSlot.prefix(10))': use 9a, 9c, 9d, 9e or a retired slot 82–95")
         }
+        if openbaoJwtMount != nil && openbaoAuthMount != nil && openbaoJwtMount != openbaoAuthMount {
+            throw ValidationError("--openbao-jwt-mount and --openbao-auth-mount name the same setting: give one")
+        }
         let setsSomething = [openbaoAddr, openbaoCacert, openbaoNamespace, openbaoAuthMount, openbaoCertRole, openbaoSlot,
-                             openbaoRoleIdKey, openbaoSecretIdKey].contains { $0 != nil } || openbaoLogin != nil || openbaoSerial != nil
+                             openbaoRoleIdKey, openbaoSecretIdKey, openbaoJwtRole, openbaoJwtAudience, openbaoJwtMount, openbaoLeaseRole].contains { $0 != nil }
+            || openbaoLogin != nil || openbaoSerial != nil || openbaoJwtSource != nil
         if !setsSomething && !clearOpenbao { throw ValidationError("nothing to set: give at least one --openbao-… option (or --clear-openbao)") }
         if setsSomething && clearOpenbao { throw ValidationError("--clear-openbao takes no other option") }
     }
@@ -81,7 +104,11 @@ struct SetDefaultCommand: ParsableCommand {
             if let v = openbaoCacert { s.cacert = ManifestCLI.absolutePath(v) }
             if let v = openbaoNamespace { s.namespace = v }
             if let v = openbaoLogin { s.login = v }
-            if let v = openbaoAuthMount { s.authMount = v }
+            if let v = openbaoAuthMount ?? openbaoJwtMount { s.authMount = v }
+            if let v = openbaoJwtRole { s.jwtRole = v }
+            if let v = openbaoLeaseRole { s.leaseRole = v }
+            if let v = openbaoJwtAudience { s.jwtAudience = v }
+            if let v = openbaoJwtSource { s.jwtSource = v }
             if let v = openbaoCertRole { s.certRole = v }
             if let v = openbaoSlot, let slot = PIVSlot(parsing: v) { s.slot = slot.description }
             if let v = openbaoSerial { s.serial = v }
@@ -104,6 +131,8 @@ struct SetDefaultCommand: ParsableCommand {
         o["addr"] = s.addr; o["cacert"] = s.cacert; o["namespace"] = s.namespace; o["login"] = s.login?.rawValue
         o["authMount"] = s.authMount; o["certRole"] = s.certRole; o["slot"] = s.slot; o["serial"] = s.serial.map { Int($0) }
         o["roleIdKey"] = s.roleIdKey?.description; o["secretIdKey"] = s.secretIdKey?.description
+        o["jwtRole"] = s.jwtRole; o["jwtAudience"] = s.jwtAudience; o["jwtSource"] = s.jwtSource?.rawValue
+        o["leaseRole"] = s.leaseRole
         return o
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 
 /// `keyrack status`: what the owner's daemon holds: slugs, envs, vaults and expiry, never values.
@@ -32,6 +33,8 @@ struct StatusCommand: ParsableCommand {
         let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
         var agent: AgentStatus?
         if status != nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agent = a }
+        // Keycard proxies (`exec --proxy`) running for this owner: names, hosts and counts only.
+        let proxies = ProxyRecords.running(owner: owner)
         if options.json {
             let keys = grants.map { g in
                 "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.key)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
@@ -42,6 +45,11 @@ struct StatusCommand: ParsableCommand {
             line += ",\"identityAgent\":" + (agent.map { a in
                 "{\"identities\":[\(a.labels.map(TextFormat.json).joined(separator: ","))],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: a.expiresAtWallMilliseconds))),\"remainingSeconds\":\(a.remainingMilliseconds / 1000),\"fileKeysUnwrapped\":\(a.unwrapped)}"
             } ?? "null")
+            line += ",\"proxies\":[" + proxies.map { p in
+                "{\"pid\":\(p.pid),\"port\":\(p.port),\"substitutions\":\(p.substitutions),\"keys\":[" + p.keys.map { k in
+                    "{\"name\":\(TextFormat.json(k.name)),\"sendTo\":[\(k.sendTo.map(TextFormat.json).joined(separator: ","))]}"
+                }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]"
             line += ",\"keys\":[\(keys.joined(separator: ","))]}"
             Output.line(line)
             return
@@ -60,6 +68,10 @@ struct StatusCommand: ParsableCommand {
             for label in agent.labels { Output.line("    \(label)") }
         } else {
             Output.line("  identity agent: locked (start it with `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent`)")
+        }
+        for p in proxies {
+            let served = p.keys.map { "\($0.name) → \($0.sendTo.isEmpty ? "nowhere" : $0.sendTo.joined(separator: ","))" }.joined(separator: "; ")
+            Output.line("  keycard proxy pid \(p.pid) on 127.0.0.1:\(p.port): \(served); \(p.substitutions) substitution(s)")
         }
         for g in grants {
             Output.line("  \(g.slug)  env \(g.slug.env)  from \(g.vault)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))")

@@ -119,19 +119,30 @@ struct UnlockCommand: ParsableCommand {
         let requested = try duration.map { try KeyrackCore.Duration($0).seconds } ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
         var remote = try OpenBaoFetch.fetch(entries, manifest: manifest, owner: owner, interaction: interaction)
-        defer { for key in remote.keys { zeroize(&remote[key]!.value) } }
+        defer { for key in remote.keys { remote[key]!.wipe() } }
+        // Until the daemon holds them, the lease tokens are this process's to revoke.
+        var leasesHanded = false
+        defer { if !leasesHanded { OpenBaoFetch.revokeLeases(remote) } }
         var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: Clock.wallMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
-                return .init(outcome: .values([KeySource.Value(key: entry.slug.key, value: fetched.value)]),
+                return .init(outcome: .values([KeySource.Value(key: entry.slug.key, value: fetched.value, revocation: fetched.revocation,
+                                                               revocationSecret: fetched.revocationSecret)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
             return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
-                                                               post: { try HTTPSPost.send($0, headers: $1, body: $2) }), source: entry.vault.rawValue)
+                                                               post: { try HTTPSPost.send($0, headers: $1, body: $2) },
+                                                               get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
+                         source: entry.vault.rawValue)
         }
         defer { plan.wipe() }
         var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,
-                                                    revocation: $0.revocation) }
-        defer { for i in grants.indices { zeroize(&grants[i].value) } }
+                                                    revocation: $0.revocation, revocationSecret: $0.revocationSecret, sendTo: $0.sendTo) }
+        defer {
+            for i in grants.indices {
+                zeroize(&grants[i].value)
+                if grants[i].revocationSecret != nil { zeroize(&grants[i].revocationSecret!) }
+            }
+        }
         let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
         let (capped, omitted) = (plan.capped, plan.omitted)
         for (slug, cap) in capped { Terminal.printError("note: \(slug) is capped to \(cap)") }
@@ -149,7 +160,14 @@ struct UnlockCommand: ParsableCommand {
             if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
         }
         try SandboxRequirement.enforce(on: client, manifest: manifest)
+        // The access log's checkpoint key, from the manifest just opened, and which recipient
+        // opened it. A daemon of an older keyrack does not know the request: its log then keeps
+        // unsigned checkpoints, which `audit verify` reports, so the error is not fatal here.
+        if let seed = manifest.auditSeed {
+            _ = try? client.send(.auditKey(seed: seed, recipient: usedLabel), peerUIDs: [getuid()])
+        }
         let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest))
+        leasesHanded = true
         if options.json {
             let items = unlocked.map { g in
                 "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"

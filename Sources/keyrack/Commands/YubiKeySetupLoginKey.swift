@@ -1,9 +1,12 @@
 import Foundation
 import PIV
+import KeyrackCore
 
 /// `keyrack yubikey setup --slot 9a`: a P-256 login key made on the card, with a self-signed
 /// certificate signed by the card, for mutual-TLS logins (OpenBao / Vault `cert` auth). Prints
-/// the certificate as PEM (or writes it to -o): that is what the operator trusts.
+/// the certificate as PEM (or writes it to -o): that is what the operator trusts. The public key
+/// as PEM follows it (in --json, `publicKey`): what an OpenBao jwt mount's
+/// `jwt_validation_pubkeys` takes for a card-signed JWT login.
 extension YubiKeySetupCommand {
     func setUpLoginKey(pin: [UInt8]) throws {
         let piv = try PIVCards.open(serial: card.serial)
@@ -13,6 +16,7 @@ extension YubiKeySetupCommand {
         let made = try piv.generateIdentityKey(slot: .authentication, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin,
                                                name: { _ in label }, tool: "keyrack", touchWait: { YubiKeyPrompts.touch(serial) })
         let pem = Self.pem(made.certificate.der)
+        let publicKey = CardJWT.publicKeyPEM(point: made.publicKey) ?? ""
         if let output { try Self.writeNew(output, pem) }
         for warning in (try? piv.factoryDefaults())?.warnings ?? [] { Terminal.printError("warning: \(warning)") }
         if made.managementKey == .replacedFactoryDefault {
@@ -21,15 +25,16 @@ extension YubiKeySetupCommand {
         if json {
             let object: [String: Any] = [
                 "serial": Int(serial), "slot": made.slot.description, "pinPolicy": pinPolicy.policy.description,
-                "touchPolicy": touchPolicy.policy.description, "name": label, "certificate": pem,
+                "touchPolicy": touchPolicy.policy.description, "name": label, "certificate": pem, "publicKey": publicKey,
                 "certificateFile": output as Any? ?? NSNull(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else if let output {
             Terminal.printError("wrote the certificate of slot \(made.slot) to \(output); trust it with `bao write auth/cert/certs/NAME certificate=@\(output) token_policies=…`")
+            print(publicKey, terminator: "")
         } else {
-            print(pem, terminator: "")
+            print(pem + publicKey, terminator: "")
         }
     }
 

@@ -1,9 +1,11 @@
 import AgeFormat
 import AgeSSH
+import AgeTPM
 import AgeYubiKey
 import KeyrackDaemon
 import PIV
 import SecretBytes
+import TPM
 
 /// The identities the daemon's agent unwraps with, built from what `unlock --identity-agent`
 /// registered. The daemon holds the key material in guarded memory (`AgentSecret`) and knows no
@@ -15,11 +17,13 @@ import SecretBytes
 /// where it does not), `x25519` (secret: the 32-byte scalar, so no
 /// text form of the key — whose parsing leaves String copies in the heap — ever enters the
 /// daemon), `age` (other identity files, e.g. post-quantum: the file's text), `ssh` (the private
-/// key file, then NUL and the passphrase when it is encrypted).
+/// key file, then NUL and the passphrase when it is encrypted), `tpm` (descriptor
+/// `AGE-PLUGIN-TPM-1… TCTI`, no secret: the TPM does the ECDH).
 enum AgentIdentities {
     static let factory: AgentIdentityFactory = { kind, descriptor, secret in
         switch kind {
         case "yubikey": return try CardAgentIdentity(descriptor: descriptor)
+        case "tpm": return try TPMAgentIdentity(descriptor: descriptor)
         case "x25519", "age", "ssh":
             let identity = SoftwareAgentIdentity(kind: kind, secret: secret)
             try identity.check()
@@ -160,4 +164,40 @@ final class CardAgentIdentity: AgentIdentity {
     }
 
     func close() { release() }
+}
+
+/// A TPM key: `p256tag` stanzas, ECDH_ZGen on the TPM. A key with a PIN asks for it through the
+/// age client the first time (`request-secret`, relayed by the plugin), and keeps it in locked
+/// memory once it worked, so age, sops and rage decrypt with one PIN per agent TTL; a wrong PIN
+/// is reported with the TPM's counter and never retried. Relock and expiry forget it.
+final class TPMAgentIdentity: AgentIdentity {
+    private var identity: TPMIdentity!
+    /// The PIN of the current request, if the user typed one; read by the PIN provider.
+    private var pending: [UInt8]?
+
+    init(descriptor: String) throws {
+        let parts = descriptor.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let stub = try? TPMStub(string: parts[0]) else {
+            throw AgentIdentityError.failed("bad TPM descriptor '\(descriptor.prefix(40))…'")
+        }
+        identity = TPMIdentity(stub: stub, client: TPMClient(tcti: parts[1]), pinProvider: { [unowned self] tries in
+            guard let pin = pending else {
+                throw AgentIdentityError.needSecret(prompt: "Enter the TPM PIN" + (tries.map { " (\($0) \($0 == 1 ? "try" : "tries") left before the TPM locks out)" } ?? ""))
+            }
+            pending = nil
+            return pin
+        }, cachesPIN: true)
+    }
+
+    func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
+        pending = secret
+        defer { if pending != nil { zeroize(&pending!) }; pending = nil }
+        do {
+            return try AgentIdentities.unwrap(files, with: identity, types: [P256Tag.stanzaType])
+        } catch let error as TPMError {
+            throw AgentIdentityError.failed("TPM: \(error)")
+        }
+    }
+
+    func close() { identity.forgetPIN() }
 }

@@ -49,10 +49,11 @@ struct DoctorChecks {
         if FileManager.default.fileExists(atPath: store.home.manifest(name).path) {
             out.append(.pass("owner", "'\(owner)' is initialised (\(store.home.manifest(name).path))"))
         } else {
-            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via ssh / --via age)"))
+            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via tpm / --via ssh / --via age)"))
         }
         let primary = recipients?.recipients.first { $0.label == RecipientLabel.primary } ?? recipients?.recipients.first
         out += cardChecks(primary)
+        out += tpmChecks(primary)
         out += modeChecks(store.home, name)
         out += identityFileChecks(store, name)
         out += daemonChecks()
@@ -168,7 +169,7 @@ struct DoctorChecks {
     private func modeChecks(_ home: KeyrackHome, _ name: OwnerName) -> [DoctorCheck] {
         var out: [DoctorCheck] = []
         out.append(mode("KEYRACK_HOME", home.root.path, want: 0o700, optional: false))
-        for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path] {
+        for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path, home.tpmIdentity(name).path] {
             out.append(mode(URL(fileURLWithPath: path).lastPathComponent, path, want: 0o600, optional: true))
         }
         let runtime = RuntimeDirectory.current()

@@ -1,5 +1,6 @@
 import AgeFormat
 import AgeSSH
+import AgeTPM
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
@@ -7,6 +8,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import TPM
 
 /// `keyrack unlock --identity-agent`: hands the owner's identities to its daemon for a TTL, so
 /// `age-plugin-keyrack` can unwrap age files with them. Which identities: every one of the
@@ -48,6 +50,7 @@ struct IdentityAgentUnlock {
         if !identityPaths.isEmpty {
             return try identityPaths.map { path in
                 let bytes = try read(path)
+                if String(decoding: bytes, as: UTF8.self).contains("\n" + TPMStub.hrp + "1") { return [try tpm(path, label: "from \(path) (tpm)")] }
                 return SSHKeys.isPrivateKey(bytes) ? [try ssh(bytes, path: path, label: "from \(path) (ssh)", pubkey: "")]
                     : try age(bytes, path: path, label: "from \(path) (age)", pubkey: "")
             }.flatMap { $0 }
@@ -62,6 +65,8 @@ struct IdentityAgentUnlock {
             case (.card(let serial, let slot)?, _):
                 return [AgentKeyRequest(kind: "yubikey", label: "\(loc.label) (yubikey \(serial) slot \(slot), \(HostManifestStore.shorten(loc.pubkey)))",
                                        descriptor: "\(serial) \(slot) \(loc.pubkey)", secret: [])]
+            case (.file(let path)?, .tpm):
+                return [try tpm(path, label: "\(loc.label) (tpm, \(path))")]
             case (.file(let path)?, .ssh):
                 return [try ssh(try read(path), path: path, label: "\(loc.label) (ssh, \(path))", pubkey: loc.pubkey)]
             case (.file(let path)?, _):
@@ -87,6 +92,15 @@ struct IdentityAgentUnlock {
             defer { zeroize(&scalar) }
             return AgentKeyRequest(kind: "x25519", label: label, descriptor: pubkey, secret: scalar)
         }
+    }
+
+    /// A TPM identity: the sealed key and the TCTI this unlock resolved, so the daemon reaches
+    /// the same TPM whatever its own environment. No secret: the TPM does the ECDH, and a PIN
+    /// is asked through the age client the first time (then held for the agent's TTL).
+    private func tpm(_ path: String, label: String) throws -> AgentKeyRequest {
+        let file = try TPMIdentityFiles.read(path)
+        let tcti = TPMClient.tcti(environment: ProcessInfo.processInfo.environment, recorded: file.tcti)
+        return AgentKeyRequest(kind: "tpm", label: label, descriptor: "\(file.stub.string) \(tcti)", secret: [])
     }
 
     private struct NeedsPassphrase: Error {}

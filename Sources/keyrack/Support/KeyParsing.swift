@@ -42,9 +42,9 @@ enum KeyParsing {
             throw AgeError.invalidKey("identity file '\(path)' is not valid UTF-8")
         }
         do {
-            return try IdentityLines.identities(in: text) { stub in
+            return try IdentityLines.identities(in: text, cardIdentity: { stub in
                 YubiKeyIdentity(stub: stub, pinProvider: YubiKeyPrompts.pin, touchNotifier: YubiKeyPrompts.touch)
-            }
+            }, tpmPIN: { tries in try SecretPrompt.readFromTerminal(prompt: TPMPrompt.pin(triesLeft: tries), what: "TPM PIN") })
         } catch let error as AgeError {
             throw AgeError.invalidKey("identity file '\(path)' \(error.reason)")
         }

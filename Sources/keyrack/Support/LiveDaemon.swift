@@ -44,7 +44,8 @@ enum LiveDaemon {
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
         // A sandboxed owner's daemon is told before it holds the value (SandboxRequirement).
         try SandboxRequirement.enforce(on: client, required: sandboxed)
-        var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value)
+        var grant = GrantRequest(slug: entry.slug, vault: entry.vault.rawValue, ttlMilliseconds: UInt64(ttl) * 1000, value: value,
+                                 sendTo: entry.sendTo.map(\.description))
         defer { zeroize(&grant.value) }
         guard case .unlocked = try client.send(.unlock([grant], catalog: nil), peerUIDs: [getuid()]) else {
             throw DaemonError.malformed("the daemon answered UNLOCK with something else")

@@ -34,8 +34,17 @@ enum ManifestCLI {
 
     /// Passphrases and PINs from the terminal without echo; notices on stderr.
     static let interaction = Interaction(
-        secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))) },
+        secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: secretName(prompt)) },
         notice: { TouchPrompt.show($0) })
+
+    /// What a prompt asks for, as an error names it: "Enter PIN for YubiKey with serial 123 (3
+    /// tries left): " -> "PIN for YubiKey with serial 123".
+    static func secretName(_ prompt: String) -> String {
+        var name = prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+        if name.hasPrefix("Enter ") { name.removeFirst("Enter ".count) }
+        if name.hasSuffix(")"), let open = name.range(of: " (", options: .backwards) { name = String(name[..<open.lowerBound]) }
+        return name
+    }
 
     /// What opens `owner`'s manifest: `--identity` files, else KEYRACK_IDENTITY or
     /// KEYRACK_IDENTITY_FD (IdentityEnvironment), else the recorded recipients (`only` one kind
@@ -92,6 +101,7 @@ enum ManifestCLI {
             "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key,
             "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
             "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
+            "sendTo": entry.sendTo.map(\.description),
         ]
         if entry.vault == .openBao {
             object["source"] = source(of: entry)

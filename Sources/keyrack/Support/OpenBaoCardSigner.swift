@@ -6,7 +6,8 @@ import SecretBytes
 /// The owner's YubiKey as the TLS client key of an OpenBao `cert` login: the certificate is the
 /// slot's, the one handshake signature is an ECDSA on the card (PIN and touch as the slot's
 /// policies say). The PIN, when the policy wants one, is asked before connecting, so the prompt
-/// never races the server's handshake timeout.
+/// never races the server's handshake timeout. A `jwt` login (`--openbao-jwt-source card`) uses
+/// the same signer for its one JWT signature, without a certificate.
 final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
     let certificateDER: [UInt8]
     private let card: PIVCard
@@ -16,17 +17,19 @@ final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
     private let interaction: Interaction
 
     /// `interaction` asks for the PIN (the terminal, or unlock's --pin-stdin / --pin-file).
-    init(serial: UInt32?, slot: PIVSlot, interaction: Interaction) throws {
+    /// `needsCertificate`: a cert login presents the slot's certificate; a JWT login needs the key only.
+    init(serial: UInt32?, slot: PIVSlot, interaction: Interaction, needsCertificate: Bool = true) throws {
         card = try PIVCards.open(serial: serial)
         self.slot = slot
         self.interaction = interaction
         do {
             let info = try card.p256Key(slot)
             policies = (info.pinPolicy, info.touchPolicy)
-            guard let der = try card.certificate(slot: slot) else {
+            let der = try card.certificate(slot: slot)
+            if needsCertificate && der == nil {
                 throw CommandFailure("YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it; create one with `keyrack yubikey setup --slot \(slot)`")
             }
-            certificateDER = der
+            certificateDER = der ?? []
             try satisfyPIN()
         } catch {
             card.close()

@@ -24,6 +24,15 @@ enum OpenBaoFetch {
         var ttlSeconds: Int?
         /// `openbao:MOUNT/PATH#FIELD`, what status shows as the key's source.
         var source: String
+        /// A dynamic secret's: where the daemon's revoker ends its lease token (OpenBaoLease.Note).
+        var revocation: String? = nil
+        /// A dynamic secret's lease token, for the revoker only (the grant's revocation secret).
+        var revocationSecret: [UInt8]? = nil
+
+        mutating func wipe() {
+            zeroize(&value)
+            if revocationSecret != nil { zeroize(&revocationSecret!) }
+        }
     }
 
     /// Where one key is read and how to log in there.
@@ -40,6 +49,7 @@ enum OpenBaoFetch {
         guard !wanted.isEmpty else { return [:] }
         let settings = manifest.openbao ?? OpenBaoSettings()
         let flag = Fix.ownerFlag(owner.value)
+        try checkMechanisms(wanted, settings: settings, owner: owner)
         // The one server the owner's login is for: set-default's address, else the environment's
         // (where `bao login` sent the person's token).
         let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
@@ -74,17 +84,82 @@ enum OpenBaoFetch {
                         Terminal.printError("warning: could not revoke the OpenBao login token at \(session.address); it ends at its own TTL")
                     }
                 }
-                for entry in keys {
+                for entry in keys where entry.mech != .ephemeralViaOpenBaoLease {
                     let reference = try OpenBaoReference(parsing: entry.exid ?? "")
                     let kv = try session.read(path: reference.path, field: reference.field)
                     out[entry.slug] = Fetched(value: kv.value, ttlSeconds: kv.ttlSeconds, source: reference.display)
                 }
+                let leased = try OpenBaoLease.groups(keys)
+                if !leased.isEmpty, let role = settings.leaseRole {
+                    try readLeases(leased, role: role, session: session,
+                                   note: OpenBaoLease.Note(address: target.address, caFile: target.caFile, namespace: server.namespace),
+                                   into: &out)
+                }
             }
         } catch {
-            for key in out.keys { wipe(&out[key]!.value) }
+            for key in out.keys { out[key]!.wipe() }
             throw error
         }
         return out
+    }
+
+    /// The dynamic secrets of one server: one lease token of the owner's token role (created with
+    /// the login token, an orphan, so it survives the login token's revocation), one read per
+    /// path with it, each field granted for the lease (and never past the token's own TTL), each
+    /// grant carrying the token, for the daemon's revoker, and the note saying where to revoke
+    /// it. Any failure revokes the lease token (and so its leases) before the error goes up.
+    static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
+                           note: OpenBaoLease.Note, into out: inout [Slug: Fetched]) throws {
+        let (token, tokenSeconds) = try session.createToken(role: role)
+        var handed = false
+        defer {
+            if !handed, (try? session.revokeSelf(token: token)) != true {
+                Terminal.printError("warning: could not revoke the OpenBao lease token at \(session.address); its leases end at their own TTL")
+            }
+        }
+        for group in groups {
+            var read = try session.readLease(path: group.path, token: token)
+            defer { read.wipe() }
+            let seconds = OpenBaoLease.grantSeconds(leaseSeconds: read.leaseSeconds, tokenSeconds: tokenSeconds)
+            for entry in group.entries {
+                let reference = try OpenBaoReference(parsing: entry.exid ?? "")
+                guard let value = read.fields[reference.field] else {
+                    throw OpenBaoError.missingField(path: reference.path, field: reference.field, available: Array(read.fields.keys))
+                }
+                out[entry.slug] = Fetched(value: value, ttlSeconds: seconds, source: reference.display,
+                                          revocation: note.text, revocationSecret: token.withBytes { Array($0) })
+            }
+        }
+        handed = true
+    }
+
+    /// Revokes the lease tokens of `fetched` (once each), when the unlock fails after reading
+    /// them (the daemon never took them, so nothing else would).
+    static func revokeLeases(_ fetched: [Slug: Fetched]) {
+        // One lease token per server per unlock: its note names the server.
+        var done = Set<String>()
+        for f in fetched.values {
+            guard let noteText = f.revocation, let note = OpenBaoLease.Note(parsing: noteText), var secret = f.revocationSecret else { continue }
+            defer { zeroize(&secret) }
+            guard done.insert(noteText).inserted else { continue }
+            if let why = revokeLeaseToken(note: note, token: secret) {
+                Terminal.printError("warning: could not revoke an OpenBao lease token: \(why); its leases end at their own TTL")
+            }
+        }
+    }
+
+    /// `auth/token/revoke-self` with a lease token at the note's server: nil when revoked (and so
+    /// its leases), else why not. The daemon's revoker and a failed unlock call it.
+    static func revokeLeaseToken(note: OpenBaoLease.Note, token: [UInt8]) -> String? {
+        var copy = token
+        let locked = LockedBytes(taking: &copy)
+        do {
+            let session = try OpenBaoSession(server: OpenBaoServer(address: note.address, caFile: note.caFile, namespace: note.namespace,
+                                                                   timeoutSeconds: 4))
+            return try session.revokeSelf(token: locked) ? nil : "\(note.address) did not confirm"
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// VAULT_CLIENT_TIMEOUT / BAO_CLIENT_TIMEOUT in seconds (as the bao CLI reads it), default 30.
@@ -122,6 +197,31 @@ enum OpenBaoFetch {
             }
             let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot, interaction: interaction)
             return .cert(mount: s.authMount ?? "cert", name: s.certRole, signer: signer)
+        case .jwt:
+            switch s.jwtSource ?? .github {
+            case .github:
+                // Asked for at each unlock (the token lives minutes), kept in locked memory only.
+                var jwt = try GitHubActionsIDToken.request(audience: s.jwtAudience, environment: environment) { url, headers in
+                    try HTTPSPost.send(url, method: "GET", headers: headers, body: [], timeoutSeconds: timeout(environment))
+                }
+                return .jwt(mount: s.authMount ?? "jwt", role: s.jwtRole, token: LockedBytes(taking: &jwt))
+            case .card:
+                return try OpenBaoCardJWT.login(s, manifest: manifest, owner: owner, interaction: interaction)
+            }
+        }
+    }
+
+    /// A key of mech EPHEMERAL_VIA_GITHUB_OIDC is read only with the job's ID token: any other
+    /// login of its owner is refused before a connection, so the mechanism the manifest names is
+    /// the one that runs.
+    static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
+        if settings.leaseRole == nil, let key = entries.first(where: { $0.mech == .ephemeralViaOpenBaoLease }) {
+            throw UsageError("\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-lease-role ROLE` (see docs/openbao.md)")
+        }
+        guard let key = entries.first(where: { $0.mech == .ephemeralViaGithubOidc }) else { return }
+        let viaActions = settings.login == .jwt && (settings.jwtSource ?? .github) == .github
+        guard viaActions else {
+            throw OpenBaoError.noLogin("\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-login jwt --openbao-jwt-source github --openbao-jwt-role ROLE`")
         }
     }
 

@@ -38,7 +38,10 @@ enum SecretPrompt {
             throw NoTerminal(what: what)
         }
         defer { close(fd) }
-        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        // A PIN is asked for on behalf of someone: say who, on its own line above the prompt
+        // (the prompt itself stays as age-plugin-yubikey words it; askpass programs get that).
+        let asker = what.contains("PIN") ? "keyrack: a PIN is \(Asker.phrase)\n" : ""
+        _ = (asker + prompt).withCString { write(fd, $0, strlen($0)) }
 
         var saved = termios()
         let isTTY = tcgetattr(fd, &saved) == 0

@@ -13,10 +13,14 @@ enum TouchPrompt {
     /// For the PIV/age-plugin code paths, which report the card's serial.
     static let notifier: TouchNotifier = { serial in show("touch your YubiKey (serial \(serial))") }
 
-    /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now.
+    /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now. A touch
+    /// request names who asks, on the same line (Asker): the program that ran keyrack and the
+    /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
+    /// keyrack unlock".
     static func show(_ message: String) {
-        Terminal.printError(message)
-        DesktopNotification.send(summary: "keyrack", body: message)
+        let text = message.hasPrefix("touch your YubiKey") ? "\(message): \(Asker.phrase)" : message
+        Terminal.printError(text)
+        DesktopNotification.send(summary: "keyrack", body: text)
     }
 }
 

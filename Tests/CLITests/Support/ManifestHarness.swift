@@ -70,6 +70,9 @@ final class ManifestHarness {
         var result: [String: String] = [:]
         guard let walker = FileManager.default.enumerator(atPath: keyrackHome.path) else { return result }
         for case let rel as String in walker {
+            // The access log (audit/) is appended to by design by every daemon request, denial
+            // included; docs/audit.md. "Changed nothing" is about the manifest and its friends.
+            if rel == "audit" || rel.hasPrefix("audit/") { continue }
             let path = keyrackHome.appendingPathComponent(rel).path
             let attrs = try FileManager.default.attributesOfItem(atPath: path)
             let mode = (attrs[.posixPermissions] as? NSNumber)?.intValue ?? -1

@@ -30,7 +30,9 @@ final class OpenBaoDevServer {
 
     /// `otherListener`: a PEM certificate and key for a second TLS listener (on `otherPort`),
     /// e.g. a certificate issued for another host name.
-    init(otherListener: (certificate: String, key: String)? = nil) throws {
+    /// `rawAudit`: the audit log keeps tokens in clear (log_raw), so a test can learn a token
+    /// keyrack never shows and look for it where it must not be.
+    init(otherListener: (certificate: String, key: String)? = nil, rawAudit: Bool = false) throws {
         // Not a skip: CI installs bao with scripts/install-deps; a machine without it fails here, loudly.
         guard let binary = Self.executable else {
             throw NSError(domain: "OpenBao", code: 1, userInfo: [NSLocalizedDescriptionKey: "bao is not on PATH: run scripts/install-deps and put $KEYRACK_VENV/bin on PATH (scripts/test does)"])
@@ -45,7 +47,7 @@ final class OpenBaoDevServer {
             audit "file" "file" {
               options = {
                 file_path = "\(dir.file("audit.log").path)"
-                hmac_accessor = "false"
+                hmac_accessor = "false"\(rawAudit ? "\n    log_raw = \"true\"" : "")
               }
             }
             """

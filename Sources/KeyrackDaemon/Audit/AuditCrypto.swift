@@ -1,0 +1,79 @@
+import CSodium
+
+/// SHA-256 and Ed25519 from libsodium, which the daemon already links (and initialises in
+/// GuardedBytes): never a hand-rolled hash.
+public enum AuditCrypto {
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        _ = sodium_init()
+        var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        _ = bytes.withUnsafeBufferPointer { crypto_hash_sha256(&digest, $0.baseAddress, UInt64($0.count)) }
+        return hex(digest)
+    }
+
+    public static func sha256Hex<S: StringProtocol>(_ text: S) -> String { sha256Hex(Array(text.utf8)) }
+
+    /// The hash that stands before the first record (its `prev`).
+    public static let genesisPrev = String(repeating: "0", count: 64)
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func unhex(_ text: String) -> [UInt8]? {
+        let u = Array(text.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        func v(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        var i = 0
+        while i < u.count {
+            guard let h = v(u[i]), let l = v(u[i + 1]) else { return nil }
+            out.append(h << 4 | l); i += 2
+        }
+        return out
+    }
+
+    /// Ed25519 key pair from a 32-byte seed (the owner's checkpoint seed).
+    public static func signingKey(seed: [UInt8]) -> (publicKey: [UInt8], secretKey: [UInt8])? {
+        _ = sodium_init()
+        guard seed.count == Int(crypto_sign_SEEDBYTES) else { return nil }
+        var pk = [UInt8](repeating: 0, count: Int(crypto_sign_PUBLICKEYBYTES))
+        var sk = [UInt8](repeating: 0, count: Int(crypto_sign_SECRETKEYBYTES))
+        guard crypto_sign_seed_keypair(&pk, &sk, seed) == 0 else { return nil }
+        return (pk, sk)
+    }
+
+    public static func sign(_ message: [UInt8], secretKey: [UInt8]) -> [UInt8] {
+        var sig = [UInt8](repeating: 0, count: Int(crypto_sign_BYTES))
+        _ = crypto_sign_detached(&sig, nil, message, UInt64(message.count), secretKey)
+        return sig
+    }
+
+    public static func verify(_ signature: [UInt8], _ message: [UInt8], publicKey: [UInt8]) -> Bool {
+        _ = sodium_init()
+        guard signature.count == Int(crypto_sign_BYTES), publicKey.count == Int(crypto_sign_PUBLICKEYBYTES) else { return false }
+        return crypto_sign_verify_detached(signature, message, UInt64(message.count), publicKey) == 0
+    }
+
+    public static func randomSeed() -> [UInt8] {
+        _ = sodium_init()
+        var seed = [UInt8](repeating: 0, count: Int(crypto_sign_SEEDBYTES))
+        randombytes_buf(&seed, seed.count)
+        return seed
+    }
+
+    /// What a checkpoint signs: domain, owner, its sequence number, its ordinal and the chain head
+    /// (the hash of the record before it), so a signature cannot be moved to another place.
+    public static func checkpointMessage(owner: String, seq: UInt64, ordinal: UInt64, head: String) -> [UInt8] {
+        Array("keyrack-audit-checkpoint-v1\n\(owner)\n\(seq)\n\(ordinal)\n\(head)\n".utf8)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One record's fields, written as a single JSON object line in the order they were added.
+///
+/// Why a hand-written writer: the daemon is Foundation-free (it starts in milliseconds and its
+/// memory is kept small and locked), and a record needs only strings, integers, booleans and
+/// nested objects. A fixed field order also makes records easy to read with grep and lets the
+/// log's tail be parsed without a JSON library (`{"seq":N,` always comes first).
+public struct AuditFields: Sendable {
+    public private(set) var text = ""
+
+    public init() {}
+
+    public mutating func add(_ name: String, _ value: String) { key(name); AuditFields.quote(value, into: &text) }
+    public mutating func add(_ name: String, _ value: Int) { key(name); text += String(value) }
+    public mutating func add(_ name: String, _ value: UInt64) { key(name); text += String(value) }
+    public mutating func add(_ name: String, _ value: Bool) { key(name); text += value ? "true" : "false" }
+    public mutating func add(_ name: String, _ value: String?) {
+        if let value { add(name, value) }
+    }
+    public mutating func add(_ name: String, strings: [String]) {
+        key(name)
+        text += "["
+        for (i, s) in strings.enumerated() { if i > 0 { text += "," }; AuditFields.quote(s, into: &text) }
+        text += "]"
+    }
+    public mutating func add(_ name: String, objects: [AuditFields]) {
+        key(name)
+        text += "[" + objects.map(\.object).joined(separator: ",") + "]"
+    }
+    /// A nested object (the requester, already encoded once per connection).
+    public mutating func add(_ name: String, object: AuditFields) { key(name); text += object.object }
+
+    /// `{…}`
+    public var object: String { "{" + text + "}" }
+
+    private mutating func key(_ name: String) {
+        if !text.isEmpty { text += "," }
+        AuditFields.quote(name, into: &text)
+        text += ":"
+    }
+
+    /// RFC 8259 string escaping; control bytes as \u00XX so a record is always one line.
+    static func quote(_ s: String, into out: inout String) {
+        // Names (slugs, events, paths) are nearly always plain printable ASCII: one scan, one append.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+/// Wall-clock time as the log writes it: UTC, millisecond precision, RFC 3339.
+public enum AuditTime {
+    /// The "YYYY-MM-DDTHH:MM:SS." of the last second formatted: most records of a busy daemon
+    /// fall in the same second, and gmtime_r plus the padding cost more than the rest of a record.
+    nonisolated(unsafe) private static var cache: (second: UInt64, prefix: String) = (UInt64.max, "")
+    private static let cacheLock = Locked(())
+
+    public static func stamp(milliseconds ms: UInt64 = Clock.wallMilliseconds()) -> String {
+        let second = ms / 1000
+        let prefix: String = cacheLock.withLock { _ in
+            if cache.second == second { return cache.prefix }
+            let p = formatSecond(second)
+            cache = (second, p)
+            return p
+        }
+        let milli = String(ms % 1000)
+        return prefix + String(repeating: "0", count: 3 - milli.count) + milli + "Z"
+    }
+
+    private static func formatSecond(_ second: UInt64) -> String {
+        var t = time_t(second)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))."
+    }
+}

@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the daemon writes to the owner's access log (Audit/AuditLog.swift). Names only: slugs,
+/// counts, TTLs, reasons; never a value, a PIN or a file key (the records are built from the
+/// request's names and the store's answers, which is why no path here touches `value`).
+extension DaemonServer {
+    /// The requester of one connection, examined once (the first time a record needs it), then
+    /// reused for every record of that connection. The pidfd that proves it is the one the
+    /// kernel took at connect (SO_PEERPIDFD), so examining it on the connection's thread rather
+    /// than the accept thread loses nothing and keeps accept fast.
+    ///
+    /// The requester is written once per connection, in a `connect` record; each later record
+    /// of the connection names it by that record's seq (`requester_seq`). The reference is
+    /// inside the chain, so it is as tamper-evident as the fields themselves, and a GET's
+    /// record stays short (hashing and writing ~200 bytes instead of ~700 on the hot path).
+    /// `keyrack audit` shows each record with its requester resolved.
+    final class ConnectionAudit {
+        let fd: Int32
+        let cred: PeerCredentials
+        private var cached: AuditFields?
+        private var connectSeq: UInt64?
+        init(fd: Int32, cred: PeerCredentials) { self.fd = fd; self.cred = cred }
+
+        /// The seq of this connection's `connect` record, writing it the first time; nil when
+        /// it cannot be written.
+        func reference(_ server: DaemonServer, log: AuditLog) -> UInt64? {
+            if let connectSeq { return connectSeq }
+            connectSeq = log.appendReturningSeq("connect", AuditFields(), requester: requester(server))
+            return connectSeq
+        }
+
+        func requester(_ server: DaemonServer) -> AuditFields {
+            if let cached { return cached }
+            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            var fields = r.fields
+            if r.verified, let command = DaemonServer.keyrackCommand(r) { fields.add("command", command) }
+            cached = fields
+            return fields
+        }
+    }
+
+    /// "host", or the namespaces of the owner's sandbox the peer runs in; nil when the owner
+    /// has no sandbox (no need to examine namespaces then).
+    func sandboxLabel(fd: Int32, pid: pid_t) -> String? {
+        guard sandboxes.count > 0 || requiresSandbox else { return nil }
+        switch sandboxes.place(socket: fd, pid: pid) {
+        case .host: return "host"
+        case .ownSandbox: return Namespaces.of(pid: pid).map { "sandbox \($0)" } ?? "sandbox"
+        case .elsewhere: return "another namespace"
+        case .unknown: return "unknown"
+        }
+    }
+
+    /// When the peer is keyrack itself, its subcommand (`get`, `exec`, `source`, `inject`…):
+    /// argv[1] of a keyrack binary is one of these fixed words and never a secret; anything else
+    /// is not recorded.
+    static func keyrackCommand(_ r: Requester) -> String? {
+        guard let exe = r.exe, let own = ProcInfo.link("/proc/self/exe") else { return nil }
+        let dir = { (p: String) in p.lastIndex(of: "/").map { String(p[..<$0]) } ?? "" }
+        guard dir(exe) == dir(own) || exe.hasSuffix("/keyrack") || exe.hasSuffix("/keyrack-cli") else { return nil }
+        guard let bytes = ProcInfo.bytes("/proc/\(r.pid)/cmdline", limit: 4096) else { return nil }
+        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
+        guard fields.count > 1 else { return nil }
+        let word = String(decoding: fields[1], as: UTF8.self)
+        return knownCommands.contains(word) ? word : nil
+    }
+
+    static let knownCommands: Set<String> = ["get", "exec", "source", "inject", "unlock", "relock", "status", "list",
+                                             "set", "del", "daemon", "sandbox", "identity", "doctor", "age", "recipient"]
+
+    /// Appends one record; false when the log cannot be written (the caller fails closed).
+    @discardableResult
+    func audit(_ event: String, _ fields: AuditFields = AuditFields(), connection: ConnectionAudit?) -> Bool {
+        guard let log = configuration.audit else { return true }
+        let ok: Bool
+        if let connection {
+            if let seq = connection.reference(self, log: log) {
+                var f = fields
+                f.add("requester_seq", seq)
+                ok = log.append(event, f)
+            } else { ok = false }
+        } else {
+            ok = log.append(event, fields, requester: Requester.daemon.fields)
+        }
+        if !ok { logAgent("cannot write the access log \(log.path): refusing what it was to record") }
+        return ok
+    }
+
+    /// The record of one GET: each query's name and what the daemon answered (never the value).
+    func auditGet(_ queries: [Query], _ results: [GrantLookup], connection: ConnectionAudit) -> Bool {
+        var items: [AuditFields] = []
+        for (q, r) in zip(queries, results) {
+            var f = AuditFields()
+            f.add("key", q.key)
+            f.add("env", q.env)
+            f.add("org", q.org)
+            switch r {
+            case .granted(let info, _): f.add("result", "granted"); f.add("slug", info.slug.description)
+            case .locked(let s): f.add("result", "locked"); f.add("slug", s.description)
+            case .expired(let s): f.add("result", "expired"); f.add("slug", s.description)
+            case .absent(let s): f.add("result", "absent"); f.add("slug", s?.description)
+            case .ambiguous(let list): f.add("result", "ambiguous"); f.add("candidates", strings: list.map(\.description))
+            }
+            items.append(f)
+        }
+        var f = AuditFields()
+        f.add("granted", results.filter { if case .granted = $0 { true } else { false } }.count)
+        f.add("keys", objects: items)
+        return audit("get", f, connection: connection)
+    }
+
+    func auditUnlock(_ stored: [GrantInfo], catalog: Int?, connection: ConnectionAudit) {
+        var f = AuditFields()
+        f.add("keys", objects: stored.map { g in
+            var k = AuditFields()
+            k.add("slug", g.slug.description)
+            k.add("vault", g.vault)
+            k.add("ttl_seconds", g.remainingMilliseconds / 1000)
+            return k
+        })
+        if let catalog { f.add("catalog", catalog) }
+        audit("unlock", f, connection: connection)
+    }
+
+    func auditRelock(env: String?, key: String?, gone: [Slug], connection: ConnectionAudit) {
+        var f = AuditFields()
+        f.add("env", env)
+        f.add("key", key)
+        f.add("slugs", strings: gone.map(\.description))
+        audit("relock", f, connection: connection)
+        // Signed while the daemon still holds the key. It keeps the key past a relock, to its
+        // stop (idle exit included), so the stop checkpoint is signed too: the key signs log
+        // heads only, and the process holding it is not dumpable.
+        configuration.audit?.checkpoint(reason: "relock")
+    }
+
+    func auditDenied(_ why: String, connection: ConnectionAudit?, suppressed: Int) {
+        var f = AuditFields()
+        f.add("reason", why)
+        if suppressed > 0 { f.add("suppressed_since_last", suppressed) }
+        audit("denied", f, connection: connection)
+    }
+}

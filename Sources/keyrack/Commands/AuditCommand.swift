@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import KeyrackApp
+import KeyrackDaemon
+import KeyrackNames
+
+/// `keyrack audit`: the owner's access log, written by its daemon (which process took which
+/// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Show or verify an owner's access log (who took which key, when).",
+        discussion: """
+        The owner's daemon appends one JSON line per event to $KEYRACK_HOME/audit/OWNER.jsonl: \
+        unlock, get (each key, granted or why not), relock, expiry, denials, identity-agent \
+        unwraps, sandbox starts, stop, with the requester as the kernel knows it (uid, pid, \
+        executable, argv[0], parent, cgroup, sandbox, git root). Never a value or a PIN. Each \
+        line carries the SHA-256 of the one before; checkpoints sign the chain. See docs/audit.md.
+        """,
+        subcommands: [AuditShowCommand.self, AuditVerifyCommand.self],
+        defaultSubcommand: AuditShowCommand.self
+    )
+}
+
+struct AuditShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the access log's records.")
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("Only records of the last DURATION (e.g. 30m, 2h, 7d).", valueName: "duration"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only records naming this key (a name or a slug).", valueName: "key"))
+    var key: String?
+
+    func validate() throws {
+        if let since, DurationGrammar.seconds(since) == nil { throw ValidationError("invalid --since '\(since.prefix(40))': \(DurationGrammar.hint)") }
+    }
+
+    func run() throws {
+        let files = try AuditCLI.files(owner: options.owner)
+        let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
+        let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
+        if options.json {
+            for r in records {
+                let data = try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])
+                Output.line(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            for r in records { Output.line(AuditRecords.describe(r)) }
+        }
+    }
+}
+
+struct AuditVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the access log's hash chain, checkpoints and anchor; exit 1 naming the first bad record.")
+
+    @OptionGroup var options: OwnerOptions
+
+    @Option(help: ArgumentHelp("The checkpoint public key (hex) the signatures must be made with.", valueName: "hex"))
+    var key: String?
+
+    @Flag(help: "Open the owner's manifest (as unlock does: an identity, or the card) and require every checkpoint to be signed with the key it holds.")
+    var manifest = false
+
+    func run() throws {
+        let files = try AuditCLI.files(owner: options.owner)
+        var expected = key
+        if manifest {
+            // The key the log itself names proves nothing (a forger writes their own); the one
+            // in the manifest is reachable only through the owner's recipients.
+            let owner = try ManifestCLI.owner(options)
+            let store = try ManifestCLI.store()
+            let opened = try store.open(owner, with: try ManifestCLI.identities(owner, store: store, paths: []))
+            guard let seed = opened.manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
+                throw CommandFailure("the manifest of '\(options.owner)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
+            }
+            expected = AuditCrypto.hex(pair.publicKey)
+        }
+        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
+        if options.json {
+            var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
+                                      "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
+            if let k = report.checkpointKey { out["checkpointKey"] = k }
+            if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+            Output.line(String(decoding: data, as: UTF8.self))
+        } else if report.ok {
+            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
+        }
+        if let f = report.fault {
+            if !options.json { Terminal.printError("error: \(files.locate(f.line)): \(f.problem); keep the file as it is for inspection") }
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}
+
+enum AuditCLI {
+    static func files(owner: String) throws -> AuditRecords.Files {
+        guard let home = AuditLog.homeFromEnvironment() else { throw CommandFailure("HOME is not set: set HOME or KEYRACK_HOME") }
+        // A daemon that could not write KEYRACK_HOME kept its log in the runtime directory.
+        let runtime = RuntimeDirectory.current().path
+        if access(AuditLog.logPath(home: home, owner: owner), F_OK) != 0, access(AuditLog.logPath(home: runtime, owner: owner), F_OK) == 0 {
+            do { return try AuditRecords.read(home: runtime, owner: owner) } catch { throw CommandFailure(error.description) }
+        }
+        do { return try AuditRecords.read(home: home, owner: owner) } catch { throw CommandFailure(error.description) }
+    }
+}

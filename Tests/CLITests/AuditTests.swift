@@ -1,0 +1,143 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The access log end to end with the built binaries: a `keyrack get` started by a known
+/// program (a python3 script) is recorded with that program as its parent; set and del are
+/// recorded by the CLI; no value reaches the log; `keyrack audit verify` passes on the
+/// untouched log and fails naming the line once a byte is changed.
+final class AuditTests: XCTestCase {
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws { h = try DaemonHarness() }
+    override func tearDown() { h.tearDown() }
+
+    private var logURL: URL { h.machine.keyrackHome.appendingPathComponent("audit/bot.jsonl") }
+
+    func testGetFromAKnownProgramIsRecordedWithItsParentAndTheChainVerifies() throws {
+        try h.sshOwner("bot")
+        let values = (0..<5).map { "value-\($0)-" + UUID().uuidString }
+        for (i, v) in values.enumerated() {
+            try h.ok(["set", "--for", "bot", "--key", "K\(i)", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: v)
+        }
+        try h.ok(["del", "--for", "bot", "--key", "K4", "--env", "test", "--org", "acme"])
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+
+        // The program that wants the key: it reports its own pid and executable, then runs get.
+        let script = h.machine.dir.file("wants-key.py")
+        try """
+        import os, subprocess, sys
+        print(os.getpid(), os.path.realpath("/proc/self/exe"), flush=True)
+        r = subprocess.run([sys.argv[1], "get", "--for", "bot", "--key", "acme.test.K0", "--value"], capture_output=True)
+        sys.stdout.write(r.stdout.decode())
+        sys.exit(r.returncode)
+        """.write(to: script, atomically: true, encoding: .utf8)
+        var env = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        let run = try Run.process("/usr/bin/env", ["python3", script.path, Run.keyrackBinary], environment: env, currentDirectory: h.machine.dir.url)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let lines = run.out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, run.out)
+        XCTAssertEqual(String(lines[1]), values[0])
+        let head = lines[0].split(separator: " ")
+        let pythonPID = try XCTUnwrap(Int(head[0])), pythonExe = String(head[1])
+
+        try h.ok(["relock", "--for", "bot"])
+        let text = try String(contentsOf: logURL, encoding: .utf8)
+        for v in values { XCTAssertFalse(text.contains(v), "a value reached the log") }
+        var records = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        // A daemon record names its requester by the seq of its connection's connect record.
+        let connects = Dictionary(records.filter { $0["event"] as? String == "connect" }.map { ($0["seq"] as! Int, $0["requester"]!) }, uniquingKeysWith: { a, _ in a })
+        for i in records.indices { if let ref = records[i]["requester_seq"] as? Int { records[i]["requester"] = connects[ref] } }
+        let events = records.compactMap { $0["event"] as? String }
+        XCTAssertEqual(events.filter { $0 == "set" }.count, 5, "\(events)")
+        XCTAssertEqual(events.filter { $0 == "del" }.count, 1, "\(events)")
+        for e in ["genesis", "start", "unlock", "get", "relock", "checkpoint"] { XCTAssertTrue(events.contains(e), "\(e) missing: \(events)") }
+
+        let get = try XCTUnwrap(records.first { $0["event"] as? String == "get" })
+        XCTAssertEqual(((get["keys"] as? [[String: Any]])?.first?["result"]) as? String, "granted")
+        let requester = try XCTUnwrap(get["requester"] as? [String: Any])
+        XCTAssertEqual(requester["uid"] as? Int, Int(geteuid()))
+        XCTAssertEqual(requester["command"] as? String, "get")
+        XCTAssertTrue((requester["exe"] as? String)?.hasSuffix("/keyrack") == true, "\(requester)")
+        XCTAssertEqual(requester["verified"] as? Bool, true)
+        let parent = try XCTUnwrap(requester["parent"] as? [String: Any])
+        XCTAssertEqual(parent["pid"] as? Int, pythonPID)
+        XCTAssertEqual(parent["exe"] as? String, pythonExe)
+        XCTAssertTrue((parent["argv0"] as? String)?.contains("python3") == true, "\(parent)")
+        // argv is cut to argv[0]: the script's path and its arguments are not in the record.
+        XCTAssertFalse(text.contains("wants-key.py"))
+
+        let set = try XCTUnwrap(records.first { $0["event"] as? String == "set" })
+        XCTAssertEqual(set["slug"] as? String, "acme.test.K0")
+
+        // unlock handed the daemon the manifest's checkpoint key and named the recipient used;
+        // the relock checkpoint is signed with it, and verify --manifest pins that key.
+        let keyRecord = try XCTUnwrap(records.first { $0["event"] as? String == "checkpoint-key" })
+        XCTAssertTrue((keyRecord["recipient"] as? String)?.hasPrefix("primary (ssh, ") == true, "\(keyRecord)")
+        let checkpoint = try XCTUnwrap(records.last { $0["event"] as? String == "checkpoint" })
+        XCTAssertEqual(checkpoint["key"] as? String, keyRecord["checkpoint_key"] as? String)
+        XCTAssertNotNil(checkpoint["sig"] as? String)
+        let ok = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
+        XCTAssertTrue(ok.out.contains("chain intact"), ok.out)
+        XCTAssertTrue(ok.out.contains("1 signed with the owner's key"), ok.out)
+        let shown = try h.ok(["audit", "--for", "bot", "--key", "acme.test.K0"])
+        XCTAssertTrue(shown.out.contains("get  acme.test.K0 granted"), shown.out)
+        XCTAssertTrue(shown.out.contains("set  acme.test.K0 os.secure"), shown.out)
+        XCTAssertFalse(shown.out.contains("set  acme.test.K1"), "--key filters: \(shown.out)")
+        XCTAssertTrue(shown.out.contains(pythonExe), shown.out)
+
+        // One byte changed in the get record: verify names the line after it, exit 1.
+        let getLine = try XCTUnwrap(text.split(separator: "\n").firstIndex { $0.contains("\"event\":\"get\"") })
+        try text.replacingOccurrences(of: "\"result\":\"granted\"", with: "\"result\":\"grantee\"").write(to: logURL, atomically: false, encoding: .utf8)
+        let bad = try h.keyrack(["audit", "verify", "--for", "bot"])
+        XCTAssertEqual(bad.status, 1, "\(bad)")
+        XCTAssertTrue(bad.err.contains("line \(getLine + 2): prev does not match the SHA-256 of line \(getLine + 1)"), bad.err)
+        XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+    }
+
+    func testASymlinkedAccessLogStopsTheDaemonFromStarting() throws {
+        try h.sshOwner("bot")
+        try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
+        try? FileManager.default.removeItem(at: logURL)
+        let target = h.machine.dir.file("elsewhere.jsonl")
+        FileManager.default.createFile(atPath: target.path, contents: Data())
+        try FileManager.default.createSymbolicLink(at: logURL, withDestinationURL: target)
+        let r = try h.keyrack(["unlock", "--for", "bot", "--env", "test"])
+        XCTAssertNotEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.err.contains("symbolic link"), r.err)
+        XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "", "nothing was written through the link")
+    }
+
+    func testSIGKILLOfTheDaemonUnderLoadLosesNoAnsweredRecord() throws {
+        try h.sshOwner("bot")
+        try h.ok(["daemon", "bench", "--for", "bot", "--seed"])
+        let pid = try XCTUnwrap(h.daemonPID("bot"))
+        var env = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        let load = try WatchedProcess(Run.keyrackBinary, ["daemon", "bench", "--for", "bot", "--clients", "4", "--milliseconds", "20000"],
+                                      environment: env, cwd: h.machine.dir.url)
+        func getRecords() -> Int {
+            let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+            return text.components(separatedBy: "\"event\":\"get\"").count - 1
+        }
+        // Killed while GETs are being answered: once the log shows a few hundred of them.
+        let deadline = Date().addingTimeInterval(20)
+        while getRecords() < 300, Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(kill(pid, SIGKILL), 0)
+        let r = load.finish(seconds: 30)
+        XCTAssertTrue(h.waitUntilGone(pid))
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r)")
+        let answered = try XCTUnwrap(result["requests"] as? Int)
+        XCTAssertGreaterThanOrEqual(answered, 300)
+        // Every GET that was answered was recorded first; at most one per client more (written,
+        // then the daemon died before its reply left).
+        let recorded = getRecords()
+        XCTAssertGreaterThanOrEqual(recorded, answered)
+        XCTAssertLessThanOrEqual(recorded, answered + 4)
+        // The next daemon takes the chain over (trimming a record cut mid-write, if any).
+        try h.ok(["daemon", "bench", "--for", "bot", "--seed"])
+        let ok = try h.ok(["audit", "verify", "--for", "bot"])
+        XCTAssertTrue(ok.out.contains("chain intact"), ok.out)
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack exec --proxy` end to end (issue 27): the built keyrack, a real daemon, real curl and
+/// Python clients inside the run, and Python https servers on loopback standing in for the APIs.
+/// The program holds placeholders only; the value reaches the servers a key may be sent to and
+/// no other; the run's CA key never touches disk; the proxy ends with the run.
+final class KeycardProxyTests: XCTestCase {
+    private var h: DaemonHarness!
+    private var apis: LoopbackAPIs!
+
+    override func setUpWithError() throws {
+        h = try DaemonHarness()
+        apis = try LoopbackAPIs(dir: h.machine.dir.file("apis"))
+    }
+
+    override func tearDown() {
+        apis?.stop()
+        h?.tearDown()
+    }
+
+    private let client = #"""
+    set -u
+    out=$OUT_DIR
+    env > "$out/env.txt"
+    tr '\0' '\n' < /proc/self/environ > "$out/environ.txt"
+    ls -A "$(dirname "$SSL_CERT_FILE")" > "$out/cadir.txt"
+    dirname "$SSL_CERT_FILE" > "$out/cadir-path.txt"
+    echo "$HTTPS_PROXY" > "$out/proxy.txt"
+    echo "${NO_PROXY-unset}" > "$out/no-proxy.txt"
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" -H "X-Other: $OTHER_TOKEN" "$API_A/bearer?token=$GITHUB_TOKEN" > "$out/a-bearer.txt" 2>&1
+    curl -sS -u "x-access-token:$GITHUB_TOKEN" "$API_A/basic" > "$out/a-basic.txt" 2>&1
+    curl -sS -H 'Content-Type: application/json' --data "{\"token\": \"$GITHUB_TOKEN\", \"other\": \"$OTHER_TOKEN\"}" "$API_A/json" > "$out/a-json.txt" 2>&1
+    curl -sS -D "$out/echo-headers.txt" -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/echo" > "$out/echo.txt" 2>&1
+    { printf '{"token": "%s", "pad": "' "$GITHUB_TOKEN"; head -c 200000 /dev/zero | tr '\0' x; printf '"}'; } > "$out/big.json"
+    curl -sS -H 'Content-Type: application/json' --data-binary @"$out/big.json" "$API_A/big" > "$out/a-big.txt" 2>&1
+    python3 -c 'import os, urllib.request; r = urllib.request.Request(os.environ["API_A"] + "/python", headers={"Authorization": "token " + os.environ["GITHUB_TOKEN"]}); print(urllib.request.urlopen(r).read().decode())' > "$out/a-python.txt" 2>&1
+    "$PY_VENV" -c 'import os, requests; print(requests.get(os.environ["API_A"] + "/requests", headers={"Authorization": "Bearer " + os.environ["GITHUB_TOKEN"]}).text)' > "$out/a-requests.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_B/stolen" > "$out/b.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_C/tunnel" > "$out/c.txt" 2>&1
+    curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_H/plain" > "$out/h.txt" 2>&1
+    curl -sS -o /dev/null -w '%{http_code}' -H "X-Amz-Date: 20260101T000000Z" -H "Authorization: AWS4-HMAC-SHA256 Credential=$GITHUB_TOKEN/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00" "$API_A/sigv4" > "$out/sigv4.txt" 2>&1
+    curl -sS -o "$out/rogue-body.txt" -w '%{http_code}' -H "Authorization: Bearer $GITHUB_TOKEN" "$API_R/rogue" > "$out/rogue.txt" 2>&1
+    exit 7
+    """#
+
+    func testProgramHoldsPlaceholdersAndOnlyAllowedHostsGetValues() throws {
+        let a = try apis.start("https"), b = try apis.start("https"), c = try apis.start("https")
+        let plain = try apis.start("http"), rogue = try apis.start("rogue")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        let other = "ASIA" + freshToken(8).uppercased()
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination, "--send-to", rogue.destination, "--send-to", plain.destination], stdin: token)
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "OTHER_TOKEN", "--vault", "os.secure",
+                  "--send-to", b.destination], stdin: other)
+        let listed = try h.ok(["list", "--for", "robot", "--json"]).out
+        XCTAssertTrue(listed.contains("\"sendTo\":[\"\(a.destination)\",\"\(plain.destination)\",\"\(rogue.destination)\"]")
+                      || listed.contains(a.destination), listed)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+
+        let out = h.machine.dir.file("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let script = h.machine.dir.file("client.sh")
+        try Data(client.utf8).write(to: script)
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--key", "OTHER_TOKEN", "--proxy",
+                                 "--", "/bin/bash", script.path],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "OUT_DIR": out.path, "API_A": a.url, "API_B": b.url, "API_C": c.url,
+                                      "API_H": plain.url, "API_R": rogue.url, "PY_VENV": try CloudServers.venvToolPath("python3"), "NO_PROXY": "\(a.destination),localhost,.example.com",
+                                      "no_proxy": nil, "HTTPS_PROXY": nil, "https_proxy": nil, "HTTP_PROXY": nil, "http_proxy": nil])
+        XCTAssertEqual(run.status, 7, "the program's exit code is keyrack's\n\(run)")
+        func file(_ name: String) -> String { (try? String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+
+        // The program's environment holds placeholders of the same shape, never a value.
+        for name in ["env.txt", "environ.txt"] {
+            XCTAssertFalse(file(name).contains(token), name)
+            XCTAssertFalse(file(name).contains(other), name)
+        }
+        let env = Dictionary(file("env.txt").split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let eq = line.firstIndex(of: "=") else { return nil }
+            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+        }, uniquingKeysWith: { a, _ in a })
+        let placeholder = try XCTUnwrap(env["GITHUB_TOKEN"])
+        let otherPlaceholder = try XCTUnwrap(env["OTHER_TOKEN"])
+        XCTAssertTrue(placeholder.hasPrefix("ghs_") && placeholder.count == token.count && placeholder != token, placeholder)
+        XCTAssertTrue(otherPlaceholder.hasPrefix("ASIA") && otherPlaceholder.count == other.count && otherPlaceholder != other, otherPlaceholder)
+        XCTAssertEqual(file("no-proxy.txt"), "localhost,.example.com\n", "NO_PROXY must not send an allowed host around the proxy")
+
+        // The allowed server got the value: Bearer, query, Basic, JSON body, Python's urllib.
+        let got = try a.requests()
+        XCTAssertEqual(got.count, 7, String(a.everything().prefix(2000)) + run.err)
+        let byPath = Dictionary(got.map { (($0["path"] as! String).split(separator: "?")[0].description, $0) }, uniquingKeysWith: { x, _ in x })
+        func header(_ path: String, _ name: String) -> String? { (byPath[path]?["headers"] as? [String: String])?[name] }
+        XCTAssertEqual(header("/bearer", "authorization"), "Bearer \(token)")
+        XCTAssertEqual(byPath["/bearer"]?["path"] as? String, "/bearer?token=\(token)")
+        XCTAssertEqual(header("/bearer", "x-other"), otherPlaceholder, "another key's placeholder travels untouched to a host not its own")
+        XCTAssertEqual(header("/basic", "authorization"), "Basic " + Data("x-access-token:\(token)".utf8).base64EncodedString())
+        XCTAssertEqual(byPath["/json"]?["body"] as? String, "{\"token\": \"\(token)\", \"other\": \"\(otherPlaceholder)\"}")
+        XCTAssertEqual(header("/python", "authorization"), "token \(token)")
+        XCTAssertEqual(header("/requests", "authorization"), "Bearer \(token)", file("a-requests.txt"))
+        // A 200 kB body (curl asks Expect: 100-continue): answered at once, substituted, whole.
+        XCTAssertEqual(byPath["/big"]?["body"] as? String, "{\"token\": \"\(token)\", \"pad\": \"" + String(repeating: "x", count: 200_000) + "\"}")
+        XCTAssertNil(header("/big", "expect"))
+        XCTAssertFalse(a.everything().contains(other), "server A must never see OTHER_TOKEN's value")
+        // A server that echoes the request back hands the program the placeholder, not the value.
+        XCTAssertEqual(header("/echo", "authorization"), "Bearer \(token)")
+        XCTAssertEqual(file("echo.txt"), String(repeating: "echo: Bearer \(placeholder)\n", count: 3000))
+        XCTAssertTrue(file("echo-headers.txt").lowercased().contains("x-echo: bearer \(placeholder.lowercased())"), file("echo-headers.txt"))
+        XCTAssertFalse(file("echo-headers.txt").contains(token))
+        XCTAssertTrue(file("a-bearer.txt").hasPrefix("ok from \(a.port)"), file("a-bearer.txt"))
+
+        // A server the key may not go to gets the placeholder, whether the proxy opens the
+        // connection (B: another key's host) or only tunnels it (C: no key names it).
+        XCTAssertEqual(try b.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(placeholder)", b.everything() + file("b.txt"))
+        XCTAssertEqual(try c.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(placeholder)", c.everything() + file("c.txt"))
+        XCTAssertFalse(b.everything().contains(token) || c.everything().contains(token))
+        // Plain http to a loopback destination the key allows: substituted (it never leaves the machine).
+        XCTAssertEqual(try plain.requests().first.flatMap { ($0["headers"] as? [String: String])?["authorization"] }, "Bearer \(token)", file("h.txt"))
+
+        // A SigV4-signed request over a placeholder that is no AWS key pair of this run is refused,
+        // not forwarded with a broken signature.
+        XCTAssertEqual(file("sigv4.txt"), "403")
+        XCTAssertNil(byPath["/sigv4"])
+        // A server with an untrusted certificate gets nothing; the program gets a 502 saying why.
+        XCTAssertEqual(file("rogue.txt"), "502")
+        XCTAssertTrue(file("rogue-body.txt").contains("not trusted"), file("rogue-body.txt"))
+        XCTAssertEqual(try rogue.requests().count, 0)
+
+        // The run's CA: only its certificate was on disk, in a private directory gone after the run.
+        XCTAssertEqual(file("cadir.txt"), "ca-bundle.pem\n")
+        let caDir = file("cadir-path.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(caDir.isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: caDir), "the run's CA directory must be removed at the end")
+
+        // The proxy ended with the run: its port refuses connections.
+        let proxyURL = file("proxy.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try XCTUnwrap(UInt16(proxyURL.split(separator: ":").last ?? ""), proxyURL)
+        XCTAssertTrue(proxyURL.hasPrefix("http://127.0.0.1:"), proxyURL)
+        XCTAssertFalse(CloudServers.waitForListener(port, seconds: 0.2, alive: { true }), "the proxy must be gone after the run")
+        XCTAssertFalse(run.err.contains(token) || run.out.contains(token), "no value in keyrack's own output")
+    }
+
+    func testRelockDuringARunStopsTheSubstitutionAtOnce() throws {
+        let a = try apis.start("https")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let script = #"""
+        set -eu
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/before" >/dev/null
+        "$KEYRACK_BIN" status --for robot --json > "$STATUS_OUT"
+        "$KEYRACK_BIN" relock --for robot --key GITHUB_TOKEN >/dev/null 2>&1
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/after" >/dev/null
+        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/again" >/dev/null
+        echo "placeholder=$GITHUB_TOKEN"
+        """#
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--", "/bin/bash", "-c", script],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "API_A": a.url, "KEYRACK_BIN": Run.keyrackBinary,
+                                      "STATUS_OUT": h.machine.dir.file("status.json").path, "NO_PROXY": nil, "no_proxy": nil])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let placeholder = run.out.components(separatedBy: "placeholder=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let auths = try a.requests().map { ($0["path"] as! String, ($0["headers"] as! [String: String])["authorization"] ?? "") }
+        XCTAssertEqual(auths.map(\.0), ["/before", "/after", "/again"])
+        XCTAssertEqual(auths.map(\.1), ["Bearer \(token)", "Bearer \(placeholder)", "Bearer \(placeholder)"], run.err)
+        XCTAssertEqual(run.err.components(separatedBy: "GITHUB_TOKEN is no longer granted").count - 1, 1, "said once: \(run.err)")
+        // `status` during the run: the proxy, the key it serves, where, and one substitution so far.
+        let during = try JSONSerialization.jsonObject(with: Data(contentsOf: h.machine.dir.file("status.json"))) as! [String: Any]
+        let proxies = try XCTUnwrap(during["proxies"] as? [[String: Any]])
+        XCTAssertEqual(proxies.count, 1, "\(during)")
+        XCTAssertEqual(proxies.first?["substitutions"] as? Int, 1)
+        XCTAssertEqual((proxies.first?["keys"] as? [[String: Any]])?.first?["name"] as? String, "GITHUB_TOKEN")
+        XCTAssertEqual((proxies.first?["keys"] as? [[String: Any]])?.first?["sendTo"] as? [String], [a.destination])
+        XCTAssertFalse(String(decoding: try Data(contentsOf: h.machine.dir.file("status.json")), as: UTF8.self).contains(placeholder))
+        // After it: gone.
+        let after = try JSONSerialization.jsonObject(with: Data(try h.ok(["status", "--for", "robot", "--json"]).stdout)) as! [String: Any]
+        XCTAssertEqual((after["proxies"] as? [Any])?.count, 0, "\(after)")
+    }
+
+    func testAWSCLISignsWithPlaceholdersAndTheProxyReSignsWithTheRealKeys() throws {
+        let keyID = "ASIA" + freshToken(8).uppercased()
+        let secret = String((freshToken(15) + "/+Ab").prefix(40))
+        let token = "IQoJb3JpZ2luX2VjE" + freshToken(40) + "+/=="
+        let server = try SigV4Server.start(apis, keyID: keyID, secret: secret, token: token)
+        defer { server.process.terminate(); server.process.waitForExit() }
+        let destination = "127.0.0.1:\(server.port)"
+        try h.sshOwner("robot")
+        for (name, value) in [("AWS_ACCESS_KEY_ID", keyID), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)] {
+            try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", name, "--vault", "os.secure", "--send-to", destination], stdin: value)
+        }
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let aws = try CloudServers.awsCLI()
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "AWS_ACCESS_KEY_ID", "--key", "AWS_SECRET_ACCESS_KEY",
+                                 "--key", "AWS_SESSION_TOKEN", "--proxy", "--",
+                                 aws, "sts", "get-caller-identity", "--endpoint-url", "https://\(destination)", "--region", "us-east-1", "--output", "json"],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "NO_PROXY": nil, "no_proxy": nil, "AWS_PROFILE": nil,
+                                      "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.out.contains("arn:aws:iam::123456789012:user/keycard"), run.out)
+        let lines = (try String(contentsOf: server.log, encoding: .utf8)).split(separator: "\n")
+        let seen = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(seen.count, 1, "\(seen)")
+        XCTAssertEqual(seen.first?["valid"] as? Bool, true, "botocore's signer must accept the proxy's signature: \(seen)")
+        XCTAssertEqual(seen.first?["keyID"] as? String, keyID)
+        XCTAssertEqual(seen.first?["token"] as? String, token)
+        XCTAssertFalse(run.out.contains(secret) || run.err.contains(secret) || run.err.contains(token))
+    }
+
+    func testProgramMemoryNeverHoldsTheValueEvenWhenTheServerEchoesIt() throws {
+        let a = try apis.start("https")
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", a.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let release = h.machine.dir.file("release")
+        XCTAssertEqual(mkfifo(release.path, 0o600), 0)
+        let program = #"""
+        import os, urllib.request
+        r = urllib.request.Request(os.environ["API_A"] + "/echo", headers={"Authorization": "Bearer " + os.environ["GITHUB_TOKEN"]})
+        body = urllib.request.urlopen(r).read()
+        print("ready", os.getpid(), len(body), flush=True)
+        open(os.environ["RELEASE"]).read()
+        """#
+        var env = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        env["SSL_CERT_FILE"] = apis.caFile.path
+        env["API_A"] = a.url
+        env["RELEASE"] = release.path
+        env["NO_PROXY"] = nil
+        env["no_proxy"] = nil
+        let child = try PipedChild(Run.keyrackBinary, ["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--",
+                                                      "/usr/bin/python3", "-c", program], environment: env, cwd: h.machine.dir.path)
+        let ready = try XCTUnwrap(child.line(), "the program did not say it was ready").split(separator: " ")
+        let pid = try XCTUnwrap(Int32(ready[1]))
+        XCTAssertGreaterThan(Int(ready[2]) ?? 0, 100_000, "it read the whole echoed answer")
+        let scan = try processMemory(of: pid, contains: Array(token.utf8))
+        XCTAssertFalse(scan.found, "the program's memory must never hold the value")
+        XCTAssertGreaterThan(scan.bytesRead, 1 << 20)
+        let placeholderSeen = try processMemory(of: pid, contains: Array("Bearer ghs_".utf8))
+        XCTAssertTrue(placeholderSeen.found, "the scan does see what the program holds (its placeholder)")
+        try Data("go\n".utf8).write(to: release)
+        XCTAssertEqual(child.waitForExit(), 0)
+        XCTAssertTrue(a.everything().contains("Bearer \(token)"), "the server did get the value")
+    }
+
+    func testGitLsRemoteAndCloneCarryTheValueOnlyToTheGitHost() throws {
+        let root = h.machine.dir.file("git-root")
+        let seed = h.machine.dir.file("seed")
+        try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
+        let git = { (args: [String], cwd: URL) throws -> RunResult in
+            try Run.process("/usr/bin/git", args, environment: ["HOME": self.h.machine.home.path, "GIT_CONFIG_NOSYSTEM": "1",
+                                                                 "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                                                                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"], currentDirectory: cwd)
+        }
+        XCTAssertEqual(try git(["init", "-q", "-b", "main", seed.path], h.machine.dir.url).status, 0)
+        try Data("hello\n".utf8).write(to: seed.appendingPathComponent("README"))
+        XCTAssertEqual(try git(["add", "README"], seed).status, 0)
+        XCTAssertEqual(try git(["commit", "-qm", "first"], seed).status, 0)
+        XCTAssertEqual(try git(["clone", "-q", "--bare", seed.path, root.appendingPathComponent("app.git").path], h.machine.dir.url).status, 0)
+        let server = try apis.startGit(root: root)
+        let token = "ghs_" + String(freshToken(18).prefix(36))
+        try h.sshOwner("robot")
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "GITHUB_TOKEN", "--vault", "os.secure",
+                  "--send-to", server.destination], stdin: token)
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let script = #"""
+        set -eu
+        git -c http.extraHeader="Authorization: Bearer $GITHUB_TOKEN" ls-remote "$GIT_URL/app.git"
+        git -c http.extraHeader="Authorization: Bearer $GITHUB_TOKEN" clone -q "$GIT_URL/app.git" "$CLONE_DIR"
+        cat "$CLONE_DIR/README"
+        """#
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--", "/bin/bash", "-c", script],
+                                env: ["SSL_CERT_FILE": apis.caFile.path, "GIT_URL": server.url, "CLONE_DIR": h.machine.dir.file("clone").path,
+                                      "GIT_CONFIG_NOSYSTEM": "1", "NO_PROXY": nil, "no_proxy": nil])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.out.contains("refs/heads/main"), run.out)
+        XCTAssertTrue(run.out.hasSuffix("hello\n"), run.out)
+        let auths = try server.requests().map { ($0["headers"] as! [String: String])["authorization"] ?? "" }
+        XCTAssertGreaterThanOrEqual(auths.count, 3, "ls-remote, then the clone's refs and pack requests")
+        XCTAssertEqual(Set(auths), ["Bearer \(token)"], "every git request reached the git host with the value")
+    }
+
+    func testProxyNeedsEnvAndRefusesCombinationsItCannotKeep() throws {
+        for (args, message) in [
+            (["exec", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy needs --env"),
+            (["exec", "--env", "test", "--env-file", "x.env", "--proxy", "--", "true"], "--proxy and --env-file"),
+            (["exec", "--env", "test", "--proxy", "--mask", "--", "true"], "--proxy and --mask"),
+            (["exec", "--env", "test", "--upstream-cacert", "/x", "--", "true"], "--upstream-cacert needs --proxy"),
+        ] {
+            let r = try h.keyrack(args)
+            XCTAssertEqual(r.status, 2, "\(args)\n\(r)")
+            XCTAssertTrue(r.err.contains(message), r.err)
+        }
+        // A trust store keyrack cannot read fails before any value is fetched, saying which file.
+        let unreadable = try h.keyrack(["exec", "--env", "test", "--key", "K", "--proxy", "--upstream-cacert", "/nonexistent/ca.pem", "--", "true"])
+        XCTAssertEqual(unreadable.status, 1, "\(unreadable)")
+        XCTAssertEqual(unreadable.err, "error: cannot read the CA file /nonexistent/ca.pem: give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)\n")
+    }
+
+    func testSendToIsValidatedAtSet() throws {
+        try h.sshOwner("robot")
+        for bad in ["https://api.github.com", "api.github.com/x", "user@api.github.com", "*.com", "api.github.com:99999"] {
+            let r = try h.keyrack(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure", "--send-to", bad], stdin: "v")
+            XCTAssertEqual(r.status, 2, "\(bad)\n\(r)")
+            XCTAssertTrue(r.err.contains("invalid --send-to"), r.err)
+        }
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure",
+                  "--send-to", "api.github.com", "--send-to", "*.githubusercontent.com:8443"], stdin: "v")
+        let table = try h.ok(["list", "--for", "robot"]).out
+        XCTAssertTrue(table.contains("SEND-TO"), table)
+        XCTAssertTrue(table.contains("*.githubusercontent.com:8443,api.github.com"), table)
+        let json = try JSONSerialization.jsonObject(with: Data(try h.ok(["list", "--for", "robot", "--json"]).stdout)) as! [String: Any]
+        let key = (json["keys"] as! [[String: Any]]).first!
+        XCTAssertEqual(key["sendTo"] as? [String], ["*.githubusercontent.com:8443", "api.github.com"])
+    }
+}

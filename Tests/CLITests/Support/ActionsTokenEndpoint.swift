@@ -1,0 +1,65 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The stand-in for GitHub Actions' OIDC token endpoint (Fixtures/github-oidc-endpoint), started
+/// on a free loopback port for one test and stopped at its end. `environment` is what a job with
+/// `permissions: id-token: write` has; `requests` what the stand-in was asked (and the JWT it
+/// issued, so a test can look for it where it must not be).
+final class ActionsTokenEndpoint {
+    static let urlVariable = "ACTIONS_ID_TOKEN_REQUEST_URL", tokenVariable = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+
+    let log: URL
+    let requestToken: String
+    private let process: Spawned
+    private let port: Int
+
+    /// `privateKey`: the RS256 key it signs with (its public half is what the verifier trusts).
+    init(machine: ManifestHarness, privateKey: URL, requestToken: String, repository: String = "acme/app", expired: Bool = false) throws {
+        let n = UUID().uuidString.prefix(8)
+        let portFile = machine.dir.file("oidc-port-\(n)")
+        log = machine.dir.file("oidc-\(n).jsonl")
+        self.requestToken = requestToken
+        process = try Spawned(try CloudServers.venvToolPath("python3"), [
+            machine.fixtures.appendingPathComponent("github-oidc-endpoint").path, "--private-key", privateKey.path,
+            "--request-token", requestToken, "--repository", repository, "--port-file", portFile.path, "--log", log.path]
+            + (expired ? ["--expired"] : []), stderrPath: machine.dir.file("oidc-\(n).err").path)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, process.isRunning, !FileManager.default.fileExists(atPath: portFile.path) { usleep(20_000) }
+        guard let port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") else {
+            process.terminate()
+            throw NSError(domain: "ActionsTokenEndpoint", code: 1, userInfo: [NSLocalizedDescriptionKey: "the stand-in did not start: \((try? String(contentsOf: machine.dir.file("oidc-\(n).err"), encoding: .utf8)) ?? "")"])
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitForExit()
+    }
+
+    /// The job's two variables; the URL has the runner's shape (a path, api-version in the query).
+    var environment: [String: String?] {
+        [Self.urlVariable: "http://127.0.0.1:\(port)/_apis/distributedtask/idtoken?api-version=2.0", Self.tokenVariable: requestToken]
+    }
+
+    func requests() throws -> [[String: Any]] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    /// Every regular file under `dir` that contains `needle`, except the stand-in's own log.
+    func files(under dir: URL, containing needle: String) -> [String] {
+        let bytes = Data(needle.utf8)
+        let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey])
+        var hits: [String] = []
+        while let url = walker?.nextObject() as? URL {
+            guard url.lastPathComponent.hasPrefix("oidc-") == false, (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true,
+                  let data = try? Data(contentsOf: url), data.range(of: bytes) != nil else { continue }
+            hits.append(url.path)
+        }
+        return hits
+    }
+}

@@ -1,0 +1,511 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Issue 30: owners on a TPM 2.0 (`init --via tpm`), end to end through the built binaries,
+/// against a real software TPM (Debian's swtpm, a fresh one per test, reached through libtss2's
+/// swtpm TCTI named by KEYRACK_TPM_TCTI).
+final class TPMOwnerTests: XCTestCase {
+    var tpm: SoftwareTPM!
+
+    override func setUpWithError() throws {
+        tpm = try SoftwareTPM()
+        // Set in this process, so every child (keyrack, the daemon, terminal runs) reaches this swtpm.
+        setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1)
+    }
+
+    override func tearDown() {
+        unsetenv("KEYRACK_TPM_TCTI")
+        tpm?.stop()
+    }
+
+    func testATPMOwnerInitsSetsUnlocksAndGetsWithOneECDHAndItsIdentityFileIsPrivate() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", "server-robot", "--via", "tpm", "--json"]))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        XCTAssertTrue(recipient.hasPrefix("age1tag1"), "\(made)")
+        XCTAssertEqual(made["via"] as? String, "tpm")
+        let idPath = try XCTUnwrap(made["identity"] as? String)
+        XCTAssertEqual(idPath, h.machine.keyrackHome.appendingPathComponent("identities/server-robot.tpm.txt").path)
+        var st = stat()
+        XCTAssertEqual(stat(idPath, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600, "the identity file is the owner's alone")
+        let idText = try String(contentsOfFile: idPath, encoding: .utf8)
+        XCTAssertTrue(idText.contains("\nAGE-PLUGIN-TPM-1"), idText)
+        XCTAssertTrue(idText.contains("# Recipient: \(recipient)"), idText)
+        XCTAssertTrue(idText.contains("# TCTI: \(tpm.tcti)"), idText)
+
+        let value = randomSecret("tpm")
+        try h.ok(["set", "--for", "server-robot", "--org", "acme", "--env", "prod", "--key", "TOKEN", "--vault", "os.secure"], stdin: value)
+        let manifest = try dearmored(h.machine.keyrackHome.appendingPathComponent("host.server-robot.yml.age"))
+        XCTAssertTrue(manifest.contains("\n-> p256tag "), manifest)
+        XCTAssertEqual(manifest.components(separatedBy: "\n-> ").count - 1, 1, "one stanza: the TPM key's")
+        XCTAssertFalse(manifest.contains(value))
+
+        try h.ok(["unlock", "--for", "server-robot", "--env", "prod"])
+        XCTAssertEqual(try h.ok(["get", "--for", "server-robot", "--key", "acme.prod.TOKEN", "--value"]).out, value)
+        try h.ok(["relock", "--for", "server-robot"])
+
+        // No lock-in: our age and plain `age -d` (through age-plugin-tpm, ours) open the manifest
+        // with the identity file, the ECDH on this TPM.
+        let manifestPath = h.machine.keyrackHome.appendingPathComponent("host.server-robot.yml.age").path
+        let opened = try h.ok(["age", "decrypt", "-i", idPath, manifestPath])
+        XCTAssertTrue(opened.out.contains("acme.prod.TOKEN"), opened.out)
+        let plain = try Run.process("age", ["-d", "-i", idPath, manifestPath], environment: try pluginEnvironment(h))
+        XCTAssertEqual(plain.status, 0, plain.description)
+        XCTAssertTrue(plain.out.contains(value), "the os.secure value is in the decrypted manifest")
+
+        // Readable by others: refused, with the fix, before the TPM is asked.
+        XCTAssertEqual(chmod(idPath, 0o644), 0)
+        let loose = try h.keyrack(["unlock", "--for", "server-robot", "--env", "prod"])
+        XCTAssertEqual(loose.status, 2, "\(loose)")
+        XCTAssertTrue(loose.err.contains("has mode 644, open to others: run `chmod 600 \(idPath)`"), loose.err)
+        XCTAssertEqual(chmod(idPath, 0o600), 0)
+
+        // A second run of init changes nothing.
+        let again = try ManifestHarness.json(try h.ok(["init", "--for", "server-robot", "--via", "tpm", "--json"]))
+        XCTAssertEqual(again["effect"] as? String, "already-initialised")
+        XCTAssertEqual(try String(contentsOfFile: idPath, encoding: .utf8), idText)
+    }
+
+    func testOneECDHZGenPerUnlockWhateverTheNumberOfKeysCountedOnTheWire() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "counted", "--via", "tpm"])
+        for key in ["A", "B", "C"] {
+            try h.ok(["set", "--for", "counted", "--org", "acme", "--env", "test", "--key", key, "--vault", "os.secure"], stdin: randomSecret(key))
+        }
+        // libtss2's pcap TCTI in front of the swtpm one records every command keyrack sends.
+        let capture = h.machine.dir.file("tpm.pcapng")
+        let recorded: [String: String?] = ["KEYRACK_TPM_TCTI": "pcap:" + tpm.tcti, "TCTI_PCAP_FILE": capture.path]
+        try h.ok(["unlock", "--for", "counted", "--env", "test"], env: recorded)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 1, "one ECDH_ZGen for three keys")
+        try h.ok(["relock", "--for", "counted"])
+        try h.ok(["unlock", "--for", "counted", "--env", "test"], env: recorded)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 2, "and one more per unlock")
+        XCTAssertEqual(try h.ok(["list", "--for", "counted"]).status, 0)
+    }
+
+    func testAnotherMachinesTPMCannotOpenTheManifestEvenWithTheIdentityFile() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "edge", "--via", "tpm"])
+        let value = randomSecret("edge")
+        try h.ok(["set", "--for", "edge", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        // The whole KEYRACK_HOME (manifest and identity file) on a machine with another TPM.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        let there = try h.keyrack(["unlock", "--for", "edge", "--env", "test"], env: ["KEYRACK_TPM_TCTI": other.tcti])
+        XCTAssertEqual(there.status, 5, "\(there)")
+        XCTAssertTrue(there.err.contains("the sealed key belongs to another TPM"), there.err)
+        XCTAssertFalse(there.out.contains(value) || there.err.contains(value))
+        let get = try h.keyrack(["get", "--for", "edge", "--key", "acme.test.K", "--value"])
+        XCTAssertEqual(get.status, 3, "nothing was granted: \(get)")
+        // Back on its own TPM it opens.
+        try h.ok(["unlock", "--for", "edge", "--env", "test"])
+        XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
+    }
+
+    func testTheTPMKilledAtTheECDHIsOneLineExit5AndNothingGranted() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "cut", "--via", "tpm"])
+        try h.ok(["set", "--for", "cut", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: "v")
+        // A relay between keyrack and swtpm (its command port, and its control port one above, which
+        // the swtpm TCTI uses too) that, when the ECDH_ZGen command arrives, marks it, kills the TPM
+        // (SIGKILL) and drops the connection: the TPM lost in the middle of the unlock.
+        let relay = try h.machine.dir.write("relay.py", Array("""
+        import os, signal, socket, sys, threading
+        tpm_port, tpm_pid, port_file, marker = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+        def listen_pair():
+            while True:
+                a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+                b = socket.socket()
+                try:
+                    b.bind(("127.0.0.1", p + 1))
+                except OSError:
+                    a.close(); b.close(); continue
+                a.listen(4); b.listen(4)
+                return p, a, b
+        def pipe(src, dst):
+            try:
+                while True:
+                    data = src.recv(4096)
+                    if not data: break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                src.close(); dst.close()
+        def control(server):
+            while True:
+                c, _ = server.accept()
+                t = socket.create_connection(("127.0.0.1", tpm_port + 1))
+                threading.Thread(target=pipe, args=(c, t), daemon=True).start()
+                threading.Thread(target=pipe, args=(t, c), daemon=True).start()
+        port, commands, controls = listen_pair()
+        threading.Thread(target=control, args=(controls,), daemon=True).start()
+        open(port_file + ".tmp", "w").write(str(port)); os.rename(port_file + ".tmp", port_file)
+        while True:
+            client, _ = commands.accept()
+            tpm = socket.create_connection(("127.0.0.1", tpm_port))
+            while True:
+                header = client.recv(10, socket.MSG_WAITALL)
+                if len(header) < 10: break
+                size = int.from_bytes(header[2:6], "big")
+                body = client.recv(size - 10, socket.MSG_WAITALL) if size > 10 else b""
+                if header[6:10] == bytes([0, 0, 1, 0x54]):
+                    open(marker, "w").close()
+                    os.kill(tpm_pid, signal.SIGKILL)
+                    os._exit(0)
+                tpm.sendall(header + body)
+                rh = tpm.recv(10, socket.MSG_WAITALL)
+                rb = tpm.recv(int.from_bytes(rh[2:6], "big") - 10, socket.MSG_WAITALL)
+                client.sendall(rh + rb)
+            client.close(); tpm.close()
+        """.utf8))
+        let portFile = h.machine.dir.file("relay.port"), marker = h.machine.dir.file("relay.saw-ecdh")
+        let proxy = try Spawned("/usr/bin/python3", [relay.path, String(tpm.port), String(try XCTUnwrap(tpm.pid)), portFile.path, marker.path])
+        defer { proxy.terminate(); proxy.waitForExit() }
+        var port: String?
+        while port == nil && proxy.isRunning {
+            port = try? String(contentsOf: portFile, encoding: .utf8)
+            if port == nil { poll(nil, 0, 5) }   // until the relay listens (it writes the file after listen)
+        }
+        let relayed = "swtpm:host=127.0.0.1,port=\(try XCTUnwrap(port))"
+        let r = try h.keyrack(["unlock", "--for", "cut", "--env", "test"], env: ["KEYRACK_TPM_TCTI": relayed])
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.hasPrefix("error: cannot talk to the TPM at \(relayed) (ECDH_ZGen: "), r.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker.path), "the unlock got as far as the ECDH_ZGen when the TPM died")
+        XCTAssertEqual(try h.keyrack(["get", "--for", "cut", "--key", "acme.test.K", "--value"]).status, 3, "nothing granted")
+    }
+
+    func testTheManifestCopiedToAnotherHomeOnTheSameTPMOpensOnlyWithTheIdentityFile() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "moved", "--via", "tpm"])
+        let value = randomSecret("moved")
+        try h.ok(["set", "--for", "moved", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        let elsewhere = try DaemonHarness()
+        defer { elsewhere.tearDown() }
+        try FileManager.default.createDirectory(at: elsewhere.machine.keyrackHome, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in ["host.moved.yml.age", "host.moved.recipients.yml"] {
+            try FileManager.default.copyItem(at: h.machine.keyrackHome.appendingPathComponent(name), to: elsewhere.machine.keyrackHome.appendingPathComponent(name))
+        }
+        // The recipients file still names the identity in the first home; without it, nothing opens.
+        let idPath = h.machine.keyrackHome.appendingPathComponent("identities/moved.tpm.txt")
+        let hidden = h.machine.dir.file("moved.tpm.txt")
+        try FileManager.default.moveItem(at: idPath, to: hidden)
+        let without = try elsewhere.keyrack(["unlock", "--for", "moved", "--env", "test"])
+        XCTAssertNotEqual(without.status, 0, "\(without)")
+        XCTAssertTrue(without.err.contains("no identity of owner moved is on this machine"), without.err)
+        XCTAssertFalse(without.out.contains(value) || without.err.contains(value))
+        // With the identity file, the same TPM opens it.
+        try elsewhere.ok(["unlock", "--for", "moved", "--env", "test", "--identity", hidden.path])
+        XCTAssertEqual(try elsewhere.ok(["get", "--for", "moved", "--key", "acme.test.K", "--value"]).out, value)
+    }
+
+    func testUnlockFallsBackToABackupWhenTheTPMIsAbsentOrAnotherButNotWhenItFailsMidway() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "edge", "--via", "tpm"])
+        let backup = h.machine.dir.file("paper.txt")
+        let keygen = try Run.process("age-keygen", ["-o", backup.path])
+        XCTAssertEqual(keygen.status, 0, keygen.description)
+        let pub = try XCTUnwrap(keygen.err.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, keygen.err)
+        try h.ok(["recipient", "add", "--for", "edge", "--pubkey", pub, "--label", "paper", "--backup-identity", backup.path])
+        let value = randomSecret("fallback")
+        try h.ok(["set", "--for", "edge", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: value)
+        let manifest = try dearmored(h.machine.keyrackHome.appendingPathComponent("host.edge.yml.age"))
+        XCTAssertTrue(manifest.contains("\n-> p256tag ") && manifest.contains("\n-> X25519 "), manifest)
+
+        // Another machine's TPM, and no TPM at all: the backup opens the manifest.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        for tcti in [other.tcti, "device:/dev/keyrack-no-such-tpm"] {
+            let r = try h.keyrack(["unlock", "--for", "edge", "--env", "test"], env: ["KEYRACK_TPM_TCTI": tcti])
+            XCTAssertEqual(r.status, 0, "\(tcti): \(r)")
+            XCTAssertEqual(try h.ok(["get", "--for", "edge", "--key", "acme.test.K", "--value"]).out, value)
+            try h.ok(["relock", "--for", "edge"])
+        }
+        // A TPM that is here but fails (gone mid-command) stops the unlock, as a card that refuses.
+        tpm.kill()
+        let failed = try h.keyrack(["unlock", "--for", "edge", "--env", "test"])
+        XCTAssertEqual(failed.status, 5, "\(failed)")
+        XCTAssertTrue(failed.err.contains("cannot talk to the TPM"), failed.err)
+    }
+
+    func testPINOnceUnlocksUnattendedFromAFileAndAWrongPINReportsTheCounterWithoutRetrying() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999))
+        try h.ok(["init", "--for", "robo", "--via", "tpm", "--pin-policy", "once", "--pin-stdin"], stdin: "\(pin)\n")
+        let idText = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("identities/robo.tpm.txt"), encoding: .utf8)
+        XCTAssertTrue(idText.contains("# PIN: yes"), idText)
+        let value = randomSecret("pin")
+        // set opens the manifest to change it: the PIN, on the terminal.
+        let set = try h.terminal(["set", "--for", "robo", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"],
+                                 answers: [("value for", value), ("Enter the TPM PIN", pin)])
+        XCTAssertEqual(set.status, 0, set.transcript)
+        XCTAssertTrue(set.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)") || set.transcript.contains("tries left"), set.transcript)
+
+        let none = try h.keyrack(["unlock", "--for", "robo", "--env", "test"])
+        XCTAssertNotEqual(none.status, 0, "no terminal and no --pin-*: no PIN: \(none)")
+        XCTAssertTrue(none.err.contains("Enter the TPM PIN"), none.err)
+
+        let wrong = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n")
+        XCTAssertEqual(wrong.status, 5, "\(wrong)")
+        let max = try lockoutProperty("TPM2_PT_MAX_AUTH_FAIL")
+        XCTAssertTrue(wrong.err.contains("wrong TPM PIN (\(max - 1) tries left before the TPM locks out)"), wrong.err)
+        XCTAssertEqual(wrong.err.split(separator: "\n").count, 1, "one line: \(wrong.err)")
+        XCTAssertEqual(try lockoutProperty("TPM2_PT_LOCKOUT_COUNTER"), 1, "one try spent: never retried")
+
+        let pinFile = h.machine.dir.file("robo.pin")
+        try Data("\(pin)\n".utf8).write(to: pinFile)
+        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
+        try h.ok(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
+        XCTAssertEqual(try h.ok(["get", "--for", "robo", "--key", "acme.test.K", "--value"]).out, value)
+
+        // Spend the rest: the TPM locks out, and then even the right PIN says how long to wait.
+        try h.ok(["relock", "--for", "robo"])
+        for _ in 0..<(max - 1) {
+            XCTAssertEqual(try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n").status, 5)
+        }
+        let locked = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
+        XCTAssertEqual(locked.status, 5, "\(locked)")
+        let interval = try lockoutProperty("TPM2_PT_LOCKOUT_INTERVAL")
+        XCTAssertTrue(locked.err.contains("the TPM is in dictionary-attack lockout (one try comes back every \(interval) s)"), locked.err)
+    }
+
+    func testATPMThatIsGoneFailsTheUnlockWithOneLineAndExit5AndGrantsNothing() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "gone", "--via", "tpm"])
+        try h.ok(["set", "--for", "gone", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"], stdin: "v")
+        tpm.kill()
+        let r = try h.keyrack(["unlock", "--for", "gone", "--env", "test"])
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.err.contains("cannot talk to the TPM at \(tpm.tcti)"), r.err)
+        XCTAssertEqual(try h.keyrack(["get", "--for", "gone", "--key", "acme.test.K", "--value"]).status, 3)
+    }
+
+    func testPlainAgeAndPyrageEncryptToTheTPMRecipient() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", "ci", "--via", "tpm", "--json"]))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        let idPath = try XCTUnwrap(made["identity"] as? String)
+        // Debian's age 1.1.1 predates native p256tag: it encrypts through `age-plugin-tag` (our
+        // plugin under that name), software only, and decrypts the identity file's
+        // AGE-PLUGIN-TPM-1… line through `age-plugin-tpm` (our plugin again: ECDH on the TPM).
+        let env = try pluginEnvironment(h)
+        let note = randomSecret("note")
+        let notePath = try h.machine.dir.write("note.txt", Array(note.utf8))
+        let sealed = h.machine.dir.file("note.age")
+        let enc = try Run.process("age", ["-r", recipient, "-o", sealed.path, notePath.path], environment: env)
+        XCTAssertEqual(enc.status, 0, enc.description)
+        XCTAssertTrue(try dearmored(sealed).contains("\n-> p256tag "))
+        XCTAssertEqual(try h.ok(["age", "decrypt", "-i", idPath, sealed.path]).out, note)
+        let dec = try Run.process("age", ["-d", "-i", idPath, sealed.path], environment: env)
+        XCTAssertEqual(dec.status, 0, dec.description)
+        XCTAssertEqual(dec.out, note)
+        // The same identity file on another machine's TPM opens nothing.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        var elsewhere = env
+        elsewhere["KEYRACK_TPM_TCTI"] = other.tcti
+        let refused = try Run.process("age", ["-d", "-i", idPath, sealed.path], environment: elsewhere)
+        XCTAssertNotEqual(refused.status, 0, refused.description)
+        XCTAssertTrue(refused.err.contains("the sealed key belongs to another TPM"), refused.err)
+        XCTAssertFalse(refused.out.contains(note))
+
+        // pyrage 1.4 (the Rust age crate) writes p256tag natively.
+        let python = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin/python3" } ?? "python3"
+        let script = try h.machine.dir.write("enc.py", Array("""
+        import pyrage, sys
+        from pyrage import tag
+        open(sys.argv[3], 'wb').write(pyrage.encrypt(sys.argv[2].encode(), [tag.Recipient.from_str(sys.argv[1])]))
+        """.utf8))
+        let rustSealed = h.machine.dir.file("rust.age")
+        let py = try Run.process(python, [script.path, recipient, note, rustSealed.path])
+        XCTAssertEqual(py.status, 0, py.description)
+        XCTAssertEqual(try h.ok(["age", "decrypt", "-i", idPath, rustSealed.path]).out, note)
+    }
+
+    func testDoctorSaysTheTPMIsReachableTheOwnersKeyLoadsAndTheLockoutState() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        try h.ok(["init", "--for", "doc", "--via", "tpm"])
+        func checks(_ env: [String: String?] = [:]) throws -> [String: (status: String, detail: String)] {
+            let r = try h.keyrack(["doctor", "--for", "doc", "--json"], env: env)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any], r.description)
+            let list = try XCTUnwrap(object["checks"] as? [[String: Any]])
+            return Dictionary(list.map { (($0["name"] as? String) ?? "", (($0["status"] as? String) ?? "", ($0["detail"] as? String) ?? "")) },
+                              uniquingKeysWith: { a, _ in a })
+        }
+        let here = try checks()
+        XCTAssertEqual(here["tpm"]?.status, "pass", "\(here)")
+        XCTAssertTrue(here["tpm"]?.detail.contains("TPM 2.0 at \(tpm.tcti): manufacturer IBM") == true, "\(here)")
+        XCTAssertEqual(here["owner's TPM key"]?.status, "pass", "\(here)")
+        XCTAssertEqual(here["tpm lockout"]?.status, "pass", "\(here)")
+        XCTAssertTrue(here["tpm lockout"]?.detail.hasPrefix("0 of 3 failed tries counted") == true, "\(here)")
+
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        let elsewhere = try checks(["KEYRACK_TPM_TCTI": other.tcti])
+        XCTAssertEqual(elsewhere["owner's TPM key"]?.status, "fail", "\(elsewhere)")
+        XCTAssertTrue(elsewhere["owner's TPM key"]?.detail.contains("belongs to another TPM") == true, "\(elsewhere)")
+        let none = try checks(["KEYRACK_TPM_TCTI": "device:/dev/keyrack-no-such-tpm"])
+        XCTAssertEqual(none["tpm"]?.status, "fail", "\(none)")
+        XCTAssertEqual(none["tpm"]?.detail, "no TPM 2.0 found at device:/dev/keyrack-no-such-tpm")
+    }
+
+    func testAUserOutsideGroupTssIsToldSoByDoctorAndUnlock() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let user = try h.makeUser()
+        // The user's own home, runtime directory and KEYRACK_HOME (keyrack refuses anyone else's).
+        let home = URL(fileURLWithPath: "/tmp/krt-home-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: home) }
+        for dir in [home, home.appendingPathComponent("run")] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            XCTAssertEqual(chown(dir.path, user.uid, user.gid), 0)
+        }
+        var env: [String: String?] = ["HOME": home.path, "KEYRACK_HOME": home.appendingPathComponent("kr").path,
+                                      "XDG_RUNTIME_DIR": home.appendingPathComponent("run").path, "KEYRACK_TPM_TCTI": tpm.tcti]
+        let made = try h.keyrackAs(user, ["init", "--for", "tss-robot", "--via", "tpm"], env: env)
+        XCTAssertEqual(made.status, 0, made.description)
+        // A TPM device the user may not open, as /dev/tpmrm0 (root:tss 0660) is to a user outside tss.
+        let device = URL(fileURLWithPath: "/tmp/krt-tpmrm-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: device) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: device.path, contents: nil, attributes: [.posixPermissions: 0o660]))
+        env["KEYRACK_TPM_TCTI"] = "device:" + device.path
+        let doctor = try h.keyrackAs(user, ["doctor", "--for", "tss-robot", "--json"], env: env)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(doctor.stdout)) as? [String: Any], doctor.description)
+        let check = try XCTUnwrap((object["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "tpm" }, doctor.out)
+        XCTAssertEqual(check["status"] as? String, "fail", "\(check)")
+        XCTAssertEqual(check["detail"] as? String, "permission denied opening the TPM \(device.path)")
+        XCTAssertTrue((check["fix"] as? String)?.contains("usermod -aG tss") == true, "\(check)")
+        let unlock = try h.keyrackAs(user, ["unlock", "--for", "tss-robot", "--env", "test"], env: env)
+        XCTAssertEqual(unlock.status, 5, unlock.description)
+        XCTAssertTrue(unlock.err.contains("permission denied opening the TPM \(device.path): add the user to group tss"), unlock.err)
+    }
+
+    func testTheIdentityAgentDecryptsForAgeClientsWithOnePINPerTTL() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let owner = "agent-robot"
+        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999))
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", owner, "--via", "tpm", "--pin-policy", "once", "--pin-stdin", "--json"], stdin: "\(pin)\n"))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        let unlocked = try h.ok(["unlock", "--for", owner, "--identity-agent", "--duration", "10m"])
+        XCTAssertTrue(unlocked.out.contains("(tpm, "), unlocked.out)
+        let idFile = try h.machine.dir.write("identity-\(owner).txt", Array(try h.ok(["identity", "--for", owner]).out.utf8))
+        let plains = [randomSecret("one"), randomSecret("two")]
+        var sealed: [URL] = []
+        for (i, plain) in plains.enumerated() {
+            let url = h.machine.dir.file("f\(i).age")
+            let input = try h.machine.dir.write("f\(i).txt", Array(plain.utf8)).path
+            if i == 0 {
+                try h.ok(["age", "encrypt", "-r", recipient, "-o", url.path, input])
+            } else {
+                // Debian's age 1.1.1, through age-plugin-tag.
+                let enc = try Run.process("age", ["-r", recipient, "-o", url.path, input], environment: try pluginEnvironment(h))
+                XCTAssertEqual(enc.status, 0, enc.description)
+            }
+            sealed.append(url)
+        }
+        // age asks for the PIN once (through age-plugin-keyrack, relayed from the daemon)...
+        let first = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[0].path], answers: [("Enter the TPM PIN", pin)])
+        XCTAssertEqual(first.status, 0, first.transcript)
+        XCTAssertTrue(first.transcript.contains(plains[0]), first.transcript)
+        XCTAssertTrue(first.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)"), first.transcript)
+        // ...and the daemon holds it for the agent's TTL.
+        let second = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        XCTAssertEqual(second.status, 0, second.transcript)
+        XCTAssertTrue(second.transcript.contains(plains[1]), second.transcript)
+        XCTAssertFalse(second.transcript.contains("Enter the TPM PIN"), second.transcript)
+        // Relock forgets the PIN and the identity.
+        try h.ok(["relock", "--for", owner])
+        let locked = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        XCTAssertNotEqual(locked.status, 0, locked.transcript)
+        XCTAssertFalse(locked.transcript.contains(plains[1]))
+    }
+
+    // MARK: helpers
+
+    /// TPM2_ECDH_ZGen commands the TPM carried out, from libtss2's pcapng capture: each Enhanced
+    /// Packet Block holds one raw IPv4 packet (link type 228) whose TCP payload is one TPM command
+    /// or response, in turn. A command of code 0x154 (in clear under parameter encryption) counts
+    /// when its response says success; a TPM_RC_RETRY (0x922), which ESYS resubmits, does not.
+    private func ecdhZGenCommands(in capture: URL) throws -> Int {
+        let b = [UInt8](try Data(contentsOf: capture))
+        func u32le(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 }
+        var messages: [[UInt8]] = []
+        var i = 0
+        while i + 12 <= b.count {
+            let type = u32le(i), length = u32le(i + 4)
+            guard length >= 12, i + length <= b.count else { break }
+            if type == 6 {
+                let data = i + 28, captured = u32le(i + 20)
+                let tcp = data + Int(b[data] & 0x0F) * 4, payload = tcp + Int(b[tcp + 12] >> 4) * 4
+                if payload + 10 <= data + captured { messages.append(Array(b[payload..<(payload + 10)])) }
+            }
+            i += length
+        }
+        var n = 0
+        for (command, response) in zip(messages, messages.dropFirst())
+        where command[0] == 0x80 && Array(command[6..<10]) == [0x00, 0x00, 0x01, 0x54] && Array(response[6..<10]) == [0, 0, 0, 0] {
+            n += 1
+        }
+        return n
+    }
+
+    /// An age client on a terminal, with age-plugin-keyrack (the build directory) first on PATH.
+    private func agentTerminal(_ h: DaemonHarness, _ command: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
+        var e = h.machine.environment
+        e["XDG_RUNTIME_DIR"] = h.runtime.path
+        let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
+        e["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
+        let assignments = e.compactMap { k, v in v.map { "\(k)=\($0)" } }
+        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + assignments + command, answers: answers, timeout: 60)
+    }
+
+    /// The environment for Debian's age: our plugin as `age-plugin-tag` and `age-plugin-tpm` on
+    /// PATH (an absolute directory: age refuses plugins found through a relative PATH entry).
+    private func pluginEnvironment(_ h: DaemonHarness) throws -> [String: String?] {
+        let bin = h.machine.dir.file("plugin-bin")
+        if !FileManager.default.fileExists(atPath: bin.path) {
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            for name in ["age-plugin-tag", "age-plugin-tpm"] {
+                try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(name).path,
+                                                           withDestinationPath: Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path)
+            }
+        }
+        var env = h.machine.environment
+        env["PATH"] = bin.path + ":" + (env["PATH"]!!)
+        return env
+    }
+
+    /// A dictionary-attack property as tpm2_getcap (tpm2-tools, the oracle) reads it from the TPM.
+    private func lockoutProperty(_ name: String) throws -> Int {
+        let r = try Run.process("tpm2_getcap", ["-T", tpm.tcti, "properties-variable"])
+        XCTAssertEqual(r.status, 0, r.description)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        let i = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(name + ":") }, r.out)
+        // `NAME: 0x3` on one line, or `NAME:` then `  raw: 0x…` for the fixed ones.
+        let raw = lines[i].hasSuffix(":") ? lines[i + 1] : lines[i]
+        let hex = try XCTUnwrap(raw.split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
+        return try XCTUnwrap(Int(hex.replacingOccurrences(of: "0x", with: ""), radix: 16), raw)
+    }
+
+    private func dearmored(_ url: URL) throws -> String {
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        guard text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") else { return text }
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        return String(decoding: try XCTUnwrap(Data(base64Encoded: body)), as: UTF8.self)
+    }
+}
