@@ -147,7 +147,8 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes"]),
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
+                                                  "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.

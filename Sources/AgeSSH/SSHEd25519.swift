@@ -95,6 +95,14 @@ public struct SSHEd25519Identity: Identity, SSHPublicKeyHolder, Sendable {
         guard Array(scalar.publicKey.rawRepresentation) == recipient.montgomeryKey else { throw SSHKeyError.mismatchedPublicKey }
     }
 
+    /// The native age X25519 identity the TypeScript keyrack derived from this key (its default
+    /// recipient: the Montgomery form of the Ed25519 key as a plain `age1…`), whose secret is the
+    /// same first half of SHA-512(seed): `keyrack migrate` opens such manifests with it.
+    public var derivedAgeIdentity: X25519Identity {
+        // The scalar is a valid 32-byte X25519 key by construction (checked in init).
+        try! X25519Identity(secretKey: Array(scalar.rawRepresentation))
+    }
+
     public func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
         for stanza in stanzas where stanza.type == "ssh-ed25519" {
             guard stanza.arguments.count == 2 else {

@@ -18,14 +18,27 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
     private let touchNotifier: TouchNotifier?
     private let lock = NSLock()
     private var operations = 0
+    /// With `holdsCard`, the connection stays open between unwraps (the identity agent), as for
+    /// `YubiKeyIdentity`: a PIN verified under policy `once` then lasts until `releaseCard`.
+    private let holdsCard: Bool
+    private let session = NSLock()
+    private var heldCard: PIVCard?
 
     public init(serial: UInt32, slot: PIVSlot, recipient: X25519Recipient, pinProvider: PINProvider? = nil,
-                touchNotifier: TouchNotifier? = nil) {
+                touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false) {
         self.serial = serial
         self.slot = slot
         self.recipient = recipient
         self.pinProvider = pinProvider
         self.touchNotifier = touchNotifier
+        self.holdsCard = holdsCard
+    }
+
+    /// Closes a held card connection (the agent's relock). Idempotent.
+    public func releaseCard() {
+        session.lock(); defer { session.unlock() }
+        heldCard?.close()
+        heldCard = nil
     }
 
     /// Private-key operations this identity has asked the card for, over its lifetime.
@@ -40,8 +53,25 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
         for stanza in candidates { try X25519Unwrap.checkShape(stanza) }
         guard !candidates.isEmpty else { return nil }
 
+        guard holdsCard else {
+            let card = try PIVCards.open(serial: serial)
+            defer { card.close() }
+            return try unwrap(candidates, on: card)
+        }
+        session.lock(); defer { session.unlock() }
+        if let held = heldCard {
+            do { return try unwrap(candidates, on: held) } catch PIVError.cardRemoved, PIVError.pcsc {
+                // Reset or re-plugged since the last request: a fresh connection finds out which.
+                held.close()
+                heldCard = nil
+            }
+        }
         let card = try PIVCards.open(serial: serial)
-        defer { card.close() }
+        heldCard = card
+        return try unwrap(candidates, on: card)
+    }
+
+    private func unwrap(_ candidates: [Stanza], on card: PIVCard) throws -> FileKey? {
         let info = try card.x25519Key(slot)
         guard info.publicKey == recipient.publicKey else {
             throw AgeError.invalidKey("the X25519 key in slot \(slot) of YubiKey \(serial) is not recipient \(recipient.string.prefix(16))…: the slot was reused; list the card's keys to find its recipient")

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeyrackDaemon
 import SecretBytes
 
@@ -87,13 +90,17 @@ extension ValueFetch {
     /// names, else the keys the repository lists for the env, else every unlocked key of the
     /// env. Every name must be a shell identifier; a dangerous one only by `--key` with
     /// `--allow-dangerous`; all or nothing, so a program never runs with half its environment.
-    public func environment(env: String, keys: [String]) throws -> [(name: String, value: [UInt8])] {
-        try environmentGrants(env: env, keys: keys).map { ($0.request.name, $0.value) }
+    ///
+    /// `lenient` (`source --lenient`, the TypeScript keyrack's mode): a key that is not granted
+    /// (locked, absent, expired, refused by the firewall) is left out with a note on stderr
+    /// instead of failing the call; usage errors and dangerous names still fail it.
+    public func environment(env: String, keys: [String], lenient: Bool = false) throws -> [(name: String, value: [UInt8])] {
+        try environmentGrants(env: env, keys: keys, lenient: lenient).map { ($0.request.name, $0.value) }
     }
 
     /// As `environment`, with each value's grant (its slug, expiry and `sendTo`), for
     /// `exec --proxy`, which hands out placeholders and needs to know where each value may go.
-    public func environmentGrants(env: String, keys: [String]) throws -> [Fetched] {
+    public func environmentGrants(env: String, keys: [String], lenient: Bool = false) throws -> [Fetched] {
         let source: NameSource
         let selected: [String]
         if !keys.isEmpty {
@@ -103,7 +110,7 @@ extension ValueFetch {
         } else {
             (source, selected) = (.unlocked, try unlockedNames(env: env, fallbackKey: keys.first))
         }
-        guard !selected.isEmpty else {
+        guard !selected.isEmpty || lenient else {
             throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
         }
         var requests = try selected.map { key in
@@ -117,18 +124,49 @@ extension ValueFetch {
             Terminal.printError("warning: " + Fix.variableName(r, env: env, skipped: true))
         }
         requests.removeAll { !TextFormat.isShellIdentifier($0.name) }
-        guard !requests.isEmpty else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
+        if case .repoFile = source { requests = try droppingOptional(requests, env: env) }
+        guard !requests.isEmpty || (lenient && selected.isEmpty) else { throw UsageError("no key of env \(env) has a name that can be a variable (see the warnings above)") }
         for r in requests {
             if EnvironmentNames.isDangerous(r.name) && !(source == .keyOption && allowDangerous) {
                 throw NotGranted(message: refusal(r.name, source: source))
             }
         }
-        var fetched = try values(requests)
+        var fetched = try lenient ? grantedOnly(requests) : values(requests)
         if let bad = fetched.first(where: { $0.value.contains(0) }) {
             for i in fetched.indices { zeroize(&fetched[i].value) }
             throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
         }
         return fetched
+    }
+
+    /// `is-optional-if-has: VAR` (the TypeScript keyrack's rule): a listed key is not required
+    /// when it is absent from the rack and VAR is set in the caller's environment (the other
+    /// variable serves instead, e.g. AWS_ACCESS_KEY_ID for AWS_PROFILE). A locked key, or one
+    /// whose VAR is unset, stays required: exec and source still fail on it.
+    private func droppingOptional(_ requests: [KeyRequest], env: String) throws -> [KeyRequest] {
+        guard let allowlist else { return requests }
+        return try requests.filter { r in
+            guard let other = allowlist.optionalIfHas(env: env, name: r.name), getenv(other) != nil else { return true }
+            do {
+                var probe = try values([r])
+                for i in probe.indices { zeroize(&probe[i].value) }
+                return true
+            } catch let e as NotGranted where e.errorCode == "absent" {
+                Terminal.printError("note: \(r.name) is absent and optional while \(other) is set (\(allowlist.path)): not set")
+                return false
+            }
+        }
+    }
+
+    /// Each request on its own, leaving out (with a note) those not granted.
+    private func grantedOnly(_ requests: [KeyRequest]) throws -> [Fetched] {
+        var out: [Fetched] = []
+        for r in requests {
+            do { out += try values([r]) } catch let e as NotGranted {
+                Terminal.printError("note: \(r.name) left out (--lenient): \(e.message)")
+            }
+        }
+        return out
     }
 
     private func refusal(_ name: String, source: NameSource) -> String {

@@ -92,6 +92,8 @@ extension GetFlow {
                 inline = String(name[name.index(after: eq)...])
                 name = String(name[..<eq])
             }
+            // `--owner`, the TypeScript keyrack's spelling, is the full CLI's alias of --for.
+            if name == "--owner" { name = "--for" }
             switch name {
             case "--for", "--key", "--env":
                 guard options[name] == nil else { return nil }

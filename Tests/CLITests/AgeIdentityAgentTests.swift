@@ -299,6 +299,61 @@ final class AgeIdentityAgentTests: XCTestCase {
         XCTAssertEqual(setup["recipientType"] as? String, "tag")
     }
 
+    /// Issue 28: the agent of an owner on a firmware 5.7 X25519 slot (plain `age1…` recipient)
+    /// used to refuse the card's descriptor ("bad YubiKey descriptor"), so `unlock
+    /// --identity-agent` exited 1. Now it starts, and Debian's age 1.1.1 decrypts a file it
+    /// wrote natively (an `X25519` stanza) through age-plugin-keyrack: one PIN, one X25519 on
+    /// the card; a file for another key is not the card's and costs no card operation.
+    func testX25519SlotOwnerUnlocksTheAgentAndDebianAgeDecryptsThroughItWithOnePIN() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+        var card = try SimulatedCard.insert(version: "5.7.1")
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let s = String(card.serial)
+        let owner = "curve-robot"
+        let made = try ManifestHarness.json(try h.ok(["init", "--for", owner, "--via", "yubikey", "--algorithm", "x25519",
+                                                     "--serial", s, "--pin-policy", "once", "--touch-policy", "never",
+                                                     "--pin-stdin", "--json"], stdin: "123456\n"))
+        let recipient = try XCTUnwrap(made["recipient"] as? String)
+        XCTAssertTrue(recipient.hasPrefix("age1") && !recipient.hasPrefix("age1yubikey1"), recipient)
+        let plain = randomSecret("curve")
+        let input = try h.machine.dir.write("c.txt", Array(plain.utf8))
+        let sealed = h.machine.dir.file("c.age")
+        let enc = try Run.process("age", ["-r", recipient, "-o", sealed.path, input.path])
+        XCTAssertEqual(enc.status, 0, enc.description)
+        XCTAssertTrue(try dearmored(sealed).contains("-> X25519 "), "Debian age's own stanza")
+        // Out and back in: the card forgets the PIN verified at init.
+        card.remove()
+        card = try SimulatedCard.insert(stateFile: card.stateFile, version: "5.7.1")
+
+        let unlocked = try h.keyrack(["unlock", "--for", owner, "--identity-agent"])
+        XCTAssertEqual(unlocked.status, 0, unlocked.description)
+        XCTAssertFalse(unlocked.err.contains("bad YubiKey descriptor"), unlocked.err)
+        XCTAssertTrue(unlocked.out.contains("(yubikey \(s) slot 82"), unlocked.out)
+        let idFile = try identityFile(h, owner)
+
+        let before = try card.ecdhCount()
+        let r = try terminal(h, ["age", "-d", "-i", idFile.path, sealed.path], answers: [("Enter PIN for YubiKey with serial \(s)", "123456")])
+        XCTAssertEqual(r.status, 0, r.transcript)
+        XCTAssertTrue(r.transcript.contains(plain), r.transcript)
+        XCTAssertEqual(r.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "one PIN: \(r.transcript)")
+        XCTAssertFalse(r.transcript.contains("123456"), "the PIN is not echoed")
+        XCTAssertEqual(try card.ecdhCount() - before, 1, "one X25519 on the card")
+
+        // A file for some other age key: the agent says it is not the owner's, the card is not used.
+        let other = h.machine.dir.file("other.key")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", other.path]).status, 0)
+        let otherPub = try Run.process("age-keygen", ["-y", other.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let foreign = h.machine.dir.file("foreign.age")
+        XCTAssertEqual(try Run.process("age", ["-r", otherPub, "-o", foreign.path, input.path]).status, 0)
+        let ecdh = try card.ecdhCount()
+        let miss = try terminal(h, ["age", "-d", "-i", idFile.path, foreign.path], answers: [("Enter PIN for YubiKey", "123456")])
+        XCTAssertNotEqual(miss.status, 0, miss.transcript)
+        XCTAssertFalse(miss.transcript.contains(plain), miss.transcript)
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "X25519 stanzas are anonymous: one trial on the card, then not the owner's")
+    }
+
     // MARK: the agent's reach (issue 24)
 
     /// The agent lives at most an owner's longest grant (9h): a longer --duration is refused

@@ -68,6 +68,27 @@ public struct HostManifestStore {
         }
     }
 
+    /// Creates `manifest`'s owner whole (`keyrack migrate`): its os.direct values, its recipients
+    /// file recording `locations`, then the manifest, each atomically, under the owner's lock.
+    /// Returns false, writing nothing, when the owner already has a manifest.
+    public func create(_ manifest: HostManifest, direct: [Slug: [UInt8]], locations: [RecipientLocation]) throws -> Bool {
+        let owner = manifest.owner.name
+        try home.ensureDirectory()
+        if isInitialised(owner) { return false }
+        return try OwnerLock.withLock(home: home, owner: owner) {
+            if isInitialised(owner) { return false }
+            if !direct.isEmpty {
+                try home.ensureDirectory("direct")
+                try DirectStore(url: home.direct(owner)).save(direct)
+            }
+            let sidecar = RecipientsFile.from(manifest: manifest, previous: nil, newLocations: locations)
+            try FileSystem.writeAtomically(try sidecar.encodeYAML(), to: home.recipientsFile(owner))
+            // Last: the manifest's appearance is what marks the owner initialised.
+            try write(manifest)
+            return true
+        }
+    }
+
     // MARK: identities
 
     /// The recipients file of `owner` (public keys and identity locations), nil when absent.
@@ -237,7 +258,18 @@ public struct HostManifestStore {
 
     func notInitialised(_ owner: OwnerName) -> KeyrackError {
         let flag = owner == .human ? "" : " --for \(owner.value)"
+        if let old = typeScriptManifest(owner) {
+            return KeyrackError.usage("owner \(owner.value) is not initialised here, but the TypeScript keyrack's manifest \(old.path) is: run `keyrack migrate\(flag)` to carry its keys over")
+        }
         return KeyrackError.usage("owner \(owner.value) is not initialised (no \(home.manifest(owner).path)): run `keyrack init\(flag)` (your ssh key; or --via yubikey|age) first")
+    }
+
+    /// The TypeScript keyrack's host manifest of `owner` in this home, when there is one
+    /// (`keyrack.host.age` is its default owner, `human` here; docs/migrating.md).
+    public func typeScriptManifest(_ owner: OwnerName) -> URL? {
+        let name = owner == .human ? "keyrack.host.age" : "keyrack.host.\(owner.value).age"
+        let url = home.root.appendingPathComponent(name)
+        return FileSystem.exists(url) ? url : nil
     }
 
     private func damaged(_ owner: OwnerName, _ why: String) -> KeyrackError {

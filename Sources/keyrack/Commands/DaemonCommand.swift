@@ -6,6 +6,6 @@ struct DaemonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "Run, stop or inspect an owner's daemon (unlock starts it on demand).",
-        subcommands: [DaemonRunCommand.self, DaemonStopCommand.self, DaemonStatusCommand.self, DaemonBenchCommand.self]
+        subcommands: [DaemonRunCommand.self, DaemonStopCommand.self, DaemonPruneCommand.self, DaemonStatusCommand.self, DaemonBenchCommand.self]
     )
 }

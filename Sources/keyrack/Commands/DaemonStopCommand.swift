@@ -15,19 +15,24 @@ struct DaemonStopCommand: ParsableCommand {
     @OptionGroup var options: OwnerOptions
 
     func run() throws {
-        let client = DaemonClient(owner: options.owner)
+        let (effect, text) = try DaemonStopCommand.stop(owner: options.owner)
+        report(effect: effect, text)
+    }
+
+    /// Stops `owner`'s daemon and waits until it is gone: ("stopped"|"not-running", sentence).
+    /// Shared with `daemon prune`.
+    static func stop(owner: String) throws -> (effect: String, text: String) {
+        let client = DaemonClient(owner: owner)
         // Opened before the daemon is asked to stop (it unlinks the file as it exits): its lock
         // coming free is the daemon gone, grants wiped (DaemonExit).
-        let exit = DaemonExit(client.runtime, owner: options.owner)
+        let exit = DaemonExit(client.runtime, owner: owner)
         do {
             _ = try client.send(.stop)
         } catch DaemonError.noDaemon {
-            report(effect: "not-running", "no daemon is running for '\(options.owner)'")
-            return
+            return ("not-running", "no daemon is running for '\(owner)'")
         } catch DaemonError.orphaned(_, let pid) {
-            _ = try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
-            report(effect: "stopped", "stopped the daemon of '\(options.owner)' (pid \(pid), found through its pid file: its socket had been removed)")
-            return
+            _ = try OrphanedDaemon.stop(client.runtime, owner: owner, pid: pid)
+            return ("stopped", "stopped the daemon of '\(owner)' (pid \(pid), found through its pid file: its socket had been removed)")
         }
         let gone: Bool
         if let exit {
@@ -39,9 +44,9 @@ struct DaemonStopCommand: ParsableCommand {
             gone = access(client.socketPath, F_OK) != 0
         }
         guard gone else {
-            throw CommandFailure("the daemon of '\(options.owner)' did not exit within 8 s; see \(client.runtime.logFile(owner: options.owner))")
+            throw CommandFailure("the daemon of '\(owner)' did not exit within 8 s; see \(client.runtime.logFile(owner: owner))")
         }
-        report(effect: "stopped", "stopped the daemon of '\(options.owner)'")
+        return ("stopped", "stopped the daemon of '\(owner)'")
     }
 
     /// `{"owner":…,"effect":"stopped"|"not-running"}` with --json, else the sentence.

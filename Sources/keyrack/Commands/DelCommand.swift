@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 
 /// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
@@ -34,14 +35,17 @@ struct DelCommand: ParsableCommand {
         let env = try EnvName(env)
         let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
                         env: env, key: try KeyName(key))
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
         LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
         CLIAudit.keyChange(owner: owner.value, "del", slug: slug.description)
+        let repo = RepoFileCLI.apply { try RepoFileEntries.remove(slug, from: $0) }
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent"])
+            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent",
+                                       "repoFile": RepoFileCLI.json(repo)])
         } else {
             print(removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
+            if let line = RepoFileCLI.text(repo) { print(line) }
         }
     }
 }

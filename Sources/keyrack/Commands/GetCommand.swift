@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import KeyrackClient
+import KeyrackDaemon
+import KeyrackNames
 
 /// `keyrack get`: one key, from the owner's daemon only. It never decrypts anything, so it is
 /// fast and never prompts; when the key is not granted it says which of locked, absent or
@@ -30,17 +33,39 @@ struct GetCommand: ParsableCommand {
     @Flag(help: "Hand out values that look like long-lived tokens (ghp_, gho_, ghu_, ghr_, AKIA).")
     var allowDangerous = false
 
+    @Flag(help: "If the key is locked, unlock this one key first (as `keyrack unlock --key KEY`, asking what unlock asks), then get it. Needs --env or a full slug.")
+    var unlock = false
+
     private var flow: GetFlow {
         GetFlow(owner: options.owner, key: key, env: env, value: value, json: options.json, allowDangerous: allowDangerous)
     }
 
     func validate() throws {
         if let problem = flow.validationProblem { throw ValidationError(problem) }
+        if unlock && env == nil && Slug(parsing: key) == nil {
+            throw ValidationError("--unlock needs --env ENV (or a full slug ORG.ENV.KEY) to know which key to unlock")
+        }
     }
 
     /// The flow itself is KeyrackClient's `GetFlow`, which the Foundation-free `keyrack` front end
     /// runs too: both must print the same bytes and exit with the same codes.
     func run() throws {
-        try flow.run()
+        guard unlock else { return try flow.run() }
+        do { try flow.run() } catch let locked as NotGranted where locked.errorCode == "locked" {
+            try unlockOne()
+            try flow.run()
+        }
+    }
+
+    /// `keyrack unlock --for O --env E --key K` as a child: its prompts use the terminal, its
+    /// report goes to stderr, so stdout carries only what get prints (the raw value with --value).
+    private func unlockOne() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonLauncher.currentExecutable())
+        process.arguments = ["unlock", "--for", options.owner, "--env", env ?? Slug(parsing: key)!.env, "--key", key]
+        process.standardOutput = FileHandle.standardError
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
     }
 }

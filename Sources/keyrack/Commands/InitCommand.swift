@@ -1,6 +1,7 @@
 import AgeYubiKey
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import PIV
 #if canImport(Glibc)
@@ -60,10 +61,14 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pin the owner to this Unix user (name or uid): its daemon then admits only that uid.", valueName: "user"))
     var uid: String?
 
+    @Option(help: ArgumentHelp("Also create the repository's .agent/keyrack.yml (org: ORG) at the git root when it has none.", valueName: "org"))
+    var org: String?
+
     @Flag(help: "Give the owner's values only to programs in its sandbox (keyrack exec --for OWNER --sandbox); see docs/robots.md.")
     var sandboxed = false
 
     mutating func validate() throws {
+        if let org, !NameRules.isValidOrg(org) { throw ValidationError(NameRules.invalidOrgMessage(org)) }
         let via = via ?? .ssh
         if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
         if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
@@ -85,6 +90,10 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
+        // An owner the TypeScript keyrack already has: an empty manifest beside it would hide its keys.
+        if !store.isInitialised(owner), let old = store.typeScriptManifest(owner) {
+            throw KeyrackError(.usage, "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path): run `keyrack migrate\(Fix.ownerFlag(owner.value))` to carry its keys over (to start empty instead, move that file away first)")
+        }
         let via = self.via ?? .ssh
         // The default key is looked for (and named) only when init will create something.
         let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
@@ -95,6 +104,8 @@ struct InitCommand: ParsableCommand {
         if case .yubikey(let card) = request.spec, card.policies(for: owner).pin == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
             Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
         }
+        // The repository file first: a file of another org is refused before the owner is made.
+        let repo = try org.map { try repoFile(OrgName($0)) }
         let outcome = try store.initialise(owner: owner, uid: pinnedUID, sandboxed: sandboxed, request: request)
         let path = store.home.manifest(owner).path
         switch outcome {
@@ -102,7 +113,7 @@ struct InitCommand: ParsableCommand {
             if options.json {
                 try ManifestCLI.printJSON(["owner": owner.value, "effect": "created", "manifest": path, "via": via.rawValue,
                                            "recipient": manifest.owner.pubkey, "identity": setup.location.identityPath ?? NSNull(),
-                                           "createdIdentity": setup.createdIdentity])
+                                           "createdIdentity": setup.createdIdentity, "repo": repo.map(repoJSON) ?? NSNull()])
             } else {
                 print("keyrack init: created owner \(owner)")
                 print("  manifest:  \(path)")
@@ -114,10 +125,33 @@ struct InitCommand: ParsableCommand {
             let primary = recipients?.recipients.first
             if options.json {
                 try ManifestCLI.printJSON(["owner": owner.value, "effect": "already-initialised", "manifest": path,
-                                           "via": primary?.via.rawValue ?? NSNull(), "recipient": primary?.pubkey ?? NSNull()])
+                                           "via": primary?.via.rawValue ?? NSNull(), "recipient": primary?.pubkey ?? NSNull(),
+                                           "repo": repo.map(repoJSON) ?? NSNull()])
             } else {
                 print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
             }
+        }
+        if let repo, !options.json {
+            switch repo {
+            case .created(let path): print("  repository file: \(path) (created, org \(org!))")
+            case .found(let path): print("  repository file: \(path) (found, org \(org!))")
+            case .notInRepository: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
+            }
+        }
+    }
+
+    /// `--org`: KeyrackApp's RepoFileInit from the current directory; its refusal is a usage error.
+    private func repoFile(_ org: OrgName) throws -> RepoFileInit.Outcome {
+        do { return try RepoFileInit.run(org: org, from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) } catch let e as RepoFileInit.Failure {
+            throw KeyrackError(.usage, e.description)
+        }
+    }
+
+    private func repoJSON(_ outcome: RepoFileInit.Outcome) -> Any {
+        switch outcome {
+        case .created(let path): return ["effect": "created", "path": path, "org": org ?? ""]
+        case .found(let path): return ["effect": "found", "path": path, "org": org ?? ""]
+        case .notInRepository: return ["effect": "not-in-repository"]
         }
     }
 

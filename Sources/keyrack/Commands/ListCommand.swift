@@ -20,7 +20,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths))
+        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
         let keys = manifest.keys(env: env)
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "keys": keys.map(ManifestCLI.json)])

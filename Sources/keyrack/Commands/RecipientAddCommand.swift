@@ -7,7 +7,8 @@ import KeyrackCore
 struct RecipientAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Add a backup recipient to an owner's manifest.")
+        abstract: "Add a backup recipient to an owner's manifest.",
+        aliases: ["set"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -32,7 +33,7 @@ struct RecipientAddCommand: ParsableCommand {
             throw UsageError("owner \(owner) is not initialised: run `keyrack init\(owner == .human ? "" : " --for \(owner.value)") ` (your ssh key; or --via yubikey|age) first")
         }
         let (key, identityPath) = try resolvePublicKey()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let added = try store.addRecipient(owner: owner, label: try RecipientLabel(label), publicKey: key,
                                            identityPath: identityPath, identities: identities)
         if options.json {

@@ -5,7 +5,8 @@ import KeyrackCore
 struct RecipientListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the recipients an owner's manifest is encrypted to.")
+        abstract: "List the recipients an owner's manifest is encrypted to.",
+        aliases: ["get"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -13,7 +14,7 @@ struct RecipientListCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths))
+        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
         let addedAt = Dictionary(uniqueKeysWithValues: manifest.recipients.map { ($0.label.value, $0.addedAt) })
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "recipients": manifest.allPublicKeys.map { r -> [String: Any] in

@@ -7,7 +7,8 @@ import KeyrackCore
 struct RecipientRemoveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
-        abstract: "Remove a recipient from an owner's manifest (never the last one).")
+        abstract: "Remove a recipient from an owner's manifest (never the last one).",
+        aliases: ["del"])
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -18,7 +19,7 @@ struct RecipientRemoveCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let promoted = try store.removeRecipient(owner: owner, label: label, identities: identities)
         // Whatever that recipient unlocked must not outlive its removal.
         LiveDaemon.revoke(owner: owner, slug: nil, why: "recipient \(label) was removed")

@@ -41,7 +41,7 @@ extension SandboxCommand {
     static func set(_ required: Bool, options: OwnerOptions, identity: IdentityOptions) throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let outcome = try SandboxRequirement.set(required, owner: owner, store: store, identities: identities)
         if options.json {
             try ManifestCLI.printJSON(["owner": outcome.owner, "sandboxed": outcome.required, "changed": !outcome.unchanged,

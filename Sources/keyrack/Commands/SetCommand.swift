@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackClient
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
@@ -79,6 +80,9 @@ struct SetCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
+        if identity.pinStdin && vault.takesValueAtSet {
+            throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
+        }
         if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
         try ManifestCLI.check {
             let env = try EnvName(env)
@@ -117,7 +121,7 @@ struct SetCommand: ParsableCommand {
         }
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
         // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
         var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil
@@ -142,13 +146,16 @@ struct SetCommand: ParsableCommand {
             let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)
             Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
         }
+        let repo = RepoFileCLI.apply { try RepoFileEntries.add(slug, from: $0) }
         if options.json {
             var object = ManifestCLI.json(entry)
             object["owner"] = owner.value
             object["effect"] = outcome.rawValue
+            object["repoFile"] = RepoFileCLI.json(repo)
             try ManifestCLI.printJSON(object)
         } else {
             print("keyrack set: \(outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
+            if let line = RepoFileCLI.text(repo) { print(line) }
         }
     }
 }

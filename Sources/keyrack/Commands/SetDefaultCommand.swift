@@ -97,7 +97,7 @@ struct SetDefaultCommand: ParsableCommand {
         try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths)
+        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let settings: OpenBaoSettings = try store.update(owner: owner, identities: identities) { manifest, _ in
             var s = clearOpenbao ? OpenBaoSettings() : manifest.openbao ?? OpenBaoSettings()
             if let v = openbaoAddr { s.addr = v }

@@ -28,17 +28,24 @@ struct SourceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("What to print (default: sh; --json means json):", valueName: "format"))
     var format: SourceFormat?
 
+    @Flag(help: "Export the keys that are granted and leave out (with a note on stderr) those that are not, instead of printing nothing and exiting 3.")
+    var lenient = false
+
+    @Flag(help: "The default: print nothing and exit 3 if any requested key is not granted (the TypeScript keyrack's flag; excludes --lenient).")
+    var strict = false
+
     @Flag(help: "Export values that look like long-lived tokens (ghp_, AKIA, …), and the --key names that change a shell or loader (BASH_ENV, LD_*, PATH, …).")
     var allowDangerous = false
 
     func validate() throws {
         guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+        if strict && lenient { throw ValidationError("--strict and --lenient exclude each other: give one") }
         if options.json, let format, format != .json { throw ValidationError("--json is --format json: drop one of --json and --format \(format.rawValue)") }
     }
 
     func run() throws {
         let githubEnv = format == .githubActions ? try SourceFormat.githubEnvPath() : nil
-        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous)
+        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous, lenient: lenient)
         defer { for i in values.indices { zeroize(&values[i].value) } }
         let chosen = format ?? (options.json ? .json : .sh)
         var (out, appended) = try chosen.render(values)

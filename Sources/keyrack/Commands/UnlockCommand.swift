@@ -101,6 +101,15 @@ struct UnlockCommand: ParsableCommand {
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         var entries = manifest.keys(env: env, key: key)
         if let key, let full = Slug(parsing: key) { entries = entries.filter { $0.slug == full } }
+        // Inside a repository, as get/exec/source: only the keys its .agent/keyrack.yml lists
+        // (its extends: chain included); --key names one key on purpose and is not filtered.
+        if key == nil, let repo = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+            let all = entries.count
+            entries = entries.filter { repo.allows(org: $0.org.value, env: env, name: $0.slug.key) }
+            guard !entries.isEmpty else {
+                throw NotGranted(message: "\(repo.path) lists no key of env \(env) among the \(all) '\(owner.value)' has: add the key names to its env.\(env): section, or unlock one with --key KEY")
+            }
+        }
         guard !entries.isEmpty else {
             let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
             throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")

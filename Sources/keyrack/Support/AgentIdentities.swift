@@ -100,7 +100,9 @@ private struct AnyOfIdentities: Identity {
     }
 }
 
-/// A YubiKey slot: `piv-p256` and `p256tag` stanzas, ECDH on the card. The PIN the plugin
+/// A YubiKey slot: `piv-p256` and `p256tag` stanzas for a P-256 slot (`age1yubikey1…` or
+/// `age1tag1…` recipient), age's own `X25519` stanzas for an X25519 slot (firmware 5.7+, plain
+/// `age1…` recipient); the ECDH is on the card either way. The PIN the plugin
 /// relayed (`request-secret`) is handed to the card once and not kept. Where pcscd restricts
 /// access, the card session is held for the agent's TTL, so with PIN policy `once` one PIN
 /// covers the TTL. Where it does not (`PINRetention.resetAfterUse`), a held verified session
@@ -108,18 +110,20 @@ private struct AnyOfIdentities: Identity {
 /// request, so the age client asks for the PIN once per request (per file, for one plugin run
 /// per file). Asking beats refusing the slot: the agent stays usable, and nothing stays verified.
 final class CardAgentIdentity: AgentIdentity {
-    private var identity: YubiKeyIdentity!
+    private var identity: (any Identity)!
+    private var release: () -> Void = {}
+    private var types: Set<String> = []
+    private var serial: UInt32 = 0
     /// The PIN of the current request, if the user typed one; read by the PIN provider.
     private var pending: [UInt8]?
 
     init(descriptor: String) throws {
         let parts = descriptor.split(separator: " ").map(String.init)
-        guard parts.count == 3, let serial = UInt32(parts[0]), let slot = PIVSlot(parsing: parts[1]),
-              let key = try? YubiKeyRecipientType.parse(parts[2]).key else {
-            throw AgentIdentityError.failed("bad YubiKey descriptor '\(descriptor.prefix(80))'")
+        guard parts.count == 3, let serial = UInt32(parts[0]), let slot = PIVSlot(parsing: parts[1]) else {
+            throw AgentIdentityError.failed("bad YubiKey descriptor '\(descriptor.prefix(80))': expected 'SERIAL SLOT RECIPIENT'")
         }
-        let stub = try YubiKeyStub(serial: serial, slot: slot, recipient: key)
-        identity = YubiKeyIdentity(stub: stub, pinProvider: { [unowned self] request in
+        self.serial = serial
+        let pins: PINProvider = { [unowned self] request in
             guard let pin = pending else {
                 var prompt = request.prompt
                 while prompt.hasSuffix(" ") || prompt.hasSuffix(":") { prompt.removeLast() }
@@ -127,7 +131,22 @@ final class CardAgentIdentity: AgentIdentity {
             }
             pending = nil
             return pin
-        }, holdsCard: true, recipient: key)
+        }
+        if let key = try? YubiKeyRecipientType.parse(parts[2]).key {
+            let stub = try YubiKeyStub(serial: serial, slot: slot, recipient: key)
+            let card = YubiKeyIdentity(stub: stub, pinProvider: pins, holdsCard: true, recipient: key)
+            identity = card
+            release = { card.releaseCard() }
+            types = [PIVP256.stanzaType, P256Tag.stanzaType]
+        } else if let key = try? X25519Recipient(string: parts[2]) {
+            // Firmware 5.7's X25519 slot: its recipient is a plain `age1…` (issue 28).
+            let card = YubiKeyX25519Identity(serial: serial, slot: slot, recipient: key, pinProvider: pins, holdsCard: true)
+            identity = card
+            release = { card.releaseCard() }
+            types = [X25519Unwrap.stanzaType]
+        } else {
+            throw AgentIdentityError.failed("bad YubiKey descriptor '\(descriptor.prefix(80))': the recipient is neither a P-256 (age1yubikey1…, age1tag1…) nor an X25519 (age1…) key")
+        }
     }
 
     func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
@@ -135,16 +154,16 @@ final class CardAgentIdentity: AgentIdentity {
         defer {
             if pending != nil { zeroize(&pending!) }
             pending = nil
-            if PINRetentionPolicy.current == .resetAfterUse { identity.releaseCard() }
+            if PINRetentionPolicy.current == .resetAfterUse { release() }
         }
         do {
-            return try AgentIdentities.unwrap(files, with: identity, types: [PIVP256.stanzaType, P256Tag.stanzaType])
+            return try AgentIdentities.unwrap(files, with: identity, types: types)
         } catch let error as PIVError {
-            throw AgentIdentityError.failed("YubiKey \(identity.stub.serial): \(error.cliLine)")
+            throw AgentIdentityError.failed("YubiKey \(serial): \(error.cliLine)")
         }
     }
 
-    func close() { identity.releaseCard() }
+    func close() { release() }
 }
 
 /// A TPM key: `p256tag` stanzas, ECDH_ZGen on the TPM. A key with a PIN asks for it through the

@@ -142,4 +142,26 @@ struct IdentityOptions: ParsableArguments {
         "An identity that opens the owner's manifest (ssh private key or age identity file); repeatable. Default: the identities recorded at init.",
         valueName: "path"))
     var paths: [String] = []
+
+    @Flag(help: "Read the YubiKey PIN from the first line of stdin instead of the terminal (a script on an owner whose slot has PIN policy once).")
+    var pinStdin = false
+
+    @Option(help: ArgumentHelp("Read the YubiKey PIN from the first line of this file, which must be yours and mode 0600.", valueName: "path"))
+    var pinFile: String?
+
+    func validate() throws {
+        if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
+    }
+
+    /// How card prompts are answered: the PIN from --pin-file or --pin-stdin (as `unlock` takes
+    /// it), else the terminal. Read only when asked, so a manifest that needs no PIN reads nothing.
+    func cardInteraction() -> Interaction {
+        guard pinStdin || pinFile != nil else { return ManifestCLI.interaction }
+        let terminal = ManifestCLI.interaction
+        let file = pinFile
+        return Interaction(secret: { prompt in
+            guard prompt.contains("PIN") else { return try terminal.secret(prompt) }
+            return try file.map(PINSource.fromFile) ?? PINSource.fromStdin()
+        }, notice: terminal.notice)
+    }
 }

@@ -3,7 +3,7 @@ import KeyrackCore
 
 /// Options every owner-scoped command shares: which owner, and machine-readable output.
 struct OwnerOptions: ParsableArguments {
-    @Option(name: .customLong("for"), help: ArgumentHelp(
+    @Option(name: [.customLong("for"), .customLong("owner")], help: ArgumentHelp(
         "The owner whose keys to use: `human` or a robot name.",
         valueName: "owner"))
     var owner: String = "human"

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import KeyrackApp
+import KeyrackCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrack fill`: gives several owners the repository's keys (KeyrackApp's FillOwners).
+struct FillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fill",
+        abstract: "Give each listed owner the keys .agent/keyrack.yml lists for an env, asking each missing value once and verifying it reads back.",
+        discussion: """
+        Values are asked on the terminal (not echoed), once per key some owner lacks; when stdin is not a terminal, \
+        each such key's value is one line of stdin, in the file's order.
+        """)
+
+    @Option(help: ArgumentHelp("The env whose keys to fill.", valueName: "env"))
+    var env: String
+
+    @Option(name: [.customLong("for"), .customLong("owner")], help: ArgumentHelp("An owner to fill (repeatable). Default: human.", valueName: "owner"))
+    var owners: [String] = []
+
+    @Option(name: .customLong("key"), help: ArgumentHelp("Only this key (repeatable).", valueName: "key"))
+    var keys: [String] = []
+
+    @OptionGroup var identity: IdentityOptions
+
+    func validate() throws {
+        guard NameRules.isValidEnv(env), env != EnvName.sudo else { throw ValidationError("invalid --env '\(env.prefix(40))': fill takes a repository env (not sudo)") }
+        for o in owners where !NameRules.isValidOwner(o) { throw ValidationError(NameRules.invalidOwnerMessage(o)) }
+    }
+
+    func run() throws {
+        let store = try ManifestCLI.store()
+        let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        var stdinLines: [[UInt8]]?
+        let fill = FillOwners(store: store, identities: { owner in
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        }, value: { slug in
+            if isatty(STDIN_FILENO) == 1 { return try ManifestCLI.readValue(for: slug) }
+            if stdinLines == nil { stdinLines = SecretPrompt.readAllOfStdin().split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init) }
+            guard let line = stdinLines?.first, !line.isEmpty else { throw UsageError("no value for \(slug) on stdin (one line per missing key, in the file's order)") }
+            stdinLines!.removeFirst()
+            return line
+        })
+        let request = FillOwners.Request(env: try EnvName(env), owners: try (owners.isEmpty ? ["human"] : owners).map(OwnerName.init), keys: keys)
+        let report: [(slug: String, outcome: FillOwners.Outcome)]
+        do { report = try fill.run(request, allowlist: allowlist) } catch let e as FillOwners.Failure { throw UsageError(e.description) }
+        for (slug, outcome) in report {
+            switch outcome {
+            case .found: print("\(slug): every owner has it")
+            case .filled(let who): print("\(slug): set for \(who.joined(separator: ", ")) and read back")
+            }
+        }
+        if report.isEmpty { print("keyrack fill: \(allowlist?.path ?? ".agent/keyrack.yml") lists no key for env \(env)") }
+    }
+}

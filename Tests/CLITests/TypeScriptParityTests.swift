@@ -1,0 +1,280 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The TypeScript keyrack's spellings that keyrack answers too (issue 28, docs/migrating.md):
+/// `--owner`, `recipient set/get/del`, `get --unlock`, `source --lenient`/`--strict`.
+final class TypeScriptParityTests: XCTestCase {
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws {
+        h = try DaemonHarness()
+        try h.sshOwner("bot")
+    }
+
+    override func tearDown() { h.tearDown() }
+
+    private func set(_ key: String, _ value: String) throws {
+        try h.ok(["set", "--for", "bot", "--key", key, "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
+    }
+
+    func testOwnerIsAnAliasOfForInTheFullCLIAndTheFastGet() throws {
+        try set("API", "v-api")
+        XCTAssertEqual(try h.ok(["list", "--owner", "bot", "--json"]).out, try h.ok(["list", "--for", "bot", "--json"]).out)
+        try h.ok(["unlock", "--owner", "bot", "--env", "test"])
+        XCTAssertEqual(try h.ok(["get", "--owner", "bot", "--key", "API", "--env", "test", "--value"]).out, "v-api")
+        XCTAssertEqual(try h.ok(["get", "--owner=bot", "--key", "acme.test.API", "--value"]).out, "v-api")
+        XCTAssertTrue(try h.ok(["list", "--help"]).out.contains("--for, --owner <owner>"))
+    }
+
+    func testRecipientSetGetDelAreAliasesOfAddListRemove() throws {
+        let paper = h.machine.dir.file("paper.key")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", paper.path]).status, 0)
+        let pub = try Run.process("age-keygen", ["-y", paper.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.ok(["recipient", "set", "--owner", "bot", "--label", "paper", "--pubkey", pub])
+        XCTAssertTrue(try h.ok(["recipient", "get", "--owner", "bot", "--json"]).out.contains(pub))
+        try h.ok(["recipient", "del", "--owner", "bot", "--label", "paper"])
+        XCTAssertFalse(try h.ok(["recipient", "list", "--for", "bot", "--json"]).out.contains(pub))
+    }
+
+    func testGetUnlockUnlocksTheOneLockedKeyThenPrintsOnlyTheValue() throws {
+        try set("API", "v-api")
+        try set("OTHER", "v-other")
+        let locked = try h.keyrack(["get", "--for", "bot", "--key", "API", "--env", "test", "--value"])
+        XCTAssertEqual(locked.status, 3, locked.description)
+        let r = try h.keyrack(["get", "--for", "bot", "--key", "API", "--env", "test", "--value", "--unlock"])
+        XCTAssertEqual(r.status, 0, r.description)
+        XCTAssertEqual(r.out, "v-api", "stdout holds the value alone; unlock's report went to stderr")
+        XCTAssertTrue(r.err.contains("acme.test.API"), r.err)
+        let other = try h.keyrack(["get", "--for", "bot", "--key", "OTHER", "--env", "test", "--value"])
+        XCTAssertEqual(other.status, 3, "only the one key was unlocked: \(other.description)")
+        // Granted already: no unlock, same value.
+        XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "API", "--env", "test", "--value", "--unlock"]).out, "v-api")
+        let bare = try h.keyrack(["get", "--for", "bot", "--key", "API", "--unlock"])
+        XCTAssertEqual(bare.status, 2, bare.description)
+        XCTAssertTrue(bare.err.contains("--unlock needs --env"), bare.err)
+    }
+
+    func testSourceLenientExportsTheGrantedKeysAndStrictExportsNothing() throws {
+        try set("K_A", "v-a")
+        try set("K_B", "v-b")
+        try h.ok(["unlock", "--for", "bot", "--env", "test", "--key", "K_A"])
+        let args = ["source", "--for", "bot", "--env", "test", "--key", "K_A", "--key", "K_B"]
+        let strict = try h.keyrack(args)
+        XCTAssertEqual(strict.status, 3, strict.description)
+        XCTAssertEqual(strict.out, "")
+        XCTAssertEqual(try h.keyrack(args + ["--strict"]).status, 3)
+        let lenient = try h.keyrack(args + ["--lenient"])
+        XCTAssertEqual(lenient.status, 0, lenient.description)
+        XCTAssertEqual(lenient.out, "export K_A='v-a'\n")
+        XCTAssertTrue(lenient.err.contains("note: K_B left out (--lenient)"), lenient.err)
+        XCTAssertFalse(lenient.err.contains("v-b"))
+        let both = try h.keyrack(args + ["--lenient", "--strict"])
+        XCTAssertEqual(both.status, 2, both.description)
+    }
+}
+
+/// `init --org ORG` makes the repository's minimal `.agent/keyrack.yml` at the git root.
+final class InitOrgTests: XCTestCase {
+    func testInitOrgCreatesTheRepositoryFileOnceAndRefusesAnotherOrg() throws {
+        let h = try ManifestHarness()
+        _ = try h.sshKey("id_ed25519")
+        let repo = h.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("src/deep"), withIntermediateDirectories: true)
+        let file = repo.appendingPathComponent(".agent/keyrack.yml")
+
+        let made = try ManifestHarness.json(try h.ok(["init", "--org", "acme", "--json"], cwd: repo.appendingPathComponent("src/deep")))
+        XCTAssertEqual(made["repo"] as? [String: String], ["effect": "created", "path": file.path, "org": "acme"])
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "org: acme\n")
+        let again = try h.ok(["init", "--org", "acme"], cwd: repo)
+        XCTAssertTrue(again.out.contains("repository file: \(file.path) (found, org acme)"), again.out)
+
+        let other = try h.keyrack(["init", "--for", "bot", "--org", "other"], cwd: repo)
+        XCTAssertEqual(other.status, 2, other.description)
+        XCTAssertTrue(other.err.contains("\(file.path) already declares org acme"), other.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: h.manifest("bot").path), "refused before the owner was made")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "org: acme\n")
+
+        let outside = try h.ok(["init", "--org", "acme"], cwd: h.dir.file("repo").deletingLastPathComponent())
+        XCTAssertTrue(outside.out.contains("not in a git repository"), outside.out)
+        XCTAssertEqual(try h.keyrack(["init", "--org", "Bad Org"]).status, 2)
+    }
+}
+
+/// `daemon prune [--for O | --all]`: the TypeScript keyrack's command to stop daemons.
+final class DaemonPruneTests: XCTestCase {
+    func testPruneAllStopsEveryDaemonOfTheUserAndPruneOfOneSaysWhenNoneRuns() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        for owner in ["bot", "robo"] {
+            try h.sshOwner(owner)
+            try h.ok(["set", "--for", owner, "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
+            try h.ok(["unlock", "--for", owner, "--env", "test"])
+            XCTAssertNotNil(h.daemonPID(owner))
+        }
+        let pruned = try ManifestHarness.json(try h.ok(["daemon", "prune", "--all", "--json"]))
+        XCTAssertEqual((pruned["pruned"] as? [[String: String]])?.map { $0["owner"] }, ["bot", "robo"])
+        for owner in ["bot", "robo"] {
+            XCTAssertEqual(try h.keyrack(["daemon", "status", "--for", owner]).status, 3, "\(owner)'s daemon is gone")
+        }
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--all"]).out, "no daemon is running for any owner\n")
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--owner", "bot"]).out, "no daemon is running for 'bot'\n")
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        XCTAssertEqual(try h.ok(["daemon", "prune", "--for", "bot"]).out, "stopped the daemon of 'bot'\n")
+    }
+}
+
+/// `set`/`del` keep `.agent/keyrack.yml` in step (TypeScript keyrack), editing it as text:
+/// comments, order and other entries stay; never for sudo or @all keys or another org.
+final class RepoFileWriteTests: XCTestCase {
+    func testSetAndDelAddAndRemoveTheEntryKeepingCommentsAndOrder() throws {
+        let h = try ManifestHarness()
+        _ = try h.sshKey("id_ed25519")
+        try h.ok(["init"])
+        let repo = h.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
+        let file = repo.appendingPathComponent(".agent/keyrack.yml")
+        let original = """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+            env.test: []
+            # trailing comment
+
+            """
+        try Data(original.utf8).write(to: file)
+        func set(_ key: String, _ env: String, _ extra: [String] = []) throws -> RunResult {
+            try h.ok(["set", "--key", key, "--env", env, "--vault", "os.secure"] + extra, stdin: "v", cwd: repo)
+        }
+        func text() throws -> String { try String(contentsOf: file, encoding: .utf8) }
+
+        XCTAssertTrue(try set("NEW", "prod").out.contains("\(file.path): listed under env.prod"))
+        _ = try set("T", "test")
+        _ = try set("P", "prep")
+        XCTAssertEqual(try text(), """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+              - NEW
+            env.test:
+              - T
+            # trailing comment
+            env.prep:
+              - P
+
+            """)
+        let before = try text()
+        _ = try set("NEW", "prod")                                    // already listed
+        _ = try set("GITHUB_TOKEN", "sudo")                           // sudo: the owner's
+        XCTAssertEqual(try h.keyrack(["set", "--key", "X", "--env", "prod", "--org", "other", "--vault", "os.secure"], stdin: "v", cwd: repo).status, 2,
+                       "another org is refused by set itself")
+        _ = try set("Y", "prod", ["--org", "@all"])                   // machine-wide
+        XCTAssertEqual(try text(), before)
+
+        try h.ok(["del", "--key", "NEW", "--env", "prod"], cwd: repo)
+        let removed = try h.ok(["del", "--key", "T", "--env", "test", "--json"], cwd: repo)
+        XCTAssertEqual(try ManifestHarness.json(removed)["repoFile"] as? [String: String],
+                       ["effect": "removed", "path": file.path, "section": "env.test"])
+        XCTAssertEqual(try text(), """
+            # the repository's keys
+            org: acme
+            env.prod:  # production
+              - EXISTING   # from the vault
+              - key: AWS_PROFILE
+                is-optional-if-has: AWS_ACCESS_KEY_ID
+            # trailing comment
+            env.prep:
+              - P
+
+            """)
+        // A multi-line object entry is left to the user, said on stderr; the key is still deleted.
+        _ = try set("AWS_PROFILE", "prod")
+        let object = try h.ok(["del", "--key", "AWS_PROFILE", "--env", "prod"], cwd: repo)
+        XCTAssertTrue(object.err.contains("line 5: the entry of AWS_PROFILE is not a one-line list item"), object.err)
+        XCTAssertTrue(object.out.contains("keyrack del: removed acme.prod.AWS_PROFILE"), object.out)
+        XCTAssertTrue(try text().contains("  - key: AWS_PROFILE\n"))
+    }
+}
+
+/// `firewall --from json(…) --into github.actions|json`: CI secrets pass only as the repository
+/// file lists them for the env, and only through the firewall.
+final class SecretsFirewallTests: XCTestCase {
+    func testFirewallMasksAndExportsListedSecretsAndRefusesALongLivedToken() throws {
+        let h = try ManifestHarness()
+        let repo = h.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
+        try Data("org: acme\nenv.test:\n  - API\n  - TOKEN\n  - MULTI\n  - MISSING\n".utf8).write(to: repo.appendingPathComponent(".agent/keyrack.yml"))
+        let pat = "ghp_" + String(repeating: "A1b2", count: 9)
+        let secrets: [String: String] = ["API": "v-api", "TOKEN": pat, "MULTI": "line1\nline2", "UNLISTED": "v-unlisted"]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: .sortedKeys), as: UTF8.self)
+        let githubEnv = h.dir.file("github_env")
+        try Data().write(to: githubEnv)
+
+        let r = try h.keyrack(["firewall", "--env", "test", "--from", "json(env://SECRETS)", "--into", "github.actions"],
+                              env: ["SECRETS": json, "GITHUB_ENV": githubEnv.path], cwd: repo)
+        XCTAssertEqual(r.status, 3, "a listed secret was blocked: \(r.description)")
+        XCTAssertEqual(r.out, "::add-mask::v-api\n::add-mask::line1\n::add-mask::line2\n")
+        let appended = try String(contentsOf: githubEnv, encoding: .utf8)
+        let lines = appended.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(lines.first, "API=v-api")
+        XCTAssertTrue(lines[1].hasPrefix("MULTI<<ghadelimiter_"), appended)
+        XCTAssertEqual(Array(lines[2...4]), ["line1", "line2", String(lines[1].dropFirst("MULTI<<".count))], appended)
+        XCTAssertFalse(appended.contains(pat) || appended.contains("v-unlisted"), appended)
+        XCTAssertFalse(r.out.contains(pat) || r.err.contains(pat), "the token is never printed")
+        XCTAssertTrue(r.err.contains("blocked: acme.test.TOKEN: it holds what looks like"), r.err)
+        XCTAssertTrue(r.err.contains("1 blocked, 1 absent"), r.err)
+
+        let j = try h.keyrack(["firewall", "--env", "test", "--from", "json(stdin://*)", "--into", "json"],
+                              stdin: json.replacingOccurrences(of: pat, with: "short-lived"), cwd: repo)
+        XCTAssertEqual(j.status, 0, j.description)
+        let attempts = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout)) as? [[String: Any]])
+        XCTAssertEqual(attempts.map { "\($0["slug"]!) \($0["status"]!)" },
+                       ["acme.test.API granted", "acme.test.TOKEN granted", "acme.test.MULTI granted", "acme.test.MISSING absent"])
+
+        XCTAssertEqual(try h.keyrack(["firewall", "--env", "test", "--from", "yaml(env://X)", "--into", "json"], cwd: repo).status, 2)
+        let unset = try h.keyrack(["firewall", "--env", "test", "--from", "json(env://NOPE)", "--into", "json"], cwd: repo)
+        XCTAssertEqual(unset.status, 2, unset.description)
+        XCTAssertTrue(unset.err.contains("NOPE named by --from is not set"), unset.err)
+    }
+}
+
+/// `fill --env ENV --for A --for B`: each owner gets the repository's keys it lacks, one value
+/// asked per key, each write read back; then `get` returns it for every owner.
+final class FillTests: XCTestCase {
+    func testFillGivesEachOwnerTheMissingKeysOnceAndTheyAreGettable() throws {
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        for owner in ["bot", "robo"] { try h.sshOwner(owner) }
+        try h.ok(["set", "--for", "bot", "--key", "A", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "bot-a")
+        let repo = h.machine.dir.file("repo")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
+        try Data("org: acme\nenv.test:\n  - A\n  - B\n".utf8).write(to: repo.appendingPathComponent(".agent/keyrack.yml"))
+
+        let r = try h.ok(["fill", "--env", "test", "--for", "bot", "--owner", "robo"], stdin: "robo-a\nshared-b\n", cwd: repo)
+        XCTAssertEqual(r.out, "acme.test.A: set for robo and read back\nacme.test.B: set for bot, robo and read back\n")
+        XCTAssertFalse(r.out.contains("shared-b") || r.err.contains("shared-b"))
+        for (owner, a) in [("bot", "bot-a"), ("robo", "robo-a")] {
+            try h.ok(["unlock", "--for", owner, "--env", "test"], cwd: repo)
+            XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "A", "--env", "test", "--value"], cwd: repo).out, a)
+            XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "B", "--env", "test", "--value"], cwd: repo).out, "shared-b")
+        }
+        // A second run asks nothing.
+        XCTAssertEqual(try h.ok(["fill", "--env", "test", "--for", "bot", "--for", "robo"], cwd: repo).out,
+                       "acme.test.A: every owner has it\nacme.test.B: every owner has it\n")
+        let unlisted = try h.keyrack(["fill", "--env", "test", "--for", "bot", "--key", "Z"], cwd: repo)
+        XCTAssertEqual(unlisted.status, 2, unlisted.description)
+        XCTAssertTrue(unlisted.err.contains("does not list Z for env test"), unlisted.err)
+        let outside = try h.keyrack(["fill", "--env", "test", "--for", "bot"])
+        XCTAssertEqual(outside.status, 2, outside.description)
+    }
+}
