@@ -71,9 +71,11 @@ final class MotoServer {
     let port: UInt16
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(log: String) throws {
+    /// `environment` is moto's own settings (say INITIAL_NO_AUTH_ACTION_COUNT, which turns on its
+    /// IAM checks: SigV4 signatures verified against the keys it issued).
+    init(log: String, environment: [String: String] = [:]) throws {
         port = try CloudServers.freePort()
-        process = try Spawned(CloudServers.venvToolPath("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], stderrPath: log)
+        process = try Spawned(CloudServers.venvToolPath("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], environment: environment, stderrPath: log)
         guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
             process.terminate()
             throw NSError(domain: "MotoServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not listen on \(port): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"])
