@@ -187,7 +187,22 @@ final class MigrateTests: XCTestCase {
         let again = try h.keyrack(["migrate", "--for", "human"] + identities)
         XCTAssertEqual(again.status, 1, again.description)
         XCTAssertTrue(again.out.contains("human: not migrated: owner human already has a keyrack manifest"), again.out)
+        XCTAssertTrue(again.out.contains("run it again with --replace"), again.out)
         XCTAssertEqual(try m.snapshot(), after)
+
+        // Told to: --replace renames the keyrack owner's files (never deletes them) and migrates again.
+        let manifestURL = m.keyrackHome.appendingPathComponent("host.human.yml.age")
+        let previous = try Data(contentsOf: manifestURL)
+        let replaced = try h.keyrack(["migrate", "--for", "human", "--replace", "--json"] + identities)
+        XCTAssertEqual(replaced.status, 0, replaced.description)
+        let owner = try XCTUnwrap((try ManifestHarness.json(replaced)["owners"] as? [[String: Any]])?.first)
+        XCTAssertEqual(owner["status"] as? String, "migrated")
+        let aside = try XCTUnwrap(owner["setAside"] as? [String])
+        let asideManifest = try XCTUnwrap(aside.first { $0.hasPrefix(manifestURL.path + ".before-migrate-") }, "\(aside)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: asideManifest)), previous, "the replaced manifest is kept byte for byte")
+        XCTAssertTrue(aside.contains { $0.hasPrefix(m.keyrackHome.appendingPathComponent("host.human.recipients.yml").path + ".before-migrate-") }, "\(aside)")
+        try h.ok(["unlock", "--env", "prod"])
+        XCTAssertEqual(try h.ok(["get", "--key", "testorg.prod.API_KEY", "--value"]).out, f.secure["testorg.prod.API_KEY"])
     }
 
     /// The TypeScript tool's default recipient for a passphrase-less ed25519 ssh key: the

@@ -29,7 +29,7 @@ public enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .undecryptable: "pass the private key that opens it with --identity PATH"
         case .damaged, .invalidJSON: "restore the file from a backup, then run keyrack migrate again"
-        case .ownerExists: "to start over, move the keyrack manifest away; to keep it, add the missing keys with `keyrack set`"
+        case .ownerExists: "to start over from the old manifest, run it again with --replace (the keyrack manifest is renamed, not deleted); to keep it, add the missing keys with `keyrack set`"
         case .noPrimary: "pass the owner's private key with --identity PATH"
         case .badOwner: "rename keyrack.host.<owner>.age to a name of a-z, 0-9, '-', '_' and '.', then migrate"
         }

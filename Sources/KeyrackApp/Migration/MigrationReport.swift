@@ -25,11 +25,13 @@ public struct MigrationReport: Equatable, Sendable {
     /// Labels of the backup recipients carried.
     public var recipients: [String]
     public var notMoved: [MigrationNote]
+    /// With --replace: where the owner's keyrack files were renamed to before the migration.
+    public var setAside: [String] = []
 
     public static func == (a: MigrationReport, b: MigrationReport) -> Bool {
         a.owner == b.owner && a.source == b.source && a.outcome == b.outcome && a.openedWith == b.openedWith
             && a.keys.map(\.slug) == b.keys.map(\.slug) && a.keys.map(\.vault) == b.keys.map(\.vault)
-            && a.recipients == b.recipients && a.notMoved == b.notMoved
+            && a.recipients == b.recipients && a.notMoved == b.notMoved && a.setAside == b.setAside
     }
 
     init(owner: String, source: String) {

@@ -15,11 +15,15 @@ public struct TypeScriptMigration {
         public var owners: [String]
         public var identityPaths: [String]
         public var dryRun: Bool
+        /// Set the owner's existing keyrack manifest aside (renamed, never deleted) and migrate
+        /// over it; without it an existing owner is refused.
+        public var replace: Bool
         public var userHome: URL
         public var interaction: Interaction
 
-        public init(owners: [String], identityPaths: [String], dryRun: Bool, userHome: URL, interaction: Interaction) {
+        public init(owners: [String], identityPaths: [String], dryRun: Bool, replace: Bool = false, userHome: URL, interaction: Interaction) {
             self.owners = owners
+            self.replace = replace
             self.identityPaths = identityPaths
             self.dryRun = dryRun
             self.userHome = userHome
@@ -57,7 +61,7 @@ public struct TypeScriptMigration {
 
     private func carry(_ old: TypeScriptKeyrackFiles.Manifest, _ request: Request, into report: inout MigrationReport) throws {
         guard let owner = try? OwnerName(old.owner) else { throw MigrationError.badOwner(old.owner) }
-        if store.isInitialised(owner) {
+        if store.isInitialised(owner) && !request.replace {
             throw MigrationError.ownerExists(owner: owner.value, manifest: store.home.manifest(owner).path)
         }
         guard let ciphertext = try FileSystem.read(old.url) else { throw MigrationError.damaged(path: old.url.path, why: "it vanished") }
@@ -110,6 +114,9 @@ public struct TypeScriptMigration {
             }
         }
         if request.dryRun { report.outcome = .wouldMigrate; return }
+        if request.replace, store.isInitialised(owner) {
+            report.setAside = try store.setAside(owner, suffix: "before-migrate-\(Int(Date().timeIntervalSince1970))").map(\.path)
+        }
         guard try store.create(manifest, direct: direct, locations: [primary.location]) else {
             throw MigrationError.ownerExists(owner: owner.value, manifest: store.home.manifest(owner).path)
         }

@@ -89,6 +89,23 @@ public struct HostManifestStore {
         }
     }
 
+    /// Renames `owner`'s manifest, recipients file and direct file to `NAME.SUFFIX` under the
+    /// owner's lock, so the owner is no longer initialised and nothing is lost (`migrate
+    /// --replace`). Returns the new paths.
+    public func setAside(_ owner: OwnerName, suffix: String) throws -> [URL] {
+        try OwnerLock.withLock(home: home, owner: owner) {
+            var moved: [URL] = []
+            for url in [home.direct(owner), home.recipientsFile(owner), home.manifest(owner)] where FileSystem.exists(url) {
+                let aside = URL(fileURLWithPath: url.path + "." + suffix)
+                guard rename(url.path, aside.path) == 0 else {
+                    throw KeyrackError.failure("cannot rename \(url.path) to \(aside.path): \(String(cString: strerror(errno)))")
+                }
+                moved.append(aside)
+            }
+            return moved
+        }
+    }
+
     // MARK: identities
 
     /// The recipients file of `owner` (public keys and identity locations), nil when absent.

@@ -25,6 +25,9 @@ struct MigrateCommand: ParsableCommand {
     @Flag(help: "Say what would move; write nothing.")
     var dryRun = false
 
+    @Flag(help: "Migrate over an owner that already has a keyrack manifest: its files are renamed to *.before-migrate-TIME first, never deleted.")
+    var replace = false
+
     @Flag(help: "Print machine-readable JSON instead of human text.")
     var json = false
 
@@ -36,7 +39,7 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         let store = try ManifestCLI.store()
         let request = TypeScriptMigration.Request(owners: all ? [] : (owners.isEmpty ? [OwnerName.human.value] : owners),
-                                                  identityPaths: identityPaths, dryRun: dryRun,
+                                                  identityPaths: identityPaths, dryRun: dryRun, replace: replace,
                                                   userHome: ManifestCLI.userHome, interaction: ManifestCLI.interaction)
         let reports = TypeScriptMigration(store: store).run(request)
         if json {
@@ -76,6 +79,7 @@ struct MigrateCommand: ParsableCommand {
         case .failed(let e): o["status"] = "failed"; o["problem"] = e.problem; o["fix"] = e.fix
         }
         if let w = r.openedWith { o["openedWith"] = w }
+        if !r.setAside.isEmpty { o["setAside"] = r.setAside }
         return o
     }
 }
