@@ -28,7 +28,7 @@ struct TPMIdentityHandler: IdentityPluginHandler {
             let stanzas = file.stanzas.map { Stanza(type: $0.command, arguments: $0.arguments, body: $0.body) }
             for (i, stub) in stubs.enumerated() {
                 let identity = TPMIdentity(stub: stub, client: TPMClient(tcti: tcti), pinProvider: { tries in
-                    try session.requestSecret("Enter the TPM PIN" + (tries.map { " (\($0) \($0 == 1 ? "try" : "tries") left before the TPM locks out)" } ?? ""))
+                    try session.requestSecret(TPMPrompt.request(triesLeft: tries))
                 })
                 do {
                     if let key = try identity.unwrap(stanzas) {

@@ -90,14 +90,6 @@ struct TPMErrors: Identity {
     func unwrap(_ stanzas: [Stanza]) throws -> FileKey? { try tpm { try inner.unwrap(stanzas) } }
 }
 
-/// The TPM PIN prompt, one wording everywhere (it says "PIN", which --pin-stdin and --pin-file answer).
-public enum TPMPrompt {
-    /// "Enter the TPM PIN (N tries left before the TPM locks out): ".
-    public static func pin(triesLeft tries: Int?) -> String {
-        "Enter the TPM PIN\(tries.map { " (\($0) \($0 == 1 ? "try" : "tries") left before the TPM locks out)" } ?? ""): "
-    }
-}
-
 /// A TPM owner's identity file, read with the checks every command makes.
 public enum TPMIdentityFiles {
     /// Reads a TPM identity file, which must be a regular file of the caller's with no group or

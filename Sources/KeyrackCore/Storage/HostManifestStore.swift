@@ -1,5 +1,6 @@
 import AgeFormat
 import AgeYubiKey
+import TPM
 import Foundation
 
 /// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the

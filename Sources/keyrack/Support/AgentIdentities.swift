@@ -182,7 +182,7 @@ final class TPMAgentIdentity: AgentIdentity {
         }
         identity = TPMIdentity(stub: stub, client: TPMClient(tcti: parts[1]), pinProvider: { [unowned self] tries in
             guard let pin = pending else {
-                throw AgentIdentityError.needSecret(prompt: "Enter the TPM PIN" + (tries.map { " (\($0) \($0 == 1 ? "try" : "tries") left before the TPM locks out)" } ?? ""))
+                throw AgentIdentityError.needSecret(prompt: TPMPrompt.request(triesLeft: tries))
             }
             pending = nil
             return pin

@@ -1,6 +1,7 @@
 import AgeFormat
 import AgeSSH
 import AgeYubiKey
+import TPM
 import KeyrackCore
 
 /// Turns the key files of `keyrack age` into recipients and identities of every kind keyrack
