@@ -13,25 +13,13 @@ private var runningChild: pid_t = 0
 /// passed on. Returns the exit code, or 128 + the signal that ended it, as a shell reports it.
 enum ChildProcess {
     static func run(_ command: [String], environment: [String: String]) throws -> Int32 {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), empty = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = command.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        defer { envp.forEach { free($0) } }
         // posix_spawnp searches the PATH of keyrack's own environment; the program's PATH is the
         // caller's too, so both agree.
         var child: pid_t = 0
         Hardening.restoreForExec()
-        let rc = posix_spawnp(&child, command[0], nil, &attributes, argv, envp)
+        let rc = ProgramSpawn.start(command, actions: nil, environment: envp, pid: &child)
         Hardening.protectProcess()
         guard rc == 0 else {
             if rc == ENOENT { throw ChildProcessError(message: "\(command[0]): command not found on PATH", exitCode: 127) }
@@ -51,4 +39,26 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public let message: String
     public let exitCode: Int32
     public var description: String { message }
+}
+
+/// How keyrack starts a program it waits for (`exec --proxy`, `exec --mask`): posix_spawnp with
+/// every signal at its default and none blocked, whatever keyrack itself ignores or blocks (the
+/// program decides for itself). Returns posix_spawnp's error, 0 once `pid` runs.
+public enum ProgramSpawn {
+    public static func start(_ command: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?,
+                             environment: UnsafePointer<UnsafeMutablePointer<CChar>?>, pid: inout pid_t) -> Int32 {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), empty = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        return posix_spawnp(&pid, command[0], actions, &attributes, argv, environment)
+    }
 }

@@ -1,3 +1,4 @@
+import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -29,21 +30,8 @@ enum MaskedExec {
 
         // keyrack ignores the terminal's ^C and ^\ (the program gets them too, and decides);
         // the program starts with every signal at its default and none blocked.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), empty = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawnp(&child, command[0], &actions, &attributes, argv, environ)
+        let rc = ProgramSpawn.start(command, actions: &actions, environment: environ, pid: &child)
         close(outPipe[1])
         close(errPipe[1])
         guard rc == 0 else {
