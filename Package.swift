@@ -53,8 +53,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The TCG software stack (tpm2-tss): ESYS, the TCTI loader, MU, RC. For TPM 2.0 owners.
         .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
-        // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305 only: its AVX-512 code seals and
-        // opens about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher).
+        // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305: its AVX-512 code seals and opens
+        // about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher); and for ssh-rsa's
+        // RSA-OAEP with a label (AgeSSH/RSAOAEP).
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
@@ -66,11 +67,13 @@ let package = Package(
         ]),
         // ssh-ed25519 / ssh-rsa recipients and OpenSSH key parsing (as age's agessh package).
         // libsodium for the Ed25519 → X25519 public-key map (with point validation), which
-        // swift-crypto lacks.
+        // swift-crypto lacks; libcrypto for ssh-rsa's RSA-OAEP, whose label swift-crypto cannot
+        // set; swift-asn1 for PKCS#1 (PEM) RSA keys.
         .target(name: "AgeSSH", dependencies: [
-            "AgeFormat", "CSodium",
+            "AgeFormat", "CSodium", "COpenSSLCrypto", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
@@ -186,7 +189,8 @@ let package = Package(
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], resources: [.copy("Vectors")]),
-        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"]),
+        // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
+        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"], exclude: ["Vectors"]),
         .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
         .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
         // Against a real swtpm started per test (TestSupport's SoftwareTPM), tpm2-tools as oracle.
