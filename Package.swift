@@ -98,7 +98,6 @@ let package = Package(
         // on the TPM; the recipient is AgeYubiKey's age1tag1….
         .target(name: "AgeTPM", dependencies: [
             "AgeFormat", "AgeYubiKey", "TPM", "SecretBytes",
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The software YubiKey PIV applet and its vpcd bridge. Depends on nothing of keyrack.
         .target(name: "PIVSimulator", dependencies: [
@@ -116,7 +115,7 @@ let package = Package(
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames"),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "CYAML", "KeyrackYAML", "KeyrackNames", "SecretBytes",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
@@ -150,7 +149,7 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackYAML", "KeyrackNames", "SecretBytes",
                                                   "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
@@ -166,6 +165,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -174,7 +174,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
+            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -183,30 +183,34 @@ let package = Package(
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
-        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient"], path: "Sources/keyrack-front",
+        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front",
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")]),
         // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
-        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"], exclude: ["Vectors"]),
-        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
-        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
+        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Vectors"]),
+        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport",
+                                                           .product(name: "Crypto", package: "swift-crypto"),
+                                                           .product(name: "_CryptoExtras", package: "swift-crypto"),
+                                                           .product(name: "X509", package: "swift-certificates"),
+                                                           .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Against a real swtpm started per test (TestSupport's SoftwareTPM), tpm2-tools as oracle.
         .testTarget(name: "TPMTests", dependencies: ["TPM", "AgeTPM", "AgeYubiKey", "AgeFormat", "TestSupport",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // RecipientStringTests makes a key of every kind, so it imports the format modules.
-        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
+        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "KeyrackYAML", "KeyrackNames", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "TestSupport"]),
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
-        .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "AgeFormat", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon", "KeyrackNames"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),

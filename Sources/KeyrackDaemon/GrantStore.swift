@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
 #endif
 
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so

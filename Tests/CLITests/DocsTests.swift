@@ -42,6 +42,15 @@ final class DocsTests: XCTestCase {
         }
     }
 
+    /// The arrows are the real module edges: every module a target's files import is one of its
+    /// declared dependencies, and none re-exports another with `@_exported` (issue 26).
+    func testEveryImportIsADeclaredDependency() throws {
+        let r = try Run.process(Run.packageRoot.appendingPathComponent("scripts/gen-architecture").path, ["--check"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("every import is a declared dependency"), "\(r)")
+        XCTAssertFalse(r.err.contains("hidden from Package.swift"), "\(r)")
+    }
+
     func testEveryRelativeLinkInTheDocsResolves() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
         for name in ["README.md", "architecture.md", "security-model.md", "cli.md", "yubikey.md", "robots.md", "formats.md"] {
