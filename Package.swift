@@ -19,6 +19,12 @@
 // C libraries come from Debian (scripts/install-deps) through the four system-library shims.
 import PackageDescription
 
+// The Foundation-free targets (SecretBytes, KeyrackNames, KeyrackYAML, KeyrackDaemon, KeyrackClient,
+// TPM, AgePlugin and the two small executables) build in Swift 6 language mode: its data-race
+// checking holds there, and a type is Sendable because it is, not because it says so. The rest
+// stays in the package-wide Swift 5 mode below (issue 26 moves them one by one).
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "keyrack",
     platforms: [.macOS(.v14)],
@@ -77,7 +83,7 @@ let package = Package(
         ]),
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
-        .target(name: "SecretBytes", dependencies: ["CSodium"]),
+        .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
             "CYKPIV", "CPCSC", "SecretBytes",
@@ -88,7 +94,7 @@ let package = Package(
         ]),
         // TPM 2.0 client over libtss2: P-256 keys under the storage root key, ECDH_ZGen, the
         // dictionary-attack counter. Knows no manifest and no age. Foundation-free.
-        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"]),
+        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"], swiftSettings: swift6),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
             "AgeFormat", "PIV", "SecretBytes",
@@ -111,15 +117,15 @@ let package = Package(
         // Owners, manifests (typed YAML), slugs, vaults, RecipientBackend (ssh, age, yubikey).
         // The strict libyaml reader and the repository file (.agent/keyrack.yml). No Foundation:
         // `keyrack get` reads the repository allowlist on every call.
-        .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"]),
+        .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"], swiftSettings: swift6),
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
-        .target(name: "KeyrackNames"),
+        .target(name: "KeyrackNames", swiftSettings: swift6),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
         .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -135,15 +141,15 @@ let package = Package(
 
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
-        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
 
         // The age plugin protocol (C2SP age-plugin.md): stanza framing, the identity-v1 state
         // machine, the AGE-PLUGIN-KEYRACK-1 identity. No ArgumentParser; it uses AgeFormat only
         // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
-        .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"]),
+        .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"], swiftSettings: swift6),
         // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
         // p256tag recipient; and as `age-plugin-tpm`: unwrapping AGE-PLUGIN-TPM-1… on the TPM (AgeTPM).
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
 
         // The use cases between the core and the CLI (DESIGN §7, issue 26): typed inputs, results
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
@@ -183,7 +189,7 @@ let package = Package(
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
-        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front",
+        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front", swiftSettings: swift6,
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
