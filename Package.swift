@@ -84,6 +84,11 @@ let package = Package(
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
         .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
+        // The one way keyrack starts another program (posix_spawn; argv, environment, standard
+        // descriptors, captured output with a deadline), Foundation-free so the daemon launcher
+        // shares it with the core, the app layer and the CLI. Swift 5 mode: it hands posix_spawn
+        // C's global `environ`, which Swift 6 will not read.
+        .target(name: "ProcessSpawn", dependencies: ["SecretBytes"]),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
             "CYKPIV", "CPCSC", "SecretBytes",
@@ -121,11 +126,11 @@ let package = Package(
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames", swiftSettings: swift6),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "SecretBytes",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -155,7 +160,7 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackYAML", "KeyrackNames", "SecretBytes",
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes",
                                                   "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
@@ -180,7 +185,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
+            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -213,6 +218,7 @@ let package = Package(
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
         .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "AgeFormat", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
+        .testTarget(name: "ProcessSpawnTests", dependencies: ["ProcessSpawn"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
