@@ -10,6 +10,8 @@ import SecretBytes
 /// silent client then costs exactly one sleeping thread, bounded by its receive timeout, while
 /// every other client is served. The connection cap keeps a flood of silent clients from
 /// exhausting threads. `scripts/bench` measures the result (GET/s at 1, 8 and 64 clients).
+/// `@unchecked`: `listenFD` is set by `start` before the accept loop runs and cleared by that
+/// loop when it ends; everything else shared is in `Locked` values.
 public final class DaemonServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var owner: String
@@ -138,9 +140,7 @@ public final class DaemonServer: @unchecked Sendable {
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.
     public static let standardErrorLog: @Sendable (String) -> Void = { line in
-        let text = "keyrack-daemon[\(getpid())] \(line)\n"
-        _ = text.withCString { fputs($0, stderr) }
-        fflush(stderr)
+        StandardError.write("keyrack-daemon[\(getpid())] \(line)\n")
     }
 
     /// For the agent's extension: lifecycle lines only, never a secret.

@@ -1,5 +1,7 @@
 /// What the daemon knows about one unlocked key, minus the value: enough to answer STATUS and to
 /// tell `get` where a value came from. Nothing in here is secret.
+import KeyrackNames
+
 public struct GrantInfo: Sendable, Equatable {
     public var slug: Slug
     /// The vault the value was fetched from (`os.secure`, `1password`, …), for display only.

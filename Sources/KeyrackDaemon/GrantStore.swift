@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
 #endif
 
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
@@ -11,6 +12,7 @@ import Glibc
 /// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
 /// One mutex guards everything; every critical section is a dictionary operation and at most
 /// one small copy, so contention stays far below socket costs.
+/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
 public final class GrantStore: @unchecked Sendable {
     private struct Entry {
         var info: GrantInfo

@@ -1,4 +1,5 @@
 import SecretBytes
+import KeyrackNames
 /// The daemon protocol, version 4 (2 answered UNLOCK with the grants as stored, expiries
 /// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number

@@ -28,7 +28,8 @@ enum Threads {
     }
 }
 
-/// A plain mutex-protected value.
+/// A plain mutex-protected value. `@unchecked`: `value` is only reached under the pthread mutex,
+/// which the compiler cannot see (Synchronization's Mutex needs macOS 15; Package.swift says 14).
 final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import KeyrackCore
+import KeyrackNames
 
 /// The openbao vault in the manifest: the MOUNT/PATH#FIELD reference rule, a key's own address
 /// and CA, and the owner's `openbao:` defaults, which round-trip exactly and are omitted when

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import KeyrackCore
 import TestSupport
+import KeyrackNames
 
 /// The ssh backend with real ssh-keygen keys: ed25519 and rsa, plain and passphrase-protected.
 /// The passphrase is asked only when the manifest actually needs that key.

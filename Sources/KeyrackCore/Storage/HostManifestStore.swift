@@ -2,6 +2,8 @@ import AgeFormat
 import AgeYubiKey
 import TPM
 import Foundation
+import KeyrackYAML
+import KeyrackNames
 
 /// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the
 /// daemon share:

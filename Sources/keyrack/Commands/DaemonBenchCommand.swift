@@ -2,6 +2,8 @@ import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// `keyrack daemon bench` (hidden): the measurements scripts/bench reports. `--seed` starts the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackDaemon
+import KeyrackNames
 
 /// `keyrack daemon prune [--for O | --all]`: the TypeScript keyrack's name for stopping daemons.
 /// One owner's (`daemon stop`), or with `--all` every daemon of this user found in the runtime

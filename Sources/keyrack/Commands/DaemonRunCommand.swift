@@ -6,6 +6,7 @@ import KeyrackOpenBao
 import SecretBytes
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack daemon run`: serve one owner's grants in the foreground until stopped, signalled, or

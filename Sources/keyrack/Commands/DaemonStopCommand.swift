@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack daemon stop`: asks the owner's daemon to wipe its grants and exit, and waits until

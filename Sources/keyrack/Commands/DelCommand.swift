@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
+import KeyrackNames
 
 /// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
 struct DelCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import AgePlugin
 import ArgumentParser
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackClient
 
 /// `keyrack identity`: the age identity that decrypts through the owner's identity agent.
 struct IdentityCommand: ParsableCommand {

@@ -6,6 +6,8 @@ import KeyrackCore
 import PIV
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.

@@ -3,6 +3,7 @@ import Foundation
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
+import KeyrackClient
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the
 /// owner's granted values, as `op inject` does, for config files a program reads from disk. All

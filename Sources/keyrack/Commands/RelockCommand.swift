@@ -1,5 +1,7 @@
 import ArgumentParser
 import KeyrackDaemon
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
 /// daemon there is nothing unlocked, which is success, not an error.

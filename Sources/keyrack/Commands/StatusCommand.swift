@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
+import KeyrackClient
 
 /// `keyrack status`: what the owner's daemon holds: slugs, envs, vaults and expiry, never values.
 struct StatusCommand: ParsableCommand {

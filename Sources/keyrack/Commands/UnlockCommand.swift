@@ -9,6 +9,9 @@ import KeyrackOpenBao
 import Glibc
 #endif
 import SecretBytes
+import KeyrackYAML
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
 /// whatever the number of keys), fetches the selected keys from their vaults and hands them to

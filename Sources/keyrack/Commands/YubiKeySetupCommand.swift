@@ -6,6 +6,7 @@ import PIV
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
 struct YubiKeySetupCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import PIV
 import KeyrackCore
+import KeyrackClient
 
 /// `keyrack yubikey setup --slot 9a`: a P-256 login key made on the card, with a self-signed
 /// certificate signed by the card, for mutual-TLS logins (OpenBao / Vault `cert` auth). Prints

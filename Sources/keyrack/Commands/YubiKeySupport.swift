@@ -6,6 +6,7 @@ import PIV
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {

@@ -3,6 +3,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// `KEYRACK_ASKPASS`, as `SSH_ASKPASS`: a program that asks the user for a secret (a desktop
 /// dialog, a password manager) when there is no terminal, or always with

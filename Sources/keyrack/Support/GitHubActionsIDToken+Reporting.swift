@@ -1,4 +1,5 @@
 import KeyrackCore
+import KeyrackClient
 
 /// No ID token means nothing was granted (exit 3), whatever the reason; the line says which.
 extension GitHubActionsIDToken.Failure: CLIReportable {

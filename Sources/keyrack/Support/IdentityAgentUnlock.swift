@@ -9,6 +9,7 @@ import Glibc
 #endif
 import SecretBytes
 import TPM
+import KeyrackClient
 
 /// `keyrack unlock --identity-agent`: hands the owner's identities to its daemon for a TTL, so
 /// `age-plugin-keyrack` can unwrap age files with them. Which identities: every one of the

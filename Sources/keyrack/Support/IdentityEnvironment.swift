@@ -5,6 +5,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// The identity a CI job hands keyrack without a file on disk or a flag in its script:
 /// `KEYRACK_IDENTITY=PATH` (an ssh private key or age identity file), or `KEYRACK_IDENTITY_FD=N`,

@@ -6,6 +6,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import KeyrackNames
 
 /// What the manifest commands tell an owner's running daemon, so it never serves a value the
 /// manifest no longer holds (`set` of a new value, `del`, `recipient remove` relock before they

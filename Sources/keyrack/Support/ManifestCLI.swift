@@ -4,6 +4,8 @@ import Foundation
 import KeyrackCore
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error

@@ -2,6 +2,7 @@ import KeyrackCore
 import KeyrackOpenBao
 import PIV
 import SecretBytes
+import KeyrackClient
 
 /// An OpenBao `jwt` login whose JWT the owner's YubiKey signs (`--openbao-jwt-source card`): the
 /// card, slot, serial and PIN rules are the cert login's (OpenBaoCardSigner: the slot's PIN and

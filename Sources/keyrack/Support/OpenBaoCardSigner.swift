@@ -2,6 +2,7 @@ import KeyrackCore
 import KeyrackOpenBao
 import PIV
 import SecretBytes
+import KeyrackClient
 
 /// The owner's YubiKey as the TLS client key of an OpenBao `cert` login: the certificate is the
 /// slot's, the one handshake signature is an ECDSA on the card (PIN and touch as the slot's

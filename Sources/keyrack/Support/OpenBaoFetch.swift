@@ -3,6 +3,8 @@ import KeyrackCore
 import KeyrackOpenBao
 import PIV
 import SecretBytes
+import KeyrackNames
+import KeyrackClient
 
 /// OpenBao's errors as the CLI reports them: the server answered no (missing path or field,
 /// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// The terminal a prompt has silenced and how it was, for the signal handler that puts it back:

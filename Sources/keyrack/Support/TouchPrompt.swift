@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AgeYubiKey
+import KeyrackClient
 
 /// The one way every CLI path tells a person that the YubiKey waits for a touch: a line on the
 /// terminal (stderr, so it never mixes with output) and, when a desktop session is there, a
