@@ -29,7 +29,8 @@ struct DaemonRunCommand: ParsableCommand {
         // the daemon was started with (none: nothing there to refuse, nothing there opens).
         let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker)
+                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker,
+                                renewer: Self.renewer)
     }
 
     /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The
@@ -48,6 +49,26 @@ struct DaemonRunCommand: ParsableCommand {
         defer { zeroize(&token) }
         return GitHubAppToken.revoke(note: revocation.note, token: token) { method, url, headers in
             try HTTPSPost.send(url, method: method, headers: headers, body: [], timeoutSeconds: 4).status
+        }
+    }
+
+    /// Renews an OpenBao dynamic secret's lease while its grants live, with the lease token the
+    /// grants carry (the only token the daemon holds), at the server the note names.
+    static let renewer: GrantRenewer = { renewal in
+        guard let note = OpenBaoLease.Note(parsing: renewal.note), let leaseID = note.leaseID else { return .failed("the grant names no lease to renew") }
+        var token = renewal.withSecret { $0.map { Array($0) } ?? [] }
+        guard !token.isEmpty else { return .failed("the grant carries no lease token") }
+        let locked = LockedBytes(taking: &token)
+        do {
+            let session = try OpenBaoSession(server: OpenBaoServer(address: note.address, caFile: note.caFile, namespace: note.namespace,
+                                                                   timeoutSeconds: 4))
+            switch session.renew(lease: leaseID, incrementSeconds: Int(clamping: renewal.incrementSeconds), token: locked) {
+            case .renewed(let seconds): return .renewed(seconds: UInt64(seconds))
+            case .failed(let why): return .failed(why)
+            case .gone(let why): return .ended(why)
+            }
+        } catch {
+            return .failed("\(error)")
         }
     }
 

@@ -28,6 +28,9 @@ enum OpenBaoFetch {
         var revocation: String? = nil
         /// A dynamic secret's lease token, for the revoker only (the grant's revocation secret).
         var revocationSecret: [UInt8]? = nil
+        /// A renewable lease's end unless renewed (wall-clock ms): the grant is not capped at it,
+        /// the daemon renews it (GrantRequest.leaseMilliseconds, counted when the grant is sent).
+        var leaseEndsAtMilliseconds: UInt64? = nil
 
         mutating func wipe() {
             zeroize(&value)
@@ -105,12 +108,13 @@ enum OpenBaoFetch {
 
     /// The dynamic secrets of one server: one lease token of the owner's token role (created with
     /// the login token, an orphan, so it survives the login token's revocation), one read per
-    /// path with it, each field granted for the lease (and never past the token's own TTL), each
-    /// grant carrying the token, for the daemon's revoker, and the note saying where to revoke
-    /// it. Any failure revokes the lease token (and so its leases) before the error goes up.
+    /// path with it, each field granted for the lease (and never past the token's own TTL), or,
+    /// when both are renewable, for the grant's own TTL with the lease's end for the daemon to
+    /// renew it by; each grant carrying the token, for the daemon's revoker and renewer, and the
+    /// note saying where to revoke it and which lease to renew. Any failure revokes the lease token (and so its leases) before the error goes up.
     static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
                            note: OpenBaoLease.Note, into out: inout [Slug: Fetched]) throws {
-        let (token, tokenSeconds) = try session.createToken(role: role)
+        let (token, tokenSeconds, tokenRenewable) = try session.createToken(role: role)
         var handed = false
         defer {
             if !handed, (try? session.revokeSelf(token: token)) != true {
@@ -121,13 +125,18 @@ enum OpenBaoFetch {
             var read = try session.readLease(path: group.path, token: token)
             defer { read.wipe() }
             let seconds = OpenBaoLease.grantSeconds(leaseSeconds: read.leaseSeconds, tokenSeconds: tokenSeconds)
+            let renewable = read.renewable && tokenRenewable && seconds != nil
+            var leaseNote = note
+            leaseNote.leaseID = read.leaseID
+            let readAt = UInt64(Date().timeIntervalSince1970 * 1000)
             for entry in group.entries {
                 let reference = try OpenBaoReference(parsing: entry.exid ?? "")
                 guard let value = read.fields[reference.field] else {
                     throw OpenBaoError.missingField(path: reference.path, field: reference.field, available: Array(read.fields.keys))
                 }
-                out[entry.slug] = Fetched(value: value, ttlSeconds: seconds, source: reference.display,
-                                          revocation: note.text, revocationSecret: token.withBytes { Array($0) })
+                out[entry.slug] = Fetched(value: value, ttlSeconds: renewable ? nil : seconds, source: reference.display,
+                                          revocation: leaseNote.text, revocationSecret: token.withBytes { Array($0) },
+                                          leaseEndsAtMilliseconds: renewable ? readAt + UInt64(seconds ?? 0) * 1000 : nil)
             }
         }
         handed = true
