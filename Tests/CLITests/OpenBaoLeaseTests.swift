@@ -115,8 +115,9 @@ final class OpenBaoLeaseTests: XCTestCase {
         let login = try pg.psql(user: user, password: password, "select current_user")
         XCTAssertEqual(login.status, 0, login.description)
         XCTAssertEqual(login.out.trimmingCharacters(in: .whitespacesAndNewlines), user)
-        // The grant is capped at the lease (10 m), not the 9 h default.
-        XCTAssertTrue(r.err.contains("note: acme.prod.DB_USER is capped to 600s by its OpenBao lease"), r.err)
+        // The lease (10 m) is renewable and the daemon renews it: the grant keeps the 9 h default.
+        XCTAssertFalse(r.err.contains("by its OpenBao lease"), r.err)
+        XCTAssertGreaterThan(try grantSeconds("acme.prod.DB_USER"), 600, "not capped at the lease's first TTL")
 
         // The login token is revoked before unlock returns; the lease token lives on, orphan.
         let logins = try server.auditedLogins(path: "auth/approle/login")
@@ -184,6 +185,128 @@ final class OpenBaoLeaseTests: XCTestCase {
         let tokens = try leaseTokens()
         XCTAssertEqual(tokens.count, 50)
         XCTAssertEqual(try tokens.filter { try lookup($0).status == 0 }, [], "no lease token left alive")
+    }
+
+    /// A role whose leases last 3 s (max_ttl 1 m) and a grant of 40 s: the daemon renews the
+    /// lease before it ends, so OpenBao's lease lookup shows it renewed (last_renewal set, a
+    /// 3 s TTL from there, its expire_time moved past the first one) and PostgreSQL's VALID UNTIL
+    /// follows; psql still logs in once the server's clock is past the first expiry, and relock
+    /// still revokes (the role leaves pg_roles).
+    func testTheDaemonRenewsTheLeaseWhileTheGrantLivesAndRelockStillRevokesIt() throws {
+        try h.ok(["set-default", "--for", owner, "--openbao-lease-role", "keyrack-lease"])
+        try server.ok(["write", "database/roles/app", "db_name=pg", "default_ttl=3s", "max_ttl=1m",
+                       #"creation_statements=CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#])
+        let r = try h.ok(["unlock", "--for", owner, "--env", "prod", "--duration", "40s"], env: bao)
+        XCTAssertFalse(r.err.contains("capped"), r.err)
+        XCTAssertGreaterThan(try grantSeconds("acme.prod.DB_USER"), 30, "the grant has its 40 s, not the lease's 3 s")
+        let user = try get("DB_USER"), password = try get("DB_PASSWORD")
+        let lease = try XCTUnwrap(try leases().first.map { "database/creds/app/\($0)" })
+        let first = try leaseLookup(lease)
+        XCTAssertNil(first.lastRenewal, "not renewed yet")
+        XCTAssertEqual(first.renewable, true)
+        let firstExpiry = first.expireTime
+        XCTAssertEqual(firstExpiry - first.issueTime, 3, accuracy: 0.5, "the role's default_ttl")
+        let firstValidUntil = try validUntil(user)
+
+        // Renewed by the daemon, past the first expiry as the server counts it.
+        var now = first
+        XCTAssertTrue(try eventually(25) {
+            now = try leaseLookup(lease)
+            return (now.lastRenewal ?? 0) > firstExpiry
+        }, "a renewal after the first expiry (last \(now))")
+        XCTAssertGreaterThan(now.expireTime, firstExpiry, "expire_time moved forward")
+        let renewed = try XCTUnwrap(now.lastRenewal)
+        XCTAssertEqual(now.expireTime - renewed, 3, accuracy: 0.5, "each renewal asks for the lease's first duration again")
+        XCTAssertGreaterThan(try validUntil(user), firstValidUntil, "PostgreSQL's VALID UNTIL follows the renewal")
+        let login = try pg.psql(user: user, password: password, "select current_user")
+        XCTAssertEqual(login.status, 0, "the credentials still log in after the first TTL: \(login)")
+        XCTAssertEqual(try get("DB_USER"), user, "the grant still serves the same credentials")
+        XCTAssertEqual(try leases(), [lease.components(separatedBy: "/").last!], "still the one lease")
+
+        let log = try daemonLog()
+        XCTAssertTrue(log.contains("renewed the lease of acme.prod.DB_PASSWORD, acme.prod.DB_USER for 3s"), log)
+        for token in try leaseTokens() { XCTAssertFalse(log.contains(token), "the lease token is not logged") }
+
+        try h.ok(["relock", "--for", owner])
+        XCTAssertEqual(try leases(), [], "relock revokes the renewed lease")
+        XCTAssertEqual(try pg.dynamicRoles(), [], "the role is gone from pg_roles")
+        XCTAssertNotEqual(try pg.psql(user: user, password: password, "select 1").status, 0)
+    }
+
+    /// A role whose max_ttl (6 s) is shorter than the grant (1 m): the renewal that meets the
+    /// maximum gets less than it asked, the grant is cut to the lease's end (status says so), and
+    /// the grant ends with the lease rather than serving dead credentials.
+    func testAGrantEndsWithItsLeaseWhenTheRenewalsMeetTheRolesMaxTTL() throws {
+        try h.ok(["set-default", "--for", owner, "--openbao-lease-role", "keyrack-lease"])
+        try server.ok(["write", "database/roles/app", "db_name=pg", "default_ttl=2s", "max_ttl=6s",
+                       #"creation_statements=CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#])
+        try h.ok(["unlock", "--for", owner, "--env", "prod", "--duration", "1m"], env: bao)
+        let lease = try XCTUnwrap(try leases().first.map { "database/creds/app/\($0)" })
+        let issued = try leaseLookup(lease).issueTime
+        let metMaximum = try eventually(20) { try daemonLog().contains("it met its maximum, so its grants end with it") }
+        let log = try daemonLog()
+        XCTAssertTrue(metMaximum, log)
+        // The lease now ends at its max_ttl: so does the grant, and status shows it.
+        let last = try leaseLookup(lease)
+        XCTAssertEqual(last.expireTime - issued, 6, accuracy: 0.5, "the role's max_ttl")
+        XCTAssertLessThanOrEqual(try grantSeconds("acme.prod.DB_USER"), 6, "cut from 1 m to the lease's end")
+        XCTAssertTrue(try eventually(20) { try h.keyrack(["get", "--for", owner, "--key", "acme.prod.DB_USER", "--value"]).status == 3 },
+                      "the grant ends with the lease")
+        XCTAssertTrue(try eventually(20) { try leases().isEmpty && pg.dynamicRoles().isEmpty }, "the lease and its role are gone")
+    }
+
+    /// The remaining seconds `status --json` gives a grant.
+    private func grantSeconds(_ slug: String) throws -> Int {
+        let out = try h.ok(["status", "--for", owner, "--json"]).out
+        let top = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let keys = try XCTUnwrap(top["keys"] as? [[String: Any]])
+        return try XCTUnwrap(keys.first { $0["slug"] as? String == slug }?["remainingSeconds"] as? Int, out)
+    }
+
+    /// What `bao lease lookup` says of a lease (times in seconds since the epoch).
+    private struct LeaseLookup: CustomStringConvertible {
+        var issueTime: Double
+        var expireTime: Double
+        var lastRenewal: Double?
+        var renewable: Bool?
+        var description: String { "issued \(issueTime) expires \(expireTime) renewed \(lastRenewal.map { "\($0)" } ?? "never")" }
+    }
+
+    private func leaseLookup(_ id: String) throws -> LeaseLookup {
+        let out = try server.ok(["lease", "lookup", "-format=json", id])
+        let top = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let data = try XCTUnwrap(top["data"] as? [String: Any], out)
+        return LeaseLookup(issueTime: try XCTUnwrap(Self.time(data["issue_time"]), out), expireTime: try XCTUnwrap(Self.time(data["expire_time"]), out),
+                           lastRenewal: Self.time(data["last_renewal"]), renewable: data["renewable"] as? Bool)
+    }
+
+    /// An RFC 3339 time as OpenBao writes it (nanoseconds, Z or an offset), in epoch seconds.
+    private static func time(_ raw: Any?) -> Double? {
+        guard let text = raw as? String, text.count >= 19 else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        guard let base = formatter.date(from: String(text.prefix(19))) else { return nil }
+        var rest = text.dropFirst(19)
+        var fraction = 0.0
+        if rest.first == "." {
+            let digits = rest.dropFirst().prefix { $0.isNumber }
+            fraction = Double("0." + digits) ?? 0
+            rest = rest.dropFirst(1 + digits.count)
+        }
+        var offset = 0.0
+        if let sign = rest.first, sign == "+" || sign == "-" {
+            let parts = rest.dropFirst().split(separator: ":").compactMap { Double($0) }
+            if parts.count == 2 { offset = (parts[0] * 3600 + parts[1] * 60) * (sign == "+" ? 1 : -1) }
+        }
+        return base.timeIntervalSince1970 + fraction - offset
+    }
+
+    /// PostgreSQL's VALID UNTIL of a role, in epoch seconds.
+    private func validUntil(_ role: String) throws -> Double {
+        let out = try pg.admin("select extract(epoch from rolvaliduntil) from pg_roles where rolname = '\(role)'")
+        return try XCTUnwrap(Double(out.trimmingCharacters(in: .whitespacesAndNewlines)), out)
     }
 
     /// Whether any regular file under `dir` holds `needle`.
