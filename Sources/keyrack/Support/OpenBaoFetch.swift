@@ -145,12 +145,14 @@ enum OpenBaoFetch {
     /// Revokes the lease tokens of `fetched` (once each), when the unlock fails after reading
     /// them (the daemon never took them, so nothing else would).
     static func revokeLeases(_ fetched: [Slug: Fetched]) {
-        // One lease token per server per unlock: its note names the server.
+        // One lease token per server per unlock: its note names the server (and each lease of it).
         var done = Set<String>()
         for f in fetched.values {
             guard let noteText = f.revocation, let note = OpenBaoLease.Note(parsing: noteText), var secret = f.revocationSecret else { continue }
             defer { zeroize(&secret) }
-            guard done.insert(noteText).inserted else { continue }
+            var server = note
+            server.leaseID = nil
+            guard done.insert(server.text).inserted else { continue }
             if let why = revokeLeaseToken(note: note, token: secret) {
                 Terminal.printError("warning: could not revoke an OpenBao lease token: \(why); its leases end at their own TTL")
             }
