@@ -255,6 +255,35 @@ final class OpenBaoLeaseTests: XCTestCase {
         XCTAssertTrue(try eventually(20) { try leases().isEmpty && pg.dynamicRoles().isEmpty }, "the lease and its role are gone")
     }
 
+    /// An operator revokes the lease (`bao lease revoke`), then, after a re-unlock, the lease
+    /// token (`bao token revoke`, which revokes its leases): the daemon's next renewal finds the
+    /// lease gone, and its grants end at once (`get` says expired, exit 3) instead of serving
+    /// credentials PostgreSQL no longer knows.
+    func testARenewalThatFindsTheLeaseGoneEndsItsGrants() throws {
+        try h.ok(["set-default", "--for", owner, "--openbao-lease-role", "keyrack-lease"])
+        try server.ok(["write", "database/roles/app", "db_name=pg", "default_ttl=3s", "max_ttl=1m",
+                       #"creation_statements=CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#])
+        func expired() throws -> Bool { try h.keyrack(["get", "--for", owner, "--key", "acme.prod.DB_USER", "--value"]).status == 3 }
+
+        try h.ok(["unlock", "--for", owner, "--env", "prod", "--duration", "40s"], env: bao)
+        let lease = try XCTUnwrap(try leases().first.map { "database/creds/app/\($0)" })
+        try server.ok(["lease", "revoke", lease])
+        XCTAssertTrue(try eventually(20) { try expired() }, "the grant ends at the renewal that finds its lease gone")
+        var log = try daemonLog()
+        XCTAssertTrue(log.contains("the lease of acme.prod.DB_PASSWORD, acme.prod.DB_USER is gone"), log)
+
+        try h.ok(["unlock", "--for", owner, "--env", "prod", "--duration", "40s"], env: bao)
+        XCTAssertEqual(try leases().count, 1)
+        let token = try XCTUnwrap(try leaseTokens().last)
+        try server.ok(["token", "revoke", token])
+        XCTAssertTrue(try eventually(20) { try expired() }, "the grant ends once its lease token is found revoked")
+        log = try daemonLog()
+        XCTAssertTrue(log.contains("is gone (its lease token is no longer valid"), log)
+        XCTAssertFalse(log.contains(token), "the lease token is not logged")
+        XCTAssertEqual(try leases(), [])
+        XCTAssertEqual(try pg.dynamicRoles(), [])
+    }
+
     /// The remaining seconds `status --json` gives a grant.
     private func grantSeconds(_ slug: String) throws -> Int {
         let out = try h.ok(["status", "--for", owner, "--json"]).out
