@@ -195,8 +195,11 @@ public final class GrantStore: @unchecked Sendable {
                 // A copy for the renewer: a relock meanwhile wipes (and frees) the grant's own.
                 var secret: GuardedBytes?
                 if let held = entries.lazy.compactMap(\.secret).first {
-                    // Out of guarded memory: no renewal this time; the next look tries again.
-                    guard let copy = try? held.withBytes({ try GuardedBytes(copying: $0) }) else { continue }
+                    // Out of guarded memory: no renewal this time; tried again a second later.
+                    guard let copy = try? held.withBytes({ try GuardedBytes(copying: $0) }) else {
+                        for s in slugs { grants[s]?.lease?.next = t &+ LeaseSchedule.minimumRetryMilliseconds }
+                        continue
+                    }
                     secret = copy
                 }
                 for s in slugs { grants[s]?.lease?.inFlight = true }
