@@ -28,6 +28,9 @@ extension DaemonServer {
             return seconds < r.incrementSeconds
                 ? "renewed \(which) for \(seconds)s of the \(r.incrementSeconds)s asked: it met its maximum, so its grants end with it"
                 : "renewed \(which) for \(seconds)s"
+        case .atMaximum(let why):
+            guard let left else { return "\(which) met its maximum (\(why)), and its grants had ended meanwhile" }
+            return "\(which) met its maximum (\(why)): it is not renewed again, so its grants end with it in \(left / 1000)s"
         case .failed(let why):
             guard let left else { return "could not renew \(which): \(why) (its grants had ended meanwhile)" }
             return "could not renew \(which): \(why); it ends in \(left / 1000)s unless a retry before then succeeds"

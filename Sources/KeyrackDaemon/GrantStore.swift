@@ -212,7 +212,8 @@ public final class GrantStore: @unchecked Sendable {
     /// Takes a renewal's outcome for the grants it was for (those still live with the same note;
     /// a relock or a re-unlock meanwhile leaves nothing to apply it to). Renewed: the lease ends
     /// `seconds` after the renewal began, next renewed at two thirds of that, or never again when
-    /// it got less than asked (its maximum) or reaches the grants' end. Failed: it keeps its end
+    /// it got less than asked (its maximum) or reaches the grants' end. At its maximum: it keeps
+    /// its end and is not renewed again. Failed: it keeps its end
     /// and is retried at two thirds of what is left. Ended: the grants end now, as an expiry.
     /// Returns how long the lease now lasts (ms), nil when no grant of it is live.
     @discardableResult
@@ -230,6 +231,8 @@ public final class GrantStore: @unchecked Sendable {
                     lease.end = renewal.startedMilliseconds &+ granted
                     let atMaximum = seconds < renewal.incrementSeconds
                     lease.next = atMaximum || lease.end >= e.deadline ? nil : renewal.startedMilliseconds &+ LeaseSchedule.twoThirds(of: granted)
+                case .atMaximum:
+                    lease.next = nil
                 case .failed:
                     let remaining = lease.end > t ? lease.end - t : 0
                     let retry = t &+ max(LeaseSchedule.minimumRetryMilliseconds, LeaseSchedule.twoThirds(of: remaining))

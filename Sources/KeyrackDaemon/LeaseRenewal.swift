@@ -29,6 +29,9 @@ public enum RenewalOutcome: Equatable, Sendable {
     /// The lease now lasts `seconds` from the request. Fewer than asked: it met its maximum
     /// (the role's max_ttl, or its token's end), so it is not renewed again and its grants end with it.
     case renewed(seconds: UInt64)
+    /// The lease cannot be renewed any further (the server says it is at its max_ttl): it keeps
+    /// the end it has, is not asked again, and its grants end with it.
+    case atMaximum(String)
     /// Not renewed this time (the server unreachable or refusing): the lease keeps the end it
     /// had, and is retried before that end; the grants end with the lease if no retry succeeds.
     case failed(String)

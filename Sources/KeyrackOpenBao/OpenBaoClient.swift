@@ -66,6 +66,8 @@ public enum LeaseRenewalAnswer: Equatable, Sendable {
     case renewed(seconds: Int)
     /// Not renewed this time; the reason, one line without a secret.
     case failed(String)
+    /// Not renewable any further: the lease reached its max_ttl (it still lasts until its end).
+    case atMaximum(String)
     /// The lease no longer exists (revoked, expired, its token gone).
     case gone(String)
 }
@@ -252,6 +254,9 @@ public final class OpenBaoSession {
             case 400 where Self.errors(r.body, or: "").lowercased().contains("lease not found")
                         || Self.errors(r.body, or: "").lowercased().contains("invalid lease"):
                 return .gone("OpenBao at \(endpoint.display) no longer has it")
+            case 400 where Self.errors(r.body, or: "").lowercased().contains("past the max ttl"):
+                // OpenBao counts max_ttl in whole seconds: the last renewal may already have met it.
+                return .atMaximum("OpenBao at \(endpoint.display) says it is past its max_ttl")
             case 403:
                 // A dead token has had its leases revoked with it; a live one lacks the policy.
                 let lookup = try? request("GET", "auth/token/lookup-self", tls: plainTLS, during: "the lease token's lookup", as: token)

@@ -68,8 +68,8 @@ final class LeaseRenewalTests: XCTestCase {
         revocations.forEach { $0.wipe() }
     }
 
-    /// The server gives less than asked (the role's max_ttl): the grants end with the lease,
-    /// which is not renewed again, and status says so at once.
+    /// The server gives less than asked (the role's max_ttl), or says the lease is past it: the
+    /// grants end with the lease, which is not renewed again, and status says so at once.
     func testALeaseAtItsMaximumEndsItsGrantsWithIt() throws {
         let clock = FakeClock()
         let start = clock.now
@@ -83,6 +83,18 @@ final class LeaseRenewalTests: XCTestCase {
         XCTAssertNil(store.nextRenewalMilliseconds(), "at its maximum: never asked again")
         XCTAssertEqual(remaining(store, "acme.prod.DB_USER"), 12_000, "the grant now ends with the lease")
         clock.now = start + 32_000
+        XCTAssertEqual(store.lookup(key: "acme.prod.DB_USER"), .expired(slug("acme.prod.DB_USER")))
+        store.takeRevocations().forEach { $0.wipe() }
+
+        // Or it says the lease is already past its max_ttl: it keeps its end, never asked again.
+        try store.put([leased("acme.prod.DB_USER", ttl: 100_000, lease: 30_000, note: "lease-2")])
+        clock.now += 20_000
+        let last = try XCTUnwrap(store.dueRenewals().first)
+        XCTAssertEqual(store.finish(last, .atMaximum("past its max_ttl")), 10_000)
+        last.wipe()
+        XCTAssertNil(store.nextRenewalMilliseconds())
+        XCTAssertEqual(remaining(store, "acme.prod.DB_USER"), 10_000, "the grant ends with the lease")
+        clock.now += 10_000
         XCTAssertEqual(store.lookup(key: "acme.prod.DB_USER"), .expired(slug("acme.prod.DB_USER")))
         store.takeRevocations().forEach { $0.wipe() }
     }

@@ -65,6 +65,7 @@ struct DaemonRunCommand: ParsableCommand {
             switch session.renew(lease: leaseID, incrementSeconds: Int(clamping: renewal.incrementSeconds), token: locked) {
             case .renewed(let seconds): return .renewed(seconds: UInt64(seconds))
             case .failed(let why): return .failed(why)
+            case .atMaximum(let why): return .atMaximum(why)
             case .gone(let why): return .ended(why)
             }
         } catch {
