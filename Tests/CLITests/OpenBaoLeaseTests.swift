@@ -291,6 +291,31 @@ final class OpenBaoLeaseTests: XCTestCase {
         XCTAssertEqual(try pg.dynamicRoles(), [])
     }
 
+    /// OpenBao is sealed while a grant lives: the renewal fails, which the daemon logs (the
+    /// server's address and why, no token), and the grant keeps serving until the lease's current
+    /// end, then ends with it, long before its own 40 s: never a value past the lease it lives on.
+    func testAFailedRenewalIsLoggedAndTheGrantEndsWithTheLease() throws {
+        try h.ok(["set-default", "--for", owner, "--openbao-lease-role", "keyrack-lease"])
+        try server.ok(["write", "database/roles/app", "db_name=pg", "default_ttl=12s", "max_ttl=1m",
+                       #"creation_statements=CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"#])
+        try h.ok(["unlock", "--for", owner, "--env", "prod", "--duration", "40s"], env: bao)
+        let user = try get("DB_USER")
+        let tokens = try leaseTokens()
+        XCTAssertEqual(tokens.count, 1)
+        try server.ok(["operator", "seal"])
+
+        let failed = try eventually(25) {
+            try daemonLog().contains("could not renew the lease of acme.prod.DB_PASSWORD, acme.prod.DB_USER: OpenBao at \(server.address) is sealed")
+        }
+        let log = try daemonLog()
+        XCTAssertTrue(failed, log)
+        XCTAssertTrue(log.contains("unless a retry before then succeeds"), log)
+        for token in tokens { XCTAssertFalse(log.contains(token), "the lease token is not logged") }
+        XCTAssertEqual(try get("DB_USER"), user, "the grant keeps its remaining time, up to the lease's end")
+        XCTAssertTrue(try eventually(20) { try h.keyrack(["get", "--for", owner, "--key", "acme.prod.DB_USER", "--value"]).status == 3 },
+                      "the 40 s grant ends with its unrenewed lease")
+    }
+
     /// The remaining seconds `status --json` gives a grant.
     private func grantSeconds(_ slug: String) throws -> Int {
         let out = try h.ok(["status", "--for", owner, "--json"]).out
