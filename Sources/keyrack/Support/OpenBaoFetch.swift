@@ -108,10 +108,9 @@ enum OpenBaoFetch {
 
     /// The dynamic secrets of one server: one lease token of the owner's token role (created with
     /// the login token, an orphan, so it survives the login token's revocation), one read per
-    /// path with it, each field granted for the lease (and never past the token's own TTL), or,
-    /// when both are renewable, for the grant's own TTL with the lease's end for the daemon to
-    /// renew it by; each grant carrying the token, for the daemon's revoker and renewer, and the
-    /// note saying where to revoke it and which lease to renew. Any failure revokes the lease token (and so its leases) before the error goes up.
+    /// path with it, each field granted for the lease (and never past the token's own TTL), each
+    /// grant carrying the token, for the daemon's revoker, and the note saying where to revoke
+    /// it. Any failure revokes the lease token (and so its leases) before the error goes up.
     static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
                            note: OpenBaoLease.Note, into out: inout [Slug: Fetched]) throws {
         let (token, tokenSeconds, tokenRenewable) = try session.createToken(role: role)
@@ -125,6 +124,8 @@ enum OpenBaoFetch {
             var read = try session.readLease(path: group.path, token: token)
             defer { read.wipe() }
             let seconds = OpenBaoLease.grantSeconds(leaseSeconds: read.leaseSeconds, tokenSeconds: tokenSeconds)
+            // A renewable lease of a renewable token is not a cap: the grant keeps its own TTL and
+            // carries the lease's end, and the note names the lease, for the daemon's renewer.
             let renewable = read.renewable && tokenRenewable && seconds != nil
             var leaseNote = note
             leaseNote.leaseID = read.leaseID
@@ -145,13 +146,13 @@ enum OpenBaoFetch {
     /// Revokes the lease tokens of `fetched` (once each), when the unlock fails after reading
     /// them (the daemon never took them, so nothing else would).
     static func revokeLeases(_ fetched: [Slug: Fetched]) {
-        // One lease token per server per unlock: its note names the server (and each lease of it).
+        // One lease token per server per unlock: its note names the server.
         var done = Set<String>()
         for f in fetched.values {
             guard let noteText = f.revocation, let note = OpenBaoLease.Note(parsing: noteText), var secret = f.revocationSecret else { continue }
             defer { zeroize(&secret) }
             var server = note
-            server.leaseID = nil
+            server.leaseID = nil  // and each lease of the token: one revocation for them all
             guard done.insert(server.text).inserted else { continue }
             if let why = revokeLeaseToken(note: note, token: secret) {
                 Terminal.printError("warning: could not revoke an OpenBao lease token: \(why); its leases end at their own TTL")
