@@ -1,3 +1,5 @@
+import KeyrackNames
+
 /// A lease to renew while its grants live (an OpenBao dynamic secret's), for the `GrantRenewer`
 /// of the daemon's process. The daemon knows when and for how long to renew, never how: it hands
 /// over the grant's note (which names the lease; it never reads it) and a copy of the grant's

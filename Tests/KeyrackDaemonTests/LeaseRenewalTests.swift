@@ -1,4 +1,5 @@
 @testable import KeyrackDaemon
+import KeyrackNames
 import Foundation
 import TestSupport
 import XCTest
