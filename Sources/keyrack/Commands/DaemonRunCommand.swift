@@ -30,7 +30,8 @@ struct DaemonRunCommand: ParsableCommand {
         // the daemon was started with (none: nothing there to refuse, nothing there opens).
         let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker)
+                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker,
+                                renewer: Self.renewer)
     }
 
     /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The

@@ -161,6 +161,7 @@ struct UnlockCommand: ParsableCommand {
         let now = Clock.wallMilliseconds()
         for i in grants.indices {
             if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
+            if let end = remote[grants[i].slug]?.leaseEndsAtMilliseconds { grants[i].leaseMilliseconds = end > now ? end - now : 0 }
         }
         try SandboxRequirement.enforce(on: client, manifest: manifest)
         // The access log's checkpoint key, from the manifest just opened, and which recipient

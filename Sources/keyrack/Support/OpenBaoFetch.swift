@@ -30,6 +30,9 @@ enum OpenBaoFetch {
         var revocation: String? = nil
         /// A dynamic secret's lease token, for the revoker only (the grant's revocation secret).
         var revocationSecret: [UInt8]? = nil
+        /// A renewable lease's end unless renewed (wall-clock ms): the grant is not capped at it,
+        /// the daemon renews it (GrantRequest.leaseMilliseconds, counted when the grant is sent).
+        var leaseEndsAtMilliseconds: UInt64? = nil
 
         mutating func wipe() {
             zeroize(&value)
@@ -112,7 +115,7 @@ enum OpenBaoFetch {
     /// it. Any failure revokes the lease token (and so its leases) before the error goes up.
     static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
                            note: OpenBaoLease.Note, into out: inout [Slug: Fetched]) throws {
-        let (token, tokenSeconds) = try session.createToken(role: role)
+        let (token, tokenSeconds, tokenRenewable) = try session.createToken(role: role)
         var handed = false
         defer {
             if !handed, (try? session.revokeSelf(token: token)) != true {
@@ -123,13 +126,20 @@ enum OpenBaoFetch {
             var read = try session.readLease(path: group.path, token: token)
             defer { read.wipe() }
             let seconds = OpenBaoLease.grantSeconds(leaseSeconds: read.leaseSeconds, tokenSeconds: tokenSeconds)
+            // A renewable lease of a renewable token is not a cap: the grant keeps its own TTL and
+            // carries the lease's end, and the note names the lease, for the daemon's renewer.
+            let renewable = read.renewable && tokenRenewable && seconds != nil
+            var leaseNote = note
+            leaseNote.leaseID = read.leaseID
+            let readAt = UInt64(Date().timeIntervalSince1970 * 1000)
             for entry in group.entries {
                 let reference = try OpenBaoReference(parsing: entry.exid ?? "")
                 guard let value = read.fields[reference.field] else {
                     throw OpenBaoError.missingField(path: reference.path, field: reference.field, available: Array(read.fields.keys))
                 }
-                out[entry.slug] = Fetched(value: value, ttlSeconds: seconds, source: reference.display,
-                                          revocation: note.text, revocationSecret: token.withBytes { Array($0) })
+                out[entry.slug] = Fetched(value: value, ttlSeconds: renewable ? nil : seconds, source: reference.display,
+                                          revocation: leaseNote.text, revocationSecret: token.withBytes { Array($0) },
+                                          leaseEndsAtMilliseconds: renewable ? readAt + UInt64(seconds ?? 0) * 1000 : nil)
             }
         }
         handed = true
@@ -143,7 +153,9 @@ enum OpenBaoFetch {
         for f in fetched.values {
             guard let noteText = f.revocation, let note = OpenBaoLease.Note(parsing: noteText), var secret = f.revocationSecret else { continue }
             defer { zeroize(&secret) }
-            guard done.insert(noteText).inserted else { continue }
+            var server = note
+            server.leaseID = nil  // and each lease of the token: one revocation for them all
+            guard done.insert(server.text).inserted else { continue }
             if let why = revokeLeaseToken(note: note, token: secret) {
                 Terminal.printError("warning: could not revoke an OpenBao lease token: \(why); its leases end at their own TTL")
             }
