@@ -1,3 +1,5 @@
+import KeyrackCore
+import KeyrackApp
 import AgeFormat
 import AgeYubiKey
 import ArgumentParser
@@ -6,36 +8,6 @@ import PIV
 import Glibc
 #endif
 import SecretBytes
-
-/// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
-extension PIVError: CLIReportable {
-    public var cliMessage: String { "error: \(cliLine)" }
-
-    /// The problem, and what to do in keyrack's own commands and options where PIV's generic
-    /// remedy would not say.
-    var cliLine: String { (keyrackRemedy ?? remedy).map { "\(problem): \($0)" } ?? problem }
-
-    private var keyrackRemedy: String? {
-        switch self {
-        case .multipleCards: return "choose one with --serial"
-        case .pinBlocked: return "unblock it with the PUK, `keyrack yubikey unblock-pin` (add --serial N when several cards are plugged in), then retry"
-        case .pinRequired: return "run from a terminal, or pass it on stdin where the command offers --pin-stdin"
-        case .slotEmpty: return "run `keyrack yubikey setup` to make one"
-        case .slotInUse: return "pick another --slot, or omit --slot to use the first free one"
-        case .unsupportedKey: return "use a slot made by `keyrack yubikey setup` or age-plugin-yubikey"
-        case .needsFirmware: return "use the default P-256 key (--algorithm p256), or a YubiKey 5 with firmware 5.7+"
-        case .cardError: return "re-plug the card and retry; if it persists, check the slot with `keyrack yubikey list`"
-        default: return nil
-        }
-    }
-
-    public var exitCode: Int32 {
-        switch self {
-        case .invalidPIN, .invalidSlot: return ExitStatus.usage
-        default: return ExitStatus.card
-        }
-    }
-}
 
 extension FactoryDefaults {
     /// One line per factory secret still in place, each naming the command that changes it.
@@ -63,18 +35,20 @@ struct CardSecrets {
 
     init(fromStdin: Bool) { stdin = fromStdin ? StdinSecrets() : nil }
 
-    /// One secret: `prompt` on the terminal, or the next line of stdin.
-    mutating func read(_ prompt: String, what: String) throws -> [UInt8] {
+    /// One secret: its prompt on the terminal (a PIN's with who asks), or the next line of stdin.
+    mutating func read(_ request: SecretRequest, what: String) throws -> [UInt8] {
         if stdin != nil { return try stdin!.next(what) }
-        return try SecretPrompt.readFromTerminal(prompt: prompt, what: what)
+        return try SecretPrompt.readFromTerminal(prompt: request.prompt, what: what, saysWhoAsks: request.isPIN)
     }
 
     /// A new PIN or PUK: typed twice on a terminal (a typo there would lock its owner out of the
     /// card), read once from stdin.
-    mutating func readNew(_ what: String) throws -> [UInt8] {
-        var new = try read("New \(what) (6–8 characters): ", what: "new \(what)")
+    mutating func readNew(puk: Bool) throws -> [UInt8] {
+        let what = puk ? "PUK" : "PIN"
+        let ask: (String) -> SecretRequest = { puk ? .puk(prompt: $0) : .pin(prompt: $0) }
+        var new = try read(ask("New \(what) (6–8 characters): "), what: "new \(what)")
         if stdin == nil {
-            var again = try read("New \(what) again: ", what: "new \(what)")
+            var again = try read(ask("New \(what) again: "), what: "new \(what)")
             defer { wipe(&again) }
             guard again == new else {
                 wipe(&new)
@@ -93,7 +67,7 @@ struct CardSecrets {
 enum YubiKeyPrompts {
     /// The PIN provider for unwrapping: terminal only (decryption reads the file from stdin).
     static let pin: PINProvider = { request in
-        try SecretPrompt.readFromTerminal(prompt: request.prompt, what: "YubiKey PIN")
+        try SecretPrompt.readFromTerminal(prompt: request.prompt, what: "YubiKey PIN", saysWhoAsks: true)
     }
 
     static let touch: TouchNotifier = TouchPrompt.notifier
@@ -105,11 +79,7 @@ struct StdinSecrets {
 
     init() {
         var all = SecretPrompt.readAllOfStdin()
-        lines = all.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            var l = Array(line)
-            if l.last == UInt8(ascii: "\r") { l.removeLast() }
-            return l
-        }
+        lines = PINSource.lines(all)
         wipe(&all)
     }
 

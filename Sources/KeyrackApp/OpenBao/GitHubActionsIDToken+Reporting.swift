@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackCore
 
 /// No ID token means nothing was granted (exit 3), whatever the reason; the line says which.

@@ -1,3 +1,4 @@
+import KeyrackClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,15 +10,15 @@ import AgeYubiKey
 ///
 /// The notification is fire-and-forget: `notify-send` is started detached from our stdio and never
 /// waited for, so a hung or missing notification daemon can neither block nor fail the unlock.
-enum TouchPrompt {
+public enum TouchPrompt {
     /// For the PIV/age-plugin code paths, which report the card's serial.
-    static let notifier: TouchNotifier = { serial in show("touch your YubiKey (serial \(serial))") }
+    public static let notifier: TouchNotifier = { serial in show("touch your YubiKey (serial \(serial))") }
 
     /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now. A touch
     /// request names who asks, on the same line (Asker): the program that ran keyrack and the
     /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
     /// keyrack unlock".
-    static func show(_ message: String) {
+    public static func show(_ message: String) {
         let text = message.hasPrefix("touch your YubiKey") ? "\(message): \(Asker.phrase)" : message
         Terminal.printError(text)
         DesktopNotification.send(summary: "keyrack", body: text)
@@ -26,8 +27,8 @@ enum TouchPrompt {
 
 /// `notify-send SUMMARY BODY`, only when DISPLAY or WAYLAND_DISPLAY is set and notify-send is on
 /// PATH. The body must never hold a secret: argv is visible to every user of the machine.
-enum DesktopNotification {
-    static func send(summary: String, body: String) {
+public enum DesktopNotification {
+    public static func send(summary: String, body: String) {
         let hasDisplay = [getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")].contains { value in
             guard let value else { return false }
             return value.pointee != 0
