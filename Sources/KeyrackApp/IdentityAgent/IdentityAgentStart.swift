@@ -55,6 +55,11 @@ public struct IdentityAgentStart {
     }
 
     public func run() throws -> Result {
+        // It opens anything encrypted to the owner: never longer than the owner's longest grant.
+        let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: false)
+        guard ttlSeconds <= cap else {
+            throw KeyrackError(.usage, "an identity agent of \(ttlSeconds / 60)m is longer than it may live (\(cap / 3600)h, an owner's longest grant)")
+        }
         var keys = try collect()
         defer { for i in keys.indices { zeroize(&keys[i].secret) } }
         if let pid = try daemon.start(owner: owner.value, pinnedUID: pinned) { started(pid) }

@@ -67,6 +67,17 @@ final class IdentityAgentStartTests: XCTestCase {
         }
     }
 
+    func testAnAgentLongerThanAnOwnersLongestGrantIsRefusedBeforeAnythingStarts() throws {
+        let robo = try ageOwner("robo")
+        XCTAssertThrowsError(try agent(robo, ttl: 30 * 24 * 3600).run()) { error in
+            XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
+            XCTAssertEqual((error as? KeyrackError)?.message, "an identity agent of 43200m is longer than it may live (9h, an owner's longest grant)")
+        }
+        XCTAssertTrue(daemon.log.isEmpty, "no daemon started")
+        _ = try agent(robo, ttl: 9 * 3600).run()
+        XCTAssertEqual(daemon.agentTTL, 9 * 3600 * 1000, "9h is allowed")
+    }
+
     func testNoIdentityOfTheKindAskedIsAWrongIdentityErrorAndNothingStarts() throws {
         let robo = try ageOwner("robo")
         XCTAssertThrowsError(try agent(robo, using: .ssh).run()) { error in

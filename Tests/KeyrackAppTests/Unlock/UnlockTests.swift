@@ -79,12 +79,17 @@ final class UnlockTests: XCTestCase {
     }
 
     func testSudoIsThirtyMinutesAndADurationIsCappedByTheKeysMaxDuration() throws {
-        let robo = try owner("robo", keys: [("@all.sudo.ROOT", nil), ("acme.prep.SHORT", "1h"), ("acme.prep.LONG", nil)])
+        let robo = try owner("robo", keys: [("@all.sudo.ROOT", nil), ("acme.sudo.LONGER", "2h"), ("acme.prep.SHORT", "1h"), ("acme.prep.LONG", nil)])
         _ = try unlock.run(request(robo, env: "sudo", key: "ROOT"))
-        XCTAssertEqual(daemon.granted.map(\.ttlMilliseconds), [UInt64(UnlockPlan.sudoCapSeconds) * 1000])
+        XCTAssertEqual(daemon.granted.map(\.ttlMilliseconds), [UInt64(UnlockPlan.sudoCapSeconds) * 1000], "30m by default")
+        _ = try unlock.run(request(robo, env: "sudo", key: "ROOT", seconds: 720 * 3600))
+        XCTAssertEqual(daemon.granted.last?.ttlMilliseconds, 30 * 60 * 1000, "a sudo grant is capped at 30m")
+        XCTAssertTrue(events.contains { if case .capped(slug("@all.sudo.ROOT"), let to) = $0 { return to.hasPrefix("30m") } else { return false } }, "\(events)")
+        _ = try unlock.run(request(robo, env: "sudo", key: "LONGER", seconds: 720 * 3600))
+        XCTAssertEqual(daemon.granted.last?.ttlMilliseconds, 2 * 3600 * 1000, "unless the key's own maxDuration says more")
 
         _ = try unlock.run(request(robo, env: "prep", seconds: 2 * 3600))
-        let ttl = Dictionary(uniqueKeysWithValues: daemon.granted.map { ($0.slug, $0.ttlMilliseconds) })
+        let ttl = Dictionary(daemon.granted.map { ($0.slug, $0.ttlMilliseconds) }, uniquingKeysWith: { $1 })
         XCTAssertEqual(ttl[slug("acme.prep.SHORT")], 3_600_000, "capped by its maxDuration")
         XCTAssertEqual(ttl[slug("acme.prep.LONG")], 7_200_000)
         XCTAssertTrue(events.contains(.capped(slug("acme.prep.SHORT"), to: "1h by its maxDuration")), "\(events)")
@@ -103,6 +108,21 @@ final class UnlockTests: XCTestCase {
         // Its own uid unlocks, and the daemon is started pinned to it.
         _ = try unlock.run(request(robo, env: "prod", uid: 4321))
         XCTAssertEqual(daemon.starts.first?.pinnedUID, 4321)
+    }
+
+    /// The plaintext sidecar is only a first check: a pin dropped from it is still read from the
+    /// decrypted manifest, before any daemon starts.
+    func testTheUIDPinIsTakenFromTheDecryptedManifestNotOnlyTheSidecar() throws {
+        let robo = try owner("robo", uid: 4321, keys: [("acme.prod.DB", nil)])
+        let sidecar = store.home.recipientsFile(robo)
+        let text = try String(contentsOf: sidecar, encoding: .utf8)
+        XCTAssertTrue(text.contains("uid: 4321\n"), text)
+        try text.replacingOccurrences(of: "uid: 4321\n", with: "").write(to: sidecar, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try unlock.run(request(robo, env: "prod", uid: 1234))) { error in
+            guard case DaemonError.denied(_, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(reason, "owner 'robo' is pinned to uid 4321 by its manifest, and this is uid 1234; run the unlock as that user")
+        }
+        XCTAssertTrue(daemon.log.isEmpty, "no daemon may start for a user the owner is not pinned to")
     }
 
     func testNoKeyInTheEnvIsNotGrantedAndStartsNothing() throws {
