@@ -37,6 +37,9 @@ public protocol OwnerDaemonPort {
     func send(owner: String, _ request: Request) throws -> Response
     /// Hands `grants` over (in as many frames as they need); the grants as the daemon stored them.
     func unlock(owner: String, _ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo]
+    /// Stops a daemon that lost its socket (found through its pid file), which wipes what it
+    /// held; what it held, from its exit report.
+    func stopOrphan(owner: String, pid: Int32) throws -> DaemonExitReport
 }
 
 public struct LiveDaemonPort: OwnerDaemonPort {
@@ -54,5 +57,9 @@ public struct LiveDaemonPort: OwnerDaemonPort {
 
     public func unlock(owner: String, _ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
         try DaemonClient(owner: owner).connect(peerUIDs: [getuid()]).unlock(grants, catalog: catalog)
+    }
+
+    public func stopOrphan(owner: String, pid: Int32) throws -> DaemonExitReport {
+        try OrphanedDaemon.stop(DaemonClient(owner: owner).runtime, owner: owner, pid: pid)
     }
 }

@@ -51,6 +51,17 @@ final class FakeDaemon: OwnerDaemonPort {
     }
 
     func send(owner: String, _ request: Request) throws -> Response {
+        let kind: String
+        switch request {
+        case .status: kind = "status"
+        case .relock: kind = "relock"
+        case .agentStatus: kind = "agentStatus"
+        default: kind = ""
+        }
+        if let answer = scripted[kind] {
+            log.append(kind)
+            return try answer.get()
+        }
         switch request {
         case .requireSandbox:
             log.append("requireSandbox")
@@ -69,6 +80,18 @@ final class FakeDaemon: OwnerDaemonPort {
             log.append("other")
             return .error(.unknownType, "not faked")
         }
+    }
+
+    /// What `send` answers instead of the defaults above, by request kind ("status", "relock",
+    /// "agentStatus"), or the error it throws.
+    var scripted: [String: Result<Response, Error>] = [:]
+    private(set) var stoppedOrphans: [Int32] = []
+    var orphanReport = DaemonExitReport(pid: 0, relocked: [], identityAgent: false)
+
+    func stopOrphan(owner: String, pid: Int32) throws -> DaemonExitReport {
+        log.append("stopOrphan")
+        stoppedOrphans.append(pid)
+        return orphanReport
     }
 
     func unlock(owner: String, _ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
