@@ -1,3 +1,4 @@
+import KeyrackApp
 import KeyrackCore
 import AgeYubiKey
 import ArgumentParser
