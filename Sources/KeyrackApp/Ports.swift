@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 /// The person (or robot) at the keyboard, as the use cases see it: a secret asked by kind
-/// (`SecretRequest`), and a notice to act on now (touch the card). The CLI passes
+/// (`SecretRequest`), and a notice to act on now (`Notice`: touch the card). The CLI passes
 /// `LiveTerminal`; tests pass a fake that answers from a script and records what was asked.
 public protocol UserTerminal {
     func ask(_ request: SecretRequest) throws -> [UInt8]
-    func notice(_ message: String)
+    func notice(_ notice: Notice)
 }
 
 extension UserTerminal {

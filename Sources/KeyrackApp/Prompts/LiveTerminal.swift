@@ -11,7 +11,7 @@ public struct LiveTerminal: UserTerminal {
         try SecretPrompt.readFromTerminal(prompt: request.prompt, what: TerminalInteraction.secretName(request.prompt), saysWhoAsks: request.isPIN)
     }
 
-    public func notice(_ message: String) { TouchPrompt.show(message) }
+    public func notice(_ notice: Notice) { TouchPrompt.show(notice) }
 }
 
 /// A terminal whose PIN requests are answered with one PIN given beforehand (`--pin-stdin`,
@@ -36,5 +36,5 @@ public final class PINAnsweringTerminal: UserTerminal {
         return pin!
     }
 
-    public func notice(_ message: String) { base.notice(message) }
+    public func notice(_ notice: Notice) { base.notice(notice) }
 }

@@ -3,6 +3,7 @@ import KeyrackClient
 import Glibc
 #endif
 import AgeYubiKey
+import KeyrackCore
 
 /// The one way every CLI path tells a person that the YubiKey waits for a touch: a line on the
 /// terminal (stderr, so it never mixes with output) and, when a desktop session is there, a
@@ -12,14 +13,17 @@ import AgeYubiKey
 /// waited for, so a hung or missing notification daemon can neither block nor fail the unlock.
 public enum TouchPrompt {
     /// For the PIV/age-plugin code paths, which report the card's serial.
-    public static let notifier: TouchNotifier = { serial in show("touch your YubiKey (serial \(serial))") }
+    public static let notifier: TouchNotifier = { serial in show(.touch(serial: serial)) }
 
     /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now. A touch
     /// request names who asks, on the same line (Asker): the program that ran keyrack and the
     /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
     /// keyrack unlock".
-    public static func show(_ message: String) {
-        let text = message.hasPrefix("touch your YubiKey") ? "\(message): \(Asker.phrase)" : message
+    public static func show(_ notice: Notice) {
+        let text: String
+        switch notice {
+        case .touch: text = "\(notice.text): \(Asker.phrase)"
+        }
         Terminal.printError(text)
         DesktopNotification.send(summary: "keyrack", body: text)
     }

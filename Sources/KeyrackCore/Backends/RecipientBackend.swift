@@ -60,15 +60,29 @@ public enum SecretRequest: Hashable, Sendable {
     public var isPIN: Bool { if case .pin = self { return true } else { return false } }
 }
 
+/// What keyrack tells the person to act on now, typed as SecretRequest is, so the terminal says
+/// who asks on a touch without reading the words of a message.
+public enum Notice: Hashable, Sendable {
+    /// A card waits for a touch.
+    case touch(serial: UInt32)
+
+    /// The line shown to a person.
+    public var text: String {
+        switch self {
+        case .touch(let serial): return "touch your YubiKey (serial \(serial))"
+        }
+    }
+}
+
 /// The ways keyrack may talk to the person (or robot) at the keyboard. The core never touches
 /// the terminal itself; the CLI supplies these.
 public struct Interaction {
     /// Asks for a secret (ssh key passphrase, PIN) without echo.
     public var secret: (SecretRequest) throws -> [UInt8]
-    /// Tells the user something they must act on now ("touch your YubiKey (serial N)").
-    public var notice: (String) -> Void
+    /// Tells the user something they must act on now (touch the card).
+    public var notice: (Notice) -> Void
 
-    public init(secret: @escaping (SecretRequest) throws -> [UInt8], notice: @escaping (String) -> Void) {
+    public init(secret: @escaping (SecretRequest) throws -> [UInt8], notice: @escaping (Notice) -> Void) {
         self.secret = secret
         self.notice = notice
     }

@@ -27,7 +27,7 @@ struct YubiKeyBackend: RecipientBackend {
             }
             var pin = try request.interaction.secret(.pin(prompt: "Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): "))
             defer { wipe(&pin) }
-            let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
+            let touch: TouchNotifier = { serial in request.interaction.notice(.touch(serial: serial)) }
             let new = try YubiKeyRecipientSource.setup(serial: spec.serial, slot: spec.slot, pinPolicy: policies.pin, touchPolicy: policies.touch,
                                                        pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
             return try made(new.serial, new.slot, new.recipient)
@@ -64,7 +64,7 @@ struct YubiKeyBackend: RecipientBackend {
         let identity = try YubiKeyRecipientSource.identity(
             serial: serial, slot: slot, recipient: recipient,
             pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
-            touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
+            touchNotifier: { serial in interaction.notice(.touch(serial: serial)) })
         return CardErrors(identity)
     }
 
@@ -72,7 +72,7 @@ struct YubiKeyBackend: RecipientBackend {
     /// `keyrack yubikey setup` print), for `--identity FILE`: PIN and touch go through `interaction`.
     static func identity(stub: YubiKeyStub, interaction: Interaction) -> any Identity {
         CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
-                                   touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
+                                   touchNotifier: { serial in interaction.notice(.touch(serial: serial)) }))
     }
 
     /// The card and slot the recipients file records for `record`, in either key form.

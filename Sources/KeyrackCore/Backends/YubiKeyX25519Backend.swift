@@ -31,7 +31,7 @@ extension YubiKeyBackend {
         let identity = YubiKeyX25519Identity(
             serial: serial, slot: slot, recipient: recipient,
             pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
-            touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
+            touchNotifier: { serial in interaction.notice(.touch(serial: serial)) })
         return CardErrors(identity)
     }
 }

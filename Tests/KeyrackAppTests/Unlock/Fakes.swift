@@ -7,7 +7,7 @@ import KeyrackDaemon
 final class FakeTerminal: UserTerminal {
     var answers: [SecretRequest: [UInt8]] = [:]
     private(set) var asked: [SecretRequest] = []
-    private(set) var notices: [String] = []
+    private(set) var notices: [Notice] = []
 
     func ask(_ request: SecretRequest) throws -> [UInt8] {
         asked.append(request)
@@ -15,7 +15,7 @@ final class FakeTerminal: UserTerminal {
         return answer
     }
 
-    func notice(_ message: String) { notices.append(message) }
+    func notice(_ notice: Notice) { notices.append(notice) }
 }
 
 /// A clock that says what it is told.

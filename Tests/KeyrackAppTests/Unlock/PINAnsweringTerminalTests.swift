@@ -21,6 +21,9 @@ final class PINAnsweringTerminalTests: XCTestCase {
         XCTAssertEqual(try terminal.ask(passphrase), Array("pass".utf8))
         XCTAssertThrowsError(try terminal.ask(.value(prompt: "value for a.b.C (not echoed): ")))
         XCTAssertEqual(base.asked, [passphrase, .value(prompt: "value for a.b.C (not echoed): ")], "a PIN-ish word in a prompt routes nothing")
+        terminal.notice(.touch(serial: 7))
+        XCTAssertEqual(base.notices, [.touch(serial: 7)], "a touch is passed on, typed")
+        XCTAssertEqual(Notice.touch(serial: 7).text, "touch your YubiKey (serial 7)")
         // The core's shape of it routes the same way.
         XCTAssertEqual(try terminal.interaction.secret(.pin(prompt: "Enter the TPM PIN: ")), Array("123456".utf8))
     }
