@@ -144,5 +144,20 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         }
         XCTAssertNoThrow(try OpenBaoFetch.checkMechanisms([oidc], settings: settings { $0.login = .jwt }, owner: owner))
         XCTAssertThrowsError(try OpenBaoFetch.checkMechanisms([oidc], settings: settings { $0.login = .jwt; $0.jwtSource = .card }, owner: owner))
+
+        // The fetch checks it first: with a token login and a server that does not listen, the
+        // refusal is the mechanism's, so no connection (and no ID token request) was tried.
+        var manifest = try store.load(owner: owner, identities: ids)
+        manifest.openbao = settings { $0.login = .token; $0.addr = "http://127.0.0.1:1" }
+        XCTAssertThrowsError(try OpenBaoFetch.fetch([oidc], manifest: manifest, owner: owner, interaction: .nonInteractive,
+                                                    environment: ["BAO_TOKEN": "s.person"])) { error in
+            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("EPHEMERAL_VIA_GITHUB_OIDC"), why)
+        }
+        // The mechanism belongs to the openbao (or aws.config) vault.
+        XCTAssertThrowsError(try KeySetRequest(slug: try Slug(validating: "acme.prod.X"), vault: .osSecure, exid: nil, mech: .ephemeralViaGithubOidc,
+                                               maxDuration: nil, value: [1])) { error in
+            XCTAssertTrue(((error as? KeyrackError)?.message ?? "").hasPrefix("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao"), "\(error)")
+        }
     }
 }

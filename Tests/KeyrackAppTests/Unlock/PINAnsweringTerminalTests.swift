@@ -47,6 +47,8 @@ final class PINAnsweringTerminalTests: XCTestCase {
         XCTAssertThrowsError(try PINSource.read(.file(dir.file("link").path))) { error in
             XCTAssertTrue(((error as? UsageError)?.message ?? "").hasSuffix("(a symlink: name the file itself)"), "\(error)")
         }
+        XCTAssertEqual(PrivateFile.problem(path: "/p", what: "PIN file", owner: 1001, mode: 0o100600, uid: 0),
+                       "the PIN file /p belongs to uid 1001, not to you (uid 0): keep it in a file only you own")
         XCTAssertEqual(PINSource.lines(Array("a\r\nb\n".utf8)), [Array("a".utf8), Array("b".utf8), []])
     }
 }
