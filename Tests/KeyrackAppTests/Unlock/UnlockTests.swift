@@ -154,6 +154,37 @@ final class UnlockTests: XCTestCase {
         }
     }
 
+    /// `--using ssh`: the backup ssh key opens the manifest, its passphrase asked as a passphrase
+    /// (never answered by a PIN file), the backup named; no ssh recipient is a wrong-identity error.
+    func testUsingSSHOpensWithTheBackupKeyAskingItsPassphraseAndNoneIsRefusedByName() throws {
+        let robo = try owner("robo", keys: [("acme.test.A", nil)])
+        XCTAssertThrowsError(try unlock.run(UnlockRequest(owner: robo, env: "test", using: .ssh, workingDirectory: dir.url))) { error in
+            XCTAssertEqual((error as? KeyrackError)?.kind, .wrongIdentity)
+            XCTAssertTrue(((error as? KeyrackError)?.message ?? "").hasPrefix("no ssh identity of owner robo is on this machine"), "\(error)")
+        }
+        let key = dir.file("backup_ssh")
+        let made = try Run.process("ssh-keygen", ["-q", "-t", "ed25519", "-N", "correct horse", "-C", "backup", "-f", key.path])
+        XCTAssertEqual(made.status, 0, "\(made)")
+        let pub = try String(contentsOf: URL(fileURLWithPath: key.path + ".pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try store.addRecipient(owner: robo, label: try RecipientLabel("laptop-ssh"), publicKey: pub, identityPath: key.path,
+                                   identities: try store.identities(for: robo))
+        let passphrase = SecretRequest.passphrase(prompt: "passphrase for ssh key \(key.path): ")
+        terminal.answers[passphrase] = Array("correct horse".utf8)
+        let pinFile = dir.file("pin")
+        try Data("123456\n".utf8).write(to: pinFile)
+        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
+
+        let result = try unlock.run(UnlockRequest(owner: robo, env: "test", using: .ssh, pin: .file(pinFile.path), workingDirectory: dir.url))
+        XCTAssertEqual(terminal.asked, [passphrase])
+        XCTAssertEqual(result.recipient, "laptop-ssh (ssh, \(key.path))")
+        XCTAssertTrue(events.contains(.openedWithBackup(owner: "robo", recipient: "laptop-ssh (ssh, \(key.path))")), "\(events)")
+        XCTAssertEqual(daemon.granted.map(\.value), [Array("v-acme.test.A".utf8)])
+
+        terminal.answers[passphrase] = Array("wrong".utf8)
+        XCTAssertThrowsError(try unlock.run(UnlockRequest(owner: robo, env: "test", using: .ssh, workingDirectory: dir.url)))
+        XCTAssertEqual(daemon.granted.count, 1, "a wrong passphrase opens nothing")
+    }
+
     func testASandboxedOwnersDaemonIsToldBeforeItHoldsAnyValue() throws {
         let robo = try owner("robo", sandboxed: true, keys: [("acme.prod.DB", nil)])
         _ = try unlock.run(request(robo, env: "prod"))
