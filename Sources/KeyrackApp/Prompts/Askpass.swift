@@ -39,11 +39,9 @@ public enum Askpass {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         let trimmed = prompt.hasSuffix(": ") ? String(prompt.dropLast()) : prompt
-        let arguments: [String] = [program, trimmed]
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawnp(&child, program, &actions, nil, argv, environ)
+        // Started as every program keyrack waits for (ProgramSpawn): ^C at a dialog ends it.
+        let rc = ProgramSpawn.start([program, trimmed], actions: &actions, environment: environ, pid: &child)
         close(out[1])
         defer { close(out[0]) }
         guard rc == 0 else { throw Cancelled(program: program, status: -1, what: what) }

@@ -47,10 +47,8 @@ public enum DesktopNotification {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
-        var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
-        _ = posix_spawn(&pid, path, &actions, nil, &cArgs, environ)
+        _ = ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid)
         // Never waited for; the kernel reaps it when keyrack exits (keyrack is short-lived, and
         // the daemon never shows touch prompts).
     }
