@@ -160,8 +160,9 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes",
-                                                  "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
+                                                  "AgeFormat", "AgeSSH", "KeyrackOpenBao", "KeyrackNames", "KeyrackYAML", "ProcessSpawn", "PIV", "AgeYubiKey", "TPM", "AgeTPM",
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.
@@ -222,7 +223,7 @@ let package = Package(
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon", "KeyrackNames"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),

@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackDaemon
 import PIV

@@ -174,7 +174,7 @@ public struct HostManifestStore {
         }
         do {
             return MultiIdentity(try IdentityLines.identities(in: text, cardIdentity: { YubiKeyBackend.identity(stub: $0, interaction: interaction) },
-                                                              tpmPIN: { tries in try interaction.secret(TPMPrompt.pin(triesLeft: tries)) }))
+                                                              tpmPIN: { tries in try interaction.secret(.pin(prompt: TPMPrompt.pin(triesLeft: tries))) }))
         } catch let error as AgeError {
             throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
         }

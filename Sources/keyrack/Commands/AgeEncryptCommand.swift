@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import AgeFormat
 #if canImport(Glibc)

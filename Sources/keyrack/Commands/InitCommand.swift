@@ -174,10 +174,7 @@ struct InitCommand: ParsableCommand {
 
     /// PIN prompts answered from stdin (first line), for robots and scripts.
     private var stdinPIN: Interaction {
-        Interaction(secret: { _ in
-            let line = SecretPrompt.readAllOfStdin()
-            return Array(line.prefix { $0 != UInt8(ascii: "\n") })
-        }, notice: ManifestCLI.interaction.notice)
+        Interaction(secret: { _ in PINSource.fromStdin() }, notice: ManifestCLI.interaction.notice)
     }
 
     /// A user name or a numeric uid, checked against the password database.

@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import Foundation
 import KeyrackCore

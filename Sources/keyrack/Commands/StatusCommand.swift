@@ -17,30 +17,14 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let owner = options.owner
-        let client = DaemonClient(owner: owner)
-        var status: DaemonStatus?
-        var orphan: Int32?
-        do {
-            guard case .status(let s) = try client.send(.status) else {
-                throw DaemonError.malformed("the daemon answered STATUS with something else")
-            }
-            status = s
-        } catch DaemonError.noDaemon {
-            status = nil
-        } catch DaemonError.orphaned(_, let pid) {
-            status = nil
-            orphan = pid
-        }
-        let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
-        var agent: AgentStatus?
-        if status != nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agent = a }
-        // Keycard proxies (`exec --proxy`) running for this owner: names, hosts and counts only.
-        let proxies = ProxyRecords.running(owner: owner)
+        let socket = DaemonClient(owner: owner).socketPath
+        let result = try OwnerStatus.query(owner: owner, env: env)
+        let (status, orphan, grants, agent, proxies) = (result.daemon, result.orphanedPID, result.grants, result.agent, result.proxies)
         if options.json {
             let keys = grants.map { g in
                 "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.key)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
             }
-            var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(client.socketPath))"
+            var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(socket))"
             if let status { line += ",\"pid\":\(status.pid)" }
             if let orphan { line += ",\"orphanedPid\":\(orphan)" }
             line += ",\"identityAgent\":" + (agent.map { a in

@@ -1,3 +1,4 @@
+import KeyrackClient
 import Foundation
 import KeyrackCore
 import KeyrackOpenBao
@@ -20,67 +21,45 @@ extension OpenBaoError: CLIReportable {
 /// daemon. Any failure ends the unlock with nothing handed over. The token lives in this process
 /// only (LockedBytes: locked, wiped), is never written or printed, and is revoked even when a
 /// read fails; a token the person brought (BAO_TOKEN, ~/.vault-token) is used, never revoked.
-enum OpenBaoFetch {
-    struct Fetched {
-        var value: [UInt8]
-        var ttlSeconds: Int?
+public enum OpenBaoFetch {
+    public struct Fetched {
+        public var value: [UInt8]
+        public var ttlSeconds: Int?
         /// `openbao:MOUNT/PATH#FIELD`, what status shows as the key's source.
-        var source: String
+        public var source: String
         /// A dynamic secret's: where the daemon's revoker ends its lease token (OpenBaoLease.Note).
-        var revocation: String? = nil
+        public var revocation: String? = nil
         /// A dynamic secret's lease token, for the revoker only (the grant's revocation secret).
-        var revocationSecret: [UInt8]? = nil
+        public var revocationSecret: [UInt8]? = nil
         /// A renewable lease's end unless renewed (wall-clock ms): the grant is not capped at it,
         /// the daemon renews it (GrantRequest.leaseMilliseconds, counted when the grant is sent).
-        var leaseEndsAtMilliseconds: UInt64? = nil
+        public var leaseEndsAtMilliseconds: UInt64? = nil
 
-        mutating func wipe() {
+        public mutating func wipe() {
             zeroize(&value)
             if revocationSecret != nil { zeroize(&revocationSecret!) }
         }
     }
 
     /// Where one key is read and how to log in there.
-    struct Target: Hashable {
-        var address: String
-        var caFile: String?
+    public struct Target: Hashable {
+        public var address: String
+        public var caFile: String?
     }
 
     /// `interaction` answers the card's PIN prompt of a cert login (unlock's --pin-stdin or
     /// --pin-file): where pcscd is open to every user the manifest's PIN does not stay verified.
-    static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = ManifestCLI.interaction,
+    public static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = TerminalInteraction.live,
                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [Slug: Fetched] {
         let wanted = entries.filter { $0.vault == .openBao }
         guard !wanted.isEmpty else { return [:] }
         let settings = manifest.openbao ?? OpenBaoSettings()
-        let flag = Fix.ownerFlag(owner.value)
         try checkMechanisms(wanted, settings: settings, owner: owner)
-        // The one server the owner's login is for: set-default's address, else the environment's
-        // (where `bao login` sent the person's token).
-        let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
-        let loginServer = try loginAddress.map { try OpenBaoSession.checkedAddress($0) }
-        var groups: [Target: [KeyEntry]] = [:]
-        for entry in wanted {
-            guard let address = entry.addr ?? loginAddress else {
-                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(flag) --openbao-addr URL`, or export BAO_ADDR")
-            }
-            // Every address is checked before the first connection: plain http off this machine
-            // is refused, and a key naming another server is refused rather than handed the
-            // login (an AppRole secret_id, a person's token, a card signature) meant for the
-            // owner's server. There is no per-key login: such a key moves to the owner's server.
-            let server = try OpenBaoSession.checkedAddress(address)
-            guard server == loginServer else {
-                throw OpenBaoError.otherServer(key: entry.slug.description, address: server.description,
-                                               loginServer: loginServer?.description, ownerFlag: flag)
-            }
-            let ca = entry.cacert ?? settings.cacert ?? environment["BAO_CACERT"] ?? environment["VAULT_CACERT"]
-            groups[Target(address: server.description, caFile: ca), default: []].append(entry)
-        }
+        let groups = try targets(wanted, settings: settings, owner: owner, environment: environment)
         var out: [Slug: Fetched] = [:]
         do {
-            for (target, keys) in groups.sorted(by: { $0.key.address < $1.key.address }) {
-                let server = OpenBaoServer(address: target.address, caFile: target.caFile,
-                                           namespace: settings.namespace ?? environment["BAO_NAMESPACE"] ?? environment["VAULT_NAMESPACE"],
+            for (target, keys) in groups {
+                let server = OpenBaoServer(address: target.address, caFile: target.caFile, namespace: namespace(settings, environment),
                                            timeoutSeconds: timeout(environment))
                 let session = try OpenBaoSession(server: server)
                 try session.login(try login(settings, manifest: manifest, owner: owner, interaction: interaction, environment: environment))
@@ -113,7 +92,7 @@ enum OpenBaoFetch {
     /// path with it, each field granted for the lease (and never past the token's own TTL), each
     /// grant carrying the token, for the daemon's revoker, and the note saying where to revoke
     /// it. Any failure revokes the lease token (and so its leases) before the error goes up.
-    static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
+    public static func readLeases(_ groups: [OpenBaoLease.PathGroup], role: String, session: OpenBaoSession,
                            note: OpenBaoLease.Note, into out: inout [Slug: Fetched]) throws {
         let (token, tokenSeconds, tokenRenewable) = try session.createToken(role: role)
         var handed = false
@@ -145,9 +124,42 @@ enum OpenBaoFetch {
         handed = true
     }
 
+    /// Where each key is read, grouped by server and CA, in address order: the key's address,
+    /// else set-default's, else BAO_ADDR / VAULT_ADDR (where `bao login` sent the person's
+    /// token); the key's CA, else set-default's, else BAO_CACERT / VAULT_CACERT. Every address is
+    /// checked before the first connection: plain http off this machine is refused, and a key
+    /// naming another server than the login's is refused rather than handed the login (an
+    /// AppRole secret_id, a person's token, a card signature) meant for the owner's server.
+    /// There is no per-key login: such a key moves to the owner's server.
+    public static func targets(_ wanted: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName,
+                               environment: [String: String]) throws -> [(target: Target, entries: [KeyEntry])] {
+        let flag = Fix.ownerFlag(owner.value)
+        let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
+        let loginServer = try loginAddress.map { try OpenBaoSession.checkedAddress($0) }
+        var groups: [Target: [KeyEntry]] = [:]
+        for entry in wanted {
+            guard let address = entry.addr ?? loginAddress else {
+                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(flag) --openbao-addr URL`, or export BAO_ADDR")
+            }
+            let server = try OpenBaoSession.checkedAddress(address)
+            guard server == loginServer else {
+                throw OpenBaoError.otherServer(key: entry.slug.description, address: server.description,
+                                               loginServer: loginServer?.description, ownerFlag: flag)
+            }
+            let ca = entry.cacert ?? settings.cacert ?? environment["BAO_CACERT"] ?? environment["VAULT_CACERT"]
+            groups[Target(address: server.description, caFile: ca), default: []].append(entry)
+        }
+        return groups.sorted { $0.key.address < $1.key.address }.map { (target: $0.key, entries: $0.value) }
+    }
+
+    /// set-default's namespace, else BAO_NAMESPACE / VAULT_NAMESPACE.
+    public static func namespace(_ settings: OpenBaoSettings, _ environment: [String: String]) -> String? {
+        settings.namespace ?? environment["BAO_NAMESPACE"] ?? environment["VAULT_NAMESPACE"]
+    }
+
     /// Revokes the lease tokens of `fetched` (once each), when the unlock fails after reading
     /// them (the daemon never took them, so nothing else would).
-    static func revokeLeases(_ fetched: [Slug: Fetched]) {
+    public static func revokeLeases(_ fetched: [Slug: Fetched]) {
         // One lease token per server per unlock: its note names the server.
         var done = Set<String>()
         for f in fetched.values {
@@ -164,7 +176,7 @@ enum OpenBaoFetch {
 
     /// `auth/token/revoke-self` with a lease token at the note's server: nil when revoked (and so
     /// its leases), else why not. The daemon's revoker and a failed unlock call it.
-    static func revokeLeaseToken(note: OpenBaoLease.Note, token: [UInt8]) -> String? {
+    public static func revokeLeaseToken(note: OpenBaoLease.Note, token: [UInt8]) -> String? {
         var copy = token
         let locked = LockedBytes(taking: &copy)
         do {
@@ -177,14 +189,14 @@ enum OpenBaoFetch {
     }
 
     /// VAULT_CLIENT_TIMEOUT / BAO_CLIENT_TIMEOUT in seconds (as the bao CLI reads it), default 30.
-    static func timeout(_ environment: [String: String]) -> Int {
+    public static func timeout(_ environment: [String: String]) -> Int {
         let text = environment["BAO_CLIENT_TIMEOUT"] ?? environment["VAULT_CLIENT_TIMEOUT"] ?? ""
         let digits = text.hasSuffix("s") ? String(text.dropLast()) : text
         if let n = Int(digits), n > 0, n <= 600 { return n }
         return 30
     }
 
-    static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction = ManifestCLI.interaction,
+    public static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction = TerminalInteraction.live,
                       environment: [String: String]) throws -> OpenBaoLogin {
         let envToken = environment["BAO_TOKEN"] ?? environment["VAULT_TOKEN"]
         let how = s.login ?? .token
@@ -228,7 +240,7 @@ enum OpenBaoFetch {
     /// A key of mech EPHEMERAL_VIA_GITHUB_OIDC is read only with the job's ID token: any other
     /// login of its owner is refused before a connection, so the mechanism the manifest names is
     /// the one that runs.
-    static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
+    public static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
         if settings.leaseRole == nil, let key = entries.first(where: { $0.mech == .ephemeralViaOpenBaoLease }) {
             throw UsageError("\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-lease-role ROLE` (see docs/openbao.md)")
         }
@@ -240,7 +252,7 @@ enum OpenBaoFetch {
     }
 
     /// ~/.vault-token, where `bao login` and `vault login` leave the token (first line).
-    static func tokenFile(_ environment: [String: String]) -> [UInt8]? {
+    public static func tokenFile(_ environment: [String: String]) -> [UInt8]? {
         guard let home = environment["HOME"], let data = FileManager.default.contents(atPath: home + "/.vault-token") else { return nil }
         var bytes = [UInt8](data)
         while let last = bytes.last, last == 10 || last == 13 || last == 32 { bytes.removeLast() }

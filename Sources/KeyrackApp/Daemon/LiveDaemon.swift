@@ -1,4 +1,3 @@
-import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
@@ -11,10 +10,10 @@ import KeyrackNames
 /// What the manifest commands tell an owner's running daemon, so it never serves a value the
 /// manifest no longer holds (`set` of a new value, `del`, `recipient remove` relock before they
 /// return) and so an os.daemon value goes to the daemon and nowhere else.
-enum LiveDaemon {
+public enum LiveDaemon {
     /// Relocks `slug` (every grant when nil) in the owner's daemon, if one runs, and says so on
     /// stderr. A daemon that is not provably the caller's own is not talked to: that is said too.
-    static func revoke(owner: OwnerName, slug: Slug?, why: String) {
+    public static func revoke(owner: OwnerName, slug: Slug?, why: String) {
         let client = DaemonClient(owner: owner.value)
         do {
             guard case .relocked(let gone) = try client.send(.relock(env: nil, key: slug?.description)) else { return }
@@ -31,17 +30,11 @@ enum LiveDaemon {
     /// Hands an os.daemon value straight to the owner's daemon (started if need be, as `unlock`
     /// starts it): it exists in that process's guarded memory only, until its TTL or the daemon
     /// ends. Returns the slug granted.
-    static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, sandboxed: Bool, value: inout [UInt8]) throws -> Slug {
+    public static func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, sandboxed: Bool, value: inout [UInt8]) throws -> Slug {
         defer { zeroize(&value) }
-        if let pinnedUID, pinnedUID != getuid() {
-            throw DaemonError.denied(owner: owner.value, reason: "owner '\(owner.value)' is pinned to uid \(pinnedUID), and this is uid \(getuid()); run the set as that user")
-        }
-        let client = DaemonClient(owner: owner.value)
-        var arguments = ["daemon", "run", "--for", owner.value]
-        if let pinnedUID { arguments += ["--uid", String(pinnedUID)] }
-        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
-        if started.spawned { Terminal.printError("started the daemon of '\(owner.value)' (pid \(started.pid))") }
-        let defaultTTL = entry.env.value == "sudo" ? 30 * 60 : 9 * 3600
+        try DaemonStart.refuseOtherUID(owner: owner.value, pinnedUID: pinnedUID, action: "set")
+        let client = try DaemonStart.ensure(owner: owner.value, pinnedUID: pinnedUID) { Terminal.printError(DaemonStart.startedLine(owner: owner.value, pid: $0)) }
+        let defaultTTL = UnlockPlan.defaultSeconds(env: entry.env.value)
         let ttl = min(defaultTTL, entry.maxDuration?.seconds ?? defaultTTL)
         // A sandboxed owner's daemon is told before it holds the value (SandboxRequirement).
         try SandboxRequirement.enforce(on: client, required: sandboxed)

@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackCore
 import KeyrackOpenBao
 import PIV
@@ -8,8 +9,8 @@ import KeyrackClient
 /// card, slot, serial and PIN rules are the cert login's (OpenBaoCardSigner: the slot's PIN and
 /// touch policies apply, the PIN is asked before anything is sent); the JWT is CardJWT's, one
 /// card signature per unlock, kept in locked memory until the login is sent.
-enum OpenBaoCardJWT {
-    static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction) throws -> OpenBaoLogin {
+public enum OpenBaoCardJWT {
+    public static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction) throws -> OpenBaoLogin {
         let slotText = s.slot ?? "9a"
         guard let slot = PIVSlot(parsing: slotText) else {
             throw UsageError("invalid OpenBao login slot '\(slotText.prefix(10))': use 9a, 9c or a retired slot 82–95 (keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-slot 9a)")

@@ -3,10 +3,11 @@ import KeyrackDaemon
 import KeyrackOpenBao
 import SecretBytes
 
-extension DaemonRunCommand {
+/// What the daemon's renewer does with a grant whose lease is renewable (GrantRevokers' twin).
+public enum GrantRenewers {
     /// Renews an OpenBao dynamic secret's lease while its grants live, with the lease token the
     /// grants carry (the only token the daemon holds), at the server the note names.
-    static let renewer: GrantRenewer = { renewal in
+    public static let live: GrantRenewer = { renewal in
         guard let note = OpenBaoLease.Note(parsing: renewal.note), let leaseID = note.leaseID else { return .failed("the grant names no lease to renew") }
         var token = renewal.withSecret { $0.map { Array($0) } ?? [] }
         guard !token.isEmpty else { return .failed("the grant carries no lease token") }

@@ -1,3 +1,4 @@
+import KeyrackClient
 import AgeFormat
 import AgeSSH
 import AgeTPM
@@ -16,35 +17,58 @@ import KeyrackClient
 /// owner's recipients whose key is on this machine (the YubiKey slot first, then backups), or
 /// the files given with --identity. Nothing is decrypted here and the card is not touched: the
 /// daemon asks for the PIN through the age client the first time it needs the card.
-struct IdentityAgentUnlock {
-    var owner: OwnerName
-    var store: HostManifestStore
-    var pinned: UInt32?
-    var identityPaths: [String]
-    var using: BackupVia?
-    var ttlSeconds: Int
-    var json: Bool
+public struct IdentityAgentStart {
+    public var owner: OwnerName
+    public var store: HostManifestStore
+    public var pinned: UInt32?
+    public var identityPaths: [String]
+    public var using: Via?
+    public var ttlSeconds: Int
+    /// Asks an encrypted ssh key's passphrase now: the agent cannot ask later.
+    public var terminal: any UserTerminal
+    public var daemon: any OwnerDaemonPort
+    /// Told the pid of a daemon this start started.
+    public var started: (Int32) -> Void
+
+    public init(owner: OwnerName, store: HostManifestStore, pinned: UInt32?, identityPaths: [String], using: Via?, ttlSeconds: Int,
+                terminal: any UserTerminal = LiveTerminal(), daemon: any OwnerDaemonPort = LiveDaemonPort(), started: @escaping (Int32) -> Void = { _ in }) {
+        self.owner = owner
+        self.store = store
+        self.pinned = pinned
+        self.identityPaths = identityPaths
+        self.using = using
+        self.ttlSeconds = ttlSeconds
+        self.terminal = terminal
+        self.daemon = daemon
+        self.started = started
+    }
 
     /// An identity agent holds what opens every file of the owner (its manifest too): an hour,
     /// not a working day, unless asked.
-    static let defaultTTLSeconds = 3600
+    public static let defaultTTLSeconds = 3600
 
-    func run() throws {
+    /// What the agent holds, as the daemon said: labels only, never a key.
+    public struct Result: Equatable {
+        public var owner: String
+        public var labels: [String]
+        public var remainingMilliseconds: UInt64
+        public var expiresAtWallMilliseconds: UInt64
+    }
+
+    public func run() throws -> Result {
+        // It opens anything encrypted to the owner: never longer than the owner's longest grant.
+        let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: false)
+        guard ttlSeconds <= cap else {
+            throw KeyrackError(.usage, "an identity agent of \(ttlSeconds / 60)m is longer than it may live (\(cap / 3600)h, an owner's longest grant)")
+        }
         var keys = try collect()
         defer { for i in keys.indices { zeroize(&keys[i].secret) } }
-        let client = try DaemonCommandSupport.ensureDaemon(owner: owner.value, pinned: pinned)
-        let connection = try client.connect(peerUIDs: [getuid()])
-        guard case .agentStarted(let status) = try connection.send(.agentStart(keys, ttlMilliseconds: UInt64(ttlSeconds) * 1000)) else {
+        if let pid = try daemon.start(owner: owner.value, pinnedUID: pinned) { started(pid) }
+        guard case .agentStarted(let status) = try daemon.send(owner: owner.value, .agentStart(keys, ttlMilliseconds: UInt64(ttlSeconds) * 1000)) else {
             throw DaemonError.malformed("the daemon answered AGENT START with something else")
         }
-        if json {
-            let labels = status.labels.map(TextFormat.json).joined(separator: ",")
-            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"identityAgent\":true,\"identities\":[\(labels)],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: status.expiresAtWallMilliseconds)))}")
-        } else {
-            Output.line("identity agent of '\(owner.value)' unlocked for \(TextFormat.remaining(milliseconds: status.remainingMilliseconds)) with \(status.labels.count) identit\(status.labels.count == 1 ? "y" : "ies"):")
-            for label in status.labels { Output.line("  \(label)") }
-            Output.line("age clients use it through the identity `keyrack identity\(Fix.ownerFlag(owner.value))` prints")
-        }
+        return Result(owner: owner.value, labels: status.labels, remainingMilliseconds: status.remainingMilliseconds,
+                      expiresAtWallMilliseconds: status.expiresAtWallMilliseconds)
     }
 
     private func collect() throws -> [AgentKeyRequest] {
@@ -56,7 +80,7 @@ struct IdentityAgentUnlock {
                     : try age(bytes, path: path, label: "from \(path) (age)", pubkey: "")
             }.flatMap { $0 }
         }
-        let locations = try store.availableIdentityLocations(owner, only: using?.via)
+        let locations = try store.availableIdentityLocations(owner, only: using)
         guard !locations.isEmpty else {
             throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
         }
@@ -113,7 +137,7 @@ struct IdentityAgentUnlock {
             _ = try SSHKeys.identity(fromPrivateKey: bytes) { throw NeedsPassphrase() }
             return AgentKeyRequest(kind: "ssh", label: label, descriptor: pubkey, secret: bytes)
         } catch is NeedsPassphrase {
-            var passphrase = try ManifestCLI.interaction.secret("passphrase for ssh key \(path): ")
+            var passphrase = try terminal.ask(.passphrase(prompt: "passphrase for ssh key \(path): "))
             defer { zeroize(&passphrase) }
             do { _ = try SSHKeys.identity(fromPrivateKey: bytes) { passphrase } } catch let error as SSHKeyError {
                 throw UsageError("cannot use ssh key \(path): \(error)")

@@ -1,3 +1,4 @@
+import KeyrackClient
 #if canImport(Glibc)
 import Glibc
 import KeyrackClient
@@ -20,18 +21,19 @@ private func restoreTerminalAndDie(_ signal: Int32) {
 
 /// Reads secrets (passphrases, PINs, os.secure values) without echo. Secrets never come from argv:
 /// they come from the controlling terminal, or from all of stdin when a command says so.
-enum SecretPrompt {
-    struct NoTerminal: CLIReportable {
-        let what: String
-        var cliMessage: String { "error: cannot ask for the \(what): no terminal (/dev/tty) is available; pipe it on stdin where the command offers a --*-stdin option, or set KEYRACK_ASKPASS to a program that asks for it" }
-        var exitCode: Int32 { ExitStatus.usage }
+public enum SecretPrompt {
+    public struct NoTerminal: CLIReportable {
+        public let what: String
+        public var cliMessage: String { "error: cannot ask for the \(what): no terminal (/dev/tty) is available; pipe it on stdin where the command offers a --*-stdin option, or set KEYRACK_ASKPASS to a program that asks for it" }
+        public var exitCode: Int32 { ExitStatus.usage }
     }
 
     /// Prompts on /dev/tty and reads one line with echo off. The prompt goes to the terminal, not
     /// stdout, so it never mixes with a command's output. Echo is restored on every return and
     /// on the signals that end a prompt (^C, ^\\, hang-up, kill); the bytes exclude the newline.
     /// Without a terminal, or with KEYRACK_ASKPASS_REQUIRE=force, a KEYRACK_ASKPASS program asks.
-    static func readFromTerminal(prompt: String, what: String) throws -> [UInt8] {
+    /// `saysWhoAsks` (a PIN) puts who asks (Asker) on its own line above the prompt.
+    public static func readFromTerminal(prompt: String, what: String, saysWhoAsks: Bool = false) throws -> [UInt8] {
         if Askpass.forced, let program = Askpass.program { return try Askpass.ask(program, prompt: prompt, what: what) }
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
         guard fd >= 0 else {
@@ -41,7 +43,7 @@ enum SecretPrompt {
         defer { close(fd) }
         // A PIN is asked for on behalf of someone: say who, on its own line above the prompt
         // (the prompt itself stays as age-plugin-yubikey words it; askpass programs get that).
-        let asker = what.contains("PIN") ? "keyrack: a PIN is \(Asker.phrase)\n" : ""
+        let asker = saysWhoAsks ? "keyrack: a PIN is \(Asker.phrase)\n" : ""
         _ = (asker + prompt).withCString { write(fd, $0, strlen($0)) }
 
         var saved = termios()
@@ -83,7 +85,7 @@ enum SecretPrompt {
     /// Reads all of stdin (for `--*-stdin` options and piped values). A single trailing newline
     /// is dropped, as `echo secret | keyrack …` adds one the user did not mean (a template for
     /// `inject` keeps it: it is text, not a secret).
-    static func readAllOfStdin(keepingNewline: Bool = false) -> [UInt8] {
+    public static func readAllOfStdin(keepingNewline: Bool = false) -> [UInt8] {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

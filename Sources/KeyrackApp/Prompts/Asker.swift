@@ -12,8 +12,8 @@ import KeyrackNames
 /// never arguments: they can hold paths or values. The parent's executable comes from
 /// /proc/PPID/exe (what the kernel ran, not what it calls itself); its argv[0] when that is
 /// closed to us.
-enum Asker {
-    static let phrase: String = {
+public enum Asker {
+    public static let phrase: String = {
         let ppid = getppid()
         var who = link("/proc/\(ppid)/exe") ?? argv0(ppid) ?? "an unknown program"
         if ppid == 1 { who = "init" }
@@ -21,7 +21,7 @@ enum Asker {
     }()
 
     /// "unlock", "age decrypt", "yubikey setup": leading argv words that are keyrack commands.
-    static func commandWords() -> String {
+    public static func commandWords() -> String {
         var words: [String] = []
         for arg in CommandLine.arguments.dropFirst() {
             guard commands.contains(arg), words.count < 2 else { break }
@@ -30,13 +30,13 @@ enum Asker {
         return words.isEmpty ? "(a command)" : words.joined(separator: " ")
     }
 
-    static func ownerClause() -> String {
+    public static func ownerClause() -> String {
         let args = CommandLine.arguments
         guard let i = args.firstIndex(of: "--for"), i + 1 < args.count, NameRules.isValidOwner(args[i + 1]) else { return "" }
         return " for '\(args[i + 1])'"
     }
 
-    static let commands: Set<String> = [
+    public static let commands: Set<String> = [
         "age", "encrypt", "decrypt", "keygen", "unlock", "identity", "get", "exec", "source", "inject", "relock", "audit",
         "status", "daemon", "run", "stop", "sandbox", "init", "set", "del", "list", "recipient", "add", "remove", "yubikey",
         "setup", "doctor", "change-pin", "change-puk", "unblock-pin", "change-management-key", "verify", "show",

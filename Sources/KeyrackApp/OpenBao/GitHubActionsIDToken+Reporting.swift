@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackCore
 import KeyrackClient
 

@@ -1,3 +1,4 @@
+import KeyrackClient
 import AgeFormat
 import KeyrackCore
 import KeyrackDaemon
@@ -12,9 +13,9 @@ import KeyrackClient
 /// a descriptor the job passes the secret on (`3< <(printf %s "$ROBOT_KEY")`). Used by every
 /// command that opens a manifest when no --identity is given. The descriptor is read whole and
 /// closed at once, so the daemon that unlock starts never inherits it.
-enum IdentityEnvironment {
+public enum IdentityEnvironment {
     /// The identity from the environment, with what to call it; nil when neither is set.
-    static func identity(interaction: Interaction) throws -> (identity: any Identity, label: String)? {
+    public static func identity(interaction: Interaction) throws -> (identity: any Identity, label: String)? {
         let path = variable("KEYRACK_IDENTITY"), fd = variable("KEYRACK_IDENTITY_FD")
         switch (path, fd) {
         case (nil, nil):

@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -10,25 +11,25 @@ import KeyrackClient
 /// `KEYRACK_ASKPASS_REQUIRE=force` (`never` turns it off). It gets the prompt as its one argument
 /// and prints the secret on stdout; a trailing newline is dropped, and a non-zero exit is a
 /// cancelled prompt. The secret never passes through argv or the environment.
-enum Askpass {
-    static var program: String? {
+public enum Askpass {
+    public static var program: String? {
         guard let value = getenv("KEYRACK_ASKPASS").map({ String(cString: $0) }), !value.isEmpty, require != "never" else { return nil }
         return value
     }
 
-    static var forced: Bool { require == "force" }
+    public static var forced: Bool { require == "force" }
 
     private static var require: String? { getenv("KEYRACK_ASKPASS_REQUIRE").map { String(cString: $0) } }
 
-    struct Cancelled: CLIReportable {
-        let program: String
-        let status: Int32
-        let what: String
-        var cliMessage: String { "error: KEYRACK_ASKPASS program '\(program)' \(status < 0 ? "could not be run" : "exited \(status)") instead of giving the \(what): check KEYRACK_ASKPASS, or unset it to be asked on the terminal" }
-        var exitCode: Int32 { ExitStatus.failure }
+    public struct Cancelled: CLIReportable {
+        public let program: String
+        public let status: Int32
+        public let what: String
+        public var cliMessage: String { "error: KEYRACK_ASKPASS program '\(program)' \(status < 0 ? "could not be run" : "exited \(status)") instead of giving the \(what): check KEYRACK_ASKPASS, or unset it to be asked on the terminal" }
+        public var exitCode: Int32 { ExitStatus.failure }
     }
 
-    static func ask(_ program: String, prompt: String, what: String) throws -> [UInt8] {
+    public static func ask(_ program: String, prompt: String, what: String) throws -> [UInt8] {
         var out: [Int32] = [-1, -1]
         guard pipe(&out) == 0 else { throw Cancelled(program: program, status: -1, what: what) }
         _ = fcntl(out[0], F_SETFD, FD_CLOEXEC)
@@ -39,11 +40,9 @@ enum Askpass {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         let trimmed = prompt.hasSuffix(": ") ? String(prompt.dropLast()) : prompt
-        let arguments: [String] = [program, trimmed]
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawnp(&child, program, &actions, nil, argv, environ)
+        // Started as every program keyrack waits for (ProgramSpawn): ^C at a dialog ends it.
+        let rc = ProgramSpawn.start([program, trimmed], actions: &actions, environment: environ, pid: &child)
         close(out[1])
         defer { close(out[0]) }
         guard rc == 0 else { throw Cancelled(program: program, status: -1, what: what) }

@@ -19,8 +19,8 @@ import TPM
 /// daemon), `age` (other identity files, e.g. post-quantum: the file's text), `ssh` (the private
 /// key file, then NUL and the passphrase when it is encrypted), `tpm` (descriptor
 /// `AGE-PLUGIN-TPM-1… TCTI`, no secret: the TPM does the ECDH).
-enum AgentIdentities {
-    static let factory: AgentIdentityFactory = { kind, descriptor, secret in
+public enum AgentIdentities {
+    public static let factory: AgentIdentityFactory = { kind, descriptor, secret in
         switch kind {
         case "yubikey": return try CardAgentIdentity(descriptor: descriptor)
         case "tpm": return try TPMAgentIdentity(descriptor: descriptor)
@@ -33,7 +33,7 @@ enum AgentIdentities {
     }
 
     /// Unwraps each file with `identity`; malformed stanzas of a file make that file `.invalid`.
-    static func unwrap(_ files: [[AgentStanza]], with identity: any Identity, types: Set<String>) throws -> [AgentFileResult] {
+    public static func unwrap(_ files: [[AgentStanza]], with identity: any Identity, types: Set<String>) throws -> [AgentFileResult] {
         try files.map { file in
             let stanzas = file.map { Stanza(type: $0.type, arguments: $0.arguments, body: $0.body) }
             do {

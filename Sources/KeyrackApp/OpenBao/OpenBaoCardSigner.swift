@@ -1,3 +1,5 @@
+import AgeYubiKey
+import KeyrackClient
 import KeyrackCore
 import KeyrackOpenBao
 import PIV
@@ -9,8 +11,8 @@ import KeyrackClient
 /// policies say). The PIN, when the policy wants one, is asked before connecting, so the prompt
 /// never races the server's handshake timeout. A `jwt` login (`--openbao-jwt-source card`) uses
 /// the same signer for its one JWT signature, without a certificate.
-final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
-    let certificateDER: [UInt8]
+public final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
+    public let certificateDER: [UInt8]
     private let card: PIVCard
     private let slot: PIVSlot
     private let policies: (PINPolicy?, TouchPolicy?)
@@ -19,7 +21,7 @@ final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
 
     /// `interaction` asks for the PIN (the terminal, or unlock's --pin-stdin / --pin-file).
     /// `needsCertificate`: a cert login presents the slot's certificate; a JWT login needs the key only.
-    init(serial: UInt32?, slot: PIVSlot, interaction: Interaction, needsCertificate: Bool = true) throws {
+    public init(serial: UInt32?, slot: PIVSlot, interaction: Interaction, needsCertificate: Bool = true) throws {
         card = try PIVCards.open(serial: serial)
         self.slot = slot
         self.interaction = interaction
@@ -40,23 +42,17 @@ final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
 
     deinit { card.close() }
 
-    var serial: UInt32 { card.serial }
+    public var serial: UInt32 { card.serial }
 
-    func sign(digest: [UInt8]) throws -> [UInt8] {
+    public func sign(digest: [UInt8]) throws -> [UInt8] {
         let serial = card.serial
         return try card.sign(slot: slot, digest: digest, policies: policies, touchWait: { TouchPrompt.notifier(serial) })
     }
 
+    /// The card PIN rule of every card identity (CardPIN), the PIN asked as one: `--pin-file`
+    /// and `--pin-stdin` answer it as they answer the manifest's.
     private func satisfyPIN() throws {
-        switch policies.0 {
-        case .never?: return
-        case .once?, nil: if try card.isPINVerified() { return }
-        case .always?: break
-        }
-        let tries = try card.pinTriesLeft()
-        if tries == 0 { throw PIVError.pinBlocked }
-        var pin = try interaction.secret("Enter PIN for YubiKey with serial \(card.serial)" + (tries.map { " (\($0) tries left)" } ?? "") + ": ")
-        defer { wipe(&pin) }
-        try card.verifyPIN(pin)
+        let interaction = self.interaction
+        try CardPIN.satisfy(on: card, slot: slot, policy: policies.0, provider: { try interaction.secret(.pin(prompt: $0.prompt)) })
     }
 }

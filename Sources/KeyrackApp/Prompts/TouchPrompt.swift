@@ -1,8 +1,10 @@
+import KeyrackClient
 #if canImport(Glibc)
 import Glibc
 #endif
 import AgeYubiKey
 import KeyrackClient
+import KeyrackCore
 
 /// The one way every CLI path tells a person that the YubiKey waits for a touch: a line on the
 /// terminal (stderr, so it never mixes with output) and, when a desktop session is there, a
@@ -10,16 +12,19 @@ import KeyrackClient
 ///
 /// The notification is fire-and-forget: `notify-send` is started detached from our stdio and never
 /// waited for, so a hung or missing notification daemon can neither block nor fail the unlock.
-enum TouchPrompt {
+public enum TouchPrompt {
     /// For the PIV/age-plugin code paths, which report the card's serial.
-    static let notifier: TouchNotifier = { serial in show("touch your YubiKey (serial \(serial))") }
+    public static let notifier: TouchNotifier = { serial in show(.touch(serial: serial)) }
 
     /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now. A touch
     /// request names who asks, on the same line (Asker): the program that ran keyrack and the
     /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
     /// keyrack unlock".
-    static func show(_ message: String) {
-        let text = message.hasPrefix("touch your YubiKey") ? "\(message): \(Asker.phrase)" : message
+    public static func show(_ notice: Notice) {
+        let text: String
+        switch notice {
+        case .touch: text = "\(notice.text): \(Asker.phrase)"
+        }
         Terminal.printError(text)
         DesktopNotification.send(summary: "keyrack", body: text)
     }
@@ -27,8 +32,8 @@ enum TouchPrompt {
 
 /// `notify-send SUMMARY BODY`, only when DISPLAY or WAYLAND_DISPLAY is set and notify-send is on
 /// PATH. The body must never hold a secret: argv is visible to every user of the machine.
-enum DesktopNotification {
-    static func send(summary: String, body: String) {
+public enum DesktopNotification {
+    public static func send(summary: String, body: String) {
         let hasDisplay = [getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")].contains { value in
             guard let value else { return false }
             return value.pointee != 0
@@ -43,10 +48,8 @@ enum DesktopNotification {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
-        var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
-        _ = posix_spawn(&pid, path, &actions, nil, &cArgs, environ)
+        _ = ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid)
         // Never waited for; the kernel reaps it when keyrack exits (keyrack is short-lived, and
         // the daemon never shows touch prompts).
     }

@@ -1,0 +1,45 @@
+import KeyrackApp
+import KeyrackClient
+
+/// How `unlock` shows what it did: its events on stderr as they happen, its result on stdout
+/// (text, or one JSON object with --json).
+enum UnlockRendering {
+    static func line(_ event: UnlockEvent) -> String {
+        switch event {
+        case .openedWithBackup(let owner, let recipient): return "opened the manifest of '\(owner)' with backup recipient \(recipient)"
+        case .capped(let slug, let cap): return "note: \(slug) is capped to \(cap)"
+        case .stayedLocked(let slug, let why): return "warning: \(slug) stays locked: \(why)"
+        case .daemonStarted(let owner, let pid): return DaemonStart.startedLine(owner: owner, pid: pid)
+        case .agentCapped(let owner, let minutes): return "note: the identity agent is capped to \(minutes)m: the manifest of '\(owner)' holds sudo keys"
+        }
+    }
+
+    static func render(_ result: UnlockResult, json: Bool) {
+        if let recipient = result.recipient {
+            if json {
+                let items = result.unlocked.map { g in
+                    "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"
+                }
+                let skipped = result.omitted.map { "{\"slug\":\(TextFormat.json($0.slug.description)),\"reason\":\(TextFormat.json($0.reason))}" }
+                Output.line("{\"owner\":\(TextFormat.json(result.owner)),\"recipient\":\(TextFormat.json(recipient)),\"unlocked\":[\(items.joined(separator: ","))],\"omitted\":[\(skipped.joined(separator: ","))]}")
+            } else {
+                Output.line("unlocked \(result.unlocked.count) key(s) of '\(result.owner)' with recipient \(recipient):")
+                for g in result.unlocked {
+                    Output.line("  \(g.slug)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds))")
+                }
+            }
+        }
+        if let agent = result.agent { render(agent, json: json) }
+    }
+
+    static func render(_ agent: IdentityAgentStart.Result, json: Bool) {
+        if json {
+            let labels = agent.labels.map(TextFormat.json).joined(separator: ",")
+            Output.line("{\"owner\":\(TextFormat.json(agent.owner)),\"identityAgent\":true,\"identities\":[\(labels)],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: agent.expiresAtWallMilliseconds)))}")
+        } else {
+            Output.line("identity agent of '\(agent.owner)' unlocked for \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) with \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"):")
+            for label in agent.labels { Output.line("  \(label)") }
+            Output.line("age clients use it through the identity `keyrack identity\(Fix.ownerFlag(agent.owner))` prints")
+        }
+    }
+}
