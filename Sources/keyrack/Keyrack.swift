@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 import PIV
 

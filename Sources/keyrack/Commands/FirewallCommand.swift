@@ -3,6 +3,7 @@ import Foundation
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
+import KeyrackOutput
 import SecretBytes
 
 /// `keyrack firewall`: lets CI secrets into a job through the repository file and the firewall

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackOutput
 import SecretBytes
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the

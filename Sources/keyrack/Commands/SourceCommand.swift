@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackDaemon
+import KeyrackOutput
 import SecretBytes
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the

@@ -4,13 +4,13 @@ import Foundation
 /// leaves, pcscd exits, the card powers down and forgets a verified PIN, so an owner whose slot
 /// has PIN policy `once` is asked for the PIN again at every unlock that follows a pause
 /// (str4d/age-plugin-yubikey#198). The systemd drop-in in docs/yubikey.md removes the flag.
-enum PcscdAutoExit {
-    static let dropIn = "/etc/systemd/system/pcscd.service.d/keyrack.conf"
-    static let fix = "add the systemd drop-in \(dropIn) that starts pcscd without --auto-exit (docs/yubikey.md, \"pcscd and the PIN\"), then sudo systemctl daemon-reload && sudo systemctl restart pcscd"
+public enum PcscdAutoExit {
+    public static let dropIn = "/etc/systemd/system/pcscd.service.d/keyrack.conf"
+    public static let fix = "add the systemd drop-in \(dropIn) that starts pcscd without --auto-exit (docs/yubikey.md, \"pcscd and the PIN\"), then sudo systemctl daemon-reload && sudo systemctl restart pcscd"
 
     /// How pcscd is (or will be) started: from the running processes when one is visible (any
     /// with the flag counts), else from its systemd unit and drop-ins. nil when neither says.
-    static func detect() -> (autoExit: Bool, source: String)? {
+    public static func detect() -> (autoExit: Bool, source: String)? {
         let running = runningArguments()
         if !running.isEmpty { return (running.contains { $0.contains(where: isAutoExitFlag) }, "the running pcscd") }
         guard let unit = unitExecStart() else { return nil }
@@ -18,12 +18,12 @@ enum PcscdAutoExit {
     }
 
     /// `--auto-exit`, or `-x` alone or among other short flags.
-    static func isAutoExitFlag(_ arg: String) -> Bool {
+    public static func isAutoExitFlag(_ arg: String) -> Bool {
         arg == "--auto-exit" || (arg.hasPrefix("-") && !arg.hasPrefix("--") && arg.contains("x"))
     }
 
     /// The arguments (after the program) of every running pcscd, from /proc.
-    static func runningArguments() -> [[String]] {
+    public static func runningArguments() -> [[String]] {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }
         return pids.compactMap { pid in
             guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
@@ -34,7 +34,7 @@ enum PcscdAutoExit {
     }
 
     /// The last ExecStart= of pcscd.service after its drop-ins (an empty one resets the list).
-    static func unitExecStart() -> [String]? {
+    public static func unitExecStart() -> [String]? {
         var files = ["/lib/systemd/system/pcscd.service", "/usr/lib/systemd/system/pcscd.service", "/etc/systemd/system/pcscd.service"]
             .filter { FileManager.default.fileExists(atPath: $0) }
         for dir in ["/lib/systemd/system/pcscd.service.d", "/usr/lib/systemd/system/pcscd.service.d", "/etc/systemd/system/pcscd.service.d"] {

@@ -13,11 +13,11 @@ import PIV
 /// close, a card reset at close) and the identity agent holds no card session between requests.
 /// The remedy for robots is then PIN policy `once` with the PIN given to every `unlock` by
 /// `--pin-stdin` or a 0600 `--pin-file` only the robot's user can read.
-enum PcscdAccess {
-    static let socketPath = "/run/pcscd/pcscd.comm"
+public enum PcscdAccess {
+    public static let socketPath = "/run/pcscd/pcscd.comm"
 
     /// True when pcscd was built with polkit, false when not, nil when pcscd cannot be asked.
-    static func usesPolkit(pcscd: String = "/usr/sbin/pcscd") -> Bool? {
+    public static func usesPolkit(pcscd: String = "/usr/sbin/pcscd") -> Bool? {
         guard FileManager.default.isExecutableFile(atPath: pcscd) else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: pcscd)
@@ -33,18 +33,18 @@ enum PcscdAccess {
     }
 
     /// The socket's mode, when it exists.
-    static func socketMode() -> mode_t? {
+    public static func socketMode() -> mode_t? {
         var st = stat()
         guard stat(socketPath, &st) == 0 else { return nil }
         return st.st_mode & 0o777
     }
 
     /// Whether a card session may stay PIN-verified after use, for `PINRetentionPolicy.tell`.
-    static var pinRetention: PINRetention { describe().open ? .resetAfterUse : .keepVerified }
+    public static var pinRetention: PINRetention { describe().open ? .resetAfterUse : .keepVerified }
 
     /// One line on what pcscd enforces here, and whether that leaves cards open to every user.
     /// Asked once per process (it runs `pcscd --version`).
-    static func describe() -> (open: Bool, detail: String) { verdict }
+    public static func describe() -> (open: Bool, detail: String) { verdict }
     private static let verdict: (open: Bool, detail: String) = decide()
 
     private static func decide() -> (open: Bool, detail: String) {
