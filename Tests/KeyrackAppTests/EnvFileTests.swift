@@ -87,4 +87,33 @@ final class EnvFileTests: XCTestCase {
         XCTAssertEqual(allowed.map(\.value), [Array("/tmp/x.so".utf8)])
         XCTAssertEqual(allowed.map(\.granted), [false], "a plain value is not a granted one (exec --mask leaves it)")
     }
+
+    /// Issue 24: every family of names a common tool executes, or that reroutes traffic or TLS
+    /// trust, is refused from an env file without --allow-dangerous, each with what it changes
+    /// (EnvironmentNames, the rule `exec --key` and `source` apply too); a name that merely
+    /// starts like one (GIT_TOKEN) is an ordinary variable.
+    func testEveryDangerousFamilyIsRefusedFromAFileWithItsReason() throws {
+        let families: [(String, [String])] = [
+            ("names a program a common tool runs", ["GIT_PAGER", "GIT_EXTERNAL_DIFF", "GIT_SSH_COMMAND", "GIT_EDITOR", "EDITOR", "VISUAL",
+                                                   "PAGER", "MANPAGER", "SSH_ASKPASS", "SUDO_ASKPASS", "LESSOPEN", "KUBECONFIG"]),
+            ("reroutes network traffic", ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]),
+            ("changes which TLS certificates are trusted", ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"]),
+            ("changes what an interpreter loads or runs at start", ["NODE_OPTIONS", "PYTHONWARNINGS", "PYTHONSTARTUP", "PERL5OPT", "PERL5LIB",
+                                                                    "RUBYOPT", "JAVA_TOOL_OPTIONS", "npm_config_script_shell"]),
+            ("changes what keyrack itself runs or reads", ["KEYRACK_ASKPASS", "KEYRACK_AWS_CLI"]),
+            ("changes how a shell or the loader behaves", ["LD_AUDIT", "XDG_CONFIG_HOME", "BASH_ENV", "LD_PRELOAD", "PATH"]),
+        ]
+        for (reason, names) in families {
+            for name in names {
+                XCTAssertEqual(EnvironmentNames.reason(name), reason, name)
+                let file = try parse("\(name)=x\n", path: "\(name).env")
+                XCTAssertThrowsError(try EnvFile.resolve([file], owner: "bot", allowDangerous: false, alongside: []), name) { error in
+                    XCTAssertEqual((error as? NotGranted)?.message,
+                                   "\(name).env line 1 sets \(name), which \(reason); pass --allow-dangerous if you mean it", name)
+                }
+            }
+        }
+        XCTAssertNil(EnvironmentNames.reason("GIT_TOKEN"))
+        XCTAssertEqual(try EnvFile.resolve([try parse("GIT_TOKEN=x\n")], owner: "bot", allowDangerous: false, alongside: []).map(\.name), ["GIT_TOKEN"])
+    }
 }
