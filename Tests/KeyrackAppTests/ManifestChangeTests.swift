@@ -212,6 +212,28 @@ final class ManifestChangeTests: XCTestCase {
         XCTAssertNil(try store.load(owner: bot, identities: try identities(bot)).secrets[result.entry.slug])
     }
 
+    /// set-default changes only the settings given; clearing drops the section.
+    func testOpenBaoDefaultsChangeOnlyWhatIsGivenAndClear() throws {
+        try initAge(bot)
+        func setDefaults(_ changes: OpenBaoSettings, clear: Bool = false) throws -> OpenBaoSettings {
+            try OpenBaoDefaults.set(owner: bot, changes: changes, clear: clear, store: store, identities: { try self.identities(self.bot) })
+        }
+        var first = OpenBaoSettings()
+        first.addr = "https://bao.example.net:8200"
+        first.login = .approle
+        first.roleIdKey = try Slug(validating: "@all.sudo.ROLE_ID")
+        _ = try setDefaults(first)
+        var second = OpenBaoSettings()
+        second.namespace = "team"
+        let merged = try setDefaults(second)
+        XCTAssertEqual(merged.addr, "https://bao.example.net:8200", "a setting not given is kept")
+        XCTAssertEqual(merged.namespace, "team")
+        XCTAssertEqual(merged.login, .approle)
+        XCTAssertEqual(try store.load(owner: bot, identities: try identities(bot)).openbao, merged)
+        XCTAssertTrue(try setDefaults(OpenBaoSettings(), clear: true).isEmpty)
+        XCTAssertNil(try store.load(owner: bot, identities: try identities(bot)).openbao, "an empty section is dropped")
+    }
+
     // MARK: recipients
 
     func testAddedRecipientsOpenTheManifestAndTheLastIsNeverRemoved() throws {
