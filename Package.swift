@@ -39,7 +39,7 @@ let package = Package(
         .executable(name: "age-plugin-keyrack", targets: ["age-plugin-keyrack"]),
         // For the fuzz package in Fuzz/ (built apart, with sanitizers): a package can only use
         // another package's products, so the parsers it fuzzes are exposed here.
-        .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackDaemon"]),
+        .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackDaemon", "KeyrackOutput"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -160,9 +160,12 @@ let package = Package(
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
-                                                  "AgeFormat", "AgeSSH", "KeyrackOpenBao", "KeyrackNames", "KeyrackYAML", "ProcessSpawn", "PIV", "AgeYubiKey", "TPM", "AgeTPM",
-                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        // The file formats of the secrets-out commands (exec --env-file, inject templates, source
+        // --format, exec --mask): the app layer's, in a target of their own so the fuzz package
+        // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
+        .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+                                                  "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.
@@ -186,7 +189,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+            "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -223,7 +226,7 @@ let package = Package(
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "PIV", "TestSupport"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),

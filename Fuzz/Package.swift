@@ -19,6 +19,7 @@ let parsers = Target.Dependency.product(name: "KeyrackParsers", package: mainIde
 let targets = [
     "fuzz-age-header", "fuzz-age-armor", "fuzz-age-stream", "fuzz-manifest-yaml",
     "fuzz-daemon-frame", "fuzz-piv-apdu", "fuzz-ssh-public-key", "fuzz-ssh-private-key",
+    "fuzz-env-file", "fuzz-inject-template",
 ]
 
 let package = Package(

@@ -1,5 +1,6 @@
 import KeyrackApp
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 import PIV
 import KeyrackClient

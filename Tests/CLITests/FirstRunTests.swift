@@ -2,36 +2,11 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The first commands of the vision: bare `keyrack init` picks the user's ssh key and says which
-/// (and points at --via yubikey when a YubiKey is plugged in); the CI loop inits a robot from a
-/// literal public key and unlocks it with KEYRACK_IDENTITY or KEYRACK_IDENTITY_FD.
+/// The first commands of the vision: bare `keyrack init` points at --via yubikey when a YubiKey
+/// is plugged in (which ssh key it picks: KeyrackAppTests.ManifestChangeTests); the CI loop
+/// inits a robot from a literal public key and unlocks it with KEYRACK_IDENTITY or
+/// KEYRACK_IDENTITY_FD.
 final class FirstRunTests: XCTestCase {
-    func testBareInitUsesTheFirstUsableSSHKeyAndSaysWhich() throws {
-        let h = try ManifestHarness()
-        let none = try h.keyrack(["init"])
-        XCTAssertEqual(none.status, 2, "\(none)")
-        XCTAssertTrue(none.err.contains("no usable ssh key") && none.err.contains("ssh-keygen -t ed25519"), none.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: h.manifest("human").path))
-
-        // ECDSA first in ssh's order, but age cannot encrypt to it: skipped by name, RSA used.
-        try h.sshKey("id_ecdsa", type: "ecdsa")
-        let rsa = try h.sshKey("id_rsa", type: "rsa")
-        let r = try h.ok(["init", "--for", "bot"])
-        XCTAssertTrue(r.err.contains("note: skipped \(h.home.path)/.ssh/id_ecdsa.pub: an ECDSA key"), r.err)
-        XCTAssertTrue(r.err.contains("using the ssh key \(rsa.path).pub (no --via given, so --via ssh)"), r.err)
-        XCTAssertFalse(r.err.contains("YubiKey"), "no card is plugged in: \(r.err)")
-        XCTAssertEqual(try h.ageDecrypt("bot", identity: rsa).status, 0, "the manifest opens with the chosen key")
-
-        // ed25519 wins when it is there; a re-run changes nothing and names no key.
-        let ed = try h.sshKey("id_ed25519")
-        let human = try h.ok(["init"])
-        XCTAssertTrue(human.err.contains("using the ssh key \(ed.path).pub"), human.err)
-        XCTAssertEqual(try h.ageDecrypt("human", identity: ed).status, 0)
-        let again = try h.ok(["init"])
-        XCTAssertEqual(again.err, "")
-        XCTAssertTrue(again.out.contains("already initialised"), again.out)
-    }
-
     func testBareInitPointsAtTheYubiKeyPluggedIn() throws {
         let h = try ManifestHarness()
         let card = try SimulatedCard.insert()

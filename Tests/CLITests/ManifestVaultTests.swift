@@ -88,21 +88,4 @@ final class ManifestVaultTests: XCTestCase {
         XCTAssertEqual(noOp.status, 0, "\(noOp)")
     }
 
-    func testOrgComesFromRepoManifest() throws {
-        let repo = h.dir.file("repo")
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".agent"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent("pkg/src"), withIntermediateDirectories: true)
-        try Data("org: ehmpathy\nenv.prod:\n  - API_KEY\n".utf8).write(to: repo.appendingPathComponent(".agent/keyrack.yml"))
-        let sub = repo.appendingPathComponent("pkg/src")
-        XCTAssertTrue(try h.ok(["set", "--for", "seaturtle", "--key", "API_KEY", "--env", "prod", "--vault", "os.envvar"], cwd: sub).out.contains("ehmpathy.prod.API_KEY"))
-        XCTAssertTrue(try h.ok(["set", "--for", "seaturtle", "--key", "GITHUB_TOKEN", "--env", "sudo", "--org", "@all", "--vault", "os.envvar"], cwd: sub).out.contains("@all.sudo.GITHUB_TOKEN"))
-        let before = try h.snapshot()
-        let clash = try h.keyrack(["set", "--for", "seaturtle", "--key", "API_KEY", "--env", "prod", "--org", "other", "--vault", "os.envvar"], cwd: sub)
-        XCTAssertEqual(clash.status, 2)
-        XCTAssertTrue(clash.err.contains("org 'other' does not match org 'ehmpathy'"), clash.err)
-        XCTAssertEqual(try h.snapshot(), before)
-        // Outside the repo, a sudo key without --org is machine-wide.
-        XCTAssertTrue(try h.ok(["set", "--for", "seaturtle", "--key", "ROOT", "--env", "sudo", "--vault", "os.envvar"]).out.contains("@all.sudo.ROOT"))
-    }
 }

@@ -47,7 +47,8 @@ public enum IdentityEnvironment {
             if n < 0 { throw UsageError("cannot read KEYRACK_IDENTITY_FD=\(fd): \(String(cString: strerror(errno))); pass the identity on that descriptor (e.g. 3< <(printf %s \"$KEY\"))") }
             if n == 0 { break }
             out += buffer[0..<n]
-            guard out.count <= AgeKeys.maxFileBytes else { throw UsageError("KEYRACK_IDENTITY_FD=\(fd) holds more than an identity file (16 MiB)") }
+            // The one key-file cap (KeyrackCore KeyFile), as KEYRACK_IDENTITY=PATH is read.
+            guard out.count <= KeyFile.maxBytes else { throw UsageError("KEYRACK_IDENTITY_FD=\(fd) holds more than an identity file (1 MiB)") }
         }
         guard !out.isEmpty else { throw UsageError("KEYRACK_IDENTITY_FD=\(fd) gave nothing: pass the identity on that descriptor") }
         return out

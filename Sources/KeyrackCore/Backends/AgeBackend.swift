@@ -15,7 +15,7 @@ struct AgeBackend: RecipientBackend {
             // recipient itself (age1…) or a file holding it.
             let literal = request.literalPublicKey(pubkeyPath)
             let path = literal == nil ? expandTilde(pubkeyPath, userHome: request.userHome) : "the --pubkey value"
-            let text = try literal ?? String(decoding: try readKeyFile(path, what: "public key file"), as: UTF8.self)
+            let text = try literal ?? String(decoding: try KeyFile.read(path, what: "public key file"), as: UTF8.self)
             guard let line = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { !$0.isEmpty && !$0.hasPrefix("#") }) else {
                 throw KeyrackError.usage("public key file \(path) holds no age recipient: it should hold one line age1…")
@@ -80,7 +80,7 @@ struct AgeBackend: RecipientBackend {
 
     /// The identities of an age identity file, with errors that name the file (never its content).
     func identities(inFile path: String) throws -> [any Identity] {
-        try identities(fileContents: try readKeyFile(path, what: "age identity file", secret: true), source: path)
+        try identities(fileContents: try KeyFile.read(path, what: "age identity file", secret: true), source: path)
     }
 
     func identities(fileContents bytes: [UInt8], source: String) throws -> [any Identity] {

@@ -116,27 +116,6 @@ public enum RecipientBackends {
     public static func isPostQuantum(_ publicKey: String) -> Bool { RecipientString.kind(of: publicKey) == .mlkem768x25519 }
 }
 
-/// Reads a key file named by the user, turning "absent" and "unreadable" into usage errors that
-/// name the path and what to do.
-/// A private key (`secret`) is refused when it is not the caller's or others may read it
-/// (`PrivateFile`), as a `--pin-file` is: a key others can read is no longer only the owner's.
-func readKeyFile(_ path: String, what: String, secret: Bool = false) throws -> [UInt8] {
-    let url = URL(fileURLWithPath: path)
-    do {
-        guard let bytes = try FileSystem.read(url) else {
-            throw KeyrackError.usage("\(what) \(path) does not exist: pass the path of an existing file")
-        }
-        guard bytes.count <= 1 << 20 else { throw KeyrackError.usage("\(what) \(path) is larger than 1 MiB: that is not a key file") }
-        if secret, PrivateFile.holdsSecretKey(bytes), let problem = PrivateFile.problem(path: path, what: what) {
-            wipeStorage(bytes)
-            throw KeyrackError.usage(problem)
-        }
-        return bytes
-    } catch let error as KeyrackError where error.kind == .failure {
-        throw KeyrackError.usage("cannot read \(what) \(path): \(error.message.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unreadable")")
-    }
-}
-
 /// Expands a leading `~/` against the user's home.
 func expandTilde(_ path: String, userHome: URL) -> String {
     if path == "~" { return userHome.path }

@@ -22,7 +22,7 @@ struct SSHBackend: RecipientBackend {
         } else {
             (pubPath, privPath) = (given, given)
         }
-        let bytes = try readKeyFile(pubPath, what: "public key file")
+        let bytes = try KeyFile.read(pubPath, what: "public key file")
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("-----BEGIN") {
             throw KeyrackError.usage("\(pubPath) is a private key, and no \(pubPath).pub is beside it: pass the .pub file (ssh-keygen -y -f \(pubPath) > \(pubPath).pub)")
@@ -68,7 +68,7 @@ struct SSHBackend: RecipientBackend {
     /// The identity of an OpenSSH private key file. An encrypted key's passphrase is asked for
     /// only when a manifest holds a stanza for that very key.
     static func identity(privateKeyPath path: String, interaction: Interaction) throws -> any Identity {
-        try identity(privateKey: try readKeyFile(path, what: "ssh private key", secret: true), source: path, interaction: interaction)
+        try identity(privateKey: try KeyFile.read(path, what: "ssh private key", secret: true), source: path, interaction: interaction)
     }
 
     /// The same from the key's bytes (read from a descriptor); `source` names it in prompts.

@@ -107,7 +107,7 @@ public enum TPMIdentityFiles {
         guard st.st_mode & 0o077 == 0 else {
             throw KeyrackError.usage("the TPM identity file \(path) has mode \(String(st.st_mode & 0o777, radix: 8)), open to others: run `chmod 600 \(path)`")
         }
-        let bytes = try readKeyFile(path, what: "TPM identity file")
+        let bytes = try KeyFile.read(path, what: "TPM identity file")
         do { return try TPMIdentityFile(text: String(decoding: bytes, as: UTF8.self)) } catch let error as AgeError {
             throw KeyrackError.damaged("\(path) is not a usable TPM identity file: \(error.reason)")
         }

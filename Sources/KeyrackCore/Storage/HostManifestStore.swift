@@ -155,7 +155,7 @@ public struct HostManifestStore {
     /// The bytes of an identity file the user names, refused (`PrivateFile`) when it holds a
     /// key and is not the caller's or others may read it.
     public static func readIdentityFile(_ path: String) throws -> [UInt8] {
-        try readKeyFile(path, what: "identity file", secret: true)
+        try KeyFile.read(path, what: "identity file", secret: true)
     }
 
     /// An identity from a file the user names: an OpenSSH private key or an age identity file.
@@ -272,7 +272,8 @@ public struct HostManifestStore {
 
     // MARK: errors
 
-    func requireInitialised(_ owner: OwnerName) throws {
+    /// The one "not initialised" refusal (with the TypeScript keyrack's manifest named when it is there).
+    public func requireInitialised(_ owner: OwnerName) throws {
         guard isInitialised(owner) else { throw notInitialised(owner) }
     }
 

@@ -33,20 +33,17 @@ struct DelCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let env = try EnvName(env)
-        let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
-                        env: env, key: try KeyName(key))
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
-        let removed = try store.deleteKey(owner: owner, slug: slug, identities: identities)
-        LiveDaemon.revoke(owner: owner, slug: slug, why: "it was deleted")
-        CLIAudit.keyChange(owner: owner.value, "del", slug: slug.description)
-        let repo = RepoFileCLI.apply { try RepoFileEntries.remove(slug, from: $0) }
+        let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: ManifestCLI.currentDirectory,
+                                          store: store, identities: {
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        }, effects: LiveManifestEffects())
+        let slug = result.slug
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent",
-                                       "repoFile": RepoFileCLI.json(repo)])
+            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": result.removed ? "removed" : "absent",
+                                       "repoFile": RepoFileCLI.json(result.repoFile)])
         } else {
-            print(removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
-            if let line = RepoFileCLI.text(repo) { print(line) }
+            print(result.removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
+            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
         }
     }
 }

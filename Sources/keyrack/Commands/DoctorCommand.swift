@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackClient
+import KeyrackApp
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
 /// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the
@@ -22,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let owner = options.owner
         let checks = DoctorChecks(owner: owner).all()
-        let healthy = !checks.contains { $0.status == .fail }
+        let healthy = DoctorChecks.healthy(checks)
         if options.json {
             let items: [[String: Any]] = checks.map { c in
                 ["name": c.name, "status": c.status.rawValue, "detail": c.detail, "fix": c.fix ?? NSNull()]

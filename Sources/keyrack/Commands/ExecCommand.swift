@@ -125,10 +125,7 @@ struct ExecCommand: ParsableCommand {
                                         proxy: proxy, upstreamCACerts: upstreamCACerts)
             Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
         }
-        let files = try envFiles.map { try EnvFile(path: $0) }
-        var values = try env.map { try DaemonCommandSupport.fetch(owner: options.owner, env: $0, names: keys, allowDangerous: allowDangerous) }?
-            .map { (name: $0.name, value: $0.value, granted: true) } ?? []
-        values += try EnvFile.resolve(files, owner: options.owner, allowDangerous: allowDangerous, alongside: values.map(\.name))
+        var values = try ExecEnvironment.values(owner: options.owner, env: env, keys: keys, envFiles: envFiles, allowDangerous: allowDangerous)
         // What --mask conceals: the values from the daemon, not the file's plain ones.
         var secrets = mask ? values.filter(\.granted).map(\.value) : []
         defer { for i in secrets.indices { zeroize(&secrets[i]) } }

@@ -3,6 +3,7 @@ import Foundation
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
+import KeyrackOutput
 import SecretBytes
 import KeyrackYAML
 import KeyrackNames

@@ -2,6 +2,7 @@ import AgeYubiKey
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import PIV
 #if canImport(Glibc)
@@ -92,25 +93,13 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        // An owner the TypeScript keyrack already has: an empty manifest beside it would hide its keys.
-        if !store.isInitialised(owner), let old = store.typeScriptManifest(owner) {
-            throw KeyrackError(.usage, "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path): run `keyrack migrate\(Fix.ownerFlag(owner.value))` to carry its keys over (to start empty instead, move that file away first)")
-        }
-        let via = self.via ?? .ssh
-        // The default key is looked for (and named) only when init will create something.
-        let defaulted = via == .ssh && self.pubkey == nil && !store.isInitialised(owner)
-        let pubkey = try defaulted ? InitDefaults.sshKey(userHome: ManifestCLI.userHome, bare: self.via == nil) : self.pubkey
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: ManifestCLI.userHome, spec: spec(via: via, pubkey: pubkey),
-                                            interaction: pinStdin ? stdinPIN : ManifestCLI.interaction)
-        let pinnedUID = try uid.map(resolveUID)
-        if case .yubikey(let card) = request.spec, card.policies(for: owner).pin == .never, let pinnedUID, pinnedUID != getuid(), PcscdAccess.describe().open {
-            Terminal.printError("warning: '\(owner.value)' gets a PIN-never slot while \(PcscdAccess.describe().detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinnedUID) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
-        }
-        // The repository file first: a file of another org is refused before the owner is made.
-        let repo = try org.map { try repoFile(OrgName($0)) }
-        let outcome = try store.initialise(owner: owner, uid: pinnedUID, sandboxed: sandboxed, request: request)
+        let input = OwnerInit.Input(owner: owner, spec: spec(via: via ?? .ssh, pubkey: pubkey), viaGiven: via != nil, uid: try uid.map(resolveUID),
+                                    sandboxed: sandboxed, org: try org.map(OrgName.init), directory: ManifestCLI.currentDirectory,
+                                    userHome: ManifestCLI.userHome)
+        let result = try OwnerInit.run(input, store: store, interaction: pinStdin ? stdinPIN : ManifestCLI.interaction, note: Terminal.printError)
+        let via = result.via, repo = result.repoFile
         let path = store.home.manifest(owner).path
-        switch outcome {
+        switch result.outcome {
         case .created(let manifest, let setup):
             if options.json {
                 try ManifestCLI.printJSON(["owner": owner.value, "effect": "created", "manifest": path, "via": via.rawValue,
@@ -139,13 +128,6 @@ struct InitCommand: ParsableCommand {
             case .found(let path): print("  repository file: \(path) (found, org \(org!))")
             case .notInRepository: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
             }
-        }
-    }
-
-    /// `--org`: KeyrackApp's RepoFileInit from the current directory; its refusal is a usage error.
-    private func repoFile(_ org: OrgName) throws -> RepoFileInit.Outcome {
-        do { return try RepoFileInit.run(org: org, from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) } catch let e as RepoFileInit.Failure {
-            throw KeyrackError(.usage, e.description)
         }
     }
 

@@ -1,6 +1,7 @@
 import KeyrackApp
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
@@ -49,17 +50,13 @@ struct InjectCommand: ParsableCommand {
         } else {
             bytes = SecretPrompt.readAllOfStdin(keepingNewline: true)
         }
-        let template = try InjectTemplate(bytes, path: input ?? "stdin")
-        var values = try SecretReference.resolve(owner: options.owner, slugs: template.references, allowDangerous: allowDangerous)
-        var result = template.render(values)
-        defer {
-            zeroize(&bytes)
-            zeroize(&result)
-            for k in Array(values.keys) { zeroize(&values[k]!) }
-        }
+        defer { zeroize(&bytes) }
+        var result: [UInt8]
+        let filled: Int
+        (result, filled) = try Inject.render(bytes, path: input ?? "stdin", owner: options.owner, allowDangerous: allowDangerous)
+        defer { zeroize(&result) }
         if let output {
             try FileSystem.writeAtomically(result, to: URL(fileURLWithPath: output), mode: 0o600)
-            let filled = template.references.count
             if options.json {
                 Output.line("{\"output\":\(TextFormat.json(output)),\"mode\":\"0600\",\"placeholders\":\(filled)}")
             } else {

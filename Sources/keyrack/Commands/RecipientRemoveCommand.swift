@@ -1,6 +1,7 @@
 import KeyrackApp
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
@@ -20,10 +21,9 @@ struct RecipientRemoveCommand: ParsableCommand {
     func run() throws {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
-        let promoted = try store.removeRecipient(owner: owner, label: label, identities: identities)
-        // Whatever that recipient unlocked must not outlive its removal.
-        LiveDaemon.revoke(owner: owner, slug: nil, why: "recipient \(label) was removed")
+        let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: {
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        }, effects: LiveManifestEffects())
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "removed": label, "promoted": promoted.map { $0 as Any } ?? NSNull()])
         } else {

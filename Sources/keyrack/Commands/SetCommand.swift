@@ -113,50 +113,25 @@ struct SetCommand: ParsableCommand {
         try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let env = try EnvName(env)
-        let slug = Slug(org: try HostManifestStore.resolveOrg(given: org, env: env, directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
-                        env: env, key: try KeyName(key))
-        guard store.isInitialised(owner) else {
-            let flag = owner == .human ? "" : " --for \(owner.value)"
-            throw UsageError("owner \(owner) is not initialised: run `keyrack init\(flag)` (your ssh key; or --via yubikey|age) first")
-        }
-        // Find the identities before asking for a value, so an owner with no identity here fails
-        // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
-        let value = vault.takesValueAtSet ? try mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug) : nil
-        // An os.daemon value is read like any other, but goes to the daemon only, never to disk.
-        var daemonValue = vault == .osDaemon ? try ManifestCLI.readValue(for: slug) : nil
-        defer { if daemonValue != nil { zeroize(&daemonValue!) } }
-        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: try maxDuration.map(Duration.init),
-                                        options: source.keyOptions, value: value,
-                                        addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath),
-                                        sendTo: try destinations())
-        if vault == .onePassword, let exid {
-            try OnePassword.check(reference: exid, account: source.account) { value in
-                if mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }
-            }
-        }
-        if let token = Firewall.match(value ?? daemonValue ?? []) {
-            Terminal.printError("warning: \(slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
-        }
-        let (entry, outcome) = try store.setKey(owner: owner, request, identities: identities)
-        LiveDaemon.revoke(owner: owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
-        CLIAudit.keyChange(owner: owner.value, "set", slug: slug.description, vault: vault.rawValue, effect: outcome.rawValue)
-        if daemonValue != nil {
-            let sidecar = try store.recipientsFile(owner)
-            let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)
-            Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
-        }
-        let repo = RepoFileCLI.apply { try RepoFileEntries.add(slug, from: $0) }
+        let input = KeyChange.SetInput(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
+                                       maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions,
+                                       addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath), sendTo: try destinations(),
+                                       onePasswordAccount: source.account, directory: ManifestCLI.currentDirectory)
+        let result = try KeyChange.set(input, store: store, identities: {
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        }, value: { slug in
+            try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug)
+        }, effects: LiveManifestEffects())
+        let entry = result.entry
         if options.json {
             var object = ManifestCLI.json(entry)
             object["owner"] = owner.value
-            object["effect"] = outcome.rawValue
-            object["repoFile"] = RepoFileCLI.json(repo)
+            object["effect"] = result.outcome.rawValue
+            object["repoFile"] = RepoFileCLI.json(result.repoFile)
             try ManifestCLI.printJSON(object)
         } else {
-            print("keyrack set: \(outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
-            if let line = RepoFileCLI.text(repo) { print(line) }
+            print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
+            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackCore
 import PIV
 import KeyrackNames
@@ -98,26 +99,24 @@ struct SetDefaultCommand: ParsableCommand {
         try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
-        let settings: OpenBaoSettings = try store.update(owner: owner, identities: identities) { manifest, _ in
-            var s = clearOpenbao ? OpenBaoSettings() : manifest.openbao ?? OpenBaoSettings()
-            if let v = openbaoAddr { s.addr = v }
-            if let v = openbaoCacert { s.cacert = ManifestCLI.absolutePath(v) }
-            if let v = openbaoNamespace { s.namespace = v }
-            if let v = openbaoLogin { s.login = v }
-            if let v = openbaoAuthMount ?? openbaoJwtMount { s.authMount = v }
-            if let v = openbaoJwtRole { s.jwtRole = v }
-            if let v = openbaoLeaseRole { s.leaseRole = v }
-            if let v = openbaoJwtAudience { s.jwtAudience = v }
-            if let v = openbaoJwtSource { s.jwtSource = v }
-            if let v = openbaoCertRole { s.certRole = v }
-            if let v = openbaoSlot, let slot = PIVSlot(parsing: v) { s.slot = slot.description }
-            if let v = openbaoSerial { s.serial = v }
-            if let v = openbaoRoleIdKey { s.roleIdKey = try Slug(validating: v) }
-            if let v = openbaoSecretIdKey { s.secretIdKey = try Slug(validating: v) }
-            manifest.openbao = s.isEmpty ? nil : s
-            return s
-        }
+        var changes = OpenBaoSettings()
+        changes.addr = openbaoAddr
+        changes.cacert = openbaoCacert.map(ManifestCLI.absolutePath)
+        changes.namespace = openbaoNamespace
+        changes.login = openbaoLogin
+        changes.authMount = openbaoAuthMount ?? openbaoJwtMount
+        changes.certRole = openbaoCertRole
+        changes.slot = openbaoSlot.flatMap(PIVSlot.init(parsing:))?.description
+        changes.serial = openbaoSerial
+        changes.roleIdKey = try openbaoRoleIdKey.map(Slug.init(validating:))
+        changes.secretIdKey = try openbaoSecretIdKey.map(Slug.init(validating:))
+        changes.jwtRole = openbaoJwtRole
+        changes.jwtAudience = openbaoJwtAudience
+        changes.jwtSource = openbaoJwtSource
+        changes.leaseRole = openbaoLeaseRole
+        let settings = try OpenBaoDefaults.set(owner: owner, changes: changes, clear: clearOpenbao, store: store, identities: {
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        })
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "openbao": Self.json(settings)])
         } else if settings.isEmpty {

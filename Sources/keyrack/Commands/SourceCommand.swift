@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackDaemon
+import KeyrackOutput
 import SecretBytes
 import KeyrackNames
 import KeyrackClient

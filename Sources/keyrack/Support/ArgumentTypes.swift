@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackCore
+import KeyrackOutput
 
 // The core's closed sets as option types: ArgumentParser parses them, lists their values in
 // help and shell completions, and its error names the bad value beside the good ones. The core
@@ -13,4 +14,9 @@ enum BackupVia: String, CaseIterable, ExpressibleByArgument {
     case ssh, age
 
     var via: Via { Via(rawValue: rawValue)! }
+}
+
+/// `source --format`: KeyrackOutput's languages, each value's help from there.
+extension SourceFormat: ExpressibleByArgument {
+    public var defaultValueDescription: String { help }
 }

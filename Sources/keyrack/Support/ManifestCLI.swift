@@ -47,6 +47,9 @@ enum ManifestCLI {
         try OwnerIdentities.resolve(owner, store: store, paths: paths, only: kind, interaction: cardInteraction)
     }
 
+    /// The directory keyrack was started in: where the repository's `.agent/keyrack.yml` is looked for.
+    static var currentDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
+
     /// The user's home directory, for `~` in paths.
     static var userHome: URL {
         URL(fileURLWithPath: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackCore
+import SecretBytes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,10 +55,9 @@ struct SourceOptions: ParsableArguments {
         let installation = try installationID ?? ask("installation id: ", flag: "--installation-id")
         let path = try privateKey ?? ask("path of the app's private key (.pem): ", flag: "--private-key")
         let expanded = path.hasPrefix("~/") ? ManifestCLI.userHome.appendingPathComponent(String(path.dropFirst(2))).path : path
-        guard var pem = FileManager.default.contents(atPath: expanded) else {
-            throw ValidationError("cannot read the GitHub App key file '\(path)': give the path of the .pem GitHub generated for the app")
-        }
-        defer { pem.resetBytes(in: 0..<pem.count) }
+        // The one key-file reader (KeyrackCore's KeyFile: its size cap, its absent/unreadable errors).
+        var pem = try KeyFile.read(expanded, what: "GitHub App key file")
+        defer { zeroize(&pem) }
         do {
             return try GitHubAppSource.json(appID: app, installationID: installation, privateKeyPEM: String(decoding: pem, as: UTF8.self))
         } catch let error as KeyrackError { throw ValidationError(error.message) }

@@ -1,12 +1,13 @@
+import KeyrackClient
 import KeyrackDaemon
 import KeyrackClient
 
-/// The records the CLI itself writes to the owner's access log: `set` and `del` change the
-/// manifest without the daemon. Appended after the change succeeded, by the same AuditLog the
+/// The records the manifest use cases write to the owner's access log themselves: `set` and
+/// `del` change the manifest without the daemon. Appended after the change succeeded, by the same AuditLog the
 /// daemon uses (an flock keeps one chain between them). When the log cannot be written the
 /// change has already happened, so it is not undone: the user is told, on one line.
-enum CLIAudit {
-    static func record(owner: String, _ event: String, _ fields: AuditFields) {
+public enum ManifestAudit {
+    public static func record(owner: String, _ event: String, _ fields: AuditFields) {
         guard let home = AuditLog.homeFromEnvironment() else { return }
         do {
             // The daemon rotates the file; the CLI follows (reopens the path when it moved).
@@ -19,7 +20,7 @@ enum CLIAudit {
         }
     }
 
-    static func keyChange(owner: String, _ event: String, slug: String, vault: String? = nil, effect: String? = nil) {
+    public static func keyChange(owner: String, _ event: String, slug: String, vault: String? = nil, effect: String? = nil) {
         var f = AuditFields()
         f.add("slug", slug)
         f.add("vault", vault)

@@ -5,17 +5,17 @@ import KeyrackNames
 /// `keyrack://ORG.ENV.KEY`: how env files (`exec --env-file`) and templates (`inject`) name a key,
 /// as `op://…` names a 1Password item. Always a full slug, so a file means the same key in any
 /// directory and for any --env.
-enum SecretReference {
-    static let scheme = "keyrack://"
+public enum SecretReference {
+    public static let scheme = "keyrack://"
 
     /// The slug of `text` (what follows the scheme), or nil when it is not ORG.ENV.KEY (the key
     /// rule admits no whitespace nor `}`, so a reference ends where its key does).
-    static func slug<S: StringProtocol>(_ text: S) -> Slug? { Slug(parsing: String(text)) }
+    public static func slug<S: StringProtocol>(_ text: S) -> Slug? { Slug(parsing: String(text)) }
 
     /// The values of `slugs` from `owner`'s daemon, in one GET, all or nothing: the first that is
     /// not granted (locked, absent, expired, refused, or not listed by the repository's
     /// .agent/keyrack.yml) fails the whole command before anything is written or run.
-    static func resolve(owner: String, slugs: [Slug], allowDangerous: Bool) throws -> [Slug: [UInt8]] {
+    public static func resolve(owner: String, slugs: [Slug], allowDangerous: Bool) throws -> [Slug: [UInt8]] {
         var unique: [Slug] = []
         for s in slugs where !unique.contains(s) { unique.append(s) }
         guard !unique.isEmpty else { return [:] }

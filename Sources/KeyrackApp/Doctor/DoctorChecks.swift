@@ -1,7 +1,7 @@
 import AgeFormat
 import AgeYubiKey
 import Foundation
-import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
 import PIV
@@ -11,12 +11,19 @@ import KeyrackClient
 #endif
 
 /// One finding of `keyrack doctor`: a failing check always carries the command that fixes it.
-struct DoctorCheck {
-    enum Status: String { case pass, warn, fail, skip }
-    var name: String
-    var status: Status
-    var detail: String
-    var fix: String?
+public struct DoctorCheck: Equatable, Sendable {
+    public enum Status: String, Sendable { case pass, warn, fail, skip }
+    public var name: String
+    public var status: Status
+    public var detail: String
+    public var fix: String?
+
+    public init(name: String, status: Status, detail: String, fix: String? = nil) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+        self.fix = fix
+    }
 
     static func pass(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .pass, detail: detail) }
     static func skip(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .skip, detail: detail) }
@@ -29,16 +36,29 @@ struct DoctorCheck {
 /// from cron or a robot's health probe, so only public data (serials, slot public keys, PIN
 /// retry metadata, file modes) is consulted, and the manifest is opened only when an identity
 /// file opens it without a passphrase.
-struct DoctorChecks {
-    let owner: String
+public struct DoctorChecks {
+    public let owner: String
+    /// The home to check; nil when KEYRACK_HOME could not be used (`why` says so).
+    let store: Result<HostManifestStore, Error>
+    let probes: DoctorProbes
     private var flag: String { Fix.ownerFlag(owner) }
 
-    func all() -> [DoctorCheck] {
+    /// The checks of `owner` in `store` (default: KEYRACK_HOME's), asking the machine through `probes`.
+    public init(owner: String, store: HostManifestStore? = nil, probes: DoctorProbes = .live) {
+        self.owner = owner
+        self.store = store.map { .success($0) } ?? Result { try HostManifestStore.fromEnvironment() }
+        self.probes = probes
+    }
+
+    /// Whether no check failed (warnings and skips do not count): doctor's exit status.
+    public static func healthy(_ checks: [DoctorCheck]) -> Bool { !checks.contains { $0.status == .fail } }
+
+    public func all() -> [DoctorCheck] {
         var out: [DoctorCheck] = []
         let store: HostManifestStore
         let name: OwnerName
         do {
-            store = try ManifestCLI.store()
+            store = try self.store.get()
             name = try OwnerName(owner)
         } catch {
             return [.fail("keyrack home", "\(error)", fix: "set KEYRACK_HOME to a directory you own, or unset it")]
@@ -59,13 +79,13 @@ struct DoctorChecks {
         out += identityFileChecks(store, name)
         out += daemonChecks()
         out += toolChecks(store, name)
-        out += sandboxChecks()
+        out += sandboxChecks(probes.sandbox())
         return out
     }
 
     /// `exec --sandbox`: bubblewrap, unprivileged user namespaces, pidfd (a warning, not a
     /// failure, when missing: only sandboxed owners and `--sandbox` need them).
-    func sandboxChecks(_ report: SandboxReport = .probe()) -> [DoctorCheck] {
+    func sandboxChecks(_ report: SandboxReport) -> [DoctorCheck] {
         var out: [DoctorCheck] = []
         switch report.bubblewrap {
         case .failure(let error):
@@ -92,14 +112,14 @@ struct DoctorChecks {
     private func cardChecks(_ primary: RecipientLocation?) -> [DoctorCheck] {
         let wantsCard = primary?.via == .yubikey
         let seen: [(reader: String, serial: UInt32)]
-        do { seen = try PIVCards.serials() } catch PIVError.pcscdNotRunning {
+        do { seen = try probes.cards() } catch PIVError.pcscdNotRunning {
             let check = DoctorCheck.fail("pcscd", "pcscd is not reachable", fix: "sudo systemctl enable --now pcscd.socket (Debian: apt install pcscd)")
             return wantsCard ? [check] : [DoctorCheck(name: "pcscd", status: .skip, detail: "pcscd is not reachable (not needed: '\(owner)' uses \(primary?.via.rawValue ?? "no recipient"))")]
         } catch {
             return [.fail("pcscd", "cannot list smart cards: \(error)", fix: "check that pcscd runs and you may use it (udev/ and polkit rules in this repository)")]
         }
         var out: [DoctorCheck] = [.pass("pcscd", "reachable")]
-        let access = PcscdAccess.describe()
+        let access = probes.pcscdAccess()
         out.append(access.open
             ? DoctorCheck(name: "pcscd access", status: .warn, detail: access.detail,
                           fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (keyrack resets the card after each PIN use here; docs/security-model.md); a PIN-never slot stays every local user's while plugged in: unplug cards not in use, or run a pcscd built with polkit")
@@ -158,7 +178,7 @@ struct DoctorChecks {
 
     /// A PIN-`once` owner loses its verified PIN whenever pcscd exits idle (Debian's --auto-exit).
     private func autoExitCheck(pinOnce: Bool) -> DoctorCheck {
-        guard let (autoExit, source) = PcscdAutoExit.detect() else { return .skip("pcscd auto-exit", "cannot tell how pcscd is started") }
+        guard let (autoExit, source) = probes.pcscdAutoExit() else { return .skip("pcscd auto-exit", "cannot tell how pcscd is started") }
         guard autoExit else { return .pass("pcscd auto-exit", "\(source) keeps running when idle") }
         let what = "\(source) runs with --auto-exit: 60 s after the last use pcscd exits, the card powers down and forgets the PIN"
         return pinOnce ? .fail("pcscd auto-exit", what + ", so '\(owner)' (PIN policy once) is asked for it again", fix: PcscdAutoExit.fix)
@@ -173,7 +193,7 @@ struct DoctorChecks {
         for path in [home.manifest(name).path, home.recipientsFile(name).path, home.direct(name).path, home.tpmIdentity(name).path] {
             out.append(mode(URL(fileURLWithPath: path).lastPathComponent, path, want: 0o600, optional: true))
         }
-        let runtime = RuntimeDirectory.current()
+        let runtime = probes.runtime
         out.append(mode("runtime dir", runtime.path, want: 0o700, optional: true))
         out.append(mode("daemon socket", runtime.socket(owner: owner), want: 0o600, optional: true))
         return out.filter { $0.status != .skip || $0.name == "KEYRACK_HOME" }
@@ -215,7 +235,7 @@ struct DoctorChecks {
     // MARK: daemon, vault tools
 
     private func daemonChecks() -> [DoctorCheck] {
-        let client = DaemonClient(owner: owner)
+        let client = DaemonClient(owner: owner, runtime: probes.runtime)
         // The same checks every client makes before it connects: a squatted directory or a
         // daemon of another uid is named, never talked to.
         do { _ = try client.connect() } catch let error as DaemonError {
@@ -244,7 +264,7 @@ struct DoctorChecks {
         if !ids.isEmpty, let manifest = try? store.load(owner: name, identities: ManifestIdentities(given: ids)) {
             vaults = Set(manifest.keys.values.map(\.vault.rawValue))
         }
-        if vaults == nil, case .status(let status)? = try? DaemonClient(owner: owner).send(.status) {
+        if vaults == nil, case .status(let status)? = try? DaemonClient(owner: owner, runtime: probes.runtime).send(.status) {
             vaults = Set(status.grants.map(\.vault))
         }
         let unseen = vaults == nil ? " seen (manifest not opened: it needs the card)" : ""

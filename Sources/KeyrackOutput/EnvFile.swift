@@ -1,5 +1,4 @@
-import Foundation
-import KeyrackCore
+import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
@@ -16,30 +15,30 @@ import KeyrackClient
 /// A quoted value may span lines (its newlines are part of it), as sh and python-dotenv read it:
 /// that is how `source --format dotenv` writes a multi-line value.
 /// The file names the variables, so a key whose name is no shell identifier is passed too.
-struct EnvFile {
-    enum Value: Equatable {
+public struct EnvFile: Sendable {
+    public enum Value: Equatable, Sendable {
         case literal([UInt8])
         case reference(Slug)
     }
 
-    struct Entry: Equatable {
-        var name: String
-        var value: Value
-        var line: Int
-    }
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        public var value: Value
+        public var line: Int
 
-    var path: String
-    var entries: [Entry]
-
-    /// Reads and parses `path`; every problem is a usage error naming the file and line.
-    init(path: String) throws {
-        guard let bytes = try FileSystem.read(URL(fileURLWithPath: path)) else {
-            throw UsageError("--env-file '\(path)' does not exist")
+        public init(name: String, value: Value, line: Int) {
+            self.name = name
+            self.value = value
+            self.line = line
         }
-        try self.init(path: path, bytes: bytes)
     }
 
-    init(path: String, bytes: [UInt8]) throws {
+    public var path: String
+    public var entries: [Entry]
+
+    /// Parses the bytes of the file at `path` (named in errors); every problem is a usage error
+    /// naming the file and line. Reading the file is KeyrackApp's (`EnvFile.read`).
+    public init(path: String, bytes: [UInt8]) throws {
         self.path = path
         entries = []
         var cursor = Cursor(bytes: bytes)
@@ -49,14 +48,14 @@ struct EnvFile {
     }
 
     /// The slugs the file refers to, in order.
-    var references: [Slug] {
+    public var references: [Slug] {
         entries.compactMap { if case .reference(let s) = $0.value { return s } else { return nil } }
     }
 
     /// The variables of `files`, references resolved from `owner`'s daemon in one GET (all or
     /// nothing: exit 3 before anything runs). A name set twice, in the files or by them and
     /// --env (`alongside`), is a usage error: which one wins would be a guess.
-    static func resolve(_ files: [EnvFile], owner: String, allowDangerous: Bool,
+    public static func resolve(_ files: [EnvFile], owner: String, allowDangerous: Bool,
                         alongside taken: [String]) throws -> [(name: String, value: [UInt8], granted: Bool)] {
         var seen: [String: String] = Dictionary(taken.map { ($0, "--env") }, uniquingKeysWith: { a, _ in a })
         for file in files {

@@ -1,4 +1,4 @@
-import ArgumentParser
+import KeyrackClient
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -8,12 +8,12 @@ import KeyrackClient
 /// The languages `keyrack source --format` speaks. Each quotes values so that every byte comes
 /// back as it was (names are shell identifiers, checked before this), and none lets a value
 /// become code in the reader.
-enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
+public enum SourceFormat: String, CaseIterable, Sendable {
     case sh, fish, dotenv, json
     case githubActions = "github-actions"
 
-    /// The help text of each value (ArgumentParser lists these under --format).
-    var defaultValueDescription: String {
+    /// The help text of each value (the CLI's --format lists these).
+    public var help: String {
         switch self {
         case .sh: return "export NAME='value' lines, for eval \"$(keyrack source …)\" in sh, bash, zsh"
         case .fish: return "set -gx NAME 'value' lines, for keyrack source --format fish | source"
@@ -24,7 +24,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// What goes to stdout, and for github-actions what is appended to $GITHUB_ENV.
-    func render(_ values: [(name: String, value: [UInt8])]) throws -> (stdout: [UInt8], githubEnv: [UInt8]) {
+    public func render(_ values: [(name: String, value: [UInt8])]) throws -> (stdout: [UInt8], githubEnv: [UInt8]) {
         var out: [UInt8] = []
         var env: [UInt8] = []
         switch self {
@@ -59,7 +59,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// fish's single quotes: only `\\` and `\'` are escapes inside them; newlines are literal.
-    static func fishQuoted(_ value: [UInt8]) -> [UInt8] {
+    public static func fishQuoted(_ value: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x27]
         for b in value {
             if b == 0x27 || b == 0x5c { out.append(0x5c) }
@@ -69,7 +69,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// The escapes of a workflow command's data (`%`, CR, LF), as @actions/core writes them.
-    static func workflowEscaped(_ value: [UInt8]) -> [UInt8] {
+    public static func workflowEscaped(_ value: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         for b in value {
             switch b {
@@ -83,7 +83,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// `ghadelimiter_<random hex>`, as @actions/core names it, never a line of the value.
-    static func delimiter(avoiding value: [UInt8]) -> String {
+    public static func delimiter(avoiding value: [UInt8]) -> String {
         while true {
             var g = SystemRandomNumberGenerator()
             let d = "ghadelimiter_" + (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &g), radix: 16) }.joined()
@@ -100,7 +100,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// The file GitHub Actions names in $GITHUB_ENV (asked before anything is printed).
-    static func githubEnvPath() throws -> String {
+    public static func githubEnvPath() throws -> String {
         guard let path = getenv("GITHUB_ENV").map({ String(cString: $0) }), !path.isEmpty else {
             throw UsageError("--format github-actions appends to $GITHUB_ENV, which is not set: use it in a GitHub Actions step, or choose another --format")
         }
@@ -108,7 +108,7 @@ enum SourceFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// Appends to that file in one write, so a concurrent step never sees half a heredoc.
-    static func append(_ bytes: [UInt8], to path: String) throws {
+    public static func append(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CommandFailure("cannot open $GITHUB_ENV (\(path)): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

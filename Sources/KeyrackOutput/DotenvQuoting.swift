@@ -1,3 +1,5 @@
+import KeyrackClient
+
 /// How `source --format dotenv` writes one value so that every reader of a `.env` file gets the
 /// exact bytes back and none runs any of them: `. ./.env` in sh (dash) and bash, python-dotenv
 /// (`load_dotenv`, interpolation on, as by default) and keyrack's own `exec --env-file` (EnvFile).
@@ -19,19 +21,17 @@
 /// Docker's `--env-file` does no unquoting at all, so a quoted value reaches a container with its
 /// quotes: docker users pass the values from the environment instead
 /// (`keyrack exec … -- docker run -e NAME …`).
-import KeyrackClient
-
-enum DotenvQuoting {
+public enum DotenvQuoting {
     /// A one-line error naming the variable whose value has no safe spelling (asked of every
     /// value before any is written, so nothing is half-printed).
-    static func check(name: String, value: [UInt8]) throws {
+    public static func check(name: String, value: [UInt8]) throws {
         if let problem = unrepresentable(value) {
             throw CommandFailure("the value of \(name) holds \(problem), which no dotenv spelling gives back exactly to sh, python-dotenv and keyrack alike: use --format sh (eval) or --format json, or keyrack exec, which writes no file")
         }
     }
 
     /// The value as it goes after `NAME=`; `check` passed it.
-    static func quoted(_ value: [UInt8]) -> [UInt8] {
+    public static func quoted(_ value: [UInt8]) -> [UInt8] {
         if value.allSatisfy(isBare) { return value }
         if !value.contains(where: { $0 == 0x27 || $0 == 0x5c }) { return [0x27] + value + [0x27] }
         var out: [UInt8] = [0x22]
@@ -43,7 +43,7 @@ enum DotenvQuoting {
     }
 
     /// Why `value` has no safe spelling, or nil when it has one.
-    static func unrepresentable(_ value: [UInt8]) -> String? {
+    public static func unrepresentable(_ value: [UInt8]) -> String? {
         if value.contains(0) { return "a NUL byte" }
         if value.contains(0x0d) { return "a carriage return" }
         if let open = value.indices.first(where: { value[$0] == 0x24 && $0 + 1 < value.count && value[$0 + 1] == 0x7b }),

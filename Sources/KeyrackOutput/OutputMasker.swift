@@ -1,4 +1,3 @@
-import KeyrackDaemon
 import SecretBytes
 
 /// Replaces every occurrence of any secret in a byte stream with `<concealed by keyrack>`, as
@@ -11,19 +10,19 @@ import SecretBytes
 /// no line of it), but not a value transformed (base64, reversed, case-changed, split
 /// differently) nor one written to /dev/tty or a file. The real answer is not to hand the
 /// program the value at all (issue 27's keycard proxy, `exec --proxy`).
-struct OutputMasker {
-    static let replacement = Array("<concealed by keyrack>".utf8)
+public struct OutputMasker {
+    public static let replacement = Array("<concealed by keyrack>".utf8)
 
     private var secrets: [[UInt8]]
     private var pending: [UInt8] = []
 
     /// A line of a multi-line value shorter than this is not concealed on its own: a line `}`
     /// or `--` would otherwise blank every brace or dash the program prints.
-    static let shortestLine = 4
+    public static let shortestLine = 4
 
     /// Each value whole and each line of a multi-line one; longest first, so a secret that
     /// contains another (a value its own lines) is concealed whole.
-    init(secrets: [[UInt8]]) {
+    public init(secrets: [[UInt8]]) {
         var unique: [[UInt8]] = []
         func add(_ s: [UInt8]) { if !s.isEmpty && !unique.contains(s) { unique.append(s) } }
         for s in secrets {
@@ -35,15 +34,15 @@ struct OutputMasker {
     }
 
     /// The masked bytes that can be written now.
-    mutating func feed(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    public mutating func feed(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         pending += bytes
         return drain(final: false)
     }
 
     /// The rest, at the end of the stream.
-    mutating func finish() -> [UInt8] { drain(final: true) }
+    public mutating func finish() -> [UInt8] { drain(final: true) }
 
-    mutating func wipe() {
+    public mutating func wipe() {
         SecretBytes.zeroize(&pending)
         for i in secrets.indices { SecretBytes.zeroize(&secrets[i]) }
     }

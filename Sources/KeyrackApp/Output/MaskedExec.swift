@@ -1,5 +1,5 @@
-import KeyrackApp
-import KeyrackDaemon
+import KeyrackClient
+import KeyrackOutput
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,8 +15,8 @@ private var maskedChild: pid_t = 0
 /// in the clear, as `op run` does. stdin is the program's own. keyrack stays the program's parent
 /// (it cannot exec itself away as plain `exec` does) and exits with its code, or 128 + the
 /// signal that ended it, as a shell reports it.
-enum MaskedExec {
-    static func run(_ command: [String], concealing secrets: [[UInt8]]) throws -> Int32 {
+public enum MaskedExec {
+    public static func run(_ command: [String], concealing secrets: [[UInt8]]) throws -> Int32 {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw CommandFailure("cannot make a pipe for --mask: \(String(cString: strerror(errno)))")

@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
@@ -5,19 +6,19 @@ import KeyrackClient
 /// A template for `keyrack inject`: any bytes, with `{{ keyrack://ORG.ENV.KEY }}` placeholders
 /// (blanks inside the braces optional), as `op inject` reads `{{ op://… }}`. Other `{{ … }}` are
 /// left alone, so templates of other tools pass through.
-struct InjectTemplate {
-    enum Piece: Equatable {
+public struct InjectTemplate: Sendable {
+    public enum Piece: Equatable, Sendable {
         case text(ArraySlice<UInt8>)
         case reference(Slug)
     }
 
-    var pieces: [Piece] = []
+    public private(set) var pieces: [Piece] = []
 
-    var references: [Slug] { pieces.compactMap { if case .reference(let s) = $0 { return s } else { return nil } } }
+    public var references: [Slug] { pieces.compactMap { if case .reference(let s) = $0 { return s } else { return nil } } }
 
     /// Splits `bytes`; a placeholder that starts like ours but is no slug, or is never closed, is
     /// a usage error naming its line, never text passed through unfilled.
-    init(_ bytes: [UInt8], path: String) throws {
+    public init(_ bytes: [UInt8], path: String) throws {
         let open = Array("{{".utf8), scheme = Array(SecretReference.scheme.utf8)
         var i = 0, textStart = 0
         func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
@@ -49,7 +50,7 @@ struct InjectTemplate {
     }
 
     /// The template with every placeholder replaced by its value.
-    func render(_ values: [Slug: [UInt8]]) -> [UInt8] {
+    public func render(_ values: [Slug: [UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
         for piece in pieces {
             switch piece {

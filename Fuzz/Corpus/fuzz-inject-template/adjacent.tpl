@@ -1,0 +1,1 @@
+{{	keyrack://acme.prod.DB_URL	}}{{ keyrack://@all.sudo.GITHUB_TOKEN }}{{ keyrack://acme.prod.DB_URL }}

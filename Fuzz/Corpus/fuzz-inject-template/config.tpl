@@ -1,0 +1,3 @@
+api: {{ keyrack://acme.test.API }}
+key: {{keyrack://acme.test.my-key}}
+other: {{ .Values.x }}

@@ -1,0 +1,4 @@
+ok
+{{ keyrack://acme.test.API
+{{ keyrack://acme.API }}
+{{ op://vault/item/field }}

@@ -1,0 +1,1 @@
+no placeholders at all, {{ not ours }} and } { braces
