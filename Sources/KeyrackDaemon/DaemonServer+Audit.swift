@@ -136,6 +136,19 @@ extension DaemonServer {
         configuration.audit?.checkpoint(reason: "relock")
     }
 
+    /// One request a keycard proxy (`exec --proxy`) is about to send with values in it: where
+    /// to, how many, of which keys. Written before the request leaves (the proxy waits for the
+    /// answer), so a value on the wire always has its record; the requester is the `keyrack exec`
+    /// process that runs the proxy, and its parent, the program that started the run.
+    func auditProxy(_ s: ProxySubstitution, connection: ConnectionAudit) -> Bool {
+        var f = AuditFields()
+        f.add("host", s.host)
+        f.add("port", Int(s.port))
+        f.add("substitutions", s.substitutions)
+        f.add("keys", strings: s.keys)
+        return audit("proxy-substitution", f, connection: connection)
+    }
+
     func auditDenied(_ why: String, connection: ConnectionAudit?, suppressed: Int) {
         var f = AuditFields()
         f.add("reason", why)
