@@ -20,6 +20,7 @@ extension DaemonServer {
         let fd: Int32
         let cred: PeerCredentials
         private var cached: AuditFields?
+        private var examinedPeer: Requester?
         private var connectSeq: UInt64?
         init(fd: Int32, cred: PeerCredentials) { self.fd = fd; self.cred = cred }
 
@@ -31,9 +32,17 @@ extension DaemonServer {
             return connectSeq
         }
 
+        /// The peer as examined (once per connection).
+        func examined(_ server: DaemonServer) -> Requester {
+            if let examinedPeer { return examinedPeer }
+            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            examinedPeer = r
+            return r
+        }
+
         func requester(_ server: DaemonServer) -> AuditFields {
             if let cached { return cached }
-            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            let r = examined(server)
             var fields = r.fields
             if r.verified, let command = DaemonServer.keyrackCommand(r) { fields.add("command", command) }
             cached = fields
