@@ -66,15 +66,16 @@ extension DaemonServer {
     /// argv[1] of a keyrack binary is one of these fixed words and never a secret; anything else
     /// is not recorded.
     static func keyrackCommand(_ r: Requester) -> String? {
-        guard let exe = r.exe, let own = ProcInfo.link("/proc/self/exe") else { return nil }
+        guard let exe = r.exe, let own = ownExecutable else { return nil }
         let dir = { (p: String) in p.lastIndex(of: "/").map { String(p[..<$0]) } ?? "" }
         guard dir(exe) == dir(own) || exe.hasSuffix("/keyrack") || exe.hasSuffix("/keyrack-cli") else { return nil }
-        guard let bytes = ProcInfo.bytes("/proc/\(r.pid)/cmdline", limit: 4096) else { return nil }
-        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
-        guard fields.count > 1 else { return nil }
-        let word = String(decoding: fields[1], as: UTF8.self)
+        // argv[1] as read with argv[0] (one read of cmdline per connection).
+        guard let word = r.secondArgument else { return nil }
         return knownCommands.contains(word) ? word : nil
     }
+
+    /// This daemon's executable, read once (it cannot change while the process runs).
+    static let ownExecutable = ProcInfo.link("/proc/self/exe")
 
     static let knownCommands: Set<String> = ["get", "exec", "source", "inject", "unlock", "relock", "status", "list",
                                              "set", "del", "daemon", "sandbox", "identity", "doctor", "age", "recipient"]
@@ -100,13 +101,15 @@ extension DaemonServer {
     /// The record of one GET: each query's name and what the daemon answered (never the value).
     func auditGet(_ queries: [Query], _ results: [GrantLookup], connection: ConnectionAudit) -> Bool {
         var items: [AuditFields] = []
+        items.reserveCapacity(queries.count)
+        var granted = 0
         for (q, r) in zip(queries, results) {
             var f = AuditFields()
             f.add("key", q.key)
             f.add("env", q.env)
             f.add("org", q.org)
             switch r {
-            case .granted(let info, _): f.add("result", "granted"); f.add("slug", info.slug.description)
+            case .granted(let info, _): f.add("result", "granted"); f.add("slug", info.slug.description); granted += 1
             case .locked(let s): f.add("result", "locked"); f.add("slug", s.description)
             case .expired(let s): f.add("result", "expired"); f.add("slug", s.description)
             case .absent(let s): f.add("result", "absent"); f.add("slug", s?.description)
@@ -115,7 +118,7 @@ extension DaemonServer {
             items.append(f)
         }
         var f = AuditFields()
-        f.add("granted", results.filter { if case .granted = $0 { true } else { false } }.count)
+        f.add("granted", granted)
         f.add("keys", objects: items)
         return audit("get", f, connection: connection)
     }

@@ -46,6 +46,10 @@ public enum Request {
     /// values of `keys` (slugs, names only) go to `host:port`. Answered `sandboxAccepted` once
     /// the record is written; refused when the log cannot take it (the proxy then sends nothing).
     case auditProxy(ProxySubstitution)
+    /// `set` / `del`, after changing the manifest, while the daemon runs (it holds the log):
+    /// record `event` ("set" or "del") for `slug`, with the vault and effect of a set. Answered
+    /// `sandboxAccepted` once written.
+    case auditChange(event: String, slug: String, vault: String?, effect: String?)
 
     var type: UInt8 {
         switch self {
@@ -62,6 +66,7 @@ public enum Request {
         case .requireSandbox: 0x0B
         case .auditKey: 0x0C
         case .auditProxy: 0x0D
+        case .auditChange: 0x0E
         }
     }
 }
@@ -140,6 +145,8 @@ extension Request {
             w.u32(UInt32(bitPattern: pid))
         case .auditKey(let seed, let recipient):
             w.data(seed); w.string(recipient)
+        case .auditChange(let event, let slug, let vault, let effect):
+            w.string(event); w.string(slug); w.string(vault ?? ""); w.string(effect ?? "")
         case .auditProxy(let p):
             w.string(p.host); w.u32(UInt32(p.port)); w.u32(UInt32(clamping: p.substitutions))
             w.count(p.keys.count)
@@ -206,6 +213,13 @@ extension Request {
             let seed = try r.data("audit.seed", max: 32)
             guard seed.count == 32 else { throw DaemonError.malformed("audit.seed: \(seed.count) bytes, expected 32") }
             request = .auditKey(seed: seed, recipient: try r.string("audit.recipient", max: 256))
+        case 0x0E:
+            let event = try r.string("change.event", max: 16)
+            guard event == "set" || event == "del" else { throw DaemonError.malformed("change.event: '\(event.prefix(16))' is neither set nor del") }
+            let slug = try r.string("change.slug", max: 1024)
+            let vault = try r.string("change.vault", max: 256)
+            let effect = try r.string("change.effect", max: 64)
+            request = .auditChange(event: event, slug: slug, vault: vault.isEmpty ? nil : vault, effect: effect.isEmpty ? nil : effect)
         case 0x0D:
             let host = try r.string("proxy.host", max: 260)
             let port = try r.u32("proxy.port")

@@ -27,11 +27,11 @@ public enum UnloggedReference {
         let directory = String(cString: made)
         defer { removeDirectory(directory, owner: owner) }
         let client = DaemonClient(owner: owner, runtime: RuntimeDirectory(path: directory))
-        _ = try DaemonLauncher.ensureRunning(client, executable: executable,
+        let started = try DaemonLauncher.ensureRunning(client, executable: executable,
                                              arguments: ["daemon", "bench", "--for", owner, "--serve-without-audit-log", directory,
                                                          "--milliseconds", String(milliseconds)])
         defer { _ = try? client.send(.stop) }
-        return LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: slug.description))
+        return LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: slug.description), serverPID: started.pid)
     }
 
     /// The child: serves the synthetic grant on `directory`'s socket until stopped, or until

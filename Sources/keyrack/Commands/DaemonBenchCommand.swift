@@ -49,8 +49,15 @@ struct DaemonBenchCommand: ParsableCommand {
         }
         let r = withoutAuditLog
             ? try UnloggedReference.measure(executable: DaemonLauncher.currentExecutable(), owner: options.owner, clients: clients, milliseconds: milliseconds)
-            : LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"))
-        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))}")
+            : LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"), serverPID: daemonPID(client))
+        let cpu = r.serverCPUMilliseconds.map { ",\"serverCPUMilliseconds\":\($0)" } ?? ""
+        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))\(cpu)}")
         if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// The daemon's pid, to read its CPU time around the run.
+    private func daemonPID(_ client: DaemonClient) -> Int32? {
+        guard case .pong(let pid, _)? = try? client.send(.ping) else { return nil }
+        return pid
     }
 }
