@@ -42,10 +42,7 @@ struct AuditShowCommand: ParsableCommand {
         let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
         let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
         if options.json {
-            for r in records {
-                let data = try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])
-                Output.line(String(decoding: data, as: UTF8.self))
-            }
+            for r in records { try ManifestCLI.printJSON(r) }
         } else {
             for r in records { Output.line(AuditRecords.describe(r)) }
         }
@@ -85,8 +82,7 @@ struct AuditVerifyCommand: ParsableCommand {
                                       "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
             if let k = report.checkpointKey { out["checkpointKey"] = k }
             if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
-            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
-            Output.line(String(decoding: data, as: UTF8.self))
+            try ManifestCLI.printJSON(out)
         } else if report.ok {
             Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
         }

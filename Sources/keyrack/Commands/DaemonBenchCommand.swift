@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ struct DaemonBenchCommand: ParsableCommand {
             return
         }
         let r = LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"))
-        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))}")
+        JSONLine.print(BenchJSON(clients: r.clients, requests: r.requests, failures: r.failures, milliseconds: Int(r.milliseconds), perSecond: Int(r.perSecond)))
         if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
     }
 }

@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
@@ -52,7 +53,7 @@ struct DaemonStopCommand: ParsableCommand {
     /// `{"owner":…,"effect":"stopped"|"not-running"}` with --json, else the sentence.
     private func report(effect: String, _ text: String) {
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"effect\":\(TextFormat.json(effect))}")
+            JSONLine.print(DaemonStopJSON(owner: options.owner, effect: effect))
         } else {
             Output.line(text)
         }

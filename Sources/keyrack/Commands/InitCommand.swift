@@ -92,7 +92,7 @@ struct InitCommand: ParsableCommand {
         let store = try ManifestCLI.store()
         // An owner the TypeScript keyrack already has: an empty manifest beside it would hide its keys.
         if !store.isInitialised(owner), let old = store.typeScriptManifest(owner) {
-            throw KeyrackError(.usage, "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path): run `keyrack migrate\(Fix.ownerFlag(owner.value))` to carry its keys over (to start empty instead, move that file away first)")
+            throw KeyrackError(.usage, problem: "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path)", remedy: .migrate(owner: owner.value, orStartEmpty: true))
         }
         let via = self.via ?? .ssh
         // The default key is looked for (and named) only when init will create something.

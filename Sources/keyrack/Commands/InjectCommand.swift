@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import Foundation
 import KeyrackCore
@@ -59,7 +60,7 @@ struct InjectCommand: ParsableCommand {
             try FileSystem.writeAtomically(result, to: URL(fileURLWithPath: output), mode: 0o600)
             let filled = template.references.count
             if options.json {
-                Output.line("{\"output\":\(TextFormat.json(output)),\"mode\":\"0600\",\"placeholders\":\(filled)}")
+                JSONLine.print(InjectJSON(output: output, placeholders: filled))
             } else {
                 Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(filled) placeholder(s) filled)")
             }

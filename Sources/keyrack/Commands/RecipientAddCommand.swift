@@ -30,7 +30,7 @@ struct RecipientAddCommand: ParsableCommand {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         guard store.isInitialised(owner) else {
-            throw UsageError("owner \(owner) is not initialised: run `keyrack init\(owner == .human ? "" : " --for \(owner.value)") ` (your ssh key; or --via yubikey|age) first")
+            throw UsageError("owner \(owner) is not initialised: run \(fix: "keyrack init\(owner == .human ? "" : " --for \(owner.value)") ") (your ssh key; or --via yubikey|age) first")
         }
         let (key, identityPath) = try resolvePublicKey()
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())

@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackDaemon
 
@@ -44,7 +45,7 @@ struct RelockCommand: ParsableCommand {
             agentHeld = report.identityAgent
         }
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))],\"identityAgent\":\(agentHeld)}")
+            JSONLine.print(RelockJSON(owner: options.owner, relocked: slugs.map(\.description), identityAgent: agentHeld))
         } else if slugs.isEmpty && !agentHeld {
             Output.line("nothing to relock for '\(options.owner)'")
         } else {

@@ -117,7 +117,7 @@ struct SetCommand: ParsableCommand {
                         env: env, key: try KeyName(key))
         guard store.isInitialised(owner) else {
             let flag = owner == .human ? "" : " --for \(owner.value)"
-            throw UsageError("owner \(owner) is not initialised: run `keyrack init\(flag)` (your ssh key; or --via yubikey|age) first")
+            throw UsageError("owner \(owner) is not initialised: run \(fix: "keyrack init\(flag)") (your ssh key; or --via yubikey|age) first")
         }
         // Find the identities before asking for a value, so an owner with no identity here fails
         // before the user types a secret. (Decrypting twice would cost a YubiKey owner two touches.)

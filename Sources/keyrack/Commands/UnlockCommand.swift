@@ -112,7 +112,7 @@ struct UnlockCommand: ParsableCommand {
         }
         guard !entries.isEmpty else {
             let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
-            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")
+            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with \(fix: Fix.set(owner: owner.value, env: env, key: name))")
         }
         let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
 
@@ -169,11 +169,7 @@ struct UnlockCommand: ParsableCommand {
         let unlocked = try client.connect(peerUIDs: [getuid()]).unlock(grants, catalog: KeySource.catalog(manifest))
         leasesHanded = true
         if options.json {
-            let items = unlocked.map { g in
-                "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"
-            }
-            let skipped = omitted.map { "{\"slug\":\(TextFormat.json($0.0.description)),\"reason\":\(TextFormat.json($0.1))}" }
-            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"recipient\":\(TextFormat.json(usedLabel)),\"unlocked\":[\(items.joined(separator: ","))],\"omitted\":[\(skipped.joined(separator: ","))]}")
+            JSONLine.print(UnlockJSON(owner: owner.value, recipient: usedLabel, unlocked: unlocked, omitted: omitted.map { ($0.0.description, $0.1) }))
         } else {
             Output.line("unlocked \(unlocked.count) key(s) of '\(owner.value)' with recipient \(usedLabel):")
             for g in unlocked {

@@ -47,9 +47,7 @@ struct YubiKeyListCommand: ParsableCommand {
             })
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            JSONLine.print(rows)
             return
         }
         if rows.isEmpty { throw PIVError.noCard }

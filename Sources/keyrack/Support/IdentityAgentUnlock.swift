@@ -1,3 +1,4 @@
+import KeyrackApp
 import AgeFormat
 import AgeSSH
 import AgeTPM
@@ -37,8 +38,7 @@ struct IdentityAgentUnlock {
             throw DaemonError.malformed("the daemon answered AGENT START with something else")
         }
         if json {
-            let labels = status.labels.map(TextFormat.json).joined(separator: ",")
-            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"identityAgent\":true,\"identities\":[\(labels)],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: status.expiresAtWallMilliseconds)))}")
+            JSONLine.print(IdentityAgentUnlockJSON(owner: owner.value, status: status))
         } else {
             Output.line("identity agent of '\(owner.value)' unlocked for \(TextFormat.remaining(milliseconds: status.remainingMilliseconds)) with \(status.labels.count) identit\(status.labels.count == 1 ? "y" : "ies"):")
             for label in status.labels { Output.line("  \(label)") }
@@ -57,7 +57,7 @@ struct IdentityAgentUnlock {
         }
         let locations = try store.availableIdentityLocations(owner, only: using?.via)
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, problem: "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine", remedy: .giveIdentityOrAddRecipient(environment: false))
         }
         return try locations.flatMap { loc -> [AgentKeyRequest] in
             // availableIdentityLocations keeps only recipients whose identity is recorded here.

@@ -14,7 +14,7 @@ enum InitDefaults {
         let yubikeyHint = card.map { " (a YubiKey, serial \($0), is plugged in)" } ?? ""
         guard found.exists else {
             let names = DefaultSSHKey.candidates.filter { $0 != "id_ecdsa.pub" }.joined(separator: ", ")
-            throw UsageError("no usable ssh key in \(userHome.path)/.ssh (looked for \(names)): make one with `ssh-keygen -t ed25519`, pass --pubkey, or run `keyrack init --via yubikey`\(yubikeyHint) or `keyrack init --via age`")
+            throw UsageError("no usable ssh key in \(userHome.path)/.ssh (looked for \(names)): make one with `ssh-keygen -t ed25519`, pass --pubkey, or run \(fix: "keyrack init --via yubikey")\(yubikeyHint) or \(fix: "keyrack init --via age")")
         }
         Terminal.printError("keyrack init: using the ssh key \(found.path)\(bare ? " (no --via given, so --via ssh)" : "")")
         if let card {

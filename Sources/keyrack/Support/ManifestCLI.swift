@@ -9,7 +9,11 @@ import Glibc
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
 /// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
 extension KeyrackError: CLIReportable {
-    public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(message)" }
+    public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(cliLine.text)" }
+    public var fixCommand: String? { cardFailure?.fixCommand ?? cliLine.fix }
+
+    /// The problem, then the remedy in keyrack's own commands (KeyrackError.Remedy+CLI).
+    var cliLine: ErrorLine { remedy.map { "\(problem): \(line: $0.cliLine)" } ?? ErrorLine(text: problem, fix: nil) }
     public var exitCode: Int32 {
         switch kind {
         case .usage: return ExitStatus.usage
@@ -92,10 +96,10 @@ enum ManifestCLI {
         (try? checkOpenBaoAddress(address)) == nil
     }
 
-    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout.
+    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout,
+    /// as every `--json` answer is printed (JSONLine: one line, keys sorted).
     static func printJSON(_ value: Any) throws {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        JSONLine.print(JSONValue(any: value))
     }
 
     static func json(_ entry: KeyEntry) -> [String: Any] {
