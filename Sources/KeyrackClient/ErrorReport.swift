@@ -53,15 +53,21 @@ public struct ErrorReport: Equatable, Encodable {
     /// `{"error":{"code":…,"exit":…,"message":…,"fix":…}}`: the fields in this order, `fix` null when there is none.
     public func encode(to encoder: any Encoder) throws {
         var outer = encoder.container(keyedBy: Outer.self)
-        var error = outer.nestedContainer(keyedBy: Field.self, forKey: .error)
-        try error.encode(code, forKey: .code)
-        try error.encode(exit, forKey: .exit)
-        try error.encode(message, forKey: .message)
-        try error.encodeIfPresent(fix, forKey: .fix)
+        try outer.encode(fields, forKey: .error)
+    }
+
+    /// The inner object, for an answer that carries the error beside its own fields (`doctor --json`).
+    public var fields: Fields { Fields(code: code, exit: exit, message: message, fix: fix) }
+
+    public struct Fields: Encodable, Equatable {
+        public var code: String
+        public var exit: Int32
+        public var message: String
+        /// Null when there is none (JSONLine writes absent optionals as null).
+        public var fix: String?
     }
 
     private enum Outer: String, CodingKey { case error }
-    private enum Field: String, CodingKey { case code, exit, message, fix }
 
     public var json: String { JSONLine.encode(self) }
 

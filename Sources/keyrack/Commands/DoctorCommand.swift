@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
 /// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the
@@ -23,10 +24,7 @@ struct DoctorCommand: ParsableCommand {
         let checks = DoctorChecks(owner: owner).all()
         let healthy = !checks.contains { $0.status == .fail }
         if options.json {
-            let items: [[String: Any]] = checks.map { c in
-                ["name": c.name, "status": c.status.rawValue, "detail": c.detail, "fix": c.fix ?? NSNull()]
-            }
-            try ManifestCLI.printJSON(["owner": owner, "ok": healthy, "checks": items])
+            JSONLine.print(DoctorJSON(owner: owner, checks: checks.map { .init(name: $0.name, status: $0.status.rawValue, detail: $0.detail, fix: $0.fix) }))
         } else {
             print("keyrack doctor for '\(owner)':")
             for c in checks {
