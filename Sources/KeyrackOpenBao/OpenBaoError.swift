@@ -32,6 +32,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case server(address: String, status: Int, errors: String)
     /// The CA file or client certificate could not be loaded.
     case configuration(String)
+    /// The card's slot holds no certificate that parses as X.509, so a cert login has none to present.
+    case noCardCertificate
     /// An http:// address off this machine: refused before any connection (ServerAddress's rule).
     case plainHTTP(address: String)
     /// A key names a server other than the one the owner's login is configured for: refused
@@ -41,7 +43,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     /// Reachability problems (exit 1) as opposed to "the server answered no" (exit 3).
     public var isUnreachable: Bool {
         switch self {
-        case .unreachable, .timeout, .closed, .tls, .hostMismatch, .server, .configuration: return true
+        case .unreachable, .timeout, .closed, .tls, .hostMismatch, .server, .configuration, .noCardCertificate: return true
         default: return false
         }
     }
@@ -76,6 +78,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .fieldNotText(let p, let f): return "the field '\(f)' of \(p) is a list or a map, not a string"
         case .server(let a, let status, let errors): return "OpenBao at \(a) answered HTTP \(status)\(errors.isEmpty ? "" : ": \(errors)")"
         case .configuration(let why): return why
+        case .noCardCertificate: return "the card's certificate does not parse as X.509"
         case .plainHTTP(let a): return ServerAddress.plainHTTPRefusal(a)
         case .otherServer(let key, let a, let login?, _):
             return "\(key) names OpenBao at \(a), but the login of this owner is configured for \(login) and is sent nowhere else; nothing was sent to \(a)"
@@ -102,6 +105,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .missingField: return "fix the secret's #FIELD"
         case .fieldNotText: return "point the key at a text field"
         case .server: return "check the server's log"
+        case .noCardCertificate: return "put a certificate in the slot"
         case .otherServer(_, let a, let login?, _): return "point the key at \(login), or make \(a) the owner's server"
         case .otherServer(_, let a, nil, _): return "make \(a) the owner's server"
         }

@@ -12,7 +12,7 @@ final class OpenBaoErrorTests: XCTestCase {
             .loginRefused(method: "cert", address: "https://h:1", reason: "no"), .loginRefused(method: "token", address: "https://h:1", reason: "no"),
             .forbidden(address: "https://h:1", path: "secret/a"), .missingPath(address: "https://h:1", path: "secret/a"),
             .missingField(path: "secret/a", field: "f", available: ["b"]), .fieldNotText(path: "secret/a", field: "f"),
-            .server(address: "https://h:1", status: 500, errors: "x"), .plainHTTP(address: "http://h:1"),
+            .server(address: "https://h:1", status: 500, errors: "x"), .plainHTTP(address: "http://h:1"), .noCardCertificate,
             .otherServer(key: "acme.test.K", address: "https://h:1", loginServer: "https://l:1", owner: "bot"),
             .otherServer(key: "acme.test.K", address: "https://h:1", loginServer: nil, owner: "bot"),
         ]

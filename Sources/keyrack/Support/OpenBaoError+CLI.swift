@@ -15,6 +15,7 @@ extension OpenBaoError {
         case .missingPath(_, let p): return "\(problem): check --exid MOUNT/PATH (bao kv get \(p))"
         case .missingField: return "\(problem): fix the #FIELD of --exid"
         case .fieldNotText: return "\(problem): point --exid at a text field"
+        case .noCardCertificate: return "\(problem): put a certificate in the slot with \(fix: "keyrack yubikey setup")"
         case .otherServer(_, let a, let login?, let owner):
             return "\(problem): point the key at \(login) (\(fix: "keyrack set\(Fix.ownerFlag(owner)) --openbao-addr \(login) …")) or make \(a) the owner's server (\(fix: "keyrack set-default\(Fix.ownerFlag(owner)) --openbao-addr \(a)"))"
         case .otherServer(_, let a, nil, let owner):
