@@ -77,18 +77,15 @@ struct AuditVerifyCommand: ParsableCommand {
             expected = AuditCrypto.hex(pair.publicKey)
         }
         let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
+        let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
         if options.json {
-            var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
-                                      "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
-            if let k = report.checkpointKey { out["checkpointKey"] = k }
-            if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
-            try ManifestCLI.printJSON(out)
+            JSONLine.print(answer)
         } else if report.ok {
             Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
         }
-        if let f = report.fault {
-            if !options.json { Terminal.printError("error: \(files.locate(f.line)): \(f.problem); keep the file as it is for inspection") }
-            throw ExitCode(ExitStatus.failure)
+        if let error = answer.error {
+            if !options.json { Terminal.printError("error: \(error.message)") }
+            throw ExitCode(error.exit)
         }
     }
 }
