@@ -23,10 +23,8 @@ public struct ValueFetch {
         self.allowDangerous = allowDangerous
         self.client = DaemonClient(owner: owner)
         do { allowlist = try RepoAllowlist.find(from: directory) } catch let error as RepoFileError {
-            switch error {
-            case .usage(let m): throw UsageError(m)
-            case .failure(let m): throw CommandFailure(m)
-            }
+            if error.isUsage { throw UsageError(error.message) }
+            throw CommandFailure(error.message)
         }
     }
 

@@ -41,6 +41,8 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
         case restoreRecipients(owner: String)
         /// The manifest is damaged: restore it, or move it away and initialise the owner again.
         case restoreOrReinitialise(owner: String)
+        /// The repository file has no `org:`: add one (or name the org another way).
+        case nameTheOrg
 
         /// The remedy in plain words, naming no command or option of a program.
         public var words: String {
@@ -52,6 +54,7 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
             case .addAnotherRecipient: return "add another recipient first"
             case .restoreRecipients: return "restore it, or add the recipients again"
             case .restoreOrReinitialise: return "restore it from a backup, or move it away and initialise the owner again"
+            case .nameTheOrg: return "add `org: <your-org>`"
             }
         }
     }

@@ -18,6 +18,8 @@ extension KeyrackError.Remedy {
             return "restore it, or re-add recipients with \(fix: "keyrack recipient add --for \(owner)")"
         case .restoreOrReinitialise(let owner):
             return "restore it from a backup, or move it away and run \(fix: "keyrack init --for \(owner)")"
+        case .nameTheOrg:
+            return "add `org: <your-org>` or pass --org"
         }
     }
 }
