@@ -1,5 +1,5 @@
-import KeyrackApp
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
-import KeyrackApp
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 
 /// `keyrack daemon status`: whether the owner's daemon runs, its pid, socket and grant count.

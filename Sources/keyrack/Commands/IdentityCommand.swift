@@ -1,6 +1,6 @@
-import KeyrackApp
 import AgePlugin
 import ArgumentParser
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 

@@ -1,6 +1,6 @@
-import KeyrackApp
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes

@@ -1,5 +1,5 @@
-import KeyrackApp
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no

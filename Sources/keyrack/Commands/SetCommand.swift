@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import KeyrackClient
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes

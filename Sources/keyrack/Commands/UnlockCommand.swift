@@ -1,7 +1,7 @@
 import AgeFormat
 import ArgumentParser
-import KeyrackApp
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import KeyrackOpenBao

@@ -1,8 +1,8 @@
-import KeyrackApp
 import AgeFormat
 import AgeSSH
 import AgeTPM
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 #if canImport(Glibc)
