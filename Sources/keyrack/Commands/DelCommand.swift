@@ -41,8 +41,7 @@ struct DelCommand: ParsableCommand {
         CLIAudit.keyChange(owner: owner.value, "del", slug: slug.description)
         let repo = RepoFileCLI.apply { try RepoFileEntries.remove(slug, from: $0) }
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": removed ? "removed" : "absent",
-                                       "repoFile": RepoFileCLI.json(repo)])
+            JSONLine.print(DelJSON(owner: owner.value, slug: slug.description, removed: removed, repoFile: repo))
         } else {
             print(removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
             if let line = RepoFileCLI.text(repo) { print(line) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 
 /// `keyrack recipient add`: adds a backup key (age1…, age1pq1…, age1yubikey1…, ssh-…) and
@@ -37,8 +38,7 @@ struct RecipientAddCommand: ParsableCommand {
         let added = try store.addRecipient(owner: owner, label: try RecipientLabel(label), publicKey: key,
                                            identityPath: identityPath, identities: identities)
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "label": added.label.value, "via": added.via.rawValue,
-                                       "pubkey": added.pubkey, "addedAt": added.addedAt, "identity": identityPath.map { $0 as Any } ?? NSNull()])
+            JSONLine.print(RecipientAddJSON(owner: owner.value, added: added, identity: identityPath))
         } else {
             print("keyrack recipient add: \(added.label) (\(HostManifestStore.shorten(added.pubkey)), via \(added.via.rawValue)) can now open owner \(owner)'s manifest")
         }

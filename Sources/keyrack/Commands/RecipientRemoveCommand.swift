@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
@@ -24,7 +25,7 @@ struct RecipientRemoveCommand: ParsableCommand {
         // Whatever that recipient unlocked must not outlive its removal.
         LiveDaemon.revoke(owner: owner, slug: nil, why: "recipient \(label) was removed")
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "removed": label, "promoted": promoted.map { $0 as Any } ?? NSNull()])
+            JSONLine.print(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted))
         } else {
             print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
             if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }

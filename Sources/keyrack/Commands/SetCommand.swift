@@ -148,11 +148,7 @@ struct SetCommand: ParsableCommand {
         }
         let repo = RepoFileCLI.apply { try RepoFileEntries.add(slug, from: $0) }
         if options.json {
-            var object = ManifestCLI.json(entry)
-            object["owner"] = owner.value
-            object["effect"] = outcome.rawValue
-            object["repoFile"] = RepoFileCLI.json(repo)
-            try ManifestCLI.printJSON(object)
+            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: ManifestCLI.source(of: entry)), owner: owner.value, effect: outcome.rawValue, repoFile: repo))
         } else {
             print("keyrack set: \(outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
             if let line = RepoFileCLI.text(repo) { print(line) }

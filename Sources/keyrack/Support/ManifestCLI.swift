@@ -102,21 +102,6 @@ enum ManifestCLI {
         JSONLine.print(JSONValue(any: value))
     }
 
-    static func json(_ entry: KeyEntry) -> [String: Any] {
-        var object: [String: Any] = [
-            "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key,
-            "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
-            "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
-            "sendTo": entry.sendTo.map(\.description),
-        ]
-        if entry.vault == .openBao {
-            object["source"] = source(of: entry)
-            object["addr"] = entry.addr ?? NSNull()
-            object["cacert"] = entry.cacert ?? NSNull()
-        }
-        return object
-    }
-
     /// What `list` shows as a key's vault: the vault, or for openbao its reference
     /// (`openbao:secret/robots/seaturtle#token`), never a value.
     static func source(of entry: KeyEntry) -> String {
