@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackDaemon
 
 /// `keyrack daemon prune [--for O | --all]`: the TypeScript keyrack's name for stopping daemons.
@@ -17,15 +18,15 @@ struct DaemonPruneCommand: ParsableCommand {
 
     func run() throws {
         let owners = all ? DaemonPruneCommand.runningOwners() : [options.owner]
-        var pruned: [[String: Any]] = []
+        var pruned: [String] = []
         var lines: [String] = []
         for owner in owners {
             let (effect, text) = try DaemonStopCommand.stop(owner: owner)
-            if effect == "stopped" { pruned.append(["owner": owner]) }
+            if effect == "stopped" { pruned.append(owner) }
             lines.append(text)
         }
         if options.json {
-            try ManifestCLI.printJSON(["pruned": pruned])
+            JSONLine.print(PruneJSON(pruned: pruned))
         } else if all && owners.isEmpty {
             print("no daemon is running for any owner")
         } else {
