@@ -18,8 +18,6 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case sealed(address: String)
     /// The login itself was refused (HTTP 400/403 from auth/…/login).
     case loginRefused(method: String, address: String, reason: String)
-    /// No login configured or possible (no token in the environment, no AppRole keys…).
-    case noLogin(String)
     /// HTTP 403 on a secret: the login's policies do not cover the path.
     case forbidden(address: String, path: String)
     /// HTTP 404: no secret at the path (or its latest version is deleted).
@@ -69,7 +67,6 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .hostMismatch(let a, let host): return "TLS with OpenBao at \(a) failed: its certificate does not cover the host \(host)"
         case .sealed(let a): return "OpenBao at \(a) is sealed"
         case .loginRefused(let m, let a, let why): return "OpenBao at \(a) refused the \(m) login: \(why)"
-        case .noLogin(let why): return why
         case .forbidden(let a, let p): return "OpenBao at \(a) denied reading \(p) (403): this login's policies do not allow the path"
         case .missingPath(let a, let p): return "no secret at \(p) on OpenBao at \(a) (404)"
         case .missingField(let p, let f, let names):
@@ -95,7 +92,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .unreachable: return "check the address (BAO_ADDR or VAULT_ADDR) and that the server runs"
         case .timeout: return "check the server and the network, or raise VAULT_CLIENT_TIMEOUT"
         case .closed: return "check the server's health and try again"
-        case .tls, .noLogin, .configuration, .plainHTTP: return nil
+        case .tls, .configuration, .plainHTTP: return nil
         case .hostMismatch(_, let host):
             return "use the host name (or IP) its certificate names in the address, or have the server's certificate issued for \(host)"
         case .sealed: return "ask an operator to unseal it (bao operator unseal), then unlock again"
