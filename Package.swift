@@ -19,6 +19,12 @@
 // C libraries come from Debian (scripts/install-deps) through the four system-library shims.
 import PackageDescription
 
+// The Foundation-free targets (SecretBytes, KeyrackNames, KeyrackYAML, KeyrackDaemon, KeyrackClient,
+// TPM, AgePlugin and the two small executables) build in Swift 6 language mode: its data-race
+// checking holds there, and a type is Sendable because it is, not because it says so. The rest
+// stays in the package-wide Swift 5 mode below (issue 26 moves them one by one).
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "keyrack",
     platforms: [.macOS(.v14)],
@@ -53,8 +59,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The TCG software stack (tpm2-tss): ESYS, the TCTI loader, MU, RC. For TPM 2.0 owners.
         .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
-        // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305 only: its AVX-512 code seals and
-        // opens about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher).
+        // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305: its AVX-512 code seals and opens
+        // about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher); and for ssh-rsa's
+        // RSA-OAEP with a label (AgeSSH/RSAOAEP).
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
@@ -66,15 +73,22 @@ let package = Package(
         ]),
         // ssh-ed25519 / ssh-rsa recipients and OpenSSH key parsing (as age's agessh package).
         // libsodium for the Ed25519 → X25519 public-key map (with point validation), which
-        // swift-crypto lacks.
+        // swift-crypto lacks; libcrypto for ssh-rsa's RSA-OAEP, whose label swift-crypto cannot
+        // set; swift-asn1 for PKCS#1 (PEM) RSA keys.
         .target(name: "AgeSSH", dependencies: [
-            "AgeFormat", "CSodium",
+            "AgeFormat", "CSodium", "COpenSSLCrypto", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
-        .target(name: "SecretBytes", dependencies: ["CSodium"]),
+        .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
+        // The one way keyrack starts another program (posix_spawn; argv, environment, standard
+        // descriptors, captured output with a deadline), Foundation-free so the daemon launcher
+        // shares it with the core, the app layer and the CLI. Swift 5 mode: it hands posix_spawn
+        // C's global `environ`, which Swift 6 will not read.
+        .target(name: "ProcessSpawn", dependencies: ["SecretBytes"]),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
             "CYKPIV", "CPCSC", "SecretBytes",
@@ -85,7 +99,7 @@ let package = Package(
         ]),
         // TPM 2.0 client over libtss2: P-256 keys under the storage root key, ECDH_ZGen, the
         // dictionary-attack counter. Knows no manifest and no age. Foundation-free.
-        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"]),
+        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"], swiftSettings: swift6),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
             "AgeFormat", "PIV", "SecretBytes",
@@ -95,7 +109,6 @@ let package = Package(
         // on the TPM; the recipient is AgeYubiKey's age1tag1….
         .target(name: "AgeTPM", dependencies: [
             "AgeFormat", "AgeYubiKey", "TPM", "SecretBytes",
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The software YubiKey PIV applet and its vpcd bridge. Depends on nothing of keyrack.
         .target(name: "PIVSimulator", dependencies: [
@@ -109,15 +122,15 @@ let package = Package(
         // Owners, manifests (typed YAML), slugs, vaults, RecipientBackend (ssh, age, yubikey).
         // The strict libyaml reader and the repository file (.agent/keyrack.yml). No Foundation:
         // `keyrack get` reads the repository allowlist on every call.
-        .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"]),
+        .target(name: "KeyrackYAML", dependencies: ["CYAML", "KeyrackNames"], swiftSettings: swift6),
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
-        .target(name: "KeyrackNames"),
+        .target(name: "KeyrackNames", swiftSettings: swift6),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "CYAML", "KeyrackYAML", "KeyrackNames", "SecretBytes",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -133,22 +146,23 @@ let package = Package(
 
         // What `get` says and does, shared by the front end and the full CLI so they cannot drift:
         // exit codes, one-line messages, the GET flow. No Foundation, no ArgumentParser.
-        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackClient", dependencies: ["KeyrackDaemon", "KeyrackYAML", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
 
         // The age plugin protocol (C2SP age-plugin.md): stanza framing, the identity-v1 state
         // machine, the AGE-PLUGIN-KEYRACK-1 identity. No ArgumentParser; it uses AgeFormat only
         // for age's strict base64 and Bech32, so it links Foundation through swift-crypto.
-        .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"]),
+        .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"], swiftSettings: swift6),
         // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
         // p256tag recipient; and as `age-plugin-tpm`: unwrapping AGE-PLUGIN-TPM-1… on the TPM (AgeTPM).
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
 
         // The use cases between the core and the CLI (DESIGN §7, issue 26): typed inputs, results
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
         // fakes. No ArgumentParser: the CLI parses, calls one use case here, and renders. First
         // resident: the bubblewrap sandbox of `exec --sandbox` (Sources/KeyrackApp/Sandbox).
         .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "SecretBytes",
-                                                  "AgeFormat", "AgeSSH", .product(name: "Crypto", package: "swift-crypto")]),
+                                                  "AgeFormat", "AgeSSH", "KeyrackOpenBao", "KeyrackNames", "KeyrackYAML", "ProcessSpawn", "PIV", "AgeYubiKey", "TPM", "AgeTPM",
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.
@@ -163,6 +177,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -171,7 +186,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "SecretBytes",
+            "KeyrackApp", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -180,29 +195,35 @@ let package = Package(
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
-        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient"], path: "Sources/keyrack-front",
+        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front", swiftSettings: swift6,
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], resources: [.copy("Vectors")]),
-        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport"]),
-        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport"]),
-        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport"]),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")]),
+        // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
+        .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Vectors"]),
+        .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport",
+                                                           .product(name: "Crypto", package: "swift-crypto"),
+                                                           .product(name: "_CryptoExtras", package: "swift-crypto"),
+                                                           .product(name: "X509", package: "swift-certificates"),
+                                                           .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "AgeYubiKey", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Against a real swtpm started per test (TestSupport's SoftwareTPM), tpm2-tools as oracle.
         .testTarget(name: "TPMTests", dependencies: ["TPM", "AgeTPM", "AgeYubiKey", "AgeFormat", "TestSupport",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // RecipientStringTests makes a key of every kind, so it imports the format modules.
-        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
+        .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "KeyrackYAML", "KeyrackNames", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "TestSupport"]),
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
-        .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "KeyrackDaemon", "TestSupport"]),
+        .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "AgeFormat", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
+        .testTarget(name: "ProcessSpawnTests", dependencies: ["ProcessSpawn"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackClient", "KeyrackCore", "KeyrackDaemon"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),

@@ -1,6 +1,7 @@
 import AgeFormat
 import Crypto
 import _CryptoExtras
+import SecretBytes
 
 /// The `openssh-key-v1` private key format (OpenSSH's PROTOCOL.key), what `ssh-keygen` writes by
 /// default, unencrypted or encrypted with a passphrase (bcrypt_pbkdf + AES):
@@ -112,10 +113,11 @@ enum OpenSSHPrivateKey {
         case "ssh-rsa":
             let n = try body.readMPInt("RSA modulus")
             let e = try body.readMPInt("RSA public exponent")
-            let d = try body.readMPInt("RSA private exponent")
-            _ = try body.readMPInt("RSA CRT coefficient")
-            let p = try body.readMPInt("RSA prime p")
-            let q = try body.readMPInt("RSA prime q")
+            var d = try body.readMPInt("RSA private exponent")
+            var qInverse = try body.readMPInt("RSA CRT coefficient")   // derived again by RSAPrivateKey
+            var p = try body.readMPInt("RSA prime p")
+            var q = try body.readMPInt("RSA prime q")
+            defer { wipe(&d); wipe(&qInverse); wipe(&p); wipe(&q) }
             let comment = try body.readText("comment")
             identity = try SSHRSAIdentity(n: n, e: e, d: d, p: p, q: q, comment: comment)
         default:

@@ -1,10 +1,8 @@
 import AgeFormat
-import Crypto
-import _CryptoExtras
 
 // The ssh-rsa recipient type: the file key encrypted with RSAES-OAEP (SHA-256, MGF1-SHA-256) under
 // the label below. The label keeps these ciphertexts from being valid in any other protocol that
-// uses the same RSA key.
+// uses the same RSA key. The RSA itself is libcrypto's (RSAOAEP.swift).
 //
 //   -> ssh-rsa TAG
 //   B64(RSAES-OAEP-Encrypt(key, file key, label))
@@ -57,9 +55,11 @@ public struct SSHRSARecipient: Recipient, SSHPublicKeyHolder, Sendable {
     }
 
     public func wrap(_ fileKey: FileKey) throws -> [Stanza] {
-        let rsa = RSAPublicOperation(modulus: modulus, exponent: exponent)
-        let encoded = OAEP.encode(fileKey.bytes, label: rsaLabel, modulusByteCount: rsa.byteCount)
-        return [Stanza(type: "ssh-rsa", arguments: [publicKey.tag], body: rsa.apply(encoded))]
+        guard let body = RSAOAEP.encrypt(fileKey.bytes, modulus: modulus, exponent: exponent, label: rsaLabel) else {
+            // RSAKeyLimits admitted the key, so only a libcrypto that cannot do RSA-OAEP gets here.
+            throw SSHKeyError.malformedKey("libcrypto could not encrypt to this ssh-rsa key: check the OpenSSL installation (openssl version)")
+        }
+        return [Stanza(type: "ssh-rsa", arguments: [publicKey.tag], body: body)]
     }
 }
 
@@ -67,21 +67,18 @@ public struct SSHRSARecipient: Recipient, SSHPublicKeyHolder, Sendable {
 public struct SSHRSAIdentity: Identity, SSHPublicKeyHolder, Sendable {
     public let recipient: SSHRSARecipient
     public var publicKey: SSHPublicKey { recipient.publicKey }
-    /// BoringSSL's RSA key, used only for its raw (unpadded, blinded, constant-time) private
-    /// operation; the blind-signing type is the one swift-crypto exposes that operation on.
-    private let privateKey: _RSA.BlindSigning.PrivateKey<SHA384>
-    private let modulusByteCount: Int
+    /// libcrypto's RSA key (blinded, constant-time private operation and OAEP check).
+    private let privateKey: RSAPrivateKey
 
-    /// Builds the key from its components (big-endian magnitudes). BoringSSL checks that they are
-    /// consistent (p·q = n, d inverts e), so a corrupted key file fails here, not at decryption.
+    /// Builds the key from its components (big-endian magnitudes), checked for consistency
+    /// (p·q = n, d inverts e), so a corrupted key file fails here, not at decryption.
     init(n: [UInt8], e: [UInt8], d: [UInt8], p: [UInt8], q: [UInt8], comment: String?) throws {
         recipient = try SSHRSARecipient(modulus: n, exponent: e, comment: comment)
         do {
-            privateKey = try _RSA.BlindSigning.PrivateKey(n: n, e: e, d: d, p: p, q: q, parameters: .RSABSSA_SHA384_PSS_Deterministic)
+            privateKey = try RSAPrivateKey(n: n, e: e, d: d, p: p, q: q)
         } catch {
             throw SSHKeyError.malformedKey("the ssh-rsa private key's components are inconsistent")
         }
-        modulusByteCount = (recipient.bitCount + 7) / 8
     }
 
     public func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
@@ -99,9 +96,7 @@ public struct SSHRSAIdentity: Identity, SSHPublicKeyHolder, Sendable {
     /// to bad padding, is the same error.
     private func decrypt(_ ciphertext: [UInt8]) throws -> FileKey {
         let failed = SSHKeyError.unwrapFailed(keyType: "ssh-rsa")
-        guard ciphertext.count == modulusByteCount,
-              let encoded = try? privateKey.blindSignature(for: ciphertext).rawRepresentation,
-              let message = OAEP.decode(Array(encoded), label: rsaLabel, modulusByteCount: modulusByteCount),
+        guard let message = privateKey.decrypt(ciphertext, label: rsaLabel),
               message.count == FileKey.byteCount,
               let fileKey = try? FileKey(bytes: message) else { throw failed }
         return fileKey

@@ -1,3 +1,6 @@
 #pragma once
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+#include <openssl/param_build.h>

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import KeyrackDaemon
 import SecretBytes
+import KeyrackNames
 
 /// Which names `exec` and `source` may put into an environment, and where they may come from.
 ///

@@ -1,4 +1,5 @@
 import KeyrackDaemon
+import KeyrackNames
 
 /// Refuses values that hold a long-lived token, which should never sit in a rack meant for
 /// short-lived grants. A token is found anywhere in the value, not only at its start: after

@@ -1,4 +1,5 @@
 import KeyrackDaemon
+import KeyrackNames
 
 /// What a `get`-like command asked for, for messages that do not depend on what exists: an
 /// allowlisted-away key and a truly absent key must read the same.

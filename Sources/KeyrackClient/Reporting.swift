@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackDaemon
 #endif
 
 // How keyrack fails, in one place: the exit codes of docs/cli.md and the one-line errors that
@@ -100,11 +101,11 @@ public enum Terminal {
     }
 
     private static func write(_ text: String) {
-        _ = text.withCString { fputs($0, stderr) }
+        StandardError.write(text)
     }
 
     public static func exit(_ code: Int32) -> Never {
-        fflush(stdout)
+        fflush(nil)   // every output stream: Swift 6 does not let this code name C's global `stdout`
         Glibc.exit(code)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import KeyrackDaemon
 import KeyrackYAML
 import SecretBytes
+import KeyrackNames
 
 /// The one path from a command to an owner's values: `get` (in both binaries), `exec` and
 /// `source` all come through here, so a check added once holds for every one of them.

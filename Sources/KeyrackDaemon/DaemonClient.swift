@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SecretBytes
+import KeyrackNames
 
 /// The client side of the protocol: find an owner's daemon, send requests, read responses.
 ///

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcessSpawn
 
 /// Starts an owner's daemon on demand, exactly once however many callers race to do it.
 ///
@@ -57,20 +58,6 @@ public enum DaemonLauncher {
     }
 
     private static func spawn(executable: String, arguments: [String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // POSIX_SPAWN_SETSID (glibc 2.26+; the constant is not imported into Swift): a new
-        // session, so the daemon outlives the terminal and the caller's process group.
-        posix_spawnattr_setflags(&attributes, Int16(0x80))
-
         // The runtime then installs no crash backtracer at all (the daemon also takes it off
         // itself at start, Hardening.disableCrashBacktracer): its registers and the memory they
         // point at, values among them, never reach the log.
@@ -78,17 +65,16 @@ public enum DaemonLauncher {
         for name in inheritedVariables {
             if let v = getenv(name) { environment.append("\(name)=\(String(cString: v))") }
         }
-        let argv = [executable] + arguments
-        var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnv = environment.map { strdup($0) } + [nil]
-        defer {
-            cArgv.forEach { free($0) }
-            cEnv.forEach { free($0) }
+        var spawn = Spawn(executable, arguments, environment: environment)
+        spawn.stdin = .null
+        spawn.stdout = .file(path: log, flags: O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, mode: 0o600)
+        spawn.stderr = .descriptor(STDOUT_FILENO)
+        // A new session, so the daemon outlives the terminal and the caller's process group.
+        spawn.newSession = true
+        switch spawn.start() {
+        case .success(let pid): return pid
+        case .failure(let error): throw DaemonError.io("starting \(executable) daemon run", errno: error.code)
         }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, &cArgv, &cEnv)
-        guard rc == 0 else { throw DaemonError.io("starting \(executable) daemon run", errno: rc) }
-        return pid
     }
 
     /// The last line of the daemon's log (why it exited), from its last 4 KiB.

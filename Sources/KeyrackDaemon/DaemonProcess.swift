@@ -11,7 +11,7 @@ public enum DaemonProcess {
     /// means never idle out. KEYRACK_DAEMON_CLIENT_TIMEOUT_MS shortens the per-client timeout
     /// (tests of slow or stalled clients).
     public static func serve(owner: String, allowedUID: uid_t, idleExitMilliseconds: UInt64?, agent: IdentityAgent,
-                             revoker: GrantRevoker? = nil) throws {
+                             revoker: GrantRevoker? = nil, renewer: GrantRenewer? = nil) throws {
         Hardening.apply()
         // Nothing this process inherited beyond stdio is ours to keep.
         for fd in 3..<256 { close(Int32(fd)) }
@@ -34,7 +34,7 @@ public enum DaemonProcess {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let server = DaemonServer(configuration: configuration, agent: agent, revoker: revoker)
+        let server = DaemonServer(configuration: configuration, agent: agent, revoker: revoker, renewer: renewer)
         try server.start()
         var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
         while true {

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
 #endif
 
 /// What the daemon writes to the owner's access log (Audit/AuditLog.swift). Names only: slugs,

@@ -10,6 +10,8 @@ import SecretBytes
 /// silent client then costs exactly one sleeping thread, bounded by its receive timeout, while
 /// every other client is served. The connection cap keeps a flood of silent clients from
 /// exhausting threads. `scripts/bench` measures the result (GET/s at 1, 8 and 64 clients).
+/// `@unchecked`: `listenFD` is set by `start` before the accept loop runs and cleared by that
+/// loop when it ends; everything else shared is in `Locked` values.
 public final class DaemonServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var owner: String
@@ -54,7 +56,7 @@ public final class DaemonServer: @unchecked Sendable {
     public let agent: IdentityAgent
     /// The owner's sandboxes (`exec --sandbox`), by pidfd and namespaces.
     public let sandboxes = SandboxRegistry()
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
 
     private var listenFD: Int32 = -1
     private var pidFD: Int32 = -1
@@ -76,13 +78,18 @@ public final class DaemonServer: @unchecked Sendable {
     /// Ends the credentials of grants that carry a revocation (GrantRequest.revocation), given
     /// by the process that runs the daemon; nil: such grants are only wiped.
     private let revoker: GrantRevoker?
+    /// Renews the leases of leased grants (GrantRequest.leaseMilliseconds), given by the same
+    /// process; nil: such grants end with their first lease.
+    let renewer: GrantRenewer?
 
     public init(configuration: Configuration, store: GrantStore = GrantStore(), agent: IdentityAgent = IdentityAgent(factory: nil),
-                revoker: GrantRevoker? = nil, log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
+                revoker: GrantRevoker? = nil, renewer: GrantRenewer? = nil,
+                log: @escaping @Sendable (String) -> Void = DaemonServer.standardErrorLog) {
         self.configuration = configuration
         self.store = store
         self.agent = agent
         self.revoker = revoker
+        self.renewer = renewer
         self.log = log
         state.withLock { $0.sandboxed = configuration.sandboxed }
     }
@@ -97,50 +104,22 @@ public final class DaemonServer: @unchecked Sendable {
     /// its own, and wipes them. `waiting`: returns once all are done or after
     /// `revocationWaitMilliseconds` (RELOCK answers, and the stop exits, after its revocations);
     /// else at once, so an expiry found by the sweep never holds up the accept loop.
-    private func revokeEnded(waiting: Bool) {
+    func revokeEnded(waiting: Bool) {
         let due = store.takeRevocations()
-        guard !due.isEmpty else { return }
         let revoker = self.revoker, log = self.log
-        var pair: [Int32] = [-1, -1]
-        let signalling = waiting && socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
-        var started = 0
-        for r in due {
-            let done = signalling ? dup(pair[1]) : -1
-            let work: () -> Void = {
-                if let why = revoker.map({ $0(r) }) ?? "no revoker in this process" {
-                    log("could not revoke the credential of \(r.slug): \(why); it ends at its own expiry")
-                } else {
-                    log("revoked the credential of \(r.slug)")
-                }
-                r.wipe()
-                if done >= 0 {
-                    var byte: UInt8 = 1
-                    _ = send(done, &byte, 1, Int32(MSG_NOSIGNAL))  // the waiter may have given up
-                    close(done)
-                }
+        Threads.runEach(due.map { r in {
+            if let why = revoker.map({ $0(r) }) ?? "no revoker in this process" {
+                log("could not revoke the credential of \(r.slug): \(why); it ends at its own expiry")
+            } else {
+                log("revoked the credential of \(r.slug)")
             }
-            if Threads.detach(work) { started += 1 } else { if done >= 0 { close(done) }; work() }
-        }
-        guard signalling else { return }
-        close(pair[1])
-        defer { close(pair[0]) }
-        let deadline = Clock.bootMilliseconds() + UInt64(Self.revocationWaitMilliseconds)
-        var finished = 0, byte: UInt8 = 0
-        while finished < started {
-            var pfd = pollfd(fd: pair[0], events: Int16(POLLIN), revents: 0)
-            let left = Int32(clamping: Int64(deadline) - Int64(Clock.bootMilliseconds()))
-            let ready = poll(&pfd, 1, max(left, 0))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0, recv(pair[0], &byte, 1, 0) == 1 else { break }
-            finished += 1
-        }
+            r.wipe()
+        } }, waitMilliseconds: waiting ? Self.revocationWaitMilliseconds : nil)
     }
 
     /// Log lines go to stderr, which `unlock` points at the daemon's log file.
     public static let standardErrorLog: @Sendable (String) -> Void = { line in
-        let text = "keyrack-daemon[\(getpid())] \(line)\n"
-        _ = text.withCString { fputs($0, stderr) }
-        fflush(stderr)
+        StandardError.write("keyrack-daemon[\(getpid())] \(line)\n")
     }
 
     /// For the agent's extension: lifecycle lines only, never a secret.
@@ -178,6 +157,8 @@ public final class DaemonServer: @unchecked Sendable {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw DaemonError.io("pipe", errno: errno) }
         fds.forEach(setCloseOnExec)
+        // A full pipe already wakes the loop: a writer must never block on it (it holds `state`).
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
         wakePipe = fds
 
         var f = AuditFields()
@@ -198,12 +179,22 @@ public final class DaemonServer: @unchecked Sendable {
 
     /// Asks the accept loop to stop; returns at once.
     public func stop() {
-        let first = state.withLock { s -> Bool in
+        // Under the lock: the pipe is closed under it too, once the loop is done.
+        state.withLock { s in
             defer { s.stopping = true }
-            return !s.stopping
+            if !s.stopping, wakePipe[1] >= 0 {
+                var b: UInt8 = 1
+                _ = write(wakePipe[1], &b, 1)
+            }
         }
-        if first, wakePipe[1] >= 0 {
-            var b: UInt8 = 1
+    }
+
+    /// Wakes the accept loop to look at the lease renewals again (a leased grant came, a
+    /// renewal finished); nothing once the loop is stopping.
+    func wake() {
+        state.withLock { s in
+            guard !s.stopping, wakePipe[1] >= 0 else { return }
+            var b: UInt8 = 2
             _ = write(wakePipe[1], &b, 1)
         }
     }
@@ -241,12 +232,23 @@ public final class DaemonServer: @unchecked Sendable {
 
     private func acceptLoop() {
         var lastSweep = Clock.bootMilliseconds()
+        // Boot-clock ms of the next lease renewal (nil: none scheduled), the loop's only timer
+        // besides the sweep: looked up again when woken, at each sweep, and when it falls due.
+        var renewalAt: UInt64?
         while !state.withLock({ $0.stopping }) {
             var pfd = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&pfd, 2, configuration.sweepMilliseconds)
+            var timeout = configuration.sweepMilliseconds
+            if let at = renewalAt { timeout = Int32(clamping: min(Int64(timeout), max(Int64(at) - Int64(Clock.bootMilliseconds()), 0))) }
+            let ready = poll(&pfd, 2, timeout)
             if ready < 0 && errno != EINTR { log("poll failed: \(DaemonError.describe(errno: errno))"); break }
-            if pfd[1].revents != 0 { break }
+            var lookAgain = false
+            if pfd[1].revents != 0 {
+                var drained = [UInt8](repeating: 0, count: 64)
+                _ = read(wakePipe[0], &drained, drained.count)
+                if state.withLock({ $0.stopping }) { break }
+                lookAgain = true
+            }
             if pfd[0].revents & Int16(POLLIN) != 0 { acceptOne() }
 
             let now = Clock.bootMilliseconds()
@@ -258,6 +260,10 @@ public final class DaemonServer: @unchecked Sendable {
                     let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
                     if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
                 }
+                lookAgain = true
+            }
+            if lookAgain || renewalAt.map({ now >= $0 }) == true {
+                renewalAt = renewDue(waiting: false).map { Clock.bootMilliseconds() &+ $0 }
             }
         }
         shutdownFiles()
@@ -328,8 +334,13 @@ public final class DaemonServer: @unchecked Sendable {
                 pidFD = -1
             }
         }
-        for fd in wakePipe where fd >= 0 { close(fd) }
-        state.withLock { $0.stopping = true; $0.stopped = true }
+        state.withLock { s in
+            // Under the lock that `wake` and `stop` write under, so none writes to a closed descriptor.
+            s.stopping = true
+            for fd in wakePipe where fd >= 0 { close(fd) }
+            wakePipe = [-1, -1]
+            s.stopped = true
+        }
     }
 
     // MARK: one connection
@@ -439,6 +450,8 @@ public final class DaemonServer: @unchecked Sendable {
             defer { revokeEnded(waiting: false) }
             do {
                 let stored = try store.put(grants)
+                // A leased grant: the loop learns when its first renewal is due.
+                if grants.contains(where: { $0.leaseMilliseconds != nil }) { wake() }
                 auditUnlock(stored, catalog: catalog?.count, connection: connection)
                 return .unlocked(stored)
             } catch let e as DaemonError {

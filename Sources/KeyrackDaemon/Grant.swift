@@ -1,5 +1,7 @@
 /// What the daemon knows about one unlocked key, minus the value: enough to answer STATUS and to
 /// tell `get` where a value came from. Nothing in here is secret.
+import KeyrackNames
+
 public struct GrantInfo: Sendable, Equatable {
     public var slug: Slug
     /// The vault the value was fetched from (`os.secure`, `1password`, …), for display only.
@@ -41,9 +43,16 @@ public struct GrantRequest {
     /// Where the value may be sent (`set --send-to`), for `exec --proxy`: the daemon only carries it.
     public var sendTo: [String]
 
+    /// A renewable lease behind the value (an OpenBao dynamic secret) and how long it lasts from
+    /// now: the daemon renews it at about two thirds of that through its `GrantRenewer`, never
+    /// past the grant's TTL, and the grant ends with it when it can no longer be renewed. Nil: the
+    /// value lasts the whole TTL on its own. Needs a `revocation` note (it names the lease).
+    public var leaseMilliseconds: UInt64?
+
     public init(slug: Slug, vault: String, ttlMilliseconds: UInt64, value: [UInt8], revocation: String? = nil,
-                revocationSecret: [UInt8]? = nil, sendTo: [String] = []) {
+                revocationSecret: [UInt8]? = nil, sendTo: [String] = [], leaseMilliseconds: UInt64? = nil) {
         self.sendTo = sendTo
+        self.leaseMilliseconds = leaseMilliseconds
         self.slug = slug
         self.vault = vault
         self.ttlMilliseconds = ttlMilliseconds

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
 #endif
 
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
@@ -9,8 +10,11 @@ import Glibc
 ///
 /// Expiry is checked on every read, not by timers: a grant is dead the instant its deadline
 /// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
+/// A grant over a renewable lease also ends when the lease does; the store says which leases
+/// are due for renewal (`dueRenewals`) and takes the outcomes (`finish`), the server does the calls.
 /// One mutex guards everything; every critical section is a dictionary operation and at most
 /// one small copy, so contention stays far below socket costs.
+/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
 public final class GrantStore: @unchecked Sendable {
     private struct Entry {
         var info: GrantInfo
@@ -19,6 +23,13 @@ public final class GrantStore: @unchecked Sendable {
         var value: GuardedBytes
         var revocation: String?
         var secret: GuardedBytes?
+        /// The renewable lease the value lives on, nil when it lasts the whole grant on its own.
+        var lease: LeaseSchedule?
+
+        /// When the grant ends: its deadline, or its lease's end if that comes first.
+        var ends: UInt64 { min(deadline, lease?.end ?? .max) }
+        /// What status shows: the deadline while renewals are to carry the lease there, else `ends`.
+        var shownEnd: UInt64 { lease?.next != nil ? deadline : ends }
     }
 
     private var grants: [Slug: Entry] = [:]
@@ -69,8 +80,12 @@ public final class GrantStore: @unchecked Sendable {
                                      remainingMilliseconds: request.ttlMilliseconds,
                                      expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
                 if let old = grants[request.slug] { end(old) }
+                // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
+                let lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
+                    $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
+                }
                 grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
-                                              secret: request.revocation == nil ? nil : secrets[i])
+                                              secret: request.revocation == nil ? nil : secrets[i], lease: lease)
                 expired.remove(request.slug)
                 catalog.insert(request.slug)
                 stored.append(info)
@@ -114,7 +129,7 @@ public final class GrantStore: @unchecked Sendable {
     private func purgeExpiredLocked() {
         let t = now()
         var gone: [Slug] = []
-        for (slug, entry) in grants where entry.deadline <= t {
+        for (slug, entry) in grants where entry.ends <= t {
             end(entry)
             grants.removeValue(forKey: slug)
             expired.insert(slug)
@@ -151,6 +166,112 @@ public final class GrantStore: @unchecked Sendable {
     }
     private var expireObserver: (([Slug]) -> Void)? = nil
 
+    // MARK: leases
+
+    /// The leases due for renewal now, one `Renewal` per lease (the live grants of one note), each
+    /// asking for its first duration again but never past the latest of its grants' deadlines, and
+    /// marked in flight until `finish` takes its outcome. A lease whose grants end within a second
+    /// is not renewed: they end with it.
+    public func dueRenewals() -> [Renewal] {
+        locked {
+            purgeExpiredLocked()
+            let t = now()
+            var due: [String: [Slug]] = [:]
+            for (slug, e) in grants {
+                guard let lease = e.lease, !lease.inFlight, let next = lease.next, next <= t, let note = e.revocation else { continue }
+                due[note, default: []].append(slug)
+            }
+            var out: [Renewal] = []
+            for (note, slugs) in due.sorted(by: { $0.key < $1.key }) {
+                let slugs = slugs.sorted { $0.description < $1.description }
+                let entries = slugs.compactMap { grants[$0] }
+                let latest = entries.map(\.deadline).max() ?? t
+                let period = entries.compactMap(\.lease?.period).max() ?? 0
+                // Whole seconds: the period rounded up (the unlock's read took some of it), the
+                // room left rounded down (the lease must not outlive the grant).
+                let seconds = min((period + 999) / 1000, (latest > t ? latest - t : 0) / 1000)
+                guard seconds > 0 else {
+                    for s in slugs { grants[s]?.lease?.next = nil }
+                    continue
+                }
+                // A copy for the renewer: a relock meanwhile wipes (and frees) the grant's own.
+                var secret: GuardedBytes?
+                if let held = entries.lazy.compactMap(\.secret).first {
+                    // Out of guarded memory: no renewal this time; tried again a second later.
+                    guard let copy = try? held.withBytes({ try GuardedBytes(copying: $0) }) else {
+                        for s in slugs { grants[s]?.lease?.next = t &+ LeaseSchedule.minimumRetryMilliseconds }
+                        continue
+                    }
+                    secret = copy
+                }
+                for s in slugs { grants[s]?.lease?.inFlight = true }
+                out.append(Renewal(slugs: slugs, note: note, incrementSeconds: seconds, startedMilliseconds: t, secret: secret))
+            }
+            return out
+        }
+    }
+
+    /// Takes a renewal's outcome for the grants it was for (those still live with the same note;
+    /// a relock or a re-unlock meanwhile leaves nothing to apply it to). Renewed: the lease ends
+    /// `seconds` after the renewal began, next renewed at two thirds of that, or never again when
+    /// it got less than asked (its maximum) or reaches the grants' end. At its maximum: it keeps
+    /// its end and is not renewed again. Failed: it keeps its end
+    /// and is retried at two thirds of what is left. Ended: the grants end now, as an expiry.
+    /// Returns how long the lease now lasts (ms), nil when no grant of it is live.
+    @discardableResult
+    public func finish(_ renewal: Renewal, _ outcome: RenewalOutcome) -> UInt64? {
+        locked {
+            let t = now()
+            var live: [Slug] = []
+            var left: UInt64?
+            for slug in renewal.slugs {
+                guard var e = grants[slug], e.revocation == renewal.note, var lease = e.lease, lease.inFlight else { continue }
+                lease.inFlight = false
+                switch outcome {
+                case .renewed(let seconds):
+                    let granted = seconds &* 1000
+                    lease.end = renewal.startedMilliseconds &+ granted
+                    let atMaximum = seconds < renewal.incrementSeconds
+                    lease.next = atMaximum || lease.end >= e.deadline ? nil : renewal.startedMilliseconds &+ LeaseSchedule.twoThirds(of: granted)
+                case .atMaximum:
+                    lease.next = nil
+                case .failed:
+                    let remaining = lease.end > t ? lease.end - t : 0
+                    let retry = t &+ max(LeaseSchedule.minimumRetryMilliseconds, LeaseSchedule.twoThirds(of: remaining))
+                    lease.next = retry < lease.end ? retry : nil
+                case .ended:
+                    break
+                }
+                e.lease = lease
+                grants[slug] = e
+                live.append(slug)
+                left = lease.end > t ? lease.end - t : 0
+            }
+            if case .ended = outcome {
+                for slug in live {
+                    guard let e = grants.removeValue(forKey: slug) else { continue }
+                    end(e)
+                    expired.insert(slug)
+                }
+                if !live.isEmpty, let expireObserver { expireObserver(live) }
+                return nil
+            }
+            purgeExpiredLocked()
+            return left
+        }
+    }
+
+    /// Milliseconds until the next renewal falls due (0: due now), nil when none is scheduled.
+    public func nextRenewalMilliseconds() -> UInt64? {
+        locked {
+            let t = now()
+            return grants.values.compactMap { e in
+                guard let lease = e.lease, !lease.inFlight, let next = lease.next else { return nil }
+                return next > t ? next - t : 0
+            }.min()
+        }
+    }
+
     // MARK: reads
 
     /// Live grants, soonest expiry first. Never values.
@@ -160,7 +281,7 @@ public final class GrantStore: @unchecked Sendable {
             let t = now()
             return grants.values.map { e -> GrantInfo in
                 var info = e.info
-                info.remainingMilliseconds = e.deadline &- t
+                info.remainingMilliseconds = e.shownEnd &- t
                 info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
                 return info
             }.sorted { ($0.remainingMilliseconds, $0.slug.description) < ($1.remainingMilliseconds, $1.slug.description) }
@@ -204,7 +325,7 @@ public final class GrantStore: @unchecked Sendable {
         for s in order {
             if let e = grants[s] {
                 var info = e.info
-                info.remainingMilliseconds = e.deadline &- t
+                info.remainingMilliseconds = e.shownEnd &- t
                 info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
                 let value = e.value.withBytes { Array($0) }
                 return .granted(info, value: value)

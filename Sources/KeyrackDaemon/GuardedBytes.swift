@@ -28,17 +28,25 @@ final class GuardedBytes {
 
     /// Copies `bytes` into guarded memory. The caller still owns (and should zero) its copy.
     init(copying bytes: [UInt8]) throws {
-        // At least one byte, so even an empty value has a place of its own to zero.
-        capacity = max(bytes.count, 1)
-        let (slab, offset) = try GuardedSlab.reserve(capacity)
-        self.slab = slab
-        self.offset = offset
+        (slab, offset, capacity) = try bytes.withUnsafeBytes { try Self.place($0) }
         count = bytes.count
-        bytes.withUnsafeBytes { raw in
-            slab.write { base in
-                if let source = raw.baseAddress { memcpy(base + offset, source, raw.count) }
-            }
+    }
+
+    /// Copies `raw` into guarded memory with no copy in between (a guarded value copied for a
+    /// lease renewal, which must outlive a relock that wipes the original).
+    init(copying raw: UnsafeRawBufferPointer) throws {
+        (slab, offset, capacity) = try Self.place(raw)
+        count = raw.count
+    }
+
+    private static func place(_ raw: UnsafeRawBufferPointer) throws -> (GuardedSlab, Int, Int) {
+        // At least one byte, so even an empty value has a place of its own to zero.
+        let capacity = max(raw.count, 1)
+        let (slab, offset) = try GuardedSlab.reserve(capacity)
+        slab.write { base in
+            if let source = raw.baseAddress { memcpy(base + offset, source, raw.count) }
         }
+        return (slab, offset, capacity)
     }
 
     /// Hands the value to `body`. The caller serialises reads with `wipe()` (GrantStore's lock).

@@ -98,6 +98,8 @@ public struct AgentStatus: Equatable, Sendable {
 /// The daemon's identity agent: the owner's identities with one absolute expiry, like a grant.
 /// Expiry is checked on every request and by the sweep; relock, expiry and shutdown wipe the
 /// secrets and close card sessions at once.
+/// `@unchecked`: the factory, refusals and clock it is handed come from Swift 5 mode code
+/// (keyrack-cli) whose closures and classes are not checked Sendable; its own state is in `Locked`.
 public final class IdentityAgent: @unchecked Sendable {
     private struct Entry {
         var label: String

@@ -1,12 +1,14 @@
 import SecretBytes
-/// The daemon protocol, version 4 (2 answered UNLOCK with the grants as stored, expiries
-/// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+import KeyrackNames
+/// The daemon protocol, version 5 (2 answered UNLOCK with the grants as stored, expiries
+/// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations;
+/// 5 each grant's optional renewable lease duration). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 4
+    public static let version: UInt8 = 5
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -143,6 +145,8 @@ extension Request {
                 if let note = g.revocation { w.string(note) }
                 if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
                 Request.encode(sendTo: g.sendTo, into: &w)
+                // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
+                if g.revocation != nil, let lease = g.leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
             }
         case .get(let queries):
             w.count(queries.count)
@@ -226,8 +230,16 @@ extension Request {
                 case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is not 0, 1 or 2")
                 }
                 let sendTo = try Request.decodeSendTo(&r)
+                var lease: UInt64?
+                switch try r.u8("unlock.grant.hasLease") {
+                case 0: break
+                case 1:
+                    guard revocation != nil else { throw DaemonError.malformed("unlock.grant.lease: a lease comes with the revocation note that names it") }
+                    lease = try r.u64("unlock.grant.lease")
+                case let other: throw DaemonError.malformed("unlock.grant.hasLease: \(other) is neither 0 nor 1")
+                }
                 grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation,
-                                           revocationSecret: secret, sendTo: sendTo))
+                                           revocationSecret: secret, sendTo: sendTo, leaseMilliseconds: lease))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:

@@ -48,7 +48,7 @@ public enum PeerPlace: Equatable, Sendable {
 /// The sandboxes `exec --sandbox` registered for this owner: each by a pidfd of its pid 1 and
 /// the namespaces the daemon read itself. Peers are placed by comparing their namespaces with
 /// these, with the peer's pidfd checked after the read so a recycled pid cannot pass.
-public final class SandboxRegistry: @unchecked Sendable {
+public final class SandboxRegistry: Sendable {
     private struct Entry { var pidfd: Int32; var namespaces: Namespaces }
     private let entries = Locked([Entry]())
     private let own: Namespaces?

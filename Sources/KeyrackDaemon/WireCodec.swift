@@ -1,4 +1,5 @@
 import SecretBytes
+import KeyrackNames
 /// Big-endian, length-prefixed binary fields: the whole vocabulary of the daemon protocol.
 /// A string is `u32 length ‖ UTF-8`, bytes are `u32 length ‖ bytes`, integers are fixed width.
 /// The reader never traps: every read checks the remaining length and throws `.malformed`

@@ -53,8 +53,23 @@ public struct LeaseRead {
     public var fields: [String: [UInt8]]
     public var leaseID: String
     public var leaseSeconds: Int?
+    /// The server says the lease may be renewed (`renewable`): the daemon then renews it while
+    /// its grants live, instead of ending them with it.
+    public var renewable: Bool = false
 
     public mutating func wipe() { for k in fields.keys { zeroize(&fields[k]!) } }
+}
+
+/// How one renewal of a lease went (`OpenBaoSession.renew`).
+public enum LeaseRenewalAnswer: Equatable, Sendable {
+    /// It lasts `seconds` from the request (fewer than asked: it met its max_ttl or its token's end).
+    case renewed(seconds: Int)
+    /// Not renewed this time; the reason, one line without a secret.
+    case failed(String)
+    /// Not renewable any further: the lease reached its max_ttl (it still lasts until its end).
+    case atMaximum(String)
+    /// The lease no longer exists (revoked, expired, its token gone).
+    case gone(String)
 }
 
 /// A session with one server: log in once, read any number of secrets, log out (revoking a token
@@ -169,8 +184,9 @@ public final class OpenBaoSession {
 
     /// A token of the token role `role` (auth/token/create/ROLE), created with the login token:
     /// the role makes it an orphan, so revoking the login token leaves it and its leases alive.
-    /// Returns it (locked memory) and its TTL in seconds.
-    public func createToken(role: String) throws -> (token: LockedBytes, ttlSeconds: Int?) {
+    /// Returns it (locked memory), its TTL in seconds, and whether it may be renewed (its end
+    /// revokes its leases, so only a renewable token lets a renewed lease outlive its first TTL).
+    public func createToken(role: String) throws -> (token: LockedBytes, ttlSeconds: Int?, renewable: Bool) {
         let r = try request("POST", "auth/token/create/\(role)", body: Array("{}".utf8), tls: plainTLS, during: "the lease token's creation")
         switch r.status {
         case 200: break
@@ -186,7 +202,7 @@ public final class OpenBaoSession {
         }
         var bytes = Array(t.utf8)
         let ttl = (auth["lease_duration"] as? Int).flatMap { $0 > 0 ? $0 : nil }
-        return (LockedBytes(taking: &bytes), ttl)
+        return (LockedBytes(taking: &bytes), ttl, (auth["renewable"] as? Bool) ?? false)
     }
 
     /// One read of a dynamic secret with `token` (the lease token): its text fields, and its
@@ -210,7 +226,7 @@ public final class OpenBaoSession {
             }
         }
         let seconds = (top["lease_duration"] as? Int).flatMap { $0 > 0 ? $0 : nil }
-        return LeaseRead(fields: fields, leaseID: leaseID, leaseSeconds: seconds)
+        return LeaseRead(fields: fields, leaseID: leaseID, leaseSeconds: seconds, renewable: (top["renewable"] as? Bool) ?? false)
     }
 
     /// `auth/token/revoke-self` with `token`: revokes it and every lease it created. True when
@@ -221,6 +237,47 @@ public final class OpenBaoSession {
         switch r.status {
         case 200, 204, 403: return true
         default: throw failure(r)
+        }
+    }
+
+    /// Renews the lease `leaseID` to last `incrementSeconds` from now, with `token` (the lease
+    /// token: its policy allows update on sys/leases/renew), then the token itself
+    /// (auth/token/renew-self, which the `default` policy allows), since the token's end revokes
+    /// its leases: the lease lasts the shorter of the two. Never throws: the daemon's renewer
+    /// logs what it returns (addresses and statuses, never the token).
+    public func renew(lease leaseID: String, incrementSeconds: Int, token: LockedBytes) -> LeaseRenewalAnswer {
+        do {
+            let body = Array(#"{"lease_id":"#.utf8) + JSONText.quoted(leaseID) + Array(",\"increment\":\(incrementSeconds)}".utf8)
+            let r = try request("POST", "sys/leases/renew", body: body, tls: plainTLS, during: "the lease's renewal", as: token)
+            switch r.status {
+            case 200: break
+            case 400 where Self.errors(r.body, or: "").lowercased().contains("lease not found")
+                        || Self.errors(r.body, or: "").lowercased().contains("invalid lease"):
+                return .gone("OpenBao at \(endpoint.display) no longer has it")
+            case 400 where Self.errors(r.body, or: "").lowercased().contains("past the max ttl"):
+                // OpenBao counts max_ttl in whole seconds: the last renewal may already have met it.
+                return .atMaximum("OpenBao at \(endpoint.display) says it is past its max_ttl")
+            case 403:
+                // A dead token has had its leases revoked with it; a live one lacks the policy.
+                let lookup = try? request("GET", "auth/token/lookup-self", tls: plainTLS, during: "the lease token's lookup", as: token)
+                guard lookup?.status == 200 else { return .gone("its lease token is no longer valid at \(endpoint.display)") }
+                return .failed("OpenBao at \(endpoint.display) refused the renewal (403): the lease token's policy needs update on sys/leases/renew")
+            default:
+                return .failed(failure(r).description)
+            }
+            guard let top = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+                  let leaseSeconds = top["lease_duration"] as? Int else {
+                return .failed("OpenBao at \(endpoint.display) answered the renewal without a lease_duration")
+            }
+            let t = try request("POST", "auth/token/renew-self", body: Array("{\"increment\":\(incrementSeconds)}".utf8), tls: plainTLS,
+                                during: "the lease token's renewal", as: token)
+            guard t.status == 200, let tokenTop = try? JSONSerialization.jsonObject(with: Data(t.body)) as? [String: Any],
+                  let auth = tokenTop["auth"] as? [String: Any], let tokenSeconds = auth["lease_duration"] as? Int else {
+                return .failed("OpenBao at \(endpoint.display) did not renew the lease token (HTTP \(t.status): \(Self.errors(t.body, or: "no reason given"))); keep the `default` policy on its token role")
+            }
+            return .renewed(seconds: max(0, min(leaseSeconds, tokenSeconds)))
+        } catch {
+            return .failed("\(error)")
         }
     }
 

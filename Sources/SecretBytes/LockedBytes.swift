@@ -4,6 +4,8 @@ import Glibc
 
 /// A token or AppRole credential in memory only: locked out of swap, zeroed when released,
 /// never turned into a String (so no copy is left in the heap by this code).
+/// `@unchecked`: the buffer is a raw pointer, written only in `init` and read after, so sharing
+/// it is safe though the compiler cannot tell.
 public final class LockedBytes: @unchecked Sendable {
     private let base: UnsafeMutableRawBufferPointer
     public let count: Int

@@ -15,6 +15,8 @@ import Glibc
 ///
 /// A wrong PIN is reported with the dictionary-attack counter and never retried here: every
 /// retry would count against the TPM's lockout.
+/// `@unchecked`: `ecdhCount` and the ESYS context are used only under `lock` (a PthreadMutex),
+/// which the compiler cannot see.
 public final class TPMClient: @unchecked Sendable {
     /// The resource-managed kernel device: every process gets its own view of the TPM's handles.
     public static let defaultTCTI = "device:/dev/tpmrm0"
@@ -193,6 +195,7 @@ private func scrub<T>(_ pointer: UnsafeMutablePointer<T>) {
 }
 
 /// A pthread mutex: this module does without Foundation (and its NSLock).
+/// `@unchecked`: a pthread mutex is the thing that makes sharing safe; the compiler sees a pointer.
 final class PthreadMutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }

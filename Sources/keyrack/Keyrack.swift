@@ -1,6 +1,8 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackDaemon
 import PIV
+import KeyrackClient
 
 /// The root command. Each subcommand lives in its own file under Commands/.
 @main

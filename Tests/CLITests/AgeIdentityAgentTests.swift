@@ -356,41 +356,6 @@ final class AgeIdentityAgentTests: XCTestCase {
 
     // MARK: the agent's reach (issue 24)
 
-    /// The agent lives at most an owner's longest grant (9h): a longer --duration is refused
-    /// before anything happens; once --env has opened a manifest holding sudo keys, 30m.
-    func testAgentTTLIsCappedAtTheLongestGrantAndAtTheSudoCapWhenTheManifestHoldsSudoKeys() throws {
-        let h = try DaemonHarness()
-        defer { h.tearDown() }
-        let owner = "cap-bot"
-        try h.ok(["init", "--for", owner, "--via", "age"])
-        try h.ok(["set", "--for", owner, "--org", "acme", "--env", "prod", "--key", "API", "--vault", "os.secure"], stdin: randomSecret("api"))
-
-        let long = try h.keyrack(["unlock", "--for", owner, "--identity-agent", "--duration", "30d"])
-        XCTAssertEqual(long.status, 2, "\(long)")
-        XCTAssertTrue(long.err.contains("--duration 30d is longer than the identity agent may live (9h, an owner's longest grant): give --duration 9h or less"), long.err)
-        XCTAssertNil(h.daemonPID(owner), "refused before any daemon starts")
-        XCTAssertEqual(try h.keyrack(["unlock", "--for", owner, "--env", "prod", "--identity-agent", "--duration", "10h"]).status, 2)
-        /// The agent's seconds left, from `status --json`.
-        func remaining() throws -> Int {
-            let status = try ManifestHarness.json(try h.ok(["status", "--for", owner, "--json"]))
-            let agent = try XCTUnwrap(status["identityAgent"] as? [String: Any], "\(status)")
-            return try XCTUnwrap(agent["remainingSeconds"] as? Int, "\(agent)")
-        }
-        try h.ok(["unlock", "--for", owner, "--identity-agent", "--duration", "9h"])
-        XCTAssertTrue((9 * 3600 - 60...9 * 3600).contains(try remaining()))
-
-        // No sudo key: --env keeps the agent's own default.
-        let plain = try h.ok(["unlock", "--for", owner, "--env", "prod", "--identity-agent"])
-        XCTAssertFalse(plain.err.contains("capped"), plain.err)
-        XCTAssertTrue((3600 - 60...3600).contains(try remaining()))
-        // With a sudo key in the manifest the unlock that opened it cuts the agent to 30m.
-        try h.ok(["set", "--for", owner, "--key", "ROOT", "--env", "sudo", "--vault", "os.secure"], stdin: randomSecret("root"))
-        let sudo = try h.ok(["unlock", "--for", owner, "--env", "prod", "--identity-agent", "--duration", "2h"])
-        XCTAssertTrue(sudo.err.contains("note: the identity agent is capped to 30m: the manifest of '\(owner)' holds sudo keys"), sudo.err)
-        XCTAssertTrue(sudo.out.contains("acme.prod.API  expires in 2h00m") || sudo.out.contains("acme.prod.API  expires in 1h59m"), "the keys keep their --duration: \(sudo.out)")
-        XCTAssertTrue((30 * 60 - 60...30 * 60).contains(try remaining()))
-    }
-
     /// The agent opens files encrypted to the owner, but not the owner's own manifest (nor a copy
     /// of it, nor the version a later `set` writes): sudo keys never unlocked stay sealed.
     func testAgentRefusesTheOwnersOwnManifestAndItsCopiesButOpensOtherFiles() throws {

@@ -78,15 +78,4 @@ final class DaemonIsolationTests: XCTestCase {
         XCTAssertEqual(third.status, 4, "\(third)")
         XCTAssertEqual(third.out, "")
     }
-
-    func testPinnedOwnerCannotBeUnlockedByAnotherUser() throws {
-        let robot = try h.makeUser()
-        let key = try h.machine.sshKey("id_pinned")
-        try h.ok(["init", "--for", "pinned", "--via", "ssh", "--pubkey", key.path + ".pub", "--uid", String(robot.uid)])
-        try h.ok(["set", "--for", "pinned", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "pinned-secret")
-        let r = try h.keyrack(["unlock", "--for", "pinned", "--env", "test"])
-        XCTAssertEqual(r.status, 4, "\(r)")
-        XCTAssertTrue(r.err.contains("pinned to uid \(robot.uid)"), r.err)
-        XCTAssertNil(h.daemonPID("pinned"), "no daemon may start for a user the owner is not pinned to")
-    }
 }

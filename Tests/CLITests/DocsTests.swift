@@ -42,6 +42,25 @@ final class DocsTests: XCTestCase {
         }
     }
 
+    /// The arrows are the real module edges: every module a target's files import is one of its
+    /// declared dependencies, and none re-exports another with `@_exported` (issue 26).
+    func testEveryImportIsADeclaredDependency() throws {
+        let r = try Run.process(Run.packageRoot.appendingPathComponent("scripts/gen-architecture").path, ["--check"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("every import is a declared dependency"), "\(r)")
+        XCTAssertFalse(r.err.contains("hidden from Package.swift"), "\(r)")
+    }
+
+    /// docs/architecture.md's "What each layer may import" holds on the whole dependency graph
+    /// (the daemon reaches no vault or card, the formats no card, PIV and TPM no manifest or age).
+    func testLayerRulesHold() throws {
+        let r = try Run.process(Run.packageRoot.appendingPathComponent("scripts/gen-architecture").path, ["--check"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("the layer rules hold"), "\(r)")
+        let doc = try String(contentsOf: docs.appendingPathComponent("architecture.md"), encoding: .utf8)
+        XCTAssertTrue(doc.contains("## What each layer may import"), "the rules are stated where the picture is")
+    }
+
     func testEveryRelativeLinkInTheDocsResolves() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
         for name in ["README.md", "architecture.md", "security-model.md", "cli.md", "yubikey.md", "robots.md", "formats.md"] {

@@ -91,21 +91,4 @@ final class FileBoundaryTests: XCTestCase {
         XCTAssertEqual(chown(home, 0, 0), 0)
         XCTAssertEqual(try h.ok(["list", "--for", "bot"]).status, 0, "the same home, back in order, is read again")
     }
-
-    func testUIDPinIsTakenFromTheDecryptedManifestNotOnlyTheSidecar() throws {
-        let robot = try h.makeUser()
-        let key = try h.machine.sshKey("id_pinned")
-        try h.ok(["init", "--for", "pinned", "--via", "ssh", "--pubkey", key.path + ".pub", "--uid", String(robot.uid)])
-        try h.ok(["set", "--for", "pinned", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "pinned-secret")
-        // Whoever can write the plaintext sidecar drops the pin from it.
-        let sidecar = h.machine.keyrackHome.appendingPathComponent("host.pinned.recipients.yml")
-        let text = try String(contentsOf: sidecar, encoding: .utf8)
-        XCTAssertTrue(text.contains("uid: \(robot.uid)"), text)
-        try text.replacingOccurrences(of: "uid: \(robot.uid)\n", with: "").write(to: sidecar, atomically: true, encoding: .utf8)
-        let r = try h.keyrack(["unlock", "--for", "pinned", "--env", "test"])
-        print("unlock with the pin removed from the sidecar -> exit \(r.status): \(r.err)")
-        XCTAssertEqual(r.status, 4, "\(r)")
-        XCTAssertTrue(r.err.contains("pinned to uid \(robot.uid) by its manifest"), r.err)
-        XCTAssertNil(h.daemonPID("pinned"), "no daemon may start for a user the owner is not pinned to")
-    }
 }

@@ -99,6 +99,26 @@ final class OpenBaoCardLoginTests: XCTestCase {
         XCTAssertEqual(try h.ok(["get", "--for", "robot5", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
     }
 
+    /// The same robot with a 0600 --pin-file and no terminal: the one card PIN rule (CardPIN)
+    /// asks the cert login's PIN as a PIN request, and the file answers it as it answers the
+    /// manifest's; the file is read once for both.
+    func testPINOnceRobotLogsInWithThePINFromAPINFileAndNoTerminal() throws {
+        let card = try robot("robot6", readable: "fleet/robot6", loginPIN: "once")
+        let db = randomSecret("db6")
+        try server.ok(["kv", "put", "secret/fleet/robot6/db", "password=\(db)"])
+        try openbaoKey("robot6", "DB_PASSWORD", "secret/fleet/robot6/db#password")
+        let pinFile = h.machine.dir.file("robot6.pin")
+        try Data("123456\n".utf8).write(to: pinFile)
+        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
+        let signs = try signatures(card)
+        let r = try h.keyrack(["unlock", "--for", "robot6", "--env", "prod", "--pin-file", pinFile.path], env: noEnv)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertFalse(r.err.contains("no terminal"), r.err)
+        XCTAssertEqual(try signatures(card) - signs, 1, "the login signature, with the PIN from the file")
+        XCTAssertEqual(try server.auditedLogins(path: "auth/cert/login").count, 1, "one cert login")
+        XCTAssertEqual(try h.ok(["get", "--for", "robot6", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
+    }
+
     func testSecondRobotIsRefusedTheFirstRobotsPathAndAnUntrustedCardCannotLogIn() throws {
         _ = try robot("robot2", readable: "fleet/robot2")
         try server.ok(["kv", "put", "secret/fleet/robot1/db", "password=\(randomSecret())"])

@@ -142,22 +142,4 @@ final class OpenBaoGitHubOIDCTests: XCTestCase {
         XCTAssertTrue(refused.err.contains("no GitHub Actions ID token: its endpoint answered HTTP 401"), refused.err)
         XCTAssertEqual(try granted(), [])
     }
-
-    func testTheMechanismNeedsTheActionsLoginAndTheOpenBaoVault() throws {
-        // Another login for an OIDC key: refused before any connection.
-        try h.ok(["set-default", "--for", owner, "--openbao-login", "token"])
-        let (env, endpoint) = try actions()
-        var withToken = env
-        withToken["BAO_TOKEN"] = server.rootToken
-        let r = try h.keyrack(["unlock", "--for", owner, "--env", "prod"], env: withToken)
-        XCTAssertEqual(r.status, 3, r.description)
-        XCTAssertTrue(r.err.contains("acme.prod.DEPLOY_TOKEN is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of 'ci' is not the GitHub Actions ID token"), r.err)
-        XCTAssertEqual(try endpoint.requests().count, 0)
-        XCTAssertEqual(try granted(), [])
-        // The mechanism belongs to the openbao vault.
-        let bad = try h.keyrack(["set", "--for", owner, "--key", "X", "--env", "prod", "--org", "acme", "--vault", "os.secure",
-                                 "--mech", "EPHEMERAL_VIA_GITHUB_OIDC"], stdin: "v")
-        XCTAssertEqual(bad.status, 2, bad.description)
-        XCTAssertTrue(bad.err.contains("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao"), bad.err)
-    }
 }

@@ -68,23 +68,6 @@ final class RepoFileExtendsTests: XCTestCase {
         XCTAssertEqual(unlisted.status, 3, unlisted.description)
     }
 
-    func testUnlockInARepositoryLoadsOnlyTheKeysItsFileLists() throws {
-        for key in ["K_LISTED", "K_OTHER"] { try set(key) }
-        try write(".agent/keyrack.yml", "org: acme\nenv.test:\n  - K_LISTED\n")
-        try h.ok(["unlock", "--for", "bot", "--env", "test"], cwd: repo)
-        let status = try h.ok(["status", "--for", "bot", "--json"]).out
-        XCTAssertTrue(status.contains("acme.test.K_LISTED"), status)
-        XCTAssertFalse(status.contains("acme.test.K_OTHER"), "unlock loaded a key the repository does not list: \(status)")
-        // --key still names one key on purpose.
-        try h.ok(["unlock", "--for", "bot", "--env", "test", "--key", "K_OTHER"], cwd: repo)
-        XCTAssertTrue(try h.ok(["status", "--for", "bot", "--json"]).out.contains("acme.test.K_OTHER"))
-        // A file that lists none of the owner's keys: said, nothing unlocked.
-        try write(".agent/keyrack.yml", "org: acme\nenv.test:\n  - NOT_HERE\n")
-        let none = try h.keyrack(["unlock", "--for", "bot", "--env", "test"], cwd: repo)
-        XCTAssertEqual(none.status, 3, none.description)
-        XCTAssertTrue(none.err.contains("lists no key of env test"), none.err)
-    }
-
     func testCycleMissingFileAndUnknownFieldsAreErrorsNamingTheChainOrLine() throws {
         try set("K_ROOT")
         try h.ok(["unlock", "--for", "bot", "--env", "test"])

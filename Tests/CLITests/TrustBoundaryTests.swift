@@ -59,6 +59,28 @@ final class TrustBoundaryTests: XCTestCase {
         XCTAssertNotEqual(unlock.status, 0, "\(unlock)")
     }
 
+    /// The control for the two tests around it: the same squatter, run by the victim in the
+    /// victim's own runtime directory, is believed (its planted value comes back). So it speaks
+    /// the daemon's current protocol, and what refuses it there is the directory-owner and
+    /// peer-credential checks those tests name, never a protocol version mismatch.
+    func testSquatterIsBelievedWhereNoTrustCheckRefusesIt() throws {
+        let victim = try h.makeUser()
+        chmod(h.machine.dir.path, 0o711)
+        let xdg = h.machine.dir.file("victim-run").path
+        try AsUser.directory(xdg, owner: victim, mode: 0o700)
+        try AsUser.directory(xdg + "/keyrack", owner: victim, mode: 0o700)
+        let squatter = try Squatter(as: victim, socket: xdg + "/keyrack/daemon.human.sock", log: h.machine.dir.file("squatter.log").path, bashEnv: "/x")
+        defer { squatter.stop() }
+
+        let r = try AsUser.run(victim, Run.keyrackBinary, ["get", "--key", "API", "--env", "test", "--value"], env: ["XDG_RUNTIME_DIR": xdg])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out.trimmingCharacters(in: .newlines), "squatted", "\(r)")
+        XCTAssertEqual(squatter.requests.count, 1, "one GET: \(squatter.requests)")
+        let status = try AsUser.run(victim, Run.keyrackBinary, ["status"], env: ["XDG_RUNTIME_DIR": xdg])
+        XCTAssertEqual(status.status, 0, "\(status)")
+        XCTAssertTrue(status.out.contains("acme.test.API"), "\(status)")
+    }
+
     func testDaemonOfAnotherUIDInTheCallersOwnDirectoryIsRefusedByPeerCredentials() throws {
         let victim = try h.makeUser(), attacker = try h.makeUser()
         chmod(h.machine.dir.path, 0o711)

@@ -2,6 +2,7 @@ import Foundation
 @testable import KeyrackApp
 @testable import KeyrackDaemon
 import XCTest
+import KeyrackNames
 
 /// A live daemon server in this process writing its access log: each event gives its record
 /// with the requester the kernel names, no value ever reaches the file, many concurrent clients

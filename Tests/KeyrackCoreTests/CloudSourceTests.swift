@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 @testable import KeyrackCore
+import KeyrackNames
 
 /// The small glue of the cloud mechanisms, on vectors: the GitHub App JWT against Debian's
 /// openssl (RSASSA-PKCS1-v1_5 is deterministic, so the signatures must be byte-identical), key

@@ -1,6 +1,7 @@
 import XCTest
 @testable import KeyrackCore
 import TestSupport
+import KeyrackNames
 
 /// The typed layer: a manifest survives encode → decode exactly, and anything keyrack did not
 /// write (unknown fields, a newer version, inconsistent slugs) is refused with its line.

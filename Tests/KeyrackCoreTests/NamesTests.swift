@@ -1,5 +1,6 @@
 import XCTest
 @testable import KeyrackCore
+import KeyrackNames
 
 /// The naming rules: what gets in, and that what is refused is a usage error naming the input.
 final class NamesTests: XCTestCase {

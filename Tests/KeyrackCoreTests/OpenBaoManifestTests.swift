@@ -1,5 +1,6 @@
 import XCTest
 @testable import KeyrackCore
+import KeyrackNames
 
 /// The openbao vault in the manifest: the MOUNT/PATH#FIELD reference rule, a key's own address
 /// and CA, and the owner's `openbao:` defaults, which round-trip exactly and are omitted when
@@ -107,6 +108,10 @@ final class OpenBaoManifestTests: XCTestCase {
 
         let note = OpenBaoLease.Note(address: "https://bao:8200", caFile: "/etc/ca.pem", namespace: nil)
         XCTAssertEqual(OpenBaoLease.Note(parsing: note.text), note)
+        // The renewer's note names the lease too; the revoker reads both forms.
+        let leased = OpenBaoLease.Note(address: "https://bao:8200", caFile: nil, namespace: "team", leaseID: "database/creds/app/abc")
+        XCTAssertEqual(OpenBaoLease.Note(parsing: leased.text), leased)
+        XCTAssertNil(OpenBaoLease.Note(parsing: note.text)?.leaseID)
         XCTAssertNil(OpenBaoLease.Note(parsing: "github-installation-token https://api.github.com/installation/token"))
         XCTAssertEqual(OpenBaoLease.grantSeconds(leaseSeconds: 600, tokenSeconds: 1200), 600)
         XCTAssertEqual(OpenBaoLease.grantSeconds(leaseSeconds: 3600, tokenSeconds: 1200), 1200)

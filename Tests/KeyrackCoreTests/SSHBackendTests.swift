@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import KeyrackCore
 import TestSupport
+import KeyrackNames
 
 /// The ssh backend with real ssh-keygen keys: ed25519 and rsa, plain and passphrase-protected.
 /// The passphrase is asked only when the manifest actually needs that key.
@@ -29,19 +30,19 @@ final class SSHBackendTests: XCTestCase {
         let owner = try OwnerName("robot")
         _ = try store.initialise(owner: owner, uid: nil,
                                  request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .ssh(publicKey: key.path + ".pub")))
-        var asked: [String] = []
-        let interaction = Interaction(secret: { prompt in asked.append(prompt); return Array("correct horse".utf8) }, notice: { _ in })
+        var asked: [SecretRequest] = []
+        let interaction = Interaction(secret: { request in asked.append(request); return Array("correct horse".utf8) }, notice: { _ in })
         let ids = try store.identities(for: owner, interaction: interaction)
         XCTAssertEqual(asked, [], "building identities must not prompt")
         try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "@all.sudo.T"), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil, value: [1, 2, 3]), identities: ids)
-        XCTAssertEqual(asked, ["passphrase for ssh key \(key.path): "])
+        XCTAssertEqual(asked, [.passphrase(prompt: "passphrase for ssh key \(key.path): ")], "an ssh key asks for its passphrase, typed as one")
         XCTAssertEqual(try store.load(owner: owner, identities: ids).secrets[try Slug(validating: "@all.sudo.T")], [1, 2, 3])
         XCTAssertEqual(asked.count, 1, "a decrypted key is kept for the process")
 
         // A backup age identity opens it without any prompt.
         let backup = X25519Identity.generate()
         _ = try store.addRecipient(owner: owner, label: try RecipientLabel("ci"), publicKey: backup.recipient.string, identityPath: nil, identities: ids)
-        var asked2: [String] = []
+        var asked2: [SecretRequest] = []
         let quiet = Interaction(secret: { asked2.append($0); return [] }, notice: { _ in })
         let sshID = try SSHBackend.identity(privateKeyPath: key.path, interaction: quiet)
         XCTAssertNoThrow(try store.load(owner: owner, identities: [backup, sshID]))

@@ -1,5 +1,6 @@
 import XCTest
 @testable import KeyrackCore
+import KeyrackNames
 
 /// `sendTo:` of a key (issue 27): written sorted and only when set, read back exactly, and a hand
 /// edit that breaks the rule `set --send-to` applies is refused with its line.

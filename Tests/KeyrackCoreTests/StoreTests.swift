@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import KeyrackCore
 import TestSupport
+import KeyrackNames
 
 /// HostManifestStore end to end with in-process age identities: init once, set/del, recipients,
 /// the errors for a wrong identity and a damaged file.

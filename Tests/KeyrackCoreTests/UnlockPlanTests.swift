@@ -1,6 +1,7 @@
 import Foundation
 @testable import KeyrackCore
 import XCTest
+import KeyrackNames
 
 /// The unlock rules without a daemon, a card or a vault: which keys are granted, for how long,
 /// and which stay locked with what reason.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import KeyrackCore
+import KeyrackYAML
 
 /// Every string and byte string must come back from emit → parse exactly, whatever it holds.
 final class YAMLRoundTripTests: XCTestCase {

@@ -2,6 +2,7 @@
 import Foundation
 import TestSupport
 import XCTest
+import KeyrackNames
 
 /// A live server in this process, on a socket in a private temp directory, spoken to by the real
 /// client and by raw bytes: garbage never crashes or stalls it, a silent client does not block

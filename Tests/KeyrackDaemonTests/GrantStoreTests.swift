@@ -1,5 +1,6 @@
 @testable import KeyrackDaemon
 import XCTest
+import KeyrackNames
 
 /// The grant store against a clock the test steps by hand: expiry is decided on every read,
 /// relock and expiry wipe the guarded memory, and the ORG.all fallback answers any env.

@@ -1,5 +1,6 @@
 @testable import KeyrackDaemon
 import XCTest
+import KeyrackNames
 
 /// The frame codec on its own: every message round-trips, and every way of cutting or
 /// corrupting a body is a thrown `.malformed`/`.protocolError`, never a trap.

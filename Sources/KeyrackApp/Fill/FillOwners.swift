@@ -1,6 +1,8 @@
 import Foundation
 import KeyrackCore
 import SecretBytes
+import KeyrackYAML
+import KeyrackNames
 
 /// `keyrack fill --env ENV --for A --for B …`: the vision's "share keys between owners". For
 /// each key the repository file lists for ENV, every listed owner that lacks it (as

@@ -1,6 +1,7 @@
 import Foundation
 import KeyrackClient
 import KeyrackCore
+import KeyrackYAML
 
 /// `keyrack firewall`: CI secrets (a JSON object such as `${{ toJSON(secrets) }}`) let through
 /// to a job only as the repository's `.agent/keyrack.yml` lists them for the env, and only when

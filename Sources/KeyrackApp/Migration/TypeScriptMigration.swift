@@ -1,6 +1,7 @@
 import AgeFormat
 import Foundation
 import KeyrackCore
+import KeyrackNames
 
 /// `keyrack migrate`: carries the TypeScript keyrack's host manifests into keyrack manifests in
 /// the same home. Per old file: open it with the first key that can (ssh, the ssh-derived

@@ -1,6 +1,7 @@
 import Foundation
 import KeyrackCore
 import KeyrackYAML
+import KeyrackNames
 
 /// `set` and `del` keeping the repository's `.agent/keyrack.yml` in step, as the TypeScript
 /// keyrack does: `set` adds the key's name to `env.<env>:` when absent, `del` removes its entry

@@ -35,10 +35,10 @@ public struct IdentityAgentUnlockJSON: Encodable, Equatable {
     public var identities: [String]
     public var expiresAt: String
 
-    public init(owner: String, status: AgentStatus) {
+    public init(owner: String, labels: [String], expiresAtWallMilliseconds: UInt64) {
         self.owner = owner
-        identities = status.labels
-        expiresAt = TextFormat.isoTime(milliseconds: status.expiresAtWallMilliseconds)
+        identities = labels
+        expiresAt = TextFormat.isoTime(milliseconds: expiresAtWallMilliseconds)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawn
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -62,18 +63,10 @@ public enum SandboxProbe {
         return true
     }
 
+    /// stdout and stderr together, as a user would see them (bwrap says why on stderr).
     private static func run(_ path: String, _ args: [String]) -> (status: Int32, output: String)? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        guard case .success(let r) = Spawn(path, args).capture(timeout: 30) else { return nil }
+        return (r.status, String(decoding: r.output + r.errorOutput, as: UTF8.self))
     }
 }
 

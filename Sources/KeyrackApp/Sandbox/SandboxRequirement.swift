@@ -41,8 +41,13 @@ public enum SandboxRequirement {
 
     /// The same from the recipients file's copy, for `set --vault os.daemon` (no decryption).
     public static func enforce(on client: DaemonClient, required: Bool) throws {
+        try enforce(required: required) { try client.send($0, peerUIDs: [getuid()]) }
+    }
+
+    /// The same through any way of sending the daemon a request (the unlock use case's port).
+    public static func enforce(required: Bool, send: (Request) throws -> Response) throws {
         guard required else { return }
-        guard case .sandboxAccepted = try client.send(.requireSandbox, peerUIDs: [getuid()]) else {
+        guard case .sandboxAccepted = try send(.requireSandbox) else {
             throw DaemonError.malformed("the daemon answered REQUIRE_SANDBOX with something else")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,14 +45,15 @@ public enum SandboxUnlock {
     /// Runs each invocation with keyrack's own binary, stdin/stdout/stderr inherited.
     public static func run(_ invocations: [[String]], keyrack: String) throws {
         for arguments in invocations {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: keyrack)
-            p.arguments = arguments
+            var unlock = Spawn(keyrack, arguments)
             // Unlock's report goes to stderr: stdout is the program's, in the sandbox.
-            p.standardOutput = FileHandle.standardError
-            do { try p.run() } catch { throw Failure.cannotRun("\(error)") }
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw Failure.unlockFailed(status: p.terminationStatus) }
+            unlock.stdout = .descriptor(STDERR_FILENO)
+            let status: Int32
+            switch unlock.run() {
+            case .success(let code): status = code
+            case .failure(let error): throw Failure.cannotRun("\(error)")
+            }
+            guard status == 0 else { throw Failure.unlockFailed(status: status) }
         }
     }
 }

@@ -37,22 +37,59 @@ public struct RecipientSetup: Equatable {
     }
 }
 
+/// What a prompt asks for, typed, so whoever answers (the terminal, `--pin-file`, a test) routes
+/// on the kind and never on the prompt's words. Each case carries the line a person is shown.
+public enum SecretRequest: Hashable, Sendable {
+    /// A card's or a TPM's PIN (to verify, or to choose for a new TPM key).
+    case pin(prompt: String)
+    /// A card's PUK.
+    case puk(prompt: String)
+    /// The passphrase of a key file (ssh) or of a passphrase-encrypted age file.
+    case passphrase(prompt: String)
+    /// A value to store (os.secure, os.direct).
+    case value(prompt: String)
+
+    /// The line shown to a person.
+    public var prompt: String {
+        switch self {
+        case .pin(let p), .puk(let p), .passphrase(let p), .value(let p): return p
+        }
+    }
+
+    /// A card or TPM PIN: what `--pin-stdin` and `--pin-file` answer.
+    public var isPIN: Bool { if case .pin = self { return true } else { return false } }
+}
+
+/// What keyrack tells the person to act on now, typed as SecretRequest is, so the terminal says
+/// who asks on a touch without reading the words of a message.
+public enum Notice: Hashable, Sendable {
+    /// A card waits for a touch.
+    case touch(serial: UInt32)
+
+    /// The line shown to a person.
+    public var text: String {
+        switch self {
+        case .touch(let serial): return "touch your YubiKey (serial \(serial))"
+        }
+    }
+}
+
 /// The ways keyrack may talk to the person (or robot) at the keyboard. The core never touches
 /// the terminal itself; the CLI supplies these.
 public struct Interaction {
-    /// Asks for a secret (ssh key passphrase, PIN) without echo; the argument is the prompt.
-    public var secret: (String) throws -> [UInt8]
-    /// Tells the user something they must act on now ("touch your YubiKey (serial N)").
-    public var notice: (String) -> Void
+    /// Asks for a secret (ssh key passphrase, PIN) without echo.
+    public var secret: (SecretRequest) throws -> [UInt8]
+    /// Tells the user something they must act on now (touch the card).
+    public var notice: (Notice) -> Void
 
-    public init(secret: @escaping (String) throws -> [UInt8], notice: @escaping (String) -> Void) {
+    public init(secret: @escaping (SecretRequest) throws -> [UInt8], notice: @escaping (Notice) -> Void) {
         self.secret = secret
         self.notice = notice
     }
 
     /// For robots and tests: any prompt is an error naming what was needed.
     public static let nonInteractive = Interaction(
-        secret: { prompt in throw KeyrackError.usage("\(prompt.trimmingCharacters(in: .whitespaces)) needed, but no terminal is available") },
+        secret: { request in throw KeyrackError.usage("\(request.prompt.trimmingCharacters(in: .whitespaces)) needed, but no terminal is available") },
         notice: { _ in })
 }
 

@@ -74,7 +74,7 @@ struct SSHBackend: RecipientBackend {
     /// The same from the key's bytes (read from a descriptor); `source` names it in prompts.
     static func identity(privateKey bytes: [UInt8], source: String, interaction: Interaction) throws -> any Identity {
         do {
-            return try SSHBridge.identity(privateKey: bytes) { try interaction.secret("passphrase for ssh key \(source): ") }
+            return try SSHBridge.identity(privateKey: bytes) { try interaction.secret(.passphrase(prompt: "passphrase for ssh key \(source): ")) }
         } catch let error as KeyrackError {
             throw KeyrackError(error.kind, "cannot use ssh key \(source): \(error.message)")
         }

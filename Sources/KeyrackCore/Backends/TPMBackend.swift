@@ -26,7 +26,7 @@ struct TPMBackend: RecipientBackend {
         var pin: [UInt8] = []
         defer { wipe(&pin) }
         if spec.pinPolicy(for: request.owner) == .once {
-            pin = try request.interaction.secret("Choose a PIN for the TPM key of keyrack owner \(request.owner) (up to \(TPMClient.maxPINBytes) bytes): ")
+            pin = try request.interaction.secret(.pin(prompt: "Choose a PIN for the TPM key of keyrack owner \(request.owner) (up to \(TPMClient.maxPINBytes) bytes): "))
             guard !pin.isEmpty else { throw KeyrackError.usage("an empty PIN was given: give one, or use --pin-policy never") }
         }
         let key = try tpm { try TPMClient(tcti: tcti).createKey(pin: pin) }
@@ -66,7 +66,7 @@ struct TPMBackend: RecipientBackend {
     /// The TPM identity of `file`, its PIN asked through `interaction` (a prompt with "PIN" in
     /// it, which --pin-stdin and --pin-file answer).
     static func identity(_ file: TPMIdentityFile, interaction: Interaction, cachesPIN: Bool = false) -> any Identity {
-        identity(file, pin: { tries in try interaction.secret(TPMPrompt.pin(triesLeft: tries)) }, cachesPIN: cachesPIN)
+        identity(file, pin: { tries in try interaction.secret(.pin(prompt: TPMPrompt.pin(triesLeft: tries))) }, cachesPIN: cachesPIN)
     }
 
     static func identity(_ file: TPMIdentityFile, pin: @escaping TPMPINProvider, cachesPIN: Bool = false) -> any Identity {

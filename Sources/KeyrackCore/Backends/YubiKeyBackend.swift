@@ -25,9 +25,9 @@ struct YubiKeyBackend: RecipientBackend {
             if let slot = spec.slot, let (serial, key) = try existingKey(serial: spec.serial, slot: slot) {
                 return try made(serial, slot, key)
             }
-            var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): ")
+            var pin = try request.interaction.secret(.pin(prompt: "Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's key for \(request.owner)): "))
             defer { wipe(&pin) }
-            let touch: TouchNotifier = { serial in request.interaction.notice("touch your YubiKey (serial \(serial))") }
+            let touch: TouchNotifier = { serial in request.interaction.notice(.touch(serial: serial)) }
             let new = try YubiKeyRecipientSource.setup(serial: spec.serial, slot: spec.slot, pinPolicy: policies.pin, touchPolicy: policies.touch,
                                                        pin: pin, name: "keyrack \(request.owner.value)", touchNotifier: touch)
             return try made(new.serial, new.slot, new.recipient)
@@ -63,16 +63,16 @@ struct YubiKeyBackend: RecipientBackend {
         }
         let identity = try YubiKeyRecipientSource.identity(
             serial: serial, slot: slot, recipient: recipient,
-            pinProvider: { request in try interaction.secret(request.prompt) },
-            touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
+            pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
+            touchNotifier: { serial in interaction.notice(.touch(serial: serial)) })
         return CardErrors(identity)
     }
 
     /// The card identity of an `AGE-PLUGIN-YUBIKEY-1…` line (the file age-plugin-yubikey and
     /// `keyrack yubikey setup` print), for `--identity FILE`: PIN and touch go through `interaction`.
     static func identity(stub: YubiKeyStub, interaction: Interaction) -> any Identity {
-        CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(request.prompt) },
-                                   touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") }))
+        CardErrors(YubiKeyIdentity(stub: stub, pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
+                                   touchNotifier: { serial in interaction.notice(.touch(serial: serial)) }))
     }
 
     /// The card and slot the recipients file records for `record`, in either key form.

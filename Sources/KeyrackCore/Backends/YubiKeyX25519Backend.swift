@@ -17,7 +17,7 @@ extension YubiKeyBackend {
                     return setup(serial: serial, slot: slot, pubkey: recipient.string, policies: policies)
                 } catch PIVError.slotEmpty {}
             }
-            var pin = try request.interaction.secret("Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's X25519 key for \(request.owner)): ")
+            var pin = try request.interaction.secret(.pin(prompt: "Enter the PIN of the YubiKey\(spec.serial.map { " \($0)" } ?? "") (to create keyrack's X25519 key for \(request.owner)): "))
             defer { wipe(&pin) }
             let new = try YubiKeyX25519Keys.setup(serial: spec.serial, slot: spec.slot, pinPolicy: policies.pin, touchPolicy: policies.touch, pin: pin)
             return setup(serial: new.serial, slot: new.slot, pubkey: new.recipient.string, policies: policies)
@@ -30,8 +30,8 @@ extension YubiKeyBackend {
         let (serial, slot) = try recordedCard(record)
         let identity = YubiKeyX25519Identity(
             serial: serial, slot: slot, recipient: recipient,
-            pinProvider: { request in try interaction.secret(request.prompt) },
-            touchNotifier: { serial in interaction.notice("touch your YubiKey (serial \(serial))") })
+            pinProvider: { request in try interaction.secret(.pin(prompt: request.prompt)) },
+            touchNotifier: { serial in interaction.notice(.touch(serial: serial)) })
         return CardErrors(identity)
     }
 }

@@ -1,4 +1,5 @@
 import KeyrackYAML
+import KeyrackNames
 
 // The manifest's optional `openbao:` section (OpenBaoSettings), read strictly and written in a
 // fixed order; absent fields are omitted.

@@ -1,4 +1,6 @@
 import Foundation
+import KeyrackYAML
+import KeyrackNames
 
 // The host manifest's YAML shape (docs/formats.md), read strictly and written in a fixed order so
 // two writes of the same manifest are byte-identical.

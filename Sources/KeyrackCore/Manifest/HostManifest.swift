@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackNames
 
 /// How an owner (or one of its backup recipients) proves itself (docs/formats.md, docs/yubikey.md).
 public enum Via: String, CaseIterable, Sendable {

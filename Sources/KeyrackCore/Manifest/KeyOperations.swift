@@ -1,5 +1,6 @@
 import AgeFormat
 import Foundation
+import KeyrackNames
 
 /// What `set` asks for, validated: every field has passed its rule before this exists.
 public struct KeySetRequest {

@@ -1,5 +1,6 @@
 import Foundation
 import PIV
+import KeyrackYAML
 
 /// Where the identity of one recipient lives on this machine.
 public enum IdentityLocation: Equatable, Sendable {

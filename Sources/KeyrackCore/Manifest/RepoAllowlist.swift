@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackYAML
 
 // The allowlist itself (RepoAllowlist, `.agent/keyrack.yml`'s `env.<name>:` sections) lives in
 // KeyrackYAML, without Foundation, so the fast `keyrack get` front end reads it with the very code

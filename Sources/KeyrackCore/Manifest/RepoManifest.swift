@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackYAML
 
 /// The part of a repository's `.agent/keyrack.yml` that `set` needs: its `org:`. The rest of the
 /// file (env sections, extends) belongs to `get`/`exec` and is tolerated here, not interpreted.

@@ -1,4 +1,6 @@
 import Foundation
+import KeyrackYAML
+import KeyrackNames
 
 /// `direct/<owner>.yml` (0600): os.direct values, plaintext by contract (non-secret config).
 /// `version: 1` and `values:` slug → value; written atomically like the manifest.

@@ -2,6 +2,8 @@ import AgeFormat
 import AgeYubiKey
 import TPM
 import Foundation
+import KeyrackYAML
+import KeyrackNames
 
 /// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the
 /// daemon share:
@@ -172,7 +174,7 @@ public struct HostManifestStore {
         }
         do {
             return MultiIdentity(try IdentityLines.identities(in: text, cardIdentity: { YubiKeyBackend.identity(stub: $0, interaction: interaction) },
-                                                              tpmPIN: { tries in try interaction.secret(TPMPrompt.pin(triesLeft: tries)) }))
+                                                              tpmPIN: { tries in try interaction.secret(.pin(prompt: TPMPrompt.pin(triesLeft: tries))) }))
         } catch let error as AgeError {
             throw KeyrackError.usage("\(source) is not a usable identity file: \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SecretBytes
+import KeyrackNames
 
 /// What an unlock hands to the owner's daemon, decided without one: the values of each key, the
 /// TTL of each grant, and the keys that stay locked with the reason. The rules live here once:

@@ -1,6 +1,7 @@
 import Foundation
 import PIV
 import SecretBytes
+import KeyrackNames
 
 /// The aws.params vault: the exid names an SSM Parameter Store parameter (a SecureString, or
 /// any type), which `aws ssm get-parameter --with-decryption` reads at unlock. The credentials

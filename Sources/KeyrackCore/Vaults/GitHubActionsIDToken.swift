@@ -1,5 +1,6 @@
 import Foundation
 import SecretBytes
+import KeyrackNames
 
 /// One HTTP GET: the status and body of the answer, or a thrown reason why none came (the core
 /// has no HTTP client; keyrack-cli hands in KeyrackOpenBao's, as for HTTPPost).

@@ -1,5 +1,6 @@
 import Foundation
 import SecretBytes
+import KeyrackNames
 
 /// One HTTPS POST: the status and body of the answer, or a thrown reason why none came. The
 /// core has no HTTP client of its own; keyrack-cli hands in the one it links (KeyrackOpenBao's).

@@ -1,6 +1,7 @@
 import Foundation
 import PIV
 import SecretBytes
+import KeyrackNames
 
 /// What `unlock` grants for one key: the vault gives the stored source (VaultReader), and the
 /// key's mechanism turns it into values. Permanent mechanisms hand the source out as it is; an

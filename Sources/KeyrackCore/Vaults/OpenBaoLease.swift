@@ -39,35 +39,45 @@ public enum OpenBaoLease {
         }
     }
 
-    /// Seconds a grant of the lease may live: the secret's lease and the lease token's own TTL
-    /// (when the token expires, OpenBao revokes its leases), whichever ends first.
+    /// Seconds the lease lasts as read: the secret's lease and the lease token's own TTL (when
+    /// the token expires, OpenBao revokes its leases), whichever ends first. A grant of a lease
+    /// that cannot be renewed lives no longer; one that can lives its own TTL, the daemon renewing
+    /// the lease (`renewable`).
     public static func grantSeconds(leaseSeconds: Int?, tokenSeconds: Int?) -> Int? {
         [leaseSeconds, tokenSeconds].compactMap { $0.flatMap { $0 > 0 ? $0 : nil } }.min()
     }
 
-    /// Where the daemon's revoker ends the lease token: the server, its CA file and namespace.
-    /// It names no secret: the token travels beside it as the grant's guarded revocation secret.
+    /// Where the daemon's revoker ends the lease token and its renewer renews the lease: the
+    /// server, its CA file and namespace, and the lease's id. It names no secret (a lease id
+    /// grants nothing without a token allowed on sys/leases): the token travels beside it as the
+    /// grant's guarded revocation secret. Grants of one lease share one note, so the daemon
+    /// renews each lease once.
     public struct Note: Equatable {
         public var address: String
         public var caFile: String?
         public var namespace: String?
+        /// The lease to renew; nil in a note that only revokes.
+        public var leaseID: String?
 
-        public init(address: String, caFile: String?, namespace: String?) {
-            (self.address, self.caFile, self.namespace) = (address, caFile, namespace)
+        public init(address: String, caFile: String?, namespace: String?, leaseID: String? = nil) {
+            (self.address, self.caFile, self.namespace, self.leaseID) = (address, caFile, namespace, leaseID)
         }
 
         static let kind = "openbao-lease-token"
 
-        /// `openbao-lease-token\nADDRESS\nCAFILE\nNAMESPACE` (empty lines for none).
-        public var text: String { [Self.kind, address, caFile ?? "", namespace ?? ""].joined(separator: "\n") }
+        /// `openbao-lease-token\nADDRESS\nCAFILE\nNAMESPACE[\nLEASE_ID]` (empty lines for none).
+        public var text: String {
+            ([Self.kind, address, caFile ?? "", namespace ?? ""] + (leaseID.map { [$0] } ?? [])).joined(separator: "\n")
+        }
 
         /// Nil when the note is of another kind (a GitHub installation token's).
         public init?(parsing text: String) {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard lines.count == 4, lines[0] == Self.kind, !lines[1].isEmpty else { return nil }
+            guard lines.count == 4 || lines.count == 5, lines[0] == Self.kind, !lines[1].isEmpty else { return nil }
             address = lines[1]
             caFile = lines[2].isEmpty ? nil : lines[2]
             namespace = lines[3].isEmpty ? nil : lines[3]
+            leaseID = lines.count == 5 && !lines[4].isEmpty ? lines[4] : nil
         }
     }
 }

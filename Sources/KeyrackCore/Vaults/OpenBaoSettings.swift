@@ -1,6 +1,8 @@
 /// How an owner reaches its OpenBao / Vault cluster: the `openbao:` section of its manifest
 /// (`keyrack set-default`). A key's own `addr`/`cacert` win over these; the environment
 /// (BAO_ADDR, VAULT_ADDR, VAULT_CACERT, VAULT_NAMESPACE) fills what neither says.
+import KeyrackNames
+
 public struct OpenBaoSettings: Equatable, Sendable {
     public enum Login: String, CaseIterable, Sendable {
         /// A token from BAO_TOKEN / VAULT_TOKEN or ~/.vault-token (a person who ran `bao login`).

@@ -2,6 +2,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcessSpawn
+import SecretBytes
 
 /// Runs a vault's own CLI (`op`, `aws`) the one way keyrack needs: arguments that are never
 /// secret, stdin from /dev/null (so a tool that would prompt fails instead of hanging a robot)
@@ -24,47 +26,19 @@ enum ToolProcess {
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     input: [UInt8]? = nil, timeout: Double = 120) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let inPipe = input.map { _ in Pipe() }
-        process.standardInput = inPipe ?? FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw KeyrackError.failure("cannot run \(executable): \(error.localizedDescription)")
+        let spawn = Spawn(executable, arguments, environment: environment.map(Spawn.environment))
+        switch spawn.capture(input: input, timeout: timeout) {
+        case .failure(let error):
+            throw KeyrackError.failure("cannot run \(executable): \(error)")
+        case .success(var captured):
+            if captured.timedOut {
+                zeroize(&captured.output)
+                let name = URL(fileURLWithPath: executable).lastPathComponent
+                throw KeyrackError.failure("\(name) \(arguments.first ?? "") did not finish within \(Int(timeout))s and was stopped: check its network and sign-in")
+            }
+            return Result(status: captured.status, output: captured.output,
+                          errorText: String(decoding: captured.errorOutput, as: UTF8.self))
         }
-        if let inPipe, let input {
-            // Written and closed at once: the tool reads it to its end (a JWT is far below the pipe's 64 KiB).
-            var bytes = Data(input)
-            try? inPipe.fileHandleForWriting.write(contentsOf: bytes)
-            try? inPipe.fileHandleForWriting.close()
-            bytes.resetBytes(in: 0..<bytes.count)
-        }
-        // Both pipes drained concurrently, so a chatty tool cannot block on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box(), errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        var timedOut = false
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            kill(process.processIdentifier, SIGKILL)
-            group.wait()
-        }
-        process.waitUntilExit()
-        defer { outBox.data.resetBytes(in: 0..<outBox.data.count) }
-        if timedOut {
-            let name = URL(fileURLWithPath: executable).lastPathComponent
-            throw KeyrackError.failure("\(name) \(arguments.first ?? "") did not finish within \(Int(timeout))s and was stopped: check its network and sign-in")
-        }
-        return Result(status: process.terminationStatus, output: [UInt8](outBox.data),
-                      errorText: String(decoding: errBox.data, as: UTF8.self))
     }
 
     /// The first executable called `name` in PATH's directories that `accept` takes.

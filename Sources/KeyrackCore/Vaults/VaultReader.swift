@@ -4,6 +4,7 @@ import PIV
 import Glibc
 #endif
 import SecretBytes
+import KeyrackNames
 
 /// Fetches the stored source of a key from its vault at `unlock` time: os.secure from the
 /// decrypted manifest, os.direct from the owner's direct file, os.envvar from the caller's

@@ -19,6 +19,7 @@ import SecretBytes
 ///
 /// Writers: the daemon, and the CLI for `set`/`del`. They take an flock around each append and
 /// re-read the tail when the file grew behind their back, so the chain stays one chain.
+/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
 public final class AuditLog: @unchecked Sendable {
     public let owner: String
     public let path: String

@@ -2,6 +2,7 @@ import ArgumentParser
 import AgeFormat
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack age decrypt`: the `age -d` of keyrack, with age's flags.

@@ -1,7 +1,9 @@
+import KeyrackApp
 import ArgumentParser
 import AgeFormat
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack age encrypt`: the `age -e` of keyrack, with age's flags.

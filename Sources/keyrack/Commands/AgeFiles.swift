@@ -1,6 +1,7 @@
 import AgeFormat
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// How `keyrack age` reports the age core's errors: one line naming what was wrong and what to

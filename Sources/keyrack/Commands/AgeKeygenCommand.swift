@@ -3,6 +3,7 @@ import AgeFormat
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack age keygen`: the `age-keygen` of keyrack.

@@ -3,6 +3,7 @@ import Foundation
 import KeyrackApp
 import KeyrackDaemon
 import KeyrackNames
+import KeyrackClient
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.

@@ -1,8 +1,11 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// `keyrack daemon bench` (hidden): the measurements scripts/bench reports. `--seed` starts the
@@ -31,7 +34,7 @@ struct DaemonBenchCommand: ParsableCommand {
         let client = DaemonClient(owner: options.owner)
         if seed {
             _ = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(),
-                                                 arguments: ["daemon", "run", "--for", options.owner])
+                                                 arguments: DaemonStart.arguments(owner: options.owner, pinnedUID: nil))
             var value = [UInt8](repeating: 0, count: 40)
             for i in value.indices { value[i] = UInt8(ascii: "a") + UInt8.random(in: 0..<26) }
             _ = try client.send(.unlock([GrantRequest(slug: Slug(org: "bench", env: "test", key: "BENCH_KEY")!, vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])

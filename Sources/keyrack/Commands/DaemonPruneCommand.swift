@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 import KeyrackDaemon
+import KeyrackNames
 
 /// `keyrack daemon prune [--for O | --all]`: the TypeScript keyrack's name for stopping daemons.
 /// One owner's (`daemon stop`), or with `--all` every daemon of this user found in the runtime
@@ -17,11 +19,11 @@ struct DaemonPruneCommand: ParsableCommand {
     var all = false
 
     func run() throws {
-        let owners = all ? DaemonPruneCommand.runningOwners() : [options.owner]
+        let owners = all ? DaemonStop.runningOwners() : [options.owner]
         var pruned: [String] = []
         var lines: [String] = []
         for owner in owners {
-            let (effect, text) = try DaemonStopCommand.stop(owner: owner)
+            let (effect, text) = DaemonStopCommand.describe(try DaemonStop.stop(owner: owner), owner: owner)
             if effect == "stopped" { pruned.append(owner) }
             lines.append(text)
         }
@@ -32,20 +34,5 @@ struct DaemonPruneCommand: ParsableCommand {
         } else {
             for line in lines { print(line) }
         }
-    }
-
-    /// Owners with a socket or pid file in this user's runtime directory, sorted.
-    static func runningOwners() -> [String] {
-        let dir = RuntimeDirectory.current().path
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        let owners = names.compactMap { name -> String? in
-            guard name.hasPrefix("daemon.") else { return nil }
-            for suffix in [".sock", ".pid"] where name.hasSuffix(suffix) && !name.hasSuffix(".start.lock") {
-                let owner = String(name.dropFirst("daemon.".count).dropLast(suffix.count))
-                return NameRules.isValidOwner(owner) ? owner : nil
-            }
-            return nil
-        }
-        return Array(Set(owners)).sorted()
     }
 }

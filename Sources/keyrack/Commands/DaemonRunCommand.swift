@@ -1,3 +1,4 @@
+import KeyrackApp
 import ArgumentParser
 import KeyrackCore
 import KeyrackDaemon
@@ -6,6 +7,7 @@ import KeyrackOpenBao
 import SecretBytes
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// `keyrack daemon run`: serve one owner's grants in the foreground until stopped, signalled, or
@@ -29,26 +31,8 @@ struct DaemonRunCommand: ParsableCommand {
         // the daemon was started with (none: nothing there to refuse, nothing there opens).
         let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: Self.revoker)
-    }
-
-    /// Ends a minted credential when its grant ends (relock, expiry, replacement, stop). The
-    /// daemon module knows grants, not vaults: it hands this the note the unlock side attached
-    /// (GitHub App installation tokens, OpenBao lease tokens) and the value, and this process,
-    /// which links the vault code and the HTTP client, does the rest, within the 5 s RELOCK waits.
-    static let revoker: GrantRevoker = { revocation in
-        if let lease = OpenBaoLease.Note(parsing: revocation.note) {
-            // An OpenBao dynamic secret: its lease token (the grant's revocation secret) revokes itself, and its leases.
-            var token = revocation.withSecret { $0.map { Array($0) } ?? [] }
-            defer { zeroize(&token) }
-            guard !token.isEmpty else { return "the grant carries no lease token" }
-            return OpenBaoFetch.revokeLeaseToken(note: lease, token: token)
-        }
-        var token = revocation.withValue { Array($0) }
-        defer { zeroize(&token) }
-        return GitHubAppToken.revoke(note: revocation.note, token: token) { method, url, headers in
-            try HTTPSPost.send(url, method: method, headers: headers, body: [], timeoutSeconds: 4).status
-        }
+                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: GrantRevokers.live,
+                                renewer: GrantRenewers.live)
     }
 
     private func idleMilliseconds() throws -> UInt64? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
+import KeyrackClient
 
 /// `keyrack daemon status`: whether the owner's daemon runs, its pid, socket and grant count.
 /// Exit 0 when it runs, 3 when it does not (the owner is locked).

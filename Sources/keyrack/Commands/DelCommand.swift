@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
+import KeyrackNames
 
 /// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
 struct DelCommand: ParsableCommand {

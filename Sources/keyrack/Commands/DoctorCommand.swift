@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
 /// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the

@@ -5,6 +5,8 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack exec`: runs a program with the owner's granted keys in its environment. No shell
 /// is involved (the program is exec'd directly, found on PATH like `env` finds it), so nothing

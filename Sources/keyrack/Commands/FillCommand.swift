@@ -4,6 +4,9 @@ import KeyrackApp
 import KeyrackCore
 #if canImport(Glibc)
 import Glibc
+import KeyrackYAML
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// `keyrack fill`: gives several owners the repository's keys (KeyrackApp's FillOwners).

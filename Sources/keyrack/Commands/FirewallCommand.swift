@@ -4,6 +4,8 @@ import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import SecretBytes
+import KeyrackYAML
+import KeyrackNames
 
 /// `keyrack firewall`: lets CI secrets into a job through the repository file and the firewall
 /// (KeyrackApp's SecretsFirewall); parses, calls, renders.

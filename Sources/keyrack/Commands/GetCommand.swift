@@ -3,6 +3,7 @@ import Foundation
 import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
+import ProcessSpawn
 
 /// `keyrack get`: one key, from the owner's daemon only. It never decrypts anything, so it is
 /// fast and never prompts; when the key is not granted it says which of locked, absent or
@@ -60,12 +61,10 @@ struct GetCommand: ParsableCommand {
     /// `keyrack unlock --for O --env E --key K` as a child: its prompts use the terminal, its
     /// report goes to stderr, so stdout carries only what get prints (the raw value with --value).
     private func unlockOne() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonLauncher.currentExecutable())
-        process.arguments = ["unlock", "--for", options.owner, "--env", env ?? Slug(parsing: key)!.env, "--key", key]
-        process.standardOutput = FileHandle.standardError
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+        var unlock = Spawn(DaemonLauncher.currentExecutable(),
+                           ["unlock", "--for", options.owner, "--env", env ?? Slug(parsing: key)!.env, "--key", key])
+        unlock.stdout = .descriptor(STDERR_FILENO)
+        let status = try unlock.run().get()
+        guard status == 0 else { throw ExitCode(status) }
     }
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackClient
 
 /// `keyrack identity`: the age identity that decrypts through the owner's identity agent.
 struct IdentityCommand: ParsableCommand {

@@ -6,6 +6,8 @@ import KeyrackCore
 import PIV
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
@@ -162,10 +164,7 @@ struct InitCommand: ParsableCommand {
 
     /// PIN prompts answered from stdin (first line), for robots and scripts.
     private var stdinPIN: Interaction {
-        Interaction(secret: { _ in
-            let line = SecretPrompt.readAllOfStdin()
-            return Array(line.prefix { $0 != UInt8(ascii: "\n") })
-        }, notice: ManifestCLI.interaction.notice)
+        Interaction(secret: { _ in PINSource.fromStdin() }, notice: ManifestCLI.interaction.notice)
     }
 
     /// A user name or a numeric uid, checked against the password database.

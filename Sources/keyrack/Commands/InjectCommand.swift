@@ -1,9 +1,11 @@
+import KeyrackApp
 import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
+import KeyrackClient
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the
 /// owner's granted values, as `op inject` does, for config files a program reads from disk. All

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack migrate`: carries the TypeScript keyrack's host manifests over (TypeScriptMigration,
 /// docs/migrating.md). Parses, calls the use case, renders one line per owner plus what did not move.

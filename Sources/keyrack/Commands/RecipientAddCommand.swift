@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
+import KeyrackClient
 
 /// `keyrack recipient add`: adds a backup key (age1…, age1pq1…, age1yubikey1…, ssh-…) and
 /// re-encrypts the owner's manifest to every recipient.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient list`: the primary and backup recipients of an owner's manifest.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
 /// daemon there is nothing unlocked, which is success, not an error.
@@ -24,25 +26,10 @@ struct RelockCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = DaemonClient(owner: options.owner)
-        var slugs: [Slug] = []
-        // A relock of everything also forgets the identity agent: say so when it held something.
-        var agentHeld = false
-        if env == nil && key == nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agentHeld = a != nil }
-        do {
-            guard case .relocked(let list) = try client.send(.relock(env: env, key: key)) else {
-                throw DaemonError.malformed("the daemon answered RELOCK with something else")
-            }
-            slugs = list
-        } catch DaemonError.noDaemon {
-            slugs = []
-        } catch DaemonError.orphaned(_, let pid) {
-            // Unreachable, so it cannot relock a part: stopping it wipes every grant it holds.
-            // Returns once it has wiped and exited, with what it held (its exit report).
-            let report = try OrphanedDaemon.stop(client.runtime, owner: options.owner, pid: pid)
+        let result = try Relock.run(owner: options.owner, env: env, key: key)
+        let (slugs, agentHeld) = (result.relocked, result.identityAgent)
+        if let pid = result.stoppedOrphan {
             Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
-            slugs = report.relocked
-            agentHeld = report.identityAgent
         }
         if options.json {
             JSONLine.print(RelockJSON(owner: options.owner, relocked: slugs.map(\.description), identityAgent: agentHeld))

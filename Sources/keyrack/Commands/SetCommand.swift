@@ -5,6 +5,7 @@ import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
+import KeyrackNames
 
 /// `keyrack set`: records where one key of an owner lives (and, for os.secure / os.direct, its
 /// value, read from the terminal without echo or from stdin — never from argv).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackCore
 import PIV
+import KeyrackNames
 
 extension OpenBaoSettings.Login: ExpressibleByArgument {}
 extension OpenBaoSettings.JWTSource: ExpressibleByArgument {}

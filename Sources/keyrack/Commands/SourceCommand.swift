@@ -1,6 +1,8 @@
 import ArgumentParser
 import KeyrackDaemon
 import SecretBytes
+import KeyrackNames
+import KeyrackClient
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
 /// same variables for fish, a dotenv file, JSON or a GitHub Actions job (SourceFormat). Names are

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
+import KeyrackClient
 
 /// `keyrack status`: what the owner's daemon holds: slugs, envs, vaults and expiry, never values.
 struct StatusCommand: ParsableCommand {
@@ -16,27 +17,11 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let owner = options.owner
-        let client = DaemonClient(owner: owner)
-        var status: DaemonStatus?
-        var orphan: Int32?
-        do {
-            guard case .status(let s) = try client.send(.status) else {
-                throw DaemonError.malformed("the daemon answered STATUS with something else")
-            }
-            status = s
-        } catch DaemonError.noDaemon {
-            status = nil
-        } catch DaemonError.orphaned(_, let pid) {
-            status = nil
-            orphan = pid
-        }
-        let grants = (status?.grants ?? []).filter { env == nil || $0.slug.env == env }
-        var agent: AgentStatus?
-        if status != nil, case .agentStatus(let a)? = try? client.send(.agentStatus) { agent = a }
-        // Keycard proxies (`exec --proxy`) running for this owner: names, hosts and counts only.
-        let proxies = ProxyRecords.running(owner: owner)
+        let socket = DaemonClient(owner: owner).socketPath
+        let result = try OwnerStatus.query(owner: owner, env: env)
+        let (status, orphan, grants, agent, proxies) = (result.daemon, result.orphanedPID, result.grants, result.agent, result.proxies)
         if options.json {
-            JSONLine.print(StatusJSON(owner: owner, socket: client.socketPath, status: status, orphanedPid: orphan, agent: agent, proxies: proxies, grants: grants))
+            JSONLine.print(StatusJSON(owner: owner, socket: socket, status: status, orphanedPid: orphan, agent: agent, proxies: proxies, grants: grants))
             return
         }
         if let orphan {

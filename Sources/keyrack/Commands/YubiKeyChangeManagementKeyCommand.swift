@@ -1,3 +1,5 @@
+import KeyrackApp
+import KeyrackCore
 import ArgumentParser
 import PIV
 import SecretBytes
@@ -39,7 +41,7 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
         defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: card.serial)
         defer { card.close() }
-        var pin = try secrets.read("PIN of YubiKey \(card.serial): ", what: "PIN")
+        var pin = try secrets.read(.pin(prompt: "PIN of YubiKey \(card.serial): "), what: "PIN")
         defer { wipe(&pin) }
         try card.verifyPIN(pin)
         let alg = try card.rotateManagementKey(algorithm: algorithm?.piv)

@@ -1,3 +1,5 @@
+import KeyrackApp
+import KeyrackCore
 import ArgumentParser
 import PIV
 import SecretBytes
@@ -29,9 +31,9 @@ enum YubiKeyChangeReference {
         defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: serial)
         defer { card.close() }
-        var old = try secrets.read("Current \(what) of YubiKey \(card.serial): ", what: "current \(what)")
+        var old = try secrets.read(puk ? .puk(prompt: "Current PUK of YubiKey \(card.serial): ") : .pin(prompt: "Current PIN of YubiKey \(card.serial): "), what: "current \(what)")
         defer { wipe(&old) }
-        var new = try secrets.readNew(what)
+        var new = try secrets.readNew(puk: puk)
         defer { wipe(&new) }
         try card.changeReference(puk: puk, old: old, new: new)
     }

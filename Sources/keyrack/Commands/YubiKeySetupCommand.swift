@@ -1,3 +1,5 @@
+import KeyrackApp
+import KeyrackCore
 import AgeYubiKey
 import ArgumentParser
 import Foundation
@@ -6,6 +8,7 @@ import PIV
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
 struct YubiKeySetupCommand: ParsableCommand {
@@ -63,7 +66,7 @@ struct YubiKeySetupCommand: ParsableCommand {
 
     func run() throws {
         var secrets = CardSecrets(fromStdin: pinStdin)
-        var pin = try secrets.read("Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): ", what: "PIN")
+        var pin = try secrets.read(.pin(prompt: "Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): "), what: "PIN")
         defer { wipe(&pin); secrets.wipeAll() }
         if slot == .authentication { return try setUpLoginKey(pin: pin) }
 

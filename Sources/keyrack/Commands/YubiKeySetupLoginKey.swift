@@ -1,31 +1,23 @@
 import Foundation
+import KeyrackApp
 import PIV
-import KeyrackCore
+import KeyrackClient
 
-/// `keyrack yubikey setup --slot 9a`: a P-256 login key made on the card, with a self-signed
-/// certificate signed by the card, for mutual-TLS logins (OpenBao / Vault `cert` auth). Prints
-/// the certificate as PEM (or writes it to -o): that is what the operator trusts. The public key
-/// as PEM follows it (in --json, `publicKey`): what an OpenBao jwt mount's
-/// `jwt_validation_pubkeys` takes for a card-signed JWT login.
+/// `keyrack yubikey setup --slot 9a` (LoginKeySetup): prints the certificate as PEM (or writes it
+/// to -o) and the public key as PEM after it (in --json, `publicKey`).
 extension YubiKeySetupCommand {
     func setUpLoginKey(pin: [UInt8]) throws {
-        let piv = try PIVCards.open(serial: card.serial)
-        defer { piv.close() }
-        let serial = piv.serial
-        let label = name ?? "keyrack login \(serial)"
-        let made = try piv.generateIdentityKey(slot: .authentication, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin,
-                                               name: { _ in label }, tool: "keyrack", touchWait: { YubiKeyPrompts.touch(serial) })
-        let pem = Self.pem(made.certificate.der)
-        let publicKey = CardJWT.publicKeyPEM(point: made.publicKey) ?? ""
+        let made = try LoginKeySetup.run(serial: card.serial, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin, name: name)
+        let (pem, publicKey) = (made.certificatePEM, made.publicKeyPEM)
         if let output { try Self.writeNew(output, pem) }
-        for warning in (try? piv.factoryDefaults())?.warnings ?? [] { Terminal.printError("warning: \(warning)") }
-        if made.managementKey == .replacedFactoryDefault {
+        for warning in made.factoryWarnings { Terminal.printError("warning: \(warning)") }
+        if made.replacedFactoryManagementKey {
             Terminal.printError("note: the factory management key was replaced by a random one stored PIN-protected on the card")
         }
         if json {
             let object: [String: Any] = [
-                "serial": Int(serial), "slot": made.slot.description, "pinPolicy": pinPolicy.policy.description,
-                "touchPolicy": touchPolicy.policy.description, "name": label, "certificate": pem, "publicKey": publicKey,
+                "serial": Int(made.serial), "slot": made.slot.description, "pinPolicy": pinPolicy.policy.description,
+                "touchPolicy": touchPolicy.policy.description, "name": made.name, "certificate": pem, "publicKey": publicKey,
                 "certificateFile": output as Any? ?? NSNull(),
             ]
             try ManifestCLI.printJSON(object)
@@ -35,14 +27,5 @@ extension YubiKeySetupCommand {
         } else {
             print(pem + publicKey, terminator: "")
         }
-    }
-
-    /// A certificate as PEM, 64 base64 characters a line.
-    static func pem(_ der: [UInt8]) -> String {
-        let b64 = Data(der).base64EncodedString()
-        var lines: [Substring] = []
-        var rest = Substring(b64)
-        while !rest.isEmpty { lines.append(rest.prefix(64)); rest = rest.dropFirst(64) }
-        return "-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n"
     }
 }

@@ -1,3 +1,5 @@
+import KeyrackApp
+import KeyrackCore
 import ArgumentParser
 import PIV
 import SecretBytes
@@ -20,9 +22,9 @@ struct YubiKeyUnblockPINCommand: ParsableCommand {
         defer { secrets.wipeAll() }
         let card = try PIVCards.open(serial: card.serial)
         defer { card.close() }
-        var puk = try secrets.read("PUK of YubiKey \(card.serial): ", what: "PUK")
+        var puk = try secrets.read(.puk(prompt: "PUK of YubiKey \(card.serial): "), what: "PUK")
         defer { wipe(&puk) }
-        var pin = try secrets.readNew("PIN")
+        var pin = try secrets.readNew(puk: false)
         defer { wipe(&pin) }
         try card.unblockPIN(puk: puk, newPIN: pin)
         print("PIN unblocked and changed")

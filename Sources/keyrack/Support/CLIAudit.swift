@@ -1,4 +1,5 @@
 import KeyrackDaemon
+import KeyrackClient
 
 /// The records the CLI itself writes to the owner's access log: `set` and `del` change the
 /// manifest without the daemon. Appended after the change succeeded, by the same AuditLog the

@@ -9,13 +9,4 @@ enum DaemonCommandSupport {
         try ValueFetch(owner: owner, allowDangerous: allowDangerous).environment(env: env, keys: names, lenient: lenient)
     }
 
-    /// The owner's daemon, started (once, however many race) when none answers.
-    static func ensureDaemon(owner: String, pinned: UInt32?) throws -> DaemonClient {
-        let client = DaemonClient(owner: owner)
-        var arguments = ["daemon", "run", "--for", owner]
-        if let pinned { arguments += ["--uid", String(pinned)] }
-        let started = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(), arguments: arguments)
-        if started.spawned { Terminal.printError("started the daemon of '\(owner)' (pid \(started.pid))") }
-        return client
-    }
 }

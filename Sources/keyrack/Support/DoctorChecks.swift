@@ -7,6 +7,7 @@ import KeyrackDaemon
 import PIV
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// One finding of `keyrack doctor`: a failing check always carries the command that fixes it.

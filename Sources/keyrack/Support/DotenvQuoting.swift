@@ -19,6 +19,8 @@
 /// Docker's `--env-file` does no unquoting at all, so a quoted value reaches a container with its
 /// quotes: docker users pass the values from the environment instead
 /// (`keyrack exec … -- docker run -e NAME …`).
+import KeyrackClient
+
 enum DotenvQuoting {
     /// A one-line error naming the variable whose value has no safe spelling (asked of every
     /// value before any is written, so nothing is half-printed).

@@ -1,6 +1,8 @@
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackNames
+import KeyrackClient
 
 /// An env file for `exec --env-file`, the dotenv syntax `source --format dotenv` writes:
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import KeyrackCore
 import PIV
+import KeyrackClient
 
 /// What bare `keyrack init` (the first command a new user types) chooses: `--via ssh` with the
 /// user's default key (KeyrackCore's DefaultSSHKey), saying which on stderr, and pointing at

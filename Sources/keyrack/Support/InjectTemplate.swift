@@ -1,4 +1,6 @@
 import KeyrackDaemon
+import KeyrackNames
+import KeyrackClient
 
 /// A template for `keyrack inject`: any bytes, with `{{ keyrack://ORG.ENV.KEY }}` placeholders
 /// (blanks inside the braces optional), as `op inject` reads `{{ op://… }}`. Other `{{ … }}` are

@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackClient
 
 extension JSONValue {
     /// The value of a dictionary, array or scalar as Foundation holds them (JSONSerialization's

@@ -1,3 +1,4 @@
+import KeyrackApp
 import AgeFormat
 import AgeSSH
 import AgeYubiKey
@@ -45,7 +46,7 @@ enum KeyParsing {
         do {
             return try IdentityLines.identities(in: text, cardIdentity: { stub in
                 YubiKeyIdentity(stub: stub, pinProvider: YubiKeyPrompts.pin, touchNotifier: YubiKeyPrompts.touch)
-            }, tpmPIN: { tries in try SecretPrompt.readFromTerminal(prompt: TPMPrompt.pin(triesLeft: tries), what: "TPM PIN") })
+            }, tpmPIN: { tries in try SecretPrompt.readFromTerminal(prompt: TPMPrompt.pin(triesLeft: tries), what: "TPM PIN", saysWhoAsks: true) })
         } catch let error as AgeError {
             throw AgeError.invalidKey("identity file '\(path)' \(error.reason)")
         }

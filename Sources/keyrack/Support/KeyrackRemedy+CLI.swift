@@ -1,3 +1,4 @@
+import KeyrackClient
 import KeyrackCore
 
 /// KeyrackCore's remedies in keyrack's own commands: the library says what to do, the CLI how

@@ -1,9 +1,12 @@
 import AgeFormat
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackCore
 #if canImport(Glibc)
 import Glibc
+import KeyrackNames
+import KeyrackClient
 #endif
 
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
@@ -37,20 +40,7 @@ enum ManifestCLI {
     static func owner(_ options: OwnerOptions) throws -> OwnerName { try OwnerName(options.owner) }
 
     /// Passphrases and PINs from the terminal without echo; notices on stderr.
-    static let interaction = Interaction(
-        secret: { prompt in try SecretPrompt.readFromTerminal(prompt: prompt, what: secretName(prompt)) },
-        notice: { TouchPrompt.show($0) })
-
-    /// What a prompt asks for, as an error names it ("cannot ask for the …"): "Enter PIN for
-    /// YubiKey with serial 123 (3 tries left): " -> "PIN for YubiKey with serial 123", "Enter the
-    /// TPM PIN (…): " -> "TPM PIN".
-    static func secretName(_ prompt: String) -> String {
-        var name = prompt.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
-        if name.hasPrefix("Enter ") { name.removeFirst("Enter ".count) }
-        if name.hasPrefix("the ") { name.removeFirst("the ".count) }
-        if name.hasSuffix(")"), let open = name.range(of: " (", options: .backwards) { name = String(name[..<open.lowerBound]) }
-        return name
-    }
+    static let interaction = TerminalInteraction.live
 
     /// What opens `owner`'s manifest: `--identity` files, else KEYRACK_IDENTITY or
     /// KEYRACK_IDENTITY_FD (IdentityEnvironment), else the recorded recipients (`only` one kind
@@ -58,10 +48,7 @@ enum ManifestCLI {
     /// the recorded recipients' prompts (unlock's `--pin-file` supplies the PIN there).
     static func identities(_ owner: OwnerName, store: HostManifestStore, paths: [String], only kind: Via? = nil,
                            cardInteraction: Interaction = ManifestCLI.interaction) throws -> ManifestIdentities {
-        if paths.isEmpty, let (identity, label) = try IdentityEnvironment.identity(interaction: interaction) {
-            return ManifestIdentities(given: [identity], name: label)
-        }
-        return try store.identities(for: owner, explicitPaths: paths, only: kind, interaction: cardInteraction)
+        try OwnerIdentities.resolve(owner, store: store, paths: paths, only: kind, interaction: cardInteraction)
     }
 
     /// The user's home directory, for `~` in paths.
@@ -145,12 +132,6 @@ struct IdentityOptions: ParsableArguments {
     /// How card prompts are answered: the PIN from --pin-file or --pin-stdin (as `unlock` takes
     /// it), else the terminal. Read only when asked, so a manifest that needs no PIN reads nothing.
     func cardInteraction() -> Interaction {
-        guard pinStdin || pinFile != nil else { return ManifestCLI.interaction }
-        let terminal = ManifestCLI.interaction
-        let file = pinFile
-        return Interaction(secret: { prompt in
-            guard prompt.contains("PIN") else { return try terminal.secret(prompt) }
-            return try file.map(PINSource.fromFile) ?? PINSource.fromStdin()
-        }, notice: terminal.notice)
+        PINSource.terminal(pinStdin ? .stdin : pinFile.map(PINInput.file) ?? .terminal).interaction
     }
 }

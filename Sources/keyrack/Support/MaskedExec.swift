@@ -4,6 +4,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import KeyrackClient
 
 /// The child of `exec --mask`, whose pid the signal handlers forward to. A C signal handler can
 /// capture nothing, so it lives here, set once before the handlers are installed.

@@ -1,6 +1,7 @@
 import Foundation
 import KeyrackCore
 import KeyrackDaemon
+import KeyrackClient
 
 /// The identity agent's one refusal: the owner's own manifest. Its stanzas are recorded when the
 /// agent is unlocked and read again before each request (a `set` since then wrote a new header),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackCore
+import KeyrackNames
 
 /// Options every owner-scoped command shares: which owner, and machine-readable output.
 struct OwnerOptions: ParsableArguments {

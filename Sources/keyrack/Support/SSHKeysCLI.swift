@@ -1,5 +1,6 @@
 import AgeFormat
 import AgeSSH
+import KeyrackClient
 
 /// How the CLI reports SSH key errors: the module's one-line descriptions already name what was
 /// wrong and what to do. A wrong passphrase is not retried (the user reruns the command).

@@ -1,5 +1,6 @@
 import KeyrackClient
 import KeyrackDaemon
+import KeyrackNames
 
 /// `keyrack://ORG.ENV.KEY`: how env files (`exec --env-file`) and templates (`inject`) name a key,
 /// as `op://…` names a 1Password item. Always a full slug, so a file means the same key in any

@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
+import KeyrackClient
 #endif
 
 /// The languages `keyrack source --format` speaks. Each quotes values so that every byte comes

@@ -1,0 +1,9 @@
+import KeyrackClient
+import KeyrackCore
+import KeyrackClient
+
+/// No ID token means nothing was granted (exit 3), whatever the reason; the line says which.
+extension GitHubActionsIDToken.Failure: CLIReportable {
+    public var cliMessage: String { "error: \(description)" }
+    public var exitCode: Int32 { ExitStatus.notGranted }
+}

@@ -1,0 +1,66 @@
+import KeyrackClient
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgeYubiKey
+import KeyrackClient
+import KeyrackCore
+
+/// The one way every CLI path tells a person that the YubiKey waits for a touch: a line on the
+/// terminal (stderr, so it never mixes with output) and, when a desktop session is there, a
+/// desktop notification — the terminal may be hidden behind another window while the card blinks.
+///
+/// The notification is fire-and-forget: `notify-send` is started detached from our stdio and never
+/// waited for, so a hung or missing notification daemon can neither block nor fail the unlock.
+public enum TouchPrompt {
+    /// For the PIV/age-plugin code paths, which report the card's serial.
+    public static let notifier: TouchNotifier = { serial in show(.touch(serial: serial)) }
+
+    /// For KeyrackCore's `Interaction.notice`, whose messages are things to act on now. A touch
+    /// request names who asks, on the same line (Asker): the program that ran keyrack and the
+    /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
+    /// keyrack unlock".
+    public static func show(_ notice: Notice) {
+        let text: String
+        switch notice {
+        case .touch: text = "\(notice.text): \(Asker.phrase)"
+        }
+        Terminal.printError(text)
+        DesktopNotification.send(summary: "keyrack", body: text)
+    }
+}
+
+/// `notify-send SUMMARY BODY`, only when DISPLAY or WAYLAND_DISPLAY is set and notify-send is on
+/// PATH. The body must never hold a secret: argv is visible to every user of the machine.
+public enum DesktopNotification {
+    public static func send(summary: String, body: String) {
+        let hasDisplay = [getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")].contains { value in
+            guard let value else { return false }
+            return value.pointee != 0
+        }
+        guard hasDisplay, let path = onPath("notify-send") else { return }
+        let args = [path, "--app-name=keyrack", "--urgency=critical", "--expire-time=15000", summary, body]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // stdin/stdout/stderr to /dev/null: a notify-send that lingers must not hold our pipes open
+        // (a caller reading our stderr to EOF would wait for it).
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+        }
+        var pid: pid_t = 0
+        _ = ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid)
+        // Never waited for; the kernel reaps it when keyrack exits (keyrack is short-lived, and
+        // the daemon never shows touch prompts).
+    }
+
+    /// The first executable `name` in PATH.
+    private static func onPath(_ name: String) -> String? {
+        guard let raw = getenv("PATH") else { return nil }
+        for dir in String(cString: raw).split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}

@@ -1,7 +1,0 @@
-import KeyrackCore
-
-/// No ID token means nothing was granted (exit 3), whatever the reason; the line says which.
-extension GitHubActionsIDToken.Failure: CLIReportable {
-    public var cliMessage: String { "error: \(description)" }
-    public var exitCode: Int32 { ExitStatus.notGranted }
-}
