@@ -8,28 +8,32 @@ import KeyrackDaemon
 // here: this is on the path of `keyrack get`, in the front end and in the full CLI alike.
 
 extension DaemonError: CLIReportable {
-    public var cliMessage: String {
+    public var cliMessage: String { "error: \(cliLine.text)" }
+    public var fixCommand: String? { cliLine.fix }
+
+    /// The line, with the command that fixes it marked (ErrorLine).
+    var cliLine: ErrorLine {
         switch self {
         case .noDaemon(let owner, _):
-            return "error: every key of '\(owner)' is locked (no daemon is running): run `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV`"
+            return "every key of '\(owner)' is locked (no daemon is running): run \(fix: "keyrack unlock\(Fix.ownerFlag(owner)) --env ENV")"
         case .denied(_, let reason):
-            return "error: \(reason). Run keyrack as the user who owns these keys."
+            return "\(reason). Run keyrack as the user who owns these keys."
         case .protocolError(.unsupportedVersion, _):
-            return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop\(Fix.ownerFlag(ownerName ?? "human"))` and unlock again"
+            return "\(description); the daemon runs another keyrack version: run \(fix: "keyrack daemon stop\(Fix.ownerFlag(ownerName ?? "human"))") and unlock again"
         case .malformed(let what) where what.contains("protocol version"):
-            return "error: \(description); the daemon runs another keyrack version: run `keyrack daemon stop` and unlock again"
+            return "\(description); the daemon runs another keyrack version: run \(fix: "keyrack daemon stop") and unlock again"
         case .orphaned(let owner, _):
-            return "error: \(description): run `keyrack daemon stop\(Fix.ownerFlag(owner))`, which stops it and wipes its keys"
+            return "\(description): run \(fix: "keyrack daemon stop\(Fix.ownerFlag(owner))"), which stops it and wipes its keys"
         case .protocolError(.busy, let message):
-            return "error: the daemon is busy: \(message)"
+            return "the daemon is busy: \(message)"
         case .notReachableFromSandbox:
-            return "error: \(description): ask for it outside the sandbox"
+            return "\(description): ask for it outside the sandbox"
         case .sandboxRefused(let owner, _):
-            return "error: \(description): run the program with `keyrack exec\(Fix.ownerFlag(owner)) --sandbox -- …`"
+            return "\(description): run the program with \(fix: "keyrack exec\(Fix.ownerFlag(owner)) --sandbox -- …")"
         case .malformed(let what) where what.contains("truncated") || what.contains("closed the connection"):
-            return "error: the daemon broke off its answer (\(what)): if this repeats, see its log under `keyrack daemon status`"
+            return "the daemon broke off its answer (\(what)): if this repeats, see its log under \(fix: "keyrack daemon status")"
         default:
-            return "error: \(description)"
+            return "\(description)"
         }
     }
 

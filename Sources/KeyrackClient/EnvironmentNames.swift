@@ -112,7 +112,7 @@ extension ValueFetch {
             (source, selected) = (.unlocked, try unlockedNames(env: env, fallbackKey: keys.first))
         }
         guard !selected.isEmpty || lenient else {
-            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run `keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)`", code: "locked")
+            throw NotGranted(message: "no key of env \(env) is unlocked for '\(owner)': run \(fix: "keyrack unlock\(Fix.ownerFlag(owner)) --env \(env)")", code: "locked")
         }
         var requests = try selected.map { key in
             try request(key: key, env: Slug(parsing: key) == nil ? env : nil)
@@ -135,7 +135,7 @@ extension ValueFetch {
         var fetched = try lenient ? grantedOnly(requests) : values(requests)
         if let bad = fetched.first(where: { $0.value.contains(0) }) {
             for i in fetched.indices { zeroize(&fetched[i].value) }
-            throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused")
+            throw NotGranted(message: "\(bad.info.slug) contains a NUL byte, which no environment variable can hold: use \(fix: "keyrack get --value") instead", code: "refused")
         }
         return fetched
     }

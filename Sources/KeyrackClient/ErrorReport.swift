@@ -6,10 +6,12 @@
 // `code` is a stable word a script can switch on (the table is in docs/cli.md, from
 // scripts/gen-cli-docs; JSONOutputTests checks every code keyrack emits is in it); `exit` is the
 // process's exit code; `message` is the stderr line without its `error: `; `fix` is the command
-// that fixes it, or null.
+// that fixes it, or null: given by the error itself (CLIReportable.fixCommand, ErrorLine), never
+// read back out of the message, so rewording a message cannot change it. Encoded by JSONLine,
+// the one encoder of every `--json` answer.
 // Foundation-free: the `keyrack` front end reports `get` failures with it as the full CLI does.
 
-public struct ErrorReport: Equatable {
+public struct ErrorReport: Equatable, Encodable {
     public var code: String
     public var exit: Int32
     public var message: String
@@ -22,17 +24,17 @@ public struct ErrorReport: Equatable {
         self.fix = fix
     }
 
-    /// The report of an error whose stderr line is `line` (with or without `error: `).
-    public init(line: String, exit: Int32, code: String? = nil) {
+    /// The report of an error whose stderr line is `line` (with or without `error: `), fixed by `fix`.
+    public init(line: String, exit: Int32, code: String? = nil, fix: String? = nil) {
         var message = line.hasSuffix("\n") ? String(line.dropLast()) : line
         if message.hasPrefix("error: ") { message = String(message.dropFirst("error: ".count)) }
         // As on stderr (Terminal.printError): a `jq -r .error.message` prints no server's escape.
         message = TextFormat.printable(message)
-        self.init(code: code ?? ErrorReport.code(forExit: exit), exit: exit, message: message, fix: ErrorReport.fix(in: message))
+        self.init(code: code ?? ErrorReport.code(forExit: exit), exit: exit, message: message, fix: fix)
     }
 
     public init(_ error: CLIReportable) {
-        self.init(line: error.cliMessage, exit: error.exitCode, code: error.errorCode)
+        self.init(line: error.cliMessage, exit: error.exitCode, code: error.errorCode, fix: error.fixCommand)
     }
 
     /// The generic code of an exit status, for errors that carry no code of their own.
@@ -48,17 +50,26 @@ public struct ErrorReport: Equatable {
         }
     }
 
-    /// Every message names what to do next, with the command in backquotes (`keyrack unlock …`):
-    /// that command is the fix. The first quoted `keyrack …` wins, else nothing.
-    public static func fix(in message: String) -> String? {
-        let parts = message.split(separator: "`", omittingEmptySubsequences: false)
-        guard parts.count >= 3 else { return nil }
-        return stride(from: 1, to: parts.count - 1, by: 2).map { String(parts[$0]) }.first { $0.hasPrefix("keyrack ") }
+    /// `{"error":{"code":…,"exit":…,"message":…,"fix":…}}`: the fields in this order, `fix` null when there is none.
+    public func encode(to encoder: any Encoder) throws {
+        var outer = encoder.container(keyedBy: Outer.self)
+        try outer.encode(fields, forKey: .error)
     }
 
-    public var json: String {
-        "{\"error\":{\"code\":\(TextFormat.json(code)),\"exit\":\(exit),\"message\":\(TextFormat.json(message)),\"fix\":\(fix.map(TextFormat.json) ?? "null")}}"
+    /// The inner object, for an answer that carries the error beside its own fields (`doctor --json`).
+    public var fields: Fields { Fields(code: code, exit: exit, message: message, fix: fix) }
+
+    public struct Fields: Encodable, Equatable {
+        public var code: String
+        public var exit: Int32
+        public var message: String
+        /// Null when there is none (JSONLine writes absent optionals as null).
+        public var fix: String?
     }
+
+    private enum Outer: String, CodingKey { case error }
+
+    public var json: String { JSONLine.encode(self) }
 
     /// The stderr line always; the JSON object on stdout as well when the command line asked for it.
     public func emit(json wanted: Bool) {

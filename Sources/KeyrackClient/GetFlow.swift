@@ -57,14 +57,8 @@ public struct GetFlow {
         if value {
             Output.write(secret)
         } else if json {
-            var line = "{\"status\":\"granted\",\"owner\":\(TextFormat.json(owner)),\"slug\":\(TextFormat.json(info.slug.description))"
-            line += ",\"org\":\(TextFormat.json(info.slug.org)),\"env\":\(TextFormat.json(info.slug.env)),\"key\":\(TextFormat.json(info.slug.key))"
-            line += ",\"vault\":\(TextFormat.json(info.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: info.expiresAtWallMilliseconds)))"
-            if let text = String(validating: secret, as: UTF8.self) {
-                line += ",\"value\":\(TextFormat.json(text))}"
-            } else {
-                line += ",\"valueHex\":\(TextFormat.json(secret.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()))}"
-            }
+            let line = JSONLine.encode(GrantedValue(owner: owner, slug: info.slug.description, org: info.slug.org, env: info.slug.env, key: info.slug.key,
+                                                    vault: info.vault, expiresAt: TextFormat.isoTime(milliseconds: info.expiresAtWallMilliseconds), secret: secret))
             var bytes = Array(line.utf8) + [0x0a]
             Output.write(bytes)
             zeroize(&bytes)

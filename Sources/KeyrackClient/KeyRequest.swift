@@ -42,15 +42,15 @@ public struct KeyRequest {
     }
 
     public func absent() -> NotGranted {
-        NotGranted(message: "'\(owner)' has no key \(label): add it with `\(Fix.set(owner: owner, env: effectiveEnv, key: name))`", code: "absent")
+        NotGranted(message: "'\(owner)' has no key \(label): add it with \(fix: Fix.set(owner: owner, env: effectiveEnv, key: name))", code: "absent")
     }
 
     public func locked(_ slug: Slug?) -> NotGranted {
-        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run `\(Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))`", code: "locked")
+        NotGranted(message: "\(slug?.description ?? label) of '\(owner)' is locked: run \(fix: Fix.unlock(owner: owner, env: slug?.env ?? effectiveEnv, key: name))", code: "locked")
     }
 
     public func expired(_ slug: Slug) -> NotGranted {
-        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run `\(Fix.unlock(owner: owner, env: slug.env, key: name))`", code: "expired")
+        NotGranted(message: "the grant of \(slug) for '\(owner)' has expired: run \(fix: Fix.unlock(owner: owner, env: slug.env, key: name))", code: "expired")
     }
 
     public func ambiguous(_ slugs: [Slug]) -> UsageError {

@@ -26,16 +26,25 @@ public protocol CLIReportable: Error {
     var exitCode: Int32 { get }
     /// The word `--json` reports it by (the table of docs/cli.md).
     var errorCode: String { get }
+    /// The keyrack command that fixes it (`--json`'s `fix`), or nil. Given by the error, typed
+    /// apart from its wording (ErrorLine), never read back out of the message.
+    var fixCommand: String? { get }
 }
 
 extension CLIReportable {
     public var errorCode: String { ErrorReport.code(forExit: exitCode) }
+    public var fixCommand: String? { nil }
 }
 
 /// A usage error detected after parsing (bad owner name, bad duration, …): exit 2.
 public struct UsageError: CLIReportable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public let fixCommand: String?
+    public init(_ message: String, fix: String? = nil) {
+        self.message = message
+        self.fixCommand = fix
+    }
+    public init(_ line: ErrorLine) { self.init(line.text, fix: line.fix) }
     public var cliMessage: String { "error: \(message)" }
     public var exitCode: Int32 { ExitStatus.usage }
     public var errorCode: String { "usage" }
@@ -45,10 +54,13 @@ public struct UsageError: CLIReportable {
 public struct CommandFailure: CLIReportable {
     public let message: String
     public let exitCode: Int32
-    public init(_ message: String, exitCode: Int32 = ExitStatus.failure) {
+    public let fixCommand: String?
+    public init(_ message: String, exitCode: Int32 = ExitStatus.failure, fix: String? = nil) {
         self.message = message
         self.exitCode = exitCode
+        self.fixCommand = fix
     }
+    public init(_ line: ErrorLine, exitCode: Int32 = ExitStatus.failure) { self.init(line.text, exitCode: exitCode, fix: line.fix) }
     public var cliMessage: String { "error: \(message)" }
 }
 
@@ -57,10 +69,13 @@ public struct NotGranted: CLIReportable {
     public let message: String
     /// locked, absent, expired, refused or not-granted (the table of docs/cli.md).
     public let errorCode: String
-    public init(message: String, code: String = "not-granted") {
+    public let fixCommand: String?
+    public init(message: String, code: String = "not-granted", fix: String? = nil) {
         self.message = message
         self.errorCode = code
+        self.fixCommand = fix
     }
+    public init(message line: ErrorLine, code: String = "not-granted") { self.init(message: line.text, code: code, fix: line.fix) }
     public var cliMessage: String { "error: \(message)" }
     public var exitCode: Int32 { ExitStatus.notGranted }
 }

@@ -2,29 +2,10 @@
 import Glibc
 #endif
 
-// Small text formats the daemon commands print (JSON strings, shell quoting, times), without
-// Foundation: this is on the path of `keyrack get`.
+// Small text formats the daemon commands print (shell quoting, times), without Foundation:
+// this is on the path of `keyrack get`. JSON is JSONLine's (one encoder, one escaper).
 
 public enum TextFormat {
-    /// A JSON string literal for `s` (RFC 8259 escapes; non-ASCII passes through as UTF-8).
-    public static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20 || c.value == 0x7f:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-
     /// `s` safe to echo on a terminal: control characters (ESC, CR, BEL, …) and DEL become
     /// `\u{1b}`-style escapes, so input echoed in an error can never move the cursor or recolour.
     public static func printable(_ s: String) -> String {

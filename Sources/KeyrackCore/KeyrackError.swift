@@ -3,6 +3,10 @@ import TPM
 /// The one error type of KeyrackCore. Each error is one line that names what was wrong and what
 /// to do next; `kind` tells the CLI which exit code it maps to (docs/cli.md, "Exit codes"). Messages never
 /// carry a secret value: they name slugs, owners, paths and public keys only.
+///
+/// Where the next step is one of keyrack's own commands, the error carries it as a typed
+/// `remedy` apart from the `problem` (as PIVError does): the library names no command or
+/// option of the CLI, and the CLI words the remedy (and reports its command as `--json`'s `fix`).
 public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         /// Bad input the caller can fix (exit 2): names, env, vault, duration, pubkey files,
@@ -20,8 +24,46 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
         case failure
     }
 
+    /// The next step where it is one of the program's own commands, in terms of what to do
+    /// rather than how to type it: the CLI words it (KeyrackError+CLI in Sources/keyrack).
+    public enum Remedy: Equatable, Sendable {
+        /// The owner has no manifest here: initialise it.
+        case initialise(owner: String)
+        /// The TypeScript keyrack's manifest of the owner is here: carry it over
+        /// (`orStartEmpty`: or move it away to start with an empty manifest).
+        case migrate(owner: String, orStartEmpty: Bool)
+        /// No identity here opens the manifest: give one, or add a recipient whose key is here
+        /// (`environment`: the identity may come from the environment too).
+        case giveIdentityOrAddRecipient(environment: Bool)
+        /// The last recipient cannot go: add another first.
+        case addAnotherRecipient(owner: String)
+        /// The recipients file is damaged: restore it, or add the recipients again.
+        case restoreRecipients(owner: String)
+        /// The manifest is damaged: restore it, or move it away and initialise the owner again.
+        case restoreOrReinitialise(owner: String)
+        /// The repository file has no `org:`: add one (or name the org another way).
+        case nameTheOrg
+
+        /// The remedy in plain words, naming no command or option of a program.
+        public var words: String {
+            switch self {
+            case .initialise: return "initialise the owner first"
+            case .migrate(_, let orStartEmpty):
+                return "carry its keys over from that manifest" + (orStartEmpty ? " (to start empty instead, move that file away first)" : "")
+            case .giveIdentityOrAddRecipient: return "give an identity that opens it, or add a recipient whose key is here"
+            case .addAnotherRecipient: return "add another recipient first"
+            case .restoreRecipients: return "restore it, or add the recipients again"
+            case .restoreOrReinitialise: return "restore it from a backup, or move it away and initialise the owner again"
+            case .nameTheOrg: return "add `org: <your-org>`"
+            }
+        }
+    }
+
     public var kind: Kind
-    public var message: String
+    /// What went wrong; with no `remedy`, also what to do (in words that name no command).
+    public var problem: String
+    /// The next step where it is one of the program's own commands.
+    public var remedy: Remedy?
     /// The card failure behind a `.card` error, kept whole rather than as text.
     public var cardFailure: PIVError?
     /// The TPM failure behind a `.card` error (a TPM owner's hardware), kept whole.
@@ -29,10 +71,19 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public init(_ kind: Kind, _ message: String, cardFailure: PIVError? = nil, tpmFailure: TPMError? = nil) {
         self.kind = kind
-        self.message = message
+        self.problem = message
         self.cardFailure = cardFailure
         self.tpmFailure = tpmFailure
     }
+
+    public init(_ kind: Kind, problem: String, remedy: Remedy) {
+        self.kind = kind
+        self.problem = problem
+        self.remedy = remedy
+    }
+
+    /// The whole line: the problem, then the remedy in plain words.
+    public var message: String { remedy.map { "\(problem): \($0.words)" } ?? problem }
 
     /// A card error that means the card is not here (pcscd down, no card, another serial): the
     /// one card failure after which `unlock` may try a backup recipient. A card that is here and

@@ -366,7 +366,7 @@ public final class OpenBaoSession {
             do {
                 config.certificateChain = [.certificate(try NIOSSLCertificate(bytes: signer.certificateDER, format: .der))]
             } catch {
-                throw OpenBaoError.configuration("the card's certificate does not parse as X.509: put a certificate in the slot with `keyrack yubikey setup`")
+                throw OpenBaoError.noCardCertificate
             }
             config.privateKey = .privateKey(NIOSSLPrivateKey(customPrivateKey: DelegatedKey(signer: signer, counter: counter)))
         }

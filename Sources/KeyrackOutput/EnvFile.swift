@@ -80,7 +80,7 @@ public struct EnvFile: Sendable {
             case .reference(let slug):
                 let v = values[slug]!
                 // No environment variable can hold a NUL byte.
-                if v.contains(0) { throw NotGranted(message: "\(slug) contains a NUL byte, which no environment variable can hold: use `keyrack get --value` instead", code: "refused") }
+                if v.contains(0) { throw NotGranted(message: "\(slug) contains a NUL byte, which no environment variable can hold: use \(fix: "keyrack get --value") instead", code: "refused") }
                 out.append((e.name, v, true))
             }
         }

@@ -36,9 +36,9 @@ public enum SourceFormat: String, CaseIterable, Sendable {
             for v in values { try DotenvQuoting.check(name: v.name, value: v.value) }
             for v in values { out += Array("\(v.name)=".utf8) + DotenvQuoting.quoted(v.value) + [0x0a] }
         case .json:
-            var fields: [String] = []
-            for v in values { fields.append("\(TextFormat.json(v.name)):\(TextFormat.json(try Self.text(v)))") }
-            out = Array(("{" + fields.joined(separator: ",") + "}\n").utf8)
+            var object: [String: String] = [:]
+            for v in values { object[v.name] = try Self.text(v) }
+            out = Array((JSONLine.encode(object) + "\n").utf8)
         case .githubActions:
             for v in values {
                 _ = try Self.text(v)

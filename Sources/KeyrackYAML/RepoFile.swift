@@ -48,7 +48,7 @@ public struct RepoFile: Sendable {
             let root = try YAMLParser.parse(bytes)
             var fields = try YAMLFields(root, path: "keyrack.yml")
             guard let org = try fields.optionalString("org") else {
-                throw RepoFileError.usage("\(path) has no org: add `org: <your-org>` or pass --org")
+                throw RepoFileError.noOrg(path: path)
             }
             guard NameRules.isValidOrg(org) else { throw RepoFileError.usage("\(path): \(NameRules.invalidOrgMessage(org))") }
             return RepoFile(path: path, org: org, root: root)
@@ -97,14 +97,36 @@ public struct RepoFile: Sendable {
 }
 
 /// Why a repository file was refused. `usage` means the user can fix the file (exit 2);
-/// `failure` is an I/O problem (exit 1). Messages name the path, never a value.
+/// `failure` is an I/O problem (exit 1). Messages name the path, never a value. The problem and
+/// the remedy are apart, and the remedy names the file's contents, never a program's option (a
+/// CLI words its own: keyrack's adds `--org`).
 public enum RepoFileError: Error, Equatable, Sendable, CustomStringConvertible {
     case usage(String)
     case failure(String)
+    /// The file has no `org:`.
+    case noOrg(path: String)
 
-    public var message: String {
-        switch self { case .usage(let m), .failure(let m): return m }
+    /// Whether the user can fix it in the file (exit 2) rather than an I/O failure (exit 1).
+    public var isUsage: Bool {
+        if case .failure = self { return false }
+        return true
     }
+
+    /// What went wrong; for `usage`/`failure`, with what to do in the file.
+    public var problem: String {
+        switch self {
+        case .usage(let m), .failure(let m): return m
+        case .noOrg(let path): return "\(path) has no org"
+        }
+    }
+
+    /// What to do in the file, where it is apart from the problem.
+    public var remedy: String? {
+        if case .noOrg = self { return "add `org: <your-org>`" }
+        return nil
+    }
+
+    public var message: String { remedy.map { "\(problem): \($0)" } ?? problem }
 
     public var description: String { message }
 }

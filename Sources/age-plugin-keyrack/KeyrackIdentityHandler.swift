@@ -25,6 +25,9 @@ struct KeyrackIdentityHandler: IdentityPluginHandler {
             } catch let e as UsageError {
                 invalid = true
                 try session.identityError(i, e.message)
+            } catch let e as KeyrackPluginIdentity.ParseError {
+                invalid = true
+                try session.identityError(i, e.pluginLine)
             } catch {
                 invalid = true
                 try session.identityError(i, "\(error)")

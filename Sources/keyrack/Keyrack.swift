@@ -63,7 +63,7 @@ struct Keyrack: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let reportable as CLIReportable {
-            let report = ErrorReport(line: reportable.cliMessage, exit: reportable.exitCode, code: reportable.errorCode)
+            let report = ErrorReport(reportable)
             report.emit(json: json)
             Terminal.exit(report.exit)
         } catch {

@@ -52,3 +52,22 @@ final class PluginStanzaTests: XCTestCase {
         XCTAssertThrowsError(try KeyrackPluginIdentity(string: String(id.string.dropLast()) + "Q"), "checksum")
     }
 }
+
+/// The plugin library's parse errors: problem and remedy apart, no command of keyrack's CLI
+/// (the plugin executable words `keyrack identity` itself).
+final class KeyrackPluginIdentityErrorTests: XCTestCase {
+    func testParseErrorsAreTypedAndNameNoCommand() {
+        XCTAssertThrowsError(try KeyrackPluginIdentity(string: "not bech32")) { XCTAssertEqual($0 as? KeyrackPluginIdentity.ParseError, .malformed) }
+        XCTAssertThrowsError(try KeyrackPluginIdentity(string: Bech32.encode(hrp: "AGE-PLUGIN-OTHER-", data: [1, 0x61]).uppercased())) {
+            XCTAssertEqual($0 as? KeyrackPluginIdentity.ParseError, .notKeyrack)
+        }
+        XCTAssertThrowsError(try KeyrackPluginIdentity(string: Bech32.encode(hrp: "AGE-PLUGIN-KEYRACK-", data: [2, 0x61]).uppercased())) {
+            XCTAssertEqual($0 as? KeyrackPluginIdentity.ParseError, .unknownFormat)
+        }
+        for e in [KeyrackPluginIdentity.ParseError.malformed, .notKeyrack, .unknownFormat] {
+            XCTAssertFalse(e.problem.isEmpty)
+            XCTAssertEqual(e.description, e.remedy.map { "\(e.problem): \($0)" } ?? e.problem)
+            XCTAssertFalse(e.description.contains("`") || e.description.contains("--"), e.description)
+        }
+    }
+}

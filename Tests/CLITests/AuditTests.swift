@@ -94,6 +94,17 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(bad.status, 1, "\(bad)")
         XCTAssertTrue(bad.err.contains("line \(getLine + 2): prev does not match the SHA-256 of line \(getLine + 1)"), bad.err)
         XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+        // With --json: the report, and the error object every failing command prints, whose
+        // message is the stderr line above.
+        let badJSON = try h.keyrack(["audit", "verify", "--for", "bot", "--json"])
+        XCTAssertEqual(badJSON.status, 1, "\(badJSON)")
+        let object = try ManifestHarness.json(badJSON)
+        XCTAssertEqual(object["ok"] as? Bool, false)
+        let error = try XCTUnwrap(object["error"] as? [String: Any], "\(object)")
+        XCTAssertEqual(error["code"] as? String, "failure")
+        XCTAssertEqual(error["exit"] as? Int, 1)
+        XCTAssertEqual("error: \(error["message"] as? String ?? "")\n", bad.err)
+        XCTAssertEqual((object["fault"] as? [String: Any])?["line"] as? Int, getLine + 2)
     }
 
     /// While the daemon runs it holds the log's flock (one write(2) per record, no flock or

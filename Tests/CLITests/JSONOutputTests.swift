@@ -89,4 +89,29 @@ final class JSONOutputTests: XCTestCase {
                        ["owner": "bot", "effect": "stopped"])
         XCTAssertTrue(h.waitUntilGone(pid))
     }
+
+    /// `daemon status` fails as every command does: with --json the one error object (and the
+    /// stderr line), without it the same message on stdout; the same exit code either way.
+    func testDaemonStatusFailsWithTheErrorObject() throws {
+        let none = try assertError(try h.keyrack(["daemon", "status", "--for", "ghost", "--json"]), code: "locked", exit: 3)
+        let message = try XCTUnwrap(none["message"] as? String)
+        XCTAssertTrue(message.hasPrefix("no daemon is running for 'ghost'"), message)
+        let text = try h.keyrack(["daemon", "status", "--for", "ghost"])
+        XCTAssertEqual(text.status, 3, "\(text)")
+        XCTAssertEqual(text.out, message + "\n")
+    }
+
+    /// Every answer is one line of the one shape: the manifest commands no longer pretty-print,
+    /// and a field with no value is null rather than missing.
+    func testAnswersAreOneLine() throws {
+        try h.sshOwner("bot")
+        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
+        for args in [["list", "--for", "bot", "--json"], ["recipient", "list", "--for", "bot", "--json"], ["status", "--for", "bot", "--json"]] {
+            let r = try h.ok(args)
+            XCTAssertEqual(r.out.filter { $0 == "\n" }.count, 1, "one line, not pretty-printed: \(r)")
+        }
+        let status = try ManifestHarness.json(try h.ok(["status", "--for", "bot", "--json"]))
+        XCTAssertTrue(status["pid"] is NSNull, "not running: pid is null, not missing: \(status)")
+        XCTAssertTrue(status["identityAgent"] is NSNull, "\(status)")
+    }
 }

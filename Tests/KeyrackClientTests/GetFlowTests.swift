@@ -28,7 +28,7 @@ final class GetFlowTests: XCTestCase {
     }
 
     func testTextFormats() {
-        XCTAssertEqual(TextFormat.json("a\"b\\c\n\u{1}"), #""a\"b\\c\n\u0001""#)
+        XCTAssertEqual(JSONString.quoted("a\"b\\c\n\u{1}"), #""a\"b\\c\n\u0001""#)
         XCTAssertEqual(String(decoding: TextFormat.shellQuoted(Array("it's".utf8)), as: UTF8.self), #"'it'\''s'"#)
         XCTAssertTrue(TextFormat.isShellIdentifier("_A1"))
         XCTAssertFalse(TextFormat.isShellIdentifier("my-key"))

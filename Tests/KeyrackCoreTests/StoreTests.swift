@@ -119,7 +119,9 @@ final class StoreTests: XCTestCase {
     func testNotInitialisedIsUsageError() throws {
         XCTAssertThrowsError(try store.identities(for: try OwnerName("ghost"))) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertTrue("\(error)".contains("keyrack init --for ghost"), "\(error)")
+            // The remedy is typed; the CLI words it as `keyrack init --for ghost` (KeyrackErrorTests).
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .initialise(owner: "ghost"))
+            XCTAssertFalse("\(error)".contains("keyrack "), "the library names no keyrack command: \(error)")
         }
     }
 

@@ -42,7 +42,8 @@ final class ParsingTests: XCTestCase {
 
     func testErrorsSayWhatToDoAndWhichAreUnreachable() {
         let missing = OpenBaoError.missingField(path: "secret/a", field: "f", available: ["z", "b"])
-        XCTAssertEqual(missing.description, "the secret secret/a has no field 'f' (its fields are b, z): fix the #FIELD of --exid")
+        XCTAssertEqual(missing.description, "the secret secret/a has no field 'f' (its fields are b, z): fix the secret's #FIELD")
+        XCTAssertEqual(missing.problem, "the secret secret/a has no field 'f' (its fields are b, z)")
         XCTAssertFalse(missing.isUnreachable)
         XCTAssertFalse(OpenBaoError.sealed(address: "https://h:1").isUnreachable)
         XCTAssertFalse(OpenBaoError.forbidden(address: "https://h:1", path: "p").isUnreachable)

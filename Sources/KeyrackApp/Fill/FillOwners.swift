@@ -42,9 +42,17 @@ public struct FillOwners {
         }
         public var fix: String {
             switch self {
-            case .noRepositoryFile: "run it in the repository, or create the file with `keyrack init --org ORG`"
+            case .noRepositoryFile: "run it in the repository, or create the file with `\(fixCommand ?? "")`"
             case .notListed: "add it to the file's env section, or drop --key"
-            case .roundTrip: "check the owner's manifest with `keyrack list`, then fill again"
+            case .roundTrip: "check the owner's manifest with `\(fixCommand ?? "")`, then fill again"
+            }
+        }
+        /// The command in `fix`, typed apart so `--json` reports it without reading the words.
+        public var fixCommand: String? {
+            switch self {
+            case .noRepositoryFile: "keyrack init --org ORG"
+            case .notListed: nil
+            case .roundTrip: "keyrack list"
             }
         }
         public var description: String { "\(problem): \(fix)" }

@@ -51,8 +51,13 @@ public enum SecretsFirewall {
             case .badSource: "use --from 'json(env://VAR)' or --from 'json(stdin://*)'"
             case .unsetVariable(let v): "set it, e.g. \(v): ${{ toJSON(secrets) }} in the step's env"
             case .notJSON: "pass an object such as ${{ toJSON(secrets) }}"
-            case .noRepositoryFile: "run it in the repository, or create the file with `keyrack init --org ORG`"
+            case .noRepositoryFile: "run it in the repository, or create the file with `\(fixCommand ?? "")`"
             }
+        }
+        /// The command in `fix`, typed apart so `--json` reports it without reading the words.
+        public var fixCommand: String? {
+            if case .noRepositoryFile = self { return "keyrack init --org ORG" }
+            return nil
         }
         public var description: String { "\(problem): \(fix)" }
     }

@@ -82,7 +82,7 @@ public struct IdentityAgentStart {
         }
         let locations = try store.availableIdentityLocations(owner, only: using)
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, problem: "no\(using.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine", remedy: .giveIdentityOrAddRecipient(environment: false))
         }
         return try locations.flatMap { loc -> [AgentKeyRequest] in
             // availableIdentityLocations keeps only recipients whose identity is recorded here.

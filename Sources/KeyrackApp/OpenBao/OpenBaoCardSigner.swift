@@ -30,7 +30,7 @@ public final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
             policies = (info.pinPolicy, info.touchPolicy)
             let der = try card.certificate(slot: slot)
             if needsCertificate && der == nil {
-                throw CommandFailure("YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it; create one with `keyrack yubikey setup --slot \(slot)`")
+                throw CommandFailure("YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it; create one with \(fix: "keyrack yubikey setup --slot \(slot)")")
             }
             certificateDER = der ?? []
             try satisfyPIN()

@@ -10,7 +10,7 @@ import KeyrackClient
 /// OpenBao's errors as the CLI reports them: the server answered no (missing path or field,
 /// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.
 extension OpenBaoError: CLIReportable {
-    public var cliMessage: String { "error: \(description)" }
+    public var cliMessage: String { "error: \(cliLine.text)" }
     public var exitCode: Int32 {
         isRefusedConfiguration ? ExitStatus.usage : isUnreachable ? ExitStatus.failure : ExitStatus.notGranted
     }
@@ -139,12 +139,12 @@ public enum OpenBaoFetch {
         var groups: [Target: [KeyEntry]] = [:]
         for entry in wanted {
             guard let address = entry.addr ?? loginAddress else {
-                throw UsageError("no OpenBao address for \(entry.slug): give it with `keyrack set --openbao-addr URL …`, `keyrack set-default\(flag) --openbao-addr URL`, or export BAO_ADDR")
+                throw UsageError("no OpenBao address for \(entry.slug): give it with \(fix: "keyrack set --openbao-addr URL …"), \(fix: "keyrack set-default\(flag) --openbao-addr URL"), or export BAO_ADDR")
             }
             let server = try OpenBaoSession.checkedAddress(address)
             guard server == loginServer else {
                 throw OpenBaoError.otherServer(key: entry.slug.description, address: server.description,
-                                               loginServer: loginServer?.description, ownerFlag: flag)
+                                               loginServer: loginServer?.description, owner: owner.value)
             }
             let ca = entry.cacert ?? settings.cacert ?? environment["BAO_CACERT"] ?? environment["VAULT_CACERT"]
             groups[Target(address: server.description, caFile: ca), default: []].append(entry)
@@ -206,14 +206,14 @@ public enum OpenBaoFetch {
             if var token = envToken.map({ Array($0.utf8) }) ?? tokenFile(environment), !token.isEmpty {
                 return .token(LockedBytes(taking: &token))
             }
-            throw OpenBaoError.noLogin("no OpenBao login for '\(owner.value)': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default\(flag) --openbao-login cert|approle`")
+            throw NotGranted(message: "no OpenBao login for '\(owner.value)': run `bao login` or export BAO_TOKEN, or configure one with \(fix: "keyrack set-default\(flag) --openbao-login cert|approle")")
         case .approle:
             guard let roleKey = s.roleIdKey, let secretKey = s.secretIdKey else {
-                throw OpenBaoError.noLogin("the AppRole login of '\(owner.value)' needs its two os.secure keys: `keyrack set-default\(flag) --openbao-role-id-key SLUG --openbao-secret-id-key SLUG`")
+                throw NotGranted(message: "the AppRole login of '\(owner.value)' needs its two os.secure keys: \(fix: "keyrack set-default\(flag) --openbao-role-id-key SLUG --openbao-secret-id-key SLUG")")
             }
             guard var role = manifest.secrets[roleKey], var secret = manifest.secrets[secretKey] else {
                 let missing = manifest.secrets[roleKey] == nil ? roleKey : secretKey
-                throw OpenBaoError.noLogin("the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value: `keyrack set\(flag) --vault os.secure …` it")
+                throw NotGranted(message: "the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value: \(fix: "keyrack set\(flag) --vault os.secure …") it")
             }
             return .appRole(mount: s.authMount ?? "approle", roleID: LockedBytes(taking: &role), secretID: LockedBytes(taking: &secret))
         case .cert:
@@ -242,12 +242,12 @@ public enum OpenBaoFetch {
     /// the one that runs.
     public static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
         if settings.leaseRole == nil, let key = entries.first(where: { $0.mech == .ephemeralViaOpenBaoLease }) {
-            throw UsageError("\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-lease-role ROLE` (see docs/openbao.md)")
+            throw UsageError("\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked: \(fix: "keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-lease-role ROLE") (see docs/openbao.md)")
         }
         guard let key = entries.first(where: { $0.mech == .ephemeralViaGithubOidc }) else { return }
         let viaActions = settings.login == .jwt && (settings.jwtSource ?? .github) == .github
         guard viaActions else {
-            throw OpenBaoError.noLogin("\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked: `keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-login jwt --openbao-jwt-source github --openbao-jwt-role ROLE`")
+            throw NotGranted(message: "\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked: \(fix: "keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-login jwt --openbao-jwt-source github --openbao-jwt-role ROLE")")
         }
     }
 

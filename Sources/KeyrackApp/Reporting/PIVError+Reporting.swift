@@ -7,18 +7,24 @@ extension PIVError: CLIReportable {
 
     /// The problem, and what to do in keyrack's own commands and options where PIV's generic
     /// remedy would not say.
-    public var cliLine: String { (keyrackRemedy ?? remedy).map { "\(problem): \($0)" } ?? problem }
+    public var cliLine: String { cliErrorLine.text }
+    public var fixCommand: String? { cliErrorLine.fix }
 
-    private var keyrackRemedy: String? {
+    private var cliErrorLine: ErrorLine {
+        guard let next = keyrackRemedy ?? remedy.map({ ErrorLine(text: $0, fix: nil) }) else { return ErrorLine(text: problem, fix: nil) }
+        return "\(problem): \(line: next)"
+    }
+
+    private var keyrackRemedy: ErrorLine? {
         switch self {
         case .multipleCards: return "choose one with --serial"
-        case .pinBlocked: return "unblock it with the PUK, `keyrack yubikey unblock-pin` (add --serial N when several cards are plugged in), then retry"
+        case .pinBlocked: return "unblock it with the PUK, \(fix: "keyrack yubikey unblock-pin") (add --serial N when several cards are plugged in), then retry"
         case .pinRequired: return "run from a terminal, or pass it on stdin where the command offers --pin-stdin"
-        case .slotEmpty: return "run `keyrack yubikey setup` to make one"
+        case .slotEmpty: return "run \(fix: "keyrack yubikey setup") to make one"
         case .slotInUse: return "pick another --slot, or omit --slot to use the first free one"
-        case .unsupportedKey: return "use a slot made by `keyrack yubikey setup` or age-plugin-yubikey"
+        case .unsupportedKey: return "use a slot made by \(fix: "keyrack yubikey setup") or age-plugin-yubikey"
         case .needsFirmware: return "use the default P-256 key (--algorithm p256), or a YubiKey 5 with firmware 5.7+"
-        case .cardError: return "re-plug the card and retry; if it persists, check the slot with `keyrack yubikey list`"
+        case .cardError: return "re-plug the card and retry; if it persists, check the slot with \(fix: "keyrack yubikey list")"
         default: return nil
         }
     }

@@ -144,7 +144,7 @@ public struct Unlock {
         }
         guard !entries.isEmpty else {
             let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
-            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with `\(Fix.set(owner: owner.value, env: env, key: name))`")
+            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with \(fix: Fix.set(owner: owner.value, env: env, key: name))")
         }
         return entries
     }

@@ -45,7 +45,7 @@ extension HostManifestStore {
                 throw KeyrackError.usage("owner \(owner.value) has no recipient labelled '\(label.prefix(63))': its recipients are \(labels)")
             }
             guard total > 1 else {
-                throw KeyrackError.usage("refusing to remove the last recipient of owner \(owner.value): nothing could open its manifest afterwards; add another with `keyrack recipient add --for \(owner.value)` first")
+                throw KeyrackError(.usage, problem: "refusing to remove the last recipient of owner \(owner.value): nothing could open its manifest afterwards", remedy: .addAnotherRecipient(owner: owner.value))
             }
             if isPrimary {
                 let next = manifest.recipients.removeFirst()

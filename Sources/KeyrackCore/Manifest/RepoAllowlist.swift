@@ -17,8 +17,8 @@ extension KeyrackError {
     /// A repository-file refusal as KeyrackCore reports it: a fixable file is a usage error.
     init(_ error: RepoFileError) {
         switch error {
-        case .usage(let m): self.init(.usage, m)
-        case .failure(let m): self.init(.failure, m)
+        case .noOrg(let path): self.init(.usage, problem: "\(path) has no org", remedy: .nameTheOrg)
+        case .usage, .failure: self.init(error.isUsage ? .usage : .failure, error.message)
         }
     }
 }

@@ -115,7 +115,7 @@ public struct HostManifestStore {
     public func recipientsFile(_ owner: OwnerName) throws -> RecipientsFile? {
         guard let bytes = try FileSystem.read(home.recipientsFile(owner)) else { return nil }
         do { return try RecipientsFile.decode(yaml: bytes) } catch let error as YAMLError {
-            throw KeyrackError.damaged("\(home.recipientsFile(owner).path) is damaged (\(error)): restore it, or re-add recipients with `keyrack recipient add --for \(owner.value)`")
+            throw KeyrackError(.damaged, problem: "\(home.recipientsFile(owner).path) is damaged (\(error))", remedy: .restoreRecipients(owner: owner.value))
         }
     }
 
@@ -147,7 +147,7 @@ public struct HostManifestStore {
         }
         let locations = try availableIdentityLocations(owner, only: kind)
         guard !locations.isEmpty else {
-            throw KeyrackError(.wrongIdentity, "no\(kind.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner)); pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N), or add a recipient whose key is here with `keyrack recipient add`")
+            throw KeyrackError(.wrongIdentity, problem: "no\(kind.map { " \($0.rawValue)" } ?? "") identity of owner \(owner.value) is on this machine: its manifest is encrypted to \(try describeRecipients(owner))", remedy: .giveIdentityOrAddRecipient(environment: true))
         }
         return ManifestIdentities(recorded: locations, interaction: interaction)
     }
@@ -278,11 +278,10 @@ public struct HostManifestStore {
     }
 
     func notInitialised(_ owner: OwnerName) -> KeyrackError {
-        let flag = owner == .human ? "" : " --for \(owner.value)"
         if let old = typeScriptManifest(owner) {
-            return KeyrackError.usage("owner \(owner.value) is not initialised here, but the TypeScript keyrack's manifest \(old.path) is: run `keyrack migrate\(flag)` to carry its keys over")
+            return KeyrackError(.usage, problem: "owner \(owner.value) is not initialised here, but the TypeScript keyrack's manifest \(old.path) is", remedy: .migrate(owner: owner.value, orStartEmpty: false))
         }
-        return KeyrackError.usage("owner \(owner.value) is not initialised (no \(home.manifest(owner).path)): run `keyrack init\(flag)` (your ssh key; or --via yubikey|age) first")
+        return KeyrackError(.usage, problem: "owner \(owner.value) is not initialised (no \(home.manifest(owner).path))", remedy: .initialise(owner: owner.value))
     }
 
     /// The TypeScript keyrack's host manifest of `owner` in this home, when there is one
@@ -294,7 +293,7 @@ public struct HostManifestStore {
     }
 
     private func damaged(_ owner: OwnerName, _ why: String) -> KeyrackError {
-        KeyrackError.damaged("the host manifest of owner \(owner.value) (\(home.manifest(owner).path)) is damaged: \(why); it was left unchanged: restore it from a backup, or move it away and run `keyrack init --for \(owner.value)`")
+        KeyrackError(.damaged, problem: "the host manifest of owner \(owner.value) (\(home.manifest(owner).path)) is damaged: \(why); it was left unchanged", remedy: .restoreOrReinitialise(owner: owner.value))
     }
 
     /// "primary ssh-ed25519 AAAA…Xyz (via ssh), backup paper (age1…)" from the public companion.

@@ -62,34 +62,8 @@ public struct AuditFields: Sendable {
         out.append(contentsOf: quoted.utf8)
     }
 
-    /// RFC 8259 string escaping; control bytes as \u00XX so a record is always one line.
-    static func quote(_ s: String, into out: inout String) {
-        // Names (slugs, events, paths) are nearly always plain printable ASCII: one scan, one append.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) {
-            out += "\""
-            out += s
-            out += "\""
-            return
-        }
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    /// The one escaper (JSONString), shared with every `--json` answer.
+    static func quote(_ s: String, into out: inout String) { JSONString.quote(s, into: &out) }
 }
 
 /// Wall-clock time as the log writes it: UTC, millisecond precision, RFC 3339.

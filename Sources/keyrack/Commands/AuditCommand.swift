@@ -43,10 +43,7 @@ struct AuditShowCommand: ParsableCommand {
         let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
         let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
         if options.json {
-            for r in records {
-                let data = try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])
-                Output.line(String(decoding: data, as: UTF8.self))
-            }
+            for r in records { try ManifestCLI.printJSON(r) }
         } else {
             for r in records { Output.line(AuditRecords.describe(r)) }
         }
@@ -81,19 +78,15 @@ struct AuditVerifyCommand: ParsableCommand {
             expected = AuditCrypto.hex(pair.publicKey)
         }
         let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
+        let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
         if options.json {
-            var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
-                                      "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
-            if let k = report.checkpointKey { out["checkpointKey"] = k }
-            if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
-            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
-            Output.line(String(decoding: data, as: UTF8.self))
+            JSONLine.print(answer)
         } else if report.ok {
             Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
         }
-        if let f = report.fault {
-            if !options.json { Terminal.printError("error: \(files.locate(f.line)): \(f.problem); keep the file as it is for inspection") }
-            throw ExitCode(ExitStatus.failure)
+        if let error = answer.error {
+            if !options.json { Terminal.printError("error: \(error.message)") }
+            throw ExitCode(error.exit)
         }
     }
 }

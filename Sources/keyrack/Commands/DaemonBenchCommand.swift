@@ -1,5 +1,6 @@
 import KeyrackApp
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 #if canImport(Glibc)
 import Glibc
@@ -53,8 +54,8 @@ struct DaemonBenchCommand: ParsableCommand {
         let r = withoutAuditLog
             ? try UnloggedReference.measure(executable: DaemonLauncher.currentExecutable(), owner: options.owner, clients: clients, milliseconds: milliseconds)
             : LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"), serverPID: daemonPID(client))
-        let cpu = r.serverCPUMilliseconds.map { ",\"serverCPUMilliseconds\":\($0)" } ?? ""
-        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))\(cpu)}")
+        JSONLine.print(BenchJSON(clients: r.clients, requests: r.requests, failures: r.failures, milliseconds: Int(r.milliseconds), perSecond: Int(r.perSecond),
+                                 serverCPUMilliseconds: r.serverCPUMilliseconds.map { Int($0) }))
         if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
-import KeyrackApp
 import Foundation
+import KeyrackApp
+import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
 
@@ -19,15 +20,15 @@ struct DaemonPruneCommand: ParsableCommand {
 
     func run() throws {
         let owners = all ? DaemonStop.runningOwners() : [options.owner]
-        var pruned: [[String: Any]] = []
+        var pruned: [String] = []
         var lines: [String] = []
         for owner in owners {
             let (effect, text) = DaemonStopCommand.describe(try DaemonStop.stop(owner: owner), owner: owner)
-            if effect == "stopped" { pruned.append(["owner": owner]) }
+            if effect == "stopped" { pruned.append(owner) }
             lines.append(text)
         }
         if options.json {
-            try ManifestCLI.printJSON(["pruned": pruned])
+            JSONLine.print(PruneJSON(pruned: pruned))
         } else if all && owners.isEmpty {
             print("no daemon is running for any owner")
         } else {

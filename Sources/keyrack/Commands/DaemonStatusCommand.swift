@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackApp
 import KeyrackDaemon
 import KeyrackClient
 
@@ -21,24 +22,22 @@ struct DaemonStatusCommand: ParsableCommand {
             }
             status = s
         } catch DaemonError.orphaned(_, let pid) {
-            if options.json {
-                Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"running\":true,\"orphaned\":true,\"pid\":\(pid),\"socket\":\(TextFormat.json(client.socketPath))}")
-            } else {
-                Output.line("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(client.socketPath) was removed, so no client can reach it: stop it with `keyrack daemon stop\(Fix.ownerFlag(options.owner))`")
-            }
-            throw ExitCode(ExitStatus.failure)
+            throw failure(CommandFailure("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(client.socketPath) was removed, so no client can reach it: stop it with \(fix: "keyrack daemon stop\(Fix.ownerFlag(options.owner))")"))
         } catch DaemonError.noDaemon {
-            if options.json {
-                Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"running\":false,\"socket\":\(TextFormat.json(client.socketPath))}")
-            } else {
-                Output.line("no daemon is running for '\(options.owner)' (socket \(client.socketPath))")
-            }
-            throw ExitCode(ExitStatus.notGranted)
+            throw failure(NotGranted(message: "no daemon is running for '\(options.owner)' (socket \(client.socketPath))", code: "locked", fix: nil))
         }
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(status.owner)),\"running\":true,\"pid\":\(status.pid),\"socket\":\(TextFormat.json(client.socketPath)),\"allowedUid\":\(status.allowedUID),\"grants\":\(status.grants.count)}")
+            JSONLine.print(DaemonStatusJSON(status, socket: client.socketPath))
         } else {
             Output.line("daemon of '\(status.owner)': pid \(status.pid), socket \(client.socketPath), admits uid \(status.allowedUID), \(status.grants.count) grant(s)")
         }
+    }
+
+    /// A daemon that does not answer: with --json the error object every command fails with
+    /// (ErrorReport, from keyrack's main), else its line on stdout; the same exit code either way.
+    private func failure(_ error: any CLIReportable) -> any Error {
+        guard !options.json else { return error }
+        Output.line(String(error.cliMessage.dropFirst("error: ".count)))
+        return ExitCode(error.exitCode)
     }
 }

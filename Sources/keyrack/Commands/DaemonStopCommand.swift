@@ -29,7 +29,7 @@ struct DaemonStopCommand: ParsableCommand {
 
     private func report(effect: String, _ text: String) {
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"effect\":\(TextFormat.json(effect))}")
+            JSONLine.print(DaemonStopJSON(owner: options.owner, effect: effect))
         } else {
             Output.line(text)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import KeyrackNames
 
@@ -39,8 +40,7 @@ struct DelCommand: ParsableCommand {
         }, effects: LiveManifestEffects())
         let slug = result.slug
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "slug": slug.description, "effect": result.removed ? "removed" : "absent",
-                                       "repoFile": RepoFileCLI.json(result.repoFile)])
+            JSONLine.print(DelJSON(owner: owner.value, slug: slug.description, removed: result.removed, repoFile: result.repoFile))
         } else {
             print(result.removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
             if let line = RepoFileCLI.text(result.repoFile) { print(line) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrackApp
 import KeyrackClient
 import KeyrackApp
 
@@ -25,10 +26,7 @@ struct DoctorCommand: ParsableCommand {
         let checks = DoctorChecks(owner: owner).all()
         let healthy = DoctorChecks.healthy(checks)
         if options.json {
-            let items: [[String: Any]] = checks.map { c in
-                ["name": c.name, "status": c.status.rawValue, "detail": c.detail, "fix": c.fix ?? NSNull()]
-            }
-            try ManifestCLI.printJSON(["owner": owner, "ok": healthy, "checks": items])
+            JSONLine.print(DoctorJSON(owner: owner, checks: checks.map { .init(name: $0.name, status: $0.status.rawValue, detail: $0.detail, fix: $0.fix) }))
         } else {
             print("keyrack doctor for '\(owner)':")
             for c in checks {

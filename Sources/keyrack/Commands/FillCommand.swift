@@ -50,7 +50,7 @@ struct FillCommand: ParsableCommand {
         })
         let request = FillOwners.Request(env: try EnvName(env), owners: try (owners.isEmpty ? ["human"] : owners).map(OwnerName.init), keys: keys)
         let report: [(slug: String, outcome: FillOwners.Outcome)]
-        do { report = try fill.run(request, allowlist: allowlist) } catch let e as FillOwners.Failure { throw UsageError(e.description) }
+        do { report = try fill.run(request, allowlist: allowlist) } catch let e as FillOwners.Failure { throw UsageError(e.description, fix: e.fixCommand) }
         for (slug, outcome) in report {
             switch outcome {
             case .found: print("\(slug): every owner has it")

@@ -50,11 +50,11 @@ struct FirewallCommand: ParsableCommand {
         }
         defer { zeroize(&json) }
         guard let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) else {
-            throw UsageError(SecretsFirewall.Failure.noRepositoryFile.description)
+            throw UsageError(SecretsFirewall.Failure.noRepositoryFile.description, fix: SecretsFirewall.Failure.noRepositoryFile.fixCommand)
         }
         var attempts: [SecretsFirewall.Attempt]
         do { attempts = try SecretsFirewall.run(secrets: json, allowlist: allowlist, env: env, allowDangerous: allowDangerous) } catch let e as SecretsFirewall.Failure {
-            throw UsageError(e.description)
+            throw UsageError(e.description, fix: e.fixCommand)
         }
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }
         let granted = attempts.filter { $0.status == .granted }

@@ -1,5 +1,6 @@
 import AgePlugin
 import ArgumentParser
+import KeyrackApp
 import KeyrackCore
 import KeyrackDaemon
 import KeyrackClient
@@ -27,12 +28,11 @@ struct IdentityCommand: ParsableCommand {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         guard let recipients = try store.recipientsFile(owner)?.recipients, !recipients.isEmpty else {
-            throw UsageError("owner '\(owner.value)' is not initialised here: run `keyrack init\(Fix.ownerFlag(owner.value)) --via yubikey|ssh|age` first")
+            throw UsageError("owner '\(owner.value)' is not initialised here: run \(fix: "keyrack init\(Fix.ownerFlag(owner.value)) --via yubikey|ssh|age") first")
         }
         let identity = KeyrackPluginIdentity(owner: owner.value).string
         if options.json {
-            let list = recipients.map { TextFormat.json($0.pubkey) }.joined(separator: ",")
-            Output.line("{\"owner\":\(TextFormat.json(owner.value)),\"identity\":\(TextFormat.json(identity)),\"plugin\":\"age-plugin-keyrack\",\"recipients\":[\(list)]}")
+            JSONLine.print(IdentityJSON(owner: owner.value, identity: identity, recipients: recipients.map(\.pubkey)))
         } else if recipient {
             for r in recipients { Output.line(r.pubkey) }
         } else {

@@ -102,9 +102,8 @@ struct InitCommand: ParsableCommand {
         switch result.outcome {
         case .created(let manifest, let setup):
             if options.json {
-                try ManifestCLI.printJSON(["owner": owner.value, "effect": "created", "manifest": path, "via": via.rawValue,
-                                           "recipient": manifest.owner.pubkey, "identity": setup.location.identityPath ?? NSNull(),
-                                           "createdIdentity": setup.createdIdentity, "repo": repo.map(repoJSON) ?? NSNull()])
+                JSONLine.print(InitJSON(owner: owner.value, effect: "created", manifest: path, via: via.rawValue, recipient: manifest.owner.pubkey,
+                                        identity: setup.location.identityPath, createdIdentity: setup.createdIdentity, repo: repo.map { RepoFileInitJSON($0, org: org ?? "") }))
             } else {
                 print("keyrack init: created owner \(owner)")
                 print("  manifest:  \(path)")
@@ -115,9 +114,8 @@ struct InitCommand: ParsableCommand {
         case .alreadyInitialised(let recipients):
             let primary = recipients?.recipients.first
             if options.json {
-                try ManifestCLI.printJSON(["owner": owner.value, "effect": "already-initialised", "manifest": path,
-                                           "via": primary?.via.rawValue ?? NSNull(), "recipient": primary?.pubkey ?? NSNull(),
-                                           "repo": repo.map(repoJSON) ?? NSNull()])
+                JSONLine.print(InitJSON(owner: owner.value, effect: "already-initialised", manifest: path, via: primary?.via.rawValue, recipient: primary?.pubkey,
+                                        identity: nil, createdIdentity: nil, repo: repo.map { RepoFileInitJSON($0, org: org ?? "") }))
             } else {
                 print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
             }
@@ -128,14 +126,6 @@ struct InitCommand: ParsableCommand {
             case .found(let path): print("  repository file: \(path) (found, org \(org!))")
             case .notInRepository: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
             }
-        }
-    }
-
-    private func repoJSON(_ outcome: RepoFileInit.Outcome) -> Any {
-        switch outcome {
-        case .created(let path): return ["effect": "created", "path": path, "org": org ?? ""]
-        case .found(let path): return ["effect": "found", "path": path, "org": org ?? ""]
-        case .notInRepository: return ["effect": "not-in-repository"]
         }
     }
 

@@ -58,7 +58,7 @@ struct InjectCommand: ParsableCommand {
         if let output {
             try FileSystem.writeAtomically(result, to: URL(fileURLWithPath: output), mode: 0o600)
             if options.json {
-                Output.line("{\"output\":\(TextFormat.json(output)),\"mode\":\"0600\",\"placeholders\":\(filled)}")
+                JSONLine.print(InjectJSON(output: output, placeholders: filled))
             } else {
                 Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(filled) placeholder(s) filled)")
             }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.
@@ -23,7 +25,7 @@ struct ListCommand: ParsableCommand {
         let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
         let keys = manifest.keys(env: env)
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "keys": keys.map(ManifestCLI.json)])
+            JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: ManifestCLI.source(of: $0)) }))
             return
         }
         guard !keys.isEmpty else {

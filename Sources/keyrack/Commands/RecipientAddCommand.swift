@@ -37,8 +37,7 @@ struct RecipientAddCommand: ParsableCommand {
         })
         let added = result.recipient
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "label": added.label.value, "via": added.via.rawValue,
-                                       "pubkey": added.pubkey, "addedAt": added.addedAt, "identity": result.identityPath.map { $0 as Any } ?? NSNull()])
+            JSONLine.print(RecipientAddJSON(owner: owner.value, added: added, identity: result.identityPath))
         } else {
             print("keyrack recipient add: \(added.label) (\(HostManifestStore.shorten(added.pubkey)), via \(added.via.rawValue)) can now open owner \(owner)'s manifest")
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient list`: the primary and backup recipients of an owner's manifest.
@@ -15,13 +17,8 @@ struct RecipientListCommand: ParsableCommand {
         let owner = try ManifestCLI.owner(options)
         let store = try ManifestCLI.store()
         let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
-        let addedAt = Dictionary(uniqueKeysWithValues: manifest.recipients.map { ($0.label.value, $0.addedAt) })
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "recipients": manifest.allPublicKeys.map { r -> [String: Any] in
-                var o: [String: Any] = ["label": r.label, "via": r.via.rawValue, "pubkey": r.pubkey, "primary": r.label == RecipientLabel.primary]
-                if let at = addedAt[r.label] { o["addedAt"] = at }
-                return o
-            }])
+            JSONLine.print(RecipientListJSON(owner: owner.value, manifest: manifest))
             return
         }
         let rows = [["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }

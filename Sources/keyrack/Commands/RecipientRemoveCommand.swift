@@ -1,7 +1,7 @@
-import KeyrackApp
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
@@ -25,7 +25,7 @@ struct RecipientRemoveCommand: ParsableCommand {
             try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         }, effects: LiveManifestEffects())
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "removed": label, "promoted": promoted.map { $0 as Any } ?? NSNull()])
+            JSONLine.print(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted))
         } else {
             print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
             if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }

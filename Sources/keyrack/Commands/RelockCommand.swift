@@ -32,7 +32,7 @@ struct RelockCommand: ParsableCommand {
             Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
         }
         if options.json {
-            Output.line("{\"owner\":\(TextFormat.json(options.owner)),\"relocked\":[\(slugs.map { TextFormat.json($0.description) }.joined(separator: ","))],\"identityAgent\":\(agentHeld)}")
+            JSONLine.print(RelockJSON(owner: options.owner, relocked: slugs.map(\.description), identityAgent: agentHeld))
         } else if slugs.isEmpty && !agentHeld {
             Output.line("nothing to relock for '\(options.owner)'")
         } else {

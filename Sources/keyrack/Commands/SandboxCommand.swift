@@ -44,8 +44,7 @@ extension SandboxCommand {
         let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
         let outcome = try SandboxRequirement.set(required, owner: owner, store: store, identities: identities)
         if options.json {
-            try ManifestCLI.printJSON(["owner": outcome.owner, "sandboxed": outcome.required, "changed": !outcome.unchanged,
-                                       "daemonRunning": outcome.daemonRunning])
+            JSONLine.print(SandboxJSON(outcome))
             return
         }
         let state = required ? "go only to its sandboxes (keyrack exec --for \(owner.value) --sandbox)" : "may go to unsandboxed programs"

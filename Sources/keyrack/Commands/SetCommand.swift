@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import KeyrackClient
 import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
@@ -124,11 +124,7 @@ struct SetCommand: ParsableCommand {
         }, effects: LiveManifestEffects())
         let entry = result.entry
         if options.json {
-            var object = ManifestCLI.json(entry)
-            object["owner"] = owner.value
-            object["effect"] = result.outcome.rawValue
-            object["repoFile"] = RepoFileCLI.json(result.repoFile)
-            try ManifestCLI.printJSON(object)
+            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: ManifestCLI.source(of: entry)), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
         } else {
             print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
             if let line = RepoFileCLI.text(result.repoFile) { print(line) }

@@ -21,22 +21,7 @@ struct StatusCommand: ParsableCommand {
         let result = try OwnerStatus.query(owner: owner, env: env)
         let (status, orphan, grants, agent, proxies) = (result.daemon, result.orphanedPID, result.grants, result.agent, result.proxies)
         if options.json {
-            let keys = grants.map { g in
-                "{\"slug\":\(TextFormat.json(g.slug.description)),\"org\":\(TextFormat.json(g.slug.org)),\"env\":\(TextFormat.json(g.slug.env)),\"key\":\(TextFormat.json(g.slug.key)),\"vault\":\(TextFormat.json(g.vault)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds))),\"remainingSeconds\":\(g.remainingMilliseconds / 1000)}"
-            }
-            var line = "{\"owner\":\(TextFormat.json(owner)),\"running\":\(status != nil),\"socket\":\(TextFormat.json(socket))"
-            if let status { line += ",\"pid\":\(status.pid)" }
-            if let orphan { line += ",\"orphanedPid\":\(orphan)" }
-            line += ",\"identityAgent\":" + (agent.map { a in
-                "{\"identities\":[\(a.labels.map(TextFormat.json).joined(separator: ","))],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: a.expiresAtWallMilliseconds))),\"remainingSeconds\":\(a.remainingMilliseconds / 1000),\"fileKeysUnwrapped\":\(a.unwrapped)}"
-            } ?? "null")
-            line += ",\"proxies\":[" + proxies.map { p in
-                "{\"pid\":\(p.pid),\"port\":\(p.port),\"substitutions\":\(p.substitutions),\"keys\":[" + p.keys.map { k in
-                    "{\"name\":\(TextFormat.json(k.name)),\"sendTo\":[\(k.sendTo.map(TextFormat.json).joined(separator: ","))]}"
-                }.joined(separator: ",") + "]}"
-            }.joined(separator: ",") + "]"
-            line += ",\"keys\":[\(keys.joined(separator: ","))]}"
-            Output.line(line)
+            JSONLine.print(StatusJSON(owner: owner, socket: socket, status: status, orphanedPid: orphan, agent: agent, proxies: proxies, grants: grants))
             return
         }
         if let orphan {

@@ -17,11 +17,8 @@ enum UnlockRendering {
     static func render(_ result: UnlockResult, json: Bool) {
         if let recipient = result.recipient {
             if json {
-                let items = result.unlocked.map { g in
-                    "{\"slug\":\(TextFormat.json(g.slug.description)),\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))}"
-                }
-                let skipped = result.omitted.map { "{\"slug\":\(TextFormat.json($0.slug.description)),\"reason\":\(TextFormat.json($0.reason))}" }
-                Output.line("{\"owner\":\(TextFormat.json(result.owner)),\"recipient\":\(TextFormat.json(recipient)),\"unlocked\":[\(items.joined(separator: ","))],\"omitted\":[\(skipped.joined(separator: ","))]}")
+                JSONLine.print(UnlockJSON(owner: result.owner, recipient: recipient, unlocked: result.unlocked,
+                                          omitted: result.omitted.map { ($0.slug.description, $0.reason) }))
             } else {
                 Output.line("unlocked \(result.unlocked.count) key(s) of '\(result.owner)' with recipient \(recipient):")
                 for g in result.unlocked {
@@ -34,8 +31,7 @@ enum UnlockRendering {
 
     static func render(_ agent: IdentityAgentStart.Result, json: Bool) {
         if json {
-            let labels = agent.labels.map(TextFormat.json).joined(separator: ",")
-            Output.line("{\"owner\":\(TextFormat.json(agent.owner)),\"identityAgent\":true,\"identities\":[\(labels)],\"expiresAt\":\(TextFormat.json(TextFormat.isoTime(milliseconds: agent.expiresAtWallMilliseconds)))}")
+            JSONLine.print(IdentityAgentUnlockJSON(owner: agent.owner, labels: agent.labels, expiresAtWallMilliseconds: agent.expiresAtWallMilliseconds))
         } else {
             Output.line("identity agent of '\(agent.owner)' unlocked for \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) with \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"):")
             for label in agent.labels { Output.line("  \(label)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
-import KeyrackApp
 import Foundation
+import KeyrackApp
+import KeyrackClient
 import PIV
 
 /// `keyrack yubikey list`: every card, its used slots, and the age recipient of each P-256 slot
@@ -17,9 +18,7 @@ struct YubiKeyListCommand: ParsableCommand {
     func run() throws {
         let rows = try CardListing.plugged()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            JSONLine.print(rows)
             return
         }
         if rows.isEmpty { throw PIVError.noCard }

@@ -89,8 +89,7 @@ struct YubiKeySetupCommand: ParsableCommand {
                 "touchPolicy": setup.touchPolicy.description, "name": setup.name,
                 "identityFile": output as Any? ?? NSNull(),
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            try ManifestCLI.printJSON(object)
         } else if output != nil {
             print(recipient)
         } else {

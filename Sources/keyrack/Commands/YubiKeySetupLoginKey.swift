@@ -20,8 +20,7 @@ extension YubiKeySetupCommand {
                 "touchPolicy": touchPolicy.policy.description, "name": made.name, "certificate": pem, "publicKey": publicKey,
                 "certificateFile": output as Any? ?? NSNull(),
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            try ManifestCLI.printJSON(object)
         } else if let output {
             Terminal.printError("wrote the certificate of slot \(made.slot) to \(output); trust it with `bao write auth/cert/certs/NAME certificate=@\(output) token_policies=…`")
             print(publicKey, terminator: "")

@@ -12,7 +12,11 @@ import KeyrackClient
 /// KeyrackCore's errors as the CLI reports them (docs/cli.md, "Exit codes"): bad input is a usage error
 /// (exit 2), a card problem exit 5, everything else (wrong identity, damaged file) exit 1.
 extension KeyrackError: CLIReportable {
-    public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(message)" }
+    public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(cliLine.text)" }
+    public var fixCommand: String? { cardFailure?.fixCommand ?? cliLine.fix }
+
+    /// The problem, then the remedy in keyrack's own commands (KeyrackError.Remedy+CLI).
+    var cliLine: ErrorLine { remedy.map { "\(problem): \(line: $0.cliLine)" } ?? ErrorLine(text: problem, fix: nil) }
     public var exitCode: Int32 {
         switch kind {
         case .usage: return ExitStatus.usage
@@ -82,25 +86,10 @@ enum ManifestCLI {
         (try? checkOpenBaoAddress(address)) == nil
     }
 
-    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout.
+    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout,
+    /// as every `--json` answer is printed (JSONLine: one line, keys sorted).
     static func printJSON(_ value: Any) throws {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
-    }
-
-    static func json(_ entry: KeyEntry) -> [String: Any] {
-        var object: [String: Any] = [
-            "slug": entry.slug.description, "env": entry.env.value, "org": entry.org.value, "key": entry.slug.key,
-            "vault": entry.vault.rawValue, "mech": entry.mech.rawValue, "exid": entry.exid ?? NSNull(),
-            "maxDuration": entry.maxDuration?.text ?? NSNull(), "createdAt": entry.createdAt, "updatedAt": entry.updatedAt,
-            "sendTo": entry.sendTo.map(\.description),
-        ]
-        if entry.vault == .openBao {
-            object["source"] = source(of: entry)
-            object["addr"] = entry.addr ?? NSNull()
-            object["cacert"] = entry.cacert ?? NSNull()
-        }
-        return object
+        JSONLine.print(JSONValue(any: value))
     }
 
     /// What `list` shows as a key's vault: the vault, or for openbao its reference

@@ -12,12 +12,4 @@ enum RepoFileCLI {
         case .unchanged: return nil
         }
     }
-
-    static func json(_ change: RepoFileEntries.Change) -> Any {
-        switch change {
-        case .added(let path, let section): return ["effect": "added", "path": path, "section": section]
-        case .removed(let path, let section): return ["effect": "removed", "path": path, "section": section]
-        case .unchanged: return NSNull()
-        }
-    }
 }

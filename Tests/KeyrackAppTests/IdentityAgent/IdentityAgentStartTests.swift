@@ -82,8 +82,9 @@ final class IdentityAgentStartTests: XCTestCase {
         let robo = try ageOwner("robo")
         XCTAssertThrowsError(try agent(robo, using: .ssh).run()) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .wrongIdentity)
-            XCTAssertEqual((error as? KeyrackError)?.message,
-                           "no ssh identity of owner robo is on this machine: pass --identity PATH, or add a recipient whose key is here with `keyrack recipient add`")
+            // The problem, and a typed remedy the CLI words (`pass --identity PATH, or … keyrack recipient add`).
+            XCTAssertEqual((error as? KeyrackError)?.problem, "no ssh identity of owner robo is on this machine")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .giveIdentityOrAddRecipient(environment: false))
         }
         XCTAssertTrue(daemon.log.isEmpty)
     }

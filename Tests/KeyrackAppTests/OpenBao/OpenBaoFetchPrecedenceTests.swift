@@ -112,21 +112,23 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         XCTAssertEqual(token(try login(["VAULT_TOKEN": "vault", "HOME": home.path])), "vault")
         XCTAssertEqual(token(try login(["HOME": home.path])), "file-token", "~/.vault-token, its newline dropped")
         XCTAssertThrowsError(try login(["HOME": dir.file("nohome").path])) { error in
-            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
             XCTAssertEqual(why, "no OpenBao login for 'robo': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default --for robo --openbao-login cert|approle`")
+            // The fix is named by the error, not read out of its words.
+            XCTAssertEqual((error as? NotGranted)?.fixCommand, "keyrack set-default --for robo --openbao-login cert|approle")
         }
     }
 
     func testAppRoleNeedsItsTwoKeysAndACertLoginAValidSlot() throws {
         let manifest = try store.load(owner: owner, identities: try store.identities(for: owner))
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .approle }, manifest: manifest, owner: owner, interaction: .nonInteractive, environment: [:])) { error in
-            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
             XCTAssertTrue(why.hasPrefix("the AppRole login of 'robo' needs its two os.secure keys"), why)
         }
         let role = try Slug(validating: "@all.all.ROLE_ID"), secret = try Slug(validating: "@all.all.SECRET_ID")
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .approle; $0.roleIdKey = role; $0.secretIdKey = secret },
                                                     manifest: manifest, owner: owner, interaction: .nonInteractive, environment: [:])) { error in
-            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
             XCTAssertTrue(why.hasPrefix("the AppRole login of 'robo' reads @all.all.ROLE_ID, which has no os.secure value"), why)
         }
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .cert; $0.slot = "zz" }, manifest: manifest, owner: owner,
@@ -140,7 +142,7 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         let (oidc, _) = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "acme.prod.OIDC"), vault: .openBao, exid: "secret/x#f",
                                                                         mech: .ephemeralViaGithubOidc, maxDuration: nil, value: nil), identities: ids)
         XCTAssertThrowsError(try OpenBaoFetch.checkMechanisms([oidc], settings: settings(), owner: owner)) { error in
-            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
             XCTAssertTrue(why.hasPrefix("acme.prod.OIDC is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of 'robo' is not the GitHub Actions ID token"), why)
         }
         XCTAssertNoThrow(try OpenBaoFetch.checkMechanisms([oidc], settings: settings { $0.login = .jwt }, owner: owner))
@@ -152,7 +154,7 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         manifest.openbao = settings { $0.login = .token; $0.addr = "http://127.0.0.1:1" }
         XCTAssertThrowsError(try OpenBaoFetch.fetch([oidc], manifest: manifest, owner: owner, interaction: .nonInteractive,
                                                     environment: ["BAO_TOKEN": "s.person"])) { error in
-            guard case OpenBaoError.noLogin(let why) = error else { return XCTFail("\(error)") }
+            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
             XCTAssertTrue(why.contains("EPHEMERAL_VIA_GITHUB_OIDC"), why)
         }
         // The mechanism belongs to the openbao (or aws.config) vault.
