@@ -29,7 +29,7 @@ struct DaemonRunCommand: ParsableCommand {
     func run() throws {
         // The agent refuses the owner's own manifest: it reads its header from the KEYRACK_HOME
         // the daemon was started with (none: nothing there to refuse, nothing there opens).
-        let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
+        let refusals = OwnManifestRefusal(owner: try options.ownerName(), home: try? KeyrackHome.fromEnvironment())
         try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
                                 agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: GrantRevokers.live,
                                 renewer: GrantRenewers.live)

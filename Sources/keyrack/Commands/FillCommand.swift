@@ -36,13 +36,13 @@ struct FillCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try ManifestCLI.store()
+        let store = try HostManifestStore.fromEnvironment()
         let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         var stdinLines: [[UInt8]]?
         let fill = FillOwners(store: store, identities: { owner in
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+            try identity.identities(owner, store: store)
         }, value: { slug in
-            if isatty(STDIN_FILENO) == 1 { return try ManifestCLI.readValue(for: slug) }
+            if isatty(STDIN_FILENO) == 1 { return try SecretPrompt.readValue(for: slug) }
             if stdinLines == nil { stdinLines = SecretPrompt.readAllOfStdin().split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init) }
             guard let line = stdinLines?.first, !line.isEmpty else { throw UsageError("no value for \(slug) on stdin (one line per missing key, in the file's order)") }
             stdinLines!.removeFirst()

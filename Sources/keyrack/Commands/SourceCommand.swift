@@ -48,7 +48,9 @@ struct SourceCommand: ParsableCommand {
 
     func run() throws {
         let githubEnv = format == .githubActions ? try SourceFormat.githubEnvPath() : nil
-        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous, lenient: lenient)
+        // KeyrackClient's ValueFetch, the one client path of get and exec too (allowlist, verified
+        // daemon, firewall, dangerous names).
+        var values = try ValueFetch(owner: options.owner, allowDangerous: allowDangerous).environment(env: env, keys: keys, lenient: lenient)
         defer { for i in values.indices { zeroize(&values[i].value) } }
         let chosen = format ?? (options.json ? .json : .sh)
         var (out, appended) = try chosen.render(values)
