@@ -40,20 +40,10 @@ struct FirewallCommand: ParsableCommand {
 
     func run() throws {
         let githubEnv = into == "github.actions" ? try SourceFormat.githubEnvPath() : nil
-        var json: [UInt8]
-        switch try SecretsFirewall.Source(parsing: from) {
-        case .environment(let name):
-            guard let v = ProcessInfo.processInfo.environment[name] else { throw UsageError(SecretsFirewall.Failure.unsetVariable(name).description) }
-            json = Array(v.utf8)
-        case .stdin:
-            json = SecretPrompt.readAllOfStdin()
-        }
-        defer { zeroize(&json) }
-        guard let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) else {
-            throw UsageError(SecretsFirewall.Failure.noRepositoryFile.description)
-        }
         var attempts: [SecretsFirewall.Attempt]
-        do { attempts = try SecretsFirewall.run(secrets: json, allowlist: allowlist, env: env, allowDangerous: allowDangerous) } catch let e as SecretsFirewall.Failure {
+        do {
+            attempts = try SecretsFirewall.run(from: try SecretsFirewall.Source(parsing: from), env: env, allowDangerous: allowDangerous)
+        } catch let e as SecretsFirewall.Failure {
             throw UsageError(e.description)
         }
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }

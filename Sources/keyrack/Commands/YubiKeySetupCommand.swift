@@ -75,7 +75,7 @@ struct YubiKeySetupCommand: ParsableCommand {
         let recipient = try recipientType.type.recipient(point: setup.recipient.compressedPoint).description
         let identityFile = setup.identityFile.replacingOccurrences(of: setup.recipient.string, with: recipient)
         if let output {
-            try Self.writeNew(output, identityFile)
+            try NewFile.create(output, identityFile)
         }
         for warning in setup.factoryDefaults.warnings { Terminal.printError("warning: \(warning)") }
         if setup.managementKey == .replacedFactoryDefault {
@@ -96,15 +96,5 @@ struct YubiKeySetupCommand: ParsableCommand {
         } else {
             print(identityFile, terminator: "")
         }
-    }
-
-    /// Creates `path` exclusively with mode 0600: an identity file is never written over another.
-    static func writeNew(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CommandFailure("cannot create '\(path)': \(String(cString: strerror(errno))); choose another -o path") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw CommandFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
     }
 }
