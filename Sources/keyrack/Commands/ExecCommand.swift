@@ -50,8 +50,8 @@ struct ExecCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The env whose keys to pass (optional with --env-file).", valueName: "env"))
     var env: String?
 
-    @Option(name: .customLong("key"), help: ArgumentHelp("A key to pass (repeatable). Default: see above.", valueName: "key"))
-    var keys: [String] = []
+    @OptionGroup var keysOption: KeysOption
+    private var keys: [String] { keysOption.keys }
 
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of NAME=keyrack://ORG.ENV.KEY and NAME=value lines to pass (repeatable).", valueName: "path"))
     var envFiles: [String] = []

@@ -20,8 +20,8 @@ struct FirewallCommand: ParsableCommand {
         others) when a listed secret is blocked (a long-lived token, a name that changes a shell or loader).
         """)
 
-    @Option(help: ArgumentHelp("The env whose listed keys may pass.", valueName: "env"))
-    var env: String
+    @OptionGroup var envOption: EnvOption
+    private var env: String { envOption.env }
 
     @Option(help: ArgumentHelp("Where the JSON object of secrets is: json(env://VAR) or json(stdin://*).", valueName: "source"))
     var from: String
@@ -33,7 +33,6 @@ struct FirewallCommand: ParsableCommand {
     var allowDangerous = false
 
     func validate() throws {
-        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         guard ["github.actions", "json"].contains(into) else { throw ValidationError("--into must be github.actions or json") }
         do { _ = try SecretsFirewall.Source(parsing: from) } catch let e as SecretsFirewall.Failure { throw ValidationError(e.description) }
     }

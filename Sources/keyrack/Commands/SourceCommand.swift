@@ -22,11 +22,10 @@ struct SourceCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("The env whose keys to export.", valueName: "env"))
-    var env: String
-
-    @Option(name: .customLong("key"), help: ArgumentHelp("A key to export (repeatable). Default: the repo's keys for the env, or every unlocked key of it.", valueName: "key"))
-    var keys: [String] = []
+    @OptionGroup var envOption: EnvOption
+    @OptionGroup var keysOption: KeysOption
+    private var env: String { envOption.env }
+    private var keys: [String] { keysOption.keys }
 
     @Option(help: ArgumentHelp("What to print (default: sh; --json means json):", valueName: "format"))
     var format: SourceFormat?
@@ -41,7 +40,6 @@ struct SourceCommand: ParsableCommand {
     var allowDangerous = false
 
     func validate() throws {
-        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if strict && lenient { throw ValidationError("--strict and --lenient exclude each other: give one") }
         if options.json, let format, format != .json { throw ValidationError("--json is --format json: drop one of --json and --format \(format.rawValue)") }
     }
