@@ -49,7 +49,8 @@ public enum DaemonProcess {
         server.waitUntilStopped()
     }
 
-    /// The owner's access log. A daemon that cannot keep one does not start: a log that fails
+    /// The owner's access log, whose flock the daemon holds while it runs (the CLI then sends
+    /// its records here: AUDIT_CHANGE). A daemon that cannot keep one does not start: a log that fails
     /// open (keeps serving while nothing is recorded) is the weakness this log exists to close.
     /// KEYRACK_AUDIT_CHECKPOINT_EVERY sets how many records lie between checkpoints (tests).
     ///
@@ -65,14 +66,14 @@ public enum DaemonProcess {
         // KEYRACK_AUDIT_MAX_BYTES: the size at which the file is archived and a new one begins.
         let cap = getenv("KEYRACK_AUDIT_MAX_BYTES").flatMap { Int64(String(cString: $0)) } ?? 64 << 20
         do {
-            return try AuditLog(home: home, owner: owner, checkpointEvery: every, maximumBytes: cap)
+            return try AuditLog(home: home, owner: owner, checkpointEvery: every, maximumBytes: cap, holdsFileLock: true)
         } catch where !error.aboutTheFile && home != runtime.path {
             DaemonServer.standardErrorLog("\(error.problem): keeping the access log in \(runtime.path)/audit instead")
         } catch {
             throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
         }
         do {
-            return try AuditLog(home: runtime.path, owner: owner, checkpointEvery: every, maximumBytes: cap)
+            return try AuditLog(home: runtime.path, owner: owner, checkpointEvery: every, maximumBytes: cap, holdsFileLock: true)
         } catch {
             throw DaemonError.startFailed("the daemon cannot keep its access log, so it does not start: \(error.description)")
         }

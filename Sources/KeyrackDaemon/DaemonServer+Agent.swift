@@ -20,7 +20,10 @@ extension DaemonServer {
         case .agentUnwrap(let files, let secret):
             defer { if let secret { wipeStorage(secret) } }
             do {
-                let results = try agent.unwrap(files: files, secret: secret)
+                let r = connection.examined(self)
+                let asker = AgentAsker(owner: configuration.owner, pid: r.pid, exe: r.exe ?? r.comm, parentPID: r.parentPID,
+                                       parentExe: r.parentExe ?? r.parentArgv0, files: files.count)
+                let results = try agent.unwrap(files: files, secret: secret, asker: asker)
                 // The count of files only: a file key is a secret.
                 var f = AuditFields()
                 f.add("files", files.count)

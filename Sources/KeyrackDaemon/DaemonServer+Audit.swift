@@ -21,6 +21,7 @@ extension DaemonServer {
         let fd: Int32
         let cred: PeerCredentials
         private var cached: AuditFields?
+        private var examinedPeer: Requester?
         private var connectSeq: UInt64?
         init(fd: Int32, cred: PeerCredentials) { self.fd = fd; self.cred = cred }
 
@@ -32,9 +33,17 @@ extension DaemonServer {
             return connectSeq
         }
 
+        /// The peer as examined (once per connection).
+        func examined(_ server: DaemonServer) -> Requester {
+            if let examinedPeer { return examinedPeer }
+            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            examinedPeer = r
+            return r
+        }
+
         func requester(_ server: DaemonServer) -> AuditFields {
             if let cached { return cached }
-            let r = Requester.examine(socket: fd, uid: cred.uid, pid: cred.pid, sandbox: server.sandboxLabel(fd: fd, pid: cred.pid))
+            let r = examined(server)
             var fields = r.fields
             if r.verified, let command = DaemonServer.keyrackCommand(r) { fields.add("command", command) }
             cached = fields
@@ -58,15 +67,16 @@ extension DaemonServer {
     /// argv[1] of a keyrack binary is one of these fixed words and never a secret; anything else
     /// is not recorded.
     static func keyrackCommand(_ r: Requester) -> String? {
-        guard let exe = r.exe, let own = ProcInfo.link("/proc/self/exe") else { return nil }
+        guard let exe = r.exe, let own = ownExecutable else { return nil }
         let dir = { (p: String) in p.lastIndex(of: "/").map { String(p[..<$0]) } ?? "" }
         guard dir(exe) == dir(own) || exe.hasSuffix("/keyrack") || exe.hasSuffix("/keyrack-cli") else { return nil }
-        guard let bytes = ProcInfo.bytes("/proc/\(r.pid)/cmdline", limit: 4096) else { return nil }
-        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
-        guard fields.count > 1 else { return nil }
-        let word = String(decoding: fields[1], as: UTF8.self)
+        // argv[1] as read with argv[0] (one read of cmdline per connection).
+        guard let word = r.secondArgument else { return nil }
         return knownCommands.contains(word) ? word : nil
     }
+
+    /// This daemon's executable, read once (it cannot change while the process runs).
+    static let ownExecutable = ProcInfo.link("/proc/self/exe")
 
     static let knownCommands: Set<String> = ["get", "exec", "source", "inject", "unlock", "relock", "status", "list",
                                              "set", "del", "daemon", "sandbox", "identity", "doctor", "age", "recipient"]
@@ -92,13 +102,15 @@ extension DaemonServer {
     /// The record of one GET: each query's name and what the daemon answered (never the value).
     func auditGet(_ queries: [Query], _ results: [GrantLookup], connection: ConnectionAudit) -> Bool {
         var items: [AuditFields] = []
+        items.reserveCapacity(queries.count)
+        var granted = 0
         for (q, r) in zip(queries, results) {
             var f = AuditFields()
             f.add("key", q.key)
             f.add("env", q.env)
             f.add("org", q.org)
             switch r {
-            case .granted(let info, _): f.add("result", "granted"); f.add("slug", info.slug.description)
+            case .granted(let info, _): f.add("result", "granted"); f.add("slug", info.slug.description); granted += 1
             case .locked(let s): f.add("result", "locked"); f.add("slug", s.description)
             case .expired(let s): f.add("result", "expired"); f.add("slug", s.description)
             case .absent(let s): f.add("result", "absent"); f.add("slug", s?.description)
@@ -107,7 +119,7 @@ extension DaemonServer {
             items.append(f)
         }
         var f = AuditFields()
-        f.add("granted", results.filter { if case .granted = $0 { true } else { false } }.count)
+        f.add("granted", granted)
         f.add("keys", objects: items)
         return audit("get", f, connection: connection)
     }
@@ -135,6 +147,19 @@ extension DaemonServer {
         // stop (idle exit included), so the stop checkpoint is signed too: the key signs log
         // heads only, and the process holding it is not dumpable.
         configuration.audit?.checkpoint(reason: "relock")
+    }
+
+    /// One request a keycard proxy (`exec --proxy`) is about to send with values in it: where
+    /// to, how many, of which keys. Written before the request leaves (the proxy waits for the
+    /// answer), so a value on the wire always has its record; the requester is the `keyrack exec`
+    /// process that runs the proxy, and its parent, the program that started the run.
+    func auditProxy(_ s: ProxySubstitution, connection: ConnectionAudit) -> Bool {
+        var f = AuditFields()
+        f.add("host", s.host)
+        f.add("port", Int(s.port))
+        f.add("substitutions", s.substitutions)
+        f.add("keys", strings: s.keys)
+        return audit("proxy-substitution", f, connection: connection)
     }
 
     func auditDenied(_ why: String, connection: ConnectionAudit?, suppressed: Int) {

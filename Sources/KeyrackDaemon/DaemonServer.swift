@@ -497,6 +497,20 @@ public final class DaemonServer: @unchecked Sendable {
             f.add("checkpoint_key", configuration.audit?.checkpointPublicKey.map(AuditCrypto.hex))
             audit("checkpoint-key", f, connection: connection)
             return .sandboxAccepted
+        case .auditChange(let event, let slug, let vault, let effect):
+            var f = AuditFields()
+            f.add("slug", slug)
+            f.add("vault", vault)
+            f.add("effect", effect)
+            guard audit(event, f, connection: connection) else {
+                return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written: this \(event) is not recorded; free disk space or fix the file")
+            }
+            return .sandboxAccepted
+        case .auditProxy(let substitution):
+            guard auditProxy(substitution, connection: connection) else {
+                return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written, so the proxy sends no value: free disk space or fix the file, then retry")
+            }
+            return .sandboxAccepted
         case .requireSandbox:
             let changed = state.withLock { s -> Bool in defer { s.sandboxed = true }; return !s.sandboxed }
             if changed {

@@ -50,6 +50,38 @@ public protocol AgentIdentity: AnyObject {
     func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult]
     /// Releases whatever the identity holds (a card session). Called at relock and expiry.
     func close()
+    /// Who asks, set for the length of one `unwrap` (nil after it): a card that waits for a
+    /// touch names the asker in its prompt. Identities that never wait ignore it.
+    func setAsker(_ asker: AgentAsker?)
+}
+
+extension AgentIdentity {
+    public func setAsker(_ asker: AgentAsker?) {}
+}
+
+/// Who asked the identity agent for file keys, as the kernel knows the connection's peer (the
+/// age plugin) and its parent (the age client the user ran: age, sops, rage…), for the touch
+/// prompt of a card: the daemon has no terminal, and "touch your YubiKey" alone does not say
+/// what the touch is for.
+public struct AgentAsker: Equatable, Sendable {
+    public var owner: String
+    public var pid: Int32
+    public var exe: String?
+    public var parentPID: Int32?
+    public var parentExe: String?
+    public var files: Int
+
+    public init(owner: String, pid: Int32, exe: String?, parentPID: Int32?, parentExe: String?, files: Int) {
+        self.owner = owner; self.pid = pid; self.exe = exe; self.parentPID = parentPID; self.parentExe = parentExe; self.files = files
+    }
+
+    /// "requested by /usr/bin/age (pid 12) via /usr/local/bin/age-plugin-keyrack (pid 13) for
+    /// the identity agent of 'human', 1 file" (the same words as unlock's prompts, Asker).
+    public var phrase: String {
+        let peer = "\(exe ?? "an unknown program") (pid \(pid))"
+        let who = parentPID.map { "\(parentExe ?? "an unknown program") (pid \($0)) via \(peer)" } ?? peer
+        return "requested by \(who) for the identity agent of '\(owner)', \(files) file\(files == 1 ? "" : "s")"
+    }
 }
 
 /// One identity as `unlock --identity-agent` registers it. `kind` and `descriptor` are public
@@ -192,13 +224,16 @@ public final class IdentityAgent: @unchecked Sendable {
     /// Unwraps with every identity in order until each file has a key or is known bad.
     /// Throws `.agentLocked` when nothing is held, `needSecret` as soon as an identity needs
     /// a PIN, and the first `failed` when a file stays unopened.
-    public func unwrap(files: [[AgentStanza]], secret: [UInt8]?) throws -> [AgentFileResult] {
+    public func unwrap(files: [[AgentStanza]], secret: [UInt8]?, asker: AgentAsker? = nil) throws -> [AgentFileResult] {
         purgeExpired()
         return try work.withLock { _ in
             let identities = state.withLock { $0.entries.map(\.identity) }
             guard !identities.isEmpty else {
                 throw DaemonError.protocolError(.agentLocked, "the identity agent is not unlocked")
             }
+            // Under `work`: one request at a time, so each identity sees this request's asker only.
+            for identity in identities { identity.setAsker(asker) }
+            defer { for identity in identities { identity.setAsker(nil) } }
             var results = [AgentFileResult](repeating: .notMine, count: files.count)
             // A refused file is answered as bad before any identity (or card) sees it.
             for i in files.indices {

@@ -11,11 +11,15 @@ public enum LoadGenerator {
         public var requests: Int
         public var failures: Int
         public var milliseconds: UInt64
+        /// CPU time (user + system) the daemon spent during the run, when its pid was given: on
+        /// a machine shared with other work, what a GET costs the server when wall time cannot say.
+        public var serverCPUMilliseconds: UInt64?
         public var perSecond: Double { milliseconds == 0 ? 0 : Double(requests) * 1000 / Double(milliseconds) }
     }
 
-    public static func run(_ client: DaemonClient, clients: Int, milliseconds: UInt64, query: Query) -> Result {
+    public static func run(_ client: DaemonClient, clients: Int, milliseconds: UInt64, query: Query, serverPID: Int32? = nil) -> Result {
         let counts = Locked((requests: 0, failures: 0, finished: 0))
+        let cpuBefore = serverPID.flatMap(cpuMilliseconds)
         let start = Clock.bootMilliseconds()
         let end = start + milliseconds
         for _ in 0..<clients {
@@ -33,6 +37,18 @@ public enum LoadGenerator {
         while counts.withLock({ $0.finished }) < clients { usleep(2_000) }
         let elapsed = Clock.bootMilliseconds() - start
         let c = counts.withLock { $0 }
-        return Result(clients: clients, requests: c.requests, failures: c.failures, milliseconds: elapsed)
+        var cpu: UInt64?
+        if let before = cpuBefore, let after = serverPID.flatMap(cpuMilliseconds), after >= before { cpu = after - before }
+        return Result(clients: clients, requests: c.requests, failures: c.failures, milliseconds: elapsed, serverCPUMilliseconds: cpu)
+    }
+
+    /// utime + stime of `pid` from /proc/PID/stat, in milliseconds.
+    static func cpuMilliseconds(_ pid: Int32) -> UInt64? {
+        guard let text = ProcInfo.text("/proc/\(pid)/stat", limit: 4096), let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        let ticks = UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        return (user + system) * 1000 / ticks
     }
 }

@@ -44,6 +44,14 @@ public enum Request {
     /// the log's checkpoints with the key while the owner is unlocked. Answered `sandboxAccepted`
     /// (the protocol's plain "accepted").
     case auditKey(seed: [UInt8], recipient: String)
+    /// `exec --proxy`, before a request that carries values leaves: record that `substitutions`
+    /// values of `keys` (slugs, names only) go to `host:port`. Answered `sandboxAccepted` once
+    /// the record is written; refused when the log cannot take it (the proxy then sends nothing).
+    case auditProxy(ProxySubstitution)
+    /// `set` / `del`, after changing the manifest, while the daemon runs (it holds the log):
+    /// record `event` ("set" or "del") for `slug`, with the vault and effect of a set. Answered
+    /// `sandboxAccepted` once written.
+    case auditChange(event: String, slug: String, vault: String?, effect: String?)
 
     var type: UInt8 {
         switch self {
@@ -59,7 +67,21 @@ public enum Request {
         case .registerSandbox: 0x0A
         case .requireSandbox: 0x0B
         case .auditKey: 0x0C
+        case .auditProxy: 0x0D
+        case .auditChange: 0x0E
         }
+    }
+}
+
+/// What a keycard proxy put into one request (names and a count, never a value).
+public struct ProxySubstitution: Equatable, Sendable {
+    public var host: String
+    public var port: UInt16
+    public var substitutions: Int
+    /// The slugs (or variable names) of the values put in.
+    public var keys: [String]
+    public init(host: String, port: UInt16, substitutions: Int, keys: [String]) {
+        self.host = host; self.port = port; self.substitutions = substitutions; self.keys = keys
     }
 }
 
@@ -125,6 +147,12 @@ extension Request {
             w.u32(UInt32(bitPattern: pid))
         case .auditKey(let seed, let recipient):
             w.data(seed); w.string(recipient)
+        case .auditChange(let event, let slug, let vault, let effect):
+            w.string(event); w.string(slug); w.string(vault ?? ""); w.string(effect ?? "")
+        case .auditProxy(let p):
+            w.string(p.host); w.u32(UInt32(p.port)); w.u32(UInt32(clamping: p.substitutions))
+            w.count(p.keys.count)
+            for k in p.keys { w.string(k) }
         case .agentStart(let keys, let ttl):
             w.u64(ttl); w.count(keys.count)
             for k in keys { AgentWire.encode(k, into: &w) }
@@ -189,6 +217,22 @@ extension Request {
             let seed = try r.data("audit.seed", max: 32)
             guard seed.count == 32 else { throw DaemonError.malformed("audit.seed: \(seed.count) bytes, expected 32") }
             request = .auditKey(seed: seed, recipient: try r.string("audit.recipient", max: 256))
+        case 0x0E:
+            let event = try r.string("change.event", max: 16)
+            guard event == "set" || event == "del" else { throw DaemonError.malformed("change.event: '\(event.prefix(16))' is neither set nor del") }
+            let slug = try r.string("change.slug", max: 1024)
+            let vault = try r.string("change.vault", max: 256)
+            let effect = try r.string("change.effect", max: 64)
+            request = .auditChange(event: event, slug: slug, vault: vault.isEmpty ? nil : vault, effect: effect.isEmpty ? nil : effect)
+        case 0x0D:
+            let host = try r.string("proxy.host", max: 260)
+            let port = try r.u32("proxy.port")
+            guard !host.isEmpty, port <= UInt32(UInt16.max) else { throw DaemonError.malformed("proxy.host/port: '\(host.prefix(64))':\(port) is no destination") }
+            let substitutions = try r.u32("proxy.substitutions")
+            let n = try r.count("proxy.keys", minimumItemSize: 4)
+            guard n <= 64 else { throw DaemonError.malformed("proxy.keys: \(n) is over the limit of 64") }
+            let keys = try (0..<n).map { _ in try r.string("proxy.key", max: 1024) }
+            request = .auditProxy(ProxySubstitution(host: host, port: UInt16(port), substitutions: Int(substitutions), keys: keys))
         case 0x07:
             let ttl = try r.u64("agent.ttl")
             let n = try r.count("agent.keys", minimumItemSize: 16)

@@ -27,6 +27,10 @@ public final class KeycardProxy: @unchecked Sendable {
         public var maxRequestBody: Int
         /// Lines for the user (an upstream it could not reach, a grant that ended), never values.
         public var log: @Sendable (String) -> Void
+        /// Told before each request that carries values is sent (names and a count, never a
+        /// value); an answer other than nil says why it could not be recorded, and the request
+        /// is then not sent. `exec --proxy` records it in the owner's access log.
+        public var record: (@Sendable (Substitution) -> String?)?
 
         public init(keycards: Keycards, authority: RunAuthority, upstreamTrust: [String] = [], maxRequestBody: Int = 16 << 20,
                     log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -36,6 +40,14 @@ public final class KeycardProxy: @unchecked Sendable {
             self.maxRequestBody = maxRequestBody
             self.log = log
         }
+    }
+
+    /// One request about to carry values: where to, how many, and the cards' labels (slugs).
+    public struct Substitution: Equatable, Sendable {
+        public let host: String
+        public let port: Int
+        public let count: Int
+        public let keys: [String]
     }
 
     public let port: Int

@@ -110,12 +110,23 @@ public final class Keycards: @unchecked Sendable {
     /// `bytes` with every placeholder of `selected` replaced by its value, encoded for where it
     /// stands, in one left-to-right pass (what was put in is never read again). Returns how many.
     func substitute(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding) -> (bytes: [UInt8], count: Int) {
-        let result = substituteLocked(bytes, cards: selected, as: encoding)
+        var used = Set<Int>()
+        return substitute(bytes, cards: selected, as: encoding, used: &used)
+    }
+
+    /// `substitute`, adding to `used` the indices of the cards whose value was put in.
+    func substitute(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding, used: inout Set<Int>) -> (bytes: [UInt8], count: Int) {
+        let result = substituteLocked(bytes, cards: selected, as: encoding, used: &used)
         if result.count > 0, let onSubstitution { onSubstitution(substitutionCount) }
         return result
     }
 
-    private func substituteLocked(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding) -> (bytes: [UInt8], count: Int) {
+    /// What the access log names a card by: its grant's slug, else its variable name.
+    public func labels(_ indices: Set<Int>) -> [String] {
+        lock.withLock { indices.sorted().compactMap { $0 < cards.count ? cards[$0].slug ?? cards[$0].name : nil } }
+    }
+
+    private func substituteLocked(_ bytes: ArraySlice<UInt8>, cards selected: [Int], as encoding: Encoding, used: inout Set<Int>) -> (bytes: [UInt8], count: Int) {
         lock.withLock {
             let usable = selected.filter { i in
                 encoding != .header || !cards[i].value.contains { $0 == 0x0d || $0 == 0x0a || $0 == 0 }
@@ -132,6 +143,7 @@ public final class Keycards: @unchecked Sendable {
                         Keycards.append(cards[c].value, as: encoding, to: &out)
                         i += p.count
                         count += 1
+                        used.insert(c)
                         continue outer
                     }
                 }
@@ -147,13 +159,13 @@ public final class Keycards: @unchecked Sendable {
     /// the real key id, and the placeholder and real value of its secret (the card named like the
     /// key's, `ACCESS_KEY_ID` → `SECRET_ACCESS_KEY`, allowed for the same destination). nil when
     /// the key id is none of this run's placeholders or its secret is not allowed here.
-    func sigV4Keys(keyID: [UInt8], among selected: [Int]) -> (keyID: [UInt8], placeholderSecret: [UInt8], secret: [UInt8])? {
+    func sigV4Keys(keyID: [UInt8], among selected: [Int]) -> (keyID: [UInt8], placeholderSecret: [UInt8], secret: [UInt8], cards: [Int])? {
         lock.withLock {
             guard let k = selected.first(where: { cards[$0].placeholder == keyID }) else { return nil }
             let secretName = cards[k].name.replacingOccurrences(of: "ACCESS_KEY_ID", with: "SECRET_ACCESS_KEY")
             guard secretName != cards[k].name, let s = selected.first(where: { cards[$0].name == secretName }) else { return nil }
             substitutions += 2
-            return (cards[k].value, cards[s].placeholder, cards[s].value)
+            return (cards[k].value, cards[s].placeholder, cards[s].value, [k, s])
         }
     }
 

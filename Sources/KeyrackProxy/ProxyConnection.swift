@@ -198,8 +198,16 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         let hostHeader = port == (tls ? 443 : 80) ? authority : "\(authority):\(port)"
         var bytes: [UInt8]
         do {
-            bytes = try RequestRewriter(keycards: keycards, cards: cards)
-                .rewrite(request.head, uri: uri, hostHeader: hostHeader, body: request.body, keepAlive: pooled).bytes
+            let rewritten = try RequestRewriter(keycards: keycards, cards: cards)
+                .rewrite(request.head, uri: uri, hostHeader: hostHeader, body: request.body, keepAlive: pooled)
+            bytes = rewritten.bytes
+            // The owner's access log records where values go before they go (fail closed: a
+            // request whose record cannot be written is not sent).
+            if rewritten.count > 0, let record = proxy.configuration.record,
+               let why = record(.init(host: host, port: port, count: rewritten.count, keys: keycards.labels(rewritten.cards))) {
+                zeroize(&bytes)
+                return fail(context, .serviceUnavailable, "keyrack proxy: \(why); nothing was sent")
+            }
         } catch let refused as RequestRewriter.Refused {
             return fail(context, refused.status, refused.message)
         } catch {

@@ -25,11 +25,13 @@ struct RequestRewriter {
 
     /// The bytes of the request as the server gets it (with `Connection: close` unless the
     /// proxy keeps the connection for the next request), and how many values were put in. `uri` is in origin form (`/path?query`).
-    func rewrite(_ head: HTTPRequestHead, uri: String, hostHeader: String, body: [UInt8], keepAlive: Bool = false) throws -> (bytes: [UInt8], count: Int) {
+    func rewrite(_ head: HTTPRequestHead, uri: String, hostHeader: String, body: [UInt8], keepAlive: Bool = false) throws -> (bytes: [UInt8], count: Int, cards: Set<Int>) {
         let sigV4 = cards.isEmpty ? nil : try signedWithPlaceholder(head, uri: uri, body: body)
         var count = 0
+        // Which cards' values went in, for the access log's record of this request.
+        var used = Set<Int>(sigV4?.cards ?? [])
         func put(_ text: String, _ encoding: Encoding) -> [UInt8] {
-            let (bytes, n) = keycards.substitute(Array(text.utf8)[...], cards: cards, as: encoding)
+            let (bytes, n) = keycards.substitute(Array(text.utf8)[...], cards: cards, as: encoding, used: &used)
             count += n
             return bytes
         }
@@ -38,7 +40,7 @@ struct RequestRewriter {
         var sentBody = body
         let type = head.headers.first(name: "content-type")?.lowercased() ?? ""
         if !cards.isEmpty, !body.isEmpty, body.count <= RequestRewriter.maxSubstitutedBody, let encoding = RequestRewriter.bodyEncoding(type) {
-            let (bytes, n) = keycards.substitute(body[...], cards: cards, as: encoding)
+            let (bytes, n) = keycards.substitute(body[...], cards: cards, as: encoding, used: &used)
             sentBody = bytes
             count += n
         }
@@ -50,7 +52,7 @@ struct RequestRewriter {
             let lower = name.lowercased()
             if RequestRewriter.hopByHop.contains(lower) && !(signed.contains(lower) && lower != "content-length") { continue }
             if lower == "authorization", let basic = basicCredentials(value) {
-                let (bytes, n) = keycards.substitute(basic[...], cards: cards, as: .header)
+                let (bytes, n) = keycards.substitute(basic[...], cards: cards, as: .header, used: &used)
                 count += n
                 headers.append((name, Array("Basic ".utf8) + Array(Data(bytes).base64EncodedString().utf8)))
             } else {
@@ -73,7 +75,7 @@ struct RequestRewriter {
         for (name, value) in headers { out += Array(name.utf8) + Array(": ".utf8) + value + [0x0d, 0x0a] }
         out += [0x0d, 0x0a]
         out += sentBody
-        return (out, count)
+        return (out, count, used)
     }
 
     /// The decoded `user:pass` of an `Authorization: Basic …` value, else nil.
@@ -88,6 +90,8 @@ struct RequestRewriter {
         let authorization: SigV4.Authorization
         let keyID: [UInt8]
         let secret: [UInt8]
+        /// The key id's card and the secret's.
+        let cards: [Int]
     }
 
     /// A request signed with AWS SigV4 over this run's placeholder key id: its signature is
@@ -119,7 +123,7 @@ struct RequestRewriter {
         guard SigV4.signature(secret: keys.placeholderSecret, amzDate: amzDate, authorization: auth, canonical: canonical) == auth.signature else {
             throw Refused(status: .forbidden, message: "keyrack proxy: the AWS SigV4 signature was not made with this run's placeholder secret; nothing was sent")
         }
-        return SignedRequest(authorization: auth, keyID: keys.keyID, secret: keys.secret)
+        return SignedRequest(authorization: auth, keyID: keys.keyID, secret: keys.secret, cards: keys.cards)
     }
 
     /// Signs the request as it goes out (real session token already in its header, final body)

@@ -216,6 +216,69 @@ final class AgeIdentityAgentTests: XCTestCase {
         XCTAssertEqual(try card.ecdhCount(), ecdh, "no ECDH without the PIN")
     }
 
+    /// The agent's card waits for a touch in the daemon, which has no terminal: after half a
+    /// second the daemon's log and the desktop (through notify-send, a FAKE here) say which owner,
+    /// which program (the age client, pid and executable, via the plugin) and how many files ask,
+    /// in the words of unlock's prompts (issue 31).
+    func testTheAgentsTouchPromptNamesTheOwnerTheAgeClientAndTheFiles() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+        let card = try SimulatedCard.insert()
+        defer { card.remove() }
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let s = String(card.serial)
+        let pin = randomPIN()
+        try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
+        try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-policy", "never", "--touch-policy", "always", "--pin-stdin"], stdin: "\(pin)\n")
+        let idFile = try identityFile(h, "human")
+        let recipient = try h.ok(["identity", "--recipient"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = randomSecret("touched")
+        let p = try h.machine.dir.write("t.txt", Array(plain.utf8))
+        let sealed = h.machine.dir.file("t.age")
+        try h.ok(["age", "encrypt", "-r", recipient, "-o", sealed.path, p.path])
+
+        // A FAKE notify-send (test double) that records its arguments in a fixed file (the daemon
+        // passes on PATH and DISPLAY, not the test's other variables).
+        let bin = h.machine.dir.file("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let notified = h.machine.dir.file("notify.log").path
+        try "#!/bin/sh\n# FAKE notify-send for keyrack's tests: records its arguments.\nprintf '%s\\n' \"$@\" >> '\(notified)'\n"
+            .write(to: bin.appendingPathComponent("notify-send"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
+        _ = try h.keyrack(["daemon", "stop"])
+        let path = bin.path + ":" + (env(h)["PATH"].flatMap { $0 } ?? "/usr/bin:/bin")
+        try h.ok(["unlock", "--identity-agent"], env: ["PATH": path, "DISPLAY": ":99", "WAYLAND_DISPLAY": nil])
+
+        // The card takes 1.5 s to be "touched": long enough for the prompt (after 0.5 s).
+        try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h))
+        XCTAssertEqual(age.status, 0, age.description)
+        XCTAssertEqual(age.out, plain)
+        try? FileManager.default.removeItem(atPath: card.stateFile + ".touch")
+
+        // "touch your YubiKey (serial S, slot 82): requested by …/age (pid N) via …/age-plugin-keyrack
+        // (pid M) for the identity agent of 'human', 1 file"
+        let prefix = "touch your YubiKey (serial \(s), slot 82): requested by "
+        let suffix = " for the identity agent of 'human', 1 file"
+        func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init).filter { $0.contains(prefix) } }
+        let deadline = Date().addingTimeInterval(10)
+        var body: [String] = []
+        while body.isEmpty, Date() < deadline {
+            body = lines((try? String(contentsOfFile: notified, encoding: .utf8)) ?? "")
+            if body.isEmpty { usleep(50_000) }
+        }
+        XCTAssertEqual(body.count, 1, "one desktop notification: \(body)")
+        let text = try XCTUnwrap(body.first)
+        XCTAssertTrue(text.hasPrefix(prefix) && text.hasSuffix(suffix), text)
+        let who = text.dropFirst(prefix.count).dropLast(suffix.count)
+        let pattern = try NSRegularExpression(pattern: "^(/\\S+/age) \\(pid [0-9]+\\) via (/\\S+/age-plugin-keyrack) \\(pid [0-9]+\\)$")
+        XCTAssertNotNil(pattern.firstMatch(in: String(who), range: NSRange(location: 0, length: who.utf16.count)), "the age client and the plugin: \(who)")
+        let daemonLog = try String(contentsOf: h.socketDirectory.appendingPathComponent("daemon.human.log"), encoding: .utf8)
+        XCTAssertEqual(lines(daemonLog).count, 1, daemonLog)
+        XCTAssertTrue(lines(daemonLog).first?.hasSuffix(text) == true, daemonLog)
+        XCTAssertFalse(daemonLog.contains(plain) || daemonLog.contains(pin))
+    }
+
     func testTagRecipientOwnerOpensItsManifestAndAnIndependentFileOnTheCard() throws {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
         let card = try SimulatedCard.insert()

@@ -96,6 +96,36 @@ final class AuditTests: XCTestCase {
         XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
     }
 
+    /// While the daemon runs it holds the log's flock (one write(2) per record, no flock or
+    /// fstat around it), so `set` and `del` hand it their records: each is in the chain, names the
+    /// CLI process as its requester (kernel-checked), and the command does not wait on the lock.
+    func testSetAndDelWhileTheDaemonRunsAreRecordedByItWithTheCLIAsRequester() throws {
+        try h.sshOwner("bot")
+        let values = (0..<2).map { "value-\($0)-" + UUID().uuidString }
+        try h.ok(["set", "--for", "bot", "--key", "K0", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: values[0])
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        let daemon = try XCTUnwrap(h.daemonPID("bot"))
+        let started = Date()
+        let set = try h.ok(["set", "--for", "bot", "--key", "K1", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: values[1])
+        let del = try h.ok(["del", "--for", "bot", "--key", "K1", "--env", "test", "--org", "acme"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2.5, "neither waited on the daemon's lock")
+        XCTAssertFalse((set.err + del.err).contains("warning"), set.err + del.err)
+        XCTAssertEqual(h.daemonPID("bot"), daemon, "the same daemon ran throughout")
+        let shown = try h.ok(["audit", "show", "--for", "bot", "--json"]).out
+        let records = shown.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        for (event, slug) in [("set", "acme.test.K1"), ("del", "acme.test.K1")] {
+            let r = try XCTUnwrap(records.last { $0["event"] as? String == event && $0["slug"] as? String == slug }, shown)
+            XCTAssertNotNil(r["requester_seq"], "written by the daemon: \(r)")
+            let requester = try XCTUnwrap(r["requester"] as? [String: Any])
+            XCTAssertEqual(requester["command"] as? String, event, "\(requester)")
+            XCTAssertEqual(requester["verified"] as? Bool, true)
+        }
+        XCTAssertEqual(records.last { $0["event"] as? String == "set" && $0["slug"] as? String == "acme.test.K1" }?["vault"] as? String, "os.secure")
+        let text = try String(contentsOf: logURL, encoding: .utf8)
+        for v in values { XCTAssertFalse(text.contains(v), "a value reached the log") }
+        XCTAssertTrue(try h.ok(["audit", "verify", "--for", "bot"]).out.contains("chain intact"))
+    }
+
     func testASymlinkedAccessLogStopsTheDaemonFromStarting() throws {
         try h.sshOwner("bot")
         try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")

@@ -145,6 +145,31 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertTrue(proxyURL.hasPrefix("http://127.0.0.1:"), proxyURL)
         XCTAssertFalse(CloudServers.waitForListener(port, seconds: 0.2, alive: { true }), "the proxy must be gone after the run")
         XCTAssertFalse(run.err.contains(token) || run.out.contains(token), "no value in keyrack's own output")
+
+        // The owner's access log (issue 31): one record per request that carried values, written
+        // by the daemon before the request left, naming the host, the count and the key, never a
+        // value. Server A took 7 requests, /bearer with two values (header and query), the others
+        // one; the plain-http destination one; B (the key's placeholder only) and C (a tunnel) none.
+        let shown = try h.ok(["audit", "show", "--for", "robot", "--json"]).out
+        let substitutions = shown.split(separator: "\n").compactMap { line in
+            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "proxy-substitution" }
+        func records(_ port: UInt16) -> [[String: Any]] { substitutions.filter { $0["port"] as? Int == Int(port) } }
+        XCTAssertEqual(records(a.port).count, 7, shown)
+        XCTAssertEqual(records(a.port).map { $0["substitutions"] as? Int ?? 0 }.sorted(), [1, 1, 1, 1, 1, 1, 2], shown)
+        XCTAssertEqual(records(plain.port).map { $0["substitutions"] as? Int ?? 0 }, [1], shown)
+        XCTAssertEqual(records(b.port).count + records(c.port).count, 0, shown)
+        for r in records(a.port) + records(plain.port) {
+            XCTAssertEqual(r["host"] as? String, "127.0.0.1")
+            XCTAssertEqual(r["keys"] as? [String], ["acme.test.GITHUB_TOKEN"])
+            // The requester is the `keyrack exec` that runs the proxy.
+            XCTAssertEqual((r["requester"] as? [String: Any])?["command"] as? String, "exec", "\(r)")
+        }
+        let log = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("audit/robot.jsonl"), encoding: .utf8)
+        XCTAssertTrue(log.contains("\"event\":\"proxy-substitution\""))
+        XCTAssertFalse(log.contains(token) || log.contains(other), "no value in the access log")
+        XCTAssertFalse(log.contains(placeholder) || log.contains(otherPlaceholder), "nor a placeholder")
+        XCTAssertTrue(try h.ok(["audit", "verify", "--for", "robot"]).out.contains("chain intact"))
     }
 
     func testRelockDuringARunStopsTheSubstitutionAtOnce() throws {

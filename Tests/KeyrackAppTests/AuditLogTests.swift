@@ -213,6 +213,37 @@ final class AuditLogTests: XCTestCase {
         XCTAssertTrue(fault.problem.contains("expected"), fault.problem)
     }
 
+    /// The daemon's mode: it takes the file's flock at open and holds it across its records and
+    /// rotations (each record is then one write(2), no flock or fstat), so another writer that
+    /// waits a bounded time (the CLI) gives up instead of splitting the chain, and writes once
+    /// the daemon is gone. Every line carries its seq and an RFC 3339 time with milliseconds.
+    func testTheDaemonHoldsTheFileLockAcrossRotationsAndAnotherWriterGivesUp() throws {
+        var daemon: AuditLog? = try AuditLog(home: home, owner: "bot", checkpointEvery: 7, maximumBytes: 4096, holdsFileLock: true)
+        for i in 0..<60 {
+            var f = AuditFields(); f.add("key", "acme.test.K\(i)"); f.add("pad", String(repeating: "x", count: 200))
+            XCTAssertTrue(daemon!.append("get", f))
+            if i == 30 {
+                XCTAssertThrowsError(try AuditLog(home: home, owner: "bot", followsRotation: true, lockWaitMilliseconds: 100)) { error in
+                    XCTAssertTrue("\(error)".contains("held by another writer"), "\(error)")
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(try FileManager.default.contentsOfDirectory(atPath: home + "/audit").filter { $0.hasPrefix("bot.0") }.count, 3)
+        daemon = nil
+        let cli = try AuditLog(home: home, owner: "bot", followsRotation: true, lockWaitMilliseconds: 100)
+        var s = AuditFields(); s.add("slug", "acme.test.S")
+        XCTAssertTrue(cli.append("set", s))
+        XCTAssertNil(try verify().fault)
+        let records = try AuditRecords.records(try AuditRecords.read(home: home, owner: "bot").log)
+        let stamp = try NSRegularExpression(pattern: #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"#)
+        for (i, r) in records.enumerated() {
+            XCTAssertEqual((r["seq"] as? NSNumber)?.intValue, i, "\(r)")
+            let time = try XCTUnwrap(r["time"] as? String)
+            XCTAssertNotNil(stamp.firstMatch(in: time, range: NSRange(location: 0, length: time.utf16.count)), time)
+        }
+        XCTAssertEqual(records.filter { $0["event"] as? String == "get" }.count, 60)
+    }
+
     func testFieldsAreEscapedAndEachRecordStaysOneLine() throws {
         let tricky = ["plain.slug", "quote\"back\\slash", "new\nline\r\ttab\u{1}\u{7f}", "é ünïcode \u{2028}"]
         var f = AuditFields()

@@ -15,7 +15,25 @@ final class WireProtocolTests: XCTestCase {
          .unlock([GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 1, value: [1]),
                   GrantRequest(slug: s2, vault: "os.secure", ttlMilliseconds: 2, value: [2], revocation: "kind https://h/x")], catalog: nil),
          .get([Query(key: "GITHUB_TOKEN", env: "sudo", org: "acme"), Query(key: s2.description)]),
-         .relock(env: "test", key: nil), .relock(env: nil, key: "K")]
+         .relock(env: "test", key: nil), .relock(env: nil, key: "K"),
+         .auditProxy(ProxySubstitution(host: "api.github.com", port: 443, substitutions: 2, keys: [s1.description, "OTHER"])),
+         .auditProxy(ProxySubstitution(host: "::1", port: 8080, substitutions: 1, keys: [])),
+         .auditChange(event: "set", slug: s1.description, vault: "os.secure", effect: "created"),
+         .auditChange(event: "del", slug: s2.description, vault: nil, effect: nil)]
+    }
+
+    /// A proxy's record request carries names and a count (issue 31); a port past 65535 or an
+    /// empty host is malformed.
+    func testAProxyRecordRoundTripsAndABadDestinationIsMalformed() throws {
+        let record = ProxySubstitution(host: "api.github.com", port: 443, substitutions: 3, keys: [s1.description])
+        guard case .auditProxy(let decoded) = try Request.decode(body: Request.auditProxy(record).encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(decoded, record)
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x0D); w.string("h"); w.u32(70_000); w.u32(1); w.count(0)
+        XCTAssertThrowsError(try Request.decode(body: w.bytes))
+        var empty = WireWriter()
+        empty.u8(Protocol.version); empty.u8(0x0D); empty.string(""); empty.u32(443); empty.u32(1); empty.count(0)
+        XCTAssertThrowsError(try Request.decode(body: empty.bytes))
     }
 
     func testRequestsRoundTrip() throws {

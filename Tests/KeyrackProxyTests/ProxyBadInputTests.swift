@@ -73,6 +73,33 @@ final class ProxyBadInputTests: XCTestCase {
         XCTAssertTrue(try exchange("CONNECT bad HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 400"), "still serving")
     }
 
+    /// The access log's hook (issue 31): told host, port, count and key before a request with
+    /// values leaves; when it answers that the record could not be written, the program gets a
+    /// 503 naming why and nothing is sent (a 502 "cannot reach" would mean it was tried).
+    func testARequestWhoseRecordIsRefusedIsNotSent() throws {
+        proxy.stop()
+        final class Told: @unchecked Sendable {
+            let lock = NSLock()
+            var list: [KeycardProxy.Substitution] = []
+            func add(_ s: KeycardProxy.Substitution) { lock.withLock { list.append(s) } }
+            var all: [KeycardProxy.Substitution] { lock.withLock { list } }
+        }
+        let told = Told()
+        let cards = Keycards([Keycard(name: "GITHUB_TOKEN", placeholder: Array("ghs_placeholder000".utf8), value: Array("ghs_value00000000".utf8),
+                                      destinations: [Destination("127.0.0.1:9")!])])
+        var configuration = KeycardProxy.Configuration(keycards: cards, authority: try RunAuthority())
+        configuration.record = { s in told.add(s); return "the access log of 'bot' did not take the record (disk full)" }
+        proxy = try KeycardProxy.start(configuration)
+        let answer = try exchange("GET http://127.0.0.1:9/x?t=ghs_placeholder000 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nAuthorization: Bearer ghs_placeholder000\r\n\r\n")
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 503"), answer)
+        XCTAssertTrue(answer.contains("did not take the record (disk full); nothing was sent"), answer)
+        XCTAssertFalse(answer.contains("ghs_value"), answer)
+        XCTAssertEqual(told.all, [KeycardProxy.Substitution(host: "127.0.0.1", port: 9, count: 2, keys: ["GITHUB_TOKEN"])])
+        // A request with no value in it is not recorded: it only reaches the (absent) server.
+        XCTAssertTrue(try exchange("GET http://127.0.0.1:9/plain HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n").hasPrefix("HTTP/1.1 502"))
+        XCTAssertEqual(told.all.count, 1)
+    }
+
     /// openssl's own client through the proxy: CONNECT to the card's host, then a client hello.
     private func handshake(serverName: String?) throws -> RunResult {
         var args = ["s_client", "-proxy", "127.0.0.1:\(proxy.port)", "-connect", "127.0.0.1:9", "-brief"]

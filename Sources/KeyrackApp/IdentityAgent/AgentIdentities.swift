@@ -116,6 +116,10 @@ final class CardAgentIdentity: AgentIdentity {
     private var serial: UInt32 = 0
     /// The PIN of the current request, if the user typed one; read by the PIN provider.
     private var pending: [UInt8]?
+    /// Who asks in the current request (IdentityAgent sets it around each unwrap).
+    private var asker: AgentAsker?
+
+    func setAsker(_ asker: AgentAsker?) { self.asker = asker }
 
     init(descriptor: String) throws {
         let parts = descriptor.split(separator: " ").map(String.init)
@@ -132,15 +136,21 @@ final class CardAgentIdentity: AgentIdentity {
             pending = nil
             return pin
         }
+        // After half a second of waiting for a touch: the daemon's log and the desktop (it has no terminal).
+        let touch: TouchNotifier = { [unowned self] serial in
+            let text = "touch your YubiKey (serial \(serial), slot \(parts[1])): \(asker?.phrase ?? "requested through the identity agent")"
+            DaemonServer.standardErrorLog(text)
+            DesktopNotification.send(summary: "keyrack", body: text)
+        }
         if let key = try? YubiKeyRecipientType.parse(parts[2]).key {
             let stub = try YubiKeyStub(serial: serial, slot: slot, recipient: key)
-            let card = YubiKeyIdentity(stub: stub, pinProvider: pins, holdsCard: true, recipient: key)
+            let card = YubiKeyIdentity(stub: stub, pinProvider: pins, touchNotifier: touch, holdsCard: true, recipient: key)
             identity = card
             release = { card.releaseCard() }
             types = [PIVP256.stanzaType, P256Tag.stanzaType]
         } else if let key = try? X25519Recipient(string: parts[2]) {
             // Firmware 5.7's X25519 slot: its recipient is a plain `age1…` (issue 28).
-            let card = YubiKeyX25519Identity(serial: serial, slot: slot, recipient: key, pinProvider: pins, holdsCard: true)
+            let card = YubiKeyX25519Identity(serial: serial, slot: slot, recipient: key, pinProvider: pins, touchNotifier: touch, holdsCard: true)
             identity = card
             release = { card.releaseCard() }
             types = [X25519Unwrap.stanzaType]

@@ -56,7 +56,10 @@ public enum ExecProxy {
         plan.cards.removeAll()
         let proxy: KeycardProxy
         do {
-            proxy = try KeycardProxy.start(.init(keycards: keycards, authority: authority, upstreamTrust: trust, log: say))
+            let audit = ProxyAudit(owner: owner)
+            var configuration = KeycardProxy.Configuration(keycards: keycards, authority: authority, upstreamTrust: trust, log: say)
+            configuration.record = { audit.record($0) }
+            proxy = try KeycardProxy.start(configuration)
         } catch {
             keycards.wipe()
             throw ExecProxyError.proxyFailed(trust: trust, reason: String(describing: error))

@@ -11,7 +11,9 @@ import Glibc
 public struct AuditFields: Sendable {
     public private(set) var text = ""
 
-    public init() {}
+    /// Room for a typical record's fields at once (a GET's are ~150 bytes): growing a String
+    /// from empty reallocates it four times.
+    public init() { text.reserveCapacity(160) }
 
     public mutating func add(_ name: String, _ value: String) { key(name); AuditFields.quote(value, into: &text) }
     public mutating func add(_ name: String, _ value: Int) { key(name); text += String(value) }
@@ -28,7 +30,12 @@ public struct AuditFields: Sendable {
     }
     public mutating func add(_ name: String, objects: [AuditFields]) {
         key(name)
-        text += "[" + objects.map(\.object).joined(separator: ",") + "]"
+        text += "["
+        for (i, o) in objects.enumerated() {
+            if i > 0 { text += "," }
+            text += "{"; text += o.text; text += "}"
+        }
+        text += "]"
     }
     /// A nested object (the requester, already encoded once per connection).
     public mutating func add(_ name: String, object: AuditFields) { key(name); text += object.object }
@@ -40,6 +47,19 @@ public struct AuditFields: Sendable {
         if !text.isEmpty { text += "," }
         AuditFields.quote(name, into: &text)
         text += ":"
+    }
+
+    /// `quote`, appended as bytes (a record's event name: plain ASCII, one scan and a copy).
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) {
+            out.append(0x22)
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
+        var quoted = ""
+        quote(s, into: &quoted)
+        out.append(contentsOf: quoted.utf8)
     }
 
     /// RFC 8259 string escaping; control bytes as \u00XX so a record is always one line.
@@ -91,7 +111,7 @@ public enum AuditTime {
         return prefix + String(repeating: "0", count: 3 - milli.count) + milli + "Z"
     }
 
-    private static func formatSecond(_ second: UInt64) -> String {
+    static func formatSecond(_ second: UInt64) -> String {
         var t = time_t(second)
         var tm = tm()
         gmtime_r(&t, &tm)

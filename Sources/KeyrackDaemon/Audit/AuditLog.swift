@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSodium
 import SecretBytes
 
 /// One owner's tamper-evident access log: `$KEYRACK_HOME/audit/<owner>.jsonl`, one JSON object
@@ -17,8 +18,12 @@ import SecretBytes
 /// (and says so in a `recovered` record). Checkpoints are fsynced (a power loss may lose the
 /// records after the last checkpoint, which is what the anchor's guarantee covers anyway).
 ///
-/// Writers: the daemon, and the CLI for `set`/`del`. They take an flock around each append and
-/// re-read the tail when the file grew behind their back, so the chain stays one chain.
+/// Writers: the daemon, and the CLI for `set`/`del`. One writer at a time holds the file's flock.
+/// The daemon takes it at open and keeps it while it runs (`holdsFileLock`), so each of its
+/// records is one write(2) with no flock or fstat around it; while it runs, the CLI hands it
+/// its records over the socket (AUDIT_CHANGE). A writer without the lock held (the CLI when no
+/// daemon runs, tests) takes it around each append and re-reads the tail when the file grew
+/// behind its back, so the chain stays one chain.
 /// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
 public final class AuditLog: @unchecked Sendable {
     public let owner: String
@@ -32,11 +37,29 @@ public final class AuditLog: @unchecked Sendable {
     /// names its file, and reopens it when the daemon rotated it away.
     private let followsRotation: Bool
     private let directory: String
+    /// The daemon's mode: the flock is taken at open and held until the log is closed.
+    private let holdsFileLock: Bool
+    /// How long to wait for the flock before giving up (nil: as long as it takes). The CLI
+    /// waits a bounded time: a running daemon holds the lock for its life.
+    private let lockWaitMilliseconds: Int?
 
     private var fd: Int32
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var nextSeq: UInt64 = 0
-    private var prev = AuditCrypto.genesisPrev
+    /// The chain head: the hex SHA-256 of the last line, as the next line's `prev` (bytes: the
+    /// hot path appends and rewrites it in place).
+    private var prevHex = Array(AuditCrypto.genesisPrev.utf8)
+    private var prev: String {
+        get { String(decoding: prevHex, as: UTF8.self) }
+        set { prevHex = Array(newValue.utf8) }
+    }
+    /// The line being built, kept from one record to the next so its storage is reused, and
+    /// the digest of the last one: no allocation per record under the lock.
+    private var line: [UInt8] = []
+    private var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+    /// "YYYY-MM-DDTHH:MM:SS." of `stampSecond`: most records of a busy daemon fall in one second.
+    private var stampSecond = UInt64.max
+    private var stampPrefix: [UInt8] = []
     private var knownSize: off_t = 0
     private var checkpoints: UInt64 = 0
     /// seq of the last checkpoint (from the anchor), to count the records since it.
@@ -62,8 +85,11 @@ public final class AuditLog: @unchecked Sendable {
     /// directory, closed to others and no symlink; `audit/` is made 0700 and held to it; the
     /// file must be a regular file of ours, mode 0600: a planted symlink or FIFO is refused.
     public init(home: String, owner: String, checkpointEvery: UInt64 = 1000, maximumBytes: Int64 = 64 << 20,
-                followsRotation: Bool = false, create: Bool = true) throws(AuditError) {
+                followsRotation: Bool = false, create: Bool = true, holdsFileLock: Bool = false,
+                lockWaitMilliseconds: Int? = nil) throws(AuditError) {
         self.owner = owner
+        self.holdsFileLock = holdsFileLock
+        self.lockWaitMilliseconds = holdsFileLock ? 5000 : lockWaitMilliseconds
         self.checkpointEvery = max(1, checkpointEvery)
         self.maximumBytes = max(4096, maximumBytes)
         self.followsRotation = followsRotation
@@ -88,8 +114,11 @@ public final class AuditLog: @unchecked Sendable {
 
         fd = try AuditLog.openLogFile(path, create: create)
 
-        flock(fd, LOCK_EX)
-        defer { flock(fd, LOCK_UN) }
+        guard AuditLog.lock(fd, waitMilliseconds: self.lockWaitMilliseconds) else {
+            throw AuditError("the access log \(path) is held by another writer (the owner's daemon)",
+                             remedy: "let the daemon write it (keyrack talks to it when it answers), or stop it with `keyrack daemon stop`")
+        }
+        defer { if !holdsFileLock { flock(fd, LOCK_UN) } }
         loadAnchor()
         try syncTail()
         if nextSeq == 0 {
@@ -152,6 +181,20 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
+    /// Takes the flock, waiting at most `waitMilliseconds` when given.
+    static func lock(_ fd: Int32, waitMilliseconds: Int?) -> Bool {
+        guard let wait = waitMilliseconds else {
+            while flock(fd, LOCK_EX) != 0 { guard errno == EINTR else { return false } }
+            return true
+        }
+        let deadline = Clock.bootMilliseconds() + UInt64(max(0, wait))
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Clock.bootMilliseconds() < deadline else { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
     private func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -194,9 +237,12 @@ public final class AuditLog: @unchecked Sendable {
         var f = fields
         if let requester { f.add("requester", object: requester) }
         return locked {
-            guard lockCurrentFile() else { return nil }
-            defer { flock(fd, LOCK_UN) }
-            guard (try? syncTail()) != nil else { return nil }
+            // The daemon holds the flock: nobody else appended, so neither flock nor fstat.
+            if !holdsFileLock {
+                guard lockCurrentFile() else { return nil }
+            }
+            defer { if !holdsFileLock { flock(fd, LOCK_UN) } }
+            if !holdsFileLock { guard (try? syncTail()) != nil else { return nil } }
             guard writeLocked(event: event, fields: f) else { return nil }
             let seq = nextSeq - 1
             if sinceCheckpoint >= checkpointEvery { _ = checkpointLocked(reason: "every \(checkpointEvery) records") }
@@ -209,7 +255,7 @@ public final class AuditLog: @unchecked Sendable {
     /// reopens the path first (the rotation happened under the old file's flock, so once that
     /// is ours the new file is complete).
     private func lockCurrentFile() -> Bool {
-        flock(fd, LOCK_EX)
+        guard AuditLog.lock(fd, waitMilliseconds: lockWaitMilliseconds) else { return false }
         guard followsRotation else { return true }
         var mine = stat(), named = stat()
         guard fstat(fd, &mine) == 0 else { return false }
@@ -219,8 +265,7 @@ public final class AuditLog: @unchecked Sendable {
         close(fd)
         fd = reopened
         knownSize = -1
-        flock(fd, LOCK_EX)
-        return true
+        return AuditLog.lock(fd, waitMilliseconds: lockWaitMilliseconds)
     }
 
     /// Archives the full file and starts a new one that continues the chain: a checkpoint closes
@@ -237,9 +282,9 @@ public final class AuditLog: @unchecked Sendable {
         unlink(tmp)
         guard let newFD = try? AuditLog.openLogFile(tmp, create: true, exclusive: true) else { return }
         flock(newFD, LOCK_EX)
-        let saved = (fd, prev, nextSeq, knownSize, sinceCheckpoint)
+        let saved = (fd, prevHex, nextSeq, knownSize, sinceCheckpoint)
         func undo() {
-            (fd, prev, nextSeq, knownSize, sinceCheckpoint) = saved
+            (fd, prevHex, nextSeq, knownSize, sinceCheckpoint) = saved
             close(newFD)
             unlink(tmp)
         }
@@ -258,9 +303,11 @@ public final class AuditLog: @unchecked Sendable {
     @discardableResult
     public func checkpoint(reason: String) -> Bool {
         locked {
-            guard lockCurrentFile() else { return false }
-            defer { flock(fd, LOCK_UN) }
-            guard (try? syncTail()) != nil else { return false }
+            if !holdsFileLock {
+                guard lockCurrentFile() else { return false }
+            }
+            defer { if !holdsFileLock { flock(fd, LOCK_UN) } }
+            if !holdsFileLock { guard (try? syncTail()) != nil else { return false } }
             if sinceCheckpoint == 0 && checkpoints > 0 { return true }
             return checkpointLocked(reason: reason)
         }
@@ -282,53 +329,94 @@ public final class AuditLog: @unchecked Sendable {
         } else {
             f.add("unsigned", "no checkpoint key: the daemon holds one only while the owner is unlocked")
         }
-        guard let line = writeLineLocked(event: "checkpoint", fields: f) else { return false }
+        guard writeLineLocked(event: "checkpoint", fields: f) else { return false }
+        let written = Array(line.dropLast())
         checkpoints = ordinal
         lastCheckpointSeq = nextSeq - 1
         sinceCheckpoint = 0
         fsync(fd)
-        writeAnchor(line)
+        writeAnchor(written)
         return true
     }
 
     private func writeLocked(event: String, fields: AuditFields) -> Bool {
-        guard writeLineLocked(event: event, fields: fields) != nil else { return false }
+        guard writeLineLocked(event: event, fields: fields) else { return false }
         sinceCheckpoint += 1
         return true
     }
 
-    /// Builds `{"seq":N,"time":…,"event":…,"prev":…,<fields>}\n` and writes it with one write(2).
-    private func writeLineLocked(event: String, fields: AuditFields) -> [UInt8]? {
-        // Bytes appended directly (this runs under the lock, once per GET): the fixed head, then
-        // the fields the caller encoded outside the lock.
-        var line: [UInt8] = []
-        line.reserveCapacity(160 + fields.text.utf8.count)
-        line.append(contentsOf: "{\"seq\":".utf8)
-        line.append(contentsOf: String(nextSeq).utf8)
-        line.append(contentsOf: ",\"time\":\"".utf8)
-        line.append(contentsOf: AuditTime.stamp().utf8)
-        line.append(contentsOf: "\",\"event\":".utf8)
-        var quoted = ""
-        AuditFields.quote(event, into: &quoted)
-        line.append(contentsOf: quoted.utf8)
-        line.append(contentsOf: ",\"prev\":\"".utf8)
-        line.append(contentsOf: prev.utf8)
+    /// Builds `{"seq":N,"time":…,"event":…,"prev":…,<fields>}\n` in `line` and writes it with
+    /// one write(2); `line` keeps the record (its newline included) until the next one.
+    ///
+    /// This runs under the lock once per GET, so it allocates nothing (the buffer's capacity is
+    /// reused, the digits and the time are written as bytes), hashes the line where it lies, and
+    /// writes the head's hex in place; the fields were encoded by the caller outside the lock.
+    private func writeLineLocked(event: String, fields: AuditFields) -> Bool {
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: AuditLog.seqKey)
+        AuditLog.appendDecimal(nextSeq, to: &line)
+        line.append(contentsOf: AuditLog.timeKey)
+        appendStamp(Clock.wallMilliseconds())
+        line.append(contentsOf: AuditLog.eventKey)
+        AuditFields.appendQuoted(event, to: &line)
+        line.append(contentsOf: AuditLog.prevKey)
+        line.append(contentsOf: prevHex)
         line.append(0x22)
         if !fields.text.isEmpty { line.append(0x2c); line.append(contentsOf: fields.text.utf8) }
         line.append(0x7d)
         line.append(0x0a)
+        let count = line.count
         var offset = 0
-        while offset < line.count {
-            let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, line.count - offset) }
+        while offset < count {
+            let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, count - offset) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            if n <= 0 { return false }
             offset += n
         }
-        let record = Array(line.dropLast())
-        prev = AuditCrypto.sha256Hex(record)
+        // The next line's `prev`: the SHA-256 of this one without its newline, in hex.
+        _ = line.withUnsafeBufferPointer { l in
+            digest.withUnsafeMutableBufferPointer { crypto_hash_sha256($0.baseAddress!, l.baseAddress, UInt64(count - 1)) }
+        }
+        prevHex.withUnsafeMutableBufferPointer { out in
+            for (i, b) in digest.enumerated() {
+                out[2 * i] = AuditLog.hexDigits[Int(b >> 4)]
+                out[2 * i + 1] = AuditLog.hexDigits[Int(b & 15)]
+            }
+        }
         nextSeq += 1
-        knownSize += off_t(line.count)
-        return record
+        knownSize += off_t(count)
+        return true
+    }
+
+    private static let seqKey = Array("{\"seq\":".utf8)
+    private static let timeKey = Array(",\"time\":\"".utf8)
+    private static let eventKey = Array("\",\"event\":".utf8)
+    private static let prevKey = Array(",\"prev\":\"".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits, written backwards
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
+    }
+
+    /// The record's time, UTC with milliseconds (RFC 3339), e.g. 2026-12-05T07:19:02.598Z.
+    private func appendStamp(_ ms: UInt64) {
+        let second = ms / 1000
+        if second != stampSecond {
+            stampPrefix = Array(AuditTime.formatSecond(second).utf8)
+            stampSecond = second
+        }
+        line.append(contentsOf: stampPrefix)
+        let milli = ms % 1000
+        line.append(UInt8(48 + milli / 100))
+        line.append(UInt8(48 + milli / 10 % 10))
+        line.append(UInt8(48 + milli % 10))
+        line.append(0x5a)
     }
 
     // MARK: reading back

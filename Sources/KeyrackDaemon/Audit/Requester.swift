@@ -24,6 +24,9 @@ public struct Requester: Sendable {
     public var sandbox: String?
     public var gitRoot: String?
     public var verified: Bool
+    /// argv[1], read with argv[0] from the same /proc/PID/cmdline, only to name a keyrack
+    /// subcommand (DaemonServer.keyrackCommand); never written to a record as it is.
+    var secondArgument: String?
 
     /// The requester of a record the daemon writes for itself (expiry, stop).
     public static var daemon: Requester {
@@ -60,7 +63,7 @@ public struct Requester: Sendable {
 
     private mutating func read(pid: pid_t) {
         exe = ProcInfo.link("/proc/\(pid)/exe")
-        argv0 = ProcInfo.argv0(pid)
+        (argv0, secondArgument) = ProcInfo.firstArguments(pid)
         if exe == nil { comm = ProcInfo.text("/proc/\(pid)/comm", limit: 64)?.trimmingTrailingNewline }
         cgroup = ProcInfo.cgroup(pid)
         gitRoot = ProcInfo.gitRoot(pid)
@@ -128,6 +131,13 @@ enum ProcInfo {
 
     static func text(_ path: String, limit: Int) -> String? {
         bytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The first two NUL-separated fields of /proc/PID/cmdline (one read).
+    static func firstArguments(_ pid: pid_t) -> (String?, String?) {
+        guard let b = bytes("/proc/\(pid)/cmdline", limit: 4096), !b.isEmpty else { return (nil, nil) }
+        let fields = b.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        return (String(decoding: fields[0], as: UTF8.self), fields.count > 1 ? String(decoding: fields[1], as: UTF8.self) : nil)
     }
 
     /// The first NUL-separated field of /proc/PID/cmdline, and nothing after it.

@@ -10,7 +10,9 @@ import KeyrackClient
 /// `keyrack daemon bench` (hidden): the measurements scripts/bench reports. `--seed` starts the
 /// owner's daemon and puts one synthetic grant (`bench.test.BENCH_KEY`, a random value), so
 /// `keyrack get` can be timed without a manifest; without it, GET throughput is measured with
-/// `--clients` concurrent connections against that grant.
+/// `--clients` concurrent connections against that grant; with `--without-audit-log`, against a
+/// reference server of this run alone that keeps no access log (UnloggedReference), so the log's
+/// cost is measured in the same run.
 struct DaemonBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -29,6 +31,12 @@ struct DaemonBenchCommand: ParsableCommand {
     @Option(help: "Measurement time in milliseconds.")
     var milliseconds: UInt64 = 2000
 
+    @Flag(help: "Measure the same server with no access log instead (a reference daemon of this run alone, on a private socket).")
+    var withoutAuditLog = false
+
+    @Option(help: .hidden)
+    var serveWithoutAuditLog: String?
+
     func run() throws {
         let client = DaemonClient(owner: options.owner)
         if seed {
@@ -39,8 +47,20 @@ struct DaemonBenchCommand: ParsableCommand {
             _ = try client.send(.unlock([GrantRequest(slug: Slug(org: "bench", env: "test", key: "BENCH_KEY")!, vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])
             return
         }
-        let r = LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"))
-        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))}")
+        if let directory = serveWithoutAuditLog {
+            return try UnloggedReference.serve(directory: directory, owner: options.owner, milliseconds: milliseconds)
+        }
+        let r = withoutAuditLog
+            ? try UnloggedReference.measure(executable: DaemonLauncher.currentExecutable(), owner: options.owner, clients: clients, milliseconds: milliseconds)
+            : LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"), serverPID: daemonPID(client))
+        let cpu = r.serverCPUMilliseconds.map { ",\"serverCPUMilliseconds\":\($0)" } ?? ""
+        Output.line("{\"clients\":\(r.clients),\"requests\":\(r.requests),\"failures\":\(r.failures),\"milliseconds\":\(r.milliseconds),\"perSecond\":\(Int(r.perSecond))\(cpu)}")
         if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// The daemon's pid, to read its CPU time around the run.
+    private func daemonPID(_ client: DaemonClient) -> Int32? {
+        guard case .pong(let pid, _)? = try? client.send(.ping) else { return nil }
+        return pid
     }
 }
