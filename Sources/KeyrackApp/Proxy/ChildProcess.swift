@@ -44,7 +44,7 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// How `exec --mask` (Sources/keyrack/Support/MaskedExec.swift, with file actions of its own)
+/// How `exec --mask` (Sources/KeyrackApp/Output/MaskedExec.swift, with file actions of its own)
 /// starts its program until it moves onto `Spawn` itself: ProcessSpawn's one posix_spawn call,
 /// with every signal at its default and none blocked. Returns posix_spawnp's error, 0 once `pid` runs.
 public enum ProgramSpawn {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrackApp
+import KeyrackCore
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
@@ -39,7 +40,7 @@ struct AuditShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let files = try AuditCLI.files(owner: options.owner)
+        let files = try AuditSources.files(owner: options.owner)
         let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
         let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
         if options.json {
@@ -64,18 +65,13 @@ struct AuditVerifyCommand: ParsableCommand {
     var manifest = false
 
     func run() throws {
-        let files = try AuditCLI.files(owner: options.owner)
+        let files = try AuditSources.files(owner: options.owner)
         var expected = key
         if manifest {
-            // The key the log itself names proves nothing (a forger writes their own); the one
-            // in the manifest is reachable only through the owner's recipients.
-            let owner = try ManifestCLI.owner(options)
-            let store = try ManifestCLI.store()
-            let opened = try store.open(owner, with: try ManifestCLI.identities(owner, store: store, paths: []))
-            guard let seed = opened.manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
-                throw CommandFailure("the manifest of '\(options.owner)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
-            }
-            expected = AuditCrypto.hex(pair.publicKey)
+            let owner = try options.ownerName()
+            let store = try HostManifestStore.fromEnvironment()
+            expected = try AuditSources.manifestCheckpointKey(owner: owner, store: store, identities: try OwnerIdentities.resolve(
+                owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live))
         }
         let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
         let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
@@ -88,17 +84,5 @@ struct AuditVerifyCommand: ParsableCommand {
             if !options.json { Terminal.printError("error: \(error.message)") }
             throw ExitCode(error.exit)
         }
-    }
-}
-
-enum AuditCLI {
-    static func files(owner: String) throws -> AuditRecords.Files {
-        guard let home = AuditLog.homeFromEnvironment() else { throw CommandFailure("HOME is not set: set HOME or KEYRACK_HOME") }
-        // A daemon that could not write KEYRACK_HOME kept its log in the runtime directory.
-        let runtime = RuntimeDirectory.current().path
-        if access(AuditLog.logPath(home: home, owner: owner), F_OK) != 0, access(AuditLog.logPath(home: runtime, owner: owner), F_OK) == 0 {
-            do { return try AuditRecords.read(home: runtime, owner: owner) } catch { throw CommandFailure(error.description) }
-        }
-        do { return try AuditRecords.read(home: home, owner: owner) } catch { throw CommandFailure(error.description) }
     }
 }

@@ -1,13 +1,7 @@
-import KeyrackApp
 import ArgumentParser
-import KeyrackCore
-import KeyrackDaemon
-import KeyrackNames
-import KeyrackOpenBao
-import SecretBytes
+import KeyrackApp
 #if canImport(Glibc)
 import Glibc
-import KeyrackClient
 #endif
 
 /// `keyrack daemon run`: serve one owner's grants in the foreground until stopped, signalled, or
@@ -27,22 +21,6 @@ struct DaemonRunCommand: ParsableCommand {
     var uid: UInt32?
 
     func run() throws {
-        // The agent refuses the owner's own manifest: it reads its header from the KEYRACK_HOME
-        // the daemon was started with (none: nothing there to refuse, nothing there opens).
-        let refusals = OwnManifestRefusal(owner: try ManifestCLI.owner(options), home: try? KeyrackHome.fromEnvironment())
-        try DaemonProcess.serve(owner: options.owner, allowedUID: uid ?? geteuid(), idleExitMilliseconds: try idleMilliseconds(),
-                                agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: GrantRevokers.live,
-                                renewer: GrantRenewers.live)
-    }
-
-    private func idleMilliseconds() throws -> UInt64? {
-        var text = idleTimeout
-        if text == nil, let env = getenv("KEYRACK_DAEMON_IDLE_SECONDS") { text = String(cString: env) + "s" }
-        guard let text else { return 15 * 60 * 1000 }
-        if text == "0" || text == "0s" { return nil }
-        guard let seconds = DurationGrammar.seconds(text) else {
-            throw UsageError("invalid --idle-timeout '\(text.prefix(40))': \(DurationGrammar.hint) (0 = never)")
-        }
-        return UInt64(seconds) * 1000
+        try DaemonServe.run(owner: try options.ownerName(), allowedUID: uid ?? geteuid(), idleTimeout: idleTimeout)
     }
 }

@@ -24,7 +24,7 @@ struct DelCommand: ParsableCommand {
     var org: String?
 
     mutating func validate() throws {
-        try ManifestCLI.check {
+        try UsageChecks.check {
             _ = try EnvName(env)
             _ = try KeyName(key)
             _ = try org.map(OrgName.init)
@@ -32,11 +32,11 @@ struct DelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
-        let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: ManifestCLI.currentDirectory,
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
+        let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: InvocationPaths.currentDirectory,
                                           store: store, identities: {
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+            try identity.identities(owner, store: store)
         }, effects: LiveManifestEffects())
         let slug = result.slug
         if options.json {

@@ -1,10 +1,6 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon
-#if canImport(Glibc)
-import Glibc
-#endif
-import SecretBytes
 import KeyrackNames
 import KeyrackClient
 
@@ -54,8 +50,8 @@ struct ExecCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The env whose keys to pass (optional with --env-file).", valueName: "env"))
     var env: String?
 
-    @Option(name: .customLong("key"), help: ArgumentHelp("A key to pass (repeatable). Default: see above.", valueName: "key"))
-    var keys: [String] = []
+    @OptionGroup var keysOption: KeysOption
+    private var keys: [String] { keysOption.keys }
 
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of NAME=keyrack://ORG.ENV.KEY and NAME=value lines to pass (repeatable).", valueName: "path"))
     var envFiles: [String] = []
@@ -126,29 +122,6 @@ struct ExecCommand: ParsableCommand {
             Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
         }
         var values = try ExecEnvironment.values(owner: options.owner, env: env, keys: keys, envFiles: envFiles, allowDangerous: allowDangerous)
-        // What --mask conceals: the values from the daemon, not the file's plain ones.
-        var secrets = mask ? values.filter(\.granted).map(\.value) : []
-        defer { for i in secrets.indices { zeroize(&secrets[i]) } }
-        for i in values.indices {
-            var v = values[i].value + [0]
-            let ok = v.withUnsafeBufferPointer { buf in
-                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { setenv(values[i].name, $0, 1) }
-            }
-            zeroize(&v)
-            zeroize(&values[i].value)
-            guard ok == 0 else { throw CommandFailure("cannot set \(values[i].name) in the environment: \(String(cString: strerror(errno)))") }
-        }
-        if mask { Terminal.exit(try MaskedExec.run(command, concealing: secrets)) }
-
-        var argv = command.map { strdup($0) } + [nil]
-        Hardening.restoreForExec()
-        execvp(command[0], &argv)
-        Hardening.protectProcess()
-        let e = errno
-        argv.forEach { free($0) }
-        if e == ENOENT {
-            throw CommandFailure("\(command[0]): command not found on PATH", exitCode: 127)
-        }
-        throw CommandFailure("cannot run \(command[0]): \(String(cString: strerror(e)))", exitCode: 126)
+        try PlainExec.run(&values, command: command, mask: mask)
     }
 }

@@ -2,12 +2,9 @@ import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
-#if canImport(Glibc)
-import Glibc
 import KeyrackYAML
 import KeyrackNames
 import KeyrackClient
-#endif
 
 /// `keyrack fill`: gives several owners the repository's keys (KeyrackApp's FillOwners).
 struct FillCommand: ParsableCommand {
@@ -36,18 +33,10 @@ struct FillCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try ManifestCLI.store()
+        let store = try HostManifestStore.fromEnvironment()
         let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        var stdinLines: [[UInt8]]?
-        let fill = FillOwners(store: store, identities: { owner in
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
-        }, value: { slug in
-            if isatty(STDIN_FILENO) == 1 { return try ManifestCLI.readValue(for: slug) }
-            if stdinLines == nil { stdinLines = SecretPrompt.readAllOfStdin().split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init) }
-            guard let line = stdinLines?.first, !line.isEmpty else { throw UsageError("no value for \(slug) on stdin (one line per missing key, in the file's order)") }
-            stdinLines!.removeFirst()
-            return line
-        })
+        let values = FillValues()
+        let fill = FillOwners(store: store, identities: { owner in try identity.identities(owner, store: store) }, value: values.value)
         let request = FillOwners.Request(env: try EnvName(env), owners: try (owners.isEmpty ? ["human"] : owners).map(OwnerName.init), keys: keys)
         let report: [(slug: String, outcome: FillOwners.Outcome)]
         do { report = try fill.run(request, allowlist: allowlist) } catch let e as FillOwners.Failure { throw UsageError(e.description, fix: e.fixCommand) }

@@ -20,8 +20,8 @@ struct FirewallCommand: ParsableCommand {
         others) when a listed secret is blocked (a long-lived token, a name that changes a shell or loader).
         """)
 
-    @Option(help: ArgumentHelp("The env whose listed keys may pass.", valueName: "env"))
-    var env: String
+    @OptionGroup var envOption: EnvOption
+    private var env: String { envOption.env }
 
     @Option(help: ArgumentHelp("Where the JSON object of secrets is: json(env://VAR) or json(stdin://*).", valueName: "source"))
     var from: String
@@ -33,27 +33,16 @@ struct FirewallCommand: ParsableCommand {
     var allowDangerous = false
 
     func validate() throws {
-        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         guard ["github.actions", "json"].contains(into) else { throw ValidationError("--into must be github.actions or json") }
         do { _ = try SecretsFirewall.Source(parsing: from) } catch let e as SecretsFirewall.Failure { throw ValidationError(e.description) }
     }
 
     func run() throws {
         let githubEnv = into == "github.actions" ? try SourceFormat.githubEnvPath() : nil
-        var json: [UInt8]
-        switch try SecretsFirewall.Source(parsing: from) {
-        case .environment(let name):
-            guard let v = ProcessInfo.processInfo.environment[name] else { throw UsageError(SecretsFirewall.Failure.unsetVariable(name).description) }
-            json = Array(v.utf8)
-        case .stdin:
-            json = SecretPrompt.readAllOfStdin()
-        }
-        defer { zeroize(&json) }
-        guard let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) else {
-            throw UsageError(SecretsFirewall.Failure.noRepositoryFile.description, fix: SecretsFirewall.Failure.noRepositoryFile.fixCommand)
-        }
         var attempts: [SecretsFirewall.Attempt]
-        do { attempts = try SecretsFirewall.run(secrets: json, allowlist: allowlist, env: env, allowDangerous: allowDangerous) } catch let e as SecretsFirewall.Failure {
+        do {
+            attempts = try SecretsFirewall.run(from: try SecretsFirewall.Source(parsing: from), env: env, allowDangerous: allowDangerous)
+        } catch let e as SecretsFirewall.Failure {
             throw UsageError(e.description, fix: e.fixCommand)
         }
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }

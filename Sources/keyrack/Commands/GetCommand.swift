@@ -3,7 +3,7 @@ import Foundation
 import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
-import ProcessSpawn
+import KeyrackApp
 
 /// `keyrack get`: one key, from the owner's daemon only. It never decrypts anything, so it is
 /// fast and never prompts; when the key is not granted it says which of locked, absent or
@@ -43,7 +43,7 @@ struct GetCommand: ParsableCommand {
 
     func validate() throws {
         if let problem = flow.validationProblem { throw ValidationError(problem) }
-        if unlock && env == nil && Slug(parsing: key) == nil {
+        if unlock && UnlockOneKey.env(given: env, key: key) == nil {
             throw ValidationError("--unlock needs --env ENV (or a full slug ORG.ENV.KEY) to know which key to unlock")
         }
     }
@@ -58,13 +58,9 @@ struct GetCommand: ParsableCommand {
         }
     }
 
-    /// `keyrack unlock --for O --env E --key K` as a child: its prompts use the terminal, its
-    /// report goes to stderr, so stdout carries only what get prints (the raw value with --value).
+    /// `keyrack unlock` of this one key as a child (KeyrackApp's UnlockOneKey).
     private func unlockOne() throws {
-        var unlock = Spawn(DaemonLauncher.currentExecutable(),
-                           ["unlock", "--for", options.owner, "--env", env ?? Slug(parsing: key)!.env, "--key", key])
-        unlock.stdout = .descriptor(STDERR_FILENO)
-        let status = try unlock.run().get()
+        let status = try UnlockOneKey.run(owner: options.owner, env: UnlockOneKey.env(given: env, key: key)!, key: key)
         guard status == 0 else { throw ExitCode(status) }
     }
 }

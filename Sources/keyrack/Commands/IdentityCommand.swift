@@ -25,8 +25,8 @@ struct IdentityCommand: ParsableCommand {
     var recipient = false
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         guard let recipients = try store.recipientsFile(owner)?.recipients, !recipients.isEmpty else {
             throw UsageError("owner '\(owner.value)' is not initialised here: run \(fix: "keyrack init\(Fix.ownerFlag(owner.value)) --via yubikey|ssh|age") first")
         }

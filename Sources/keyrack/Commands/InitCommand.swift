@@ -5,11 +5,7 @@ import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import PIV
-#if canImport(Glibc)
-import Glibc
 import KeyrackNames
-import KeyrackClient
-#endif
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
 struct InitCommand: ParsableCommand {
@@ -91,12 +87,12 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         let input = OwnerInit.Input(owner: owner, spec: spec(via: via ?? .ssh, pubkey: pubkey), viaGiven: via != nil, uid: try uid.map(resolveUID),
-                                    sandboxed: sandboxed, org: try org.map(OrgName.init), directory: ManifestCLI.currentDirectory,
-                                    userHome: ManifestCLI.userHome)
-        let result = try OwnerInit.run(input, store: store, interaction: pinStdin ? stdinPIN : ManifestCLI.interaction, note: Terminal.printError)
+                                    sandboxed: sandboxed, org: try org.map(OrgName.init), directory: InvocationPaths.currentDirectory,
+                                    userHome: InvocationPaths.userHome)
+        let result = try OwnerInit.run(input, store: store, interaction: pinStdin ? stdinPIN : TerminalInteraction.live, note: Terminal.printError)
         let via = result.via, repo = result.repoFile
         let path = store.home.manifest(owner).path
         switch result.outcome {
@@ -146,14 +142,13 @@ struct InitCommand: ParsableCommand {
 
     /// PIN prompts answered from stdin (first line), for robots and scripts.
     private var stdinPIN: Interaction {
-        Interaction(secret: { _ in PINSource.fromStdin() }, notice: ManifestCLI.interaction.notice)
+        Interaction(secret: { _ in PINSource.fromStdin() }, notice: TerminalInteraction.live.notice)
     }
 
-    /// A user name or a numeric uid, checked against the password database.
+    /// A user name or a numeric uid, checked against the password database (UnixUser).
     private func resolveUID(_ user: String) throws -> UInt32 {
-        if let n = UInt32(user) { return n }
-        guard let entry = getpwnam(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
-        return entry.pointee.pw_uid
+        guard let uid = UnixUser.uid(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
+        return uid
     }
 }
 

@@ -1,4 +1,3 @@
-import KeyrackApp
 import ArgumentParser
 import Foundation
 import KeyrackApp
@@ -43,27 +42,16 @@ struct InjectCommand: ParsableCommand {
     }
 
     func run() throws {
-        var bytes: [UInt8]
-        if let input {
-            guard let read = try FileSystem.read(URL(fileURLWithPath: input)) else { throw UsageError("template '\(input)' does not exist") }
-            bytes = read
-        } else {
-            bytes = SecretPrompt.readAllOfStdin(keepingNewline: true)
-        }
-        defer { zeroize(&bytes) }
-        var result: [UInt8]
-        let filled: Int
-        (result, filled) = try Inject.render(bytes, path: input ?? "stdin", owner: options.owner, allowDangerous: allowDangerous)
-        defer { zeroize(&result) }
-        if let output {
-            try FileSystem.writeAtomically(result, to: URL(fileURLWithPath: output), mode: 0o600)
+        var result = try Inject.run(input: input, output: output, owner: options.owner, allowDangerous: allowDangerous)
+        if result.stdout != nil {
+            defer { zeroize(&result.stdout!) }
+            Output.write(result.stdout!)
+        } else if let output {
             if options.json {
-                JSONLine.print(InjectJSON(output: output, placeholders: filled))
+                JSONLine.print(InjectJSON(output: output, placeholders: result.placeholders))
             } else {
-                Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(filled) placeholder(s) filled)")
+                Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(result.placeholders) placeholder(s) filled)")
             }
-        } else {
-            Output.write(result)
         }
     }
 }

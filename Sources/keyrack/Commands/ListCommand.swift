@@ -16,13 +16,13 @@ struct ListCommand: ParsableCommand {
     var env: String?
 
     mutating func validate() throws {
-        try ManifestCLI.check { _ = try env.map(EnvName.init) }
+        try UsageChecks.check { _ = try env.map(EnvName.init) }
     }
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
-        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
+        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
         let keys = manifest.keys(env: env)
         if options.json {
             JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: ManifestCLI.source(of: $0)) }))

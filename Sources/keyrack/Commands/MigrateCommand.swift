@@ -39,10 +39,10 @@ struct MigrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try ManifestCLI.store()
+        let store = try HostManifestStore.fromEnvironment()
         let request = TypeScriptMigration.Request(owners: all ? [] : (owners.isEmpty ? [OwnerName.human.value] : owners),
                                                   identityPaths: identityPaths, dryRun: dryRun, replace: replace,
-                                                  userHome: ManifestCLI.userHome, interaction: ManifestCLI.interaction)
+                                                  userHome: InvocationPaths.userHome, interaction: TerminalInteraction.live)
         let reports = TypeScriptMigration(store: store).run(request)
         if json {
             try ManifestCLI.printJSON(["dryRun": dryRun, "owners": reports.map(MigrateCommand.json)])

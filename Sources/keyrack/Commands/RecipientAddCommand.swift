@@ -25,15 +25,15 @@ struct RecipientAddCommand: ParsableCommand {
     var backupIdentity: String?
 
     mutating func validate() throws {
-        try ManifestCLI.check { _ = try RecipientLabel(label) }
+        try UsageChecks.check { _ = try RecipientLabel(label) }
     }
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         let result = try RecipientChange.add(owner: owner, label: try RecipientLabel(label), publicKey: pubkey, backupIdentity: backupIdentity,
-                                             userHome: ManifestCLI.userHome, store: store, identities: {
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+                                             userHome: InvocationPaths.userHome, store: store, identities: {
+            try identity.identities(owner, store: store)
         })
         let added = result.recipient
         if options.json {

@@ -14,9 +14,9 @@ struct RecipientListCommand: ParsableCommand {
     @OptionGroup var identity: IdentityOptions
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
-        let manifest = try store.load(owner: owner, identities: try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction()))
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
+        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
         if options.json {
             JSONLine.print(RecipientListJSON(owner: owner.value, manifest: manifest))
             return

@@ -19,10 +19,10 @@ struct RecipientRemoveCommand: ParsableCommand {
     var label: String
 
     func run() throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: {
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+            try identity.identities(owner, store: store)
         }, effects: LiveManifestEffects())
         if options.json {
             JSONLine.print(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted))

@@ -39,9 +39,9 @@ struct SandboxReleaseCommand: ParsableCommand {
 
 extension SandboxCommand {
     static func set(_ required: Bool, options: OwnerOptions, identity: IdentityOptions) throws {
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
-        let identities = try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
+        let identities = try identity.identities(owner, store: store)
         let outcome = try SandboxRequirement.set(required, owner: owner, store: store, identities: identities)
         if options.json {
             JSONLine.print(SandboxJSON(outcome))

@@ -81,11 +81,11 @@ struct SetCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     mutating func validate() throws {
-        if identity.pinStdin && vault.takesValueAtSet {
+        if identity.pin.pinStdin && vault.takesValueAtSet {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
-        if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try ManifestCLI.check {
+        if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
+        try UsageChecks.check {
             let env = try EnvName(env)
             _ = try KeyName(key)
             _ = try maxDuration.map(Duration.init)
@@ -97,7 +97,7 @@ struct SetCommand: ParsableCommand {
             let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil,
                                             options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
                                             addr: openbaoAddr, cacert: openbaoCacert)
-            try source.check(vault: vault, mech: request.mech)
+            try source.gitHubApp.check(vault: vault, mech: request.mech)
         }
     }
 
@@ -110,17 +110,17 @@ struct SetCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        try UsageChecks.checkOpenBaoAddress(openbaoAddr)
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         let input = KeyChange.SetInput(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
                                        maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions,
-                                       addr: openbaoAddr, cacert: openbaoCacert.map(ManifestCLI.absolutePath), sendTo: try destinations(),
-                                       onePasswordAccount: source.account, directory: ManifestCLI.currentDirectory)
+                                       addr: openbaoAddr, cacert: openbaoCacert.map({ InvocationPaths.absolutePath($0) }), sendTo: try destinations(),
+                                       onePasswordAccount: source.account, directory: InvocationPaths.currentDirectory)
         let result = try KeyChange.set(input, store: store, identities: {
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+            try identity.identities(owner, store: store)
         }, value: { slug in
-            try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubAppSource() : ManifestCLI.readValue(for: slug)
+            try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubApp.source() : SecretPrompt.readValue(for: slug)
         }, effects: LiveManifestEffects())
         let entry = result.entry
         if options.json {

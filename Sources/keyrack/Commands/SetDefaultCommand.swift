@@ -76,8 +76,8 @@ struct SetDefaultCommand: ParsableCommand {
     var clearOpenbao = false
 
     mutating func validate() throws {
-        if ManifestCLI.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try ManifestCLI.check {
+        if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
+        try UsageChecks.check {
             _ = try openbaoRoleIdKey.map(Slug.init(validating:))
             _ = try openbaoSecretIdKey.map(Slug.init(validating:))
             try openbaoLeaseRole.map(OpenBaoLease.validate(role:))
@@ -96,12 +96,12 @@ struct SetDefaultCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ManifestCLI.checkOpenBaoAddress(openbaoAddr)
-        let owner = try ManifestCLI.owner(options)
-        let store = try ManifestCLI.store()
+        try UsageChecks.checkOpenBaoAddress(openbaoAddr)
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
         var changes = OpenBaoSettings()
         changes.addr = openbaoAddr
-        changes.cacert = openbaoCacert.map(ManifestCLI.absolutePath)
+        changes.cacert = openbaoCacert.map({ InvocationPaths.absolutePath($0) })
         changes.namespace = openbaoNamespace
         changes.login = openbaoLogin
         changes.authMount = openbaoAuthMount ?? openbaoJwtMount
@@ -115,7 +115,7 @@ struct SetDefaultCommand: ParsableCommand {
         changes.jwtSource = openbaoJwtSource
         changes.leaseRole = openbaoLeaseRole
         let settings = try OpenBaoDefaults.set(owner: owner, changes: changes, clear: clearOpenbao, store: store, identities: {
-            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+            try identity.identities(owner, store: store)
         })
         if options.json {
             try ManifestCLI.printJSON(["owner": owner.value, "openbao": Self.json(settings)])

@@ -22,11 +22,10 @@ struct SourceCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("The env whose keys to export.", valueName: "env"))
-    var env: String
-
-    @Option(name: .customLong("key"), help: ArgumentHelp("A key to export (repeatable). Default: the repo's keys for the env, or every unlocked key of it.", valueName: "key"))
-    var keys: [String] = []
+    @OptionGroup var envOption: EnvOption
+    @OptionGroup var keysOption: KeysOption
+    private var env: String { envOption.env }
+    private var keys: [String] { keysOption.keys }
 
     @Option(help: ArgumentHelp("What to print (default: sh; --json means json):", valueName: "format"))
     var format: SourceFormat?
@@ -41,14 +40,15 @@ struct SourceCommand: ParsableCommand {
     var allowDangerous = false
 
     func validate() throws {
-        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))'") }
         if strict && lenient { throw ValidationError("--strict and --lenient exclude each other: give one") }
         if options.json, let format, format != .json { throw ValidationError("--json is --format json: drop one of --json and --format \(format.rawValue)") }
     }
 
     func run() throws {
         let githubEnv = format == .githubActions ? try SourceFormat.githubEnvPath() : nil
-        var values = try DaemonCommandSupport.fetch(owner: options.owner, env: env, names: keys, allowDangerous: allowDangerous, lenient: lenient)
+        // KeyrackClient's ValueFetch, the one client path of get and exec too (allowlist, verified
+        // daemon, firewall, dangerous names).
+        var values = try ValueFetch(owner: options.owner, allowDangerous: allowDangerous).environment(env: env, keys: keys, lenient: lenient)
         defer { for i in values.indices { zeroize(&values[i].value) } }
         let chosen = format ?? (options.json ? .json : .sh)
         var (out, appended) = try chosen.render(values)

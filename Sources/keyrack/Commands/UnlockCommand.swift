@@ -47,14 +47,9 @@ struct UnlockCommand: ParsableCommand {
     @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (ssh private key or age identity) to open the manifest with.", valueName: "path"))
     var identityPaths: [String] = []
 
-    @Flag(help: "Read the YubiKey PIN from the first line of stdin instead of the terminal (robots with PIN policy once).")
-    var pinStdin = false
-
-    @Option(help: ArgumentHelp("Read the YubiKey PIN from the first line of this file, which must be yours and mode 0600.", valueName: "path"))
-    var pinFile: String?
+    @OptionGroup var pin: PINOptions
 
     func validate() throws {
-        if pinStdin && pinFile != nil { throw ValidationError("give --pin-stdin or --pin-file, not both") }
         if identityAgent, let duration, let seconds = try? KeyrackCore.Duration(duration).seconds {
             let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: false)
             if seconds > cap {
@@ -64,21 +59,21 @@ struct UnlockCommand: ParsableCommand {
         guard let env else {
             if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
             if key != nil { throw ValidationError("--key needs --env") }
-            if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
+            if let duration { try UsageChecks.check { _ = try KeyrackCore.Duration(duration) } }
             return
         }
         guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
         if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
-        if let duration { try ManifestCLI.check { _ = try KeyrackCore.Duration(duration) } }
+        if let duration { try UsageChecks.check { _ = try KeyrackCore.Duration(duration) } }
     }
 
     func run() throws {
         Hardening.apply()
-        let request = UnlockRequest(owner: try ManifestCLI.owner(options), env: env, key: key,
+        let request = UnlockRequest(owner: try options.ownerName(), env: env, key: key,
                                     durationSeconds: try duration.map { try KeyrackCore.Duration($0).seconds }, using: using?.via,
-                                    identityPaths: identityPaths, pin: pinStdin ? .stdin : pinFile.map(PINInput.file) ?? .terminal,
+                                    identityPaths: identityPaths, pin: pin.input,
                                     identityAgent: identityAgent || env == nil)
-        let result = try Unlock(store: try ManifestCLI.store(), events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
+        let result = try Unlock(store: try HostManifestStore.fromEnvironment(), events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
         UnlockRendering.render(result, json: options.json)
     }
 }

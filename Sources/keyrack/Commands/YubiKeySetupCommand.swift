@@ -70,17 +70,10 @@ struct YubiKeySetupCommand: ParsableCommand {
         defer { wipe(&pin); secrets.wipeAll() }
         if slot == .authentication { return try setUpLoginKey(pin: pin) }
 
-        let setup = try YubiKeyRecipientSource.setup(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
-                                                     pin: pin, name: name, touchNotifier: YubiKeyPrompts.touch)
-        let recipient = try recipientType.type.recipient(point: setup.recipient.compressedPoint).description
-        let identityFile = setup.identityFile.replacingOccurrences(of: setup.recipient.string, with: recipient)
-        if let output {
-            try Self.writeNew(output, identityFile)
-        }
-        for warning in setup.factoryDefaults.warnings { Terminal.printError("warning: \(warning)") }
-        if setup.managementKey == .replacedFactoryDefault {
-            Terminal.printError("note: the factory management key was replaced by a random one stored PIN-protected on the card")
-        }
+        let made = try CardIdentitySetup.run(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
+                                             recipientType: recipientType.type, pin: pin, name: name, output: output)
+        let (setup, recipient, identityFile) = (made.setup, made.recipient, made.identityFile)
+        for note in made.notes { Terminal.printError(note) }
         if json {
             let object: [String: Any] = [
                 "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": recipient,
@@ -95,15 +88,5 @@ struct YubiKeySetupCommand: ParsableCommand {
         } else {
             print(identityFile, terminator: "")
         }
-    }
-
-    /// Creates `path` exclusively with mode 0600: an identity file is never written over another.
-    static func writeNew(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CommandFailure("cannot create '\(path)': \(String(cString: strerror(errno))); choose another -o path") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw CommandFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
     }
 }

@@ -9,7 +9,7 @@ extension YubiKeySetupCommand {
     func setUpLoginKey(pin: [UInt8]) throws {
         let made = try LoginKeySetup.run(serial: card.serial, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin, name: name)
         let (pem, publicKey) = (made.certificatePEM, made.publicKeyPEM)
-        if let output { try Self.writeNew(output, pem) }
+        if let output { try NewFile.create(output, pem) }
         for warning in made.factoryWarnings { Terminal.printError("warning: \(warning)") }
         if made.replacedFactoryManagementKey {
             Terminal.printError("note: the factory management key was replaced by a random one stored PIN-protected on the card")

@@ -16,4 +16,7 @@ struct OwnerOptions: ParsableArguments {
         // The owner becomes part of file and socket names: one rule, KeyrackNames', everywhere.
         guard NameRules.isValidOwner(owner) else { throw ValidationError(NameRules.invalidOwnerMessage(owner)) }
     }
+
+    /// The owner, typed.
+    func ownerName() throws -> OwnerName { try OwnerName(owner) }
 }

@@ -1,4 +1,3 @@
-import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
@@ -6,18 +5,20 @@ import KeyrackNames
 
 /// The manifest use cases' side effects as the CLI has them: the owner's live daemon
 /// (LiveDaemon), the access log (ManifestAudit), warnings on stderr.
-struct LiveManifestEffects: ManifestEffects {
-    func revoke(owner: OwnerName, slug: Slug?, why: String) { LiveDaemon.revoke(owner: owner, slug: slug, why: why) }
+public struct LiveManifestEffects: ManifestEffects {
+    public init() {}
 
-    func record(owner: OwnerName, event: String, slug: Slug, vault: Vault?, effect: String?) {
+    public func revoke(owner: OwnerName, slug: Slug?, why: String) { LiveDaemon.revoke(owner: owner, slug: slug, why: why) }
+
+    public func record(owner: OwnerName, event: String, slug: Slug, vault: Vault?, effect: String?) {
         ManifestAudit.keyChange(owner: owner.value, event, slug: slug.description, vault: vault?.rawValue, effect: effect)
     }
 
-    func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, sandboxed: Bool, value: inout [UInt8]) throws -> Slug {
+    public func hold(owner: OwnerName, entry: KeyEntry, pinnedUID: UInt32?, sandboxed: Bool, value: inout [UInt8]) throws -> Slug {
         let held = try LiveDaemon.hold(owner: owner, entry: entry, pinnedUID: pinnedUID, sandboxed: sandboxed, value: &value)
         Terminal.printError("\(held) is held by the daemon of '\(owner.value)' only: nothing of it is on disk, and it is gone when the daemon stops or its TTL ends")
         return held
     }
 
-    func warn(_ line: String) { Terminal.printError(line) }
+    public func warn(_ line: String) { Terminal.printError(line) }
 }

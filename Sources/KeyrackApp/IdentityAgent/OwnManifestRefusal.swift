@@ -7,25 +7,25 @@ import KeyrackClient
 /// agent is unlocked and read again before each request (a `set` since then wrote a new header),
 /// so the manifest on disk, and any copy of a version the agent has seen, is answered with one
 /// line instead of a file key. The manifest's keys are for `unlock` and `get`, with their caps.
-final class OwnManifestRefusal: AgentRefusals {
+public final class OwnManifestRefusal: AgentRefusals {
     private let owner: OwnerName
     private let home: KeyrackHome?
     private let lock = NSLock()
     private var known: Set<[UInt8]> = []
 
-    init(owner: OwnerName, home: KeyrackHome?) {
+    public init(owner: OwnerName, home: KeyrackHome?) {
         self.owner = owner
         self.home = home
     }
 
-    func record() {
+    public func record() {
         guard let home else { return }
         let now = ManifestStanzas.current(owner, home: home)
         lock.lock(); defer { lock.unlock() }
         known.formUnion(now)
     }
 
-    func refusal(of file: [AgentStanza]) -> (stanza: Int, reason: String)? {
+    public func refusal(of file: [AgentStanza]) -> (stanza: Int, reason: String)? {
         record()
         lock.lock(); defer { lock.unlock() }
         guard let i = file.firstIndex(where: { known.contains(ManifestStanzas.fingerprint(type: $0.type, arguments: $0.arguments, body: $0.body)) }) else {

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KeyrackClient
+import KeyrackCore
+import KeyrackDaemon
+import KeyrackNames
+
+/// Where `keyrack audit` reads from, and what `audit verify --manifest` checks against.
+public enum AuditSources {
+    /// The owner's log under `home` (KEYRACK_HOME), or under `runtime` when only there: a daemon
+    /// that could not write KEYRACK_HOME kept its log in the runtime directory.
+    public static func files(owner: String, home: String? = AuditLog.homeFromEnvironment(),
+                             runtime: String = RuntimeDirectory.current().path) throws -> AuditRecords.Files {
+        guard let home else { throw CommandFailure("HOME is not set: set HOME or KEYRACK_HOME") }
+        let chosen = access(AuditLog.logPath(home: home, owner: owner), F_OK) != 0 && access(AuditLog.logPath(home: runtime, owner: owner), F_OK) == 0
+            ? runtime : home
+        do { return try AuditRecords.read(home: chosen, owner: owner) } catch { throw CommandFailure(error.description) }
+    }
+
+    /// The checkpoint public key (hex) kept in the owner's manifest. The key the log itself
+    /// names proves nothing (a forger writes their own); the one in the manifest is reachable
+    /// only through the owner's recipients.
+    public static func manifestCheckpointKey(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> String {
+        let opened = try store.open(owner, with: identities)
+        guard let seed = opened.manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
+            throw CommandFailure("the manifest of '\(owner.value)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
+        }
+        return AuditCrypto.hex(pair.publicKey)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import KeyrackCore
+import SecretBytes
+
+/// What `set` is given for a GitHub App key kept in the manifest (`--vault os.secure --mech
+/// EPHEMERAL_VIA_GITHUB_APP`): the app's id, the installation and the private key file, each
+/// asked for when absent. The result is the JSON source the manifest stores encrypted; the key
+/// file's contents are never printed.
+public struct GitHubAppKeyInput {
+    public var appID: String?
+    public var installationID: String?
+    public var privateKeyPath: String?
+
+    public init(appID: String?, installationID: String?, privateKeyPath: String?) {
+        self.appID = appID
+        self.installationID = installationID
+        self.privateKeyPath = privateKeyPath
+    }
+
+    /// The app's flags belong to a GitHub App key kept in the manifest, and nowhere else (a
+    /// 1password key keeps them in the item). Thrown as a usage error naming the flags given.
+    public func check(vault: Vault, mech: Mechanism) throws {
+        let given = [("--app-id", appID), ("--installation-id", installationID), ("--private-key", privateKeyPath)].filter { $0.1 != nil }.map(\.0)
+        if !given.isEmpty && !(mech == .ephemeralViaGithubApp && vault == .osSecure) {
+            throw KeyrackError(.usage, "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+        }
+    }
+
+    /// The JSON source, asking `ask(prompt, flag)` for what is missing, in the order id,
+    /// installation, key file. The key file goes through the one key-file reader (KeyFile: its
+    /// size cap, its absent/unreadable errors) and is zeroed after use.
+    public func source(userHome: URL = InvocationPaths.userHome,
+                       ask: (_ prompt: String, _ flag: String) throws -> String = TerminalLine.ask) throws -> [UInt8] {
+        let app = try appID ?? ask("GitHub App id: ", "--app-id")
+        let installation = try installationID ?? ask("installation id: ", "--installation-id")
+        let path = try privateKeyPath ?? ask("path of the app's private key (.pem): ", "--private-key")
+        var pem = try KeyFile.read(InvocationPaths.expandingTilde(path, home: userHome), what: "GitHub App key file")
+        defer { zeroize(&pem) }
+        do {
+            return try GitHubAppSource.json(appID: app, installationID: installation, privateKeyPEM: String(decoding: pem, as: UTF8.self))
+        } catch let error as KeyrackError {
+            throw KeyrackError(.usage, error.message)
+        }
+    }
+}
