@@ -5,7 +5,9 @@ import TestSupport
 import Glibc
 #endif
 
-/// Passphrase files between keyrack and Debian's `age` 1.1.1, both directions, binary and armored.
+/// `keyrack age encrypt -p` / `decrypt` with Debian's `age` 1.1.1 end to end: one file each way
+/// and the CLI's passphrase errors. The format both ways at the chunk-boundary sizes is
+/// AgeFormatTests/ScryptAgeBinaryTests, in-process against the same `age`.
 ///
 /// Both programs read passphrases only from the controlling terminal, never from stdin or argv, so
 /// each run gets a fresh pseudo-terminal as its controlling tty (`setsid -w -c`), and the test
@@ -29,7 +31,7 @@ final class ScryptInteropTests: XCTestCase {
     // MARK: age → keyrack
 
     func testAgeEncryptsKeyrackDecrypts() throws {
-        for (size, armor) in [(0, false), (1, true), (65536, false), (65536, true), (5 << 20, false), (3 << 20 + 7, true)] {
+        for (size, armor) in [(65536, true)] {
             let plain = try dir.write("plain-\(size)", randomBytes(size))
             let sealed = dir.file("age-\(size)-\(armor).age").path
             let enc = try TerminalRun.run("age", ["-p"] + (armor ? ["-a"] : []) + ["-o", sealed, plain.path],
@@ -50,7 +52,7 @@ final class ScryptInteropTests: XCTestCase {
     // MARK: keyrack → age
 
     func testKeyrackEncryptsAgeDecrypts() throws {
-        for (size, armor) in [(0, true), (1, false), (65536, false), (65536, true), (5 << 20, true), (3 << 20 + 7, false)] {
+        for (size, armor) in [(3 << 20 + 7, false)] {
             let plain = try dir.write("plain-\(size)", randomBytes(size))
             let sealed = dir.file("kr-\(size)-\(armor).age").path
             let enc = try TerminalRun.run(Run.keyrackBinary, ["age", "encrypt", "-p"] + (armor ? ["-a"] : []) + ["-o", sealed, plain.path],
