@@ -5,7 +5,7 @@ import XCTest
 /// ssh-rsa stanza bodies made by pyca/cryptography and by raw RSA in Python (RSAOAEPVectors,
 /// see Vectors/generate-rsa-oaep.py) against keyrack's libcrypto RSA-OAEP: the well-formed ones
 /// decrypt to their file keys, every broken one fails with the one error. The other direction,
-/// and real keys from ssh-keygen, are KeyFileTests and Tests/CLITests/SSHInteropTests.swift.
+/// and real keys from ssh-keygen, are KeyFileTests and AgeBinaryInteropTests (against the real age).
 final class SSHRSAKnownAnswerTests: XCTestCase {
     private func identity() throws -> SSHRSAIdentity {
         let any = try SSHKeys.identity(fromPrivateKey: Array(RSAOAEPVectors.pkcs1PEM.utf8), passphrase: {

@@ -56,7 +56,11 @@ final class PIVP256FormatTests: XCTestCase {
         XCTAssertEqual(s.arguments[0], AgeBase64.encodeUnpadded(r.tag))
         XCTAssertEqual(s.arguments[0].count, 6)
         XCTAssertEqual(s.arguments[1].count, 44)
+        XCTAssertTrue(s.arguments[1].hasPrefix("A"), "a compressed point starts 02/03: \(s.arguments[1])")
         XCTAssertEqual(s.body.count, 32)
+        XCTAssertEqual(AgeBase64.encodeUnpadded(s.body).count, 43, "the body line")
+        XCTAssertEqual(try r.wrap(FileKey.random())[0].arguments[0], s.arguments[0], "the tag names the recipient: the same for every file")
+        XCTAssertNotEqual(try r.wrap(FileKey.random())[0].arguments[1], s.arguments[1], "a fresh ephemeral share per file")
         let parsed = try PIVP256.Parsed(s)
         let shared = try d.sharedSecretFromKeyAgreement(with: parsed.ephemeral).withUnsafeBytes { Array($0) }
         XCTAssertEqual(try parsed.open(sharedX: shared, recipient: r.compressedPoint), fileKey)

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 import TestSupport
 
-/// `keyrack age` with post-quantum keys, end to end through the binary. age 1.1.1 has no
-/// post-quantum support, so the oracle here is the spec vectors (AgeFormatTests) and round trips.
+/// `keyrack age` with post-quantum keys, end to end through the binary: keygen, -r/-R, one file
+/// each form. age 1.1.1 has no post-quantum support, so the oracle is the spec vectors; sizes, the
+/// stanza and a wrong key are AgeFormatTests/HybridTests in-process.
 final class HybridCLITests: XCTestCase {
     var dir: TempDirectory!
 
@@ -35,7 +36,7 @@ final class HybridCLITests: XCTestCase {
         let (identity, recipient) = try keygen("pq.key")
         let (other, otherRecipient) = try keygen("pq2.key")
         let recipients = try dir.write("recipients.txt", Array("# two pq keys\n\(otherRecipient)\n".utf8))
-        for (size, armor) in [(0, false), (1, true), (65536, false), (3 << 20 + 1, true)] {
+        for (size, armor) in [(65536, false), (3 << 20 + 1, true)] {
             let plain = try dir.write("plain-\(size)", randomBytes(size))
             let sealed = dir.file("p-\(size).age").path
             let enc = try Run.keyrack(["age", "encrypt", "-r", recipient, "-R", recipients.path] + (armor ? ["-a"] : [])
@@ -62,17 +63,5 @@ final class HybridCLITests: XCTestCase {
         XCTAssertEqual(run.status, 1, run.description)
         XCTAssertTrue(run.err.contains("incompatible recipients"), run.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file when encryption is refused")
-    }
-
-    func testWrongPQKeyIsNoMatch() throws {
-        let (_, recipient) = try keygen("pq.key")
-        let (wrong, _) = try keygen("wrong.key")
-        let plain = try dir.write("plain", [9])
-        let sealed = dir.file("p.age").path
-        XCTAssertEqual(try Run.keyrack(["age", "encrypt", "-r", recipient, "-o", sealed, plain.path]).status, 0)
-        let dec = try Run.keyrack(["age", "decrypt", "-i", wrong, sealed])
-        XCTAssertEqual(dec.status, 1, dec.description)
-        XCTAssertTrue(dec.err.contains("no identity matched") && dec.err.contains("mlkem768x25519"), dec.err)
-        XCTAssertTrue(dec.stdout.isEmpty)
     }
 }
