@@ -1,14 +1,15 @@
 import Dispatch
 import Foundation
 
-/// How a whole payload is spread over the machine: STREAM chunks are independent, so a batch of
-/// them is split among `workers` threads while the calling thread reads the next batch and a
-/// writer thread writes the previous one, in order.
+/// How a whole payload is spread over the machine: STREAM chunks are independent, so
+/// `workers` threads each take the next batch of chunks, seal or open it, and write it in turn.
 public struct STREAMParallelism: Sendable, Equatable {
-    /// Threads that seal or open chunks at once; 1 runs everything on the calling thread.
+    /// Threads that read, seal or open, and write batches at once; 1 runs everything on the
+    /// calling thread. Each holds one batch, so this is also the pipeline's depth.
     public var workers: Int
-    /// Chunks per hand-off. 16 (1 MiB) keeps waking a thread (a few µs) under 1% of the work it
-    /// gets (~0.3 ms of ChaCha20-Poly1305 per half batch), and a batch still fits in cache.
+    /// Chunks per batch. 16 (1 MiB) keeps the per-batch costs (a read, a write, a hand-over of
+    /// the writing turn: a few µs) under 1% of the work (~0.35 ms of ChaCha20-Poly1305), and
+    /// makes one write fill a pipe widened to 1 MiB (see the CLI's AgeFiles).
     public var batchChunks: Int
 
     public init(workers: Int, batchChunks: Int = 16) {
@@ -17,180 +18,168 @@ public struct STREAMParallelism: Sendable, Equatable {
         self.batchChunks = batchChunks
     }
 
-    /// One worker per core this process may run on.
+    /// One worker per core this process may run on: the work is the cipher, which is CPU
+    /// bound, and reads and writes are spread over the same threads. Memory is one batch
+    /// (1 MiB) per worker, whatever the size of the file.
     public static var machine: STREAMParallelism { STREAMParallelism(workers: max(1, ProcessInfo.processInfo.activeProcessorCount)) }
     public static let serial = STREAMParallelism(workers: 1)
 }
 
-/// One batch of chunks and the buffers it lives in, reused from batch to batch (no buffer is
-/// allocated per chunk). What the buffers hold is up to the caller (`STREAMPipeline`).
+/// One batch of chunks in one buffer, owned by one worker and reused for every batch it takes.
+/// Chunk k lies at k × (64 KiB + 16): plaintext is sealed in place with its tag behind it, so
+/// a sealed batch is the file's bytes; ciphertext is opened in place, so no second buffer.
 final class STREAMBatch {
-    /// What is read: plaintext at a stride of 64 KiB + 16 (sealed in place, the tag lands in
-    /// the gap, so the batch is the file's bytes) or encrypted chunks as they come.
-    let input: UnsafeMutableRawBufferPointer
-    /// Opening only: chunk k's plaintext at k × 64 KiB, so the batch's output is contiguous.
-    let output: UnsafeMutableRawBufferPointer?
-    /// Opening only: one `ChunkStatus` per chunk, each written by the worker that opened it.
+    let buffer: UnsafeMutableRawBufferPointer
+    /// Opening only: one status per chunk, written by `process`, read by `emit`.
     let status: UnsafeMutableBufferPointer<UInt8>
-    let group = DispatchGroup()
+    /// Room for the scatter/gather vectors of one batch (its chunks and one more).
+    let vectors: UnsafeMutableBufferPointer<iovec>
+    /// The worker's own cipher context.
+    let context = ChunkCipher.Context()
 
-    /// Set by the reader before the batch is submitted.
+    /// Set by `fill`, under the read lock.
     var bytes = 0
     var chunks = 0
+    var sequence = 0
     var firstCounter: UInt64 = 0
     var isFinal = false
     var readError: Error?
-    /// High-water marks, so only what was used is wiped at the end.
-    var inputUsed = 0
-    var outputUsed = 0
+    /// High-water mark, so only what was used is wiped at the end.
+    var used = 0
 
-    init(chunks: Int, opening: Bool) {
-        input = .allocate(byteCount: chunks * STREAM.encryptedChunkSize, alignment: 64)
-        output = opening ? .allocate(byteCount: chunks * STREAM.chunkSize, alignment: 64) : nil
+    init(chunks: Int) {
+        buffer = .allocate(byteCount: chunks * STREAM.encryptedChunkSize, alignment: 64)
         status = .allocate(capacity: chunks)
+        vectors = .allocate(capacity: chunks + 1)
     }
 
-    func wipeAndDeallocate() {
-        if inputUsed > 0 { input.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: inputUsed) }
-        if let output, outputUsed > 0 { output.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: outputUsed) }
-        input.deallocate()
-        output?.deallocate()
+    func reset() {
+        bytes = 0
+        chunks = 0
+        isFinal = false
+        readError = nil
+    }
+
+    deinit {
+        if used > 0 { buffer.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: min(used, buffer.count)) }
+        buffer.deallocate()
         status.deallocate()
+        vectors.deallocate()
     }
 }
 
-/// Runs batches through three stages: the caller's thread fills them (`acquire`, then
-/// `submit`), a pool of `workers` threads processes their chunks, and one writer thread emits
-/// them strictly in submission order. A bounded ring of batches keeps memory flat: `acquire`
-/// waits for the writer to hand one back. The first emit error in stream order stops the run:
-/// nothing after it is emitted, and the reader is stopped at its next `acquire`.
+/// Runs a payload through `workers` symmetric threads, each looping over: take the read lock
+/// and read the next batch into its own buffer (`fill`), seal or open it (`process`, on every
+/// core at once), wait for its turn and write it (`emit`, strictly in read order). No thread
+/// only waits on another: whoever is free does the next step, so both cores stay busy, and
+/// memory is one batch per worker. The first emit error in stream order stops the run: nothing
+/// after it is emitted, and no more is read.
 ///
-/// A run whose first batch is also its last (a small file) never leaves the calling thread.
+/// The calling thread reads the first batch itself; a payload that fits in it (a manifest)
+/// is done there without waking another thread.
 final class BatchPipeline {
     private let parallelism: STREAMParallelism
-    private let opening: Bool
-    private let process: (STREAMBatch, Range<Int>) -> Void
+    private let fill: (STREAMBatch) throws -> Void
+    private let process: (STREAMBatch) -> Void
     private let emit: (STREAMBatch) throws -> Void
-    private let writer = DispatchQueue(label: "age.stream.writer")
-    private let workQueue = DispatchQueue.global(qos: .userInitiated)
-    private let capacity: Int
 
-    // Guarded by `lock`.
-    private let lock = NSCondition()
-    private var free: [STREAMBatch] = []
-    private var all: [STREAMBatch] = []
+    /// Guards reading: `fill` runs under it, in sequence order.
+    private let readLock = NSLock()
+    private var nextSequence = 0
+    private var inputDone = false
+    /// Guards the writing turn and the failure.
+    private let turnLock = NSCondition()
+    private var turn = 0
     private var failure: Error?
-    // Caller thread only.
-    private var pooled = false
 
-    private struct Stopped: Error {}
-
-    private init(parallelism: STREAMParallelism, opening: Bool,
-                 process: @escaping (STREAMBatch, Range<Int>) -> Void, emit: @escaping (STREAMBatch) throws -> Void) {
+    private init(parallelism: STREAMParallelism, fill: @escaping (STREAMBatch) throws -> Void,
+                 process: @escaping (STREAMBatch) -> Void, emit: @escaping (STREAMBatch) throws -> Void) {
         self.parallelism = parallelism
-        self.opening = opening
+        self.fill = fill
         self.process = process
         self.emit = emit
-        // Two being filled (a read-ahead), one per worker in flight, one being written.
-        capacity = parallelism.workers == 1 ? 2 : parallelism.workers + 3
     }
 
-    /// Runs `fill` (the reading loop) on the calling thread, then waits for every submitted
-    /// batch to be emitted. Throws the first emit error, else `fill`'s own error.
-    static func run(_ parallelism: STREAMParallelism, opening: Bool,
-                    process: @escaping (STREAMBatch, Range<Int>) -> Void,
-                    emit: @escaping (STREAMBatch) throws -> Void,
-                    fill: (BatchPipeline) throws -> Void) throws {
-        let pipeline = BatchPipeline(parallelism: parallelism, opening: opening, process: process, emit: emit)
-        var fillError: Error?
-        do { try fill(pipeline) } catch { fillError = error }
-        try pipeline.drain(fillError)
+    /// `fill` sets the batch's bytes, chunks and `isFinal` (input ended); a throw ends the
+    /// input and is kept in `readError` for `emit`, which meets it in order. `firstCounter` is
+    /// set here: every batch but the last is full.
+    static func run(_ parallelism: STREAMParallelism,
+                    fill: @escaping (STREAMBatch) throws -> Void,
+                    process: @escaping (STREAMBatch) -> Void,
+                    emit: @escaping (STREAMBatch) throws -> Void) throws {
+        let pipeline = BatchPipeline(parallelism: parallelism, fill: fill, process: process, emit: emit)
+        let first = STREAMBatch(chunks: parallelism.batchChunks)
+        guard try pipeline.read(into: first) else { return }
+        if first.isFinal || parallelism.workers == 1 {
+            pipeline.work(first, haveBatch: true)
+        } else {
+            // Worker 0 is this thread with the batch in hand; the others allocate their own.
+            DispatchQueue.concurrentPerform(iterations: parallelism.workers) { i in
+                pipeline.work(i == 0 ? first : STREAMBatch(chunks: parallelism.batchChunks), haveBatch: i == 0)
+            }
+        }
+        pipeline.turnLock.lock()
+        let failure = pipeline.failure
+        pipeline.turnLock.unlock()
+        if let failure { throw failure }
     }
 
-    /// A batch to fill: a free one, a new one while the ring is not full, or the next one the
-    /// writer hands back. Throws (to end `fill`) once an emit has failed.
-    func acquire() throws -> STREAMBatch {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Reads the next batch into `batch`; false when there is nothing left to read (input
+    /// ended in an earlier batch, or the run failed).
+    private func read(into batch: STREAMBatch) throws -> Bool {
+        readLock.lock()
+        defer { readLock.unlock() }
+        guard !inputDone, !hasFailed else { return false }
+        batch.reset()
+        batch.sequence = nextSequence
+        nextSequence += 1
+        let (counter, overflow) = UInt64(batch.sequence).multipliedReportingOverflow(by: UInt64(parallelism.batchChunks))
+        guard !overflow else { throw AgeError.io("payload too large: chunk counter overflow") }
+        batch.firstCounter = counter
+        do { try fill(batch) } catch {
+            batch.readError = error
+            batch.isFinal = true
+        }
+        // Sealing reads plaintext with gaps for the tags: what was read may reach that far past `bytes`.
+        batch.used = max(batch.used, min(batch.buffer.count, batch.bytes + parallelism.batchChunks * STREAM.tagSize))
+        if batch.isFinal { inputDone = true }
+        return true
+    }
+
+    private func work(_ batch: STREAMBatch, haveBatch: Bool) {
+        var have = haveBatch
         while true {
-            if failure != nil { throw Stopped() }
-            if let batch = free.popLast() { return reset(batch) }
-            if all.count < capacity {
-                let batch = STREAMBatch(chunks: parallelism.batchChunks, opening: opening)
-                all.append(batch)
-                return batch
+            if !have {
+                do { guard try read(into: batch) else { return } } catch { fail(error); return }
             }
-            lock.wait()
-        }
-    }
-
-    /// Gives back a batch that turned out to have nothing to submit.
-    func release(_ batch: STREAMBatch) {
-        lock.lock()
-        free.append(batch)
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    var chunksPerBatch: Int { parallelism.batchChunks }
-
-    /// Hands a filled batch on; it is emitted after every batch submitted before it.
-    func submit(_ batch: STREAMBatch) {
-        let read = min(batch.input.count, max(batch.bytes, batch.chunks * STREAM.encryptedChunkSize))
-        batch.inputUsed = max(batch.inputUsed, read)
-        if let output = batch.output { batch.outputUsed = max(batch.outputUsed, min(batch.chunks * STREAM.chunkSize, output.count)) }
-        if parallelism.workers == 1 || (!pooled && batch.isFinal) {
-            process(batch, 0..<batch.chunks)
-            do { try emit(batch) } catch { fail(error) }
-            release(batch)
-            return
-        }
-        pooled = true
-        let parts = min(parallelism.workers, max(batch.chunks, 1))
-        for part in 0..<parts {
-            let range = (batch.chunks * part / parts)..<(batch.chunks * (part + 1) / parts)
-            workQueue.async(group: batch.group) { [process] in process(batch, range) }
-        }
-        writer.async { [self] in
-            batch.group.wait()
-            if !hasFailed {
-                do { try emit(batch) } catch { fail(error) }
-            }
-            release(batch)
+            have = false
+            process(batch)
+            turnLock.lock()
+            while turn != batch.sequence, failure == nil { turnLock.wait() }
+            let stopped = failure != nil
+            turnLock.unlock()
+            if stopped { return }
+            var emitError: Error?
+            do { try emit(batch) } catch { emitError = error }
+            turnLock.lock()
+            if let emitError, failure == nil { failure = emitError }
+            turn += 1
+            turnLock.broadcast()
+            turnLock.unlock()
+            if batch.isFinal || emitError != nil { return }
         }
     }
 
     private var hasFailed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
+        turnLock.lock()
+        defer { turnLock.unlock() }
         return failure != nil
     }
 
     private func fail(_ error: Error) {
-        lock.lock()
+        turnLock.lock()
         if failure == nil { failure = error }
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    private func reset(_ batch: STREAMBatch) -> STREAMBatch {
-        batch.bytes = 0
-        batch.chunks = 0
-        batch.isFinal = false
-        batch.readError = nil
-        return batch
-    }
-
-    private func drain(_ fillError: Error?) throws {
-        if pooled { writer.sync {} }
-        lock.lock()
-        let failure = self.failure
-        let batches = all
-        all = []
-        free = []
-        lock.unlock()
-        for batch in batches { batch.wipeAndDeallocate() }
-        if let failure { throw failure }
-        if let fillError, !(fillError is Stopped) { throw fillError }
+        turnLock.broadcast()
+        turnLock.unlock()
     }
 }

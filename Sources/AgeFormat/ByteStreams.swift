@@ -12,11 +12,64 @@ import Darwin
 /// Where bytes come from. Returns 0 only at the end of input.
 public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Reads into `vectors` in order (a scatter read: one syscall fills a batch's chunks, which
+    /// lie apart to leave room for their tags). Returns 0 only at the end of input. The default
+    /// reads into the first non-empty vector.
+    func read(scattering vectors: UnsafeBufferPointer<iovec>) throws -> Int
 }
 
 /// Where bytes go. Writes all of `bytes` or throws.
 public protocol ByteSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Writes all of `vectors` in order (a gather write: a batch's plaintext chunks, which lie
+    /// apart where their tags were, in one syscall), or throws. May change `vectors`. The
+    /// default writes them one by one.
+    func write(gathering vectors: UnsafeMutableBufferPointer<iovec>) throws
+}
+
+extension ByteSource {
+    public func read(scattering vectors: UnsafeBufferPointer<iovec>) throws -> Int {
+        guard let vector = vectors.first(where: { $0.iov_len > 0 }) else { return 0 }
+        return try read(into: UnsafeMutableRawBufferPointer(start: vector.iov_base, count: vector.iov_len))
+    }
+
+    /// Fills `vectors` in order until they are full or the input ends; returns the bytes read.
+    /// `vectors` is consumed: each entry is advanced past what was read into it.
+    func readFull(scattering vectors: UnsafeMutableBufferPointer<iovec>) throws -> Int {
+        var total = 0
+        var first = 0
+        while first < vectors.count {
+            if vectors[first].iov_len == 0 { first += 1; continue }
+            let n = try read(scattering: UnsafeBufferPointer(rebasing: vectors[first...]))
+            if n == 0 { break }
+            total += n
+            vectors.advance(from: &first, by: n)
+        }
+        return total
+    }
+}
+
+extension ByteSink {
+    public func write(gathering vectors: UnsafeMutableBufferPointer<iovec>) throws {
+        for vector in vectors where vector.iov_len > 0 {
+            try write(UnsafeRawBufferPointer(start: vector.iov_base, count: vector.iov_len))
+        }
+    }
+}
+
+extension UnsafeMutableBufferPointer where Element == iovec {
+    /// Moves past `count` bytes, starting at entry `first`: whole entries are skipped (`first`
+    /// moves on), a partly done one is shortened.
+    func advance(from first: inout Int, by count: Int) {
+        var rest = count
+        while rest > 0, first < self.count {
+            let n = Swift.min(rest, self[first].iov_len)
+            self[first].iov_base = self[first].iov_base.map { $0 + n }
+            self[first].iov_len -= n
+            rest -= n
+            if self[first].iov_len == 0 { first += 1 }
+        }
+    }
 }
 
 extension ByteSource {
@@ -38,6 +91,9 @@ extension ByteSink {
     }
 }
 
+/// IOV_MAX on Linux and the BSDs (<limits.h> names it through a macro Swift does not import).
+private let maxVectors = 1024
+
 /// Reads a file descriptor (a file, a pipe, stdin). Does not close it.
 public final class FileDescriptorSource: ByteSource {
     public let fd: Int32
@@ -51,6 +107,16 @@ public final class FileDescriptorSource: ByteSource {
             #else
             let n = Darwin.read(fd, buffer.baseAddress, buffer.count)
             #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw AgeError.io("read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func read(scattering vectors: UnsafeBufferPointer<iovec>) throws -> Int {
+        guard !vectors.isEmpty else { return 0 }
+        while true {
+            let n = readv(fd, vectors.baseAddress, Int32(Swift.min(vectors.count, maxVectors)))
             if n >= 0 { return n }
             if errno == EINTR { continue }
             throw AgeError.io("read failed: \(String(cString: strerror(errno)))")
@@ -72,6 +138,17 @@ public final class FileDescriptorSink: ByteSink {
             let n = Darwin.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             #endif
             if n >= 0 { offset += n; continue }
+            if errno == EINTR { continue }
+            throw AgeError.io("write failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public func write(gathering vectors: UnsafeMutableBufferPointer<iovec>) throws {
+        var first = 0
+        while first < vectors.count {
+            if vectors[first].iov_len == 0 { first += 1; continue }
+            let n = writev(fd, vectors.baseAddress! + first, Int32(Swift.min(vectors.count - first, maxVectors)))
+            if n >= 0 { vectors.advance(from: &first, by: n); continue }
             if errno == EINTR { continue }
             throw AgeError.io("write failed: \(String(cString: strerror(errno)))")
         }

@@ -31,20 +31,37 @@ final class ChunkCipher: @unchecked Sendable {
         EVP_CIPHER_free(cipher)
     }
 
+    /// One libcrypto cipher context, reused chunk after chunk by one thread (a context per
+    /// chunk would be an allocation and a provider set-up per 64 KiB). Not shared.
+    final class Context {
+        fileprivate let ctx: OpaquePointer
+        init() {
+            guard let ctx = EVP_CIPHER_CTX_new() else { fatalError("libcrypto cannot allocate a cipher context") }
+            self.ctx = ctx
+        }
+        deinit { EVP_CIPHER_CTX_free(ctx) }
+    }
+
+    /// Sets `context` up for one chunk: the cipher is given only on its first use, later inits
+    /// change key and nonce and keep the provider's state.
+    private func start(_ context: Context, counter: UInt64, last: Bool, encrypt: Bool) -> Bool {
+        var nonce = STREAM.nonce(counter, last: last)
+        let fresh = EVP_CIPHER_CTX_get0_cipher(context.ctx) == nil
+        return withUnsafeBytes(of: &nonce) { nonce in
+            EVP_CipherInit_ex(context.ctx, fresh ? cipher : nil, nil, key, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0) == 1
+        }
+    }
+
     /// Encrypts `chunk` where it lies and writes its 16-byte tag to `tag` (which must not
     /// overlap it). Cannot fail for STREAM's sizes; a failure would be a libcrypto defect.
-    func seal(_ chunk: UnsafeMutableRawBufferPointer, tag: UnsafeMutableRawPointer, counter: UInt64, last: Bool) {
-        let ctx = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        var nonce = STREAM.nonce(counter, last: last)
+    func seal(_ chunk: UnsafeMutableRawBufferPointer, tag: UnsafeMutableRawPointer, counter: UInt64, last: Bool, context: Context = Context()) {
+        let ctx = context.ctx
         let p = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self)
         var written: Int32 = 0, final: Int32 = 0
-        let ok = withUnsafeBytes(of: &nonce) { nonce in
-            EVP_EncryptInit_ex(ctx, cipher, nil, key, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1
-                && (chunk.isEmpty || EVP_EncryptUpdate(ctx, p, &written, p, Int32(chunk.count)) == 1)
-                && EVP_EncryptFinal_ex(ctx, p.map { $0 + Int(written) }, &final) == 1
-                && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, Int32(STREAM.tagSize), tag) == 1
-        }
+        let ok = start(context, counter: counter, last: last, encrypt: true)
+            && (chunk.isEmpty || EVP_EncryptUpdate(ctx, p, &written, p, Int32(chunk.count)) == 1)
+            && EVP_EncryptFinal_ex(ctx, p.map { $0 + Int(written) }, &final) == 1
+            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, Int32(STREAM.tagSize), tag) == 1
         precondition(ok && Int(written + final) == chunk.count, "ChaCha20-Poly1305 seal failed")
     }
 
@@ -53,23 +70,44 @@ final class ChunkCipher: @unchecked Sendable {
     /// not authenticate under this counter and flag; `plaintext` is then zeroed (libcrypto
     /// decrypts before it checks the tag) and `sealed` untouched, so the caller can try the
     /// other flag.
-    func open(_ sealed: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawPointer, counter: UInt64, last: Bool) -> Bool {
+    func open(_ sealed: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawPointer, counter: UInt64, last: Bool, context: Context = Context()) -> Bool {
         precondition(sealed.count >= STREAM.tagSize)
-        let ctx = EVP_CIPHER_CTX_new()
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        var nonce = STREAM.nonce(counter, last: last)
         let length = sealed.count - STREAM.tagSize
-        let input = sealed.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let out = plaintext.assumingMemoryBound(to: UInt8.self)
-        var written: Int32 = 0, final: Int32 = 0
-        let ok = withUnsafeBytes(of: &nonce) { nonce in
-            EVP_DecryptInit_ex(ctx, cipher, nil, key, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1
-                && (length == 0 || EVP_DecryptUpdate(ctx, out, &written, input, Int32(length)) == 1)
-                // SET_TAG copies the tag; the pointer is not written through.
-                && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(STREAM.tagSize), UnsafeMutableRawPointer(mutating: input + length)) == 1
-                && EVP_DecryptFinal_ex(ctx, out + Int(written), &final) == 1
-        }
+        let ok = decrypt(UnsafeMutableRawPointer(mutating: sealed.baseAddress!), length: length, into: plaintext, counter: counter, last: last, context: context)
         if !ok { OPENSSL_cleanse(plaintext, length) }
         return ok
+    }
+
+    /// Authenticates and decrypts `sealed` (ciphertext ‖ 16-byte tag) where it lies: the
+    /// plaintext replaces the ciphertext, so opening needs no second buffer. Returns false when
+    /// the chunk does not authenticate under this counter and flag; the ciphertext is then put
+    /// back (ChaCha20 is a XOR with a keystream: applying it again undoes the decryption
+    /// libcrypto did before it checked the tag), so no unauthenticated plaintext stays behind
+    /// and the caller can try the other flag.
+    func openInPlace(_ sealed: UnsafeMutableRawBufferPointer, counter: UInt64, last: Bool, context: Context) -> Bool {
+        precondition(sealed.count >= STREAM.tagSize)
+        let length = sealed.count - STREAM.tagSize
+        let p = sealed.baseAddress!
+        if decrypt(p, length: length, into: p, counter: counter, last: last, context: context) { return true }
+        if length > 0 {
+            let q = p.assumingMemoryBound(to: UInt8.self)
+            var written: Int32 = 0
+            let restored = start(context, counter: counter, last: last, encrypt: true)
+                && EVP_EncryptUpdate(context.ctx, q, &written, q, Int32(length)) == 1 && Int(written) == length
+            precondition(restored, "ChaCha20 keystream failed")
+        }
+        return false
+    }
+
+    private func decrypt(_ sealed: UnsafeMutableRawPointer, length: Int, into plaintext: UnsafeMutableRawPointer, counter: UInt64, last: Bool, context: Context) -> Bool {
+        let ctx = context.ctx
+        let input = sealed.assumingMemoryBound(to: UInt8.self)
+        let out = plaintext.assumingMemoryBound(to: UInt8.self)
+        var written: Int32 = 0, final: Int32 = 0
+        return start(context, counter: counter, last: last, encrypt: false)
+            && (length == 0 || EVP_DecryptUpdate(ctx, out, &written, input, Int32(length)) == 1)
+            // SET_TAG copies the tag; the pointer is not written through.
+            && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(STREAM.tagSize), input + length) == 1
+            && EVP_DecryptFinal_ex(ctx, out + Int(written), &final) == 1
     }
 }

@@ -36,6 +36,7 @@ final class STREAMWriter {
     private let cipher: ChunkCipher
     private let sink: ByteSink
     private let buffer: UnsafeMutableRawBufferPointer
+    private let context = ChunkCipher.Context()
     private var filled = 0
     private var counter: UInt64 = 0
     private var finished = false
@@ -74,7 +75,7 @@ final class STREAMWriter {
 
     private func seal(last: Bool) throws {
         guard counter < UInt64.max else { throw AgeError.io("payload too large: chunk counter overflow") }
-        cipher.seal(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled]), tag: buffer.baseAddress! + filled, counter: counter, last: last)
+        cipher.seal(UnsafeMutableRawBufferPointer(rebasing: buffer[..<filled]), tag: buffer.baseAddress! + filled, counter: counter, last: last, context: context)
         counter += 1
         try sink.write(UnsafeRawBufferPointer(rebasing: buffer[..<(filled + STREAM.tagSize)]))
         filled = 0

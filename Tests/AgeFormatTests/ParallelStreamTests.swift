@@ -182,6 +182,119 @@ final class ParallelStreamTests: XCTestCase {
     }
 }
 
+extension ParallelStreamTests {
+    /// Memory is one batch per worker, whatever the length of the input: every batch is read
+    /// into a buffer some worker owns, and there are no more of those than workers.
+    func testOneBatchBufferPerWorker() throws {
+        let plaintext = patternBytes(40 * k + 5)
+        let sealed = try seal(plaintext, reference)
+        for parallelism in [STREAMParallelism(workers: 2, batchChunks: 2), STREAMParallelism(workers: 3, batchChunks: 1), .machine] {
+            let plainSource = BufferRecordingSource(plaintext)
+            try STREAMPipeline.seal(from: plainSource, cipher: ChunkCipher(key: key), to: BytesSink(), parallelism: parallelism)
+            XCTAssertGreaterThan(plainSource.batchBuffers.count, 0)
+            XCTAssertLessThanOrEqual(plainSource.batchBuffers.count, parallelism.workers, "seal, \(parallelism)")
+
+            let sealedSource = BufferRecordingSource(sealed)
+            let opened = open(sealed, parallelism, source: sealedSource)
+            XCTAssertNil(opened.error)
+            XCTAssertTrue(opened.released == plaintext, "\(parallelism)")
+            XCTAssertLessThanOrEqual(sealedSource.batchBuffers.count, parallelism.workers, "open, \(parallelism)")
+        }
+    }
+
+    /// The byte read past a full batch (to know whether it holds the last chunk) is carried
+    /// into the next batch: reads that end anywhere, down to one byte, seal the same bytes.
+    func testSealFromUnevenReadsMatchesTheReference() throws {
+        for size in [2 * k, 2 * k + 1, 6 * k, 6 * k - 1, 7 * k + 3] {
+            let plaintext = patternBytes(size)
+            let expected = try sealIncrementally(plaintext)
+            for parallelism in [STREAMParallelism(workers: 2, batchChunks: 2), STREAMParallelism(workers: 3, batchChunks: 3)] {
+                for step in [1, 7, k - 1, k + 1] where step < 4096 || size > 2 * k {
+                    let sink = BytesSink()
+                    try STREAMPipeline.seal(from: UnevenSource(plaintext, step: step), cipher: ChunkCipher(key: key), to: sink, parallelism: parallelism)
+                    XCTAssertTrue(sink.bytes == expected, "size \(size), reads of \(step), \(parallelism)")
+                }
+            }
+        }
+    }
+
+    /// Opening in place: a chunk tried under the wrong last-chunk flag fails and is left as
+    /// the ciphertext it was (no unauthenticated plaintext stays in the buffer), so the right
+    /// flag then opens it.
+    func testOpenInPlaceRestoresTheCiphertextOnFailure() throws {
+        let cipher = ChunkCipher(key: key)
+        let context = ChunkCipher.Context()
+        let plaintext = patternBytes(k)
+        var sealed = plaintext + [UInt8](repeating: 0, count: STREAM.tagSize)
+        sealed.withUnsafeMutableBytes { b in
+            cipher.seal(UnsafeMutableRawBufferPointer(rebasing: b[..<k]), tag: b.baseAddress! + k, counter: 7, last: false, context: context)
+        }
+        var buffer = sealed
+        let asLast = buffer.withUnsafeMutableBytes { cipher.openInPlace($0, counter: 7, last: true, context: context) }
+        XCTAssertFalse(asLast)
+        XCTAssertTrue(buffer == sealed, "the ciphertext is back after a failed open")
+        let asOther = buffer.withUnsafeMutableBytes { cipher.openInPlace($0, counter: 8, last: false, context: context) }
+        XCTAssertFalse(asOther)
+        XCTAssertTrue(buffer == sealed)
+        let right = buffer.withUnsafeMutableBytes { cipher.openInPlace($0, counter: 7, last: false, context: context) }
+        XCTAssertTrue(right)
+        XCTAssertTrue(Array(buffer[..<k]) == plaintext)
+    }
+}
+
+/// Records the buffers whole batches are read into: a scatter read's first vector (a sealing
+/// batch, at its start or one byte in after a carried byte) or a read of a full opening batch.
+private final class BufferRecordingSource: ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+    private(set) var batchBuffers = Set<UInt>()
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = serve(buffer)
+        if n > 0, buffer.count % STREAM.encryptedChunkSize == 0 { batchBuffers.insert(UInt(bitPattern: buffer.baseAddress)) }
+        return n
+    }
+
+    func read(scattering vectors: UnsafeBufferPointer<iovec>) throws -> Int {
+        var total = 0
+        for vector in vectors {
+            let n = serve(UnsafeMutableRawBufferPointer(start: vector.iov_base, count: vector.iov_len))
+            total += n
+            if n < vector.iov_len { break }
+        }
+        // A read that starts a batch (the rest of one after an end of input reads nothing).
+        if total > 0, let first = vectors.first, first.iov_len >= STREAM.chunkSize - 1 {
+            batchBuffers.insert(UInt(bitPattern: first.iov_base) & ~UInt(63))
+        }
+        return total
+    }
+
+    private func serve(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}
+
+/// Serves `bytes` in reads of at most `step` bytes.
+private final class UnevenSource: ByteSource {
+    let bytes: [UInt8]
+    let step: Int
+    var offset = 0
+    init(_ bytes: [UInt8], step: Int) { self.bytes = bytes; self.step = step }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset, step)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+}
+
 /// Serves `bytes` in uneven reads, then throws once `failAt` bytes have been served.
 private final class FailingSource: ByteSource {
     let bytes: [UInt8]

@@ -114,6 +114,35 @@ final class AgeInteropTests: XCTestCase {
         XCTAssertLessThan(kib, 64 * 1024, "max RSS \(kib) KiB")
     }
 
+    /// In-flight memory is bounded by the core count, not the file: encrypting and decrypting
+    /// 64 MiB stays within one 1 MiB batch per core (plus 2 MiB of slack: thread stacks, the
+    /// allocator) of the same command on 1 KiB, which is the process's own start-up.
+    func testStreamMemoryIsOneBatchPerCore() throws {
+        let (key, recipient) = try ageKeygen()
+        let small = try dir.write("small", randomBytes(1024)).path
+        let big = dir.file("big").path
+        ok(try Run.process("sh", ["-c", "head -c 67108864 /dev/urandom > '\(big)'"]), "make 64 MiB")
+        func maxRSSKiB(_ arguments: [String]) throws -> Int {
+            let r = try Run.process("/usr/bin/time", ["-f", "rss=%M", Run.keyrackBinary] + arguments)
+            ok(r, "keyrack \(arguments)")
+            let line = r.err.split(separator: "\n").last { $0.hasPrefix("rss=") } ?? ""
+            return Int(line.dropFirst(4)) ?? -1
+        }
+        let bound = (ProcessInfo.processInfo.activeProcessorCount + 2) * 1024
+        for (name, input) in [("small", small), ("big", big)] {
+            ok(try Run.process(Run.keyrackBinary, ["age", "encrypt", "-r", recipient, "-o", "\(input).age", input]), "warm up")
+        }
+        let encryptSmall = try maxRSSKiB(["age", "encrypt", "-r", recipient, "-o", "\(small).age", small])
+        let encryptBig = try maxRSSKiB(["age", "encrypt", "-r", recipient, "-o", "\(big).age", big])
+        let decryptSmall = try maxRSSKiB(["age", "decrypt", "-i", key, "-o", "\(small).out", "\(small).age"])
+        let decryptBig = try maxRSSKiB(["age", "decrypt", "-i", key, "-o", "\(big).out", "\(big).age"])
+        XCTAssertGreaterThan(encryptSmall, 0)
+        XCTAssertGreaterThan(decryptSmall, 0)
+        XCTAssertLessThanOrEqual(encryptBig - encryptSmall, bound, "encrypt: \(encryptBig) KiB for 64 MiB, \(encryptSmall) KiB for 1 KiB")
+        XCTAssertLessThanOrEqual(decryptBig - decryptSmall, bound, "decrypt: \(decryptBig) KiB for 64 MiB, \(decryptSmall) KiB for 1 KiB")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "\(big).out")), try Data(contentsOf: URL(fileURLWithPath: big)))
+    }
+
     // MARK: errors
 
     func testWrongIdentity() throws {
