@@ -68,28 +68,45 @@ public final class GrantStore: @unchecked Sendable {
     /// Returns what was stored, expiries as this store's clocks set them.
     @discardableResult
     public func put(_ requests: [GrantRequest]) throws -> [GrantInfo] {
-        let guarded = try requests.map { try GuardedBytes(copying: $0.value) }
-        let secrets = try requests.map { r in try r.revocationSecret.map { try GuardedBytes(copying: $0) } }
+        // One batch: each guarded slab is opened for writing once for all the values it takes.
+        let guarded = try GuardedBytes.copying(requests.map(\.value))
+        let withSecret = requests.indices.filter { requests[$0].revocation != nil && requests[$0].revocationSecret != nil }
+        let secretCopies: [GuardedBytes]
+        do { secretCopies = try GuardedBytes.copying(withSecret.map { requests[$0].revocationSecret! }) } catch {
+            GuardedBytes.wipeAll(guarded)
+            throw error
+        }
+        var secrets = [GuardedBytes?](repeating: nil, count: requests.count)
+        for (i, copy) in zip(withSecret, secretCopies) { secrets[i] = copy }
         return try locked {
             let fresh = Set(requests.map(\.slug)).subtracting(grants.keys).count
-            guard grants.count + fresh <= GrantStore.maximumGrants else { throw DaemonError.tooManyGrants(GrantStore.maximumGrants) }
+            guard grants.count + fresh <= GrantStore.maximumGrants else {
+                GuardedBytes.wipeAll(guarded + secretCopies)
+                throw DaemonError.tooManyGrants(GrantStore.maximumGrants)
+            }
             let t = now(), wall = Clock.wallMilliseconds()
             var stored: [GrantInfo] = []
+            var replaced: [Entry] = []
+            stored.reserveCapacity(requests.count)
+            grants.reserveCapacity(grants.count + fresh)
             for (i, (request, value)) in zip(requests, guarded).enumerated() {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
                                      expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
-                if let old = grants[request.slug] { end(old) }
                 // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
                 let lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
                     $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
                 }
-                grants[request.slug] = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
-                                              secret: request.revocation == nil ? nil : secrets[i], lease: lease)
+                let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
+                                  secret: secrets[i], lease: lease)
+                if let old = grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
                 expired.remove(request.slug)
                 catalog.insert(request.slug)
                 stored.append(info)
             }
+            // The grants replaced end now, still under the lock (as one at a time did before),
+            // their values wiped in one batch.
+            endAll(replaced)
             return stored
         }
     }
@@ -112,10 +129,12 @@ public final class GrantStore: @unchecked Sendable {
                 return true
             }
             var gone: [Slug] = []
+            var ended: [Entry] = []
             for slug in grants.keys where matches(slug) {
-                if let entry = grants.removeValue(forKey: slug) { end(entry) }
+                if let entry = grants.removeValue(forKey: slug) { ended.append(entry) }
                 gone.append(slug)
             }
+            endAll(ended)
             for slug in expired where matches(slug) { expired.remove(slug) }
             return gone.sorted { $0.description < $1.description }
         }
@@ -129,24 +148,31 @@ public final class GrantStore: @unchecked Sendable {
     private func purgeExpiredLocked() {
         let t = now()
         var gone: [Slug] = []
+        var ended: [Entry] = []
         for (slug, entry) in grants where entry.ends <= t {
-            end(entry)
+            ended.append(entry)
             grants.removeValue(forKey: slug)
             expired.insert(slug)
             gone.append(slug)
         }
+        endAll(ended)
         if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
     /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
-    private func end(_ entry: Entry) {
-        if let note = entry.revocation {
-            pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
-        } else {
-            entry.value.wipe()
-            entry.secret?.wipe()
+    /// Their values are wiped in one batch (each slab opened for writing once).
+    private func endAll(_ entries: [Entry]) {
+        var wiped: [GuardedBytes] = []
+        for entry in entries {
+            if let note = entry.revocation {
+                pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
+            } else {
+                wiped.append(entry.value)
+                if let secret = entry.secret { wiped.append(secret) }
+            }
         }
+        GuardedBytes.wipeAll(wiped)
     }
 
     /// The revocations of the grants that ended since the last call; the caller revokes, then
@@ -248,11 +274,13 @@ public final class GrantStore: @unchecked Sendable {
                 left = lease.end > t ? lease.end - t : 0
             }
             if case .ended = outcome {
+                var ended: [Entry] = []
                 for slug in live {
                     guard let e = grants.removeValue(forKey: slug) else { continue }
-                    end(e)
+                    ended.append(e)
                     expired.insert(slug)
                 }
+                endAll(ended)
                 if !live.isEmpty, let expireObserver { expireObserver(live) }
                 return nil
             }

@@ -10,23 +10,27 @@ import CYAML
 /// are written as `!!binary` base64 by the typed layer.
 public enum YAMLEmitter {
     public static func emit(_ root: YAMLNode) throws -> [UInt8] {
-        var emitter = yaml_emitter_t()
-        guard yaml_emitter_initialize(&emitter) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate an emitter") }
-        defer { yaml_emitter_delete(&emitter) }
+        // The emitter lives on the heap, at one address for its whole life: EventWriter keeps a
+        // pointer to it across calls, which `&local` does not allow (valid for one call only).
+        let emitter = UnsafeMutablePointer<yaml_emitter_t>.allocate(capacity: 1)
+        emitter.initialize(to: yaml_emitter_t())
+        defer { emitter.deinitialize(count: 1); emitter.deallocate() }
+        guard yaml_emitter_initialize(emitter) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate an emitter") }
+        defer { yaml_emitter_delete(emitter) }
 
         let sink = Sink()
         let box = Unmanaged.passRetained(sink)
         defer { box.release() }
-        yaml_emitter_set_output(&emitter, { data, buffer, size in
+        yaml_emitter_set_output(emitter, { data, buffer, size in
             guard let data, let buffer else { return 0 }
             Unmanaged<Sink>.fromOpaque(data).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
             return 1
         }, box.toOpaque())
-        yaml_emitter_set_unicode(&emitter, 1)
-        yaml_emitter_set_width(&emitter, -1)  // never fold long lines: folding is where escapes go wrong
-        yaml_emitter_set_indent(&emitter, 2)
+        yaml_emitter_set_unicode(emitter, 1)
+        yaml_emitter_set_width(emitter, -1)  // never fold long lines: folding is where escapes go wrong
+        yaml_emitter_set_indent(emitter, 2)
 
-        let writer = EventWriter(emitter: &emitter)
+        let writer = EventWriter(emitter: emitter)
         var event = yaml_event_t()
         yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING)
         try writer.emit(&event)
@@ -37,7 +41,7 @@ public enum YAMLEmitter {
         try writer.emit(&event)
         yaml_stream_end_event_initialize(&event)
         try writer.emit(&event)
-        guard yaml_emitter_flush(&emitter) == 1 else { throw writer.failure() }
+        guard yaml_emitter_flush(emitter) == 1 else { throw writer.failure() }
         return sink.bytes
     }
 

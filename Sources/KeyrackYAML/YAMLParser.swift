@@ -14,16 +14,25 @@ public enum YAMLParser {
 
     /// Parses `bytes`. An empty document (or only comments) parses as a null scalar.
     public static func parse(_ bytes: [UInt8]) throws -> YAMLNode {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate a parser") }
-        defer { yaml_parser_delete(&parser) }
-        // libyaml keeps a pointer to the input, so the buffer must outlive every parse call.
-        let input = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-        defer { input.deallocate() }
-        input.initialize(from: bytes, count: bytes.count)
-        yaml_parser_set_input_string(&parser, input, bytes.count)
+        guard !bytes.isEmpty else { return .scalar(YAMLScalar("", style: .plain), line: 1) }
+        // The parser lives on the heap, at one address for its whole life: libyaml keeps
+        // pointers into it (its input handler's data is the parser itself), and EventReader
+        // keeps one too. `&local` would only be valid for the duration of each single call.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        parser.initialize(to: yaml_parser_t())
+        defer { parser.deinitialize(count: 1); parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate a parser") }
+        defer { yaml_parser_delete(parser) }
+        // libyaml reads the caller's bytes in place (no copy): `bytes` outlives every parse call,
+        // as this function returns only after the last one.
+        return try bytes.withUnsafeBufferPointer { input in
+            yaml_parser_set_input_string(parser, input.baseAddress!, input.count)
+            return try document(EventReader(parser: parser))
+        }
+    }
 
-        var reader = EventReader(parser: &parser)
+    private static func document(_ reader: EventReader) throws -> YAMLNode {
+        var reader = reader
         guard case .streamStart = try reader.next() else { throw YAMLError(line: 1, "expected the start of a YAML stream") }
         let first = try reader.next()
         if case .streamEnd = first { return .scalar(YAMLScalar("", style: .plain), line: 1) }

@@ -77,4 +77,28 @@ final class UnlockPlanTests: XCTestCase {
             XCTAssertTrue($0 is Unreachable)
         }
     }
+
+    /// An os.secure key is read from the manifest alone: the process environment (a dictionary
+    /// built from environ, once per key when it was a default argument) is not read at all,
+    /// while an os.envvar key still reads it.
+    func testAnOSSecureKeyDoesNotReadTheEnvironment() throws {
+        let secure = try entry("prod", "API"), fromEnv = try entry("prod", "HOME_TOKEN", vault: .osEnvvar)
+        var manifest = HostManifest(owner: OwnerRecord(name: try OwnerName("robot"), via: .age, pubkey: "age1example"))
+        manifest.keys[secure.slug] = secure
+        manifest.keys[fromEnv.slug] = fromEnv
+        manifest.secrets[secure.slug] = Array("s3cret".utf8)
+        var reads = 0
+        func environment() -> [String: String] { reads += 1; return ["HOME_TOKEN": "from-env"] }
+        let post: HTTPPost = { _, _, _ in throw KeyrackError.failure("no HTTP in this test") }
+        guard case .values(let values) = try KeySource.resolve(secure, manifest: manifest, direct: [:], environment: environment(), post: post) else {
+            return XCTFail("os.secure key not read")
+        }
+        XCTAssertEqual(values.map(\.value), [Array("s3cret".utf8)])
+        XCTAssertEqual(reads, 0, "an os.secure key read the process environment")
+        guard case .values(let envValues) = try KeySource.resolve(fromEnv, manifest: manifest, direct: [:], environment: environment(), post: post) else {
+            return XCTFail("os.envvar key not read")
+        }
+        XCTAssertEqual(envValues.map(\.value), [Array("from-env".utf8)])
+        XCTAssertEqual(reads, 1)
+    }
 }

@@ -78,6 +78,26 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(value, Array("new".utf8))
     }
 
+    /// An unlock of many keys, then the same unlock again (the steady state of a re-unlock):
+    /// every replaced value is zeroed, every new one served, and the guarded slabs are opened
+    /// for writing a handful of times per batch instead of twice per key.
+    func testReUnlockOfManyKeysWipesEveryOldValueInOneBatch() throws {
+        let store = GrantStore(now: { 1_000 })
+        let names = (0..<1000).map { "acme.test.KEY_\($0)" }
+        try store.put(names.map { grant($0, "old-\($0)", ttl: 60_000) })
+        let old = try names.map { try XCTUnwrap(store._storage(for: slug($0))) }
+        let before = GuardedSlab.writes
+        let stored = try store.put(names.map { grant($0, "new-\($0)", ttl: 60_000) })
+        XCTAssertEqual(stored.count, 1000)
+        XCTAssertLessThanOrEqual(GuardedSlab.writes - before, 8, "slab writes for a batch of 1000 grants")
+        XCTAssertTrue(old.allSatisfy(\.isZeroed), "a replaced grant's value must be zeroed at once")
+        for name in [names[0], names[499], names[999]] {
+            guard case .granted(_, let value) = store.lookup(key: name) else { return XCTFail(name) }
+            XCTAssertEqual(value, Array("new-\(name)".utf8))
+        }
+        XCTAssertEqual(store.relock().count, 1000)
+    }
+
     func testAllEnvFallbackAnswersAnyEnvButNeverTheReverse() throws {
         let store = GrantStore()
         try store.put([grant("acme.all.SHARED", "s", ttl: 60_000)])

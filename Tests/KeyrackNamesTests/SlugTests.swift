@@ -28,4 +28,22 @@ final class SlugTests: XCTestCase {
         XCTAssertNil(prod.allFallback?.allFallback, "the all env has no fallback of its own")
         XCTAssertEqual([prod, Slug(parsing: "acme.all.KEY")!].sorted().map(\.description), ["acme.all.KEY", "acme.prod.KEY"])
     }
+
+    /// Slugs sort as their descriptions do (the manifest's key order, `status`, `relock`), also
+    /// where one part is a prefix of another and the next byte sorts before or after the ".":
+    /// the comparison no longer builds the two strings.
+    func testSlugsSortAsTheirDescriptions() throws {
+        var slugs: [Slug] = []
+        for org in ["a", "a-b", "a_b", "ab", "a0", "@all", "b"] {
+            for env in ["te", "te-st", "test", "te_st", "tf"] {
+                for key in ["K", "K.A", "K-A", "K_A", "KA", "k", "K.A.B"] { slugs.append(try XCTUnwrap(Slug(org: org, env: env, key: key))) }
+            }
+        }
+        slugs.shuffle()
+        XCTAssertEqual(slugs.sorted().map(\.description), slugs.map(\.description).sorted())
+        for a in slugs.prefix(40) {
+            for b in slugs.suffix(40) { XCTAssertEqual(a < b, a.description < b.description, "\(a) < \(b)") }
+            XCTAssertFalse(a < a)
+        }
+    }
 }

@@ -48,4 +48,36 @@ final class YAMLParserTests: XCTestCase {
         guard case .scalar(let s, _) = try YAMLParser.parse([]) else { return XCTFail() }
         XCTAssertTrue(s.isNull)
     }
+
+    func testCommentOnlyDocumentIsNullOnLineOne() throws {
+        guard case .scalar(let s, let line) = try YAMLParser.parse(Array("# nothing here\n".utf8)) else { return XCTFail() }
+        XCTAssertTrue(s.isNull)
+        XCTAssertEqual(line, 1)
+    }
+
+    /// The parser and the emitter keep libyaml's state at one heap address for the whole
+    /// document (issue 26: a pointer to a local was kept past the call that made it). A document
+    /// of thousands of events, every kind of scalar among them, goes through both and back.
+    func testALargeDocumentRoundTripsThroughEmitterAndParser() throws {
+        let tricky = ["plain", "null", "", "with: colon", "line\nbreak", "#hash", " lead", "\u{0}nul", "ünï", "'q'\"dq\""]
+        let pairs = (0..<5000).map { i in
+            ("org.test.KEY_\(100_000 + i)", YAMLNode.map([
+                ("value", .string(tricky[i % tricky.count] + String(i))), ("n", .int(i)), ("flag", .bool(i % 2 == 0)),
+                ("list", .list([.string("a"), .null])),
+            ]))
+        }
+        let document = YAMLNode.map(pairs)
+        let bytes = try YAMLEmitter.emit(document)
+        let parsed = try YAMLParser.parse(bytes)
+        guard case .mapping(let back, _) = parsed else { return XCTFail("\(parsed)") }
+        XCTAssertEqual(back.count, 5000)
+        for (i, pair) in back.enumerated() where i % 499 == 0 {
+            XCTAssertEqual(pair.key, pairs[i].0)
+            guard case .mapping(let fields, _) = pair.value, case .scalar(let value, _) = fields[0].value,
+                  case .scalar(let n, _) = fields[1].value else { return XCTFail("\(pair)") }
+            XCTAssertEqual(value.text, tricky[i % tricky.count] + String(i))
+            XCTAssertEqual(n.text, String(i))
+        }
+        XCTAssertEqual(try YAMLEmitter.emit(parsed), bytes, "emit → parse → emit must be byte-identical")
+    }
 }

@@ -37,13 +37,14 @@ public enum KeySource {
         case missing(String)
     }
 
-    /// `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens), `get` the one
+    /// `environment` is evaluated only for the vaults and mechanisms that read it (an os.secure
+    /// key never does). `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens), `get` the one
     /// the GitHub Actions ID token is asked with (EPHEMERAL_VIA_GITHUB_OIDC).
     public static func resolve(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
-                               environment: [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost,
+                               environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost,
                                get: HTTPGet = { _, _ in throw GitHubActionsIDToken.Failure.unreachable("no HTTP client") }) throws -> Outcome {
         let source: [UInt8]
-        switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment) {
+        switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment()) {
         case .missing(let why): return .missing(why)
         case .value(let value): source = value
         }
@@ -51,18 +52,18 @@ public enum KeySource {
         switch entry.mech {
         case .ephemeralViaAwsSso:
             let profile = String(decoding: source, as: UTF8.self)
-            let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment)
+            let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment())
             guard case .values(let credentials) = outcome else { return outcome }
             return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
         case .ephemeralViaGithubOidc where entry.vault == .awsConfig:
             let profile = String(decoding: source, as: UTF8.self)
-            let outcome = try AWSWebIdentity.assume(profile: profile, entry: entry, environment: environment, get: get)
+            let outcome = try AWSWebIdentity.assume(profile: profile, entry: entry, environment: environment(), get: get)
             guard case .values(let credentials) = outcome else { return outcome }
             return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
         case .ephemeralViaGithubApp:
             var source = source
             defer { wipe(&source) }
-            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment, post: post)
+            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment(), post: post)
         default:
             return .values([own])
         }

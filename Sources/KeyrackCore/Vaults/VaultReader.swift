@@ -17,8 +17,10 @@ public enum VaultReader {
         case missing(String)
     }
 
+    /// `environment` is read only by the vaults that need it: copying the process environment
+    /// into a dictionary once per key was most of an os.secure key's cost at unlock.
     public static func read(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Outcome {
+                            environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment) throws -> Outcome {
         switch entry.vault {
         case .osSecure:
             guard let v = manifest.secrets[entry.slug] else { return .missing("no os.secure value in the manifest: set it again with `keyrack set`") }
@@ -27,7 +29,7 @@ public enum VaultReader {
             guard let v = direct[entry.slug] else { return .missing("no os.direct value on disk: set it again with `keyrack set`") }
             return .value(v)
         case .osEnvvar:
-            guard let v = environment[entry.slug.key] else { return .missing("environment variable \(entry.slug.key) is not set") }
+            guard let v = environment()[entry.slug.key] else { return .missing("environment variable \(entry.slug.key) is not set") }
             return .value(Array(v.utf8))
         case .osDaemon:
             return .missing("os.daemon keys live only in a daemon and cannot be unlocked from disk")
@@ -35,17 +37,17 @@ public enum VaultReader {
             guard let exid = entry.exid, let reference = try? OnePasswordReference(exid) else {
                 return .missing("no 1Password reference (exid) recorded: set it again with --exid VAULT/ITEM[/FIELD]")
             }
-            return try readOnePassword(reference, account: entry.options[KeyOptions.account], environment: environment)
+            return try readOnePassword(reference, account: entry.options[KeyOptions.account], environment: environment())
         case .awsParams:
             var profile: String?
             if let key = AWSParameterStore.profileKey(for: entry, in: manifest) {
-                guard case .value(var name) = try read(key, manifest: manifest, direct: direct, environment: environment) else {
+                guard case .value(var name) = try read(key, manifest: manifest, direct: direct, environment: environment()) else {
                     return .missing("its profile key \(key.slug) could not be read: unlock it alone to see why")
                 }
                 profile = String(decoding: name, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 wipe(&name)
             }
-            return try AWSParameterStore.read(entry, profile: profile, environment: environment)
+            return try AWSParameterStore.read(entry, profile: profile, environment: environment())
         case .awsConfig:
             guard let profile = entry.exid else { return .missing("no AWS profile (exid) recorded: set it again with --exid PROFILE") }
             return .value(Array(profile.utf8))
