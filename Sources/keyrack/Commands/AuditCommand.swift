@@ -4,6 +4,8 @@ import KeyrackApp
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
+import KeyrackCore
+import PIV
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -18,7 +20,7 @@ struct AuditCommand: ParsableCommand {
         executable, argv[0], parent, cgroup, sandbox, git root). Never a value or a PIN. Each \
         line carries the SHA-256 of the one before; checkpoints sign the chain. See docs/audit.md.
         """,
-        subcommands: [AuditShowCommand.self, AuditVerifyCommand.self],
+        subcommands: [AuditShowCommand.self, AuditVerifyCommand.self, AuditAnchorCommand.self],
         defaultSubcommand: AuditShowCommand.self
     )
 }
@@ -66,9 +68,19 @@ struct AuditVerifyCommand: ParsableCommand {
     @Flag(help: "Open the owner's manifest (as unlock does: an identity, or the card) and require every checkpoint to be signed with the key it holds.")
     var manifest = false
 
+    @Option(help: ArgumentHelp("The owner's card public key (PEM, as `yubikey setup --slot 9a` prints it) every card checkpoint must be signed with.", valueName: "file"))
+    var cardKey: String?
+
     func run() throws {
         let files = try AuditCLI.files(owner: options.owner)
         var expected = key
+        var expectedCard = try cardKey.map { path in
+            guard let pem = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw CommandFailure("cannot read --card-key \(path): give the PEM file `keyrack yubikey setup --slot 9a` printed")
+            }
+            guard let hex = AuditVerifier.cardKeyHex(pem: pem) else { throw CommandFailure("--card-key \(path) is not a P-256 public key in PEM") }
+            return hex
+        }
         if manifest {
             // The key the log itself names proves nothing (a forger writes their own); the one
             // in the manifest is reachable only through the owner's recipients.
@@ -79,21 +91,58 @@ struct AuditVerifyCommand: ParsableCommand {
                 throw CommandFailure("the manifest of '\(options.owner)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
             }
             expected = AuditCrypto.hex(pair.publicKey)
+            if expectedCard == nil, let card = opened.manifest.auditCard { expectedCard = AuditCrypto.hex(card.publicKey) }
         }
-        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
+        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected, expectedCardKey: expectedCard)
         if options.json {
             var out: [String: Any] = ["owner": options.owner, "ok": report.ok, "records": report.records,
-                                      "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints]
+                                      "checkpoints": report.checkpoints, "signedCheckpoints": report.signedCheckpoints,
+                                      "cardCheckpoints": report.cardCheckpoints]
             if let k = report.checkpointKey { out["checkpointKey"] = k }
             if let f = report.fault { out["fault"] = ["line": f.line, "at": files.locate(f.line), "problem": f.problem] }
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             Output.line(String(decoding: data, as: UTF8.self))
         } else if report.ok {
-            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
+            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(expectedCard != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
         }
         if let f = report.fault {
             if !options.json { Terminal.printError("error: \(files.locate(f.line)): \(f.problem); keep the file as it is for inspection") }
             throw ExitCode(ExitStatus.failure)
+        }
+    }
+}
+
+struct AuditAnchorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anchor",
+        abstract: "Have a YubiKey slot sign the access log's head at each unlock (its public key goes into the encrypted manifest).",
+        discussion: """
+        The slot holds a P-256 key (keyrack yubikey setup --slot 9a). At each unlock the card signs \
+        the log's head and the daemon records it as a card-checkpoint; `audit verify --manifest` \
+        requires them to be made by this key. The slot's PIN and touch policies apply; an unlock \
+        with no PIN at hand (a robot without --pin-file) skips it with a note.
+        """)
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("The PIV slot whose P-256 key signs (9a, 9c, 9d, 9e or 82–95).", valueName: "slot"))
+    var slot: String = "9a"
+
+    @Option(help: ArgumentHelp("The YubiKey's serial, when several are plugged in.", valueName: "serial"))
+    var serial: UInt32?
+
+    func run() throws {
+        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
+        let owner = try ManifestCLI.owner(options)
+        let store = try ManifestCLI.store()
+        let key = try AuditCardAnchor.run(owner: owner, slot: piv, serial: serial, store: store, identities: {
+            try ManifestCLI.identities(owner, store: store, paths: identity.paths, cardInteraction: identity.cardInteraction())
+        })
+        if options.json {
+            try ManifestCLI.printJSON(["owner": owner.value, "slot": key.slot, "serial": Int(key.serial ?? 0), "cardKey": AuditCrypto.hex(key.publicKey)])
+        } else {
+            Output.line("keyrack audit anchor: YubiKey \(key.serial.map(String.init) ?? "?") slot \(key.slot) signs the access log of '\(owner)' at each unlock")
         }
     }
 }
