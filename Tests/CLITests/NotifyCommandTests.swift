@@ -88,4 +88,43 @@ final class NotifyCommandTests: XCTestCase {
         XCTAssertFalse(line.contains("123456"), "never the PIN")
         XCTAssertFalse(FileManager.default.fileExists(atPath: s.marker))
     }
+
+    /// The identity agent's touch prompt is the daemon's: the daemon keeps KEYRACK_NOTIFY from
+    /// the unlock that started it and runs the command with the prompt (owner, age client, files).
+    func testTheIdentityAgentsTouchPromptGoesToTheKeyrackNotifyCommand() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+        card = try SimulatedCard.insert()
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let serial = String(card.serial)
+        try h.ok(["init", "--via", "yubikey", "--serial", serial, "--pin-policy", "never", "--touch-policy", "always", "--pin-stdin"], stdin: "123456\n")
+        let text = try h.ok(["identity", "--for", "human"]).out
+        let idFile = try h.machine.dir.write("identity-human.txt", Array(text.utf8))
+        let recipient = try h.ok(["identity", "--recipient"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = try h.machine.dir.write("t.txt", Array("agent".utf8))
+        let sealed = h.machine.dir.file("t.age")
+        try h.ok(["age", "encrypt", "-r", recipient, "-o", sealed.path, plain.path])
+
+        let log = h.machine.dir.file("notify.log").path
+        let recorder = h.machine.dir.file("record-notify").path
+        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
+            .write(toFile: recorder, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        _ = try h.keyrack(["daemon", "stop"])
+        try h.ok(["unlock", "--identity-agent"], env: ["KEYRACK_NOTIFY": recorder, "DISPLAY": nil, "WAYLAND_DISPLAY": nil])
+
+        var env = h.machine.environment
+        env["XDG_RUNTIME_DIR"] = h.runtime.path
+        let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
+        env["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
+        try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env)
+        XCTAssertEqual(age.status, 0, age.description)
+        XCTAssertEqual(age.out, "agent")
+        let lines = recorded(log, containing: "for the identity agent of 'human'")
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        let line = try XCTUnwrap(lines.first)
+        XCTAssertTrue(line.hasPrefix("1|touch your YubiKey (serial \(serial), slot 82): requested by "), line)
+        XCTAssertTrue(line.hasSuffix(" for the identity agent of 'human', 1 file"), line)
+    }
 }
