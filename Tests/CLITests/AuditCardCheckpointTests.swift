@@ -76,6 +76,10 @@ final class AuditCardCheckpointTests: XCTestCase {
             XCTAssertEqual(r["serial"] as? Int, Int(card.serial))
         }
 
+        let shown = try h.ok(["audit", "--for", "bot"]).out.split(separator: "\n").filter { $0.contains("  card-checkpoint  ") }
+        XCTAssertEqual(shown.count, 2, "\(shown)")
+        XCTAssertTrue(shown.allSatisfy { $0.contains("signed by YubiKey \(card.serial) slot 9a") }, "\(shown)")
+
         let withManifest = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
         XCTAssertTrue(withManifest.out.hasSuffix("; 2 card checkpoint(s) by the owner's card\n"), withManifest.out)
         let withPEM = try h.ok(["audit", "verify", "--for", "bot", "--card-key", pem, "--json"])
