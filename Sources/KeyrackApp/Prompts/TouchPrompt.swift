@@ -1,3 +1,4 @@
+import Foundation
 import KeyrackClient
 #if canImport(Glibc)
 import Glibc
@@ -72,9 +73,14 @@ public enum DesktopNotification {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
         var pid: pid_t = 0
-        _ = ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid)
-        // Never waited for; the kernel reaps it when keyrack exits (keyrack is short-lived, and
-        // the daemon never shows touch prompts).
+        guard ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid) == 0, pid > 0 else { return }
+        // Never waited for by the caller; reaped by a thread of its own, so the daemon (whose
+        // identity agent shows touch prompts, and which lives for hours) keeps no zombie.
+        let child = pid
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        }
     }
 
     /// The first executable `name` in PATH.
