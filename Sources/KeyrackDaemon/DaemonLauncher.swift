@@ -20,10 +20,11 @@ public enum DaemonLauncher {
 
     /// Environment variables the daemon keeps from its starter.
     /// DISPLAY, WAYLAND_DISPLAY and DBUS_SESSION_BUS_ADDRESS name the desktop session (no
-    /// secret): the identity agent's touch prompt reaches the person through it (notify-send).
+    /// secret): the identity agent's touch prompt reaches the person through it (notify-send),
+    /// or through the command KEYRACK_NOTIFY names.
     static let inheritedVariables = ["PATH", "HOME", "XDG_RUNTIME_DIR", "KEYRACK_HOME", "LANG", "LC_ALL",
                                      "KEYRACK_DAEMON_IDLE_SECONDS", "KEYRACK_DAEMON_CLIENT_TIMEOUT_MS",
-                                     "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"]
+                                     "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "KEYRACK_NOTIFY"]
 
     public static func ensureRunning(_ client: DaemonClient, executable: String, arguments: [String],
                                      timeoutMilliseconds: UInt64 = 5000) throws -> Started {

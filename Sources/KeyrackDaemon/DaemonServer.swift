@@ -506,6 +506,25 @@ public final class DaemonServer: @unchecked Sendable {
                 return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written: this \(event) is not recorded; free disk space or fix the file")
             }
             return .sandboxAccepted
+        case .auditHead:
+            guard let head = configuration.audit?.head else { return .error(.rejected, "this daemon keeps no access log") }
+            return .auditHead(seq: head.seq, head: head.hash)
+        case .auditCardCheckpoint(let c):
+            // Only appended: the card and its key are the CLI's; `audit verify` checks the signature.
+            guard let head = configuration.audit?.head, c.seq <= head.seq, c.seq < head.seq || c.head == head.hash else {
+                return .error(.rejected, "the card checkpoint names a head this log does not have")
+            }
+            var f = AuditFields()
+            f.add("covers_seq", c.seq)
+            f.add("head", c.head)
+            f.add("slot", c.slot)
+            f.add("serial", Int(c.serial))
+            f.add("card_key", AuditCrypto.hex(c.publicKey))
+            f.add("sig", AuditCrypto.hex(c.signature))
+            guard audit("card-checkpoint", f, connection: connection) else {
+                return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written: free disk space or fix the file")
+            }
+            return .sandboxAccepted
         case .auditProxy(let substitution):
             guard auditProxy(substitution, connection: connection) else {
                 return .error(.rejected, "the access log \(configuration.audit?.path ?? "") cannot be written, so the proxy sends no value: free disk space or fix the file, then retry")

@@ -52,6 +52,13 @@ public enum Request {
     /// record `event` ("set" or "del") for `slug`, with the vault and effect of a set. Answered
     /// `sandboxAccepted` once written.
     case auditChange(event: String, slug: String, vault: String?, effect: String?)
+    /// `unlock` of an owner whose manifest names a card slot for the log: the chain head to have
+    /// the card sign. Answered `auditHead`.
+    case auditHead
+    /// Then the card's signature over that head (AuditCrypto.cardCheckpointDigest), recorded as
+    /// a `card-checkpoint`. The daemon only appends it (it knows no card); `audit verify` checks
+    /// it. Answered `sandboxAccepted` once written.
+    case auditCardCheckpoint(CardCheckpoint)
 
     var type: UInt8 {
         switch self {
@@ -69,7 +76,24 @@ public enum Request {
         case .auditKey: 0x0C
         case .auditProxy: 0x0D
         case .auditChange: 0x0E
+        case .auditHead: 0x0F
+        case .auditCardCheckpoint: 0x10
         }
+    }
+}
+
+/// A card's signature over the log's head (names and public values only).
+public struct CardCheckpoint: Equatable, Sendable {
+    /// The seq of the record signed and its hash (AuditLog.head).
+    public var seq: UInt64
+    public var head: String
+    /// The card's ECDSA signature (DER) and its P-256 public point (04‖X‖Y).
+    public var signature: [UInt8]
+    public var publicKey: [UInt8]
+    public var slot: String
+    public var serial: UInt32
+    public init(seq: UInt64, head: String, signature: [UInt8], publicKey: [UInt8], slot: String, serial: UInt32) {
+        self.seq = seq; self.head = head; self.signature = signature; self.publicKey = publicKey; self.slot = slot; self.serial = serial
     }
 }
 
@@ -127,6 +151,8 @@ public enum Response {
     case agentStatus(AgentStatus?)
     /// The sandbox was recorded (REGISTER_SANDBOX), or the requirement is on (REQUIRE_SANDBOX).
     case sandboxAccepted
+    /// AUDIT_HEAD: the log's last seq and its hash.
+    case auditHead(seq: UInt64, head: String)
     case error(ErrorCode, String)
 
     static let errorType: UInt8 = 0xEE
@@ -141,8 +167,10 @@ extension Request {
         w.u8(Protocol.version)
         w.u8(type)
         switch self {
-        case .ping, .status, .stop, .agentStatus, .requireSandbox:
+        case .ping, .status, .stop, .agentStatus, .requireSandbox, .auditHead:
             break
+        case .auditCardCheckpoint(let c):
+            w.u64(c.seq); w.string(c.head); w.data(c.signature); w.data(c.publicKey); w.string(c.slot); w.u32(c.serial)
         case .registerSandbox(let pid):
             w.u32(UInt32(bitPattern: pid))
         case .auditKey(let seed, let recipient):
@@ -217,6 +245,15 @@ extension Request {
             let seed = try r.data("audit.seed", max: 32)
             guard seed.count == 32 else { throw DaemonError.malformed("audit.seed: \(seed.count) bytes, expected 32") }
             request = .auditKey(seed: seed, recipient: try r.string("audit.recipient", max: 256))
+        case 0x0F: request = .auditHead
+        case 0x10:
+            let seq = try r.u64("card.seq")
+            let head = try r.string("card.head", max: 64)
+            let signature = try r.data("card.signature", max: 80)
+            let key = try r.data("card.key", max: 65)
+            guard head.count == 64, AuditCrypto.unhex(head) != nil, key.count == 65 else { throw DaemonError.malformed("card checkpoint: the head or the public key has the wrong size") }
+            request = .auditCardCheckpoint(CardCheckpoint(seq: seq, head: head, signature: signature, publicKey: key,
+                                                          slot: try r.string("card.slot", max: 8), serial: try r.u32("card.serial")))
         case 0x0E:
             let event = try r.string("change.event", max: 16)
             guard event == "set" || event == "del" else { throw DaemonError.malformed("change.event: '\(event.prefix(16))' is neither set nor del") }
@@ -350,6 +387,8 @@ extension Response {
             if let st { AgentWire.encode(st, into: &w) }
         case .sandboxAccepted:
             w.u8(0x8B)
+        case .auditHead(let seq, let head):
+            w.u8(0x8C); w.u64(seq); w.string(head)
         case .error(let code, let message):
             w.u8(Response.errorType); w.u8(code.rawValue); w.string(String(message.prefix(1000)))
         }
@@ -431,6 +470,8 @@ extension Response {
             response = .agentStatus(try r.u8("agent.present") == 1 ? try AgentWire.decodeStatus(&r) : nil)
         case 0x8B:
             response = .sandboxAccepted
+        case 0x8C:
+            response = .auditHead(seq: try r.u64("head.seq"), head: try r.string("head.hash", max: 64))
         case Response.errorType:
             let raw = try r.u8("error.code")
             let message = try r.string("error.message")

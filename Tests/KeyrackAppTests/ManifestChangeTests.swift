@@ -151,15 +151,18 @@ final class ManifestChangeTests: XCTestCase {
     func testSetAndRecipientAddRefuseAnUninitialisedOwnerBeforeAskingAnything() throws {
         let ghost = try OwnerName("ghost")
         let input = KeyChange.SetInput(owner: ghost, org: nil, env: try EnvName("sudo"), key: try KeyName("T"), vault: .osSecure, directory: dir.url)
-        let expected = "owner ghost is not initialised (no \(store.home.manifest(ghost).path)): run `keyrack init --for ghost` (your ssh key; or --via yubikey|age) first"
+        // The problem names the owner and the missing file; the remedy is typed (the CLI words it).
+        let expected = "owner ghost is not initialised (no \(store.home.manifest(ghost).path))"
         XCTAssertThrowsError(try KeyChange.set(input, store: store, identities: { XCTFail("identities asked"); throw CancellationError() },
                                                value: { _ in XCTFail("value asked"); return [] }, effects: effects)) { error in
-            XCTAssertEqual((error as? KeyrackError)?.message, expected)
+            XCTAssertEqual((error as? KeyrackError)?.problem, expected)
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .initialise(owner: "ghost"))
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
         }
         XCTAssertThrowsError(try RecipientChange.add(owner: ghost, label: try RecipientLabel("x"), publicKey: "age1x", backupIdentity: nil, userHome: dir.url,
                                                      store: store, identities: { XCTFail("identities asked"); throw CancellationError() })) { error in
-            XCTAssertEqual((error as? KeyrackError)?.message, expected)
+            XCTAssertEqual((error as? KeyrackError)?.problem, expected)
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .initialise(owner: "ghost"))
         }
         XCTAssertTrue(effects.records.isEmpty && effects.revoked.isEmpty)
     }

@@ -29,6 +29,22 @@ final class HostManifestCodecTests: XCTestCase {
         XCTAssertEqual(try back.encodeYAML(), yaml, "a second write must be byte-identical")
     }
 
+    /// The access log's card (`keyrack audit anchor`) survives the round trip; a card key that
+    /// is not a P-256 point is refused.
+    func testTheAuditCardRoundTripsAndABadKeyIsRefused() throws {
+        var m = try sample()
+        m.auditSeed = [UInt8](repeating: 7, count: 32)
+        m.auditCard = AuditCardKey(slot: "9a", serial: 12345678, publicKey: [4] + (1...64).map { UInt8($0) })
+        let yaml = try m.encodeYAML()
+        XCTAssertEqual(try HostManifest.decode(yaml: yaml), m)
+        let text = String(decoding: yaml, as: UTF8.self)
+        XCTAssertTrue(text.contains("cardKey: \"040102"), text)
+        let bad = text.replacingOccurrences(of: "cardKey: \"04", with: "cardKey: \"")
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(bad.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("audit.cardKey is not a P-256 point"), "\(error)")
+        }
+    }
+
     func testEveryByteStringSecretRoundTrips() throws {
         var m = try sample()
         let slug = try Slug(validating: "x.test.K")

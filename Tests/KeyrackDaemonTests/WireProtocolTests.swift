@@ -36,6 +36,26 @@ final class WireProtocolTests: XCTestCase {
         XCTAssertThrowsError(try Request.decode(body: empty.bytes))
     }
 
+    /// A card checkpoint (AUDIT_HEAD, then AUDIT_CARD_CHECKPOINT) travels as given; a head or a
+    /// public key of the wrong size is malformed.
+    func testACardCheckpointRoundTripsAndAWrongSizedKeyIsMalformed() throws {
+        let head = String(repeating: "ab", count: 32)
+        let record = CardCheckpoint(seq: 41, head: head, signature: [0x30, 0x44] + [UInt8](repeating: 7, count: 70),
+                                    publicKey: [4] + [UInt8](repeating: 9, count: 64), slot: "9a", serial: 12_345_678)
+        guard case .auditCardCheckpoint(let decoded) = try Request.decode(body: Request.auditCardCheckpoint(record).encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(decoded, record)
+        guard case .auditHead = try Request.decode(body: Request.auditHead.encodeBody()) else { return XCTFail() }
+        guard case .auditHead(let seq, let h) = try Response.decode(body: Response.auditHead(seq: 41, head: head).encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(seq, 41)
+        XCTAssertEqual(h, head)
+        var short = record
+        short.publicKey = [4, 1, 2]
+        XCTAssertThrowsError(try Request.decode(body: Request.auditCardCheckpoint(short).encodeBody()))
+        var badHead = record
+        badHead.head = "zz"
+        XCTAssertThrowsError(try Request.decode(body: Request.auditCardCheckpoint(badHead).encodeBody()))
+    }
+
     func testRequestsRoundTrip() throws {
         for request in requests() {
             let body = request.encodeBody()

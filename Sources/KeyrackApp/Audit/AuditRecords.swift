@@ -110,7 +110,9 @@ public enum AuditRecords {
         let time = r["time"] as? String ?? "?"
         let event = r["event"] as? String ?? "?"
         var what = ""
-        if let keys = r["keys"] as? [[String: Any]] {
+        if event == "card-checkpoint" {
+            what = "record \(r["covers_seq"].map { "\($0)" } ?? "?") signed by YubiKey \(r["serial"].map { "\($0)" } ?? "?") slot \(r["slot"] as? String ?? "?")"
+        } else if let keys = r["keys"] as? [[String: Any]] {
             what = keys.map { k in
                 let name = (k["slug"] as? String) ?? (k["key"] as? String) ?? "?"
                 if let result = k["result"] as? String { return "\(name) \(result)" }

@@ -28,4 +28,9 @@ public enum AuditSources {
         }
         return AuditCrypto.hex(pair.publicKey)
     }
+
+    /// The card checkpoint public key (hex) the manifest names (`audit anchor`), nil when none.
+    public static func manifestCardKey(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> String? {
+        try store.open(owner, with: identities).manifest.auditCard.map { AuditCrypto.hex($0.publicKey) }
+    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KeyrackDaemon
 
@@ -24,13 +25,19 @@ public enum AuditVerifier {
         public var checkpoints = 0
         public var signedCheckpoints = 0
         public var checkpointKey: String?
+        /// `card-checkpoint` records (a YubiKey's signature over the head at unlock) and the
+        /// card's public key (hex of its P-256 point) they were all made with.
+        public var cardCheckpoints = 0
+        public var cardKey: String?
         /// seq of the first record checked (0 unless the oldest files were archived away).
         public var firstSeq: UInt64 = 0
         public var fault: Fault?
         public var ok: Bool { fault == nil }
     }
 
-    public static func verify(log: [UInt8], anchor: [UInt8]?, owner: String, expectedKey: String? = nil) -> Report {
+    /// `expectedCardKey`: the owner's card key (hex of the P-256 point, from the manifest or
+    /// `--card-key`); without it every card checkpoint must be made by one card.
+    public static func verify(log: [UInt8], anchor: [UInt8]?, owner: String, expectedKey: String? = nil, expectedCardKey: String? = nil) -> Report {
         var report = Report()
         var lines = log.split(separator: 0x0a, omittingEmptySubsequences: false)
         let cutShort = lines.last.map { !$0.isEmpty } ?? false
@@ -39,6 +46,8 @@ public enum AuditVerifier {
         var ordinal: UInt64 = 0
         var key: String? = nil
         var connects = Set<UInt64>()
+        // Each line's hash by index, for the card checkpoints, which name an earlier record.
+        var hashes: [String] = []
         // A log whose older files were archived away (rotation, then removed by the owner)
         // starts with a genesis that `continues` one: the chain is checked from there.
         var firstSeq: UInt64 = 0
@@ -112,7 +121,16 @@ public enum AuditVerifier {
                 // An unsigned checkpoint (the daemon held no key: started for a denial, or by
                 // an older unlock) is accepted but proves nothing; the report counts them apart.
             }
+            if event == "card-checkpoint" {
+                if let problem = checkCard(object, seq: seq, firstSeq: firstSeq, hashes: hashes, owner: owner,
+                                           expected: expectedCardKey, earlier: report.cardKey) {
+                    return fail(n, problem)
+                }
+                report.cardKey = object["card_key"] as? String
+                report.cardCheckpoints += 1
+            }
             prev = AuditCrypto.sha256Hex(Array(raw))
+            hashes.append(prev)
             report.records += 1
         }
         report.checkpointKey = key
@@ -136,5 +154,42 @@ public enum AuditVerifier {
             return fail(lines.count, "the log has \(report.checkpoints) checkpoint(s) but its anchor file is missing: it was removed")
         }
         return report
+    }
+
+    /// A card checkpoint's fault, nil when it holds: the record it names is earlier in this
+    /// chain and hashes to its `head`, and `sig` is an ECDSA P-256 signature over
+    /// AuditCrypto.cardCheckpointMessage by `card_key`, the owner's card (or the one card of the
+    /// earlier card checkpoints).
+    static func checkCard(_ object: [String: Any], seq: UInt64, firstSeq: UInt64, hashes: [String], owner: String,
+                          expected: String?, earlier: String?) -> String? {
+        guard let covers = (object["covers_seq"] as? NSNumber)?.uint64Value, let head = object["head"] as? String,
+              let keyHex = object["card_key"] as? String, let sigHex = object["sig"] as? String else {
+            return "card checkpoint lacks covers_seq, head, card_key or sig: the record was altered"
+        }
+        guard covers < seq else { return "card checkpoint covers seq \(covers), not a record before it" }
+        if covers >= firstSeq {
+            guard hashes[Int(covers - firstSeq)] == head else {
+                return "card checkpoint head is not the hash of the record it names (seq \(covers)): the records before it were rewritten"
+            }
+        }
+        if let expected, keyHex != expected {
+            return "card checkpoint signed by card key \(keyHex.prefix(18))…, not the owner's \(expected.prefix(18))…: forged"
+        }
+        if let earlier, keyHex != earlier {
+            return "card checkpoint signed by card key \(keyHex.prefix(18))…, unlike the earlier card checkpoints (\(earlier.prefix(18))…): forged"
+        }
+        guard let point = AuditCrypto.unhex(keyHex), let key = try? P256.Signing.PublicKey(x963Representation: point),
+              let der = AuditCrypto.unhex(sigHex), let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else {
+            return "card checkpoint key or signature is not a P-256 key or ECDSA signature"
+        }
+        guard key.isValidSignature(signature, for: AuditCrypto.cardCheckpointMessage(owner: owner, seq: covers, head: head)) else {
+            return "card checkpoint signature does not verify: it was forged or the record altered"
+        }
+        return nil
+    }
+
+    /// A P-256 public key in PEM (`--card-key`) as the hex of its point, as card checkpoints name it.
+    public static func cardKeyHex(pem: String) -> String? {
+        (try? P256.Signing.PublicKey(pemRepresentation: pem)).map { AuditCrypto.hex(Array($0.x963Representation)) }
     }
 }

@@ -44,6 +44,13 @@ public enum SecretPrompt {
         // A PIN is asked for on behalf of someone: say who, on its own line above the prompt
         // (the prompt itself stays as age-plugin-yubikey words it; askpass programs get that).
         let asker = saysWhoAsks ? "keyrack: a PIN is \(Asker.phrase)\n" : ""
+        // And through KEYRACK_NOTIFY, when it names a command, in the touch prompt's shape:
+        // "Enter PIN for YubiKey with serial N (3 tries left): requested by … via keyrack unlock".
+        if saysWhoAsks {
+            var said = prompt.trimmingCharacters(in: .whitespaces)
+            if said.hasSuffix(":") { said.removeLast() }
+            DesktopNotification.prompt("\(said): \(Asker.phrase)")
+        }
         _ = (asker + prompt).withCString { write(fd, $0, strlen($0)) }
 
         var saved = termios()

@@ -1,3 +1,4 @@
+import Foundation
 import KeyrackClient
 #if canImport(Glibc)
 import Glibc
@@ -31,15 +32,38 @@ public enum TouchPrompt {
 }
 
 /// `notify-send SUMMARY BODY`, only when DISPLAY or WAYLAND_DISPLAY is set and notify-send is on
-/// PATH. The body must never hold a secret: argv is visible to every user of the machine.
+/// PATH; or, when `KEYRACK_NOTIFY` names a command, that command with the prompt text as its one
+/// argument (display or not: it may reach a phone, a status bar, a log), instead of notify-send.
+/// The body must never hold a secret: argv is visible to every user of the machine.
 public enum DesktopNotification {
+    /// `KEYRACK_NOTIFY` when set and not empty: a program (a path, or a name looked up in PATH;
+    /// one word, never a shell line), run as `PROGRAM TEXT` for every touch and PIN prompt.
+    public static var command: String? {
+        guard let raw = getenv("KEYRACK_NOTIFY"), raw.pointee != 0 else { return nil }
+        return String(cString: raw)
+    }
+
+    /// A prompt for the person, through KEYRACK_NOTIFY only (a PIN prompt: the terminal already
+    /// shows it, and notify-send was never its default).
+    public static func prompt(_ text: String) {
+        if let command { start([command, text]) }
+    }
+
     public static func send(summary: String, body: String) {
+        if let command {
+            start([command, body])
+            return
+        }
         let hasDisplay = [getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")].contains { value in
             guard let value else { return false }
             return value.pointee != 0
         }
         guard hasDisplay, let path = onPath("notify-send") else { return }
-        let args = [path, "--app-name=keyrack", "--urgency=critical", "--expire-time=15000", summary, body]
+        start([path, "--app-name=keyrack", "--urgency=critical", "--expire-time=15000", summary, body])
+    }
+
+    /// Starts `args` through the project's spawner (no shell), detached from our stdio.
+    private static func start(_ args: [String]) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -49,9 +73,14 @@ public enum DesktopNotification {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
         }
         var pid: pid_t = 0
-        _ = ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid)
-        // Never waited for; the kernel reaps it when keyrack exits (keyrack is short-lived, and
-        // the daemon never shows touch prompts).
+        guard ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid) == 0, pid > 0 else { return }
+        // Never waited for by the caller; reaped by a thread of its own, so the daemon (whose
+        // identity agent shows touch prompts, and which lives for hours) keeps no zombie.
+        let child = pid
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        }
     }
 
     /// The first executable `name` in PATH.

@@ -15,6 +15,7 @@ public struct AuditVerifyJSON: Encodable {
     public var records: Int
     public var checkpoints: Int
     public var signedCheckpoints: Int
+    public var cardCheckpoints: Int
     public var checkpointKey: String?
     public var fault: Fault?
     public var error: ErrorReport.Fields?
@@ -26,6 +27,7 @@ public struct AuditVerifyJSON: Encodable {
         records = report.records
         checkpoints = report.checkpoints
         signedCheckpoints = report.signedCheckpoints
+        cardCheckpoints = report.cardCheckpoints
         checkpointKey = report.checkpointKey
         fault = report.fault.map { Fault(line: $0.line, at: files.locate($0.line), problem: $0.problem) }
         error = fault.map {
@@ -33,7 +35,7 @@ public struct AuditVerifyJSON: Encodable {
         }
     }
 
-    private enum Field: String, CodingKey { case owner, ok, records, checkpoints, signedCheckpoints, checkpointKey, fault, error }
+    private enum Field: String, CodingKey { case owner, ok, records, checkpoints, signedCheckpoints, cardCheckpoints, checkpointKey, fault, error }
 
     /// `error` only when the chain is broken; every other field always (null when it has no value).
     public func encode(to encoder: any Encoder) throws {
@@ -43,8 +45,21 @@ public struct AuditVerifyJSON: Encodable {
         try c.encode(records, forKey: .records)
         try c.encode(checkpoints, forKey: .checkpoints)
         try c.encode(signedCheckpoints, forKey: .signedCheckpoints)
+        try c.encode(cardCheckpoints, forKey: .cardCheckpoints)
         try c.encodeIfPresent(checkpointKey, forKey: .checkpointKey)
         try c.encodeIfPresent(fault, forKey: .fault)
         if let error { try c.encode(error, forKey: .error) }
+    }
+}
+
+/// `keyrack audit anchor --json`: which card slot now signs the owner's log.
+public struct AuditAnchorJSON: Encodable, Equatable {
+    public var owner: String
+    public var slot: String
+    public var serial: UInt32?
+    public var cardKey: String
+
+    public init(owner: String, slot: String, serial: UInt32?, cardKey: String) {
+        (self.owner, self.slot, self.serial, self.cardKey) = (owner, slot, serial, cardKey)
     }
 }

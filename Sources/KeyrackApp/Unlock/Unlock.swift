@@ -114,6 +114,10 @@ public struct Unlock {
         }
         let unlocked = try daemon.unlock(owner: owner.value, grants, catalog: KeySource.catalog(manifest))
         leasesHanded = true
+        // A YubiKey owner's card signs the access log's head (docs/audit.md); never fatal.
+        if let card = manifest.auditCard {
+            events(.cardCheckpoint(AuditCardCheckpoint.run(owner: owner.value, card: card, daemon: daemon, interaction: asking.interaction)))
+        }
         var result = UnlockResult(owner: owner.value, recipient: usedLabel, unlocked: unlocked, omitted: plan.omitted.map { ($0.0, $0.1) }, agent: nil)
         if request.identityAgent {
             // One TTL for both when a duration is given; else the agent's own default.

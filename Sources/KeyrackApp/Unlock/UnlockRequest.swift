@@ -74,4 +74,6 @@ public enum UnlockEvent: Equatable {
     case stayedLocked(Slug, why: String)
     case daemonStarted(owner: String, pid: Int32)
     case agentCapped(owner: String, minutes: Int)
+    /// The card signed the access log's head, or why it did not (AuditCardCheckpoint).
+    case cardCheckpoint(AuditCardCheckpoint.Outcome)
 }

@@ -68,9 +68,21 @@ extension HostManifest {
         }
         let openbao = try top.node("openbao").map(decodeOpenBao)
         var auditSeed: [UInt8]? = nil
+        var auditCard: AuditCardKey? = nil
         if let node = top.node("audit"), !isNull(node) {
             var f = try YAMLFields(node, path: "audit")
             let text = try f.string("checkpointSeed")
+            if let slot = try f.optionalString("cardSlot") {
+                let hex = try f.string("cardKey")
+                let serial = try f.optionalString("cardSerial").map { s throws -> UInt32 in
+                    guard let n = UInt32(s) else { throw YAMLError(line: node.line, "audit.cardSerial is not a serial number") }
+                    return n
+                }
+                guard let key = HostManifest.unhex(hex), key.count == 65 else {
+                    throw YAMLError(line: node.line, "audit.cardKey is not a P-256 point in hex (130 digits)")
+                }
+                auditCard = AuditCardKey(slot: slot, serial: serial, publicKey: key)
+            }
             try f.finish()
             guard let data = Data(base64Encoded: text), data.count == 32 else {
                 throw YAMLError(line: node.line, "audit.checkpointSeed is not 32 bytes of base64")
@@ -82,6 +94,7 @@ extension HostManifest {
         manifest.version = version
         manifest.openbao = openbao
         manifest.auditSeed = auditSeed
+        manifest.auditCard = auditCard
         return manifest
     }
 
@@ -131,7 +144,15 @@ extension HostManifest {
         ]
         // Only when set, so a manifest without OpenBao stays byte-identical to what it was.
         if let openbao, !openbao.isEmpty { top.append(("openbao", HostManifest.encodeOpenBao(openbao))) }
-        if let auditSeed { top.append(("audit", .map([("checkpointSeed", .string(Data(auditSeed).base64EncodedString()))]))) }
+        if let auditSeed {
+            var audit: [(String, YAMLNode)] = [("checkpointSeed", .string(Data(auditSeed).base64EncodedString()))]
+            if let card = auditCard {
+                audit.append(("cardSlot", .string(card.slot)))
+                if let serial = card.serial { audit.append(("cardSerial", .string(String(serial)))) }
+                audit.append(("cardKey", .string(card.publicKey.map { String(format: "%02x", $0) }.joined())))
+            }
+            top.append(("audit", .map(audit)))
+        }
         return try YAMLEmitter.emit(.map(top))
     }
 
@@ -227,5 +248,20 @@ extension HostManifest {
         do { return try body() } catch let error as KeyrackError {
             throw YAMLError(line: line, error.message)
         }
+    }
+}
+
+extension HostManifest {
+    /// Lower-case hex to bytes (the card key of `audit.cardKey`); nil for anything else.
+    static func unhex(_ text: String) -> [UInt8]? {
+        let u = Array(text.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            guard let b = UInt8(String(decoding: u[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b); i += 2
+        }
+        return out
     }
 }

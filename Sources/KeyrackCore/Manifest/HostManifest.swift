@@ -108,6 +108,16 @@ public struct KeyEntry: Equatable, Sendable {
     }
 }
 
+/// The card that signs an owner's access log (HostManifest.auditCard).
+public struct AuditCardKey: Equatable, Sendable {
+    public var slot: String
+    public var serial: UInt32?
+    public var publicKey: [UInt8]
+    public init(slot: String, serial: UInt32?, publicKey: [UInt8]) {
+        self.slot = slot; self.serial = serial; self.publicKey = publicKey
+    }
+}
+
 /// The decrypted host manifest of one owner (docs/formats.md).
 public struct HostManifest: Equatable, Sendable {
     /// The format version this keyrack reads and writes.
@@ -126,6 +136,10 @@ public struct HostManifest: Equatable, Sendable {
     /// recipients, so only who can open the manifest can sign checkpoints; `unlock` hands it
     /// to the daemon (docs/audit.md).
     public var auditSeed: [UInt8]?
+    /// The YubiKey slot that signs the access log's head at each unlock (a `card-checkpoint`),
+    /// and its P-256 public point (04‖X‖Y), which `audit verify --manifest` requires
+    /// (`keyrack audit anchor --slot 9a`); nil when the card does not sign the log.
+    public var auditCard: AuditCardKey?
 
     /// 32 bytes from the system's CSPRNG (getrandom on Linux).
     public static func newAuditSeed() -> [UInt8] {

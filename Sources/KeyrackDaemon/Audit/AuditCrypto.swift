@@ -76,4 +76,19 @@ public enum AuditCrypto {
     public static func checkpointMessage(owner: String, seq: UInt64, ordinal: UInt64, head: String) -> [UInt8] {
         Array("keyrack-audit-checkpoint-v1\n\(owner)\n\(seq)\n\(ordinal)\n\(head)\n".utf8)
     }
+
+    /// What a card checkpoint signs (the SHA-256 of it, the digest a PIV slot signs): domain,
+    /// owner, the seq of the record it covers and that record's hash (the chain head then). A
+    /// card checkpoint is its own record later in the chain, so the head is named, not implied.
+    public static func cardCheckpointMessage(owner: String, seq: UInt64, head: String) -> [UInt8] {
+        Array("keyrack-audit-card-checkpoint-v1\n\(owner)\n\(seq)\n\(head)\n".utf8)
+    }
+
+    public static func cardCheckpointDigest(owner: String, seq: UInt64, head: String) -> [UInt8] {
+        _ = sodium_init()
+        let message = cardCheckpointMessage(owner: owner, seq: seq, head: head)
+        var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        _ = message.withUnsafeBufferPointer { crypto_hash_sha256(&digest, $0.baseAddress, UInt64($0.count)) }
+        return digest
+    }
 }

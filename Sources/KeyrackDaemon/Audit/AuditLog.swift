@@ -223,6 +223,11 @@ public final class AuditLog: @unchecked Sendable {
 
     public var checkpointPublicKey: [UInt8]? { locked { publicKey } }
 
+    /// The chain head now: the seq of the last record and the hex SHA-256 of its line (what a
+    /// card checkpoint signs: the card is the CLI's, which asks for this, signs it and hands the
+    /// signature back, AUDIT_HEAD / AUDIT_CARD_CHECKPOINT). Nil before the first record.
+    public var head: (seq: UInt64, hash: String)? { locked { nextSeq == 0 ? nil : (nextSeq - 1, prev) } }
+
     // MARK: appending
 
     /// Appends one record; false when it could not be written (the caller then refuses what it

@@ -5,6 +5,8 @@ import KeyrackCore
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
+import KeyrackCore
+import PIV
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -19,7 +21,7 @@ struct AuditCommand: ParsableCommand {
         executable, argv[0], parent, cgroup, sandbox, git root). Never a value or a PIN. Each \
         line carries the SHA-256 of the one before; checkpoints sign the chain. See docs/audit.md.
         """,
-        subcommands: [AuditShowCommand.self, AuditVerifyCommand.self],
+        subcommands: [AuditShowCommand.self, AuditVerifyCommand.self, AuditAnchorCommand.self],
         defaultSubcommand: AuditShowCommand.self
     )
 }
@@ -64,25 +66,71 @@ struct AuditVerifyCommand: ParsableCommand {
     @Flag(help: "Open the owner's manifest (as unlock does: an identity, or the card) and require every checkpoint to be signed with the key it holds.")
     var manifest = false
 
+    @Option(help: ArgumentHelp("The owner's card public key (PEM, as `yubikey setup --slot 9a` prints it) every card checkpoint must be signed with.", valueName: "file"))
+    var cardKey: String?
+
     func run() throws {
         let files = try AuditSources.files(owner: options.owner)
         var expected = key
+        var expectedCard = try cardKey.map { path in
+            guard let pem = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw CommandFailure("cannot read --card-key \(path): give the PEM file `keyrack yubikey setup --slot 9a` printed")
+            }
+            guard let hex = AuditVerifier.cardKeyHex(pem: pem) else { throw CommandFailure("--card-key \(path) is not a P-256 public key in PEM") }
+            return hex
+        }
         if manifest {
             let owner = try options.ownerName()
             let store = try HostManifestStore.fromEnvironment()
-            expected = try AuditSources.manifestCheckpointKey(owner: owner, store: store, identities: try OwnerIdentities.resolve(
-                owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live))
+            let identities = try OwnerIdentities.resolve(owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live)
+            expected = try AuditSources.manifestCheckpointKey(owner: owner, store: store, identities: identities)
+            if expectedCard == nil { expectedCard = try AuditSources.manifestCardKey(owner: owner, store: store, identities: identities) }
         }
-        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected)
+        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected, expectedCardKey: expectedCard)
         let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
         if options.json {
             JSONLine.print(answer)
         } else if report.ok {
-            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : "")")
+            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(expectedCard != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
         }
         if let error = answer.error {
             if !options.json { Terminal.printError("error: \(error.message)") }
             throw ExitCode(error.exit)
+        }
+    }
+}
+
+struct AuditAnchorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anchor",
+        abstract: "Have a YubiKey slot sign the access log's head at each unlock (its public key goes into the encrypted manifest).",
+        discussion: """
+        The slot holds a P-256 key (keyrack yubikey setup --slot 9a). At each unlock the card signs \
+        the log's head and the daemon records it as a card-checkpoint; `audit verify --manifest` \
+        requires them to be made by this key. The slot's PIN and touch policies apply; an unlock \
+        with no PIN at hand (a robot without --pin-file) skips it with a note.
+        """)
+
+    @OptionGroup var options: OwnerOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(help: ArgumentHelp("The PIV slot whose P-256 key signs (9a, 9c, 9d, 9e or 82–95).", valueName: "slot"))
+    var slot: String = "9a"
+
+    @Option(help: ArgumentHelp("The YubiKey's serial, when several are plugged in.", valueName: "serial"))
+    var serial: UInt32?
+
+    func run() throws {
+        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
+        let owner = try options.ownerName()
+        let store = try HostManifestStore.fromEnvironment()
+        let key = try AuditCardAnchor.run(owner: owner, slot: piv, serial: serial, store: store, identities: {
+            try identity.identities(owner, store: store)
+        })
+        if options.json {
+            JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: key.serial, cardKey: AuditCrypto.hex(key.publicKey)))
+        } else {
+            Output.line("keyrack audit anchor: YubiKey \(key.serial.map(String.init) ?? "?") slot \(key.slot) signs the access log of '\(owner)' at each unlock")
         }
     }
 }
