@@ -44,6 +44,16 @@ public final class TPMClient: @unchecked Sendable {
     /// Creates a P-256 key in the TPM under the storage root key, with `pin` as its authValue
     /// (none when nil or empty), and returns it sealed.
     public func createKey(pin: [UInt8]?) throws -> TPMSealedKey {
+        try create(TPMTemplates.ecdhKey, pin: pin)
+    }
+
+    /// Creates a P-256 ECDSA (SHA-256) signing key under the storage root key, with `pin` as its
+    /// authValue (none when nil or empty), and returns it sealed: the access log's TPM key.
+    public func createSigningKey(pin: [UInt8]?) throws -> TPMSealedKey {
+        try create(TPMTemplates.signingKey, pin: pin)
+    }
+
+    private func create(_ keyTemplate: TPM2B_PUBLIC, pin: [UInt8]?) throws -> TPMSealedKey {
         let hasPIN = !(pin ?? []).isEmpty
         if hasPIN { try TPMClient.validate(pin!) }
         let tpm = try TPMConnection(tcti: tcti)
@@ -54,7 +64,7 @@ public final class TPMClient: @unchecked Sendable {
             sensitive.sensitive.userAuth.size = UInt16(fill(&sensitive.sensitive.userAuth.buffer, with: pin))
         }
         defer { scrub(&sensitive) }
-        var template = TPMTemplates.ecdhKey
+        var template = keyTemplate
         var outside = TPM2B_DATA()
         var pcrs = TPML_PCR_SELECTION()
         var outPrivate: UnsafeMutablePointer<TPM2B_PRIVATE>?
@@ -101,6 +111,42 @@ public final class TPMClient: @unchecked Sendable {
         try tpm.check(rc, "ECDH_ZGen")
         guard let out, out.pointee.point.x.size == 32 else { throw TPMError.command(operation: "ECDH_ZGen", code: 0, text: "no 32-byte point returned") }
         return bytes(of: out.pointee.point.x.buffer, count: 32)
+    }
+
+    /// An ECDSA signature by the signing key `key` (createSigningKey) over `digest` (a SHA-256
+    /// digest, 32 bytes), as `r ‖ s` (2 × 32 bytes). One TPM2_Sign. The PIN is proven by the
+    /// session's HMAC, as for ecdh.
+    public func sign(_ key: TPMSealedKey, digest: [UInt8], pin: [UInt8]?) throws -> [UInt8] {
+        guard digest.count == 32 else { throw TPMError.malformedKey("the digest to sign is not 32 bytes (SHA-256)") }
+        if key.hasPIN {
+            guard let pin, !pin.isEmpty else { throw TPMError.pinRequired }
+            try TPMClient.validate(pin)
+        }
+        let tpm = try TPMConnection(tcti: tcti)
+        let (handle, srk) = try load(key, tpm)
+        var auth = TPM2B_AUTH()
+        if key.hasPIN, let pin { auth.size = UInt16(fill(&auth.buffer, with: pin)) }
+        try tpm.check(Esys_TR_SetAuth(tpm.context, handle, &auth), "SetAuth")
+        scrub(&auth)
+        // Decrypt only: Sign's response does not start with a sized buffer, which the TPM
+        // refuses to encrypt (TPM_RC_ATTRIBUTES); nothing in it is secret.
+        let session = try saltedSession(tpm, srk: srk, flags: TPMConst.sessionContinue | TPMConst.sessionDecrypt)
+        var inDigest = TPM2B_DIGEST()
+        inDigest.size = UInt16(fill(&inDigest.buffer, with: digest))
+        var scheme = TPMT_SIG_SCHEME()
+        scheme.scheme = TPMConst.algNull  // the key's own: ECDSA with SHA-256
+        var validation = TPMT_TK_HASHCHECK()
+        validation.tag = TPMConst.stHashCheck
+        validation.hierarchy = TPMConst.rhNull
+        var out: UnsafeMutablePointer<TPMT_SIGNATURE>?
+        try tpm.check(Esys_Sign(tpm.context, handle, session, ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE),
+                                &inDigest, &scheme, &validation, &out), "Sign")
+        defer { Esys_Free(out) }
+        guard let out, out.pointee.sigAlg == TPMConst.algECDSA else { throw TPMError.command(operation: "Sign", code: 0, text: "no ECDSA signature returned") }
+        let r = out.pointee.signature.ecdsa.signatureR, s = out.pointee.signature.ecdsa.signatureS
+        guard r.size <= 32, s.size <= 32 else { throw TPMError.command(operation: "Sign", code: 0, text: "the signature is not P-256") }
+        func padded(_ v: [UInt8]) -> [UInt8] { [UInt8](repeating: 0, count: 32 - v.count) + v }
+        return padded(bytes(of: r.buffer, count: Int(r.size))) + padded(bytes(of: s.buffer, count: Int(s.size)))
     }
 
     /// The dictionary-attack counter and lockout state.
@@ -162,7 +208,8 @@ public final class TPMClient: @unchecked Sendable {
     }
 
     /// An HMAC session salted to the storage root key (AES-128-CFB parameter encryption both ways).
-    private func saltedSession(_ tpm: TPMConnection, srk: ESYS_TR) throws -> ESYS_TR {
+    private func saltedSession(_ tpm: TPMConnection, srk: ESYS_TR,
+                               flags: TPMA_SESSION = TPMConst.sessionContinue | TPMConst.sessionDecrypt | TPMConst.sessionEncrypt) throws -> ESYS_TR {
         var symmetric = TPMT_SYM_DEF()
         symmetric.algorithm = TPMConst.algAES
         symmetric.keyBits.aes = 128
@@ -171,7 +218,6 @@ public final class TPMClient: @unchecked Sendable {
         try tpm.check(Esys_StartAuthSession(tpm.context, srk, ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE),
                                             nil, TPMConst.sessionHMAC, &symmetric, TPMConst.algSHA256, &session), "StartAuthSession")
         tpm.track(session)
-        let flags = TPMConst.sessionContinue | TPMConst.sessionDecrypt | TPMConst.sessionEncrypt
         try tpm.check(Esys_TRSess_SetAttributes(tpm.context, session, flags, 0xFF), "TRSess_SetAttributes")
         return session
     }

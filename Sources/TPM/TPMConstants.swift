@@ -8,8 +8,11 @@ enum TPMConst {
     static let algCFB: TPM2_ALG_ID = 0x0043
     static let algNull: TPM2_ALG_ID = 0x0010
     static let algECDH: TPM2_ALG_ID = 0x0019
+    static let algECDSA: TPM2_ALG_ID = 0x0018
     static let curveP256: TPM2_ECC_CURVE = 0x0003
     static let sessionHMAC: TPM2_SE = 0x00
+    static let stHashCheck: TPM2_ST = 0x8024
+    static let rhNull: TPMI_RH_HIERARCHY = 0x4000_0007
 
     static let fixedTPM: TPMA_OBJECT = 0x0000_0002
     static let fixedParent: TPMA_OBJECT = 0x0000_0010
@@ -18,6 +21,7 @@ enum TPMConst {
     static let noDA: TPMA_OBJECT = 0x0000_0400
     static let restricted: TPMA_OBJECT = 0x0001_0000
     static let decrypt: TPMA_OBJECT = 0x0002_0000
+    static let signEncrypt: TPMA_OBJECT = 0x0004_0000
 
     static let sessionContinue: TPMA_SESSION = 0x01
     static let sessionDecrypt: TPMA_SESSION = 0x20

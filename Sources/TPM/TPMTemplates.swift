@@ -44,6 +44,24 @@ enum TPMTemplates {
         pub.publicArea.parameters.eccDetail.kdf.scheme = TPMConst.algNull
         return pub
     }
+
+    /// The owner's access-log signing key (docs/audit.md, TPM checkpoints): P-256 for ECDSA with
+    /// SHA-256, unrestricted (it signs digests made outside the TPM: the log's head), with the
+    /// ECDH key's other attributes, so it too is bound to this TPM, made inside it, and its PIN is
+    /// subject to dictionary-attack protection.
+    static var signingKey: TPM2B_PUBLIC {
+        var pub = TPM2B_PUBLIC()
+        pub.publicArea.type = TPMConst.algECC
+        pub.publicArea.nameAlg = TPMConst.algSHA256
+        pub.publicArea.objectAttributes = TPMConst.fixedTPM | TPMConst.fixedParent | TPMConst.sensitiveDataOrigin
+            | TPMConst.userWithAuth | TPMConst.signEncrypt
+        pub.publicArea.parameters.eccDetail.symmetric.algorithm = TPMConst.algNull
+        pub.publicArea.parameters.eccDetail.scheme.scheme = TPMConst.algECDSA
+        pub.publicArea.parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPMConst.algSHA256
+        pub.publicArea.parameters.eccDetail.curveID = TPMConst.curveP256
+        pub.publicArea.parameters.eccDetail.kdf.scheme = TPMConst.algNull
+        return pub
+    }
 }
 
 /// Copies `bytes` into a C fixed-size array (a Swift tuple), returning how many were copied.
