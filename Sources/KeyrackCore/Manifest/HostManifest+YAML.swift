@@ -82,6 +82,18 @@ extension HostManifest {
                     throw YAMLError(line: node.line, "audit.cardKey is not a P-256 point in hex (130 digits)")
                 }
                 auditCard = AuditCardKey(slot: slot, serial: serial, publicKey: key)
+                if slot == AuditCardKey.tpmSlot {
+                    func blob(_ name: String) throws -> [UInt8] {
+                        guard let data = Data(base64Encoded: try f.string(name)), !data.isEmpty else {
+                            throw YAMLError(line: node.line, "audit.\(name) is not base64")
+                        }
+                        return [UInt8](data)
+                    }
+                    let pin = try f.optionalString("tpmPIN")
+                    guard pin == nil || pin == "true" || pin == "false" else { throw YAMLError(line: node.line, "audit.tpmPIN is neither true nor false") }
+                    auditCard?.tpm = AuditTPMKey(publicBlob: try blob("tpmPublic"), privateBlob: try blob("tpmPrivate"),
+                                                 parentName: try blob("tpmParent"), hasPIN: pin == "true")
+                }
             }
             try f.finish()
             guard let data = Data(base64Encoded: text), data.count == 32 else {
@@ -150,6 +162,12 @@ extension HostManifest {
                 audit.append(("cardSlot", .string(card.slot)))
                 if let serial = card.serial { audit.append(("cardSerial", .string(String(serial)))) }
                 audit.append(("cardKey", .string(card.publicKey.map { String(format: "%02x", $0) }.joined())))
+                if let tpm = card.tpm {
+                    audit.append(("tpmPublic", .string(Data(tpm.publicBlob).base64EncodedString())))
+                    audit.append(("tpmPrivate", .string(Data(tpm.privateBlob).base64EncodedString())))
+                    audit.append(("tpmParent", .string(Data(tpm.parentName).base64EncodedString())))
+                    audit.append(("tpmPIN", .string(tpm.hasPIN ? "true" : "false")))
+                }
             }
             top.append(("audit", .map(audit)))
         }

@@ -108,13 +108,32 @@ public struct KeyEntry: Equatable, Sendable {
     }
 }
 
-/// The card that signs an owner's access log (HostManifest.auditCard).
+/// The card that signs an owner's access log (HostManifest.auditCard): a YubiKey slot, or, for
+/// a TPM owner, the TPM's signing key (`slot` is then `tpm` and `tpm` holds the key as the TPM
+/// sealed it).
 public struct AuditCardKey: Equatable, Sendable {
+    /// The slot name a TPM signing key is recorded under.
+    public static let tpmSlot = "tpm"
     public var slot: String
     public var serial: UInt32?
     public var publicKey: [UInt8]
-    public init(slot: String, serial: UInt32?, publicKey: [UInt8]) {
-        self.slot = slot; self.serial = serial; self.publicKey = publicKey
+    public var tpm: AuditTPMKey?
+    public init(slot: String, serial: UInt32?, publicKey: [UInt8], tpm: AuditTPMKey? = nil) {
+        self.slot = slot; self.serial = serial; self.publicKey = publicKey; self.tpm = tpm
+    }
+}
+
+/// A TPM owner's access-log signing key as its TPM sealed it (TPMSealedKey's three blobs in the
+/// TPM's wire form): only that TPM can load it, so it is no secret elsewhere; it sits in the
+/// encrypted manifest so the one who can open the manifest finds it at unlock.
+public struct AuditTPMKey: Equatable, Sendable {
+    public var publicBlob: [UInt8]
+    public var privateBlob: [UInt8]
+    public var parentName: [UInt8]
+    /// Its authValue is the owner's TPM PIN.
+    public var hasPIN: Bool
+    public init(publicBlob: [UInt8], privateBlob: [UInt8], parentName: [UInt8], hasPIN: Bool) {
+        self.publicBlob = publicBlob; self.privateBlob = privateBlob; self.parentName = parentName; self.hasPIN = hasPIN
     }
 }
 
