@@ -18,10 +18,13 @@ public enum AuditCardCheckpoint {
     public enum Outcome: Equatable, Sendable {
         /// The card signed the head at record `seq`.
         case signed(seq: UInt64, serial: UInt32, slot: String)
+        /// The owner's TPM signed the head at record `seq` (AuditTPMCheckpoint).
+        case tpmSigned(seq: UInt64)
         case skipped(String)
     }
 
     public static func run(owner: String, card: AuditCardKey, daemon: any OwnerDaemonPort, interaction: Interaction) -> Outcome {
+        if let tpm = card.tpm { return AuditTPMCheckpoint.run(owner: owner, card: card, tpmKey: tpm, daemon: daemon, interaction: interaction) }
         guard let slot = PIVSlot(parsing: card.slot) else { return .skipped("audit.cardSlot '\(card.slot.prefix(8))' is not a PIV slot: run `keyrack audit anchor --slot 9a` again") }
         guard case .auditHead(let seq, let head)? = try? daemon.send(owner: owner, .auditHead) else {
             return .skipped("the daemon of '\(owner)' did not give its log's head (an older daemon: `keyrack stop`, then unlock)")

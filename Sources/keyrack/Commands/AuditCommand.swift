@@ -103,27 +103,46 @@ struct AuditVerifyCommand: ParsableCommand {
 struct AuditAnchorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anchor",
-        abstract: "Have a YubiKey slot sign the access log's head at each unlock (its public key goes into the encrypted manifest).",
+        abstract: "Have a YubiKey slot or the owner's TPM sign the access log's head at each unlock (its public key goes into the encrypted manifest).",
         discussion: """
         The slot holds a P-256 key (keyrack yubikey setup --slot 9a). At each unlock the card signs \
         the log's head and the daemon records it as a card-checkpoint; `audit verify --manifest` \
         requires them to be made by this key. The slot's PIN and touch policies apply; an unlock \
-        with no PIN at hand (a robot without --pin-file) skips it with a note.
+        with no PIN at hand (a robot without --pin-file) skips it with a note. A TPM owner \
+        (--via tpm, the default for one) gets a P-256 signing key made in its TPM, with the \
+        owner's TPM PIN when its key has one; the TPM signs instead of a card.
         """)
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
 
-    @Option(help: ArgumentHelp("The PIV slot whose P-256 key signs (9a, 9c, 9d, 9e or 82–95).", valueName: "slot"))
-    var slot: String = "9a"
+    @Option(help: ArgumentHelp("The PIV slot whose P-256 key signs (9a, 9c, 9d, 9e or 82–95; default 9a).", valueName: "slot"))
+    var slot: String?
+
+    @Option(help: ArgumentHelp("What signs: yubikey or tpm (default: tpm for a TPM owner, else yubikey).", valueName: "via"))
+    var via: String?
 
     @Option(help: ArgumentHelp("The YubiKey's serial, when several are plugged in.", valueName: "serial"))
     var serial: UInt32?
 
     func run() throws {
-        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
+        guard via == nil || via == "tpm" || via == "yubikey" else { throw ValidationError("invalid --via '\((via ?? "").prefix(10))': use yubikey or tpm") }
+        let viaTPM = via == "tpm" || (via == nil && slot == nil && FileManager.default.fileExists(atPath: store.home.tpmIdentity(owner).path))
+        if viaTPM {
+            guard slot == nil else { throw ValidationError("--slot names a YubiKey slot: give it without --via tpm") }
+            let key = try AuditTPMAnchor.run(owner: owner, store: store, interaction: PINSource.terminal(identity.pin.input).interaction,
+                                             identities: { try identity.identities(owner, store: store) })
+            if options.json {
+                JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: nil, cardKey: AuditCrypto.hex(key.publicKey)))
+            } else {
+                Output.line("keyrack audit anchor: the TPM signs the access log of '\(owner)' at each unlock")
+            }
+            return
+        }
+        let slot = self.slot ?? "9a"
+        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
         let key = try AuditCardAnchor.run(owner: owner, slot: piv, serial: serial, store: store, identities: {
             try identity.identities(owner, store: store)
         })
