@@ -110,7 +110,9 @@ public enum AuditRecords {
         let time = r["time"] as? String ?? "?"
         let event = r["event"] as? String ?? "?"
         var what = ""
-        if event == "card-checkpoint" {
+        if event == "card-checkpoint", r["slot"] as? String == "tpm" {
+            what = "record \(r["covers_seq"].map { "\($0)" } ?? "?") signed by the TPM"
+        } else if event == "card-checkpoint" {
             what = "record \(r["covers_seq"].map { "\($0)" } ?? "?") signed by YubiKey \(r["serial"].map { "\($0)" } ?? "?") slot \(r["slot"] as? String ?? "?")"
         } else if let keys = r["keys"] as? [[String: Any]] {
             what = keys.map { k in

@@ -1,0 +1,106 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A TPM owner's TPM signs the access log (issue 31): `keyrack audit anchor` (by default `--via
+/// tpm` for a TPM owner) makes a P-256 signing key in the owner's TPM and records it in the
+/// encrypted manifest; each unlock then has the TPM sign the log's head, which the daemon appends
+/// as a `card-checkpoint` (slot `tpm`); `audit verify --manifest` checks it with the manifest's
+/// key. Real parts: swtpm (a fresh one per test) through libtss2, the built binaries, the daemon.
+final class AuditTPMCheckpointTests: XCTestCase {
+    private var tpm: SoftwareTPM!
+    private var h: DaemonHarness!
+
+    override func setUpWithError() throws {
+        tpm = try SoftwareTPM()
+        setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1)
+        h = try DaemonHarness()
+    }
+
+    override func tearDown() {
+        h?.tearDown()
+        unsetenv("KEYRACK_TPM_TCTI")
+        tpm?.stop()
+    }
+
+    private var logURL: URL { h.machine.keyrackHome.appendingPathComponent("audit/bot.jsonl") }
+
+    private func records() throws -> [[String: Any]] {
+        try String(contentsOf: logURL, encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Owner `bot` on this swtpm (no PIN), one key, the TPM anchored as the log's signer.
+    private func anchoredOwner() throws -> String {
+        try h.ok(["init", "--for", "bot", "--via", "tpm"])
+        try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v-" + UUID().uuidString)
+        let anchored = try ManifestHarness.json(try h.ok(["audit", "anchor", "--for", "bot", "--json"]))
+        XCTAssertEqual(anchored["slot"] as? String, "tpm", "\(anchored)")
+        let key = try XCTUnwrap(anchored["cardKey"] as? String)
+        XCTAssertEqual(key.count, 130, "a P-256 point in hex")
+        return key
+    }
+
+    func testEachUnlockOfATPMOwnerAddsATPMSignedCheckpointThatVerifiesWithTheManifest() throws {
+        let key = try anchoredOwner()
+        for _ in 0..<2 {
+            let r = try h.ok(["unlock", "--for", "bot", "--env", "test"])
+            XCTAssertTrue(r.err.contains("note: the TPM signed the access log's head (record "), r.err)
+            try h.ok(["relock", "--for", "bot"])
+        }
+        let all = try records()
+        let signed = all.filter { $0["event"] as? String == "card-checkpoint" }
+        XCTAssertEqual(signed.count, 2, "one TPM checkpoint per unlock")
+        for r in signed {
+            let covers = try XCTUnwrap(r["covers_seq"] as? Int)
+            XCTAssertEqual(all[covers]["event"] as? String, "unlock", "\(r)")
+            XCTAssertEqual(r["slot"] as? String, "tpm")
+            XCTAssertEqual(r["card_key"] as? String, key, "signed by the key the manifest records")
+        }
+        let shown = try h.ok(["audit", "--for", "bot"]).out.split(separator: "\n").filter { $0.contains("  card-checkpoint  ") }
+        XCTAssertEqual(shown.count, 2, "\(shown)")
+        XCTAssertTrue(shown.allSatisfy { $0.contains("signed by the TPM") }, "\(shown)")
+
+        let verified = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
+        XCTAssertTrue(verified.out.hasSuffix("; 2 card checkpoint(s) by the owner's card\n"), verified.out)
+        XCTAssertEqual(try ManifestHarness.json(try h.ok(["audit", "verify", "--for", "bot", "--manifest", "--json"]))["cardCheckpoints"] as? Int, 2)
+    }
+
+    func testACheckpointSignedByAnotherTPMFailsVerifyNamingIt() throws {
+        // A second recipient (an age key) lets one who holds it open the manifest without the
+        // owner's TPM: the attacker of this test.
+        let backup = h.machine.dir.file("backup.txt")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", backup.path]).status, 0)
+        let backupPub = try Run.process("age-keygen", ["-y", backup.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try anchoredOwner()
+        try h.ok(["recipient", "add", "--for", "bot", "--pubkey", backupPub, "--label", "paper"])
+        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.ok(["relock", "--for", "bot"])
+        try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
+        let manifestURL = h.machine.keyrackHome.appendingPathComponent("host.bot.yml.age")
+        let untouched = try Data(contentsOf: manifestURL)
+
+        // With the backup key and another TPM: re-anchor to that TPM and unlock, so that TPM
+        // signs a checkpoint into the owner's log.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        let there: [String: String?] = ["KEYRACK_TPM_TCTI": other.tcti]
+        try h.ok(["audit", "anchor", "--for", "bot", "--via", "tpm", "--identity", backup.path], env: there)
+        let r = try h.ok(["unlock", "--for", "bot", "--env", "test", "--identity", backup.path], env: there)
+        XCTAssertTrue(r.err.contains("note: the TPM signed the access log's head"), r.err)
+        let forged = try XCTUnwrap(try records().last { $0["event"] as? String == "card-checkpoint" })
+        let line = try XCTUnwrap(forged["seq"] as? Int) + 1
+
+        // The one-key rule names it without any key given ...
+        let alone = try h.keyrack(["audit", "verify", "--for", "bot"])
+        XCTAssertEqual(alone.status, 1, "\(alone)")
+        XCTAssertTrue(alone.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), alone.err)
+        XCTAssertTrue(alone.err.contains("unlike the earlier card checkpoints"), alone.err)
+        // ... and the untouched manifest's key names it as not the owner's.
+        try untouched.write(to: manifestURL)
+        let byManifest = try h.keyrack(["audit", "verify", "--for", "bot", "--manifest"])
+        XCTAssertEqual(byManifest.status, 1, "\(byManifest)")
+        XCTAssertTrue(byManifest.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), byManifest.err)
+        XCTAssertTrue(byManifest.err.contains(", not the owner's "), byManifest.err)
+    }
+}
