@@ -103,4 +103,28 @@ final class AuditTPMCheckpointTests: XCTestCase {
         XCTAssertTrue(byManifest.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), byManifest.err)
         XCTAssertTrue(byManifest.err.contains(", not the owner's "), byManifest.err)
     }
+
+    func testAPINOwnersTPMSignsWithTheUnlocksPINAndWithoutOneTheCheckpointIsSkippedWithANote() throws {
+        try h.ok(["init", "--for", "bot", "--via", "tpm", "--pin-policy", "once", "--pin-stdin"], stdin: "2468\n")
+        let set = try h.terminal(["set", "--for", "bot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"],
+                                 answers: [("value for", "v-" + UUID().uuidString), ("Enter the TPM PIN", "2468")])
+        XCTAssertEqual(set.status, 0, set.transcript)
+        let backup = h.machine.dir.file("backup.txt")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", backup.path]).status, 0)
+        let backupPub = try Run.process("age-keygen", ["-y", backup.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try h.ok(["recipient", "add", "--for", "bot", "--pubkey", backupPub, "--label", "paper", "--pin-stdin"], stdin: "2468\n")
+        // One PIN read answers both: the new key's authValue and the manifest's TPM key.
+        try h.ok(["audit", "anchor", "--for", "bot", "--pin-stdin"], stdin: "2468\n")
+
+        let signed = try h.ok(["unlock", "--for", "bot", "--env", "test", "--pin-stdin"], stdin: "2468\n")
+        XCTAssertTrue(signed.err.contains("note: the TPM signed the access log's head (record "), signed.err)
+        try h.ok(["relock", "--for", "bot"])
+
+        // Opened by the backup key, with no PIN at hand: the unlock goes on, the checkpoint waits.
+        let skipped = try h.ok(["unlock", "--for", "bot", "--env", "test", "--identity", backup.path])
+        XCTAssertTrue(skipped.err.contains("note: no card checkpoint in the access log this time: the TPM signing key needs the owner's TPM PIN"), skipped.err)
+        XCTAssertEqual(try records().filter { $0["event"] as? String == "card-checkpoint" }.count, 1)
+        let verified = try h.ok(["audit", "verify", "--for", "bot", "--manifest"], env: ["KEYRACK_IDENTITY": backup.path])
+        XCTAssertTrue(verified.out.hasSuffix("; 1 card checkpoint(s) by the owner's card\n"), verified.out)
+    }
 }

@@ -132,8 +132,11 @@ struct AuditAnchorCommand: ParsableCommand {
         let viaTPM = via == "tpm" || (via == nil && slot == nil && FileManager.default.fileExists(atPath: store.home.tpmIdentity(owner).path))
         if viaTPM {
             guard slot == nil else { throw ValidationError("--slot names a YubiKey slot: give it without --via tpm") }
-            let key = try AuditTPMAnchor.run(owner: owner, store: store, interaction: PINSource.terminal(identity.pin.input).interaction,
-                                             identities: { try identity.identities(owner, store: store) })
+            // One terminal for both, so one PIN read answers the new key and the manifest's TPM key.
+            let terminal = PINSource.terminal(identity.pin.input)
+            let key = try AuditTPMAnchor.run(owner: owner, store: store, interaction: terminal.interaction, identities: {
+                try OwnerIdentities.resolve(owner, store: store, paths: identity.paths, only: nil, interaction: terminal.interaction)
+            })
             if options.json {
                 JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: nil, cardKey: AuditCrypto.hex(key.publicKey)))
             } else {
