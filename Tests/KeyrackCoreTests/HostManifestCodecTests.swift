@@ -45,6 +45,22 @@ final class HostManifestCodecTests: XCTestCase {
         }
     }
 
+    func testTheAuditTPMKeyRoundTripsAndAMissingBlobIsRefused() throws {
+        var m = try sample()
+        m.auditSeed = [UInt8](repeating: 7, count: 32)
+        m.auditCard = AuditCardKey(slot: AuditCardKey.tpmSlot, serial: nil, publicKey: [4] + (1...64).map { UInt8($0) },
+                                   tpm: AuditTPMKey(publicBlob: [0, 2, 9, 9], privateBlob: [0, 3, 1, 2, 3], parentName: [0, 1, 0xB], hasPIN: true))
+        let yaml = try m.encodeYAML()
+        XCTAssertEqual(try HostManifest.decode(yaml: yaml), m)
+        let text = String(decoding: yaml, as: UTF8.self)
+        XCTAssertTrue(text.contains("cardSlot: \"tpm\"") || text.contains("cardSlot: tpm"), text)
+        XCTAssertTrue(text.contains("tpmPIN: \"true\"") || text.contains("tpmPIN: true"), text)
+        let bad = text.split(separator: "\n").filter { !$0.contains("tpmPrivate") }.joined(separator: "\n")
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(bad.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("tpmPrivate"), "\(error)")
+        }
+    }
+
     func testEveryByteStringSecretRoundTrips() throws {
         var m = try sample()
         let slug = try Slug(validating: "x.test.K")
