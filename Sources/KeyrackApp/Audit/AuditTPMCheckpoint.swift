@@ -37,7 +37,7 @@ enum AuditTPMCheckpoint {
         }
         let signature: [UInt8]
         do {
-            let rs = try TPMClient(tcti: TPMClient.tcti(environment: environment)).sign(
+            let rs = try TPMClient(tcti: tcti(owner: owner, environment: environment)).sign(
                 key, digest: AuditCrypto.cardCheckpointDigest(owner: owner, seq: seq, head: head), pin: key.hasPIN ? pin : nil)
             // The verifier reads DER, as a YubiKey's signatures come.
             signature = Array(try P256.Signing.ECDSASignature(rawRepresentation: rs).derRepresentation)
@@ -49,5 +49,14 @@ enum AuditTPMCheckpoint {
             return .skipped("the daemon of '\(owner)' did not record the TPM checkpoint")
         }
         return .tpmSigned(seq: seq)
+    }
+
+    /// The TPM the owner's manifest opens with: KEYRACK_TPM_TCTI, else the TCTI its identity file
+    /// records (as anchor and the manifest's identity choose it), else /dev/tpmrm0.
+    private static func tcti(owner: String, environment: [String: String]) -> String {
+        let recorded = (try? KeyrackHome.fromEnvironment(environment)).flatMap { home in
+            (try? OwnerName(owner)).flatMap { try? TPMIdentityFiles.read(home.tpmIdentity($0).path).tcti }
+        }
+        return TPMClient.tcti(environment: environment, recorded: recorded)
     }
 }
