@@ -14,8 +14,10 @@ final class ActionsTokenEndpoint {
     private let process: Spawned
     private let port: Int
 
-    /// `privateKey`: the RS256 key it signs with (its public half is what the verifier trusts).
-    init(machine: ManifestHarness, privateKey: URL, requestToken: String, repository: String = "acme/app", expired: Bool = false) throws {
+    /// `privateKey`: the key it signs with, RSA for RS256 (GitHub's) or P-256 for ES256 (its
+    /// public half is what the verifier trusts).
+    init(machine: ManifestHarness, privateKey: URL, requestToken: String, repository: String = "acme/app", expired: Bool = false,
+         algorithm: String = "RS256") throws {
         let n = UUID().uuidString.prefix(8)
         let portFile = machine.dir.file("oidc-port-\(n)")
         log = machine.dir.file("oidc-\(n).jsonl")
@@ -23,10 +25,12 @@ final class ActionsTokenEndpoint {
         process = try Spawned(try CloudServers.venvToolPath("python3"), [
             machine.fixtures.appendingPathComponent("github-oidc-endpoint").path, "--private-key", privateKey.path,
             "--request-token", requestToken, "--repository", repository, "--port-file", portFile.path, "--log", log.path]
-            + (expired ? ["--expired"] : []), stderrPath: machine.dir.file("oidc-\(n).err").path)
+            + (expired ? ["--expired"] : []) + ["--algorithm", algorithm], stderrPath: machine.dir.file("oidc-\(n).err").path)
+        // The stand-in creates the file, then writes the port: wait for a whole number, not the file.
+        func written() -> Int? { Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") }
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, process.isRunning, !FileManager.default.fileExists(atPath: portFile.path) { usleep(20_000) }
-        guard let port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") else {
+        while Date() < deadline, process.isRunning, written() == nil { usleep(20_000) }
+        guard let port = written() else {
             process.terminate()
             throw NSError(domain: "ActionsTokenEndpoint", code: 1, userInfo: [NSLocalizedDescriptionKey: "the stand-in did not start: \((try? String(contentsOf: machine.dir.file("oidc-\(n).err"), encoding: .utf8)) ?? "")"])
         }
