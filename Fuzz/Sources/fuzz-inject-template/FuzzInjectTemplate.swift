@@ -1,5 +1,6 @@
 import KeyrackDaemon
 import KeyrackOutput
+import KeyrackNames
 
 // The `inject` template parser (InjectTemplate). A template without placeholders renders to
 // itself; one with placeholders, rendered with each value spelled as its own placeholder, parses
