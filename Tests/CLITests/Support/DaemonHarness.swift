@@ -30,8 +30,19 @@ final class DaemonHarness {
     @discardableResult
     func ok(_ args: [String], stdin: String = "", env: [String: String?] = [:], cwd: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let r = try keyrack(args, stdin: stdin, env: env, cwd: cwd)
-        XCTAssertEqual(r.status, 0, "keyrack \(args.joined(separator: " "))\n\(r)", file: file, line: line)
+        XCTAssertEqual(r.status, 0, "keyrack \(args.joined(separator: " "))\n\(r)\(r.status == 0 ? "" : daemonLogTail())", file: file, line: line)
         return r
+    }
+
+    /// The last lines of every daemon log in this test's runtime directory: when a command fails
+    /// because a daemon went away, the reason is there (the directory is removed at teardown).
+    /// Daemon logs hold lifecycle lines and denials, never a value.
+    func daemonLogTail(lines: Int = 15) -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: socketDirectory.path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.sorted().map { name -> String in
+            let text = (try? String(contentsOf: socketDirectory.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            return "\n--- \(name), last lines\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined()
     }
 
     /// An owner with an ssh recipient, made with the real ssh-keygen and `keyrack init`.
