@@ -87,16 +87,7 @@ public final class TPMClient: @unchecked Sendable {
     /// x-coordinate (32 bytes; the caller wipes it). One TPM2_ECDH_ZGen.
     public func ecdh(_ key: TPMSealedKey, peer: [UInt8], pin: [UInt8]?) throws -> [UInt8] {
         guard peer.count == 65, peer[0] == 0x04 else { throw TPMError.malformedKey("the peer point is not an uncompressed P-256 point") }
-        if key.hasPIN {
-            guard let pin, !pin.isEmpty else { throw TPMError.pinRequired }
-            try TPMClient.validate(pin)
-        }
-        let tpm = try TPMConnection(tcti: tcti)
-        let (handle, srk) = try load(key, tpm)
-        var auth = TPM2B_AUTH()
-        if key.hasPIN, let pin { auth.size = UInt16(fill(&auth.buffer, with: pin)) }
-        try tpm.check(Esys_TR_SetAuth(tpm.context, handle, &auth), "SetAuth")
-        scrub(&auth)
+        let (tpm, handle, srk) = try loadAuthorised(key, pin: pin)
         let session = try saltedSession(tpm, srk: srk)
         var point = TPM2B_ECC_POINT()
         point.point.x.size = UInt16(fill(&point.point.x.buffer, with: Array(peer[1...32])))
@@ -118,16 +109,7 @@ public final class TPMClient: @unchecked Sendable {
     /// session's HMAC, as for ecdh.
     public func sign(_ key: TPMSealedKey, digest: [UInt8], pin: [UInt8]?) throws -> [UInt8] {
         guard digest.count == 32 else { throw TPMError.malformedKey("the digest to sign is not 32 bytes (SHA-256)") }
-        if key.hasPIN {
-            guard let pin, !pin.isEmpty else { throw TPMError.pinRequired }
-            try TPMClient.validate(pin)
-        }
-        let tpm = try TPMConnection(tcti: tcti)
-        let (handle, srk) = try load(key, tpm)
-        var auth = TPM2B_AUTH()
-        if key.hasPIN, let pin { auth.size = UInt16(fill(&auth.buffer, with: pin)) }
-        try tpm.check(Esys_TR_SetAuth(tpm.context, handle, &auth), "SetAuth")
-        scrub(&auth)
+        let (tpm, handle, srk) = try loadAuthorised(key, pin: pin)
         // Decrypt only: Sign's response does not start with a sized buffer, which the TPM
         // refuses to encrypt (TPM_RC_ATTRIBUTES); nothing in it is secret.
         let session = try saltedSession(tpm, srk: srk, flags: TPMConst.sessionContinue | TPMConst.sessionDecrypt)
@@ -147,6 +129,23 @@ public final class TPMClient: @unchecked Sendable {
         guard r.size <= 32, s.size <= 32 else { throw TPMError.command(operation: "Sign", code: 0, text: "the signature is not P-256") }
         func padded(_ v: [UInt8]) -> [UInt8] { [UInt8](repeating: 0, count: 32 - v.count) + v }
         return padded(bytes(of: r.buffer, count: Int(r.size))) + padded(bytes(of: s.buffer, count: Int(s.size)))
+    }
+
+    /// What every use of a key (ecdh, sign) starts with: the PIN its key needs is there and
+    /// valid (checked before the TPM is touched), the key loaded under the SRK, and the PIN set
+    /// as its authorisation (the session's HMAC then proves it).
+    private func loadAuthorised(_ key: TPMSealedKey, pin: [UInt8]?) throws -> (TPMConnection, ESYS_TR, ESYS_TR) {
+        if key.hasPIN {
+            guard let pin, !pin.isEmpty else { throw TPMError.pinRequired }
+            try TPMClient.validate(pin)
+        }
+        let tpm = try TPMConnection(tcti: tcti)
+        let (handle, srk) = try load(key, tpm)
+        var auth = TPM2B_AUTH()
+        if key.hasPIN, let pin { auth.size = UInt16(fill(&auth.buffer, with: pin)) }
+        try tpm.check(Esys_TR_SetAuth(tpm.context, handle, &auth), "SetAuth")
+        scrub(&auth)
+        return (tpm, handle, srk)
     }
 
     /// The dictionary-attack counter and lockout state.

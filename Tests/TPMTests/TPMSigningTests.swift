@@ -13,11 +13,19 @@ final class TPMSigningTests: XCTestCase {
     override func tearDown() { tpm?.stop() }
 
     func testASignatureFromTheTPMVerifiesWithItsPublicKeyWithoutTPM2Tools() throws {
-        // No program on PATH while the TPM makes the key and signs: libtss2 talks to the TPM
-        // itself, tpm2-tools is not needed.
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        setenv("PATH", "/nonexistent", 1)
-        defer { setenv("PATH", path, 1) }
+        // libtss2 talks to the TPM itself: the TPM module starts no program (tpm2-tools is the
+        // tests' oracle only). Checked on its sources rather than by emptying this process's
+        // PATH, which every other thread of the test process shares.
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/TPM")
+        let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
+        XCTAssertFalse(files.isEmpty, sources.path)
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for call in ["posix_spawn", "Process(", "execv", "execl", "fork(", "system(", "popen(", "import ProcessSpawn"] {
+                XCTAssertFalse(text.contains(call), "Sources/TPM/\(file) starts a program (\(call))")
+            }
+        }
         let client = TPMClient(tcti: tpm.tcti)
         let key = try client.createSigningKey(pin: nil)
         XCTAssertFalse(key.hasPIN)
