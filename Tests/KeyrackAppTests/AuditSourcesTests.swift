@@ -49,7 +49,8 @@ final class AuditSourcesTests: XCTestCase {
         let identities = try store.identities(for: bot, explicitPaths: [])
         let seed = try XCTUnwrap(try store.open(bot, with: identities).manifest.auditSeed, "init gives the manifest a checkpoint seed")
         let pair = try XCTUnwrap(AuditCrypto.signingKey(seed: seed))
-        XCTAssertEqual(try AuditSources.manifestCheckpointKey(owner: bot, store: store, identities: try store.identities(for: bot, explicitPaths: [])),
-                       AuditCrypto.hex(pair.publicKey))
+        let keys = try AuditSources.manifestKeys(owner: bot, store: store, identities: try store.identities(for: bot, explicitPaths: []))
+        XCTAssertEqual(keys.checkpoint, AuditCrypto.hex(pair.publicKey))
+        XCTAssertNil(keys.card, "no card or TPM anchored")
     }
 }

@@ -18,19 +18,16 @@ public enum AuditSources {
         do { return try AuditRecords.read(home: chosen, owner: owner) } catch { throw CommandFailure(error.description) }
     }
 
-    /// The checkpoint public key (hex) kept in the owner's manifest. The key the log itself
-    /// names proves nothing (a forger writes their own); the one in the manifest is reachable
-    /// only through the owner's recipients.
-    public static func manifestCheckpointKey(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> String {
-        let opened = try store.open(owner, with: identities)
-        guard let seed = opened.manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
+    /// The keys `audit verify --manifest` checks against, from one opening of the owner's
+    /// manifest (a YubiKey owner touches once): the checkpoint public key (hex) and the card's
+    /// or TPM's (`audit anchor`), nil when none. The key the log itself names proves nothing (a
+    /// forger writes their own); the ones in the manifest are reachable only through the owner's
+    /// recipients.
+    public static func manifestKeys(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> (checkpoint: String, card: String?) {
+        let manifest = try store.open(owner, with: identities).manifest
+        guard let seed = manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
             throw CommandFailure("the manifest of '\(owner.value)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
         }
-        return AuditCrypto.hex(pair.publicKey)
-    }
-
-    /// The card checkpoint public key (hex) the manifest names (`audit anchor`), nil when none.
-    public static func manifestCardKey(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> String? {
-        try store.open(owner, with: identities).manifest.auditCard.map { AuditCrypto.hex($0.publicKey) }
+        return (AuditCrypto.hex(pair.publicKey), manifest.auditCard.map { AuditCrypto.hex($0.publicKey) })
     }
 }

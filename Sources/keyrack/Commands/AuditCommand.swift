@@ -83,8 +83,9 @@ struct AuditVerifyCommand: ParsableCommand {
             let owner = try options.ownerName()
             let store = try HostManifestStore.fromEnvironment()
             let identities = try OwnerIdentities.resolve(owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live)
-            expected = try AuditSources.manifestCheckpointKey(owner: owner, store: store, identities: identities)
-            if expectedCard == nil { expectedCard = try AuditSources.manifestCardKey(owner: owner, store: store, identities: identities) }
+            let keys = try AuditSources.manifestKeys(owner: owner, store: store, identities: identities)
+            expected = keys.checkpoint
+            if expectedCard == nil { expectedCard = keys.card }
         }
         let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected, expectedCardKey: expectedCard)
         let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
