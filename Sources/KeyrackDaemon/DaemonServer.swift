@@ -256,9 +256,9 @@ public final class DaemonServer: @unchecked Sendable {
                 lastSweep = now
                 let live = store.purgeExpired() + (agent.purgeExpired() ? 1 : 0)
                 revokeEnded(waiting: false)
-                if let idle = configuration.idleExitMilliseconds, live == 0 {
-                    let quiet = state.withLock { s in s.connections == 0 && now &- s.lastDemand >= idle }
-                    if quiet { log("no grants and idle for \(idle / 1000)s: exiting"); break }
+                if let idle = configuration.idleExitMilliseconds, live == 0, idleLongEnough(idle, at: now) {
+                    log("no grants and idle for \(idle / 1000)s: exiting")
+                    break
                 }
                 lookAgain = true
             }
@@ -268,6 +268,17 @@ public final class DaemonServer: @unchecked Sendable {
         }
         shutdownFiles()
     }
+
+    /// No connection open and no request for `idle` ms as of `now`, the sweep's clock reading.
+    /// A connection the loop accepted just before may have been served, and closed, between
+    /// that reading and this check (this thread waited for a CPU): its request is then newer
+    /// than `now`, which is not idle (Clock.elapsed), however long the silence before it.
+    func idleLongEnough(_ idle: UInt64, at now: UInt64) -> Bool {
+        state.withLock { s in s.connections == 0 && Clock.elapsed(since: s.lastDemand, now: now) >= idle }
+    }
+
+    /// Connections being served now (tests wait for a closed one's thread to finish).
+    var openConnections: Int { state.withLock { $0.connections } }
 
     private func acceptOne() {
         let fd = accept(listenFD, nil, nil)
@@ -365,7 +376,7 @@ public final class DaemonServer: @unchecked Sendable {
         let now = Clock.bootMilliseconds()
         let (emit, suppressed) = state.withLock { s -> (Bool, Int) in
             let last = s.lastDenialLog[kind] ?? 0
-            guard last == 0 || now &- last >= 1000 else { s.suppressedDenials[kind, default: 0] += 1; return (false, 0) }
+            guard last == 0 || Clock.elapsed(since: last, now: now) >= 1000 else { s.suppressedDenials[kind, default: 0] += 1; return (false, 0) }
             defer { s.lastDenialLog[kind] = now; s.suppressedDenials[kind] = 0 }
             return (true, s.suppressedDenials[kind] ?? 0)
         }
