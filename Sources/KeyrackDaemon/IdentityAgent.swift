@@ -215,7 +215,9 @@ public final class IdentityAgent: @unchecked Sendable {
         purgeExpired()
         return state.withLock { s in
             guard !s.entries.isEmpty else { return nil }
-            let left = s.deadline &- now()
+            // Saturating: an expiry that lands between the purge and this reading shows 0, not 2^64 ms.
+            let t = now()
+            let left = s.deadline > t ? s.deadline - t : 0
             return AgentStatus(labels: s.entries.map(\.label), remainingMilliseconds: left,
                                expiresAtWallMilliseconds: s.wallExpiry, unwrapped: s.unwrapped)
         }
