@@ -64,33 +64,10 @@ final class DoctorTests: XCTestCase {
         XCTAssertTrue(owned.fix?.contains("plug in YubiKey \(s)") == true, owned.fix ?? "no fix")
     }
 
-    func testJSONShapeAndUninitialisedOwner() throws {
+    /// The text report of the same verdict (its --json shape: KeyrackAppTests/Doctor/DoctorJSONTests.swift).
+    func testTextReportOfAnUninitialisedOwnerAndAnInvalidName() throws {
         let h = try ManifestHarness()
         let run = try runtimeDir(h)
-        let r = try h.keyrack(["doctor", "--for", "nobody-here", "--json"], env: ["XDG_RUNTIME_DIR": run.path])
-        XCTAssertEqual(r.status, 1, r.description)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any], r.out)
-        XCTAssertEqual(Set(object.keys), ["owner", "ok", "checks", "error"])
-        // A failing doctor carries the error object every failing command prints.
-        let error = try XCTUnwrap(object["error"] as? [String: Any])
-        XCTAssertEqual(Set(error.keys), ["code", "exit", "message", "fix"])
-        XCTAssertEqual(error["code"] as? String, "failure")
-        XCTAssertEqual(error["exit"] as? Int, 1)
-        XCTAssertTrue((error["message"] as? String)?.contains("owner") == true, "\(error)")
-        XCTAssertTrue((error["fix"] as? String)?.hasPrefix("keyrack init --for nobody-here") == true, "\(error)")
-        XCTAssertEqual(object["owner"] as? String, "nobody-here")
-        XCTAssertEqual(object["ok"] as? Bool, false)
-        let checks = try XCTUnwrap(object["checks"] as? [[String: Any]])
-        XCTAssertFalse(checks.isEmpty)
-        for c in checks {
-            XCTAssertEqual(Set(c.keys), ["name", "status", "detail", "fix"], "\(c)")
-            XCTAssertTrue(["pass", "warn", "fail", "skip"].contains(c["status"] as? String ?? ""), "\(c)")
-        }
-        let owner = try XCTUnwrap(checks.first { $0["name"] as? String == "owner" })
-        XCTAssertEqual(owner["status"] as? String, "fail")
-        XCTAssertTrue((owner["fix"] as? String)?.hasPrefix("keyrack init --for nobody-here") == true, "\(owner)")
-
-        // The same verdict as text: each failure with its fix, and the count.
         let text = try h.keyrack(["doctor", "--for", "nobody-here"], env: ["XDG_RUNTIME_DIR": run.path])
         XCTAssertEqual(text.status, 1, text.description)
         XCTAssertTrue(text.out.contains("  [FAIL] owner: 'nobody-here' has no manifest"), text.out)

@@ -1,0 +1,72 @@
+import Foundation
+import KeyrackApp
+import KeyrackClient
+import KeyrackCore
+import KeyrackNames
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 10, item 7, in-process: the one path of get, exec and source (ValueFetch) says the
+/// truth. An over-long or garbled key name is a usage error (exit 2) whose echo carries no
+/// control character; a key of an owner never initialised, with no daemon, says so (exit 3);
+/// an initialised owner without a daemon is "locked, or never set". Never the "upgraded" guess.
+/// The busy daemon, end to end: CLITests/TruthfulErrorTests.swift.
+final class TruthfulErrorTests: XCTestCase {
+    private var dir: TempDirectory!
+    private var saved: [String: String?] = [:]
+
+    override func setUpWithError() throws {
+        dir = try TempDirectory("keyrack-truth")
+        // A home of this test's, and a runtime directory where no daemon runs.
+        try FileManager.default.createDirectory(at: dir.file("run"), withIntermediateDirectories: true)
+        for (name, value) in ["KEYRACK_HOME": dir.file("kr").path, "XDG_RUNTIME_DIR": dir.file("run").path] {
+            saved[name] = ProcessInfo.processInfo.environment[name]
+            setenv(name, value, 1)
+        }
+    }
+
+    override func tearDown() {
+        for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } }
+        dir.remove()
+    }
+
+    private func fetch(_ owner: String) throws -> ValueFetch { try ValueFetch(owner: owner, directory: dir.path, allowDangerous: false) }
+
+    private func failure(_ body: () throws -> Any) -> (code: Int32, message: String)? {
+        do { _ = try body() } catch let e as CLIReportable { return (e.exitCode, e.cliMessage) } catch { XCTFail("not reportable: \(error)") }
+        return nil
+    }
+
+    func testOverLongAndGarbledKeyNamesAreUsageErrorsWithEscapedEcho() throws {
+        let long = String(repeating: "K", count: 2000)
+        let get = failure { try self.fetch("bot").request(key: long, env: "test") }
+        let exec = failure { try self.fetch("bot").environment(env: "test", keys: [long]) }
+        for r in [get, exec] {
+            XCTAssertEqual(r?.code, 2, "\(String(describing: r))")
+            XCTAssertTrue(r?.message.contains("is 2000 bytes long") == true, "\(String(describing: r))")
+            XCTAssertFalse(r?.message.contains("upgraded") ?? true)
+        }
+        let escape = failure { try self.fetch("bot").request(key: "A\u{1b}[2J\u{07}B", env: "test") }
+        XCTAssertEqual(escape?.code, 2)
+        XCTAssertFalse(escape?.message.utf8.contains(where: { $0 == 0x1b || $0 == 0x07 }) ?? true, "a control character was echoed")
+        XCTAssertTrue(escape?.message.contains("A\\u{1b}[2J\\u{7}B") == true, "\(String(describing: escape))")
+    }
+
+    func testKeyOfAnOwnerNeverInitialisedSaysSoWithoutADaemon() throws {
+        let ghost = failure { try self.fetch("ghost").values([try self.fetch("ghost").request(key: "API", env: "test")]) }
+        XCTAssertEqual(ghost?.code, 3)
+        XCTAssertTrue(ghost?.message.contains("'ghost' has no key API (env test): the owner is not initialised here") == true, "\(String(describing: ghost))")
+        XCTAssertTrue(ghost?.message.contains("keyrack init --for ghost") == true, "\(String(describing: ghost))")
+        // An initialised owner without a daemon: the truth is that only unlock can tell.
+        let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
+        let bot = try OwnerName("bot")
+        _ = try store.initialise(owner: bot, uid: nil, request: RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url,
+                                                                                       spec: .age(AgeRecipientSpec(postQuantum: false))))
+        let locked = failure { try self.fetch("bot").values([try self.fetch("bot").request(key: "NEVER_SET", env: "test")]) }
+        XCTAssertEqual(locked?.code, 3)
+        XCTAssertTrue(locked?.message.contains("is locked, or was never set (no daemon runs, so only unlock can tell)") == true, "\(String(describing: locked))")
+    }
+}
