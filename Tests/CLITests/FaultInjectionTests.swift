@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// Faults the machine, not keyrack, causes — a full disk, a read-only home, a SIGKILL at any
-/// instant, a card pulled mid-ECDH, a dead daemon — must lose nothing and say, in one line, what
-/// happened and what to do. Black-box: the built binary, real mounts (root), the real `age`.
+/// instant, a card pulled mid-ECDH — must lose nothing and say, in one line, what happened and
+/// what to do. Black-box: the built binary, real mounts (root), the real `age`. A dead daemon's
+/// leftover socket: KeyrackAppTests/Output/TruthfulErrorTests.swift.
 final class FaultInjectionTests: XCTestCase {
     /// An age owner whose KEYRACK_HOME is a small tmpfs, holding one secret.
     private func ownerOnTmpfs(size: String = "1m") throws -> (ManifestHarness, TmpfsMount, URL) {
@@ -207,35 +208,5 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertFalse(status.out.contains("acme.test.TOKEN"), "the daemon holds nothing: \(status)")
         let get = try h.keyrack(["get", "--key", "acme.test.TOKEN", "--value"])
         XCTAssertEqual(get.status, 3, "\(get)")
-    }
-
-    /// The daemon dies (SIGKILL: its socket and pid files stay behind) between unlock and get:
-    /// get answers "locked" with the command that fixes it, exit 3, never a socket error.
-    func testDaemonKilledBetweenUnlockAndGetSaysLocked() throws {
-        let h = try DaemonHarness()
-        defer { h.tearDown() }
-        try h.sshOwner("bot")
-        let secret = randomSecret()
-        try h.ok(["set", "--for", "bot", "--key", "TOKEN", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: secret)
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
-        XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.TOKEN", "--value"]).out, secret)
-        let pid = try XCTUnwrap(h.daemonPID("bot"))
-        XCTAssertEqual(kill(pid, SIGKILL), 0)
-        XCTAssertTrue(h.waitUntilGone(pid))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: h.socketDirectory.appendingPathComponent("daemon.bot.sock").path),
-                      "the killed daemon's socket file is left behind: the case under test")
-
-        for args in [["get", "--for", "bot", "--key", "acme.test.TOKEN", "--value"], ["get", "--for", "bot", "--key", "TOKEN", "--env", "test"]] {
-            let r = try h.keyrack(args)
-            XCTAssertEqual(r.status, 3, "\(r)")
-            XCTAssertTrue(r.err.contains("locked") && r.err.contains("keyrack unlock --for bot"), r.err)
-            for word in ["socket", "connect", "refused", "ECONN", "errno", "No such file"] {
-                XCTAssertFalse(r.err.contains(word), "socket detail leaked into the message: \(r.err)")
-            }
-            XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
-        }
-        // And the command it names works.
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
-        XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.TOKEN", "--value"]).out, secret)
     }
 }

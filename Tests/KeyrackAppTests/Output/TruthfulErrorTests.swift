@@ -2,6 +2,7 @@ import Foundation
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
+import KeyrackDaemon
 import KeyrackNames
 import TestSupport
 import XCTest
@@ -68,5 +69,38 @@ final class TruthfulErrorTests: XCTestCase {
         let locked = failure { try self.fetch("bot").values([try self.fetch("bot").request(key: "NEVER_SET", env: "test")]) }
         XCTAssertEqual(locked?.code, 3)
         XCTAssertTrue(locked?.message.contains("is locked, or was never set (no daemon runs, so only unlock can tell)") == true, "\(String(describing: locked))")
+    }
+
+    /// A daemon that died (SIGKILL) leaves its socket file behind, which nothing listens on: a
+    /// get answers "locked" with the command that fixes it, exit 3, one line, no socket detail.
+    func testADaemonGoneWithItsSocketLeftBehindSaysLocked() throws {
+        let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
+        let bot = try OwnerName("bot")
+        _ = try store.initialise(owner: bot, uid: nil, request: RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url,
+                                                                                       spec: .age(AgeRecipientSpec(postQuantum: false))))
+        let runtime = RuntimeDirectory.current()
+        try runtime.prepare()
+        // The dead daemon's socket: bound, then closed without unlinking, as the kernel leaves it.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in runtime.socket(owner: "bot").utf8.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(bound, 0)
+        close(fd)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runtime.socket(owner: "bot")), "the case under test: a socket file nobody serves")
+
+        for (key, env) in [("acme.test.TOKEN", nil), ("TOKEN", "test")] as [(String, String?)] {
+            let r = failure { try self.fetch("bot").values([try self.fetch("bot").request(key: key, env: env)]) }
+            XCTAssertEqual(r?.code, 3, "\(String(describing: r))")
+            let message = r?.message ?? ""
+            XCTAssertTrue(message.contains("locked") && message.contains("keyrack unlock --for bot"), message)
+            for word in ["socket", "connect", "refused", "ECONN", "errno", "No such file"] {
+                XCTAssertFalse(message.contains(word), "socket detail leaked into the message: \(message)")
+            }
+            XCTAssertFalse(message.contains("\n"), message)
+        }
     }
 }
