@@ -4,7 +4,8 @@ import XCTest
 
 /// `KEYRACK_NOTIFY` names the command a prompt goes to (issue 31): the touch prompt and the PIN
 /// prompt run it with the prompt text, naming who asks, as its one argument, instead of
-/// notify-send (a FAKE here that marks it ran). Runs inside scripts/with-simulated-yubikey.
+/// notify-send (a FAKE here that marks it ran). Runs inside scripts/with-simulated-yubikey. The
+/// touch prompt's choice of command: KeyrackAppTests/Prompts/TouchNotificationTests.swift.
 final class NotifyCommandTests: XCTestCase {
     private var dir: TempDirectory!
     private var card: SimulatedCard!
@@ -53,22 +54,6 @@ final class NotifyCommandTests: XCTestCase {
             usleep(50_000)
         }
         return lines
-    }
-
-    func testTheTouchPromptGoesToTheKeyrackNotifyCommandInsteadOfNotifySend() throws {
-        let s = try setUp(pinPolicy: "never", touchPolicy: "always")
-        // The card takes 1.5 s to be "touched": long enough for the prompt (after 0.5 s).
-        try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let dec = try Run.keyrack(["age", "decrypt", "-i", s.stub, s.sealed],
-                                  environment: ["DISPLAY": ":99", "WAYLAND_DISPLAY": nil, "PATH": s.path, "KEYRACK_NOTIFY": "record-notify"])
-        XCTAssertEqual(dec.status, 0, dec.description)
-        XCTAssertEqual(dec.out, "notify me")
-        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let text = "touch your YubiKey (serial \(card.serial)): requested by \(me) (pid \(getpid())) via keyrack age decrypt"
-        XCTAssertTrue(dec.err.contains(text), dec.err)
-        XCTAssertEqual(recorded(s.log, containing: "touch your YubiKey"), ["1|\(text)"], "one argument, the prompt's text")
-        // Both would start at the same moment; the recorder's line is there, notify-send never ran.
-        XCTAssertFalse(FileManager.default.fileExists(atPath: s.marker), "KEYRACK_NOTIFY replaces notify-send")
     }
 
     func testThePINPromptGoesToTheKeyrackNotifyCommandNamingWhoAsks() throws {

@@ -3,7 +3,8 @@ import TestSupport
 import XCTest
 
 /// While the card waits for a touch, keyrack says so on the terminal and, with a display, sends a
-/// desktop notification through `notify-send`. Runs inside scripts/with-simulated-yubikey.
+/// desktop notification through `notify-send`. Runs inside scripts/with-simulated-yubikey. When
+/// notify-send runs and when not: KeyrackAppTests/Prompts/TouchNotificationTests.swift.
 final class TouchPromptTests: XCTestCase {
     func testSlowTouchPromptsOnStderrAndNotifiesTheDesktop() throws {
         let dir = try TempDirectory("keyrack-touch")
@@ -54,42 +55,5 @@ final class TouchPromptTests: XCTestCase {
         let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         XCTAssertEqual(body, "touch your YubiKey (serial \(card.serial)): requested by \(me) (pid \(getpid())) via keyrack age decrypt", "body: \(recorded)")
         XCTAssertTrue(dec.err.contains("requested by \(me) (pid \(getpid())) via keyrack age decrypt"), dec.err)
-    }
-
-    func testNoDisplayMeansNoNotificationButStillThePrompt() throws {
-        let dir = try TempDirectory("keyrack-touch")
-        defer { dir.remove() }
-        let card = try SimulatedCard.insert()
-        let stub = dir.file("stub.txt").path
-        let setup = try Run.keyrack(["yubikey", "setup", "--serial", String(card.serial), "--pin-stdin", "--pin-policy", "never",
-                                     "--touch-policy", "always", "-o", stub], stdin: Array("123456\n".utf8))
-        XCTAssertEqual(setup.status, 0, setup.description)
-        let recipient = setup.out.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n").last ?? ""
-        let plain = try dir.write("plain", Array("x".utf8))
-        let sealed = dir.file("sealed.age").path
-        XCTAssertEqual(try Run.keyrack(["age", "encrypt", "-r", recipient, "-o", sealed, plain.path]).status, 0)
-
-        // notify-send here is a FAKE that fails loudly: with no display it must not even be started,
-        // and if it were, its failure must not fail the decryption.
-        let bin = dir.file("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let marker = dir.file("started").path
-        try "#!/bin/sh\n# FAKE notify-send: marks that it ran, then fails.\ntouch \"\(marker)\"\nexit 1\n"
-            .write(to: bin.appendingPathComponent("notify-send"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
-        try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let dec = try Run.keyrack(["age", "decrypt", "-i", stub, sealed], environment: ["DISPLAY": nil, "WAYLAND_DISPLAY": nil, "PATH": path])
-        XCTAssertEqual(dec.status, 0, dec.description)
-        XCTAssertTrue(dec.err.contains("touch your YubiKey (serial \(card.serial))"), dec.err)
-        // Had it been spawned, it would have been a second before the decryption ended.
-        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "no display: notify-send must not run")
-
-        // With a display, the same failing notify-send runs (marker appears) and the decryption still succeeds.
-        let again = try Run.keyrack(["age", "decrypt", "-i", stub, sealed], environment: ["WAYLAND_DISPLAY": "wayland-9", "DISPLAY": nil, "PATH": path])
-        XCTAssertEqual(again.status, 0, again.description)
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline && !FileManager.default.fileExists(atPath: marker) { usleep(50_000) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "WAYLAND_DISPLAY alone is a display")
     }
 }
