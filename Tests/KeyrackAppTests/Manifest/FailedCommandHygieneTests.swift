@@ -18,9 +18,7 @@ final class FailedCommandHygieneTests: XCTestCase {
         let dir = try TempDirectory("keyrack-hygiene")
         defer { dir.remove() }
         let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        let owner = try OwnerName("human")
-        _ = try store.initialise(owner: owner, uid: nil, request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                                                                         spec: .age(AgeRecipientSpec(postQuantum: false))))
+        let owner = try makeAgeOwner("human", in: store, userHome: dir.url)
         let secret = "err-" + UUID().uuidString + UUID().uuidString
         func set(_ key: String) throws {
             let input = KeyChange.SetInput(owner: owner, org: "acme", env: try EnvName("test"), key: try KeyName(key), vault: .osSecure, directory: dir.url)
@@ -66,9 +64,9 @@ final class FailedCommandHygieneTests: XCTestCase {
 
         // unlock decrypts, then cannot reach a daemon: the runtime directory is a file.
         let blocker = try dir.write("not-a-dir", [])
-        let saved = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"]
-        setenv("XDG_RUNTIME_DIR", blocker.path, 1)
-        defer { if let saved { setenv("XDG_RUNTIME_DIR", saved, 1) } else { unsetenv("XDG_RUNTIME_DIR") } }
+        let env = EnvironmentOverride()
+        env.set("XDG_RUNTIME_DIR", blocker.path)
+        defer { env.restore() }
         assertNoSecret("unlock with no usable runtime directory", { try unlock(LiveDaemonPort()) }, secret)
         // get and exec with nothing unlocked.
         assertNoSecret("get while locked", {

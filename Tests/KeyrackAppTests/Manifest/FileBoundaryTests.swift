@@ -42,8 +42,7 @@ final class FileBoundaryTests: XCTestCase {
 
     func testSymlinkedLockFileIsNeverFollowed() throws {
         let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        let request = RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: false)))
-        _ = try store.initialise(owner: bot, uid: nil, request: request)
+        try makeAgeOwner("bot", in: store, userHome: dir.url)
         let lock = store.home.lock(bot).path, target = dir.file("victim-file").path
         try FileManager.default.createDirectory(atPath: (lock as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         unlink(lock)
@@ -60,11 +59,10 @@ final class FileBoundaryTests: XCTestCase {
     func testKeyrackHomeOfAnotherUserOrWritableByOthersIsRefused() throws {
         let home = dir.file("kr")
         let store = HostManifestStore(home: KeyrackHome(root: home))
-        let request = RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: false)))
-        _ = try store.initialise(owner: bot, uid: nil, request: request)
-        let saved = ProcessInfo.processInfo.environment["KEYRACK_HOME"]
-        setenv("KEYRACK_HOME", home.path, 1)
-        defer { if let saved { setenv("KEYRACK_HOME", saved, 1) } else { unsetenv("KEYRACK_HOME") } }
+        try makeAgeOwner("bot", in: store, userHome: dir.url)
+        let env = EnvironmentOverride()
+        env.set("KEYRACK_HOME", home.path)
+        defer { env.restore() }
 
         XCTAssertEqual(chmod(home.path, 0o777), 0)
         XCTAssertThrowsError(try HostManifestStore.fromEnvironment()) { error in

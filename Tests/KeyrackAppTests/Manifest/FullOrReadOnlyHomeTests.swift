@@ -20,8 +20,7 @@ final class FullOrReadOnlyHomeTests: XCTestCase {
         dir = try TempDirectory("keyrack-fault")
         mount = try TmpfsMount(at: dir.file("kr"), size: "1m")
         store = HostManifestStore(home: KeyrackHome(root: mount.url))
-        _ = try store.initialise(owner: owner, uid: nil, request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                                                                         spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try makeAgeOwner("human", in: store, userHome: dir.url)
         try set("BEFORE", "old-value")
         let identity = dir.file("backup.txt").path
         XCTAssertEqual(try Run.process("age-keygen", ["-o", identity]).status, 0)
@@ -44,16 +43,8 @@ final class FullOrReadOnlyHomeTests: XCTestCase {
                                     userHome: dir.url, store: store, identities: { try self.store.identities(for: self.owner) })
     }
 
-    /// Every file under the home but the filler, and its bytes.
-    private func snapshot() throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: mount.url.path)?.allObjects ?? [] where path != "fill" {
-            var isDir: ObjCBool = false
-            let url = mount.url.appendingPathComponent(path)
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue { files[path] = try Data(contentsOf: url) }
-        }
-        return files
-    }
+    /// Every file under the home but the filler.
+    private func snapshot() throws -> [String: Data] { try fileSnapshot(mount.url, except: ["fill"]) }
 
     private func decrypt(_ identity: String) throws -> String {
         try Run.process("age", ["-d", "-i", identity, store.home.manifest(owner).path]).out

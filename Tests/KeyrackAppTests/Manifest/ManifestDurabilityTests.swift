@@ -34,17 +34,7 @@ final class ManifestDurabilityTests: XCTestCase {
                               value: { _ in Array(value.utf8) }, effects: QuietEffects())
     }
 
-    /// Every file of KEYRACK_HOME and its bytes.
-    private func snapshot() throws -> [String: Data] {
-        let root = store.home.root
-        var files: [String: Data] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: root.path)?.allObjects ?? [] {
-            var isDir: ObjCBool = false
-            let full = root.appendingPathComponent(path)
-            if FileManager.default.fileExists(atPath: full.path, isDirectory: &isDir), !isDir.boolValue { files[path] = try Data(contentsOf: full) }
-        }
-        return files
-    }
+    private func snapshot() throws -> [String: Data] { try fileSnapshot(store.home.root) }
 
     func testTwentyConcurrentSetsLeaveTwentyKeys() throws {
         let lock = NSLock()

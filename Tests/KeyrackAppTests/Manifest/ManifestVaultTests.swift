@@ -19,8 +19,7 @@ final class ManifestVaultTests: XCTestCase {
         dir = try TempDirectory("keyrack-vaults")
         store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
         effects = RecordedEffects()
-        _ = try store.initialise(owner: owner, uid: nil, request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                                                                         spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try makeAgeOwner("seaturtle", in: store, userHome: dir.url)
     }
 
     override func tearDown() { dir.remove() }

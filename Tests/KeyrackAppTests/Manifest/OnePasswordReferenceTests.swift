@@ -15,26 +15,22 @@ final class OnePasswordReferenceTests: XCTestCase {
     private var store: HostManifestStore!
     private var daemon: FakeDaemon!
     private var events: [UnlockEvent] = []
-    private var saved: [String: String?] = [:]
+    private let env = EnvironmentOverride()
     private let owner = try! OwnerName("mechanic")
 
     override func setUpWithError() throws {
         dir = try TempDirectory("keyrack-op")
         store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
         daemon = FakeDaemon()
-        _ = try store.initialise(owner: owner, uid: nil, request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                                                                         spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try makeAgeOwner("mechanic", in: store, userHome: dir.url)
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("CLITests/Fixtures").path
-        let env = ProcessInfo.processInfo.environment
-        for (name, value) in ["PATH": fixtures + ":" + (env["PATH"] ?? "/usr/bin:/bin"), "FAKE_OP_VAULTS": dir.file("op").path] {
-            saved[name] = env[name]
-            setenv(name, value, 1)
-        }
+        env.set("PATH", fixtures + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"))
+        env.set("FAKE_OP_VAULTS", dir.file("op").path)
     }
 
     override func tearDown() {
-        for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } }
+        env.restore()
         dir.remove()
     }
 
@@ -124,7 +120,7 @@ final class OnePasswordReferenceTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("1password could not read op://keyrack/absent/credential: [ERROR]"), "\(error)")
         }
         XCTAssertEqual(try Data(contentsOf: store.home.manifest(owner)), before)
-        setenv("PATH", "/usr/bin:/bin", 1)
+        env.set("PATH", "/usr/bin:/bin")
         XCTAssertNoThrow(try set("NPM_TOKEN", "op://keyrack/absent/credential"), "without op on PATH the reference is stored unchecked")
     }
 

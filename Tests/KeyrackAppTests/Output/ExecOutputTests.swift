@@ -31,11 +31,7 @@ final class ExecOutputTests: XCTestCase {
         return Dictionary(v.map { ($0.name, String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The error `body` throws, as the CLI reports it: its exit code and its message.
-    private func failure(_ body: () throws -> Any) -> (code: Int32, message: String)? {
-        do { _ = try body() } catch let e as CLIReportable { return (e.exitCode, e.cliMessage) } catch { XCTFail("not reportable: \(error)") }
-        return nil
-    }
+    private func failure(_ body: () throws -> Any) -> (code: Int32, message: String)? { reportedFailure(body) }
 
     /// exec computes the whole environment before it runs anything: each refusal here is thrown
     /// by ExecEnvironment.values, before PlainExec runs the program.
@@ -134,6 +130,12 @@ final class ExecOutputTests: XCTestCase {
         XCTAssertEqual(named?.code, 2)
         XCTAssertTrue(named?.message.contains("MY_KEY=keyrack://") == true, "\(String(describing: named))")
     }
+}
+
+/// The error `body` throws, as the CLI reports it: its exit code and its message (nil: none).
+func reportedFailure(_ body: () throws -> Any, file: StaticString = #filePath, line: UInt = #line) -> (code: Int32, message: String)? {
+    do { _ = try body() } catch let e as CLIReportable { return (e.exitCode, e.cliMessage) } catch { XCTFail("not reportable: \(error)", file: file, line: line) }
+    return nil
 }
 
 /// What `body` wrote on this process's stderr (fd 2, as Terminal.printError writes it).

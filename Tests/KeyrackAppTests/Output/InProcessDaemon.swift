@@ -14,7 +14,7 @@ final class InProcessDaemon {
     let dir: TempDirectory
     private let runtime: RuntimeDirectory
     private let server: DaemonServer
-    private let savedRuntime: String?
+    private let env = EnvironmentOverride()
 
     init(owner: String) throws {
         self.owner = owner
@@ -27,8 +27,7 @@ final class InProcessDaemon {
         c.idleExitMilliseconds = nil
         server = DaemonServer(configuration: c, log: { _ in })
         try server.start()
-        savedRuntime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"]
-        setenv("XDG_RUNTIME_DIR", dir.path, 1)
+        env.set("XDG_RUNTIME_DIR", dir.path)
     }
 
     var client: DaemonClient { DaemonClient(owner: owner, runtime: runtime) }
@@ -44,7 +43,7 @@ final class InProcessDaemon {
     func stop() {
         server.stop()
         server.waitUntilStopped()
-        if let savedRuntime { setenv("XDG_RUNTIME_DIR", savedRuntime, 1) } else { unsetenv("XDG_RUNTIME_DIR") }
+        env.restore()
         dir.remove()
     }
 }

@@ -17,29 +17,24 @@ import Glibc
 /// The busy daemon, end to end: CLITests/TruthfulErrorTests.swift.
 final class TruthfulErrorTests: XCTestCase {
     private var dir: TempDirectory!
-    private var saved: [String: String?] = [:]
+    private let env = EnvironmentOverride()
 
     override func setUpWithError() throws {
         dir = try TempDirectory("keyrack-truth")
         // A home of this test's, and a runtime directory where no daemon runs.
         try FileManager.default.createDirectory(at: dir.file("run"), withIntermediateDirectories: true)
-        for (name, value) in ["KEYRACK_HOME": dir.file("kr").path, "XDG_RUNTIME_DIR": dir.file("run").path] {
-            saved[name] = ProcessInfo.processInfo.environment[name]
-            setenv(name, value, 1)
-        }
+        env.set("KEYRACK_HOME", dir.file("kr").path)
+        env.set("XDG_RUNTIME_DIR", dir.file("run").path)
     }
 
     override func tearDown() {
-        for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } }
+        env.restore()
         dir.remove()
     }
 
     private func fetch(_ owner: String) throws -> ValueFetch { try ValueFetch(owner: owner, directory: dir.path, allowDangerous: false) }
 
-    private func failure(_ body: () throws -> Any) -> (code: Int32, message: String)? {
-        do { _ = try body() } catch let e as CLIReportable { return (e.exitCode, e.cliMessage) } catch { XCTFail("not reportable: \(error)") }
-        return nil
-    }
+    private func failure(_ body: () throws -> Any) -> (code: Int32, message: String)? { reportedFailure(body) }
 
     func testOverLongAndGarbledKeyNamesAreUsageErrorsWithEscapedEcho() throws {
         let long = String(repeating: "K", count: 2000)
@@ -62,10 +57,7 @@ final class TruthfulErrorTests: XCTestCase {
         XCTAssertTrue(ghost?.message.contains("'ghost' has no key API (env test): the owner is not initialised here") == true, "\(String(describing: ghost))")
         XCTAssertTrue(ghost?.message.contains("keyrack init --for ghost") == true, "\(String(describing: ghost))")
         // An initialised owner without a daemon: the truth is that only unlock can tell.
-        let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        let bot = try OwnerName("bot")
-        _ = try store.initialise(owner: bot, uid: nil, request: RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url,
-                                                                                       spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try makeAgeOwner("bot", in: HostManifestStore(home: KeyrackHome(root: dir.file("kr"))), userHome: dir.url)
         let locked = failure { try self.fetch("bot").values([try self.fetch("bot").request(key: "NEVER_SET", env: "test")]) }
         XCTAssertEqual(locked?.code, 3)
         XCTAssertTrue(locked?.message.contains("is locked, or was never set (no daemon runs, so only unlock can tell)") == true, "\(String(describing: locked))")
@@ -74,10 +66,7 @@ final class TruthfulErrorTests: XCTestCase {
     /// A daemon that died (SIGKILL) leaves its socket file behind, which nothing listens on: a
     /// get answers "locked" with the command that fixes it, exit 3, one line, no socket detail.
     func testADaemonGoneWithItsSocketLeftBehindSaysLocked() throws {
-        let store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        let bot = try OwnerName("bot")
-        _ = try store.initialise(owner: bot, uid: nil, request: RecipientSetupRequest(owner: bot, home: store.home, userHome: dir.url,
-                                                                                       spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try makeAgeOwner("bot", in: HostManifestStore(home: KeyrackHome(root: dir.file("kr"))), userHome: dir.url)
         let runtime = RuntimeDirectory.current()
         try runtime.prepare()
         // The dead daemon's socket: bound, then closed without unlinking, as the kernel leaves it.

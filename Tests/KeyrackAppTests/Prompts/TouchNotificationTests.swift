@@ -22,9 +22,9 @@ final class TouchNotificationTests: XCTestCase {
         XCTAssertEqual(TouchPrompt.text(.touch(serial: 7), asker: asker), "touch your YubiKey (serial 7): \(asker)")
         XCTAssertTrue(Asker.phrase(parent: getpid(), arguments: ["keyrack", "unlock", "--for", "robo"]).hasSuffix(" via keyrack unlock for 'robo'"))
         // No display and no KEYRACK_NOTIFY: the line on stderr, and nothing started.
-        let saved = ["DISPLAY", "WAYLAND_DISPLAY", "KEYRACK_NOTIFY"].map { ($0, ProcessInfo.processInfo.environment[$0]) }
-        defer { for (name, value) in saved { if let value { setenv(name, value, 1) } else { unsetenv(name) } } }
-        for (name, _) in saved { unsetenv(name) }
+        let env = EnvironmentOverride()
+        defer { env.restore() }
+        for name in ["DISPLAY", "WAYLAND_DISPLAY", "KEYRACK_NOTIFY"] { env.set(name, nil) }
         XCTAssertNil(DesktopNotification.sendArguments(summary: "keyrack", body: "x"))
         XCTAssertEqual(try capturingStderr { TouchPrompt.show(.touch(serial: 7)) }, TouchPrompt.text(.touch(serial: 7)) + "\n")
     }

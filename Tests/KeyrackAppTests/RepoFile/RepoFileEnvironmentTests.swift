@@ -23,8 +23,10 @@ final class RepoFileEnvironmentTests: XCTestCase {
         }
     }
 
+    private let env = EnvironmentOverride()
+
     override func tearDown() {
-        unsetenv("K_ACCESS_KEY_ID")
+        env.restore()
         daemon.stop()
     }
 
@@ -35,10 +37,7 @@ final class RepoFileEnvironmentTests: XCTestCase {
     private func fetch() throws -> ValueFetch { try ValueFetch(owner: "bot", directory: repo.path, allowDangerous: false) }
 
     /// What reading the repository's file fails with: (exit code, message).
-    private func refusal() -> (code: Int32, message: String)? {
-        do { _ = try fetch() } catch let e as CLIReportable { return (e.exitCode, e.cliMessage) } catch { XCTFail("\(error)") }
-        return nil
-    }
+    private func refusal() -> (code: Int32, message: String)? { reportedFailure { try self.fetch() } }
 
     func testCycleMissingFileAndUnknownFieldsAreUsageErrorsNamingTheChainOrLine() throws {
         let root = repo.appendingPathComponent(".agent/keyrack.yml").path, shared = repo.appendingPathComponent(".agent/shared/keyrack.yml").path
@@ -71,7 +70,7 @@ final class RepoFileEnvironmentTests: XCTestCase {
         try daemon.grant([("acme.test.K_PRESENT", "v-K_PRESENT")], catalog: ["acme.test.K_PRESENT"])
         try write(".agent/keyrack.yml", "org: acme\nenv.all:\n  - key: K_PROFILE\n    is-optional-if-has: K_ACCESS_KEY_ID\nenv.test:\n  - K_PRESENT\n")
         // The other variable unset: K_PROFILE is required, and absent (exec and source fail, exit 3).
-        unsetenv("K_ACCESS_KEY_ID")
+        env.set("K_ACCESS_KEY_ID", nil)
         do {
             _ = try fetch().environment(env: "test", keys: [])
             XCTFail("K_PROFILE is required")
@@ -80,7 +79,7 @@ final class RepoFileEnvironmentTests: XCTestCase {
             XCTAssertTrue(e.message.contains("K_PROFILE"), e.message)
         }
         // Set: the absent key is skipped (saying so), the others are there.
-        setenv("K_ACCESS_KEY_ID", "AKIAEXAMPLE", 1)
+        env.set("K_ACCESS_KEY_ID", "AKIAEXAMPLE")
         var names: [String] = []
         let warning = try capturingStderr { names = try fetch().environment(env: "test", keys: []).map(\.name) }
         XCTAssertEqual(names, ["K_PRESENT"])
