@@ -16,7 +16,8 @@ private var maskedChild: pid_t = 0
 /// (it cannot exec itself away as plain `exec` does) and exits with its code, or 128 + the
 /// signal that ended it, as a shell reports it.
 public enum MaskedExec {
-    public static func run(_ command: [String], concealing secrets: [[UInt8]]) throws -> Int32 {
+    /// `output`: where the program's stdout and stderr go, masked (keyrack's own; tests pass files).
+    public static func run(_ command: [String], concealing secrets: [[UInt8]], output: (out: Int32, err: Int32) = (1, 2)) throws -> Int32 {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw CommandFailure("cannot make a pipe for --mask: \(String(cString: strerror(errno)))")
@@ -45,7 +46,7 @@ public enum MaskedExec {
         signal(SIGQUIT, SIG_IGN)
         for s in [SIGTERM, SIGHUP] { signal(s) { kill(maskedChild, $0) } }
 
-        pump([(outPipe[0], 1), (errPipe[0], 2)], secrets: secrets)
+        pump([(outPipe[0], output.out), (errPipe[0], output.err)], secrets: secrets)
 
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}

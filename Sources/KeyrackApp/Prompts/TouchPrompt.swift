@@ -22,12 +22,16 @@ public enum TouchPrompt {
     /// command, e.g. "touch your YubiKey (serial 7): requested by /usr/bin/git (pid 1234) via
     /// keyrack unlock".
     public static func show(_ notice: Notice) {
-        let text: String
-        switch notice {
-        case .touch: text = "\(notice.text): \(Asker.phrase)"
-        }
+        let text = text(notice)
         Terminal.printError(text)
         DesktopNotification.send(summary: "keyrack", body: text)
+    }
+
+    /// The line for `notice`, naming who asks.
+    public static func text(_ notice: Notice, asker: String = Asker.phrase) -> String {
+        switch notice {
+        case .touch: "\(notice.text): \(asker)"
+        }
     }
 }
 
@@ -38,28 +42,38 @@ public enum TouchPrompt {
 public enum DesktopNotification {
     /// `KEYRACK_NOTIFY` when set and not empty: a program (a path, or a name looked up in PATH;
     /// one word, never a shell line), run as `PROGRAM TEXT` for every touch and PIN prompt.
-    public static var command: String? {
-        guard let raw = getenv("KEYRACK_NOTIFY"), raw.pointee != 0 else { return nil }
-        return String(cString: raw)
+    public static var command: String? { command(environment: live) }
+
+    /// A variable of this process's environment, read at call time.
+    public static let live: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
+
+    static func command(environment: (String) -> String?) -> String? {
+        guard let raw = environment("KEYRACK_NOTIFY"), !raw.isEmpty else { return nil }
+        return raw
     }
 
     /// A prompt for the person, through KEYRACK_NOTIFY only (a PIN prompt: the terminal already
     /// shows it, and notify-send was never its default).
     public static func prompt(_ text: String) {
-        if let command { start([command, text]) }
+        if let args = promptArguments(text) { start(args) }
     }
 
     public static func send(summary: String, body: String) {
-        if let command {
-            start([command, body])
-            return
-        }
-        let hasDisplay = [getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")].contains { value in
-            guard let value else { return false }
-            return value.pointee != 0
-        }
-        guard hasDisplay, let path = onPath("notify-send") else { return }
-        start([path, "--app-name=keyrack", "--urgency=critical", "--expire-time=15000", summary, body])
+        if let args = sendArguments(summary: summary, body: body) { start(args) }
+    }
+
+    /// The program `prompt` starts, and its arguments; nil: none.
+    public static func promptArguments(_ text: String, environment: (String) -> String? = live) -> [String]? {
+        command(environment: environment).map { [$0, text] }
+    }
+
+    /// The program `send` starts, and its arguments; nil: none (no KEYRACK_NOTIFY, and no display
+    /// or no notify-send on the environment's PATH).
+    public static func sendArguments(summary: String, body: String, environment: (String) -> String? = live) -> [String]? {
+        if let command = command(environment: environment) { return [command, body] }
+        let hasDisplay = ["DISPLAY", "WAYLAND_DISPLAY"].contains { !(environment($0) ?? "").isEmpty }
+        guard hasDisplay, let path = onPath("notify-send", environment: environment) else { return nil }
+        return [path, "--app-name=keyrack", "--urgency=critical", "--expire-time=15000", summary, body]
     }
 
     /// Starts `args` through the project's spawner (no shell), detached from our stdio.
@@ -84,9 +98,9 @@ public enum DesktopNotification {
     }
 
     /// The first executable `name` in PATH.
-    private static func onPath(_ name: String) -> String? {
-        guard let raw = getenv("PATH") else { return nil }
-        for dir in String(cString: raw).split(separator: ":") where !dir.isEmpty {
+    private static func onPath(_ name: String, environment: (String) -> String?) -> String? {
+        guard let path = environment("PATH") else { return nil }
+        for dir in path.split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/\(name)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
