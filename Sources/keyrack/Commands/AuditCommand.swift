@@ -43,13 +43,8 @@ struct AuditShowCommand: ParsableCommand {
 
     func run() throws {
         let files = try AuditSources.files(owner: options.owner)
-        let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
-        let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
-        if options.json {
-            for r in records { try ManifestCLI.printJSON(r) }
-        } else {
-            for r in records { Output.line(AuditRecords.describe(r)) }
-        }
+        let records = AuditShow.records(files, filter: AuditShow.Filter(sinceSeconds: since.flatMap(DurationGrammar.seconds), key: key))
+        for r in records { options.json ? JSONLine.print(r) : Output.line(AuditShow.describe(r)) }
     }
 }
 
@@ -70,35 +65,29 @@ struct AuditVerifyCommand: ParsableCommand {
     var cardKey: String?
 
     func run() throws {
-        let files = try AuditSources.files(owner: options.owner)
-        var expected = key
-        var expectedCard = try cardKey.map { path in
-            guard let pem = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw CommandFailure("cannot read --card-key \(path): give the PEM file `keyrack yubikey setup --slot 9a` printed")
-            }
-            guard let hex = AuditVerifier.cardKeyHex(pem: pem) else { throw CommandFailure("--card-key \(path) is not a P-256 public key in PEM") }
-            return hex
-        }
-        if manifest {
-            let owner = try options.ownerName()
-            let store = try HostManifestStore.fromEnvironment()
-            let identities = try OwnerIdentities.resolve(owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live)
-            let keys = try AuditSources.manifestKeys(owner: owner, store: store, identities: identities)
-            expected = keys.checkpoint
-            if expectedCard == nil { expectedCard = keys.card }
-        }
-        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected, expectedCardKey: expectedCard)
-        let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
+        let request = AuditVerify.Request(owner: options.owner, checkpointKey: key, cardKeyFile: cardKey, fromManifest: manifest)
+        let outcome = try AuditVerify.run(request, terminal: LiveTerminal())
+        let report = outcome.report
         if options.json {
-            JSONLine.print(answer)
+            JSONLine.print(outcome.json)
         } else if report.ok {
-            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(expectedCard != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
+            Output.line("\(outcome.files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(outcome.checkpointKey != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(outcome.cardKey != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
         }
-        if let error = answer.error {
+        if let error = outcome.json.error {
             if !options.json { Terminal.printError("error: \(error.message)") }
             throw ExitCode(error.exit)
         }
     }
+}
+
+/// `--card-key`'s file is named by its flag.
+extension AuditVerifyError: CLIReportable {
+    public var cliMessage: String {
+        switch self {
+        case .notACardKey(let path): return "error: --card-key \(path) is not a P-256 public key in PEM: give the PEM file `keyrack yubikey setup --slot 9a` printed"
+        }
+    }
+    public var exitCode: Int32 { ExitStatus.failure }
 }
 
 struct AuditAnchorCommand: ParsableCommand {
