@@ -1,12 +1,8 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
-import KeyrackCore
-import KeyrackDaemon
-import KeyrackNames
 import KeyrackClient
 import KeyrackCore
-import PIV
+import KeyrackNames
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -116,33 +112,24 @@ struct AuditAnchorCommand: ParsableCommand {
     var serial: UInt32?
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        guard via == nil || via == "tpm" || via == "yubikey" else { throw ValidationError("invalid --via '\((via ?? "").prefix(10))': use yubikey or tpm") }
-        let viaTPM = via == "tpm" || (via == nil && slot == nil && FileManager.default.fileExists(atPath: store.home.tpmIdentity(owner).path))
-        if viaTPM {
-            guard slot == nil else { throw ValidationError("--slot names a YubiKey slot: give it without --via tpm") }
-            // One terminal for both, so one PIN read answers the new key and the manifest's TPM key.
-            let terminal = PINSource.terminal(identity.pin.input)
-            let key = try AuditTPMAnchor.run(owner: owner, store: store, interaction: terminal.interaction, identities: {
-                try OwnerIdentities.resolve(owner, store: store, paths: identity.paths, only: nil, interaction: terminal.interaction)
-            })
-            if options.json {
-                JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: nil, cardKey: AuditCrypto.hex(key.publicKey)))
-            } else {
-                Output.line("keyrack audit anchor: the TPM signs the access log of '\(owner)' at each unlock")
+        let request = AuditAnchor.Request(owner: try options.ownerName(), via: via, slot: slot, serial: serial, identityPaths: identity.paths)
+        let anchored: (signer: AuditAnchor.Signer, json: AuditAnchorJSON)
+        do {
+            anchored = try AuditAnchor.run(request, store: try HostManifestStore.fromEnvironment(), terminal: PINSource.terminal(identity.pin.input))
+        } catch let error as AuditAnchorError {
+            switch error {
+            case .unknownSigner(let via): throw ValidationError("invalid --via '\(via.prefix(10))': \(error.fix)")
+            case .slotForTPM: throw ValidationError("--slot names a YubiKey slot: give it without --via tpm")
+            case .invalidSlot(let slot): throw ValidationError("invalid --slot '\(slot.prefix(10))': \(error.fix)")
             }
-            return
         }
-        let slot = self.slot ?? "9a"
-        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
-        let key = try AuditCardAnchor.run(owner: owner, slot: piv, serial: serial, store: store, identities: {
-            try identity.identities(owner, store: store)
-        })
+        let json = anchored.json
         if options.json {
-            JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: key.serial, cardKey: AuditCrypto.hex(key.publicKey)))
+            JSONLine.print(json)
+        } else if anchored.signer == .tpm {
+            Output.line("keyrack audit anchor: the TPM signs the access log of '\(json.owner)' at each unlock")
         } else {
-            Output.line("keyrack audit anchor: YubiKey \(key.serial.map(String.init) ?? "?") slot \(key.slot) signs the access log of '\(owner)' at each unlock")
+            Output.line("keyrack audit anchor: YubiKey \(json.serial.map(String.init) ?? "?") slot \(json.slot) signs the access log of '\(json.owner)' at each unlock")
         }
     }
 }
