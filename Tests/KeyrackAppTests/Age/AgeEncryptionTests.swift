@@ -100,4 +100,18 @@ final class AgeEncryptionTests: XCTestCase {
         XCTAssertEqual(try AgeKeygen.recipientLines(identityFile: pq.path, terminal: FakeTerminal()), pq.key.publicKey + "\n")
         XCTAssertEqual(try Age.decrypt(try seal("pq", .init(identityFiles: [pq.path])), with: pq.identities), Array("pq".utf8))
     }
+
+    /// age does not mix a post-quantum recipient with a classic one in one file: refused (an
+    /// age-format failure, exit 1, not a usage error) before any output file is made.
+    func testMixingPostQuantumWithClassicIsRefusedAndLeavesNoOutput() throws {
+        let pq = AgeKeygen.generate(postQuantum: true), classic = AgeKeygen.generate(postQuantum: false)
+        let plain = try dir.write("plain", [1, 2, 3]).path
+        let out = dir.file("mixed.age").path
+        let request = AgeEncryption.Request(recipients: [pq.publicKey, classic.publicKey])
+        XCTAssertThrowsError(try AgeEncryption.run(request, input: plain, output: AgeOutput(path: out), armor: false, terminal: FakeTerminal())) { error in
+            guard case .incompatibleRecipients? = error as? AgeError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("incompatible recipients"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file when encryption is refused")
+    }
 }
