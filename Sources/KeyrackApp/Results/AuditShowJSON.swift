@@ -3,15 +3,11 @@ import KeyrackClient
 /// One record of `audit show --json`: the line as the owner's daemon wrote it (its fields vary
 /// by event: docs/audit.md), with `requester` filled in from the connection's `connect` record
 /// when the daemon named it by `requester_seq`. Encoded by JSONLine as every answer is (keys
-/// sorted, one line); decoded from a log line.
-public struct AuditRecordJSON: Codable, Equatable {
+/// sorted, one line).
+public struct AuditRecordJSON: Encodable, Equatable {
     public var fields: [String: JSONValue]
 
     public init(fields: [String: JSONValue]) { self.fields = fields }
-
-    public init(from decoder: any Decoder) throws {
-        fields = try decoder.singleValueContainer().decode([String: JSONValue].self)
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()

@@ -39,8 +39,12 @@ struct AgeEncryptCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to encrypt (default: stdin).", valueName: "input"))
     var input: String?
 
+    private var request: AgeEncryption.Request {
+        AgeEncryption.Request(recipients: recipients, recipientFiles: recipientFiles, identityFiles: identityFiles, passphrase: passphrase)
+    }
+
     func validate() throws {
-        let hasRecipients = AgeEncryption.Request(recipients: recipients, recipientFiles: recipientFiles, identityFiles: identityFiles).hasRecipients
+        let hasRecipients = request.hasRecipients
         if passphrase, hasRecipients {
             throw ValidationError("-p/--passphrase cannot be combined with -r, -R or -i: a passphrase file has no other recipients")
         }
@@ -50,7 +54,6 @@ struct AgeEncryptCommand: ParsableCommand {
     }
 
     func run() throws {
-        let request = AgeEncryption.Request(recipients: recipients, recipientFiles: recipientFiles, identityFiles: identityFiles, passphrase: passphrase)
         try AgeEncryption.run(request, input: input, output: AgeCLI.output(output), armor: armor, terminal: AgeCLI.terminal)
     }
 }
