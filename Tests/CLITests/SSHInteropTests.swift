@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 
 /// `keyrack age` with ssh keys made by `ssh-keygen` at test time, against Debian's `age` 1.1.1 end
-/// to end: one file each way (a protected key typed on a pseudo-terminal, `TerminalRun`), -R/-i
-/// encryption, and the CLI's errors. Every key kind both ways at the chunk-boundary sizes, the PEM
-/// key, lazy unlocking and a tampered stanza are AgeSSHTests/AgeBinaryInteropTests, in-process.
+/// to end: one file each way (a protected key typed on a pseudo-terminal, `TerminalRun`). -R/-i
+/// encryption, a wrong passphrase and an unsupported key are KeyrackAppTests/Age/AgeSSHKeyTests;
+/// every key kind both ways at the chunk-boundary sizes, the PEM key, lazy unlocking and a
+/// tampered stanza are AgeSSHTests/AgeBinaryInteropTests, in-process.
 final class SSHInteropTests: XCTestCase {
     struct Key {
         let name: String
@@ -95,49 +96,4 @@ final class SSHInteropTests: XCTestCase {
 
     func testProtectedEd25519AgeToKeyrack() throws { try ageToKeyrack(try sshKeygen("ed25519", protected: true)) }
     func testRSAKeyrackToAge() throws { try keyrackToAge(try sshKeygen("rsa", extra: ["-b", "2048"])) }
-
-    // MARK: other ways in
-
-    /// `-R key.pub` and `-i key` (the recipient derived from the private key) both encrypt to the
-    /// same key; for a protected key, -i needs no passphrase (the public key is stored in the
-    /// clear), so this runs without a terminal at all.
-    func testRecipientsFileAndIdentityFileEncryption() throws {
-        let key = try sshKeygen("ed25519", protected: true)
-        let pub = key.path + ".pub"
-        let plain = try dir.write("plain", randomBytes(1000))
-        for (flags, name) in [(["-R", pub], "viaR"), (["-i", key.path], "viaI")] {
-            let sealed = dir.file("\(name).age").path
-            ok(try Run.keyrack(["age", "encrypt"] + flags + ["-o", sealed, plain.path]), "keyrack encrypt \(flags)")
-            let out = dir.file("\(name).out").path
-            let dec = try run("age", ["-d", "-i", key.path, "-o", out, sealed], key: key)
-            XCTAssertEqual(dec.status, 0, dec.output)
-            XCTAssertTrue(try dir.read("\(name).out") == (try dir.read("plain")))
-        }
-    }
-
-    // MARK: failures, as the user sees them
-
-    func testWrongPassphraseIsNamedAndNotRetried() throws {
-        let key = try sshKeygen("ed25519", protected: true)
-        let plain = try dir.write("plain", Array("manifest".utf8))
-        let sealed = dir.file("s.age").path
-        ok(try Run.process("age", ["-r", key.publicLine, "-o", sealed, plain.path]), "age -r")
-        let out = dir.file("out").path
-        let wrong = try TerminalRun.run(Run.keyrackBinary, ["age", "decrypt", "-i", key.path, "-o", out, sealed],
-                                        answers: [("passphrase", key.passphrase! + "x")])
-        XCTAssertEqual(wrong.status, 1, wrong.transcript)
-        XCTAssertTrue(wrong.transcript.contains("wrong passphrase for the SSH private key"), wrong.transcript)
-        XCTAssertEqual(wrong.transcript.components(separatedBy: "passphrase for ssh key").count - 1, 1, "asked once: \(wrong.transcript)")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-    }
-
-    func testUnsupportedKeyTypeIsNamed() throws {
-        let key = try sshKeygen("ecdsa")
-        let r = try Run.keyrack(["age", "encrypt", "-r", key.publicLine], stdin: [1])
-        XCTAssertEqual(r.status, 2, "a bad -r is a usage error: \(r)")
-        XCTAssertTrue(r.err.contains("ecdsa-sha2-nistp256 is not supported"), r.err)
-        let d = try Run.keyrack(["age", "decrypt", "-i", key.path], stdin: [1])
-        XCTAssertEqual(d.status, 1, d.description)
-        XCTAssertTrue(d.err.contains("ecdsa-sha2-nistp256 is not supported"), d.err)
-    }
 }

@@ -37,7 +37,7 @@ final class AuditDaemonTests: XCTestCase {
     }
 
     private func records(_ owner: String = "bot") throws -> [[String: Any]] {
-        AuditRecords.records(try AuditRecords.read(home: dir + "/home", owner: owner).log)
+        AuditShow.parse(try AuditRecords.read(home: dir + "/home", owner: owner).log).map(\.dictionary)
     }
 
     private func verify(_ owner: String = "bot") throws -> AuditVerifier.Report {

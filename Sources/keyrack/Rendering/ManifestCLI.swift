@@ -1,4 +1,5 @@
 import Foundation
+import KeyrackApp
 import KeyrackCore
 import KeyrackNames
 import KeyrackClient

@@ -4,7 +4,12 @@ import KeyrackClient
 extension JSONValue {
     /// The value of a dictionary, array or scalar as Foundation holds them (JSONSerialization's
     /// output, `[String: Any]` literals). A boxed boolean stays a boolean, not 0 or 1.
-    init(any value: Any) {
+    public init(any value: Any) {
+        // Strings and containers first, the most of a record: each cast that misses (to NSNumber
+        // above all) goes through Foundation's bridging and costs more than the value itself.
+        if let s = value as? String { self = .string(s); return }
+        if let o = value as? [String: Any] { self = .object(o.mapValues(JSONValue.init(any:))); return }
+        if let a = value as? [Any] { self = .array(a.map(JSONValue.init(any:))); return }
         if let n = value as? NSNumber, type(of: value) is NSNumber.Type {
             switch String(cString: n.objCType) {
             case "c", "B": self = .bool(n.boolValue)
