@@ -56,7 +56,6 @@ final class ManifestBadInputTests: XCTestCase {
         let sshForAge = try h.dir.write("ssh-as-age.pub", try h.dir.read("home/.ssh/id_ed25519_seaturtle.pub"))
         try assertRefused(h, ["init", "--for", "nokey", "--via", "age", "--pubkey", sshForAge.path], mentions: "unsupported public key type")
         try assertRefused(h, ["init", "--for", "nokey", "--via", "carrier-pigeon"], mentions: "'carrier-pigeon' is invalid for '--via <via>'")
-        try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pq"], mentions: "--pq and --identity only apply to --via age")
         try assertRefused(h, ["recipient", "add", "--for", "seaturtle", "--label", "x", "--pubkey", "ecdsa-sha2-nistp256 AAAA"], mentions: "SSH key type ecdsa-sha2-nistp256 is not supported")
         try assertRefused(h, ["recipient", "add", "--for", "seaturtle", "--label", "Bad Label", "--pubkey", "age1x"], mentions: "invalid label")
     }

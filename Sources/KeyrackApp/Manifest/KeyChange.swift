@@ -120,3 +120,15 @@ public enum KeyChange {
         return .unchanged
     }
 }
+
+extension KeyChange.SetInput {
+    /// Every usage error of the input, found before anything is read from the terminal: the full
+    /// KeySetRequest is built with a stand-in value, and the GitHub App's inputs checked against
+    /// the vault and mechanism.
+    public func check(gitHubApp: GitHubAppKeyInput) throws {
+        let slug = Slug(org: try org.map(OrgName.init) ?? OrgName(OrgName.all), env: env, key: key)
+        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil, options: options,
+                                        value: vault.takesValueAtSet ? [0] : nil, addr: addr, cacert: cacert)
+        try gitHubApp.check(vault: vault, mech: request.mech)
+    }
+}

@@ -85,20 +85,15 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try UsageChecks.check {
-            let env = try EnvName(env)
-            _ = try KeyName(key)
-            _ = try maxDuration.map(Duration.init)
-            _ = try destinations()
-            let org = try org.map(OrgName.init)
-            // The full combination, with a stand-in value, so every usage error is found before
-            // anything is read from the terminal.
-            let slug = Slug(org: try org ?? OrgName(OrgName.all), env: env, key: try KeyName(key))
-            let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil,
-                                            options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
-                                            addr: openbaoAddr, cacert: openbaoCacert)
-            try source.gitHubApp.check(vault: vault, mech: request.mech)
-        }
+        try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) }
+    }
+
+    /// The options, typed for the app layer (KeyChange holds the rules).
+    private func input() throws -> KeyChange.SetInput {
+        KeyChange.SetInput(owner: try options.ownerName(), org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
+                           maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions, addr: openbaoAddr,
+                           cacert: openbaoCacert.map { InvocationPaths.absolutePath($0) }, sendTo: try destinations(),
+                           onePasswordAccount: source.account, directory: InvocationPaths.currentDirectory)
     }
 
     /// `--send-to`, each under the one rule (KeyrackNames' Destination).
@@ -113,11 +108,7 @@ struct SetCommand: ParsableCommand {
         try UsageChecks.checkOpenBaoAddress(openbaoAddr)
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
-        let input = KeyChange.SetInput(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
-                                       maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions,
-                                       addr: openbaoAddr, cacert: openbaoCacert.map({ InvocationPaths.absolutePath($0) }), sendTo: try destinations(),
-                                       onePasswordAccount: source.account, directory: InvocationPaths.currentDirectory)
-        let result = try KeyChange.set(input, store: store, identities: {
+        let result = try KeyChange.set(try input(), store: store, identities: {
             try identity.identities(owner, store: store)
         }, value: { slug in
             try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubApp.source() : SecretPrompt.readValue(for: slug)

@@ -1,12 +1,8 @@
 import KeyrackApp
 import KeyrackCore
-import AgeYubiKey
 import ArgumentParser
 import Foundation
 import PIV
-#if canImport(Glibc)
-import Glibc
-#endif
 import SecretBytes
 import KeyrackClient
 
@@ -72,21 +68,13 @@ struct YubiKeySetupCommand: ParsableCommand {
 
         let made = try CardIdentitySetup.run(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
                                              recipientType: recipientType.type, pin: pin, name: name, output: output)
-        let (setup, recipient, identityFile) = (made.setup, made.recipient, made.identityFile)
         for note in made.notes { Terminal.printError(note) }
         if json {
-            let object: [String: Any] = [
-                "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": recipient,
-                "recipientType": recipientType.rawValue,
-                "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
-                "touchPolicy": setup.touchPolicy.description, "name": setup.name,
-                "identityFile": output as Any? ?? NSNull(),
-            ]
-            try ManifestCLI.printJSON(object)
+            JSONLine.print(CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output))
         } else if output != nil {
-            print(recipient)
+            print(made.recipient)
         } else {
-            print(identityFile, terminator: "")
+            print(made.identityFile, terminator: "")
         }
     }
 }
