@@ -64,9 +64,9 @@ extension SandboxError: CLIReportable {
     /// The remedy in keyrack's own commands and options.
     var cliFix: ErrorLine {
         switch self {
-        case .notBuilt: "check that unprivileged user namespaces work (\(fix: "keyrack doctor") says), then retry"
+        case .notBuilt: ErrorLine(text: "check that unprivileged user namespaces work (keyrack doctor says), then retry", fix: "keyrack doctor")
         case .badWorkdir: "give --workdir a project directory"
-        case .ownerLocked(let owner): "unlock the owner first (\(fix: "keyrack unlock --for \(owner) --env ENV"))"
+        case .ownerLocked(let owner): ErrorLine(text: "unlock the owner first (keyrack unlock --for \(owner) --env ENV)", fix: "keyrack unlock --for \(owner) --env ENV")
         default: ErrorLine(text: fix, fix: nil)
         }
     }

@@ -115,7 +115,7 @@ struct SetCommand: ParsableCommand {
         }, effects: LiveManifestEffects())
         let entry = result.entry
         if options.json {
-            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: ManifestCLI.source(of: entry)), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
+            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
         } else {
             print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
             if let line = RepoFileCLI.text(result.repoFile) { print(line) }
