@@ -32,13 +32,10 @@ final class ManifestBadInputTests: XCTestCase {
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "pr.od", "--vault", "os.envvar"], mentions: "invalid env 'pr.od'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "BAD KEY", "--env", "sudo", "--vault", "os.envvar"], mentions: "invalid key name 'BAD KEY'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K..X", "--env", "sudo", "--vault", "os.envvar"], mentions: "invalid key name")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--org", "Bad.Org", "--vault", "os.envvar"], mentions: "invalid org")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.bogus"], mentions: "'os.bogus' is invalid for '--vault <vault>'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--max-duration", "30x"], mentions: "invalid duration '30x'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--max-duration", "0m"], mentions: "invalid duration")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--mech", "MAGIC"], mentions: "'MAGIC' is invalid for '--mech <mech>'")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password"], mentions: "needs --exid")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password", "--exid", "seaturtle-pat"], mentions: "op://VAULT/ITEM/FIELD")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "prod", "--vault", "os.envvar"], mentions: "pass --org")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.secure"], stdin: "", mentions: "empty value")
         // An owner that was never initialised.
