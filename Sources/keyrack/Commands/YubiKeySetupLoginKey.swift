@@ -5,8 +5,7 @@ import KeyrackClient
 /// `keyrack yubikey setup --slot 9a` (LoginKeySetup): prints the certificate as PEM (or writes it
 /// to -o) and the public key as PEM after it (in --json, `publicKey`).
 extension YubiKeySetupCommand {
-    func setUpLoginKey(pin: [UInt8]) throws {
-        let made = try LoginKeySetup.run(serial: card.serial, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, pin: pin, name: name, output: output)
+    func render(_ made: LoginKeySetup.Result) {
         for note in made.notes { Terminal.printError(note) }
         if json {
             JSONLine.print(LoginKeySetupJSON(made, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, certificateFile: output))

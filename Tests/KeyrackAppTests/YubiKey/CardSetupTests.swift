@@ -65,4 +65,21 @@ final class CardSetupTests: XCTestCase {
             guard case .wrongPIN? = $0 as? PIVError else { return XCTFail("\($0)") }
         }
     }
+
+    /// `yubikey setup`'s request: an unusable slot or an existing output file is refused before
+    /// the PIN is asked; 9a makes a login key, any other slot an age identity.
+    func testTheRequestIsCheckedBeforeThePINAndGoesToTheRightSlot() throws {
+        let existing = try dir.write("exists.txt", [])
+        func request(_ slot: String?, output: String? = nil) -> CardKeySetup {
+            CardKeySetup(serial: card.serial, slot: slot.flatMap(PIVSlot.init(parsing:)), pinPolicy: .never, touchPolicy: .never, recipientType: .pivP256,
+                         name: nil, output: output)
+        }
+        for (r, problem) in [(request("9c"), CardKeySetup.Problem.slotNotUsable(PIVSlot(parsing: "9c")!)), (request(nil, output: existing.path), .outputExists(existing.path))] {
+            XCTAssertThrowsError(try r.run(pin: { XCTFail("no PIN is asked"); return [] })) { XCTAssertEqual($0 as? CardKeySetup.Problem, problem) }
+        }
+        guard case .loginKey(let login) = try request("9a").run(pin: { self.pin }) else { return XCTFail("9a is the login key's slot") }
+        XCTAssertEqual(login.slot, .authentication)
+        guard case .identity(let made) = try request("95").run(pin: { self.pin }) else { return XCTFail("an age identity") }
+        XCTAssertEqual(made.setup.slot.description, "95")
+    }
 }
