@@ -114,6 +114,9 @@ struct SetCommand: ParsableCommand {
             try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubApp.source() : SecretPrompt.readValue(for: slug)
         }, effects: LiveManifestEffects())
         let entry = result.entry
+        if let token = result.longLivedToken {
+            Terminal.printError("warning: \(entry.slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
+        }
         if options.json {
             JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
         } else {
