@@ -85,7 +85,12 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) }
+        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch GitHubAppKeyInput.Problem.onlyForAManifestAppKey(let given) {
+            let flags = given.map { field in
+                switch field { case .appID: "--app-id"; case .installationID: "--installation-id"; case .privateKey: "--private-key" }
+            }
+            throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+        }
     }
 
     /// The options, typed for the app layer (KeyChange holds the rules).

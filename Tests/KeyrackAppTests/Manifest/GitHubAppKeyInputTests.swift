@@ -23,12 +23,11 @@ final class GitHubAppKeyInputTests: XCTestCase {
         let input = GitHubAppKeyInput(appID: "1", installationID: nil, privateKeyPath: nil)
         XCTAssertNoThrow(try input.check(vault: .osSecure, mech: .ephemeralViaGithubApp))
         XCTAssertThrowsError(try input.check(vault: .osEnvvar, mech: Vault.osEnvvar.defaultMechanism)) { error in
-            XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertEqual((error as? KeyrackError)?.message, "--app-id is only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+            XCTAssertEqual(error as? GitHubAppKeyInput.Problem, .onlyForAManifestAppKey(given: [.appID]))
         }
         let two = GitHubAppKeyInput(appID: "1", installationID: "2", privateKeyPath: nil)
         XCTAssertThrowsError(try two.check(vault: .onePassword, mech: .ephemeralViaGithubApp)) { error in
-            XCTAssertTrue((error as? KeyrackError)?.message.hasPrefix("--app-id, --installation-id are only used with") == true, "\(error)")
+            XCTAssertEqual(error as? GitHubAppKeyInput.Problem, .onlyForAManifestAppKey(given: [.appID, .installationID]))
         }
         XCTAssertNoThrow(try GitHubAppKeyInput(appID: nil, installationID: nil, privateKeyPath: nil).check(vault: .osEnvvar, mech: Vault.osEnvvar.defaultMechanism))
     }

@@ -29,7 +29,7 @@ final class SetInputCheckTests: XCTestCase {
         assertUsage(try input(.onePassword).check(gitHubApp: none), "needs")
         assertUsage(try input(.onePassword, exid: "bot-pat").check(gitHubApp: none), "op://VAULT/ITEM/FIELD")
         let app = GitHubAppKeyInput(appID: "1", installationID: nil, privateKeyPath: nil)
-        assertUsage(try input(.osEnvvar).check(gitHubApp: app), "EPHEMERAL_VIA_GITHUB_APP")
+        XCTAssertThrowsError(try input(.osEnvvar).check(gitHubApp: app)) { XCTAssertEqual($0 as? GitHubAppKeyInput.Problem, .onlyForAManifestAppKey(given: [.appID])) }
         XCTAssertNoThrow(try input(.osSecure, mech: .ephemeralViaGithubApp).check(gitHubApp: app))
     }
 
