@@ -13,9 +13,8 @@ public enum LoginKeySetup {
         public var name: String
         public var certificatePEM: String
         public var publicKeyPEM: String
-        /// `warning: …` / `note: …` lines for stderr: the factory secrets still in place, a
-        /// factory management key replaced (as CardIdentitySetup says them).
-        public var notes: [String]
+        /// What to tell a person about the card, as CardIdentitySetup says it.
+        public var notes: [CardSetupNote]
     }
 
     /// Makes the key; with `output`, writes the certificate there (exclusively, 0600).
@@ -28,10 +27,7 @@ public enum LoginKeySetup {
                                                name: { _ in label }, tool: "keyrack", touchWait: { YubiKeyPrompts.touch(serial) })
         let certificate = pem(made.certificate.der)
         if let output { try NewFile.create(output, certificate) }
-        var notes = ((try? piv.factoryDefaults())?.warnings ?? []).map { "warning: \($0)" }
-        if made.managementKey == .replacedFactoryDefault {
-            notes.append("note: the factory management key was replaced by a random one stored PIN-protected on the card")
-        }
+        let notes = CardSetupNote.notes(try? piv.factoryDefaults(), replacedManagementKey: made.managementKey == .replacedFactoryDefault)
         return Result(serial: serial, slot: made.slot, name: label, certificatePEM: certificate,
                       publicKeyPEM: CardJWT.publicKeyPEM(point: made.publicKey) ?? "", notes: notes)
     }

@@ -76,7 +76,7 @@ struct YubiKeySetupCommand: ParsableCommand {
 
     /// The identity file on stdout (or written to -o, and the recipient printed), notes on stderr.
     func render(_ made: CardIdentitySetup.Made) {
-        for note in made.notes { Terminal.printError(note) }
+        for note in made.notes { Terminal.printError(note.line) }
         if json {
             JSONLine.print(CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output))
         } else if output != nil {

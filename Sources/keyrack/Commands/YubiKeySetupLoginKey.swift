@@ -6,7 +6,7 @@ import KeyrackClient
 /// to -o) and the public key as PEM after it (in --json, `publicKey`).
 extension YubiKeySetupCommand {
     func render(_ made: LoginKeySetup.Result) {
-        for note in made.notes { Terminal.printError(note) }
+        for note in made.notes { Terminal.printError(note.line) }
         if json {
             JSONLine.print(LoginKeySetupJSON(made, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, certificateFile: output))
         } else if let output {

@@ -29,7 +29,7 @@ final class CardSetupTests: XCTestCase {
                                              pin: pin, name: "ci robot", output: nil)
         XCTAssertTrue(made.recipient.hasPrefix("age1tag1"), made.recipient)
         XCTAssertTrue(made.identityFile.contains(made.recipient), made.identityFile)
-        XCTAssertTrue(made.notes.contains("note: the factory management key was replaced by a random one stored PIN-protected on the card"), "\(made.notes)")
+        XCTAssertEqual(made.notes, [.factoryPIN, .factoryPUK, .replacedFactoryManagementKey], "a fresh card: its PIN and PUK are pointed out, its management key replaced")
         let answer = CardIdentitySetupJSON(made, recipientType: .tag, identityFile: nil)
         XCTAssertEqual([answer.slot, answer.recipientType, answer.pinPolicy, answer.touchPolicy, answer.name], ["82", "tag", "never", "never", "ci robot"])
         XCTAssertEqual(answer.serial, card.serial)
