@@ -32,14 +32,13 @@ public struct GitHubAppKeyInput {
         if !given.isEmpty && !(mech == .ephemeralViaGithubApp && vault == .osSecure) { throw Problem.onlyForAManifestAppKey(given: given) }
     }
 
-    /// The JSON source, asking `ask(prompt, flag)` for what is missing, in the order id,
+    /// The JSON source, asking `ask(prompt, field)` for what is missing, in the order id,
     /// installation, key file. The key file goes through the one key-file reader (KeyFile: its
     /// size cap, its absent/unreadable errors) and is zeroed after use.
-    public func source(userHome: URL = InvocationPaths.userHome,
-                       ask: (_ prompt: String, _ flag: String) throws -> String = TerminalLine.ask) throws -> [UInt8] {
-        let app = try appID ?? ask("GitHub App id: ", "--app-id")
-        let installation = try installationID ?? ask("installation id: ", "--installation-id")
-        let path = try privateKeyPath ?? ask("path of the app's private key (.pem): ", "--private-key")
+    public func source(userHome: URL = InvocationPaths.userHome, ask: (_ prompt: String, _ field: Field) throws -> String) throws -> [UInt8] {
+        let app = try appID ?? ask("GitHub App id: ", .appID)
+        let installation = try installationID ?? ask("installation id: ", .installationID)
+        let path = try privateKeyPath ?? ask("path of the app's private key (.pem): ", .privateKey)
         var pem = try KeyFile.read(InvocationPaths.expandingTilde(path, home: userHome), what: "GitHub App key file")
         defer { zeroize(&pem) }
         do {

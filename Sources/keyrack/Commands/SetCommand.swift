@@ -86,9 +86,7 @@ struct SetCommand: ParsableCommand {
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
         do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch GitHubAppKeyInput.Problem.onlyForAManifestAppKey(let given) {
-            let flags = given.map { field in
-                switch field { case .appID: "--app-id"; case .installationID: "--installation-id"; case .privateKey: "--private-key" }
-            }
+            let flags = given.map(\.flag)
             throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
         }
     }
@@ -116,7 +114,8 @@ struct SetCommand: ParsableCommand {
         let result = try KeyChange.set(try input(), store: store, identities: {
             try identity.identities(owner, store: store)
         }, value: { slug in
-            try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubApp.source() : SecretPrompt.readValue(for: slug)
+            guard vault == .osSecure && mech == .ephemeralViaGithubApp else { return try SecretPrompt.readValue(for: slug) }
+            return try source.gitHubApp.source { prompt, field in try TerminalLine.ask(prompt, flag: field.flag) }
         }, effects: LiveManifestEffects())
         let entry = result.entry
         if let token = result.longLivedToken {
