@@ -96,13 +96,7 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable()))
-        } catch let error as ExecProxyError {
-            throw CommandFailure("\(error.problem): \(error.cliFix)")
-        } catch let error as ChildProcessError {
-            throw CommandFailure(error.message, exitCode: error.exitCode)
-        }
+        Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable()))
     }
 }
 
@@ -125,8 +119,16 @@ extension ExecRequest.Problem {
     }
 }
 
-/// The keycard proxy's remedies in exec's options.
-extension ExecProxyError {
+/// A program that could not be started: exit 127 (not found) or 126, as a shell says.
+extension ChildProcessError: CLIReportable {
+    public var cliMessage: String { "error: \(message)" }
+}
+
+/// The keycard proxy's failures, their remedies in exec's options.
+extension ExecProxyError: CLIReportable {
+    public var cliMessage: String { "error: \(problem): \(cliFix)" }
+    public var exitCode: Int32 { ExitStatus.failure }
+
     var cliFix: String {
         switch self {
         case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
