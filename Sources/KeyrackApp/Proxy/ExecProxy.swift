@@ -127,11 +127,12 @@ public enum ExecProxyError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What to do, naming no option of a program (the CLI's ExecCommand words those).
     public var fix: String {
         switch self {
-        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
-        case .proxyFailed: "check that SSL_CERT_FILE and --upstream-cacert name PEM certificate files, then retry"
-        case .noPlaceholder: "pass this key without --proxy, or leave it out with --key"
+        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, or an upstream CA file)"
+        case .proxyFailed: "check that SSL_CERT_FILE and the upstream CA files are PEM certificate files, then retry"
+        case .noPlaceholder: "pass this key without the proxy, or leave it out"
         case .tempDirectory: "check TMPDIR (it must be writable), then retry"
         }
     }

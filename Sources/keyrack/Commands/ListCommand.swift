@@ -25,7 +25,7 @@ struct ListCommand: ParsableCommand {
         let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
         let keys = manifest.keys(env: env)
         if options.json {
-            JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: ManifestCLI.source(of: $0)) }))
+            JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: $0.source) }))
             return
         }
         guard !keys.isEmpty else {
@@ -35,7 +35,7 @@ struct ListCommand: ParsableCommand {
         // SEND-TO only when a key has one, so a rack without keycards lists as before.
         let sendTo = keys.contains { !$0.sendTo.isEmpty }
         let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
-            [$0.slug.description, $0.env.value, $0.org.value, ManifestCLI.source(of: $0), $0.mech.rawValue]
+            [$0.slug.description, $0.env.value, $0.org.value, $0.source, $0.mech.rawValue]
                 + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
         }
         print(ManifestCLI.table(rows))

@@ -12,18 +12,6 @@ enum ManifestCLI {
         JSONLine.print(JSONValue(any: value))
     }
 
-    /// What `list` shows as a key's vault: the vault, or for openbao its reference
-    /// (`openbao:secret/robots/seaturtle#token`), never a value.
-    static func source(of entry: KeyEntry) -> String {
-        guard entry.vault == .openBao, let exid = entry.exid, let ref = try? OpenBaoReference(parsing: exid) else { return entry.vault.rawValue }
-        return ref.display + (entry.addr.map { " @ \($0)" } ?? "")
-    }
-
-    /// A path as given, made absolute against the current directory (so unlock finds it from anywhere).
-    static func absolutePath(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
-
     /// Left-aligned columns for human tables.
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.first?.count else { return "" }
