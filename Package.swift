@@ -19,10 +19,10 @@
 // C libraries come from Debian (scripts/install-deps) through the four system-library shims.
 import PackageDescription
 
-// The Foundation-free targets (SecretBytes, KeyrackNames, KeyrackYAML, KeyrackDaemon, KeyrackClient,
-// TPM, AgePlugin and the two small executables) build in Swift 6 language mode: its data-race
-// checking holds there, and a type is Sendable because it is, not because it says so. The rest
-// stays in the package-wide Swift 5 mode below (issue 26 moves them one by one).
+// The Foundation-free targets (SecretBytes, Locking, KeyrackNames, KeyrackYAML, KeyrackDaemon,
+// KeyrackClient, TPM, AgePlugin and the two small executables) build in Swift 6 language mode: its
+// data-race checking holds there, and a type is Sendable because it is, not because it says so.
+// The rest stays in the package-wide Swift 5 mode below (issue 26 moves them one by one).
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -84,6 +84,9 @@ let package = Package(
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
         .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
+        // The one lock of shared state (`Locked`, on the standard library's Mutex), so a class
+        // holding its state in one is Sendable as the compiler checks it (issue 26).
+        .target(name: "Locking", swiftSettings: swift6),
         // The one way keyrack starts another program (posix_spawn; argv, environment, standard
         // descriptors, captured output with a deadline), Foundation-free so the daemon launcher
         // shares it with the core, the app layer and the CLI. Swift 5 mode: it hands posix_spawn
@@ -91,7 +94,7 @@ let package = Package(
         .target(name: "ProcessSpawn", dependencies: ["SecretBytes"]),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
-            "CYKPIV", "CPCSC", "SecretBytes",
+            "CYKPIV", "CPCSC", "Locking", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -99,7 +102,7 @@ let package = Package(
         ]),
         // TPM 2.0 client over libtss2: P-256 keys under the storage root key, ECDH_ZGen, the
         // dictionary-attack counter. Knows no manifest and no age. Foundation-free.
-        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"], swiftSettings: swift6),
+        .target(name: "TPM", dependencies: ["CTSS2", "Locking", "SecretBytes"], swiftSettings: swift6),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
             "AgeFormat", "PIV", "SecretBytes",
@@ -130,7 +133,7 @@ let package = Package(
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "Locking", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -164,7 +167,7 @@ let package = Package(
         // --format, exec --mask): the app layer's, in a target of their own so the fuzz package
         // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
         .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "Locking", "SecretBytes",
                                                   "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
@@ -176,7 +179,7 @@ let package = Package(
         // per-run leaf to the program, the real server verified against the caller's trust store
         // upstream), swift-certificates + swift-crypto (the P-256 CA and per-host leaves).
         .target(name: "KeyrackProxy", dependencies: [
-            "KeyrackNames", "SecretBytes",
+            "KeyrackNames", "Locking", "SecretBytes",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -218,7 +221,7 @@ let package = Package(
         // RecipientStringTests makes a key of every kind, so it imports the format modules.
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "KeyrackYAML", "KeyrackNames", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "TestSupport"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "Locking", "TestSupport"]),
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
         .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "AgeFormat", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),

@@ -39,6 +39,9 @@ public enum Encoding: Sendable {
 }
 
 /// The keycards of one run, shared by every connection of its proxy (hence the lock).
+/// `@unchecked`: its state is reached only under `lock`, but the clock, `note`, `live` and
+/// `onSubstitution` closures are the caller's (tests step a captured clock; `exec --proxy`
+/// rewrites its run record), not `@Sendable`, so the compiler cannot check them.
 public final class Keycards: @unchecked Sendable {
     private var cards: [Keycard]
     private var expiredNoted: Set<Int> = []

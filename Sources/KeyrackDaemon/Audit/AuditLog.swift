@@ -24,7 +24,9 @@ import SecretBytes
 /// its records over the socket (AUDIT_CHANGE). A writer without the lock held (the CLI when no
 /// daemon runs, tests) takes it around each append and re-reads the tail when the file grew
 /// behind its back, so the chain stays one chain.
-/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
+/// `@unchecked`: its mutable state (descriptor, chain head, line and digest buffers reused per
+/// record) is reached only under its adaptive pthread mutex, which the compiler cannot see; kept
+/// by hand rather than in `Locked` because the append path is the daemon's hottest (scripts/bench).
 public final class AuditLog: @unchecked Sendable {
     public let owner: String
     public let path: String
