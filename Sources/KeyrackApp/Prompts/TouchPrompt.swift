@@ -6,6 +6,7 @@ import Glibc
 import AgeYubiKey
 import KeyrackClient
 import KeyrackCore
+import ProcessSpawn
 
 /// The one way every CLI path tells a person that the YubiKey waits for a touch: a line on the
 /// terminal (stderr, so it never mixes with output) and, when a desktop session is there, a
@@ -78,16 +79,15 @@ public enum DesktopNotification {
 
     /// Starts `args` through the project's spawner (no shell), detached from our stdio.
     private static func start(_ args: [String]) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
+        var spawn = Spawn(args[0], Array(args.dropFirst()))
+        spawn.searchPath = true
+        spawn.defaultSignals = true
         // stdin/stdout/stderr to /dev/null: a notify-send that lingers must not hold our pipes open
         // (a caller reading our stderr to EOF would wait for it).
-        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
-        }
-        var pid: pid_t = 0
-        guard ProgramSpawn.start(args, actions: &actions, environment: environ, pid: &pid) == 0, pid > 0 else { return }
+        spawn.stdin = .null
+        spawn.stdout = .null
+        spawn.stderr = .null
+        guard case .success(let pid) = spawn.start(), pid > 0 else { return }
         // Never waited for by the caller; reaped by a thread of its own, so the daemon (whose
         // identity agent shows touch prompts, and which lives for hours) keeps no zombie.
         let child = pid
