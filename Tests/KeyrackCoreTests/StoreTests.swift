@@ -142,4 +142,21 @@ final class StoreTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("pass --org"), "\(error)")
         }
     }
+
+    /// `identity` refuses an owner with no manifest with the same refusal as every command.
+    func testInitialisedRecipientsRefusesAnUninitialisedOwnerAsEveryCommandDoes() throws {
+        let ghost = try OwnerName("ghost")
+        XCTAssertThrowsError(try store.initialisedRecipients(ghost)) { error in
+            let e = error as? KeyrackError
+            XCTAssertEqual(e?.problem, "owner ghost is not initialised (no \(store.home.manifest(ghost).path))")
+            XCTAssertEqual(e?.remedy, .initialise(owner: "ghost"))
+            XCTAssertEqual(e?.kind, .usage)
+        }
+        XCTAssertThrowsError(try store.requireInitialised(ghost)) { error in
+            XCTAssertEqual((error as? KeyrackError)?.problem, "owner ghost is not initialised (no \(store.home.manifest(ghost).path))")
+        }
+        let (owner, _) = try initAge("seaturtle")
+        XCTAssertEqual(try store.initialisedRecipients(owner).map(\.pubkey), try store.recipientsFile(owner)?.recipients.map(\.pubkey))
+        XCTAssertFalse(try store.initialisedRecipients(owner).isEmpty)
+    }
 }

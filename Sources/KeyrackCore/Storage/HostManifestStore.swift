@@ -277,6 +277,14 @@ public struct HostManifestStore {
         guard isInitialised(owner) else { throw notInitialised(owner) }
     }
 
+    /// The owner's recipients (primary first) for `identity`, which needs no manifest opened:
+    /// the one "not initialised" refusal when the owner has no manifest or no recipient here.
+    public func initialisedRecipients(_ owner: OwnerName) throws -> [RecipientLocation] {
+        try requireInitialised(owner)
+        guard let recipients = try recipientsFile(owner)?.recipients, !recipients.isEmpty else { throw notInitialised(owner) }
+        return recipients
+    }
+
     func notInitialised(_ owner: OwnerName) -> KeyrackError {
         if let old = typeScriptManifest(owner) {
             return KeyrackError(.usage, problem: "owner \(owner.value) is not initialised here, but the TypeScript keyrack's manifest \(old.path) is", remedy: .migrate(owner: owner.value, orStartEmpty: false))

@@ -27,9 +27,7 @@ struct IdentityCommand: ParsableCommand {
     func run() throws {
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
-        guard let recipients = try store.recipientsFile(owner)?.recipients, !recipients.isEmpty else {
-            throw UsageError("owner '\(owner.value)' is not initialised here: run \(fix: "keyrack init\(Fix.ownerFlag(owner.value)) --via yubikey|ssh|age") first")
-        }
+        let recipients = try store.initialisedRecipients(owner)
         let identity = KeyrackPluginIdentity(owner: owner.value).string
         if options.json {
             JSONLine.print(IdentityJSON(owner: owner.value, identity: identity, recipients: recipients.map(\.pubkey)))
