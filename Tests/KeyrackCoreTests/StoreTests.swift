@@ -69,6 +69,10 @@ final class StoreTests: XCTestCase {
             XCTAssertEqual(e.kind, .wrongIdentity)
             XCTAssertTrue(e.message.contains("owner seaturtle"), e.message)
             XCTAssertTrue(e.message.contains(HostManifestStore.shorten(pubkey)), e.message)
+            // The library names no option: the remedy is typed, and its words name none.
+            XCTAssertEqual(e.remedy, .giveIdentity)
+            XCTAssertFalse(e.message.contains("--"), e.message)
+            XCTAssertTrue(e.message.hasSuffix("no identity tried matches: give the matching private key or identity file"), e.message)
         }
     }
 

@@ -200,7 +200,8 @@ public struct HostManifestStore {
         do {
             plaintext = try Age.decrypt(ciphertext, with: [identity])
         } catch AgeError.noMatchingIdentity {
-            throw KeyrackError(.wrongIdentity, "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches; pass --identity PATH with the matching private key or identity file")
+            throw KeyrackError(.wrongIdentity, problem: "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches",
+                               remedy: .giveIdentity)
         } catch let error as AgeError {
             throw damaged(owner, "\(error)")
         }
