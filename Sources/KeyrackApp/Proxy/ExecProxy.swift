@@ -66,12 +66,15 @@ public enum ExecProxy {
         }
         defer { proxy.stop() }
 
-        var record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
+        let record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
         ProxyRecords.write(record, owner: owner)
         defer { ProxyRecords.remove(owner: owner, pid: record.pid) }
+        // Called from the proxy's connection threads: each call writes its own copy with the
+        // total it was told, sharing no record between them.
         keycards.onSubstitution = { total in
-            record.substitutions = total
-            ProxyRecords.write(record, owner: owner)
+            var now = record
+            now.substitutions = total
+            ProxyRecords.write(now, owner: owner)
         }
 
         let bundle = try CABundle.write(runCA: try authority.certificatePEM(), callerBundle: callerBundle(environment))
