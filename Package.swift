@@ -91,7 +91,7 @@ let package = Package(
         // The one way keyrack starts another program (posix_spawn; argv, environment, standard
         // descriptors, captured output with a deadline), Foundation-free so the daemon launcher
         // shares it with the core, the app layer and the CLI. C's global `environ` is read in one
-        // place (Spawn.inheritedEnvironment), which says why that is safe.
+        // place (Spawn.inheritedEnvironment), which says when that is safe.
         .target(name: "ProcessSpawn", dependencies: ["SecretBytes"], swiftSettings: swift6),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [

@@ -127,14 +127,14 @@ public struct Spawn: Sendable {
 
     /// The caller's environment block, C's `environ`: the one place keyrack reads that global
     /// (Swift 6 mode imports it unchecked, so the rule is written here). It is only read, at the
-    /// moment of a spawn; keyrack's two writers (`setenv` by `exec` just before it execs, and
-    /// TPMConnection's TSS2_LOG default) go through glibc, whose setenv never frees an array a
-    /// reader may hold.
+    /// moment of a spawn, and must not race a `setenv` (which may move the array). keyrack's two
+    /// writers: `exec`, on its one thread just before it execs itself away (no spawn follows),
+    /// and TPMConnection, which adds TSS2_LOG once, when it is unset, before its first TPM call.
     static var inheritedEnvironment: UnsafePointer<UnsafeMutablePointer<CChar>?> { UnsafePointer(environ) }
 
     /// The signals a `defaultSignals` child gets at their default: those keyrack handles or
-    /// ignores itself (it forwards the first four, ignores SIGPIPE, and the sandbox launcher
-    /// handles SIGCHLD's and SIGWINCH's).
+    /// ignores itself (it forwards the first four and SIGWINCH, ignores SIGPIPE), and SIGCHLD,
+    /// which a child must never inherit ignored.
     static let defaultedSignals = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGWINCH]
 
     /// argv as C strings (argv[0] is `executable`), nil-terminated; the caller frees each.
