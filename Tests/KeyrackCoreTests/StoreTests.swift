@@ -162,5 +162,13 @@ final class StoreTests: XCTestCase {
         let (owner, _) = try initAge("seaturtle")
         XCTAssertEqual(try store.initialisedRecipients(owner).map(\.pubkey), try store.recipientsFile(owner)?.recipients.map(\.pubkey))
         XCTAssertFalse(try store.initialisedRecipients(owner).isEmpty)
+        // A manifest without its recipients file is damaged, not uninitialised.
+        XCTAssertEqual(unlink(store.home.recipientsFile(owner).path), 0)
+        XCTAssertThrowsError(try store.initialisedRecipients(owner)) { error in
+            let e = error as? KeyrackError
+            XCTAssertEqual(e?.kind, .damaged)
+            XCTAssertEqual(e?.remedy, .restoreRecipients(owner: "seaturtle"))
+            XCTAssertEqual(e?.problem, "\(store.home.recipientsFile(owner).path) is missing or lists no recipient")
+        }
     }
 }

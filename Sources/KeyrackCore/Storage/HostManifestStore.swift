@@ -279,10 +279,13 @@ public struct HostManifestStore {
     }
 
     /// The owner's recipients (primary first) for `identity`, which needs no manifest opened:
-    /// the one "not initialised" refusal when the owner has no manifest or no recipient here.
+    /// the one "not initialised" refusal when the owner has no manifest here, and the damaged
+    /// recipients file's when the manifest is there but its recipients are not.
     public func initialisedRecipients(_ owner: OwnerName) throws -> [RecipientLocation] {
         try requireInitialised(owner)
-        guard let recipients = try recipientsFile(owner)?.recipients, !recipients.isEmpty else { throw notInitialised(owner) }
+        guard let recipients = try recipientsFile(owner)?.recipients, !recipients.isEmpty else {
+            throw KeyrackError(.damaged, problem: "\(home.recipientsFile(owner).path) is missing or lists no recipient", remedy: .restoreRecipients(owner: owner.value))
+        }
         return recipients
     }
 
