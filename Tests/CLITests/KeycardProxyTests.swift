@@ -330,7 +330,7 @@ final class KeycardProxyTests: XCTestCase {
         for bad in ["https://api.github.com", "api.github.com/x", "user@api.github.com", "*.com", "api.github.com:99999"] {
             let r = try h.keyrack(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure", "--send-to", bad], stdin: "v")
             XCTAssertEqual(r.status, 2, "\(bad)\n\(r)")
-            XCTAssertTrue(r.err.contains("invalid --send-to"), r.err)
+            XCTAssertTrue(r.err.contains("invalid destination '\(bad)'"), r.err)
         }
         try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure",
                   "--send-to", "api.github.com", "--send-to", "*.githubusercontent.com:8443"], stdin: "v")
