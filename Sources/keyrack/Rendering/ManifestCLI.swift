@@ -4,14 +4,8 @@ import KeyrackCore
 import KeyrackNames
 import KeyrackClient
 
-/// How the manifest commands render their results: JSON objects and human tables.
+/// How the manifest commands render human tables (their `--json` answers are Results types).
 enum ManifestCLI {
-    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout,
-    /// as every `--json` answer is printed (JSONLine: one line, keys sorted).
-    static func printJSON(_ value: Any) throws {
-        JSONLine.print(JSONValue(any: value))
-    }
-
     /// Left-aligned columns for human tables.
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.first?.count else { return "" }
