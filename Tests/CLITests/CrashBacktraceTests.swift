@@ -17,19 +17,12 @@ final class CrashBacktraceTests: XCTestCase {
 
     override func setUpWithError() throws {
         h = try DaemonHarness()
-        try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("API", value)])
     }
 
     override func tearDown() { h.tearDown() }
 
-    private var env: [String: String?] {
-        var e = h.machine.environment
-        e["XDG_RUNTIME_DIR"] = h.runtime.path
-        e["SWIFT_BACKTRACE"] = nil
-        return e
-    }
+    private var env: [String: String?] { h.environment.merging(["SWIFT_BACKTRACE": nil]) { $1 } }
 
     /// The front end's own `get` (linked static), keyrack-cli's `get` and `source` (exec'd by
     /// the front end), each blocked writing the value: SIGSEGV and SIGQUIT kill it silently.

@@ -11,14 +11,8 @@ final class TruthfulErrorTests: XCTestCase {
     override func setUpWithError() throws { h = try DaemonHarness() }
     override func tearDown() { h.tearDown() }
 
-    private func seed() throws {
-        try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
-    }
-
     func testBusyDaemonSaysBusyNotUpgraded() throws {
-        try seed()
+        try h.unlockedOwner("bot", [("API", "v")])
         // The owner's own process holds every connection slot (256), sending nothing.
         let socket = h.socketDirectory.appendingPathComponent("daemon.bot.sock").path
         let marker = h.machine.dir.file("holding").path

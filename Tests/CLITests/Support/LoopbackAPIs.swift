@@ -29,6 +29,9 @@ final class LoopbackAPIs {
             }
         }
 
+        /// The Authorization header of each request received so far, "" where it had none.
+        func authorizations() throws -> [String] { try requests().map { ($0["headers"] as? [String: String])?["authorization"] ?? "" } }
+
         /// The raw log: every byte any request carried to this server.
         func everything() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     }
