@@ -98,9 +98,7 @@ final class FaultInjectionTests: XCTestCase {
 
         // The next touch takes 20 s: unlock is then certainly waiting on the card when it goes.
         try card.setTouch("20000")
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let unlock = try WatchedProcess(Run.keyrackBinary, ["unlock", "--env", "test"], environment: env, cwd: h.machine.dir.url)
+        let unlock = try h.watched(["unlock", "--env", "test"])
         XCTAssertTrue(unlock.wait(seconds: 20) { unlock.err.contains("touch your YubiKey") }, "unlock never asked for a touch: \(unlock.err)")
         card.remove()
         let r = unlock.finish(seconds: 30)

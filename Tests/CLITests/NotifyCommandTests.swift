@@ -38,11 +38,17 @@ final class NotifyCommandTests: XCTestCase {
         XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
         let log = dir.file("notify.log").path
         let recorder = bin.appendingPathComponent("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         return (stub, sealed, path, recorder, log, marker)
+    }
+
+    /// `record-notify` at `path`: a stand-in KEYRACK_NOTIFY command (test double) that records its
+    /// argument count and its first argument in `log`.
+    private func writeRecorder(_ path: String, log: String) throws {
+        try "#!/bin/sh\n# record-notify (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(path, 0o755), 0)
     }
 
     /// The recorder runs detached: its line, polled for with a deadline.
@@ -111,18 +117,14 @@ final class NotifyCommandTests: XCTestCase {
 
         let log = h.machine.dir.file("notify.log").path
         let recorder = h.machine.dir.file("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         _ = try h.keyrack(["daemon", "stop"])
         try h.ok(["unlock", "--identity-agent"], env: ["KEYRACK_NOTIFY": recorder, "DISPLAY": nil, "WAYLAND_DISPLAY": nil])
 
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
         let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
-        env["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
         try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env)
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path],
+                                  environment: h.environment.merging(["PATH": Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"]) { $1 })
         XCTAssertEqual(age.status, 0, age.description)
         XCTAssertEqual(age.out, "agent")
         let lines = recorded(log, containing: "for the identity agent of 'human'")

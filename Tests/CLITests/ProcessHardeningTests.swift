@@ -40,8 +40,8 @@ final class ProcessHardeningTests: XCTestCase {
         ]
         for (args, stdin) in steps {
             let what = "keyrack " + args.joined(separator: " ")
-            let p = try BlockedOnOutput(user, args, env: env, stdin: stdin)
-            XCTAssertTrue(p.waitUntilBlocked(), "\(what) never blocked on its output")
+            let p = try Stalled(user, args, env: env, stdin: stdin)
+            XCTAssertTrue(p.waitUntil("pipe_write"), "\(what) never blocked on its output")
             var st = stat()
             XCTAssertEqual(stat("/proc/\(p.pid)/mem", &st), 0)
             let limits = (try? String(contentsOfFile: "/proc/\(p.pid)/limits", encoding: .utf8)) ?? ""
