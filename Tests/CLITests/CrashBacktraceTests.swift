@@ -55,12 +55,7 @@ final class CrashBacktraceTests: XCTestCase {
         for (k, v) in e { if let v { spawnEnv[k] = v } }
         let daemon = try Spawned(Run.keyrackCLIBinary, ["daemon", "run", "--for", "unit", "--idle-timeout", "0"], environment: spawnEnv, stderrPath: log.path)
         defer { if daemon.isRunning { Glibc.kill(daemon.pid, SIGKILL) }; daemon.waitForExit() }
-        let deadline = Date().addingTimeInterval(10)
-        var seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
-        while seeded.status != 0 && Date() < deadline && daemon.isRunning {
-            usleep(20_000)
-            seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
-        }
+        let seeded = try keyrackOnceAnswered(["daemon", "bench", "--for", "unit", "--seed"], environment: e, daemon: daemon)
         XCTAssertEqual(seeded.status, 0, "\(seeded)")
         let got = try Run.keyrack(["get", "--for", "unit", "--key", "bench.test.BENCH_KEY", "--value"], environment: e)
         XCTAssertEqual(got.status, 0, "\(got)")

@@ -135,16 +135,8 @@ final class NotifyCommandTests: XCTestCase {
 
         // The daemon lives on: the command it started is reaped, no zombie stays its child.
         let daemon = try XCTUnwrap(h.daemonPID("human"))
-        func zombies() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
-                guard Int32(entry) != nil, let st = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                      let close = st.lastIndex(of: ")") else { return false }
-                let fields = st[st.index(after: close)...].split(separator: " ")
-                return fields.count > 2 && fields[0] == "Z" && Int32(fields[1]) == daemon
-            }
-        }
         let deadline = Date().addingTimeInterval(10)
-        while !zombies().isEmpty, Date() < deadline { usleep(50_000) }
-        XCTAssertEqual(zombies(), [], "a notification command left a zombie under the daemon")
+        while !ProcessTable.zombies(childrenOf: daemon).isEmpty, Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(ProcessTable.zombies(childrenOf: daemon), [], "a notification command left a zombie under the daemon")
     }
 }

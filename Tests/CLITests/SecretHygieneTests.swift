@@ -63,9 +63,8 @@ final class SecretHygieneTests: XCTestCase {
         var child: Int32?
         XCTAssertTrue(exec.wait(seconds: 20) {
             // The command itself (keyrack execs it), not keyrack still holding it in its argv.
-            child = pids().first {
-                let cmdline = String(decoding: (try? readProcFile("/proc/\($0)/cmdline")) ?? [], as: UTF8.self)
-                return cmdline.hasPrefix("/bin/sh\0") && cmdline.contains(go.path)
+            child = ProcessTable.pids(commandLineContaining: go.path).first {
+                String(decoding: (try? readProcFile("/proc/\($0)/cmdline")) ?? [], as: UTF8.self).hasPrefix("/bin/sh\0")
             }
             return child != nil
         }, "the exec'd command never appeared")
@@ -110,11 +109,6 @@ final class SecretHygieneTests: XCTestCase {
         XCTAssertFalse(log.isEmpty, "the daemon wrote no log at all: nothing was checked")
         XCTAssertNil(log.range(of: Data(secret.utf8)), String(decoding: log, as: UTF8.self))
     }
-}
-
-/// Every pid in /proc.
-private func pids() -> [Int32] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
 }
 
 /// Runs `ps -eo args` back to back on a background thread and keeps every output.

@@ -58,6 +58,31 @@ func environmentLines(_ text: String) -> [String: String] {
 
 /// A fresh age key pair made by Debian's age-keygen at `path`: its recipient.
 func ageKeyPair(at path: URL, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    XCTAssertEqual(try Run.process("age-keygen", ["-o", path.path]).status, 0, file: file, line: line)
-    return try Run.process("age-keygen", ["-y", path.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    assertExitedZero(try Run.process("age-keygen", ["-o", path.path]), "age-keygen", file: file, line: line)
+    let r = try Run.process("age-keygen", ["-y", path.path])
+    assertExitedZero(r, "age-keygen -y", file: file, line: line)
+    return r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// keyrack `args` run again until it exits 0 while `daemon` (started by hand) runs, 10 s at most:
+/// the daemon answers once it listens.
+func keyrackOnceAnswered(_ args: [String], environment: [String: String?], daemon: Spawned) throws -> RunResult {
+    let deadline = Date().addingTimeInterval(10)
+    var r = try Run.keyrack(args, environment: environment)
+    while r.status != 0 && Date() < deadline && daemon.isRunning {
+        usleep(20_000)
+        r = try Run.keyrack(args, environment: environment)
+    }
+    return r
+}
+
+/// Fails the test unless `r` exited 0, naming `what`.
+func assertExitedZero(_ r: RunResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(r.status, 0, "\(what): \(r)", file: file, line: line)
+}
+
+/// The interop tests' tools are there: the built keyrack and Debian's age.
+func assertKeyrackAndAgeInstalled(file: StaticString = #filePath, line: UInt = #line) throws {
+    XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)", file: file, line: line)
+    assertExitedZero(try Run.process("age", ["--version"]), "Debian's age must be installed (scripts/install-deps)", file: file, line: line)
 }

@@ -109,7 +109,7 @@ final class TruthfulErrorTests: XCTestCase {
         withExtendedLifetime(held) {}
         let r = try XCTUnwrap(busy, "every get was served with 300 connections held")
         XCTAssertEqual(r.code, 1, "\(r)")
-        XCTAssertTrue(r.message.hasPrefix("the daemon is busy: the daemon is serving its maximum of 256 connections; retry shortly"), r.message)
+        XCTAssertTrue(r.message.hasPrefix("error: the daemon is busy: the daemon is serving its maximum of 256 connections; retry shortly"), r.message)
         XCTAssertFalse(r.message.contains("upgraded"), r.message)
     }
 }
