@@ -14,27 +14,20 @@ final class DoctorTests: XCTestCase {
         func check(_ name: String) -> Check? { checks.first { $0.name == name } }
     }
 
-    private func doctor(_ h: ManifestHarness, _ args: [String] = [], runtime: URL) throws -> (RunResult, Report) {
-        let r = try h.keyrack(["doctor", "--json"] + args, env: ["XDG_RUNTIME_DIR": runtime.path])
-        let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout))
-        return (r, report)
-    }
-
-    private func runtimeDir(_ h: ManifestHarness) throws -> URL {
-        let url = h.dir.file("run")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return url
+    private func doctor(_ h: DaemonHarness, for owner: String) throws -> (RunResult, Report) {
+        let r = try h.keyrack(["doctor", "--json", "--for", owner])
+        return (r, try JSONDecoder().decode(Report.self, from: Data(r.stdout)))
     }
 
     func testYubiKeyOwnerFactorySecretsThenFixedThenCardPulled() throws {
-        let h = try ManifestHarness()
-        let run = try runtimeDir(h)
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
         let card = try SimulatedCard.insert()
         let s = String(card.serial)
         try h.ok(["init", "--for", "robot-a", "--via", "yubikey", "--serial", s, "--pin-policy", "never", "--touch-policy", "never", "--pin-stdin"],
                  stdin: "123456\n")
 
-        var (r, report) = try doctor(h, ["--for", "robot-a"], runtime: run)
+        var (r, report) = try doctor(h, for: "robot-a")
         XCTAssertEqual(r.status, 1, "factory PIN and PUK are failures: \(r)")
         XCTAssertEqual(report.owner, "robot-a")
         XCTAssertFalse(report.ok)
@@ -50,14 +43,14 @@ final class DoctorTests: XCTestCase {
         let pin = String(format: "%08d", Int.random(in: 0..<100_000_000)), puk = String(format: "%08d", Int.random(in: 0..<100_000_000))
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["yubikey", "change-puk", "--serial", s, "--pin-stdin"], stdin: "12345678\n\(puk)\n")
-        (r, report) = try doctor(h, ["--for", "robot-a"], runtime: run)
+        (r, report) = try doctor(h, for: "robot-a")
         XCTAssertEqual(r.status, 0, "all pass once PIN and PUK are changed: \(r)")
         XCTAssertTrue(report.ok)
         XCTAssertEqual(report.check("factory PIN")?.status, "pass", r.out)
         XCTAssertFalse(r.out.contains(pin) || r.out.contains(puk), "doctor never prints secrets")
 
         card.remove()
-        (r, report) = try doctor(h, ["--for", "robot-a"], runtime: run)
+        (r, report) = try doctor(h, for: "robot-a")
         XCTAssertEqual(r.status, 1, r.description)
         let owned = try XCTUnwrap(report.check("owner's card"), r.out)
         XCTAssertEqual(owned.status, "fail")
@@ -77,11 +70,11 @@ final class DoctorTests: XCTestCase {
                                             "010203040506070801020304050607080102030405060708", "-a", "X25519",
                                             "--pin-policy", "once", "--touch-policy", "never", "83", "-"])
         XCTAssertEqual(gen.status, 0, gen.description)
-        let h = try ManifestHarness()
-        let run = try runtimeDir(h)
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
         try h.ok(["init", "--for", "robot-x", "--via", "yubikey", "--algorithm", "x25519", "--serial", s, "--slot", "83"])
 
-        var (r, report) = try doctor(h, ["--for", "robot-x"], runtime: run)
+        var (r, report) = try doctor(h, for: "robot-x")
         XCTAssertEqual(report.check("owner's card")?.status, "pass", r.out)
         XCTAssertEqual(report.check("firmware")?.detail, "YubiKey \(s) runs 5.7.1 (X25519 slot keys: keyrack init --algorithm x25519)")
         let mk = try XCTUnwrap(report.check("factory management key"), r.out)
@@ -105,7 +98,7 @@ final class DoctorTests: XCTestCase {
         while (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/comm", encoding: .utf8)) != "pcscd\n", Date() < deadline {
             usleep(10_000)
         }
-        (r, report) = try doctor(h, ["--for", "robot-x"], runtime: run)
+        (r, report) = try doctor(h, for: "robot-x")
         let autoExit = try XCTUnwrap(report.check("pcscd auto-exit"), r.out)
         XCTAssertEqual(autoExit.status, "fail", r.out)
         XCTAssertEqual(autoExit.detail, "the running pcscd runs with --auto-exit: 60 s after the last use pcscd exits, the card powers down "
@@ -116,9 +109,9 @@ final class DoctorTests: XCTestCase {
 
     /// The text report of the same verdict (its --json shape: KeyrackAppTests/Doctor/DoctorJSONTests.swift).
     func testTextReportOfAnUninitialisedOwnerAndAnInvalidName() throws {
-        let h = try ManifestHarness()
-        let run = try runtimeDir(h)
-        let text = try h.keyrack(["doctor", "--for", "nobody-here"], env: ["XDG_RUNTIME_DIR": run.path])
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
+        let text = try h.keyrack(["doctor", "--for", "nobody-here"])
         XCTAssertEqual(text.status, 1, text.description)
         XCTAssertTrue(text.out.contains("  [FAIL] owner: 'nobody-here' has no manifest"), text.out)
         XCTAssertTrue(text.out.contains("         fix: keyrack init --for nobody-here"), text.out)

@@ -34,26 +34,13 @@ final class FaultInjectionTests: XCTestCase {
             spans.append(Date().timeIntervalSince(t0))
         }
         let span = spans.sorted()[1]
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in h.environment { env[k] = v }
 
         var committed = "state-warm-3"
         var (sawOld, sawNew) = (0, 0)
         let started = Date()
         for i in 1...200 {
             let next = "state-\(i)"
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Run.keyrackBinary)
-            p.arguments = args
-            p.environment = env
-            p.currentDirectoryURL = h.dir.url
-            let input = Pipe()
-            p.standardInput = input
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            try input.fileHandleForWriting.write(contentsOf: Data(next.utf8))
-            try input.fileHandleForWriting.close()
+            let p = try WatchedProcess(Run.keyrackBinary, args, environment: h.environment, stdin: Array(next.utf8), cwd: h.dir.url).process
             usleep(UInt32.random(in: 0...UInt32(span * 1.1 * 1_000_000)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -98,9 +85,7 @@ final class FaultInjectionTests: XCTestCase {
 
         // The next touch takes 20 s: unlock is then certainly waiting on the card when it goes.
         try card.setTouch("20000")
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let unlock = try WatchedProcess(Run.keyrackBinary, ["unlock", "--env", "test"], environment: env, cwd: h.machine.dir.url)
+        let unlock = try h.watched(["unlock", "--env", "test"])
         XCTAssertTrue(unlock.wait(seconds: 20) { unlock.err.contains("touch your YubiKey") }, "unlock never asked for a touch: \(unlock.err)")
         card.remove()
         let r = unlock.finish(seconds: 30)

@@ -22,17 +22,9 @@ final class ManifestDurabilityTests: XCTestCase {
         let before = try Data(contentsOf: h.manifest("seaturtle"))
         let limit = before.count / 2
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        p.arguments = ["--fsize=\(limit):\(limit)", "--", Run.keyrackBinary,
-                       "set", "--for", "seaturtle", "--key", "DURING", "--env", "sudo", "--vault", "os.envvar"]
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in h.environment { env[k] = v }
-        p.environment = env
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try WatchedProcess("/usr/bin/prlimit", ["--fsize=\(limit):\(limit)", "--", Run.keyrackBinary,
+                                                       "set", "--for", "seaturtle", "--key", "DURING", "--env", "sudo", "--vault", "os.envvar"],
+                                   environment: h.environment).process
         p.waitUntilExit()
         XCTAssertEqual(p.terminationReason, .uncaughtSignal, "exit \(p.terminationStatus)")
         XCTAssertEqual(p.terminationStatus, SIGXFSZ)

@@ -38,11 +38,17 @@ final class NotifyCommandTests: XCTestCase {
         XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
         let log = dir.file("notify.log").path
         let recorder = bin.appendingPathComponent("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         return (stub, sealed, path, recorder, log, marker)
+    }
+
+    /// `record-notify` at `path`: a stand-in KEYRACK_NOTIFY command (test double) that records its
+    /// argument count and its first argument in `log`.
+    private func writeRecorder(_ path: String, log: String) throws {
+        try "#!/bin/sh\n# record-notify (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(path, 0o755), 0)
     }
 
     /// The recorder runs detached: its line, polled for with a deadline.
@@ -111,18 +117,14 @@ final class NotifyCommandTests: XCTestCase {
 
         let log = h.machine.dir.file("notify.log").path
         let recorder = h.machine.dir.file("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         _ = try h.keyrack(["daemon", "stop"])
         try h.ok(["unlock", "--identity-agent"], env: ["KEYRACK_NOTIFY": recorder, "DISPLAY": nil, "WAYLAND_DISPLAY": nil])
 
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
         let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
-        env["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
         try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env)
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path],
+                                  environment: h.environment.merging(["PATH": Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"]) { $1 })
         XCTAssertEqual(age.status, 0, age.description)
         XCTAssertEqual(age.out, "agent")
         let lines = recorded(log, containing: "for the identity agent of 'human'")
@@ -133,16 +135,8 @@ final class NotifyCommandTests: XCTestCase {
 
         // The daemon lives on: the command it started is reaped, no zombie stays its child.
         let daemon = try XCTUnwrap(h.daemonPID("human"))
-        func zombies() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
-                guard Int32(entry) != nil, let st = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                      let close = st.lastIndex(of: ")") else { return false }
-                let fields = st[st.index(after: close)...].split(separator: " ")
-                return fields.count > 2 && fields[0] == "Z" && Int32(fields[1]) == daemon
-            }
-        }
         let deadline = Date().addingTimeInterval(10)
-        while !zombies().isEmpty, Date() < deadline { usleep(50_000) }
-        XCTAssertEqual(zombies(), [], "a notification command left a zombie under the daemon")
+        while !ProcessTable.zombies(childrenOf: daemon).isEmpty, Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(ProcessTable.zombies(childrenOf: daemon), [], "a notification command left a zombie under the daemon")
     }
 }

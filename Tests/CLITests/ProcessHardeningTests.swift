@@ -40,8 +40,8 @@ final class ProcessHardeningTests: XCTestCase {
         ]
         for (args, stdin) in steps {
             let what = "keyrack " + args.joined(separator: " ")
-            let p = try BlockedOnOutput(user, args, env: env, stdin: stdin)
-            XCTAssertTrue(p.waitUntilBlocked(), "\(what) never blocked on its output")
+            let p = try Stalled(user, args, env: env, stdin: stdin)
+            XCTAssertTrue(p.waitUntil("pipe_write"), "\(what) never blocked on its output")
             var st = stat()
             XCTAssertEqual(stat("/proc/\(p.pid)/mem", &st), 0)
             let limits = (try? String(contentsOfFile: "/proc/\(p.pid)/limits", encoding: .utf8)) ?? ""
@@ -61,12 +61,10 @@ final class ProcessHardeningTests: XCTestCase {
 
     /// `exec` hands the program it runs the core limit the user had, not keyrack's own 0.
     func testExecRestoresTheUsersCoreLimitForTheProgram() throws {
-        try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("API", "v")])
         let mine = try Run.process("/bin/sh", ["-c", "ulimit -S -c 1024; exec /bin/sh -c 'ulimit -c'"])
         let viaExec = try Run.process("/bin/sh", ["-c", "ulimit -S -c 1024; exec \"$0\" exec --for bot --env test --key API -- /bin/sh -c 'ulimit -c'", Run.keyrackBinary],
-                                      environment: h.machine.environment.merging(["XDG_RUNTIME_DIR": h.runtime.path]) { $1 })
+                                      environment: h.environment)
         XCTAssertEqual(mine.out, "1024\n")
         XCTAssertEqual(viaExec.out, mine.out, "\(viaExec)")
     }

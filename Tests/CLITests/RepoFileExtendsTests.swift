@@ -25,10 +25,6 @@ final class RepoFileExtendsTests: XCTestCase {
         try Data(text.utf8).write(to: repo.appendingPathComponent(path))
     }
 
-    private func set(_ key: String, env: String = "test") throws {
-        try h.ok(["set", "--for", "bot", "--key", key, "--env", env, "--org", "acme", "--vault", "os.secure"], stdin: "v-\(key)")
-    }
-
     /// exec's environment: the names of the keys it set, in order.
     private func execNames(_ extra: [String: String?] = [:]) throws -> RunResult {
         try h.keyrack(["exec", "--for", "bot", "--env", "test", "--", "/bin/sh", "-c", "env | grep '^K_' | sort | cut -d= -f1 | tr '\\n' ' '"],
@@ -36,7 +32,7 @@ final class RepoFileExtendsTests: XCTestCase {
     }
 
     func testExtendsChainOfThreeFilesWithTheRootsOrgAndEntries() throws {
-        for key in ["K_ROOT", "K_ROLE", "K_SHARED", "K_LEGACY", "K_OBJECT", "K_ALL", "K_UNLISTED"] { try set(key) }
+        for key in ["K_ROOT", "K_ROLE", "K_SHARED", "K_LEGACY", "K_OBJECT", "K_ALL", "K_UNLISTED"] { try h.secure("bot", key, "v-\(key)") }
         // Root → role file → shared file; the extended files name another org: the root's applies.
         try write(".agent/keyrack.yml", """
             org: acme

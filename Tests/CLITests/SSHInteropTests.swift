@@ -20,16 +20,10 @@ final class SSHInteropTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = try TempDirectory("ssh-interop")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)")
-        let age = try Run.process("age", ["--version"])
-        XCTAssertEqual(age.status, 0, "Debian's age must be installed (scripts/install-deps): \(age)")
+        try assertKeyrackAndAgeInstalled()
     }
 
     override func tearDown() { dir?.remove() }
-
-    private func ok(_ r: RunResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 0, "\(what): \(r)", file: file, line: line)
-    }
 
     /// A fresh key from ssh-keygen; a random passphrase when `protected`.
     private func sshKeygen(_ type: String, protected: Bool = false, extra: [String] = []) throws -> Key {
@@ -37,7 +31,7 @@ final class SSHInteropTests: XCTestCase {
         let path = dir.file(name).path
         let passphrase = protected ? "pw-" + randomBytes(9).map { String(format: "%02x", $0) }.joined() : nil
         let made = try Run.process("ssh-keygen", ["-q", "-t", type, "-N", passphrase ?? "", "-C", "\(name)@keyrack-test", "-f", path] + extra)
-        ok(made, "ssh-keygen -t \(type)")
+        assertExitedZero(made, "ssh-keygen -t \(type)")
         let line = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return Key(name: name, path: path, publicLine: line, passphrase: passphrase)
     }
@@ -60,7 +54,7 @@ final class SSHInteropTests: XCTestCase {
             let plain = try dir.write("p\(size)", randomBytes(size))
             for armor in [false, true] {
                 let sealed = dir.file("\(key.name)-age-\(size)-\(armor).age").path
-                ok(try Run.process("age", ["-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]), "age -r \(key.name)")
+                assertExitedZero(try Run.process("age", ["-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]), "age -r \(key.name)")
                 let header = String(decoding: try dir.read("\(key.name)-age-\(size)-\(armor).age").prefix(80), as: UTF8.self)
                 if !armor { XCTAssertTrue(header.contains("-> \(key.publicLine.prefix(while: { $0 != " " })) "), header) }
 
@@ -79,7 +73,7 @@ final class SSHInteropTests: XCTestCase {
             let plain = try dir.write("p\(size)", randomBytes(size))
             for armor in [false, true] {
                 let sealed = dir.file("\(key.name)-kr-\(size)-\(armor).age").path
-                ok(try Run.keyrack(["age", "encrypt", "-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]),
+                assertExitedZero(try Run.keyrack(["age", "encrypt", "-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]),
                    "keyrack encrypt -r \(key.name)")
                 let bytes = try dir.read("\(key.name)-kr-\(size)-\(armor).age")
                 XCTAssertEqual(String(decoding: bytes.prefix(10), as: UTF8.self), armor ? "-----BEGIN" : "age-encryp")

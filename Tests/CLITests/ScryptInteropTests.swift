@@ -22,9 +22,7 @@ final class ScryptInteropTests: XCTestCase {
         dir = try TempDirectory("keyrack-scrypt")
         // A fresh test passphrase per run, never a constant in the repo.
         passphrase = "pw-" + randomBytes(9).map { String(format: "%02x", $0) }.joined()
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)")
-        let age = try Run.process("age", ["--version"])
-        XCTAssertEqual(age.status, 0, "Debian's age must be installed (scripts/install-deps): \(age)")
+        try assertKeyrackAndAgeInstalled()
     }
 
     override func tearDown() { dir?.remove() }

@@ -15,12 +15,8 @@ final class SecretHygieneTests: XCTestCase {
     func testRelockLeavesNoCopyInTheDaemonsMemory() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
-        try h.sshOwner("bot")
         let secrets = (0..<3).map { _ in randomSecret("mem") }
-        for (i, s) in secrets.enumerated() {
-            try h.ok(["set", "--for", "bot", "--key", "TOKEN_\(i)", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: s)
-        }
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", secrets.enumerated().map { ("TOKEN_\($0)", $1) })
         for (i, s) in secrets.enumerated() {
             // Several gets, so the value crosses the daemon's reply path more than once.
             for _ in 0..<3 { XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.TOKEN_\(i)", "--value"]).out, s) }
@@ -54,7 +50,7 @@ final class SecretHygieneTests: XCTestCase {
 
         let sampler = PsSampler()
         sampler.start()
-        try h.ok(["set", "--for", "bot", "--key", "TOKEN", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: secret)
+        try h.secure("bot", "TOKEN", secret)
         try h.ok(["set", "--for", "bot", "--key", "FROM_ENV", "--env", "test", "--org", "acme", "--vault", "os.envvar"])
         try h.ok(["unlock", "--for", "bot", "--env", "test"], env: ["FROM_ENV": envSecret])
         XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.TOKEN", "--value"]).out, secret)
@@ -62,17 +58,13 @@ final class SecretHygieneTests: XCTestCase {
 
         // exec: the child waits for a file, so the test inspects it while it runs.
         let go = h.machine.dir.file("go")
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let exec = try WatchedProcess(Run.keyrackBinary, ["exec", "--for", "bot", "--env", "test", "--key", "acme.test.TOKEN", "--",
-                                                          "/bin/sh", "-c", "while [ ! -e \(go.path) ]; do sleep 0.01; done; echo done"],
-                                      environment: env, cwd: h.machine.dir.url)
+        let exec = try h.watched(["exec", "--for", "bot", "--env", "test", "--key", "acme.test.TOKEN", "--",
+                                  "/bin/sh", "-c", "while [ ! -e \(go.path) ]; do sleep 0.01; done; echo done"])
         var child: Int32?
         XCTAssertTrue(exec.wait(seconds: 20) {
             // The command itself (keyrack execs it), not keyrack still holding it in its argv.
-            child = pids().first {
-                let cmdline = String(decoding: (try? readProcFile("/proc/\($0)/cmdline")) ?? [], as: UTF8.self)
-                return cmdline.hasPrefix("/bin/sh\0") && cmdline.contains(go.path)
+            child = ProcessTable.pids(commandLineContaining: go.path).first {
+                String(decoding: (try? readProcFile("/proc/\($0)/cmdline")) ?? [], as: UTF8.self).hasPrefix("/bin/sh\0")
             }
             return child != nil
         }, "the exec'd command never appeared")
@@ -107,10 +99,8 @@ final class SecretHygieneTests: XCTestCase {
     func testDaemonLogHoldsNoSecret() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
-        try h.sshOwner("bot")
         let secret = randomSecret("log")
-        try h.ok(["set", "--for", "bot", "--key", "TOKEN", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: secret)
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("TOKEN", secret)])
         XCTAssertEqual(try h.ok(["get", "--for", "bot", "--key", "acme.test.TOKEN", "--value"]).out, secret)
         XCTAssertEqual(try h.keyrack(["get", "--for", "bot", "--key", "acme.test.NOPE", "--value"]).status, 3)
         try h.ok(["relock", "--for", "bot"])
@@ -119,11 +109,6 @@ final class SecretHygieneTests: XCTestCase {
         XCTAssertFalse(log.isEmpty, "the daemon wrote no log at all: nothing was checked")
         XCTAssertNil(log.range(of: Data(secret.utf8)), String(decoding: log, as: UTF8.self))
     }
-}
-
-/// Every pid in /proc.
-private func pids() -> [Int32] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
 }
 
 /// Runs `ps -eo args` back to back on a background thread and keeps every output.

@@ -14,10 +14,7 @@ final class TemplateTests: XCTestCase {
 
     override func setUpWithError() throws {
         h = try DaemonHarness()
-        try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: api)
-        try h.ok(["set", "--for", "bot", "--key", "my-key", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: dashed)
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("API", api), ("my-key", dashed)])
     }
 
     override func tearDown() { h.tearDown() }
@@ -39,7 +36,7 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(r.out, "\(api)|\(dashed)|eu-west-1|single $HOME|two\nlines \"q\"")
 
         // What source --format dotenv writes, exec --env-file reads back byte for byte.
-        try h.ok(["set", "--for", "bot", "--key", "TRICKY", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "it's \"q\" \\ X\nline2")
+        try h.secure("bot", "TRICKY", "it's \"q\" \\ X\nline2", env: "prod")
         try h.ok(["unlock", "--for", "bot", "--env", "prod"])
         let dotenv = try h.machine.dir.write("prod.env", try h.ok(["source", "--for", "bot", "--env", "prod", "--format", "dotenv"]).stdout)
         XCTAssertEqual(try h.ok(["exec", "--for", "bot", "--env-file", dotenv.path, "--", "/bin/sh", "-c", "printf %s \"$TRICKY\""]).out, "it's \"q\" \\ X\nline2")

@@ -13,8 +13,8 @@ import Glibc
 /// Issue 10, item 7, in-process: the one path of get, exec and source (ValueFetch) says the
 /// truth. An over-long or garbled key name is a usage error (exit 2) whose echo carries no
 /// control character; a key of an owner never initialised, with no daemon, says so (exit 3);
-/// an initialised owner without a daemon is "locked, or never set". Never the "upgraded" guess.
-/// The busy daemon, end to end: CLITests/TruthfulErrorTests.swift.
+/// an initialised owner without a daemon is "locked, or never set"; a daemon with every
+/// connection slot held says busy. Never the "upgraded" guess.
 final class TruthfulErrorTests: XCTestCase {
     private var dir: TempDirectory!
     private let env = EnvironmentOverride()
@@ -91,5 +91,25 @@ final class TruthfulErrorTests: XCTestCase {
             }
             XCTAssertFalse(message.contains("\n"), message)
         }
+    }
+
+    /// A real daemon (DaemonServer, in this process) whose every connection slot (256) the
+    /// owner's own process holds, sending nothing: a get says busy (exit 1), not "upgraded".
+    func testBusyDaemonSaysBusyNotUpgraded() throws {
+        try makeAgeOwner("bot", in: HostManifestStore(home: KeyrackHome(root: dir.file("kr"))), userHome: dir.url)
+        let daemon = try InProcessDaemon(owner: "bot")
+        defer { daemon.stop() }
+        try daemon.grant([("acme.test.API", "v")])
+        let held = (0..<300).compactMap { _ in try? daemon.client.connect() }
+        var busy: (code: Int32, message: String)?
+        let until = Date().addingTimeInterval(10)
+        while busy == nil && Date() < until {
+            busy = failure { try self.fetch("bot").values([try self.fetch("bot").request(key: "acme.test.API", env: nil)]) }
+        }
+        withExtendedLifetime(held) {}
+        let r = try XCTUnwrap(busy, "every get was served with 300 connections held")
+        XCTAssertEqual(r.code, 1, "\(r)")
+        XCTAssertTrue(r.message.hasPrefix("error: the daemon is busy: the daemon is serving its maximum of 256 connections; retry shortly"), r.message)
+        XCTAssertFalse(r.message.contains("upgraded"), r.message)
     }
 }
