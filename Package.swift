@@ -34,6 +34,8 @@ let package = Package(
         // `keyrack-cli` (installed next to it) for everything else; see Sources/keyrack-front.
         .executable(name: "keyrack", targets: ["keyrack"]),
         .executable(name: "keyrack-cli", targets: ["keyrack-cli"]),
+        // `age encrypt|decrypt` with X25519 keys, exec'd by `keyrack`; installed next to it.
+        .executable(name: "keyrack-age", targets: ["keyrack-age"]),
         .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
         // The age plugin (identity side) through which age clients decrypt with an owner's
         // identity held by its daemon; installed next to `keyrack`. See docs/age-agent.md.
@@ -197,13 +199,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
-        // everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
+        // `age encrypt|decrypt` exec'd to keyrack-age, everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
         // libstdc++ to map and relocate, 120 page faults instead of 256 — `get` then costs about
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
         .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front", swiftSettings: swift6,
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // `keyrack age encrypt|decrypt` with X25519 keys (issue 32), linked static as the front
+        // end: a 1 GiB stream then costs its buffers, not keyrack-cli's Foundation (AgeFormat
+        // needs only swift-crypto's FoundationEssentials). Apart from the front end so `get` maps
+        // none of swift-crypto; anything else it hands to keyrack-cli.
+        .executableTarget(name: "keyrack-age", dependencies: ["AgeFormat", "KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-age", swiftSettings: swift6,
+                          // Swift's static FoundationEssentials does not name the libraries it
+                          // needs itself; a static link must.
+                          linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),
+                                           .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

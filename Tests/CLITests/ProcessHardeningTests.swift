@@ -24,8 +24,18 @@ final class ProcessHardeningTests: XCTestCase {
         let backupKey = try XCTUnwrap(backup.out.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst("# public key: ".count)
         defer { _ = try? AsUser.run(user, Run.keyrackBinary, ["daemon", "stop"], env: env) }
 
+        // `age decrypt` with an X25519 key is answered by the front end itself (AgeFrontRun), the
+        // identity's secret and the plaintext in its memory: 4 MiB, so it blocks on the full pipe.
+        let ageKey = home + "/age-key.txt", ageFile = home + "/big.age"
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", ageKey]).status, 0)
+        let ageRecipient = try Run.process("age-keygen", ["-y", ageKey]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try Run.process("age", ["-r", ageRecipient, "-o", ageFile], stdin: randomBytes(4 << 20)).status, 0)
+        chmod(ageKey, 0o644)
+        chmod(ageFile, 0o644)
+
         let value = "hardening-" + UUID().uuidString
         let steps: [([String], String)] = [
+            (["age", "decrypt", "-i", ageKey, ageFile], ""),
             (["init", "--via", "age"], ""),
             (["set", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], value),
             (["list"], ""),
