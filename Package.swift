@@ -195,7 +195,7 @@ let package = Package(
 
         // The CLI: one command type per file; parses, calls the core, prints.
         .executableTarget(name: "keyrack-cli", dependencies: [
-            "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+            "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeErrorReport", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
@@ -210,7 +210,9 @@ let package = Package(
         // end: a 1 GiB stream then costs its buffers, not keyrack-cli's Foundation (AgeFormat
         // needs only swift-crypto's FoundationEssentials). Apart from the front end so `get` maps
         // none of swift-crypto; anything else it hands to keyrack-cli.
-        .executableTarget(name: "keyrack-age", dependencies: ["AgeFormat", "KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-age", swiftSettings: swift6,
+        // The age core's errors as both age binaries say them (Foundation-free, for keyrack-age).
+        .target(name: "AgeErrorReport", dependencies: ["AgeFormat", "KeyrackClient"], swiftSettings: swift6),
+        .executableTarget(name: "keyrack-age", dependencies: ["AgeFormat", "AgeErrorReport", "KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-age", swiftSettings: swift6,
                           // Swift's static FoundationEssentials does not name the libraries it
                           // needs itself; a static link must.
                           linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import AgeErrorReport  // AgeError as the catch below reports it
 import KeyrackClient
 import KeyrackDaemon
 

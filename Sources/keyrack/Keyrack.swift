@@ -1,4 +1,5 @@
 import ArgumentParser
+import AgeErrorReport  // AgeError as the catch below reports it
 import KeyrackApp
 import KeyrackDaemon
 import PIV

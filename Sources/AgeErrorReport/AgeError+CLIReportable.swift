@@ -1,9 +1,10 @@
 import AgeFormat
 import KeyrackClient
 
-/// How the age core's errors read, as keyrack-cli says them (its AgeFiles.swift): one line
-/// naming what was wrong and what to try next, exit 1. Kept word for word with the CLI's;
-/// Tests/CLITests/AgeFrontEndAgreementTests.swift runs both binaries on each kind of failure.
+/// How `keyrack age` reports the age core's errors: one line naming what was wrong and what to
+/// try next. All are exit 1 (a failure of the file or key, not of the command line). One module
+/// because two binaries say them: keyrack-age (X25519, static, no Foundation) and keyrack-cli
+/// (every other key kind); Tests/CLITests/AgeFrontEndAgreementTests.swift runs both.
 extension AgeError: CLIReportable {
     public var cliMessage: String {
         switch self {
