@@ -253,6 +253,10 @@ let package = Package(
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
         // Fixtures: stand-in executables the tests run by path (op, the GitHub token endpoint, a squatter).
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),
+        // The repository's own promises, not a command's: docs/cli.md and the architecture picture
+        // are current, cited tests exist, every program a script runs is installed by
+        // install-deps, hardware-tests/ keeps PINs out of argv, udev/ grants only PIV.
+        .testTarget(name: "RepoTests", dependencies: ["TestSupport"]),
     ],
     // Swift 5 language mode: the code talks to C libraries (stdio, PC/SC, libykpiv, libyaml)
     // whose globals Swift 6's strict concurrency rejects wholesale; the daemon does its own locking.
