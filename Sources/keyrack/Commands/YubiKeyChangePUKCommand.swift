@@ -1,7 +1,6 @@
 import ArgumentParser
-import PIV
 
-/// `keyrack yubikey change-puk`.
+/// `keyrack yubikey change-puk` (KeyrackApp's CardReferenceChange).
 struct YubiKeyChangePUKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change-puk",
@@ -9,13 +8,7 @@ struct YubiKeyChangePUKCommand: ParsableCommand {
         discussion: "With --pin-stdin, stdin holds two lines: the current PUK, then the new one (6–8 characters)."
     )
 
-    @OptionGroup var card: CardSelection
+    @OptionGroup var card: CardReferenceOptions
 
-    @Flag(help: "Read the current and the new PUK from stdin, one per line.")
-    var pinStdin = false
-
-    func run() throws {
-        try YubiKeyChangeReference.run(puk: true, serial: card.serial, fromStdin: pinStdin)
-        print("PUK changed")
-    }
+    func run() throws { try card.change(.changePUK, done: "PUK changed") }
 }
