@@ -165,7 +165,7 @@ let package = Package(
         // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
         .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
         .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
-                                                  "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
+                                                  "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "AgePlugin", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.

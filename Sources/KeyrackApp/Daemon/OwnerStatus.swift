@@ -49,3 +49,10 @@ public enum OwnerStatus {
                       agent: agent, proxies: proxies(owner))
     }
 }
+
+extension StatusJSON {
+    /// `status --json` of a query's result; `socket` is where the owner's daemon listens.
+    public init(owner: String, socket: String, _ r: OwnerStatus.Result) {
+        self.init(owner: owner, socket: socket, status: r.daemon, orphanedPid: r.orphanedPID, agent: r.agent, proxies: r.proxies, grants: r.grants)
+    }
+}

@@ -17,11 +17,8 @@ struct DaemonPruneCommand: ParsableCommand {
 
     func run() throws {
         let stops = try DaemonStop.prune(all ? DaemonStop.runningOwners() : [options.owner])
-        if options.json {
-            JSONLine.print(PruneJSON(pruned: stops.filter { $0.outcome != .notRunning }.map(\.owner)))
-        } else if all && stops.isEmpty {
-            print("no daemon is running for any owner")
-        } else {
+        options.answer(PruneJSON(pruned: stops.filter { $0.outcome != .notRunning }.map(\.owner))) {
+            if all && stops.isEmpty { return print("no daemon is running for any owner") }
             for stop in stops { print(DaemonStopCommand.text(stop.outcome, owner: stop.owner)) }
         }
     }

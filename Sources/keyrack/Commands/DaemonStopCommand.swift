@@ -14,11 +14,7 @@ struct DaemonStopCommand: ParsableCommand {
 
     func run() throws {
         let outcome = try DaemonStop.stop(owner: options.owner)
-        if options.json {
-            JSONLine.print(DaemonStopJSON(owner: options.owner, effect: outcome.effect))
-        } else {
-            Output.line(Self.text(outcome, owner: options.owner))
-        }
+        options.answer(DaemonStopJSON(owner: options.owner, effect: outcome.effect)) { Output.line(Self.text(outcome, owner: options.owner)) }
     }
 
     /// What a stop did, as `daemon stop` and `daemon prune` say it.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.
@@ -21,23 +20,16 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
-        let keys = manifest.keys(env: env)
-        if options.json {
-            JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: ManifestCLI.source(of: $0)) }))
-            return
+        let keys = try identity.manifest(owner).keys(env: env)
+        options.answer(KeyListJSON(owner: owner, entries: keys)) {
+            guard !keys.isEmpty else { return print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")") }
+            // SEND-TO only when a key has one, so a rack without keycards lists as before.
+            let sendTo = keys.contains { !$0.sendTo.isEmpty }
+            let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
+                [$0.slug.description, $0.env.value, $0.org.value, $0.listedSource, $0.mech.rawValue]
+                    + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
+            }
+            print(ManifestCLI.table(rows))
         }
-        guard !keys.isEmpty else {
-            print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")")
-            return
-        }
-        // SEND-TO only when a key has one, so a rack without keycards lists as before.
-        let sendTo = keys.contains { !$0.sendTo.isEmpty }
-        let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
-            [$0.slug.description, $0.env.value, $0.org.value, ManifestCLI.source(of: $0), $0.mech.rawValue]
-                + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
-        }
-        print(ManifestCLI.table(rows))
     }
 }

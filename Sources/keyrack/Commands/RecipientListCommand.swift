@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient list`: the primary and backup recipients of an owner's manifest.
@@ -15,13 +14,9 @@ struct RecipientListCommand: ParsableCommand {
 
     func run() throws {
         let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
-        if options.json {
-            JSONLine.print(RecipientListJSON(owner: owner.value, manifest: manifest))
-            return
+        let manifest = try identity.manifest(owner)
+        options.answer(RecipientListJSON(owner: owner.value, manifest: manifest)) {
+            print(ManifestCLI.table([["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }))
         }
-        let rows = [["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }
-        print(ManifestCLI.table(rows))
     }
 }

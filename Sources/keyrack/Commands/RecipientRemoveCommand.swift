@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
@@ -20,13 +18,9 @@ struct RecipientRemoveCommand: ParsableCommand {
 
     func run() throws {
         let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: {
-            try identity.identities(owner, store: store)
-        }, effects: LiveManifestEffects())
-        if options.json {
-            JSONLine.print(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted))
-        } else {
+        let (store, identities) = try identity.access(owner)
+        let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: identities, effects: LiveManifestEffects())
+        options.answer(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted)) {
             print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
             if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }
         }

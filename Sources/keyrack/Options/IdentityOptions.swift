@@ -18,4 +18,16 @@ struct IdentityOptions: ParsableArguments {
     func identities(_ owner: OwnerName, store: HostManifestStore) throws -> ManifestIdentities {
         try OwnerIdentities.resolve(owner, store: store, paths: paths, only: nil, interaction: PINSource.terminal(pin.input).interaction)
     }
+
+    /// The host's store and, read only when a use case opens the manifest, what opens `owner`'s.
+    func access(_ owner: OwnerName) throws -> (store: HostManifestStore, identities: () throws -> ManifestIdentities) {
+        let store = try HostManifestStore.fromEnvironment()
+        return (store, { try identities(owner, store: store) })
+    }
+
+    /// `owner`'s manifest, opened.
+    func manifest(_ owner: OwnerName) throws -> HostManifest {
+        let (store, identities) = try access(owner)
+        return try store.load(owner: owner, identities: identities())
+    }
 }

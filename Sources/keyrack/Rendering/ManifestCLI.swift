@@ -1,6 +1,6 @@
 import Foundation
 import KeyrackCore
-import KeyrackNames
+import KeyrackApp
 import KeyrackClient
 
 /// How the manifest commands render their results: JSON objects and human tables.
@@ -11,17 +11,8 @@ enum ManifestCLI {
         JSONLine.print(JSONValue(any: value))
     }
 
-    /// What `list` shows as a key's vault: the vault, or for openbao its reference
-    /// (`openbao:secret/robots/seaturtle#token`), never a value.
-    static func source(of entry: KeyEntry) -> String {
-        guard entry.vault == .openBao, let exid = entry.exid, let ref = try? OpenBaoReference(parsing: exid) else { return entry.vault.rawValue }
-        return ref.display + (entry.addr.map { " @ \($0)" } ?? "")
-    }
-
-    /// A path as given, made absolute against the current directory (so unlock finds it from anywhere).
-    static func absolutePath(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
+    /// What `set` shows as a key's vault (KeyrackApp's KeyEntry.listedSource).
+    static func source(of entry: KeyEntry) -> String { entry.listedSource }
 
     /// Left-aligned columns for human tables.
     static func table(_ rows: [[String]]) -> String {
