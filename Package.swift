@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "AgeYubiKey", "PIV", "TestSupport"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackYAML", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "AgeYubiKey", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),
