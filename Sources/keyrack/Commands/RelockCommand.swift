@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackNames
 import KeyrackClient
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
@@ -14,18 +13,13 @@ struct RelockCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("Relock only the keys of this env.", valueName: "env"))
-    var env: String?
+    @OptionGroup var filter: EnvFilterOption
 
     @Option(help: ArgumentHelp("Relock only this key: a bare name or a full slug.", valueName: "key"))
     var key: String?
 
-    func validate() throws {
-        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
-    }
-
     func run() throws {
-        let result = try Relock.run(owner: options.owner, env: env, key: key)
+        let result = try Relock.run(owner: options.owner, env: filter.env, key: key)
         if let pid = result.stoppedOrphan {
             Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
         }

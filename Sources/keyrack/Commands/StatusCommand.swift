@@ -12,12 +12,11 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("Show only the keys of this env.", valueName: "env"))
-    var env: String?
+    @OptionGroup var filter: EnvFilterOption
 
     func run() throws {
         let owner = options.owner
-        let r = try OwnerStatus.query(owner: owner, env: env)
+        let r = try OwnerStatus.query(owner: owner, env: filter.env)
         options.answer(StatusJSON(owner: owner, socket: DaemonClient(owner: owner).socketPath, r)) {
             if let orphan = r.orphanedPID {
                 return Output.line("owner '\(owner)': locked; its daemon (pid \(orphan)) runs but lost its socket, so it serves no one: stop it with `keyrack daemon stop\(Fix.ownerFlag(owner))`")
