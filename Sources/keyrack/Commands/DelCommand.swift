@@ -9,8 +9,7 @@ struct DelCommand: ParsableCommand {
         commandName: "del",
         abstract: "Remove a key from an owner's host manifest (a key already absent is fine).")
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("The key name, e.g. GITHUB_TOKEN.", valueName: "name"))
     var key: String
@@ -30,8 +29,7 @@ struct DelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let (store, identities) = try identity.access(owner)
+        let (owner, store, identities) = try options.access()
         let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: InvocationPaths.currentDirectory,
                                           store: store, identities: identities, effects: LiveManifestEffects())
         options.answer(DelJSON(owner: owner.value, slug: result.slug.description, removed: result.removed, repoFile: result.repoFile)) {

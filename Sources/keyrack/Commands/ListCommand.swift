@@ -8,8 +8,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the keys of an owner's host manifest (never their values).")
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("Only keys answering this env (ORG.all.KEY answers every env).", valueName: "env"))
     var env: String?
@@ -19,8 +18,8 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let keys = try identity.manifest(owner).keys(env: env)
+        let (owner, manifest) = try options.manifest()
+        let keys = manifest.keys(env: env)
         options.answer(KeyListJSON(owner: owner, entries: keys)) {
             guard !keys.isEmpty else { return print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")") }
             // SEND-TO only when a key has one, so a rack without keycards lists as before.

@@ -10,8 +10,7 @@ struct RecipientAddCommand: ParsableCommand {
         abstract: "Add a backup recipient to an owner's manifest.",
         aliases: ["set"])
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("The public key (age1…, age1yubikey1…, 'ssh-ed25519 AAAA…') or a file holding one (e.g. ~/.ssh/backup.pub).", valueName: "key|path"))
     var pubkey: String
@@ -27,8 +26,7 @@ struct RecipientAddCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let (store, identities) = try identity.access(owner)
+        let (owner, store, identities) = try options.access()
         let result = try RecipientChange.add(owner: owner, label: try RecipientLabel(label), publicKey: pubkey, backupIdentity: backupIdentity,
                                              userHome: InvocationPaths.userHome, store: store, identities: identities)
         let added = result.recipient

@@ -9,12 +9,10 @@ struct RecipientListCommand: ParsableCommand {
         abstract: "List the recipients an owner's manifest is encrypted to.",
         aliases: ["get"])
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     func run() throws {
-        let owner = try options.ownerName()
-        let manifest = try identity.manifest(owner)
+        let (owner, manifest) = try options.manifest()
         options.answer(RecipientListJSON(owner: owner.value, manifest: manifest)) {
             print(ManifestCLI.table([["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }))
         }
