@@ -19,10 +19,11 @@
 // C libraries come from Debian (scripts/install-deps) through the four system-library shims.
 import PackageDescription
 
-// The Foundation-free targets (SecretBytes, KeyrackNames, KeyrackYAML, KeyrackDaemon, KeyrackClient,
-// TPM, AgePlugin and the two small executables) build in Swift 6 language mode: its data-race
-// checking holds there, and a type is Sendable because it is, not because it says so. The rest
-// stays in the package-wide Swift 5 mode below (issue 26 moves them one by one).
+// The Foundation-free targets (SecretBytes, Locking, ProcessSpawn, KeyrackNames, KeyrackYAML,
+// KeyrackDaemon, KeyrackClient, TPM, AgePlugin and the two small executables) build in Swift 6
+// language mode: its data-race checking holds there, and a type is Sendable because it is, not
+// because it says so. The rest stays in the package-wide Swift 5 mode below (issue 26 moves them
+// one by one).
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -33,6 +34,8 @@ let package = Package(
         // `keyrack-cli` (installed next to it) for everything else; see Sources/keyrack-front.
         .executable(name: "keyrack", targets: ["keyrack"]),
         .executable(name: "keyrack-cli", targets: ["keyrack-cli"]),
+        // `age encrypt|decrypt` with X25519 keys, exec'd by `keyrack`; installed next to it.
+        .executable(name: "keyrack-age", targets: ["keyrack-age"]),
         .executable(name: "keyrack-piv-sim", targets: ["keyrack-piv-sim"]),
         // The age plugin (identity side) through which age clients decrypt with an owner's
         // identity held by its daemon; installed next to `keyrack`. See docs/age-agent.md.
@@ -84,14 +87,17 @@ let package = Package(
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
         .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
+        // The one lock of shared state (`Locked`, on the standard library's Mutex), so a class
+        // holding its state in one is Sendable as the compiler checks it (issue 26).
+        .target(name: "Locking", swiftSettings: swift6),
         // The one way keyrack starts another program (posix_spawn; argv, environment, standard
         // descriptors, captured output with a deadline), Foundation-free so the daemon launcher
-        // shares it with the core, the app layer and the CLI. Swift 5 mode: it hands posix_spawn
-        // C's global `environ`, which Swift 6 will not read.
-        .target(name: "ProcessSpawn", dependencies: ["SecretBytes"]),
+        // shares it with the core, the app layer and the CLI. C's global `environ` is read in one
+        // place (Spawn.inheritedEnvironment), which says when that is safe.
+        .target(name: "ProcessSpawn", dependencies: ["SecretBytes"], swiftSettings: swift6),
         // PC/SC + libykpiv client: cards, slots, policies, PIN, ECDH, key generation.
         .target(name: "PIV", dependencies: [
-            "CYKPIV", "CPCSC", "SecretBytes",
+            "CYKPIV", "CPCSC", "Locking", "SecretBytes",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -99,7 +105,7 @@ let package = Package(
         ]),
         // TPM 2.0 client over libtss2: P-256 keys under the storage root key, ECDH_ZGen, the
         // dictionary-attack counter. Knows no manifest and no age. Foundation-free.
-        .target(name: "TPM", dependencies: ["CTSS2", "SecretBytes"], swiftSettings: swift6),
+        .target(name: "TPM", dependencies: ["CTSS2", "Locking", "SecretBytes"], swiftSettings: swift6),
         // piv-p256 recipients and identities as age-plugin-yubikey writes them.
         .target(name: "AgeYubiKey", dependencies: [
             "AgeFormat", "PIV", "SecretBytes",
@@ -130,7 +136,7 @@ let package = Package(
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
-        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
+        .target(name: "KeyrackDaemon", dependencies: ["CSodium", "KeyrackNames", "Locking", "ProcessSpawn", "SecretBytes"], swiftSettings: swift6),
 
         // The OpenBao / Vault vault: KV v1/v2 over the HTTP API, token / AppRole / cert logins, the
         // TLS client whose client-certificate signature is delegated (to the card). Knows no PIV
@@ -164,7 +170,7 @@ let package = Package(
         // --format, exec --mask): the app layer's, in a target of their own so the fuzz package
         // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
         .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
-        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+        .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "Locking", "SecretBytes",
                                                   "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "AgePlugin", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
@@ -176,7 +182,7 @@ let package = Package(
         // per-run leaf to the program, the real server verified against the caller's trust store
         // upstream), swift-certificates + swift-crypto (the P-256 CA and per-host leaves).
         .target(name: "KeyrackProxy", dependencies: [
-            "KeyrackNames", "SecretBytes",
+            "KeyrackNames", "Locking", "SecretBytes",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -193,13 +199,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack"),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
-        // everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
+        // `age encrypt|decrypt` exec'd to keyrack-age, everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
         // libstdc++ to map and relocate, 120 page faults instead of 256 — `get` then costs about
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
         .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front", swiftSettings: swift6,
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // `keyrack age encrypt|decrypt` with X25519 keys (issue 32), linked static as the front
+        // end: a 1 GiB stream then costs its buffers, not keyrack-cli's Foundation (AgeFormat
+        // needs only swift-crypto's FoundationEssentials). Apart from the front end so `get` maps
+        // none of swift-crypto; anything else it hands to keyrack-cli.
+        .executableTarget(name: "keyrack-age", dependencies: ["AgeFormat", "KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-age", swiftSettings: swift6,
+                          // Swift's static FoundationEssentials does not name the libraries it
+                          // needs itself; a static link must.
+                          linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),
+                                           .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -218,7 +233,7 @@ let package = Package(
         // RecipientStringTests makes a key of every kind, so it imports the format modules.
         .testTarget(name: "KeyrackCoreTests", dependencies: ["KeyrackCore", "KeyrackYAML", "KeyrackNames", "TestSupport", "AgeFormat", "AgeSSH", "AgeYubiKey", "PIV",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "TestSupport"]),
+        .testTarget(name: "KeyrackDaemonTests", dependencies: ["KeyrackDaemon", "KeyrackNames", "Locking", "TestSupport"]),
         // The plugin protocol and the daemon's identity agent, without binaries or cards.
         .testTarget(name: "AgePluginTests", dependencies: ["AgePlugin", "AgeFormat", "KeyrackDaemon"]),
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),

@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 
 /// Writes one age file: header first (at init), then the payload as it is written, then the
 /// final chunk (and the armor footer) at `finish()`. Memory stays at one chunk whatever the size.

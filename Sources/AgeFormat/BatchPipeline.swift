@@ -1,5 +1,9 @@
-import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 
 /// How a whole payload is spread over the machine: STREAM chunks are independent, so
 /// `workers` threads each take the next batch of chunks, seal or open it, and write it in turn.
@@ -20,8 +24,8 @@ public struct STREAMParallelism: Sendable, Equatable {
 
     /// One worker per core this process may run on: the work is the cipher, which is CPU
     /// bound, and reads and writes are spread over the same threads. Memory is one batch
-    /// (1 MiB) per worker, whatever the size of the file.
-    public static var machine: STREAMParallelism { STREAMParallelism(workers: max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+    /// (1 MiB) per worker, whatever the size of the file: the pipeline's depth is the core count.
+    public static var machine: STREAMParallelism { STREAMParallelism(workers: PipelineThreads.availableCores) }
     public static let serial = STREAMParallelism(workers: 1)
 }
 
@@ -84,11 +88,11 @@ final class BatchPipeline {
     private let emit: (STREAMBatch) throws -> Void
 
     /// Guards reading: `fill` runs under it, in sequence order.
-    private let readLock = NSLock()
+    private let readLock = PipelineMonitor()
     private var nextSequence = 0
     private var inputDone = false
     /// Guards the writing turn and the failure.
-    private let turnLock = NSCondition()
+    private let turnLock = PipelineMonitor()
     private var turn = 0
     private var failure: Error?
 
@@ -114,7 +118,7 @@ final class BatchPipeline {
             pipeline.work(first, haveBatch: true)
         } else {
             // Worker 0 is this thread with the batch in hand; the others allocate their own.
-            DispatchQueue.concurrentPerform(iterations: parallelism.workers) { i in
+            PipelineThreads.run(parallelism.workers) { i in
                 pipeline.work(i == 0 ? first : STREAMBatch(chunks: parallelism.batchChunks), haveBatch: i == 0)
             }
         }

@@ -8,6 +8,8 @@ import Crypto
 /// `keyrack age encrypt` showed its seal at about 1.4 GB/s. It works on caller memory — a chunk is sealed in place with its tag right
 /// after it, and opened into a buffer the caller reuses — and a context per call keeps chunks
 /// independent, so several cores can seal or open at once.
+/// `@unchecked`: wraps libcrypto's cipher handle and a key buffer (C pointers), both written only
+/// in `init`; every seal and open makes its own EVP context.
 final class ChunkCipher: @unchecked Sendable {
     /// The cipher fetched once: in OpenSSL 3 a legacy `EVP_chacha20_poly1305()` would be looked
     /// up in the provider again on every init.

@@ -96,7 +96,7 @@ public struct X25519Recipient: Recipient, Sendable, Hashable, CustomStringConver
 }
 
 /// An `AGE-SECRET-KEY-1…` private key.
-public struct X25519Identity: Identity, @unchecked Sendable {
+public struct X25519Identity: Identity, Sendable {
     public static let hrp = "AGE-SECRET-KEY-"
     private let privateKey: Curve25519.KeyAgreement.PrivateKey
     /// The matching recipient.

@@ -12,6 +12,8 @@ public typealias TPMPINProvider = (_ triesLeft: Int?) throws -> [UInt8]?
 /// the TPM per stanza tried (one per unlock: a manifest holds one stanza for the key). The PIN
 /// is asked only when a stanza is ours and the key has one; a wrong PIN is reported with the
 /// dictionary-attack counter and never retried.
+/// `@unchecked`: the cached PIN is reached only under `lock`, but the PIN provider is the
+/// caller's closure (Swift 5 mode code, not `@Sendable`), which the compiler cannot check.
 public final class TPMIdentity: Identity, @unchecked Sendable {
     public let stub: TPMStub
     public let client: TPMClient

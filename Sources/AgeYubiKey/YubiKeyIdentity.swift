@@ -22,6 +22,8 @@ public typealias TouchNotifier = (UInt32) -> Void
 /// stanza (the same P-256 key serves both) costs exactly one ECDH on the card. The PIN is asked through `pinProvider` only when the slot's
 /// policy needs it and the card is not already verified, and a wrong PIN is reported, never
 /// retried: every retry would spend one of the card's three.
+/// `@unchecked`: the count and the held card session (a libykpiv handle) are reached only under
+/// `lock` and `session`; the PIN provider and touch notifier are the caller's closures, not `@Sendable`.
 public final class YubiKeyIdentity: Identity, @unchecked Sendable {
     public let stub: YubiKeyStub
     private let pinProvider: PINProvider?

@@ -10,6 +10,7 @@ import PIV
 /// X25519 stanzas are anonymous (no tag names their recipient), so an identity tries each one
 /// with the card until one opens: one card operation per X25519 stanza before it. keyrack writes
 /// the owner's primary recipient first, so unlocking a manifest costs one.
+/// `@unchecked`: as `YubiKeyIdentity` (state under `lock` and `session`, the caller's closures).
 public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
     public let serial: UInt32
     public let slot: PIVSlot

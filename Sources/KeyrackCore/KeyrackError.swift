@@ -35,6 +35,9 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
         /// No identity here opens the manifest: give one, or add a recipient whose key is here
         /// (`environment`: the identity may come from the environment too).
         case giveIdentityOrAddRecipient(environment: Bool)
+        /// The identity tried did not open it, or none is recorded for the recipient: give the
+        /// private key or identity file that does.
+        case giveIdentity
         /// The last recipient cannot go: add another first.
         case addAnotherRecipient(owner: String)
         /// The recipients file is damaged: restore it, or add the recipients again.
@@ -51,6 +54,7 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
             case .migrate(_, let orStartEmpty):
                 return "carry its keys over from that manifest" + (orStartEmpty ? " (to start empty instead, move that file away first)" : "")
             case .giveIdentityOrAddRecipient: return "give an identity that opens it, or add a recipient whose key is here"
+            case .giveIdentity: return "give the matching private key or identity file"
             case .addAnotherRecipient: return "add another recipient first"
             case .restoreRecipients: return "restore it, or add the recipients again"
             case .restoreOrReinitialise: return "restore it from a backup, or move it away and initialise the owner again"

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// Waiting for a daemon to be gone, on its pid file's lock: the daemon process holds it until the
 /// kernel drops it at exit (after the wipe), so the lock coming free means the daemon has wiped

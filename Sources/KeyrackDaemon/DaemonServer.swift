@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 import SecretBytes
 
 /// One owner's daemon: a Unix socket, a grant store, and a thread per connection.
@@ -10,9 +11,8 @@ import SecretBytes
 /// silent client then costs exactly one sleeping thread, bounded by its receive timeout, while
 /// every other client is served. The connection cap keeps a flood of silent clients from
 /// exhausting threads. `scripts/bench` measures the result (GET/s at 1, 8 and 64 clients).
-/// `@unchecked`: `listenFD` is set by `start` before the accept loop runs and cleared by that
-/// loop when it ends; everything else shared is in `Locked` values.
-public final class DaemonServer: @unchecked Sendable {
+/// Everything shared and mutable (descriptors included) is in `state`.
+public final class DaemonServer: Sendable {
     public struct Configuration: Sendable {
         public var owner: String
         public var socketPath: String
@@ -58,10 +58,11 @@ public final class DaemonServer: @unchecked Sendable {
     public let sandboxes = SandboxRegistry()
     let log: @Sendable (String) -> Void
 
-    private var listenFD: Int32 = -1
-    private var pidFD: Int32 = -1
-    private var wakePipe: [Int32] = [-1, -1]
     private struct State {
+        /// Set by `start` before the accept loop runs, closed by that loop when it ends.
+        var listenFD: Int32 = -1
+        var pidFD: Int32 = -1
+        var wakePipe: [Int32] = [-1, -1]
         var connections = 0
         var lastDemand: UInt64 = Clock.bootMilliseconds()
         var stopping = false
@@ -152,14 +153,14 @@ public final class DaemonServer: @unchecked Sendable {
         guard bound == 0 else { close(fd); throw DaemonError.io("bind \(c.socketPath)", errno: bindErrno) }
         chmod(c.socketPath, c.socketMode)
         guard listen(fd, 128) == 0 else { close(fd); throw DaemonError.io("listen", errno: errno) }
-        listenFD = fd
+        state.withLock { $0.listenFD = fd }
 
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw DaemonError.io("pipe", errno: errno) }
         fds.forEach(setCloseOnExec)
         // A full pipe already wakes the loop: a writer must never block on it (it holds `state`).
         _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
-        wakePipe = fds
+        state.withLock { $0.wakePipe = fds }
 
         var f = AuditFields()
         f.add("daemon_pid", Int(getpid()))
@@ -182,9 +183,9 @@ public final class DaemonServer: @unchecked Sendable {
         // Under the lock: the pipe is closed under it too, once the loop is done.
         state.withLock { s in
             defer { s.stopping = true }
-            if !s.stopping, wakePipe[1] >= 0 {
+            if !s.stopping, s.wakePipe[1] >= 0 {
                 var b: UInt8 = 1
-                _ = write(wakePipe[1], &b, 1)
+                _ = write(s.wakePipe[1], &b, 1)
             }
         }
     }
@@ -193,9 +194,9 @@ public final class DaemonServer: @unchecked Sendable {
     /// renewal finished); nothing once the loop is stopping.
     func wake() {
         state.withLock { s in
-            guard !s.stopping, wakePipe[1] >= 0 else { return }
+            guard !s.stopping, s.wakePipe[1] >= 0 else { return }
             var b: UInt8 = 2
-            _ = write(wakePipe[1], &b, 1)
+            _ = write(s.wakePipe[1], &b, 1)
         }
     }
 
@@ -227,7 +228,7 @@ public final class DaemonServer: @unchecked Sendable {
         ftruncate(fd, 0)
         let text = "\(getpid())\n"
         _ = text.withCString { write(fd, $0, strlen($0)) }
-        pidFD = fd
+        state.withLock { $0.pidFD = fd }
     }
 
     private func acceptLoop() {
@@ -235,9 +236,11 @@ public final class DaemonServer: @unchecked Sendable {
         // Boot-clock ms of the next lease renewal (nil: none scheduled), the loop's only timer
         // besides the sweep: looked up again when woken, at each sweep, and when it falls due.
         var renewalAt: UInt64?
+        // Both stay open until this loop has ended (shutdownFiles closes them).
+        let (listening, woken) = state.withLock { ($0.listenFD, $0.wakePipe[0]) }
         while !state.withLock({ $0.stopping }) {
-            var pfd = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
+            var pfd = [pollfd(fd: listening, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: woken, events: Int16(POLLIN), revents: 0)]
             var timeout = configuration.sweepMilliseconds
             if let at = renewalAt { timeout = Int32(clamping: min(Int64(timeout), max(Int64(at) - Int64(Clock.bootMilliseconds()), 0))) }
             let ready = poll(&pfd, 2, timeout)
@@ -245,11 +248,11 @@ public final class DaemonServer: @unchecked Sendable {
             var lookAgain = false
             if pfd[1].revents != 0 {
                 var drained = [UInt8](repeating: 0, count: 64)
-                _ = read(wakePipe[0], &drained, drained.count)
+                _ = read(woken, &drained, drained.count)
                 if state.withLock({ $0.stopping }) { break }
                 lookAgain = true
             }
-            if pfd[0].revents & Int16(POLLIN) != 0 { acceptOne() }
+            if pfd[0].revents & Int16(POLLIN) != 0 { acceptOne(listening) }
 
             let now = Clock.bootMilliseconds()
             if now &- lastSweep >= UInt64(configuration.sweepMilliseconds) {
@@ -280,8 +283,8 @@ public final class DaemonServer: @unchecked Sendable {
     /// Connections being served now (tests wait for a closed one's thread to finish).
     var openConnections: Int { state.withLock { $0.connections } }
 
-    private func acceptOne() {
-        let fd = accept(listenFD, nil, nil)
+    private func acceptOne(_ listening: Int32) {
+        let fd = accept(listening, nil, nil)
         guard fd >= 0 else { return }
         setCloseOnExec(fd)
         // The kernel check happens here, on the accept thread, before a slot or a thread is
@@ -320,7 +323,8 @@ public final class DaemonServer: @unchecked Sendable {
     }
 
     private func shutdownFiles() {
-        if listenFD >= 0 { close(listenFD); listenFD = -1 }
+        let listening = state.withLock { s in defer { s.listenFD = -1 }; return s.listenFD }
+        if listening >= 0 { close(listening) }
         unlink(configuration.socketPath)
         // Wiped before the pid lock goes: whoever waits on it finds the grants gone.
         let wiped = store.relock()
@@ -333,6 +337,7 @@ public final class DaemonServer: @unchecked Sendable {
         audit("stop", f, connection: nil)
         configuration.audit?.checkpoint(reason: "stop")
         configuration.audit?.forgetCheckpointKey()
+        let pidFD = state.withLock { $0.pidFD }
         if let pidPath = configuration.pidPath, pidFD >= 0 {
             // What this exit wiped, for a client that stopped us without a socket to ask
             // (OrphanedDaemon.stop reads it through the descriptor it opened before signalling).
@@ -342,14 +347,14 @@ public final class DaemonServer: @unchecked Sendable {
             unlink(pidPath)
             if !configuration.pidLockLastsUntilExit {
                 close(pidFD)
-                pidFD = -1
+                state.withLock { $0.pidFD = -1 }
             }
         }
         state.withLock { s in
             // Under the lock that `wake` and `stop` write under, so none writes to a closed descriptor.
             s.stopping = true
-            for fd in wakePipe where fd >= 0 { close(fd) }
-            wakePipe = [-1, -1]
+            for fd in s.wakePipe where fd >= 0 { close(fd) }
+            s.wakePipe = [-1, -1]
             s.stopped = true
         }
     }

@@ -2,6 +2,7 @@
 import Glibc
 import KeyrackNames
 #endif
+import Locking
 
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
 /// `get` can say "expired" rather than "locked"), and the catalog of slugs the owner's manifest
@@ -12,11 +13,10 @@ import KeyrackNames
 /// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
 /// A grant over a renewable lease also ends when the lease does; the store says which leases
 /// are due for renewal (`dueRenewals`) and takes the outcomes (`finish`), the server does the calls.
-/// One mutex guards everything; every critical section is a dictionary operation and at most
-/// one small copy, so contention stays far below socket costs.
-/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
-public final class GrantStore: @unchecked Sendable {
-    private struct Entry {
+/// One lock guards everything (all mutable state is in `state`); every critical section is a
+/// dictionary operation and at most one small copy, so contention stays far below socket costs.
+public final class GrantStore: Sendable {
+    fileprivate struct Entry {
         var info: GrantInfo
         /// Boot-clock deadline in ms.
         var deadline: UInt64
@@ -32,34 +32,34 @@ public final class GrantStore: @unchecked Sendable {
         var shownEnd: UInt64 { lease?.next != nil ? deadline : ends }
     }
 
-    private var grants: [Slug: Entry] = [:]
-    /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
-    private var pending: [Revocation] = []
-    private var expired: Set<Slug> = []
-    private var catalog: Set<Slug> = []
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let now: () -> UInt64
+    fileprivate struct State {
+        var grants: [Slug: Entry] = [:]
+        /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
+        var pending: [Revocation] = []
+        var expired: Set<Slug> = []
+        var catalog: Set<Slug> = []
+        var expireObserver: (([Slug]) -> Void)? = nil
+    }
+    private let state = Locked(State())
+    private let now: @Sendable () -> UInt64
 
     /// Upper bound on grants, so a runaway client cannot exhaust locked memory or map count.
     public static let maximumGrants = 20_000
 
     /// `now` is the boot clock in ms; tests pass their own to step time without sleeping.
-    public init(now: @escaping () -> UInt64 = Clock.bootMilliseconds) {
+    public init(now: @escaping @Sendable () -> UInt64 = Clock.bootMilliseconds) {
         self.now = now
-        pthread_mutex_init(mutex, nil)
     }
 
     deinit {
-        for entry in grants.values { entry.value.wipe(); entry.secret?.wipe() }
-        for r in pending { r.wipe() }
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
+        state.withLock { s in
+            for entry in s.grants.values { entry.value.wipe(); entry.secret?.wipe() }
+            for r in s.pending { r.wipe() }
+        }
     }
 
-    private func locked<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+    private func locked<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        try state.withLock(body)
     }
 
     // MARK: writes
@@ -78,9 +78,9 @@ public final class GrantStore: @unchecked Sendable {
         }
         var secrets = [GuardedBytes?](repeating: nil, count: requests.count)
         for (i, copy) in zip(withSecret, secretCopies) { secrets[i] = copy }
-        return try locked {
-            let fresh = Set(requests.map(\.slug)).subtracting(grants.keys).count
-            guard grants.count + fresh <= GrantStore.maximumGrants else {
+        return try locked { s in
+            let fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
+            guard s.grants.count + fresh <= GrantStore.maximumGrants else {
                 GuardedBytes.wipeAll(guarded + secretCopies)
                 throw DaemonError.tooManyGrants(GrantStore.maximumGrants)
             }
@@ -88,7 +88,7 @@ public final class GrantStore: @unchecked Sendable {
             var stored: [GrantInfo] = []
             var replaced: [Entry] = []
             stored.reserveCapacity(requests.count)
-            grants.reserveCapacity(grants.count + fresh)
+            s.grants.reserveCapacity(s.grants.count + fresh)
             for (i, (request, value)) in zip(requests, guarded).enumerated() {
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
@@ -99,28 +99,28 @@ public final class GrantStore: @unchecked Sendable {
                 }
                 let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
                                   secret: secrets[i], lease: lease)
-                if let old = grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
-                expired.remove(request.slug)
-                catalog.insert(request.slug)
+                if let old = s.grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
+                s.expired.remove(request.slug)
+                s.catalog.insert(request.slug)
                 stored.append(info)
             }
             // The grants replaced end now, still under the lock (as one at a time did before),
             // their values wiped in one batch.
-            endAll(replaced)
+            s.endAll(replaced)
             return stored
         }
     }
 
     /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
     public func setCatalog(_ slugs: [Slug]) {
-        locked { catalog = Set(slugs).union(grants.keys) }
+        locked { s in s.catalog = Set(slugs).union(s.grants.keys) }
     }
 
     /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
     /// neither `key` nor `env`, everything goes. Returns the slugs relocked, sorted.
     @discardableResult
     public func relock(env: String? = nil, key: String? = nil) -> [Slug] {
-        locked {
+        locked { s in
             let full = key.flatMap { Slug(parsing: $0) }
             func matches(_ s: Slug) -> Bool {
                 if let full { return s == full }
@@ -130,12 +130,12 @@ public final class GrantStore: @unchecked Sendable {
             }
             var gone: [Slug] = []
             var ended: [Entry] = []
-            for slug in grants.keys where matches(slug) {
-                if let entry = grants.removeValue(forKey: slug) { ended.append(entry) }
+            for slug in s.grants.keys where matches(slug) {
+                if let entry = s.grants.removeValue(forKey: slug) { ended.append(entry) }
                 gone.append(slug)
             }
-            endAll(ended)
-            for slug in expired where matches(slug) { expired.remove(slug) }
+            s.endAll(ended)
+            for slug in s.expired where matches(slug) { s.expired.remove(slug) }
             return gone.sorted { $0.description < $1.description }
         }
     }
@@ -143,54 +143,23 @@ public final class GrantStore: @unchecked Sendable {
     /// Wipes every grant whose deadline has passed, keeping a tombstone. Called by every read
     /// and by the server's periodic sweep. Returns the number of live grants left.
     @discardableResult
-    public func purgeExpired() -> Int { locked { purgeExpiredLocked(); return grants.count } }
-
-    private func purgeExpiredLocked() {
-        let t = now()
-        var gone: [Slug] = []
-        var ended: [Entry] = []
-        for (slug, entry) in grants where entry.ends <= t {
-            ended.append(entry)
-            grants.removeValue(forKey: slug)
-            expired.insert(slug)
-            gone.append(slug)
-        }
-        endAll(ended)
-        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
-    }
-
-    /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
-    /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
-    /// Their values are wiped in one batch (each slab opened for writing once).
-    private func endAll(_ entries: [Entry]) {
-        var wiped: [GuardedBytes] = []
-        for entry in entries {
-            if let note = entry.revocation {
-                pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
-            } else {
-                wiped.append(entry.value)
-                if let secret = entry.secret { wiped.append(secret) }
-            }
-        }
-        GuardedBytes.wipeAll(wiped)
-    }
+    public func purgeExpired() -> Int { locked { s in s.purgeExpired(now: now()); return s.grants.count } }
 
     /// The revocations of the grants that ended since the last call; the caller revokes, then
     /// wipes each (`Revocation.wipe`).
     public func takeRevocations() -> [Revocation] {
-        locked {
-            defer { pending = [] }
-            return pending
+        locked { s in
+            defer { s.pending = [] }
+            return s.pending
         }
     }
 
     /// Told which grants just expired (the daemon's access log). Called under the store's lock,
     /// so it must not call back into the store.
     public var onExpire: (([Slug]) -> Void)? {
-        get { locked { expireObserver } }
-        set { locked { expireObserver = newValue } }
+        get { locked { $0.expireObserver } }
+        set { locked { $0.expireObserver = newValue } }
     }
-    private var expireObserver: (([Slug]) -> Void)? = nil
 
     // MARK: leases
 
@@ -199,25 +168,25 @@ public final class GrantStore: @unchecked Sendable {
     /// marked in flight until `finish` takes its outcome. A lease whose grants end within a second
     /// is not renewed: they end with it.
     public func dueRenewals() -> [Renewal] {
-        locked {
-            purgeExpiredLocked()
+        locked { s in
+            s.purgeExpired(now: now())
             let t = now()
             var due: [String: [Slug]] = [:]
-            for (slug, e) in grants {
+            for (slug, e) in s.grants {
                 guard let lease = e.lease, !lease.inFlight, let next = lease.next, next <= t, let note = e.revocation else { continue }
                 due[note, default: []].append(slug)
             }
             var out: [Renewal] = []
             for (note, slugs) in due.sorted(by: { $0.key < $1.key }) {
                 let slugs = slugs.sorted { $0.description < $1.description }
-                let entries = slugs.compactMap { grants[$0] }
+                let entries = slugs.compactMap { s.grants[$0] }
                 let latest = entries.map(\.deadline).max() ?? t
                 let period = entries.compactMap(\.lease?.period).max() ?? 0
                 // Whole seconds: the period rounded up (the unlock's read took some of it), the
                 // room left rounded down (the lease must not outlive the grant).
                 let seconds = min((period + 999) / 1000, (latest > t ? latest - t : 0) / 1000)
                 guard seconds > 0 else {
-                    for s in slugs { grants[s]?.lease?.next = nil }
+                    for slug in slugs { s.grants[slug]?.lease?.next = nil }
                     continue
                 }
                 // A copy for the renewer: a relock meanwhile wipes (and frees) the grant's own.
@@ -225,12 +194,12 @@ public final class GrantStore: @unchecked Sendable {
                 if let held = entries.lazy.compactMap(\.secret).first {
                     // Out of guarded memory: no renewal this time; tried again a second later.
                     guard let copy = try? held.withBytes({ try GuardedBytes(copying: $0) }) else {
-                        for s in slugs { grants[s]?.lease?.next = t &+ LeaseSchedule.minimumRetryMilliseconds }
+                        for slug in slugs { s.grants[slug]?.lease?.next = t &+ LeaseSchedule.minimumRetryMilliseconds }
                         continue
                     }
                     secret = copy
                 }
-                for s in slugs { grants[s]?.lease?.inFlight = true }
+                for slug in slugs { s.grants[slug]?.lease?.inFlight = true }
                 out.append(Renewal(slugs: slugs, note: note, incrementSeconds: seconds, startedMilliseconds: t, secret: secret))
             }
             return out
@@ -246,12 +215,12 @@ public final class GrantStore: @unchecked Sendable {
     /// Returns how long the lease now lasts (ms), nil when no grant of it is live.
     @discardableResult
     public func finish(_ renewal: Renewal, _ outcome: RenewalOutcome) -> UInt64? {
-        locked {
+        locked { s in
             let t = now()
             var live: [Slug] = []
             var left: UInt64?
             for slug in renewal.slugs {
-                guard var e = grants[slug], e.revocation == renewal.note, var lease = e.lease, lease.inFlight else { continue }
+                guard var e = s.grants[slug], e.revocation == renewal.note, var lease = e.lease, lease.inFlight else { continue }
                 lease.inFlight = false
                 switch outcome {
                 case .renewed(let seconds):
@@ -269,31 +238,31 @@ public final class GrantStore: @unchecked Sendable {
                     break
                 }
                 e.lease = lease
-                grants[slug] = e
+                s.grants[slug] = e
                 live.append(slug)
                 left = lease.end > t ? lease.end - t : 0
             }
             if case .ended = outcome {
                 var ended: [Entry] = []
                 for slug in live {
-                    guard let e = grants.removeValue(forKey: slug) else { continue }
+                    guard let e = s.grants.removeValue(forKey: slug) else { continue }
                     ended.append(e)
-                    expired.insert(slug)
+                    s.expired.insert(slug)
                 }
-                endAll(ended)
-                if !live.isEmpty, let expireObserver { expireObserver(live) }
+                s.endAll(ended)
+                if !live.isEmpty, let observer = s.expireObserver { observer(live) }
                 return nil
             }
-            purgeExpiredLocked()
+            s.purgeExpired(now: now())
             return left
         }
     }
 
     /// Milliseconds until the next renewal falls due (0: due now), nil when none is scheduled.
     public func nextRenewalMilliseconds() -> UInt64? {
-        locked {
+        locked { s in
             let t = now()
-            return grants.values.compactMap { e in
+            return s.grants.values.compactMap { e in
                 guard let lease = e.lease, !lease.inFlight, let next = lease.next else { return nil }
                 return next > t ? next - t : 0
             }.min()
@@ -304,10 +273,10 @@ public final class GrantStore: @unchecked Sendable {
 
     /// Live grants, soonest expiry first. Never values.
     public func status() -> [GrantInfo] {
-        locked {
-            purgeExpiredLocked()
+        locked { s in
+            s.purgeExpired(now: now())
             let t = now()
-            return grants.values.map { e -> GrantInfo in
+            return s.grants.values.map { e -> GrantInfo in
                 var info = e.info
                 info.remainingMilliseconds = e.shownEnd &- t
                 info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
@@ -316,21 +285,22 @@ public final class GrantStore: @unchecked Sendable {
         }
     }
 
-    public var catalogCount: Int { locked { catalog.count } }
+    public var catalogCount: Int { locked { $0.catalog.count } }
 
     /// Resolves one query. `key` is a full slug or a bare key name; `env`/`org` narrow a bare name.
     /// An `ORG.all.KEY` grant answers a request for any env of that org (never the reverse), and a
     /// granted fallback beats a locked exact slug, as the request can be served.
     public func lookup(key: String, env: String? = nil, org: String? = nil) -> GrantLookup {
-        locked {
-            purgeExpiredLocked()
-            if let slug = Slug(parsing: key) { return resolveLocked(slug) }
+        locked { s in
+            s.purgeExpired(now: now())
+            let t = now()
+            if let slug = Slug(parsing: key) { return s.resolve(slug, now: t) }
 
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
             var known = Set<Slug>()
-            for s in catalog where s.key == key { known.insert(s) }
-            for s in grants.keys where s.key == key { known.insert(s) }
-            for s in expired where s.key == key { known.insert(s) }
+            for slug in s.catalog where slug.key == key { known.insert(slug) }
+            for slug in s.grants.keys where slug.key == key { known.insert(slug) }
+            for slug in s.expired where slug.key == key { known.insert(slug) }
             if let org { known = known.filter { $0.org == org } }
             if let env {
                 let orgs = Set(known.filter { $0.env == env || $0.env == "all" }.map(\.org))
@@ -338,18 +308,54 @@ public final class GrantStore: @unchecked Sendable {
                     return .ambiguous(orgs.sorted().compactMap { Slug(org: $0, env: env, key: key) })
                 }
                 guard let only = orgs.first ?? org, let slug = Slug(org: only, env: env, key: key) else { return .absent(nil) }
-                return resolveLocked(slug)
+                return s.resolve(slug, now: t)
             }
             let candidates = known.sorted { $0.description < $1.description }
             if candidates.count > 1 { return .ambiguous(candidates) }
             guard let only = candidates.first else { return .absent(nil) }
-            return resolveLocked(only)
+            return s.resolve(only, now: t)
         }
     }
 
-    private func resolveLocked(_ slug: Slug) -> GrantLookup {
+    // MARK: test hooks
+
+    /// The guarded storage behind a live grant, so tests can watch it being wiped.
+    func _storage(for slug: Slug) -> GuardedBytes? { locked { $0.grants[slug]?.value } }
+}
+
+extension GrantStore.State {
+    /// Wipes every grant whose deadline has passed, keeping a tombstone.
+    mutating func purgeExpired(now t: UInt64) {
+        var gone: [Slug] = []
+        var ended: [GrantStore.Entry] = []
+        for (slug, entry) in grants where entry.ends <= t {
+            ended.append(entry)
+            grants.removeValue(forKey: slug)
+            expired.insert(slug)
+            gone.append(slug)
+        }
+        endAll(ended)
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
+    }
+
+    /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
+    /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
+    /// Their values are wiped in one batch (each slab opened for writing once).
+    mutating func endAll(_ entries: [GrantStore.Entry]) {
+        var wiped: [GuardedBytes] = []
+        for entry in entries {
+            if let note = entry.revocation {
+                pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
+            } else {
+                wiped.append(entry.value)
+                if let secret = entry.secret { wiped.append(secret) }
+            }
+        }
+        GuardedBytes.wipeAll(wiped)
+    }
+
+    func resolve(_ slug: Slug, now t: UInt64) -> GrantLookup {
         let order = [slug] + (slug.allFallback.map { [$0] } ?? [])
-        let t = now()
         for s in order {
             if let e = grants[s] {
                 var info = e.info
@@ -363,9 +369,4 @@ public final class GrantStore: @unchecked Sendable {
         if let s = order.first(where: { catalog.contains($0) }) { return .locked(s) }
         return .absent(slug)
     }
-
-    // MARK: test hooks
-
-    /// The guarded storage behind a live grant, so tests can watch it being wiped.
-    func _storage(for slug: Slug) -> GuardedBytes? { locked { grants[slug]?.value } }
 }

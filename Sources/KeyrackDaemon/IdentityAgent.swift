@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// One stanza of an age header as the daemon carries it: opaque strings and bytes. The daemon
 /// never interprets stanzas; the identities the CLI registers do.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// Drives a daemon with `clients` concurrent connections, each sending GETs back to back for
 /// `milliseconds`, for `keyrack daemon bench`. Lives here because it needs the module's

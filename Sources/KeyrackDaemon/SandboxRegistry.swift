@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// The namespaces a process lives in, as `/proc/PID/ns/*` names them (inode numbers of nsfs).
 /// A number names one live namespace at a time; it can be reused once that namespace is gone,

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Detached POSIX threads and a mutex, without Foundation (the client side of this module must
+/// Detached POSIX threads, without Foundation (the client side of this module must
 /// load fast; see DaemonClient).
 enum Threads {
     private final class Box {
@@ -25,29 +25,6 @@ enum Threads {
         }, arg)
         if rc != 0 { Unmanaged<Box>.fromOpaque(arg).release(); return false }
         return true
-    }
-}
-
-/// A plain mutex-protected value. `@unchecked`: `value` is only reached under the pthread mutex,
-/// which the compiler cannot see (Synchronization's Mutex needs macOS 15; Package.swift says 14).
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init(_ value: Value) {
-        self.value = value
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
     }
 }
 

@@ -22,7 +22,7 @@ public struct Destination: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     public static func message(_ text: String) -> String {
-        "invalid --send-to '\(text.prefix(80))': use HOST or HOST:PORT (a DNS name such as api.github.com, *.amazonaws.com for its subdomains, an IPv4 address, or [IPv6]); no scheme, path or user"
+        "invalid destination '\(text.prefix(80))': use HOST or HOST:PORT (a DNS name such as api.github.com, *.amazonaws.com for its subdomains, an IPv4 address, or [IPv6]); no scheme, path or user"
     }
 
     /// Parses `HOST[:PORT]`; nil when it breaks the rule.

@@ -17,7 +17,7 @@ public enum NameRules {
     }
 
     public static func invalidOwnerMessage(_ name: String) -> String {
-        "invalid owner name '\(name.prefix(80))': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. --for seaturtle)"
+        "invalid owner name '\(name.prefix(80))': use 1–63 characters of a-z, 0-9 and '-', starting with a letter (e.g. seaturtle)"
     }
 
     /// An org: `@all` or `^[a-z0-9][a-z0-9_-]{0,62}$`. No dots: the org is the first segment of
@@ -39,7 +39,7 @@ public enum NameRules {
     }
 
     public static func invalidOrgMessage(_ value: String) -> String {
-        "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. --org ehmpathy)"
+        "invalid org '\(value.prefix(80))': use @all or a name of a-z, 0-9, '_' and '-' (e.g. ehmpathy)"
     }
 
     /// A key name such as `GITHUB_TOKEN`: 1–128 of letters, digits, '_', '-' and inner '.',

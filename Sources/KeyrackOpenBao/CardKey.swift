@@ -56,6 +56,8 @@ struct DelegatedKey: NIOSSLCustomPrivateKey, Hashable {
 /// failed because the card refused reports the card's reason, not "handshake failed"), and
 /// whether one is still running: a server that drops the connection mid-signature must not let
 /// the caller close the card under the signing thread.
+/// `@unchecked`: its counts are reached only under `condition` (a condition variable, which
+/// `waitIdle` needs and `Locked` does not offer).
 final class SignatureCounter: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0

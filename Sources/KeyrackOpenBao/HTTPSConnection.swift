@@ -124,6 +124,8 @@ struct Endpoint {
 /// Puts the request's own bytes on the wire in place of the typed request head that passes the
 /// response decoder (which must see a request go out to accept an answer). So the token goes
 /// from locked memory into one transient buffer, never into a String header.
+/// `@unchecked`: NIO calls a handler only on its channel's event loop; it is made in the
+/// channel initializer, a `@Sendable` closure.
 final class RawWriter: ChannelOutboundHandler, @unchecked Sendable {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = ByteBuffer
@@ -140,6 +142,7 @@ final class RawWriter: ChannelOutboundHandler, @unchecked Sendable {
 }
 
 /// Gathers one response: status from the head, the body parts, done at `.end`.
+/// `@unchecked`: as `RawWriter`, confined to its channel's event loop.
 final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     enum Closed: Error { case early }

@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Locking
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -17,8 +17,8 @@ import NIOSSL
 ///   travels inside it untouched.
 /// - a plain-http request (`GET http://host:port/…`): forwarded; values go in only when the
 ///   destination is a loopback one a card allows (plain http never carries a value off the machine).
-public final class KeycardProxy: @unchecked Sendable {
-    public struct Configuration {
+public final class KeycardProxy: Sendable {
+    public struct Configuration: Sendable {
         public var keycards: Keycards
         public var authority: RunAuthority
         /// PEM files of the CAs the real servers are checked against; empty: the system's.
@@ -108,18 +108,17 @@ public final class KeycardProxy: @unchecked Sendable {
 }
 
 /// Every connection the proxy accepted, so `stop` can close them.
-final class ChildChannels: @unchecked Sendable {
-    private var channels: [ObjectIdentifier: Channel] = [:]
-    private let lock = NIOLock()
+final class ChildChannels: Sendable {
+    private let channels = Locked<[ObjectIdentifier: Channel]>([:])
 
     func add(_ channel: Channel) {
         let id = ObjectIdentifier(channel)
-        lock.withLock { channels[id] = channel }
-        channel.closeFuture.whenComplete { [weak self] _ in self?.lock.withLock { _ = self?.channels.removeValue(forKey: id) } }
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.channels.withLock { _ = $0.removeValue(forKey: id) } }
     }
 
     func closeAll() {
-        let all = lock.withLock { Array(channels.values) }
+        let all = channels.withLock { Array($0.values) }
         for c in all { try? c.close().wait() }
     }
 }

@@ -111,7 +111,7 @@ struct RequestRewriter {
         guard let keys = keycards.sigV4Keys(keyID: Array(auth.keyID.utf8), among: cards) else {
             let everything = Array((uri + "\n" + head.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")).utf8)
             guard keycards.containsPlaceholder(everything[...], of: cards) else { return nil }
-            throw Refused(status: .forbidden, message: "keyrack proxy: this request is signed with AWS SigV4 but not with a key id and secret this run may send here (both need --send-to for this host); nothing was sent")
+            throw Refused(status: .forbidden, message: "keyrack proxy: this request is signed with AWS SigV4 but not with a key id and secret this run may send here (both must be allowed to go to this host); nothing was sent")
         }
         guard let amzDate = head.headers.first(name: "x-amz-date") else {
             throw Refused(status: .badRequest, message: "keyrack proxy: a SigV4 request without X-Amz-Date cannot be re-signed; nothing was sent")

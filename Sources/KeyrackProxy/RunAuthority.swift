@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import KeyrackNames
-import NIOConcurrencyHelpers
+import Locking
 import NIOSSL
 import SwiftASN1
 import X509
@@ -10,12 +10,12 @@ import X509
 /// written anywhere, gone with the process. Its certificate (public) is what the program is told
 /// to trust; it signs a leaf for each host the proxy opens, on first use, valid for a day at most
 /// and only for that one name, and is constrained to sign leaves only (path length 0).
-public final class RunAuthority: @unchecked Sendable {
+public final class RunAuthority: Sendable {
     private let key: P256.Signing.PrivateKey
     private let certificate: Certificate
     private let keyIdentifier: ArraySlice<UInt8>
-    private var contexts: [String: NIOSSLContext] = [:]
-    private let lock = NIOLock()
+    /// The server context made for each host so far.
+    private let contexts = Locked<[String: NIOSSLContext]>([:])
 
     public init(now: Date = Date()) throws {
         key = P256.Signing.PrivateKey()
@@ -46,7 +46,7 @@ public final class RunAuthority: @unchecked Sendable {
     /// The TLS server context that presents a leaf for `host` (a DNS name or an IP literal),
     /// made once per host and run.
     func serverContext(host: String) throws -> NIOSSLContext {
-        try lock.withLock {
+        try contexts.withLock { contexts in
             if let made = contexts[host] { return made }
             let leafKey = P256.Signing.PrivateKey()
             let leaf = try self.leaf(host: host, key: leafKey)

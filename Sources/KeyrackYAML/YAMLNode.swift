@@ -77,14 +77,33 @@ public struct YAMLPair: Equatable, Sendable {
 
 /// Why a YAML document was refused. Messages name the line and never echo a value (a value might
 /// be a secret).
+/// Why a keyrack file was refused, as PIVError says it: the problem, and apart from it the fix
+/// when the reader knows one in terms of the file itself (an alias to write out, a newer
+/// keyrack to install). Without a fix the caller's remedy applies: it knows which file this is
+/// and who writes it (a damaged manifest is restored, not edited). Never a keyrack command or
+/// option, never a value (a field that may hold one is named, not shown).
 public struct YAMLError: Error, Equatable, Sendable, CustomStringConvertible {
     public var line: Int
-    public var message: String
+    /// What is wrong, without what to do about it.
+    public var problem: String
+    /// What to do about it, when the reader knows.
+    public var fix: String?
 
-    public init(line: Int, _ message: String) {
+    public init(line: Int, _ problem: String, fix: String? = nil) {
         self.line = line
-        self.message = message
+        self.problem = problem
+        self.fix = fix
     }
 
+    /// The problem, then the fix: one line.
+    public var message: String { fix.map { "\(problem): \($0)" } ?? problem }
+
     public var description: String { line > 0 ? "line \(line): \(message)" : message }
+}
+
+extension YAMLError {
+    /// A file of a version this keyrack does not read: `what` is the file's kind ("manifest").
+    public static func newerVersion(_ what: String, version: Int, reads current: Int, fix: String = "upgrade keyrack") -> YAMLError {
+        YAMLError(line: 1, "\(what) version \(version) was written by a newer keyrack (this one reads version \(current))", fix: fix)
+    }
 }

@@ -9,6 +9,8 @@ import CYAML
 /// keep the last one), and explicit tags other than `!!str` and `!!binary`.
 public enum YAMLParser {
     public static let maxDepth = 32
+    /// The fix of an anchor or alias: keyrack never writes either.
+    static let writeOut = "write the value out in full where it is used"
     public static let binaryTag = "tag:yaml.org,2002:binary"
     public static let strTag = "tag:yaml.org,2002:str"
 
@@ -41,7 +43,8 @@ public enum YAMLParser {
         guard case .documentEnd = try reader.next() else { throw YAMLError(line: root.line, "expected the end of the document") }
         let after = try reader.next()
         guard case .streamEnd = after else {
-            throw YAMLError(line: reader.lastLine, "the file holds more than one YAML document; keyrack files hold exactly one")
+            throw YAMLError(line: reader.lastLine, "the file holds more than one YAML document (keyrack files hold exactly one)",
+                            fix: "keep one document, without a `---` line after it")
         }
         return root
     }
@@ -117,11 +120,11 @@ private struct EventReader {
         let line = lastLine
         switch event {
         case .alias:
-            throw YAMLError(line: line, "YAML aliases (*name) are not allowed in keyrack files")
+            throw YAMLError(line: line, "YAML aliases (*name) are not allowed in keyrack files", fix: YAMLParser.writeOut)
         case .scalar(let scalar, let anchored):
-            if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files") }
+            if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files", fix: YAMLParser.writeOut) }
             if let tag = scalar.tag, tag != YAMLParser.binaryTag, tag != YAMLParser.strTag {
-                throw YAMLError(line: line, "unsupported YAML tag '\(tag)'")
+                throw YAMLError(line: line, "unsupported YAML tag '\(tag)'", fix: "remove the tag: keyrack files hold plain strings, lists and mappings")
             }
             return .scalar(scalar, line: line)
         case .sequenceStart(let anchored, let tag):
@@ -140,11 +143,11 @@ private struct EventReader {
                 if try peekEnd(sequence: false) { break }
                 let keyNode = try node(depth: depth + 1)
                 guard case .scalar(let key, let keyLine) = keyNode, key.tag == nil || key.tag == YAMLParser.strTag else {
-                    throw YAMLError(line: keyNode.line, "mapping keys must be plain strings")
+                    throw YAMLError(line: keyNode.line, "mapping keys must be plain strings", fix: "write the key as a plain string")
                 }
                 let name = key.text
                 guard seen.insert(name).inserted else {
-                    throw YAMLError(line: keyLine, "duplicate key '\(name.prefix(80))'")
+                    throw YAMLError(line: keyLine, "duplicate key '\(name.prefix(80))'", fix: "keep one of them")
                 }
                 let value = try node(depth: depth + 1)
                 pairs.append(YAMLPair(key: name, keyLine: keyLine, value: value))
@@ -156,9 +159,9 @@ private struct EventReader {
     }
 
     private func refuse(anchored: Bool, tag: String?, line: Int) throws {
-        if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files") }
+        if anchored { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files", fix: YAMLParser.writeOut) }
         if let tag, tag != "tag:yaml.org,2002:map", tag != "tag:yaml.org,2002:seq" {
-            throw YAMLError(line: line, "unsupported YAML tag '\(tag)'")
+            throw YAMLError(line: line, "unsupported YAML tag '\(tag)'", fix: "remove the tag: keyrack files hold plain strings, lists and mappings")
         }
     }
 

@@ -80,6 +80,8 @@ public struct SlotCertificate: Sendable {
 }
 
 /// swift-certificates' hook for a key it cannot hold: the card signs.
+/// `@unchecked`: swift-certificates wants a Sendable key; `sign` is the caller's closure over an
+/// open card (a libykpiv handle), called once, for the certificate being made.
 struct CardSigner: CustomPrivateKey, @unchecked Sendable {
     let id = UUID()
     let publicKey: Certificate.PublicKey

@@ -6,7 +6,8 @@ import SecretBytes
 /// The one way keyrack starts another program: posix_spawn, with the argv and environment
 /// marshalled here and nowhere else. Foundation-free (the daemon launcher in KeyrackDaemon uses
 /// it), so the core, the app layer and the CLI share it with the daemon instead of each writing
-/// its own posix_spawn or reaching for Foundation's `Process`.
+/// its own posix_spawn or reaching for Foundation's `Process`. A child that must get a
+/// parent-death signal (the sandbox's bubblewrap) is forked instead (ForkSpawn.swift says why).
 public struct Spawn: Sendable {
     /// What one of the child's standard descriptors is.
     public enum Stream: Sendable, Equatable {
@@ -30,11 +31,28 @@ public struct Spawn: Sendable {
     public var stdin: Stream = .inherit
     public var stdout: Stream = .inherit
     public var stderr: Stream = .inherit
+    /// Further descriptors the child gets at fixed numbers, copied (dup2) after the standard
+    /// three. No `source` may be another's `target`: dup sources above every target first.
+    public var descriptors: [Descriptor] = []
     /// A new session (setsid): the child outlives the terminal and the caller's process group.
     public var newSession = false
+    /// A process group of its own (setpgid(0, 0)), in the caller's session: the terminal's ^C
+    /// then reaches the caller alone, which decides what to forward.
+    public var processGroup = false
+    /// Linux's parent-death signal (PR_SET_PDEATHSIG), sent to the child when the thread that
+    /// started it ends; a child whose parent is already gone exits 125 before it execs. Only with
+    /// a path (no `searchPath`). posix_spawn has no such attribute, so such a child is forked.
+    public var parentDeathSignal: Int32?
     /// Every signal the child may receive back at its default and none blocked, whatever keyrack
     /// itself ignores or blocks (a user's program decides for itself).
     public var defaultSignals = false
+
+    /// One more descriptor of the child: a copy of the caller's `source` as its `target`.
+    public struct Descriptor: Sendable, Equatable {
+        public var source: Int32
+        public var target: Int32
+        public init(source: Int32, target: Int32) { self.source = source; self.target = target }
+    }
 
     public init(_ executable: String, _ arguments: [String] = [], environment: [String]? = nil) {
         self.executable = executable
@@ -49,6 +67,7 @@ public struct Spawn: Sendable {
 
     /// Starts the program; its pid, or posix_spawn's error number.
     public func start() -> Result<pid_t, SpawnError> {
+        if let signal = parentDeathSignal { return startForked(parentDeathSignal: signal) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -61,28 +80,24 @@ public struct Spawn: Sendable {
             case .file(let path, let flags, let mode): posix_spawn_file_actions_addopen(&actions, fd, path, flags, mode)
             }
         }
+        for d in descriptors { posix_spawn_file_actions_adddup2(&actions, d.source, d.target) }
         var pid: pid_t = 0
         let rc: Int32
         if let environment {
             // The copies are zeroed before they are freed: an environment may carry a value.
             let envp = environment.map { strdup($0) } + [nil]
             defer { for entry in envp { if let entry { zeroize(entry, count: strlen(entry)) }; free(entry) } }
-            rc = Spawn.posix(executable, arguments, environment: envp, searchPath: searchPath, actions: &actions,
-                             newSession: newSession, defaultSignals: defaultSignals, pid: &pid)
+            rc = posix(environment: envp, actions: &actions, pid: &pid)
         } else {
-            rc = Spawn.posix(executable, arguments, environment: nil, searchPath: searchPath, actions: &actions,
-                             newSession: newSession, defaultSignals: defaultSignals, pid: &pid)
+            rc = posix(environment: nil, actions: &actions, pid: &pid)
         }
         return rc == 0 ? .success(pid) : .failure(SpawnError(executable: executable, code: rc))
     }
 
-    /// The one posix_spawn call, for callers that build their own file actions or environment
-    /// block (`exec --mask` hands over `environ` itself, values in it, uncopied). A nil
-    /// `environment` is the caller's own.
-    public static func posix(_ executable: String, _ arguments: [String], environment: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
-                             searchPath: Bool,
-                             actions: UnsafePointer<posix_spawn_file_actions_t>?, newSession: Bool, defaultSignals: Bool,
-                             pid: inout pid_t) -> Int32 {
+    /// The one posix_spawn call. A nil `environment` is the caller's own (`inheritedEnvironment`),
+    /// handed over as it is, values in it uncopied (`exec --mask`).
+    private func posix(environment: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                       actions: UnsafePointer<posix_spawn_file_actions_t>?, pid: inout pid_t) -> Int32 {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -91,20 +106,39 @@ public struct Spawn: Sendable {
             var defaults = sigset_t(), empty = sigset_t()
             sigemptyset(&empty)
             sigemptyset(&defaults)
-            for s in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, s) }
+            for s in Spawn.defaultedSignals { sigaddset(&defaults, s) }
             posix_spawnattr_setsigdefault(&attributes, &defaults)
             posix_spawnattr_setsigmask(&attributes, &empty)
             flags |= Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
         }
         // POSIX_SPAWN_SETSID (glibc 2.26+; the constant is not imported into Swift).
         if newSession { flags |= 0x80 }
+        if processGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+        }
         posix_spawnattr_setflags(&attributes, Int16(flags))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = cArguments
         defer { argv.forEach { free($0) } }
-        let envp = environment ?? UnsafePointer(environ)
+        let envp = environment ?? Spawn.inheritedEnvironment
         return searchPath ? posix_spawnp(&pid, executable, actions, &attributes, argv, envp)
                           : posix_spawn(&pid, executable, actions, &attributes, argv, envp)
     }
+
+    /// The caller's environment block, C's `environ`: the one place keyrack reads that global
+    /// (Swift 6 mode imports it unchecked, so the rule is written here). It is only read, at the
+    /// moment of a spawn, and must not race a `setenv` (which may move the array). keyrack's two
+    /// writers: `exec`, on its one thread just before it execs itself away (no spawn follows),
+    /// and TPMConnection, which adds TSS2_LOG once, when it is unset, before its first TPM call.
+    static var inheritedEnvironment: UnsafePointer<UnsafeMutablePointer<CChar>?> { UnsafePointer(environ) }
+
+    /// The signals a `defaultSignals` child gets at their default: those keyrack handles or
+    /// ignores itself (it forwards the first four and SIGWINCH, ignores SIGPIPE), and SIGCHLD,
+    /// which a child must never inherit ignored.
+    static let defaultedSignals = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGWINCH]
+
+    /// argv as C strings (argv[0] is `executable`), nil-terminated; the caller frees each.
+    var cArguments: [UnsafeMutablePointer<CChar>?] { ([executable] + arguments).map { strdup($0) } + [nil] }
 
     /// Waits for `pid` (retrying on EINTR): its exit code, or 128 + the signal that ended it, as
     /// a shell reports it.

@@ -1,4 +1,5 @@
 import CTSS2
+import Locking
 import SecretBytes
 #if canImport(Glibc)
 import Glibc
@@ -15,9 +16,9 @@ import Glibc
 ///
 /// A wrong PIN is reported with the dictionary-attack counter and never retried here: every
 /// retry would count against the TPM's lockout.
-/// `@unchecked`: `ecdhCount` and the ESYS context are used only under `lock` (a PthreadMutex),
-/// which the compiler cannot see.
-public final class TPMClient: @unchecked Sendable {
+/// Sendable as checked: each operation opens its own ESYS context (TPMConnection); the one
+/// counter shared between calls is `Locked`.
+public final class TPMClient: Sendable {
     /// The resource-managed kernel device: every process gets its own view of the TPM's handles.
     public static let defaultTCTI = "device:/dev/tpmrm0"
     /// The environment variable naming another TCTI (`swtpm:host=127.0.0.1,port=2321`, `mssim:…`).
@@ -26,8 +27,7 @@ public final class TPMClient: @unchecked Sendable {
     public static let maxPINBytes = 32
 
     public let tcti: String
-    private let lock = PthreadMutex()
-    private var ecdhCount = 0
+    private let ecdhCount = Locked(0)
 
     public init(tcti: String) { self.tcti = tcti }
 
@@ -39,7 +39,7 @@ public final class TPMClient: @unchecked Sendable {
     }
 
     /// ECDH_ZGen commands this client has sent, over its lifetime (the tests count them).
-    public var ecdhOperations: Int { lock.locked { ecdhCount } }
+    public var ecdhOperations: Int { ecdhCount.withLock { $0 } }
 
     /// Creates a P-256 key in the TPM under the storage root key, with `pin` as its authValue
     /// (none when nil or empty), and returns it sealed.
@@ -93,7 +93,7 @@ public final class TPMClient: @unchecked Sendable {
         point.point.x.size = UInt16(fill(&point.point.x.buffer, with: Array(peer[1...32])))
         point.point.y.size = UInt16(fill(&point.point.y.buffer, with: Array(peer[33...64])))
         var out: UnsafeMutablePointer<TPM2B_ECC_POINT>?
-        lock.locked { ecdhCount += 1 }
+        ecdhCount.withLock { $0 += 1 }
         let rc = Esys_ECDH_ZGen(tpm.context, handle, session, ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), &point, &out)
         defer {
             if let out { scrub(out) }
@@ -237,18 +237,6 @@ private func scrub<T>(_ value: inout T) {
 
 private func scrub<T>(_ pointer: UnsafeMutablePointer<T>) {
     zeroize(UnsafeMutableRawPointer(pointer), count: MemoryLayout<T>.size)
-}
-
-/// A pthread mutex: this module does without Foundation (and its NSLock).
-/// `@unchecked`: a pthread mutex is the thing that makes sharing safe; the compiler sees a pointer.
-final class PthreadMutex: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func locked<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }
 
 extension String {

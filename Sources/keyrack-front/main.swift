@@ -30,22 +30,11 @@ if arguments.count >= 2, arguments[1] == "get", let get = GetFlow(arguments: Arr
     }
 }
 
-/// `keyrack-cli` in the directory of this executable (symlinks resolved by the kernel), as
-/// NUL-terminated bytes: the path is passed on as it is, whatever its encoding.
-func fullCLIPath() -> [CChar] {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    var dir: [CChar] = Array(".".utf8CString.dropLast())
-    if n > 0, let slash = buffer[0..<n].lastIndex(of: CChar(UInt8(ascii: "/"))) {
-        dir = slash == 0 ? [CChar(UInt8(ascii: "/"))] : Array(buffer[0..<slash])
-    }
-    return dir + Array("/keyrack-cli".utf8CString)
+// `age encrypt|decrypt` go to keyrack-age, a static binary of their own that answers them for
+// X25519 keys (and hands anything else on to keyrack-cli): a stream then runs in the memory of
+// its buffers, not beside Foundation's, while `get` here stays free of swift-crypto's code.
+if arguments.count >= 3, arguments[1] == "age", arguments[2] == "encrypt" || arguments[2] == "decrypt" {
+    SiblingProgram.exec("keyrack-age")  // returns only when it is not installed: keyrack-cli answers
 }
 
-let full = fullCLIPath()
-execv(full, CommandLine.unsafeArgv)
-let failure = errno
-let shown = String(decoding: full.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-ErrorReport(line: "error: cannot run \(shown) (\(String(cString: strerror(failure)))): keyrack-cli must be installed next to keyrack; reinstall keyrack",
-            exit: ExitStatus.failure).emit(json: ErrorReport.wantsJSON(arguments.dropFirst()))
-Terminal.exit(ExitStatus.failure)
+SiblingProgram.execFullCLI()

@@ -1,4 +1,3 @@
-import KeyrackApp
 import ArgumentParser
 import KeyrackApp
 import KeyrackDaemon

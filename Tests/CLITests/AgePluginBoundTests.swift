@@ -8,29 +8,13 @@ import XCTest
 final class AgePluginBoundTests: XCTestCase {
     func testHostileOversizedStanzaIsRefusedAfterTheFrameCapWithBoundedMemory() throws {
         let plugin = Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path
-        var input: [Int32] = [0, 0], errors: [Int32] = [0, 0]
-        XCTAssertEqual(pipe(&input), 0)
-        XCTAssertEqual(pipe(&errors), 0)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        posix_spawn_file_actions_addclose(&actions, input[1])
-        posix_spawn_file_actions_addclose(&actions, errors[0])
         // GNU time forks the plugin and reports its peak RSS: a child posix_spawn'd from this test
         // would count the test process's own pages (vfork shares them until exec, and the kernel
         // keeps that high-water mark), 90 MB late in a full run.
-        let rssFile = try TempDirectory("keyrack-plugin-rss")
-        defer { rssFile.remove() }
-        let time = "/usr/bin/time", rssPath = rssFile.file("maxrss").path
-        let words: [String] = [time, "-f", "%M", "-o", rssPath, plugin, "--age-plugin=identity-v1"]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        XCTAssertEqual(posix_spawn(&pid, time, &actions, nil, argv, environ), 0)
-        close(input[0]); close(errors[1])
+        let files = try TempDirectory("keyrack-plugin-rss")
+        defer { files.remove() }
+        let p = try Stalled("/usr/bin/time", ["-f", "%M", "-o", files.file("maxrss").path, plugin, "--age-plugin=identity-v1"],
+                            environment: [:], blocksOn: .input, stderr: files.file("stderr"))
         signal(SIGPIPE, SIG_IGN)
 
         // The client's side: an identity, then one recipient stanza whose body is 64 MB of base64,
@@ -41,7 +25,7 @@ final class AgePluginBoundTests: XCTestCase {
         func send(_ bytes: [UInt8]) -> Bool {
             var done = 0
             while done < bytes.count {
-                let n = bytes.withUnsafeBytes { write(input[1], $0.baseAddress! + done, bytes.count - done) }
+                let n = bytes.withUnsafeBytes { write(p.inputFD, $0.baseAddress! + done, bytes.count - done) }
                 if n > 0 { done += n; sent += n } else if n < 0 && errno == EINTR { continue } else { return false }
             }
             return true
@@ -52,20 +36,13 @@ final class AgePluginBoundTests: XCTestCase {
         var open = send(Array("-> add-identity \(identity)\n\n-> recipient-stanza 0 X25519 AAAA\n".utf8))
         let target = 64 << 20
         while open && sent < target { open = send(block) }
-        close(input[1])
-
-        var status: Int32 = 0
-        XCTAssertEqual(waitpid(pid, &status, 0), pid)
-        let maxRSSKiB = Int(String(decoding: try rssFile.read("maxrss"), as: UTF8.self)
+        let (status, _) = p.finish()
+        let maxRSSKiB = Int(String(decoding: try files.read("maxrss"), as: UTF8.self)
             .split(separator: "\n").last.map(String.init) ?? "") ?? Int.max
-        var stderrText: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true { let n = read(errors[0], &chunk, chunk.count); if n <= 0 { break }; stderrText += chunk[0..<n] }
-        close(errors[0])
-        let message = String(decoding: stderrText, as: UTF8.self)
-        print("plugin: exit \((status >> 8) & 0xff), read ≤ \(sent) of \(target) bytes offered, max RSS \(maxRSSKiB) KiB: \(message)")
+        let message = String(decoding: p.stderrBytes, as: UTF8.self)
+        print("plugin: exit \(status), read ≤ \(sent) of \(target) bytes offered, max RSS \(maxRSSKiB) KiB: \(message)")
 
-        XCTAssertEqual((status >> 8) & 0xff, 1, message)
+        XCTAssertEqual(status, 1, message)
         XCTAssertFalse(open, "the plugin stopped reading: the rest of the 64 MB was never taken")
         XCTAssertLessThan(sent, 6 << 20, "at most the 4 MiB cap and a pipe's worth were accepted")
         XCTAssertLessThan(maxRSSKiB, 64 << 10, "max RSS stays far below the 64 MB offered (KiB)")

@@ -23,8 +23,6 @@ final class AuditCardCheckpointTests: XCTestCase {
         for card in cards { card.remove() }
     }
 
-    private var logURL: URL { h.machine.keyrackHome.appendingPathComponent("audit/bot.jsonl") }
-
     /// A card with a P-256 key in 9a (`pinPolicy`), made by `keyrack yubikey setup`; returns it
     /// and the path of the public key PEM that setup printed.
     private func card(pinPolicy: String) throws -> (card: SimulatedCard, pem: String) {
@@ -42,14 +40,9 @@ final class AuditCardCheckpointTests: XCTestCase {
     private func owner(on card: SimulatedCard) throws {
         try h.ok(["init", "--for", "bot", "--via", "yubikey", "--serial", String(card.serial), "--pin-policy", "never", "--touch-policy", "never",
                   "--pin-stdin"], stdin: "123456\n")
-        try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v-" + UUID().uuidString)
+        try h.secure("bot", "K", "v-" + UUID().uuidString)
         let anchored = try h.ok(["audit", "anchor", "--for", "bot", "--slot", "9a", "--serial", String(card.serial)])
         XCTAssertEqual(anchored.out, "keyrack audit anchor: YubiKey \(card.serial) slot 9a signs the access log of 'bot' at each unlock\n")
-    }
-
-    private func records() throws -> [[String: Any]] {
-        try String(contentsOf: logURL, encoding: .utf8).split(separator: "\n")
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
     private func signatures(_ card: SimulatedCard) throws -> Int { try card.stateValue("signCount") as? Int ?? 0 }
@@ -65,20 +58,9 @@ final class AuditCardCheckpointTests: XCTestCase {
         }
         XCTAssertEqual(try signatures(card) - signs, 2, "one card signature per unlock")
 
-        let all = try records()
-        let cardRecords = all.filter { $0["event"] as? String == "card-checkpoint" }
-        XCTAssertEqual(cardRecords.count, 2)
-        for r in cardRecords {
-            // It names an earlier record: the unlock's, handed over just before.
-            let covers = try XCTUnwrap(r["covers_seq"] as? Int)
-            XCTAssertEqual(all[covers]["event"] as? String, "unlock", "\(r)")
-            XCTAssertEqual(r["slot"] as? String, "9a")
-            XCTAssertEqual(r["serial"] as? Int, Int(card.serial))
-        }
-
-        let shown = try h.ok(["audit", "--for", "bot"]).out.split(separator: "\n").filter { $0.contains("  card-checkpoint  ") }
-        XCTAssertEqual(shown.count, 2, "\(shown)")
-        XCTAssertTrue(shown.allSatisfy { $0.contains("signed by YubiKey \(card.serial) slot 9a") }, "\(shown)")
+        // Each names an earlier record: the unlock's, handed over just before.
+        let cardRecords = try h.assertCheckpointsCoverUnlocks("bot", count: 2, slot: "9a", signedBy: "signed by YubiKey \(card.serial) slot 9a")
+        for r in cardRecords { XCTAssertEqual(r["serial"] as? Int, Int(card.serial)) }
 
         let withManifest = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
         XCTAssertTrue(withManifest.out.hasSuffix("; 2 card checkpoint(s) by the owner's card\n"), withManifest.out)
@@ -100,20 +82,14 @@ final class AuditCardCheckpointTests: XCTestCase {
         let (other, _) = try self.card(pinPolicy: "never")
         try h.ok(["audit", "anchor", "--for", "bot", "--slot", "9a", "--serial", String(other.serial)])
         try h.ok(["unlock", "--for", "bot", "--env", "test"])
-        let forged = try XCTUnwrap(try records().last { $0["event"] as? String == "card-checkpoint" })
+        let forged = try XCTUnwrap(try h.checkpoints("bot").last)
         XCTAssertEqual(forged["serial"] as? Int, Int(other.serial))
         let line = try XCTUnwrap(forged["seq"] as? Int) + 1
 
-        let byKey = try h.keyrack(["audit", "verify", "--for", "bot", "--card-key", pem])
-        XCTAssertEqual(byKey.status, 1, "\(byKey)")
-        XCTAssertTrue(byKey.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), byKey.err)
-        XCTAssertTrue(byKey.err.contains(", not the owner's "), byKey.err)
+        try h.assertVerifyRefusesCheckpoint("bot", ["--card-key", pem], at: line, because: ", not the owner's ")
 
         // Without a key given, the card checkpoints must all be one card's.
-        let alone = try h.keyrack(["audit", "verify", "--for", "bot"])
-        XCTAssertEqual(alone.status, 1, "\(alone)")
-        XCTAssertTrue(alone.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), alone.err)
-        XCTAssertTrue(alone.err.contains("unlike the earlier card checkpoints"), alone.err)
+        try h.assertVerifyRefusesCheckpoint("bot", [], at: line, because: "unlike the earlier card checkpoints")
     }
 
     func testAnUnlockWithoutThePINSkipsTheCardCheckpointWithANote() throws {
@@ -124,12 +100,12 @@ final class AuditCardCheckpointTests: XCTestCase {
         let r = try h.ok(["unlock", "--for", "bot", "--env", "test"])
         XCTAssertTrue(r.err.contains("note: no card checkpoint in the access log this time: slot 9a needs its PIN and none is at hand"), r.err)
         XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
-        XCTAssertFalse(try records().contains { $0["event"] as? String == "card-checkpoint" })
+        XCTAssertEqual(try h.checkpoints("bot").count, 0)
         let status = try ManifestHarness.json(try h.ok(["status", "--for", "bot", "--json"]))
         XCTAssertEqual(try XCTUnwrap(status["keys"] as? [[String: Any]]).compactMap { $0["key"] as? String }, ["K"])
 
         try h.ok(["unlock", "--for", "bot", "--env", "test", "--pin-stdin"], stdin: "123456\n")
-        XCTAssertEqual(try records().filter { $0["event"] as? String == "card-checkpoint" }.count, 1)
+        XCTAssertEqual(try h.checkpoints("bot").count, 1)
         try h.ok(["audit", "verify", "--for", "bot", "--card-key", pem])
     }
 }

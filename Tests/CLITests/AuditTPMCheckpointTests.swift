@@ -23,17 +23,10 @@ final class AuditTPMCheckpointTests: XCTestCase {
         tpm?.stop()
     }
 
-    private var logURL: URL { h.machine.keyrackHome.appendingPathComponent("audit/bot.jsonl") }
-
-    private func records() throws -> [[String: Any]] {
-        try String(contentsOf: logURL, encoding: .utf8).split(separator: "\n")
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
     /// Owner `bot` on this swtpm (no PIN), one key, the TPM anchored as the log's signer.
     private func anchoredOwner() throws -> String {
         try h.ok(["init", "--for", "bot", "--via", "tpm"])
-        try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v-" + UUID().uuidString)
+        try h.secure("bot", "K", "v-" + UUID().uuidString)
         let anchored = try ManifestHarness.json(try h.ok(["audit", "anchor", "--for", "bot", "--json"]))
         XCTAssertEqual(anchored["slot"] as? String, "tpm", "\(anchored)")
         let key = try XCTUnwrap(anchored["cardKey"] as? String)
@@ -49,18 +42,9 @@ final class AuditTPMCheckpointTests: XCTestCase {
             XCTAssertTrue(r.err.contains("note: the TPM signed the access log's head (record "), r.err)
             try h.ok(["relock", "--for", "bot"])
         }
-        let all = try records()
-        let signed = all.filter { $0["event"] as? String == "card-checkpoint" }
-        XCTAssertEqual(signed.count, 2, "one TPM checkpoint per unlock")
-        for r in signed {
-            let covers = try XCTUnwrap(r["covers_seq"] as? Int)
-            XCTAssertEqual(all[covers]["event"] as? String, "unlock", "\(r)")
-            XCTAssertEqual(r["slot"] as? String, "tpm")
+        for r in try h.assertCheckpointsCoverUnlocks("bot", count: 2, slot: "tpm", signedBy: "signed by the TPM") {
             XCTAssertEqual(r["card_key"] as? String, key, "signed by the key the manifest records")
         }
-        let shown = try h.ok(["audit", "--for", "bot"]).out.split(separator: "\n").filter { $0.contains("  card-checkpoint  ") }
-        XCTAssertEqual(shown.count, 2, "\(shown)")
-        XCTAssertTrue(shown.allSatisfy { $0.contains("signed by the TPM") }, "\(shown)")
 
         let verified = try h.ok(["audit", "verify", "--for", "bot", "--manifest"])
         XCTAssertTrue(verified.out.hasSuffix("; 2 card checkpoint(s) by the owner's card\n"), verified.out)
@@ -71,8 +55,7 @@ final class AuditTPMCheckpointTests: XCTestCase {
         // A second recipient (an age key) lets one who holds it open the manifest without the
         // owner's TPM: the attacker of this test.
         let backup = h.machine.dir.file("backup.txt")
-        XCTAssertEqual(try Run.process("age-keygen", ["-o", backup.path]).status, 0)
-        let backupPub = try Run.process("age-keygen", ["-y", backup.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let backupPub = try ageKeyPair(at: backup)
         _ = try anchoredOwner()
         try h.ok(["recipient", "add", "--for", "bot", "--pubkey", backupPub, "--label", "paper"])
         try h.ok(["unlock", "--for", "bot", "--env", "test"])
@@ -89,20 +72,14 @@ final class AuditTPMCheckpointTests: XCTestCase {
         try h.ok(["audit", "anchor", "--for", "bot", "--via", "tpm", "--identity", backup.path], env: there)
         let r = try h.ok(["unlock", "--for", "bot", "--env", "test", "--identity", backup.path], env: there)
         XCTAssertTrue(r.err.contains("note: the TPM signed the access log's head"), r.err)
-        let forged = try XCTUnwrap(try records().last { $0["event"] as? String == "card-checkpoint" })
+        let forged = try XCTUnwrap(try h.checkpoints("bot").last)
         let line = try XCTUnwrap(forged["seq"] as? Int) + 1
 
         // The one-key rule names it without any key given ...
-        let alone = try h.keyrack(["audit", "verify", "--for", "bot"])
-        XCTAssertEqual(alone.status, 1, "\(alone)")
-        XCTAssertTrue(alone.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), alone.err)
-        XCTAssertTrue(alone.err.contains("unlike the earlier card checkpoints"), alone.err)
+        try h.assertVerifyRefusesCheckpoint("bot", [], at: line, because: "unlike the earlier card checkpoints")
         // ... and the untouched manifest's key names it as not the owner's.
         try untouched.write(to: manifestURL)
-        let byManifest = try h.keyrack(["audit", "verify", "--for", "bot", "--manifest"])
-        XCTAssertEqual(byManifest.status, 1, "\(byManifest)")
-        XCTAssertTrue(byManifest.err.hasPrefix("error: \(logURL.path) line \(line): card checkpoint signed by card key "), byManifest.err)
-        XCTAssertTrue(byManifest.err.contains(", not the owner's "), byManifest.err)
+        try h.assertVerifyRefusesCheckpoint("bot", ["--manifest"], at: line, because: ", not the owner's ")
     }
 
     func testAPINOwnersTPMSignsWithTheUnlocksPINAndWithoutOneTheCheckpointIsSkippedWithANote() throws {
@@ -111,8 +88,7 @@ final class AuditTPMCheckpointTests: XCTestCase {
                                  answers: [("value for", "v-" + UUID().uuidString), ("Enter the TPM PIN", "2468")])
         XCTAssertEqual(set.status, 0, set.transcript)
         let backup = h.machine.dir.file("backup.txt")
-        XCTAssertEqual(try Run.process("age-keygen", ["-o", backup.path]).status, 0)
-        let backupPub = try Run.process("age-keygen", ["-y", backup.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let backupPub = try ageKeyPair(at: backup)
         try h.ok(["recipient", "add", "--for", "bot", "--pubkey", backupPub, "--label", "paper", "--pin-stdin"], stdin: "2468\n")
         // One PIN read answers both: the new key's authValue and the manifest's TPM key.
         try h.ok(["audit", "anchor", "--for", "bot", "--pin-stdin"], stdin: "2468\n")
@@ -124,7 +100,7 @@ final class AuditTPMCheckpointTests: XCTestCase {
         // Opened by the backup key, with no PIN at hand: the unlock goes on, the checkpoint waits.
         let skipped = try h.ok(["unlock", "--for", "bot", "--env", "test", "--identity", backup.path])
         XCTAssertTrue(skipped.err.contains("note: no card checkpoint in the access log this time: the TPM signing key needs the owner's TPM PIN"), skipped.err)
-        XCTAssertEqual(try records().filter { $0["event"] as? String == "card-checkpoint" }.count, 1)
+        XCTAssertEqual(try h.checkpoints("bot").count, 1)
         let verified = try h.ok(["audit", "verify", "--for", "bot", "--manifest"], env: ["KEYRACK_IDENTITY": backup.path])
         XCTAssertTrue(verified.out.hasSuffix("; 1 card checkpoint(s) by the owner's card\n"), verified.out)
     }

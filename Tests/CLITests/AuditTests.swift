@@ -12,14 +12,12 @@ final class AuditTests: XCTestCase {
     override func setUpWithError() throws { h = try DaemonHarness() }
     override func tearDown() { h.tearDown() }
 
-    private var logURL: URL { h.machine.keyrackHome.appendingPathComponent("audit/bot.jsonl") }
+    private var logURL: URL { h.auditLog("bot") }
 
     func testGetFromAKnownProgramIsRecordedWithItsParentAndTheChainVerifies() throws {
-        try h.sshOwner("bot")
         let values = (0..<5).map { "value-\($0)-" + UUID().uuidString }
-        for (i, v) in values.enumerated() {
-            try h.ok(["set", "--for", "bot", "--key", "K\(i)", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: v)
-        }
+        try h.sshOwner("bot")
+        for (i, v) in values.enumerated() { try h.secure("bot", "K\(i)", v) }
         try h.ok(["del", "--for", "bot", "--key", "K4", "--env", "test", "--org", "acme"])
         try h.ok(["unlock", "--for", "bot", "--env", "test"])
 
@@ -32,9 +30,7 @@ final class AuditTests: XCTestCase {
         sys.stdout.write(r.stdout.decode())
         sys.exit(r.returncode)
         """.write(to: script, atomically: true, encoding: .utf8)
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let run = try Run.process("/usr/bin/env", ["python3", script.path, Run.keyrackBinary], environment: env, currentDirectory: h.machine.dir.url)
+        let run = try Run.process("/usr/bin/env", ["python3", script.path, Run.keyrackBinary], environment: h.environment, currentDirectory: h.machine.dir.url)
         XCTAssertEqual(run.status, 0, "\(run)")
         let lines = run.out.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, run.out)
@@ -45,7 +41,7 @@ final class AuditTests: XCTestCase {
         try h.ok(["relock", "--for", "bot"])
         let text = try String(contentsOf: logURL, encoding: .utf8)
         for v in values { XCTAssertFalse(text.contains(v), "a value reached the log") }
-        var records = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        var records = jsonLines(text)
         // A daemon record names its requester by the seq of its connection's connect record.
         let connects = Dictionary(records.filter { $0["event"] as? String == "connect" }.map { ($0["seq"] as! Int, $0["requester"]!) }, uniquingKeysWith: { a, _ in a })
         for i in records.indices { if let ref = records[i]["requester_seq"] as? Int { records[i]["requester"] = connects[ref] } }
@@ -111,21 +107,18 @@ final class AuditTests: XCTestCase {
     /// fstat around it), so `set` and `del` hand it their records: each is in the chain, names the
     /// CLI process as its requester (kernel-checked), and the command does not wait on the lock.
     func testSetAndDelWhileTheDaemonRunsAreRecordedByItWithTheCLIAsRequester() throws {
-        try h.sshOwner("bot")
         let values = (0..<2).map { "value-\($0)-" + UUID().uuidString }
-        try h.ok(["set", "--for", "bot", "--key", "K0", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: values[0])
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("K0", values[0])])
         let daemon = try XCTUnwrap(h.daemonPID("bot"))
         let started = Date()
-        let set = try h.ok(["set", "--for", "bot", "--key", "K1", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: values[1])
+        let set = try h.secure("bot", "K1", values[1])
         let del = try h.ok(["del", "--for", "bot", "--key", "K1", "--env", "test", "--org", "acme"])
         XCTAssertLessThan(Date().timeIntervalSince(started), 2.5, "neither waited on the daemon's lock")
         XCTAssertFalse((set.err + del.err).contains("warning"), set.err + del.err)
         XCTAssertEqual(h.daemonPID("bot"), daemon, "the same daemon ran throughout")
-        let shown = try h.ok(["audit", "show", "--for", "bot", "--json"]).out
-        let records = shown.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = try h.shownAuditRecords("bot")
         for (event, slug) in [("set", "acme.test.K1"), ("del", "acme.test.K1")] {
-            let r = try XCTUnwrap(records.last { $0["event"] as? String == event && $0["slug"] as? String == slug }, shown)
+            let r = try XCTUnwrap(records.last { $0["event"] as? String == event && $0["slug"] as? String == slug }, "\(records)")
             XCTAssertNotNil(r["requester_seq"], "written by the daemon: \(r)")
             let requester = try XCTUnwrap(r["requester"] as? [String: Any])
             XCTAssertEqual(requester["command"] as? String, event, "\(requester)")
@@ -139,7 +132,7 @@ final class AuditTests: XCTestCase {
 
     func testASymlinkedAccessLogStopsTheDaemonFromStarting() throws {
         try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "K", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: "v")
+        try h.secure("bot", "K", "v")
         try? FileManager.default.removeItem(at: logURL)
         let target = h.machine.dir.file("elsewhere.jsonl")
         FileManager.default.createFile(atPath: target.path, contents: Data())
@@ -154,10 +147,7 @@ final class AuditTests: XCTestCase {
         try h.sshOwner("bot")
         try h.ok(["daemon", "bench", "--for", "bot", "--seed"])
         let pid = try XCTUnwrap(h.daemonPID("bot"))
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
-        let load = try WatchedProcess(Run.keyrackBinary, ["daemon", "bench", "--for", "bot", "--clients", "4", "--milliseconds", "20000"],
-                                      environment: env, cwd: h.machine.dir.url)
+        let load = try h.watched(["daemon", "bench", "--for", "bot", "--clients", "4", "--milliseconds", "20000"])
         func getRecords() -> Int {
             let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
             return text.components(separatedBy: "\"event\":\"get\"").count - 1

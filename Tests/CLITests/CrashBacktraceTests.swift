@@ -17,19 +17,12 @@ final class CrashBacktraceTests: XCTestCase {
 
     override func setUpWithError() throws {
         h = try DaemonHarness()
-        try h.sshOwner("bot")
-        try h.ok(["set", "--for", "bot", "--key", "API", "--env", "test", "--org", "acme", "--vault", "os.secure"], stdin: value)
-        try h.ok(["unlock", "--for", "bot", "--env", "test"])
+        try h.unlockedOwner("bot", [("API", value)])
     }
 
     override func tearDown() { h.tearDown() }
 
-    private var env: [String: String?] {
-        var e = h.machine.environment
-        e["XDG_RUNTIME_DIR"] = h.runtime.path
-        e["SWIFT_BACKTRACE"] = nil
-        return e
-    }
+    private var env: [String: String?] { h.environment.merging(["SWIFT_BACKTRACE": nil]) { $1 } }
 
     /// The front end's own `get` (linked static), keyrack-cli's `get` and `source` (exec'd by
     /// the front end), each blocked writing the value: SIGSEGV and SIGQUIT kill it silently.
@@ -62,12 +55,7 @@ final class CrashBacktraceTests: XCTestCase {
         for (k, v) in e { if let v { spawnEnv[k] = v } }
         let daemon = try Spawned(Run.keyrackCLIBinary, ["daemon", "run", "--for", "unit", "--idle-timeout", "0"], environment: spawnEnv, stderrPath: log.path)
         defer { if daemon.isRunning { Glibc.kill(daemon.pid, SIGKILL) }; daemon.waitForExit() }
-        let deadline = Date().addingTimeInterval(10)
-        var seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
-        while seeded.status != 0 && Date() < deadline && daemon.isRunning {
-            usleep(20_000)
-            seeded = try Run.keyrack(["daemon", "bench", "--for", "unit", "--seed"], environment: e)
-        }
+        let seeded = try keyrackOnceAnswered(["daemon", "bench", "--for", "unit", "--seed"], environment: e, daemon: daemon)
         XCTAssertEqual(seeded.status, 0, "\(seeded)")
         let got = try Run.keyrack(["get", "--for", "unit", "--key", "bench.test.BENCH_KEY", "--value"], environment: e)
         XCTAssertEqual(got.status, 0, "\(got)")
@@ -96,7 +84,7 @@ final class CrashBacktraceTests: XCTestCase {
     /// for the client's first stanza: a SIGSEGV kills it silently.
     func testASignalledAgePluginPrintsNoBacktrace() throws {
         let plugin = Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path
-        let p = try Stalled(plugin, ["--age-plugin=identity-v1"], environment: env, stderr: h.machine.dir.file("plugin-err"), readsStdin: true)
+        let p = try Stalled(plugin, ["--age-plugin=identity-v1"], environment: env, blocksOn: .input, stderr: h.machine.dir.file("plugin-err"))
         XCTAssertTrue(p.waitUntil("pipe_read"), "the plugin never waited for its client")
         XCTAssertEqual(p.kill(SIGSEGV), SIGSEGV, "the plugin did not die of the signal")
         assertSilent(p.stderrBytes, "age-plugin-keyrack")
@@ -117,84 +105,4 @@ final class CrashBacktraceTests: XCTestCase {
         }
         if value == nil { XCTAssertEqual(text, "", "\(what) printed something", file: file, line: line) }
     }
-}
-
-/// A binary with stdout on a pipe that is already full (so it blocks at its first write, holding
-/// what it holds) or, with `readsStdin`, stdin on a pipe this test keeps open and silent; stderr
-/// goes to a file. `kill` signals it and returns the signal it died of.
-private final class Stalled {
-    let pid: pid_t
-    let stderrPath: String
-    private var heldOpen: [Int32] = []
-
-    init(_ executable: String, _ arguments: [String], environment: [String: String?], stderr: URL, readsStdin: Bool = false) throws {
-        stderrPath = stderr.path
-        var out: [Int32] = [0, 0], input: [Int32] = [0, 0]
-        XCTAssertEqual(pipe(&out), 0)
-        XCTAssertEqual(pipe(&input), 0)
-        if !readsStdin {
-            _ = fcntl(out[1], 1031 /* F_SETPIPE_SZ */, 4096)
-            _ = fcntl(out[1], F_SETFL, O_NONBLOCK)
-            var filler = [UInt8](repeating: 0x2e, count: 4096)
-            while write(out[1], &filler, filler.count) > 0 {}
-            _ = fcntl(out[1], F_SETFL, 0)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        for fd in out + input { posix_spawn_file_actions_addclose(&actions, fd) }
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in environment { e[k] = v }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = e.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, nil, argv, envp)
-        close(out[1])
-        close(input[0])
-        guard rc == 0 else { throw NSError(domain: "Stalled", code: Int(rc)) }
-        pid = child
-        heldOpen = [out[0], input[1]]
-    }
-
-    deinit { heldOpen.forEach { close($0) } }
-
-    /// Polls until the process sleeps in a kernel function whose name holds `wchan` (20 s at most).
-    func waitUntil(_ wchan: String) -> Bool {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let now = try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8), now.contains(wchan) { return true }
-            usleep(10_000)
-        }
-        return false
-    }
-
-    /// Sends `signal` and reaps the process: the signal that ended it, or -1 when it exited or
-    /// outlived the signal by 20 s (the runtime's backtracer, having printed, resumes a process
-    /// that was only sent the signal; it is then killed). Its stdout is drained meanwhile, so a
-    /// handler that writes cannot hang the test.
-    func kill(_ signal: Int32) -> Int32 {
-        Glibc.kill(pid, signal)
-        _ = fcntl(heldOpen[0], F_SETFL, O_NONBLOCK)
-        var status: Int32 = 0
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let deadline = Date().addingTimeInterval(20)
-        var survived = false
-        while true {
-            while read(heldOpen[0], &buffer, buffer.count) > 0 {}
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { return -1 }
-            if !survived && Date() > deadline { survived = true; Glibc.kill(pid, SIGKILL) }
-            usleep(5_000)
-        }
-        if survived { return -1 }
-        let termsig = status & 0x7f
-        return termsig != 0 && termsig != 0x7f ? termsig : -1
-    }
-
-    var stderrBytes: [UInt8] { (try? Array(Data(contentsOf: URL(fileURLWithPath: stderrPath)))) ?? [] }
 }

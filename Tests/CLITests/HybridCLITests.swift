@@ -4,7 +4,8 @@ import TestSupport
 
 /// `keyrack age` with post-quantum keys, end to end through the binary: keygen, -r/-R, one file
 /// each form. age 1.1.1 has no post-quantum support, so the oracle is the spec vectors; sizes, the
-/// stanza and a wrong key are AgeFormatTests/HybridTests in-process.
+/// stanza and a wrong key are AgeFormatTests/HybridTests in-process; mixing with a classic
+/// recipient is KeyrackAppTests/Age/AgeEncryptionTests.
 final class HybridCLITests: XCTestCase {
     var dir: TempDirectory!
 
@@ -50,18 +51,5 @@ final class HybridCLITests: XCTestCase {
                 XCTAssertEqual(dec.stdout, try dir.read("plain-\(size)"), "size \(size) armor \(armor)")
             }
         }
-    }
-
-    func testMixingWithClassicRecipientIsRefused() throws {
-        let (_, pq) = try keygen("pq.key")
-        let classic = try Run.keyrack(["age", "keygen", "-o", dir.file("x.key").path])
-        let x25519 = classic.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        XCTAssertTrue(x25519.hasPrefix("age1") && !x25519.hasPrefix("age1pq1"), classic.description)
-        let plain = try dir.write("plain", [1, 2, 3])
-        let out = dir.file("mixed.age").path
-        let run = try Run.keyrack(["age", "encrypt", "-r", pq, "-r", x25519, "-o", out, plain.path])
-        XCTAssertEqual(run.status, 1, run.description)
-        XCTAssertTrue(run.err.contains("incompatible recipients"), run.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file when encryption is refused")
     }
 }

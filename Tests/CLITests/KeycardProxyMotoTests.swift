@@ -65,11 +65,8 @@ final class KeycardProxyMotoTests: XCTestCase {
         XCTAssertTrue(forged.err.contains("SignatureDoesNotMatch"), forged.err)
 
         let destination = "127.0.0.1:\(moto.port)"
-        try h.sshOwner("robot")
-        for (name, value) in [("AWS_ACCESS_KEY_ID", keyID), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)] {
-            try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", name, "--vault", "os.secure", "--send-to", destination], stdin: value)
-        }
-        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let keys = [("AWS_ACCESS_KEY_ID", keyID), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)]
+        try h.unlockedOwner("robot", keys, sendTo: [destination])
         let envFile = h.machine.dir.file("env.txt")
         let script = #"""
         set -eu
@@ -86,11 +83,8 @@ final class KeycardProxyMotoTests: XCTestCase {
 
         // The program held placeholders of the same shape, never a value.
         let environ = try String(contentsOf: envFile, encoding: .utf8)
-        let env = Dictionary(environ.split(separator: "\n").compactMap { line -> (String, String)? in
-            guard let eq = line.firstIndex(of: "=") else { return nil }
-            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
-        }, uniquingKeysWith: { a, _ in a })
-        for (name, value) in [("AWS_ACCESS_KEY_ID", keyID), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)] {
+        let env = environmentLines(environ)
+        for (name, value) in keys {
             XCTAssertFalse(environ.contains(value), "\(name)'s value in the program's environment")
             let placeholder = try XCTUnwrap(env[name], name)
             XCTAssertNotEqual(placeholder, value, name)

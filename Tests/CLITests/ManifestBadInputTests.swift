@@ -32,13 +32,10 @@ final class ManifestBadInputTests: XCTestCase {
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "pr.od", "--vault", "os.envvar"], mentions: "invalid env 'pr.od'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "BAD KEY", "--env", "sudo", "--vault", "os.envvar"], mentions: "invalid key name 'BAD KEY'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K..X", "--env", "sudo", "--vault", "os.envvar"], mentions: "invalid key name")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--org", "Bad.Org", "--vault", "os.envvar"], mentions: "invalid org")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.bogus"], mentions: "'os.bogus' is invalid for '--vault <vault>'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--max-duration", "30x"], mentions: "invalid duration '30x'")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--max-duration", "0m"], mentions: "invalid duration")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.envvar", "--mech", "MAGIC"], mentions: "'MAGIC' is invalid for '--mech <mech>'")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password"], mentions: "needs --exid")
-        try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "1password", "--exid", "seaturtle-pat"], mentions: "op://VAULT/ITEM/FIELD")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "prod", "--vault", "os.envvar"], mentions: "pass --org")
         try assertRefused(h, ["set", "--for", "seaturtle", "--key", "K", "--env", "sudo", "--vault", "os.secure"], stdin: "", mentions: "empty value")
         // An owner that was never initialised.
@@ -60,7 +57,6 @@ final class ManifestBadInputTests: XCTestCase {
         let sshForAge = try h.dir.write("ssh-as-age.pub", try h.dir.read("home/.ssh/id_ed25519_seaturtle.pub"))
         try assertRefused(h, ["init", "--for", "nokey", "--via", "age", "--pubkey", sshForAge.path], mentions: "unsupported public key type")
         try assertRefused(h, ["init", "--for", "nokey", "--via", "carrier-pigeon"], mentions: "'carrier-pigeon' is invalid for '--via <via>'")
-        try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pq"], mentions: "--pq and --identity only apply to --via age")
         try assertRefused(h, ["recipient", "add", "--for", "seaturtle", "--label", "x", "--pubkey", "ecdsa-sha2-nistp256 AAAA"], mentions: "SSH key type ecdsa-sha2-nistp256 is not supported")
         try assertRefused(h, ["recipient", "add", "--for", "seaturtle", "--label", "Bad Label", "--pubkey", "age1x"], mentions: "invalid label")
     }

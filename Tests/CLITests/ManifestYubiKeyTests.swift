@@ -31,6 +31,8 @@ final class ManifestYubiKeyTests: XCTestCase {
         let refused = try h.keyrack(["list", "--for", "seaturtle", "--identity", h.keyrackHome.appendingPathComponent("identities/mechanic.txt").path])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.err.contains("owner seaturtle") && refused.err.contains("age1yubikey1"), refused.err)
+        // The library's typed remedy, worded by the CLI with its option.
+        XCTAssertTrue(refused.err.hasSuffix("no identity tried matches: pass --identity PATH with the matching private key or identity file\n"), refused.err)
         let before = try h.snapshot()
         XCTAssertTrue(try h.ok(["init", "--for", "seaturtle", "--via", "yubikey"]).out.contains("already initialised"))
         XCTAssertEqual(try h.snapshot(), before)

@@ -119,14 +119,10 @@ final class MigrateTests: XCTestCase {
         let old = try oldFiles(m)
         let identities = ["--identity", sshKey.path, "--identity", robotKey.path]
 
-        // Before: list and init point to migrate instead of "not initialised" / a new empty manifest.
+        // Before: list points to migrate instead of "not initialised" / a new empty manifest.
         let listed = try h.keyrack(["list", "--for", "mechanic"])
         XCTAssertEqual(listed.status, 2, listed.description)
         XCTAssertTrue(listed.err.contains("keyrack.host.mechanic.age") && listed.err.contains("keyrack migrate --for mechanic"), listed.err)
-        let initial = try h.keyrack(["init", "--for", "mechanic", "--via", "age"])
-        XCTAssertNotEqual(initial.status, 0, initial.description)
-        XCTAssertTrue(initial.err.contains("keyrack migrate --for mechanic"), initial.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: m.manifest("mechanic").path), "init made no manifest beside the old one")
 
         // --dry-run writes nothing and says what would move.
         let before = try m.snapshot()

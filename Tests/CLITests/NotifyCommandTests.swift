@@ -2,9 +2,10 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `KEYRACK_NOTIFY` names the command a prompt goes to (issue 31): the touch prompt and the PIN
-/// prompt run it with the prompt text, naming who asks, as its one argument, instead of
-/// notify-send (a FAKE here that marks it ran). Runs inside scripts/with-simulated-yubikey.
+/// A slow touch is said on stderr and through notify-send (a FAKE here that records its
+/// arguments); `KEYRACK_NOTIFY` names the command a prompt goes to instead (issue 31), with the
+/// prompt text, naming who asks, as its one argument. Runs inside scripts/with-simulated-yubikey.
+/// The choice of command: KeyrackAppTests/Prompts/TouchNotificationTests.swift.
 final class NotifyCommandTests: XCTestCase {
     private var dir: TempDirectory!
     private var card: SimulatedCard!
@@ -24,6 +25,7 @@ final class NotifyCommandTests: XCTestCase {
                                      "--touch-policy", touchPolicy, "-o", stub], stdin: Array("123456\n".utf8))
         XCTAssertEqual(setup.status, 0, setup.description)
         let recipient = setup.out.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n").last ?? ""
+        XCTAssertTrue(recipient.hasPrefix("age1yubikey1"), setup.out)
         let plain = try dir.write("plain", Array("notify me".utf8))
         let sealed = dir.file("sealed.age").path
         XCTAssertEqual(try Run.keyrack(["age", "encrypt", "-r", recipient, "-o", sealed, plain.path]).status, 0)
@@ -31,16 +33,22 @@ final class NotifyCommandTests: XCTestCase {
         let bin = dir.file("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let marker = dir.file("notify-send-ran").path
-        try "#!/bin/sh\n# FAKE notify-send: marks that it ran.\ntouch \"\(marker)\"\n"
+        try "#!/bin/sh\n# FAKE notify-send: records its arguments, one per line, then marks that it ran.\nprintf '%s\\n' \"$@\" >> \"\(marker).args\"\ntouch \"\(marker)\"\n"
             .write(to: bin.appendingPathComponent("notify-send"), atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
         let log = dir.file("notify.log").path
         let recorder = bin.appendingPathComponent("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         return (stub, sealed, path, recorder, log, marker)
+    }
+
+    /// `record-notify` at `path`: a stand-in KEYRACK_NOTIFY command (test double) that records its
+    /// argument count and its first argument in `log`.
+    private func writeRecorder(_ path: String, log: String) throws {
+        try "#!/bin/sh\n# record-notify (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(path, 0o755), 0)
     }
 
     /// The recorder runs detached: its line, polled for with a deadline.
@@ -55,20 +63,22 @@ final class NotifyCommandTests: XCTestCase {
         return lines
     }
 
-    func testTheTouchPromptGoesToTheKeyrackNotifyCommandInsteadOfNotifySend() throws {
+    /// Without KEYRACK_NOTIFY, a slow touch is said on stderr and, with a display, sent to
+    /// notify-send (summary keyrack), both naming who asks: the program that ran keyrack (this
+    /// test process) and the command. When notify-send runs at all: TouchNotificationTests.
+    func testASlowTouchPromptsOnStderrAndNotifiesTheDesktop() throws {
         let s = try setUp(pinPolicy: "never", touchPolicy: "always")
-        // The card takes 1.5 s to be "touched": long enough for the prompt (after 0.5 s).
         try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
         let dec = try Run.keyrack(["age", "decrypt", "-i", s.stub, s.sealed],
-                                  environment: ["DISPLAY": ":99", "WAYLAND_DISPLAY": nil, "PATH": s.path, "KEYRACK_NOTIFY": "record-notify"])
+                                  environment: ["DISPLAY": ":99", "WAYLAND_DISPLAY": nil, "PATH": s.path, "KEYRACK_NOTIFY": nil])
         XCTAssertEqual(dec.status, 0, dec.description)
         XCTAssertEqual(dec.out, "notify me")
         let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let text = "touch your YubiKey (serial \(card.serial)): requested by \(me) (pid \(getpid())) via keyrack age decrypt"
         XCTAssertTrue(dec.err.contains(text), dec.err)
-        XCTAssertEqual(recorded(s.log, containing: "touch your YubiKey"), ["1|\(text)"], "one argument, the prompt's text")
-        // Both would start at the same moment; the recorder's line is there, notify-send never ran.
-        XCTAssertFalse(FileManager.default.fileExists(atPath: s.marker), "KEYRACK_NOTIFY replaces notify-send")
+        let args = recorded(s.marker + ".args", containing: "touch your YubiKey")
+        XCTAssertTrue(args.contains("keyrack"), "summary: \(args)")
+        XCTAssertEqual(args.filter { $0.hasPrefix("touch your YubiKey") }, [text])
     }
 
     func testThePINPromptGoesToTheKeyrackNotifyCommandNamingWhoAsks() throws {
@@ -107,18 +117,14 @@ final class NotifyCommandTests: XCTestCase {
 
         let log = h.machine.dir.file("notify.log").path
         let recorder = h.machine.dir.file("record-notify").path
-        try "#!/bin/sh\n# record-notify: a stand-in KEYRACK_NOTIFY command (test double): records its argument count and its first argument.\nprintf '%s|%s\\n' \"$#\" \"$1\" >> \"\(log)\"\n"
-            .write(toFile: recorder, atomically: true, encoding: .utf8)
-        XCTAssertEqual(chmod(recorder, 0o755), 0)
+        try writeRecorder(recorder, log: log)
         _ = try h.keyrack(["daemon", "stop"])
         try h.ok(["unlock", "--identity-agent"], env: ["KEYRACK_NOTIFY": recorder, "DISPLAY": nil, "WAYLAND_DISPLAY": nil])
 
-        var env = h.machine.environment
-        env["XDG_RUNTIME_DIR"] = h.runtime.path
         let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
-        env["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
         try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env)
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path],
+                                  environment: h.environment.merging(["PATH": Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"]) { $1 })
         XCTAssertEqual(age.status, 0, age.description)
         XCTAssertEqual(age.out, "agent")
         let lines = recorded(log, containing: "for the identity agent of 'human'")
@@ -129,16 +135,8 @@ final class NotifyCommandTests: XCTestCase {
 
         // The daemon lives on: the command it started is reaped, no zombie stays its child.
         let daemon = try XCTUnwrap(h.daemonPID("human"))
-        func zombies() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
-                guard Int32(entry) != nil, let st = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                      let close = st.lastIndex(of: ")") else { return false }
-                let fields = st[st.index(after: close)...].split(separator: " ")
-                return fields.count > 2 && fields[0] == "Z" && Int32(fields[1]) == daemon
-            }
-        }
         let deadline = Date().addingTimeInterval(10)
-        while !zombies().isEmpty, Date() < deadline { usleep(50_000) }
-        XCTAssertEqual(zombies(), [], "a notification command left a zombie under the daemon")
+        while !ProcessTable.zombies(childrenOf: daemon).isEmpty, Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(ProcessTable.zombies(childrenOf: daemon), [], "a notification command left a zombie under the daemon")
     }
 }

@@ -23,8 +23,14 @@ final class ProgramsCheckTests: XCTestCase {
         return dir
     }
 
-    private func check(_ dir: TempDirectory) throws -> RunResult {
-        try Run.process("python3", [script, "--root", dir.url.path])
+    /// The check over `dir` (removed after) fails, exit 1, and its stderr says `problem`; returns the stderr.
+    @discardableResult
+    private func assertCheckFails(_ dir: TempDirectory, saying problem: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        defer { dir.remove() }
+        let r = try Run.process("python3", [script, "--root", dir.url.path])
+        XCTAssertEqual(r.status, 1, r.err, file: file, line: line)
+        XCTAssertTrue(r.err.contains(problem), r.err, file: file, line: line)
+        return r.err
     }
 
     func testTheRepositoryDeclaresAndInstallsEveryProgramItRuns() throws {
@@ -35,42 +41,30 @@ final class ProgramsCheckTests: XCTestCase {
 
     func testAProgramNothingDeclaresFailsTheCheck() throws {
         let name = "direnv-from-" + "nowhere"   // not a literal the repository's own check would find
-        let dir = try tree(test: #"let r = try Run.process("\#(name)", ["allow"])"#)
-        defer { dir.remove() }
-        let r = try check(dir)
-        XCTAssertEqual(r.status, 1, r.err)
-        XCTAssertTrue(r.err.contains("Tests/X/XTests.swift runs 'direnv-from-nowhere', which scripts/programs does not declare"), r.err)
+        try assertCheckFails(try tree(test: #"let r = try Run.process("\#(name)", ["allow"])"#),
+                             saying: "Tests/X/XTests.swift runs 'direnv-from-nowhere', which scripts/programs does not declare")
     }
 
     func testADeclaredDebianProgramThatInstallDepsDoesNotInstallFailsTheCheck() throws {
         // The direnv miss exactly: declared, installed on this machine, absent from install-deps.
         let deps = try String(contentsOf: Run.packageRoot.appendingPathComponent("scripts/install-deps"), encoding: .utf8)
         XCTAssertTrue(deps.contains("  direnv binutils\n"))
-        let dir = try tree(installDeps: deps.replacingOccurrences(of: "  direnv binutils\n", with: "  binutils\n"),
-                           test: #"let r = try Run.process("direnv", ["allow"])"#)
-        defer { dir.remove() }
-        let r = try check(dir)
-        XCTAssertEqual(r.status, 1, r.err)
-        XCTAssertTrue(r.err.contains("'direnv' needs Debian's direnv, which scripts/install-deps does not install"), r.err)
+        try assertCheckFails(try tree(installDeps: deps.replacingOccurrences(of: "  direnv binutils\n", with: "  binutils\n"),
+                                      test: #"let r = try Run.process("direnv", ["allow"])"#),
+                             saying: "'direnv' needs Debian's direnv, which scripts/install-deps does not install")
     }
 
     func testAProgramDeclaredAsBaseThatIsNotEssentialFailsTheCheck() throws {
-        let dir = try tree(programs: "tmux base:tmux\n", test: #"let r = try Run.process("tmux", [])"#)
-        defer { dir.remove() }
-        let r = try check(dir)
-        XCTAssertEqual(r.status, 1, r.err)
-        XCTAssertTrue(r.err.contains("'tmux' is declared base:tmux, but tmux is not Essential or required"), r.err)
+        try assertCheckFails(try tree(programs: "tmux base:tmux\n", test: #"let r = try Run.process("tmux", [])"#),
+                             saying: "'tmux' is declared base:tmux, but tmux is not Essential or required")
     }
 
     func testAProgramAShellScriptRunsIsFoundInCommandPosition() throws {
         let dir = try tree(test: "")
-        defer { dir.remove() }
         let script = "#!/usr/bin/env bash\n# a comment naming notaprogram\necho \"text with words\" && frobnicate --now | sort\n"
         try Data(script.utf8).write(to: dir.file("scripts/demo"))
-        let r = try check(dir)
-        XCTAssertEqual(r.status, 1, r.err)
-        XCTAssertTrue(r.err.contains("scripts/demo runs 'frobnicate'"), r.err)
-        XCTAssertFalse(r.err.contains("notaprogram") || r.err.contains("'text'") || r.err.contains("'sort'"), r.err)
+        let err = try assertCheckFails(dir, saying: "scripts/demo runs 'frobnicate'")
+        XCTAssertFalse(err.contains("notaprogram") || err.contains("'text'") || err.contains("'sort'"), err)
     }
 
     func testRunRefusesAnUndeclaredSystemProgram() throws {

@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 
 /// `keyrack age` with ssh keys made by `ssh-keygen` at test time, against Debian's `age` 1.1.1 end
-/// to end: one file each way (a protected key typed on a pseudo-terminal, `TerminalRun`), -R/-i
-/// encryption, and the CLI's errors. Every key kind both ways at the chunk-boundary sizes, the PEM
-/// key, lazy unlocking and a tampered stanza are AgeSSHTests/AgeBinaryInteropTests, in-process.
+/// to end: one file each way (a protected key typed on a pseudo-terminal, `TerminalRun`). -R/-i
+/// encryption, a wrong passphrase and an unsupported key are KeyrackAppTests/Age/AgeSSHKeyTests;
+/// every key kind both ways at the chunk-boundary sizes, the PEM key, lazy unlocking and a
+/// tampered stanza are AgeSSHTests/AgeBinaryInteropTests, in-process.
 final class SSHInteropTests: XCTestCase {
     struct Key {
         let name: String
@@ -19,16 +20,10 @@ final class SSHInteropTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = try TempDirectory("ssh-interop")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)")
-        let age = try Run.process("age", ["--version"])
-        XCTAssertEqual(age.status, 0, "Debian's age must be installed (scripts/install-deps): \(age)")
+        try assertKeyrackAndAgeInstalled()
     }
 
     override func tearDown() { dir?.remove() }
-
-    private func ok(_ r: RunResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 0, "\(what): \(r)", file: file, line: line)
-    }
 
     /// A fresh key from ssh-keygen; a random passphrase when `protected`.
     private func sshKeygen(_ type: String, protected: Bool = false, extra: [String] = []) throws -> Key {
@@ -36,7 +31,7 @@ final class SSHInteropTests: XCTestCase {
         let path = dir.file(name).path
         let passphrase = protected ? "pw-" + randomBytes(9).map { String(format: "%02x", $0) }.joined() : nil
         let made = try Run.process("ssh-keygen", ["-q", "-t", type, "-N", passphrase ?? "", "-C", "\(name)@keyrack-test", "-f", path] + extra)
-        ok(made, "ssh-keygen -t \(type)")
+        assertExitedZero(made, "ssh-keygen -t \(type)")
         let line = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return Key(name: name, path: path, publicLine: line, passphrase: passphrase)
     }
@@ -59,7 +54,7 @@ final class SSHInteropTests: XCTestCase {
             let plain = try dir.write("p\(size)", randomBytes(size))
             for armor in [false, true] {
                 let sealed = dir.file("\(key.name)-age-\(size)-\(armor).age").path
-                ok(try Run.process("age", ["-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]), "age -r \(key.name)")
+                assertExitedZero(try Run.process("age", ["-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]), "age -r \(key.name)")
                 let header = String(decoding: try dir.read("\(key.name)-age-\(size)-\(armor).age").prefix(80), as: UTF8.self)
                 if !armor { XCTAssertTrue(header.contains("-> \(key.publicLine.prefix(while: { $0 != " " })) "), header) }
 
@@ -78,7 +73,7 @@ final class SSHInteropTests: XCTestCase {
             let plain = try dir.write("p\(size)", randomBytes(size))
             for armor in [false, true] {
                 let sealed = dir.file("\(key.name)-kr-\(size)-\(armor).age").path
-                ok(try Run.keyrack(["age", "encrypt", "-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]),
+                assertExitedZero(try Run.keyrack(["age", "encrypt", "-r", key.publicLine, "-o", sealed] + (armor ? ["-a"] : []) + [plain.path]),
                    "keyrack encrypt -r \(key.name)")
                 let bytes = try dir.read("\(key.name)-kr-\(size)-\(armor).age")
                 XCTAssertEqual(String(decoding: bytes.prefix(10), as: UTF8.self), armor ? "-----BEGIN" : "age-encryp")
@@ -95,49 +90,4 @@ final class SSHInteropTests: XCTestCase {
 
     func testProtectedEd25519AgeToKeyrack() throws { try ageToKeyrack(try sshKeygen("ed25519", protected: true)) }
     func testRSAKeyrackToAge() throws { try keyrackToAge(try sshKeygen("rsa", extra: ["-b", "2048"])) }
-
-    // MARK: other ways in
-
-    /// `-R key.pub` and `-i key` (the recipient derived from the private key) both encrypt to the
-    /// same key; for a protected key, -i needs no passphrase (the public key is stored in the
-    /// clear), so this runs without a terminal at all.
-    func testRecipientsFileAndIdentityFileEncryption() throws {
-        let key = try sshKeygen("ed25519", protected: true)
-        let pub = key.path + ".pub"
-        let plain = try dir.write("plain", randomBytes(1000))
-        for (flags, name) in [(["-R", pub], "viaR"), (["-i", key.path], "viaI")] {
-            let sealed = dir.file("\(name).age").path
-            ok(try Run.keyrack(["age", "encrypt"] + flags + ["-o", sealed, plain.path]), "keyrack encrypt \(flags)")
-            let out = dir.file("\(name).out").path
-            let dec = try run("age", ["-d", "-i", key.path, "-o", out, sealed], key: key)
-            XCTAssertEqual(dec.status, 0, dec.output)
-            XCTAssertTrue(try dir.read("\(name).out") == (try dir.read("plain")))
-        }
-    }
-
-    // MARK: failures, as the user sees them
-
-    func testWrongPassphraseIsNamedAndNotRetried() throws {
-        let key = try sshKeygen("ed25519", protected: true)
-        let plain = try dir.write("plain", Array("manifest".utf8))
-        let sealed = dir.file("s.age").path
-        ok(try Run.process("age", ["-r", key.publicLine, "-o", sealed, plain.path]), "age -r")
-        let out = dir.file("out").path
-        let wrong = try TerminalRun.run(Run.keyrackBinary, ["age", "decrypt", "-i", key.path, "-o", out, sealed],
-                                        answers: [("passphrase", key.passphrase! + "x")])
-        XCTAssertEqual(wrong.status, 1, wrong.transcript)
-        XCTAssertTrue(wrong.transcript.contains("wrong passphrase for the SSH private key"), wrong.transcript)
-        XCTAssertEqual(wrong.transcript.components(separatedBy: "passphrase for ssh key").count - 1, 1, "asked once: \(wrong.transcript)")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-    }
-
-    func testUnsupportedKeyTypeIsNamed() throws {
-        let key = try sshKeygen("ecdsa")
-        let r = try Run.keyrack(["age", "encrypt", "-r", key.publicLine], stdin: [1])
-        XCTAssertEqual(r.status, 2, "a bad -r is a usage error: \(r)")
-        XCTAssertTrue(r.err.contains("ecdsa-sha2-nistp256 is not supported"), r.err)
-        let d = try Run.keyrack(["age", "decrypt", "-i", key.path], stdin: [1])
-        XCTAssertEqual(d.status, 1, d.description)
-        XCTAssertTrue(d.err.contains("ecdsa-sha2-nistp256 is not supported"), d.err)
-    }
 }

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// `keyrack age encrypt -p` / `decrypt` with Debian's `age` 1.1.1 end to end: one file each way
-/// and the CLI's passphrase errors. The format both ways at the chunk-boundary sizes is
+/// and the CLI's refusal to mix -p with recipients (a wrong passphrase: KeyrackAppTests/Age/
+/// AgeDecryptionTests). The format both ways at the chunk-boundary sizes is
 /// AgeFormatTests/ScryptAgeBinaryTests, in-process against the same `age`.
 ///
 /// Both programs read passphrases only from the controlling terminal, never from stdin or argv, so
@@ -21,9 +22,7 @@ final class ScryptInteropTests: XCTestCase {
         dir = try TempDirectory("keyrack-scrypt")
         // A fresh test passphrase per run, never a constant in the repo.
         passphrase = "pw-" + randomBytes(9).map { String(format: "%02x", $0) }.joined()
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Run.keyrackBinary), "build keyrack first: \(Run.keyrackBinary)")
-        let age = try Run.process("age", ["--version"])
-        XCTAssertEqual(age.status, 0, "Debian's age must be installed (scripts/install-deps): \(age)")
+        try assertKeyrackAndAgeInstalled()
     }
 
     override func tearDown() { dir?.remove() }
@@ -75,26 +74,6 @@ final class ScryptInteropTests: XCTestCase {
     }
 
     // MARK: failures
-
-    func testWrongPassphraseFailsCleanly() throws {
-        let plain = try dir.write("plain", Array("secret manifest".utf8))
-        let sealed = dir.file("p.age").path
-        let enc = try TerminalRun.run("age", ["-p", "-o", sealed, plain.path],
-                                      answers: [("Enter passphrase", passphrase), ("Confirm passphrase", passphrase)])
-        XCTAssertEqual(enc.status, 0, enc.transcript)
-
-        let out = dir.file("out").path
-        let dec = try TerminalRun.run(Run.keyrackBinary, ["age", "decrypt", "-o", out, sealed], answers: [("passphrase", passphrase + "x")])
-        XCTAssertEqual(dec.status, 1, dec.transcript)
-        XCTAssertTrue(dec.transcript.contains("incorrect passphrase"), "a wrong passphrase is named as such: \(dec.transcript)")
-        XCTAssertFalse(dec.transcript.contains(passphrase), "the passphrase must never be echoed or printed")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output file on failure")
-
-        // And age agrees that the file is fine with the right passphrase.
-        let ok = try TerminalRun.run("age", ["-d", "-o", out, sealed], answers: [("Enter passphrase", passphrase)])
-        XCTAssertEqual(ok.status, 0, ok.transcript)
-        XCTAssertEqual(try dir.read("out"), Array("secret manifest".utf8))
-    }
 
     func testPassphraseCannotBeMixedWithRecipients() throws {
         let plain = try dir.write("plain", [1, 2, 3])

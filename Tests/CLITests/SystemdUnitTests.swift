@@ -10,14 +10,17 @@ import XCTest
 final class SystemdUnitTests: XCTestCase {
     private var unitSource: URL { Run.packageRoot.appendingPathComponent("systemd/keyrack-daemon@.service") }
 
-    /// Installs the unit into a temp directory with systemd/install; returns it and its text.
-    private func install(into dir: TempDirectory) throws -> (URL, String) {
+    /// Installs the unit into a temp directory with systemd/install; returns it, its text and a
+    /// private runtime directory beside it.
+    private func install(into dir: TempDirectory) throws -> (URL, String, URL) {
         let unitDir = dir.file("units")
         let r = try Run.process(Run.packageRoot.appendingPathComponent("systemd/install").path,
                                 ["--dir", unitDir.path, "--bin", Run.keyrackBinary])
         XCTAssertEqual(r.status, 0, "\(r)")
         let unit = unitDir.appendingPathComponent("keyrack-daemon@.service")
-        return (unit, try String(contentsOf: unit, encoding: .utf8))
+        let runtime = dir.file("run")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        return (unit, try String(contentsOf: unit, encoding: .utf8), runtime)
     }
 
     private func systemdAnalyze(_ args: [String], runtime: URL) throws -> RunResult {
@@ -29,10 +32,8 @@ final class SystemdUnitTests: XCTestCase {
     func testSystemdAcceptsTheUnitAndItsHardening() throws {
         let dir = try TempDirectory("keyrack-systemd")
         defer { dir.remove() }
-        let (unit, text) = try install(into: dir)
+        let (unit, text, runtime) = try install(into: dir)
         XCTAssertTrue(text.contains("\nExecStart=\(URL(fileURLWithPath: Run.keyrackBinary).standardizedFileURL.path) daemon run --for %i --idle-timeout 0\n"), text)
-        let runtime = dir.file("run")
-        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let instance = unit.deletingLastPathComponent().appendingPathComponent("keyrack-daemon@seaturtle.service").path
 
         let verify = try systemdAnalyze(["--user", "verify", instance], runtime: runtime)
@@ -57,9 +58,7 @@ final class SystemdUnitTests: XCTestCase {
     func testExecStartAsWrittenRunsTheOwnersDaemonUnderMemoryDenyWriteExecute() throws {
         let dir = try TempDirectory("keyrack-systemd-run")
         defer { dir.remove() }
-        let (_, text) = try install(into: dir)
-        let runtime = dir.file("run")
-        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let (_, text, runtime) = try install(into: dir)
 
         // ExecStart and Environment exactly as systemd would expand them for instance `unitbot`.
         func value(_ key: String) throws -> String {
@@ -92,12 +91,7 @@ final class SystemdUnitTests: XCTestCase {
         defer { daemon.terminate(); daemon.waitForExit() }
 
         // Poll (no sleep as synchronisation) until the unit's daemon answers.
-        let deadline = Date().addingTimeInterval(10)
-        var status = try Run.keyrack(["daemon", "status", "--for", "unitbot", "--json"], environment: env)
-        while status.status != 0 && Date() < deadline && daemon.isRunning {
-            usleep(20_000)
-            status = try Run.keyrack(["daemon", "status", "--for", "unitbot", "--json"], environment: env)
-        }
+        let status = try keyrackOnceAnswered(["daemon", "status", "--for", "unitbot", "--json"], environment: env, daemon: daemon)
         XCTAssertEqual(status.status, 0, "the daemon of the unit's ExecStart never answered: \(status)")
         XCTAssertTrue(status.out.contains("\"pid\":\(daemon.pid)"), "another daemon answered: \(status.out)")
         let socket = runtime.appendingPathComponent("keyrack/daemon.unitbot.sock").path

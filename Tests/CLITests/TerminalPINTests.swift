@@ -13,35 +13,28 @@ final class TerminalPINTests: XCTestCase {
     }
 
     private func unlockAtTerminal(pinPolicy: String) throws {
-        let h = try ManifestHarness()
+        let h = try DaemonHarness()
+        defer { h.tearDown() }
         let card = try SimulatedCard.insert()
         defer { card.remove() }
         let s = String(card.serial)
-        let run = h.dir.file("run")
-        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let pin = randomPIN()
         let value = "terminal-test-\(UUID().uuidString.prefix(8))"
         try h.ok(["yubikey", "change-pin", "--serial", s, "--pin-stdin"], stdin: "123456\n\(pin)\n")
         try h.ok(["init", "--via", "yubikey", "--serial", s, "--pin-policy", pinPolicy, "--touch-policy", "never", "--pin-stdin"],
                  stdin: "\(pin)\n")
         // `set` opens the manifest (PIN) and reads the value: both typed at a pty.
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in h.environment { env[k] = v ?? nil }
-        env["XDG_RUNTIME_DIR"] = run.path
-        let set = try withEnvironment(env) {
-            try TerminalRun.run(Run.keyrackBinary, ["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
-                                answers: [("value for", value), ("PIN", pin)])
-        }
+        let set = try h.terminal(["set", "--key", "GITHUB_TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"],
+                                 answers: [("value for", value), ("PIN", pin)])
         XCTAssertEqual(set.status, 0, set.transcript)
         // `set` verified the PIN, and a YubiKey keeps a PIN verified until it is reset: pull the
         // card and plug it back in (same state, new session), so the unlock must ask again.
         card.remove()
         let replugged = try SimulatedCard.insert(port: card.port, stateFile: card.stateFile)
         defer { replugged.remove() }
-        defer { _ = try? h.keyrack(["daemon", "stop"], env: ["XDG_RUNTIME_DIR": run.path]) }
 
         // A private tmux server, a shell in a wide window; the unlock is typed as a person would.
-        let socket = h.dir.file("tmux.sock").path
+        let socket = h.machine.dir.file("tmux.sock").path
         // Through bash, which closes every inherited descriptor above 2 before exec'ing tmux:
         // Foundation's Process learns that a child exited when the last holder of a descriptor
         // it passes down closes it, and the tmux server (which outlives `new-session`) would
@@ -52,7 +45,7 @@ final class TerminalPINTests: XCTestCase {
         }
         defer { _ = try? tmux(["kill-server"]) }
         var started = try tmux(["new-session", "-d", "-s", "pin", "-x", "160", "-y", "40", "env", "-i", "PATH=/usr/bin:/bin",
-                                "HOME=\(h.home.path)", "KEYRACK_HOME=\(h.keyrackHome.path)", "XDG_RUNTIME_DIR=\(run.path)",
+                                "HOME=\(h.machine.home.path)", "KEYRACK_HOME=\(h.machine.keyrackHome.path)", "XDG_RUNTIME_DIR=\(h.runtime.path)",
                                 "TERM=xterm", "bash", "--norc", "--noprofile"])
         XCTAssertEqual(started.status, 0, started.description)
         started = try tmux(["send-keys", "-t", "pin", "-l", "\(Run.keyrackBinary) unlock --env prod; echo \"EXIT=$?\"\n"])
@@ -69,7 +62,7 @@ final class TerminalPINTests: XCTestCase {
         XCTAssertTrue(screen.contains("acme.prod.GITHUB_TOKEN"), screen)
         XCTAssertFalse(screen.contains(pin), "the PIN is neither echoed nor left in the scrollback (pin policy \(pinPolicy)):\n\(screen)")
         XCTAssertFalse(screen.contains(value), "no value on screen")
-        let got = try h.keyrack(["get", "--key", "GITHUB_TOKEN", "--env", "prod", "--value"], env: ["XDG_RUNTIME_DIR": run.path])
+        let got = try h.keyrack(["get", "--key", "GITHUB_TOKEN", "--env", "prod", "--value"])
         XCTAssertEqual(got.status, 0, got.description)
         XCTAssertEqual(got.out, value, "the unlocked value is the one set")
     }
@@ -87,15 +80,5 @@ final class TerminalPINTests: XCTestCase {
         }
         XCTFail("'\(text)' never appeared on the terminal:\n\(screen)")
         return screen
-    }
-
-    /// TerminalRun passes this process's environment on; set it for the duration of `body`.
-    private func withEnvironment<T>(_ env: [String: String], _ body: () throws -> T) rethrows -> T {
-        let saved = ProcessInfo.processInfo.environment
-        for (k, v) in env { setenv(k, v, 1) }
-        defer {
-            for k in env.keys { if let old = saved[k] { setenv(k, old, 1) } else { unsetenv(k) } }
-        }
-        return try body()
     }
 }

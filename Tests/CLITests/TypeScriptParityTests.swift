@@ -224,22 +224,13 @@ final class SecretsFirewallTests: XCTestCase {
         XCTAssertEqual(r.status, 3, "a listed secret was blocked: \(r.description)")
         XCTAssertEqual(r.out, "::add-mask::v-api\n::add-mask::line1\n::add-mask::line2\n")
         let appended = try String(contentsOf: githubEnv, encoding: .utf8)
-        let lines = appended.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        XCTAssertEqual(lines.first, "API=v-api")
-        XCTAssertTrue(lines[1].hasPrefix("MULTI<<ghadelimiter_"), appended)
-        XCTAssertEqual(Array(lines[2...4]), ["line1", "line2", String(lines[1].dropFirst("MULTI<<".count))], appended)
+        XCTAssertTrue(appended.hasPrefix("API=v-api\n"), appended)
         XCTAssertFalse(appended.contains(pat) || appended.contains("v-unlisted"), appended)
         XCTAssertFalse(r.out.contains(pat) || r.err.contains(pat), "the token is never printed")
         XCTAssertTrue(r.err.contains("blocked: acme.test.TOKEN: it holds what looks like"), r.err)
         XCTAssertTrue(r.err.contains("1 blocked, 1 absent"), r.err)
 
-        let j = try h.keyrack(["firewall", "--env", "test", "--from", "json(stdin://*)", "--into", "json"],
-                              stdin: json.replacingOccurrences(of: pat, with: "short-lived"), cwd: repo)
-        XCTAssertEqual(j.status, 0, j.description)
-        let attempts = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout)) as? [[String: Any]])
-        XCTAssertEqual(attempts.map { "\($0["slug"]!) \($0["status"]!)" },
-                       ["acme.test.API granted", "acme.test.TOKEN granted", "acme.test.MULTI granted", "acme.test.MISSING absent"])
-
+        // --into json from stdin, and the CI secrets' shape, per value: KeyrackAppTests' SecretsFirewallExportTests.
         XCTAssertEqual(try h.keyrack(["firewall", "--env", "test", "--from", "yaml(env://X)", "--into", "json"], cwd: repo).status, 2)
         let unset = try h.keyrack(["firewall", "--env", "test", "--from", "json(env://NOPE)", "--into", "json"], cwd: repo)
         XCTAssertEqual(unset.status, 2, unset.description)

@@ -37,7 +37,7 @@ final class AuditDaemonTests: XCTestCase {
     }
 
     private func records(_ owner: String = "bot") throws -> [[String: Any]] {
-        AuditRecords.records(try AuditRecords.read(home: dir + "/home", owner: owner).log)
+        AuditShow.parse(try AuditRecords.read(home: dir + "/home", owner: owner).log).map(\.dictionary)
     }
 
     private func verify(_ owner: String = "bot") throws -> AuditVerifier.Report {
@@ -46,9 +46,10 @@ final class AuditDaemonTests: XCTestCase {
     }
 
     func testEachEventIsRecordedWithTheRequesterAndNoValueEver() throws {
-        var clock: UInt64 = 1_000_000
-        let lock = NSLock()
-        let store = GrantStore(now: { lock.lock(); defer { lock.unlock() }; return clock })
+        // The store's clock is @Sendable: the test's time lives in a box read under its lock.
+        final class TestClock: @unchecked Sendable { let lock = NSLock(); var now: UInt64 = 1_000_000 }
+        let clock = TestClock()
+        let store = GrantStore(now: { clock.lock.lock(); defer { clock.lock.unlock() }; return clock.now })
         let (server, client) = try start(store: store)
         // 100 values, each random, unlocked (half for a short TTL), each fetched.
         let values = (0..<100).map { _ in "v-" + UUID().uuidString }
@@ -61,7 +62,7 @@ final class AuditDaemonTests: XCTestCase {
         }
         _ = try client.send(.get([Query(key: "acme.test.NOPE")]))
         // Time passes for the short grants: the sweep records their expiry.
-        lock.lock(); clock += 2_000; lock.unlock()
+        clock.lock.lock(); clock.now += 2_000; clock.lock.unlock()
         let deadline = Date().addingTimeInterval(5)
         while try !records().contains(where: { $0["event"] as? String == "expiry" }), Date() < deadline { usleep(5_000) }
         guard case .relocked = try client.send(.relock(env: nil, key: nil)) else { return XCTFail() }

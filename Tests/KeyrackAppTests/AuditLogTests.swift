@@ -201,7 +201,7 @@ final class AuditLogTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(archived.count, 5, "\(archived)")
         let report = try verify(expectedKey: AuditCrypto.hex(AuditCrypto.signingKey(seed: seed)!.publicKey))
         XCTAssertNil(report.fault, "\(report.fault!)")
-        XCTAssertEqual(try AuditRecords.records(try AuditRecords.read(home: home, owner: "bot").log).filter { $0["event"] as? String == "set" }.count, 6)
+        XCTAssertEqual(try AuditShow.parse(try AuditRecords.read(home: home, owner: "bot").log).map(\.dictionary).filter { $0["event"] as? String == "set" }.count, 6)
         // Retention: the oldest archive removed, the rest still verifies (from its first seq).
         unlink(home + "/audit/" + archived[0])
         let trimmed = try verify()
@@ -234,7 +234,7 @@ final class AuditLogTests: XCTestCase {
         var s = AuditFields(); s.add("slug", "acme.test.S")
         XCTAssertTrue(cli.append("set", s))
         XCTAssertNil(try verify().fault)
-        let records = try AuditRecords.records(try AuditRecords.read(home: home, owner: "bot").log)
+        let records = try AuditShow.parse(try AuditRecords.read(home: home, owner: "bot").log).map(\.dictionary)
         let stamp = try NSRegularExpression(pattern: #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"#)
         for (i, r) in records.enumerated() {
             XCTAssertEqual((r["seq"] as? NSNumber)?.intValue, i, "\(r)")

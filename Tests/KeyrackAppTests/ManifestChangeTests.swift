@@ -82,16 +82,14 @@ final class ManifestChangeTests: XCTestCase {
     /// plugged-in YubiKey pointed at; with no usable key, what to do.
     func testBareInitChoosesTheSSHKeyAndSaysWhich() throws {
         let home = dir.file("home")
-        var notes: [String] = []
+        var notes: [InitNote] = []
         func bare(_ owner: String, card: UInt32? = nil) throws -> OwnerInit.Result {
             try OwnerInit.run(.init(owner: try OwnerName(owner), spec: .ssh(publicKey: nil), viaGiven: false, directory: dir.url, userHome: home),
                               store: store, interaction: .nonInteractive, pluggedYubiKey: { card }, note: { notes.append($0) })
         }
         XCTAssertThrowsError(try bare("bot", card: 4242)) { error in
-            let message = (error as? KeyrackError)?.message ?? "\(error)"
-            XCTAssertTrue(message.contains("no usable ssh key in \(home.path)/.ssh (looked for id_ed25519.pub, id_rsa.pub)"), message)
-            XCTAssertTrue(message.contains("ssh-keygen -t ed25519"), message)
-            XCTAssertTrue(message.contains("(a YubiKey, serial 4242, is plugged in)"), message)
+            XCTAssertEqual(error as? InitRequest.Problem,
+                           .noUsableSSHKey(directory: "\(home.path)/.ssh", lookedFor: ["id_ed25519.pub", "id_rsa.pub"], pluggedYubiKey: 4242))
         }
         XCTAssertFalse(store.isInitialised(bot))
         try FileManager.default.createDirectory(at: home.appendingPathComponent(".ssh"), withIntermediateDirectories: true)
@@ -101,14 +99,16 @@ final class ManifestChangeTests: XCTestCase {
         notes = []
         _ = try bare("bot")
         XCTAssertEqual(notes.count, 2, "\(notes)")
-        XCTAssertTrue(notes[0].hasPrefix("note: skipped \(home.path)/.ssh/id_ecdsa.pub: an ECDSA key"), notes[0])
-        XCTAssertEqual(notes[1], "keyrack init: using the ssh key \(home.path)/.ssh/id_rsa.pub (no --via given, so --via ssh)")
+        guard case .skippedSSHKey(let skipped, let why) = notes.first else { return XCTFail("\(notes)") }
+        XCTAssertEqual(skipped, "\(home.path)/.ssh/id_ecdsa.pub")
+        XCTAssertTrue(why.hasPrefix("an ECDSA key"), why)
+        XCTAssertEqual(notes[1], .usingSSHKey(path: "\(home.path)/.ssh/id_rsa.pub", viaGiven: false))
         let rsa = home.appendingPathComponent(".ssh/id_rsa").path
         XCTAssertNoThrow(try store.load(owner: bot, identities: try identities(bot, paths: [rsa])), "the manifest opens with the chosen key")
 
         notes = []
         _ = try bare("card-user", card: 4242)
-        XCTAssertTrue(notes.contains("  a YubiKey (serial 4242) is plugged in: `keyrack init --via yubikey` keeps the owner's key on the card instead"), "\(notes)")
+        XCTAssertTrue(notes.contains(.yubiKeyPlugged(serial: 4242)), "\(notes)")
         notes = []
         _ = try bare("bot")
         XCTAssertEqual(notes, [], "a re-run names no key")
@@ -199,10 +199,11 @@ final class ManifestChangeTests: XCTestCase {
 
     func testALongLivedTokenIsStoredWithAWarning() throws {
         try initAge(bot)
-        _ = try set("PAT", value: "ghp_" + String(repeating: "a", count: 36))
-        XCTAssertEqual(effects.warnings.count, 1)
-        XCTAssertTrue(effects.warnings[0].contains("@all.sudo.PAT looks like"), effects.warnings[0])
-        XCTAssertFalse(effects.warnings[0].contains(String(repeating: "a", count: 36)), "the warning shows a prefix, never the value")
+        let stored = try set("PAT", value: "ghp_" + String(repeating: "a", count: 36))
+        XCTAssertEqual(stored.longLivedToken?.prefix, "ghp_", "the result names the family by its prefix, never the value")
+        XCTAssertEqual(stored.entry.slug.description, "@all.sudo.PAT")
+        XCTAssertNil(try set("SHORT", value: "ghs_" + String(repeating: "a", count: 36)).longLivedToken, "a short-lived token is no warning")
+        XCTAssertEqual(effects.warnings, [])
     }
 
     /// An os.daemon value goes to the daemon, never to the manifest.

@@ -2,6 +2,7 @@ import XCTest
 @testable import KeyrackCore
 import TestSupport
 import KeyrackNames
+import KeyrackYAML
 
 /// The typed layer: a manifest survives encode → decode exactly, and anything keyrack did not
 /// write (unknown fields, a newer version, inconsistent slugs) is refused with its line.
@@ -103,6 +104,12 @@ final class HostManifestCodecTests: XCTestCase {
     func testNewerVersionIsRefused() {
         let v2 = minimal.replacingOccurrences(of: "version: 1", with: "version: 2") + "future: {}\n"
         XCTAssertEqual(refusal(v2), "line 1: manifest version 2 was written by a newer keyrack (this one reads version 1): upgrade keyrack; nothing was changed")
+        // The problem and the fix apart, so a caller can render either on its own.
+        XCTAssertThrowsError(try HostManifest.decode(yaml: Array(v2.utf8))) { error in
+            let yaml = error as? YAMLError
+            XCTAssertEqual(yaml?.problem, "manifest version 2 was written by a newer keyrack (this one reads version 1)")
+            XCTAssertEqual(yaml?.fix, "upgrade keyrack; nothing was changed")
+        }
     }
 
     func testInconsistentOrInvalidEntriesAreRefused() {

@@ -7,7 +7,7 @@ import XCTest
 final class KeyrackErrorTests: XCTestCase {
     private let remedies: [KeyrackError.Remedy] = [
         .initialise(owner: "bot"), .migrate(owner: "bot", orStartEmpty: true), .migrate(owner: "bot", orStartEmpty: false),
-        .giveIdentityOrAddRecipient(environment: true), .giveIdentityOrAddRecipient(environment: false),
+        .giveIdentityOrAddRecipient(environment: true), .giveIdentityOrAddRecipient(environment: false), .giveIdentity,
         .addAnotherRecipient(owner: "bot"), .restoreRecipients(owner: "bot"), .restoreOrReinitialise(owner: "bot"), .nameTheOrg,
     ]
 

@@ -39,7 +39,7 @@ final class SendToCodecTests: XCTestCase {
             let edited = yaml.replacingOccurrences(of: "- api.github.com", with: "- '\(bad)'")
             XCTAssertThrowsError(try HostManifest.decode(yaml: Array(edited.utf8)), bad) { error in
                 XCTAssertTrue("\(error)".hasPrefix("line "), "\(error)")
-                XCTAssertTrue("\(error)".contains("invalid --send-to"), "\(error)")
+                XCTAssertTrue("\(error)".contains("invalid destination '\(bad)'"), "\(error)")
             }
         }
         let notAList = yaml.replacingOccurrences(of: "sendTo:\n", with: "sendTo: api.github.com\n")

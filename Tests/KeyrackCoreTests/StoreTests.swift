@@ -69,6 +69,10 @@ final class StoreTests: XCTestCase {
             XCTAssertEqual(e.kind, .wrongIdentity)
             XCTAssertTrue(e.message.contains("owner seaturtle"), e.message)
             XCTAssertTrue(e.message.contains(HostManifestStore.shorten(pubkey)), e.message)
+            // The library names no option: the remedy is typed, and its words name none.
+            XCTAssertEqual(e.remedy, .giveIdentity)
+            XCTAssertFalse(e.message.contains("--"), e.message)
+            XCTAssertTrue(e.message.hasSuffix("no identity tried matches: give the matching private key or identity file"), e.message)
         }
     }
 
@@ -140,6 +144,31 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try HostManifestStore.resolveOrg(given: nil, env: try EnvName("sudo"), directory: outside).value, "@all")
         XCTAssertThrowsError(try HostManifestStore.resolveOrg(given: nil, env: try EnvName("prod"), directory: outside)) { error in
             XCTAssertTrue("\(error)".contains("pass --org"), "\(error)")
+        }
+    }
+
+    /// `identity` refuses an owner with no manifest with the same refusal as every command.
+    func testInitialisedRecipientsRefusesAnUninitialisedOwnerAsEveryCommandDoes() throws {
+        let ghost = try OwnerName("ghost")
+        XCTAssertThrowsError(try store.initialisedRecipients(ghost)) { error in
+            let e = error as? KeyrackError
+            XCTAssertEqual(e?.problem, "owner ghost is not initialised (no \(store.home.manifest(ghost).path))")
+            XCTAssertEqual(e?.remedy, .initialise(owner: "ghost"))
+            XCTAssertEqual(e?.kind, .usage)
+        }
+        XCTAssertThrowsError(try store.requireInitialised(ghost)) { error in
+            XCTAssertEqual((error as? KeyrackError)?.problem, "owner ghost is not initialised (no \(store.home.manifest(ghost).path))")
+        }
+        let (owner, _) = try initAge("seaturtle")
+        XCTAssertEqual(try store.initialisedRecipients(owner).map(\.pubkey), try store.recipientsFile(owner)?.recipients.map(\.pubkey))
+        XCTAssertFalse(try store.initialisedRecipients(owner).isEmpty)
+        // A manifest without its recipients file is damaged, not uninitialised.
+        XCTAssertEqual(unlink(store.home.recipientsFile(owner).path), 0)
+        XCTAssertThrowsError(try store.initialisedRecipients(owner)) { error in
+            let e = error as? KeyrackError
+            XCTAssertEqual(e?.kind, .damaged)
+            XCTAssertEqual(e?.remedy, .restoreRecipients(owner: "seaturtle"))
+            XCTAssertEqual(e?.problem, "\(store.home.recipientsFile(owner).path) is missing or lists no recipient")
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import KeyrackDaemon
+import Locking
 import Foundation
 import TestSupport
 import XCTest

@@ -1,4 +1,5 @@
 @testable import KeyrackDaemon
+import Locking
 import KeyrackNames
 import Foundation
 import TestSupport

@@ -23,4 +23,13 @@ final class NameRulesTests: XCTestCase {
         XCTAssertFalse(NameRules.isValidOrg("org.x"))
         XCTAssertFalse(NameRules.isValidOrg("@other"))
     }
+
+    /// The rules' messages name no option of keyrack's CLI: they are read at parse time by the
+    /// CLI, the front end, the plugin and the manifest decoder alike (a manifest has no flags).
+    func testRefusalsNameNoCommandLineOption() {
+        for message in [NameRules.invalidOwnerMessage("Bad"), NameRules.invalidOrgMessage("Bad!"), Destination.message("https://x")] {
+            XCTAssertFalse(message.contains("--"), message)
+        }
+        XCTAssertEqual(Destination.message("https://x").prefix(31), "invalid destination 'https://x'")
+    }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// Substitution (issue 27): only the cards allowed for a destination, in one pass, each value
 /// encoded for where it stands; plain http only to loopback; an ended grant is no longer put in.
 final class KeycardsTests: XCTestCase {
-    private func cards(now: @escaping () -> UInt64 = { 0 }, notes: @escaping (String) -> Void = { _ in }) -> Keycards {
+    private func cards(now: @escaping @Sendable () -> UInt64 = { 0 }, notes: @escaping @Sendable (String) -> Void = { _ in }) -> Keycards {
         Keycards([
             Keycard(name: "GITHUB_TOKEN", placeholder: Array("ghs_PLACEHOLDER1".utf8), value: Array("ghs_realvalue/+=".utf8),
                     destinations: [Destination("api.github.com")!, Destination("127.0.0.1:8080")!], expiresAtMilliseconds: 1000),
@@ -26,15 +26,16 @@ final class KeycardsTests: XCTestCase {
     }
 
     func testEndedGrantIsNoLongerSubstitutedAndSaidOnce() {
-        var clock: UInt64 = 0
-        var notes: [String] = []
-        let k = cards(now: { clock }, notes: { notes.append($0) })
+        // The clock and notes are @Sendable closures: the test's state is in a box (one thread here).
+        final class Seen: @unchecked Sendable { var clock: UInt64 = 0; var notes: [String] = [] }
+        let seen = Seen()
+        let k = cards(now: { seen.clock }, notes: { seen.notes.append($0) })
         XCTAssertEqual(k.allowed(host: "api.github.com", port: 443, tls: true), [0])
-        clock = 1000
+        seen.clock = 1000
         XCTAssertEqual(k.allowed(host: "api.github.com", port: 443, tls: true), [])
         XCTAssertEqual(k.allowed(host: "api.github.com", port: 443, tls: true), [])
-        XCTAssertEqual(notes.count, 1)
-        XCTAssertTrue(notes[0].contains("GITHUB_TOKEN") && !notes[0].contains("realvalue"), notes[0])
+        XCTAssertEqual(seen.notes.count, 1)
+        XCTAssertTrue(seen.notes[0].contains("GITHUB_TOKEN") && !seen.notes[0].contains("realvalue"), seen.notes[0])
     }
 
     func testEncodingsKeepTheSurroundingsIntact() {

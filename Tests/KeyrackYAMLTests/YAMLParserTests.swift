@@ -32,6 +32,28 @@ final class YAMLParserTests: XCTestCase {
         XCTAssertTrue(refusal("? [a]\n: 1\n")?.message.contains("mapping keys must be plain strings") ?? false)
     }
 
+    /// Each refusal the reader can remedy in terms of the file carries its fix apart from the
+    /// problem; the one line says both, problem first.
+    func testRefusalsCarryTheirFixApartFromTheProblem() {
+        let alias = refusal("a: [1]\nb: *x\n")
+        XCTAssertEqual(alias?.problem, "YAML aliases (*name) are not allowed in keyrack files")
+        XCTAssertEqual(alias?.fix, "write the value out in full where it is used")
+        XCTAssertEqual(alias?.description, "line 2: YAML aliases (*name) are not allowed in keyrack files: write the value out in full where it is used")
+        XCTAssertEqual(refusal("a: &x 1\n")?.fix, "write the value out in full where it is used")
+        XCTAssertEqual(refusal("a: 1\nb: 2\na: 3\n")?.fix, "keep one of them")
+        XCTAssertEqual(refusal("a: !!python/object x\n")?.fix, "remove the tag: keyrack files hold plain strings, lists and mappings")
+        XCTAssertEqual(refusal("a: 1\n---\nb: 2\n")?.fix, "keep one document, without a `---` line after it")
+        XCTAssertEqual(refusal("? [a]\n: 1\n")?.fix, "write the key as a plain string")
+        // Broken syntax: libyaml's words are the problem; the caller knows the file, and so the fix.
+        let broken = refusal("a: 1\nb: [unclosed\nc: 2\n")
+        XCTAssertNil(broken?.fix)
+        XCTAssertEqual(broken?.message, broken?.problem)
+
+        let newer = YAMLError.newerVersion("recipients file", version: 3, reads: 1)
+        XCTAssertEqual(newer.description, "line 1: recipients file version 3 was written by a newer keyrack (this one reads version 1): upgrade keyrack")
+        XCTAssertEqual(newer.fix, "upgrade keyrack")
+    }
+
     func testRefusesBrokenSyntaxWithLine() {
         let e = refusal("a: 1\nb: [unclosed\nc: 2\n")
         XCTAssertNotNil(e)

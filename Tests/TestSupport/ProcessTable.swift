@@ -36,6 +36,16 @@ public enum ProcessTable {
         }
     }
 
+    /// The zombie children of `parent`: exited, never reaped by it.
+    public static func zombies(childrenOf parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return false }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] == "Z" && pid_t(fields[1]) == parent
+        }
+    }
+
     /// The processes (zombies included) whose real uid is `uid`.
     public static func pids(ofUID uid: UInt32) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

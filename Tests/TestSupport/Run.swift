@@ -40,6 +40,11 @@ public enum Run {
         URL(fileURLWithPath: keyrackBinary).deletingLastPathComponent().appendingPathComponent("keyrack-cli").path
     }
 
+    /// Path of `keyrack-age`, which the front end execs for `age encrypt|decrypt`: next to `keyrackBinary`.
+    public static var keyrackAgeBinary: String {
+        URL(fileURLWithPath: keyrackBinary).deletingLastPathComponent().appendingPathComponent("keyrack-age").path
+    }
+
     /// Path of the simulated card executable.
     public static var simulatorBinary: String {
         buildDirectory.appendingPathComponent("keyrack-piv-sim").path

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import PIV
+import ProcessSpawn
 
 /// Whether pcscd limits who may talk to a card: the one place keyrack decides it. Debian 12's
 /// pcscd is built without polkit (its `--version` lists no "polkit" feature) and its socket is
@@ -19,15 +20,8 @@ public enum PcscdAccess {
     /// True when pcscd was built with polkit, false when not, nil when pcscd cannot be asked.
     public static func usesPolkit(pcscd: String = "/usr/sbin/pcscd") -> Bool? {
         guard FileManager.default.isExecutableFile(atPath: pcscd) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: pcscd)
-        p.arguments = ["--version"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        guard case .success(let run) = Spawn(pcscd, ["--version"]).capture(timeout: 5), !run.timedOut else { return nil }
+        let text = String(decoding: run.output, as: UTF8.self)
         guard let features = text.split(separator: "\n").first(where: { $0.hasPrefix("Enabled features:") }) else { return nil }
         return features.split(separator: " ").contains("polkit")
     }

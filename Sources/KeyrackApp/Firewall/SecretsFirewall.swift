@@ -38,26 +38,22 @@ public enum SecretsFirewall {
         case notJSON(String)
         case noRepositoryFile
 
+        /// What went wrong, naming no option of a program (the CLI's FirewallCommand words those).
         public var problem: String {
             switch self {
-            case .badSource(let s): "unsupported --from '\(s.prefix(60))'"
-            case .unsetVariable(let v): "the environment variable \(v) named by --from is not set"
-            case .notJSON(let what): "the secrets given with --from are not a JSON object of strings (\(what))"
+            case .badSource(let s): "unsupported secrets source '\(s.prefix(60))'"
+            case .unsetVariable(let v): "the environment variable \(v) named as the secrets' source is not set"
+            case .notJSON(let what): "the secrets given are not a JSON object of strings (\(what))"
             case .noRepositoryFile: "no .agent/keyrack.yml here: it is what lists the secrets that may pass"
             }
         }
         public var fix: String {
             switch self {
-            case .badSource: "use --from 'json(env://VAR)' or --from 'json(stdin://*)'"
+            case .badSource: "name json(env://VAR) or json(stdin://*)"
             case .unsetVariable(let v): "set it, e.g. \(v): ${{ toJSON(secrets) }} in the step's env"
             case .notJSON: "pass an object such as ${{ toJSON(secrets) }}"
-            case .noRepositoryFile: "run it in the repository, or create the file with `\(fixCommand ?? "")`"
+            case .noRepositoryFile: "run it in the repository, or create the file naming the repository's org"
             }
-        }
-        /// The command in `fix`, typed apart so `--json` reports it without reading the words.
-        public var fixCommand: String? {
-            if case .noRepositoryFile = self { return "keyrack init --org ORG" }
-            return nil
         }
         public var description: String { "\(problem): \(fix)" }
     }

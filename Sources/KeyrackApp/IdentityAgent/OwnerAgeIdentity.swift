@@ -9,15 +9,10 @@ public struct OwnerAgeIdentity: Equatable {
     public var identity: String
     public var recipients: [RecipientLocation]
 
-    /// Read from the owner's recipients file (no manifest is opened, nothing is asked); an owner
-    /// not initialised here gets the store's one refusal.
+    /// Read from the owner's recipients file (no manifest is opened, nothing is asked): the
+    /// store's one "not initialised" refusal, or its damaged-recipients one (initialisedRecipients).
     public init(owner: OwnerName, store: HostManifestStore) throws {
-        guard let recipients = try store.recipientsFile(owner)?.recipients, !recipients.isEmpty else {
-            try store.requireInitialised(owner)
-            throw KeyrackError(.damaged, problem: "owner \(owner.value) has no recipients in \(store.home.recipientsFile(owner).path)",
-                               remedy: .restoreRecipients(owner: owner.value))
-        }
-        (self.owner, self.recipients) = (owner, recipients)
+        (self.owner, recipients) = (owner, try store.initialisedRecipients(owner))
         identity = KeyrackPluginIdentity(owner: owner.value).string
     }
 }

@@ -17,23 +17,28 @@ public struct GitHubAppKeyInput {
         self.privateKeyPath = privateKeyPath
     }
 
-    /// The app's flags belong to a GitHub App key kept in the manifest, and nowhere else (a
-    /// 1password key keeps them in the item). Thrown as a usage error naming the flags given.
-    public func check(vault: Vault, mech: Mechanism) throws {
-        let given = [("--app-id", appID), ("--installation-id", installationID), ("--private-key", privateKeyPath)].filter { $0.1 != nil }.map(\.0)
-        if !given.isEmpty && !(mech == .ephemeralViaGithubApp && vault == .osSecure) {
-            throw KeyrackError(.usage, "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
-        }
+    /// The app's inputs, named for the problem that refuses them (the CLI words each as its option).
+    public enum Field: String, CaseIterable, Sendable { case appID, installationID, privateKey }
+
+    /// How the inputs are refused: `given` belong to a GitHub App key kept in the manifest (vault
+    /// os.secure, mechanism EPHEMERAL_VIA_GITHUB_APP) only; a 1password key keeps them in the item.
+    public enum Problem: Error, Equatable, Sendable {
+        case onlyForAManifestAppKey(given: [Field])
     }
 
-    /// The JSON source, asking `ask(prompt, flag)` for what is missing, in the order id,
+    /// The app's inputs belong to a GitHub App key kept in the manifest, and nowhere else.
+    public func check(vault: Vault, mech: Mechanism) throws {
+        let given = [(Field.appID, appID), (.installationID, installationID), (.privateKey, privateKeyPath)].filter { $0.1 != nil }.map(\.0)
+        if !given.isEmpty && !(mech == .ephemeralViaGithubApp && vault == .osSecure) { throw Problem.onlyForAManifestAppKey(given: given) }
+    }
+
+    /// The JSON source, asking `ask(prompt, field)` for what is missing, in the order id,
     /// installation, key file. The key file goes through the one key-file reader (KeyFile: its
     /// size cap, its absent/unreadable errors) and is zeroed after use.
-    public func source(userHome: URL = InvocationPaths.userHome,
-                       ask: (_ prompt: String, _ flag: String) throws -> String = TerminalLine.ask) throws -> [UInt8] {
-        let app = try appID ?? ask("GitHub App id: ", "--app-id")
-        let installation = try installationID ?? ask("installation id: ", "--installation-id")
-        let path = try privateKeyPath ?? ask("path of the app's private key (.pem): ", "--private-key")
+    public func source(userHome: URL = InvocationPaths.userHome, ask: (_ prompt: String, _ field: Field) throws -> String) throws -> [UInt8] {
+        let app = try appID ?? ask("GitHub App id: ", .appID)
+        let installation = try installationID ?? ask("installation id: ", .installationID)
+        let path = try privateKeyPath ?? ask("path of the app's private key (.pem): ", .privateKey)
         var pem = try KeyFile.read(InvocationPaths.expandingTilde(path, home: userHome), what: "GitHub App key file")
         defer { zeroize(&pem) }
         do {

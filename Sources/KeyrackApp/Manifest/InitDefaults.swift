@@ -8,19 +8,16 @@ import PIV
 public enum InitDefaults {
     /// The default public key for `--via ssh` without `--pubkey`; `bare` when --via was omitted.
     /// What was chosen and skipped goes to `note`, one line each.
-    static func sshKey(userHome: URL, bare: Bool, pluggedYubiKey: () -> UInt32?, note: (String) -> Void) throws -> String {
+    static func sshKey(userHome: URL, bare: Bool, pluggedYubiKey: () -> UInt32?, note: (InitNote) -> Void) throws -> String {
         let found = DefaultSSHKey.find(userHome: userHome)
-        for s in found.skipped { note("note: skipped \(s.path): \(s.why)") }
+        for s in found.skipped { note(.skippedSSHKey(path: s.path, why: s.why)) }
         let card = bare ? pluggedYubiKey() : nil
-        let yubikeyHint = card.map { " (a YubiKey, serial \($0), is plugged in)" } ?? ""
         guard found.exists else {
-            let names = DefaultSSHKey.candidates.filter { $0 != "id_ecdsa.pub" }.joined(separator: ", ")
-            throw KeyrackError(.usage, "no usable ssh key in \(userHome.path)/.ssh (looked for \(names)): make one with `ssh-keygen -t ed25519`, pass --pubkey, or run `keyrack init --via yubikey`\(yubikeyHint) or `keyrack init --via age`")
+            throw InitRequest.Problem.noUsableSSHKey(directory: userHome.path + "/.ssh", lookedFor: DefaultSSHKey.candidates.filter { $0 != "id_ecdsa.pub" },
+                                                     pluggedYubiKey: card)
         }
-        note("keyrack init: using the ssh key \(found.path)\(bare ? " (no --via given, so --via ssh)" : "")")
-        if let card {
-            note("  a YubiKey (serial \(card)) is plugged in: `keyrack init --via yubikey` keeps the owner's key on the card instead")
-        }
+        note(.usingSSHKey(path: found.path, viaGiven: !bare))
+        if let card { note(.yubiKeyPlugged(serial: card)) }
         return found.path
     }
 

@@ -54,6 +54,9 @@ public enum KeyChange {
         /// The os.daemon slug the daemon now holds (nothing of it on disk).
         public var heldByDaemon: Slug?
         public var repoFile: RepoFileEntries.Change
+        /// The value looks like a long-lived token of this family (its `prefix`, never the value):
+        /// stored, but get, exec and source refuse to hand it out unless told to.
+        public var longLivedToken: (prefix: String, what: String)?
     }
 
     /// Records the key. `value` is asked only for a vault that takes one at set (os.secure,
@@ -77,9 +80,7 @@ public enum KeyChange {
                 if request.mech == .ephemeralViaGithubApp { _ = try GitHubAppSource(json: value) }
             }
         }
-        if let token = Firewall.match(stored ?? daemonValue ?? []) {
-            effects.warn("warning: \(slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
-        }
+        let token = Firewall.match(stored ?? daemonValue ?? [])
         let (entry, outcome) = try store.setKey(owner: input.owner, request, identities: identities)
         effects.revoke(owner: input.owner, slug: slug, why: "its manifest entry changed; unlock it again for the new value")
         effects.record(owner: input.owner, event: "set", slug: slug, vault: input.vault, effect: outcome.rawValue)
@@ -89,7 +90,7 @@ public enum KeyChange {
             held = try effects.hold(owner: input.owner, entry: entry, pinnedUID: sidecar?.uid, sandboxed: sidecar?.sandboxed ?? false, value: &daemonValue!)
         }
         let repo = repoEdit(effects) { try RepoFileEntries.add(slug, from: input.directory) }
-        return SetResult(entry: entry, outcome: outcome, heldByDaemon: held, repoFile: repo)
+        return SetResult(entry: entry, outcome: outcome, heldByDaemon: held, repoFile: repo, longLivedToken: token)
     }
 
     public struct DeleteResult {
@@ -118,5 +119,17 @@ public enum KeyChange {
             effects.warn("warning: the repository file was not updated: \(error)")
         }
         return .unchanged
+    }
+}
+
+extension KeyChange.SetInput {
+    /// Every usage error of the input, found before anything is read from the terminal: the full
+    /// KeySetRequest is built with a stand-in value, and the GitHub App's inputs checked against
+    /// the vault and mechanism.
+    public func check(gitHubApp: GitHubAppKeyInput) throws {
+        let slug = Slug(org: try org.map(OrgName.init) ?? OrgName(OrgName.all), env: env, key: key)
+        let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil, options: options,
+                                        value: vault.takesValueAtSet ? [0] : nil, addr: addr, cacert: cacert)
+        try gitHubApp.check(vault: vault, mech: request.mech)
     }
 }

@@ -40,14 +40,14 @@ public enum OwnerInit {
         public var repoFile: RepoFileInit.Outcome?
     }
 
-    /// `notes` get the lines a person should read on the way (the key chosen, a PIN-never slot on
+    /// `note` gets what a person should read on the way (the key chosen, a PIN-never slot on
     /// an open pcscd); `interaction` answers the card's or TPM's PIN prompts.
     public static func run(_ input: Input, store: HostManifestStore, interaction: Interaction, pcscdOpen: () -> (open: Bool, detail: String) = PcscdAccess.describe,
-                           pluggedYubiKey: () -> UInt32? = InitDefaults.pluggedYubiKey, note: (String) -> Void) throws -> Result {
+                           pluggedYubiKey: () -> UInt32? = InitDefaults.pluggedYubiKey, note: (InitNote) -> Void) throws -> Result {
         let owner = input.owner
         // An owner the TypeScript keyrack already has: an empty manifest beside it would hide its keys.
         if !store.isInitialised(owner), let old = store.typeScriptManifest(owner) {
-            throw KeyrackError(.usage, "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path): run `keyrack migrate\(Fix.ownerFlag(owner.value))` to carry its keys over (to start empty instead, move that file away first)")
+            throw KeyrackError(.usage, problem: "owner \(owner.value) has the TypeScript keyrack's manifest \(old.path)", remedy: .migrate(owner: owner.value, orStartEmpty: true))
         }
         var spec = input.spec
         // The default key is looked for (and named) only when init will create something.
@@ -57,7 +57,7 @@ public enum OwnerInit {
         if case .yubikey(let card) = spec, card.policies(for: owner).pin == .never, let pinned = input.uid, pinned != getuid() {
             let pcscd = pcscdOpen()
             if pcscd.open {
-                note("warning: '\(owner.value)' gets a PIN-never slot while \(pcscd.detail): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(pinned) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md")
+                note(.pinNeverOnOpenPcscd(owner: owner.value, pcscd: pcscd.detail, uid: pinned))
             }
         }
         // The repository file first: a file of another org is refused before the owner is made.

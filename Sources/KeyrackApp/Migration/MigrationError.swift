@@ -1,4 +1,4 @@
-/// Why one TypeScript manifest could not be migrated. `problem` and `fix` apart, so the CLI
+/// Why one TypeScript manifest could not be migrated. `problem` and `remedy` apart, so the CLI
 /// renders text and JSON from one value. Each concerns one owner: the others still migrate.
 public enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No identity tried opens the file.
@@ -25,15 +25,39 @@ public enum MigrationError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 
-    public var fix: String {
-        switch self {
-        case .undecryptable: "pass the private key that opens it with --identity PATH"
-        case .damaged, .invalidJSON: "restore the file from a backup, then run keyrack migrate again"
-        case .ownerExists: "to start over from the old manifest, run it again with --replace (the keyrack manifest is renamed, not deleted); to keep it, add the missing keys with `keyrack set`"
-        case .noPrimary: "pass the owner's private key with --identity PATH"
-        case .badOwner: "rename keyrack.host.<owner>.age to a name of a-z, 0-9, '-', '_' and '.', then migrate"
+    /// What to do, in terms of the migration rather than a program's options (the CLI words it).
+    public enum Remedy: Equatable, Sendable {
+        /// Give the private key that opens the file.
+        case giveTheKeyThatOpensIt
+        /// Restore the file from a backup, then migrate again.
+        case restoreFromBackup
+        /// Migrate again replacing the keyrack manifest (renamed, not deleted), or keep it and add the missing keys.
+        case replaceOrAddTheMissingKeys
+        /// Give the owner's private key.
+        case giveTheOwnersKey
+        /// Rename the TypeScript file to a valid owner name.
+        case renameTheFile
+
+        public var words: String {
+            switch self {
+            case .giveTheKeyThatOpensIt: "give the private key that opens it"
+            case .restoreFromBackup: "restore the file from a backup, then migrate again"
+            case .replaceOrAddTheMissingKeys: "to start over from the old manifest, migrate again replacing the keyrack manifest (renamed, not deleted); to keep it, add the missing keys"
+            case .giveTheOwnersKey: "give the owner's private key"
+            case .renameTheFile: "rename keyrack.host.<owner>.age to a name of a-z, 0-9, '-', '_' and '.', then migrate"
+            }
         }
     }
 
-    public var description: String { "\(problem): \(fix)" }
+    public var remedy: Remedy {
+        switch self {
+        case .undecryptable: .giveTheKeyThatOpensIt
+        case .damaged, .invalidJSON: .restoreFromBackup
+        case .ownerExists: .replaceOrAddTheMissingKeys
+        case .noPrimary: .giveTheOwnersKey
+        case .badOwner: .renameTheFile
+        }
+    }
+
+    public var description: String { "\(problem): \(remedy.words)" }
 }

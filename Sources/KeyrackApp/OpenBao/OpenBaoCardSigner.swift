@@ -11,6 +11,8 @@ import KeyrackClient
 /// policies say). The PIN, when the policy wants one, is asked before connecting, so the prompt
 /// never races the server's handshake timeout. A `jwt` login (`--openbao-jwt-source card`) uses
 /// the same signer for its one JWT signature, without a certificate.
+/// `@unchecked`: wraps an open card session (a libykpiv handle in `PIVCard`), used by the one TLS
+/// handshake or JWT it signs for, one signature at a time (KeyrackOpenBao's SignatureCounter).
 public final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
     public let certificateDER: [UInt8]
     private let card: PIVCard

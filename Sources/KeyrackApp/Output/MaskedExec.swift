@@ -4,6 +4,7 @@ import KeyrackOutput
 import Glibc
 #endif
 import SecretBytes
+import ProcessSpawn
 import KeyrackClient
 
 /// The child of `exec --mask`, whose pid the signal handlers forward to. A C signal handler can
@@ -16,36 +17,39 @@ private var maskedChild: pid_t = 0
 /// (it cannot exec itself away as plain `exec` does) and exits with its code, or 128 + the
 /// signal that ended it, as a shell reports it.
 public enum MaskedExec {
-    public static func run(_ command: [String], concealing secrets: [[UInt8]]) throws -> Int32 {
+    /// `output`: where the program's stdout and stderr go, masked (keyrack's own; tests pass files).
+    public static func run(_ command: [String], concealing secrets: [[UInt8]], output: (out: Int32, err: Int32) = (1, 2)) throws -> Int32 {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw CommandFailure("cannot make a pipe for --mask: \(String(cString: strerror(errno)))")
         }
         // Close-on-exec: the program gets the write ends as its 1 and 2 only.
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
         // keyrack ignores the terminal's ^C and ^\ (the program gets them too, and decides);
-        // the program starts with every signal at its default and none blocked.
-        var child: pid_t = 0
-        let rc = ProgramSpawn.start(command, actions: &actions, environment: environ, pid: &child)
+        // the program starts with every signal at its default and none blocked, with keyrack's
+        // environment (values in it, never copied).
+        var spawn = Spawn(command[0], Array(command.dropFirst()))
+        spawn.searchPath = true
+        spawn.defaultSignals = true
+        spawn.stdout = .descriptor(outPipe[1])
+        spawn.stderr = .descriptor(errPipe[1])
+        let started = spawn.start()
         close(outPipe[1])
         close(errPipe[1])
-        guard rc == 0 else {
+        let child: pid_t
+        switch started {
+        case .success(let pid): child = pid
+        case .failure(let error):
             close(outPipe[0]); close(errPipe[0])
-            if rc == ENOENT { throw CommandFailure("\(command[0]): command not found on PATH", exitCode: 127) }
-            throw CommandFailure("cannot run \(command[0]): \(String(cString: strerror(rc)))", exitCode: 126)
+            if error.code == ENOENT { throw CommandFailure("\(command[0]): command not found on PATH", exitCode: 127) }
+            throw CommandFailure("cannot run \(command[0]): \(String(cString: strerror(error.code)))", exitCode: 126)
         }
         maskedChild = child
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
         for s in [SIGTERM, SIGHUP] { signal(s) { kill(maskedChild, $0) } }
 
-        pump([(outPipe[0], 1), (errPipe[0], 2)], secrets: secrets)
+        pump([(outPipe[0], output.out), (errPipe[0], output.err)], secrets: secrets)
 
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}

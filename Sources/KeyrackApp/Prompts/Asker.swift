@@ -13,25 +13,26 @@ import KeyrackNames
 /// /proc/PPID/exe (what the kernel ran, not what it calls itself); its argv[0] when that is
 /// closed to us.
 public enum Asker {
-    public static let phrase: String = {
-        let ppid = getppid()
+    public static let phrase: String = phrase(parent: getppid(), arguments: CommandLine.arguments)
+
+    /// The phrase for a keyrack run as `arguments` by the process `parent`.
+    public static func phrase(parent ppid: pid_t, arguments: [String]) -> String {
         var who = link("/proc/\(ppid)/exe") ?? argv0(ppid) ?? "an unknown program"
         if ppid == 1 { who = "init" }
-        return "requested by \(who) (pid \(ppid)) via keyrack \(commandWords())\(ownerClause())"
-    }()
+        return "requested by \(who) (pid \(ppid)) via keyrack \(commandWords(arguments))\(ownerClause(arguments))"
+    }
 
     /// "unlock", "age decrypt", "yubikey setup": leading argv words that are keyrack commands.
-    public static func commandWords() -> String {
+    public static func commandWords(_ arguments: [String] = CommandLine.arguments) -> String {
         var words: [String] = []
-        for arg in CommandLine.arguments.dropFirst() {
+        for arg in arguments.dropFirst() {
             guard commands.contains(arg), words.count < 2 else { break }
             words.append(arg)
         }
         return words.isEmpty ? "(a command)" : words.joined(separator: " ")
     }
 
-    public static func ownerClause() -> String {
-        let args = CommandLine.arguments
+    public static func ownerClause(_ args: [String] = CommandLine.arguments) -> String {
         guard let i = args.firstIndex(of: "--for"), i + 1 < args.count, NameRules.isValidOwner(args[i + 1]) else { return "" }
         return " for '\(args[i + 1])'"
     }

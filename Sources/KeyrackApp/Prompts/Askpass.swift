@@ -4,6 +4,7 @@ import KeyrackDaemon
 import Glibc
 #endif
 import SecretBytes
+import ProcessSpawn
 import KeyrackClient
 
 /// `KEYRACK_ASKPASS`, as `SSH_ASKPASS`: a program that asks the user for a secret (a desktop
@@ -34,18 +35,18 @@ public enum Askpass {
         guard pipe(&out) == 0 else { throw Cancelled(program: program, status: -1, what: what) }
         _ = fcntl(out[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(out[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         let trimmed = prompt.hasSuffix(": ") ? String(prompt.dropLast()) : prompt
-        var child: pid_t = 0
-        // Started as every program keyrack waits for (ProgramSpawn): ^C at a dialog ends it.
-        let rc = ProgramSpawn.start([program, trimmed], actions: &actions, environment: environ, pid: &child)
+        // Started as every program keyrack waits for: on PATH, every signal at its default (^C
+        // at a dialog ends it), keyrack's environment.
+        var spawn = Spawn(program, [trimmed])
+        spawn.searchPath = true
+        spawn.defaultSignals = true
+        spawn.stdin = .null
+        spawn.stdout = .descriptor(out[1])
+        let started = spawn.start()
         close(out[1])
         defer { close(out[0]) }
-        guard rc == 0 else { throw Cancelled(program: program, status: -1, what: what) }
+        guard case .success(let child) = started else { throw Cancelled(program: program, status: -1, what: what) }
 
         var secret: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -43,14 +43,3 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public let exitCode: Int32
     public var description: String { message }
 }
-
-/// How `exec --mask` (Sources/KeyrackApp/Output/MaskedExec.swift, with file actions of its own)
-/// starts its program until it moves onto `Spawn` itself: ProcessSpawn's one posix_spawn call,
-/// with every signal at its default and none blocked. Returns posix_spawnp's error, 0 once `pid` runs.
-public enum ProgramSpawn {
-    public static func start(_ command: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?,
-                             environment: UnsafePointer<UnsafeMutablePointer<CChar>?>, pid: inout pid_t) -> Int32 {
-        Spawn.posix(command[0], Array(command.dropFirst()), environment: environment, searchPath: true, actions: actions,
-                           newSession: false, defaultSignals: true, pid: &pid)
-    }
-}

@@ -66,12 +66,15 @@ public enum ExecProxy {
         }
         defer { proxy.stop() }
 
-        var record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
+        let record = ProxyRecord(pid: getpid(), port: proxy.port, keys: keys, substitutions: 0)
         ProxyRecords.write(record, owner: owner)
         defer { ProxyRecords.remove(owner: owner, pid: record.pid) }
+        // Called from the proxy's connection threads: each call writes its own copy with the
+        // total it was told, sharing no record between them.
         keycards.onSubstitution = { total in
-            record.substitutions = total
-            ProxyRecords.write(record, owner: owner)
+            var now = record
+            now.substitutions = total
+            ProxyRecords.write(now, owner: owner)
         }
 
         let bundle = try CABundle.write(runCA: try authority.certificatePEM(), callerBundle: callerBundle(environment))
@@ -127,11 +130,12 @@ public enum ExecProxyError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What to do, naming no option of a program (the CLI's ExecCommand words those).
     public var fix: String {
         switch self {
-        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
-        case .proxyFailed: "check that SSL_CERT_FILE and --upstream-cacert name PEM certificate files, then retry"
-        case .noPlaceholder: "pass this key without --proxy, or leave it out with --key"
+        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, or an upstream CA file)"
+        case .proxyFailed: "check that SSL_CERT_FILE and the upstream CA files are PEM certificate files, then retry"
+        case .noPlaceholder: "pass this key without the proxy, or leave it out"
         case .tempDirectory: "check TMPDIR (it must be writable), then retry"
         }
     }

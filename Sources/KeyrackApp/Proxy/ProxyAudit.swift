@@ -1,8 +1,6 @@
 import KeyrackDaemon
 import KeyrackProxy
-#if canImport(Glibc)
-import Glibc
-#endif
+import Locking
 
 /// The keycard proxy's records in the owner's access log (issue 31): before a request that
 /// carries values leaves, the owner's daemon, the log's one writer, is told where they go, how
@@ -12,41 +10,38 @@ import Glibc
 ///
 /// One connection is kept for the run (a fresh one per request would add a `connect` record
 /// each time); the daemon closes it after its idle timeout, and it is then opened again once.
-final class ProxyAudit: @unchecked Sendable {
+/// One request at a time on it: the lock is held for the whole exchange.
+final class ProxyAudit: Sendable {
     private let owner: String
-    private var connection: DaemonConnection?
-    private var mutex = pthread_mutex_t()
+    private let connection = Locked<DaemonConnection?>(nil)
 
     init(owner: String) {
         self.owner = owner
-        pthread_mutex_init(&mutex, nil)
     }
-
-    deinit { pthread_mutex_destroy(&mutex) }
 
     /// nil once recorded; else why not (one clause, for the program's 503 answer).
     func record(_ s: KeycardProxy.Substitution) -> String? {
         let request = Request.auditProxy(ProxySubstitution(host: s.host, port: UInt16(clamping: s.port), substitutions: s.count, keys: s.keys))
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        var lastError: Error?
-        for attempt in 0..<2 {
-            do {
-                if connection == nil || attempt > 0 { connection = try DaemonClient(owner: owner).connect() }
-                guard case .sandboxAccepted = try connection!.send(request) else {
+        return connection.withLock { connection in
+            var lastError: Error?
+            for attempt in 0..<2 {
+                do {
+                    if connection == nil || attempt > 0 { connection = try DaemonClient(owner: owner).connect() }
+                    guard case .sandboxAccepted = try connection!.send(request) else {
+                        connection = nil
+                        return "the daemon of '\(owner)' did not take the access log record"
+                    }
+                    return nil
+                } catch DaemonError.protocolError(let code, let message) where code != .timeout {
+                    // The daemon answered and refused (its log cannot be written): no retry.
                     connection = nil
-                    return "the daemon of '\(owner)' did not take the access log record"
+                    return "the access log of '\(owner)' did not take the record (\(message))"
+                } catch {
+                    connection = nil
+                    lastError = error
                 }
-                return nil
-            } catch DaemonError.protocolError(let code, let message) where code != .timeout {
-                // The daemon answered and refused (its log cannot be written): no retry.
-                connection = nil
-                return "the access log of '\(owner)' did not take the record (\(message))"
-            } catch {
-                connection = nil
-                lastError = error
             }
+            return "the daemon of '\(owner)' could not record the request (\(lastError.map { "\($0)" } ?? "no answer"))"
         }
-        return "the daemon of '\(owner)' could not record the request (\(lastError.map { "\($0)" } ?? "no answer"))"
     }
 }

@@ -1,3 +1,5 @@
+import KeyrackCore
+
 // What `init`, `sandbox require|release` and `daemon prune` answer with `--json` (JSONLine).
 
 /// What `init --org` did about the repository's .agent/keyrack.yml.
@@ -31,6 +33,19 @@ public struct InitJSON: Encodable, Equatable {
                 createdIdentity: Bool?, repo: RepoFileInitJSON?) {
         (self.owner, self.effect, self.manifest, self.via, self.recipient) = (owner, effect, manifest, via, recipient)
         (self.identity, self.createdIdentity, self.repo) = (identity, createdIdentity, repo)
+    }
+    /// What `result` did to `owner`'s manifest at `manifest`; `org` is the repository file's.
+    public init(owner: String, manifest: String, result: OwnerInit.Result, org: String?) {
+        let repo = result.repoFile.map { RepoFileInitJSON($0, org: org ?? "") }
+        switch result.outcome {
+        case .created(let made, let setup):
+            self.init(owner: owner, effect: "created", manifest: manifest, via: result.via.rawValue, recipient: made.owner.pubkey,
+                      identity: setup.location.identityPath, createdIdentity: setup.createdIdentity, repo: repo)
+        case .alreadyInitialised(let recipients):
+            let primary = recipients?.recipients.first
+            self.init(owner: owner, effect: "already-initialised", manifest: manifest, via: primary?.via.rawValue, recipient: primary?.pubkey,
+                      identity: nil, createdIdentity: nil, repo: repo)
+        }
     }
 }
 

@@ -30,13 +30,14 @@ public enum SandboxError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What to do, naming no command or option (the CLI's SandboxCommand words those).
     public var fix: String {
         switch self {
         case .bubblewrapMissing: "install bubblewrap (Debian: apt-get install bubblewrap), or point KEYRACK_BWRAP at bwrap"
-        case .notBuilt: "check that unprivileged user namespaces work (keyrack doctor says), then retry"
-        case .badWorkdir: "give --workdir a project directory"
+        case .notBuilt: "check that unprivileged user namespaces work, then retry"
+        case .badWorkdir: "make a project directory the workdir"
         case .badShare: "share a path outside what the sandbox hides"
-        case .ownerLocked(let owner): "unlock the owner first (keyrack unlock --for \(owner) --env ENV)"
+        case .ownerLocked: "unlock the owner first"
         case .registrationFailed: "start the sandbox from an ordinary shell, not from inside another sandbox"
         case .system: "retry; if it repeats, report it"
         }

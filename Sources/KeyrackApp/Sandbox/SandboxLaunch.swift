@@ -1,5 +1,6 @@
 import Foundation
 import KeyrackDaemon
+import ProcessSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,6 @@ public enum SandboxLaunch {
     /// returns the command's exit code, or 128 + the signal that ended it.
     public static func run(_ spec: SandboxSpec, bubblewrap: String, register: Register) throws -> Int32 {
         let fds = BubblewrapArguments.Descriptors()
-        let argv = [bubblewrap] + BubblewrapArguments.make(spec, descriptors: fds)
 
         // Three pipes, close-on-exec on keyrack's side; the child's ends are duplicated above the
         // range the child renumbers them into, so no dup2 there overwrites another.
@@ -38,35 +38,28 @@ public enum SandboxLaunch {
         let childEnds = [info[1], ready[1], go[0]].map { fcntl($0, F_DUPFD_CLOEXEC, 100) }
         let targets = [fds.info, fds.ready, fds.go]
 
-        let cArgv = argv.map { strdup($0) } + [nil]
-        defer { cArgv.forEach { free($0) } }
-        let parent = getpid()
-        // Made before fork: the child may not allocate (another thread may hold malloc's lock).
-        let defaults = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGWINCH]
+        // Through the one spawner, which forks for this (ProcessSpawn/ForkSpawn.swift): bwrap
+        // must get its parent-death signal before it runs, which posix_spawn cannot give. Its own
+        // process group keeps the terminal's ^C for keyrack (which forwards it); bwrap dies if
+        // keyrack dies; every signal at its default; keyrack's environment (the keys set in it).
+        var spawn = Spawn(bubblewrap, BubblewrapArguments.make(spec, descriptors: fds))
+        spawn.descriptors = zip(childEnds, targets).map { Spawn.Descriptor(source: $0, target: $1) }
+        spawn.processGroup = true
+        spawn.parentDeathSignal = SIGKILL
+        spawn.defaultSignals = true
         sandboxCommandPID = 0
         sandboxPendingSignal = 0
-        // Blocked across fork, so the child starts with keyrack's handlers never run in it.
-        var all = sigset_t(), previous = sigset_t(), empty = sigset_t()
-        sigfillset(&all); sigemptyset(&empty)
+        // Blocked until the forwarding handlers are in place: a ^C meanwhile waits for them.
+        var all = sigset_t(), previous = sigset_t()
+        sigfillset(&all)
         pthread_sigmask(SIG_SETMASK, &all, &previous)
-        let child = LinuxCalls.fork()
-        if child == 0 {
-            // The child: async-signal-safe calls only, then bwrap. Its own process group keeps
-            // the terminal's ^C for keyrack (which forwards it); bwrap dies if keyrack dies.
-            _ = setpgid(0, 0)
-            _ = LinuxCalls.prctl(LinuxCalls.prSetPdeathsig, UInt(SIGKILL))
-            if getppid() != parent { _exit(125) }
-            for s in defaults { signal(s, SIG_DFL) }
-            for (from, to) in zip(childEnds, targets) where dup2(from, to) != to { _exit(125) }
-            pthread_sigmask(SIG_SETMASK, &empty, nil)
-            execv(bubblewrap, cArgv)
-            _exit(126)
-        }
+        let started = spawn.start()
         for fd in childEnds + [info[1], ready[1], go[0]] { close(fd) }
-        guard child > 0 else {
+        guard case .success(let child) = started else {
             pthread_sigmask(SIG_SETMASK, &previous, nil)
             for fd in [info[0], ready[0], go[1]] { close(fd) }
-            throw SandboxError.system("cannot start bubblewrap: \(String(cString: strerror(errno)))")
+            let code: Int32 = if case .failure(let error) = started { error.code } else { EINVAL }
+            throw SandboxError.system("cannot start bubblewrap: \(String(cString: strerror(code)))")
         }
         // keyrack forwards what would end it, and the terminal's resizes (the command is in its
         // own session and process group: the terminal's ^C and SIGWINCH reach keyrack alone).

@@ -18,14 +18,14 @@ public enum SandboxUnlock {
 
         public var problem: String {
             switch self {
-            case .needsEnv: "--unlock needs --env: which keys to unlock"
+            case .needsEnv: "an unlock before the sandbox needs the env of the keys to unlock"
             case .unlockFailed(let status): "the unlock before the sandbox failed (exit \(status), its reason is above); the sandbox was not started"
             case .cannotRun(let why): "cannot run the unlock: \(why)"
             }
         }
         public var fix: String {
             switch self {
-            case .needsEnv: "add --env ENV, or unlock first"
+            case .needsEnv: "name the env, or unlock first"
             case .unlockFailed, .cannotRun: "unlock the owner first, then run the sandbox"
             }
         }

@@ -9,8 +9,8 @@ public enum CardIdentitySetup {
         public var setup: YubiKeySetup
         public var recipient: String
         public var identityFile: String
-        /// `warning: …` / `note: …` lines for stderr.
-        public var notes: [String]
+        /// What to tell a person about the card (factory secrets left, the management key replaced).
+        public var notes: [CardSetupNote]
     }
 
     public static func run(serial: UInt32?, slot: PIVSlot?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy,
@@ -20,11 +20,8 @@ public enum CardIdentitySetup {
         let (recipient, identityFile) = try presented(setup.identityFile, recipient: setup.recipient.string,
                                                       point: setup.recipient.compressedPoint, as: recipientType)
         if let output { try NewFile.create(output, identityFile) }
-        var notes = setup.factoryDefaults.warnings.map { "warning: \($0)" }
-        if setup.managementKey == .replacedFactoryDefault {
-            notes.append("note: the factory management key was replaced by a random one stored PIN-protected on the card")
-        }
-        return Made(setup: setup, recipient: recipient, identityFile: identityFile, notes: notes)
+        return Made(setup: setup, recipient: recipient, identityFile: identityFile,
+                    notes: CardSetupNote.notes(setup.factoryDefaults, replacedManagementKey: setup.managementKey == .replacedFactoryDefault))
     }
 
     /// The recipient of the slot's key `point` in `type`'s form, and the identity file (which

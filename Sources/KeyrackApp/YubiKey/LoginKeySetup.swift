@@ -13,22 +13,23 @@ public enum LoginKeySetup {
         public var name: String
         public var certificatePEM: String
         public var publicKeyPEM: String
-        /// One line per factory secret still in place (FactoryDefaults.warnings).
-        public var factoryWarnings: [String]
-        public var replacedFactoryManagementKey: Bool
+        /// What to tell a person about the card, as CardIdentitySetup says it.
+        public var notes: [CardSetupNote]
     }
 
-    public static func run(serial: UInt32?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy, pin: [UInt8], name: String?) throws -> Result {
+    /// Makes the key; with `output`, writes the certificate there (exclusively, 0600).
+    public static func run(serial: UInt32?, pinPolicy: PINPolicy, touchPolicy: TouchPolicy, pin: [UInt8], name: String?, output: String? = nil) throws -> Result {
         let piv = try PIVCards.open(serial: serial)
         defer { piv.close() }
         let serial = piv.serial
         let label = name ?? "keyrack login \(serial)"
         let made = try piv.generateIdentityKey(slot: .authentication, pinPolicy: pinPolicy, touchPolicy: touchPolicy, pin: pin,
                                                name: { _ in label }, tool: "keyrack", touchWait: { YubiKeyPrompts.touch(serial) })
-        return Result(serial: serial, slot: made.slot, name: label, certificatePEM: pem(made.certificate.der),
-                      publicKeyPEM: CardJWT.publicKeyPEM(point: made.publicKey) ?? "",
-                      factoryWarnings: (try? piv.factoryDefaults())?.warnings ?? [],
-                      replacedFactoryManagementKey: made.managementKey == .replacedFactoryDefault)
+        let certificate = pem(made.certificate.der)
+        if let output { try NewFile.create(output, certificate) }
+        let notes = CardSetupNote.notes(try? piv.factoryDefaults(), replacedManagementKey: made.managementKey == .replacedFactoryDefault)
+        return Result(serial: serial, slot: made.slot, name: label, certificatePEM: certificate,
+                      publicKeyPEM: CardJWT.publicKeyPEM(point: made.publicKey) ?? "", notes: notes)
     }
 
     /// A certificate as PEM, 64 base64 characters a line.

@@ -73,7 +73,7 @@ struct AgeBackend: RecipientBackend {
 
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
         guard let path = record.identityPath else {
-            throw KeyrackError(.wrongIdentity, "no identity file is recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…): pass --identity PATH")
+            throw KeyrackError(.wrongIdentity, problem: "no identity file is recorded for recipient \(record.label) (\(record.pubkey.prefix(24))…)", remedy: .giveIdentity)
         }
         return MultiIdentity(try identities(inFile: path))
     }

@@ -60,7 +60,7 @@ struct SSHBackend: RecipientBackend {
 
     func identity(for record: RecipientLocation, interaction: Interaction) throws -> any Identity {
         guard let path = record.identityPath else {
-            throw KeyrackError(.wrongIdentity, "no private key is recorded for ssh recipient \(record.label) (\(record.pubkey.prefix(40))…): pass --identity PATH")
+            throw KeyrackError(.wrongIdentity, problem: "no private key is recorded for ssh recipient \(record.label) (\(record.pubkey.prefix(40))…)", remedy: .giveIdentity)
         }
         return try SSHBackend.identity(privateKeyPath: path, interaction: interaction)
     }

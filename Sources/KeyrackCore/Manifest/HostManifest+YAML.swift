@@ -14,7 +14,7 @@ extension HostManifest {
         var top = try YAMLFields(root, path: "manifest")
         let version = try top.int("version")
         guard version <= currentVersion else {
-            throw YAMLError(line: 1, "manifest version \(version) was written by a newer keyrack (this one reads version \(currentVersion)): upgrade keyrack; nothing was changed")
+            throw YAMLError.newerVersion("manifest", version: version, reads: currentVersion, fix: "upgrade keyrack; nothing was changed")
         }
         guard version >= 1 else { throw YAMLError(line: 1, "manifest version \(version) is not valid") }
 

@@ -15,7 +15,7 @@ extension HostManifestStore {
         let location = RecipientLocation(label: label.value, via: via, pubkey: publicKey, identity: identityPath.map(IdentityLocation.file))
         return try update(owner: owner, identities: identities, newLocations: [location]) { manifest, _ in
             guard label.value != RecipientLabel.primary, !manifest.recipients.contains(where: { $0.label == label }) else {
-                throw KeyrackError.usage("owner \(owner.value) already has a recipient labelled \(label): choose another --label")
+                throw KeyrackError.usage("owner \(owner.value) already has a recipient labelled \(label): choose another label")
             }
             if manifest.allPublicKeys.contains(where: { $0.pubkey == publicKey }) {
                 throw KeyrackError.usage("this key is already a recipient of owner \(owner.value)")

@@ -66,7 +66,7 @@ public struct RecipientsFile: Equatable, Sendable {
         var top = try YAMLFields(root, path: "recipients file")
         let version = try top.int("version")
         guard version <= currentVersion else {
-            throw YAMLError(line: 1, "recipients file version \(version) was written by a newer keyrack (this one reads version \(currentVersion)): upgrade keyrack")
+            throw YAMLError.newerVersion("recipients file", version: version, reads: currentVersion)
         }
         let owner = try HostManifest.field(top.line) { try OwnerName(try top.string("owner")) }
         var uid: UInt32?

@@ -66,7 +66,7 @@ public struct KeyName: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ value: String) throws {
         guard NameRules.isValidKey(value) else {
-            throw KeyrackError.usage("invalid key name '\(value.prefix(80))': use letters, digits, '_', '-' and inner '.', starting with a letter or '_' (e.g. --key GITHUB_TOKEN)")
+            throw KeyrackError.usage("invalid key name '\(value.prefix(80))': use letters, digits, '_', '-' and inner '.', starting with a letter or '_' (e.g. GITHUB_TOKEN)")
         }
         self.value = value
     }
@@ -107,7 +107,7 @@ public struct RecipientLabel: Hashable, Sendable, CustomStringConvertible {
         let bytes = Array(value.utf8)
         guard (1...63).contains(bytes.count), isLower(bytes[0]) || isDigit(bytes[0]),
               bytes.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }) else {
-            throw KeyrackError.usage("invalid label '\(value.prefix(80))': use 1–63 characters of a-z, 0-9, '-', '_' and '.' (e.g. --label paper-backup)")
+            throw KeyrackError.usage("invalid label '\(value.prefix(80))': use 1–63 characters of a-z, 0-9, '-', '_' and '.' (e.g. paper-backup)")
         }
         self.value = value
     }

@@ -13,7 +13,7 @@ struct DirectStore {
             let root = try YAMLParser.parse(bytes)
             var top = try YAMLFields(root, path: "direct file")
             let version = try top.int("version")
-            guard version <= 1 else { throw YAMLError(line: 1, "direct file version \(version) was written by a newer keyrack: upgrade keyrack") }
+            guard version <= 1 else { throw YAMLError.newerVersion("direct file", version: version, reads: 1) }
             var values: [Slug: [UInt8]] = [:]
             if let node = top.node("values"), case .mapping(let pairs, _) = node {
                 for pair in pairs {

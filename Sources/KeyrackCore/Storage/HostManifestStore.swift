@@ -200,7 +200,8 @@ public struct HostManifestStore {
         do {
             plaintext = try Age.decrypt(ciphertext, with: [identity])
         } catch AgeError.noMatchingIdentity {
-            throw KeyrackError(.wrongIdentity, "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches; pass --identity PATH with the matching private key or identity file")
+            throw KeyrackError(.wrongIdentity, problem: "cannot open the host manifest of owner \(owner.value): it is encrypted to \(try describeRecipients(owner)), and no identity tried matches",
+                               remedy: .giveIdentity)
         } catch let error as AgeError {
             throw damaged(owner, "\(error)")
         }
@@ -275,6 +276,17 @@ public struct HostManifestStore {
     /// The one "not initialised" refusal (with the TypeScript keyrack's manifest named when it is there).
     public func requireInitialised(_ owner: OwnerName) throws {
         guard isInitialised(owner) else { throw notInitialised(owner) }
+    }
+
+    /// The owner's recipients (primary first) for `identity`, which needs no manifest opened:
+    /// the one "not initialised" refusal when the owner has no manifest here, and the damaged
+    /// recipients file's when the manifest is there but its recipients are not.
+    public func initialisedRecipients(_ owner: OwnerName) throws -> [RecipientLocation] {
+        try requireInitialised(owner)
+        guard let recipients = try recipientsFile(owner)?.recipients, !recipients.isEmpty else {
+            throw KeyrackError(.damaged, problem: "\(home.recipientsFile(owner).path) is missing or lists no recipient", remedy: .restoreRecipients(owner: owner.value))
+        }
+        return recipients
     }
 
     func notInitialised(_ owner: OwnerName) -> KeyrackError {

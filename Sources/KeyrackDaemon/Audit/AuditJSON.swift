@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// One record's fields, written as a single JSON object line in the order they were added.
 ///

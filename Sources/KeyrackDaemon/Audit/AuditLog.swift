@@ -24,7 +24,10 @@ import SecretBytes
 /// its records over the socket (AUDIT_CHANGE). A writer without the lock held (the CLI when no
 /// daemon runs, tests) takes it around each append and re-reads the tail when the file grew
 /// behind its back, so the chain stays one chain.
-/// `@unchecked`: its mutable state is guarded by the pthread mutex below, which the compiler cannot see.
+/// `@unchecked`: its mutable state (descriptor, chain head, line and digest buffers reused per
+/// record) is reached only under its pthread mutex, which the compiler cannot see. Kept by hand,
+/// not in `Locked`: it is an adaptive mutex on purpose (see `init`: waiters spin before they
+/// sleep, the daemon's choice for 64 concurrent clients), which `Locked` does not offer.
 public final class AuditLog: @unchecked Sendable {
     public let owner: String
     public let path: String

@@ -1,10 +1,5 @@
-import KeyrackApp
 import ArgumentParser
-import AgeFormat
-#if canImport(Glibc)
-import Glibc
-import KeyrackClient
-#endif
+import KeyrackApp
 
 /// `keyrack age encrypt`: the `age -e` of keyrack, with age's flags.
 struct AgeEncryptCommand: ParsableCommand {
@@ -44,8 +39,12 @@ struct AgeEncryptCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to encrypt (default: stdin).", valueName: "input"))
     var input: String?
 
+    private var request: AgeEncryption.Request {
+        AgeEncryption.Request(recipients: recipients, recipientFiles: recipientFiles, identityFiles: identityFiles, passphrase: passphrase)
+    }
+
     func validate() throws {
-        let hasRecipients = !recipients.isEmpty || !recipientFiles.isEmpty || !identityFiles.isEmpty
+        let hasRecipients = request.hasRecipients
         if passphrase, hasRecipients {
             throw ValidationError("-p/--passphrase cannot be combined with -r, -R or -i: a passphrase file has no other recipients")
         }
@@ -55,54 +54,6 @@ struct AgeEncryptCommand: ParsableCommand {
     }
 
     func run() throws {
-        let target = AgeOutput(path: output)
-        if !armor, target.isTerminal {
-            throw UsageError("refusing to write binary age data to a terminal; use -a for armor or -o FILE")
-        }
-        let recipients = try resolveRecipients()
-        let source = try AgeInput.open(input)
-        try target.run {
-            try AgeEncryptor.encrypt(from: source, to: recipients, armor: armor, output: target.sink())
-        }
-    }
-
-    private func resolveRecipients() throws -> [any Recipient] {
-        if passphrase {
-            let first = try SecretPrompt.readFromTerminal(prompt: "Enter passphrase: ", what: "passphrase")
-            guard !first.isEmpty else { throw UsageError("the passphrase is empty; type one (it is not echoed)") }
-            let again = try SecretPrompt.readFromTerminal(prompt: "Confirm passphrase: ", what: "passphrase")
-            guard first == again else { throw UsageError("the passphrases do not match; run the command again") }
-            return [ScryptRecipient(passphrase: first, workFactor: 18)]
-        }
-        var result: [any Recipient] = []
-        for string in recipients {
-            do { result.append(try KeyParsing.recipient(string)) } catch let error as AgeError {
-                throw UsageError("invalid -r recipient: \(error.reason)")
-            }
-        }
-        for path in recipientFiles {
-            let bytes = try AgeInput.readKeyFile(path, what: "recipients")
-            result += try KeyParsing.recipients(fileContents: bytes, path: path)
-        }
-        for path in identityFiles {
-            let bytes = try AgeInput.readKeyFile(path, what: "identity")
-            let identities = try KeyParsing.identities(fileContents: bytes, path: path, passphrase: Self.ask)
-            for identity in identities {
-                guard let convertible = identity as? any RecipientConvertible else {
-                    throw UsageError("identity file '\(path)' holds a key whose recipient cannot be derived; use -r with its public key")
-                }
-                result.append(convertible.anyRecipient)
-            }
-        }
-        return result
-    }
-
-    static func ask(_ what: String) throws -> [UInt8] {
-        try SecretPrompt.readFromTerminal(prompt: "Enter \(what): ", what: what)
+        try AgeEncryption.run(request, input: input, output: AgeCLI.output(output), armor: armor, terminal: AgeCLI.terminal)
     }
 }
-
-/// Identities whose public recipient can be derived offline (for `encrypt -i`).
-protocol RecipientConvertible { var anyRecipient: any Recipient { get } }
-extension X25519Identity: RecipientConvertible { var anyRecipient: any Recipient { recipient } }
-extension MLKEM768X25519Identity: RecipientConvertible { var anyRecipient: any Recipient { recipient } }

@@ -1,9 +1,9 @@
-import ArgumentParser
 import AgeFormat
-import Foundation
+import ArgumentParser
+import KeyrackApp
+import KeyrackClient
 #if canImport(Glibc)
 import Glibc
-import KeyrackClient
 #endif
 
 /// `keyrack age keygen`: the `age-keygen` of keyrack.
@@ -36,48 +36,19 @@ struct AgeKeygenCommand: ParsableCommand {
     }
 
     func run() throws {
-        if convert { return try printRecipients() }
-        let (secret, publicKey): (String, String)
-        if postQuantum {
-            let identity = MLKEM768X25519Identity.generate()
-            (secret, publicKey) = (identity.string, identity.recipient.string)
-        } else {
-            let identity = X25519Identity.generate()
-            (secret, publicKey) = (identity.string, identity.recipient.string)
+        if convert {
+            let lines = try AgeKeygen.recipientLines(identityFile: input, terminal: AgeCLI.terminal)
+            let target = AgeCLI.output(output)
+            return try target.run { try target.sink().write(Array(lines.utf8)) }
         }
-        let created = ISO8601DateFormatter().string(from: Date())
-        let text = "# created: \(created)\n# public key: \(publicKey)\n\(secret)\n"
-
+        let key = AgeKeygen.generate(postQuantum: postQuantum)
         if let output, output != "-" {
-            let fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
-                let why = errno == EEXIST ? "it already exists (keygen never overwrites a key)" : String(cString: strerror(errno))
-                throw CommandFailure("cannot create '\(output)': \(why)")
-            }
-            defer { close(fd) }
-            do { try FileDescriptorSink(fd: fd).write(Array(text.utf8)) } catch {
-                unlink(output)
-                throw error
-            }
+            try AgeKeygen.write(key, toNewFile: output)
         } else {
-            try FileDescriptorSink(fd: STDOUT_FILENO).write(Array(text.utf8))
+            try FileDescriptorSink(fd: STDOUT_FILENO).write(Array(key.fileText.utf8))
         }
         if output != nil || isatty(STDOUT_FILENO) == 0 {
-            Terminal.printError("Public key: \(publicKey)")
+            Terminal.printError("Public key: \(key.publicKey)")
         }
-    }
-
-    private func printRecipients() throws {
-        let bytes = try AgeInput.readKeyFile(input ?? "-", what: "identity")
-        let identities = try KeyParsing.identities(fileContents: bytes, path: input ?? "stdin", passphrase: AgeEncryptCommand.ask)
-        var lines = ""
-        for identity in identities {
-            guard let convertible = identity as? any RecipientConvertible else {
-                throw CommandFailure("this identity kind has no derivable recipient")
-            }
-            lines += "\(convertible.anyRecipient)\n"
-        }
-        let target = AgeOutput(path: output)
-        try target.run { try target.sink().write(Array(lines.utf8)) }
     }
 }

@@ -1,12 +1,8 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
-import KeyrackCore
-import KeyrackDaemon
-import KeyrackNames
 import KeyrackClient
 import KeyrackCore
-import PIV
+import KeyrackNames
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -43,13 +39,8 @@ struct AuditShowCommand: ParsableCommand {
 
     func run() throws {
         let files = try AuditSources.files(owner: options.owner)
-        let cutoff = since.flatMap(DurationGrammar.seconds).map { Date().addingTimeInterval(-Double($0)) }
-        let records = AuditRecords.filter(AuditRecords.records(files.log), since: cutoff, key: key)
-        if options.json {
-            for r in records { try ManifestCLI.printJSON(r) }
-        } else {
-            for r in records { Output.line(AuditRecords.describe(r)) }
-        }
+        let records = AuditShow.records(files, filter: AuditShow.Filter(sinceSeconds: since.flatMap(DurationGrammar.seconds), key: key))
+        for r in records { options.json ? JSONLine.print(r) : Output.line(AuditShow.describe(r)) }
     }
 }
 
@@ -70,35 +61,29 @@ struct AuditVerifyCommand: ParsableCommand {
     var cardKey: String?
 
     func run() throws {
-        let files = try AuditSources.files(owner: options.owner)
-        var expected = key
-        var expectedCard = try cardKey.map { path in
-            guard let pem = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw CommandFailure("cannot read --card-key \(path): give the PEM file `keyrack yubikey setup --slot 9a` printed")
-            }
-            guard let hex = AuditVerifier.cardKeyHex(pem: pem) else { throw CommandFailure("--card-key \(path) is not a P-256 public key in PEM") }
-            return hex
-        }
-        if manifest {
-            let owner = try options.ownerName()
-            let store = try HostManifestStore.fromEnvironment()
-            let identities = try OwnerIdentities.resolve(owner, store: store, paths: [], only: nil, interaction: TerminalInteraction.live)
-            let keys = try AuditSources.manifestKeys(owner: owner, store: store, identities: identities)
-            expected = keys.checkpoint
-            if expectedCard == nil { expectedCard = keys.card }
-        }
-        let report = AuditVerifier.verify(log: files.log, anchor: files.anchor, owner: options.owner, expectedKey: expected, expectedCardKey: expectedCard)
-        let answer = AuditVerifyJSON(owner: options.owner, report: report, files: files)
+        let request = AuditVerify.Request(owner: options.owner, checkpointKey: key, cardKeyFile: cardKey, fromManifest: manifest)
+        let outcome = try AuditVerify.run(request, terminal: LiveTerminal())
+        let report = outcome.report
         if options.json {
-            JSONLine.print(answer)
+            JSONLine.print(outcome.json)
         } else if report.ok {
-            Output.line("\(files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(expected != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(expectedCard != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
+            Output.line("\(outcome.files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(outcome.checkpointKey != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(outcome.cardKey != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
         }
-        if let error = answer.error {
+        if let error = outcome.json.error {
             if !options.json { Terminal.printError("error: \(error.message)") }
             throw ExitCode(error.exit)
         }
     }
+}
+
+/// `--card-key`'s file is named by its flag.
+extension AuditVerifyError: CLIReportable {
+    public var cliMessage: String {
+        switch self {
+        case .notACardKey(let path): return "error: --card-key \(path) is not a P-256 public key in PEM: give the PEM file `keyrack yubikey setup --slot 9a` printed"
+        }
+    }
+    public var exitCode: Int32 { ExitStatus.failure }
 }
 
 struct AuditAnchorCommand: ParsableCommand {
@@ -127,33 +112,24 @@ struct AuditAnchorCommand: ParsableCommand {
     var serial: UInt32?
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        guard via == nil || via == "tpm" || via == "yubikey" else { throw ValidationError("invalid --via '\((via ?? "").prefix(10))': use yubikey or tpm") }
-        let viaTPM = via == "tpm" || (via == nil && slot == nil && FileManager.default.fileExists(atPath: store.home.tpmIdentity(owner).path))
-        if viaTPM {
-            guard slot == nil else { throw ValidationError("--slot names a YubiKey slot: give it without --via tpm") }
-            // One terminal for both, so one PIN read answers the new key and the manifest's TPM key.
-            let terminal = PINSource.terminal(identity.pin.input)
-            let key = try AuditTPMAnchor.run(owner: owner, store: store, interaction: terminal.interaction, identities: {
-                try OwnerIdentities.resolve(owner, store: store, paths: identity.paths, only: nil, interaction: terminal.interaction)
-            })
-            if options.json {
-                JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: nil, cardKey: AuditCrypto.hex(key.publicKey)))
-            } else {
-                Output.line("keyrack audit anchor: the TPM signs the access log of '\(owner)' at each unlock")
+        let request = AuditAnchor.Request(owner: try options.ownerName(), via: via, slot: slot, serial: serial, identityPaths: identity.paths)
+        let anchored: (signer: AuditAnchor.Signer, json: AuditAnchorJSON)
+        do {
+            anchored = try AuditAnchor.run(request, store: try HostManifestStore.fromEnvironment(), terminal: PINSource.terminal(identity.pin.input))
+        } catch let error as AuditAnchorError {
+            switch error {
+            case .unknownSigner(let via): throw ValidationError("invalid --via '\(via.prefix(10))': \(error.fix)")
+            case .slotForTPM: throw ValidationError("--slot names a YubiKey slot: give it without --via tpm")
+            case .invalidSlot(let slot): throw ValidationError("invalid --slot '\(slot.prefix(10))': \(error.fix)")
             }
-            return
         }
-        let slot = self.slot ?? "9a"
-        guard let piv = PIVSlot(parsing: slot) else { throw ValidationError("invalid --slot '\(slot.prefix(10))': use 9a, 9c, 9d, 9e or 82–95") }
-        let key = try AuditCardAnchor.run(owner: owner, slot: piv, serial: serial, store: store, identities: {
-            try identity.identities(owner, store: store)
-        })
+        let json = anchored.json
         if options.json {
-            JSONLine.print(AuditAnchorJSON(owner: owner.value, slot: key.slot, serial: key.serial, cardKey: AuditCrypto.hex(key.publicKey)))
+            JSONLine.print(json)
+        } else if anchored.signer == .tpm {
+            Output.line("keyrack audit anchor: the TPM signs the access log of '\(json.owner)' at each unlock")
         } else {
-            Output.line("keyrack audit anchor: YubiKey \(key.serial.map(String.init) ?? "?") slot \(key.slot) signs the access log of '\(owner)' at each unlock")
+            Output.line("keyrack audit anchor: YubiKey \(json.serial.map(String.init) ?? "?") slot \(json.slot) signs the access log of '\(json.owner)' at each unlock")
         }
     }
 }

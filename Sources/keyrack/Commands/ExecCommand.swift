@@ -83,45 +83,58 @@ struct ExecCommand: ParsableCommand {
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
+    /// The options, typed for the app layer (ExecRequest holds the rules that tie them together).
+    private var request: ExecRequest {
+        var r = ExecRequest(command: command)
+        (r.owner, r.env, r.keys, r.envFiles, r.mask, r.allowDangerous) = (options.owner, env, keys, envFiles, mask, allowDangerous)
+        (r.sandbox, r.unlock, r.workdir, r.shares, r.proxy, r.upstreamCACerts) = (sandbox, unlock, workdir, shares, proxy, upstreamCACerts)
+        return r
+    }
+
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("no command given: put it after --, e.g. keyrack exec --env test -- make deploy") }
-        if env == nil && envFiles.isEmpty && !sandbox { throw ValidationError("give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)") }
-        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
-        if env == nil && !keys.isEmpty { throw ValidationError("--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)") }
-        if !sandbox && (workdir != nil || !shares.isEmpty || unlock) { throw ValidationError("--workdir, --share and --unlock need --sandbox") }
-        if unlock && env == nil { throw ValidationError("--unlock needs --env: which keys to unlock") }
-        if sandbox && mask { throw ValidationError("--mask and --sandbox cannot be combined yet: choose one") }
-        if !proxy && !upstreamCACerts.isEmpty { throw ValidationError("--upstream-cacert needs --proxy") }
-        if proxy {
-            if env == nil { throw ValidationError("--proxy needs --env ENV (and --key K …): which keys to hand out as placeholders") }
-            if !envFiles.isEmpty { throw ValidationError("--proxy and --env-file cannot be combined yet: name the keys with --env and --key") }
-            if mask { throw ValidationError("--proxy and --mask cannot be combined: under --proxy the program holds no value to mask") }
-        }
+        do { try request.check() } catch let problem as ExecRequest.Problem { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {
-        if proxy, !sandbox, let env {
-            do {
-                Terminal.exit(try ExecProxy.run(.init(owner: options.owner, env: env, keys: keys, allowDangerous: allowDangerous,
-                                                      upstreamCACerts: upstreamCACerts, command: command)))
-            } catch let error as ExecProxyError {
-                throw CommandFailure(error.description)
-            } catch let error as ChildProcessError {
-                throw CommandFailure(error.message, exitCode: error.exitCode)
-            }
+        Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable()))
+    }
+}
+
+/// exec's refusals in its options' words.
+extension ExecRequest.Problem {
+    var cliText: String {
+        switch self {
+        case .noCommand: "no command given: put it after --, e.g. keyrack exec --env test -- make deploy"
+        case .nothingToPass: "give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)"
+        case .invalidEnv(let env): "invalid --env '\(env)'"
+        case .keysNeedEnv: "--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)"
+        case .needsSandbox: "--workdir, --share and --unlock need --sandbox"
+        case .unlockNeedsEnv: "--unlock needs --env: which keys to unlock"
+        case .maskInSandbox: "--mask and --sandbox cannot be combined yet: choose one"
+        case .upstreamCANeedsProxy: "--upstream-cacert needs --proxy"
+        case .proxyNeedsEnv: "--proxy needs --env ENV (and --key K …): which keys to hand out as placeholders"
+        case .proxyWithEnvFile: "--proxy and --env-file cannot be combined yet: name the keys with --env and --key"
+        case .proxyWithMask: "--proxy and --mask cannot be combined: under --proxy the program holds no value to mask"
         }
-        if sandbox {
-            // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first
-            // process (SandboxExec.innerCommand): a sandboxed owner's daemon serves only there.
-            if unlock {
-                try SandboxUnlock.run(try SandboxUnlock.invocations(owner: options.owner, env: env, keys: keys),
-                                      keyrack: DaemonLauncher.currentExecutable())
-            }
-            let keys = SandboxExec.Keys(env: env, names: self.keys, envFiles: envFiles, allowDangerous: allowDangerous,
-                                        proxy: proxy, upstreamCACerts: upstreamCACerts)
-            Terminal.exit(try SandboxExec.run(.init(owner: options.owner, workdir: workdir, shared: shares, keys: keys, command: command)))
+    }
+}
+
+/// A program that could not be started: exit 127 (not found) or 126, as a shell says.
+extension ChildProcessError: CLIReportable {
+    public var cliMessage: String { "error: \(message)" }
+}
+
+/// The keycard proxy's failures, their remedies in exec's options.
+extension ExecProxyError: CLIReportable {
+    public var cliMessage: String { "error: \(problem): \(cliFix)" }
+    public var exitCode: Int32 { ExitStatus.failure }
+
+    var cliFix: String {
+        switch self {
+        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
+        case .proxyFailed: "check that SSL_CERT_FILE and --upstream-cacert name PEM certificate files, then retry"
+        case .noPlaceholder: "pass this key without --proxy, or leave it out with --key"
+        case .tempDirectory: fix
         }
-        var values = try ExecEnvironment.values(owner: options.owner, env: env, keys: keys, envFiles: envFiles, allowDangerous: allowDangerous)
-        try PlainExec.run(&values, command: command, mask: mask)
     }
 }

@@ -1,12 +1,9 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackOutput
 import SecretBytes
-import KeyrackYAML
-import KeyrackNames
 
 /// `keyrack firewall`: lets CI secrets into a job through the repository file and the firewall
 /// (KeyrackApp's SecretsFirewall); parses, calls, renders.
@@ -34,7 +31,7 @@ struct FirewallCommand: ParsableCommand {
 
     func validate() throws {
         guard ["github.actions", "json"].contains(into) else { throw ValidationError("--into must be github.actions or json") }
-        do { _ = try SecretsFirewall.Source(parsing: from) } catch let e as SecretsFirewall.Failure { throw ValidationError(e.description) }
+        do { _ = try SecretsFirewall.Source(parsing: from) } catch let e as SecretsFirewall.Failure { throw ValidationError(e.cliLine.text) }
     }
 
     func run() throws {
@@ -43,27 +40,28 @@ struct FirewallCommand: ParsableCommand {
         do {
             attempts = try SecretsFirewall.run(from: try SecretsFirewall.Source(parsing: from), env: env, allowDangerous: allowDangerous)
         } catch let e as SecretsFirewall.Failure {
-            throw UsageError(e.description, fix: e.fixCommand)
+            throw UsageError(e.cliLine)
         }
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }
-        let granted = attempts.filter { $0.status == .granted }
         if let githubEnv {
-            var (out, appended) = try SourceFormat.githubActions.render(granted.map { ($0.name, $0.value) })
-            defer { zeroize(&out); zeroize(&appended) }
-            Output.write(out)
-            try SourceFormat.append(appended, to: githubEnv)
-            let count = { (s: SecretsFirewall.Attempt.Status) in attempts.filter { $0.status == s }.count }
-            Terminal.printError("keyrack firewall: \(count(.granted)) granted (masked, appended to $GITHUB_ENV), \(count(.blocked)) blocked, \(count(.absent)) absent")
+            let n = try SecretsFirewall.exportToGitHubActions(attempts, githubEnv: githubEnv, stdout: Output.write)
+            Terminal.printError("keyrack firewall: \(n.granted) granted (masked, appended to $GITHUB_ENV), \(n.blocked) blocked, \(n.absent) absent")
         } else {
-            let objects = attempts.map { a -> [String: Any] in
-                var o: [String: Any] = ["slug": a.slug, "status": a.status.rawValue]
-                if let r = a.reason { o["reason"] = r }
-                if a.status == .granted { o["value"] = String(decoding: a.value, as: UTF8.self) }
-                return o
-            }
-            try ManifestCLI.printJSON(objects)
+            JSONLine.print(attempts.map(FirewallAttemptJSON.init))
         }
         for a in attempts where a.status == .blocked { Terminal.printError("blocked: \(a.slug): \(a.reason ?? "")") }
         if attempts.contains(where: { $0.status == .blocked }) { throw ExitCode(ExitStatus.notGranted) }
+    }
+}
+
+/// The firewall's refusals in its options' words.
+extension SecretsFirewall.Failure {
+    var cliLine: ErrorLine {
+        switch self {
+        case .badSource(let s): "unsupported --from '\(s.prefix(60))': use --from 'json(env://VAR)' or --from 'json(stdin://*)'"
+        case .unsetVariable(let v): "the environment variable \(v) named by --from is not set: \(fix)"
+        case .notJSON(let what): "the secrets given with --from are not a JSON object of strings (\(what)): \(fix)"
+        case .noRepositoryFile: "\(problem): run it in the repository, or create the file with \(fix: "keyrack init --org ORG")"
+        }
     }
 }

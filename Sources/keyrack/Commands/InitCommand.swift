@@ -1,11 +1,8 @@
-import AgeYubiKey
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import PIV
-import KeyrackNames
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
 struct InitCommand: ParsableCommand {
@@ -66,89 +63,42 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Give the owner's values only to programs in its sandbox (keyrack exec --for OWNER --sandbox); see docs/robots.md.")
     var sandboxed = false
 
+    /// The options, typed for the app layer (InitRequest holds the rules that tie them to a --via).
+    private var request: InitRequest {
+        var r = InitRequest()
+        (r.via, r.pubkey, r.identity, r.postQuantum, r.serial, r.slot) = (via, pubkey, identity, pq, serial, slot)
+        (r.pinPolicy, r.touchPolicy, r.recipientType, r.algorithm) = (pinPolicy?.policy, touchPolicy?.policy, recipientType?.type, algorithm)
+        (r.pinFromStdin, r.uid, r.org, r.sandboxed) = (pinStdin, uid, org, sandboxed)
+        return r
+    }
+
     mutating func validate() throws {
-        if let org, !NameRules.isValidOrg(org) { throw ValidationError(NameRules.invalidOrgMessage(org)) }
-        let via = via ?? .ssh
-        if via != .age && (pq || identity != nil) { throw ValidationError("--pq and --identity only apply to --via age") }
-        if via == .age && pubkey != nil && identity != nil { throw ValidationError("give --pubkey or --identity, not both") }
-        if via != .yubikey && (serial != nil || slot != nil || touchPolicy != nil || recipientType != nil || algorithm != nil) {
-            throw ValidationError("--serial, --slot, --touch-policy, --recipient-type and --algorithm only apply to --via yubikey")
-        }
-        if via != .yubikey && via != .tpm && pinPolicy != nil { throw ValidationError("--pin-policy only applies to --via yubikey and --via tpm") }
-        if via == .tpm && pinPolicy == .always {
-            throw ValidationError("--pin-policy always is a YubiKey policy: a TPM key has a PIN (once: asked once per unlock) or none (never)")
-        }
-        if algorithm == .x25519 && recipientType != nil {
-            throw ValidationError("--recipient-type names a form of a P-256 key; an --algorithm x25519 owner's recipient is a plain age1…")
-        }
-        if let slot, !slot.isRetired { throw ValidationError("--slot \(slot) is not a retired slot: owners' keys live in 82–95") }
-        if pinStdin && via != .yubikey && via != .tpm { throw ValidationError("--pin-stdin only applies to --via yubikey and --via tpm") }
-        if let uid { _ = try resolveUID(uid) }
+        do { try request.check() } catch let problem as InitRequest.Problem { throw ValidationError(problem.line.text) }
     }
 
     func run() throws {
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
-        let input = OwnerInit.Input(owner: owner, spec: spec(via: via ?? .ssh, pubkey: pubkey), viaGiven: via != nil, uid: try uid.map(resolveUID),
-                                    sandboxed: sandboxed, org: try org.map(OrgName.init), directory: InvocationPaths.currentDirectory,
-                                    userHome: InvocationPaths.userHome)
-        let result = try OwnerInit.run(input, store: store, interaction: pinStdin ? stdinPIN : TerminalInteraction.live, note: Terminal.printError)
-        let via = result.via, repo = result.repoFile
+        let request = self.request
+        let result = try OwnerInit.run(try request.input(owner: owner), store: store, interaction: request.interaction, note: { Terminal.printError($0.line) })
         let path = store.home.manifest(owner).path
+        if options.json { return JSONLine.print(InitJSON(owner: owner.value, manifest: path, result: result, org: org)) }
         switch result.outcome {
         case .created(let manifest, let setup):
-            if options.json {
-                JSONLine.print(InitJSON(owner: owner.value, effect: "created", manifest: path, via: via.rawValue, recipient: manifest.owner.pubkey,
-                                        identity: setup.location.identityPath, createdIdentity: setup.createdIdentity, repo: repo.map { RepoFileInitJSON($0, org: org ?? "") }))
-            } else {
-                print("keyrack init: created owner \(owner)")
-                print("  manifest:  \(path)")
-                print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(via.rawValue))")
-                if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
-                if manifest.owner.sandboxed { print("  sandboxed: its values go only to `keyrack exec --for \(owner.value) --sandbox`") }
-            }
-        case .alreadyInitialised(let recipients):
-            let primary = recipients?.recipients.first
-            if options.json {
-                JSONLine.print(InitJSON(owner: owner.value, effect: "already-initialised", manifest: path, via: primary?.via.rawValue, recipient: primary?.pubkey,
-                                        identity: nil, createdIdentity: nil, repo: repo.map { RepoFileInitJSON($0, org: org ?? "") }))
-            } else {
-                print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
-            }
+            print("keyrack init: created owner \(owner)")
+            print("  manifest:  \(path)")
+            print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(result.via.rawValue))")
+            if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
+            if manifest.owner.sandboxed { print("  sandboxed: its values go only to `keyrack exec --for \(owner.value) --sandbox`") }
+        case .alreadyInitialised:
+            print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
         }
-        if let repo, !options.json {
-            switch repo {
-            case .created(let path): print("  repository file: \(path) (created, org \(org!))")
-            case .found(let path): print("  repository file: \(path) (found, org \(org!))")
-            case .notInRepository: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
-            }
+        switch result.repoFile {
+        case .created(let path)?: print("  repository file: \(path) (created, org \(org!))")
+        case .found(let path)?: print("  repository file: \(path) (found, org \(org!))")
+        case .notInRepository?: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
+        case nil: break
         }
-    }
-
-    /// What the backend of `via` is asked for; validate() has refused options of another `via`.
-    private func spec(via: Via, pubkey: String?) -> RecipientSpec {
-        switch via {
-        case .ssh:
-            return .ssh(publicKey: pubkey)
-        case .age:
-            return .age(AgeRecipientSpec(identity.map { .identityFile($0) } ?? pubkey.map { .recipient($0) } ?? .newIdentity, postQuantum: pq))
-        case .yubikey:
-            return .yubikey(YubiKeyRecipientSpec(serial: serial, slot: slot, pinPolicy: pinPolicy?.policy, touchPolicy: touchPolicy?.policy,
-                                                 recipientType: recipientType?.type ?? .default, algorithm: algorithm ?? .p256))
-        case .tpm:
-            return .tpm(TPMRecipientSpec(pinPolicy: pinPolicy.flatMap { TPMPINPolicy(rawValue: $0.rawValue) }))
-        }
-    }
-
-    /// PIN prompts answered from stdin (first line), for robots and scripts.
-    private var stdinPIN: Interaction {
-        Interaction(secret: { _ in PINSource.fromStdin() }, notice: TerminalInteraction.live.notice)
-    }
-
-    /// A user name or a numeric uid, checked against the password database (UnixUser).
-    private func resolveUID(_ user: String) throws -> UInt32 {
-        guard let uid = UnixUser.uid(user) else { throw ValidationError("unknown user '\(user.prefix(32))' for --uid: give an existing user name or a numeric uid") }
-        return uid
     }
 }
 

@@ -25,7 +25,7 @@ struct ListCommand: ParsableCommand {
             // SEND-TO only when a key has one, so a rack without keycards lists as before.
             let sendTo = keys.contains { !$0.sendTo.isEmpty }
             let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
-                [$0.slug.description, $0.env.value, $0.org.value, $0.listedSource, $0.mech.rawValue]
+                [$0.slug.description, $0.env.value, $0.org.value, $0.source, $0.mech.rawValue]
                     + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
             }
             print(ManifestCLI.table(rows))

@@ -44,44 +44,37 @@ struct MigrateCommand: ParsableCommand {
                                                   identityPaths: identityPaths, dryRun: dryRun, replace: replace,
                                                   userHome: InvocationPaths.userHome, interaction: TerminalInteraction.live)
         let reports = TypeScriptMigration(store: store).run(request)
+        let answer = MigrateJSON(dryRun: dryRun, reports: reports, fix: \.cliText)
         if json {
-            try ManifestCLI.printJSON(["dryRun": dryRun, "owners": reports.map(MigrateCommand.json)])
+            JSONLine.print(answer)
         } else if reports.isEmpty {
             print("keyrack migrate: no TypeScript host manifest (keyrack.host[.OWNER].age) \(all ? "" : "of \(request.owners.joined(separator: ", ")) ")in \(store.home.root.path)")
         } else {
-            for r in reports { print(MigrateCommand.text(r)) }
+            for owner in answer.owners { print(Self.text(owner)) }
         }
-        if reports.contains(where: { if case .failed = $0.outcome { return true } else { return false } }) {
-            throw ExitCode(ExitStatus.failure)
-        }
+        if answer.anyFailed { throw ExitCode(ExitStatus.failure) }
     }
 
-    static func text(_ r: MigrationReport) -> String {
-        var lines: [String]
-        switch r.outcome {
-        case .migrated, .wouldMigrate:
-            let verb = r.outcome == .migrated ? "migrated" : "would migrate"
-            lines = ["\(r.owner): \(verb) \(r.keys.count) key\(r.keys.count == 1 ? "" : "s") and \(r.recipients.count) backup recipient\(r.recipients.count == 1 ? "" : "s") from \(r.source) (opened with \(r.openedWith ?? "?")); the old file is unchanged"]
-            lines += r.keys.map { "  \($0.slug) (\($0.vault))" }
-        case .failed(let error):
-            lines = ["\(r.owner): not migrated: \(error.problem): \(error.fix)"]
-        }
+    static func text(_ r: MigrateJSON.Owner) -> String {
+        let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
+        var lines = [r.problem.map { "\(r.owner): not migrated: \($0): \(r.fix ?? "")" }
+            ?? "\(r.owner): \(r.status == "migrated" ? "migrated" : "would migrate") \(plural(r.keys.count, "key")) and \(plural(r.recipients.count, "backup recipient")) from \(r.source) (opened with \(r.openedWith ?? "?")); the old file is unchanged"]
+        if r.problem == nil { lines += r.keys.map { "  \($0.slug) (\($0.vault))" } }
         lines += r.notMoved.map { "  not moved: \($0.subject): \($0.reason)" }
         return lines.joined(separator: "\n")
     }
+}
 
-    static func json(_ r: MigrationReport) -> [String: Any] {
-        var o: [String: Any] = ["owner": r.owner, "source": r.source,
-                                "keys": r.keys.map { ["slug": $0.slug, "vault": $0.vault] },
-                                "recipients": r.recipients,
-                                "notMoved": r.notMoved.map { ["subject": $0.subject, "reason": $0.reason] }]
-        switch r.outcome {
-        case .migrated: o["status"] = "migrated"
-        case .wouldMigrate: o["status"] = "would-migrate"
-        case .failed(let e): o["status"] = "failed"; o["problem"] = e.problem; o["fix"] = e.fix
+/// migrate's remedies in keyrack's own options and commands.
+extension MigrationError.Remedy {
+    var cliText: String {
+        switch self {
+        case .giveTheKeyThatOpensIt: "pass the private key that opens it with --identity PATH"
+        case .restoreFromBackup: "restore the file from a backup, then run keyrack migrate again"
+        case .replaceOrAddTheMissingKeys:
+            "to start over from the old manifest, run it again with --replace (the keyrack manifest is renamed, not deleted); to keep it, add the missing keys with `keyrack set`"
+        case .giveTheOwnersKey: "pass the owner's private key with --identity PATH"
+        case .renameTheFile: words
         }
-        if let w = r.openedWith { o["openedWith"] = w }
-        if !r.setAside.isEmpty { o["setAside"] = r.setAside }
-        return o
     }
 }

@@ -85,20 +85,18 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try UsageChecks.check {
-            let env = try EnvName(env)
-            _ = try KeyName(key)
-            _ = try maxDuration.map(Duration.init)
-            _ = try destinations()
-            let org = try org.map(OrgName.init)
-            // The full combination, with a stand-in value, so every usage error is found before
-            // anything is read from the terminal.
-            let slug = Slug(org: try org ?? OrgName(OrgName.all), env: env, key: try KeyName(key))
-            let request = try KeySetRequest(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: nil,
-                                            options: source.keyOptions, value: vault.takesValueAtSet ? [0] : nil,
-                                            addr: openbaoAddr, cacert: openbaoCacert)
-            try source.gitHubApp.check(vault: vault, mech: request.mech)
+        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch GitHubAppKeyInput.Problem.onlyForAManifestAppKey(let given) {
+            let flags = given.map(\.flag)
+            throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
         }
+    }
+
+    /// The options, typed for the app layer (KeyChange holds the rules).
+    private func input() throws -> KeyChange.SetInput {
+        KeyChange.SetInput(owner: try options.ownerName(), org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
+                           maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions, addr: openbaoAddr,
+                           cacert: openbaoCacert.map { InvocationPaths.absolutePath($0) }, sendTo: try destinations(),
+                           onePasswordAccount: source.account, directory: InvocationPaths.currentDirectory)
     }
 
     /// `--send-to`, each under the one rule (KeyrackNames' Destination).
@@ -113,18 +111,18 @@ struct SetCommand: ParsableCommand {
         try UsageChecks.checkOpenBaoAddress(openbaoAddr)
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
-        let input = KeyChange.SetInput(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), vault: vault, exid: exid, mech: mech,
-                                       maxDuration: try maxDuration.map(Duration.init), options: source.keyOptions,
-                                       addr: openbaoAddr, cacert: openbaoCacert.map({ InvocationPaths.absolutePath($0) }), sendTo: try destinations(),
-                                       onePasswordAccount: source.account, directory: InvocationPaths.currentDirectory)
-        let result = try KeyChange.set(input, store: store, identities: {
+        let result = try KeyChange.set(try input(), store: store, identities: {
             try identity.identities(owner, store: store)
         }, value: { slug in
-            try vault == .osSecure && mech == .ephemeralViaGithubApp ? source.gitHubApp.source() : SecretPrompt.readValue(for: slug)
+            guard vault == .osSecure && mech == .ephemeralViaGithubApp else { return try SecretPrompt.readValue(for: slug) }
+            return try source.gitHubApp.source { prompt, field in try TerminalLine.ask(prompt, flag: field.flag) }
         }, effects: LiveManifestEffects())
         let entry = result.entry
+        if let token = result.longLivedToken {
+            Terminal.printError("warning: \(entry.slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
+        }
         if options.json {
-            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: ManifestCLI.source(of: entry)), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
+            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
         } else {
             print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
             if let line = RepoFileCLI.text(result.repoFile) { print(line) }

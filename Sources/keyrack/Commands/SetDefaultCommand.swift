@@ -1,8 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
-import PIV
-import KeyrackNames
+import KeyrackClient
 
 extension OpenBaoSettings.Login: ExpressibleByArgument {}
 extension OpenBaoSettings.JWTSource: ExpressibleByArgument {}
@@ -75,64 +74,44 @@ struct SetDefaultCommand: ParsableCommand {
     @Flag(help: "Remove the owner's OpenBao defaults.")
     var clearOpenbao = false
 
+    /// The options, typed for the app layer (OpenBaoDefaultsRequest holds their rules).
+    private var request: OpenBaoDefaultsRequest {
+        var r = OpenBaoDefaultsRequest()
+        (r.addr, r.cacert, r.namespace, r.login, r.authMount, r.certRole) = (openbaoAddr, openbaoCacert, openbaoNamespace, openbaoLogin, openbaoAuthMount, openbaoCertRole)
+        (r.slot, r.serial, r.roleIdKey, r.secretIdKey, r.jwtRole) = (openbaoSlot, openbaoSerial, openbaoRoleIdKey, openbaoSecretIdKey, openbaoJwtRole)
+        (r.jwtAudience, r.jwtMount, r.jwtSource, r.leaseRole, r.clear) = (openbaoJwtAudience, openbaoJwtMount, openbaoJwtSource, openbaoLeaseRole, clearOpenbao)
+        return r
+    }
+
     mutating func validate() throws {
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        try UsageChecks.check {
-            _ = try openbaoRoleIdKey.map(Slug.init(validating:))
-            _ = try openbaoSecretIdKey.map(Slug.init(validating:))
-            try openbaoLeaseRole.map(OpenBaoLease.validate(role:))
-        }
-        if let openbaoSlot, PIVSlot(parsing: openbaoSlot) == nil {
-            throw ValidationError("invalid --openbao-slot '\(openbaoSlot.prefix(10))': use 9a, 9c, 9d, 9e or a retired slot 82–95")
-        }
-        if openbaoJwtMount != nil && openbaoAuthMount != nil && openbaoJwtMount != openbaoAuthMount {
-            throw ValidationError("--openbao-jwt-mount and --openbao-auth-mount name the same setting: give one")
-        }
-        let setsSomething = [openbaoAddr, openbaoCacert, openbaoNamespace, openbaoAuthMount, openbaoCertRole, openbaoSlot,
-                             openbaoRoleIdKey, openbaoSecretIdKey, openbaoJwtRole, openbaoJwtAudience, openbaoJwtMount, openbaoLeaseRole].contains { $0 != nil }
-            || openbaoLogin != nil || openbaoSerial != nil || openbaoJwtSource != nil
-        if !setsSomething && !clearOpenbao { throw ValidationError("nothing to set: give at least one --openbao-… option (or --clear-openbao)") }
-        if setsSomething && clearOpenbao { throw ValidationError("--clear-openbao takes no other option") }
+        do { try UsageChecks.check { try request.check() } } catch let problem as OpenBaoDefaultsRequest.Problem { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {
         try UsageChecks.checkOpenBaoAddress(openbaoAddr)
         let owner = try options.ownerName()
         let store = try HostManifestStore.fromEnvironment()
-        var changes = OpenBaoSettings()
-        changes.addr = openbaoAddr
-        changes.cacert = openbaoCacert.map({ InvocationPaths.absolutePath($0) })
-        changes.namespace = openbaoNamespace
-        changes.login = openbaoLogin
-        changes.authMount = openbaoAuthMount ?? openbaoJwtMount
-        changes.certRole = openbaoCertRole
-        changes.slot = openbaoSlot.flatMap(PIVSlot.init(parsing:))?.description
-        changes.serial = openbaoSerial
-        changes.roleIdKey = try openbaoRoleIdKey.map(Slug.init(validating:))
-        changes.secretIdKey = try openbaoSecretIdKey.map(Slug.init(validating:))
-        changes.jwtRole = openbaoJwtRole
-        changes.jwtAudience = openbaoJwtAudience
-        changes.jwtSource = openbaoJwtSource
-        changes.leaseRole = openbaoLeaseRole
-        let settings = try OpenBaoDefaults.set(owner: owner, changes: changes, clear: clearOpenbao, store: store, identities: {
-            try identity.identities(owner, store: store)
-        })
+        let settings = try OpenBaoDefaults.set(owner: owner, request, store: store, identities: { try identity.identities(owner, store: store) })
+        let answer = SetDefaultJSON(owner: owner.value, settings: settings)
         if options.json {
-            try ManifestCLI.printJSON(["owner": owner.value, "openbao": Self.json(settings)])
+            JSONLine.print(answer)
         } else if settings.isEmpty {
             print("keyrack set-default: owner \(owner) has no OpenBao defaults")
         } else {
-            print("keyrack set-default: OpenBao defaults of owner \(owner): " + Self.json(settings).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            print("keyrack set-default: OpenBao defaults of owner \(owner): " + answer.openbao.assignments.joined(separator: " "))
         }
     }
+}
 
-    static func json(_ s: OpenBaoSettings) -> [String: Any] {
-        var o: [String: Any] = [:]
-        o["addr"] = s.addr; o["cacert"] = s.cacert; o["namespace"] = s.namespace; o["login"] = s.login?.rawValue
-        o["authMount"] = s.authMount; o["certRole"] = s.certRole; o["slot"] = s.slot; o["serial"] = s.serial.map { Int($0) }
-        o["roleIdKey"] = s.roleIdKey?.description; o["secretIdKey"] = s.secretIdKey?.description
-        o["jwtRole"] = s.jwtRole; o["jwtAudience"] = s.jwtAudience; o["jwtSource"] = s.jwtSource?.rawValue
-        o["leaseRole"] = s.leaseRole
-        return o
+/// set-default's refusals in its options' words.
+extension OpenBaoDefaultsRequest.Problem {
+    var cliText: String {
+        switch self {
+        case .invalidSlot(let slot): "invalid --openbao-slot '\(slot)': use 9a, 9c, 9d, 9e or a retired slot 82–95"
+        case .mountGivenTwice: "--openbao-jwt-mount and --openbao-auth-mount name the same setting: give one"
+        case .nothingToSet: "nothing to set: give at least one --openbao-… option (or --clear-openbao)"
+        case .clearWithSettings: "--clear-openbao takes no other option"
+        }
     }
 }

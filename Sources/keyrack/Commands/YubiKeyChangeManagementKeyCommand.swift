@@ -1,8 +1,5 @@
 import KeyrackApp
-import KeyrackCore
 import ArgumentParser
-import PIV
-import SecretBytes
 
 /// `keyrack yubikey change-management-key`.
 struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
@@ -16,22 +13,10 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
         """
     )
 
-    enum Algorithm: String, ExpressibleByArgument, CaseIterable {
-        case tdes, aes128, aes192, aes256
-        var piv: UInt8 {
-            switch self {
-            case .tdes: return PIVAlgorithm.tdes
-            case .aes128: return PIVAlgorithm.aes128
-            case .aes192: return PIVAlgorithm.aes192
-            case .aes256: return PIVAlgorithm.aes256
-            }
-        }
-    }
-
     @OptionGroup var card: CardSelection
 
     @Option(help: ArgumentHelp("The new key's algorithm (default: the card's current kind; AES needs firmware 5.4+).", valueName: "algorithm"))
-    var algorithm: Algorithm?
+    var algorithm: ManagementKeyRotation.Algorithm?
 
     @Flag(help: "Read the PIN from stdin instead of the terminal.")
     var pinStdin = false
@@ -39,12 +24,9 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
     func run() throws {
         var secrets = CardSecrets(fromStdin: pinStdin)
         defer { secrets.wipeAll() }
-        let card = try PIVCards.open(serial: card.serial)
-        defer { card.close() }
-        var pin = try secrets.read(.pin(prompt: "PIN of YubiKey \(card.serial): "), what: "PIN")
-        defer { wipe(&pin) }
-        try card.verifyPIN(pin)
-        let alg = try card.rotateManagementKey(algorithm: algorithm?.piv)
-        print("management key replaced (\(ManagementKey.name(alg)), PIN-protected)")
+        let made = try ManagementKeyRotation.run(serial: card.serial, algorithm: algorithm) { try secrets.read(.pin(prompt: "PIN of YubiKey \($0): "), what: "PIN") }
+        print("management key replaced (\(made.algorithm), PIN-protected)")
     }
 }
+
+extension ManagementKeyRotation.Algorithm: ExpressibleByArgument {}

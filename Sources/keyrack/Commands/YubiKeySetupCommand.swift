@@ -1,13 +1,7 @@
 import KeyrackApp
 import KeyrackCore
-import AgeYubiKey
 import ArgumentParser
-import Foundation
 import PIV
-#if canImport(Glibc)
-import Glibc
-#endif
-import SecretBytes
 import KeyrackClient
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
@@ -57,36 +51,38 @@ struct YubiKeySetupCommand: ParsableCommand {
     @Flag(help: "Print machine-readable JSON instead of human text.")
     var json = false
 
+    private var request: CardKeySetup {
+        CardKeySetup(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, recipientType: recipientType.type,
+                     name: name, output: output)
+    }
+
     func validate() throws {
-        if let slot, !slot.isRetired && slot != .authentication { throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key") }
-        if let output, FileManager.default.fileExists(atPath: output) {
-            throw ValidationError("'\(output)' already exists: choose another -o path (an identity file is never overwritten)")
+        do { try request.check() } catch let problem as CardKeySetup.Problem {
+            switch problem {
+            case .slotNotUsable: throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key")
+            case .outputExists(let path): throw ValidationError("'\(path)' already exists: choose another -o path (an identity file is never overwritten)")
+            }
         }
     }
 
     func run() throws {
         var secrets = CardSecrets(fromStdin: pinStdin)
-        var pin = try secrets.read(.pin(prompt: "Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): "), what: "PIN")
-        defer { wipe(&pin); secrets.wipeAll() }
-        if slot == .authentication { return try setUpLoginKey(pin: pin) }
+        defer { secrets.wipeAll() }
+        switch try request.run(pin: { try secrets.read(.pin(prompt: "Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): "), what: "PIN") }) {
+        case .identity(let made): render(made)
+        case .loginKey(let made): render(made)
+        }
+    }
 
-        let made = try CardIdentitySetup.run(serial: card.serial, slot: slot, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy,
-                                             recipientType: recipientType.type, pin: pin, name: name, output: output)
-        let (setup, recipient, identityFile) = (made.setup, made.recipient, made.identityFile)
-        for note in made.notes { Terminal.printError(note) }
+    /// The identity file on stdout (or written to -o, and the recipient printed), notes on stderr.
+    func render(_ made: CardIdentitySetup.Made) {
+        for note in made.notes { Terminal.printError(note.line) }
         if json {
-            let object: [String: Any] = [
-                "serial": Int(setup.serial), "slot": setup.slot.description, "recipient": recipient,
-                "recipientType": recipientType.rawValue,
-                "identity": setup.stub.string, "pinPolicy": setup.pinPolicy.description,
-                "touchPolicy": setup.touchPolicy.description, "name": setup.name,
-                "identityFile": output as Any? ?? NSNull(),
-            ]
-            try ManifestCLI.printJSON(object)
+            JSONLine.print(CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output))
         } else if output != nil {
-            print(recipient)
+            print(made.recipient)
         } else {
-            print(identityFile, terminator: "")
+            print(made.identityFile, terminator: "")
         }
     }
 }

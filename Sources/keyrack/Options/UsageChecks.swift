@@ -6,7 +6,7 @@ import KeyrackClient
 enum UsageChecks {
     /// Runs a typed parse in `validate()`, turning its error into ArgumentParser's usage error.
     static func check(_ body: () throws -> Void) throws {
-        do { try body() } catch let error as KeyrackError { throw ValidationError(error.message) }
+        do { try body() } catch let error as KeyrackError { throw ValidationError(error.cliLine.text) }
     }
 
     /// An OpenBao address given to `set` or `set-default`, refused on one line (exit 2) when it is
@@ -15,7 +15,7 @@ enum UsageChecks {
     /// `validate()` leaves a refused address to `run()` (`refusesOpenBaoAddress`).
     static func checkOpenBaoAddress(_ address: String?) throws {
         guard let address else { return }
-        do { try OpenBaoSettings.validateToStore(addr: address) } catch let error as KeyrackError { throw UsageError(error.message) }
+        do { try OpenBaoSettings.validateToStore(addr: address) } catch let error as KeyrackError { throw UsageError(error.cliLine) }
     }
 
     static func refusesOpenBaoAddress(_ address: String?) -> Bool {

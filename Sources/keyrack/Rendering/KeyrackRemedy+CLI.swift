@@ -13,6 +13,8 @@ extension KeyrackError.Remedy {
         case .giveIdentityOrAddRecipient(let environment):
             let give = environment ? "pass --identity PATH (or set KEYRACK_IDENTITY=PATH or KEYRACK_IDENTITY_FD=N)" : "pass --identity PATH"
             return "\(give), or add a recipient whose key is here with \(fix: "keyrack recipient add")"
+        case .giveIdentity:
+            return "pass --identity PATH with the matching private key or identity file"
         case .addAnotherRecipient(let owner):
             return "add another with \(fix: "keyrack recipient add --for \(owner)") first"
         case .restoreRecipients(let owner):

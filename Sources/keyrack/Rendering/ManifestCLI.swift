@@ -1,19 +1,10 @@
 import Foundation
-import KeyrackCore
 import KeyrackApp
+import KeyrackCore
 import KeyrackClient
 
-/// How the manifest commands render their results: JSON objects and human tables.
+/// How the manifest commands render human tables (their `--json` answers are Results types).
 enum ManifestCLI {
-    /// Prints a JSON value (dictionaries and arrays of strings, numbers, bools, nulls) on stdout,
-    /// as every `--json` answer is printed (JSONLine: one line, keys sorted).
-    static func printJSON(_ value: Any) throws {
-        JSONLine.print(JSONValue(any: value))
-    }
-
-    /// What `set` shows as a key's vault (KeyrackApp's KeyEntry.listedSource).
-    static func source(of entry: KeyEntry) -> String { entry.listedSource }
-
     /// Left-aligned columns for human tables.
     static func table(_ rows: [[String]]) -> String {
         guard let width = rows.first?.count else { return "" }

@@ -5,52 +5,9 @@ import XCTest
 import Glibc
 #endif
 
-/// Tools the fault-injection and secret-hygiene tests share: a small tmpfs to fill up or make
-/// read-only, a keyrack process watched while it runs, and a scan of another process's memory.
-/// They need root (mount, /proc/PID/mem), which the test command has; without it they fail.
-
-/// A tmpfs of `size` mounted over `url` (created if absent). `unmount()` (or deinit) lazily
-/// unmounts it, so a test that fails half-way leaves no mount behind.
-final class TmpfsMount {
-    let url: URL
-    private var mounted = false
-
-    init(at url: URL, size: String) throws {
-        self.url = url
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let r = try Run.process("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", url.path])
-        guard r.status == 0 else {
-            XCTFail("fault-injection tests mount a tmpfs and must run as root (the test command does): mount refused: \(r.err)")
-            throw Refused()
-        }
-        mounted = true
-    }
-
-    struct Refused: Error {}
-
-    /// Fills the file system to the last byte (a `fill` file of zeros), and checks it is full.
-    func fill() throws {
-        _ = try Run.process("/usr/bin/dd", ["if=/dev/zero", "of=\(url.appendingPathComponent("fill").path)", "bs=4k"])
-        var fs = statvfs()
-        XCTAssertEqual(statvfs(url.path, &fs), 0)
-        XCTAssertEqual(fs.f_bavail, 0, "the tmpfs should be full")
-    }
-
-    func unfill() { unlink(url.appendingPathComponent("fill").path) }
-
-    func remount(readOnly: Bool) throws {
-        let r = try Run.process("/usr/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", url.path])
-        XCTAssertEqual(r.status, 0, "remount \(readOnly ? "ro" : "rw") refused: \(r.err)")
-    }
-
-    func unmount() {
-        guard mounted else { return }
-        mounted = false
-        _ = try? Run.process("/usr/bin/umount", ["-l", url.path])
-    }
-
-    deinit { unmount() }
-}
+/// Tools the fault-injection and secret-hygiene tests share: a keyrack process watched while it
+/// runs, and a scan of another process's memory. They need root (/proc/PID/mem), which the test
+/// command has; without it they fail. (The tmpfs to fill: TestSupport's TmpfsMount.)
 
 /// A keyrack process started in the background, its stderr collected as it arrives, so a test
 /// can act at a precise moment of its run (e.g. when it prints "touch your YubiKey").

@@ -29,6 +29,9 @@ final class LoopbackAPIs {
             }
         }
 
+        /// The Authorization header of each request received so far, "" where it had none.
+        func authorizations() throws -> [String] { try requests().map { ($0["headers"] as? [String: String])?["authorization"] ?? "" } }
+
         /// The raw log: every byte any request carried to this server.
         func everything() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     }
@@ -115,18 +118,32 @@ final class LoopbackAPIs {
 
     /// Starts the git server over `root` (signed by the test CA).
     func startGit(root: URL) throws -> Server {
+        try record(try launch("git-server", script: LoopbackAPIs.gitServerScript) { [pem("api.pem"), pem("api.key"), self.log($0).path, root.path] })
+    }
+
+    /// Runs the Python `script` (written here as NAME.py) with a free port and then `arguments(port)`,
+    /// stderr to NAME-PORT.err; returns once it listens, else throws with that stderr.
+    func launch(_ name: String, script: String, python: String = "/usr/bin/python3", environment: [String: String] = [:],
+                arguments: (UInt16) -> [String]) throws -> (port: UInt16, process: Spawned) {
         let port = try CloudServers.freePort()
-        let log = dir.appendingPathComponent("requests-\(port).jsonl")
-        try Data(LoopbackAPIs.gitServerScript.utf8).write(to: dir.appendingPathComponent("git-server.py"))
-        let process = try Spawned("/usr/bin/python3", [dir.appendingPathComponent("git-server.py").path, String(port),
-                                                       dir.appendingPathComponent("api.pem").path, dir.appendingPathComponent("api.key").path,
-                                                       log.path, root.path],
-                                  stderrPath: dir.appendingPathComponent("server-\(port).err").path)
+        let err = dir.appendingPathComponent("\(name)-\(port).err")
+        try Data(script.utf8).write(to: dir.appendingPathComponent("\(name).py"))
+        let process = try Spawned(python, [dir.appendingPathComponent("\(name).py").path, String(port)] + arguments(port),
+                                  environment: environment, stderrPath: err.path)
         guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
             process.terminate()
-            throw NSError(domain: "LoopbackAPIs", code: 2, userInfo: [NSLocalizedDescriptionKey: "git server did not listen on \(port)"])
+            throw NSError(domain: "LoopbackAPIs", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(name) did not listen on \(port): \((try? String(contentsOf: err, encoding: .utf8)) ?? "")"])
         }
-        let server = Server(port: port, log: log, process: process, tls: true)
+        return (port, process)
+    }
+
+    /// A file of this directory (a certificate or key), "-" as is.
+    func pem(_ name: String) -> String { name == "-" ? name : dir.appendingPathComponent(name).path }
+
+    private func log(_ port: UInt16) -> URL { dir.appendingPathComponent("requests-\(port).jsonl") }
+
+    private func record(_ launched: (port: UInt16, process: Spawned), tls: Bool = true) -> Server {
+        let server = Server(port: launched.port, log: log(launched.port), process: launched.process, tls: tls)
         servers.append(server)
         return server
     }
@@ -135,7 +152,6 @@ final class LoopbackAPIs {
         self.dir = dir
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         caFile = dir.appendingPathComponent("test-ca.pem")
-        try Data(LoopbackAPIs.serverScript.utf8).write(to: dir.appendingPathComponent("server.py"))
         try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "test-ca.key",
                      "-out", "test-ca.pem", "-days", "2", "-subj", "/CN=keyrack test API CA",
                      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
@@ -159,19 +175,8 @@ final class LoopbackAPIs {
 
     /// Starts one server: `https` signed by the test CA, `http`, or `rogue` (untrusted https).
     func start(_ kind: String) throws -> Server {
-        let port = try CloudServers.freePort()
-        let log = dir.appendingPathComponent("requests-\(port).jsonl")
         let (cert, key) = kind == "http" ? ("-", "-") : kind == "rogue" ? ("rogue.pem", "rogue.key") : ("api.pem", "api.key")
-        let path = { (f: String) in f == "-" ? f : self.dir.appendingPathComponent(f).path }
-        let process = try Spawned("/usr/bin/python3", [dir.appendingPathComponent("server.py").path, String(port), path(cert), path(key), log.path],
-                                  stderrPath: dir.appendingPathComponent("server-\(port).err").path)
-        guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
-            process.terminate()
-            throw NSError(domain: "LoopbackAPIs", code: 1, userInfo: [NSLocalizedDescriptionKey: "python server did not listen on \(port)"])
-        }
-        let server = Server(port: port, log: log, process: process, tls: kind != "http")
-        servers.append(server)
-        return server
+        return record(try launch("server", script: LoopbackAPIs.serverScript) { [pem(cert), pem(key), self.log($0).path] }, tls: kind != "http")
     }
 
     func stop() {

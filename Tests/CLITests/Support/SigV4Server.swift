@@ -56,19 +56,11 @@ enum SigV4Server {
 
     /// Starts it beside `apis` (same test CA); returns the port, the log and the process.
     static func start(_ apis: LoopbackAPIs, keyID: String, secret: String, token: String) throws -> (port: UInt16, log: URL, process: Spawned) {
-        let port = try CloudServers.freePort()
-        let dir = apis.dir
-        let log = dir.appendingPathComponent("sigv4-\(port).jsonl")
-        try Data(script.utf8).write(to: dir.appendingPathComponent("sigv4.py"))
-        let python = try CloudServers.venvToolPath("python3")
-        let process = try Spawned(python, [dir.appendingPathComponent("sigv4.py").path, String(port), dir.appendingPathComponent("api.pem").path,
-                                           dir.appendingPathComponent("api.key").path, log.path],
-                                  environment: ["REAL_AK": keyID, "REAL_SK": secret, "REAL_TOKEN": token],
-                                  stderrPath: dir.appendingPathComponent("sigv4-\(port).err").path)
-        guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
-            process.terminate()
-            throw NSError(domain: "SigV4Server", code: 1, userInfo: [NSLocalizedDescriptionKey: "sigv4 server did not listen: \((try? String(contentsOf: dir.appendingPathComponent("sigv4-\(port).err"), encoding: .utf8)) ?? "")"])
+        func log(_ port: UInt16) -> URL { apis.dir.appendingPathComponent("sigv4-\(port).jsonl") }
+        let (port, process) = try apis.launch("sigv4", script: script, python: try CloudServers.venvToolPath("python3"),
+                                              environment: ["REAL_AK": keyID, "REAL_SK": secret, "REAL_TOKEN": token]) {
+            [apis.pem("api.pem"), apis.pem("api.key"), log($0).path]
         }
-        return (port, log, process)
+        return (port, log(port), process)
     }
 }

@@ -23,28 +23,27 @@ final class GitHubAppKeyInputTests: XCTestCase {
         let input = GitHubAppKeyInput(appID: "1", installationID: nil, privateKeyPath: nil)
         XCTAssertNoThrow(try input.check(vault: .osSecure, mech: .ephemeralViaGithubApp))
         XCTAssertThrowsError(try input.check(vault: .osEnvvar, mech: Vault.osEnvvar.defaultMechanism)) { error in
-            XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertEqual((error as? KeyrackError)?.message, "--app-id is only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+            XCTAssertEqual(error as? GitHubAppKeyInput.Problem, .onlyForAManifestAppKey(given: [.appID]))
         }
         let two = GitHubAppKeyInput(appID: "1", installationID: "2", privateKeyPath: nil)
         XCTAssertThrowsError(try two.check(vault: .onePassword, mech: .ephemeralViaGithubApp)) { error in
-            XCTAssertTrue((error as? KeyrackError)?.message.hasPrefix("--app-id, --installation-id are only used with") == true, "\(error)")
+            XCTAssertEqual(error as? GitHubAppKeyInput.Problem, .onlyForAManifestAppKey(given: [.appID, .installationID]))
         }
         XCTAssertNoThrow(try GitHubAppKeyInput(appID: nil, installationID: nil, privateKeyPath: nil).check(vault: .osEnvvar, mech: Vault.osEnvvar.defaultMechanism))
     }
 
     func testAsksForWhatIsMissingInOrderAndExpandsTheHome() throws {
         let pem = try rsaPEM()
-        var asked: [String] = []
-        let source = try GitHubAppKeyInput(appID: nil, installationID: nil, privateKeyPath: nil).source(userHome: dir.url) { prompt, flag in
-            asked.append(flag)
-            switch flag {
-            case "--app-id": return "12345"
-            case "--installation-id": return "678"
-            default: return "~/app.pem"
+        var asked: [GitHubAppKeyInput.Field] = []
+        let source = try GitHubAppKeyInput(appID: nil, installationID: nil, privateKeyPath: nil).source(userHome: dir.url) { prompt, field in
+            asked.append(field)
+            switch field {
+            case .appID: return "12345"
+            case .installationID: return "678"
+            case .privateKey: return "~/app.pem"
             }
         }
-        XCTAssertEqual(asked, ["--app-id", "--installation-id", "--private-key"])
+        XCTAssertEqual(asked, [.appID, .installationID, .privateKey])
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(source)) as? [String: Any])
         XCTAssertEqual(object["appId"] as? Int, 12345)
         XCTAssertEqual(object["installationId"] as? Int, 678)
@@ -53,8 +52,8 @@ final class GitHubAppKeyInputTests: XCTestCase {
 
     func testGivenFlagsAreNotAskedFor() throws {
         let pem = try rsaPEM()
-        _ = try GitHubAppKeyInput(appID: "1", installationID: "2", privateKeyPath: pem.path).source { _, flag in
-            XCTFail("asked for \(flag)"); return ""
+        _ = try GitHubAppKeyInput(appID: "1", installationID: "2", privateKeyPath: pem.path).source { _, field in
+            XCTFail("asked for \(field)"); return ""
         }
     }
 

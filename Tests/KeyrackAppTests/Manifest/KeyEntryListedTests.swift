@@ -15,10 +15,10 @@ final class KeyEntryListedTests: XCTestCase {
     }
 
     func testAnOpenBaoKeyShowsItsReferenceAndAddressAndOthersTheirVault() throws {
-        XCTAssertEqual(entry(.openBao, exid: "secret/db#password", addr: "https://bao:8200").listedSource, "openbao:secret/db#password @ https://bao:8200")
-        XCTAssertEqual(entry(.openBao, exid: "secret/db#password").listedSource, "openbao:secret/db#password")
-        XCTAssertEqual(entry(.openBao, exid: "not a reference").listedSource, "openbao", "an unreadable reference shows the vault, never the exid")
-        XCTAssertEqual(entry(.osSecure, exid: nil).listedSource, "os.secure")
+        XCTAssertEqual(entry(.openBao, exid: "secret/db#password", addr: "https://bao:8200").source, "openbao:secret/db#password @ https://bao:8200")
+        XCTAssertEqual(entry(.openBao, exid: "secret/db#password").source, "openbao:secret/db#password")
+        XCTAssertEqual(entry(.openBao, exid: "not a reference").source, "openbao", "an unreadable reference shows the vault, never the exid")
+        XCTAssertEqual(entry(.osSecure, exid: nil).source, "os.secure")
     }
 
     func testListJSONCarriesTheListedSourceOfOpenBaoKeysOnly() throws {
