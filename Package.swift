@@ -171,7 +171,7 @@ let package = Package(
         // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
         .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
         .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "Locking", "SecretBytes",
-                                                  "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
+                                                  "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "AgePlugin", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The keycard proxy of `exec --proxy` (issue 27): a per-run HTTP(S) proxy on loopback that
         // puts values in place of their placeholders only in requests to the hosts each may go to.
@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
         .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
-        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "AgeYubiKey", "PIV", "TestSupport"]),
+        .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackYAML", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "AgeYubiKey", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),

@@ -42,6 +42,10 @@ final class ManifestBadInputTests: XCTestCase {
         try assertRefused(h, ["set", "--for", "ghost"] + set, stdin: "s3cr3t", mentions: "keyrack init --for ghost")
         try assertRefused(h, ["list", "--for", "ghost"], mentions: "keyrack init --for ghost")
         try assertRefused(h, ["del", "--for", "ghost", "--key", "K", "--env", "sudo"], mentions: "keyrack init --for ghost")
+        try assertRefused(h, ["identity", "--for", "ghost"], mentions: "keyrack init --for ghost")
+        // status and relock narrow to an env under the one env rule (EnvFilterOption).
+        try assertRefused(h, ["status", "--for", "seaturtle", "--env", "Prod"], mentions: "invalid --env 'Prod'")
+        try assertRefused(h, ["relock", "--for", "seaturtle", "--env", "pr.od"], mentions: "invalid --env 'pr.od'")
         // Public keys that cannot be read or are of a type keyrack does not take.
         try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pubkey", h.dir.file("absent.pub").path], mentions: "does not exist")
         try assertRefused(h, ["init", "--for", "nokey", "--via", "ssh", "--pubkey", h.dir.path], mentions: "cannot read public key file")

@@ -14,6 +14,14 @@ public enum DaemonStop {
         case stopped
         /// Stopped through its pid file: its socket had been removed.
         case stoppedOrphan(pid: Int32)
+
+        /// What `--json` reports as `effect`: stopped or not-running.
+        public var effect: String { self == .notRunning ? "not-running" : "stopped" }
+    }
+
+    /// `daemon prune`: stops `owners` in order (`--all`: `runningOwners()`); each one's outcome.
+    public static func prune(_ owners: [String], stop: (String) throws -> Outcome = { try DaemonStop.stop(owner: $0) }) throws -> [(owner: String, outcome: Outcome)] {
+        try owners.map { ($0, try stop($0)) }
     }
 
     public static func stop(owner: String) throws -> Outcome {

@@ -13,23 +13,46 @@ public enum OwnerStatus {
         public var proxies: [ProxyRecord]
     }
 
-    public static func query(owner: String, env: String?, daemon: any OwnerDaemonPort = LiveDaemonPort(),
-                             proxies: (String) -> [ProxyRecord] = ProxyRecords.running) throws -> Result {
-        var status: DaemonStatus?
-        var orphan: Int32?
+    /// What answers on the owner's socket: `keyrack daemon status`, and the first step of `query`.
+    public enum Daemon: Equatable {
+        case running(DaemonStatus)
+        case none
+        /// A daemon runs (its pid file says) but lost its socket, so it serves no one.
+        case orphaned(pid: Int32)
+    }
+
+    public static func daemon(owner: String, daemon: any OwnerDaemonPort = LiveDaemonPort()) throws -> Daemon {
         do {
             guard case .status(let s) = try daemon.send(owner: owner, .status) else {
                 throw DaemonError.malformed("the daemon answered STATUS with something else")
             }
-            status = s
+            return .running(s)
         } catch DaemonError.noDaemon {
-            status = nil
+            return .none
         } catch DaemonError.orphaned(_, let pid) {
-            orphan = pid
+            return .orphaned(pid: pid)
+        }
+    }
+
+    public static func query(owner: String, env: String?, daemon: any OwnerDaemonPort = LiveDaemonPort(),
+                             proxies: (String) -> [ProxyRecord] = ProxyRecords.running) throws -> Result {
+        var status: DaemonStatus?
+        var orphan: Int32?
+        switch try Self.daemon(owner: owner, daemon: daemon) {
+        case .running(let s): status = s
+        case .none: break
+        case .orphaned(let pid): orphan = pid
         }
         var agent: AgentStatus?
         if status != nil, case .agentStatus(let a)? = try? daemon.send(owner: owner, .agentStatus) { agent = a }
         return Result(daemon: status, orphanedPID: orphan, grants: (status?.grants ?? []).filter { env == nil || $0.slug.env == env },
                       agent: agent, proxies: proxies(owner))
+    }
+}
+
+extension StatusJSON {
+    /// `status --json` of a query's result; `socket` is where the owner's daemon listens.
+    public init(owner: String, socket: String, _ r: OwnerStatus.Result) {
+        self.init(owner: owner, socket: socket, status: r.daemon, orphanedPid: r.orphanedPID, agent: r.agent, proxies: r.proxies, grants: r.grants)
     }
 }

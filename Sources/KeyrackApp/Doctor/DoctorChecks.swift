@@ -288,3 +288,10 @@ public struct DoctorChecks {
         return out
     }
 }
+
+extension DoctorJSON {
+    /// `doctor --json` of these checks.
+    public init(owner: String, checks: [DoctorCheck]) {
+        self.init(owner: owner, checks: checks.map { Check(name: $0.name, status: $0.status.rawValue, detail: $0.detail, fix: $0.fix) })
+    }
+}

@@ -11,12 +11,13 @@ import KeyrackNames
 public struct FillOwners {
     public struct Request {
         public var env: EnvName
+        /// The owners to fill (none given: `human`).
         public var owners: [OwnerName]
         /// Only these key names (`--key`), else all the file lists for the env.
         public var keys: [String]
         public init(env: EnvName, owners: [OwnerName], keys: [String]) {
             self.env = env
-            self.owners = owners
+            self.owners = owners.isEmpty ? [.human] : owners
             self.keys = keys
         }
     }
@@ -28,6 +29,7 @@ public struct FillOwners {
         case filled([String])
     }
 
+    /// What stops a fill, the problem only: the CLI words the remedy in its commands and flags.
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case noRepositoryFile
         case notListed(key: String, env: String, path: String)
@@ -40,22 +42,7 @@ public struct FillOwners {
             case .roundTrip(let slug, let owner): "\(slug) was set for '\(owner)' but did not read back equal"
             }
         }
-        public var fix: String {
-            switch self {
-            case .noRepositoryFile: "run it in the repository, or create the file with `\(fixCommand ?? "")`"
-            case .notListed: "add it to the file's env section, or drop --key"
-            case .roundTrip: "check the owner's manifest with `\(fixCommand ?? "")`, then fill again"
-            }
-        }
-        /// The command in `fix`, typed apart so `--json` reports it without reading the words.
-        public var fixCommand: String? {
-            switch self {
-            case .noRepositoryFile: "keyrack init --org ORG"
-            case .notListed: nil
-            case .roundTrip: "keyrack list"
-            }
-        }
-        public var description: String { "\(problem): \(fix)" }
+        public var description: String { problem }
     }
 
     let store: HostManifestStore

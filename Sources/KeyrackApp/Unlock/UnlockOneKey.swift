@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KeyrackClient
 import KeyrackDaemon
 import KeyrackNames
 import ProcessSpawn
@@ -18,5 +19,18 @@ public enum UnlockOneKey {
         var unlock = Spawn(executable, ["unlock", "--for", owner, "--env", env, "--key", key])
         unlock.stdout = .descriptor(STDERR_FILENO)
         return try unlock.run().get()
+    }
+
+    /// `get`, and when the key is locked, the key unlocked (`unlock`: `run`'s child) and `get`
+    /// again. The child's exit status when it failed (it has said why on stderr), else nil.
+    public static func getUnlocking(owner: String, env: String, key: String,
+                                    unlock: (String, String, String) throws -> Int32 = { try run(owner: $0, env: $1, key: $2) },
+                                    _ get: () throws -> Void) throws -> Int32? {
+        do { try get() } catch let locked as NotGranted where locked.errorCode == "locked" {
+            let status = try unlock(owner, env, key)
+            guard status == 0 else { return status }
+            try get()
+        }
+        return nil
     }
 }

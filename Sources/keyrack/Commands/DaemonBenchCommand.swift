@@ -1,19 +1,10 @@
-import KeyrackApp
 import ArgumentParser
 import KeyrackApp
-import KeyrackDaemon
-#if canImport(Glibc)
-import Glibc
-import KeyrackNames
 import KeyrackClient
-#endif
 
-/// `keyrack daemon bench` (hidden): the measurements scripts/bench reports. `--seed` starts the
-/// owner's daemon and puts one synthetic grant (`bench.test.BENCH_KEY`, a random value), so
-/// `keyrack get` can be timed without a manifest; without it, GET throughput is measured with
-/// `--clients` concurrent connections against that grant; with `--without-audit-log`, against a
-/// reference server of this run alone that keeps no access log (UnloggedReference), so the log's
-/// cost is measured in the same run.
+/// `keyrack daemon bench` (hidden): KeyrackApp's DaemonBench. `--seed` puts the synthetic grant;
+/// without it, GET throughput with `--clients` connections (`--without-audit-log`: of a reference
+/// server that keeps no access log).
 struct DaemonBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -39,29 +30,12 @@ struct DaemonBenchCommand: ParsableCommand {
     var serveWithoutAuditLog: String?
 
     func run() throws {
-        let client = DaemonClient(owner: options.owner)
-        if seed {
-            _ = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(),
-                                                 arguments: DaemonStart.arguments(owner: options.owner, pinnedUID: nil))
-            var value = [UInt8](repeating: 0, count: 40)
-            for i in value.indices { value[i] = UInt8(ascii: "a") + UInt8.random(in: 0..<26) }
-            _ = try client.send(.unlock([GrantRequest(slug: Slug(org: "bench", env: "test", key: "BENCH_KEY")!, vault: "os.daemon", ttlMilliseconds: 3_600_000, value: value)], catalog: nil), peerUIDs: [getuid()])
-            return
-        }
+        if seed { return try DaemonBench.seed(owner: options.owner) }
         if let directory = serveWithoutAuditLog {
-            return try UnloggedReference.serve(directory: directory, owner: options.owner, milliseconds: milliseconds)
+            return try DaemonBench.serveReference(directory: directory, owner: options.owner, milliseconds: milliseconds)
         }
-        let r = withoutAuditLog
-            ? try UnloggedReference.measure(executable: DaemonLauncher.currentExecutable(), owner: options.owner, clients: clients, milliseconds: milliseconds)
-            : LoadGenerator.run(client, clients: clients, milliseconds: milliseconds, query: Query(key: "bench.test.BENCH_KEY"), serverPID: daemonPID(client))
-        JSONLine.print(BenchJSON(clients: r.clients, requests: r.requests, failures: r.failures, milliseconds: Int(r.milliseconds), perSecond: Int(r.perSecond),
-                                 serverCPUMilliseconds: r.serverCPUMilliseconds.map { Int($0) }))
-        if r.failures > 0 { throw ExitCode(ExitStatus.failure) }
-    }
-
-    /// The daemon's pid, to read its CPU time around the run.
-    private func daemonPID(_ client: DaemonClient) -> Int32? {
-        guard case .pong(let pid, _)? = try? client.send(.ping) else { return nil }
-        return pid
+        let result = try DaemonBench.measure(owner: options.owner, clients: clients, milliseconds: milliseconds, withoutAuditLog: withoutAuditLog)
+        JSONLine.print(result)
+        if result.failures > 0 { throw ExitCode(ExitStatus.failure) }
     }
 }

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackClient
-import KeyrackDaemon
-import KeyrackNames
 
 /// `keyrack daemon prune [--for O | --all]`: the TypeScript keyrack's name for stopping daemons.
 /// One owner's (`daemon stop`), or with `--all` every daemon of this user found in the runtime
@@ -19,20 +16,10 @@ struct DaemonPruneCommand: ParsableCommand {
     var all = false
 
     func run() throws {
-        let owners = all ? DaemonStop.runningOwners() : [options.owner]
-        var pruned: [String] = []
-        var lines: [String] = []
-        for owner in owners {
-            let (effect, text) = DaemonStopCommand.describe(try DaemonStop.stop(owner: owner), owner: owner)
-            if effect == "stopped" { pruned.append(owner) }
-            lines.append(text)
-        }
-        if options.json {
-            JSONLine.print(PruneJSON(pruned: pruned))
-        } else if all && owners.isEmpty {
-            print("no daemon is running for any owner")
-        } else {
-            for line in lines { print(line) }
+        let stops = try DaemonStop.prune(all ? DaemonStop.runningOwners() : [options.owner])
+        options.answer(PruneJSON(pruned: stops.filter { $0.outcome != .notRunning }.map(\.owner))) {
+            if all && stops.isEmpty { return print("no daemon is running for any owner") }
+            for stop in stops { print(DaemonStopCommand.text(stop.outcome, owner: stop.owner)) }
         }
     }
 }

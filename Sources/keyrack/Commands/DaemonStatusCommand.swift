@@ -1,7 +1,7 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackDaemon
 import KeyrackClient
+import KeyrackDaemon
 
 /// `keyrack daemon status`: whether the owner's daemon runs, its pid, socket and grant count.
 /// Exit 0 when it runs, 3 when it does not (the owner is locked).
@@ -14,22 +14,16 @@ struct DaemonStatusCommand: ParsableCommand {
     @OptionGroup var options: OwnerOptions
 
     func run() throws {
-        let client = DaemonClient(owner: options.owner)
-        let status: DaemonStatus
-        do {
-            guard case .status(let s) = try client.send(.status) else {
-                throw DaemonError.malformed("the daemon answered STATUS with something else")
-            }
-            status = s
-        } catch DaemonError.orphaned(_, let pid) {
-            throw failure(CommandFailure("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(client.socketPath) was removed, so no client can reach it: stop it with \(fix: "keyrack daemon stop\(Fix.ownerFlag(options.owner))")"))
-        } catch DaemonError.noDaemon {
-            throw failure(NotGranted(message: "no daemon is running for '\(options.owner)' (socket \(client.socketPath))", code: "locked", fix: nil))
-        }
-        if options.json {
-            JSONLine.print(DaemonStatusJSON(status, socket: client.socketPath))
-        } else {
-            Output.line("daemon of '\(status.owner)': pid \(status.pid), socket \(client.socketPath), admits uid \(status.allowedUID), \(status.grants.count) grant(s)")
+        let socket = DaemonClient(owner: options.owner).socketPath
+        switch try OwnerStatus.daemon(owner: options.owner) {
+        case .orphaned(let pid):
+            throw failure(CommandFailure("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(socket) was removed, so no client can reach it: stop it with \(fix: "keyrack daemon stop\(Fix.ownerFlag(options.owner))")"))
+        case .none:
+            throw failure(NotGranted(message: "no daemon is running for '\(options.owner)' (socket \(socket))", code: "locked", fix: nil))
+        case .running(let status) where options.json:
+            JSONLine.print(DaemonStatusJSON(status, socket: socket))
+        case .running(let status):
+            Output.line("daemon of '\(status.owner)': pid \(status.pid), socket \(socket), admits uid \(status.allowedUID), \(status.grants.count) grant(s)")
         }
     }
 

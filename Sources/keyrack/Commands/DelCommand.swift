@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 import KeyrackNames
 
@@ -11,8 +9,7 @@ struct DelCommand: ParsableCommand {
         commandName: "del",
         abstract: "Remove a key from an owner's host manifest (a key already absent is fine).")
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("The key name, e.g. GITHUB_TOKEN.", valueName: "name"))
     var key: String
@@ -32,17 +29,11 @@ struct DelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
+        let (owner, store, identities) = try options.access()
         let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: InvocationPaths.currentDirectory,
-                                          store: store, identities: {
-            try identity.identities(owner, store: store)
-        }, effects: LiveManifestEffects())
-        let slug = result.slug
-        if options.json {
-            JSONLine.print(DelJSON(owner: owner.value, slug: slug.description, removed: result.removed, repoFile: result.repoFile))
-        } else {
-            print(result.removed ? "keyrack del: removed \(slug) from owner \(owner)" : "keyrack del: \(slug) was not set for owner \(owner) (already absent)")
+                                          store: store, identities: identities, effects: LiveManifestEffects())
+        options.answer(DelJSON(owner: owner.value, slug: result.slug.description, removed: result.removed, repoFile: result.repoFile)) {
+            print(result.removed ? "keyrack del: removed \(result.slug) from owner \(owner)" : "keyrack del: \(result.slug) was not set for owner \(owner) (already absent)")
             if let line = RepoFileCLI.text(result.repoFile) { print(line) }
         }
     }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackClient
-import KeyrackApp
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
 /// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the
@@ -22,21 +20,16 @@ struct DoctorCommand: ParsableCommand {
     @OptionGroup var options: OwnerOptions
 
     func run() throws {
-        let owner = options.owner
-        let checks = DoctorChecks(owner: owner).all()
-        let healthy = DoctorChecks.healthy(checks)
-        if options.json {
-            JSONLine.print(DoctorJSON(owner: owner, checks: checks.map { .init(name: $0.name, status: $0.status.rawValue, detail: $0.detail, fix: $0.fix) }))
-        } else {
-            print("keyrack doctor for '\(owner)':")
+        let checks = DoctorChecks(owner: options.owner).all()
+        options.answer(DoctorJSON(owner: options.owner, checks: checks)) {
+            print("keyrack doctor for '\(options.owner)':")
             for c in checks {
                 let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : c.status == .warn ? "warn" : "skip"
                 print("  [\(mark)] \(c.name): \(c.detail)")
                 if c.status == .fail || c.status == .warn, let fix = c.fix { print("         fix: \(fix)") }
             }
-            let failed = checks.filter { $0.status == .fail }.count
-            print(healthy ? "all checks passed" : "\(failed) check(s) failed")
+            print(DoctorChecks.healthy(checks) ? "all checks passed" : "\(checks.filter { $0.status == .fail }.count) check(s) failed")
         }
-        if !healthy { throw ExitCode(ExitStatus.failure) }
+        if !DoctorChecks.healthy(checks) { throw ExitCode(ExitStatus.failure) }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackCore
 import KeyrackYAML
@@ -34,12 +33,18 @@ struct FillCommand: ParsableCommand {
 
     func run() throws {
         let store = try HostManifestStore.fromEnvironment()
-        let allowlist = try RepoAllowlist.find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        let values = FillValues()
-        let fill = FillOwners(store: store, identities: { owner in try identity.identities(owner, store: store) }, value: values.value)
-        let request = FillOwners.Request(env: try EnvName(env), owners: try (owners.isEmpty ? ["human"] : owners).map(OwnerName.init), keys: keys)
+        let allowlist = try RepoAllowlist.find(from: InvocationPaths.currentDirectory)
+        let fill = FillOwners(store: store, identities: { try identity.identities($0, store: store) }, value: FillValues().value)
         let report: [(slug: String, outcome: FillOwners.Outcome)]
-        do { report = try fill.run(request, allowlist: allowlist) } catch let e as FillOwners.Failure { throw UsageError(e.description, fix: e.fixCommand) }
+        do {
+            report = try fill.run(.init(env: try EnvName(env), owners: try owners.map(OwnerName.init), keys: keys), allowlist: allowlist)
+        } catch let failure as FillOwners.Failure {
+            switch failure {
+            case .noRepositoryFile: throw UsageError("\(failure): run it in the repository, or create the file with \(fix: "keyrack init --org ORG")")
+            case .notListed: throw UsageError("\(failure): add it to the file's env section, or drop --key")
+            case .roundTrip: throw UsageError("\(failure): check the owner's manifest with \(fix: "keyrack list"), then fill again")
+            }
+        }
         for (slug, outcome) in report {
             switch outcome {
             case .found: print("\(slug): every owner has it")

@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
 import KeyrackClient
-import KeyrackDaemon
-import KeyrackNames
 import KeyrackApp
 
 /// `keyrack get`: one key, from the owner's daemon only. It never decrypts anything, so it is
@@ -51,16 +48,7 @@ struct GetCommand: ParsableCommand {
     /// The flow itself is KeyrackClient's `GetFlow`, which the Foundation-free `keyrack` front end
     /// runs too: both must print the same bytes and exit with the same codes.
     func run() throws {
-        guard unlock else { return try flow.run() }
-        do { try flow.run() } catch let locked as NotGranted where locked.errorCode == "locked" {
-            try unlockOne()
-            try flow.run()
-        }
-    }
-
-    /// `keyrack unlock` of this one key as a child (KeyrackApp's UnlockOneKey).
-    private func unlockOne() throws {
-        let status = try UnlockOneKey.run(owner: options.owner, env: UnlockOneKey.env(given: env, key: key)!, key: key)
-        guard status == 0 else { throw ExitCode(status) }
+        guard unlock, let env = UnlockOneKey.env(given: env, key: key) else { return try flow.run() }
+        if let status = try UnlockOneKey.getUnlocking(owner: options.owner, env: env, key: key, { try flow.run() }) { throw ExitCode(status) }
     }
 }

@@ -1,8 +1,6 @@
-import AgePlugin
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
-import KeyrackDaemon
 import KeyrackClient
 
 /// `keyrack identity`: the age identity that decrypts through the owner's identity agent.
@@ -25,19 +23,14 @@ struct IdentityCommand: ParsableCommand {
     var recipient = false
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let recipients = try store.initialisedRecipients(owner)
-        let identity = KeyrackPluginIdentity(owner: owner.value).string
-        if options.json {
-            JSONLine.print(IdentityJSON(owner: owner.value, identity: identity, recipients: recipients.map(\.pubkey)))
-        } else if recipient {
-            for r in recipients { Output.line(r.pubkey) }
-        } else {
-            Output.line("# keyrack identity of owner '\(owner.value)': holds no secret; decrypts through age-plugin-keyrack")
-            Output.line("# while `keyrack unlock\(Fix.ownerFlag(owner.value)) --identity-agent` holds the owner's identities.")
-            for r in recipients { Output.line("#    Recipient: \(r.pubkey) (\(r.label))") }
-            Output.line(identity)
+        let shown = try OwnerAgeIdentity(owner: try options.ownerName(), store: try HostManifestStore.fromEnvironment())
+        let owner = shown.owner.value
+        options.answer(IdentityJSON(owner: owner, identity: shown.identity, recipients: shown.recipients.map(\.pubkey))) {
+            if recipient { return shown.recipients.forEach { Output.line($0.pubkey) } }
+            Output.line("# keyrack identity of owner '\(owner)': holds no secret; decrypts through age-plugin-keyrack")
+            Output.line("# while `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent` holds the owner's identities.")
+            for r in shown.recipients { Output.line("#    Recipient: \(r.pubkey) (\(r.label))") }
+            Output.line(shown.identity)
         }
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KeyrackApp
 import KeyrackCore
-import KeyrackDaemon
 import SecretBytes
 import KeyrackClient
 
@@ -47,9 +46,7 @@ struct InjectCommand: ParsableCommand {
             defer { zeroize(&result.stdout!) }
             Output.write(result.stdout!)
         } else if let output {
-            if options.json {
-                JSONLine.print(InjectJSON(output: output, placeholders: result.placeholders))
-            } else {
+            options.answer(InjectJSON(output: output, placeholders: result.placeholders)) {
                 Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(result.placeholders) placeholder(s) filled)")
             }
         }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.
@@ -9,8 +8,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the keys of an owner's host manifest (never their values).")
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("Only keys answering this env (ORG.all.KEY answers every env).", valueName: "env"))
     var env: String?
@@ -20,24 +18,17 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
+        let (owner, manifest) = try options.manifest()
         let keys = manifest.keys(env: env)
-        if options.json {
-            JSONLine.print(KeyListJSON(owner: owner.value, keys: keys.map { KeyEntryJSON($0, source: $0.source) }))
-            return
+        options.answer(KeyListJSON(owner: owner, entries: keys)) {
+            guard !keys.isEmpty else { return print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")") }
+            // SEND-TO only when a key has one, so a rack without keycards lists as before.
+            let sendTo = keys.contains { !$0.sendTo.isEmpty }
+            let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
+                [$0.slug.description, $0.env.value, $0.org.value, $0.source, $0.mech.rawValue]
+                    + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
+            }
+            print(ManifestCLI.table(rows))
         }
-        guard !keys.isEmpty else {
-            print("keyrack list: owner \(owner) has no keys\(env.map { " for env \($0)" } ?? "")")
-            return
-        }
-        // SEND-TO only when a key has one, so a rack without keycards lists as before.
-        let sendTo = keys.contains { !$0.sendTo.isEmpty }
-        let rows = [["SLUG", "ENV", "ORG", "VAULT", "MECH"] + (sendTo ? ["SEND-TO"] : [])] + keys.map {
-            [$0.slug.description, $0.env.value, $0.org.value, $0.source, $0.mech.rawValue]
-                + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
-        }
-        print(ManifestCLI.table(rows))
     }
 }

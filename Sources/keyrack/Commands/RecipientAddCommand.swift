@@ -1,8 +1,6 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackCore
-import KeyrackClient
 
 /// `keyrack recipient add`: adds a backup key (age1…, age1pq1…, age1yubikey1…, ssh-…) and
 /// re-encrypts the owner's manifest to every recipient.
@@ -12,8 +10,7 @@ struct RecipientAddCommand: ParsableCommand {
         abstract: "Add a backup recipient to an owner's manifest.",
         aliases: ["set"])
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("The public key (age1…, age1yubikey1…, 'ssh-ed25519 AAAA…') or a file holding one (e.g. ~/.ssh/backup.pub).", valueName: "key|path"))
     var pubkey: String
@@ -29,16 +26,11 @@ struct RecipientAddCommand: ParsableCommand {
     }
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
+        let (owner, store, identities) = try options.access()
         let result = try RecipientChange.add(owner: owner, label: try RecipientLabel(label), publicKey: pubkey, backupIdentity: backupIdentity,
-                                             userHome: InvocationPaths.userHome, store: store, identities: {
-            try identity.identities(owner, store: store)
-        })
+                                             userHome: InvocationPaths.userHome, store: store, identities: identities)
         let added = result.recipient
-        if options.json {
-            JSONLine.print(RecipientAddJSON(owner: owner.value, added: added, identity: result.identityPath))
-        } else {
+        options.answer(RecipientAddJSON(owner: owner.value, added: added, identity: result.identityPath)) {
             print("keyrack recipient add: \(added.label) (\(HostManifestStore.shorten(added.pubkey)), via \(added.via.rawValue)) can now open owner \(owner)'s manifest")
         }
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient list`: the primary and backup recipients of an owner's manifest.
@@ -10,18 +9,12 @@ struct RecipientListCommand: ParsableCommand {
         abstract: "List the recipients an owner's manifest is encrypted to.",
         aliases: ["get"])
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let manifest = try store.load(owner: owner, identities: try identity.identities(owner, store: store))
-        if options.json {
-            JSONLine.print(RecipientListJSON(owner: owner.value, manifest: manifest))
-            return
+        let (owner, manifest) = try options.manifest()
+        options.answer(RecipientListJSON(owner: owner.value, manifest: manifest)) {
+            print(ManifestCLI.table([["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }))
         }
-        let rows = [["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }
-        print(ManifestCLI.table(rows))
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
@@ -12,21 +10,15 @@ struct RecipientRemoveCommand: ParsableCommand {
         abstract: "Remove a recipient from an owner's manifest (never the last one).",
         aliases: ["del"])
 
-    @OptionGroup var options: OwnerOptions
-    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var options: ManifestOptions
 
     @Option(help: ArgumentHelp("The label of the recipient to remove (`primary` for the owner's own key).", valueName: "label"))
     var label: String
 
     func run() throws {
-        let owner = try options.ownerName()
-        let store = try HostManifestStore.fromEnvironment()
-        let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: {
-            try identity.identities(owner, store: store)
-        }, effects: LiveManifestEffects())
-        if options.json {
-            JSONLine.print(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted))
-        } else {
+        let (owner, store, identities) = try options.access()
+        let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: identities, effects: LiveManifestEffects())
+        options.answer(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted)) {
             print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
             if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }
         }

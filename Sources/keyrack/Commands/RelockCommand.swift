@@ -1,7 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackDaemon
-import KeyrackNames
 import KeyrackClient
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
@@ -15,29 +13,20 @@ struct RelockCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("Relock only the keys of this env.", valueName: "env"))
-    var env: String?
+    @OptionGroup var filter: EnvFilterOption
 
     @Option(help: ArgumentHelp("Relock only this key: a bare name or a full slug.", valueName: "key"))
     var key: String?
 
-    func validate() throws {
-        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
-    }
-
     func run() throws {
-        let result = try Relock.run(owner: options.owner, env: env, key: key)
-        let (slugs, agentHeld) = (result.relocked, result.identityAgent)
+        let result = try Relock.run(owner: options.owner, env: filter.env, key: key)
         if let pid = result.stoppedOrphan {
             Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
         }
-        if options.json {
-            JSONLine.print(RelockJSON(owner: options.owner, relocked: slugs.map(\.description), identityAgent: agentHeld))
-        } else if slugs.isEmpty && !agentHeld {
-            Output.line("nothing to relock for '\(options.owner)'")
-        } else {
-            for s in slugs { Output.line("relocked \(s)") }
-            if agentHeld { Output.line("relocked the identity agent of '\(options.owner)'") }
+        options.answer(RelockJSON(owner: options.owner, relocked: result.relocked.map(\.description), identityAgent: result.identityAgent)) {
+            if result.relocked.isEmpty && !result.identityAgent { return Output.line("nothing to relock for '\(options.owner)'") }
+            for s in result.relocked { Output.line("relocked \(s)") }
+            if result.identityAgent { Output.line("relocked the identity agent of '\(options.owner)'") }
         }
     }
 }

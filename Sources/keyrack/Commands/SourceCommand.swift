@@ -1,8 +1,7 @@
 import ArgumentParser
-import KeyrackDaemon
+import KeyrackApp
 import KeyrackOutput
 import SecretBytes
-import KeyrackNames
 import KeyrackClient
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
@@ -45,18 +44,15 @@ struct SourceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let githubEnv = format == .githubActions ? try SourceFormat.githubEnvPath() : nil
-        // KeyrackClient's ValueFetch, the one client path of get and exec too (allowlist, verified
-        // daemon, firewall, dangerous names).
-        var values = try ValueFetch(owner: options.owner, allowDangerous: allowDangerous).environment(env: env, keys: keys, lenient: lenient)
-        defer { for i in values.indices { zeroize(&values[i].value) } }
-        let chosen = format ?? (options.json ? .json : .sh)
-        var (out, appended) = try chosen.render(values)
-        defer { zeroize(&out); zeroize(&appended) }
-        Output.write(out)
-        if let githubEnv {
-            try SourceFormat.append(appended, to: githubEnv)
-            Terminal.printError("keyrack source: \(values.count) variable(s) masked and appended to $GITHUB_ENV for the next steps")
+        var result = try SourceExport.run(format ?? (options.json ? .json : .sh)) {
+            // KeyrackClient's ValueFetch, the one client path of get and exec too (allowlist,
+            // verified daemon, firewall, dangerous names).
+            try ValueFetch(owner: options.owner, allowDangerous: allowDangerous).environment(env: env, keys: keys, lenient: lenient)
+        }
+        defer { zeroize(&result.stdout) }
+        Output.write(result.stdout)
+        if let count = result.appendedToGitHubEnv {
+            Terminal.printError("keyrack source: \(count) variable(s) masked and appended to $GITHUB_ENV for the next steps")
         }
     }
 }

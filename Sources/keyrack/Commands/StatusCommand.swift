@@ -12,39 +12,32 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var options: OwnerOptions
 
-    @Option(help: ArgumentHelp("Show only the keys of this env.", valueName: "env"))
-    var env: String?
+    @OptionGroup var filter: EnvFilterOption
 
     func run() throws {
         let owner = options.owner
-        let socket = DaemonClient(owner: owner).socketPath
-        let result = try OwnerStatus.query(owner: owner, env: env)
-        let (status, orphan, grants, agent, proxies) = (result.daemon, result.orphanedPID, result.grants, result.agent, result.proxies)
-        if options.json {
-            JSONLine.print(StatusJSON(owner: owner, socket: socket, status: status, orphanedPid: orphan, agent: agent, proxies: proxies, grants: grants))
-            return
-        }
-        if let orphan {
-            Output.line("owner '\(owner)': locked; its daemon (pid \(orphan)) runs but lost its socket, so it serves no one: stop it with `keyrack daemon stop\(Fix.ownerFlag(owner))`")
-            return
-        }
-        guard let status else {
-            Output.line("owner '\(owner)': locked (no daemon running); unlock with `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV`")
-            return
-        }
-        Output.line("owner '\(owner)': daemon pid \(status.pid), \(grants.count) key(s) unlocked")
-        if let agent {
-            Output.line("  identity agent: \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"), expires in \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: agent.expiresAtWallMilliseconds))), \(agent.unwrapped) file key(s) unwrapped")
-            for label in agent.labels { Output.line("    \(label)") }
-        } else {
-            Output.line("  identity agent: locked (start it with `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent`)")
-        }
-        for p in proxies {
-            let served = p.keys.map { "\($0.name) → \($0.sendTo.isEmpty ? "nowhere" : $0.sendTo.joined(separator: ","))" }.joined(separator: "; ")
-            Output.line("  keycard proxy pid \(p.pid) on 127.0.0.1:\(p.port): \(served); \(p.substitutions) substitution(s)")
-        }
-        for g in grants {
-            Output.line("  \(g.slug)  env \(g.slug.env)  from \(g.vault)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))")
+        let r = try OwnerStatus.query(owner: owner, env: filter.env)
+        options.answer(StatusJSON(owner: owner, socket: DaemonClient(owner: owner).socketPath, r)) {
+            if let orphan = r.orphanedPID {
+                return Output.line("owner '\(owner)': locked; its daemon (pid \(orphan)) runs but lost its socket, so it serves no one: stop it with `keyrack daemon stop\(Fix.ownerFlag(owner))`")
+            }
+            guard let status = r.daemon else {
+                return Output.line("owner '\(owner)': locked (no daemon running); unlock with `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV`")
+            }
+            Output.line("owner '\(owner)': daemon pid \(status.pid), \(r.grants.count) key(s) unlocked")
+            if let agent = r.agent {
+                Output.line("  identity agent: \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"), expires in \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: agent.expiresAtWallMilliseconds))), \(agent.unwrapped) file key(s) unwrapped")
+                for label in agent.labels { Output.line("    \(label)") }
+            } else {
+                Output.line("  identity agent: locked (start it with `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent`)")
+            }
+            for p in r.proxies {
+                let served = p.keys.map { "\($0.name) → \($0.sendTo.isEmpty ? "nowhere" : $0.sendTo.joined(separator: ","))" }.joined(separator: "; ")
+                Output.line("  keycard proxy pid \(p.pid) on 127.0.0.1:\(p.port): \(served); \(p.substitutions) substitution(s)")
+            }
+            for g in r.grants {
+                Output.line("  \(g.slug)  env \(g.slug.env)  from \(g.vault)  expires in \(TextFormat.remaining(milliseconds: g.remainingMilliseconds)) (\(TextFormat.isoTime(milliseconds: g.expiresAtWallMilliseconds)))")
+            }
         }
     }
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
 import KeyrackApp
-import Foundation
 import KeyrackCore
-import KeyrackDaemon
-import KeyrackNames
 import KeyrackClient
+import KeyrackDaemon
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
 /// whatever the number of keys), fetches the selected keys from their vaults and hands them to
@@ -50,21 +48,16 @@ struct UnlockCommand: ParsableCommand {
     @OptionGroup var pin: PINOptions
 
     func validate() throws {
-        if identityAgent, let duration, let seconds = try? KeyrackCore.Duration(duration).seconds {
-            let cap = UnlockPlan.identityAgentCapSeconds(manifestHoldsSudoKeys: false)
-            if seconds > cap {
-                throw ValidationError("--duration \(duration) is longer than the identity agent may live (\(cap / 3600)h, an owner's longest grant): give --duration \(cap / 3600)h or less")
-            }
+        switch UnlockRequest.check(env: env, key: key, duration: duration, identityAgent: identityAgent) {
+        case nil: return
+        case .agentOutlivesCap(let duration, let cap)?:
+            throw ValidationError("--duration \(duration) is longer than the identity agent may live (\(cap / 3600)h, an owner's longest grant): give --duration \(cap / 3600)h or less")
+        case .nothingToUnlock?: throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)")
+        case .keyWithoutEnv?: throw ValidationError("--key needs --env")
+        case .invalidEnv(let env)?: throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name")
+        case .sudoNeedsKey?: throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)")
+        case .badDuration(let why)?: throw ValidationError(why)
         }
-        guard let env else {
-            if !identityAgent { throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)") }
-            if key != nil { throw ValidationError("--key needs --env") }
-            if let duration { try UsageChecks.check { _ = try KeyrackCore.Duration(duration) } }
-            return
-        }
-        guard NameRules.isValidEnv(env) else { throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name") }
-        if env == "sudo" && key == nil { throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)") }
-        if let duration { try UsageChecks.check { _ = try KeyrackCore.Duration(duration) } }
     }
 
     func run() throws {

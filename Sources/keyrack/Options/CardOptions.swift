@@ -1,19 +1,25 @@
-import KeyrackCore
-import KeyrackApp
-import AgeFormat
 import AgeYubiKey
 import ArgumentParser
+import KeyrackApp
 import PIV
-#if canImport(Glibc)
-import Glibc
-#endif
-import SecretBytes
-import KeyrackClient
 
 /// `--serial N`: which card, when several are plugged in.
 struct CardSelection: ParsableArguments {
     @Option(help: ArgumentHelp("The serial number of the YubiKey to use (required when several are plugged in).", valueName: "serial"))
     var serial: UInt32?
+}
+
+/// `--serial` and `--pin-stdin` of change-pin, change-puk and unblock-pin, and their one body.
+struct CardReferenceOptions: ParsableArguments {
+    @OptionGroup var card: CardSelection
+
+    @Flag(help: "Read the two secrets from stdin, one per line, in the order above.")
+    var pinStdin = false
+
+    func change(_ change: CardReferenceChange, done: String) throws {
+        try CardReferenceChange.run(change, serial: card.serial, fromStdin: pinStdin)
+        print(done)
+    }
 }
 
 /// The policies as options take them. Not the PIV enums themselves: ArgumentParser shows a

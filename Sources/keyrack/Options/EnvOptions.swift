@@ -18,3 +18,13 @@ struct KeysOption: ParsableArguments {
         valueName: "key"))
     var keys: [String] = []
 }
+
+/// `--env ENV` of the commands that narrow to one env's keys (status, relock).
+struct EnvFilterOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Only the keys of this env.", valueName: "env"))
+    var env: String?
+
+    func validate() throws {
+        if let env, !NameRules.isValidEnv(env) { throw ValidationError("invalid --env '\(env.prefix(40))'") }
+    }
+}

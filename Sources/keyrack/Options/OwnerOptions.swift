@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackClient
 import KeyrackCore
 import KeyrackNames
 
@@ -19,4 +20,10 @@ struct OwnerOptions: ParsableArguments {
 
     /// The owner, typed.
     func ownerName() throws -> OwnerName { try OwnerName(owner) }
+
+    /// A command's answer, one shape for all: with --json the value on one line (JSONLine),
+    /// else the text `text` prints.
+    func answer<Value: Encodable>(_ value: @autoclosure () -> Value, text: () throws -> Void) rethrows {
+        if json { JSONLine.print(value()) } else { try text() }
+    }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import KeyrackApp
 import KeyrackCore
-import KeyrackNames
 import KeyrackClient
 
 /// How the manifest commands render human tables (their `--json` answers are Results types).
