@@ -49,7 +49,7 @@ public struct DaemonClient: Sendable {
             let e = errno
             close(fd)
             switch e {
-            case ENOENT, ECONNREFUSED, ENOTDIR:
+            case ENOENT, ECONNREFUSED, ENOTDIR, ECONNRESET:
                 throw DaemonError.noDaemon(owner: owner, socket: path)
             case EACCES, EPERM:
                 throw DaemonError.denied(owner: owner, reason: "the socket \(path) belongs to another user (\(DaemonError.describe(errno: e)))")
@@ -68,7 +68,7 @@ public struct DaemonClient: Sendable {
             close(fd)
             throw DaemonError.untrustedDaemon("the process serving \(path) (pid \(cred.pid)) runs as uid \(cred.uid), not as you (uid \(geteuid())): someone may be impersonating your daemon; refusing to talk to it. Remove \(runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")
         }
-        return DaemonConnection(fd: fd, owner: owner, timeoutMilliseconds: timeoutMilliseconds)
+        return DaemonConnection(fd: fd, owner: owner, runtime: runtime, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// The owner the surrounding `exec --sandbox` was started for (KEYRACK_SANDBOX_OWNER), if any.
@@ -96,11 +96,13 @@ public struct DaemonClient: Sendable {
 public final class DaemonConnection {
     private let fd: Int32
     private let owner: String
+    private let runtime: RuntimeDirectory
     private let timeoutMilliseconds: Int
 
-    init(fd: Int32, owner: String, timeoutMilliseconds: Int) {
+    init(fd: Int32, owner: String, runtime: RuntimeDirectory, timeoutMilliseconds: Int) {
         self.fd = fd
         self.owner = owner
+        self.runtime = runtime
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
@@ -123,6 +125,10 @@ public final class DaemonConnection {
             throw writeError ?? e
         }
         guard case .frame(var reply) = outcome else {
+            // Closed or reset before any answer by a daemon that was exiting (it met us in its
+            // accept backlog as it stopped): no daemon runs, which the caller acts on (`unlock`
+            // starts one); not an I/O error. A daemon that still listens stays the error.
+            if StoppingDaemon.wentAway(runtime, owner: owner) { throw DaemonError.noDaemon(owner: owner, socket: runtime.socket(owner: owner)) }
             throw writeError ?? DaemonError.malformed("the daemon of '\(owner)' closed the connection without answering")
         }
         defer { zeroize(&reply) }

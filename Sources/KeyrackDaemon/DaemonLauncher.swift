@@ -27,7 +27,8 @@ public enum DaemonLauncher {
                                      "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "KEYRACK_NOTIFY"]
 
     public static func ensureRunning(_ client: DaemonClient, executable: String, arguments: [String],
-                                     timeoutMilliseconds: UInt64 = 5000) throws -> Started {
+                                     timeoutMilliseconds: UInt64 = 5000,
+                                     stoppingWaitMilliseconds: Int32 = StoppingDaemon.exitWaitMilliseconds) throws -> Started {
         try client.runtime.prepare()
         let owner = client.owner
         let lockPath = client.runtime.startLock(owner: owner)
@@ -42,6 +43,12 @@ public enum DaemonLauncher {
             return Started(pid: pid, spawned: false)
         }
 
+        // One that is stopping (idle exit, SIGTERM, `daemon stop`; its ping may just have been
+        // reset) holds the pid lock until its leases are revoked: wait for it, then start anew.
+        if let pid = StoppingDaemon.find(client.runtime, owner: owner),
+           !StoppingDaemon.waitForExit(client.runtime, owner: owner, pid: pid, milliseconds: stoppingWaitMilliseconds) {
+            throw DaemonError.orphaned(owner: owner, pid: pid)
+        }
         // A daemon whose socket was removed still holds the pid lock: a new one could not start.
         if let pid = OrphanedDaemon.find(client.runtime, owner: owner) { throw DaemonError.orphaned(owner: owner, pid: pid) }
         let child = try spawn(executable: executable, arguments: arguments, log: client.runtime.logFile(owner: owner))

@@ -323,7 +323,11 @@ public final class DaemonServer: Sendable {
     }
 
     private func shutdownFiles() {
-        let listening = state.withLock { s in defer { s.listenFD = -1 }; return s.listenFD }
+        // Said before the socket goes: a starter that then finds no socket but a locked pid file
+        // waits for this exit instead of calling us an orphan, and a client whose pending
+        // connection the close below resets is told no daemon runs (StoppingDaemon).
+        let (listening, heldPidFD) = state.withLock { s in defer { s.listenFD = -1 }; return (s.listenFD, s.pidFD) }
+        if heldPidFD >= 0 { StoppingDaemon.mark(fd: heldPidFD) }
         if listening >= 0 { close(listening) }
         unlink(configuration.socketPath)
         // Wiped before the pid lock goes: whoever waits on it finds the grants gone.

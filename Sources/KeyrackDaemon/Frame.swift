@@ -57,6 +57,9 @@ public enum Frame {
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EWOULDBLOCK { throw DaemonError.timedOut("no complete frame from the peer in time") }
+            // A reset before a frame began is the peer going away between frames, as a close is
+            // (a daemon closing its listening socket resets the connections still pending on it).
+            if e == ECONNRESET && done == 0 && allowCleanEOF { return 0 }
             if e == ECONNRESET { throw DaemonError.malformed("frame truncated: connection reset") }
             throw DaemonError.io("read", errno: e)
         }
