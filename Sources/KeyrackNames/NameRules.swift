@@ -1,19 +1,25 @@
 // The byte-level rules of the names that become parts of file names and slugs. They live in a
 // module of their own, without Foundation, so the `keyrack get` fast path (KeyrackClient), the
 // repository-file reader (KeyrackYAML) and the core's typed names (KeyrackCore) apply one rule
-// each instead of copies that could drift.
+// each instead of copies that could drift. Each walks the UTF-8 view once without copying it:
+// a manifest's every slug passes three of them, and an array per check was a tenth of its reading.
 
-@inline(__always) private func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
-@inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-@inline(__always) private func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
+// Usable from inline: the generic rules below are inlinable, so other modules specialise them
+// for String and Substring instead of running them through a protocol witness per byte.
+@usableFromInline @inline(__always) func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7a }
+@usableFromInline @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+@usableFromInline @inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5a }
 
 public enum NameRules {
     /// An owner: `^[a-z][a-z0-9-]{0,62}$`. It becomes part of file names (`host.<owner>.yml.age`,
     /// `daemon.<owner>.sock`), so nothing else is let in: no dot, slash or Unicode look-alike.
     public static func isValidOwner(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...63).contains(bytes.count), isLower(bytes[0]) else { return false }
-        return bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
+        var count = 0
+        for b in name.utf8 {
+            guard count == 0 ? isLower(b) : isLower(b) || isDigit(b) || b == UInt8(ascii: "-") else { return false }
+            count += 1
+        }
+        return (1...63).contains(count)
     }
 
     public static func invalidOwnerMessage(_ name: String) -> String {
@@ -24,18 +30,23 @@ public enum NameRules {
     /// a slug.
     public static func isValidOrg(_ value: String) -> Bool {
         if value == "@all" { return true }
-        let bytes = Array(value.utf8)
-        func lowerOrDigit(_ b: UInt8) -> Bool { isLower(b) || isDigit(b) }
-        return (1...63).contains(bytes.count) && lowerOrDigit(bytes[0])
-            && bytes.allSatisfy { lowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        var count = 0
+        for b in value.utf8 {
+            guard isLower(b) || isDigit(b) || (count > 0 && (b == UInt8(ascii: "_") || b == UInt8(ascii: "-"))) else { return false }
+            count += 1
+        }
+        return (1...63).contains(count)
     }
 
     /// An env: `sudo`, `prod`, `prep`, `test`, `all` or a custom `^[a-z][a-z0-9_-]{0,62}$`. The
     /// daemon, the `get` fast path and the core's typed `EnvName` all ask this one rule.
-    public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool {
-        let bytes = Array(value.utf8)
-        guard (1...63).contains(bytes.count), isLower(bytes[0]) else { return false }
-        return bytes.allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    @inlinable public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool {
+        var count = 0
+        for b in value.utf8 {
+            guard count == 0 ? isLower(b) : isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") else { return false }
+            count += 1
+        }
+        return (1...63).contains(count)
     }
 
     public static func invalidOrgMessage(_ value: String) -> String {
@@ -45,16 +56,19 @@ public enum NameRules {
     /// A key name such as `GITHUB_TOKEN`: 1–128 of letters, digits, '_', '-' and inner '.',
     /// starting with a letter or '_'. Dots never at an end nor doubled, so `ORG.ENV.KEY` splits
     /// back unambiguously.
-    public static func isValidKey<S: StringProtocol>(_ value: S) -> Bool {
-        let bytes = Array(value.utf8)
-        guard (1...128).contains(bytes.count), isUpper(bytes[0]) || isLower(bytes[0]) || bytes[0] == UInt8(ascii: "_"),
-              bytes.last != UInt8(ascii: ".") else { return false }
+    @inlinable public static func isValidKey<S: StringProtocol>(_ value: S) -> Bool {
+        var count = 0
         var previous: UInt8 = 0
-        for b in bytes {
-            guard isUpper(b) || isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") else { return false }
-            if b == UInt8(ascii: "."), previous == b { return false }
+        for b in value.utf8 {
+            if count == 0 {
+                guard isUpper(b) || isLower(b) || b == UInt8(ascii: "_") else { return false }
+            } else {
+                guard isUpper(b) || isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") else { return false }
+                if b == UInt8(ascii: "."), previous == b { return false }
+            }
             previous = b
+            count += 1
         }
-        return true
+        return (1...128).contains(count) && previous != UInt8(ascii: ".")
     }
 }

@@ -17,9 +17,21 @@ public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses a full slug; nil for anything else (a bare key name among them).
     public init?(parsing text: String) {
-        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        self.init(org: String(parts[0]), env: String(parts[1]), key: String(parts[2]))
+        guard let parts = Slug.split(text) else { return nil }
+        self.init(org: String(parts.org), env: String(parts.env), key: String(parts.key))
+    }
+
+    /// `text` cut at its first two dots (the key may hold more), as
+    /// `split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)` cuts it; nil
+    /// with fewer than two. By bytes: a dot is one byte in UTF-8, and String's own split walks
+    /// Characters, which was most of reading a manifest's 20 000 slugs.
+    public static func split(_ text: String) -> (org: Substring, env: Substring, key: Substring)? {
+        let utf8 = text.utf8
+        let dot = UInt8(ascii: ".")
+        guard let first = utf8.firstIndex(of: dot) else { return nil }
+        let afterFirst = utf8.index(after: first)
+        guard let second = utf8[afterFirst...].firstIndex(of: dot) else { return nil }
+        return (text[..<first], text[afterFirst..<second], text[utf8.index(after: second)...])
     }
 
     public var description: String { "\(org).\(env).\(key)" }
@@ -40,17 +52,23 @@ public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Byte order of `x` and `y`, each followed by a "." when `thenDot` (as in the description):
-    /// negative, zero (equal) or positive.
+    /// negative, zero (equal) or positive. Over the strings' contiguous UTF-8 in place (an
+    /// iterator per byte was most of sorting 10 000 slugs).
     private static func order(_ x: String, _ y: String, thenDot: Bool) -> Int {
-        var i = x.utf8.makeIterator(), j = y.utf8.makeIterator()
-        let dot = UInt8(ascii: ".")
-        while true {
-            switch (i.next(), j.next()) {
-            case (nil, nil): return 0
-            case let (p?, q?): if p != q { return p < q ? -1 : 1 }
-            // One part is a prefix of the other: the shorter one's next byte is its ".".
-            case (nil, let q?): return thenDot && q < dot ? 1 : -1
-            case (let p?, nil): return thenDot && p < dot ? -1 : 1
+        var x = x, y = y
+        return x.withUTF8 { p in
+            y.withUTF8 { q in
+                let n = Swift.min(p.count, q.count)
+                var i = 0
+                while i < n {
+                    if p[i] != q[i] { return p[i] < q[i] ? -1 : 1 }
+                    i += 1
+                }
+                if p.count == q.count { return 0 }
+                // One part is a prefix of the other: the shorter one's next byte is its ".".
+                let dot = UInt8(ascii: ".")
+                if p.count < q.count { return thenDot && q[n] < dot ? 1 : -1 }
+                return thenDot && p[n] < dot ? -1 : 1
             }
         }
     }

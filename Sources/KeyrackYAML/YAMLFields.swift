@@ -5,7 +5,9 @@ public struct YAMLFields {
     public let path: String
     public let line: Int
     private let pairs: [YAMLPair]
-    private var used = Set<String>()
+    /// Which pairs were asked for, by position: a flag per pair rather than a set of names,
+    /// as a manifest reads one of these per key (no hashing, one small allocation).
+    private var used: [Bool]
 
     public init(_ node: YAMLNode, path: String) throws {
         guard case .mapping(let pairs, let line) = node else {
@@ -14,13 +16,16 @@ public struct YAMLFields {
         self.path = path
         self.line = line
         self.pairs = pairs
+        self.used = [Bool](repeating: false, count: pairs.count)
     }
 
     public var keys: [String] { pairs.map(\.key) }
 
     public mutating func node(_ name: String) -> YAMLNode? {
-        used.insert(name)
-        return pairs.first { $0.key == name }?.value
+        // Keys are unique (the parser refuses duplicates), so the first match is the one.
+        guard let i = pairs.firstIndex(where: { $0.key == name }) else { return nil }
+        used[i] = true
+        return pairs[i].value
     }
 
     public mutating func string(_ name: String) throws -> String {
@@ -65,7 +70,8 @@ public struct YAMLFields {
 
     /// Refuses any field that was not asked for.
     public func finish() throws {
-        if let extra = pairs.first(where: { !used.contains($0.key) }) {
+        if let i = used.firstIndex(of: false) {
+            let extra = pairs[i]
             throw YAMLError(line: extra.keyLine, "unknown field '\(extra.key.prefix(60))' in \(path)")
         }
     }

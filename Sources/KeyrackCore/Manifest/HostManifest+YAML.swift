@@ -207,10 +207,14 @@ extension HostManifest {
     }
 
     private static func decodeKey(_ pair: YAMLPair) throws -> KeyEntry {
-        var f = try YAMLFields(pair.value, path: "keys.\(pair.key.prefix(80))")
+        // Made once per key; the paths of `options` and `sendTo` only for a key that has them.
+        let path = "keys.\(pair.key.prefix(80))"
+        var f = try YAMLFields(pair.value, path: path)
         let entry = try field(pair.keyLine) { () throws -> KeyEntry in
-            let slug = try Slug(validating: try f.string("slug"))
-            guard slug.description == pair.key else {
+            let text = try f.string("slug")
+            let slug = try Slug(validating: text)
+            // A valid slug's description is its text, so the texts are compared as they are.
+            guard text == pair.key else {
                 throw YAMLError(line: pair.keyLine, "keys.\(pair.key.prefix(80)) holds slug '\(slug)'; the two must match")
             }
             guard try f.string("env") == slug.env, try f.string("org") == slug.org else {
@@ -219,9 +223,9 @@ extension HostManifest {
             return KeyEntry(slug: slug, vault: try Vault(parsing: try f.string("vault")), exid: try f.optionalString("exid"),
                             mech: try Mechanism(parsing: try f.string("mech")),
                             maxDuration: try f.optionalString("maxDuration").map(Duration.init),
-                            options: try decodeOptions(f.node("options"), path: "keys.\(pair.key.prefix(80)).options"),
+                            options: try decodeOptions(f.node("options"), path: path + ".options"),
                             addr: try f.optionalString("addr"), cacert: try f.optionalString("cacert"),
-                            sendTo: try decodeSendTo(f.node("sendTo"), path: "keys.\(pair.key.prefix(80)).sendTo"),
+                            sendTo: try decodeSendTo(f.node("sendTo"), path: path + ".sendTo"),
                             createdAt: try f.string("createdAt"), updatedAt: try f.string("updatedAt"))
         }
         try f.finish()
@@ -230,8 +234,9 @@ extension HostManifest {
 
     /// `sendTo:` of a key: a list of destinations, each under the rule `set --send-to` applies,
     /// so a hand edit cannot widen where a value goes past what `set` would accept.
-    static func decodeSendTo(_ node: YAMLNode?, path: String) throws -> [Destination] {
+    static func decodeSendTo(_ node: YAMLNode?, path: @autoclosure () -> String) throws -> [Destination] {
         guard let node, !isNull(node) else { return [] }
+        let path = path()
         guard case .sequence(let items, _) = node else { throw YAMLError(line: node.line, "\(path) must be a list of HOST[:PORT]") }
         return try items.map { item in
             guard case .scalar(let scalar, let line) = item, let text = String(validating: scalar.bytes, as: UTF8.self) else {
@@ -243,8 +248,9 @@ extension HostManifest {
     }
 
     /// `options:` of a key: a mapping of names to strings, each checked by `KeyOptions`.
-    private static func decodeOptions(_ node: YAMLNode?, path: String) throws -> [String: String] {
+    private static func decodeOptions(_ node: YAMLNode?, path: @autoclosure () -> String) throws -> [String: String] {
         guard let node, !isNull(node) else { return [:] }
+        let path = path()
         var f = try YAMLFields(node, path: path)
         var options: [String: String] = [:]
         for name in f.keys {

@@ -85,11 +85,10 @@ extension Slug {
 
     /// Parses a full slug, saying which part is wrong and how.
     public init(validating text: String) throws {
-        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3 else {
+        guard let parts = Slug.split(text) else {
             throw KeyrackError.usage("invalid slug '\(text.prefix(80))': want ORG.ENV.KEY, e.g. ehmpathy.sudo.GITHUB_TOKEN")
         }
-        self.init(org: try OrgName(parts[0]), env: try EnvName(parts[1]), key: try KeyName(parts[2]))
+        self.init(org: try OrgName(String(parts.org)), env: try EnvName(String(parts.env)), key: try KeyName(String(parts.key)))
     }
 
     // A slug exists only with valid parts, so its parts are the typed names as they are.
