@@ -102,57 +102,6 @@ final class AWSVaultTests: XCTestCase {
         try keyrack(["get", "--for", "robot", "--key", key, "--env", "prod", "--value"])
     }
 
-    func testSecureStringsAreReadWithTheCallersOrTheOrgsProfileCredentials() throws {
-        let value = "p@ss word \(freshToken())\nsecond line"
-        try putSecureString("/acme/prod/db-password", value)
-        try putSecureString("/acme/prod/api-key", "api-" + freshToken())
-        try set("DB_PASSWORD", "aws.params", ["--exid", "/acme/prod/db-password", "--region", "eu-west-1"])
-        let plain = try h.keyrack(["list", "--for", "robot", "--json"], env: awsEnv())
-        let keys = try XCTUnwrap(try ManifestHarness.json(plain)["keys"] as? [[String: Any]])
-        XCTAssertEqual(keys.first?["vault"] as? String, "aws.params")
-        XCTAssertEqual(keys.first?["mech"] as? String, "PERMANENT_VIA_REFERENCE")
-
-        // Credentials from the caller's environment.
-        let unlocked = try keyrack(["unlock", "--for", "robot", "--env", "prod"], envCredentials)
-        XCTAssertEqual(unlocked.status, 0, "\(unlocked)")
-        XCTAssertFalse(unlocked.out.contains(value) || unlocked.err.contains("p@ss"), "unlock never prints values")
-        XCTAssertEqual(try get("DB_PASSWORD").out, value, "every byte of the SecureString, newline included")
-        try h.ok(["relock", "--for", "robot"])
-
-        // No credentials and no region in the environment: an AWS_PROFILE key of the org names
-        // the profile, whose credential_process and region the CLI then uses.
-        try set("API_KEY", "aws.params", ["--exid", "/acme/prod/api-key"])
-        let noProfile = try keyrack(["unlock", "--for", "robot", "--env", "prod", "--key", "API_KEY"])
-        XCTAssertEqual(noProfile.status, 3, "\(noProfile)")
-        try set("AWS_PROFILE", "os.direct", [], env: "all", stdin: "robot")
-        let withProfile = try keyrack(["unlock", "--for", "robot", "--env", "prod"])
-        XCTAssertEqual(withProfile.status, 0, "\(withProfile)")
-        XCTAssertTrue(try get("API_KEY").out.hasPrefix("api-"))
-        XCTAssertEqual(try get("DB_PASSWORD").out, value)
-    }
-
-    func testMissingParameterNoRegionNoCredentialsAndExpiredCredentialsAreToldApart() throws {
-        try putSecureString("/acme/prod/present", "v")
-        try set("MISSING", "aws.params", ["--exid", "/acme/prod/absent", "--region", "eu-west-1"])
-        try set("NOREGION", "aws.params", ["--exid", "/acme/prod/present"])
-        try set("PRESENT", "aws.params", ["--exid", "/acme/prod/present", "--region", "eu-west-1"])
-        func warning(_ key: String, _ env: [String: String?]) throws -> String {
-            let r = try keyrack(["unlock", "--for", "robot", "--env", "prod", "--key", key], env)
-            XCTAssertEqual(r.status, 3, "\(r)")
-            return r.err
-        }
-        XCTAssertTrue(try warning("MISSING", envCredentials).contains(
-            "warning: acme.prod.MISSING stays locked: SSM parameter /acme/prod/absent was not found in eu-west-1: check --exid and --region"))
-        XCTAssertTrue(try warning("NOREGION", envCredentials).contains(
-            "warning: acme.prod.NOREGION stays locked: SSM parameter /acme/prod/present: no AWS region: store one with `keyrack set … --region REGION`"))
-        XCTAssertTrue(try warning("PRESENT", [:]).contains(
-            "warning: acme.prod.PRESENT stays locked: SSM parameter /acme/prod/present: no AWS credentials: set AWS_PROFILE"))
-        XCTAssertTrue(try warning("PRESENT", ["AWS_PROFILE": "expired"]).contains(
-            "warning: acme.prod.PRESENT stays locked: SSM parameter /acme/prod/present: the AWS credentials have expired: refresh them"))
-        try set("AWS_PROFILE", "os.direct", [], stdin: "expired")
-        XCTAssertTrue(try warning("PRESENT", envCredentials).contains("the AWS credentials of profile expired have expired: refresh them (for SSO: aws sso login --profile expired)"))
-    }
-
     func testProfileCredentialsAreGrantedUntilTheyExpireAndWorkWithExec() throws {
         try set("AWS_PROFILE", "aws.config", ["--exid", "robot"])
         let unlocked = try keyrack(["unlock", "--for", "robot", "--env", "prod"])

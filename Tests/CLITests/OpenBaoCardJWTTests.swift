@@ -69,47 +69,6 @@ final class OpenBaoCardJWTTests: XCTestCase {
         return try XCTUnwrap(status["keys"] as? [[String: Any]]).compactMap { $0["key"] as? String }
     }
 
-    func testTheCardSignedJWTLogsInOnceAndItsTokenIsRevoked() throws {
-        let (card, publicKey) = try robot("robot1")
-        try trust([publicKey])
-        let db = randomSecret("db")
-        try server.ok(["kv", "put", "secret/fleet/robot1/db", "password=\(db)"])
-
-        let (signs, ecdh) = (try signatures(card), try card.ecdhCount())
-        let r = try h.ok(["unlock", "--for", "robot1", "--env", "prod"], env: noEnv)
-        XCTAssertTrue(r.out.contains("unlocked 1 key(s) of 'robot1'"), r.out)
-        XCTAssertEqual(try signatures(card) - signs, 1, "one card signature: the JWT")
-        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one ECDH: the manifest")
-        XCTAssertEqual(try h.ok(["get", "--for", "robot1", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
-
-        // bao saw one login whose JWT says who and for whom, and its token is gone.
-        let login = try XCTUnwrap(try server.auditEntries().first {
-            $0["type"] as? String == "response" && ($0["request"] as? [String: Any])?["path"] as? String == "auth/jwt/login"
-        })
-        let auth = try XCTUnwrap(login["auth"] as? [String: Any])
-        XCTAssertEqual((auth["metadata"] as? [String: Any])?["role"] as? String, "robot1")
-        XCTAssertEqual(auth["policies"] as? [String], ["default", "robot1"])
-        let lookup = try server.bao(["token", "lookup", "-accessor", try XCTUnwrap(auth["accessor"] as? String)])
-        XCTAssertNotEqual(lookup.status, 0, "the login token is revoked before unlock returns: \(lookup)")
-    }
-
-    func testAJWTSignedByAnotherCardIsRefused() throws {
-        let (_, trusted) = try robot("robot1")
-        let (stranger, _) = try robot("robot2")
-        try trust([trusted])  // robot2's card is not among the mount's keys
-        try server.ok(["kv", "put", "secret/fleet/robot2/db", "password=\(randomSecret())"])
-
-        let signs = try signatures(stranger)
-        let r = try h.keyrack(["unlock", "--for", "robot2", "--env", "prod"], env: noEnv)
-        XCTAssertEqual(r.status, 3, r.description)
-        XCTAssertTrue(r.err.contains("OpenBao at \(server.address) refused the jwt login"), r.err)
-        XCTAssertTrue(r.err.contains("no known key successfully validated the token signature"), "bao's reason: \(r.err)")
-        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
-        XCTAssertEqual(try signatures(stranger) - signs, 1, "the card signed; the server said no")
-        XCTAssertEqual(try granted("robot2"), [], "nothing granted")
-        XCTAssertEqual(try server.auditedLogins(path: "auth/jwt/login"), [], "bao issued no token")
-    }
-
     func testTheSlotsPINPolicyApplies() throws {
         // Slot 9a wants the PIN once per session; the manifest's slot wants none. The prompt is
         // the cert login's, asked before anything is sent.

@@ -56,32 +56,6 @@ final class OpenBaoCardLoginTests: XCTestCase {
 
     private var noEnv: [String: String?] { ["BAO_TOKEN": nil, "VAULT_TOKEN": nil, "BAO_ADDR": nil, "VAULT_ADDR": nil, "VAULT_CACERT": nil] }
 
-    func testRobotUnlocksTwoFleetSecretsWithOneCardSignatureAndTheTokenIsRevoked() throws {
-        let card = try robot("robot1", readable: "fleet/robot1")
-        let db = randomSecret("db"), api = randomSecret("api")
-        try server.ok(["kv", "put", "secret/fleet/robot1/db", "password=\(db)"])
-        try server.ok(["kv", "put", "secret/fleet/robot1/api", "token=\(api)"])
-        try openbaoKey("robot1", "DB_PASSWORD", "secret/fleet/robot1/db#password")
-        try openbaoKey("robot1", "API_TOKEN", "secret/fleet/robot1/api#token")
-
-        let (signs, ecdh) = (try signatures(card), try card.ecdhCount())
-        let r = try h.ok(["unlock", "--for", "robot1", "--env", "prod"], env: noEnv)
-        XCTAssertTrue(r.out.contains("unlocked 2 key(s) of 'robot1'"), r.out)
-        XCTAssertEqual(try signatures(card) - signs, 1, "one card signature: the TLS login, whatever the number of secrets")
-        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one ECDH: the manifest")
-        XCTAssertEqual(try h.ok(["get", "--for", "robot1", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
-        XCTAssertEqual(try h.ok(["get", "--for", "robot1", "--key", "fleet.prod.API_TOKEN", "--value"]).out, api)
-        XCTAssertTrue(try h.ok(["status", "--for", "robot1"]).out.contains("from openbao:secret/fleet/robot1/db#password"))
-
-        let logins = try server.auditedLogins(path: "auth/cert/login")
-        XCTAssertEqual(logins.count, 1, "one cert login")
-        let lookup = try server.bao(["token", "lookup", "-accessor", try XCTUnwrap(logins.first)])
-        XCTAssertNotEqual(lookup.status, 0, "the login token is revoked (revoke-self) before unlock returns: \(lookup)")
-        XCTAssertTrue(lookup.err.contains("invalid accessor") || lookup.err.contains("bad token"), lookup.err)
-        try h.ok(["relock", "--for", "robot1"])
-        XCTAssertFalse(try h.ok(["status", "--for", "robot1"]).out.contains("fleet.prod"))
-    }
-
     /// A robot whose login slot has PIN policy `once` unlocks unattended with --pin-stdin (or
     /// --pin-file): the cert login's PIN comes from there, as the manifest's does. It cannot count
     /// on a PIN an earlier operation left verified: on an open pcscd none is (issue 24).
@@ -97,50 +71,6 @@ final class OpenBaoCardLoginTests: XCTestCase {
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(try signatures(card) - signs, 1, "the login signature, with the PIN from stdin")
         XCTAssertEqual(try h.ok(["get", "--for", "robot5", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
-    }
-
-    /// The same robot with a 0600 --pin-file and no terminal: the one card PIN rule (CardPIN)
-    /// asks the cert login's PIN as a PIN request, and the file answers it as it answers the
-    /// manifest's; the file is read once for both.
-    func testPINOnceRobotLogsInWithThePINFromAPINFileAndNoTerminal() throws {
-        let card = try robot("robot6", readable: "fleet/robot6", loginPIN: "once")
-        let db = randomSecret("db6")
-        try server.ok(["kv", "put", "secret/fleet/robot6/db", "password=\(db)"])
-        try openbaoKey("robot6", "DB_PASSWORD", "secret/fleet/robot6/db#password")
-        let pinFile = h.machine.dir.file("robot6.pin")
-        try Data("123456\n".utf8).write(to: pinFile)
-        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
-        let signs = try signatures(card)
-        let r = try h.keyrack(["unlock", "--for", "robot6", "--env", "prod", "--pin-file", pinFile.path], env: noEnv)
-        XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertFalse(r.err.contains("no terminal"), r.err)
-        XCTAssertEqual(try signatures(card) - signs, 1, "the login signature, with the PIN from the file")
-        XCTAssertEqual(try server.auditedLogins(path: "auth/cert/login").count, 1, "one cert login")
-        XCTAssertEqual(try h.ok(["get", "--for", "robot6", "--key", "fleet.prod.DB_PASSWORD", "--value"]).out, db)
-    }
-
-    func testSecondRobotIsRefusedTheFirstRobotsPathAndAnUntrustedCardCannotLogIn() throws {
-        _ = try robot("robot2", readable: "fleet/robot2")
-        try server.ok(["kv", "put", "secret/fleet/robot1/db", "password=\(randomSecret())"])
-        let mine = randomSecret("r2")
-        try server.ok(["kv", "put", "secret/fleet/robot2/db", "password=\(mine)"])
-        try openbaoKey("robot2", "OWN", "secret/fleet/robot2/db#password")
-        try h.ok(["unlock", "--for", "robot2", "--env", "prod"], env: noEnv)
-        XCTAssertEqual(try h.ok(["get", "--for", "robot2", "--key", "fleet.prod.OWN", "--value"]).out, mine)
-        try h.ok(["relock", "--for", "robot2"])
-
-        try openbaoKey("robot2", "THEIRS", "secret/fleet/robot1/db#password")
-        let denied = try h.keyrack(["unlock", "--for", "robot2", "--env", "prod"], env: noEnv)
-        XCTAssertEqual(denied.status, 3, denied.description)
-        XCTAssertTrue(denied.err.contains("denied reading secret/fleet/robot1/db (403): this login's policies do not allow the path"), denied.err)
-        XCTAssertFalse(try h.ok(["status", "--for", "robot2"]).out.contains("fleet.prod"), "nothing unlocked, not even its own key")
-
-        _ = try robot("stranger", readable: "fleet/stranger", trusted: false)
-        try openbaoKey("stranger", "ANY", "secret/fleet/robot2/db#password")
-        let refused = try h.keyrack(["unlock", "--for", "stranger", "--env", "prod"], env: noEnv)
-        XCTAssertEqual(refused.status, 3, refused.description)
-        XCTAssertTrue(refused.err.contains("refused the cert login"), refused.err)
-        XCTAssertTrue(refused.err.contains("bao write auth/cert/certs/NAME certificate=@cert.pem"), refused.err)
     }
 
     func testServerKilledDuringTheCardLoginEndsTheUnlockWithNothingHandedOver() throws {

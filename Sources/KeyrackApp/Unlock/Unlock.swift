@@ -21,6 +21,9 @@ public struct Unlock {
     public var events: (UnlockEvent) -> Void
     /// The OpenBao keys' reads (one login per server); OpenBaoFetch's by default.
     public var fetchRemote: (_ entries: [KeyEntry], _ manifest: HostManifest, _ owner: OwnerName, _ interaction: Interaction) throws -> [Slug: OpenBaoFetch.Fetched]
+    /// What the local vaults' reads see (AWS_*, GITHUB_API_URL, PATH for the AWS CLI): the
+    /// process's environment, or a test's.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(store: HostManifestStore, terminal: any UserTerminal = LiveTerminal(), daemon: any OwnerDaemonPort = LiveDaemonPort(),
                 clock: any WallClock = LiveClock(), events: @escaping (UnlockEvent) -> Void = { _ in },
@@ -75,7 +78,7 @@ public struct Unlock {
                                                                revocationSecret: fetched.revocationSecret)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
-            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
+            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct, environment: environment,
                                                         post: { try HTTPSPost.send($0, headers: $1, body: $2) },
                                                         get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
                          source: entry.vault.rawValue)

@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,14 +11,14 @@ import Glibc
 ///
 /// Answering: a thread accepts, reads one HTTP request (head and Content-Length body), records
 /// it, then writes what `answer` returns for it and closes: a hostile server with a canned reply.
-final class LoopbackServer {
-    struct Request {
-        var head: String
-        var bytes: [UInt8]
+public final class LoopbackServer {
+    public struct Request {
+        public var head: String
+        public var bytes: [UInt8]
     }
 
-    let port: Int
-    var address: String { "http://127.0.0.1:\(port)" }
+    public let port: Int
+    public var address: String { "http://127.0.0.1:\(port)" }
     private let fd: Int32
     private let lock = NSLock()
     private var recorded: [Request] = []
@@ -27,7 +26,7 @@ final class LoopbackServer {
     private var stopped = false
 
     /// `answer(requestHead)` gives the raw HTTP response to write (status line, headers, body).
-    init(answer: ((String) -> [UInt8])? = nil) throws {
+    public init(answer: ((String) -> [UInt8])? = nil) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         var addr = sockaddr_in()
@@ -60,10 +59,10 @@ final class LoopbackServer {
     deinit { stop() }
 
     /// Every request an answering server handled so far.
-    var requests: [Request] { lock.lock(); defer { lock.unlock() }; return recorded }
+    public var requests: [Request] { lock.lock(); defer { lock.unlock() }; return recorded }
 
     /// Silent mode: the connections made to it and every byte they carried, taken now.
-    func drain() -> (connections: Int, bytes: [UInt8]) {
+    public func drain() -> (connections: Int, bytes: [UInt8]) {
         var connections = 0, bytes: [UInt8] = []
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         while true {
@@ -82,7 +81,7 @@ final class LoopbackServer {
         return (connections, bytes)
     }
 
-    func stop() {
+    public func stop() {
         lock.lock(); let first = !stopped; stopped = true; lock.unlock()
         guard first else { return }
         shutdown(fd, Int32(SHUT_RDWR))  // wakes a thread blocked in accept
@@ -110,7 +109,7 @@ final class LoopbackServer {
     }
 
     /// A whole HTTP/1.1 response with a JSON body.
-    static func json(status: Int, _ body: String) -> [UInt8] {
+    public static func json(status: Int, _ body: String) -> [UInt8] {
         let data = Array(body.utf8)
         return Array("HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(data.count)\r\nConnection: close\r\n\r\n".utf8) + data
     }

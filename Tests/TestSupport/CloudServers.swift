@@ -1,20 +1,18 @@
 import Foundation
-import TestSupport
-import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A random token-like string for test values (never a real secret).
-func freshToken(_ bytes: Int = 16) -> String {
+public func freshToken(_ bytes: Int = 16) -> String {
     (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
 }
 
 /// The real local servers the cloud vault tests talk to, each on a free loopback port, started
 /// by the test class and stopped when it ends, so `swift test` needs no wrapper script.
-enum CloudServers {
+public enum CloudServers {
     /// The project's venv (scripts/install-deps), as scripts/test exports it; else PATH.
-    static func venvTool(_ name: String) -> String {
+    public static func venvTool(_ name: String) -> String {
         let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"] ?? Run.packageRoot.appendingPathComponent(".venv").path
         let path = "\(venv)/bin/\(name)"
         return FileManager.default.isExecutableFile(atPath: path) ? path : name
@@ -22,7 +20,7 @@ enum CloudServers {
 
     /// The AWS CLI v2 the tests drive. Debian's is /usr/bin/aws; an older `aws` earlier on PATH
     /// (a pip v1) is passed over, as keyrack itself does.
-    static func awsCLI() throws -> String {
+    public static func awsCLI() throws -> String {
         for candidate in ["/usr/bin/aws"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map({ "\($0)/aws" })
         where FileManager.default.isExecutableFile(atPath: candidate) {
             if (try? Run.process(candidate, ["--version"]))?.out.hasPrefix("aws-cli/2.") == true { return candidate }
@@ -31,7 +29,7 @@ enum CloudServers {
     }
 
     /// A TCP port nobody listens on right now (bound, read, released).
-    static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
@@ -46,7 +44,7 @@ enum CloudServers {
     }
 
     /// Polls until something accepts TCP connections on 127.0.0.1:`port`, up to `seconds`.
-    static func waitForListener(_ port: UInt16, seconds: Double = 30, alive: () -> Bool) -> Bool {
+    public static func waitForListener(_ port: UInt16, seconds: Double = 30, alive: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, alive() {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -66,14 +64,14 @@ enum CloudServers {
 }
 
 /// moto's server (the real AWS API emulator from PyPI, scripts/requirements.txt) on a free port.
-final class MotoServer {
-    let process: Spawned
-    let port: UInt16
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+public final class MotoServer {
+    public let process: Spawned
+    public let port: UInt16
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// `environment` is moto's own settings (say INITIAL_NO_AUTH_ACTION_COUNT, which turns on its
     /// IAM checks: SigV4 signatures verified against the keys it issued).
-    init(log: String, environment: [String: String] = [:]) throws {
+    public init(log: String, environment: [String: String] = [:]) throws {
         port = try CloudServers.freePort()
         process = try Spawned(CloudServers.venvToolPath("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], environment: environment, stderrPath: log)
         guard CloudServers.waitForListener(port, alive: { process.isRunning }) else {
@@ -82,7 +80,7 @@ final class MotoServer {
         }
     }
 
-    func stop() {
+    public func stop() {
         process.terminate()
         process.waitForExit()
     }
@@ -90,7 +88,7 @@ final class MotoServer {
 
 extension CloudServers {
     /// `venvTool` as an absolute path (Spawned takes no PATH look-up).
-    static func venvToolPath(_ name: String) throws -> String {
+    public static func venvToolPath(_ name: String) throws -> String {
         let tool = venvTool(name)
         if tool.hasPrefix("/") { return tool }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {

@@ -1,0 +1,155 @@
+import Foundation
+@testable import KeyrackApp
+import KeyrackClient
+import KeyrackCore
+import TestSupport
+import XCTest
+import KeyrackNames
+
+/// aws.params (SSM SecureStrings) in-process: `unlock` with the real AWS CLI v2 against moto's
+/// server (TestSupport's MotoServer), a fake daemon receiving the grants, the environment given
+/// to the use case. Profiles get temporary credentials from a `credential_process`. A key that
+/// stays locked is an UnlockEvent whose reason is the CLI's `warning: SLUG stays locked: WHY`.
+final class AWSParamsUnlockTests: XCTestCase {
+    private static var moto: MotoServer?
+    private var dir: TempDirectory!
+    private var store: HostManifestStore!
+    private var daemon: FakeDaemon!
+    private var events: [UnlockEvent] = []
+    private var owner: OwnerName!
+    private var aws: String!
+    private var config: URL { dir.file(".aws/config") }
+
+    override class func setUp() {
+        super.setUp()
+        moto = try? MotoServer(log: NSTemporaryDirectory() + "/moto-app-\(getpid()).log")
+    }
+
+    override class func tearDown() {
+        moto?.stop()
+        moto = nil
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        guard Self.moto != nil else { throw NSError(domain: "AWSParamsUnlockTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start: run scripts/install-deps"]) }
+        aws = try CloudServers.awsCLI()
+        dir = try TempDirectory("keyrack-aws-unlock")
+        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
+        daemon = FakeDaemon()
+        events = []
+        owner = try OwnerName("robot")
+        _ = try store.initialise(owner: owner, uid: nil,
+                                 request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: false))))
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let process = dir.file("credential-process")
+        // Emits temporary credentials expiring OFFSET seconds from now, as a credential_process must.
+        try Data("""
+        #!/bin/sh
+        exp=$(date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%SZ)
+        printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"secret-%s","SessionToken":"session-%s","Expiration":"%s"}\\n' "$2" "$2" "$2" "$exp"
+
+        """.utf8).write(to: process)
+        chmod(process.path, 0o755)
+        try Data("""
+        [profile robot]
+        credential_process = \(process.path) 2400 ASIAROBOTTEMPORARY01
+        region = eu-west-1
+        [profile expired]
+        credential_process = \(process.path) -60 ASIAROBOTEXPIRED0001
+        region = eu-west-1
+
+        """.utf8).write(to: config)
+    }
+
+    override func tearDown() { dir?.remove() }
+
+    /// This test's config, moto's endpoint, no AWS setting inherited.
+    private func awsEnv(_ extra: [String: String] = [:]) -> [String: String] {
+        var e = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && $0.key != "KEYRACK_AWS_CLI" }
+        e["HOME"] = dir.path
+        e["AWS_CONFIG_FILE"] = config.path
+        e["AWS_SHARED_CREDENTIALS_FILE"] = dir.file(".aws/credentials").path
+        e["AWS_ENDPOINT_URL"] = Self.moto!.endpoint
+        e["AWS_PAGER"] = ""
+        for (k, v) in extra { e[k] = v }
+        return e
+    }
+
+    private let envCredentials = ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
+
+    /// Writes a SecureString with the real CLI.
+    private func putSecureString(_ name: String, _ value: String) throws {
+        let r = try Run.process(aws, ["--endpoint-url", Self.moto!.endpoint, "--region", "eu-west-1", "ssm", "put-parameter",
+                                      "--name", name, "--type", "SecureString", "--value", value],
+                                environment: awsEnv(envCredentials).mapValues { Optional($0) })
+        XCTAssertEqual(r.status, 0, "\(r)")
+    }
+
+    @discardableResult
+    private func set(_ key: String, _ vault: Vault, exid: String? = nil, region: String? = nil, env: String = "prod", value: String? = nil) throws -> KeyEntry {
+        try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "acme.\(env).\(key)"), vault: vault, exid: exid, mech: nil, maxDuration: nil,
+                                                         options: region.map { [KeyOptions.region: $0] } ?? [:], value: value.map { Array($0.utf8) }),
+                         identities: try store.identities(for: owner)).0
+    }
+
+    @discardableResult
+    private func unlock(_ environment: [String: String], key: String? = nil) throws -> UnlockResult {
+        var use = Unlock(store: store, terminal: FakeTerminal(), daemon: daemon, clock: FakeClock(now: UInt64(Date().timeIntervalSince1970 * 1000)),
+                         events: { [unowned self] in events.append($0) })
+        use.environment = environment
+        return try use.run(UnlockRequest(owner: owner, env: "prod", key: key, workingDirectory: dir.url))
+    }
+
+    private func granted(_ key: String) -> String? {
+        daemon.granted.last { "\($0.slug.key)" == key }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    func testSecureStringsAreReadWithTheCallersOrTheOrgsProfileCredentials() throws {
+        let value = "p@ss word \(freshToken())\nsecond line"
+        try putSecureString("/acme/prod/db-password", value)
+        try putSecureString("/acme/prod/api-key", "api-" + freshToken())
+        let entry = try set("DB_PASSWORD", .awsParams, exid: "/acme/prod/db-password", region: "eu-west-1")
+        XCTAssertEqual(entry.vault, .awsParams)
+        XCTAssertEqual(entry.mech.rawValue, "PERMANENT_VIA_REFERENCE")
+
+        // Credentials from the caller's environment.
+        try unlock(awsEnv(envCredentials))
+        XCTAssertEqual(granted("DB_PASSWORD"), value, "every byte of the SecureString, newline included")
+        XCTAssertEqual(daemon.granted.last?.vault, "aws.params")
+
+        // No credentials and no region in the environment: an AWS_PROFILE key of the org names
+        // the profile, whose credential_process and region the CLI then uses.
+        try set("API_KEY", .awsParams, exid: "/acme/prod/api-key")
+        XCTAssertThrowsError(try unlock(awsEnv(), key: "API_KEY")) { error in
+            XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
+        }
+        try set("AWS_PROFILE", .osDirect, env: "all", value: "robot")
+        daemon = FakeDaemon()
+        try unlock(awsEnv())
+        XCTAssertTrue(granted("API_KEY")?.hasPrefix("api-") == true, "\(daemon.granted.map(\.slug))")
+        XCTAssertEqual(granted("DB_PASSWORD"), value)
+    }
+
+    func testMissingParameterNoRegionNoCredentialsAndExpiredCredentialsAreToldApart() throws {
+        try putSecureString("/acme/prod/present", "v")
+        try set("MISSING", .awsParams, exid: "/acme/prod/absent", region: "eu-west-1")
+        try set("NOREGION", .awsParams, exid: "/acme/prod/present")
+        try set("PRESENT", .awsParams, exid: "/acme/prod/present", region: "eu-west-1")
+        func reason(_ key: String, _ extra: [String: String]) -> String {
+            events = []
+            XCTAssertThrowsError(try unlock(awsEnv(extra), key: key)) { error in
+                XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
+            }
+            return events.compactMap { if case .stayedLocked(let slug, let why) = $0, "\(slug.key)" == key { return why } else { return nil } }.first ?? "\(events)"
+        }
+        XCTAssertTrue(reason("MISSING", envCredentials).hasPrefix("SSM parameter /acme/prod/absent was not found in eu-west-1: check --exid and --region"))
+        XCTAssertTrue(reason("NOREGION", envCredentials).hasPrefix("SSM parameter /acme/prod/present: no AWS region: store one with `keyrack set … --region REGION`"))
+        XCTAssertTrue(reason("PRESENT", [:]).hasPrefix("SSM parameter /acme/prod/present: no AWS credentials: set AWS_PROFILE"))
+        XCTAssertTrue(reason("PRESENT", ["AWS_PROFILE": "expired"]).hasPrefix("SSM parameter /acme/prod/present: the AWS credentials have expired: refresh them"))
+        try set("AWS_PROFILE", .osDirect, value: "expired")
+        let expired = reason("PRESENT", envCredentials)
+        XCTAssertTrue(expired.contains("the AWS credentials of profile expired have expired: refresh them (for SSO: aws sso login --profile expired)"), expired)
+        XCTAssertTrue(daemon.log.isEmpty, "nothing granted, no daemon started")
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+@testable import KeyrackApp
+import KeyrackCore
+import TestSupport
+import XCTest
+import KeyrackNames
+
+/// `unlock` of a TPM owner in-process against a real software TPM (Debian's swtpm, a fresh one
+/// per test, named by KEYRACK_TPM_TCTI in this process as the CLI's environment would name it):
+/// which TPM opens the manifest, which backup takes over, what a failing TPM ends. The CLI's
+/// exit 5 is a KeyrackError of kind `.card` (a hardware token's failure); "nothing granted" is
+/// nothing handed to the fake daemon.
+final class TPMUnlockTests: XCTestCase {
+    private var tpm: SoftwareTPM!
+    private var dir: TempDirectory!
+    private var store: HostManifestStore!
+    private var daemon: FakeDaemon!
+    private var events: [UnlockEvent] = []
+
+    override func setUpWithError() throws {
+        tpm = try SoftwareTPM()
+        setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1)
+        dir = try TempDirectory("keyrack-tpm-unlock")
+        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
+        daemon = FakeDaemon()
+        events = []
+    }
+
+    override func tearDown() {
+        unsetenv("KEYRACK_TPM_TCTI")
+        tpm?.stop()
+        dir?.remove()
+    }
+
+    /// `init --for NAME --via tpm` (a robot: no PIN), then `set` of acme.test.K.
+    private func owner(_ name: String, value: String, in store: HostManifestStore? = nil) throws -> OwnerName {
+        let store = store ?? self.store!
+        let owner = try OwnerName(name)
+        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .tpm(TPMRecipientSpec()))
+        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else { throw KeyrackError(.usage, "init did not create \(name)") }
+        try set(owner, "acme.test.K", value)
+        return owner
+    }
+
+    private func set(_ owner: OwnerName, _ slug: String, _ value: String) throws {
+        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: slug), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil,
+                                                             value: Array(value.utf8)),
+                             identities: try store.identities(for: owner))
+    }
+
+    @discardableResult
+    private func unlock(_ owner: OwnerName, store: HostManifestStore? = nil, identities: [String] = [], tcti: String? = nil) throws -> UnlockResult {
+        if let tcti { setenv("KEYRACK_TPM_TCTI", tcti, 1) }
+        defer { setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1) }
+        return try Unlock(store: store ?? self.store, terminal: FakeTerminal(), daemon: daemon, clock: FakeClock(), events: { [unowned self] in events.append($0) },
+                          fetchRemote: { _, _, _, _ in [:] })
+            .run(UnlockRequest(owner: owner, env: "test", identityPaths: identities, workingDirectory: dir.url))
+    }
+
+    private var granted: [String] { daemon.granted.map { String(decoding: $0.value, as: UTF8.self) } }
+
+    private func assertCardFailure(_ error: Error, _ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual((error as? KeyrackError)?.kind, .card, "exit 5: \(error)", file: file, line: line)
+        let message = (error as? KeyrackError)?.message ?? "\(error)"
+        XCTAssertTrue(message.contains(text), message, file: file, line: line)
+        XCTAssertFalse(message.contains("\n"), "one line: \(message)", file: file, line: line)
+    }
+
+    func testAnotherMachinesTPMCannotOpenTheManifestEvenWithTheIdentityFile() throws {
+        let value = freshToken()
+        let edge = try owner("edge", value: value)
+        // The whole KEYRACK_HOME (manifest and identity file) on a machine with another TPM.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        XCTAssertThrowsError(try unlock(edge, tcti: other.tcti)) { error in
+            assertCardFailure(error, "the sealed key belongs to another TPM")
+            XCTAssertFalse("\(error)".contains(value))
+        }
+        XCTAssertTrue(daemon.log.isEmpty, "nothing was granted")
+        // Back on its own TPM it opens.
+        try unlock(edge)
+        XCTAssertEqual(granted, [value])
+    }
+
+    func testTheManifestCopiedToAnotherHomeOnTheSameTPMOpensOnlyWithTheIdentityFile() throws {
+        let value = freshToken()
+        let moved = try owner("moved", value: value)
+        let elsewhere = HostManifestStore(home: KeyrackHome(root: dir.file("elsewhere")))
+        try FileManager.default.createDirectory(at: elsewhere.home.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for file in [store.home.manifest(moved), store.home.recipientsFile(moved)] {
+            try FileManager.default.copyItem(at: file, to: elsewhere.home.root.appendingPathComponent(file.lastPathComponent))
+        }
+        // The recipients file still names the identity in the first home; without it, nothing opens.
+        let hidden = dir.file("moved.tpm.txt")
+        try FileManager.default.moveItem(at: store.home.root.appendingPathComponent("identities/moved.tpm.txt"), to: hidden)
+        XCTAssertThrowsError(try unlock(moved, store: elsewhere)) { error in
+            XCTAssertTrue("\(error)".contains("no identity of owner moved is on this machine"), "\(error)")
+            XCTAssertFalse("\(error)".contains(value))
+        }
+        XCTAssertTrue(daemon.granted.isEmpty)
+        // With the identity file, the same TPM opens it.
+        try unlock(moved, store: elsewhere, identities: [hidden.path])
+        XCTAssertEqual(granted, [value])
+    }
+
+    func testUnlockFallsBackToABackupWhenTheTPMIsAbsentOrAnotherButNotWhenItFailsMidway() throws {
+        let value = freshToken()
+        let edge = try owner("edge", value: value)
+        let backup = dir.file("paper.txt")
+        let keygen = try Run.process("age-keygen", ["-o", backup.path])
+        XCTAssertEqual(keygen.status, 0, keygen.description)
+        let pub = try XCTUnwrap(keygen.err.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, keygen.err)
+        _ = try store.addRecipient(owner: edge, label: try RecipientLabel("paper"), publicKey: pub, identityPath: backup.path,
+                                   identities: try store.identities(for: edge))
+        try set(edge, "acme.test.K", value)
+        let manifest = try String(contentsOf: store.home.manifest(edge), encoding: .utf8)
+        let header = String(decoding: Data(base64Encoded: manifest.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()) ?? Data(), as: UTF8.self)
+        XCTAssertTrue(header.contains("\n-> p256tag ") && header.contains("\n-> X25519 "), header)
+
+        // Another machine's TPM, and no TPM at all: the backup opens the manifest.
+        let other = try SoftwareTPM()
+        defer { other.stop() }
+        for tcti in [other.tcti, "device:/dev/keyrack-no-such-tpm"] {
+            daemon = FakeDaemon()
+            let r = try unlock(edge, tcti: tcti)
+            XCTAssertEqual(r.recipient, "paper (age, \(backup.path))", tcti)
+            XCTAssertEqual(granted, [value], tcti)
+        }
+        // A TPM that is here but fails (gone mid-command) stops the unlock, as a card that refuses.
+        tpm.kill()
+        daemon = FakeDaemon()
+        XCTAssertThrowsError(try unlock(edge)) { error in assertCardFailure(error, "cannot talk to the TPM") }
+        XCTAssertTrue(daemon.granted.isEmpty)
+    }
+
+    func testATPMThatIsGoneFailsTheUnlockWithOneLineAndExit5AndGrantsNothing() throws {
+        let gone = try owner("gone", value: "v")
+        tpm.kill()
+        XCTAssertThrowsError(try unlock(gone)) { error in assertCardFailure(error, "cannot talk to the TPM at \(tpm.tcti)") }
+        XCTAssertTrue(daemon.log.isEmpty, "nothing granted")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+@testable import KeyrackApp
+import KeyrackCore
+import TestSupport
+import XCTest
+import KeyrackNames
+
+/// `unlock` of a YubiKey owner with backup recipients, in-process against the simulated card
+/// (real pcscd, card operations counted by the simulator's own state file): the backup opens when
+/// the card is away or when `using` names it, the card is preferred while it is here. A fake
+/// terminal answers the ssh passphrase; a fake daemon receives the grants.
+final class YubiKeyBackupUnlockTests: XCTestCase {
+    private var card: SimulatedCard!
+    private var dir: TempDirectory!
+    private var store: HostManifestStore!
+    private var terminal: FakeTerminal!
+    private var daemon: FakeDaemon!
+    private var events: [UnlockEvent] = []
+
+    override func setUpWithError() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+        card = try SimulatedCard.insert()
+        dir = try TempDirectory("keyrack-yk-backup")
+        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
+        terminal = FakeTerminal()
+        daemon = FakeDaemon()
+        events = []
+    }
+
+    override func tearDown() {
+        card?.remove()
+        dir?.remove()
+    }
+
+    /// `init --for OWNER --via yubikey --serial S --touch-policy never --pin-stdin` (PIN 123456).
+    private func initOwner(_ name: String) throws -> OwnerName {
+        let owner = try OwnerName(name)
+        let pin = PINAnsweringTerminal(base: terminal) { Array("123456".utf8) }
+        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
+                                            spec: .yubikey(YubiKeyRecipientSpec(serial: card.serial, touchPolicy: .never)), interaction: pin.interaction)
+        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else { throw KeyrackError(.usage, "init did not create \(name)") }
+        return owner
+    }
+
+    /// `set` as the CLI opens the manifest for it: the same identities rule as unlock.
+    private func set(_ owner: OwnerName, _ slug: String, _ value: String) throws {
+        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: slug), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil,
+                                                             value: Array(value.utf8)),
+                             identities: try OwnerIdentities.resolve(owner, store: store, paths: [], interaction: terminal.interaction))
+    }
+
+    private func addBackup(_ owner: OwnerName, label: String, publicKey: String, identity: String?) throws {
+        _ = try store.addRecipient(owner: owner, label: try RecipientLabel(label), publicKey: publicKey, identityPath: identity,
+                                   identities: try OwnerIdentities.resolve(owner, store: store, paths: [], interaction: terminal.interaction))
+    }
+
+    @discardableResult
+    private func unlock(_ owner: OwnerName, env: String, using: Via? = nil) throws -> UnlockResult {
+        try Unlock(store: store, terminal: terminal, daemon: daemon, clock: FakeClock(), events: { [unowned self] in events.append($0) },
+                   fetchRemote: { _, _, _, _ in [:] })
+            .run(UnlockRequest(owner: owner, env: env, using: using, workingDirectory: dir.url))
+    }
+
+    private func values(_ slugs: [String]) -> [String: String] {
+        Dictionary(daemon.granted.filter { slugs.contains("\($0.slug)") }.map { ("\($0.slug)", String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { $1 })
+    }
+
+    func testSSHBackupOpensWhenCardIsAwayOrWithUsingSSH() throws {
+        let owner = try initOwner("deploy-bot")
+        let values = ["acme.test.TOKEN_A": freshToken(), "acme.test.TOKEN_B": freshToken()]
+        for (slug, value) in values { try set(owner, slug, value) }
+        let key = dir.file("backup_deploy")
+        let passphrase = "pp-" + freshToken()
+        let made = try Run.process("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "backup", "-f", key.path])
+        XCTAssertEqual(made.status, 0, made.description)
+        let pub = try String(contentsOf: URL(fileURLWithPath: key.path + ".pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try addBackup(owner, label: "laptop-ssh", publicKey: pub, identity: key.path)
+        let used = "laptop-ssh (ssh, \(key.path))"
+        let asked = SecretRequest.passphrase(prompt: "passphrase for ssh key \(key.path): ")
+        terminal.answers[asked] = Array(passphrase.utf8)
+
+        // using ssh while the card IS present: the passphrase is asked, the card is not used.
+        let ecdh = try card.ecdhCount()
+        XCTAssertGreaterThan(ecdh, 0)
+        XCTAssertEqual(try unlock(owner, env: "test", using: .ssh).recipient, used)
+        XCTAssertEqual(terminal.asked.last, asked)
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "using ssh: no card operation")
+        XCTAssertEqual(self.values(Array(values.keys)), values)
+
+        // The card pulled out: unlock falls back to the ssh key on its own and says so.
+        card.remove()
+        daemon = FakeDaemon()
+        events = []
+        let away = try unlock(owner, env: "test")
+        XCTAssertEqual(away.recipient, used)
+        XCTAssertEqual(away.unlocked.count, 2)
+        XCTAssertTrue(events.contains(.openedWithBackup(owner: "deploy-bot", recipient: used)), "\(events)")
+        XCTAssertEqual(self.values(Array(values.keys)), values)
+
+        // A wrong passphrase opens nothing.
+        daemon = FakeDaemon()
+        terminal.answers[asked] = Array((passphrase + "x").utf8)
+        XCTAssertThrowsError(try unlock(owner, env: "test"))
+        XCTAssertTrue(daemon.granted.isEmpty)
+        XCTAssertTrue(daemon.log.isEmpty, "no daemon started")
+    }
+
+    func testUsingAgeBackupIdentityNeedsNoCard() throws {
+        let owner = try initOwner("build-bot")
+        let value = freshToken()
+        try set(owner, "acme.prep.TOKEN", value)
+        // A backup identity made by the real age-keygen.
+        let identity = dir.file("paper-backup.txt").path
+        let made = try Run.process("age-keygen", ["-o", identity])
+        XCTAssertEqual(made.status, 0, made.description)
+        let pub = try XCTUnwrap(made.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertTrue(pub.hasPrefix("age1"), made.err)
+        try addBackup(owner, label: "paper", publicKey: pub, identity: identity)
+
+        let ecdh = try card.ecdhCount()
+        let r = try unlock(owner, env: "prep", using: .age)
+        XCTAssertEqual(r.recipient, "paper (age, \(identity))")
+        XCTAssertTrue(events.contains(.openedWithBackup(owner: "build-bot", recipient: "paper (age, \(identity))")), "\(events)")
+        XCTAssertEqual(try card.ecdhCount(), ecdh, "using age: no card operation")
+        XCTAssertEqual(values(["acme.prep.TOKEN"]), ["acme.prep.TOKEN": value])
+
+        // Without using, the card (primary) is preferred while it is here.
+        let primary = try unlock(owner, env: "prep")
+        XCTAssertTrue(primary.recipient?.hasPrefix("primary (yubikey") == true, "\(primary.recipient ?? "")")
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
+
+        // set opens the manifest by the same rule: the card while it is here, the backup once it is away.
+        try set(owner, "acme.prep.SECOND", freshToken())
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 2, "set tries the primary card first, as unlock does")
+        card.remove()
+        try set(owner, "acme.prep.THIRD", freshToken())
+        let listed = try store.load(owner: owner, identities: try store.identities(for: owner, only: .age)).keys.values.map { "\($0.slug)" }
+        XCTAssertTrue(listed.contains("acme.prep.SECOND") && listed.contains("acme.prep.THIRD"), "\(listed)")
+    }
+}
