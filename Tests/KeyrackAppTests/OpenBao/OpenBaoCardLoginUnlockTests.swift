@@ -16,10 +16,7 @@ import KeyrackNames
 final class OpenBaoCardLoginUnlockTests: XCTestCase {
     private var server: OpenBaoDevServer!
     private var cards: [SimulatedCard] = []
-    private var dir: TempDirectory!
-    private var store: HostManifestStore!
-    private var daemon: FakeDaemon!
-    private var terminal: FakeTerminal!
+    private var bench: UnlockBench!
     /// Each robot's slot-9a public key (PEM), as `yubikey setup --slot 9a` prints it.
     private var publicKeys: [String: String] = [:]
 
@@ -27,16 +24,13 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
         server = try OpenBaoDevServer()
         try server.ok(["auth", "enable", "cert"])
-        dir = try TempDirectory("keyrack-bao-card")
-        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        daemon = FakeDaemon()
-        terminal = FakeTerminal()
+        bench = try UnlockBench("keyrack-bao-card")
     }
 
     override func tearDown() {
         for card in cards { card.remove() }
         server?.stop()
-        dir?.remove()
+        bench?.remove()
     }
 
     /// A robot whose manifest is wrapped to a retired slot of its card and whose OpenBao login is
@@ -47,45 +41,32 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         let made = try LoginKeySetup.run(serial: card.serial, pinPolicy: loginPIN, touchPolicy: .never, pin: Array("123456".utf8), name: nil)
         XCTAssertEqual(made.slot, .authentication)
         XCTAssertTrue(made.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
-        let pem = try dir.write("\(name).pem", Array(made.certificatePEM.utf8))
+        let pem = try bench.dir.write("\(name).pem", Array(made.certificatePEM.utf8))
         publicKeys[name] = made.publicKeyPEM
         if trusted {
             try server.policy(name, #"path "secret/data/\#(readable)/*" { capabilities = ["read"] }"#)
             // The operator's one command to trust the card (docs/openbao.md).
             try server.ok(["write", "auth/cert/certs/\(name)", "certificate=@\(pem.path)", "token_policies=\(name)"])
         }
-        let owner = try OwnerName(name)
-        let pin = PINAnsweringTerminal(base: terminal) { Array("123456".utf8) }
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                            spec: .yubikey(YubiKeyRecipientSpec(serial: card.serial, pinPolicy: .never, touchPolicy: .never)), interaction: pin.interaction)
-        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else { throw KeyrackError(.usage, "init did not create \(name)") }
-        var settings = OpenBaoSettings()
-        settings.addr = server.address
-        settings.cacert = server.caFile
-        settings.login = .cert
-        _ = try OpenBaoDefaults.set(owner: owner, changes: settings, clear: false, store: store, identities: { try self.store.identities(for: owner) })
+        let owner = try bench.owner(name, .yubikey(YubiKeyRecipientSpec(serial: card.serial, pinPolicy: .never, touchPolicy: .never)), pin: "123456")
+        try bench.openBao(owner) { $0.addr = server.address; $0.cacert = server.caFile; $0.login = .cert }
         return (owner, card)
     }
 
     private func signatures(_ card: SimulatedCard) throws -> Int { try card.stateValue("signCount") as? Int ?? 0 }
 
     private func openbaoKey(_ owner: OwnerName, _ key: String, _ exid: String) throws {
-        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "fleet.prod.\(key)"), vault: .openBao, exid: exid, mech: nil,
-                                                             maxDuration: nil, value: nil),
-                             identities: try store.identities(for: owner))
+        try bench.set(owner, "fleet.prod.\(key)", .openBao, exid: exid)
     }
 
     @discardableResult
     private func unlock(_ owner: OwnerName, pin: PINInput = .terminal) throws -> UnlockResult {
-        let environment: [String: String] = ["HOME": dir.path]
-        return try Unlock(store: store, terminal: terminal, daemon: daemon, clock: FakeClock(),
-                          fetchRemote: { try OpenBaoFetch.fetch($0, manifest: $1, owner: $2, interaction: $3, environment: environment) })
-            .run(UnlockRequest(owner: owner, env: "prod", pin: pin, workingDirectory: dir.url))
+        try bench.unlock(owner, env: "prod", pin: pin, environment: ["HOME": bench.dir.path])
     }
 
-    private func granted(_ key: String) -> String? {
-        daemon.granted.last { "\($0.slug)" == "fleet.prod.\(key)" }.map { String(decoding: $0.value, as: UTF8.self) }
-    }
+    private func granted(_ key: String) -> String? { bench.granted("fleet.prod.\(key)") }
+    private var daemon: FakeDaemon { bench.daemon }
+    private var terminal: FakeTerminal { bench.terminal }
 
     func testRobotUnlocksTwoFleetSecretsWithOneCardSignatureAndTheTokenIsRevoked() throws {
         let (robot1, card) = try robot("robot1", readable: "fleet/robot1")
@@ -119,7 +100,7 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         let db = freshToken()
         try server.ok(["kv", "put", "secret/fleet/robot6/db", "password=\(db)"])
         try openbaoKey(robot6, "DB_PASSWORD", "secret/fleet/robot6/db#password")
-        let pinFile = try dir.write("robot6.pin", Array("123456\n".utf8), mode: 0o600)
+        let pinFile = try bench.dir.write("robot6.pin", Array("123456\n".utf8), mode: 0o600)
         let signs = try signatures(card)
         try unlock(robot6, pin: .file(pinFile.path))
         XCTAssertEqual(terminal.asked, [], "nothing asked of a terminal")
@@ -137,7 +118,7 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         try unlock(robot2)
         XCTAssertEqual(granted("OWN"), mine)
 
-        daemon = FakeDaemon()
+        bench.daemon = FakeDaemon()
         try openbaoKey(robot2, "THEIRS", "secret/fleet/robot1/db#password")
         XCTAssertThrowsError(try unlock(robot2)) { error in
             XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
@@ -168,12 +149,7 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         try server.ok(["write", "auth/jwt/role/\(name)", "-"], stdin: try json([
             "role_type": "jwt", "user_claim": "sub", "bound_subject": name, "bound_audiences": [audience],
             "token_policies": [name], "token_ttl": "5m"]))
-        var settings = OpenBaoSettings()
-        settings.login = .jwt
-        settings.jwtSource = .card
-        settings.jwtRole = name
-        settings.jwtAudience = audience
-        _ = try OpenBaoDefaults.set(owner: owner, changes: settings, clear: false, store: store, identities: { try self.store.identities(for: owner) })
+        try bench.openBao(owner) { $0.login = .jwt; $0.jwtSource = .card; $0.jwtRole = name; $0.jwtAudience = audience }
         try openbaoKey(owner, "DB_PASSWORD", "secret/fleet/\(name)/db#password")
         return (owner, card)
     }

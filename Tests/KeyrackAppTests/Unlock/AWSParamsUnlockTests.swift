@@ -12,13 +12,10 @@ import KeyrackNames
 /// stays locked is an UnlockEvent whose reason is the CLI's `warning: SLUG stays locked: WHY`.
 final class AWSParamsUnlockTests: XCTestCase {
     private static var moto: MotoServer?
-    private var dir: TempDirectory!
-    private var store: HostManifestStore!
-    private var daemon: FakeDaemon!
-    private var events: [UnlockEvent] = []
+    private var bench: UnlockBench!
     private var owner: OwnerName!
     private var aws: String!
-    private var config: URL { dir.file(".aws/config") }
+    private var config: URL { bench.dir.file(".aws/config") }
 
     override class func setUp() {
         super.setUp()
@@ -34,23 +31,16 @@ final class AWSParamsUnlockTests: XCTestCase {
     override func setUpWithError() throws {
         guard Self.moto != nil else { throw NSError(domain: "AWSParamsUnlockTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "moto_server did not start: run scripts/install-deps"]) }
         aws = try CloudServers.awsCLI()
-        dir = try TempDirectory("keyrack-aws-unlock")
-        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        daemon = FakeDaemon()
-        events = []
-        owner = try OwnerName("robot")
-        _ = try store.initialise(owner: owner, uid: nil,
-                                 request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: false))))
+        bench = try UnlockBench("keyrack-aws-unlock")
+        owner = try bench.owner("robot")
         try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let process = dir.file("credential-process")
         // Emits temporary credentials expiring OFFSET seconds from now, as a credential_process must.
-        try Data("""
+        let process = try bench.dir.write("credential-process", Array("""
         #!/bin/sh
         exp=$(date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%SZ)
         printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"secret-%s","SessionToken":"session-%s","Expiration":"%s"}\\n' "$2" "$2" "$2" "$exp"
 
-        """.utf8).write(to: process)
-        chmod(process.path, 0o755)
+        """.utf8), mode: 0o755)
         try Data("""
         [profile robot]
         credential_process = \(process.path) 2400 ASIAROBOTTEMPORARY01
@@ -62,14 +52,14 @@ final class AWSParamsUnlockTests: XCTestCase {
         """.utf8).write(to: config)
     }
 
-    override func tearDown() { dir?.remove() }
+    override func tearDown() { bench?.remove() }
 
     /// This test's config, moto's endpoint, no AWS setting inherited.
     private func awsEnv(_ extra: [String: String] = [:]) -> [String: String] {
         var e = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && $0.key != "KEYRACK_AWS_CLI" }
-        e["HOME"] = dir.path
+        e["HOME"] = bench.dir.path
         e["AWS_CONFIG_FILE"] = config.path
-        e["AWS_SHARED_CREDENTIALS_FILE"] = dir.file(".aws/credentials").path
+        e["AWS_SHARED_CREDENTIALS_FILE"] = bench.dir.file(".aws/credentials").path
         e["AWS_ENDPOINT_URL"] = Self.moto!.endpoint
         e["AWS_PAGER"] = ""
         for (k, v) in extra { e[k] = v }
@@ -88,22 +78,15 @@ final class AWSParamsUnlockTests: XCTestCase {
 
     @discardableResult
     private func set(_ key: String, _ vault: Vault, exid: String? = nil, region: String? = nil, env: String = "prod", value: String? = nil) throws -> KeyEntry {
-        try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "acme.\(env).\(key)"), vault: vault, exid: exid, mech: nil, maxDuration: nil,
-                                                         options: region.map { [KeyOptions.region: $0] } ?? [:], value: value.map { Array($0.utf8) }),
-                         identities: try store.identities(for: owner)).0
+        try bench.set(owner, "acme.\(env).\(key)", vault, exid: exid, value: value, options: region.map { [KeyOptions.region: $0] } ?? [:])
     }
 
     @discardableResult
     private func unlock(_ environment: [String: String], key: String? = nil) throws -> UnlockResult {
-        var use = Unlock(store: store, terminal: FakeTerminal(), daemon: daemon, clock: FakeClock(now: UInt64(Date().timeIntervalSince1970 * 1000)),
-                         events: { [unowned self] in events.append($0) })
-        use.environment = environment
-        return try use.run(UnlockRequest(owner: owner, env: "prod", key: key, workingDirectory: dir.url))
+        try bench.unlock(owner, env: "prod", key: key, environment: environment)
     }
 
-    private func granted(_ key: String) -> String? {
-        daemon.granted.last { "\($0.slug.key)" == key }.map { String(decoding: $0.value, as: UTF8.self) }
-    }
+    private func granted(_ key: String) -> String? { bench.granted("acme.prod.\(key)") }
 
     func testSecureStringsAreReadWithTheCallersOrTheOrgsProfileCredentials() throws {
         let value = "p@ss word \(freshToken())\nsecond line"
@@ -116,7 +99,7 @@ final class AWSParamsUnlockTests: XCTestCase {
         // Credentials from the caller's environment.
         try unlock(awsEnv(envCredentials))
         XCTAssertEqual(granted("DB_PASSWORD"), value, "every byte of the SecureString, newline included")
-        XCTAssertEqual(daemon.granted.last?.vault, "aws.params")
+        XCTAssertEqual(bench.daemon.granted.last?.vault, "aws.params")
 
         // No credentials and no region in the environment: an AWS_PROFILE key of the org names
         // the profile, whose credential_process and region the CLI then uses.
@@ -125,9 +108,9 @@ final class AWSParamsUnlockTests: XCTestCase {
             XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
         }
         try set("AWS_PROFILE", .osDirect, env: "all", value: "robot")
-        daemon = FakeDaemon()
+        bench.daemon = FakeDaemon()
         try unlock(awsEnv())
-        XCTAssertTrue(granted("API_KEY")?.hasPrefix("api-") == true, "\(daemon.granted.map(\.slug))")
+        XCTAssertTrue(granted("API_KEY")?.hasPrefix("api-") == true, "\(bench.daemon.granted.map(\.slug))")
         XCTAssertEqual(granted("DB_PASSWORD"), value)
     }
 
@@ -137,11 +120,11 @@ final class AWSParamsUnlockTests: XCTestCase {
         try set("NOREGION", .awsParams, exid: "/acme/prod/present")
         try set("PRESENT", .awsParams, exid: "/acme/prod/present", region: "eu-west-1")
         func reason(_ key: String, _ extra: [String: String]) -> String {
-            events = []
+            bench.events = []
             XCTAssertThrowsError(try unlock(awsEnv(extra), key: key)) { error in
                 XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
             }
-            return events.compactMap { if case .stayedLocked(let slug, let why) = $0, "\(slug.key)" == key { return why } else { return nil } }.first ?? "\(events)"
+            return bench.locked["acme.prod.\(key)"] ?? "\(bench.events)"
         }
         XCTAssertTrue(reason("MISSING", envCredentials).hasPrefix("SSM parameter /acme/prod/absent was not found in eu-west-1: check --exid and --region"))
         XCTAssertTrue(reason("NOREGION", envCredentials).hasPrefix("SSM parameter /acme/prod/present: no AWS region: store one with `keyrack set … --region REGION`"))
@@ -150,6 +133,6 @@ final class AWSParamsUnlockTests: XCTestCase {
         try set("AWS_PROFILE", .osDirect, value: "expired")
         let expired = reason("PRESENT", envCredentials)
         XCTAssertTrue(expired.contains("the AWS credentials of profile expired have expired: refresh them (for SSO: aws sso login --profile expired)"), expired)
-        XCTAssertTrue(daemon.log.isEmpty, "nothing granted, no daemon started")
+        XCTAssertTrue(bench.daemon.log.isEmpty, "nothing granted, no daemon started")
     }
 }

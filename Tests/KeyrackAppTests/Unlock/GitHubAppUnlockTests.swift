@@ -12,10 +12,7 @@ import KeyrackNames
 /// and logs every request), a fake daemon receiving the grants. A key that stays locked is an
 /// UnlockEvent whose reason is the CLI's warning line.
 final class GitHubAppUnlockTests: XCTestCase {
-    private var dir: TempDirectory!
-    private var store: HostManifestStore!
-    private var daemon: FakeDaemon!
-    private var events: [UnlockEvent] = []
+    private var bench: UnlockBench!
     private var owner: OwnerName!
     private var endpoint: Spawned?
     private var port: UInt16 = 0
@@ -23,18 +20,13 @@ final class GitHubAppUnlockTests: XCTestCase {
     private let appID = "424242", installationID = "777"
 
     override func setUpWithError() throws {
-        dir = try TempDirectory("keyrack-ghapp-unlock")
-        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        daemon = FakeDaemon()
-        events = []
-        owner = try OwnerName("robot")
-        _ = try store.initialise(owner: owner, uid: nil,
-                                 request: RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .age(AgeRecipientSpec(postQuantum: false))))
+        bench = try UnlockBench("keyrack-ghapp-unlock")
+        owner = try bench.owner("robot")
+        let dir = bench.dir
         for name in ["app", "other"] {
-            let pem = dir.file("\(name).pem").path
             // -traditional: PKCS#1 ("BEGIN RSA PRIVATE KEY"), the form GitHub hands out.
-            XCTAssertEqual(try Run.process("openssl", ["genrsa", "-traditional", "-out", pem, "2048"]).status, 0)
-            XCTAssertEqual(try Run.process("openssl", ["rsa", "-in", pem, "-pubout", "-out", dir.file("\(name).pub").path]).status, 0)
+            XCTAssertEqual(try Run.process("openssl", ["genrsa", "-traditional", "-out", dir.file("\(name).pem").path, "2048"]).status, 0)
+            XCTAssertEqual(try Run.process("openssl", ["rsa", "-in", dir.file("\(name).pem").path, "-pubout", "-out", dir.file("\(name).pub").path]).status, 0)
         }
         requestLog = dir.file("requests.jsonl")
         let portFile = dir.file("port")
@@ -43,37 +35,31 @@ final class GitHubAppUnlockTests: XCTestCase {
             fixture, "--public-key", dir.file("app.pub").path, "--app-id", appID, "--installation-id", installationID,
             "--port-file", portFile.path, "--log", requestLog.path, "--token-seconds", "2400"], stderrPath: dir.file("endpoint.log").path)
         endpoint = server
+        func written() -> UInt16? { UInt16((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") }
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, server.isRunning, UInt16((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") == nil { usleep(20_000) }
-        port = UInt16((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
-        XCTAssertNotEqual(port, 0, "the stand-in did not start: \((try? String(contentsOf: dir.file("endpoint.log"), encoding: .utf8)) ?? "")")
+        while Date() < deadline, server.isRunning, written() == nil { usleep(20_000) }
+        port = try XCTUnwrap(written(), "the stand-in did not start: \((try? String(contentsOf: dir.file("endpoint.log"), encoding: .utf8)) ?? "")")
     }
 
     override func tearDown() {
         endpoint?.terminate()
         _ = endpoint?.waitForExit()
-        dir?.remove()
+        bench?.remove()
     }
 
     private var api: [String: String] { ["GITHUB_API_URL": "http://127.0.0.1:\(port)"] }
 
     @discardableResult
     private func unlock(_ environment: [String: String], key: String? = nil) throws -> UnlockResult {
-        var use = Unlock(store: store, terminal: FakeTerminal(), daemon: daemon, clock: FakeClock(now: UInt64(Date().timeIntervalSince1970 * 1000)),
-                         events: { [unowned self] in events.append($0) })
-        use.environment = environment
-        return try use.run(UnlockRequest(owner: owner, env: "prod", key: key, workingDirectory: dir.url))
+        try bench.unlock(owner, env: "prod", key: key, environment: environment)
     }
 
     /// `set … --mech EPHEMERAL_VIA_GITHUB_APP --app-id … --installation-id … --private-key …`.
     private func setApp(_ key: String, pem: String = "app", installation: String? = nil, options: [String: String] = [:]) throws {
-        try GitHubAppKeyInput(appID: appID, installationID: installation ?? installationID, privateKeyPath: dir.file("\(pem).pem").path)
-            .check(vault: .osSecure, mech: .ephemeralViaGithubApp)
-        let source = try GitHubAppKeyInput(appID: appID, installationID: installation ?? installationID, privateKeyPath: dir.file("\(pem).pem").path)
-            .source(userHome: dir.url) { prompt, _ in XCTFail("asked \(prompt)"); return "" }
-        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "acme.prod.\(key)"), vault: .osSecure, exid: nil, mech: .ephemeralViaGithubApp,
-                                                             maxDuration: nil, options: options, value: source),
-                             identities: try store.identities(for: owner))
+        let input = GitHubAppKeyInput(appID: appID, installationID: installation ?? installationID, privateKeyPath: bench.dir.file("\(pem).pem").path)
+        try input.check(vault: .osSecure, mech: .ephemeralViaGithubApp)
+        let source = try input.source(userHome: bench.dir.url) { prompt, _ in XCTFail("asked \(prompt)"); return "" }
+        try bench.set(owner, "acme.prod.\(key)", .osSecure, mech: .ephemeralViaGithubApp, value: String(decoding: source, as: UTF8.self), options: options)
     }
 
     private func requests() throws -> [[String: Any]] {
@@ -82,18 +68,16 @@ final class GitHubAppUnlockTests: XCTestCase {
         }
     }
 
-    /// The reasons keys stayed locked, by key name: the CLI's `warning: SLUG stays locked: WHY`.
-    private var locked: [String: String] {
-        Dictionary(events.compactMap { if case .stayedLocked(let slug, let why) = $0 { return ("\(slug.key)", why) } else { return nil } },
-                   uniquingKeysWith: { $1 })
-    }
+    private var locked: [String: String] { bench.locked }
+    private var daemon: FakeDaemon { bench.daemon }
+    private var events: [UnlockEvent] { bench.events }
 
     private func slug(_ text: String) -> Slug { try! Slug(validating: text) }
 
     func testUnlockMintsAnInstallationTokenCappedAtItsExpiry() throws {
         try setApp("GITHUB_TOKEN")
         try setApp("NARROW_TOKEN", options: [KeyOptions.repositories: "api,web", KeyOptions.permissions: "contents:read,issues:write"])
-        XCTAssertFalse(try String(contentsOf: store.home.manifest(owner), encoding: .utf8).contains("PRIVATE KEY"), "the key is sealed in the manifest")
+        XCTAssertFalse(try String(contentsOf: bench.store.home.manifest(owner), encoding: .utf8).contains("PRIVATE KEY"), "the key is sealed in the manifest")
 
         try unlock(api)
         XCTAssertTrue(events.contains { if case .capped(slug("acme.prod.GITHUB_TOKEN"), let to) = $0 { return to.hasPrefix("the credential's own expiry") } else { return false } },
@@ -138,18 +122,18 @@ final class GitHubAppUnlockTests: XCTestCase {
         XCTAssertThrowsError(try unlock(api)) { error in
             XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
         }
-        XCTAssertTrue(locked["WRONG_KEY"]?.hasPrefix("GitHub App 424242 installation 777: GitHub refused the app's JWT (401: A JSON web token could not be decoded)") == true, "\(locked)")
-        XCTAssertTrue(locked["WRONG_INSTALLATION"]?.hasPrefix("GitHub App 424242 installation 778: not found (404: Not Found): check the installation id") == true, "\(locked)")
+        XCTAssertTrue(locked["acme.prod.WRONG_KEY"]?.hasPrefix("GitHub App 424242 installation 777: GitHub refused the app's JWT (401: A JSON web token could not be decoded)") == true, "\(locked)")
+        XCTAssertTrue(locked["acme.prod.WRONG_INSTALLATION"]?.hasPrefix("GitHub App 424242 installation 778: not found (404: Not Found): check the installation id") == true, "\(locked)")
         XCTAssertEqual(try requests().map { $0["status"] as? Int }.sorted { ($0 ?? 0) < ($1 ?? 0) }, [401, 404])
 
-        events = []
+        bench.events = []
         XCTAssertThrowsError(try unlock(["GITHUB_API_URL": "http://github.example.com"], key: "WRONG_KEY"))
-        XCTAssertTrue(locked["WRONG_KEY"]?.contains("GITHUB_API_URL 'http://github.example.com' is not an https:// URL (plain http is allowed to loopback only)") == true, "\(events)")
+        XCTAssertTrue(locked["acme.prod.WRONG_KEY"]?.contains("GITHUB_API_URL 'http://github.example.com' is not an https:// URL (plain http is allowed to loopback only)") == true, "\(events)")
 
         // Nothing listens on port 1: the connection's own reason, and the key stays locked.
-        events = []
+        bench.events = []
         XCTAssertThrowsError(try unlock(["GITHUB_API_URL": "http://127.0.0.1:1"], key: "WRONG_KEY"))
-        XCTAssertTrue(locked["WRONG_KEY"]?.hasPrefix("GitHub App 424242 installation 777: cannot reach http://127.0.0.1:1: connection refused") == true, "\(locked)")
+        XCTAssertTrue(locked["acme.prod.WRONG_KEY"]?.hasPrefix("GitHub App 424242 installation 777: cannot reach http://127.0.0.1:1: connection refused") == true, "\(locked)")
         XCTAssertTrue(daemon.log.isEmpty, "nothing granted, no daemon started")
     }
 
@@ -164,14 +148,14 @@ final class GitHubAppUnlockTests: XCTestCase {
         XCTAssertThrowsError(try unlock(["GITHUB_API_URL": hostile.address])) { error in
             XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
         }
-        let why = TextFormat.printable(try XCTUnwrap(locked["GITHUB_TOKEN"]))
+        let why = TextFormat.printable(try XCTUnwrap(locked["acme.prod.GITHUB_TOKEN"]))
         XCTAssertFalse(why.unicodeScalars.contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) }, why.debugDescription)
         XCTAssertTrue(why.contains(#"GitHub refused the app's JWT (401: \u{1b}]0;PWNED\u{7}\u{1b}[2J\u{d}\u{a}warning: forged)"#), why)
     }
 
     func testSetChecksTheAppsIdsAndKeyWithoutEchoingIt() throws {
-        let manifest = try Data(contentsOf: store.home.manifest(owner))
-        let notAKey = dir.file("not-a-key.pem")
+        let manifest = try Data(contentsOf: bench.store.home.manifest(owner))
+        let notAKey = bench.dir.file("not-a-key.pem")
         try Data("-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n".utf8).write(to: notAKey)
         XCTAssertThrowsError(try setApp("T", pem: "not-a-key")) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
@@ -186,6 +170,6 @@ final class GitHubAppUnlockTests: XCTestCase {
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
             XCTAssertTrue("\(error)".contains("invalid --permissions 'contents:everything'"), "\(error)")
         }
-        XCTAssertEqual(try Data(contentsOf: store.home.manifest(owner)), manifest, "a refused set changes nothing")
+        XCTAssertEqual(try Data(contentsOf: bench.store.home.manifest(owner)), manifest, "a refused set changes nothing")
     }
 }

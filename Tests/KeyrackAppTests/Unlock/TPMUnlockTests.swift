@@ -12,51 +12,36 @@ import KeyrackNames
 /// nothing handed to the fake daemon.
 final class TPMUnlockTests: XCTestCase {
     private var tpm: SoftwareTPM!
-    private var dir: TempDirectory!
-    private var store: HostManifestStore!
-    private var daemon: FakeDaemon!
-    private var events: [UnlockEvent] = []
+    private var bench: UnlockBench!
 
     override func setUpWithError() throws {
         tpm = try SoftwareTPM()
         setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1)
-        dir = try TempDirectory("keyrack-tpm-unlock")
-        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        daemon = FakeDaemon()
-        events = []
+        bench = try UnlockBench("keyrack-tpm-unlock")
     }
 
     override func tearDown() {
         unsetenv("KEYRACK_TPM_TCTI")
         tpm?.stop()
-        dir?.remove()
+        bench?.remove()
     }
 
     /// `init --for NAME --via tpm` (a robot: no PIN), then `set` of acme.test.K.
-    private func owner(_ name: String, value: String, in store: HostManifestStore? = nil) throws -> OwnerName {
-        let store = store ?? self.store!
-        let owner = try OwnerName(name)
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url, spec: .tpm(TPMRecipientSpec()))
-        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else { throw KeyrackError(.usage, "init did not create \(name)") }
-        try set(owner, "acme.test.K", value)
+    private func owner(_ name: String, value: String) throws -> OwnerName {
+        let owner = try bench.owner(name, .tpm(TPMRecipientSpec()))
+        try bench.set(owner, "acme.test.K", value: value)
         return owner
     }
 
-    private func set(_ owner: OwnerName, _ slug: String, _ value: String) throws {
-        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: slug), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil,
-                                                             value: Array(value.utf8)),
-                             identities: try store.identities(for: owner))
-    }
-
+    /// `unlock --env test`, on the TPM `tcti` names (this test's by default).
     @discardableResult
-    private func unlock(_ owner: OwnerName, store: HostManifestStore? = nil, identities: [String] = [], tcti: String? = nil) throws -> UnlockResult {
+    private func unlock(_ owner: OwnerName, in store: HostManifestStore? = nil, identities: [String] = [], tcti: String? = nil) throws -> UnlockResult {
         if let tcti { setenv("KEYRACK_TPM_TCTI", tcti, 1) }
         defer { setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1) }
-        return try Unlock(store: store ?? self.store, terminal: FakeTerminal(), daemon: daemon, clock: FakeClock(), events: { [unowned self] in events.append($0) },
-                          fetchRemote: { _, _, _, _ in [:] })
-            .run(UnlockRequest(owner: owner, env: "test", identityPaths: identities, workingDirectory: dir.url))
+        return try bench.unlock(owner, env: "test", identities: identities, in: store)
     }
 
+    private var daemon: FakeDaemon { bench.daemon }
     private var granted: [String] { daemon.granted.map { String(decoding: $0.value, as: UTF8.self) } }
 
     private func assertCardFailure(_ error: Error, _ text: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -85,35 +70,36 @@ final class TPMUnlockTests: XCTestCase {
     func testTheManifestCopiedToAnotherHomeOnTheSameTPMOpensOnlyWithTheIdentityFile() throws {
         let value = freshToken()
         let moved = try owner("moved", value: value)
-        let elsewhere = HostManifestStore(home: KeyrackHome(root: dir.file("elsewhere")))
+        let store = bench.store
+        let elsewhere = HostManifestStore(home: KeyrackHome(root: bench.dir.file("elsewhere")))
         try FileManager.default.createDirectory(at: elsewhere.home.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for file in [store.home.manifest(moved), store.home.recipientsFile(moved)] {
             try FileManager.default.copyItem(at: file, to: elsewhere.home.root.appendingPathComponent(file.lastPathComponent))
         }
         // The recipients file still names the identity in the first home; without it, nothing opens.
-        let hidden = dir.file("moved.tpm.txt")
+        let hidden = bench.dir.file("moved.tpm.txt")
         try FileManager.default.moveItem(at: store.home.root.appendingPathComponent("identities/moved.tpm.txt"), to: hidden)
-        XCTAssertThrowsError(try unlock(moved, store: elsewhere)) { error in
+        XCTAssertThrowsError(try unlock(moved, in: elsewhere)) { error in
             XCTAssertTrue("\(error)".contains("no identity of owner moved is on this machine"), "\(error)")
             XCTAssertFalse("\(error)".contains(value))
         }
         XCTAssertTrue(daemon.granted.isEmpty)
         // With the identity file, the same TPM opens it.
-        try unlock(moved, store: elsewhere, identities: [hidden.path])
+        try unlock(moved, in: elsewhere, identities: [hidden.path])
         XCTAssertEqual(granted, [value])
     }
 
     func testUnlockFallsBackToABackupWhenTheTPMIsAbsentOrAnotherButNotWhenItFailsMidway() throws {
         let value = freshToken()
         let edge = try owner("edge", value: value)
-        let backup = dir.file("paper.txt")
+        let backup = bench.dir.file("paper.txt")
         let keygen = try Run.process("age-keygen", ["-o", backup.path])
         XCTAssertEqual(keygen.status, 0, keygen.description)
         let pub = try XCTUnwrap(keygen.err.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, keygen.err)
-        _ = try store.addRecipient(owner: edge, label: try RecipientLabel("paper"), publicKey: pub, identityPath: backup.path,
-                                   identities: try store.identities(for: edge))
-        try set(edge, "acme.test.K", value)
-        let manifest = try String(contentsOf: store.home.manifest(edge), encoding: .utf8)
+        _ = try bench.store.addRecipient(owner: edge, label: try RecipientLabel("paper"), publicKey: pub, identityPath: backup.path,
+                                         identities: try bench.identities(edge))
+        try bench.set(edge, "acme.test.K", value: value)
+        let manifest = try String(contentsOf: bench.store.home.manifest(edge), encoding: .utf8)
         let header = String(decoding: Data(base64Encoded: manifest.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()) ?? Data(), as: UTF8.self)
         XCTAssertTrue(header.contains("\n-> p256tag ") && header.contains("\n-> X25519 "), header)
 
@@ -121,14 +107,14 @@ final class TPMUnlockTests: XCTestCase {
         let other = try SoftwareTPM()
         defer { other.stop() }
         for tcti in [other.tcti, "device:/dev/keyrack-no-such-tpm"] {
-            daemon = FakeDaemon()
+            bench.daemon = FakeDaemon()
             let r = try unlock(edge, tcti: tcti)
             XCTAssertEqual(r.recipient, "paper (age, \(backup.path))", tcti)
             XCTAssertEqual(granted, [value], tcti)
         }
         // A TPM that is here but fails (gone mid-command) stops the unlock, as a card that refuses.
         tpm.kill()
-        daemon = FakeDaemon()
+        bench.daemon = FakeDaemon()
         XCTAssertThrowsError(try unlock(edge)) { error in assertCardFailure(error, "cannot talk to the TPM") }
         XCTAssertTrue(daemon.granted.isEmpty)
     }

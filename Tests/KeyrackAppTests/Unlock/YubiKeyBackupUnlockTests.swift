@@ -11,65 +11,47 @@ import KeyrackNames
 /// terminal answers the ssh passphrase; a fake daemon receives the grants.
 final class YubiKeyBackupUnlockTests: XCTestCase {
     private var card: SimulatedCard!
-    private var dir: TempDirectory!
-    private var store: HostManifestStore!
-    private var terminal: FakeTerminal!
-    private var daemon: FakeDaemon!
-    private var events: [UnlockEvent] = []
+    private var bench: UnlockBench!
 
     override func setUpWithError() throws {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
         card = try SimulatedCard.insert()
-        dir = try TempDirectory("keyrack-yk-backup")
-        store = HostManifestStore(home: KeyrackHome(root: dir.file("kr")))
-        terminal = FakeTerminal()
-        daemon = FakeDaemon()
-        events = []
+        bench = try UnlockBench("keyrack-yk-backup")
     }
 
     override func tearDown() {
         card?.remove()
-        dir?.remove()
+        bench?.remove()
     }
 
     /// `init --for OWNER --via yubikey --serial S --touch-policy never --pin-stdin` (PIN 123456).
     private func initOwner(_ name: String) throws -> OwnerName {
-        let owner = try OwnerName(name)
-        let pin = PINAnsweringTerminal(base: terminal) { Array("123456".utf8) }
-        let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: dir.url,
-                                            spec: .yubikey(YubiKeyRecipientSpec(serial: card.serial, touchPolicy: .never)), interaction: pin.interaction)
-        guard case .created = try store.initialise(owner: owner, uid: nil, request: request) else { throw KeyrackError(.usage, "init did not create \(name)") }
-        return owner
+        try bench.owner(name, .yubikey(YubiKeyRecipientSpec(serial: card.serial, touchPolicy: .never)), pin: "123456")
     }
 
-    /// `set` as the CLI opens the manifest for it: the same identities rule as unlock.
-    private func set(_ owner: OwnerName, _ slug: String, _ value: String) throws {
-        _ = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: slug), vault: .osSecure, exid: nil, mech: nil, maxDuration: nil,
-                                                             value: Array(value.utf8)),
-                             identities: try OwnerIdentities.resolve(owner, store: store, paths: [], interaction: terminal.interaction))
-    }
+    private func set(_ owner: OwnerName, _ slug: String, _ value: String) throws { try bench.set(owner, slug, value: value) }
 
     private func addBackup(_ owner: OwnerName, label: String, publicKey: String, identity: String?) throws {
-        _ = try store.addRecipient(owner: owner, label: try RecipientLabel(label), publicKey: publicKey, identityPath: identity,
-                                   identities: try OwnerIdentities.resolve(owner, store: store, paths: [], interaction: terminal.interaction))
+        _ = try bench.store.addRecipient(owner: owner, label: try RecipientLabel(label), publicKey: publicKey, identityPath: identity,
+                                         identities: try bench.identities(owner))
     }
 
     @discardableResult
-    private func unlock(_ owner: OwnerName, env: String, using: Via? = nil) throws -> UnlockResult {
-        try Unlock(store: store, terminal: terminal, daemon: daemon, clock: FakeClock(), events: { [unowned self] in events.append($0) },
-                   fetchRemote: { _, _, _, _ in [:] })
-            .run(UnlockRequest(owner: owner, env: env, using: using, workingDirectory: dir.url))
-    }
+    private func unlock(_ owner: OwnerName, env: String, using: Via? = nil) throws -> UnlockResult { try bench.unlock(owner, env: env, using: using) }
+
+    private var terminal: FakeTerminal { bench.terminal }
+    private var daemon: FakeDaemon { bench.daemon }
+    private var events: [UnlockEvent] { bench.events }
 
     private func values(_ slugs: [String]) -> [String: String] {
-        Dictionary(daemon.granted.filter { slugs.contains("\($0.slug)") }.map { ("\($0.slug)", String(decoding: $0.value, as: UTF8.self)) }, uniquingKeysWith: { $1 })
+        Dictionary(slugs.compactMap { slug in bench.granted(slug).map { (slug, $0) } }, uniquingKeysWith: { $1 })
     }
 
     func testSSHBackupOpensWhenCardIsAwayOrWithUsingSSH() throws {
         let owner = try initOwner("deploy-bot")
         let values = ["acme.test.TOKEN_A": freshToken(), "acme.test.TOKEN_B": freshToken()]
         for (slug, value) in values { try set(owner, slug, value) }
-        let key = dir.file("backup_deploy")
+        let key = bench.dir.file("backup_deploy")
         let passphrase = "pp-" + freshToken()
         let made = try Run.process("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "backup", "-f", key.path])
         XCTAssertEqual(made.status, 0, made.description)
@@ -89,8 +71,8 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
 
         // The card pulled out: unlock falls back to the ssh key on its own and says so.
         card.remove()
-        daemon = FakeDaemon()
-        events = []
+        bench.daemon = FakeDaemon()
+        bench.events = []
         let away = try unlock(owner, env: "test")
         XCTAssertEqual(away.recipient, used)
         XCTAssertEqual(away.unlocked.count, 2)
@@ -98,7 +80,7 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
         XCTAssertEqual(self.values(Array(values.keys)), values)
 
         // A wrong passphrase opens nothing.
-        daemon = FakeDaemon()
+        bench.daemon = FakeDaemon()
         terminal.answers[asked] = Array((passphrase + "x").utf8)
         XCTAssertThrowsError(try unlock(owner, env: "test"))
         XCTAssertTrue(daemon.granted.isEmpty)
@@ -110,7 +92,7 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
         let value = freshToken()
         try set(owner, "acme.prep.TOKEN", value)
         // A backup identity made by the real age-keygen.
-        let identity = dir.file("paper-backup.txt").path
+        let identity = bench.dir.file("paper-backup.txt").path
         let made = try Run.process("age-keygen", ["-o", identity])
         XCTAssertEqual(made.status, 0, made.description)
         let pub = try XCTUnwrap(made.err.components(separatedBy: "Public key: ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -134,7 +116,7 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
         XCTAssertEqual(try card.ecdhCount() - ecdh, 2, "set tries the primary card first, as unlock does")
         card.remove()
         try set(owner, "acme.prep.THIRD", freshToken())
-        let listed = try store.load(owner: owner, identities: try store.identities(for: owner, only: .age)).keys.values.map { "\($0.slug)" }
+        let listed = try bench.store.load(owner: owner, identities: try bench.store.identities(for: owner, only: .age)).keys.values.map { "\($0.slug)" }
         XCTAssertTrue(listed.contains("acme.prep.SECOND") && listed.contains("acme.prep.THIRD"), "\(listed)")
     }
 }
