@@ -36,7 +36,7 @@ final class AWSWebIdentityTests: XCTestCase {
         try Data("[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/acme-deploy\nregion = eu-west-1\n".utf8).write(to: config)
         let pem = h.machine.dir.file("actions.pem")
         XCTAssertEqual(try Run.process("openssl", ["genrsa", "-out", pem.path, "2048"]).status, 0)
-        endpoint = try ActionsTokenEndpoint(machine: h.machine, privateKey: pem, requestToken: requestToken)
+        endpoint = try ActionsTokenEndpoint(dir: h.machine.dir, privateKey: pem, requestToken: requestToken)
         try h.ok(["set", "--for", "ci", "--key", "AWS_PROFILE", "--env", "prod", "--org", "acme", "--vault", "aws.config",
                   "--mech", "EPHEMERAL_VIA_GITHUB_OIDC", "--exid", "deploy"], env: awsEnv())
     }
