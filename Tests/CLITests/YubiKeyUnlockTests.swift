@@ -49,39 +49,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         XCTAssertEqual(try card.ecdhCount(), ecdh, "get touches the daemon only")
     }
 
-    // MARK: --identity with the card's identity file
-
-    /// The error for an owner whose recipients file lost its serial and slot tells the user to
-    /// pass --identity with the AGE-PLUGIN-YUBIKEY-1… file: that file must then work, on the card.
-    func testIdentityFileOfYubiKeyStubsOpensTheManifestOnTheCard() throws {
-        let card = try SimulatedCard.insert()
-        defer { card.remove() }
-        let h = try DaemonHarness()
-        defer { h.tearDown() }
-        let owner = "stub-robot"
-        try initYubiKeyOwner(h, owner, card: card)
-        let value = randomSecret("stub")
-        try h.ok(["set", "--for", owner, "--key", "API", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: value)
-        let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try h.ok(["yubikey", "list", "--json"]).stdout)) as? [[String: Any]])
-        let slots = try XCTUnwrap(list.first { $0["serial"] as? Int == Int(card.serial) }?["slots"] as? [[String: Any]])
-        let stub = try XCTUnwrap(slots.compactMap { $0["identity"] as? String }.first, "\(slots)")
-        XCTAssertTrue(stub.hasPrefix("AGE-PLUGIN-YUBIKEY-1"), stub)
-        let file = h.machine.dir.file("yubikey-identity.txt")
-        try Data("# the card's identity, as age-plugin-yubikey prints it\n\(stub)\n".utf8).write(to: file)
-
-        let ecdh = try card.ecdhCount()
-        let r = try h.ok(["unlock", "--for", owner, "--env", "prod", "--identity", file.path])
-        XCTAssertTrue(r.out.contains("with recipient from \(file.path)"), r.out)
-        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "the stub file opens the manifest with one ECDH on the card")
-        XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.prod.API", "--value"]).out, value)
-
-        // A damaged stub is a usage error naming the file, not a crash or a card error.
-        let broken = h.machine.dir.file("broken-identity.txt")
-        try Data((String(stub.dropLast(3)) + "QQQ\n").utf8).write(to: broken)
-        let bad = try h.keyrack(["list", "--for", owner, "--identity", broken.path])
-        XCTAssertEqual(bad.status, 2, "\(bad)")
-        XCTAssertTrue(bad.err.contains(broken.path) && bad.err.contains("not a usable identity file"), bad.err)
-    }
+    // MARK: --identity with the card's identity file: KeyrackAppTests/Unlock/YubiKeyBackupUnlockTests.swift, in-process
 
     // MARK: a person's PIN, typed at a terminal
 

@@ -75,36 +75,6 @@ final class YubiKeyX25519Tests: XCTestCase {
         XCTAssertEqual(gone.status, 5, gone.description)
     }
 
-    /// A key made with ykman (not keyrack) is used as is: `--slot` names it, no PIN is needed.
-    func testX25519KeyMadeByYkmanIsUsedAsIs() throws {
-        let card = try SimulatedCard.insert(version: "5.7.1")
-        defer { card.remove() }
-        let m = "010203040506070801020304050607080102030405060708"
-        let gen = try ykman(card, ["piv", "keys", "generate", "-m", m, "-a", "X25519", "--pin-policy", "never",
-                                   "--touch-policy", "never", "85", "-"])
-        XCTAssertEqual(gen.status, 0, gen.description)
-        let h = try ManifestHarness()
-        let made = try ManifestHarness.json(try h.ok(["init", "--for", "mechanic", "--via", "yubikey", "--algorithm", "x25519",
-                                                     "--serial", String(card.serial), "--slot", "85", "--json"]))
-        let recipient = try XCTUnwrap(made["recipient"] as? String)
-        // The same 32 bytes as ykman's SubjectPublicKeyInfo (its last 32 bytes).
-        let der = try XCTUnwrap(Data(base64Encoded: gen.out.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()))
-        let listed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try h.ok(["yubikey", "list", "--json"]).stdout)) as? [[String: Any]])
-        let slot85 = (listed.first?["slots"] as? [[String: Any]])?.first { $0["slot"] as? String == "85" }
-        XCTAssertEqual(slot85?["recipient"] as? String, recipient)
-        XCTAssertEqual(der.count, 44)
-        XCTAssertEqual(YubiKeyX25519Tests.bech32Data(recipient), Array(der.suffix(32)), "age1… is ykman's public key")
-        try h.ok(["set", "--for", "mechanic", "--key", "TOKEN", "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: "v")
-        XCTAssertTrue(try h.ok(["list", "--for", "mechanic"]).out.contains("acme.prod.TOKEN"))
-
-        // A P-256 slot named with --algorithm x25519 is refused, saying what the slot holds.
-        XCTAssertEqual(try ykman(card, ["piv", "keys", "generate", "-m", m, "-a", "ECCP256", "86", "-"]).status, 0)
-        let wrong = try h.keyrack(["init", "--for", "robot2", "--via", "yubikey", "--algorithm", "x25519",
-                                   "--serial", String(card.serial), "--slot", "86"])
-        XCTAssertEqual(wrong.status, 5, wrong.description)
-        XCTAssertTrue(wrong.err.contains("slot 86 holds a key of algorithm 0x11"), wrong.err)
-    }
-
     /// `yubikey setup` on 5.7 authenticates with the AES-192 factory key and replaces it the way
     /// ykman does (ykman reads it back as a PIN-protected AES-192 key); `list` names X25519 slots.
     func testSetupAndListOnFirmware57() throws {
@@ -127,19 +97,6 @@ final class YubiKeyX25519Tests: XCTestCase {
         XCTAssertTrue(list.contains("YubiKey \(card.serial) (firmware 5.7.1, reader \"\(card.reader)\")\n"), list)
         XCTAssertTrue(list.contains("  slot 82  P-256  PIN once  touch always"), list)
         XCTAssertTrue(list.contains("  slot 85  X25519  PIN never  touch never\n    recipient: age1"), list)
-    }
-
-    /// The data part of a Bech32 string, 5-bit groups regrouped into bytes (checksum dropped).
-    static func bech32Data(_ text: String) -> [UInt8] {
-        let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
-        let data = text[text.index(after: text.lastIndex(of: "1")!)...].dropLast(6)
-        var acc = 0, bits = 0, out = [UInt8]()
-        for c in data {
-            acc = acc << 5 | charset.firstIndex(of: c)!
-            bits += 5
-            if bits >= 8 { bits -= 8; out.append(UInt8((acc >> bits) & 0xFF)) }
-        }
-        return out
     }
 
     func testX25519NeedsFirmware57() throws {

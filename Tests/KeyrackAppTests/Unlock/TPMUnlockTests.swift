@@ -125,4 +125,42 @@ final class TPMUnlockTests: XCTestCase {
         XCTAssertThrowsError(try unlock(gone)) { error in assertCardFailure(error, "cannot talk to the TPM at \(tpm.tcti)") }
         XCTAssertTrue(daemon.log.isEmpty, "nothing granted")
     }
+
+    func testOneECDHZGenPerUnlockWhateverTheNumberOfKeysCountedOnTheWire() throws {
+        let counted = try bench.owner("counted", .tpm(TPMRecipientSpec()))
+        for key in ["A", "B", "C"] { try bench.set(counted, "acme.test.\(key)", value: freshToken()) }
+        // libtss2's pcap TCTI in front of the swtpm one records every command keyrack sends.
+        let capture = bench.dir.file("tpm.pcapng")
+        setenv("TCTI_PCAP_FILE", capture.path, 1)
+        defer { unsetenv("TCTI_PCAP_FILE") }
+        try unlock(counted, tcti: "pcap:" + tpm.tcti)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 1, "one ECDH_ZGen for three keys")
+        try unlock(counted, tcti: "pcap:" + tpm.tcti)
+        XCTAssertEqual(try ecdhZGenCommands(in: capture), 2, "and one more per unlock")
+        XCTAssertEqual(try bench.store.load(owner: counted, identities: try bench.identities(counted)).keys.count, 3)
+    }
+
+    /// The TPM2_ECDH_ZGen commands (code 0x154) in a pcapng capture that the TPM answered with success.
+    private func ecdhZGenCommands(in capture: URL) throws -> Int {
+        let b = [UInt8](try Data(contentsOf: capture))
+        func u32le(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 }
+        var messages: [[UInt8]] = []
+        var i = 0
+        while i + 12 <= b.count {
+            let type = u32le(i), length = u32le(i + 4)
+            guard length >= 12, i + length <= b.count else { break }
+            if type == 6 {
+                let data = i + 28, captured = u32le(i + 20)
+                let tcp = data + Int(b[data] & 0x0F) * 4, payload = tcp + Int(b[tcp + 12] >> 4) * 4
+                if payload + 10 <= data + captured { messages.append(Array(b[payload..<(payload + 10)])) }
+            }
+            i += length
+        }
+        var n = 0
+        for (command, response) in zip(messages, messages.dropFirst())
+        where command[0] == 0x80 && Array(command[6..<10]) == [0x00, 0x00, 0x01, 0x54] && Array(response[6..<10]) == [0, 0, 0, 0] {
+            n += 1
+        }
+        return n
+    }
 }

@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 import KeyrackNames
 
-/// `unlock` of a YubiKey owner with backup recipients, in-process against the simulated card
+/// `unlock` of a YubiKey owner with backup recipients or an identity file, in-process against the simulated card
 /// (real pcscd, card operations counted by the simulator's own state file): the backup opens when
 /// the card is away or when `using` names it, the card is preferred while it is here. A fake
 /// terminal answers the ssh passphrase; a fake daemon receives the grants.
@@ -118,5 +118,29 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
         try set(owner, "acme.prep.THIRD", freshToken())
         let listed = try bench.store.load(owner: owner, identities: try bench.store.identities(for: owner, only: .age)).keys.values.map { "\($0.slug)" }
         XCTAssertTrue(listed.contains("acme.prep.SECOND") && listed.contains("acme.prep.THIRD"), "\(listed)")
+    }
+
+    /// The error for an owner whose recipients file lost its serial and slot tells the user to
+    /// pass --identity with the AGE-PLUGIN-YUBIKEY-1… file: that file must then work, on the card.
+    func testIdentityFileOfYubiKeyStubsOpensTheManifestOnTheCard() throws {
+        let owner = try initOwner("stub-robot")
+        let value = freshToken()
+        try set(owner, "acme.prod.API", value)
+        let slots = try XCTUnwrap(try CardListing.plugged().first { $0.serial == card.serial }?.slots)
+        let stub = try XCTUnwrap(slots.compactMap(\.identity).first, "\(slots)")
+        XCTAssertTrue(stub.hasPrefix("AGE-PLUGIN-YUBIKEY-1"), stub)
+        let file = try bench.dir.write("yubikey-identity.txt", Array("# the card's identity, as age-plugin-yubikey prints it\n\(stub)\n".utf8))
+
+        let ecdh = try card.ecdhCount()
+        XCTAssertEqual(try bench.unlock(owner, env: "prod", identities: [file.path]).recipient, "from \(file.path)")
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "the stub file opens the manifest with one ECDH on the card")
+        XCTAssertEqual(bench.granted("acme.prod.API"), value)
+
+        // A damaged stub is a usage error naming the file, not a crash or a card error.
+        let broken = try bench.dir.write("broken-identity.txt", Array((String(stub.dropLast(3)) + "QQQ\n").utf8))
+        XCTAssertThrowsError(try bench.store.load(owner: owner, identities: try bench.store.identities(for: owner, explicitPaths: [broken.path]))) { error in
+            XCTAssertEqual((error as? KeyrackError)?.kind, .usage, "exit 2: \(error)")
+            XCTAssertTrue("\(error)".contains(broken.path) && "\(error)".contains("not a usable identity file"), "\(error)")
+        }
     }
 }
