@@ -23,20 +23,20 @@ final class AgeIdentityAgentTests: XCTestCase {
             let plain = randomSecret("file\(i)")
             let p = try h.machine.dir.write("p\(i).txt", Array(plain.utf8))
             let sealed = h.machine.dir.file("p\(i).age")
-            let r = try Run.process("age", ["-r", recipient, "-o", sealed.path, p.path], environment: env(h))
+            let r = try Run.process("age", ["-r", recipient, "-o", sealed.path, p.path], environment: h.ageClientEnvironment)
             XCTAssertEqual(r.status, 0, r.description)
             files.append((sealed, plain))
         }
 
         // Locked: age fails with the plugin's one line naming the fix.
-        let locked = try Run.process("age", ["-d", "-i", idFile.path, files[0].0.path], environment: env(h))
+        let locked = try Run.process("age", ["-d", "-i", idFile.path, files[0].0.path], environment: h.ageClientEnvironment)
         XCTAssertNotEqual(locked.status, 0)
         XCTAssertTrue(locked.err.contains("keyrack identity agent of '\(owner)' is locked: run `keyrack unlock --for \(owner) --identity-agent`"), locked.err)
 
         let unlocked = try h.ok(["unlock", "--for", owner, "--identity-agent", "--duration", "10m"])
         XCTAssertTrue(unlocked.out.contains("identity agent of '\(owner)' unlocked for 10m with 1 identity"), unlocked.out)
         for (sealed, plain) in files {
-            let r = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h))
+            let r = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: h.ageClientEnvironment)
             XCTAssertEqual(r.status, 0, r.description)
             XCTAssertEqual(r.out, plain)
         }
@@ -44,11 +44,11 @@ final class AgeIdentityAgentTests: XCTestCase {
         // sops 3.11: a file encrypted to the owner's recipient, the plugin identity in SOPS_AGE_KEY_FILE.
         let value = randomSecret("db")
         let plainYAML = try h.machine.dir.write("secrets.yaml", Array("db_password: \(value)\n".utf8))
-        let enc = try Run.process("sops", ["--encrypt", "--age", recipient, plainYAML.path], environment: env(h))
+        let enc = try Run.process("sops", ["--encrypt", "--age", recipient, plainYAML.path], environment: h.ageClientEnvironment)
         XCTAssertEqual(enc.status, 0, enc.description)
         XCTAssertFalse(enc.out.contains(value), "sops encrypted the value")
         let sealedYAML = try h.machine.dir.write("secrets.enc.yaml", enc.stdout)
-        let dec = try Run.process("sops", ["--decrypt", sealedYAML.path], environment: env(h).merging(["SOPS_AGE_KEY_FILE": idFile.path]) { $1 })
+        let dec = try Run.process("sops", ["--decrypt", sealedYAML.path], environment: h.ageClientEnvironment.merging(["SOPS_AGE_KEY_FILE": idFile.path]) { $1 })
         XCTAssertEqual(dec.status, 0, dec.description)
         XCTAssertEqual(dec.out, "db_password: \(value)\n")
 
@@ -60,7 +60,7 @@ final class AgeIdentityAgentTests: XCTestCase {
 
         // Relock forgets the identities: age is refused again, and says how to fix it.
         XCTAssertTrue(try h.ok(["relock", "--for", owner]).out.contains("relocked the identity agent of '\(owner)'"))
-        let again = try Run.process("age", ["-d", "-i", idFile.path, files[1].0.path], environment: env(h))
+        let again = try Run.process("age", ["-d", "-i", idFile.path, files[1].0.path], environment: h.ageClientEnvironment)
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.err.contains("keyrack unlock --for \(owner) --identity-agent"), again.err)
         XCTAssertTrue(try h.ok(["status", "--for", owner]).out.contains("identity agent: locked"))
@@ -81,9 +81,9 @@ final class AgeIdentityAgentTests: XCTestCase {
         try h.ok(["unlock", "--for", owner, "--identity-agent"])
         let plain = try h.machine.dir.write("m.txt", Array(randomSecret("m").utf8))
         let sealed = h.machine.dir.file("m.age")
-        XCTAssertEqual(try Run.process("age", ["-r", recipient, "-o", sealed.path, plain.path], environment: env(h)).status, 0)
+        XCTAssertEqual(try Run.process("age", ["-r", recipient, "-o", sealed.path, plain.path], environment: h.ageClientEnvironment).status, 0)
         for _ in 0..<3 {
-            XCTAssertEqual(try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h)).stdout, try h.machine.dir.read("m.txt"))
+            XCTAssertEqual(try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: h.ageClientEnvironment).stdout, try h.machine.dir.read("m.txt"))
         }
         // The 32-byte scalar, decoded by Python (independent of keyrack's Bech32).
         let decode = "import sys\nC='qpzry9x8gf2tvdw0s3jn54khce6mua7l'\ns=sys.argv[1].lower()\nv=[C.index(c) for c in s[s.rindex('1')+1:-6]]\nacc=bits=0\nout=bytearray()\nfor x in v:\n    acc=(acc<<5)|x; bits+=5\n    if bits>=8: bits-=8; out.append((acc>>bits)&255)\nprint(out.hex())"
@@ -119,16 +119,16 @@ final class AgeIdentityAgentTests: XCTestCase {
 
         let value = randomSecret("api")
         let plain = try h.machine.dir.write("app.yaml", Array("api_key: \(value)\n".utf8))
-        let enc = try Run.process("sops", ["--encrypt", "--age", recipient, plain.path], environment: env(h))
+        let enc = try Run.process("sops", ["--encrypt", "--age", recipient, plain.path], environment: h.ageClientEnvironment)
         XCTAssertEqual(enc.status, 0, enc.description)
         let sealed = try h.machine.dir.write("app.enc.yaml", enc.stdout)
         let command = "\(Run.keyrackBinary) get --for \(owner) --key acme.test.SOPS_AGE_KEY --value"
-        let dec = try Run.process("sops", ["--decrypt", sealed.path], environment: env(h).merging(["SOPS_AGE_KEY_CMD": command]) { $1 })
+        let dec = try Run.process("sops", ["--decrypt", sealed.path], environment: h.ageClientEnvironment.merging(["SOPS_AGE_KEY_CMD": command]) { $1 })
         XCTAssertEqual(dec.status, 0, dec.description)
         XCTAssertEqual(dec.out, "api_key: \(value)\n")
 
         try h.ok(["relock", "--for", owner])
-        let refused = try Run.process("sops", ["--decrypt", sealed.path], environment: env(h).merging(["SOPS_AGE_KEY_CMD": command]) { $1 })
+        let refused = try Run.process("sops", ["--decrypt", sealed.path], environment: h.ageClientEnvironment.merging(["SOPS_AGE_KEY_CMD": command]) { $1 })
         XCTAssertNotEqual(refused.status, 0, "the key command fails once the grant is relocked: \(refused)")
         XCTAssertFalse(refused.out.contains(value))
     }
@@ -194,11 +194,11 @@ final class AgeIdentityAgentTests: XCTestCase {
         // plugin's request-secret; the next file within the TTL asks again (the card was reset).
         card.remove()
         card = try SimulatedCard.insert(stateFile: card.stateFile)
-        let first = try terminal(h, ["age", "-d", "-i", idFile.path, h.machine.dir.file("f0.age").path], answers: [("Enter PIN for YubiKey with serial \(s)", pin)])
+        let first = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, h.machine.dir.file("f0.age").path], answers: [("Enter PIN for YubiKey with serial \(s)", pin)])
         XCTAssertEqual(first.status, 0, first.transcript)
         XCTAssertTrue(first.transcript.contains(plains[0]), first.transcript)
         XCTAssertFalse(first.transcript.contains(pin), "the PIN is not echoed")
-        let second = try terminal(h, ["age", "-d", "-i", idFile.path, h.machine.dir.file("f1.age").path], answers: [("Enter PIN for YubiKey with serial \(s)", pin)])
+        let second = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, h.machine.dir.file("f1.age").path], answers: [("Enter PIN for YubiKey with serial \(s)", pin)])
         XCTAssertEqual(second.status, 0, second.transcript)
         XCTAssertTrue(second.transcript.contains(plains[1]), second.transcript)
         XCTAssertEqual(second.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "no verified session is held: \(second.transcript)")
@@ -208,7 +208,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         card = try SimulatedCard.insert(stateFile: card.stateFile)
         let ecdh = try card.ecdhCount()
         let wrong = String(pin.reversed()) == pin ? "00000000" : String(pin.reversed())
-        let bad = try terminal(h, ["age", "-d", "-i", idFile.path, h.machine.dir.file("f2.age").path], answers: [("Enter PIN for YubiKey", wrong)])
+        let bad = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, h.machine.dir.file("f2.age").path], answers: [("Enter PIN for YubiKey", wrong)])
         XCTAssertNotEqual(bad.status, 0, bad.transcript)
         XCTAssertTrue(bad.transcript.contains("wrong PIN (2 tries left"), bad.transcript)
         XCTAssertEqual(bad.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "asked once: \(bad.transcript)")
@@ -246,12 +246,12 @@ final class AgeIdentityAgentTests: XCTestCase {
             .write(to: bin.appendingPathComponent("notify-send"), atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(bin.appendingPathComponent("notify-send").path, 0o755), 0)
         _ = try h.keyrack(["daemon", "stop"])
-        let path = bin.path + ":" + (env(h)["PATH"].flatMap { $0 } ?? "/usr/bin:/bin")
+        let path = bin.path + ":" + (h.ageClientEnvironment["PATH"].flatMap { $0 } ?? "/usr/bin:/bin")
         try h.ok(["unlock", "--identity-agent"], env: ["PATH": path, "DISPLAY": ":99", "WAYLAND_DISPLAY": nil])
 
         // The card takes 1.5 s to be "touched": long enough for the prompt (after 0.5 s).
         try "1500".write(toFile: card.stateFile + ".touch", atomically: true, encoding: .utf8)
-        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h))
+        let age = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: h.ageClientEnvironment)
         XCTAssertEqual(age.status, 0, age.description)
         XCTAssertEqual(age.out, plain)
         try? FileManager.default.removeItem(atPath: card.stateFile + ".touch")
@@ -330,7 +330,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         try FileManager.default.createDirectory(at: tagBin, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: tagBin.appendingPathComponent("age-plugin-tag").path,
                                                    withDestinationPath: Run.buildDirectory.appendingPathComponent("age-plugin-keyrack").path)
-        var withTag = env(h)
+        var withTag = h.ageClientEnvironment
         withTag["PATH"] = tagBin.path + ":" + (withTag["PATH"]!! )
         let note = randomSecret("note")
         let notePath = try h.machine.dir.write("note.txt", Array(note.utf8))
@@ -397,7 +397,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         let idFile = try identityFile(h, owner)
 
         let before = try card.ecdhCount()
-        let r = try terminal(h, ["age", "-d", "-i", idFile.path, sealed.path], answers: [("Enter PIN for YubiKey with serial \(s)", "123456")])
+        let r = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, sealed.path], answers: [("Enter PIN for YubiKey with serial \(s)", "123456")])
         XCTAssertEqual(r.status, 0, r.transcript)
         XCTAssertTrue(r.transcript.contains(plain), r.transcript)
         XCTAssertEqual(r.transcript.components(separatedBy: "Enter PIN").count - 1, 1, "one PIN: \(r.transcript)")
@@ -411,7 +411,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         let foreign = h.machine.dir.file("foreign.age")
         XCTAssertEqual(try Run.process("age", ["-r", otherPub, "-o", foreign.path, input.path]).status, 0)
         let ecdh = try card.ecdhCount()
-        let miss = try terminal(h, ["age", "-d", "-i", idFile.path, foreign.path], answers: [("Enter PIN for YubiKey", "123456")])
+        let miss = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, foreign.path], answers: [("Enter PIN for YubiKey", "123456")])
         XCTAssertNotEqual(miss.status, 0, miss.transcript)
         XCTAssertFalse(miss.transcript.contains(plain), miss.transcript)
         XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "X25519 stanzas are anonymous: one trial on the card, then not the owner's")
@@ -433,11 +433,11 @@ final class AgeIdentityAgentTests: XCTestCase {
         let other = randomSecret("other")
         let sealed = h.machine.dir.file("other.age")
         XCTAssertEqual(try Run.process("age", ["-r", recipient, "-o", sealed.path, try h.machine.dir.write("o.txt", Array(other.utf8)).path],
-                                       environment: env(h)).status, 0)
+                                       environment: h.ageClientEnvironment).status, 0)
         try h.ok(["unlock", "--for", owner, "--identity-agent"])
 
         func refused(_ file: URL, _ what: String, line: UInt = #line) throws {
-            let r = try Run.process("age", ["-d", "-i", idFile.path, file.path], environment: env(h))
+            let r = try Run.process("age", ["-d", "-i", idFile.path, file.path], environment: h.ageClientEnvironment)
             print("age -d \(what) through the agent -> exit \(r.status): \(r.err)")
             XCTAssertNotEqual(r.status, 0, "\(what) opened through the agent", line: line)
             XCTAssertFalse(r.out.contains(root), what, line: line)
@@ -451,7 +451,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         // testRefusesALaterVersionAndStillTheOldOne (KeyrackAppTests), in-process.
 
         // Anything else encrypted to the owner still opens.
-        let ok = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: env(h))
+        let ok = try Run.process("age", ["-d", "-i", idFile.path, sealed.path], environment: h.ageClientEnvironment)
         XCTAssertEqual(ok.status, 0, ok.description)
         XCTAssertEqual(ok.out, other)
     }
@@ -473,7 +473,7 @@ final class AgeIdentityAgentTests: XCTestCase {
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
         try Data("use keyrack --env test --key API_TOKEN\n".utf8).write(to: project.appendingPathComponent(".envrc"))
 
-        var e = env(h)
+        var e = h.ageClientEnvironment
         e["DIRENV_CONFIG"] = config.path
         e["XDG_DATA_HOME"] = h.machine.dir.file("direnv-data").path
         XCTAssertEqual(try Run.process("direnv", ["allow", project.path], environment: e).status, 0)
@@ -489,16 +489,6 @@ final class AgeIdentityAgentTests: XCTestCase {
 
     // MARK: helpers
 
-    /// The environment for age clients: the built binaries (age-plugin-keyrack) first on PATH,
-    /// as an absolute directory (age refuses plugins found through a relative PATH entry).
-    private func env(_ h: DaemonHarness) -> [String: String?] {
-        var e = h.machine.environment
-        e["XDG_RUNTIME_DIR"] = h.runtime.path
-        let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
-        e["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
-        return e
-    }
-
     /// `keyrack identity` written to a file, checked to hold no secret.
     private func identityFile(_ h: DaemonHarness, _ owner: String) throws -> URL {
         let text = try h.ok(["identity", "--for", owner]).out
@@ -510,15 +500,7 @@ final class AgeIdentityAgentTests: XCTestCase {
     private func pyrage(_ h: DaemonHarness, _ script: String, _ arguments: [String]) throws -> RunResult {
         let file = try h.machine.dir.write("client-\(UUID().uuidString.prefix(6)).py", Array(script.utf8))
         let python = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin/python3" } ?? "python3"
-        return try Run.process(python, [file.path] + arguments, environment: env(h))
-    }
-
-    /// The header text of an age file, armored (the manifests) or not.
-    private func dearmored(_ url: URL) throws -> String {
-        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
-        guard text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") else { return text }
-        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        return String(decoding: try XCTUnwrap(Data(base64Encoded: body)), as: UTF8.self)
+        return try Run.process(python, [file.path] + arguments, environment: h.ageClientEnvironment)
     }
 
     /// A p256tag stanza exactly as C2SP age.md writes it: B64(4 bytes), B64(65 bytes), 32-byte body.
@@ -530,12 +512,5 @@ final class AgeIdentityAgentTests: XCTestCase {
         XCTAssertTrue(args[1].hasPrefix("B"), "an uncompressed point starts 0x04: \(lines[i])", line: line)
         XCTAssertEqual(lines[i + 1].count, 43, "32-byte body", line: line)
         XCTAssertFalse(file.contains("-> piv-p256 "), "the tag owner's manifest has no piv-p256 stanza", line: line)
-    }
-
-    private func terminal(_ h: DaemonHarness, _ command: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
-        let e = env(h)
-        let unset = e.filter { $0.value == nil }.flatMap { ["-u", $0.key] }
-        let assignments = e.compactMap { k, v in v.map { "\(k)=\($0)" } }
-        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + unset + assignments + command, answers: answers, timeout: 60)
     }
 }

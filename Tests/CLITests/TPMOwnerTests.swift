@@ -302,33 +302,23 @@ final class TPMOwnerTests: XCTestCase {
             sealed.append(url)
         }
         // age asks for the PIN once (through age-plugin-keyrack, relayed from the daemon)...
-        let first = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[0].path], answers: [("Enter the TPM PIN", pin)])
+        let first = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, sealed[0].path], answers: [("Enter the TPM PIN", pin)])
         XCTAssertEqual(first.status, 0, first.transcript)
         XCTAssertTrue(first.transcript.contains(plains[0]), first.transcript)
         XCTAssertTrue(first.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)"), first.transcript)
         // ...and the daemon holds it for the agent's TTL.
-        let second = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        let second = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
         XCTAssertEqual(second.status, 0, second.transcript)
         XCTAssertTrue(second.transcript.contains(plains[1]), second.transcript)
         XCTAssertFalse(second.transcript.contains("Enter the TPM PIN"), second.transcript)
         // Relock forgets the PIN and the identity.
         try h.ok(["relock", "--for", owner])
-        let locked = try agentTerminal(h, ["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
+        let locked = try h.ageClientTerminal(["age", "-d", "-i", idFile.path, sealed[1].path], answers: [])
         XCTAssertNotEqual(locked.status, 0, locked.transcript)
         XCTAssertFalse(locked.transcript.contains(plains[1]))
     }
 
     // MARK: helpers
-
-    /// An age client on a terminal, with age-plugin-keyrack (the build directory) first on PATH.
-    private func agentTerminal(_ h: DaemonHarness, _ command: [String], answers: [(prompt: String, reply: String)]) throws -> TerminalRun.Result {
-        var e = h.machine.environment
-        e["XDG_RUNTIME_DIR"] = h.runtime.path
-        let venv = ProcessInfo.processInfo.environment["KEYRACK_VENV"].map { $0 + "/bin:" } ?? ""
-        e["PATH"] = Run.buildDirectory.path + ":" + venv + "/usr/local/bin:/usr/bin:/bin"
-        let assignments = e.compactMap { k, v in v.map { "\(k)=\($0)" } }
-        return try TerminalRun.run("/usr/bin/env", ["-C", h.machine.dir.path] + assignments + command, answers: answers, timeout: 60)
-    }
 
     /// The environment for Debian's age: our plugin as `age-plugin-tag` and `age-plugin-tpm` on
     /// PATH (an absolute directory: age refuses plugins found through a relative PATH entry).
@@ -356,12 +346,5 @@ final class TPMOwnerTests: XCTestCase {
         let raw = lines[i].hasSuffix(":") ? lines[i + 1] : lines[i]
         let hex = try XCTUnwrap(raw.split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
         return try XCTUnwrap(Int(hex.replacingOccurrences(of: "0x", with: ""), radix: 16), raw)
-    }
-
-    private func dearmored(_ url: URL) throws -> String {
-        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
-        guard text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") else { return text }
-        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        return String(decoding: try XCTUnwrap(Data(base64Encoded: body)), as: UTF8.self)
     }
 }
