@@ -144,48 +144,6 @@ final class TPMOwnerTests: XCTestCase {
         XCTAssertEqual(try h.keyrack(["get", "--for", "cut", "--key", "acme.test.K", "--value"]).status, 3, "nothing granted")
     }
 
-    func testPINOnceUnlocksUnattendedFromAFileAndAWrongPINReportsTheCounterWithoutRetrying() throws {
-        let h = try DaemonHarness()
-        defer { h.tearDown() }
-        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999))
-        try h.ok(["init", "--for", "robo", "--via", "tpm", "--pin-policy", "once", "--pin-stdin"], stdin: "\(pin)\n")
-        let idText = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("identities/robo.tpm.txt"), encoding: .utf8)
-        XCTAssertTrue(idText.contains("# PIN: yes"), idText)
-        let value = randomSecret("pin")
-        // set opens the manifest to change it: the PIN, on the terminal.
-        let set = try h.terminal(["set", "--for", "robo", "--org", "acme", "--env", "test", "--key", "K", "--vault", "os.secure"],
-                                 answers: [("value for", value), ("Enter the TPM PIN", pin)])
-        XCTAssertEqual(set.status, 0, set.transcript)
-        XCTAssertTrue(set.transcript.contains("Enter the TPM PIN (3 tries left before the TPM locks out)") || set.transcript.contains("tries left"), set.transcript)
-
-        let none = try h.keyrack(["unlock", "--for", "robo", "--env", "test"])
-        XCTAssertNotEqual(none.status, 0, "no terminal and no --pin-*: no PIN: \(none)")
-        XCTAssertTrue(none.err.hasPrefix("error: cannot ask for the TPM PIN: no terminal"), none.err)
-
-        let wrong = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n")
-        XCTAssertEqual(wrong.status, 5, "\(wrong)")
-        let max = try lockoutProperty("TPM2_PT_MAX_AUTH_FAIL")
-        XCTAssertTrue(wrong.err.contains("wrong TPM PIN (\(max - 1) tries left before the TPM locks out)"), wrong.err)
-        XCTAssertEqual(wrong.err.split(separator: "\n").count, 1, "one line: \(wrong.err)")
-        XCTAssertEqual(try lockoutProperty("TPM2_PT_LOCKOUT_COUNTER"), 1, "one try spent: never retried")
-
-        let pinFile = h.machine.dir.file("robo.pin")
-        try Data("\(pin)\n".utf8).write(to: pinFile)
-        XCTAssertEqual(chmod(pinFile.path, 0o600), 0)
-        try h.ok(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
-        XCTAssertEqual(try h.ok(["get", "--for", "robo", "--key", "acme.test.K", "--value"]).out, value)
-
-        // Spend the rest: the TPM locks out, and then even the right PIN says how long to wait.
-        try h.ok(["relock", "--for", "robo"])
-        for _ in 0..<(max - 1) {
-            XCTAssertEqual(try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-stdin"], stdin: "0000\n").status, 5)
-        }
-        let locked = try h.keyrack(["unlock", "--for", "robo", "--env", "test", "--pin-file", pinFile.path])
-        XCTAssertEqual(locked.status, 5, "\(locked)")
-        let interval = try lockoutProperty("TPM2_PT_LOCKOUT_INTERVAL")
-        XCTAssertTrue(locked.err.contains("the TPM is in dictionary-attack lockout (one try comes back every \(interval) s)"), locked.err)
-    }
-
     func testPlainAgeEncryptsToTheTPMRecipientThroughOurPlugins() throws {
         let h = try DaemonHarness()
         defer { h.tearDown() }
@@ -334,17 +292,5 @@ final class TPMOwnerTests: XCTestCase {
         var env = h.machine.environment
         env["PATH"] = bin.path + ":" + (env["PATH"]!!)
         return env
-    }
-
-    /// A dictionary-attack property as tpm2_getcap (tpm2-tools, the oracle) reads it from the TPM.
-    private func lockoutProperty(_ name: String) throws -> Int {
-        let r = try Run.process("tpm2_getcap", ["-T", tpm.tcti, "properties-variable"])
-        XCTAssertEqual(r.status, 0, r.description)
-        let lines = r.out.split(separator: "\n").map(String.init)
-        let i = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(name + ":") }, r.out)
-        // `NAME: 0x3` on one line, or `NAME:` then `  raw: 0x…` for the fixed ones.
-        let raw = lines[i].hasSuffix(":") ? lines[i + 1] : lines[i]
-        let hex = try XCTUnwrap(raw.split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
-        return try XCTUnwrap(Int(hex.replacingOccurrences(of: "0x", with: ""), radix: 16), raw)
     }
 }

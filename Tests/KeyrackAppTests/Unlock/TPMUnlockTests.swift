@@ -35,10 +35,10 @@ final class TPMUnlockTests: XCTestCase {
 
     /// `unlock --env test`, on the TPM `tcti` names (this test's by default).
     @discardableResult
-    private func unlock(_ owner: OwnerName, in store: HostManifestStore? = nil, identities: [String] = [], tcti: String? = nil) throws -> UnlockResult {
+    private func unlock(_ owner: OwnerName, in store: HostManifestStore? = nil, identities: [String] = [], pin: PINInput = .terminal, tcti: String? = nil) throws -> UnlockResult {
         if let tcti { setenv("KEYRACK_TPM_TCTI", tcti, 1) }
         defer { setenv("KEYRACK_TPM_TCTI", tpm.tcti, 1) }
-        return try bench.unlock(owner, env: "test", identities: identities, in: store)
+        return try bench.unlock(owner, env: "test", pin: pin, identities: identities, in: store)
     }
 
     private var daemon: FakeDaemon { bench.daemon }
@@ -162,5 +162,50 @@ final class TPMUnlockTests: XCTestCase {
             n += 1
         }
         return n
+    }
+
+    func testPINOnceUnlocksUnattendedFromAFileAndAWrongPINReportsTheCounterWithoutRetrying() throws {
+        let pin = "tpm-" + String(UInt32.random(in: 100_000...999_999)), value = freshToken()
+        let robo = try bench.owner("robo", .tpm(TPMRecipientSpec(pinPolicy: .once)), pin: pin)
+        XCTAssertTrue(try String(contentsOf: bench.store.home.root.appendingPathComponent("identities/robo.tpm.txt"), encoding: .utf8).contains("# PIN: yes"))
+        // set opens the manifest to change it: the PIN, asked as a PIN (a terminal that cannot
+        // answer ends it: the CLI's SecretPrompt.NoTerminal names what it could not ask for).
+        XCTAssertThrowsError(try bench.set(robo, "acme.test.K", value: value))
+        let asked = try XCTUnwrap(bench.terminal.asked.last)
+        guard case .pin(let prompt) = asked else { return XCTFail("\(asked)") }
+        XCTAssertTrue(prompt.contains("Enter the TPM PIN (3 tries left before the TPM locks out)") || prompt.contains("tries left"), prompt)
+        XCTAssertTrue(SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt)).cliMessage.hasPrefix("error: cannot ask for the TPM PIN: no terminal"))
+        bench.terminal.answers[asked] = Array(pin.utf8)
+        try bench.set(robo, "acme.test.K", value: value)
+        bench.terminal.answers = [:]
+
+        // A wrong PIN (from a file, as from stdin): exit 5 with the tries left, one try spent.
+        let wrong = try bench.dir.write("wrong.pin", Array("0000\n".utf8))
+        let max = try lockoutProperty("TPM2_PT_MAX_AUTH_FAIL")
+        XCTAssertThrowsError(try unlock(robo, pin: .file(wrong.path))) { assertCardFailure($0, "wrong TPM PIN (\(max - 1) tries left before the TPM locks out)") }
+        XCTAssertEqual(try lockoutProperty("TPM2_PT_LOCKOUT_COUNTER"), 1, "one try spent: never retried")
+        XCTAssertTrue(daemon.log.isEmpty)
+
+        let pinFile = try bench.dir.write("robo.pin", Array("\(pin)\n".utf8))
+        try unlock(robo, pin: .file(pinFile.path))
+        XCTAssertEqual(granted, [value])
+
+        // Spend the rest: the TPM locks out, and then even the right PIN says how long to wait.
+        for _ in 0..<(max - 1) { XCTAssertThrowsError(try unlock(robo, pin: .file(wrong.path))) }
+        let interval = try lockoutProperty("TPM2_PT_LOCKOUT_INTERVAL")
+        XCTAssertThrowsError(try unlock(robo, pin: .file(pinFile.path))) {
+            assertCardFailure($0, "the TPM is in dictionary-attack lockout (one try comes back every \(interval) s)")
+        }
+    }
+
+    private func lockoutProperty(_ name: String) throws -> Int {
+        let r = try Run.process("tpm2_getcap", ["-T", tpm.tcti, "properties-variable"])
+        XCTAssertEqual(r.status, 0, r.description)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        let i = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(name + ":") }, r.out)
+        // `NAME: 0x3` on one line, or `NAME:` then `  raw: 0x…` for the fixed ones.
+        let raw = lines[i].hasSuffix(":") ? lines[i + 1] : lines[i]
+        let hex = try XCTUnwrap(raw.split(separator: ":").last?.trimmingCharacters(in: .whitespaces))
+        return try XCTUnwrap(Int(hex.replacingOccurrences(of: "0x", with: ""), radix: 16), raw)
     }
 }
