@@ -12,44 +12,9 @@ final class YubiKeyUnlockTests: XCTestCase {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
     }
 
-    // MARK: one card operation per unlock
+    // MARK: one card operation per unlock: KeyrackAppTests/Unlock/YubiKeyOwnerUnlockTests.swift, in-process; get costs none (below)
 
-    func testRobotUnlockCostsOneECDHWhateverTheNumberOfKeys() throws {
-        let card = try SimulatedCard.insert()
-        defer { card.remove() }
-        let h = try DaemonHarness()
-        defer { h.tearDown() }
-        let owner = "ci-robot"
-        try initYubiKeyOwner(h, owner, card: card)
-        let recipients = try String(contentsOf: h.machine.keyrackHome.appendingPathComponent("host.\(owner).recipients.yml"), encoding: .utf8)
-        XCTAssertTrue(recipients.contains("serial: \(card.serial)"), recipients)
-
-        var values: [String: String] = [:]
-        for count in [1, 3, 12] {
-            while values.count < count {
-                let key = "KEY_\(values.count)"
-                values[key] = randomSecret(key)
-                try h.ok(["set", "--for", owner, "--key", key, "--env", "prod", "--org", "acme", "--vault", "os.secure"], stdin: values[key]!)
-            }
-            let (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
-            XCTAssertGreaterThan(ecdh, 0, "every set opened the manifest on the card: the counter moves")
-            let r = try h.ok(["unlock", "--for", owner, "--env", "prod"])
-            XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one card ECDH for an unlock of \(count) key(s)")
-            XCTAssertEqual(try card.touchCount(), touches, "a robot's key never asks for a touch")
-            XCTAssertTrue(r.out.contains("unlocked \(count) key(s) of '\(owner)' with recipient primary (yubikey"), r.out)
-            for (key, value) in values {
-                XCTAssertEqual(try h.ok(["get", "--for", owner, "--key", "acme.prod.\(key)", "--value"]).out, value, key)
-            }
-            try h.ok(["relock", "--for", owner])
-        }
-        // get never decrypts anything: no card operation while the daemon answers.
-        try h.ok(["unlock", "--for", owner, "--env", "prod"])
-        let ecdh = try card.ecdhCount()
-        for key in values.keys { try h.ok(["get", "--for", owner, "--key", "acme.prod.\(key)", "--value"]) }
-        XCTAssertEqual(try card.ecdhCount(), ecdh, "get touches the daemon only")
-    }
-
-    // MARK: --identity with the card's identity file: KeyrackAppTests/Unlock/YubiKeyBackupUnlockTests.swift, in-process
+    // MARK: --identity with the card's identity file: KeyrackAppTests/Unlock/YubiKeyOwnerUnlockTests.swift, in-process
 
     // MARK: a person's PIN, typed at a terminal
 
@@ -97,12 +62,12 @@ final class YubiKeyUnlockTests: XCTestCase {
         // it under setsid) and the command (issue 31).
         XCTAssertTrue(ok.transcript.range(of: #"keyrack: a PIN is requested by /\S+ \(pid \d+\) via keyrack unlock"#, options: .regularExpression) != nil, ok.transcript)
         XCTAssertFalse(ok.transcript.contains(pin), "the PIN is not echoed")
-        XCTAssertEqual(try card.ecdhCount() - ecdh, 1)
         XCTAssertEqual(try card.touchCount() - touches, 1, "touch policy cached: one touch for the unlock")
         XCTAssertTrue(ok.transcript.contains("unlocked 2 key(s) of 'human' with recipient primary (yubikey"), ok.transcript)
         for (key, value) in values {
             XCTAssertEqual(try h.ok(["get", "--key", "acme.prod.\(key)", "--value"]).out, value)
         }
+        XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one ECDH for the unlock; get touches the daemon only")
         try h.ok(["relock"])
 
         // Wrong PIN: tries left reported, exit 5, asked once (a second prompt would go unanswered
@@ -134,7 +99,7 @@ final class YubiKeyUnlockTests: XCTestCase {
         try assertHoldsNothing(h, owner: nil, slugs: values.keys.map { "acme.prod.\($0)" })
     }
 
-    // MARK: backup recipients: KeyrackAppTests/Unlock/YubiKeyBackupUnlockTests.swift, in-process
+    // MARK: backup recipients: KeyrackAppTests/Unlock/YubiKeyOwnerUnlockTests.swift, in-process
 
     // MARK: the card leaves mid-unlock
 

@@ -5,11 +5,12 @@ import TestSupport
 import XCTest
 import KeyrackNames
 
-/// `unlock` of a YubiKey owner with backup recipients or an identity file, in-process against the simulated card
-/// (real pcscd, card operations counted by the simulator's own state file): the backup opens when
-/// the card is away or when `using` names it, the card is preferred while it is here. A fake
+/// `unlock` of a YubiKey owner in-process against the simulated card (real pcscd, card operations
+/// counted by the simulator's own state file): one ECDH whatever the number of keys; the backup
+/// opens when the card is away or when `using` names it, the card is preferred while it is here;
+/// the card's stub identity file opens on the card. A fake
 /// terminal answers the ssh passphrase; a fake daemon receives the grants.
-final class YubiKeyBackupUnlockTests: XCTestCase {
+final class YubiKeyOwnerUnlockTests: XCTestCase {
     private var card: SimulatedCard!
     private var bench: UnlockBench!
 
@@ -45,6 +46,29 @@ final class YubiKeyBackupUnlockTests: XCTestCase {
 
     private func values(_ slugs: [String]) -> [String: String] {
         Dictionary(slugs.compactMap { slug in bench.granted(slug).map { (slug, $0) } }, uniquingKeysWith: { $1 })
+    }
+
+    func testRobotUnlockCostsOneECDHWhateverTheNumberOfKeys() throws {
+        let owner = try initOwner("ci-robot")
+        let recipients = try String(contentsOf: bench.store.home.recipientsFile(owner), encoding: .utf8)
+        XCTAssertTrue(recipients.contains("serial: \(card.serial)"), recipients)
+        var values: [String: String] = [:]
+        for count in [1, 3, 12] {
+            while values.count < count {
+                let slug = "acme.prod.KEY_\(values.count)"
+                values[slug] = freshToken()
+                try set(owner, slug, values[slug]!)
+            }
+            let (ecdh, touches) = (try card.ecdhCount(), try card.touchCount())
+            XCTAssertGreaterThan(ecdh, 0, "every set opened the manifest on the card: the counter moves")
+            bench.daemon = FakeDaemon()
+            let r = try unlock(owner, env: "prod")
+            XCTAssertEqual(try card.ecdhCount() - ecdh, 1, "one card ECDH for an unlock of \(count) key(s)")
+            XCTAssertEqual(try card.touchCount(), touches, "a robot's key never asks for a touch")
+            XCTAssertEqual(r.unlocked.count, count)
+            XCTAssertTrue(r.recipient?.hasPrefix("primary (yubikey") == true, "\(r.recipient ?? "")")
+            XCTAssertEqual(self.values(Array(values.keys)), values)
+        }
     }
 
     func testSSHBackupOpensWhenCardIsAwayOrWithUsingSSH() throws {
