@@ -7,9 +7,78 @@ import TestSupport
 import XCTest
 import KeyrackNames
 
-/// An owner on a firmware 5.7 card's X25519 slot, in-process on the simulated card: a key made
-/// by ykman (the venv's, the oracle) is taken as it is; a P-256 slot is refused for x25519.
+/// An owner on a firmware 5.7 card's X25519 slot, in-process on the simulated card (ykman, the
+/// venv's, and Debian's age are the oracles): the slot keyrack makes, the manifest Debian's age
+/// writes to it, a key made by ykman taken as it is, a P-256 slot refused for x25519.
 final class X25519OwnerTests: XCTestCase {
+    func testX25519OwnerOpensWithTheCardAndDebianAgeEncryptsToIt() throws {
+        try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
+        let card = try SimulatedCard.insert(version: "5.7.1")
+        defer { card.remove() }
+        let bench = try UnlockBench("keyrack-x25519")
+        defer { bench.remove() }
+        let owner = try OwnerName("seaturtle")
+        let request = RecipientSetupRequest(owner: owner, home: bench.store.home, userHome: bench.dir.url,
+                                            spec: .yubikey(YubiKeyRecipientSpec(serial: card.serial, algorithm: .x25519)),
+                                            interaction: PINAnsweringTerminal(base: bench.terminal) { Array("123456".utf8) }.interaction)
+        guard case .created(_, let setup) = try bench.store.initialise(owner: owner, uid: nil, request: request) else { return XCTFail("not created") }
+        let recipient = setup.pubkey
+        XCTAssertTrue(recipient.hasPrefix("age1") && !recipient.hasPrefix("age1yubikey1") && recipient.count == 62, recipient)
+        XCTAssertEqual(setup.location.via, .yubikey)
+
+        // The card says what keyrack made: an X25519 key, generated, with the robot policies.
+        let info = try Run.process("ykman", ["--reader", card.reader, "piv", "keys", "info", "82"])
+        XCTAssertEqual(info.out, """
+            Key slot:               82 (RETIRED1)
+            Algorithm:              X25519
+            Origin:                 GENERATED
+            PIN required for use:   NEVER
+            Touch required for use: NEVER
+
+            """, info.description)
+        let slot = try CardListing.plugged().first { $0.serial == card.serial }?.slots.first
+        XCTAssertEqual(slot?.algorithm, "X25519")
+        XCTAssertEqual(slot?.recipient, recipient)
+        XCTAssertEqual(try card.stateValue("version") as? [Int], [5, 7, 1])
+
+        // The manifest's stanza is age's own X25519: nothing YubiKey-specific in the file.
+        try bench.set(owner, "@all.sudo.GITHUB_TOKEN", value: "card-x25519")
+        let armored = try String(contentsOf: bench.store.home.manifest(owner), encoding: .utf8)
+        let header = String(decoding: try XCTUnwrap(Data(base64Encoded: armored.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined())).prefix(300), as: UTF8.self)
+        XCTAssertTrue(header.contains("-> X25519 ") && !header.contains("piv-p256"), header)
+
+        // Reading it costs one X25519 on the card.
+        func listed() throws -> [String] { try bench.store.load(owner: owner, identities: try bench.identities(owner)).keys.values.map { "\($0.slug)" } }
+        let before = try card.ecdhCount()
+        XCTAssertEqual(try listed(), ["@all.sudo.GITHUB_TOKEN"])
+        XCTAssertEqual(try card.ecdhCount(), before + 1)
+
+        // Debian's age 1.1.1, with no plugin, writes a manifest only the card opens: decrypt it
+        // with a paper backup, re-encrypt it with `age -r` to the card's recipient alone.
+        let paper = bench.dir.file("paper.txt")
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", paper.path]).status, 0)
+        let paperPub = try Run.process("age-keygen", ["-y", paper.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try bench.store.addRecipient(owner: owner, label: try RecipientLabel("paper"), publicKey: paperPub, identityPath: nil, identities: try bench.identities(owner))
+        let manifest = bench.store.home.manifest(owner).path
+        let plain = try Run.process("age", ["-d", "-i", paper.path, manifest])
+        XCTAssertEqual(plain.status, 0, plain.description)
+        XCTAssertTrue(plain.out.contains("card-x25519"), "the paper backup opens it")
+        let plainFile = try bench.dir.write("plain.yml", plain.stdout)
+        XCTAssertEqual(try Run.process("age", ["-a", "-r", recipient, "-o", manifest, plainFile.path]).status, 0)
+        try FileManager.default.removeItem(at: plainFile)
+        XCTAssertNotEqual(try Run.process("age", ["-d", "-i", paper.path, manifest]).status, 0, "now only the card's recipient")
+        let ecdh = try card.ecdhCount()
+        XCTAssertEqual(try listed(), ["@all.sudo.GITHUB_TOKEN"])
+        XCTAssertEqual(try card.ecdhCount(), ecdh + 1, "Debian age's stanza opened on the card")
+
+        // With the card gone, opening the manifest is a card problem: exit 5.
+        card.remove()
+        XCTAssertThrowsError(try listed()) { error in
+            let exit5 = (error as? KeyrackError).map { $0.kind == .card } ?? ((error as? CLIReportable)?.exitCode == 5)
+            XCTAssertTrue(exit5, "exit 5: \(error)")
+        }
+    }
+
     /// A key made with ykman (not keyrack) is used as is: `--slot` names it, no PIN is needed.
     func testX25519KeyMadeByYkmanIsUsedAsIs() throws {
         try XCTSkipIf(SimulatedCard.cardTestsDisabled, "KEYRACK_NO_CARD_TESTS=1")
