@@ -143,8 +143,8 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
 
     /// A robot whose OpenBao login is the card-signed JWT for role `name` (bound to sub = name),
     /// with a key reading secret/fleet/NAME/db.
-    private func jwtRobot(_ name: String) throws -> (OwnerName, SimulatedCard) {
-        let (owner, card) = try robot(name, readable: "fleet/\(name)", trusted: false)
+    private func jwtRobot(_ name: String, loginPIN: PINPolicy = .never) throws -> (OwnerName, SimulatedCard) {
+        let (owner, card) = try robot(name, readable: "fleet/\(name)", loginPIN: loginPIN, trusted: false)
         try server.policy(name, #"path "secret/data/fleet/\#(name)/*" { capabilities = ["read"] }"#)
         try server.ok(["write", "auth/jwt/role/\(name)", "-"], stdin: try json([
             "role_type": "jwt", "user_claim": "sub", "bound_subject": name, "bound_audiences": [audience],
@@ -207,5 +207,31 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         XCTAssertEqual(try signatures(stranger) - signs, 1, "the card signed; the server said no")
         XCTAssertTrue(daemon.granted.isEmpty, "nothing granted")
         XCTAssertEqual(try server.auditedLogins(path: "auth/jwt/login"), [], "bao issued no token")
+    }
+
+    func testTheSlotsPINPolicyApplies() throws {
+        // Slot 9a wants the PIN once per session; the manifest's slot wants none. The prompt is
+        // the JWT login's, asked before anything is sent; without an answer (no terminal) nothing is.
+        try server.ok(["auth", "enable", "jwt"])
+        let (robot3, card) = try jwtRobot("robot3", loginPIN: .once)
+        try trust([try XCTUnwrap(publicKeys["robot3"])])
+        let db = freshToken()
+        try server.ok(["kv", "put", "secret/fleet/robot3/db", "password=\(db)"])
+
+        let signs = try signatures(card)
+        XCTAssertThrowsError(try unlock(robot3))
+        let asked = try XCTUnwrap(terminal.asked.last)
+        guard case .pin(let prompt) = asked else { return XCTFail("\(asked)") }
+        let noTerminal = SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt))
+        XCTAssertEqual(noTerminal.exitCode, 2)
+        XCTAssertTrue(noTerminal.cliMessage.hasPrefix("error: cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.cliMessage)
+        XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
+        XCTAssertTrue(daemon.granted.isEmpty)
+        XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent")
+
+        terminal.answers[asked] = Array("123456".utf8)
+        try unlock(robot3)
+        XCTAssertEqual(try signatures(card) - signs, 1)
+        XCTAssertEqual(granted("DB_PASSWORD"), db)
     }
 }
