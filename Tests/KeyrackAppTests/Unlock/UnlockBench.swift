@@ -57,11 +57,11 @@ final class UnlockBench {
     }
 
     /// `unlock --for OWNER --env ENV …` with `environment` as the process's (its vaults and
-    /// OpenBao read nothing else), the wall clock now.
+    /// OpenBao read nothing else), on the wall clock (a minted credential's end is counted from it).
     @discardableResult
     func unlock(_ owner: OwnerName, env: String, key: String? = nil, using: Via? = nil, pin: PINInput = .terminal, identities: [String] = [],
                 environment: [String: String] = [:], in store: HostManifestStore? = nil) throws -> UnlockResult {
-        var use = Unlock(store: store ?? self.store, terminal: terminal, daemon: daemon, clock: FakeClock(now: UInt64(Date().timeIntervalSince1970 * 1000)),
+        var use = Unlock(store: store ?? self.store, terminal: terminal, daemon: daemon, clock: LiveClock(),
                          events: { [unowned self] in events.append($0) },
                          fetchRemote: { try OpenBaoFetch.fetch($0, manifest: $1, owner: $2, interaction: $3, environment: environment) })
         use.environment = environment
