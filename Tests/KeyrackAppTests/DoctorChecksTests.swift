@@ -117,6 +117,17 @@ final class DoctorChecksTests: XCTestCase {
         XCTAssertTrue(DoctorChecks.healthy(all), "warnings do not fail doctor")
     }
 
+    /// This machine's bubblewrap, user namespaces and pidfd, probed for real; a KEYRACK_BWRAP
+    /// that is no program is named.
+    func testTheRealSandboxProbeOfThisMachine() {
+        let c = checks("bot", probes(sandbox: SandboxReport.probe()))
+        let sandbox = c["sandbox"]?.detail ?? ""
+        XCTAssertTrue(sandbox.hasPrefix("bubblewrap 0.") && sandbox.hasSuffix("unprivileged user namespaces work"), sandbox)
+        XCTAssertEqual(c["pidfd"]?.detail, "pidfd_open works; SO_PEERPIDFD works")
+        let missing = checks("bot", probes(sandbox: SandboxReport.probe(environment: ["KEYRACK_BWRAP": "/nonexistent/bwrap"])))
+        XCTAssertEqual(missing["sandbox"]?.detail, "cannot build a sandbox: KEYRACK_BWRAP=/nonexistent/bwrap is not an executable file")
+    }
+
     /// A socket whose daemon is gone (bound, nobody listening) is named with the command that clears it.
     func testAStaleSocketIsAFailureWithItsFix() throws {
         let socket = runtime.socket(owner: "bot")
