@@ -165,41 +165,6 @@ final class KeycardProxyTests: XCTestCase {
         XCTAssertTrue(try h.ok(["audit", "verify", "--for", "robot"]).out.contains("chain intact"))
     }
 
-    func testRelockDuringARunStopsTheSubstitutionAtOnce() throws {
-        let a = try apis.start("https")
-        let token = "ghs_" + String(freshToken(18).prefix(36))
-        try h.unlockedOwner("robot", [("GITHUB_TOKEN", token)], sendTo: [a.destination])
-        let script = #"""
-        set -eu
-        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/before" >/dev/null
-        "$KEYRACK_BIN" status --for robot --json > "$STATUS_OUT"
-        "$KEYRACK_BIN" relock --for robot --key GITHUB_TOKEN >/dev/null 2>&1
-        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/after" >/dev/null
-        curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" "$API_A/again" >/dev/null
-        echo "placeholder=$GITHUB_TOKEN"
-        """#
-        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "GITHUB_TOKEN", "--proxy", "--", "/bin/bash", "-c", script],
-                                env: ["SSL_CERT_FILE": apis.caFile.path, "API_A": a.url, "KEYRACK_BIN": Run.keyrackBinary,
-                                      "STATUS_OUT": h.machine.dir.file("status.json").path, "NO_PROXY": nil, "no_proxy": nil])
-        XCTAssertEqual(run.status, 0, "\(run)")
-        let placeholder = run.out.components(separatedBy: "placeholder=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let auths = try a.requests().map { ($0["path"] as! String, ($0["headers"] as! [String: String])["authorization"] ?? "") }
-        XCTAssertEqual(auths.map(\.0), ["/before", "/after", "/again"])
-        XCTAssertEqual(auths.map(\.1), ["Bearer \(token)", "Bearer \(placeholder)", "Bearer \(placeholder)"], run.err)
-        XCTAssertEqual(run.err.components(separatedBy: "GITHUB_TOKEN is no longer granted").count - 1, 1, "said once: \(run.err)")
-        // `status` during the run: the proxy, the key it serves, where, and one substitution so far.
-        let during = try JSONSerialization.jsonObject(with: Data(contentsOf: h.machine.dir.file("status.json"))) as! [String: Any]
-        let proxies = try XCTUnwrap(during["proxies"] as? [[String: Any]])
-        XCTAssertEqual(proxies.count, 1, "\(during)")
-        XCTAssertEqual(proxies.first?["substitutions"] as? Int, 1)
-        XCTAssertEqual((proxies.first?["keys"] as? [[String: Any]])?.first?["name"] as? String, "GITHUB_TOKEN")
-        XCTAssertEqual((proxies.first?["keys"] as? [[String: Any]])?.first?["sendTo"] as? [String], [a.destination])
-        XCTAssertFalse(String(decoding: try Data(contentsOf: h.machine.dir.file("status.json")), as: UTF8.self).contains(placeholder))
-        // After it: gone.
-        let after = try JSONSerialization.jsonObject(with: Data(try h.ok(["status", "--for", "robot", "--json"]).stdout)) as! [String: Any]
-        XCTAssertEqual((after["proxies"] as? [Any])?.count, 0, "\(after)")
-    }
-
     func testAWSCLISignsWithPlaceholdersAndTheProxyReSignsWithTheRealKeys() throws {
         let keyID = "ASIA" + freshToken(8).uppercased()
         let secret = String((freshToken(15) + "/+Ab").prefix(40))
