@@ -20,10 +20,11 @@ final class YAMLMappingSizeTests: XCTestCase {
             // A copy of the first key, written last: found by the scan or by the set.
             let e = refusal(mapping(count, then: "k0: again\n"))
             XCTAssertEqual(e?.line, count + 1, "\(count) pairs")
-            XCTAssertEqual(e?.message, "duplicate key 'k0'", "\(count) pairs")
+            XCTAssertEqual(e?.problem, "duplicate key 'k0'", "\(count) pairs")
+            XCTAssertEqual(e?.fix, "keep one of them", "\(count) pairs")
             // A copy of the last key, right after it.
             let f = refusal(mapping(count, then: "k\(count - 1): again\n"))
-            XCTAssertEqual(f?.message, "duplicate key 'k\(count - 1)'", "\(count) pairs")
+            XCTAssertEqual(f?.problem, "duplicate key 'k\(count - 1)'", "\(count) pairs")
             guard case .mapping(let pairs, _) = try YAMLParser.parse(mapping(count)) else { return XCTFail("not a mapping") }
             XCTAssertEqual(pairs.map(\.key), (0..<count).map { "k\($0)" })
         }
