@@ -80,7 +80,7 @@ final class GuardedBytesTests: XCTestCase {
     /// testConcurrentUnlocksStartOneDaemon). The threads run detached so a deadlock is reported
     /// at the deadline instead of hanging the suite.
     func testConcurrentReservationsAndWritesDoNotDeadlock() {
-        let threads = 4, rounds = 20_000
+        let threads = 4, rounds = 5_000
         let group = DispatchGroup()
         for worker in 0..<threads {
             group.enter()
