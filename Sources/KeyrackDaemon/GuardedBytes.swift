@@ -1,5 +1,6 @@
 import CSodium
 import SecretBytes
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -131,6 +132,8 @@ final class GuardedSlab {
     private let size: Int
     private var used = 0
     private var live = 0
+    /// Lock order: `currentMutex` before a slab's `mutex` (reserve), never the reverse; nothing
+    /// done under a slab's `mutex` (take, write, release's count) takes another lock.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     /// The shared slab new small values go to; a full one is dropped from here and freed by its
@@ -189,16 +192,14 @@ final class GuardedSlab {
 
     /// How many times a slab was opened for writing (two mprotect calls each), for the test that
     /// an unlock's batch opens each slab once, not once per value.
-    static var writes: Int {
-        pthread_mutex_lock(currentMutex)
-        defer { pthread_mutex_unlock(currentMutex) }
-        return writeCount
-    }
-    nonisolated(unsafe) private static var writeCount = 0
+    static var writes: Int { writeCount.load(ordering: .relaxed) }
+    /// An atomic, not under `currentMutex`: `write` counts with its slab's lock held, and
+    /// `reserve` takes `currentMutex` and then a slab's lock; the count under `currentMutex`
+    /// took the two the other way round, and two concurrent unlocks deadlocked the daemon
+    /// (GuardedBytesTests testConcurrentReservationsAndWritesDoNotDeadlock).
+    private static let writeCount = Atomic<Int>(0)
     private static func countWrite() {
-        pthread_mutex_lock(currentMutex)
-        writeCount &+= 1
-        pthread_mutex_unlock(currentMutex)
+        writeCount.add(1, ordering: .relaxed)
     }
 
     /// One value of this slab is gone; the last one leaving retires the slab from `current`.

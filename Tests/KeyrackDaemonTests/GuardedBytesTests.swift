@@ -1,4 +1,5 @@
 @testable import KeyrackDaemon
+import Foundation
 import XCTest
 
 /// Values packed into shared guarded slabs: each reads back exactly, wiping one zeroes it and
@@ -70,6 +71,33 @@ final class GuardedBytesTests: XCTestCase {
             XCTAssertTrue(g.isZeroed)
             XCTAssertEqual(g.count, 0)
         }
+    }
+
+    /// Values reserved and written on several threads at once (concurrent unlocks into one
+    /// daemon) never deadlock. The slab write counter once took the slabs' shared lock while a
+    /// slab's own lock was held, and a reservation takes them the other way round: two unlocks
+    /// then hung the daemon for good, every client timing out (DaemonRobustnessTests
+    /// testConcurrentUnlocksStartOneDaemon). The threads run detached so a deadlock is reported
+    /// at the deadline instead of hanging the suite.
+    func testConcurrentReservationsAndWritesDoNotDeadlock() {
+        let threads = 4, rounds = 5_000
+        let group = DispatchGroup()
+        for worker in 0..<threads {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                for round in 0..<rounds {
+                    // One value at a time (reserve, then write), and batches (reserve many, write once).
+                    if round % 2 == 0, let g = try? GuardedBytes(copying: [UInt8(worker), UInt8(round & 0xff)]) {
+                        g.wipe()
+                    } else if let batch = try? GuardedBytes.copying([[1, 2, 3], [UInt8(worker)]]) {
+                        GuardedBytes.wipeAll(batch)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success,
+                       "\(threads) threads × \(rounds) guarded copies did not finish in 60 s: the slab locks deadlocked")
     }
 
     /// VmLck of this process from /proc/self/status, in KiB.
