@@ -87,7 +87,7 @@ let package = Package(
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
         .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
-        // The one lock of shared state (`Locked`, on the standard library's Mutex), so a class
+        // The one lock of shared state (`Locked`, an adaptive pthread mutex), so a class
         // holding its state in one is Sendable as the compiler checks it (issue 26).
         .target(name: "Locking", swiftSettings: swift6),
         // The one way keyrack starts another program (posix_spawn; argv, environment, standard
