@@ -46,6 +46,23 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
         case restoreOrReinitialise(owner: String)
         /// The repository file has no `org:`: add one (or name the org another way).
         case nameTheOrg
+        /// A setting of the key was given wrong or left out: give it, in this form.
+        case give(Setting, String)
+        /// A setting was given where it does not belong: leave it out.
+        case drop(Setting)
+        /// What the manifest stores for the key cannot be read: set the key again (with this
+        /// setting, in this form; nil: with its value).
+        case setAgain(Setting?, String)
+        /// A remote vault found nothing where the key's settings point: check them.
+        case check([Setting])
+        /// The mechanism needs another vault (the CLI words which, with its options).
+        case vaultFor(Mechanism)
+        /// AWS has no region for the call: store one with the key, or give AWS one.
+        case giveRegion
+        /// An empty PIN was given for a key that asks one: give one, or make the key need none.
+        case giveAPIN
+        /// The public key is not of the kind this owner's `via` takes: give one that is.
+        case keyFor(Via)
 
         /// The remedy in plain words, naming no command or option of a program.
         public var words: String {
@@ -59,8 +76,30 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
             case .restoreRecipients: return "restore it, or add the recipients again"
             case .restoreOrReinitialise: return "restore it from a backup, or move it away and initialise the owner again"
             case .nameTheOrg: return "add `org: <your-org>`"
+            case .give(.postQuantum, _): return "make the owner post-quantum, or use a classic age1… key"
+            case .give(let setting, let form): return "give the \(setting.rawValue) as \(form)"
+            case .drop(.org): return "name no org, or @all for a machine-wide key"
+            case .drop(let setting): return "leave out the \(setting.rawValue)"
+            case .setAgain(let setting?, let form): return "set the key again with the \(setting.rawValue) \(form)"
+            case .setAgain(nil, _): return "set the key again"
+            case .check(let settings): return "check the key's " + settings.map(\.rawValue).joined(separator: " and ")
+            case .vaultFor(let mech): return "store the key in a vault that serves mech \(mech.rawValue)"
+            case .giveRegion: return "store a region with the key, or set AWS_REGION or the profile's region"
+            case .giveAPIN: return "give one, or make the key need no PIN"
+            case .keyFor(.ssh): return "give an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)"
+            case .keyFor(let via): return "give a public key of the kind a \(via.rawValue) owner takes"
             }
         }
+    }
+
+    /// A setting of a key or owner the user gives (the CLI words each as its option); the raw
+    /// value names it in words.
+    public enum Setting: String, Equatable, Sendable {
+        case exid = "external id", region, account, repositories, permissions, org, mech = "mechanism"
+        case openBaoCluster = "OpenBao address and CA", postQuantum = "post-quantum kind"
+
+        /// The setting a key option (KeyOptions) is given with.
+        public init?(option: String) { self.init(rawValue: option) }
     }
 
     public var kind: Kind
@@ -108,6 +147,7 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String { message }
 
     static func usage(_ message: String) -> KeyrackError { KeyrackError(.usage, message) }
+    static func usage(_ problem: String, _ remedy: Remedy) -> KeyrackError { KeyrackError(.usage, problem: problem, remedy: remedy) }
     static func failure(_ message: String) -> KeyrackError { KeyrackError(.failure, message) }
     static func damaged(_ message: String) -> KeyrackError { KeyrackError(.damaged, message) }
 }

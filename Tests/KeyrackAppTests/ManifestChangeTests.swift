@@ -190,10 +190,12 @@ final class ManifestChangeTests: XCTestCase {
         XCTAssertEqual(section, "env.prod")
         XCTAssertThrowsError(try set("API_KEY", env: "prod", org: "other", vault: .osEnvvar, directory: repo)) { error in
             XCTAssertTrue((error as? KeyrackError)?.message.contains("org 'other' does not match org 'ehmpathy'") == true, "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .drop(.org))
         }
         XCTAssertEqual(try set("ROOT", vault: .osEnvvar).entry.slug.description, "@all.sudo.ROOT", "outside a repository a sudo key is machine-wide")
         XCTAssertThrowsError(try set("K", env: "prod", vault: .osEnvvar)) { error in
-            XCTAssertTrue((error as? KeyrackError)?.message.contains("pass --org ORG") == true, "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.problem, "no org for this key: no .agent/keyrack.yml was found from here up to the git root")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .give(.org, "ORG (or @all for a machine-wide key)"))
         }
     }
 

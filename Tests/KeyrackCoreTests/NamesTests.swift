@@ -55,9 +55,9 @@ final class NamesTests: XCTestCase {
 
     func testSetRequestCombinations() throws {
         let slug = try Slug(validating: "@all.sudo.T")
-        XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .onePassword, exid: nil, mech: nil, maxDuration: nil, value: nil) }?.contains("needs --exid") ?? false)
+        XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .onePassword, exid: nil, mech: nil, maxDuration: nil, value: nil) }?.contains("vault 1password needs an external id") ?? false)
         XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .onePassword, exid: "item", mech: nil, maxDuration: nil, value: nil) }?.contains("op://VAULT/ITEM/FIELD") ?? false)
-        XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .osEnvvar, exid: "op://a/b/c", mech: nil, maxDuration: nil, value: nil) }?.contains("only used with --vault 1password") ?? false)
+        XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .osEnvvar, exid: "op://a/b/c", mech: nil, maxDuration: nil, value: nil) }?.contains("only 1password, openbao, aws.params and aws.config do") ?? false)
         XCTAssertTrue(usage { try KeySetRequest(slug: slug, vault: .osSecure, exid: nil, mech: nil, maxDuration: nil, value: []) }?.contains("empty value") ?? false)
         XCTAssertEqual(try KeySetRequest(slug: slug, vault: .osDaemon, exid: nil, mech: nil, maxDuration: nil, value: nil).mech, .ephemeralViaSession)
     }

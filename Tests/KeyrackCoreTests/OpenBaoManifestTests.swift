@@ -83,7 +83,8 @@ final class OpenBaoManifestTests: XCTestCase {
                                          maxDuration: nil, value: nil).mech, .ephemeralViaOpenBaoLease)
         XCTAssertThrowsError(try KeySetRequest(slug: user, vault: .awsParams, exid: "/db/user", mech: .ephemeralViaOpenBaoLease,
                                                maxDuration: nil, value: nil)) { error in
-            XCTAssertTrue("\(error)".contains("mech EPHEMERAL_VIA_OPENBAO_LEASE needs --vault openbao"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.problem, "mech EPHEMERAL_VIA_OPENBAO_LEASE needs vault openbao, not aws.params")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .vaultFor(.ephemeralViaOpenBaoLease))
         }
 
         var m = HostManifest(owner: OwnerRecord(name: try OwnerName("robot"), via: .age, pubkey: "age1example"))

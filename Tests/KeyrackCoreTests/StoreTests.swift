@@ -143,7 +143,7 @@ final class StoreTests: XCTestCase {
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
         XCTAssertEqual(try HostManifestStore.resolveOrg(given: nil, env: try EnvName("sudo"), directory: outside).value, "@all")
         XCTAssertThrowsError(try HostManifestStore.resolveOrg(given: nil, env: try EnvName("prod"), directory: outside)) { error in
-            XCTAssertTrue("\(error)".contains("pass --org"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .give(.org, "ORG (or @all for a machine-wide key)"), "\(error)")
         }
     }
 

@@ -26,7 +26,8 @@ final class UnlockPlanTests: XCTestCase {
         XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [3_600_000, 600_000])
         XCTAssertEqual(plan.grants.map { String(decoding: $0.value, as: UTF8.self) }, ["v-A", "v-B"])
         XCTAssertEqual(plan.capped.map(\.slug), [capped.slug])
-        XCTAssertEqual(plan.capped.first?.cap, "10m by its maxDuration")
+        XCTAssertEqual(plan.capped.first?.cap, .maxDuration("10m"))
+        XCTAssertEqual(plan.capped.first?.cap.description, "10m by its maxDuration")
         XCTAssertTrue(plan.omitted.isEmpty)
     }
 
@@ -34,7 +35,9 @@ final class UnlockPlanTests: XCTestCase {
         let bare = try entry("sudo", "ROOT"), allowed = try entry("sudo", "LONG", maxDuration: "2h")
         let plan = try UnlockPlan(entries: [bare, allowed], requestedSeconds: 720 * 3600, nowMilliseconds: now) { self.value($0, "x") }
         XCTAssertEqual(plan.grants.map(\.ttlMilliseconds), [1_800_000, 7_200_000])
-        XCTAssertTrue(plan.capped.contains { $0.slug == bare.slug && $0.cap.hasPrefix("30m (the cap of sudo keys") }, "\(plan.capped)")
+        XCTAssertTrue(plan.capped.contains { $0.slug == bare.slug && $0.cap == .sudo }, "\(plan.capped)")
+        // The cap says what lifts it in words naming no option (the CLI words it as --max-duration).
+        XCTAssertEqual(UnlockPlan.Cap.sudo.description, "30m (the cap of sudo keys; a maxDuration of the key's own allows more)")
     }
 
     func testALeaseAndACredentialsExpiryCutTheTTLAndAnExpiredOneStaysLocked() throws {
@@ -52,7 +55,8 @@ final class UnlockPlanTests: XCTestCase {
         XCTAssertEqual(plan.grants[1].credentialEnd, now + 300_000)
         XCTAssertEqual(plan.omitted.map(\.slug), [stale.slug])
         XCTAssertEqual(plan.omitted.first?.reason, "the credential it minted expires at once")
-        XCTAssertEqual(plan.capped.map(\.cap), ["120s by its OpenBao lease", "the credential's own expiry (2027-01-15T08:05:00Z)"])
+        XCTAssertEqual(plan.capped.map(\.cap), [.lease(seconds: 120), .credentialExpiry("2027-01-15T08:05:00Z")])
+        XCTAssertEqual(plan.capped.map(\.cap.description), ["120s by its OpenBao lease", "the credential's own expiry (2027-01-15T08:05:00Z)"])
     }
 
     func testDerivedKeysShareTheirKeysTTLAndAMissingKeyIsOmittedWithItsReason() throws {

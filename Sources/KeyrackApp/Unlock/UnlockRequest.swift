@@ -61,7 +61,7 @@ public struct UnlockResult {
     /// The grants as the daemon stored them.
     public var unlocked: [GrantInfo]
     /// Keys that stay locked, and why.
-    public var omitted: [(slug: Slug, reason: String)]
+    public var omitted: [(slug: Slug, reason: LockedReason)]
     /// The identity agent, when one was started.
     public var agent: IdentityAgentStart.Result?
 }
@@ -70,8 +70,8 @@ public struct UnlockResult {
 /// a "nothing could be unlocked" error refers to the warnings said before it.
 public enum UnlockEvent: Equatable {
     case openedWithBackup(owner: String, recipient: String)
-    case capped(Slug, to: String)
-    case stayedLocked(Slug, why: String)
+    case capped(Slug, to: UnlockPlan.Cap)
+    case stayedLocked(Slug, why: LockedReason)
     case daemonStarted(owner: String, pid: Int32)
     case agentCapped(owner: String, minutes: Int)
     /// The card signed the access log's head, or why it did not (AuditCardCheckpoint).

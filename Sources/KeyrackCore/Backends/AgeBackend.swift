@@ -14,14 +14,14 @@ struct AgeBackend: RecipientBackend {
             // A recipient only: the identity lives elsewhere (a CI secret), given at unlock. The
             // recipient itself (age1…) or a file holding it.
             let literal = request.literalPublicKey(pubkeyPath)
-            let path = literal == nil ? expandTilde(pubkeyPath, userHome: request.userHome) : "the --pubkey value"
+            let path = literal == nil ? expandTilde(pubkeyPath, userHome: request.userHome) : "the public key given"
             let text = try literal ?? String(decoding: try KeyFile.read(path, what: "public key file"), as: UTF8.self)
             guard let line = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { !$0.isEmpty && !$0.hasPrefix("#") }) else {
                 throw KeyrackError.usage("public key file \(path) holds no age recipient: it should hold one line age1…")
             }
             guard RecipientString.kind(of: line)?.via == .age else {
-                throw KeyrackError.usage("unsupported public key type in \(path): --via age takes an age1… (or age1pq1… with --pq) recipient; use --via ssh for ssh keys, --via yubikey for age1yubikey1… and age1tag1…")
+                throw KeyrackError.usage("unsupported public key type in \(path) for an age owner", .keyFor(.age))
             }
             try checkKind(line, postQuantum: spec.postQuantum, source: path)
             _ = try recipient(publicKey: line)
@@ -102,9 +102,9 @@ struct AgeBackend: RecipientBackend {
     private func checkKind(_ pubkey: String, postQuantum: Bool, source: String) throws {
         let isPQ = RecipientBackends.isPostQuantum(pubkey)
         if isPQ != postQuantum {
-            throw KeyrackError.usage(isPQ
-                ? "\(source) is a post-quantum (age1pq1…) key: add --pq, or use a classic age1… key"
-                : "\(source) is a classic age1… key but --pq was given: post-quantum and classic keys never mix in one manifest")
+            // Post-quantum and classic keys never mix in one manifest.
+            throw isPQ ? KeyrackError.usage("\(source) is a post-quantum (age1pq1…) key for a classic owner", .give(.postQuantum, ""))
+                : KeyrackError.usage("\(source) is a classic age1… key for a post-quantum owner", .drop(.postQuantum))
         }
     }
 }

@@ -12,7 +12,7 @@ struct SSHBackend: RecipientBackend {
     /// only the public half, and a literal key records none.
     func setUp(_ request: RecipientSetupRequest) throws -> RecipientSetup {
         guard case .ssh(let publicKey) = request.spec else { preconditionFailure("SSHBackend given a \(request.spec.via) spec") }
-        if let literal = publicKey.flatMap(request.literalPublicKey) { return try setUp(line: literal, source: "the --pubkey value", privatePath: nil) }
+        if let literal = publicKey.flatMap(request.literalPublicKey) { return try setUp(line: literal, source: "the public key given", privatePath: nil) }
         let given = expandTilde(publicKey ?? DefaultSSHKey.find(userHome: request.userHome).path, userHome: request.userHome)
         let pubPath: String, privPath: String
         if given.hasSuffix(".pub") {
@@ -34,7 +34,7 @@ struct SSHBackend: RecipientBackend {
 
     private func setUp(line: String, source: String, privatePath: String?) throws -> RecipientSetup {
         guard line.hasPrefix("ssh-") || line.contains(" ") else {
-            throw KeyrackError.usage("unsupported public key in \(source): --via ssh takes an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)")
+            throw KeyrackError.usage("unsupported public key in \(source) for an ssh owner", .keyFor(.ssh))
         }
         let type = line.split(separator: " ").first.map(String.init) ?? ""
         guard type == "ssh-ed25519" || type == "ssh-rsa" else {

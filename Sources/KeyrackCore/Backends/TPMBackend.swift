@@ -27,7 +27,7 @@ struct TPMBackend: RecipientBackend {
         defer { wipe(&pin) }
         if spec.pinPolicy(for: request.owner) == .once {
             pin = try request.interaction.secret(.pin(prompt: "Choose a PIN for the TPM key of keyrack owner \(request.owner) (up to \(TPMClient.maxPINBytes) bytes): "))
-            guard !pin.isEmpty else { throw KeyrackError.usage("an empty PIN was given: give one, or use --pin-policy never") }
+            guard !pin.isEmpty else { throw KeyrackError.usage("an empty PIN was given", .giveAPIN) }
         }
         let key = try tpm { try TPMClient(tcti: tcti).createKey(pin: pin) }
         let file = TPMIdentityFile(stub: TPMStub(key: key), tcti: tcti)

@@ -26,7 +26,7 @@ public struct KeySetRequest {
                 sendTo: [Destination] = []) throws {
         let mech = mech ?? vault.defaultMechanism
         if vault.takesExid {
-            guard let exid else { throw KeyrackError.usage(KeySetRequest.exidHelp(vault)) }
+            guard let exid else { throw KeyrackError.usage("vault \(vault.rawValue) needs an external id", .give(.exid, KeySetRequest.exidForm(vault))) }
             switch vault {
             case .onePassword: _ = try OnePasswordReference(exid)
             case .openBao: _ = try OpenBaoReference(parsing: exid)
@@ -34,10 +34,10 @@ public struct KeySetRequest {
             default: try AWSProfileCredentials.validate(profile: exid, key: slug.keyName)
             }
         } else if exid != nil {
-            throw KeyrackError.usage("--exid is only used with --vault 1password, openbao, aws.params or aws.config; \(vault.rawValue) has no external id")
+            throw KeyrackError.usage("vault \(vault.rawValue) has no external id (only 1password, openbao, aws.params and aws.config do)", .drop(.exid))
         }
         if vault != .openBao, addr != nil || cacert != nil {
-            throw KeyrackError.usage("--openbao-addr and --openbao-cacert are only used with --vault openbao")
+            throw KeyrackError.usage("an OpenBao address and CA are only used with vault openbao", .drop(.openBaoCluster))
         }
         if let addr { try OpenBaoSettings.validateToStore(addr: addr) }
         self.addr = addr
@@ -61,12 +61,13 @@ public struct KeySetRequest {
         self.value = value
     }
 
-    static func exidHelp(_ vault: Vault) -> String {
+    /// The form of the external id `vault` takes, in words naming no option.
+    static func exidForm(_ vault: Vault) -> String {
         switch vault {
-        case .awsParams: return "vault aws.params needs --exid /PATH/NAME, the SSM parameter to read at unlock"
-        case .awsConfig: return "vault aws.config needs --exid PROFILE, the AWS profile whose credentials unlock exports"
-        case .openBao: return "vault openbao needs --exid MOUNT/PATH#FIELD, the KV secret to read at unlock (e.g. secret/robots/seaturtle#token)"
-        default: return "vault 1password needs --exid VAULT/ITEM[/FIELD] (or op://VAULT/ITEM/FIELD), the secret reference to read at unlock"
+        case .awsParams: return "/PATH/NAME, the SSM parameter to read at unlock"
+        case .awsConfig: return "PROFILE, the AWS profile whose credentials unlock exports"
+        case .openBao: return "MOUNT/PATH#FIELD, the KV secret to read at unlock (e.g. secret/robots/seaturtle#token)"
+        default: return "VAULT/ITEM[/FIELD] (or op://VAULT/ITEM/FIELD), the secret reference to read at unlock"
         }
     }
 
@@ -77,14 +78,10 @@ public struct KeySetRequest {
         case (.ephemeralViaAwsSso, .awsConfig), (.ephemeralViaGithubApp, .osSecure), (.ephemeralViaGithubApp, .onePassword),
              (.ephemeralViaGithubOidc, .openBao), (.ephemeralViaGithubOidc, .awsConfig), (.ephemeralViaOpenBaoLease, .openBao):
             return
-        case (.ephemeralViaOpenBaoLease, _):
-            throw KeyrackError.usage("mech EPHEMERAL_VIA_OPENBAO_LEASE needs --vault openbao --exid MOUNT/creds/ROLE#FIELD (a dynamic secret, read with the token role of keyrack set-default --openbao-lease-role ROLE)")
-        case (.ephemeralViaGithubOidc, _):
-            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao (read with the GitHub Actions job's ID token: keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE) or --vault aws.config --exid PROFILE (the profile's role_arn assumed with it)")
-        case (.ephemeralViaAwsSso, _):
-            throw KeyrackError.usage("mech EPHEMERAL_VIA_AWS_SSO needs --vault aws.config --exid PROFILE")
-        case (.ephemeralViaGithubApp, _):
-            throw KeyrackError.usage("mech EPHEMERAL_VIA_GITHUB_APP needs --vault os.secure (the app's id, installation and key, kept in the manifest) or --vault 1password")
+        case (.ephemeralViaOpenBaoLease, _), (.ephemeralViaGithubOidc, _), (.ephemeralViaAwsSso, _), (.ephemeralViaGithubApp, _):
+            let serving: [Mechanism: String] = [.ephemeralViaGithubOidc: "openbao or aws.config", .ephemeralViaAwsSso: "aws.config",
+                                                .ephemeralViaGithubApp: "os.secure or 1password"]
+            throw KeyrackError.usage("mech \(mech.rawValue) needs vault \(serving[mech] ?? "openbao"), not \(vault.rawValue)", .vaultFor(mech))
         case (_, .awsConfig):
             throw KeyrackError.usage("vault aws.config only serves mech EPHEMERAL_VIA_AWS_SSO (temporary credentials of the profile) or EPHEMERAL_VIA_GITHUB_OIDC (its role assumed with the GitHub Actions ID token)")
         default:
@@ -106,13 +103,13 @@ extension HostManifestStore {
         if let given {
             let org = try OrgName(given)
             if let repo, org.value != OrgName.all, org != repo.org {
-                throw KeyrackError.usage("org '\(org)' does not match org '\(repo.org)' of \(repo.path.path): drop --org, or use --org @all for a machine-wide key")
+                throw KeyrackError.usage("org '\(org)' does not match org '\(repo.org)' of \(repo.path.path)", .drop(.org))
             }
             return org
         }
         if let repo { return repo.org }
         if env.isSudo { return try OrgName(OrgName.all) }
-        throw KeyrackError.usage("no org for this key: no .agent/keyrack.yml was found from here up to the git root; pass --org ORG (or --org @all for a machine-wide key)")
+        throw KeyrackError.usage("no org for this key: no .agent/keyrack.yml was found from here up to the git root", .give(.org, "ORG (or @all for a machine-wide key)"))
     }
 
     /// Adds or replaces one key of `owner`, with its value for os.secure / os.direct. A value

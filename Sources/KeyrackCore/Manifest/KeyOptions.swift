@@ -18,12 +18,12 @@ public enum KeyOptions {
             case region:
                 guard value.utf8.count <= 32, value.first?.isLetter == true,
                       value.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }) else {
-                    throw KeyrackError.usage("invalid --region '\(value.prefix(40))': use an AWS region such as eu-west-1")
+                    throw KeyrackError.usage("invalid region '\(value.prefix(40))'", .give(.region, "REGION, an AWS region such as eu-west-1"))
                 }
             case account:
                 guard !value.isEmpty, value.utf8.count <= 256, !value.hasPrefix("-"),
                       value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline && $0 != "\0" }) else {
-                    throw KeyrackError.usage("invalid --account '\(value.prefix(40))': use the account's sign-in address, email or id as `op account list` shows it")
+                    throw KeyrackError.usage("invalid account '\(value.prefix(40))'", .give(.account, "ACCOUNT, the account's sign-in address, email or id as `op account list` shows it"))
                 }
             case repositories:
                 _ = try GitHubAppNarrowing.repositories(value)
@@ -46,8 +46,9 @@ public enum KeyOptions {
             default: fits = mech == .ephemeralViaGithubApp
             }
             guard fits else {
-                let owner = name == region ? "--vault aws.params" : name == account ? "--vault 1password" : "--mech EPHEMERAL_VIA_GITHUB_APP"
-                throw KeyrackError.usage("--\(name) is only used with \(owner), not with vault \(vault.rawValue) and mech \(mech.rawValue)")
+                let owner = name == region ? "vault aws.params" : name == account ? "vault 1password" : "mech EPHEMERAL_VIA_GITHUB_APP"
+                throw KeyrackError.usage("\(name) is only used with \(owner), not with vault \(vault.rawValue) and mech \(mech.rawValue)",
+                                         .drop(KeyrackError.Setting(option: name) ?? .mech))
             }
         }
     }

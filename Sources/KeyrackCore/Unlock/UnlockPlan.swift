@@ -39,6 +39,27 @@ public struct UnlockPlan {
         }
     }
 
+    /// What cut a grant's TTL below the one asked for, said to the user as a note.
+    public enum Cap: Equatable, Sendable, CustomStringConvertible {
+        /// The key's own maxDuration, as written (`1h`).
+        case maxDuration(String)
+        /// A remote vault's lease.
+        case lease(seconds: Int)
+        /// The 30 m cap of sudo keys, which a maxDuration of the key's own lifts.
+        case sudo
+        /// The expiry of the credential the key minted (ISO 8601).
+        case credentialExpiry(String)
+
+        public var description: String {
+            switch self {
+            case .maxDuration(let text): return "\(text) by its maxDuration"
+            case .lease(let seconds): return "\(seconds)s by its OpenBao lease"
+            case .sudo: return "30m (the cap of sudo keys; a maxDuration of the key's own allows more)"
+            case .credentialExpiry(let iso): return "the credential's own expiry (\(iso))"
+            }
+        }
+    }
+
     public static let sudoCapSeconds = 30 * 60
     /// The TTL of a key that is not sudo when `--duration` is not given: an owner's longest grant.
     public static let grantSeconds = 9 * 3600
@@ -54,8 +75,8 @@ public struct UnlockPlan {
     }
 
     public private(set) var grants: [Grant] = []
-    public private(set) var omitted: [(slug: Slug, reason: String)] = []
-    public private(set) var capped: [(slug: Slug, cap: String)] = []
+    public private(set) var omitted: [(slug: Slug, reason: LockedReason)] = []
+    public private(set) var capped: [(slug: Slug, cap: Cap)] = []
 
     /// `read` is called once per entry, in order; its error ends the plan (and the unlock).
     public init(entries: [KeyEntry], requestedSeconds: Int, nowMilliseconds: UInt64,
@@ -67,13 +88,13 @@ public struct UnlockPlan {
                 continue
             }
             var ttl = UInt64(max(requestedSeconds, 0)) * 1000
-            func cut(to milliseconds: UInt64, _ why: String) {
+            func cut(to milliseconds: UInt64, _ why: Cap) {
                 if milliseconds < ttl { ttl = milliseconds; capped.append((entry.slug, why)) }
             }
-            if let cap = entry.maxDuration { cut(to: UInt64(cap.seconds) * 1000, "\(cap.text) by its maxDuration") }
-            if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, "\(lease)s by its OpenBao lease") }
+            if let cap = entry.maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
+            if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
             if entry.env.isSudo, entry.maxDuration == nil {
-                cut(to: UInt64(Self.sudoCapSeconds) * 1000, "30m (the cap of sudo keys; set --max-duration on the key to allow more)")
+                cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
             }
             let end = values.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
             if let end {
@@ -84,7 +105,7 @@ public struct UnlockPlan {
                     continue
                 }
                 let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
-                cut(to: end - nowMilliseconds, "the credential's own expiry (\(iso))")
+                cut(to: end - nowMilliseconds, .credentialExpiry(iso))
             }
             for v in values {
                 let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))

@@ -111,11 +111,12 @@ public enum AWSCLI {
         return .other(r.firstErrorLine)
     }
 
-    /// One line for `failure`, naming the profile (when one was used) and the next step.
-    static func explain(_ failure: Failure, profile: String?) -> String {
+    /// One line for `failure`, naming the profile (when one was used) and the next step (`aws`'s
+    /// own commands and options; keyrack's are a typed remedy).
+    static func explain(_ failure: Failure, profile: String?) -> LockedReason {
         let p = profile.map { " --profile \($0)" } ?? ""
         switch failure {
-        case .noRegion: return "no AWS region: store one with `keyrack set … --region REGION`, or set AWS_REGION or the profile's region"
+        case .noRegion: return LockedReason("no AWS region", remedy: .giveRegion)
         case .noCredentials: return "no AWS credentials: set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, add an AWS_PROFILE key to the org, or run `aws configure`"
         case .expired: return "the AWS credentials\(profile.map { " of profile \($0)" } ?? "") have expired: refresh them (for SSO: aws sso login\(p)) and unlock again"
         case .ssoExpired: return "the AWS SSO session\(profile.map { " of profile \($0)" } ?? "") has expired or was never started: run `aws sso login\(p)` and unlock again"

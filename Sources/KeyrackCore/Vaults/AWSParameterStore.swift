@@ -12,7 +12,7 @@ public enum AWSParameterStore {
     public static func validate(name: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
         guard !name.isEmpty, name.utf8.count <= 2048, !name.hasPrefix("-"), name.allSatisfy(allowed.contains) else {
-            throw KeyrackError.usage("invalid --exid '\(name.prefix(80))' for vault aws.params: use the parameter's name, e.g. /acme/prod/db-password")
+            throw KeyrackError.usage("invalid external id '\(name.prefix(80))' for vault aws.params", .give(.exid, "/PATH/NAME, the parameter's name (e.g. /acme/prod/db-password)"))
         }
     }
 
@@ -24,20 +24,21 @@ public enum AWSParameterStore {
 
     /// Reads the parameter `entry.exid`, with the region stored at `set` (else the CLI's own).
     static func read(_ entry: KeyEntry, profile: String?, environment: [String: String]) throws -> VaultReader.Outcome {
-        guard let name = entry.exid else { return .missing("no parameter name (exid) recorded: set it again with --exid /PATH/NAME") }
+        guard let name = entry.exid else { return .missing(LockedReason("no parameter name (exid) recorded", remedy: .setAgain(.exid, "/PATH/NAME"))) }
         let region = entry.options[KeyOptions.region]
         var r: ToolProcess.Result
         do {
             r = try AWSCLI.run(["ssm", "get-parameter", "--name", name, "--with-decryption", "--query", "Parameter.Value", "--output", "text"],
                                service: "ssm", profile: profile, region: region, environment: environment)
-        } catch let error as KeyrackError { return .missing(error.message) }
+        } catch let error as KeyrackError { return .missing(LockedReason(error)) }
         defer { wipe(&r.output) }
         guard r.status == 0 else {
             let failure = AWSCLI.classify(r)
             if failure == .notFound {
-                return .missing("SSM parameter \(name) was not found\(region.map { " in \($0)" } ?? ""): check --exid and --region (aws ssm get-parameter --name \(name))")
+                return .missing(LockedReason("SSM parameter \(name) was not found\(region.map { " in \($0)" } ?? "") (aws ssm get-parameter --name \(name))",
+                                             remedy: .check([.exid, .region])))
             }
-            return .missing("SSM parameter \(name): " + AWSCLI.explain(failure, profile: profile))
+            return .missing(AWSCLI.explain(failure, profile: profile).about("SSM parameter \(name)"))
         }
         // `--output text` ends the value with one newline of its own.
         var value = r.output

@@ -14,7 +14,7 @@ public enum AWSProfileCredentials {
     public static func validate(profile: String, key: KeyName) throws {
         guard !profile.isEmpty, profile.utf8.count <= 128, !profile.hasPrefix("-"),
               profile.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-@+".contains($0)) }) else {
-            throw KeyrackError.usage("invalid --exid '\(profile.prefix(80))' for vault aws.config: use the name of an AWS profile (aws configure list-profiles)")
+            throw KeyrackError.usage("invalid external id '\(profile.prefix(80))' for vault aws.config", .give(.exid, "PROFILE, the name of an AWS profile (aws configure list-profiles)"))
         }
         guard !derivedKeys.contains(key.value) else {
             throw KeyrackError.usage("an aws.config key grants \(derivedKeys.joined(separator: ", ")) itself: name it AWS_PROFILE instead of \(key.value)")
@@ -27,7 +27,7 @@ public enum AWSProfileCredentials {
         var r: ToolProcess.Result
         do {
             r = try AWSCLI.run(["configure", "export-credentials", "--format", "process"], service: nil, profile: profile, region: nil, environment: environment)
-        } catch let error as KeyrackError { return .missing(error.message) }
+        } catch let error as KeyrackError { return .missing(LockedReason(error)) }
         defer { wipe(&r.output) }
         guard r.status == 0 else { return .missing(AWSCLI.explain(AWSCLI.classify(r), profile: profile)) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(r.output)) as? [String: Any],

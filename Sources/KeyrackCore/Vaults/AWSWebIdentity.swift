@@ -20,7 +20,7 @@ public enum AWSWebIdentity {
         do {
             let r = try AWSCLI.run(["configure", "get", "role_arn"], service: nil, profile: profile, region: nil, environment: environment)
             roleARN = String(decoding: r.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch let error as KeyrackError { return .missing(error.message) }
+        } catch let error as KeyrackError { return .missing(LockedReason(error)) }
         guard roleARN.hasPrefix("arn:") else {
             return .missing("AWS profile \(profile) has no role_arn: add `role_arn = arn:aws:iam::ACCOUNT:role/ROLE` to it (the role whose trust policy admits GitHub's OIDC provider)")
         }
@@ -34,7 +34,7 @@ public enum AWSWebIdentity {
             r = try AWSCLI.run(["sts", "assume-role-with-web-identity", "--role-arn", roleARN, "--role-session-name", sessionName(entry),
                                 "--web-identity-token", "file:///dev/stdin", "--output", "json"],
                                service: "sts", profile: nil, region: region ?? "us-east-1", environment: environment, input: jwt)
-        } catch let error as KeyrackError { return .missing(error.message) }
+        } catch let error as KeyrackError { return .missing(LockedReason(error)) }
         defer { wipe(&r.output) }
         guard r.status == 0 else {
             return .missing("AWS refused the web identity of profile \(profile) (role \(roleARN)): \(r.firstErrorLine); check the role's trust policy (token.actions.githubusercontent.com, aud, sub)")

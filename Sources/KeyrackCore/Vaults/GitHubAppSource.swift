@@ -30,7 +30,7 @@ public struct GitHubAppSource {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
               let app = GitHubAppSource.id(object["appId"]), let installation = GitHubAppSource.id(object["installationId"]),
               let key = object["privateKey"] as? String else {
-            throw KeyrackError.usage("the GitHub App source is not JSON {appId, installationId, privateKey}: set the key again with --mech EPHEMERAL_VIA_GITHUB_APP")
+            throw KeyrackError.usage("the GitHub App source is not JSON {appId, installationId, privateKey}", .setAgain(.mech, Mechanism.ephemeralViaGithubApp.rawValue))
         }
         try self.init(appID: app, installationID: installation, privateKeyPEM: key)
     }
@@ -57,7 +57,7 @@ public enum GitHubAppNarrowing {
         guard !names.isEmpty, names.count <= 500, names.allSatisfy({ name in
             (1...100).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         }) else {
-            throw KeyrackError.usage("invalid --repositories '\(text.prefix(60))': use repository names of the installation's owner, comma-separated (e.g. api,web)")
+            throw KeyrackError.usage("invalid repositories '\(text.prefix(60))'", .give(.repositories, "NAME[,NAME…], repository names of the installation's owner (e.g. api,web)"))
         }
         return names
     }
@@ -68,7 +68,8 @@ public enum GitHubAppNarrowing {
             let parts = pair.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, (1...64).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "_") }),
                   ["read", "write", "admin"].contains(parts[1]), result[parts[0]] == nil else {
-                throw KeyrackError.usage("invalid --permissions '\(text.prefix(60))': use name:level pairs, comma-separated, level read, write or admin (e.g. contents:read,pull_requests:write)")
+                throw KeyrackError.usage("invalid permissions '\(text.prefix(60))'",
+                                        .give(.permissions, "NAME:LEVEL[,NAME:LEVEL…], level read, write or admin (e.g. contents:read,pull_requests:write)"))
             }
             result[parts[0]] = parts[1]
         }

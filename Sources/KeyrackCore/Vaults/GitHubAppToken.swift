@@ -15,7 +15,7 @@ public enum GitHubAppToken {
 
     static func mint(source bytes: [UInt8], entry: KeyEntry, environment: [String: String], post: HTTPPost) throws -> KeySource.Outcome {
         let source: GitHubAppSource
-        do { source = try GitHubAppSource(json: bytes) } catch let error as KeyrackError { return .missing(error.message) }
+        do { source = try GitHubAppSource(json: bytes) } catch let error as KeyrackError { return .missing(LockedReason(error)) }
         let base = environment["GITHUB_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultAPI
         guard let url = endpoint(base: base, installation: source.installationID) else {
             return .missing("GITHUB_API_URL '\(base.prefix(80))' is not an https:// URL (plain http is allowed to loopback only)")
@@ -56,7 +56,7 @@ public enum GitHubAppToken {
         case 404:
             return .missing("\(what): not found (404\(message)): check the installation id (it must be an installation of this app)")
         case 422:
-            return .missing("\(what): GitHub refused the narrowing (422\(message)): check --repositories and --permissions")
+            return .missing(LockedReason("\(what): GitHub refused the narrowing (422\(message))", remedy: .check([.repositories, .permissions])))
         default:
             return .missing("\(what): \(base) answered HTTP \(status)\(message)")
         }

@@ -34,7 +34,7 @@ public enum KeySource {
     public enum Outcome {
         case values([Value])
         /// Nothing to grant: the reason is shown to the user, the key stays locked.
-        case missing(String)
+        case missing(LockedReason)
     }
 
     /// `environment` is evaluated only for the vaults and mechanisms that read it (an os.secure

@@ -19,7 +19,8 @@ public struct OnePasswordReference: Equatable, Sendable {
         let counts = isURL ? 3...4 : 2...3
         guard counts.contains(parts.count), parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") }),
               !text.contains(where: { $0.isNewline || $0 == "\0" }), text.utf8.count <= 512 else {
-            throw KeyrackError.usage("invalid --exid '\(text.prefix(80))' for vault 1password: use VAULT/ITEM (its credential or password field), VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD (e.g. keyrack/seaturtle-github-pat)")
+            throw KeyrackError.usage("invalid external id '\(text.prefix(80))' for vault 1password",
+                                    .give(.exid, "VAULT/ITEM (its credential or password field), VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD (e.g. keyrack/seaturtle-github-pat)"))
         }
         self.text = text
         vault = String(parts[0])
@@ -43,7 +44,7 @@ public enum OnePassword {
     /// chosen; never a value).
     enum ReadResult {
         case value([UInt8])
-        case failed(String)
+        case failed(LockedReason)
     }
 
     /// Reads the value `reference` names, from `account` when given. The value arrives on
@@ -52,11 +53,11 @@ public enum OnePassword {
         let accountArgs = account.map { ["--account", $0] } ?? []
         if let secret = reference.secretReference {
             let r = try ToolProcess.run(op, ["read", "--no-newline"] + accountArgs + [secret])
-            return r.status == 0 ? .value(r.output) : .failed(r.firstErrorLine)
+            return r.status == 0 ? .value(r.output) : .failed(LockedReason(r.firstErrorLine))
         }
         var r = try ToolProcess.run(op, ["item", "get", reference.item, "--vault", reference.vault, "--format", "json"] + accountArgs)
         defer { wipe(&r.output) }
-        guard r.status == 0 else { return .failed(r.firstErrorLine) }
+        guard r.status == 0 else { return .failed(LockedReason(r.firstErrorLine)) }
         return field(of: r.output, reference: reference)
     }
 
@@ -75,9 +76,10 @@ public enum OnePassword {
         let names = { (list: [[String: Any]]) in list.compactMap { ($0["label"] as? String) ?? ($0["id"] as? String) }.joined(separator: ", ") }
         guard candidates.count == 1, let value = candidates[0]["value"] as? String else {
             if candidates.count > 1 {
-                return .failed("item \(reference.text) has several credential/password fields (\(names(candidates))): name one, e.g. --exid \(reference.text)/\(names([candidates[0]]))")
+                return .failed(LockedReason("item \(reference.text) has several credential/password fields (\(names(candidates)))",
+                                             remedy: .setAgain(.exid, "\(reference.text)/\(names([candidates[0]]))")))
             }
-            return .failed("item \(reference.text) has no credential or password field: name one, e.g. --exid \(reference.text)/FIELD (fields: \(names(fields)))")
+            return .failed(LockedReason("item \(reference.text) has no credential or password field (fields: \(names(fields)))", remedy: .setAgain(.exid, "\(reference.text)/FIELD")))
         }
         return .value(Array(value.utf8))
     }
@@ -91,7 +93,8 @@ public enum OnePassword {
         guard let op = executable() else { return false }
         switch try read(reference, account: account, op: op) {
         case .failed(let why):
-            throw KeyrackError.usage("1password could not read \(text): \(why); check the reference and that op is signed in")
+            let problem = "1password could not read \(text): \(why.problem)"
+            throw why.remedy.map { KeyrackError.usage(problem, $0) } ?? KeyrackError.usage("\(problem); check the reference and that op is signed in")
         case .value(var value):
             defer { wipe(&value) }
             guard !value.isEmpty else {

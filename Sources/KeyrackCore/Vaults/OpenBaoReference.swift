@@ -7,7 +7,7 @@ public struct OpenBaoReference: Equatable, Sendable, CustomStringConvertible {
     public let field: String
 
     public init(parsing text: String) throws {
-        let bad = KeyrackError.usage("invalid --exid '\(text.prefix(80))' for vault openbao: use MOUNT/PATH#FIELD (e.g. secret/robots/seaturtle#token)")
+        let bad = KeyrackError.usage("invalid external id '\(text.prefix(80))' for vault openbao", .give(.exid, "MOUNT/PATH#FIELD (e.g. secret/robots/seaturtle#token)"))
         let parts = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, text.utf8.count <= 200 else { throw bad }
         let segments = parts[0].split(separator: "/", omittingEmptySubsequences: false)

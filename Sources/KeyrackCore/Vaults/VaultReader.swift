@@ -14,7 +14,7 @@ public enum VaultReader {
     public enum Outcome {
         case value([UInt8])
         /// Nothing to fetch: the reason is shown to the user, the key is left locked.
-        case missing(String)
+        case missing(LockedReason)
     }
 
     /// `environment` is read only by the vaults that need it: copying the process environment
@@ -23,10 +23,10 @@ public enum VaultReader {
                             environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment) throws -> Outcome {
         switch entry.vault {
         case .osSecure:
-            guard let v = manifest.secrets[entry.slug] else { return .missing("no os.secure value in the manifest: set it again with `keyrack set`") }
+            guard let v = manifest.secrets[entry.slug] else { return .missing(LockedReason("no os.secure value in the manifest", remedy: .setAgain(nil, ""))) }
             return .value(v)
         case .osDirect:
-            guard let v = direct[entry.slug] else { return .missing("no os.direct value on disk: set it again with `keyrack set`") }
+            guard let v = direct[entry.slug] else { return .missing(LockedReason("no os.direct value on disk", remedy: .setAgain(nil, ""))) }
             return .value(v)
         case .osEnvvar:
             guard let v = environment()[entry.slug.key] else { return .missing("environment variable \(entry.slug.key) is not set") }
@@ -35,7 +35,7 @@ public enum VaultReader {
             return .missing("os.daemon keys live only in a daemon and cannot be unlocked from disk")
         case .onePassword:
             guard let exid = entry.exid, let reference = try? OnePasswordReference(exid) else {
-                return .missing("no 1Password reference (exid) recorded: set it again with --exid VAULT/ITEM[/FIELD]")
+                return .missing(LockedReason("no 1Password reference (exid) recorded", remedy: .setAgain(.exid, "VAULT/ITEM[/FIELD]")))
             }
             return try readOnePassword(reference, account: entry.options[KeyOptions.account], environment: environment())
         case .awsParams:
@@ -49,7 +49,7 @@ public enum VaultReader {
             }
             return try AWSParameterStore.read(entry, profile: profile, environment: environment())
         case .awsConfig:
-            guard let profile = entry.exid else { return .missing("no AWS profile (exid) recorded: set it again with --exid PROFILE") }
+            guard let profile = entry.exid else { return .missing(LockedReason("no AWS profile (exid) recorded", remedy: .setAgain(.exid, "PROFILE"))) }
             return .value(Array(profile.utf8))
         case .openBao:
             // Read by keyrack-cli's OpenBao client (KeyrackOpenBao) before this is reached.
@@ -63,7 +63,7 @@ public enum VaultReader {
             return .missing("the 1Password CLI `op` is not on PATH: \(OnePassword.installAdvice)")
         }
         switch try OnePassword.read(reference, account: account, op: op) {
-        case .failed(let why): return .missing("1password \(reference.text): \(why)")
+        case .failed(let why): return .missing(why.about("1password \(reference.text)"))
         case .value(let value):
             guard !value.isEmpty else { return .missing("1password \(reference.text) returned an empty value") }
             return .value(value)

@@ -23,6 +23,7 @@ extension KeyrackError.Remedy {
             return "restore it from a backup, or move it away and run \(fix: "keyrack init --for \(owner)")"
         case .nameTheOrg:
             return "add `org: <your-org>` or pass --org"
+        default: return settingLine
         }
     }
 }

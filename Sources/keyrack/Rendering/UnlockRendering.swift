@@ -7,8 +7,8 @@ enum UnlockRendering {
     static func line(_ event: UnlockEvent) -> String {
         switch event {
         case .openedWithBackup(let owner, let recipient): return "opened the manifest of '\(owner)' with backup recipient \(recipient)"
-        case .capped(let slug, let cap): return "note: \(slug) is capped to \(cap)"
-        case .stayedLocked(let slug, let why): return "warning: \(slug) stays locked: \(why)"
+        case .capped(let slug, let cap): return "note: \(slug) is capped to \(cap.cliText)"
+        case .stayedLocked(let slug, let why): return "warning: \(slug) stays locked: \(why.cliText)"
         case .daemonStarted(let owner, let pid): return DaemonStart.startedLine(owner: owner, pid: pid)
         case .agentCapped(let owner, let minutes): return "note: the identity agent is capped to \(minutes)m: the manifest of '\(owner)' holds sudo keys"
         case .cardCheckpoint(.signed(let seq, let serial, let slot)): return "note: YubiKey \(serial) slot \(slot) signed the access log's head (record \(seq))"
@@ -21,7 +21,7 @@ enum UnlockRendering {
         if let recipient = result.recipient {
             if json {
                 JSONLine.print(UnlockJSON(owner: result.owner, recipient: recipient, unlocked: result.unlocked,
-                                          omitted: result.omitted.map { ($0.slug.description, $0.reason) }))
+                                          omitted: result.omitted.map { ($0.slug.description, $0.reason.cliText) }))
             } else {
                 // One write for the whole list: a write per key was 10 000 system calls at 10 000 keys.
                 var text = Array("unlocked \(result.unlocked.count) key(s) of '\(result.owner)' with recipient \(recipient):\n".utf8)

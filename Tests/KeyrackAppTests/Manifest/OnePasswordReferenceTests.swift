@@ -88,19 +88,20 @@ final class OnePasswordReferenceTests: XCTestCase {
         try opItem("op://mechanic/note/text", value: "three")
         let before = try Data(contentsOf: store.home.manifest(owner))
         var refusals: [(attempt: () throws -> Void, message: String)] = [
-            ({ try self.set("K", "mechanic/both") }, "item mechanic/both has several credential/password fields (credential, password): name one, e.g. --exid mechanic/both/credential"),
-            ({ try self.set("K", "mechanic/note") }, "item mechanic/note has no credential or password field: name one, e.g. --exid mechanic/note/FIELD (fields: text)"),
+            ({ try self.set("K", "mechanic/both") }, "item mechanic/both has several credential/password fields (credential, password): set the key again with the external id mechanic/both/credential"),
+            ({ try self.set("K", "mechanic/note") }, "item mechanic/note has no credential or password field (fields: text): set the key again with the external id mechanic/note/FIELD"),
             ({ try self.set("K", "mechanic/absent") }, "isn't an item in the \"mechanic\" vault"),
             ({ try self.set("K", "mechanic/both/credential", account: "nowhere.1password.com") }, "no account found for filter \"nowhere.1password.com\""),
-            ({ try self.set("K", "mechanic/both/credential", options: ["region": "eu-west-1"]) }, "--region is only used with --vault aws.params"),
+            ({ try self.set("K", "mechanic/both/credential", options: ["region": "eu-west-1"]) }, "region is only used with vault aws.params"),
         ]
         for bad in ["mechanic", "mechanic//x", "-x/item", "a/b/c/d"] {
-            refusals.append(({ try self.set("K", bad) }, "use VAULT/ITEM (its credential or password field), VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD"))
+            refusals.append(({ try self.set("K", bad) }, "invalid external id '\(bad)' for vault 1password: give the external id as VAULT/ITEM (its credential or password field), VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD"))
         }
         for (attempt, message) in refusals {
             XCTAssertThrowsError(try attempt(), message) { error in
                 XCTAssertEqual((error as? KeyrackError)?.kind, .usage, "exit 2: \(error)")
                 XCTAssertTrue("\(error)".contains(message), "\(error)")
+                XCTAssertFalse((error as? KeyrackError)?.problem.contains("--") ?? true, "the problem names no option: \(error)")
             }
         }
         XCTAssertEqual(try Data(contentsOf: store.home.manifest(owner)), before, "a refused set changes nothing")
@@ -132,7 +133,8 @@ final class OnePasswordReferenceTests: XCTestCase {
         try unlock()
         let why = events.compactMap { if case .stayedLocked(let slug, let why) = $0, slug.description == "acme.prod.TOKEN" { return why } else { return nil } }
         XCTAssertEqual(why.count, 1, "\(events)")
-        XCTAssertTrue(why.first?.hasPrefix("1password mechanic/pat: item mechanic/pat has several credential/password fields") == true, "\(why)")
+        XCTAssertEqual(why.first?.problem, "1password mechanic/pat: item mechanic/pat has several credential/password fields (credential, password)")
+        XCTAssertEqual(why.first?.remedy, .setAgain(.exid, "mechanic/pat/credential"), "the CLI words it: set it again with --exid mechanic/pat/credential")
         XCTAssertEqual(Set(granted().keys), ["OTHER"], "TOKEN is not granted")
     }
 }

@@ -160,7 +160,8 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         // The mechanism belongs to the openbao (or aws.config) vault.
         XCTAssertThrowsError(try KeySetRequest(slug: try Slug(validating: "acme.prod.X"), vault: .osSecure, exid: nil, mech: .ephemeralViaGithubOidc,
                                                maxDuration: nil, value: [1])) { error in
-            XCTAssertTrue(((error as? KeyrackError)?.message ?? "").hasPrefix("mech EPHEMERAL_VIA_GITHUB_OIDC needs --vault openbao"), "\(error)")
+            XCTAssertTrue(((error as? KeyrackError)?.message ?? "").hasPrefix("mech EPHEMERAL_VIA_GITHUB_OIDC needs vault openbao or aws.config"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .vaultFor(.ephemeralViaGithubOidc))
         }
     }
 }

@@ -126,8 +126,12 @@ final class AWSParamsUnlockTests: XCTestCase {
             }
             return bench.locked["acme.prod.\(key)"] ?? "\(bench.events)"
         }
-        XCTAssertTrue(reason("MISSING", envCredentials).hasPrefix("SSM parameter /acme/prod/absent was not found in eu-west-1: check --exid and --region"))
-        XCTAssertTrue(reason("NOREGION", envCredentials).hasPrefix("SSM parameter /acme/prod/present: no AWS region: store one with `keyrack set … --region REGION`"))
+        // The settings to check and the region to store are typed remedies the CLI words with
+        // its options (CLITests.AWSParamsTests); the problem names none.
+        XCTAssertTrue(reason("MISSING", envCredentials).hasPrefix("SSM parameter /acme/prod/absent was not found in eu-west-1 (aws ssm get-parameter --name /acme/prod/absent)"))
+        XCTAssertEqual(bench.lockedReasons["acme.prod.MISSING"]?.remedy, .check([.exid, .region]))
+        XCTAssertEqual(reason("NOREGION", envCredentials), "SSM parameter /acme/prod/present: no AWS region: store a region with the key, or set AWS_REGION or the profile's region")
+        XCTAssertEqual(bench.lockedReasons["acme.prod.NOREGION"], LockedReason("SSM parameter /acme/prod/present: no AWS region", remedy: .giveRegion))
         XCTAssertTrue(reason("PRESENT", [:]).hasPrefix("SSM parameter /acme/prod/present: no AWS credentials: set AWS_PROFILE"))
         XCTAssertTrue(reason("PRESENT", ["AWS_PROFILE": "expired"]).hasPrefix("SSM parameter /acme/prod/present: the AWS credentials have expired: refresh them"))
         try set("AWS_PROFILE", .osDirect, value: "expired")

@@ -80,7 +80,7 @@ final class GitHubAppUnlockTests: XCTestCase {
         XCTAssertFalse(try String(contentsOf: bench.store.home.manifest(owner), encoding: .utf8).contains("PRIVATE KEY"), "the key is sealed in the manifest")
 
         try unlock(api)
-        XCTAssertTrue(events.contains { if case .capped(slug("acme.prod.GITHUB_TOKEN"), let to) = $0 { return to.hasPrefix("the credential's own expiry") } else { return false } },
+        XCTAssertTrue(events.contains { if case .capped(slug("acme.prod.GITHUB_TOKEN"), .credentialExpiry) = $0 { return true } else { return false } },
                       "the CLI's note: capped to the credential's own expiry: \(events)")
         let log = try requests()
         XCTAssertEqual(log.count, 2, "\(log)")
@@ -165,11 +165,13 @@ final class GitHubAppUnlockTests: XCTestCase {
         }
         XCTAssertThrowsError(try KeySetRequest(slug: slug("acme.prod.T"), vault: .osEnvvar, exid: nil, mech: .ephemeralViaGithubApp, maxDuration: nil, value: [1])) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertTrue("\(error)".contains("mech EPHEMERAL_VIA_GITHUB_APP needs --vault os.secure"), "\(error)")
+            XCTAssertTrue("\(error)".contains("mech EPHEMERAL_VIA_GITHUB_APP needs vault os.secure or 1password, not os.envvar"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .vaultFor(.ephemeralViaGithubApp))
         }
         XCTAssertThrowsError(try setApp("T", options: [KeyOptions.permissions: "contents:everything"])) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertTrue("\(error)".contains("invalid --permissions 'contents:everything'"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.problem, "invalid permissions 'contents:everything'")
+            guard case .give(.permissions, _)? = (error as? KeyrackError)?.remedy else { return XCTFail("\(error)") }
         }
         XCTAssertEqual(try Data(contentsOf: bench.store.home.manifest(owner)), manifest, "a refused set changes nothing")
     }

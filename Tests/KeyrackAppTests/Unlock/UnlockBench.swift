@@ -69,10 +69,13 @@ final class UnlockBench {
     }
 
     /// The keys that stayed locked, by slug, with the reason the CLI warns with
-    /// (`warning: SLUG stays locked: WHY`).
-    var locked: [String: String] {
+    /// (`warning: SLUG stays locked: WHY`, its remedy worded by the CLI).
+    var lockedReasons: [String: LockedReason] {
         Dictionary(events.compactMap { if case .stayedLocked(let slug, let why) = $0 { return ("\(slug)", why) } else { return nil } }, uniquingKeysWith: { $1 })
     }
+
+    /// The same reasons as text: the problem, then the remedy in plain words.
+    var locked: [String: String] { lockedReasons.mapValues(\.description) }
 
     /// The value the daemon was last handed for `slug`, as text.
     func granted(_ slug: String) -> String? {
