@@ -63,6 +63,10 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
         case giveAPIN
         /// The public key is not of the kind this owner's `via` takes: give one that is.
         case keyFor(Via)
+        /// No GitHub Actions ID token outside Actions: the owner needs another OpenBao login.
+        case anotherOpenBaoLogin
+        /// The card's login slot holds no P-256 key: make one there.
+        case makeLoginKey
 
         /// The remedy in plain words, naming no command or option of a program.
         public var words: String {
@@ -88,6 +92,8 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
             case .giveAPIN: return "give one, or make the key need no PIN"
             case .keyFor(.ssh): return "give an OpenSSH public key (ssh-ed25519 AAAA… or ssh-rsa AAAA…)"
             case .keyFor(let via): return "give a public key of the kind a \(via.rawValue) owner takes"
+            case .anotherOpenBaoLogin: return "outside Actions use another OpenBao login (cert, approle or token)"
+            case .makeLoginKey: return "make a P-256 login key in the card's slot 9a"
             }
         }
     }

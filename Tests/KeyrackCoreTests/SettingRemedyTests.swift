@@ -113,10 +113,25 @@ final class SettingRemedyTests: XCTestCase {
         XCTAssertEqual(why, LockedReason("item v/item has several credential/password fields (password, credential)", remedy: .setAgain(.exid, "v/item/password")))
     }
 
+    /// The OpenBao logins' failures say the same in the library's words (KeyrackApp's report
+    /// words the command: OpenBaoGitHubOIDCUnlockTests checks that line).
+    func testLoginFailuresCarryTheirRemedyTyped() {
+        let outside = GitHubActionsIDToken.Failure.notInActions
+        XCTAssertEqual(outside.remedy, .anotherOpenBaoLogin)
+        XCTAssertFalse(outside.description.contains("--") || outside.description.contains("keyrack "), outside.description)
+        XCTAssertTrue(outside.description.hasSuffix("nothing was unlocked (outside Actions use another OpenBao login (cert, approle or token))"), outside.description)
+        XCTAssertNil(GitHubActionsIDToken.Failure.malformed.remedy)
+        XCTAssertThrowsError(try CardJWT.build(owner: "robot", audience: nil) { _ in [0x30, 0x00] }) { error in
+            let failure = error as? CardJWT.Failure
+            XCTAssertEqual(failure?.remedy, .makeLoginKey)
+            XCTAssertEqual(failure?.problem, "the card's signature is not a P-256 ECDSA signature: the slot must hold a P-256 key")
+        }
+    }
+
     func testEveryNewRemedyIsWordedWithoutTheCLIsOptions() {
         let remedies: [KeyrackError.Remedy] = [
             .give(.exid, "PROFILE"), .give(.postQuantum, ""), .drop(.org), .drop(.openBaoCluster), .setAgain(.exid, "X"), .setAgain(nil, ""),
-            .check([.exid, .region]), .giveRegion, .giveAPIN, .keyFor(.age), .keyFor(.ssh),
+            .check([.exid, .region]), .giveRegion, .giveAPIN, .keyFor(.age), .keyFor(.ssh), .anotherOpenBaoLogin, .makeLoginKey,
         ] + Mechanism.allCases.map { .vaultFor($0) }
         for remedy in remedies {
             XCTAssertFalse(remedy.words.isEmpty)

@@ -22,6 +22,6 @@ public enum OpenBaoCardJWT {
 }
 
 extension CardJWT.Failure: CLIReportable {
-    public var cliMessage: String { "error: \(description)" }
+    public var cliMessage: String { "error: \(problem) (keyrack yubikey setup --slot 9a)" }
     public var exitCode: Int32 { ExitStatus.card }
 }

@@ -14,7 +14,9 @@ public enum CardJWT {
     public static let defaultAudience = "openbao"
 
     public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+        public let problem: String
+        public let remedy: KeyrackError.Remedy
+        public var description: String { "\(problem): \(remedy.words)" }
     }
 
     public static func build(owner: String, audience: String?, now: Date = Date(),
@@ -31,7 +33,7 @@ public enum CardJWT {
         let der = try sign([UInt8](SHA256.hash(data: Array(input.utf8))))
         // JWS wants r‖s, 32 bytes each (RFC 7518 §3.4); the card answers DER.
         guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else {
-            throw Failure(description: "the card's signature is not a P-256 ECDSA signature: the slot must hold a P-256 key (keyrack yubikey setup --slot 9a)")
+            throw Failure(problem: "the card's signature is not a P-256 ECDSA signature: the slot must hold a P-256 key", remedy: .makeLoginKey)
         }
         return Array((input + "." + GitHubAppJWT.base64URL([UInt8](signature.rawRepresentation))).utf8)
     }

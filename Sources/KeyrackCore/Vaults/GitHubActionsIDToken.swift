@@ -28,10 +28,16 @@ public enum GitHubActionsIDToken {
         case refused(status: Int, message: String)
         case malformed
 
-        public var description: String {
+        /// The next step where it is one of the program's own settings (the CLI words it).
+        public var remedy: KeyrackError.Remedy? { self == .notInActions ? .anotherOpenBaoLogin : nil }
+
+        public var description: String { remedy.map { "\(problem) (\($0.words))" } ?? problem }
+
+        /// What went wrong; with no `remedy`, also what to do.
+        public var problem: String {
             switch self {
             case .notInActions:
-                return "no GitHub Actions ID token: \(urlVariable) is not set, so this is not a GitHub Actions job or the job lacks `permissions: id-token: write`; nothing was unlocked (outside Actions use another login: keyrack set-default --openbao-login cert|approle|token)"
+                return "no GitHub Actions ID token: \(urlVariable) is not set, so this is not a GitHub Actions job or the job lacks `permissions: id-token: write`; nothing was unlocked"
             case .noRequestToken:
                 return "no GitHub Actions ID token: \(urlVariable) is set but \(tokenVariable) is not; nothing was unlocked: give the job `permissions: id-token: write`"
             case .badURL(let url):
