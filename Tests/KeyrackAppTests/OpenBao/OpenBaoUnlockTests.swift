@@ -78,7 +78,8 @@ final class OpenBaoUnlockTests: XCTestCase {
         // A bad reference is a usage error at set.
         XCTAssertThrowsError(try set("X", exid: "secret/fleet/db")) { error in
             XCTAssertEqual((error as? KeyrackError)?.kind, .usage)
-            XCTAssertTrue("\(error)".contains("use MOUNT/PATH#FIELD"), "\(error)")
+            XCTAssertEqual((error as? KeyrackError)?.problem, "invalid external id 'secret/fleet/db' for vault openbao")
+            XCTAssertEqual((error as? KeyrackError)?.remedy, .give(.exid, "MOUNT/PATH#FIELD (e.g. secret/robots/seaturtle#token)"))
         }
     }
 
