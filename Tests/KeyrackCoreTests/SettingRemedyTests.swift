@@ -88,6 +88,13 @@ final class SettingRemedyTests: XCTestCase {
         let classic = refusal(initialise(.age(AgeRecipientSpec(.recipient(age), postQuantum: true))))
         XCTAssertEqual(classic?.problem, "the public key given is a classic age1… key for a post-quantum owner")
         XCTAssertEqual(classic?.remedy, .drop(.postQuantum))
+
+        // A TPM key's PIN is asked before the TPM is touched: an empty one is refused first.
+        let empty = Interaction(secret: { _ in [] }, notice: { _ in })
+        let noPIN = refusal({ try store.initialise(owner: owner, uid: nil, request: RecipientSetupRequest(
+            owner: owner, home: store.home, userHome: dir.url, spec: .tpm(TPMRecipientSpec(pinPolicy: .once)), interaction: empty)) })
+        XCTAssertEqual(noPIN?.problem, "an empty PIN was given")
+        XCTAssertEqual(noPIN?.remedy, .giveAPIN)
     }
 
     /// Unlock-time reasons carry the same typed remedies: the manifest's record is what to fix.
