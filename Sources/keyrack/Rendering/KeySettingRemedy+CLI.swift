@@ -8,9 +8,7 @@ extension KeyrackError.Setting {
         switch self {
         case .openBaoCluster: return "--openbao-addr and --openbao-cacert"
         case .postQuantum: return "--pq"
-        case .exid: return "--exid"
-        case .mech: return "--mech"
-        case .region, .account, .repositories, .permissions, .org: return "--" + rawValue
+        case .exid, .mech, .region, .account, .repositories, .permissions, .org: return "--\(self)"
         }
     }
 }
