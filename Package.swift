@@ -193,6 +193,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The CLI's teaching text: each command's --help discussion (also docs/cli.md), kept apart
+        // so the executable holds only parsing and rendering. Plain strings, no imports, and only
+        // keyrack-cli depends on it (scripts/gen-architecture checks that no library does).
+        .target(name: "KeyrackHelp", swiftSettings: swift6),
+
         // The CLI: one command type per file; parses, calls the core, prints.
         // Release builds link the Swift runtime and Foundation into it (-static-stdlib): the
         // dynamic loader then binds ~15 libraries fewer, a quarter of a short command's
@@ -203,6 +208,7 @@ let package = Package(
         // leaves ICU's symbols undefined. Debug builds (scripts/test) stay dynamic: fast links.
         .executableTarget(name: "keyrack-cli", dependencies: [
             "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeErrorReport", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+            "KeyrackHelp",  // the commands' --help discussions
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack",
            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],

@@ -1,5 +1,6 @@
 import AgeFormat
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
 #if canImport(Glibc)
@@ -11,10 +12,7 @@ struct AgeKeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Generate an age identity (as `age-keygen`), or print the recipients of one (-y).",
-        discussion: """
-        Writes the identity file (mode 0600) to -o, never overwriting an existing file, or to \
-        stdout, and prints the public key on stderr.
-        """
+        discussion: Help.ageKeygen
     )
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(

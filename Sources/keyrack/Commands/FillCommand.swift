@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackYAML
@@ -10,10 +11,7 @@ struct FillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fill",
         abstract: "Give each listed owner the keys .agent/keyrack.yml lists for an env, asking each missing value once and verifying it reads back.",
-        discussion: """
-        Values are asked on the terminal (not echoed), once per key some owner lacks; when stdin is not a terminal, \
-        each such key's value is one line of stdin, in the file's order.
-        """)
+        discussion: Help.fill)
 
     @Option(help: ArgumentHelp("The env whose keys to fill.", valueName: "env"))
     var env: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
@@ -11,11 +12,7 @@ struct FirewallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firewall",
         abstract: "Let CI secrets (a JSON object) into a job only as .agent/keyrack.yml lists them for the env and only if the firewall passes them.",
-        discussion: """
-        GitHub Actions: env: { SECRETS: ${{ toJSON(secrets) }} } then keyrack firewall --env test --from 'json(env://SECRETS)' \
-        --into github.actions: masks each value, appends the granted ones to $GITHUB_ENV, and exits 3 (having exported the \
-        others) when a listed secret is blocked (a long-lived token, a name that changes a shell or loader).
-        """)
+        discussion: Help.firewall)
 
     @OptionGroup var envOption: EnvOption
     private var env: String { envOption.env }

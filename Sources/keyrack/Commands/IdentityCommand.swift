@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackClient
@@ -8,13 +9,7 @@ struct IdentityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
         abstract: "Print the owner's age plugin identity (AGE-PLUGIN-KEYRACK-1…) for age, sops, rage.",
-        discussion: """
-        The identity names the owner and holds no secret: put it in an identity file for \
-        `age -d -i FILE`, in SOPS_AGE_KEY_FILE, or wherever an age client takes identities. \
-        The client then runs age-plugin-keyrack (installed next to keyrack), which asks the \
-        owner's daemon to unwrap; start that with `keyrack unlock --identity-agent`. \
-        --recipient prints the owner's recipients instead (primary first), to encrypt to.
-        """
+        discussion: Help.identity
     )
 
     @OptionGroup var options: OwnerOptions

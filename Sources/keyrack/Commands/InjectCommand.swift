@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import Foundation
 import KeyrackApp
 import KeyrackCore
@@ -12,12 +13,7 @@ struct InjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inject",
         abstract: "Fill {{ keyrack://ORG.ENV.KEY }} placeholders of a template with unlocked keys.",
-        discussion: """
-        Example: keyrack inject -i config.yml.tpl -o config.yml. The output file is created with \\
-        mode 0600 (it holds secrets) and replaced whole, never left half written; an existing \\
-        one is replaced only with --force. Without -o the result goes to stdout. Other {{ … }} \\
-        are left as they are.
-        """
+        discussion: Help.inject
     )
 
     @OptionGroup var options: OwnerOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackClient
@@ -12,16 +13,7 @@ struct SetDefaultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-default",
         abstract: "Set an owner's defaults for remote vaults (the OpenBao / Vault cluster and its login).",
-        discussion: """
-        A key's own --openbao-addr / --openbao-cacert win over these; BAO_ADDR / VAULT_ADDR, \
-        VAULT_CACERT and VAULT_NAMESPACE fill what neither says. Logins: cert (mutual TLS whose \
-        signature the YubiKey makes: no secret on disk at all), approle (role_id and secret_id are \
-        os.secure keys of this manifest), token (BAO_TOKEN / VAULT_TOKEN or ~/.vault-token, for \
-        a person who ran `bao login`; never revoked by keyrack), jwt (a JWT checked by the jwt auth \
-        mount: the GitHub Actions job's ID token, asked for at each unlock for --openbao-jwt-audience, \
-        or --openbao-jwt-source card, a short-lived JWT the YubiKey signs). A token keyrack logs in for lives \
-        in the unlock process only and is revoked before unlock returns. See docs/openbao.md.
-        """)
+        discussion: Help.setDefault)
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions

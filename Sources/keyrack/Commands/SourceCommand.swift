@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackOutput
 import SecretBytes
@@ -11,12 +12,7 @@ struct SourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
         abstract: "Print shell export lines for an owner's unlocked keys.",
-        discussion: """
-        Usage: eval "$(keyrack source --env test)"; fish: keyrack source --env test --format fish \
-        | source; CI: keyrack source --env test --format github-actions. Prefer `keyrack exec`, \
-        which puts no value in your shell. Prints nothing and exits 3 if any requested key is not \
-        granted.
-        """
+        discussion: Help.source
     )
 
     @OptionGroup var options: OwnerOptions

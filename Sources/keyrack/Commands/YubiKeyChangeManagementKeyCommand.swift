@@ -1,16 +1,13 @@
 import KeyrackApp
 import ArgumentParser
+import KeyrackHelp
 
 /// `keyrack yubikey change-management-key`.
 struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change-management-key",
         abstract: "Replace the management key with a random one stored PIN-protected on the card.",
-        discussion: """
-        The PIN-protected convention (PRINTED object 5FC109 + ADMIN DATA flag) is the one ykman, \
-        yubikey-agent and age-plugin-yubikey use, so those tools keep working with the card. The \
-        key itself is never shown. With --pin-stdin, stdin holds the PIN.
-        """
+        discussion: Help.yubiKeyChangeManagementKey
     )
 
     @OptionGroup var card: CardSelection

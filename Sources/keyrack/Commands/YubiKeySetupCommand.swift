@@ -1,6 +1,7 @@
 import KeyrackApp
 import KeyrackCore
 import ArgumentParser
+import KeyrackHelp
 import PIV
 import KeyrackClient
 
@@ -9,19 +10,7 @@ struct YubiKeySetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
         abstract: "Generate an age identity key (P-256) in a free retired PIV slot, or a login key in 9a.",
-        discussion: """
-        Verifies the PIN, authenticates with the PIN-protected management key (a factory \
-        management key is replaced by a random PIN-protected one, as age-plugin-yubikey and ykman \
-        do), generates the key with the chosen policies and stores a self-signed certificate \
-        naming them. Prints the identity file (or writes it to -o and prints the recipient). \
-        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached. \
-        --recipient-type chooses the recipient printed: piv-p256 (age1yubikey1…, the default: \
-        released age-plugin-yubikey and age 1.1 handle it) or tag (age1tag1…, which age ≥ 1.3 \
-        encrypts to without any plugin). The card unwraps both. \
-        With --slot 9a the key is a TLS login key (an OpenBao / Vault `cert` login signs with it on \
-        the card) and its certificate is printed as PEM (or written to -o) for the operator's \
-        `bao write auth/cert/certs/NAME certificate=@FILE`; see docs/openbao.md.
-        """
+        discussion: Help.yubiKeySetup
     )
 
     @OptionGroup var card: CardSelection
