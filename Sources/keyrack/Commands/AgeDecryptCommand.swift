@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackHelp
 import KeyrackApp
+import KeyrackPresentation
 
 /// `keyrack age decrypt`: the `age -d` of keyrack, with age's flags.
 struct AgeDecryptCommand: ParsableCommand {

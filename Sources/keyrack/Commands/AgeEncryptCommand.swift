@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackHelp
 import KeyrackApp
+import KeyrackPresentation
 
 /// `keyrack age encrypt`: the `age -e` of keyrack, with age's flags.
 struct AgeEncryptCommand: ParsableCommand {

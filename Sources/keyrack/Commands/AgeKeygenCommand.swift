@@ -3,6 +3,7 @@ import ArgumentParser
 import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
+import KeyrackPresentation
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackApp
 import KeyrackCore
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
 struct DelCommand: ParsableCommand {
@@ -34,7 +35,7 @@ struct DelCommand: ParsableCommand {
                                           store: store, identities: identities, effects: LiveManifestEffects())
         options.answer(DelJSON(owner: owner.value, slug: result.slug.description, removed: result.removed, repoFile: result.repoFile)) {
             print(result.removed ? "keyrack del: removed \(result.slug) from owner \(owner)" : "keyrack del: \(result.slug) was not set for owner \(owner) (already absent)")
-            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
+            if let line = result.repoFile.line { print(line) }
         }
     }
 }

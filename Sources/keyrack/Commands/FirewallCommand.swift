@@ -5,6 +5,7 @@ import KeyrackClient
 import KeyrackCore
 import KeyrackOutput
 import SecretBytes
+import KeyrackPresentation
 
 /// `keyrack firewall`: lets CI secrets into a job through the repository file and the firewall
 /// (KeyrackApp's SecretsFirewall); parses, calls, renders.

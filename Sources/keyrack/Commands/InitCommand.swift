@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import PIV
+import KeyrackPresentation
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
 struct InitCommand: ParsableCommand {

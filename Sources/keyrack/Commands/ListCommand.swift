@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
+import KeyrackPresentation
 
 /// `keyrack list`: an owner's keys — slug, env, org, vault, mech. Never a value.
 struct ListCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct ListCommand: ParsableCommand {
                 [$0.slug.description, $0.env.value, $0.org.value, $0.source, $0.mech.rawValue]
                     + (sendTo ? [$0.sendTo.isEmpty ? "-" : $0.sendTo.map(\.description).joined(separator: ",")] : [])
             }
-            print(ManifestCLI.table(rows))
+            print(TextTable.render(rows))
         }
     }
 }

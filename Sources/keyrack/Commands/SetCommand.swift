@@ -7,6 +7,7 @@ import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack set`: records where one key of an owner lives (and, for os.secure / os.direct, its
 /// value, read from the terminal without echo or from stdin — never from argv).
@@ -98,7 +99,7 @@ struct SetCommand: ParsableCommand {
             JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
         } else {
             print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
-            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
+            if let line = result.repoFile.line { print(line) }
         }
     }
 }

@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackCore
 import KeyrackClient
 import KeyrackDaemon
+import KeyrackPresentation
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
 /// whatever the number of keys), fetches the selected keys from their vaults and hands them to

@@ -4,6 +4,7 @@ import ArgumentParser
 import KeyrackHelp
 import PIV
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
 struct YubiKeySetupCommand: ParsableCommand {

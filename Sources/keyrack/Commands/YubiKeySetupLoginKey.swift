@@ -1,6 +1,7 @@
 import KeyrackApp
 import PIV
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack yubikey setup --slot 9a` (LoginKeySetup): prints the certificate as PEM (or writes it
 /// to -o) and the public key as PEM after it (in --json, `publicKey`).
