@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -71,16 +72,6 @@ struct AuditVerifyCommand: ParsableCommand {
     }
 }
 
-/// `--card-key`'s file is named by its flag.
-extension AuditVerifyError: CLIReportable {
-    public var cliMessage: String {
-        switch self {
-        case .notACardKey(let path): return "error: --card-key \(path) is not a P-256 public key in PEM: give the PEM file `keyrack yubikey setup --slot 9a` printed"
-        }
-    }
-    public var exitCode: Int32 { ExitStatus.failure }
-}
-
 struct AuditAnchorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anchor",
@@ -105,11 +96,7 @@ struct AuditAnchorCommand: ParsableCommand {
         do {
             anchored = try AuditAnchor.run(request, store: try HostManifestStore.fromEnvironment(), terminal: PINSource.terminal(identity.pin.input))
         } catch let error as AuditAnchorError {
-            switch error {
-            case .unknownSigner(let via): throw ValidationError("invalid --via '\(via.prefix(10))': \(error.fix)")
-            case .slotForTPM: throw ValidationError("--slot names a YubiKey slot: give it without --via tpm")
-            case .invalidSlot(let slot): throw ValidationError("invalid --slot '\(slot.prefix(10))': \(error.fix)")
-            }
+            throw ValidationError(error.cliText)
         }
         let json = anchored.json
         if options.json {

@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackDaemon
 import KeyrackNames
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack exec`: runs a program with the owner's granted keys in its environment. No shell
 /// is involved (the program is exec'd directly, found on PATH like `env` finds it), so nothing
@@ -67,44 +68,5 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable()))
-    }
-}
-
-/// exec's refusals in its options' words.
-extension ExecRequest.Problem {
-    var cliText: String {
-        switch self {
-        case .noCommand: "no command given: put it after --, e.g. keyrack exec --env test -- make deploy"
-        case .nothingToPass: "give --env ENV or --env-file FILE: which keys to pass (with --sandbox, neither: the program asks with keyrack get)"
-        case .invalidEnv(let env): "invalid --env '\(env)'"
-        case .keysNeedEnv: "--key needs --env (in an env file, name keys as keyrack://ORG.ENV.KEY)"
-        case .needsSandbox: "--workdir, --share and --unlock need --sandbox"
-        case .unlockNeedsEnv: "--unlock needs --env: which keys to unlock"
-        case .maskInSandbox: "--mask and --sandbox cannot be combined yet: choose one"
-        case .upstreamCANeedsProxy: "--upstream-cacert needs --proxy"
-        case .proxyNeedsEnv: "--proxy needs --env ENV (and --key K …): which keys to hand out as placeholders"
-        case .proxyWithEnvFile: "--proxy and --env-file cannot be combined yet: name the keys with --env and --key"
-        case .proxyWithMask: "--proxy and --mask cannot be combined: under --proxy the program holds no value to mask"
-        }
-    }
-}
-
-/// A program that could not be started: exit 127 (not found) or 126, as a shell says.
-extension ChildProcessError: CLIReportable {
-    public var cliMessage: String { "error: \(message)" }
-}
-
-/// The keycard proxy's failures, their remedies in exec's options.
-extension ExecProxyError: CLIReportable {
-    public var cliMessage: String { "error: \(problem): \(cliFix)" }
-    public var exitCode: Int32 { ExitStatus.failure }
-
-    var cliFix: String {
-        switch self {
-        case .unreadableCA: "give a readable PEM file (SSL_CERT_FILE, --upstream-cacert)"
-        case .proxyFailed: "check that SSL_CERT_FILE and --upstream-cacert name PEM certificate files, then retry"
-        case .noPlaceholder: "pass this key without --proxy, or leave it out with --key"
-        case .tempDirectory: fix
-        }
     }
 }

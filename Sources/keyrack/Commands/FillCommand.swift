@@ -5,6 +5,7 @@ import KeyrackCore
 import KeyrackYAML
 import KeyrackNames
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack fill`: gives several owners the repository's keys (KeyrackApp's FillOwners).
 struct FillCommand: ParsableCommand {
@@ -37,11 +38,7 @@ struct FillCommand: ParsableCommand {
         do {
             report = try fill.run(.init(env: try EnvName(env), owners: try owners.map(OwnerName.init), keys: keys), allowlist: allowlist)
         } catch let failure as FillOwners.Failure {
-            switch failure {
-            case .noRepositoryFile: throw UsageError("\(failure): run it in the repository, or create the file with \(fix: "keyrack init --org ORG")")
-            case .notListed: throw UsageError("\(failure): add it to the file's env section, or drop --key")
-            case .roundTrip: throw UsageError("\(failure): check the owner's manifest with \(fix: "keyrack list"), then fill again")
-            }
+            throw UsageError(failure.cliLine)
         }
         for (slug, outcome) in report {
             switch outcome {

@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackCore
 import KeyrackNames
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack migrate`: carries the TypeScript keyrack's host manifests over (TypeScriptMigration,
 /// docs/migrating.md). Parses, calls the use case, renders one line per owner plus what did not move.
@@ -62,19 +63,5 @@ struct MigrateCommand: ParsableCommand {
         if r.problem == nil { lines += r.keys.map { "  \($0.slug) (\($0.vault))" } }
         lines += r.notMoved.map { "  not moved: \($0.subject): \($0.reason)" }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// migrate's remedies in keyrack's own options and commands.
-extension MigrationError.Remedy {
-    var cliText: String {
-        switch self {
-        case .giveTheKeyThatOpensIt: "pass the private key that opens it with --identity PATH"
-        case .restoreFromBackup: "restore the file from a backup, then run keyrack migrate again"
-        case .replaceOrAddTheMissingKeys:
-            "to start over from the old manifest, run it again with --replace (the keyrack manifest is renamed, not deleted); to keep it, add the missing keys with `keyrack set`"
-        case .giveTheOwnersKey: "pass the owner's private key with --identity PATH"
-        case .renameTheFile: words
-        }
     }
 }

@@ -59,9 +59,8 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch GitHubAppKeyInput.Problem.onlyForAManifestAppKey(let given) {
-            let flags = given.map(\.flag)
-            throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch let problem as GitHubAppKeyInput.Problem {
+            throw ValidationError(problem.cliText)
         }
     }
 

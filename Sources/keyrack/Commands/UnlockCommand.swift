@@ -39,16 +39,7 @@ struct UnlockCommand: ParsableCommand {
     @OptionGroup var pin: PINOptions
 
     func validate() throws {
-        switch UnlockRequest.check(env: env, key: key, duration: duration, identityAgent: identityAgent) {
-        case nil: return
-        case .agentOutlivesCap(let duration, let cap)?:
-            throw ValidationError("--duration \(duration) is longer than the identity agent may live (\(cap / 3600)h, an owner's longest grant): give --duration \(cap / 3600)h or less")
-        case .nothingToUnlock?: throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)")
-        case .keyWithoutEnv?: throw ValidationError("--key needs --env")
-        case .invalidEnv(let env)?: throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name")
-        case .sudoNeedsKey?: throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)")
-        case .badDuration(let why)?: throw ValidationError(why)
-        }
+        if let problem = UnlockRequest.check(env: env, key: key, duration: duration, identityAgent: identityAgent) { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {

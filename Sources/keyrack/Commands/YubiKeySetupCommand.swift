@@ -47,12 +47,7 @@ struct YubiKeySetupCommand: ParsableCommand {
     }
 
     func validate() throws {
-        do { try request.check() } catch let problem as CardKeySetup.Problem {
-            switch problem {
-            case .slotNotUsable: throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key")
-            case .outputExists(let path): throw ValidationError("'\(path)' already exists: choose another -o path (an identity file is never overwritten)")
-            }
-        }
+        do { try request.check() } catch let problem as CardKeySetup.Problem { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {

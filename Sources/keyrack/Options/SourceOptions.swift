@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
+import KeyrackPresentation
 
 /// The `set` options that say more about where a key's source lives or how it is minted: the
 /// region of an SSM parameter, the 1Password account, and a GitHub App's ids, key and narrowing.
@@ -39,16 +40,5 @@ struct SourceOptions: ParsableArguments {
     /// The GitHub App's flags, typed for the app layer (which checks and reads them).
     var gitHubApp: GitHubAppKeyInput {
         GitHubAppKeyInput(appID: appID, installationID: installationID, privateKeyPath: privateKey)
-    }
-}
-
-extension GitHubAppKeyInput.Field {
-    /// The option that gives it.
-    var flag: String {
-        switch self {
-        case .appID: "--app-id"
-        case .installationID: "--installation-id"
-        case .privateKey: "--private-key"
-        }
     }
 }
