@@ -63,7 +63,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if options.json {
             JSONLine.print(outcome.json)
         } else if report.ok {
-            Output.line("\(outcome.files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(outcome.checkpointKey != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(outcome.cardKey != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
+            Output.line(outcome.line)
         }
         if let error = outcome.json.error {
             if !options.json { Terminal.printError("error: \(error.message)") }
@@ -98,13 +98,6 @@ struct AuditAnchorCommand: ParsableCommand {
         } catch let error as AuditAnchorError {
             throw ValidationError(error.cliText)
         }
-        let json = anchored.json
-        if options.json {
-            JSONLine.print(json)
-        } else if anchored.signer == .tpm {
-            Output.line("keyrack audit anchor: the TPM signs the access log of '\(json.owner)' at each unlock")
-        } else {
-            Output.line("keyrack audit anchor: YubiKey \(json.serial.map(String.init) ?? "?") slot \(json.slot) signs the access log of '\(json.owner)' at each unlock")
-        }
+        options.answer(anchored.json) { Output.line(anchored.json.line(signer: anchored.signer)) }
     }
 }

@@ -34,7 +34,7 @@ struct DelCommand: ParsableCommand {
         let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: InvocationPaths.currentDirectory,
                                           store: store, identities: identities, effects: LiveManifestEffects())
         options.answer(DelJSON(owner: owner.value, slug: result.slug.description, removed: result.removed, repoFile: result.repoFile)) {
-            print(result.removed ? "keyrack del: removed \(result.slug) from owner \(owner)" : "keyrack del: \(result.slug) was not set for owner \(owner) (already absent)")
+            print(result.line(owner: owner))
             if let line = result.repoFile.line { print(line) }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack doctor`: checks what an owner's unlock depends on — pcscd, the card and its slot,
 /// factory secrets, file modes, the daemon, `op` and `aws` — and prints, for each check that fails, the
@@ -16,15 +17,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let checks = DoctorChecks(owner: options.owner).all()
-        options.answer(DoctorJSON(owner: options.owner, checks: checks)) {
-            print("keyrack doctor for '\(options.owner)':")
-            for c in checks {
-                let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : c.status == .warn ? "warn" : "skip"
-                print("  [\(mark)] \(c.name): \(c.detail)")
-                if c.status == .fail || c.status == .warn, let fix = c.fix { print("         fix: \(fix)") }
-            }
-            print(DoctorChecks.healthy(checks) ? "all checks passed" : "\(checks.filter { $0.status == .fail }.count) check(s) failed")
-        }
+        options.answer(DoctorJSON(owner: options.owner, checks: checks)) { DoctorChecks.lines(owner: options.owner, checks: checks).forEach { print($0) } }
         if !DoctorChecks.healthy(checks) { throw ExitCode(ExitStatus.failure) }
     }
 }

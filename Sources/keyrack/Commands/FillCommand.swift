@@ -40,12 +40,7 @@ struct FillCommand: ParsableCommand {
         } catch let failure as FillOwners.Failure {
             throw UsageError(failure.cliLine)
         }
-        for (slug, outcome) in report {
-            switch outcome {
-            case .found: print("\(slug): every owner has it")
-            case .filled(let who): print("\(slug): set for \(who.joined(separator: ", ")) and read back")
-            }
-        }
-        if report.isEmpty { print("keyrack fill: \(allowlist?.path ?? ".agent/keyrack.yml") lists no key for env \(env)") }
+        for (slug, outcome) in report { print(outcome.line(slug: slug)) }
+        if report.isEmpty { print(FillOwners.Outcome.nothingListed(file: allowlist?.path, env: env)) }
     }
 }

@@ -43,11 +43,11 @@ struct FirewallCommand: ParsableCommand {
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }
         if let githubEnv {
             let n = try SecretsFirewall.exportToGitHubActions(attempts, githubEnv: githubEnv, stdout: Output.write)
-            Terminal.printError("keyrack firewall: \(n.granted) granted (masked, appended to $GITHUB_ENV), \(n.blocked) blocked, \(n.absent) absent")
+            Terminal.printError(n.line)
         } else {
             JSONLine.print(attempts.map(FirewallAttemptJSON.init))
         }
-        for a in attempts where a.status == .blocked { Terminal.printError("blocked: \(a.slug): \(a.reason ?? "")") }
+        for line in attempts.compactMap(\.blockedLine) { Terminal.printError(line) }
         if attempts.contains(where: { $0.status == .blocked }) { throw ExitCode(ExitStatus.notGranted) }
     }
 }

@@ -3,6 +3,7 @@ import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack identity`: the age identity that decrypts through the owner's identity agent.
 struct IdentityCommand: ParsableCommand {
@@ -21,11 +22,7 @@ struct IdentityCommand: ParsableCommand {
         let shown = try OwnerAgeIdentity(owner: try options.ownerName(), store: try HostManifestStore.fromEnvironment())
         let owner = shown.owner.value
         options.answer(IdentityJSON(owner: owner, identity: shown.identity, recipients: shown.recipients.map(\.pubkey))) {
-            if recipient { return shown.recipients.forEach { Output.line($0.pubkey) } }
-            Output.line("# keyrack identity of owner '\(owner)': holds no secret; decrypts through age-plugin-keyrack")
-            Output.line("# while `keyrack unlock\(Fix.ownerFlag(owner)) --identity-agent` holds the owner's identities.")
-            for r in shown.recipients { Output.line("#    Recipient: \(r.pubkey) (\(r.label))") }
-            Output.line(shown.identity)
+            (recipient ? shown.recipientLines : shown.lines).forEach(Output.line)
         }
     }
 }

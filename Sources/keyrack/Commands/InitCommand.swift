@@ -76,22 +76,8 @@ struct InitCommand: ParsableCommand {
         let request = self.request
         let result = try OwnerInit.run(try request.input(owner: owner), store: store, interaction: request.interaction, note: { Terminal.printError($0.line) })
         let path = store.home.manifest(owner).path
-        if options.json { return JSONLine.print(InitJSON(owner: owner.value, manifest: path, result: result, org: org)) }
-        switch result.outcome {
-        case .created(let manifest, let setup):
-            print("keyrack init: created owner \(owner)")
-            print("  manifest:  \(path)")
-            print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(result.via.rawValue))")
-            if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
-            if manifest.owner.sandboxed { print("  sandboxed: its values go only to `keyrack exec --for \(owner.value) --sandbox`") }
-        case .alreadyInitialised:
-            print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
-        }
-        switch result.repoFile {
-        case .created(let path)?: print("  repository file: \(path) (created, org \(org!))")
-        case .found(let path)?: print("  repository file: \(path) (found, org \(org!))")
-        case .notInRepository?: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
-        case nil: break
+        options.answer(InitJSON(owner: owner.value, manifest: path, result: result, org: org)) {
+            result.lines(owner: owner, manifestPath: path, org: org).forEach { print($0) }
         }
     }
 }

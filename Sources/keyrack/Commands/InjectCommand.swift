@@ -5,6 +5,7 @@ import KeyrackApp
 import KeyrackCore
 import SecretBytes
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the
 /// owner's granted values, as `op inject` does, for config files a program reads from disk. All
@@ -43,7 +44,7 @@ struct InjectCommand: ParsableCommand {
             Output.write(result.stdout!)
         } else if let output {
             options.answer(InjectJSON(output: output, placeholders: result.placeholders)) {
-                Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(result.placeholders) placeholder(s) filled)")
+                Terminal.printError(result.wroteLine(output))
             }
         }
     }

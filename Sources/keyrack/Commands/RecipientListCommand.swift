@@ -15,7 +15,7 @@ struct RecipientListCommand: ParsableCommand {
     func run() throws {
         let (owner, manifest) = try options.manifest()
         options.answer(RecipientListJSON(owner: owner.value, manifest: manifest)) {
-            print(TextTable.render([["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }))
+            print(RecipientChange.table(manifest))
         }
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
 import KeyrackCore
 import KeyrackPresentation
 
@@ -44,15 +43,6 @@ extension SandboxCommand {
         let store = try HostManifestStore.fromEnvironment()
         let identities = try identity.identities(owner, store: store)
         let outcome = try SandboxRequirement.set(required, owner: owner, store: store, identities: identities)
-        if options.json {
-            JSONLine.print(SandboxJSON(outcome))
-            return
-        }
-        let state = required ? "go only to its sandboxes (keyrack exec --for \(owner.value) --sandbox)" : "may go to unsandboxed programs"
-        print("keyrack sandbox: the values of '\(owner.value)' \(state)\(outcome.unchanged ? " (unchanged)" : "")")
-        if required && outcome.daemonRunning { print("  its running daemon was told and enforces it now") }
-        if !required && outcome.daemonRunning {
-            print("  its running daemon keeps requiring the sandbox until it stops: keyrack daemon stop\(Fix.ownerFlag(owner.value))")
-        }
+        options.answer(SandboxJSON(outcome)) { outcome.lines.forEach { print($0) } }
     }
 }

@@ -91,13 +91,9 @@ struct SetCommand: ParsableCommand {
             return try source.gitHubApp.source { prompt, field in try TerminalLine.ask(prompt, flag: field.flag) }
         }, effects: LiveManifestEffects())
         let entry = result.entry
-        if let token = result.longLivedToken {
-            Terminal.printError("warning: \(entry.slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
-        }
-        if options.json {
-            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
-        } else {
-            print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
+        if let warning = result.longLivedWarning { Terminal.printError(warning) }
+        options.answer(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile)) {
+            print(result.line(owner: owner))
             if let line = result.repoFile.line { print(line) }
         }
     }

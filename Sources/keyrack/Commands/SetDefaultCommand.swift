@@ -2,7 +2,6 @@ import ArgumentParser
 import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
-import KeyrackClient
 import KeyrackPresentation
 
 extension OpenBaoSettings.Login: ExpressibleByArgument {}
@@ -87,12 +86,6 @@ struct SetDefaultCommand: ParsableCommand {
         let store = try HostManifestStore.fromEnvironment()
         let settings = try OpenBaoDefaults.set(owner: owner, request, store: store, identities: { try identity.identities(owner, store: store) })
         let answer = SetDefaultJSON(owner: owner.value, settings: settings)
-        if options.json {
-            JSONLine.print(answer)
-        } else if settings.isEmpty {
-            print("keyrack set-default: owner \(owner) has no OpenBao defaults")
-        } else {
-            print("keyrack set-default: OpenBao defaults of owner \(owner): " + answer.openbao.assignments.joined(separator: " "))
-        }
+        options.answer(answer) { print(answer.line) }
     }
 }

@@ -4,6 +4,7 @@ import KeyrackApp
 import KeyrackOutput
 import SecretBytes
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
 /// same variables for fish, a dotenv file, JSON or a GitHub Actions job (SourceFormat). Names are
@@ -47,8 +48,6 @@ struct SourceCommand: ParsableCommand {
         }
         defer { zeroize(&result.stdout) }
         Output.write(result.stdout)
-        if let count = result.appendedToGitHubEnv {
-            Terminal.printError("keyrack source: \(count) variable(s) masked and appended to $GITHUB_ENV for the next steps")
-        }
+        if let line = result.gitHubEnvLine { Terminal.printError(line) }
     }
 }

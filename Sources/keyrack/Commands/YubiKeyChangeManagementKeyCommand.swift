@@ -1,6 +1,7 @@
 import KeyrackApp
 import ArgumentParser
 import KeyrackHelp
+import KeyrackPresentation
 
 /// `keyrack yubikey change-management-key`.
 struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
@@ -22,7 +23,7 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
         var secrets = CardSecrets(fromStdin: pinStdin)
         defer { secrets.wipeAll() }
         let made = try ManagementKeyRotation.run(serial: card.serial, algorithm: algorithm) { try secrets.read(.pin(prompt: "PIN of YubiKey \($0): "), what: "PIN") }
-        print("management key replaced (\(made.algorithm), PIN-protected)")
+        print(made.line)
     }
 }
 

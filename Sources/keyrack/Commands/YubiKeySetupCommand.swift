@@ -54,20 +54,19 @@ struct YubiKeySetupCommand: ParsableCommand {
         var secrets = CardSecrets(fromStdin: pinStdin)
         defer { secrets.wipeAll() }
         switch try request.run(pin: { try secrets.read(.pin(prompt: "Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): "), what: "PIN") }) {
-        case .identity(let made): render(made)
-        case .loginKey(let made): render(made)
+        case .identity(let made):
+            render(made.notes, CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output), made.text(writtenTo: output))
+        case .loginKey(let made):
+            render(made.notes, LoginKeySetupJSON(made, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, certificateFile: output), made.text(writtenTo: output))
         }
     }
 
-    /// The identity file on stdout (or written to -o, and the recipient printed), notes on stderr.
-    func render(_ made: CardIdentitySetup.Made) {
-        for note in made.notes { Terminal.printError(note.line) }
-        if json {
-            JSONLine.print(CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output))
-        } else if output != nil {
-            print(made.recipient)
-        } else {
-            print(made.identityFile, terminator: "")
-        }
+    /// The card's notes on stderr, then the answer: one JSON line with --json, else the text.
+    private func render(_ notes: [CardSetupNote], _ answer: @autoclosure () -> some Encodable, _ text: @autoclosure () -> CardSetupText) {
+        for note in notes { Terminal.printError(note.line) }
+        if json { return JSONLine.print(answer()) }
+        let text = text()
+        text.stderr.forEach(Terminal.printError)
+        print(text.stdout, terminator: "")
     }
 }

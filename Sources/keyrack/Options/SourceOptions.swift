@@ -1,7 +1,6 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
-import KeyrackPresentation
 
 /// The `set` options that say more about where a key's source lives or how it is minted: the
 /// region of an SSM parameter, the 1Password account, and a GitHub App's ids, key and narrowing.
