@@ -206,7 +206,7 @@ let package = Package(
         // an ErrorLine, and the command wraps it in a ValidationError. Only keyrack-cli imports it
         // (scripts/gen-architecture checks that no library does).
         .target(name: "KeyrackPresentation", dependencies: [
-            "KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH", "PIV", "ProcessSpawn",
+            "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
         ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.

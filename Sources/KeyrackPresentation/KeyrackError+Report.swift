@@ -7,7 +7,7 @@ extension KeyrackError: CLIReportable {
     public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(cliLine.text)" }
     public var fixCommand: String? { cardFailure?.fixCommand ?? cliLine.fix }
 
-    /// The problem, then the remedy in keyrack's own commands (KeyrackError.Remedy+CLI).
+    /// The problem, then the remedy in keyrack's own commands (KeyrackRemedy+Text).
     public var cliLine: ErrorLine { remedy.map { "\(problem): \(line: $0.cliLine)" } ?? ErrorLine(text: problem, fix: nil) }
     public var exitCode: Int32 {
         switch kind {
