@@ -275,7 +275,7 @@ let package = Package(
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),
         // The CLI's wording in-process: each remedy, problem and result line a presenter makes.
-        .testTarget(name: "KeyrackPresentationTests", dependencies: ["KeyrackPresentation", "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames"]),
+        .testTarget(name: "KeyrackPresentationTests", dependencies: ["KeyrackPresentation", "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "PIV"]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

@@ -5,6 +5,8 @@ import KeyrackApp
 public struct CardSetupText: Equatable {
     public var stdout: String
     public var stderr: [String]
+
+    public init(stdout: String, stderr: [String]) { (self.stdout, self.stderr) = (stdout, stderr) }
 }
 
 extension CardIdentitySetup.Made {

@@ -79,5 +79,8 @@ final class ResultLinesTests: XCTestCase {
         XCTAssertEqual(MigrationError.Remedy.giveTheOwnersKey.cliText, "pass the owner's private key with --identity PATH")
         XCTAssertTrue(AuditVerifyError.notACardKey(path: "/k.pem").cliMessage.contains("--card-key /k.pem"))
         XCTAssertEqual(CardReferenceChange.unblockPIN.doneLine, "PIN unblocked and changed")
+        let key = AgeKeygen.generate(postQuantum: false)
+        XCTAssertEqual(key.publicKeyLine, "Public key: \(key.publicKey)")
+        XCTAssertTrue(key.publicKeyLine.hasPrefix("Public key: age1"))
     }
 }

@@ -47,7 +47,7 @@ struct AgeKeygenCommand: ParsableCommand {
             try FileDescriptorSink(fd: STDOUT_FILENO).write(Array(key.fileText.utf8))
         }
         if output != nil || isatty(STDOUT_FILENO) == 0 {
-            Terminal.printError("Public key: \(key.publicKey)")
+            Terminal.printError(key.publicKeyLine)
         }
     }
 }
