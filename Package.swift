@@ -193,6 +193,22 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The CLI's teaching text: each command's --help discussion (also docs/cli.md), kept apart
+        // so the executable holds only parsing and rendering. Plain strings, no imports, and only
+        // keyrack-cli depends on it (scripts/gen-architecture checks that no library does).
+        .target(name: "KeyrackHelp", swiftSettings: swift6),
+
+        // The CLI's words: how every typed result, problem and remedy of the app layer reads, as
+        // text lines and as the --json error object (CLIReportable, ErrorLine). A library of its
+        // own so the wording is unit-tested in-process, not only by spawning the binary, and so
+        // the executable keeps only the command tree: it parses, calls one use case, and hands the
+        // result or error to a presenter here. No ArgumentParser: a presenter returns a String or
+        // an ErrorLine, and the command wraps it in a ValidationError. Only keyrack-cli imports it
+        // (scripts/gen-architecture checks that no library does).
+        .target(name: "KeyrackPresentation", dependencies: [
+            "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
+        ]),
+
         // The CLI: one command type per file; parses, calls the core, prints.
         // Release builds link the Swift runtime and Foundation into it (-static-stdlib): the
         // dynamic loader then binds ~15 libraries fewer, a quarter of a short command's
@@ -203,6 +219,8 @@ let package = Package(
         // leaves ICU's symbols undefined. Debug builds (scripts/test) stay dynamic: fast links.
         .executableTarget(name: "keyrack-cli", dependencies: [
             "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeErrorReport", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
+            "KeyrackHelp",  // the commands' --help discussions
+            "KeyrackPresentation",  // how results and errors read
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack",
            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
@@ -256,6 +274,8 @@ let package = Package(
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.
         .testTarget(name: "KeyrackProxyTests", dependencies: ["KeyrackProxy", "KeyrackNames", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                           .product(name: "X509", package: "swift-certificates")]),
+        // The CLI's wording in-process: each remedy, problem and result line a presenter makes.
+        .testTarget(name: "KeyrackPresentationTests", dependencies: ["KeyrackPresentation", "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "PIV"]),
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),

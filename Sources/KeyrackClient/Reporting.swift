@@ -19,8 +19,8 @@ public enum ExitStatus {
 }
 
 /// An error either binary reports: one line on stderr that says what went wrong and what to do
-/// next, and the exit code of its class. Each module's errors conform in the CLI (in the file of
-/// the command family that owns them), so the modules stay free of CLI concerns.
+/// next, and the exit code of its class. Each module's errors conform in the CLI's words
+/// (KeyrackPresentation, a file per error), so the modules stay free of CLI concerns.
 public protocol CLIReportable: Error {
     var cliMessage: String { get }
     var exitCode: Int32 { get }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import AgeErrorReport  // AgeError as the catch below reports it
 import KeyrackApp
 import KeyrackDaemon
@@ -11,17 +12,7 @@ struct Keyrack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyrack",
         abstract: "A hardware-token-first credential rack for humans and robots sharing one machine.",
-        discussion: """
-        Every owner (`human` by default, or a robot name given with --for) has its own \
-        age-encrypted host manifest, its own recipient (a YubiKey PIV slot, an ssh key or an age \
-        identity) and its own daemon. Across Unix users the kernel keeps each owner's keys from \
-        the others. Owners that share a Unix user are isolated only inside `keyrack exec \
-        --sandbox`; outside it --for selects an owner, it does not authorise one (docs/robots.md).
-
-        Exit codes: 0 ok, 1 other failure, 2 usage error, 3 not granted (locked, absent, \
-        expired), 4 denied (wrong owner or uid), 5 card problem (no card, PIN blocked, touch \
-        timeout).
-        """,
+        discussion: Help.keyrack,
         version: "0.1.0",
         subcommands: [
             AgeCommand.self,

@@ -2,8 +2,8 @@ import KeyrackCore
 import XCTest
 
 /// The library errors carry the problem and the remedy apart, and name no command or option of
-/// keyrack's CLI: the CLI words those (Sources/keyrack/Support/KeyrackRemedy+CLI.swift; the fix it
-/// reports is checked end to end by JSONOutputTests).
+/// keyrack's CLI: the CLI words those (Sources/KeyrackPresentation/KeyrackRemedy+Text.swift: in-process by
+/// KeyrackPresentationTests' KeyrackRemedyTextTests, end to end by JSONOutputTests).
 final class KeyrackErrorTests: XCTestCase {
     private let remedies: [KeyrackError.Remedy] = [
         .initialise(owner: "bot"), .migrate(owner: "bot", orStartEmpty: true), .migrate(owner: "bot", orStartEmpty: false),

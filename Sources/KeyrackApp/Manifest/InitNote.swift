@@ -1,4 +1,4 @@
-/// What `init` tells a person on the way, typed: the CLI words each line (InitRequest+CLI), so
+/// What `init` tells a person on the way, typed: the CLI words each line (KeyrackPresentation's InitNote+Text), so
 /// the app layer names no command or option.
 public enum InitNote: Equatable, Sendable {
     /// A default ssh key that cannot be an age recipient (ECDSA), passed over.

@@ -12,7 +12,7 @@ public struct InitRequest: Equatable {
         case postQuantum, identity, serial, slot, touchPolicy, recipientType, algorithm, pinPolicy, pinFromStdin
     }
 
-    /// How a request is refused: the problem, and the remedy apart (InitRequest+CLI words them).
+    /// How a request is refused: the problem, and the remedy apart (KeyrackPresentation's InitProblem+Text words them).
     public enum Problem: Error, Equatable, Sendable {
         /// `choices` belong to the backends `vias` only.
         case onlyFor([Choice], vias: [Via])

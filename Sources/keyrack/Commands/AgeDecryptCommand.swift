@@ -1,17 +1,14 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
+import KeyrackPresentation
 
 /// `keyrack age decrypt`: the `age -d` of keyrack, with age's flags.
 struct AgeDecryptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt",
         abstract: "Decrypt an age file, armored or binary (as `age -d`).",
-        discussion: """
-        Reads INPUT (or stdin) and writes the plaintext to -o (or stdout). Without -i, a \
-        passphrase-encrypted file asks for its passphrase on the terminal. Plaintext is written \
-        only after each 64 KiB chunk authenticates; when a later chunk fails, the command exits \
-        non-zero and, with -o, removes the output file.
-        """
+        discussion: Help.ageDecrypt
     )
 
     @Option(name: [.customShort("i"), .customLong("identity")], help: ArgumentHelp(

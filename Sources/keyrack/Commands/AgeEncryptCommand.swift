@@ -1,17 +1,14 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
+import KeyrackPresentation
 
 /// `keyrack age encrypt`: the `age -e` of keyrack, with age's flags.
 struct AgeEncryptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encrypt",
         abstract: "Encrypt a file to recipients or with a passphrase (as `age -e`).",
-        discussion: """
-        Reads INPUT (or stdin) and writes the age file to -o (or stdout). Recipients: age1… \
-        (X25519), age1pq1… (post-quantum), age1yubikey1… (a YubiKey PIV slot, as \
-        age-plugin-yubikey; no card needed to encrypt), ssh-ed25519/ssh-rsa public keys. With -o, \
-        a failed run removes the partial output file.
-        """
+        discussion: Help.ageEncrypt
     )
 
     @Option(name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp(

@@ -1,7 +1,9 @@
 import AgeFormat
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
+import KeyrackPresentation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,10 +13,7 @@ struct AgeKeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Generate an age identity (as `age-keygen`), or print the recipients of one (-y).",
-        discussion: """
-        Writes the identity file (mode 0600) to -o, never overwriting an existing file, or to \
-        stdout, and prints the public key on stderr.
-        """
+        discussion: Help.ageKeygen
     )
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
@@ -48,7 +47,7 @@ struct AgeKeygenCommand: ParsableCommand {
             try FileDescriptorSink(fd: STDOUT_FILENO).write(Array(key.fileText.utf8))
         }
         if output != nil || isatty(STDOUT_FILENO) == 0 {
-            Terminal.printError("Public key: \(key.publicKey)")
+            Terminal.printError(key.publicKeyLine)
         }
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack audit`: the owner's access log, written by its daemon (which process took which
 /// key, when; never a value). `audit verify` checks that nobody rewrote it. See docs/audit.md.
@@ -10,13 +12,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Show or verify an owner's access log (who took which key, when).",
-        discussion: """
-        The owner's daemon appends one JSON line per event to $KEYRACK_HOME/audit/OWNER.jsonl: \
-        unlock, get (each key, granted or why not), relock, expiry, denials, identity-agent \
-        unwraps, sandbox starts, stop, with the requester as the kernel knows it (uid, pid, \
-        executable, argv[0], parent, cgroup, sandbox, git root). Never a value or a PIN. Each \
-        line carries the SHA-256 of the one before; checkpoints sign the chain. See docs/audit.md.
-        """,
+        discussion: Help.audit,
         subcommands: [AuditShowCommand.self, AuditVerifyCommand.self, AuditAnchorCommand.self],
         defaultSubcommand: AuditShowCommand.self
     )
@@ -67,7 +63,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if options.json {
             JSONLine.print(outcome.json)
         } else if report.ok {
-            Output.line("\(outcome.files.path): \(report.records) records, chain intact; \(report.checkpoints) checkpoint(s), \(report.signedCheckpoints) signed\(outcome.checkpointKey != nil ? " with the owner's key" : ""); \(report.cardCheckpoints) card checkpoint(s)\(outcome.cardKey != nil && report.cardCheckpoints > 0 ? " by the owner's card" : "")")
+            Output.line(outcome.line)
         }
         if let error = outcome.json.error {
             if !options.json { Terminal.printError("error: \(error.message)") }
@@ -76,28 +72,11 @@ struct AuditVerifyCommand: ParsableCommand {
     }
 }
 
-/// `--card-key`'s file is named by its flag.
-extension AuditVerifyError: CLIReportable {
-    public var cliMessage: String {
-        switch self {
-        case .notACardKey(let path): return "error: --card-key \(path) is not a P-256 public key in PEM: give the PEM file `keyrack yubikey setup --slot 9a` printed"
-        }
-    }
-    public var exitCode: Int32 { ExitStatus.failure }
-}
-
 struct AuditAnchorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anchor",
         abstract: "Have a YubiKey slot or the owner's TPM sign the access log's head at each unlock (its public key goes into the encrypted manifest).",
-        discussion: """
-        The slot holds a P-256 key (keyrack yubikey setup --slot 9a). At each unlock the card signs \
-        the log's head and the daemon records it as a card-checkpoint; `audit verify --manifest` \
-        requires them to be made by this key. The slot's PIN and touch policies apply; an unlock \
-        with no PIN at hand (a robot without --pin-file) skips it with a note. A TPM owner \
-        (--via tpm, the default for one) gets a P-256 signing key made in its TPM, with the \
-        owner's TPM PIN when its key has one; the TPM signs instead of a card.
-        """)
+        discussion: Help.auditAnchor)
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -117,19 +96,8 @@ struct AuditAnchorCommand: ParsableCommand {
         do {
             anchored = try AuditAnchor.run(request, store: try HostManifestStore.fromEnvironment(), terminal: PINSource.terminal(identity.pin.input))
         } catch let error as AuditAnchorError {
-            switch error {
-            case .unknownSigner(let via): throw ValidationError("invalid --via '\(via.prefix(10))': \(error.fix)")
-            case .slotForTPM: throw ValidationError("--slot names a YubiKey slot: give it without --via tpm")
-            case .invalidSlot(let slot): throw ValidationError("invalid --slot '\(slot.prefix(10))': \(error.fix)")
-            }
+            throw ValidationError(error.cliText)
         }
-        let json = anchored.json
-        if options.json {
-            JSONLine.print(json)
-        } else if anchored.signer == .tpm {
-            Output.line("keyrack audit anchor: the TPM signs the access log of '\(json.owner)' at each unlock")
-        } else {
-            Output.line("keyrack audit anchor: YubiKey \(json.serial.map(String.init) ?? "?") slot \(json.slot) signs the access log of '\(json.owner)' at each unlock")
-        }
+        options.answer(anchored.json) { Output.line(anchored.json.line(signer: anchored.signer)) }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import KeyrackApp
-import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack daemon prune [--for O | --all]`: the TypeScript keyrack's name for stopping daemons.
 /// One owner's (`daemon stop`), or with `--all` every daemon of this user found in the runtime
@@ -18,8 +18,8 @@ struct DaemonPruneCommand: ParsableCommand {
     func run() throws {
         let stops = try DaemonStop.prune(all ? DaemonStop.runningOwners() : [options.owner])
         options.answer(PruneJSON(pruned: stops.filter { $0.outcome != .notRunning }.map(\.owner))) {
-            if all && stops.isEmpty { return print("no daemon is running for any owner") }
-            for stop in stops { print(DaemonStopCommand.text(stop.outcome, owner: stop.owner)) }
+            if all && stops.isEmpty { return print(DaemonStop.Outcome.noneRunning) }
+            for stop in stops { print(stop.outcome.line(owner: stop.owner)) }
         }
     }
 }

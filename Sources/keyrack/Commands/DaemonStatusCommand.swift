@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackApp
 import KeyrackClient
 import KeyrackDaemon
+import KeyrackPresentation
 
 /// `keyrack daemon status`: whether the owner's daemon runs, its pid, socket and grant count.
 /// Exit 0 when it runs, 3 when it does not (the owner is locked).
@@ -15,16 +16,10 @@ struct DaemonStatusCommand: ParsableCommand {
 
     func run() throws {
         let socket = DaemonClient(owner: options.owner).socketPath
-        switch try OwnerStatus.daemon(owner: options.owner) {
-        case .orphaned(let pid):
-            throw failure(CommandFailure("daemon of '\(options.owner)': pid \(pid) is running, but its socket \(socket) was removed, so no client can reach it: stop it with \(fix: "keyrack daemon stop\(Fix.ownerFlag(options.owner))")"))
-        case .none:
-            throw failure(NotGranted(message: "no daemon is running for '\(options.owner)' (socket \(socket))", code: "locked", fix: nil))
-        case .running(let status) where options.json:
-            JSONLine.print(DaemonStatusJSON(status, socket: socket))
-        case .running(let status):
-            Output.line("daemon of '\(status.owner)': pid \(status.pid), socket \(socket), admits uid \(status.allowedUID), \(status.grants.count) grant(s)")
-        }
+        let daemon = try OwnerStatus.daemon(owner: options.owner)
+        if let error = daemon.failure(owner: options.owner, socket: socket) { throw failure(error) }
+        guard case .running(let status) = daemon else { return }
+        options.answer(DaemonStatusJSON(status, socket: socket)) { Output.line(status.line(socket: socket)) }
     }
 
     /// A daemon that does not answer: with --json the error object every command fails with

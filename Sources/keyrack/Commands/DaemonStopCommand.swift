@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack daemon stop`: asks the owner's daemon to wipe its grants and exit, and waits until
 /// its socket is gone.
@@ -14,15 +15,6 @@ struct DaemonStopCommand: ParsableCommand {
 
     func run() throws {
         let outcome = try DaemonStop.stop(owner: options.owner)
-        options.answer(DaemonStopJSON(owner: options.owner, effect: outcome.effect)) { Output.line(Self.text(outcome, owner: options.owner)) }
-    }
-
-    /// What a stop did, as `daemon stop` and `daemon prune` say it.
-    static func text(_ outcome: DaemonStop.Outcome, owner: String) -> String {
-        switch outcome {
-        case .notRunning: return "no daemon is running for '\(owner)'"
-        case .stopped: return "stopped the daemon of '\(owner)'"
-        case .stoppedOrphan(let pid): return "stopped the daemon of '\(owner)' (pid \(pid), found through its pid file: its socket had been removed)"
-        }
+        options.answer(DaemonStopJSON(owner: options.owner, effect: outcome.effect)) { Output.line(outcome.line(owner: options.owner)) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyrackApp
 import KeyrackCore
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack del`: removes one key of an owner and any value keyrack holds for it. Idempotent.
 struct DelCommand: ParsableCommand {
@@ -33,8 +34,8 @@ struct DelCommand: ParsableCommand {
         let result = try KeyChange.delete(owner: owner, org: org, env: try EnvName(env), key: try KeyName(key), directory: InvocationPaths.currentDirectory,
                                           store: store, identities: identities, effects: LiveManifestEffects())
         options.answer(DelJSON(owner: owner.value, slug: result.slug.description, removed: result.removed, repoFile: result.repoFile)) {
-            print(result.removed ? "keyrack del: removed \(result.slug) from owner \(owner)" : "keyrack del: \(result.slug) was not set for owner \(owner) (already absent)")
-            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
+            print(result.line(owner: owner))
+            if let line = result.repoFile.line { print(line) }
         }
     }
 }

@@ -1,19 +1,18 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackYAML
 import KeyrackNames
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack fill`: gives several owners the repository's keys (KeyrackApp's FillOwners).
 struct FillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fill",
         abstract: "Give each listed owner the keys .agent/keyrack.yml lists for an env, asking each missing value once and verifying it reads back.",
-        discussion: """
-        Values are asked on the terminal (not echoed), once per key some owner lacks; when stdin is not a terminal, \
-        each such key's value is one line of stdin, in the file's order.
-        """)
+        discussion: Help.fill)
 
     @Option(help: ArgumentHelp("The env whose keys to fill.", valueName: "env"))
     var env: String
@@ -39,18 +38,9 @@ struct FillCommand: ParsableCommand {
         do {
             report = try fill.run(.init(env: try EnvName(env), owners: try owners.map(OwnerName.init), keys: keys), allowlist: allowlist)
         } catch let failure as FillOwners.Failure {
-            switch failure {
-            case .noRepositoryFile: throw UsageError("\(failure): run it in the repository, or create the file with \(fix: "keyrack init --org ORG")")
-            case .notListed: throw UsageError("\(failure): add it to the file's env section, or drop --key")
-            case .roundTrip: throw UsageError("\(failure): check the owner's manifest with \(fix: "keyrack list"), then fill again")
-            }
+            throw UsageError(failure.cliLine)
         }
-        for (slug, outcome) in report {
-            switch outcome {
-            case .found: print("\(slug): every owner has it")
-            case .filled(let who): print("\(slug): set for \(who.joined(separator: ", ")) and read back")
-            }
-        }
-        if report.isEmpty { print("keyrack fill: \(allowlist?.path ?? ".agent/keyrack.yml") lists no key for env \(env)") }
+        for (slug, outcome) in report { print(outcome.line(slug: slug)) }
+        if report.isEmpty { print(FillOwners.Outcome.nothingListed(file: allowlist?.path, env: env)) }
     }
 }

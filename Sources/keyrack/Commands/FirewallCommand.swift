@@ -1,9 +1,11 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import KeyrackOutput
 import SecretBytes
+import KeyrackPresentation
 
 /// `keyrack firewall`: lets CI secrets into a job through the repository file and the firewall
 /// (KeyrackApp's SecretsFirewall); parses, calls, renders.
@@ -11,11 +13,7 @@ struct FirewallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firewall",
         abstract: "Let CI secrets (a JSON object) into a job only as .agent/keyrack.yml lists them for the env and only if the firewall passes them.",
-        discussion: """
-        GitHub Actions: env: { SECRETS: ${{ toJSON(secrets) }} } then keyrack firewall --env test --from 'json(env://SECRETS)' \
-        --into github.actions: masks each value, appends the granted ones to $GITHUB_ENV, and exits 3 (having exported the \
-        others) when a listed secret is blocked (a long-lived token, a name that changes a shell or loader).
-        """)
+        discussion: Help.firewall)
 
     @OptionGroup var envOption: EnvOption
     private var env: String { envOption.env }
@@ -45,23 +43,11 @@ struct FirewallCommand: ParsableCommand {
         defer { for i in attempts.indices { zeroize(&attempts[i].value) } }
         if let githubEnv {
             let n = try SecretsFirewall.exportToGitHubActions(attempts, githubEnv: githubEnv, stdout: Output.write)
-            Terminal.printError("keyrack firewall: \(n.granted) granted (masked, appended to $GITHUB_ENV), \(n.blocked) blocked, \(n.absent) absent")
+            Terminal.printError(n.line)
         } else {
             JSONLine.print(attempts.map(FirewallAttemptJSON.init))
         }
-        for a in attempts where a.status == .blocked { Terminal.printError("blocked: \(a.slug): \(a.reason ?? "")") }
+        for line in attempts.compactMap(\.blockedLine) { Terminal.printError(line) }
         if attempts.contains(where: { $0.status == .blocked }) { throw ExitCode(ExitStatus.notGranted) }
-    }
-}
-
-/// The firewall's refusals in its options' words.
-extension SecretsFirewall.Failure {
-    var cliLine: ErrorLine {
-        switch self {
-        case .badSource(let s): "unsupported --from '\(s.prefix(60))': use --from 'json(env://VAR)' or --from 'json(stdin://*)'"
-        case .unsetVariable(let v): "the environment variable \(v) named by --from is not set: \(fix)"
-        case .notJSON(let what): "the secrets given with --from are not a JSON object of strings (\(what)): \(fix)"
-        case .noRepositoryFile: "\(problem): run it in the repository, or create the file with \(fix: "keyrack init --org ORG")"
-        }
     }
 }

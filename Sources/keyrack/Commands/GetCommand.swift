@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackClient
 import KeyrackApp
 
@@ -9,12 +10,7 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Print one unlocked key of an owner, from its daemon.",
-        discussion: """
-        Prints a status line by default; the value itself only with --value (raw bytes, no \
-        newline) or --json. A request for ORG.ENV.KEY is answered by ORG.all.KEY when only that \
-        is unlocked. Inside a repository with .agent/keyrack.yml, only the keys it lists (plus \
-        sudo and @all keys) are handed out.
-        """
+        discussion: Help.get
     )
 
     @OptionGroup var options: OwnerOptions

@@ -1,23 +1,17 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackClient
 import KeyrackCore
 import PIV
+import KeyrackPresentation
 
 /// `keyrack init`: creates an owner's host manifest, encrypted to exactly that owner's recipient.
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create an owner's encrypted host manifest (once; a re-run changes nothing).",
-        discussion: """
-        --via ssh (the default) uses --pubkey: a .pub file, or the key itself ("ssh-ed25519 AAAA…"); \
-        by default ~/.ssh/id_ed25519.pub, else id_rsa.pub (ECDSA keys cannot be age recipients). \
-        The private key is the same path without .pub. --via age uses --identity FILE, or a \
-        recipient (age1…, or a file holding one) from --pubkey, or creates \
-        KEYRACK_HOME/identities/OWNER.txt (0600). --via yubikey uses a PIV slot. --via tpm makes a \
-        P-256 key in this machine's TPM 2.0 (/dev/tpmrm0, or the TCTI in KEYRACK_TPM_TCTI), sealed into \
-        KEYRACK_HOME/identities/OWNER.tpm.txt (0600); its recipient is age1tag1….
-        """)
+        discussion: Help.initCommand)
 
     @OptionGroup var options: OwnerOptions
 
@@ -82,22 +76,8 @@ struct InitCommand: ParsableCommand {
         let request = self.request
         let result = try OwnerInit.run(try request.input(owner: owner), store: store, interaction: request.interaction, note: { Terminal.printError($0.line) })
         let path = store.home.manifest(owner).path
-        if options.json { return JSONLine.print(InitJSON(owner: owner.value, manifest: path, result: result, org: org)) }
-        switch result.outcome {
-        case .created(let manifest, let setup):
-            print("keyrack init: created owner \(owner)")
-            print("  manifest:  \(path)")
-            print("  recipient: \(HostManifestStore.shorten(manifest.owner.pubkey)) (via \(result.via.rawValue))")
-            if let id = setup.location.identityPath { print("  identity:  \(id)\(setup.createdIdentity ? " (new)" : "")") }
-            if manifest.owner.sandboxed { print("  sandboxed: its values go only to `keyrack exec --for \(owner.value) --sandbox`") }
-        case .alreadyInitialised:
-            print("keyrack init: owner \(owner) is already initialised (\(path)); nothing was changed")
-        }
-        switch result.repoFile {
-        case .created(let path)?: print("  repository file: \(path) (created, org \(org!))")
-        case .found(let path)?: print("  repository file: \(path) (found, org \(org!))")
-        case .notInRepository?: print("  repository file: not in a git repository; run init --org inside one to create .agent/keyrack.yml")
-        case nil: break
+        options.answer(InitJSON(owner: owner.value, manifest: path, result: result, org: org)) {
+            result.lines(owner: owner, manifestPath: path, org: org).forEach { print($0) }
         }
     }
 }

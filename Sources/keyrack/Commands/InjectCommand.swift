@@ -1,9 +1,11 @@
 import ArgumentParser
+import KeyrackHelp
 import Foundation
 import KeyrackApp
 import KeyrackCore
 import SecretBytes
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack inject`: fills `{{ keyrack://ORG.ENV.KEY }}` placeholders of a template with the
 /// owner's granted values, as `op inject` does, for config files a program reads from disk. All
@@ -12,12 +14,7 @@ struct InjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inject",
         abstract: "Fill {{ keyrack://ORG.ENV.KEY }} placeholders of a template with unlocked keys.",
-        discussion: """
-        Example: keyrack inject -i config.yml.tpl -o config.yml. The output file is created with \\
-        mode 0600 (it holds secrets) and replaced whole, never left half written; an existing \\
-        one is replaced only with --force. Without -o the result goes to stdout. Other {{ … }} \\
-        are left as they are.
-        """
+        discussion: Help.inject
     )
 
     @OptionGroup var options: OwnerOptions
@@ -47,7 +44,7 @@ struct InjectCommand: ParsableCommand {
             Output.write(result.stdout!)
         } else if let output {
             options.answer(InjectJSON(output: output, placeholders: result.placeholders)) {
-                Terminal.printError("keyrack inject: wrote \(output) (mode 0600, \(result.placeholders) placeholder(s) filled)")
+                Terminal.printError(result.wroteLine(output))
             }
         }
     }

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackCore
 import KeyrackNames
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack migrate`: carries the TypeScript keyrack's host manifests over (TypeScriptMigration,
 /// docs/migrating.md). Parses, calls the use case, renders one line per owner plus what did not move.
@@ -48,33 +48,10 @@ struct MigrateCommand: ParsableCommand {
         if json {
             JSONLine.print(answer)
         } else if reports.isEmpty {
-            print("keyrack migrate: no TypeScript host manifest (keyrack.host[.OWNER].age) \(all ? "" : "of \(request.owners.joined(separator: ", ")) ")in \(store.home.root.path)")
+            print(TypeScriptMigration.nothingFound(owners: all ? nil : request.owners, root: store.home.root.path))
         } else {
-            for owner in answer.owners { print(Self.text(owner)) }
+            for owner in answer.owners { print(owner.text) }
         }
         if answer.anyFailed { throw ExitCode(ExitStatus.failure) }
-    }
-
-    static func text(_ r: MigrateJSON.Owner) -> String {
-        let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
-        var lines = [r.problem.map { "\(r.owner): not migrated: \($0): \(r.fix ?? "")" }
-            ?? "\(r.owner): \(r.status == "migrated" ? "migrated" : "would migrate") \(plural(r.keys.count, "key")) and \(plural(r.recipients.count, "backup recipient")) from \(r.source) (opened with \(r.openedWith ?? "?")); the old file is unchanged"]
-        if r.problem == nil { lines += r.keys.map { "  \($0.slug) (\($0.vault))" } }
-        lines += r.notMoved.map { "  not moved: \($0.subject): \($0.reason)" }
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// migrate's remedies in keyrack's own options and commands.
-extension MigrationError.Remedy {
-    var cliText: String {
-        switch self {
-        case .giveTheKeyThatOpensIt: "pass the private key that opens it with --identity PATH"
-        case .restoreFromBackup: "restore the file from a backup, then run keyrack migrate again"
-        case .replaceOrAddTheMissingKeys:
-            "to start over from the old manifest, run it again with --replace (the keyrack manifest is renamed, not deleted); to keep it, add the missing keys with `keyrack set`"
-        case .giveTheOwnersKey: "pass the owner's private key with --identity PATH"
-        case .renameTheFile: words
-        }
     }
 }

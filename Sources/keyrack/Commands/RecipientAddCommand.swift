@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
+import KeyrackPresentation
 
 /// `keyrack recipient add`: adds a backup key (age1…, age1pq1…, age1yubikey1…, ssh-…) and
 /// re-encrypts the owner's manifest to every recipient.
@@ -31,7 +32,7 @@ struct RecipientAddCommand: ParsableCommand {
                                              userHome: InvocationPaths.userHome, store: store, identities: identities)
         let added = result.recipient
         options.answer(RecipientAddJSON(owner: owner.value, added: added, identity: result.identityPath)) {
-            print("keyrack recipient add: \(added.label) (\(HostManifestStore.shorten(added.pubkey)), via \(added.via.rawValue)) can now open owner \(owner)'s manifest")
+            print(RecipientChange.addedLine(added, owner: owner))
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
+import KeyrackPresentation
 
 /// `keyrack recipient list`: the primary and backup recipients of an owner's manifest.
 struct RecipientListCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct RecipientListCommand: ParsableCommand {
     func run() throws {
         let (owner, manifest) = try options.manifest()
         options.answer(RecipientListJSON(owner: owner.value, manifest: manifest)) {
-            print(ManifestCLI.table([["LABEL", "VIA", "PUBKEY"]] + manifest.allPublicKeys.map { [$0.label, $0.via.rawValue, HostManifestStore.shorten($0.pubkey)] }))
+            print(RecipientChange.table(manifest))
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackCore
+import KeyrackPresentation
 
 /// `keyrack recipient remove`: drops one recipient and re-encrypts the manifest to the rest.
 /// The last way in is never removed.
@@ -19,8 +20,7 @@ struct RecipientRemoveCommand: ParsableCommand {
         let (owner, store, identities) = try options.access()
         let promoted = try RecipientChange.remove(owner: owner, label: label, store: store, identities: identities, effects: LiveManifestEffects())
         options.answer(RecipientRemoveJSON(owner: owner.value, removed: label, promoted: promoted)) {
-            print("keyrack recipient remove: \(label) can no longer open owner \(owner)'s manifest")
-            if let promoted { print("  \(promoted) is now the primary recipient (label: primary)") }
+            RecipientChange.removedLines(label, promoted: promoted, owner: owner).forEach { print($0) }
         }
     }
 }

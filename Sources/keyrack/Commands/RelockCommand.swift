@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackApp
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack relock`: drops grants from the owner's daemon now, wiping their memory. With no
 /// daemon there is nothing unlocked, which is success, not an error.
@@ -20,13 +21,9 @@ struct RelockCommand: ParsableCommand {
 
     func run() throws {
         let result = try Relock.run(owner: options.owner, env: filter.env, key: key)
-        if let pid = result.stoppedOrphan {
-            Terminal.printError("the daemon of '\(options.owner)' (pid \(pid)) had lost its socket: stopped it, which relocked every key it held")
-        }
+        if let note = result.orphanNote(owner: options.owner) { Terminal.printError(note) }
         options.answer(RelockJSON(owner: options.owner, relocked: result.relocked.map(\.description), identityAgent: result.identityAgent)) {
-            if result.relocked.isEmpty && !result.identityAgent { return Output.line("nothing to relock for '\(options.owner)'") }
-            for s in result.relocked { Output.line("relocked \(s)") }
-            if result.identityAgent { Output.line("relocked the identity agent of '\(options.owner)'") }
+            result.lines(owner: options.owner).forEach(Output.line)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyrackHelp
 import Foundation
 import KeyrackApp
 import KeyrackClient
@@ -6,6 +7,7 @@ import KeyrackCore
 import KeyrackDaemon
 import SecretBytes
 import KeyrackNames
+import KeyrackPresentation
 
 /// `keyrack set`: records where one key of an owner lives (and, for os.secure / os.direct, its
 /// value, read from the terminal without echo or from stdin — never from argv).
@@ -13,35 +15,7 @@ struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Add or replace a key in an owner's host manifest.",
-        discussion: """
-        The slug is ORG.ENV.KEY. ORG comes from .agent/keyrack.yml (searched from the current \
-        directory up to the git root), else --org, else @all for sudo keys. Vaults: os.secure \
-        (value kept encrypted in the manifest), os.direct (plaintext file, 0600, for non-secret \
-        config), os.envvar (read from the environment at unlock), os.daemon (held only by the \
-        daemon), 1password (--exid VAULT/ITEM, VAULT/ITEM/FIELD or op://VAULT/ITEM/FIELD, checked \
-        with `op` when op is installed), openbao (--exid MOUNT/PATH#FIELD of a KV v1/v2 secret in \
-        OpenBao or Vault, read at unlock; only the reference is stored, and `del` never touches the \
-        remote secret; see docs/openbao.md), aws.params (--exid /SSM/PARAMETER/NAME, read with the AWS \
-        CLI v2), aws.config (--exid PROFILE: unlock grants AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \
-        and AWS_SESSION_TOKEN beside the key, until the credentials expire).
-
-        GitHub App: --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP --app-id N --installation-id N \
-        --private-key app.pem (asked on the terminal when absent; the key is checked and stored \
-        encrypted, never echoed), or --vault 1password --exid VAULT/ITEM whose field holds \
-        {"appId", "installationId", "privateKey"} as JSON. Unlock mints a ghs_ installation token \
-        on GITHUB_API_URL (default https://api.github.com), granted until it expires.
-
-        GitHub Actions OIDC (no stored secret, in a job with `permissions: id-token: write`): \
-        --vault openbao --mech EPHEMERAL_VIA_GITHUB_OIDC --exid MOUNT/PATH#FIELD, read with the \
-        job's ID token (keyrack set-default --openbao-login jwt --openbao-jwt-role ROLE), or \
-        --vault aws.config --mech EPHEMERAL_VIA_GITHUB_OIDC --exid PROFILE, the profile's role_arn \
-        assumed with it (AssumeRoleWithWebIdentity). Outside Actions the unlock fails, exit 3.
-
-        OpenBao dynamic secrets (database/creds/ROLE…): --vault openbao --mech \
-        EPHEMERAL_VIA_OPENBAO_LEASE --exid MOUNT/creds/ROLE#FIELD (e.g. #username and #password: \
-        one read, one lease), with keyrack set-default --openbao-lease-role TOKEN_ROLE. Granted for \
-        the lease; relock, expiry and the daemon's stop revoke it.
-        """)
+        discussion: Help.set)
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -85,9 +59,8 @@ struct SetCommand: ParsableCommand {
             throw ValidationError("stdin carries the value of a \(vault.rawValue) key: give the YubiKey PIN with --pin-file PATH instead of --pin-stdin")
         }
         if UsageChecks.refusesOpenBaoAddress(openbaoAddr) { return }  // run() says why, on one line
-        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch GitHubAppKeyInput.Problem.onlyForAManifestAppKey(let given) {
-            let flags = given.map(\.flag)
-            throw ValidationError("\(flags.joined(separator: ", ")) \(flags.count == 1 ? "is" : "are") only used with --vault os.secure --mech EPHEMERAL_VIA_GITHUB_APP (a 1password key keeps them in the item)")
+        do { try UsageChecks.check { try input().check(gitHubApp: source.gitHubApp) } } catch let problem as GitHubAppKeyInput.Problem {
+            throw ValidationError(problem.cliText)
         }
     }
 
@@ -118,14 +91,10 @@ struct SetCommand: ParsableCommand {
             return try source.gitHubApp.source { prompt, field in try TerminalLine.ask(prompt, flag: field.flag) }
         }, effects: LiveManifestEffects())
         let entry = result.entry
-        if let token = result.longLivedToken {
-            Terminal.printError("warning: \(entry.slug) looks like \(token.what) (\(token.prefix)…): get, exec and source will refuse to hand it out without --allow-dangerous; store a short-lived credential instead")
-        }
-        if options.json {
-            JSONLine.print(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile))
-        } else {
-            print("keyrack set: \(result.outcome.rawValue) \(entry.slug) for owner \(owner) (vault \(entry.vault.rawValue), mech \(entry.mech.rawValue))")
-            if let line = RepoFileCLI.text(result.repoFile) { print(line) }
+        if let warning = result.longLivedWarning { Terminal.printError(warning) }
+        options.answer(SetJSON(entry: KeyEntryJSON(entry, source: entry.source), owner: owner.value, effect: result.outcome.rawValue, repoFile: result.repoFile)) {
+            print(result.line(owner: owner))
+            if let line = result.repoFile.line { print(line) }
         }
     }
 }

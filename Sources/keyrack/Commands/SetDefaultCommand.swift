@@ -1,7 +1,8 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
-import KeyrackClient
+import KeyrackPresentation
 
 extension OpenBaoSettings.Login: ExpressibleByArgument {}
 extension OpenBaoSettings.JWTSource: ExpressibleByArgument {}
@@ -12,16 +13,7 @@ struct SetDefaultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-default",
         abstract: "Set an owner's defaults for remote vaults (the OpenBao / Vault cluster and its login).",
-        discussion: """
-        A key's own --openbao-addr / --openbao-cacert win over these; BAO_ADDR / VAULT_ADDR, \
-        VAULT_CACERT and VAULT_NAMESPACE fill what neither says. Logins: cert (mutual TLS whose \
-        signature the YubiKey makes: no secret on disk at all), approle (role_id and secret_id are \
-        os.secure keys of this manifest), token (BAO_TOKEN / VAULT_TOKEN or ~/.vault-token, for \
-        a person who ran `bao login`; never revoked by keyrack), jwt (a JWT checked by the jwt auth \
-        mount: the GitHub Actions job's ID token, asked for at each unlock for --openbao-jwt-audience, \
-        or --openbao-jwt-source card, a short-lived JWT the YubiKey signs). A token keyrack logs in for lives \
-        in the unlock process only and is revoked before unlock returns. See docs/openbao.md.
-        """)
+        discussion: Help.setDefault)
 
     @OptionGroup var options: OwnerOptions
     @OptionGroup var identity: IdentityOptions
@@ -94,24 +86,6 @@ struct SetDefaultCommand: ParsableCommand {
         let store = try HostManifestStore.fromEnvironment()
         let settings = try OpenBaoDefaults.set(owner: owner, request, store: store, identities: { try identity.identities(owner, store: store) })
         let answer = SetDefaultJSON(owner: owner.value, settings: settings)
-        if options.json {
-            JSONLine.print(answer)
-        } else if settings.isEmpty {
-            print("keyrack set-default: owner \(owner) has no OpenBao defaults")
-        } else {
-            print("keyrack set-default: OpenBao defaults of owner \(owner): " + answer.openbao.assignments.joined(separator: " "))
-        }
-    }
-}
-
-/// set-default's refusals in its options' words.
-extension OpenBaoDefaultsRequest.Problem {
-    var cliText: String {
-        switch self {
-        case .invalidSlot(let slot): "invalid --openbao-slot '\(slot)': use 9a, 9c, 9d, 9e or a retired slot 82–95"
-        case .mountGivenTwice: "--openbao-jwt-mount and --openbao-auth-mount name the same setting: give one"
-        case .nothingToSet: "nothing to set: give at least one --openbao-… option (or --clear-openbao)"
-        case .clearWithSettings: "--clear-openbao takes no other option"
-        }
+        options.answer(answer) { print(answer.line) }
     }
 }

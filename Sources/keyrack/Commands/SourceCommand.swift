@@ -1,8 +1,10 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackOutput
 import SecretBytes
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack source`: prints `export NAME='value'` lines for `eval "$(keyrack source …)"`, or the
 /// same variables for fish, a dotenv file, JSON or a GitHub Actions job (SourceFormat). Names are
@@ -11,12 +13,7 @@ struct SourceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
         abstract: "Print shell export lines for an owner's unlocked keys.",
-        discussion: """
-        Usage: eval "$(keyrack source --env test)"; fish: keyrack source --env test --format fish \
-        | source; CI: keyrack source --env test --format github-actions. Prefer `keyrack exec`, \
-        which puts no value in your shell. Prints nothing and exits 3 if any requested key is not \
-        granted.
-        """
+        discussion: Help.source
     )
 
     @OptionGroup var options: OwnerOptions
@@ -51,8 +48,6 @@ struct SourceCommand: ParsableCommand {
         }
         defer { zeroize(&result.stdout) }
         Output.write(result.stdout)
-        if let count = result.appendedToGitHubEnv {
-            Terminal.printError("keyrack source: \(count) variable(s) masked and appended to $GITHUB_ENV for the next steps")
-        }
+        if let line = result.gitHubEnvLine { Terminal.printError(line) }
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import KeyrackHelp
 import KeyrackApp
 import KeyrackCore
 import KeyrackClient
 import KeyrackDaemon
+import KeyrackPresentation
 
 /// `keyrack unlock`: opens the owner's manifest once (one card operation for a YubiKey owner,
 /// whatever the number of keys), fetches the selected keys from their vaults and hands them to
@@ -11,18 +13,7 @@ struct UnlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
         abstract: "Unlock an owner's keys of one env into its daemon for a while.",
-        discussion: """
-        TTL: --duration, default 30m for sudo and 9h otherwise, capped by each key's maxDuration. \
-        sudo keys are unlocked one --key at a time. When the owner's YubiKey is not plugged in (or \
-        with --using ssh|age), a backup recipient whose identity is on this machine opens the \
-        manifest; the output names the recipient used. \
-        --identity-agent (with or without --env) also hands the owner's identities to its daemon \
-        for --duration (default 1h), so age clients decrypt through age-plugin-keyrack with the \
-        identity `keyrack identity` prints: the YubiKey's PIN is then asked by the age client, once \
-        per card session where pcscd restricts access, once per request where it does not. The agent holds at most 9h (a longer --duration is refused), and at \
-        most 30m when --env opened a manifest that holds sudo keys (a longer TTL is cut to 30m, \
-        with a note); it never opens the owner's own manifest. See docs/age-agent.md.
-        """
+        discussion: Help.unlock
     )
 
     @OptionGroup var options: OwnerOptions
@@ -48,16 +39,7 @@ struct UnlockCommand: ParsableCommand {
     @OptionGroup var pin: PINOptions
 
     func validate() throws {
-        switch UnlockRequest.check(env: env, key: key, duration: duration, identityAgent: identityAgent) {
-        case nil: return
-        case .agentOutlivesCap(let duration, let cap)?:
-            throw ValidationError("--duration \(duration) is longer than the identity agent may live (\(cap / 3600)h, an owner's longest grant): give --duration \(cap / 3600)h or less")
-        case .nothingToUnlock?: throw ValidationError("missing --env: name the env to unlock (or pass --identity-agent to start only the identity agent)")
-        case .keyWithoutEnv?: throw ValidationError("--key needs --env")
-        case .invalidEnv(let env)?: throw ValidationError("invalid --env '\(env.prefix(40))': use sudo, prod, prep, test, all or a lowercase name")
-        case .sudoNeedsKey?: throw ValidationError("sudo keys are unlocked one at a time: add --key KEY (e.g. keyrack unlock --env sudo --key GITHUB_TOKEN)")
-        case .badDuration(let why)?: throw ValidationError(why)
-        }
+        if let problem = UnlockRequest.check(env: env, key: key, duration: duration, identityAgent: identityAgent) { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {

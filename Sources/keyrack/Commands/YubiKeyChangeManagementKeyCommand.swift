@@ -1,16 +1,14 @@
 import KeyrackApp
 import ArgumentParser
+import KeyrackHelp
+import KeyrackPresentation
 
 /// `keyrack yubikey change-management-key`.
 struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change-management-key",
         abstract: "Replace the management key with a random one stored PIN-protected on the card.",
-        discussion: """
-        The PIN-protected convention (PRINTED object 5FC109 + ADMIN DATA flag) is the one ykman, \
-        yubikey-agent and age-plugin-yubikey use, so those tools keep working with the card. The \
-        key itself is never shown. With --pin-stdin, stdin holds the PIN.
-        """
+        discussion: Help.yubiKeyChangeManagementKey
     )
 
     @OptionGroup var card: CardSelection
@@ -25,7 +23,7 @@ struct YubiKeyChangeManagementKeyCommand: ParsableCommand {
         var secrets = CardSecrets(fromStdin: pinStdin)
         defer { secrets.wipeAll() }
         let made = try ManagementKeyRotation.run(serial: card.serial, algorithm: algorithm) { try secrets.read(.pin(prompt: "PIN of YubiKey \($0): "), what: "PIN") }
-        print("management key replaced (\(made.algorithm), PIN-protected)")
+        print(made.line)
     }
 }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import KeyrackApp
 import KeyrackClient
 import PIV
+import KeyrackPresentation
 
 /// `keyrack yubikey list`: every card, its used slots, and the age recipient of each P-256 slot
 /// (`age1yubikey1…`) and X25519 slot (`age1…`, firmware 5.7+).
@@ -22,19 +22,6 @@ struct YubiKeyListCommand: ParsableCommand {
             return
         }
         if rows.isEmpty { throw PIVError.noCard }
-        for card in rows {
-            print("YubiKey \(card.serial) (firmware \(card.firmware), reader \"\(card.reader)\")")
-            if card.slots.isEmpty { print("  no used slots: make an age identity with `keyrack yubikey setup --serial \(card.serial)`") }
-            for s in card.slots {
-                var line = "  slot \(s.slot)  \(s.algorithm)"
-                if let p = s.pinPolicy { line += "  PIN \(p)" }
-                if let t = s.touchPolicy { line += "  touch \(t)" }
-                if let n = s.name { line += "  \"\(n)\"" }
-                print(line)
-                if let r = s.recipient { print("    recipient: \(r)") }
-                if let t = s.tagRecipient { print("    or as tag: \(t)") }
-                if let i = s.identity { print("    identity:  \(i)") }
-            }
-        }
+        for card in rows { card.lines.forEach { print($0) } }
     }
 }

@@ -1,27 +1,17 @@
 import KeyrackApp
 import KeyrackCore
 import ArgumentParser
+import KeyrackHelp
 import PIV
 import KeyrackClient
+import KeyrackPresentation
 
 /// `keyrack yubikey setup`: age-plugin-yubikey's `--generate`, non-interactive.
 struct YubiKeySetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
         abstract: "Generate an age identity key (P-256) in a free retired PIV slot, or a login key in 9a.",
-        discussion: """
-        Verifies the PIN, authenticates with the PIN-protected management key (a factory \
-        management key is replaced by a random PIN-protected one, as age-plugin-yubikey and ykman \
-        do), generates the key with the chosen policies and stores a self-signed certificate \
-        naming them. Prints the identity file (or writes it to -o and prints the recipient). \
-        Robots: --pin-policy never --touch-policy never. Humans: once and always/cached. \
-        --recipient-type chooses the recipient printed: piv-p256 (age1yubikey1…, the default: \
-        released age-plugin-yubikey and age 1.1 handle it) or tag (age1tag1…, which age ≥ 1.3 \
-        encrypts to without any plugin). The card unwraps both. \
-        With --slot 9a the key is a TLS login key (an OpenBao / Vault `cert` login signs with it on \
-        the card) and its certificate is printed as PEM (or written to -o) for the operator's \
-        `bao write auth/cert/certs/NAME certificate=@FILE`; see docs/openbao.md.
-        """
+        discussion: Help.yubiKeySetup
     )
 
     @OptionGroup var card: CardSelection
@@ -57,32 +47,26 @@ struct YubiKeySetupCommand: ParsableCommand {
     }
 
     func validate() throws {
-        do { try request.check() } catch let problem as CardKeySetup.Problem {
-            switch problem {
-            case .slotNotUsable: throw ValidationError("--slot must be a retired slot, 82–95 (or 1–20), or 9a for a login key")
-            case .outputExists(let path): throw ValidationError("'\(path)' already exists: choose another -o path (an identity file is never overwritten)")
-            }
-        }
+        do { try request.check() } catch let problem as CardKeySetup.Problem { throw ValidationError(problem.cliText) }
     }
 
     func run() throws {
         var secrets = CardSecrets(fromStdin: pinStdin)
         defer { secrets.wipeAll() }
         switch try request.run(pin: { try secrets.read(.pin(prompt: "Enter the PIN of the YubiKey\(card.serial.map { " \($0)" } ?? ""): "), what: "PIN") }) {
-        case .identity(let made): render(made)
-        case .loginKey(let made): render(made)
+        case .identity(let made):
+            render(made.notes, CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output), made.text(writtenTo: output))
+        case .loginKey(let made):
+            render(made.notes, LoginKeySetupJSON(made, pinPolicy: pinPolicy.policy, touchPolicy: touchPolicy.policy, certificateFile: output), made.text(writtenTo: output))
         }
     }
 
-    /// The identity file on stdout (or written to -o, and the recipient printed), notes on stderr.
-    func render(_ made: CardIdentitySetup.Made) {
-        for note in made.notes { Terminal.printError(note.line) }
-        if json {
-            JSONLine.print(CardIdentitySetupJSON(made, recipientType: recipientType.type, identityFile: output))
-        } else if output != nil {
-            print(made.recipient)
-        } else {
-            print(made.identityFile, terminator: "")
-        }
+    /// The card's notes on stderr, then the answer: one JSON line with --json, else the text.
+    private func render(_ notes: [CardSetupNote], _ answer: @autoclosure () -> some Encodable, _ text: @autoclosure () -> CardSetupText) {
+        for note in notes { Terminal.printError(note.line) }
+        if json { return JSONLine.print(answer()) }
+        let text = text()
+        text.stderr.forEach(Terminal.printError)
+        print(text.stdout, terminator: "")
     }
 }

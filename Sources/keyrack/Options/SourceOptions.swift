@@ -41,14 +41,3 @@ struct SourceOptions: ParsableArguments {
         GitHubAppKeyInput(appID: appID, installationID: installationID, privateKeyPath: privateKey)
     }
 }
-
-extension GitHubAppKeyInput.Field {
-    /// The option that gives it.
-    var flag: String {
-        switch self {
-        case .appID: "--app-id"
-        case .installationID: "--installation-id"
-        case .privateKey: "--private-key"
-        }
-    }
-}

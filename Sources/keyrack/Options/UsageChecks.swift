@@ -1,6 +1,7 @@
 import ArgumentParser
 import KeyrackCore
 import KeyrackClient
+import KeyrackPresentation
 
 /// The core's typed parses run from `validate()`, their errors as ArgumentParser's usage errors.
 enum UsageChecks {

@@ -5,7 +5,7 @@ import KeyrackNames
 /// `init`'s problems and notes in keyrack's own options and commands: the app layer says what,
 /// the CLI how to type it.
 extension InitRequest.Choice {
-    var flag: String {
+    public var flag: String {
         switch self {
         case .postQuantum: "--pq"
         case .identity: "--identity"
@@ -21,7 +21,7 @@ extension InitRequest.Choice {
 }
 
 extension InitRequest.Problem: CLIReportable {
-    var line: ErrorLine {
+    public var line: ErrorLine {
         switch self {
         case .onlyFor(let choices, let vias):
             let flags = choices.map(\.flag), to = vias.map { "--via \($0.rawValue)" }.joined(separator: " and ")
@@ -42,16 +42,4 @@ extension InitRequest.Problem: CLIReportable {
     public var cliMessage: String { "error: \(line.text)" }
     public var exitCode: Int32 { ExitStatus.usage }
     public var fixCommand: String? { line.fix }
-}
-
-extension InitNote {
-    var line: String {
-        switch self {
-        case .skippedSSHKey(let path, let why): "note: skipped \(path): \(why)"
-        case .usingSSHKey(let path, let viaGiven): "keyrack init: using the ssh key \(path)\(viaGiven ? "" : " (no --via given, so --via ssh)")"
-        case .yubiKeyPlugged(let serial): "  a YubiKey (serial \(serial)) is plugged in: `keyrack init --via yubikey` keeps the owner's key on the card instead"
-        case .pinNeverOnOpenPcscd(let owner, let pcscd, let uid):
-            "warning: '\(owner)' gets a PIN-never slot while \(pcscd): while the card is plugged in, any local user can open a copy of this owner's manifest. Prefer --pin-policy once and give uid \(uid) its PIN with `keyrack unlock --pin-file FILE` (mode 0600, owned by that user); see docs/security-model.md"
-        }
-    }
 }

@@ -1,10 +1,11 @@
 import KeyrackApp
 import KeyrackClient
+import KeyrackDaemon
 
 /// How `unlock` shows what it did: its events on stderr as they happen, its result on stdout
 /// (text, or one JSON object with --json).
-enum UnlockRendering {
-    static func line(_ event: UnlockEvent) -> String {
+public enum UnlockRendering {
+    public static func line(_ event: UnlockEvent) -> String {
         switch event {
         case .openedWithBackup(let owner, let recipient): return "opened the manifest of '\(owner)' with backup recipient \(recipient)"
         case .capped(let slug, let cap): return "note: \(slug) is capped to \(cap.cliText)"
@@ -17,35 +18,45 @@ enum UnlockRendering {
         }
     }
 
-    static func render(_ result: UnlockResult, json: Bool) {
+    /// The text answer for the keys: a header line, then each key and how long it stays unlocked.
+    /// Bytes, written at once: a write per key was 10 000 system calls at 10 000 keys.
+    public static func text(owner: String, recipient: String, unlocked: [GrantInfo]) -> [UInt8] {
+        var text = Array("unlocked \(unlocked.count) key(s) of '\(owner)' with recipient \(recipient):\n".utf8)
+        text.reserveCapacity(text.count + unlocked.count * 64)
+        for g in unlocked {
+            text += "  ".utf8
+            text += g.slug.description.utf8
+            text += "  expires in ".utf8
+            text += TextFormat.remaining(milliseconds: g.remainingMilliseconds).utf8
+            text.append(UInt8(ascii: "\n"))
+        }
+        return text
+    }
+
+    /// The text answer for the identity agent: how long, which identities, how age clients use it.
+    public static func lines(_ agent: IdentityAgentStart.Result) -> [String] {
+        ["identity agent of '\(agent.owner)' unlocked for \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) with \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"):"]
+            + agent.labels.map { "  \($0)" }
+            + ["age clients use it through the identity `keyrack identity\(Fix.ownerFlag(agent.owner))` prints"]
+    }
+
+    public static func render(_ result: UnlockResult, json: Bool) {
         if let recipient = result.recipient {
             if json {
                 JSONLine.print(UnlockJSON(owner: result.owner, recipient: recipient, unlocked: result.unlocked,
                                           omitted: result.omitted.map { ($0.slug.description, $0.reason.cliText) }))
             } else {
-                // One write for the whole list: a write per key was 10 000 system calls at 10 000 keys.
-                var text = Array("unlocked \(result.unlocked.count) key(s) of '\(result.owner)' with recipient \(recipient):\n".utf8)
-                text.reserveCapacity(text.count + result.unlocked.count * 64)
-                for g in result.unlocked {
-                    text += "  ".utf8
-                    text += g.slug.description.utf8
-                    text += "  expires in ".utf8
-                    text += TextFormat.remaining(milliseconds: g.remainingMilliseconds).utf8
-                    text.append(UInt8(ascii: "\n"))
-                }
-                Output.write(text)
+                Output.write(text(owner: result.owner, recipient: recipient, unlocked: result.unlocked))
             }
         }
         if let agent = result.agent { render(agent, json: json) }
     }
 
-    static func render(_ agent: IdentityAgentStart.Result, json: Bool) {
+    public static func render(_ agent: IdentityAgentStart.Result, json: Bool) {
         if json {
             JSONLine.print(IdentityAgentUnlockJSON(owner: agent.owner, labels: agent.labels, expiresAtWallMilliseconds: agent.expiresAtWallMilliseconds))
         } else {
-            Output.line("identity agent of '\(agent.owner)' unlocked for \(TextFormat.remaining(milliseconds: agent.remainingMilliseconds)) with \(agent.labels.count) identit\(agent.labels.count == 1 ? "y" : "ies"):")
-            for label in agent.labels { Output.line("  \(label)") }
-            Output.line("age clients use it through the identity `keyrack identity\(Fix.ownerFlag(agent.owner))` prints")
+            for line in lines(agent) { Output.line(line) }
         }
     }
 }

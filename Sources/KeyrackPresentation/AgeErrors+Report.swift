@@ -23,13 +23,3 @@ extension AgeToolError: CLIReportable {
     }
     public var exitCode: Int32 { isUsage ? ExitStatus.usage : ExitStatus.failure }
 }
-
-/// The age commands' secrets: the terminal's, and a note on stderr when a failed run removed
-/// its partial output file.
-enum AgeCLI {
-    static let terminal = LiveTerminal()
-
-    static func output(_ path: String?) -> AgeOutput {
-        AgeOutput(path: path, removed: { Terminal.printError("keyrack: removed the incomplete output '\($0)'") })
-    }
-}

@@ -4,7 +4,7 @@ import KeyrackCore
 /// KeyrackCore's remedies in keyrack's own commands: the library says what to do, the CLI how
 /// to type it. Each marks its command (ErrorLine), which `--json` reports as `fix`.
 extension KeyrackError.Remedy {
-    var cliLine: ErrorLine {
+    public var cliLine: ErrorLine {
         switch self {
         case .initialise(let owner):
             return "run \(fix: "keyrack init\(Fix.ownerFlag(owner))") (your ssh key; or --via yubikey|age) first"

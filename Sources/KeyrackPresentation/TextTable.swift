@@ -1,12 +1,9 @@
 import Foundation
-import KeyrackApp
-import KeyrackCore
-import KeyrackClient
 
-/// How the manifest commands render human tables (their `--json` answers are Results types).
-enum ManifestCLI {
-    /// Left-aligned columns for human tables.
-    static func table(_ rows: [[String]]) -> String {
+/// The human tables of `list` and `recipient list` (their `--json` answers are Results types):
+/// left-aligned columns, two spaces apart, the last column unpadded.
+public enum TextTable {
+    public static func render(_ rows: [[String]]) -> String {
         guard let width = rows.first?.count else { return "" }
         let widths = (0..<width).map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in

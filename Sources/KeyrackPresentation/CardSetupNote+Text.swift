@@ -2,7 +2,7 @@ import KeyrackApp
 
 /// `yubikey setup`'s notes about the card, naming the keyrack command that changes a factory secret.
 extension CardSetupNote {
-    var line: String {
+    public var line: String {
         switch self {
         case .factoryPIN: "warning: the PIN is the factory default 123456: change it with `keyrack yubikey change-pin`"
         case .factoryPUK: "warning: the PUK is the factory default 12345678: change it with `keyrack yubikey change-puk`"

@@ -1,7 +1,7 @@
 import KeyrackClient
 import KeyrackCore
 
-/// The remedies that name a key's settings, in keyrack's options (KeyrackRemedy+CLI words the
+/// The remedies that name a key's settings, in keyrack's options (KeyrackRemedy+Text words the
 /// others): the library says which setting and what to do, the CLI how to type it.
 extension KeyrackError.Setting {
     var flag: String {

@@ -7,8 +7,8 @@ extension KeyrackError: CLIReportable {
     public var cliMessage: String { cardFailure?.cliMessage ?? "error: \(cliLine.text)" }
     public var fixCommand: String? { cardFailure?.fixCommand ?? cliLine.fix }
 
-    /// The problem, then the remedy in keyrack's own commands (KeyrackError.Remedy+CLI).
-    var cliLine: ErrorLine { remedy.map { "\(problem): \(line: $0.cliLine)" } ?? ErrorLine(text: problem, fix: nil) }
+    /// The problem, then the remedy in keyrack's own commands (KeyrackRemedy+Text).
+    public var cliLine: ErrorLine { remedy.map { "\(problem): \(line: $0.cliLine)" } ?? ErrorLine(text: problem, fix: nil) }
     public var exitCode: Int32 {
         switch kind {
         case .usage: return ExitStatus.usage
