@@ -10,10 +10,13 @@ import KeyrackNames
 /// (refusing the owner's own manifest), grant revokers and renewers, until stopped, signalled or
 /// idle with nothing unlocked.
 public enum DaemonServe {
-    public static func run(owner: OwnerName, allowedUID: UInt32 = geteuid(), idleTimeout: String?) throws {
+    /// `manifestRemedy`: what the agent's refusal of the owner's manifest says to do instead, in
+    /// the program's own commands (OwnManifestRefusal).
+    public static func run(owner: OwnerName, allowedUID: UInt32 = geteuid(), idleTimeout: String?,
+                           manifestRemedy: String = OwnManifestRefusal.plainRemedy) throws {
         // The agent refuses the owner's own manifest: it reads its header from the KEYRACK_HOME
         // the daemon was started with (none: nothing there to refuse, nothing there opens).
-        let refusals = OwnManifestRefusal(owner: owner, home: try? KeyrackHome.fromEnvironment())
+        let refusals = OwnManifestRefusal(owner: owner, home: try? KeyrackHome.fromEnvironment(), remedy: manifestRemedy)
         try DaemonProcess.serve(owner: owner.value, allowedUID: allowedUID, idleExitMilliseconds: try idleMilliseconds(idleTimeout),
                                 agent: IdentityAgent(factory: AgentIdentities.factory, refusals: refusals), revoker: GrantRevokers.live,
                                 renewer: GrantRenewers.live)

@@ -26,7 +26,7 @@ struct DoctorCommand: ParsableCommand {
             for c in checks {
                 let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : c.status == .warn ? "warn" : "skip"
                 print("  [\(mark)] \(c.name): \(c.detail)")
-                if c.status == .fail || c.status == .warn, let fix = c.fix { print("         fix: \(fix)") }
+                if c.status == .fail || c.status == .warn, let fix = c.fix { print("         fix: \(fix.cli)") }
             }
             print(DoctorChecks.healthy(checks) ? "all checks passed" : "\(checks.filter { $0.status == .fail }.count) check(s) failed")
         }

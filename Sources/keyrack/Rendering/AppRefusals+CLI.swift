@@ -1,0 +1,17 @@
+import KeyrackApp
+import KeyrackClient
+
+/// KeyrackApp's smaller refusals, their remedies in keyrack's commands and options.
+enum AppWords {
+    /// The identity agent's refusal of the owner's own manifest: its keys are unlock's and get's.
+    static func ownManifestRemedy(_ owner: String) -> String { "read its keys with `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV` and `keyrack get`" }
+}
+
+/// `init --org` and a repository file it cannot use: a usage error (exit 2).
+extension RepoFileInit.Failure: CLIReportable {
+    public var cliMessage: String {
+        if case .otherOrg = self { return "error: \(problem): edit its org: line by hand, or drop --org" }
+        return "error: \(problem): fix or move the file, then run init --org again"
+    }
+    public var exitCode: Int32 { ExitStatus.usage }
+}
