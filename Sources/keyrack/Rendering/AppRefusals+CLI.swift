@@ -15,3 +15,9 @@ extension RepoFileInit.Failure: CLIReportable {
     }
     public var exitCode: Int32 { ExitStatus.usage }
 }
+
+/// No terminal to ask a secret on: the remedy names the command's stdin options.
+extension SecretPrompt.NoTerminal: CLIReportable {
+    public var cliMessage: String { "error: \(problem); pipe it on stdin where the command offers a --*-stdin option, or set KEYRACK_ASKPASS to a program that asks for it" }
+    public var exitCode: Int32 { ExitStatus.usage }
+}

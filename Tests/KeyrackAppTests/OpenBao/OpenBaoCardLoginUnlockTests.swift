@@ -224,8 +224,8 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         let asked = try XCTUnwrap(terminal.asked.last)
         guard case .pin(let prompt) = asked else { return XCTFail("\(asked)") }
         let noTerminal = SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt))
-        XCTAssertEqual(noTerminal.exitCode, 2)
-        XCTAssertTrue(noTerminal.cliMessage.hasPrefix("error: cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.cliMessage)
+        XCTAssertTrue(noTerminal.problem.hasPrefix("cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.problem)
+        assertNamesNoCommandOrFlag("\(noTerminal)")
         XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
         XCTAssertTrue(daemon.granted.isEmpty)
         XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent")

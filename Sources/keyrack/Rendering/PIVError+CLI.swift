@@ -7,7 +7,7 @@ extension PIVError: CLIReportable {
 
     /// The problem, and what to do in keyrack's own commands and options where PIV's generic
     /// remedy would not say.
-    public var cliLine: String { cliErrorLine.text }
+    var cliLine: String { cliErrorLine.text }
     public var fixCommand: String? { cliErrorLine.fix }
 
     private var cliErrorLine: ErrorLine {
