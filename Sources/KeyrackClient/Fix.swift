@@ -12,6 +12,8 @@ public enum Fix {
         "keyrack set\(ownerFlag(owner)) --env \(env ?? "ENV") --key \(key)"
     }
 
+    public static func relock(owner: String) -> String { "keyrack relock\(ownerFlag(owner))" }
+
     /// The step for an owner not initialised here, worded once for both binaries: the front
     /// end's `get` (which cannot link KeyrackCore) and the full CLI's KeyrackError remedy.
     public static func initialise(owner: String) -> ErrorLine {

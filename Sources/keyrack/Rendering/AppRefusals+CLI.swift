@@ -21,3 +21,16 @@ extension SecretPrompt.NoTerminal: CLIReportable {
     public var cliMessage: String { "error: \(problem); pipe it on stdin where the command offers a --*-stdin option, or set KEYRACK_ASKPASS to a program that asks for it" }
     public var exitCode: Int32 { ExitStatus.usage }
 }
+
+/// `unlock` with nothing to unlock: exit 3, the remedy in `set`'s and `unlock`'s options.
+extension NothingToUnlock: CLIReportable {
+    public var cliMessage: String { "error: \(problem): \(line.text)" }
+    public var fixCommand: String? { line.fix }
+    public var exitCode: Int32 { ExitStatus.notGranted }
+    private var line: ErrorLine {
+        switch remedy {
+        case .listInRepositoryOrNameOne(let env): return "add the key names to its env.\(env): section, or unlock one with --key KEY"
+        case .setIt(let owner, let env, let key): return "add it with \(fix: Fix.set(owner: owner, env: env, key: key))"
+        }
+    }
+}
