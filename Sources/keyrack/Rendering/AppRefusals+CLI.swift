@@ -34,3 +34,25 @@ extension NothingToUnlock: CLIReportable {
         }
     }
 }
+
+/// The access log's next steps in `audit anchor`'s and `unlock`'s commands and options; each
+/// wording brings its own separator after the problem.
+extension AuditStep {
+    var cli: String {
+        switch self {
+        case .anchorCard(let slot): return ": run `keyrack audit anchor --slot \(slot)` again"
+        case .anchorTPM: return ": run `keyrack audit anchor --via tpm` again"
+        case .restartDaemon: return " (an older daemon: `keyrack stop`, then unlock)"
+        case .unlockWithThePIN: return " (--pin-file, --pin-stdin or a terminal): the next unlock with the PIN signs"
+        case .anchorOnTheCard: return ": use `keyrack audit anchor --slot 9a` for a YubiKey owner"
+        case .checkTheMachine: return ": check `keyrack doctor`"
+        case .makeCardKey(let slot): return ": make one with `keyrack yubikey setup --slot \(slot)`"
+        case .verifyWithoutTheManifest: return ": verify without --manifest"
+        }
+    }
+}
+
+extension AuditStepError: CLIReportable {
+    public var cliMessage: String { "error: \(problem)\(step.cli)" }
+    public var exitCode: Int32 { ExitStatus.failure }
+}
