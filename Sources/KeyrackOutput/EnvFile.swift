@@ -57,7 +57,7 @@ public struct EnvFile: Sendable {
     /// --env (`alongside`), is a usage error: which one wins would be a guess.
     public static func resolve(_ files: [EnvFile], owner: String, allowDangerous: Bool,
                         alongside taken: [String]) throws -> [(name: String, value: [UInt8], granted: Bool)] {
-        var seen: [String: String] = Dictionary(taken.map { ($0, "--env") }, uniquingKeysWith: { a, _ in a })
+        var seen: [String: String] = Dictionary(taken.map { ($0, "a key of the env") }, uniquingKeysWith: { a, _ in a })
         for file in files {
             for e in file.entries {
                 if let earlier = seen[e.name] {

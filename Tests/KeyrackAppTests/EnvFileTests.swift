@@ -74,7 +74,7 @@ final class EnvFileTests: XCTestCase {
         }
         let api = try parse("API=x\n")
         XCTAssertThrowsError(try EnvFile.resolve([api], owner: "bot", allowDangerous: false, alongside: ["API"])) { error in
-            XCTAssertEqual((error as? UsageError)?.message, "app.env line 1 sets API, which --env sets already: keep one")
+            XCTAssertEqual((error as? UsageError)?.message, "app.env line 1 sets API, which a key of the env sets already: keep one")
         }
         let dangerous = try parse("LD_PRELOAD=/tmp/x.so\n")
         XCTAssertThrowsError(try EnvFile.resolve([dangerous], owner: "bot", allowDangerous: false, alongside: [])) { error in

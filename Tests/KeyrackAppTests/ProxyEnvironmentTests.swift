@@ -38,7 +38,8 @@ final class ProxyEnvironmentTests: XCTestCase {
         XCTAssertEqual(plan.cards[0].expiresAtMilliseconds, 61_000)
         XCTAssertEqual(plan.hosts, [Destination("api.github.com")!])
         XCTAssertEqual(plan.notes.count, 1)
-        XCTAssertTrue(plan.notes[0].hasPrefix("keyrack: B has no --send-to"), plan.notes[0])
+        XCTAssertTrue(plan.notes[0].hasPrefix("keyrack: B has no host to be sent to"), plan.notes[0])
+        assertNamesNoCommandOrFlag(plan.notes[0])
         XCTAssertEqual(plan.summary, "A → api.github.com; B → nowhere")
     }
 }

@@ -28,9 +28,14 @@ public enum DaemonServe {
                                         environmentSeconds: String? = getenv("KEYRACK_DAEMON_IDLE_SECONDS").map { String(cString: $0) }) throws -> UInt64? {
         guard let text = given ?? environmentSeconds.map({ $0 + "s" }) else { return 15 * 60 * 1000 }
         if text == "0" || text == "0s" { return nil }
-        guard let seconds = DurationGrammar.seconds(text) else {
-            throw UsageError("invalid --idle-timeout '\(text.prefix(40))': \(DurationGrammar.hint) (0 = never)")
-        }
+        guard let seconds = DurationGrammar.seconds(text) else { throw InvalidIdleTimeout(text: String(text.prefix(40))) }
         return UInt64(seconds) * 1000
+    }
+
+    /// An idle timeout that is no duration: a usage error the CLI words with its option (exit 2).
+    public struct InvalidIdleTimeout: Error, Equatable, CustomStringConvertible {
+        public let text: String
+        public init(text: String) { self.text = text }
+        public var description: String { "invalid idle timeout '\(text)': \(DurationGrammar.hint) (0 = never)" }
     }
 }

@@ -41,7 +41,7 @@ struct KeycardPlan {
             // Written by `set`, which checked them; one that no longer parses is left out, not guessed at.
             let destinations = input.sendTo.compactMap(Destination.init)
             if destinations.isEmpty {
-                plan.notes.append("keyrack: \(input.name) has no --send-to: the program gets a placeholder that no request will turn into the value (keyrack set … --send-to HOST)")
+                plan.notes.append("keyrack: \(input.name) has no host to be sent to: the program gets a placeholder that no request will turn into the value (set the key again with its host)")
             }
             plan.cards.append(Keycard(name: input.name, placeholder: placeholder, value: input.value, destinations: destinations,
                                       expiresAtMilliseconds: now &+ input.remainingMilliseconds, slug: input.slug))

@@ -1,5 +1,6 @@
 import KeyrackApp
 import KeyrackClient
+import KeyrackNames
 
 /// KeyrackApp's smaller refusals, their remedies in keyrack's commands and options.
 enum AppWords {
@@ -55,4 +56,9 @@ extension AuditStep {
 extension AuditStepError: CLIReportable {
     public var cliMessage: String { "error: \(problem)\(step.cli)" }
     public var exitCode: Int32 { ExitStatus.failure }
+}
+
+extension DaemonServe.InvalidIdleTimeout: CLIReportable {
+    public var cliMessage: String { "error: invalid --idle-timeout '\(text)': \(DurationGrammar.hint) (0 = never)" }
+    public var exitCode: Int32 { ExitStatus.usage }
 }
