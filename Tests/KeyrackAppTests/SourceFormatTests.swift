@@ -169,4 +169,18 @@ final class SourceFormatTests: XCTestCase {
         }
         return result
     }
+
+    /// Every output refusal's remedy is typed and, in the library's words, names no command or
+    /// option (the CLI words them: OutputRefusal+CLI; SourceFormatTests in CLITests checks one
+    /// printed line); github-actions outside a job is a usage error.
+    func testTheRefusalsNameNoCommandOrFlag() throws {
+        let remedies: [OutputRefusal.Remedy] = [.shOrTheValueAlone, .inAStepOrAnotherFormat, .shJSONOrExec, .allowDangerous, .theValueAlone]
+        for r in remedies { assertNamesNoCommandOrFlag(OutputRefusal(.failure, "p", remedy: r).description) }
+        let saved = getenv("GITHUB_ENV").map { String(cString: $0) }
+        unsetenv("GITHUB_ENV")
+        defer { if let saved { setenv("GITHUB_ENV", saved, 1) } }
+        XCTAssertThrowsError(try SourceFormat.githubEnvPath()) { error in
+            XCTAssertEqual(error as? OutputRefusal, OutputRefusal(.usage, "the github-actions format appends to $GITHUB_ENV, which is not set", remedy: .inAStepOrAnotherFormat))
+        }
+    }
 }
