@@ -6,6 +6,10 @@ import KeyrackNames
 enum AppWords {
     /// The identity agent's refusal of the owner's own manifest: its keys are unlock's and get's.
     static func ownManifestRemedy(_ owner: String) -> String { "read its keys with `keyrack unlock\(Fix.ownerFlag(owner)) --env ENV` and `keyrack get`" }
+    /// The keycard proxy's note on a key with no --send-to.
+    @Sendable static func noDestination(_ name: String) -> String {
+        "keyrack: \(name) has no --send-to: the program gets a placeholder that no request will turn into the value (keyrack set … --send-to HOST)"
+    }
 }
 
 /// `init --org` and a repository file it cannot use: a usage error (exit 2).
