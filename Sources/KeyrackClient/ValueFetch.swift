@@ -95,7 +95,7 @@ public struct ValueFetch {
     /// the key (say so, exit 3); otherwise only unlock can tell locked from never set.
     static func noDaemon(_ request: KeyRequest) -> NotGranted {
         if let home = KeyrackHomePath.current(), !KeyrackHomePath.exists(home + "/host.\(request.owner).yml.age") {
-            return NotGranted(message: "'\(request.owner)' has no key \(request.label): the owner is not initialised here (no \(home)/host.\(request.owner).yml.age); run \(fix: "keyrack init\(Fix.ownerFlag(request.owner)) --via yubikey|ssh|age"), then \(fix: Fix.set(owner: request.owner, env: request.effectiveEnv, key: request.name))", code: "absent")
+            return NotGranted(message: "'\(request.owner)' has no key \(request.label): the owner is not initialised here (no \(home)/host.\(request.owner).yml.age); \(line: Fix.initialise(owner: request.owner)), then \(fix: Fix.set(owner: request.owner, env: request.effectiveEnv, key: request.name))", code: "absent")
         }
         return NotGranted(message: "\(request.label) of '\(request.owner)' is locked, or was never set (no daemon runs, so only unlock can tell): run \(fix: Fix.unlock(owner: request.owner, env: request.effectiveEnv, key: request.name))", code: "locked")
     }

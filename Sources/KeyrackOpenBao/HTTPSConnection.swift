@@ -67,20 +67,28 @@ struct HTTPSConnection {
             // The peer vanished mid-handshake (killed, restarted): not a trust problem.
             if case .uncleanShutdown = error { throw OpenBaoError.closed(address: endpoint.display, during: operation) }
             if String(describing: error).contains("EOF during handshake") { throw OpenBaoError.closed(address: endpoint.display, during: operation) }
-            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+            throw Self.tlsFailure(endpoint, error)
         } catch let error as BoringSSLError {
-            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+            throw Self.tlsFailure(endpoint, error)
         } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
             // A trusted certificate issued for other names: NIO's own text names no host.
             throw OpenBaoError.hostMismatch(address: endpoint.display, host: endpoint.host)
         } catch let error as NIOSSLExtraError {
-            throw OpenBaoError.tls(address: endpoint.display, reason: Self.describe(error))
+            throw Self.tlsFailure(endpoint, error)
         } catch ResponseCollector.Closed.early {
             throw OpenBaoError.closed(address: endpoint.display, during: operation)
         } catch {
             throw error
         }
     }
+
+    /// A failed handshake: a server whose CA is not trusted is its own case (its remedy is the CA).
+    static func tlsFailure(_ endpoint: Endpoint, _ error: Error) -> OpenBaoError {
+        let reason = describe(error)
+        return reason == untrusted ? .untrustedCertificate(address: endpoint.display) : .tls(address: endpoint.display, reason: reason)
+    }
+
+    static let untrusted = "the server's certificate is not signed by a trusted CA: pass the cluster's CA (BAO_CACERT or VAULT_CACERT)"
 
     /// A short reason from an NIO / BoringSSL error, without the file-and-line noise.
     static func describe(_ error: Error) -> String {
@@ -89,7 +97,6 @@ struct HTTPSConnection {
             return describe(first)
         }
         let text = String(describing: error)
-        let untrusted = "the server's certificate is not signed by a trusted CA: pass the cluster's CA with --openbao-cacert (or VAULT_CACERT)"
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("UNABLE_TO_GET_ISSUER") { return untrusted }
         if text.contains("unableToValidateCertificate") || text.contains("cannotMatchULabel") {
             return "the server's certificate does not name this host: use the name (or IP) its certificate carries in the address"

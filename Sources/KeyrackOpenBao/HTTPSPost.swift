@@ -45,7 +45,7 @@ public enum HTTPSPost {
             case .unreachable(_, let reason): throw Failure(description: reason)
             case .timeout(_, let seconds): throw Failure(description: "no answer within \(seconds) s")
             case .closed: throw Failure(description: "the server closed the connection before answering")
-            case .tls(_, let reason) where reason.contains("trusted CA"):
+            case .untrustedCertificate:
                 throw Failure(description: "its TLS certificate is not signed by a CA this machine trusts")
             case .tls(_, let reason): throw Failure(description: "TLS failed: \(reason)")
             default: throw Failure(description: "\(error)")

@@ -12,6 +12,8 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     case closed(address: String, during: String)
     /// The TLS handshake failed: an untrusted server certificate, a wrong CA file, a refused client certificate.
     case tls(address: String, reason: String)
+    /// The server's certificate is not signed by a CA this client trusts: its CA is to be given.
+    case untrustedCertificate(address: String)
     /// The server's certificate is trusted but names other hosts than the one in the address.
     case hostMismatch(address: String, host: String)
     /// The server is sealed (HTTP 503): an operator must unseal it.
@@ -41,7 +43,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
     /// Reachability problems (exit 1) as opposed to "the server answered no" (exit 3).
     public var isUnreachable: Bool {
         switch self {
-        case .unreachable, .timeout, .closed, .tls, .hostMismatch, .server, .configuration, .noCardCertificate: return true
+        case .unreachable, .timeout, .closed, .tls, .untrustedCertificate, .hostMismatch, .server, .configuration, .noCardCertificate: return true
         default: return false
         }
     }
@@ -64,6 +66,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .timeout(let a, let s): return "OpenBao at \(a) did not answer within \(s)s"
         case .closed(let a, let during): return "OpenBao at \(a) closed the connection during \(during); nothing was unlocked"
         case .tls(let a, let why): return "TLS with OpenBao at \(a) failed: \(why)"
+        case .untrustedCertificate(let a): return "TLS with OpenBao at \(a) failed: the server's certificate is not signed by a trusted CA"
         case .hostMismatch(let a, let host): return "TLS with OpenBao at \(a) failed: its certificate does not cover the host \(host)"
         case .sealed(let a): return "OpenBao at \(a) is sealed"
         case .loginRefused(let m, let a, let why): return "OpenBao at \(a) refused the \(m) login: \(why)"
@@ -93,6 +96,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
         case .timeout: return "check the server and the network, or raise VAULT_CLIENT_TIMEOUT"
         case .closed: return "check the server's health and try again"
         case .tls, .configuration, .plainHTTP: return nil
+        case .untrustedCertificate: return "pass the cluster's CA (BAO_CACERT or VAULT_CACERT)"
         case .hostMismatch(_, let host):
             return "use the host name (or IP) its certificate names in the address, or have the server's certificate issued for \(host)"
         case .sealed: return "ask an operator to unseal it (bao operator unseal), then unlock again"

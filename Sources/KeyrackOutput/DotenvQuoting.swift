@@ -26,7 +26,8 @@ public enum DotenvQuoting {
     /// value before any is written, so nothing is half-printed).
     public static func check(name: String, value: [UInt8]) throws {
         if let problem = unrepresentable(value) {
-            throw CommandFailure("the value of \(name) holds \(problem), which no dotenv spelling gives back exactly to sh, python-dotenv and keyrack alike: use --format sh (eval) or --format json, or keyrack exec, which writes no file")
+            throw OutputRefusal(.failure, "the value of \(name) holds \(problem), which no dotenv spelling gives back exactly to sh, python-dotenv and keyrack alike",
+                                remedy: .shJSONOrExec)
         }
     }
 

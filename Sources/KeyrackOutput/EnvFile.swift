@@ -57,7 +57,7 @@ public struct EnvFile: Sendable {
     /// --env (`alongside`), is a usage error: which one wins would be a guess.
     public static func resolve(_ files: [EnvFile], owner: String, allowDangerous: Bool,
                         alongside taken: [String]) throws -> [(name: String, value: [UInt8], granted: Bool)] {
-        var seen: [String: String] = Dictionary(taken.map { ($0, "--env") }, uniquingKeysWith: { a, _ in a })
+        var seen: [String: String] = Dictionary(taken.map { ($0, "a key of the env") }, uniquingKeysWith: { a, _ in a })
         for file in files {
             for e in file.entries {
                 if let earlier = seen[e.name] {
@@ -66,7 +66,7 @@ public struct EnvFile: Sendable {
                 // A name that changes a shell or the loader (EnvironmentNames): the file is the
                 // user's own choice, as --key is, so --allow-dangerous lets it in, nothing else.
                 if let what = EnvironmentNames.reason(e.name), !allowDangerous {
-                    throw NotGranted(message: "\(file.path) line \(e.line) sets \(e.name), which \(what); pass --allow-dangerous if you mean it", code: "refused")
+                    throw OutputRefusal(.refused, "\(file.path) line \(e.line) sets \(e.name), which \(what)", remedy: .allowDangerous)
                 }
                 seen[e.name] = earlier(file, e)
             }
@@ -80,7 +80,7 @@ public struct EnvFile: Sendable {
             case .reference(let slug):
                 let v = values[slug]!
                 // No environment variable can hold a NUL byte.
-                if v.contains(0) { throw NotGranted(message: "\(slug) contains a NUL byte, which no environment variable can hold: use \(fix: "keyrack get --value") instead", code: "refused") }
+                if v.contains(0) { throw OutputRefusal(.refused, "\(slug) contains a NUL byte, which no environment variable can hold", remedy: .theValueAlone) }
                 out.append((e.name, v, true))
             }
         }

@@ -5,23 +5,12 @@ import Glibc
 import KeyrackClient
 #endif
 
-/// The languages `keyrack source --format` speaks. Each quotes values so that every byte comes
+/// The languages `source` speaks (the CLI's help on each is SourceFormat+CLI's). Each quotes values so that every byte comes
 /// back as it was (names are shell identifiers, checked before this), and none lets a value
 /// become code in the reader.
 public enum SourceFormat: String, CaseIterable, Sendable {
     case sh, fish, dotenv, json
     case githubActions = "github-actions"
-
-    /// The help text of each value (the CLI's --format lists these).
-    public var help: String {
-        switch self {
-        case .sh: return "export NAME='value' lines, for eval \"$(keyrack source …)\" in sh, bash, zsh"
-        case .fish: return "set -gx NAME 'value' lines, for keyrack source --format fish | source"
-        case .dotenv: return "NAME=value lines that sh, python-dotenv and exec --env-file read back exactly; refuses a value none can (docker --env-file keeps quotes: use exec -- docker run -e NAME)"
-        case .json: return "one JSON object {\"NAME\":\"value\",…} (the same as --json)"
-        case .githubActions: return "::add-mask:: lines on stdout, and the variables appended to $GITHUB_ENV for the next steps"
-        }
-    }
 
     /// What goes to stdout, and for github-actions what is appended to $GITHUB_ENV.
     public func render(_ values: [(name: String, value: [UInt8])]) throws -> (stdout: [UInt8], githubEnv: [UInt8]) {
@@ -94,7 +83,7 @@ public enum SourceFormat: String, CaseIterable, Sendable {
     /// JSON and the runner's files carry text: a value that is not UTF-8 is refused by name.
     private static func text(_ v: (name: String, value: [UInt8])) throws -> String {
         guard let s = String(validating: v.value, as: UTF8.self) else {
-            throw CommandFailure("the value of \(v.name) is not UTF-8 text, which this format cannot carry: use --format sh or keyrack get --value")
+            throw OutputRefusal(.failure, "the value of \(v.name) is not UTF-8 text, which this format cannot carry", remedy: .shOrTheValueAlone)
         }
         return s
     }
@@ -102,7 +91,7 @@ public enum SourceFormat: String, CaseIterable, Sendable {
     /// The file GitHub Actions names in $GITHUB_ENV (asked before anything is printed).
     public static func githubEnvPath() throws -> String {
         guard let path = getenv("GITHUB_ENV").map({ String(cString: $0) }), !path.isEmpty else {
-            throw UsageError("--format github-actions appends to $GITHUB_ENV, which is not set: use it in a GitHub Actions step, or choose another --format")
+            throw OutputRefusal(.usage, "the github-actions format appends to $GITHUB_ENV, which is not set", remedy: .inAStepOrAnotherFormat)
         }
         return path
     }

@@ -8,7 +8,7 @@ extension DoctorChecks {
         for c in checks {
             let mark = c.status == .pass ? "ok  " : c.status == .fail ? "FAIL" : c.status == .warn ? "warn" : "skip"
             lines.append("  [\(mark)] \(c.name): \(c.detail)")
-            if c.status == .fail || c.status == .warn, let fix = c.fix { lines.append("         fix: \(fix)") }
+            if c.status == .fail || c.status == .warn, let fix = c.fix { lines.append("         fix: \(fix.cli)") }
         }
         lines.append(healthy(checks) ? "all checks passed" : "\(checks.filter { $0.status == .fail }.count) check(s) failed")
         return lines

@@ -7,7 +7,7 @@ extension KeyrackError.Remedy {
     public var cliLine: ErrorLine {
         switch self {
         case .initialise(let owner):
-            return "run \(fix: "keyrack init\(Fix.ownerFlag(owner))") (your ssh key; or --via yubikey|age) first"
+            return "\(line: Fix.initialise(owner: owner)) first"
         case .migrate(let owner, let orStartEmpty):
             return "run \(fix: "keyrack migrate\(Fix.ownerFlag(owner))") to carry its keys over\(orStartEmpty ? " (to start empty instead, move that file away first)" : "")"
         case .giveIdentityOrAddRecipient(let environment):

@@ -14,7 +14,7 @@ public enum UnlockRendering {
         case .agentCapped(let owner, let minutes): return "note: the identity agent is capped to \(minutes)m: the manifest of '\(owner)' holds sudo keys"
         case .cardCheckpoint(.signed(let seq, let serial, let slot)): return "note: YubiKey \(serial) slot \(slot) signed the access log's head (record \(seq))"
         case .cardCheckpoint(.tpmSigned(let seq)): return "note: the TPM signed the access log's head (record \(seq))"
-        case .cardCheckpoint(.skipped(let why)): return "note: no card checkpoint in the access log this time: \(why)"
+        case .cardCheckpoint(.skipped(let why, let then)): return "note: no card checkpoint in the access log this time: \(why)\(then?.cli ?? "")"
         }
     }
 

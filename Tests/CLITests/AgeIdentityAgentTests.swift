@@ -441,7 +441,7 @@ final class AgeIdentityAgentTests: XCTestCase {
             print("age -d \(what) through the agent -> exit \(r.status): \(r.err)")
             XCTAssertNotEqual(r.status, 0, "\(what) opened through the agent", line: line)
             XCTAssertFalse(r.out.contains(root), what, line: line)
-            XCTAssertTrue(r.err.contains("this is the manifest of '\(owner)' (keyrack wrote its header): the identity agent does not open it"), "\(what): \(r.err)", line: line)
+            XCTAssertTrue(r.err.contains("this is the manifest of '\(owner)' (keyrack wrote its header): the identity agent does not open it; read its keys with `keyrack unlock --for \(owner) --env ENV` and `keyrack get`"), "\(what): \(r.err)", line: line)
         }
         let copy = h.machine.dir.file("copy.age")
         try FileManager.default.copyItem(at: h.machine.manifest(owner), to: copy)

@@ -99,7 +99,8 @@ final class AuditTPMCheckpointTests: XCTestCase {
 
         // Opened by the backup key, with no PIN at hand: the unlock goes on, the checkpoint waits.
         let skipped = try h.ok(["unlock", "--for", "bot", "--env", "test", "--identity", backup.path])
-        XCTAssertTrue(skipped.err.contains("note: no card checkpoint in the access log this time: the TPM signing key needs the owner's TPM PIN"), skipped.err)
+        XCTAssertTrue(skipped.err.contains("note: no card checkpoint in the access log this time: the TPM signing key needs the owner's TPM PIN and none is at hand "
+                                           + "(--pin-file, --pin-stdin or a terminal): the next unlock with the PIN signs\n"), skipped.err)
         XCTAssertEqual(try h.checkpoints("bot").count, 1)
         let verified = try h.ok(["audit", "verify", "--for", "bot", "--manifest"], env: ["KEYRACK_IDENTITY": backup.path])
         XCTAssertTrue(verified.out.hasSuffix("; 1 card checkpoint(s) by the owner's card\n"), verified.out)

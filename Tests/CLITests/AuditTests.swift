@@ -141,6 +141,12 @@ final class AuditTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.err.contains("symbolic link"), r.err)
         XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "", "nothing was written through the link")
+
+        // Anchoring an ssh owner's log on a TPM: refused, with the command a YubiKey owner runs.
+        let anchor = try h.keyrack(["audit", "anchor", "--for", "bot", "--via", "tpm"])
+        XCTAssertEqual(anchor.status, 1, anchor.description)
+        XCTAssertTrue(anchor.err.hasPrefix("error: 'bot' is not a TPM owner here (no "), anchor.err)
+        XCTAssertTrue(anchor.err.hasSuffix("): use `keyrack audit anchor --slot 9a` for a YubiKey owner\n"), anchor.err)
     }
 
     func testSIGKILLOfTheDaemonUnderLoadLosesNoAnsweredRecord() throws {

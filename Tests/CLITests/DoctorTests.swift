@@ -76,7 +76,7 @@ final class DoctorTests: XCTestCase {
 
         var (r, report) = try doctor(h, for: "robot-x")
         XCTAssertEqual(report.check("owner's card")?.status, "pass", r.out)
-        XCTAssertEqual(report.check("firmware")?.detail, "YubiKey \(s) runs 5.7.1 (X25519 slot keys: keyrack init --algorithm x25519)")
+        XCTAssertEqual(report.check("firmware")?.detail, "YubiKey \(s) runs 5.7.1 (it can hold X25519 slot keys)")
         let mk = try XCTUnwrap(report.check("factory management key"), r.out)
         XCTAssertEqual(mk.status, "fail", "the AES-192 factory key is a factory default: \(r.out)")
         XCTAssertEqual(mk.fix, "keyrack yubikey change-management-key --serial \(s)")
@@ -114,8 +114,12 @@ final class DoctorTests: XCTestCase {
         let text = try h.keyrack(["doctor", "--for", "nobody-here"])
         XCTAssertEqual(text.status, 1, text.description)
         XCTAssertTrue(text.out.contains("  [FAIL] owner: 'nobody-here' has no manifest"), text.out)
-        XCTAssertTrue(text.out.contains("         fix: keyrack init --for nobody-here"), text.out)
+        let initialise = "keyrack init --for nobody-here --via yubikey (or --via tpm / --via ssh / --via age)"
+        XCTAssertTrue(text.out.contains("         fix: \(initialise)\n"), text.out)
         XCTAssertTrue(text.out.hasSuffix("check(s) failed\n"), text.out)
+        // The library's typed remedy, worded by the CLI once for the text and `--json` alike.
+        let (_, report) = try doctor(h, for: "nobody-here")
+        XCTAssertEqual(report.check("owner")?.fix, initialise)
 
         let bad = try h.keyrack(["doctor", "--for", "../etc"])
         XCTAssertEqual(bad.status, 2, "an invalid owner name is a usage error: \(bad)")

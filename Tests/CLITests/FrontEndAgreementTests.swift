@@ -189,6 +189,21 @@ final class FrontEndAgreementTests: XCTestCase {
         XCTAssertTrue(refused["fix"] is NSNull, "\(refused)")
         // Without --json a failure prints nothing on stdout.
         XCTAssertEqual(try agree(["--for", "bot", "--key", "acme.test.NOPE"]).out, "")
+
+        // An owner never initialised: get (both binaries) and the full CLI's other commands word
+        // the init step once (KeyrackClient's Fix.initialise), and --json's fix is its command.
+        let ghost = try error(try agree(["--json", "--for", "ghost", "--key", "acme.test.API"]))
+        XCTAssertEqual(ghost["code"] as? String, "absent")
+        XCTAssertEqual(ghost["fix"] as? String, "keyrack init --for ghost")
+        let initStep = "run `keyrack init --for ghost` (your ssh key; or --via yubikey|age)"
+        XCTAssertTrue((ghost["message"] as? String)?.contains(initStep + ", then `keyrack set --for ghost --env test --key API`") == true, "\(ghost)")
+        let list = try h.keyrack(["list", "--for", "ghost"])
+        XCTAssertTrue(list.err.hasSuffix(": \(initStep) first\n"), list.err)
+
+        // unlock with nothing to unlock: exit 3, the set command that adds a key.
+        let nothing = try h.keyrack(["unlock", "--for", "bot", "--env", "prep"])
+        XCTAssertEqual(nothing.status, 3, nothing.description)
+        XCTAssertEqual(nothing.err, "error: 'bot' has no key in env prep: add it with `keyrack set --for bot --env prep --key KEY`\n")
     }
 
     /// The point of the front end: its `get` path maps nothing but itself. It is linked fully

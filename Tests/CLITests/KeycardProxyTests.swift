@@ -279,5 +279,12 @@ final class KeycardProxyTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(try h.ok(["list", "--for", "robot", "--json"]).stdout)) as! [String: Any]
         let key = (json["keys"] as! [[String: Any]]).first!
         XCTAssertEqual(key["sendTo"] as? [String], ["*.githubusercontent.com:8443", "api.github.com"])
+
+        // A key with no --send-to: the proxy says so in the CLI's words, and the program runs.
+        try h.ok(["set", "--for", "robot", "--org", "acme", "--env", "test", "--key", "NOWHERE", "--vault", "os.secure"], stdin: "v")
+        try h.ok(["unlock", "--for", "robot", "--env", "test"])
+        let run = try h.keyrack(["exec", "--for", "robot", "--env", "test", "--key", "NOWHERE", "--proxy", "--", "true"])
+        XCTAssertEqual(run.status, 0, run.description)
+        XCTAssertTrue(run.err.contains("keyrack: NOWHERE has no --send-to: the program gets a placeholder that no request will turn into the value (keyrack set … --send-to HOST)\n"), run.err)
     }
 }

@@ -54,10 +54,18 @@ final class OpenBaoTests: XCTestCase {
         // No login: a clear error, exit 3, nothing unlocked.
         let none = try h.keyrack(["unlock", "--env", "prod"], env: bao)
         XCTAssertEqual(none.status, 3, none.description)
-        XCTAssertTrue(none.err.contains("no OpenBao login for 'human': run `bao login` or export BAO_TOKEN"), none.err)
+        XCTAssertEqual(none.err, "error: no OpenBao login for 'human': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default --openbao-login cert|approle`\n")
+        let noneJSON = try h.keyrack(["unlock", "--env", "prod", "--json"], env: bao)
+        XCTAssertTrue(noneJSON.out.contains(#""fix":"keyrack set-default --openbao-login cert|approle""#), noneJSON.out)
 
         var env = bao
         env["BAO_TOKEN"] = token
+        // A CA that did not sign the server's certificate: exit 1, the option that gives the CA named.
+        try h.ok(["set-default", "--openbao-cacert", "/etc/ssl/certs/ca-certificates.crt"])
+        let untrusted = try h.keyrack(["unlock", "--env", "prod"], env: env)
+        XCTAssertEqual(untrusted.status, 1, untrusted.description)
+        XCTAssertEqual(untrusted.err, "error: TLS with OpenBao at \(server.address) failed: the server's certificate is not signed by a trusted CA: pass the cluster's CA with --openbao-cacert (or VAULT_CACERT)\n")
+        try defaults("human")
         let r = try h.ok(["unlock", "--env", "prod"], env: env)
         XCTAssertTrue(r.out.contains("unlocked 2 key(s)"), r.out)
         XCTAssertTrue(r.err.contains("note: acme.prod.API_KEY is capped to 1200s by its OpenBao lease"), r.err)

@@ -44,6 +44,7 @@ final class PromptTests: XCTestCase {
         let none = try list(["KEYRACK_ASKPASS": nil])
         XCTAssertEqual(none.status, 2, "\(none)")
         XCTAssertTrue(none.err.contains("no terminal") && none.err.contains("KEYRACK_ASKPASS"), none.err)
+        XCTAssertTrue(none.err.contains("; pipe it on stdin where the command offers a --*-stdin option"), "the CLI words the remedy: \(none.err)")
 
         let asked = try list(["KEYRACK_ASKPASS": askpass.path])
         XCTAssertEqual(asked.status, 0, "\(asked)")

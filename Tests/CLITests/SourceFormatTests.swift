@@ -38,6 +38,6 @@ final class SourceFormatTests: XCTestCase {
         let outside = try h.keyrack(["source", "--for", "bot", "--env", "test", "--format", "github-actions"], env: ["GITHUB_ENV": nil])
         XCTAssertEqual(outside.status, 2, "\(outside)")
         XCTAssertEqual(outside.out, "")
-        XCTAssertTrue(outside.err.contains("$GITHUB_ENV"), outside.err)
+        XCTAssertEqual(outside.err, "error: the github-actions format appends to $GITHUB_ENV, which is not set: use it in a GitHub Actions step, or choose another --format\n")
     }
 }

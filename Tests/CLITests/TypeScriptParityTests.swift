@@ -87,6 +87,10 @@ final class InitOrgTests: XCTestCase {
         let outside = try h.ok(["init", "--org", "acme"], cwd: h.dir.url)
         XCTAssertTrue(outside.out.contains("not in a git repository"), outside.out)
         XCTAssertEqual(try h.keyrack(["init", "--org", "Bad Org"]).status, 2)
+        // Another org than the file's: exit 2, the CLI's remedy names the option to drop.
+        let other = try h.keyrack(["init", "--for", "bot", "--org", "other"], cwd: repo)
+        XCTAssertEqual(other.status, 2, other.description)
+        XCTAssertTrue(other.err.hasSuffix("\nerror: \(file.path) already declares org acme: edit its org: line by hand, or drop --org\n"), other.err)
     }
 }
 

@@ -35,6 +35,7 @@ final class AuditSourcesTests: XCTestCase {
     func testNoLogAndNoHomeAreOneLineFailures() throws {
         XCTAssertThrowsError(try AuditSources.files(owner: "bot", home: dir.file("home").path, runtime: dir.file("run").path)) { error in
             XCTAssertTrue((error as? CommandFailure)?.message.contains("no access log for 'bot'") == true, "\(error)")
+            assertNamesNoCommandOrFlag((error as? CommandFailure)?.message ?? "\(error)")
         }
         XCTAssertThrowsError(try AuditSources.files(owner: "bot", home: nil, runtime: dir.file("run").path)) { error in
             XCTAssertEqual((error as? CommandFailure)?.message, "HOME is not set: set HOME or KEYRACK_HOME")
@@ -52,5 +53,16 @@ final class AuditSourcesTests: XCTestCase {
         let keys = try AuditSources.manifestKeys(owner: bot, store: store, identities: try store.identities(for: bot, explicitPaths: []))
         XCTAssertEqual(keys.checkpoint, AuditCrypto.hex(pair.publicKey))
         XCTAssertNil(keys.card, "no card or TPM anchored")
+    }
+
+    /// A skipped checkpoint's and a refused anchor's next steps are typed: in the library's
+    /// words they name no command or option (the CLI words them: AuditCardCheckpointTests,
+    /// AuditTPMCheckpointTests check printed lines).
+    func testTheAuditStepsNameNoCommandOrFlag() {
+        let steps: [AuditStep] = [.anchorCard(slot: "9a"), .anchorTPM, .restartDaemon, .unlockWithThePIN, .anchorOnTheCard, .checkTheMachine,
+                                  .makeCardKey(slot: "82"), .verifyWithoutTheManifest]
+        for step in steps { assertNamesNoCommandOrFlag(AuditStepError("p", then: step).description) }
+        XCTAssertEqual(AuditStepError("YubiKey 1 slot 82 holds no P-256 key", then: .makeCardKey(slot: "82")).description,
+                       "YubiKey 1 slot 82 holds no P-256 key: make a P-256 key in slot 82")
     }
 }

@@ -44,6 +44,8 @@ final class DoctorChecksTests: XCTestCase {
         var byName: [String: DoctorCheck] = [:]
         for c in all where byName[c.name] == nil || c.status == .fail { byName[c.name] = c }
         for c in all where c.status == .fail { XCTAssertNotNil(c.fix, "every failure has a fix: \(c)") }
+        // A step outside keyrack (`systemctl enable --now`) may name its own options; keyrack's are typed.
+        for c in all { assertNamesNoCommandOrFlag(c.detail + (c.fix.map { $0 == .outside($0.words) ? "" : " " + $0.words } ?? "")) }
         return byName
     }
 
@@ -55,7 +57,7 @@ final class DoctorChecksTests: XCTestCase {
         XCTAssertEqual(c["pcscd"]?.status, .skip, "an age owner needs no pcscd")
         XCTAssertTrue(c["pcscd"]?.detail.contains("not needed: 'bot' uses age") == true, "\(c["pcscd"]!)")
         XCTAssertEqual(c["identity file"]?.status, .pass)
-        XCTAssertEqual(c["daemon"]?.detail, "not running (keyrack unlock --for bot starts it)")
+        XCTAssertEqual(c["daemon"]?.detail, "not running (the next unlock starts it)")
         XCTAssertEqual(c["1password"]?.detail, "no 1password keys", "the manifest opened without a passphrase")
         XCTAssertEqual(c["aws"]?.detail, "no AWS keys")
         XCTAssertEqual(c["sandbox"]?.status, .pass)
@@ -69,7 +71,7 @@ final class DoctorChecksTests: XCTestCase {
         let failed = all.filter { $0.status == .fail }
         XCTAssertEqual(failed.map(\.name), ["KEYRACK_HOME", "host.bot.yml.age"])
         XCTAssertEqual(failed.map(\.detail), ["\(home) has mode 755, looser than 700", "\(manifest) has mode 644, looser than 600"])
-        XCTAssertEqual(failed.map(\.fix), ["chmod 700 \(home)", "chmod 600 \(manifest)"])
+        XCTAssertEqual(failed.map(\.fix), [.outside("chmod 700 \(home)"), .outside("chmod 600 \(manifest)")])
         XCTAssertFalse(DoctorChecks.healthy(all))
         // Following the fixes makes doctor pass again.
         XCTAssertEqual(chmod(manifest, 0o600), 0)
@@ -86,13 +88,13 @@ final class DoctorChecksTests: XCTestCase {
         XCTAssertEqual(check.status, .fail)
         XCTAssertTrue(check.detail.contains("has mode 644, readable by others"), check.detail)
         XCTAssertTrue(check.detail.hasSuffix("(recipient primary); unlock refuses it"), check.detail)
-        XCTAssertEqual(check.fix, "chmod 600 \(identity)")
+        XCTAssertEqual(check.fix, .outside("chmod 600 \(identity)"))
     }
 
     func testAnUninitialisedOwnerFailsWithTheInitCommand() {
         let owner = checks("nobody-here")["owner"]
         XCTAssertEqual(owner?.status, .fail)
-        XCTAssertEqual(owner?.fix, "keyrack init --for nobody-here --via yubikey (or --via tpm / --via ssh / --via age)")
+        XCTAssertEqual(owner?.fix, .initialise(owner: "nobody-here"), "the CLI words it `keyrack init --for nobody-here --via yubikey …` (DoctorTests)")
     }
 
     /// An open pcscd is a warning with its remedy, whatever the owner; the cards pcscd sees are listed.
@@ -100,7 +102,7 @@ final class DoctorChecksTests: XCTestCase {
         let c = checks("bot", probes(cards: { [(reader: "Yubico YubiKey", serial: 12345678)] }, open: true))
         XCTAssertEqual(c["pcscd"]?.status, .pass)
         XCTAssertEqual(c["pcscd access"]?.status, .warn)
-        XCTAssertTrue(c["pcscd access"]?.fix?.contains("PIN-once slot") == true, "\(String(describing: c["pcscd access"]))")
+        XCTAssertEqual(c["pcscd access"]?.fix, .pinOnceForRobots)
         XCTAssertEqual(c["cards"]?.detail, "1 seen: 12345678")
     }
 
@@ -112,8 +114,8 @@ final class DoctorChecksTests: XCTestCase {
         let sandbox = all.filter { $0.name == "sandbox" || $0.name == "pidfd" }
         XCTAssertEqual(sandbox.map(\.status), [.warn, .warn])
         XCTAssertTrue(sandbox[0].detail.contains("cannot make an unprivileged user namespace here: setting up uid map"), sandbox[0].detail)
-        XCTAssertTrue(sandbox[0].fix?.contains("kernel.unprivileged_userns_clone=1") == true)
-        XCTAssertEqual(sandbox[1].fix, "use a newer kernel")
+        XCTAssertTrue(sandbox[0].fix?.words.contains("kernel.unprivileged_userns_clone=1") == true)
+        XCTAssertEqual(sandbox[1].fix, .outside("use a newer kernel"))
         XCTAssertTrue(DoctorChecks.healthy(all), "warnings do not fail doctor")
     }
 
@@ -145,6 +147,18 @@ final class DoctorChecksTests: XCTestCase {
         let daemon = try XCTUnwrap(checks()["daemon"])
         XCTAssertEqual(daemon.status, .fail, "\(daemon)")
         XCTAssertEqual(daemon.detail, "\(socket) exists but no daemon answers")
-        XCTAssertTrue(daemon.fix?.hasPrefix("keyrack daemon stop --for bot") == true, "\(daemon)")
+        XCTAssertEqual(daemon.fix, .stopTheDaemon(owner: "bot", stale: true), "\(daemon)")
+    }
+
+    /// Every typed remedy in the library's words names no command or option of keyrack: the CLI
+    /// words them (DoctorRemedy+CLI, checked by DoctorTests on the printed lines).
+    func testTheRemediesNameNoCommandOrFlag() {
+        let all: [DoctorRemedy] = [.initialise(owner: "bot"), .restoreRecipients(owner: "bot", path: "/p"), .recordTheCard(owner: "bot"),
+                                   .plugInOrUseBackup(owner: "bot", serial: 1), .recoverWithBackup(owner: "bot"), .checkTheCard(owner: "bot", serial: 1),
+                                   .changeFactory(.pin, serial: 1), .changeFactory(.puk, serial: 1), .changeFactory(.managementKey, serial: 1),
+                                   .replugAndCheckAgain(owner: "bot", serial: 1), .initialiseMakesIt(owner: "bot"), .stopTheDaemon(owner: "bot", stale: true),
+                                   .stopTheDaemon(owner: "bot", stale: false), .pinOnceForRobots, .restoreTPMIdentity(owner: "bot"), .initialiseHere(owner: "bot")]
+        for remedy in all { assertNamesNoCommandOrFlag(remedy.words) }
+        XCTAssertEqual(DoctorRemedy.changeFactory(.managementKey, serial: 7).words, "change the management key of YubiKey 7")
     }
 }

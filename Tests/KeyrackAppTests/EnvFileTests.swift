@@ -74,14 +74,15 @@ final class EnvFileTests: XCTestCase {
         }
         let api = try parse("API=x\n")
         XCTAssertThrowsError(try EnvFile.resolve([api], owner: "bot", allowDangerous: false, alongside: ["API"])) { error in
-            XCTAssertEqual((error as? UsageError)?.message, "app.env line 1 sets API, which --env sets already: keep one")
+            XCTAssertEqual((error as? UsageError)?.message, "app.env line 1 sets API, which a key of the env sets already: keep one")
         }
         let dangerous = try parse("LD_PRELOAD=/tmp/x.so\n")
         XCTAssertThrowsError(try EnvFile.resolve([dangerous], owner: "bot", allowDangerous: false, alongside: [])) { error in
-            let refused = error as? NotGranted
-            XCTAssertEqual(refused?.errorCode, "refused")
-            XCTAssertTrue(refused?.message.contains("app.env line 1 sets LD_PRELOAD") == true, "\(error)")
-            XCTAssertTrue(refused?.message.contains("--allow-dangerous") == true, "\(error)")
+            let refused = error as? OutputRefusal
+            XCTAssertEqual(refused?.kind, .refused, "exit 3, code refused")
+            XCTAssertTrue(refused?.problem.hasPrefix("app.env line 1 sets LD_PRELOAD") == true, "\(error)")
+            XCTAssertEqual(refused?.remedy, .allowDangerous, "the CLI words it `pass --allow-dangerous if you mean it`")
+            assertNamesNoCommandOrFlag("\(error)")
         }
         let allowed = try EnvFile.resolve([dangerous], owner: "bot", allowDangerous: true, alongside: [])
         XCTAssertEqual(allowed.map(\.name), ["LD_PRELOAD"])
@@ -109,8 +110,7 @@ final class EnvFileTests: XCTestCase {
                 XCTAssertEqual(EnvironmentNames.reason(name), reason, name)
                 let file = try parse("\(name)=x\n", path: "\(name).env")
                 XCTAssertThrowsError(try EnvFile.resolve([file], owner: "bot", allowDangerous: false, alongside: []), name) { error in
-                    XCTAssertEqual((error as? NotGranted)?.message,
-                                   "\(name).env line 1 sets \(name), which \(reason); pass --allow-dangerous if you mean it", name)
+                    XCTAssertEqual(error as? OutputRefusal, OutputRefusal(.refused, "\(name).env line 1 sets \(name), which \(reason)", remedy: .allowDangerous), name)
                 }
             }
         }

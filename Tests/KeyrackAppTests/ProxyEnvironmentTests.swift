@@ -37,8 +37,8 @@ final class ProxyEnvironmentTests: XCTestCase {
         XCTAssertNotEqual(plan.placeholders[0].placeholder, plan.placeholders[1].placeholder)
         XCTAssertEqual(plan.cards[0].expiresAtMilliseconds, 61_000)
         XCTAssertEqual(plan.hosts, [Destination("api.github.com")!])
-        XCTAssertEqual(plan.notes.count, 1)
-        XCTAssertTrue(plan.notes[0].hasPrefix("keyrack: B has no --send-to"), plan.notes[0])
+        XCTAssertEqual(plan.unsent, ["B"], "the CLI words its note `B has no --send-to` (ExecCommand)")
+        assertNamesNoCommandOrFlag(ExecProxy.plainNoDestination("B"))
         XCTAssertEqual(plan.summary, "A → api.github.com; B → nowhere")
     }
 }

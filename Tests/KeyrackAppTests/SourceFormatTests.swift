@@ -99,9 +99,10 @@ final class SourceFormatTests: XCTestCase {
         ]
         for (name, value, why) in refused {
             XCTAssertThrowsError(try render(.dotenv, [("FINE", "ok"), (name, value)]), name) { error in
-                let message = (error as? CommandFailure)?.message ?? "\(error)"
+                let message = (error as? OutputRefusal)?.problem ?? "\(error)"
                 XCTAssertTrue(message.contains("the value of \(name) holds \(why)"), message)
-                XCTAssertTrue(message.contains("--format sh"), message)
+                XCTAssertEqual((error as? OutputRefusal)?.remedy, .shJSONOrExec, "the CLI words it `use --format sh (eval) or --format json, or keyrack exec`")
+                assertNamesNoCommandOrFlag("\(error)")
                 XCTAssertFalse(message.contains(value), "the error names the variable, not its value")
             }
             guard !value.contains("\0") else { continue }
@@ -118,7 +119,7 @@ final class SourceFormatTests: XCTestCase {
         XCTAssertEqual(out.last, 0x0a)
         for format in [SourceFormat.json, .githubActions] {
             XCTAssertThrowsError(try format.render([(name: "BIN", value: [0xff, 0xfe, 0x41])])) { error in
-                XCTAssertTrue((error as? CommandFailure)?.message.contains("the value of BIN is not UTF-8") == true, "\(error)")
+                XCTAssertEqual(error as? OutputRefusal, OutputRefusal(.failure, "the value of BIN is not UTF-8 text, which this format cannot carry", remedy: .shOrTheValueAlone))
             }
         }
     }
@@ -167,5 +168,19 @@ final class SourceFormatTests: XCTestCase {
             }
         }
         return result
+    }
+
+    /// Every output refusal's remedy is typed and, in the library's words, names no command or
+    /// option (the CLI words them: OutputRefusal+CLI; SourceFormatTests in CLITests checks one
+    /// printed line); github-actions outside a job is a usage error.
+    func testTheRefusalsNameNoCommandOrFlag() throws {
+        let remedies: [OutputRefusal.Remedy] = [.shOrTheValueAlone, .inAStepOrAnotherFormat, .shJSONOrExec, .allowDangerous, .theValueAlone]
+        for r in remedies { assertNamesNoCommandOrFlag(OutputRefusal(.failure, "p", remedy: r).description) }
+        let saved = getenv("GITHUB_ENV").map { String(cString: $0) }
+        unsetenv("GITHUB_ENV")
+        defer { if let saved { setenv("GITHUB_ENV", saved, 1) } }
+        XCTAssertThrowsError(try SourceFormat.githubEnvPath()) { error in
+            XCTAssertEqual(error as? OutputRefusal, OutputRefusal(.usage, "the github-actions format appends to $GITHUB_ENV, which is not set", remedy: .inAStepOrAnotherFormat))
+        }
     }
 }

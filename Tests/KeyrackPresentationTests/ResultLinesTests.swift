@@ -43,14 +43,14 @@ final class ResultLinesTests: XCTestCase {
 
     /// `doctor`: a mark per check, the fix under a failed or warned one only, then the verdict.
     func testDoctorReport() {
-        let checks = [DoctorCheck(name: "pcscd", status: .pass, detail: "running", fix: "never shown"),
-                      DoctorCheck(name: "card", status: .fail, detail: "none plugged in", fix: "plug the YubiKey in"),
+        let checks = [DoctorCheck(name: "pcscd", status: .pass, detail: "running", fix: .outside("never shown")),
+                      DoctorCheck(name: "card", status: .fail, detail: "none plugged in", fix: .changeFactory(.pin, serial: 7)),
                       DoctorCheck(name: "op", status: .skip, detail: "no 1password key")]
         XCTAssertEqual(DoctorChecks.lines(owner: "human", checks: checks), [
             "keyrack doctor for 'human':",
             "  [ok  ] pcscd: running",
             "  [FAIL] card: none plugged in",
-            "         fix: plug the YubiKey in",
+            "         fix: keyrack yubikey change-pin --serial 7",
             "  [skip] op: no 1password key",
             "1 check(s) failed",
         ])

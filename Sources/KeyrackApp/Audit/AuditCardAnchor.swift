@@ -15,7 +15,7 @@ public enum AuditCardAnchor {
             defer { piv.close() }
             let info = try piv.p256Key(slot)
             guard let point = info.publicKey, point.count == 65 else {
-                throw CommandFailure("YubiKey \(piv.serial) slot \(slot) holds no P-256 key: make one with `keyrack yubikey setup --slot \(slot)`")
+                throw AuditStepError("YubiKey \(piv.serial) slot \(slot) holds no P-256 key", then: .makeCardKey(slot: "\(slot)"))
             }
             return AuditCardKey(slot: "\(slot)", serial: piv.serial, publicKey: point)
         }()

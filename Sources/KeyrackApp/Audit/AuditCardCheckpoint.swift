@@ -20,14 +20,15 @@ public enum AuditCardCheckpoint {
         case signed(seq: UInt64, serial: UInt32, slot: String)
         /// The owner's TPM signed the head at record `seq` (AuditTPMCheckpoint).
         case tpmSigned(seq: UInt64)
-        case skipped(String)
+        /// Not this time: why, and what makes the next one happen.
+        case skipped(String, then: AuditStep? = nil)
     }
 
     public static func run(owner: String, card: AuditCardKey, daemon: any OwnerDaemonPort, interaction: Interaction) -> Outcome {
         if let tpm = card.tpm { return AuditTPMCheckpoint.run(owner: owner, card: card, tpmKey: tpm, daemon: daemon, interaction: interaction) }
-        guard let slot = PIVSlot(parsing: card.slot) else { return .skipped("audit.cardSlot '\(card.slot.prefix(8))' is not a PIV slot: run `keyrack audit anchor --slot 9a` again") }
+        guard let slot = PIVSlot(parsing: card.slot) else { return .skipped("audit.cardSlot '\(card.slot.prefix(8))' is not a PIV slot", then: .anchorCard(slot: "9a")) }
         guard case .auditHead(let seq, let head)? = try? daemon.send(owner: owner, .auditHead) else {
-            return .skipped("the daemon of '\(owner)' did not give its log's head (an older daemon: `keyrack stop`, then unlock)")
+            return .skipped("the daemon of '\(owner)' did not give its log's head", then: .restartDaemon)
         }
         let piv: PIVCard
         do { piv = try PIVCards.open(serial: card.serial) } catch { return .skipped("the YubiKey is not at hand (\(error))") }
@@ -37,12 +38,12 @@ public enum AuditCardCheckpoint {
         do {
             let info = try piv.p256Key(slot)
             guard info.publicKey == card.publicKey else {
-                return .skipped("YubiKey \(serial) slot \(slot) holds another key than the manifest records: run `keyrack audit anchor --slot \(slot)` again")
+                return .skipped("YubiKey \(serial) slot \(slot) holds another key than the manifest records", then: .anchorCard(slot: "\(slot)"))
             }
             do {
                 try CardPIN.satisfy(on: piv, slot: slot, policy: info.pinPolicy, provider: { try interaction.secret(.pin(prompt: $0.prompt)) })
             } catch {
-                return .skipped("slot \(slot) needs its PIN and none is at hand (--pin-file, --pin-stdin or a terminal): the next unlock with the PIN signs")
+                return .skipped("slot \(slot) needs its PIN and none is at hand", then: .unlockWithThePIN)
             }
             signature = try piv.sign(slot: slot, digest: AuditCrypto.cardCheckpointDigest(owner: owner, seq: seq, head: head),
                                      policies: (info.pinPolicy, info.touchPolicy), touchWait: { TouchPrompt.notifier(serial) })

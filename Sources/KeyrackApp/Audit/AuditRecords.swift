@@ -26,7 +26,7 @@ public enum AuditRecords {
     public static func read(home: String, owner: String) throws(AuditError) -> Files {
         let path = AuditLog.logPath(home: home, owner: owner)
         let current = try readFile(path)
-        guard let current else { throw AuditError("no access log for '\(owner)' at \(path)", remedy: "it is written by the owner's daemon from its first start (keyrack unlock)") }
+        guard let current else { throw AuditError("no access log for '\(owner)' at \(path)", remedy: "it is written by the owner's daemon from its first start (an unlock starts it)") }
         let anchor = try readFile("\(home)/audit/\(owner).head")
         // Rotated files: <owner>.<12-digit last seq>.jsonl, in seq order.
         let dir = "\(home)/audit"

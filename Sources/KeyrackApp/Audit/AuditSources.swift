@@ -26,7 +26,7 @@ public enum AuditSources {
     public static func manifestKeys(owner: OwnerName, store: HostManifestStore, identities: ManifestIdentities) throws -> (checkpoint: String, card: String?) {
         let manifest = try store.open(owner, with: identities).manifest
         guard let seed = manifest.auditSeed, let pair = AuditCrypto.signingKey(seed: seed) else {
-            throw CommandFailure("the manifest of '\(owner.value)' holds no checkpoint key yet (it gets one at its next set): verify without --manifest")
+            throw AuditStepError("the manifest of '\(owner.value)' holds no checkpoint key yet (it gets one at its next set)", then: .verifyWithoutTheManifest)
         }
         return (AuditCrypto.hex(pair.publicKey), manifest.auditCard.map { AuditCrypto.hex($0.publicKey) })
     }

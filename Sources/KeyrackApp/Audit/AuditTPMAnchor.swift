@@ -14,7 +14,7 @@ public enum AuditTPMAnchor {
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AuditCardKey {
         let path = store.home.tpmIdentity(owner).path
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure("'\(owner.value)' is not a TPM owner here (no \(path)): use `keyrack audit anchor --slot 9a` for a YubiKey owner")
+            throw AuditStepError("'\(owner.value)' is not a TPM owner here (no \(path))", then: .anchorOnTheCard)
         }
         let file = try TPMIdentityFiles.read(path)
         let client = TPMClient(tcti: TPMClient.tcti(environment: environment, recorded: file.tcti))
@@ -28,14 +28,14 @@ public enum AuditTPMAnchor {
         }
         let sealed: TPMSealedKey
         do { sealed = try client.createSigningKey(pin: file.stub.key.hasPIN ? pin : nil) } catch {
-            throw CommandFailure("the TPM could not make the access log's signing key (\(error)): check `keyrack doctor`")
+            throw AuditStepError("the TPM could not make the access log's signing key (\(error))", then: .checkTheMachine)
         }
         let key = AuditCardKey(slot: AuditCardKey.tpmSlot, serial: nil, publicKey: sealed.point,
                                tpm: AuditTPMKey(publicBlob: sealed.publicBlob, privateBlob: sealed.privateBlob,
                                                 parentName: sealed.parentName, hasPIN: sealed.hasPIN))
         try store.update(owner: owner, identities: try identities()) { manifest, _ in
             guard manifest.owner.via == .tpm else {
-                throw CommandFailure("'\(owner.value)' is a \(manifest.owner.via.rawValue) owner, not a TPM one: use `keyrack audit anchor --slot 9a` for a YubiKey")
+                throw AuditStepError("'\(owner.value)' is a \(manifest.owner.via.rawValue) owner, not a TPM one", then: .anchorOnTheCard)
             }
             manifest.auditCard = key
         }

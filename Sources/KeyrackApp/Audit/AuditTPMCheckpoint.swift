@@ -19,19 +19,19 @@ enum AuditTPMCheckpoint {
         do {
             key = try TPMSealedKey(publicBlob: tpmKey.publicBlob, privateBlob: tpmKey.privateBlob, parentName: tpmKey.parentName, hasPIN: tpmKey.hasPIN)
         } catch {
-            return .skipped("the manifest's TPM signing key does not parse (\(error)): run `keyrack audit anchor --via tpm` again")
+            return .skipped("the manifest's TPM signing key does not parse (\(error))", then: .anchorTPM)
         }
         guard key.point == card.publicKey else {
-            return .skipped("the manifest's TPM signing key is not its audit.cardKey: run `keyrack audit anchor --via tpm` again")
+            return .skipped("the manifest's TPM signing key is not its audit.cardKey", then: .anchorTPM)
         }
         guard case .auditHead(let seq, let head)? = try? daemon.send(owner: owner, .auditHead) else {
-            return .skipped("the daemon of '\(owner)' did not give its log's head (an older daemon: `keyrack stop`, then unlock)")
+            return .skipped("the daemon of '\(owner)' did not give its log's head", then: .restartDaemon)
         }
         var pin: [UInt8] = []
         defer { pin.withUnsafeMutableBytes { if let b = $0.baseAddress { memset(b, 0, $0.count) } } }
         if key.hasPIN {
             guard let given = try? interaction.secret(.pin(prompt: TPMPrompt.pin(triesLeft: nil))), !given.isEmpty else {
-                return .skipped("the TPM signing key needs the owner's TPM PIN and none is at hand (--pin-file, --pin-stdin or a terminal): the next unlock with the PIN signs")
+                return .skipped("the TPM signing key needs the owner's TPM PIN and none is at hand", then: .unlockWithThePIN)
             }
             pin = given
         }

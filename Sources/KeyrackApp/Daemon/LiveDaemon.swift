@@ -21,9 +21,9 @@ public enum LiveDaemon {
         } catch DaemonError.noDaemon {
             return
         } catch let error as CLIReportable {
-            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error.cliMessage.dropFirst("error: ".count))); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
+            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error.cliMessage.dropFirst("error: ".count))); run `\(Fix.relock(owner: owner.value))`")
         } catch {
-            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error)); run `keyrack relock\(Fix.ownerFlag(owner.value))`")
+            Terminal.printError("warning: could not relock the daemon of '\(owner.value)' (\(error)); run `\(Fix.relock(owner: owner.value))`")
         }
     }
 

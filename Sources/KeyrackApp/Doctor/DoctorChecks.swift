@@ -10,15 +10,16 @@ import Glibc
 import KeyrackClient
 #endif
 
-/// One finding of `keyrack doctor`: a failing check always carries the command that fixes it.
+/// One finding of `keyrack doctor`: a failing check always carries what fixes it (typed where
+/// it is one of the program's own commands: the CLI words it).
 public struct DoctorCheck: Equatable, Sendable {
     public enum Status: String, Sendable { case pass, warn, fail, skip }
     public var name: String
     public var status: Status
     public var detail: String
-    public var fix: String?
+    public var fix: DoctorRemedy?
 
-    public init(name: String, status: Status, detail: String, fix: String? = nil) {
+    public init(name: String, status: Status, detail: String, fix: DoctorRemedy? = nil) {
         self.name = name
         self.status = status
         self.detail = detail
@@ -27,7 +28,7 @@ public struct DoctorCheck: Equatable, Sendable {
 
     static func pass(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .pass, detail: detail) }
     static func skip(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name: name, status: .skip, detail: detail) }
-    static func fail(_ name: String, _ detail: String, fix: String) -> DoctorCheck {
+    static func fail(_ name: String, _ detail: String, fix: DoctorRemedy) -> DoctorCheck {
         DoctorCheck(name: name, status: .fail, detail: detail, fix: fix)
     }
 }
@@ -41,7 +42,6 @@ public struct DoctorChecks {
     /// The home to check; nil when KEYRACK_HOME could not be used (`why` says so).
     let store: Result<HostManifestStore, Error>
     let probes: DoctorProbes
-    private var flag: String { Fix.ownerFlag(owner) }
 
     /// The checks of `owner` in `store` (default: KEYRACK_HOME's), asking the machine through `probes`.
     public init(owner: String, store: HostManifestStore? = nil, probes: DoctorProbes = .live) {
@@ -61,16 +61,16 @@ public struct DoctorChecks {
             store = try self.store.get()
             name = try OwnerName(owner)
         } catch {
-            return [.fail("keyrack home", "\(error)", fix: "set KEYRACK_HOME to a directory you own, or unset it")]
+            return [.fail("keyrack home", "\(error)", fix: .outside("set KEYRACK_HOME to a directory you own, or unset it"))]
         }
         let recipients: RecipientsFile?
         do { recipients = try store.recipientsFile(name) } catch {
-            return [.fail("owner", "\(error)", fix: "restore \(store.home.recipientsFile(name).path) from a backup, or re-run `keyrack init\(flag)`")]
+            return [.fail("owner", "\(error)", fix: .restoreRecipients(owner: owner, path: store.home.recipientsFile(name).path))]
         }
         if FileManager.default.fileExists(atPath: store.home.manifest(name).path) {
             out.append(.pass("owner", "'\(owner)' is initialised (\(store.home.manifest(name).path))"))
         } else {
-            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: "keyrack init\(flag) --via yubikey (or --via tpm / --via ssh / --via age)"))
+            out.append(.fail("owner", "'\(owner)' has no manifest in \(store.home.root.path)", fix: .initialise(owner: owner)))
         }
         let primary = recipients?.recipients.first { $0.label == RecipientLabel.primary } ?? recipients?.recipients.first
         out += cardChecks(primary)
@@ -89,11 +89,11 @@ public struct DoctorChecks {
         var out: [DoctorCheck] = []
         switch report.bubblewrap {
         case .failure(let error):
-            out.append(DoctorCheck(name: "sandbox", status: .warn, detail: error.problem, fix: error.fix))
+            out.append(DoctorCheck(name: "sandbox", status: .warn, detail: error.problem, fix: .outside(error.fix)))
         case .success(let path):
             if let problem = report.userNamespaceProblem {
                 out.append(DoctorCheck(name: "sandbox", status: .warn, detail: "bubblewrap \(report.version ?? "?") (\(path)) cannot make an unprivileged user namespace here: \(problem)",
-                                       fix: "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the AppArmor userns restriction lifted for bwrap)"))
+                                       fix: .outside("allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the AppArmor userns restriction lifted for bwrap)")))
             } else {
                 out.append(.pass("sandbox", "bubblewrap \(report.version ?? "?") (\(path)); unprivileged user namespaces work"))
             }
@@ -102,7 +102,7 @@ public struct DoctorChecks {
             out.append(.pass("pidfd", "pidfd_open works; SO_PEERPIDFD \(report.peerPidfd ? "works" : "is absent (pidfd_open by pid is used)")"))
         } else {
             out.append(DoctorCheck(name: "pidfd", status: .warn, detail: "pidfd_open is not available (Linux 5.3+): a sandboxed owner's daemon cannot prove where its peers run",
-                                   fix: "use a newer kernel"))
+                                   fix: .outside("use a newer kernel")))
         }
         return out
     }
@@ -113,28 +113,28 @@ public struct DoctorChecks {
         let wantsCard = primary?.via == .yubikey
         let seen: [(reader: String, serial: UInt32)]
         do { seen = try probes.cards() } catch PIVError.pcscdNotRunning {
-            let check = DoctorCheck.fail("pcscd", "pcscd is not reachable", fix: "sudo systemctl enable --now pcscd.socket (Debian: apt install pcscd)")
+            let check = DoctorCheck.fail("pcscd", "pcscd is not reachable", fix: .outside("sudo systemctl enable --now pcscd.socket (Debian: apt install pcscd)"))
             return wantsCard ? [check] : [DoctorCheck(name: "pcscd", status: .skip, detail: "pcscd is not reachable (not needed: '\(owner)' uses \(primary?.via.rawValue ?? "no recipient"))")]
         } catch {
-            return [.fail("pcscd", "cannot list smart cards: \(error)", fix: "check that pcscd runs and you may use it (udev/ and polkit rules in this repository)")]
+            return [.fail("pcscd", "cannot list smart cards: \(error)", fix: .outside("check that pcscd runs and you may use it (udev/ and polkit rules in this repository)"))]
         }
         var out: [DoctorCheck] = [.pass("pcscd", "reachable")]
         let access = probes.pcscdAccess()
         out.append(access.open
             ? DoctorCheck(name: "pcscd access", status: .warn, detail: access.detail,
-                          fix: "give robots a PIN-once slot and `keyrack unlock --pin-file` (keyrack resets the card after each PIN use here; docs/security-model.md); a PIN-never slot stays every local user's while plugged in: unplug cards not in use, or run a pcscd built with polkit")
+                          fix: .pinOnceForRobots)
             : .pass("pcscd access", access.detail))
         let serials = seen.map { String($0.serial) }.joined(separator: ", ")
-        out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: "plug in the YubiKey \(primary?.card.map { String($0.serial) } ?? "")")
+        out.append(seen.isEmpty ? (wantsCard ? .fail("cards", "no YubiKey is plugged in", fix: .outside("plug in the YubiKey \(primary?.card.map { String($0.serial) } ?? "")"))
                                              : .pass("cards", "none plugged in"))
                                 : .pass("cards", "\(seen.count) seen: \(serials)"))
         guard wantsCard, let primary else { return out }
         guard let (serial, slot) = primary.card else {
-            out.append(.fail("owner's card", "no serial/slot recorded for '\(owner)'", fix: "keyrack recipient list\(flag), then re-run keyrack init\(flag) --via yubikey"))
+            out.append(.fail("owner's card", "no serial/slot recorded for '\(owner)'", fix: .recordTheCard(owner: owner)))
             return out
         }
         guard seen.contains(where: { $0.serial == serial }) else {
-            out.append(.fail("owner's card", "YubiKey \(serial) of '\(owner)' is not plugged in", fix: "plug in YubiKey \(serial), or unlock with a backup: keyrack unlock\(flag) --using ssh --env ENV"))
+            out.append(.fail("owner's card", "YubiKey \(serial) of '\(owner)' is not plugged in", fix: .plugInOrUseBackup(owner: owner, serial: serial)))
             return out
         }
         do {
@@ -146,10 +146,10 @@ public struct DoctorChecks {
                 out.append(.pass("owner's card", "YubiKey \(serial) slot \(slot) holds the manifest's recipient"))
             } else {
                 out.append(.fail("owner's card", "YubiKey \(serial) slot \(slot) holds another key than the manifest's recipient",
-                                 fix: "the slot was overwritten: recover with a backup recipient (keyrack unlock\(flag) --using ssh) and re-init"))
+                                 fix: .recoverWithBackup(owner: owner)))
             }
         } catch {
-            out.append(.fail("owner's card", "YubiKey \(serial) slot \(slot): \(error)", fix: "keyrack yubikey list, and re-run keyrack init\(flag) --via yubikey --serial \(serial)"))
+            out.append(.fail("owner's card", "YubiKey \(serial) slot \(slot): \(error)", fix: .checkTheCard(owner: owner, serial: serial)))
         }
         var pinOnce = false
         do {
@@ -157,20 +157,19 @@ public struct DoctorChecks {
             defer { card.close() }
             pinOnce = (try? card.slotInfo(slot))?.pinPolicy == .once
             out.append(.pass("firmware", "YubiKey \(serial) runs \(card.version)"
-                             + (card.version.hasCurve25519 ? " (X25519 slot keys: keyrack init --algorithm x25519)" : "")))
+                             + (card.version.hasCurve25519 ? " (it can hold X25519 slot keys)" : "")))
             let defaults = try card.factoryDefaults()
-            let named = [("PIN", defaults.pin, "keyrack yubikey change-pin --serial \(serial)"),
-                         ("PUK", defaults.puk, "keyrack yubikey change-puk --serial \(serial)"),
-                         ("management key", defaults.managementKey, "keyrack yubikey change-management-key --serial \(serial)")]
-            for (what, isDefault, fix) in named {
+            let named: [(DoctorRemedy.FactorySecret, Bool?)] = [(.pin, defaults.pin), (.puk, defaults.puk), (.managementKey, defaults.managementKey)]
+            for (secret, isDefault) in named {
+                let what = secret.rawValue
                 switch isDefault {
-                case true?: out.append(.fail("factory \(what)", "YubiKey \(serial) still has the factory \(what)", fix: fix))
+                case true?: out.append(.fail("factory \(what)", "YubiKey \(serial) still has the factory \(what)", fix: .changeFactory(secret, serial: serial)))
                 case false?: out.append(.pass("factory \(what)", "changed"))
                 case nil: out.append(.skip("factory \(what)", "this firmware cannot tell"))
                 }
             }
         } catch {
-            out.append(.fail("factory secrets", "YubiKey \(serial): \(error)", fix: "re-plug YubiKey \(serial) and run keyrack doctor\(flag) again"))
+            out.append(.fail("factory secrets", "YubiKey \(serial): \(error)", fix: .replugAndCheckAgain(owner: owner, serial: serial)))
         }
         out.append(autoExitCheck(pinOnce: pinOnce))
         return out
@@ -181,7 +180,7 @@ public struct DoctorChecks {
         guard let (autoExit, source) = probes.pcscdAutoExit() else { return .skip("pcscd auto-exit", "cannot tell how pcscd is started") }
         guard autoExit else { return .pass("pcscd auto-exit", "\(source) keeps running when idle") }
         let what = "\(source) runs with --auto-exit: 60 s after the last use pcscd exits, the card powers down and forgets the PIN"
-        return pinOnce ? .fail("pcscd auto-exit", what + ", so '\(owner)' (PIN policy once) is asked for it again", fix: PcscdAutoExit.fix)
+        return pinOnce ? .fail("pcscd auto-exit", what + ", so '\(owner)' (PIN policy once) is asked for it again", fix: .outside(PcscdAutoExit.fix))
                        : .pass("pcscd auto-exit", what + " (harmless for '\(owner)': its PIN policy is not once)")
     }
 
@@ -212,7 +211,7 @@ public struct DoctorChecks {
             }
             var st = stat()
             let fix = stat(path, &st) == 0 && st.st_uid != getuid() ? "chown \(getuid()) \(path) && chmod 600 \(path)" : "chmod 600 \(path)"
-            return .fail("identity file", problem + " (recipient \(label)); unlock refuses it", fix: fix)
+            return .fail("identity file", problem + " (recipient \(label)); unlock refuses it", fix: .outside(fix))
         }
     }
 
@@ -220,14 +219,14 @@ public struct DoctorChecks {
     private func mode(_ name: String, _ path: String, want: mode_t, optional: Bool) -> DoctorCheck {
         var st = stat()
         guard lstat(path, &st) == 0 else {
-            return optional ? .skip(name, "\(path) absent") : .fail(name, "\(path) is absent", fix: "keyrack init\(flag) creates it")
+            return optional ? .skip(name, "\(path) absent") : .fail(name, "\(path) is absent", fix: .initialiseMakesIt(owner: owner))
         }
         let perms = st.st_mode & 0o7777
         if st.st_uid != getuid() {
-            return .fail(name, "\(path) belongs to uid \(st.st_uid), not to you (uid \(getuid()))", fix: "chown \(getuid()) \(path)")
+            return .fail(name, "\(path) belongs to uid \(st.st_uid), not to you (uid \(getuid()))", fix: .outside("chown \(getuid()) \(path)"))
         }
         if perms & ~want != 0 {
-            return .fail(name, "\(path) has mode \(String(perms, radix: 8)), looser than \(String(want, radix: 8))", fix: "chmod \(String(want, radix: 8)) \(path)")
+            return .fail(name, "\(path) has mode \(String(perms, radix: 8)), looser than \(String(want, radix: 8))", fix: .outside("chmod \(String(want, radix: 8)) \(path)"))
         }
         return .pass(name, "\(path) mode \(String(perms, radix: 8))")
     }
@@ -241,17 +240,17 @@ public struct DoctorChecks {
         do { _ = try client.connect() } catch let error as DaemonError {
             switch error {
             case .unsafeRuntimeDirectory(let why), .untrustedDaemon(let why):
-                return [.fail("daemon", why, fix: "remove \(client.runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory")]
+                return [.fail("daemon", why, fix: .outside("remove \(client.runtime.path) (as root if need be), or set XDG_RUNTIME_DIR to a private directory"))]
             case .orphaned(_, let pid):
-                return [.fail("daemon", "pid \(pid) is running but its socket \(client.socketPath) was removed, so nothing can reach it", fix: "keyrack daemon stop\(flag) (stops it through its pid file and wipes its keys)")]
+                return [.fail("daemon", "pid \(pid) is running but its socket \(client.socketPath) was removed, so nothing can reach it", fix: .stopTheDaemon(owner: owner, stale: false))]
             default: break
             }
         } catch {}
         if client.isRunning() { return [.pass("daemon", "answering on \(client.socketPath)")] }
         if FileManager.default.fileExists(atPath: client.socketPath) {
-            return [.fail("daemon", "\(client.socketPath) exists but no daemon answers", fix: "keyrack daemon stop\(flag) (clears the stale socket); the next unlock starts a fresh one")]
+            return [.fail("daemon", "\(client.socketPath) exists but no daemon answers", fix: .stopTheDaemon(owner: owner, stale: true))]
         }
-        return [.pass("daemon", "not running (keyrack unlock\(flag) starts it)")]
+        return [.pass("daemon", "not running (the next unlock starts it)")]
     }
 
     /// 1password keys need `op`, aws.params and aws.config keys the AWS CLI v2. Which vaults the
@@ -271,27 +270,20 @@ public struct DoctorChecks {
         var out: [DoctorCheck] = []
         if vaults?.contains(Vault.onePassword.rawValue) == true {
             out.append(OnePassword.executable() != nil ? .pass("1password", "op is on PATH")
-                       : .fail("1password", "'\(owner)' has 1password keys but `op` is not on PATH", fix: OnePassword.installAdvice))
+                       : .fail("1password", "'\(owner)' has 1password keys but `op` is not on PATH", fix: .outside(OnePassword.installAdvice)))
         } else {
             out.append(.pass("1password", "no 1password keys\(unseen)"))
         }
         if vaults?.contains(Vault.awsParams.rawValue) == true || vaults?.contains(Vault.awsConfig.rawValue) == true {
             switch AWSCLI.locate() {
             case .found(let path, let version): out.append(.pass("aws", "\(path) is aws-cli/\(version)"))
-            case .missing: out.append(.fail("aws", "'\(owner)' has AWS keys but `aws` is not on PATH", fix: AWSCLI.installAdvice))
+            case .missing: out.append(.fail("aws", "'\(owner)' has AWS keys but `aws` is not on PATH", fix: .outside(AWSCLI.installAdvice)))
             case .tooOld(let seen): out.append(.fail("aws", "'\(owner)' has AWS keys and only an old AWS CLI is on PATH: \(seen.joined(separator: ", "))",
-                                                     fix: AWSCLI.installAdvice + ", or point KEYRACK_AWS_CLI at it"))
+                                                     fix: .outside(AWSCLI.installAdvice + ", or point KEYRACK_AWS_CLI at it")))
             }
         } else {
             out.append(.pass("aws", "no AWS keys\(unseen)"))
         }
         return out
-    }
-}
-
-extension DoctorJSON {
-    /// `doctor --json` of these checks.
-    public init(owner: String, checks: [DoctorCheck]) {
-        self.init(owner: owner, checks: checks.map { Check(name: $0.name, status: $0.status.rawValue, detail: $0.detail, fix: $0.fix) })
     }
 }

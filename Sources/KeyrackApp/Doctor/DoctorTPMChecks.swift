@@ -22,27 +22,27 @@ extension DoctorChecks {
             out.append(.pass("tpm", "TPM 2.0 at \(tcti): manufacturer \(info.manufacturer)\(info.vendor.isEmpty ? "" : " (\(info.vendor))"), firmware \(info.firmware)"))
         } catch let error as TPMError {
             guard wantsTPM else { return [.skip("tpm", "\(error.problem) (not needed: '\(owner)' uses \(primary?.via.rawValue ?? "no recipient"))")] }
-            return [.fail("tpm", error.problem, fix: error.remedy ?? "check the TPM with tpm2_getcap")]
+            return [.fail("tpm", error.problem, fix: .outside(error.remedy ?? "check the TPM with tpm2_getcap"))]
         } catch {
-            return [.fail("tpm", "\(error)", fix: "check the TPM with tpm2_getcap")]
+            return [.fail("tpm", "\(error)", fix: .outside("check the TPM with tpm2_getcap"))]
         }
         guard wantsTPM else { return out }
         if let fileError {
-            out.append(.fail("owner's TPM key", "\(fileError)", fix: "restore the identity file, or unlock with a backup recipient: keyrack unlock --for \(owner) --using ssh"))
+            out.append(.fail("owner's TPM key", "\(fileError)", fix: .restoreTPMIdentity(owner: owner)))
         } else if let file {
             do {
                 try client.verify(file.stub.key)
                 out.append(.pass("owner's TPM key", "loads on this TPM (\(file.stub.recipient.string.prefix(20))…, PIN \(file.stub.key.hasPIN ? "once" : "never"))"))
             } catch let error as TPMError {
-                out.append(.fail("owner's TPM key", error.problem, fix: error.remedy ?? "re-run keyrack init on this machine"))
+                out.append(.fail("owner's TPM key", error.problem, fix: error.remedy.map(DoctorRemedy.outside) ?? .initialiseHere(owner: owner)))
             } catch {
-                out.append(.fail("owner's TPM key", "\(error)", fix: "re-run keyrack init on this machine"))
+                out.append(.fail("owner's TPM key", "\(error)", fix: .initialiseHere(owner: owner)))
             }
         }
         if let status = try? client.lockoutStatus() {
             out.append(status.inLockout
                 ? .fail("tpm lockout", "the TPM is in dictionary-attack lockout (\(status.failedTries) failures; one try comes back every \(status.secondsPerTry) s)",
-                        fix: "wait, or reset it with the lockout authorisation: tpm2_dictionarylockout -c")
+                        fix: .outside("wait, or reset it with the lockout authorisation: tpm2_dictionarylockout -c"))
                 : .pass("tpm lockout", "\(status.failedTries) of \(status.maxTries) failed tries counted (one comes back every \(status.secondsPerTry) s)"))
         }
         return out

@@ -169,7 +169,7 @@ final class CardAgentIdentity: AgentIdentity {
         do {
             return try AgentIdentities.unwrap(files, with: identity, types: types)
         } catch let error as PIVError {
-            throw AgentIdentityError.failed("YubiKey \(serial): \(error.cliLine)")
+            throw AgentIdentityError.failed("YubiKey \(serial): \(error)")
         }
     }
 

@@ -61,11 +61,7 @@ public enum OwnerInit {
             }
         }
         // The repository file first: a file of another org is refused before the owner is made.
-        let repo = try input.org.map { org in
-            do { return try RepoFileInit.run(org: org, from: input.directory) } catch let e as RepoFileInit.Failure {
-                throw KeyrackError(.usage, e.description)
-            }
-        }
+        let repo = try input.org.map { try RepoFileInit.run(org: $0, from: input.directory) }
         let request = RecipientSetupRequest(owner: owner, home: store.home, userHome: input.userHome, spec: spec, interaction: interaction)
         let outcome = try store.initialise(owner: owner, uid: input.uid, sandboxed: input.sandboxed, request: request)
         return Result(outcome: outcome, via: spec.via, repoFile: repo)

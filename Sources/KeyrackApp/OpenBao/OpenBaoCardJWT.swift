@@ -13,7 +13,7 @@ public enum OpenBaoCardJWT {
     public static func login(_ s: OpenBaoSettings, manifest: HostManifest, owner: OwnerName, interaction: Interaction) throws -> OpenBaoLogin {
         let slotText = s.slot ?? "9a"
         guard let slot = PIVSlot(parsing: slotText) else {
-            throw UsageError("invalid OpenBao login slot '\(slotText.prefix(10))': use 9a, 9c or a retired slot 82–95 (keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-slot 9a)")
+            throw OpenBaoSetupError(.usage, "invalid OpenBao login slot '\(slotText.prefix(10))'", remedy: .chooseLoginSlot(signature: true), owner: owner.value)
         }
         let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot, interaction: interaction, needsCertificate: false)
         var jwt = try CardJWT.build(owner: owner.value, audience: s.jwtAudience) { try signer.sign(digest: $0) }

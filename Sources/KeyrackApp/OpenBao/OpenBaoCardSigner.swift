@@ -32,7 +32,8 @@ public final class OpenBaoCardSigner: TLSClientSigner, @unchecked Sendable {
             policies = (info.pinPolicy, info.touchPolicy)
             let der = try card.certificate(slot: slot)
             if needsCertificate && der == nil {
-                throw CommandFailure("YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it; create one with \(fix: "keyrack yubikey setup --slot \(slot)")")
+                throw OpenBaoSetupError(.failure, "YubiKey \(card.serial) slot \(slot) has a key but no certificate: an OpenBao cert login presents it",
+                                        remedy: .makeCertificate(slot: "\(slot)"), owner: "")
             }
             certificateDER = der ?? []
             try satisfyPIN()

@@ -7,15 +7,6 @@ import SecretBytes
 import KeyrackNames
 import KeyrackClient
 
-/// OpenBao's errors as the CLI reports them: the server answered no (missing path or field,
-/// sealed, 403, a refused login) is "not granted", exit 3; no answer at all is exit 1.
-extension OpenBaoError: CLIReportable {
-    public var cliMessage: String { "error: \(cliLine.text)" }
-    public var exitCode: Int32 {
-        isRefusedConfiguration ? ExitStatus.usage : isUnreachable ? ExitStatus.failure : ExitStatus.notGranted
-    }
-}
-
 /// `unlock`'s reads of openbao keys: one session (one login, one card signature for a cert
 /// login) per server, every key read, then the token revoked before anything reaches the
 /// daemon. Any failure ends the unlock with nothing handed over. The token lives in this process
@@ -133,13 +124,12 @@ public enum OpenBaoFetch {
     /// There is no per-key login: such a key moves to the owner's server.
     public static func targets(_ wanted: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName,
                                environment: [String: String]) throws -> [(target: Target, entries: [KeyEntry])] {
-        let flag = Fix.ownerFlag(owner.value)
         let loginAddress = settings.addr ?? environment["BAO_ADDR"] ?? environment["VAULT_ADDR"]
         let loginServer = try loginAddress.map { try OpenBaoSession.checkedAddress($0) }
         var groups: [Target: [KeyEntry]] = [:]
         for entry in wanted {
             guard let address = entry.addr ?? loginAddress else {
-                throw UsageError("no OpenBao address for \(entry.slug): give it with \(fix: "keyrack set --openbao-addr URL …"), \(fix: "keyrack set-default\(flag) --openbao-addr URL"), or export BAO_ADDR")
+                throw OpenBaoSetupError(.usage, "no OpenBao address for \(entry.slug)", remedy: .giveAddress, owner: owner.value)
             }
             let server = try OpenBaoSession.checkedAddress(address)
             guard server == loginServer else {
@@ -200,26 +190,25 @@ public enum OpenBaoFetch {
                       environment: [String: String]) throws -> OpenBaoLogin {
         let envToken = environment["BAO_TOKEN"] ?? environment["VAULT_TOKEN"]
         let how = s.login ?? .token
-        let flag = Fix.ownerFlag(owner.value)
         switch how {
         case .token:
             if var token = envToken.map({ Array($0.utf8) }) ?? tokenFile(environment), !token.isEmpty {
                 return .token(LockedBytes(taking: &token))
             }
-            throw NotGranted(message: "no OpenBao login for '\(owner.value)': run `bao login` or export BAO_TOKEN, or configure one with \(fix: "keyrack set-default\(flag) --openbao-login cert|approle")")
+            throw OpenBaoSetupError(.notGranted, "no OpenBao login for '\(owner.value)'", remedy: .logIn, owner: owner.value)
         case .approle:
             guard let roleKey = s.roleIdKey, let secretKey = s.secretIdKey else {
-                throw NotGranted(message: "the AppRole login of '\(owner.value)' needs its two os.secure keys: \(fix: "keyrack set-default\(flag) --openbao-role-id-key SLUG --openbao-secret-id-key SLUG")")
+                throw OpenBaoSetupError(.notGranted, "the AppRole login of '\(owner.value)' needs its two os.secure keys", remedy: .nameAppRoleKeys, owner: owner.value)
             }
             guard var role = manifest.secrets[roleKey], var secret = manifest.secrets[secretKey] else {
                 let missing = manifest.secrets[roleKey] == nil ? roleKey : secretKey
-                throw NotGranted(message: "the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value: \(fix: "keyrack set\(flag) --vault os.secure …") it")
+                throw OpenBaoSetupError(.notGranted, "the AppRole login of '\(owner.value)' reads \(missing), which has no os.secure value", remedy: .storeAppRoleKey, owner: owner.value)
             }
             return .appRole(mount: s.authMount ?? "approle", roleID: LockedBytes(taking: &role), secretID: LockedBytes(taking: &secret))
         case .cert:
             let slotText = s.slot ?? "9a"
             guard let slot = PIVSlot(parsing: slotText) else {
-                throw UsageError("invalid OpenBao login slot '\(slotText.prefix(10))': use 9a or a retired slot 82–95 (keyrack set-default\(flag) --openbao-slot 9a)")
+                throw OpenBaoSetupError(.usage, "invalid OpenBao login slot '\(slotText.prefix(10))'", remedy: .chooseLoginSlot(signature: false), owner: owner.value)
             }
             let signer = try OpenBaoCardSigner(serial: s.serial ?? manifest.owner.yubikey?.serial, slot: slot, interaction: interaction)
             return .cert(mount: s.authMount ?? "cert", name: s.certRole, signer: signer)
@@ -242,12 +231,14 @@ public enum OpenBaoFetch {
     /// the one that runs.
     public static func checkMechanisms(_ entries: [KeyEntry], settings: OpenBaoSettings, owner: OwnerName) throws {
         if settings.leaseRole == nil, let key = entries.first(where: { $0.mech == .ephemeralViaOpenBaoLease }) {
-            throw UsageError("\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked: \(fix: "keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-lease-role ROLE") (see docs/openbao.md)")
+            throw OpenBaoSetupError(.usage, "\(key.slug) is a dynamic secret (EPHEMERAL_VIA_OPENBAO_LEASE), but '\(owner.value)' has no lease token role; nothing was unlocked",
+                                     remedy: .setLeaseRole, owner: owner.value)
         }
         guard let key = entries.first(where: { $0.mech == .ephemeralViaGithubOidc }) else { return }
         let viaActions = settings.login == .jwt && (settings.jwtSource ?? .github) == .github
         guard viaActions else {
-            throw NotGranted(message: "\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked: \(fix: "keyrack set-default\(Fix.ownerFlag(owner.value)) --openbao-login jwt --openbao-jwt-source github --openbao-jwt-role ROLE")")
+            throw OpenBaoSetupError(.notGranted, "\(key.slug) is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of '\(owner.value)' is not the GitHub Actions ID token; nothing was unlocked",
+                                     remedy: .useGitHubOIDCLogin, owner: owner.value)
         }
     }
 

@@ -61,10 +61,13 @@ public struct ExecRequest: Equatable, Sendable {
 
     /// Runs the program and returns its exit status; a plain exec replaces this process with the
     /// program and never returns. `keyrack` is this program's path, for the sandbox's unlock.
-    public func run(keyrack: @autoclosure () -> String) throws -> Int32 {
+    /// `noDestination`: the proxy's note on a key no request will carry, in the caller's words.
+    public func run(keyrack: @autoclosure () -> String, noDestination: @escaping @Sendable (String) -> String = ExecProxy.plainNoDestination) throws -> Int32 {
         try check()
         if proxy, !sandbox, let env {
-            return try ExecProxy.run(.init(owner: owner, env: env, keys: keys, allowDangerous: allowDangerous, upstreamCACerts: upstreamCACerts, command: command))
+            var request = ExecProxy.Request(owner: owner, env: env, keys: keys, allowDangerous: allowDangerous, upstreamCACerts: upstreamCACerts, command: command)
+            request.noDestination = noDestination
+            return try ExecProxy.run(request)
         }
         if sandbox {
             // The keys are fetched inside, by keyrack's own plain exec as the sandbox's first

@@ -21,7 +21,7 @@ public enum MaskedExec {
     public static func run(_ command: [String], concealing secrets: [[UInt8]], output: (out: Int32, err: Int32) = (1, 2)) throws -> Int32 {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            throw CommandFailure("cannot make a pipe for --mask: \(String(cString: strerror(errno)))")
+            throw CommandFailure("cannot make a pipe to mask the program's output: \(String(cString: strerror(errno)))")
         }
         // Close-on-exec: the program gets the write ends as its 1 and 2 only.
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

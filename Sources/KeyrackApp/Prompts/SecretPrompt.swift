@@ -22,10 +22,14 @@ private func restoreTerminalAndDie(_ signal: Int32) {
 /// Reads secrets (passphrases, PINs, os.secure values) without echo. Secrets never come from argv:
 /// they come from the controlling terminal, or from all of stdin when a command says so.
 public enum SecretPrompt {
-    public struct NoTerminal: CLIReportable {
+    /// No terminal to ask on and no askpass program: a usage error (exit 2). The remedy names
+    /// the command's stdin options in the CLI (SecretPrompt+CLI); here, in plain words.
+    public struct NoTerminal: Error, Equatable, CustomStringConvertible {
         public let what: String
-        public var cliMessage: String { "error: cannot ask for the \(what): no terminal (/dev/tty) is available; pipe it on stdin where the command offers a --*-stdin option, or set KEYRACK_ASKPASS to a program that asks for it" }
-        public var exitCode: Int32 { ExitStatus.usage }
+        public init(what: String) { self.what = what }
+        public var problem: String { "cannot ask for the \(what): no terminal (/dev/tty) is available" }
+        public static let remedy = "pipe it on stdin where the command can read it there, or set KEYRACK_ASKPASS to a program that asks for it"
+        public var description: String { "\(problem); \(Self.remedy)" }
     }
 
     /// Prompts on /dev/tty and reads one line with echo off. The prompt goes to the terminal, not

@@ -18,6 +18,10 @@ import Glibc
 /// directory, run the program with the placeholders and the proxy settings in its environment,
 /// and when it ends stop the proxy, wipe the values and remove the directory.
 public enum ExecProxy {
+    public static func plainNoDestination(_ name: String) -> String {
+        "keyrack: \(name) has no host to be sent to: the program gets a placeholder that no request will turn into the value (set the key again with its host)"
+    }
+
     public struct Request: Sendable {
         public var owner: String
         public var env: String
@@ -26,6 +30,8 @@ public enum ExecProxy {
         /// Extra PEM files of CAs the real servers may be signed by (private CAs).
         public var upstreamCACerts: [String]
         public var command: [String]
+        /// The note on a key no request will carry, worded by the caller (the CLI names `set --send-to`).
+        public var noDestination: @Sendable (String) -> String = ExecProxy.plainNoDestination
         public init(owner: String, env: String, keys: [String], allowDangerous: Bool, upstreamCACerts: [String] = [], command: [String]) {
             self.owner = owner; self.env = env; self.keys = keys; self.allowDangerous = allowDangerous
             self.upstreamCACerts = upstreamCACerts; self.command = command
@@ -45,7 +51,7 @@ public enum ExecProxy {
                                                              remainingMilliseconds: $0.info.remainingMilliseconds,
                                                              slug: $0.info.slug.description) },
                                         now: Keycards.bootMilliseconds())
-        for line in plan.notes { say(line) }
+        for name in plan.unsent { say(request.noDestination(name)) }
 
         let authority = try RunAuthority()
         let owner = request.owner

@@ -15,7 +15,8 @@ struct KeycardPlan {
 
     var cards: [Keycard] = []
     var placeholders: [(name: String, placeholder: [UInt8])] = []
-    var notes: [String] = []
+    /// The keys no request will carry (no host to be sent to): the user is told (ExecProxy).
+    var unsent: [String] = []
     /// Every destination some key may go to (NO_PROXY must not send them around the proxy).
     var hosts: [Destination] = []
 
@@ -40,9 +41,7 @@ struct KeycardPlan {
             taken.append(placeholder)
             // Written by `set`, which checked them; one that no longer parses is left out, not guessed at.
             let destinations = input.sendTo.compactMap(Destination.init)
-            if destinations.isEmpty {
-                plan.notes.append("keyrack: \(input.name) has no --send-to: the program gets a placeholder that no request will turn into the value (keyrack set … --send-to HOST)")
-            }
+            if destinations.isEmpty { plan.unsent.append(input.name) }
             plan.cards.append(Keycard(name: input.name, placeholder: placeholder, value: input.value, destinations: destinations,
                                       expiresAtMilliseconds: now &+ input.remainingMilliseconds, slug: input.slug))
             plan.placeholders.append((input.name, placeholder))

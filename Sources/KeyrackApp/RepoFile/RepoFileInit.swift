@@ -13,6 +13,8 @@ public enum RepoFileInit {
         case notInRepository
     }
 
+    /// A usage error (exit 2); each case is its own remedy, in words here, in `init`'s options in
+    /// the CLI (RepoFileInit+CLI).
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case otherOrg(path: String, org: String)
         case unreadable(path: String, why: String)
@@ -23,13 +25,13 @@ public enum RepoFileInit {
             case .unreadable(let path, let why): "cannot use \(path): \(why)"
             }
         }
-        public var fix: String {
+        public var remedy: String {
             switch self {
-            case .otherOrg: "edit its org: line by hand, or drop --org"
-            case .unreadable: "fix or move the file, then run init --org again"
+            case .otherOrg: "edit its org: line by hand, or initialise without an org"
+            case .unreadable: "fix or move the file, then initialise with the org again"
             }
         }
-        public var description: String { "\(problem): \(fix)" }
+        public var description: String { "\(problem): \(remedy)" }
     }
 
     public static func run(org: OrgName, from directory: URL) throws -> Outcome {

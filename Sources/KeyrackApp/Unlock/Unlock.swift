@@ -146,12 +146,12 @@ public struct Unlock {
             let all = entries.count
             entries = entries.filter { repo.allows(org: $0.org.value, env: env, name: $0.slug.key) }
             guard !entries.isEmpty else {
-                throw NotGranted(message: "\(repo.path) lists no key of env \(env) among the \(all) '\(owner.value)' has: add the key names to its env.\(env): section, or unlock one with --key KEY")
+                throw NothingToUnlock("\(repo.path) lists no key of env \(env) among the \(all) '\(owner.value)' has", remedy: .listInRepositoryOrNameOne(env: env))
             }
         }
         guard !entries.isEmpty else {
             let name = key.map { Slug(parsing: $0)?.key ?? $0 } ?? "KEY"
-            throw NotGranted(message: "'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)"): add it with \(fix: Fix.set(owner: owner.value, env: env, key: name))")
+            throw NothingToUnlock("'\(owner.value)' has no key \(key ?? "in env \(env)")\(key == nil ? "" : " in env \(env)")", remedy: .setIt(owner: owner.value, env: env, key: name))
         }
         return entries
     }

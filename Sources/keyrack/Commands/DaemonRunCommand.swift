@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyrackApp
+import KeyrackPresentation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,7 @@ struct DaemonRunCommand: ParsableCommand {
     var uid: UInt32?
 
     func run() throws {
-        try DaemonServe.run(owner: try options.ownerName(), allowedUID: uid ?? geteuid(), idleTimeout: idleTimeout)
+        let owner = try options.ownerName()
+        try DaemonServe.run(owner: owner, allowedUID: uid ?? geteuid(), idleTimeout: idleTimeout, manifestRemedy: AppWords.ownManifestRemedy(owner.value))
     }
 }

@@ -67,6 +67,6 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable()))
+        Terminal.exit(try request.run(keyrack: DaemonLauncher.currentExecutable(), noDestination: AppWords.noDestination))
     }
 }

@@ -19,11 +19,12 @@ final class DaemonServeTests: XCTestCase {
 
     func testAnUnreadableDurationIsAUsageErrorNamingIt() {
         XCTAssertThrowsError(try DaemonServe.idleMilliseconds("soon", environmentSeconds: nil)) { error in
-            XCTAssertTrue((error as? UsageError)?.message.hasPrefix("invalid --idle-timeout 'soon': ") == true, "\(error)")
-            XCTAssertTrue((error as? UsageError)?.message.hasSuffix("(0 = never)") == true, "\(error)")
+            XCTAssertEqual(error as? DaemonServe.InvalidIdleTimeout, .init(text: "soon"), "the CLI words it `invalid --idle-timeout 'soon': …`")
+            XCTAssertTrue("\(error)".hasSuffix("(0 = never)"), "\(error)")
+            assertNamesNoCommandOrFlag("\(error)")
         }
         XCTAssertThrowsError(try DaemonServe.idleMilliseconds(nil, environmentSeconds: "x")) { error in
-            XCTAssertTrue((error as? UsageError)?.message.contains("'xs'") == true, "\(error)")
+            XCTAssertEqual(error as? DaemonServe.InvalidIdleTimeout, .init(text: "xs"))
         }
     }
 }

@@ -53,7 +53,13 @@ final class OwnManifestRefusalTests: XCTestCase {
         let header = try manifestStanzas()
         let refused = try XCTUnwrap(refusal.refusal(of: header))
         XCTAssertEqual(refused.stanza, 0)
-        XCTAssertEqual(refused.reason, "this is the manifest of 'reach-bot' (keyrack wrote its header): the identity agent does not open it; read its keys with `keyrack unlock --for reach-bot --env ENV` and `keyrack get`")
+        XCTAssertEqual(refused.reason, "this is the manifest of 'reach-bot' (keyrack wrote its header): the identity agent does not open it; read its keys by unlocking the owner and getting them")
+        assertNamesNoCommandOrFlag(refused.reason)
+        // The program serving the agent words the remedy in its commands (the CLI: AppWords).
+        let worded = OwnManifestRefusal(owner: bot, home: store.home, remedy: "read its keys with `keyrack unlock --for reach-bot --env ENV` and `keyrack get`")
+        worded.record()
+        XCTAssertEqual(worded.refusal(of: header)?.reason,
+                       "this is the manifest of 'reach-bot' (keyrack wrote its header): the identity agent does not open it; read its keys with `keyrack unlock --for reach-bot --env ENV` and `keyrack get`")
     }
 
     func testRefusesALaterVersionAndStillTheOldOne() throws {

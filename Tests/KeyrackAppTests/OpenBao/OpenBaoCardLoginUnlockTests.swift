@@ -121,16 +121,17 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         bench.daemon = FakeDaemon()
         try openbaoKey(robot2, "THEIRS", "secret/fleet/robot1/db#password")
         XCTAssertThrowsError(try unlock(robot2)) { error in
-            XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, "\(error)")
-            XCTAssertTrue((error as? CLIReportable)?.cliMessage.contains("denied reading secret/fleet/robot1/db (403): this login's policies do not allow the path") == true, "\(error)")
+            let (message, code) = cliReport(error)
+            XCTAssertEqual(code, 3, message)
+            XCTAssertTrue(message.contains("denied reading secret/fleet/robot1/db (403): this login's policies do not allow the path"), message)
         }
         XCTAssertTrue(daemon.granted.isEmpty, "nothing unlocked, not even its own key")
 
         let (stranger, _) = try robot("stranger", readable: "fleet/stranger", trusted: false)
         try openbaoKey(stranger, "ANY", "secret/fleet/robot2/db#password")
         XCTAssertThrowsError(try unlock(stranger)) { error in
-            let message = (error as? CLIReportable)?.cliMessage ?? "\(error)"
-            XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, message)
+            let (message, code) = cliReport(error)
+            XCTAssertEqual(code, 3, message)
             XCTAssertTrue(message.contains("refused the cert login"), message)
             XCTAssertTrue(message.contains("bao write auth/cert/certs/NAME certificate=@cert.pem"), message)
         }
@@ -198,8 +199,8 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
 
         let signs = try signatures(stranger)
         XCTAssertThrowsError(try unlock(robot2)) { error in
-            let message = (error as? CLIReportable)?.cliMessage ?? "\(error)"
-            XCTAssertEqual((error as? CLIReportable)?.exitCode, 3, message)
+            let (message, code) = cliReport(error)
+            XCTAssertEqual(code, 3, message)
             XCTAssertTrue(message.contains("OpenBao at \(server.address) refused the jwt login"), message)
             XCTAssertTrue(message.contains("no known key successfully validated the token signature"), "bao's reason: \(message)")
             XCTAssertFalse(message.contains("\n"), message)
@@ -223,8 +224,8 @@ final class OpenBaoCardLoginUnlockTests: XCTestCase {
         let asked = try XCTUnwrap(terminal.asked.last)
         guard case .pin(let prompt) = asked else { return XCTFail("\(asked)") }
         let noTerminal = SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt))
-        XCTAssertEqual(noTerminal.exitCode, 2)
-        XCTAssertTrue(noTerminal.cliMessage.hasPrefix("error: cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.cliMessage)
+        XCTAssertTrue(noTerminal.problem.hasPrefix("cannot ask for the PIN for YubiKey with serial \(card.serial): no terminal"), noTerminal.problem)
+        assertNamesNoCommandOrFlag("\(noTerminal)")
         XCTAssertEqual(try signatures(card), signs, "nothing signed without the PIN")
         XCTAssertTrue(daemon.granted.isEmpty)
         XCTAssertFalse(try server.auditedPaths().contains("auth/jwt/login"), "nothing was sent")

@@ -65,8 +65,7 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
             guard case OpenBaoError.otherServer(_, _, nil, _) = error else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try OpenBaoFetch.targets([try entry("acme.prod.D")], settings: settings(), owner: owner, environment: [:])) { error in
-            XCTAssertEqual((error as? UsageError)?.message,
-                           "no OpenBao address for acme.prod.D: give it with `keyrack set --openbao-addr URL …`, `keyrack set-default --for robo --openbao-addr URL`, or export BAO_ADDR")
+            XCTAssertEqual(error as? OpenBaoSetupError, OpenBaoSetupError(.usage, "no OpenBao address for acme.prod.D", remedy: .giveAddress, owner: "robo"))
         }
         XCTAssertThrowsError(try OpenBaoFetch.targets([try entry("acme.prod.E")], settings: settings(), owner: owner, environment: ["BAO_ADDR": "http://bao.example:8200"])) { error in
             guard case OpenBaoError.plainHTTP = error else { return XCTFail("plain http off this machine: \(error)") }
@@ -112,28 +111,25 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         XCTAssertEqual(token(try login(["VAULT_TOKEN": "vault", "HOME": home.path])), "vault")
         XCTAssertEqual(token(try login(["HOME": home.path])), "file-token", "~/.vault-token, its newline dropped")
         XCTAssertThrowsError(try login(["HOME": dir.file("nohome").path])) { error in
-            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
-            XCTAssertEqual(why, "no OpenBao login for 'robo': run `bao login` or export BAO_TOKEN, or configure one with `keyrack set-default --for robo --openbao-login cert|approle`")
-            // The fix is named by the error, not read out of its words.
-            XCTAssertEqual((error as? NotGranted)?.fixCommand, "keyrack set-default --for robo --openbao-login cert|approle")
+            // The remedy is typed: the CLI words it (`keyrack set-default --for robo --openbao-login cert|approle`, OpenBaoTests).
+            XCTAssertEqual(error as? OpenBaoSetupError, OpenBaoSetupError(.notGranted, "no OpenBao login for 'robo'", remedy: .logIn, owner: "robo"))
         }
     }
 
     func testAppRoleNeedsItsTwoKeysAndACertLoginAValidSlot() throws {
         let manifest = try store.load(owner: owner, identities: try store.identities(for: owner))
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .approle }, manifest: manifest, owner: owner, interaction: .nonInteractive, environment: [:])) { error in
-            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
-            XCTAssertTrue(why.hasPrefix("the AppRole login of 'robo' needs its two os.secure keys"), why)
+            XCTAssertEqual(error as? OpenBaoSetupError, OpenBaoSetupError(.notGranted, "the AppRole login of 'robo' needs its two os.secure keys", remedy: .nameAppRoleKeys, owner: "robo"))
         }
         let role = try Slug(validating: "@all.all.ROLE_ID"), secret = try Slug(validating: "@all.all.SECRET_ID")
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .approle; $0.roleIdKey = role; $0.secretIdKey = secret },
                                                     manifest: manifest, owner: owner, interaction: .nonInteractive, environment: [:])) { error in
-            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
-            XCTAssertTrue(why.hasPrefix("the AppRole login of 'robo' reads @all.all.ROLE_ID, which has no os.secure value"), why)
+            XCTAssertEqual(error as? OpenBaoSetupError, OpenBaoSetupError(.notGranted, "the AppRole login of 'robo' reads @all.all.ROLE_ID, which has no os.secure value",
+                                                                          remedy: .storeAppRoleKey, owner: "robo"))
         }
         XCTAssertThrowsError(try OpenBaoFetch.login(settings { $0.login = .cert; $0.slot = "zz" }, manifest: manifest, owner: owner,
                                                     interaction: .nonInteractive, environment: [:])) { error in
-            XCTAssertTrue(((error as? UsageError)?.message ?? "\(error)").hasPrefix("invalid OpenBao login slot 'zz'"), "\(error)")
+            XCTAssertEqual(error as? OpenBaoSetupError, OpenBaoSetupError(.usage, "invalid OpenBao login slot 'zz'", remedy: .chooseLoginSlot(signature: false), owner: "robo"))
         }
     }
 
@@ -142,8 +138,10 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         let (oidc, _) = try store.setKey(owner: owner, try KeySetRequest(slug: try Slug(validating: "acme.prod.OIDC"), vault: .openBao, exid: "secret/x#f",
                                                                         mech: .ephemeralViaGithubOidc, maxDuration: nil, value: nil), identities: ids)
         XCTAssertThrowsError(try OpenBaoFetch.checkMechanisms([oidc], settings: settings(), owner: owner)) { error in
-            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
-            XCTAssertTrue(why.hasPrefix("acme.prod.OIDC is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of 'robo' is not the GitHub Actions ID token"), why)
+            let refusal = error as? OpenBaoSetupError
+            XCTAssertTrue(refusal?.problem.hasPrefix("acme.prod.OIDC is EPHEMERAL_VIA_GITHUB_OIDC, but the OpenBao login of 'robo' is not the GitHub Actions ID token") == true, "\(error)")
+            XCTAssertEqual(refusal?.remedy, .useGitHubOIDCLogin)
+            XCTAssertEqual(refusal?.kind, .notGranted)
         }
         XCTAssertNoThrow(try OpenBaoFetch.checkMechanisms([oidc], settings: settings { $0.login = .jwt }, owner: owner))
         XCTAssertThrowsError(try OpenBaoFetch.checkMechanisms([oidc], settings: settings { $0.login = .jwt; $0.jwtSource = .card }, owner: owner))
@@ -154,8 +152,7 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
         manifest.openbao = settings { $0.login = .token; $0.addr = "http://127.0.0.1:1" }
         XCTAssertThrowsError(try OpenBaoFetch.fetch([oidc], manifest: manifest, owner: owner, interaction: .nonInteractive,
                                                     environment: ["BAO_TOKEN": "s.person"])) { error in
-            guard let why = (error as? NotGranted)?.message else { return XCTFail("\(error)") }
-            XCTAssertTrue(why.contains("EPHEMERAL_VIA_GITHUB_OIDC"), why)
+            XCTAssertEqual((error as? OpenBaoSetupError)?.remedy, .useGitHubOIDCLogin, "\(error)")
         }
         // The mechanism belongs to the openbao (or aws.config) vault.
         XCTAssertThrowsError(try KeySetRequest(slug: try Slug(validating: "acme.prod.X"), vault: .osSecure, exid: nil, mech: .ephemeralViaGithubOidc,
@@ -163,5 +160,21 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
             XCTAssertTrue(((error as? KeyrackError)?.message ?? "").hasPrefix("mech EPHEMERAL_VIA_GITHUB_OIDC needs vault openbao or aws.config"), "\(error)")
             XCTAssertEqual((error as? KeyrackError)?.remedy, .vaultFor(.ephemeralViaGithubOidc))
         }
+    }
+
+    /// The library's lines (problem and remedy in its words) name no command or option of
+    /// keyrack: the CLI words the remedies (OpenBaoError+CLI; OpenBaoTests and OpenBaoLeaseTests
+    /// check the printed lines).
+    func testTheOpenBaoRemediesNameNoCommandOrFlag() {
+        let remedies: [OpenBaoSetupError.Remedy] = [.giveAddress, .logIn, .nameAppRoleKeys, .storeAppRoleKey, .chooseLoginSlot(signature: true),
+                                                    .chooseLoginSlot(signature: false), .setLeaseRole, .useGitHubOIDCLogin, .makeCertificate(slot: "9a")]
+        for r in remedies { assertNamesNoCommandOrFlag(OpenBaoSetupError(.usage, "p", remedy: r, owner: "robo").description) }
+        let errors: [OpenBaoError] = [.untrustedCertificate(address: "https://h:1"), .hostMismatch(address: "https://h:1", host: "h"),
+                                      .unreachable(address: "https://h:1", reason: "refused"), .forbidden(address: "https://h:1", path: "p"),
+                                      .missingPath(address: "https://h:1", path: "p"), .missingField(path: "p", field: "f", available: []),
+                                      .fieldNotText(path: "p", field: "f"), .noCardCertificate,
+                                      .otherServer(key: "k", address: "https://a:1", loginServer: "https://b:1", owner: "robo")]
+        for e in errors { assertNamesNoCommandOrFlag(e.description) }
+        XCTAssertEqual(OpenBaoError.untrustedCertificate(address: "https://h:1").isUnreachable, true, "exit 1, as other TLS failures")
     }
 }

@@ -67,7 +67,7 @@ final class OpenBaoUnlockTests: XCTestCase {
         try bench.openBao(owner) { $0.addr = server.address; $0.cacert = server.caFile }
         try set("OK", vault: .osSecure, value: "local")
         for (exid, message) in [
-            ("secret/fleet/db#nope", "the secret secret/fleet/db has no field 'nope' (its fields are password, user): fix the #FIELD of --exid"),
+            ("secret/fleet/db#nope", "the secret secret/fleet/db has no field 'nope' (its fields are password, user): fix the secret's #FIELD"),
             ("secret/fleet/gone#password", "no secret at secret/fleet/gone on OpenBao at \(server.address) (404)"),
             ("secret/other/x#v", "OpenBao at \(server.address) denied reading secret/other/x (403)"),
         ] {
@@ -117,7 +117,7 @@ final class OpenBaoUnlockTests: XCTestCase {
                                                "-keyout", bench.dir.file("other-ca.key").path, "-out", otherCA, "-days", "1", "-subj", "/CN=not the fleet CA"])
         XCTAssertEqual(made.status, 0, made.description)
         try bench.openBao(owner) { $0.addr = server.address; $0.cacert = otherCA }
-        assertRefused(env, exit: 1, "TLS with OpenBao at \(server.address) failed: the server's certificate is not signed by a trusted CA: pass the cluster's CA with --openbao-cacert")
+        assertRefused(env, exit: 1, "TLS with OpenBao at \(server.address) failed: the server's certificate is not signed by a trusted CA: pass the cluster's CA (BAO_CACERT or VAULT_CACERT)")
 
         // The environment's CA and address when the manifest has none (VAULT_CACERT, VAULT_ADDR).
         try bench.openBao(owner, clear: true)
@@ -207,7 +207,7 @@ final class OpenBaoUnlockTests: XCTestCase {
             assertEscaped(message)
             XCTAssertTrue(message.contains(#"answered HTTP 500: \u{1b}]0;PWNED\u{7}\u{1b}[2Jcleared\u{d} error: forged; \u{9b}31m"#), message)
             // `--json`'s error object carries the same escaped line.
-            let json = ErrorReport(error as! CLIReportable)
+            let json = ErrorReport(line: "\(error)", exit: code)
             assertEscaped(json.message)
             XCTAssertEqual(json.exit, 1)
         }
@@ -243,7 +243,7 @@ final class OpenBaoUnlockTests: XCTestCase {
         for host in ["127.0.0.1", "localhost"] {
             let address = "https://\(host):\(port)"
             try bench.openBao(owner) { $0.addr = address; $0.cacert = ca }
-            assertRefused(["BAO_TOKEN": server.rootToken], exit: 1, "TLS with OpenBao at \(address) failed: its certificate does not cover the host \(host); use the host name (or IP) its certificate names in --openbao-addr, or have the server's certificate issued for \(host) (its CA passed with --openbao-cacert)")
+            assertRefused(["BAO_TOKEN": server.rootToken], exit: 1, "TLS with OpenBao at \(address) failed: its certificate does not cover the host \(host): use the host name (or IP) its certificate names in the address, or have the server's certificate issued for \(host)")
             XCTAssertThrowsError(try unlock(["BAO_TOKEN": server.rootToken])) { XCTAssertFalse(cliReport($0).message.contains("NIOSSL")) }
         }
     }

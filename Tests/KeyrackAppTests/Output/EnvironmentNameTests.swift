@@ -1,5 +1,6 @@
 import Foundation
 import KeyrackApp
+import KeyrackOutput
 import KeyrackClient
 import TestSupport
 import XCTest
@@ -38,6 +39,11 @@ final class EnvironmentNameTests: XCTestCase {
         do { _ = try body() } catch let e as NotGranted {
             XCTAssertEqual(e.exitCode, 3, e.message)
             return e.message
+        } catch let e as OutputRefusal {
+            // An env file's name: typed, the CLI words its remedy (`--allow-dangerous`, OutputRefusal+CLI).
+            XCTAssertEqual(e.kind, .refused, e.problem)
+            XCTAssertEqual(e.remedy, .allowDangerous, e.problem)
+            return e.problem
         } catch { XCTFail("not a refusal: \(error)") }
         XCTFail("not refused")
         return ""

@@ -51,7 +51,7 @@ final class ExecOutputTests: XCTestCase {
         XCTAssertTrue(badName?.message.contains("line 2: 'my-var' is not a variable name") == true, "\(String(describing: badName))")
         let twice = failure { try self.values(env: "test", keys: ["API"], files: [try self.file("t.env", "API=x\n")]) }
         XCTAssertEqual(twice?.code, 2)
-        XCTAssertTrue(twice?.message.contains("sets API, which --env sets already") == true, "\(String(describing: twice))")
+        XCTAssertTrue(twice?.message.contains("sets API, which a key of the env sets already") == true, "\(String(describing: twice))")
     }
 
     /// `exec --mask`: 3000 lines with the values at every offset modulo 7 (some reads end inside a

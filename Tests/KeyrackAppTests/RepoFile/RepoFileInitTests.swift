@@ -26,8 +26,9 @@ final class RepoFileInitTests: XCTestCase {
         XCTAssertEqual(try initOrg("human", "acme", in: repo), .found(path: file.path))
 
         XCTAssertThrowsError(try initOrg("bot", "other", in: repo)) { error in
-            XCTAssertEqual(error as? KeyrackError, KeyrackError(.usage, RepoFileInit.Failure.otherOrg(path: file.path, org: "acme").description), "a usage error (exit 2)")
-            XCTAssertTrue("\(error)".contains("\(file.path) already declares org acme"), "\(error)")
+            XCTAssertEqual(error as? RepoFileInit.Failure, .otherOrg(path: file.path, org: "acme"), "a usage error (exit 2): the CLI says `drop --org`")
+            XCTAssertEqual("\(error)", "\(file.path) already declares org acme: edit its org: line by hand, or initialise without an org")
+            assertNamesNoCommandOrFlag("\(error)")
         }
         XCTAssertFalse(store.isInitialised(try OwnerName("bot")), "refused before the owner was made")
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "org: acme\n")

@@ -174,7 +174,7 @@ final class TPMUnlockTests: XCTestCase {
         let asked = try XCTUnwrap(bench.terminal.asked.last)
         guard case .pin(let prompt) = asked else { return XCTFail("\(asked)") }
         XCTAssertTrue(prompt.contains("Enter the TPM PIN (3 tries left before the TPM locks out)") || prompt.contains("tries left"), prompt)
-        XCTAssertTrue(SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt)).cliMessage.hasPrefix("error: cannot ask for the TPM PIN: no terminal"))
+        XCTAssertTrue(SecretPrompt.NoTerminal(what: TerminalInteraction.secretName(prompt)).problem.hasPrefix("cannot ask for the TPM PIN: no terminal"))
         bench.terminal.answers[asked] = Array(pin.utf8)
         try bench.set(robo, "acme.test.K", value: value)
         bench.terminal.answers = [:]

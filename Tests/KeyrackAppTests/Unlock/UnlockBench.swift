@@ -84,8 +84,16 @@ final class UnlockBench {
 }
 
 /// What the CLI prints and exits with for `error`: its line as Terminal.printError writes it
-/// (TextFormat.printable: escaped, one line) and its exit code.
+/// (TextFormat.printable: escaped, one line) and its exit code. OpenBao's errors are worded by
+/// the CLI (OpenBaoError+CLI, checked by CLITests' OpenBaoTests): here their library line
+/// (problem and remedy in the library's words) and the exit of their class.
 func cliReport(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> (message: String, exit: Int32) {
+    if let e = error as? OpenBaoError {
+        return (TextFormat.printable("error: \(e)"), e.isRefusedConfiguration ? ExitStatus.usage : e.isUnreachable ? ExitStatus.failure : ExitStatus.notGranted)
+    }
+    if let e = error as? OpenBaoSetupError {
+        return (TextFormat.printable("error: \(e)"), [.usage: ExitStatus.usage, .notGranted: ExitStatus.notGranted, .failure: ExitStatus.failure][e.kind]!)
+    }
     guard let e = error as? CLIReportable else {
         XCTFail("not a reportable error: \(error)", file: file, line: line)
         return ("\(error)", -1)

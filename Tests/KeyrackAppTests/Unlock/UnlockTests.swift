@@ -129,10 +129,11 @@ final class UnlockTests: XCTestCase {
     func testNoKeyInTheEnvIsNotGrantedAndStartsNothing() throws {
         let robo = try owner("robo", keys: [("acme.prod.DB", nil)])
         XCTAssertThrowsError(try unlock.run(request(robo, env: "prep"))) { error in
-            XCTAssertEqual((error as? NotGranted)?.message, "'robo' has no key in env prep: add it with `\(Fix.set(owner: "robo", env: "prep", key: "KEY"))`")
+            XCTAssertEqual(error as? NothingToUnlock, NothingToUnlock("'robo' has no key in env prep", remedy: .setIt(owner: "robo", env: "prep", key: "KEY")))
+            assertNamesNoCommandOrFlag("\(error)")
         }
         XCTAssertThrowsError(try unlock.run(request(robo, env: "prod", key: "NOPE"))) { error in
-            XCTAssertEqual((error as? NotGranted)?.message, "'robo' has no key NOPE in env prod: add it with `\(Fix.set(owner: "robo", env: "prod", key: "NOPE"))`")
+            XCTAssertEqual(error as? NothingToUnlock, NothingToUnlock("'robo' has no key NOPE in env prod", remedy: .setIt(owner: "robo", env: "prod", key: "NOPE")))
         }
         XCTAssertTrue(daemon.log.isEmpty)
     }
@@ -150,8 +151,9 @@ final class UnlockTests: XCTestCase {
 
         try Data("org: acme\nenv.test:\n  - ELSEWHERE\n".utf8).write(to: repo.appendingPathComponent(".agent/keyrack.yml"))
         XCTAssertThrowsError(try unlock.run(request(robo, env: "test", cwd: repo))) { error in
-            let message = (error as? NotGranted)?.message ?? "\(error)"
-            XCTAssertTrue(message.hasSuffix("lists no key of env test among the 2 'robo' has: add the key names to its env.test: section, or unlock one with --key KEY"), message)
+            let refusal = error as? NothingToUnlock
+            XCTAssertTrue(refusal?.problem.hasSuffix("lists no key of env test among the 2 'robo' has") == true, "\(error)")
+            XCTAssertEqual(refusal?.remedy, .listInRepositoryOrNameOne(env: "test"), "the CLI words it `or unlock one with --key KEY`")
         }
     }
 

@@ -3,13 +3,13 @@ import PIV
 
 /// Card problems are exit 5 (docs/cli.md, "Exit codes"); a PIN or slot of the wrong shape is a usage error.
 extension PIVError: CLIReportable {
-    public var cliMessage: String { "error: \(cliLine)" }
+    public var cliMessage: String { "error: \(cliErrorLine.text)" }
+    public var fixCommand: String? { cliErrorLine.fix }
+    public var exitCode: Int32 { isShapeError ? ExitStatus.usage : ExitStatus.card }
+    private var isShapeError: Bool { if case .invalidPIN = self { true } else if case .invalidSlot = self { true } else { false } }
 
     /// The problem, and what to do in keyrack's own commands and options where PIV's generic
     /// remedy would not say.
-    public var cliLine: String { cliErrorLine.text }
-    public var fixCommand: String? { cliErrorLine.fix }
-
     private var cliErrorLine: ErrorLine {
         guard let next = keyrackRemedy ?? remedy.map({ ErrorLine(text: $0, fix: nil) }) else { return ErrorLine(text: problem, fix: nil) }
         return "\(problem): \(line: next)"
@@ -26,13 +26,6 @@ extension PIVError: CLIReportable {
         case .needsFirmware: return "use the default P-256 key (--algorithm p256), or a YubiKey 5 with firmware 5.7+"
         case .cardError: return "re-plug the card and retry; if it persists, check the slot with \(fix: "keyrack yubikey list")"
         default: return nil
-        }
-    }
-
-    public var exitCode: Int32 {
-        switch self {
-        case .invalidPIN, .invalidSlot: return ExitStatus.usage
-        default: return ExitStatus.card
         }
     }
 }
