@@ -207,6 +207,7 @@ let package = Package(
         // (scripts/gen-architecture checks that no library does).
         .target(name: "KeyrackPresentation", dependencies: [
             "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
+            "KeyrackOpenBao", "KeyrackOutput", "PIV",
         ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
