@@ -20,8 +20,3 @@ public enum OpenBaoCardJWT {
         return .jwt(mount: s.authMount ?? "jwt", role: s.jwtRole, token: LockedBytes(taking: &jwt))
     }
 }
-
-extension CardJWT.Failure: CLIReportable {
-    public var cliMessage: String { "error: \(problem) (keyrack yubikey setup --slot 9a)" }
-    public var exitCode: Int32 { ExitStatus.card }
-}

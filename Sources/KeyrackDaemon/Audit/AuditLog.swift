@@ -119,7 +119,7 @@ public final class AuditLog: @unchecked Sendable {
 
         guard AuditLog.lock(fd, waitMilliseconds: self.lockWaitMilliseconds) else {
             throw AuditError("the access log \(path) is held by another writer (the owner's daemon)",
-                             remedy: "let the daemon write it (keyrack talks to it when it answers), or stop it with `keyrack daemon stop`")
+                             remedy: "let the daemon write it (keyrack talks to it when it answers), or stop the owner's daemon first")
         }
         defer { if !holdsFileLock { flock(fd, LOCK_UN) } }
         loadAnchor()
