@@ -21,6 +21,7 @@ import Glibc
 /// meanwhile holds them.
 public enum TerminalRun {
     public struct Result {
+        /// The program's exit code, or 128 + the signal that ended it, as a shell reports it.
         public let status: Int32
         public let transcript: String
     }
