@@ -247,7 +247,9 @@ let package = Package(
                                            .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // TestSupport starts a terminal's program through ProcessSpawn (TerminalRun: every signal at
+        // its default, whatever the test process ignores or blocks).
+        .target(name: "TestSupport", dependencies: ["ProcessSpawn"], path: "Tests/TestSupport"),
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")]),
         // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
         .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Vectors"]),

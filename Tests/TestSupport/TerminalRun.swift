@@ -1,12 +1,27 @@
 import Foundation
+import ProcessSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Runs a program with a new pseudo-terminal as its controlling terminal and stdin/stdout/stderr,
 /// answering prompts as a person would.
+///
+/// The program starts as a terminal starts a person's command, whatever state the test process
+/// is in, and its end is seen with waitpid. Foundation's `Process` did neither, and each made a
+/// ^C typed at a prompt look like a program that would not die (the run timed out, the prompt
+/// still on the terminal; PromptTests has one test per way):
+/// - it hands the child every signal the test process ignores and every one its calling thread
+///   blocks (a test runner started as `cmd &` in a script ignores SIGINT; keyrack keeps an
+///   ignored SIGINT ignored, as nohup'd programs must);
+/// - it sees an exit on one monitor thread, which blocks in waitpid on any child of the test
+///   process that closed the descriptors it inherited and lives on, so no run ends until that
+///   child does.
+/// The terminal's two ends are close-on-exec, so no other program the test process starts
+/// meanwhile holds them.
 public enum TerminalRun {
     public struct Result {
+        /// The program's exit code, or 128 + the signal that ended it, as a shell reports it.
         public let status: Int32
         public let transcript: String
     }
@@ -25,31 +40,31 @@ public enum TerminalRun {
                     afterExit: ((String) throws -> Void)? = nil) throws -> Result {
         // posix_openpt and friends are hidden from Swift's Glibc module; these are their Linux
         // insides: open the multiplexer, unlock the new pair, ask its number.
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
         var unlock: Int32 = 0, number: UInt32 = 0
         let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430  // asm-generic ioctls
         guard master >= 0, ioctl(master, TIOCSPTLCK, &unlock) == 0, ioctl(master, TIOCGPTN, &number) == 0 else {
             throw Failure(description: "cannot allocate a pseudo-terminal: \(String(cString: strerror(errno)))")
         }
         defer { close(master) }
-        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard slave >= 0 else { throw Failure(description: "cannot open the terminal's slave side") }
-        let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        // -w: wait and pass on the exit status; -c: make the terminal on stdin the controlling one.
+        // setsid -c: a session of its own whose controlling terminal is the one on stdin. Started
+        // in the test process's group, setsid does not fork: the pid is the program's own.
         let path = executable.contains("/") ? executable : "/usr/bin/\(executable)"
-        process.arguments = ["-w", "-c", path] + arguments
-        if !environment.isEmpty {
-            var e = ProcessInfo.processInfo.environment
-            for (k, v) in environment { e[k] = v }
-            process.environment = e
+        var e = ProcessInfo.processInfo.environment
+        for (k, v) in environment { e[k] = v }
+        var spawn = Spawn("/usr/bin/setsid", ["-w", "-c", path] + arguments, environment: Spawn.environment(e))
+        spawn.stdin = .descriptor(slave)
+        spawn.stdout = .descriptor(slave)
+        spawn.stderr = .descriptor(slave)
+        spawn.defaultSignals = true
+        let process: TerminalProgram
+        switch spawn.start() {
+        case .success(let pid): process = TerminalProgram(pid: pid)
+        case .failure(let error): close(slave); throw Failure(description: "cannot start \(path): \(error)")
         }
-        process.standardInput = slaveHandle
-        process.standardOutput = slaveHandle
-        process.standardError = slaveHandle
-        try process.run()
 
         var transcript: [UInt8] = []
         var pending = answers[...]
@@ -59,8 +74,10 @@ public enum TerminalRun {
         var exitedAt: Date?
         while true {
             guard Date() < deadline else {
-                process.terminate()
-                throw Failure(description: "timed out after \(timeout)s; terminal so far:\n\(String(decoding: transcript, as: UTF8.self))")
+                let state = process.signalState()
+                process.kill()
+                close(slave)
+                throw Failure(description: "timed out after \(timeout)s (the program, still running: \(state)); terminal so far:\n\(String(decoding: transcript, as: UTF8.self))")
             }
             var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 50) > 0, pfd.revents & Int16(POLLIN) != 0 {
@@ -77,21 +94,21 @@ public enum TerminalRun {
                     pending = pending.dropFirst()
                 }
             }
-            if !process.isRunning {
+            if !process.isRunning() {
                 // Drain what the program printed last, then stop when the terminal goes quiet.
                 if exitedAt == nil { exitedAt = Date() }
                 var quiet = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
                 if poll(&quiet, 1, 0) <= 0 || Date().timeIntervalSince(exitedAt!) > 2 { break }
             }
         }
-        process.waitUntilExit()
+        let status = process.exitStatus()
+        defer { close(slave) }
         try afterExit?("/dev/pts/\(number)")
-        close(slave)
         let text = String(decoding: transcript, as: UTF8.self)
         if let unanswered = pending.first {
-            throw Failure(description: "the program exited (status \(process.terminationStatus)) before asking '\(unanswered.prompt)':\n\(text)")
+            throw Failure(description: "the program exited (status \(status)) before asking '\(unanswered.prompt)':\n\(text)")
         }
-        return Result(status: process.terminationStatus, transcript: text)
+        return Result(status: status, transcript: text)
     }
 
     private static func echoIsOff(_ fd: Int32) -> Bool {
