@@ -76,9 +76,12 @@ public enum SecretPrompt {
         }
         defer {
             if isTTY {
+                // Echo back on, then the caller's handlers, and only then the globals: a handler
+                // of ours never runs while they are written (a Swift access it would overlap
+                // traps as a "simultaneous access" instead of dying of the signal).
                 tcsetattr(fd, TCSAFLUSH, &saved)
-                silencedFD = -1
                 for (s, handler) in previous { signal(s, handler) }
+                silencedFD = -1
             }
             _ = "\n".withCString { write(fd, $0, 1) }
         }
