@@ -208,6 +208,7 @@ let package = Package(
         .target(name: "KeyrackPresentation", dependencies: [
             "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
             "KeyrackOpenBao", "KeyrackOutput", "PIV",
+            "AgeErrorReport",  // the removed-output note keyrack-age says too (AgeCLI)
         ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
