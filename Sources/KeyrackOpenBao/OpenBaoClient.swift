@@ -127,7 +127,7 @@ public final class OpenBaoSession {
         case .cert(let mount, let name, let signer):
             guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
             let mutual = try Self.context(server, clientKey: (signer, counter))
-            let body = name.map { Array(#"{"name":"#.utf8) + JSONText.quoted($0) + Array("}".utf8) } ?? Array("{}".utf8)
+            let body = try RequestBody.json(RequestBody.CertLogin(name: name))
             let response: HTTPSConnection.Response
             // Whatever happens, the card is not closed under a signature still running.
             defer { counter.waitIdle() }
@@ -187,7 +187,7 @@ public final class OpenBaoSession {
     /// Returns it (locked memory), its TTL in seconds, and whether it may be renewed (its end
     /// revokes its leases, so only a renewable token lets a renewed lease outlive its first TTL).
     public func createToken(role: String) throws -> (token: LockedBytes, ttlSeconds: Int?, renewable: Bool) {
-        let r = try request("POST", "auth/token/create/\(role)", body: Array("{}".utf8), tls: plainTLS, during: "the lease token's creation")
+        let r = try request("POST", "auth/token/create/\(role)", body: try RequestBody.json(RequestBody.Empty()), tls: plainTLS, during: "the lease token's creation")
         switch r.status {
         case 200: break
         case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: "auth/token/create/\(role)")
@@ -247,7 +247,7 @@ public final class OpenBaoSession {
     /// logs what it returns (addresses and statuses, never the token).
     public func renew(lease leaseID: String, incrementSeconds: Int, token: LockedBytes) -> LeaseRenewalAnswer {
         do {
-            let body = Array(#"{"lease_id":"#.utf8) + JSONText.quoted(leaseID) + Array(",\"increment\":\(incrementSeconds)}".utf8)
+            let body = try RequestBody.json(RequestBody.LeaseRenewal(leaseID: leaseID, increment: incrementSeconds))
             let r = try request("POST", "sys/leases/renew", body: body, tls: plainTLS, during: "the lease's renewal", as: token)
             switch r.status {
             case 200: break
@@ -269,7 +269,7 @@ public final class OpenBaoSession {
                   let leaseSeconds = top["lease_duration"] as? Int else {
                 return .failed("OpenBao at \(endpoint.display) answered the renewal without a lease_duration")
             }
-            let t = try request("POST", "auth/token/renew-self", body: Array("{\"increment\":\(incrementSeconds)}".utf8), tls: plainTLS,
+            let t = try request("POST", "auth/token/renew-self", body: try RequestBody.json(RequestBody.TokenRenewal(increment: incrementSeconds)), tls: plainTLS,
                                 during: "the lease token's renewal", as: token)
             guard t.status == 200, let tokenTop = try? JSONSerialization.jsonObject(with: Data(t.body)) as? [String: Any],
                   let auth = tokenTop["auth"] as? [String: Any], let tokenSeconds = auth["lease_duration"] as? Int else {
@@ -389,7 +389,8 @@ public final class OpenBaoSession {
     }
 }
 
-/// JSON string text for request bodies (the credentials are UUIDs, but nothing is assumed).
+/// JSON string text for the login bodies that carry a secret (RequestBody says why they are not
+/// Encodable); the credentials are UUIDs, but nothing is assumed.
 enum JSONText {
     static func escaped(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []

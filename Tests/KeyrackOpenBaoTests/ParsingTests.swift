@@ -33,6 +33,19 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(String(decoding: JSONText.quoted("5a3f-é"), as: UTF8.self), "\"5a3f-é\"")
     }
 
+    /// The bodies without a secret are Encodable types; these are the bytes the server receives,
+    /// the same every time: keys sorted, a lease id's slashes as they are, an absent cert role
+    /// left out.
+    func testRequestBodiesAsTheServerReceivesThem() throws {
+        func text<Body: Encodable>(_ body: Body) throws -> String { String(decoding: try RequestBody.json(body), as: UTF8.self) }
+        XCTAssertEqual(try text(RequestBody.LeaseRenewal(leaseID: "database/creds/app/Xy9\"q", increment: 3600)),
+                       #"{"increment":3600,"lease_id":"database/creds/app/Xy9\"q"}"#)
+        XCTAssertEqual(try text(RequestBody.TokenRenewal(increment: 86400)), #"{"increment":86400}"#)
+        XCTAssertEqual(try text(RequestBody.CertLogin(name: "laptop")), #"{"name":"laptop"}"#)
+        XCTAssertEqual(try text(RequestBody.CertLogin(name: nil)), "{}")
+        XCTAssertEqual(try text(RequestBody.Empty()), "{}")
+    }
+
     func testServerErrorLines() {
         let body = Array(#"{"errors":["permission denied","second\nline"]}"#.utf8)
         XCTAssertEqual(OpenBaoSession.errors(body, or: "none"), "permission denied; second line")

@@ -13,11 +13,21 @@ public enum GitHubAppJWT {
     public static func sign(_ source: GitHubAppSource, now: Date = Date()) throws -> String {
         let issued = Int(now.timeIntervalSince1970) - 60
         let header = #"{"alg":"RS256","typ":"JWT"}"#
-        // `iss` as a number: the app id is checked to be decimal, and GitHub takes it as an integer.
-        let payload = #"{"iat":\#(issued),"exp":\#(issued + 60 + lifetime),"iss":\#(source.appID)}"#
-        let input = base64URL(Array(header.utf8)) + "." + base64URL(Array(payload.utf8))
+        // GitHubAppSource admits 1 to 15 decimal digits, so the app id is always an Int.
+        guard let app = Int(source.appID) else { preconditionFailure("GitHubAppSource let through a non-decimal app id") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // else Foundation on Linux orders keys by hash, per process
+        let payload = try encoder.encode(Claims(iat: issued, exp: issued + 60 + lifetime, iss: app))
+        let input = base64URL(Array(header.utf8)) + "." + base64URL([UInt8](payload))
         let signature = try source.signingKey.signature(for: SHA256.hash(data: Array(input.utf8)), padding: .insecurePKCS1v1_5)
         return input + "." + base64URL([UInt8](signature.rawRepresentation))
+    }
+
+    /// The claims GitHub checks; `iss` a number, as GitHub takes the app id.
+    struct Claims: Encodable {
+        var iat: Int
+        var exp: Int
+        var iss: Int
     }
 
     /// base64url without padding (RFC 7515 §2).
