@@ -109,19 +109,11 @@ public final class OpenBaoSession {
             token = t
             ownsToken = false
         case .appRole(let mount, let roleID, let secretID):
-            var body = Array(#"{"role_id":""#.utf8)
-            roleID.withBytes { body += JSONText.escaped($0) }
-            body += Array(#"","secret_id":""#.utf8)
-            secretID.withBytes { body += JSONText.escaped($0) }
-            body += Array(#""}"#.utf8)
+            var body = SecretRequestBody.json([("role_id", .secret(roleID)), ("secret_id", .secret(secretID))])
             defer { zeroize(&body) }
             try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
         case .jwt(let mount, let role, let jwt):
-            var body = Array("{".utf8)
-            if let role { body += Array(#""role":"#.utf8) + JSONText.quoted(role) + Array(",".utf8) }
-            body += Array(#""jwt":""#.utf8)
-            jwt.withBytes { body += JSONText.escaped($0) }
-            body += Array(#""}"#.utf8)
+            var body = SecretRequestBody.json([("role", role.map { .text($0) }), ("jwt", .secret(jwt))])
             defer { zeroize(&body) }
             try finishLogin(method: "jwt", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the JWT login"))
         case .cert(let mount, let name, let signer):
@@ -386,27 +378,5 @@ public final class OpenBaoSession {
     static func seconds(_ raw: Any) -> Int? {
         let value = (raw as? Int) ?? (raw as? String).flatMap { Int($0) ?? DurationGrammar.seconds($0) }
         return value.flatMap { $0 > 0 ? $0 : nil }
-    }
-}
-
-/// JSON string text for the login bodies that carry a secret (RequestBody says why they are not
-/// Encodable); the credentials are UUIDs, but nothing is assumed.
-enum JSONText {
-    static func escaped(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var out: [UInt8] = []
-        for b in bytes {
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
-            default: out.append(b)
-            }
-        }
-        return out
-    }
-
-    static func quoted(_ text: String) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        return [0x22] + bytes.withUnsafeBytes { escaped($0) } + [0x22]
     }
 }

@@ -1,9 +1,8 @@
 import Foundation
 
-/// The JSON bodies of the OpenBao requests that carry no secret, each a type JSONEncoder writes. The login bodies that carry a
-/// role_id, secret_id or JWT are not here: JSONEncoder would copy the secret into a String and a
-/// Data nobody can wipe, so JSONText writes those straight from locked memory into a buffer the
-/// session zeroizes.
+/// The JSON bodies of the OpenBao requests that carry no secret, each a type JSONEncoder writes.
+/// The login bodies that carry a role_id, secret_id or JWT are SecretRequestBody's: JSONEncoder
+/// would copy the secret into a String and a Data nobody can wipe.
 enum RequestBody {
     /// auth/MOUNT/login of a cert login: `{"name":…}`, or `{}` for any role that trusts the card.
     struct CertLogin: Encodable {
