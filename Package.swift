@@ -208,6 +208,7 @@ let package = Package(
         .target(name: "KeyrackPresentation", dependencies: [
             "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
             "KeyrackOpenBao", "KeyrackOutput", "PIV",
+            "AgeErrorReport",  // the removed-output note keyrack-age says too (AgeCLI)
         ]),
 
         // The CLI: one command type per file; parses, calls the core, prints.
@@ -271,7 +272,7 @@ let package = Package(
         .testTarget(name: "KeyrackNamesTests", dependencies: ["KeyrackNames"]),
         .testTarget(name: "ProcessSpawnTests", dependencies: ["ProcessSpawn"]),
         .testTarget(name: "KeyrackYAMLTests", dependencies: ["KeyrackYAML"]),
-        .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao"]),
+        .testTarget(name: "KeyrackOpenBaoTests", dependencies: ["KeyrackOpenBao", "SecretBytes"]),
         // The app layer's pure parts (the sandbox spec → bwrap argv, the plan of what to hide).
         .testTarget(name: "KeyrackAppTests", dependencies: ["KeyrackApp", "KeyrackOutput", "KeyrackCore", "KeyrackYAML", "KeyrackDaemon", "KeyrackClient", "KeyrackNames", "KeyrackOpenBao", "AgeFormat", "AgeYubiKey", "PIV", "TestSupport"]),
         // The proxy's pure parts (placeholders, substitution, the CA) and the proxy itself on loopback.

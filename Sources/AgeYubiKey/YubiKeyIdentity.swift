@@ -22,24 +22,20 @@ public typealias TouchNotifier = (UInt32) -> Void
 /// stanza (the same P-256 key serves both) costs exactly one ECDH on the card. The PIN is asked through `pinProvider` only when the slot's
 /// policy needs it and the card is not already verified, and a wrong PIN is reported, never
 /// retried: every retry would spend one of the card's three.
-/// `@unchecked`: the count and the held card session (a libykpiv handle) are reached only under
-/// `lock` and `session`; the PIN provider and touch notifier are the caller's closures, not `@Sendable`.
+/// `@unchecked`: the card connection is CardConnection's, under its locks; the PIN provider and
+/// touch notifier are the caller's closures, not `@Sendable`.
 public final class YubiKeyIdentity: Identity, @unchecked Sendable {
     public let stub: YubiKeyStub
     private let pinProvider: PINProvider?
     private let touchNotifier: TouchNotifier?
-    private let lock = NSLock()
-    private var operations = 0
     /// With `holdsCard`, the connection stays open between unwraps (the identity agent): the
-    /// card session, and with it a verified PIN, then lasts until `releaseCard`, not as long
-    /// as pcscd keeps an unused card powered. The agent releases it after each request where
-    /// pcscd lets every local user reach the card (`PINRetention.resetAfterUse`).
-    private let holdsCard: Bool
+    /// card session, and with it a verified PIN, then lasts until `releaseCard`. The agent
+    /// releases it after each request where pcscd lets every local user reach the card
+    /// (`PINRetention.resetAfterUse`).
+    private let connection: CardConnection
     /// The slot's public key (uncompressed) when known without the card, to also accept
     /// `p256tag` stanzas tagged by the spec example's earlier formula.
     private let knownPoint: [UInt8]?
-    private let session = NSLock()
-    private var heldCard: PIVCard?
 
     public init(stub: YubiKeyStub, pinProvider: PINProvider? = nil, touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false,
                 recipient: PIVP256Recipient? = nil) {
@@ -48,21 +44,14 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
             .map { Array($0.x963Representation) }
         self.pinProvider = pinProvider
         self.touchNotifier = touchNotifier
-        self.holdsCard = holdsCard
+        connection = CardConnection(serial: stub.serial, holds: holdsCard)
     }
 
     /// Closes a held card connection (the agent's relock). Idempotent.
-    public func releaseCard() {
-        session.lock(); defer { session.unlock() }
-        heldCard?.close()
-        heldCard = nil
-    }
+    public func releaseCard() { connection.release() }
 
     /// Private-key operations this identity has asked any card for, over its lifetime.
-    public var cardOperations: Int {
-        lock.lock(); defer { lock.unlock() }
-        return operations
-    }
+    public var cardOperations: Int { connection.operations }
 
     /// Reads the recipient from the card (no PIN, no touch), checking it matches the stub.
     public func recipient() throws -> PIVP256Recipient {
@@ -99,22 +88,7 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
         }
         guard !mine.isEmpty || !tagged.isEmpty else { return nil }
 
-        guard holdsCard else {
-            let card = try PIVCards.open(serial: stub.serial)
-            defer { card.close() }
-            return try unwrap(mine, tagged, on: card)
-        }
-        session.lock(); defer { session.unlock() }
-        if let held = heldCard {
-            do { return try unwrap(mine, tagged, on: held) } catch PIVError.cardRemoved, PIVError.pcsc {
-                // Reset or re-plugged since the last request: a fresh connection finds out which.
-                held.close()
-                heldCard = nil
-            }
-        }
-        let card = try PIVCards.open(serial: stub.serial)
-        heldCard = card
-        return try unwrap(mine, tagged, on: card)
+        return try connection.use { try unwrap(mine, tagged, on: $0) }
     }
 
     private func unwrap(_ mine: [PIVP256.Parsed], _ tagged: [P256Tag.Parsed], on card: PIVCard) throws -> FileKey? {
@@ -123,7 +97,7 @@ public final class YubiKeyIdentity: Identity, @unchecked Sendable {
         let notifier = touchNotifier
         let serial = stub.serial
         func ecdh(_ peer: [UInt8]) throws -> [UInt8] {
-            lock.lock(); operations += 1; lock.unlock()
+            connection.countOperation()
             return try card.ecdh(slot: stub.slot, peer: peer, policies: (info.pinPolicy, info.touchPolicy),
                                  touchWait: notifier.map { n in { n(serial) } })
         }

@@ -10,20 +10,16 @@ import PIV
 /// X25519 stanzas are anonymous (no tag names their recipient), so an identity tries each one
 /// with the card until one opens: one card operation per X25519 stanza before it. keyrack writes
 /// the owner's primary recipient first, so unlocking a manifest costs one.
-/// `@unchecked`: as `YubiKeyIdentity` (state under `lock` and `session`, the caller's closures).
+/// `@unchecked`: as `YubiKeyIdentity` (the connection under CardConnection's locks, the caller's closures).
 public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
     public let serial: UInt32
     public let slot: PIVSlot
     public let recipient: X25519Recipient
     private let pinProvider: PINProvider?
     private let touchNotifier: TouchNotifier?
-    private let lock = NSLock()
-    private var operations = 0
     /// With `holdsCard`, the connection stays open between unwraps (the identity agent), as for
     /// `YubiKeyIdentity`: a PIN verified under policy `once` then lasts until `releaseCard`.
-    private let holdsCard: Bool
-    private let session = NSLock()
-    private var heldCard: PIVCard?
+    private let connection: CardConnection
 
     public init(serial: UInt32, slot: PIVSlot, recipient: X25519Recipient, pinProvider: PINProvider? = nil,
                 touchNotifier: TouchNotifier? = nil, holdsCard: Bool = false) {
@@ -32,21 +28,14 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
         self.recipient = recipient
         self.pinProvider = pinProvider
         self.touchNotifier = touchNotifier
-        self.holdsCard = holdsCard
+        connection = CardConnection(serial: serial, holds: holdsCard)
     }
 
     /// Closes a held card connection (the agent's relock). Idempotent.
-    public func releaseCard() {
-        session.lock(); defer { session.unlock() }
-        heldCard?.close()
-        heldCard = nil
-    }
+    public func releaseCard() { connection.release() }
 
     /// Private-key operations this identity has asked the card for, over its lifetime.
-    public var cardOperations: Int {
-        lock.lock(); defer { lock.unlock() }
-        return operations
-    }
+    public var cardOperations: Int { connection.operations }
 
     public func unwrap(_ stanzas: [Stanza]) throws -> FileKey? {
         // Structure first, without a card: a malformed X25519 stanza fails the file.
@@ -54,22 +43,7 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
         for stanza in candidates { try X25519Unwrap.checkShape(stanza) }
         guard !candidates.isEmpty else { return nil }
 
-        guard holdsCard else {
-            let card = try PIVCards.open(serial: serial)
-            defer { card.close() }
-            return try unwrap(candidates, on: card)
-        }
-        session.lock(); defer { session.unlock() }
-        if let held = heldCard {
-            do { return try unwrap(candidates, on: held) } catch PIVError.cardRemoved, PIVError.pcsc {
-                // Reset or re-plugged since the last request: a fresh connection finds out which.
-                held.close()
-                heldCard = nil
-            }
-        }
-        let card = try PIVCards.open(serial: serial)
-        heldCard = card
-        return try unwrap(candidates, on: card)
+        return try connection.use { try unwrap(candidates, on: $0) }
     }
 
     private func unwrap(_ candidates: [Stanza], on card: PIVCard) throws -> FileKey? {
@@ -80,7 +54,7 @@ public final class YubiKeyX25519Identity: Identity, @unchecked Sendable {
         try CardPIN.satisfy(on: card, slot: slot, policy: info.pinPolicy, provider: pinProvider)
         let notifier = touchNotifier, serial = self.serial
         let fileKey = try X25519Unwrap.unwrap(candidates, recipient: recipient.publicKey) { share in
-            lock.lock(); operations += 1; lock.unlock()
+            connection.countOperation()
             return try card.x25519(slot: slot, peer: share, policies: (info.pinPolicy, info.touchPolicy),
                                    touchWait: notifier.map { n in { n(serial) } })
         }

@@ -109,25 +109,17 @@ public final class OpenBaoSession {
             token = t
             ownsToken = false
         case .appRole(let mount, let roleID, let secretID):
-            var body = Array(#"{"role_id":""#.utf8)
-            roleID.withBytes { body += JSONText.escaped($0) }
-            body += Array(#"","secret_id":""#.utf8)
-            secretID.withBytes { body += JSONText.escaped($0) }
-            body += Array(#""}"#.utf8)
+            var body = SecretRequestBody.json([("role_id", .secret(roleID)), ("secret_id", .secret(secretID))])
             defer { zeroize(&body) }
             try finishLogin(method: "approle", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the AppRole login"))
         case .jwt(let mount, let role, let jwt):
-            var body = Array("{".utf8)
-            if let role { body += Array(#""role":"#.utf8) + JSONText.quoted(role) + Array(",".utf8) }
-            body += Array(#""jwt":""#.utf8)
-            jwt.withBytes { body += JSONText.escaped($0) }
-            body += Array(#""}"#.utf8)
+            var body = SecretRequestBody.json([("role", role.map { .text($0) }), ("jwt", .secret(jwt))])
             defer { zeroize(&body) }
             try finishLogin(method: "jwt", try request("POST", "auth/\(mount)/login", body: body, tls: plainTLS, during: "the JWT login"))
         case .cert(let mount, let name, let signer):
             guard endpoint.isTLS else { throw OpenBaoError.configuration("a cert login needs an https:// OpenBao address, not \(endpoint.display)") }
             let mutual = try Self.context(server, clientKey: (signer, counter))
-            let body = name.map { Array(#"{"name":"#.utf8) + JSONText.quoted($0) + Array("}".utf8) } ?? Array("{}".utf8)
+            let body = try RequestBody.json(RequestBody.CertLogin(name: name))
             let response: HTTPSConnection.Response
             // Whatever happens, the card is not closed under a signature still running.
             defer { counter.waitIdle() }
@@ -187,7 +179,7 @@ public final class OpenBaoSession {
     /// Returns it (locked memory), its TTL in seconds, and whether it may be renewed (its end
     /// revokes its leases, so only a renewable token lets a renewed lease outlive its first TTL).
     public func createToken(role: String) throws -> (token: LockedBytes, ttlSeconds: Int?, renewable: Bool) {
-        let r = try request("POST", "auth/token/create/\(role)", body: Array("{}".utf8), tls: plainTLS, during: "the lease token's creation")
+        let r = try request("POST", "auth/token/create/\(role)", body: try RequestBody.json(RequestBody.Empty()), tls: plainTLS, during: "the lease token's creation")
         switch r.status {
         case 200: break
         case 403: throw OpenBaoError.forbidden(address: endpoint.display, path: "auth/token/create/\(role)")
@@ -247,7 +239,7 @@ public final class OpenBaoSession {
     /// logs what it returns (addresses and statuses, never the token).
     public func renew(lease leaseID: String, incrementSeconds: Int, token: LockedBytes) -> LeaseRenewalAnswer {
         do {
-            let body = Array(#"{"lease_id":"#.utf8) + JSONText.quoted(leaseID) + Array(",\"increment\":\(incrementSeconds)}".utf8)
+            let body = try RequestBody.json(RequestBody.LeaseRenewal(leaseID: leaseID, increment: incrementSeconds))
             let r = try request("POST", "sys/leases/renew", body: body, tls: plainTLS, during: "the lease's renewal", as: token)
             switch r.status {
             case 200: break
@@ -269,7 +261,7 @@ public final class OpenBaoSession {
                   let leaseSeconds = top["lease_duration"] as? Int else {
                 return .failed("OpenBao at \(endpoint.display) answered the renewal without a lease_duration")
             }
-            let t = try request("POST", "auth/token/renew-self", body: Array("{\"increment\":\(incrementSeconds)}".utf8), tls: plainTLS,
+            let t = try request("POST", "auth/token/renew-self", body: try RequestBody.json(RequestBody.TokenRenewal(increment: incrementSeconds)), tls: plainTLS,
                                 during: "the lease token's renewal", as: token)
             guard t.status == 200, let tokenTop = try? JSONSerialization.jsonObject(with: Data(t.body)) as? [String: Any],
                   let auth = tokenTop["auth"] as? [String: Any], let tokenSeconds = auth["lease_duration"] as? Int else {
@@ -386,26 +378,5 @@ public final class OpenBaoSession {
     static func seconds(_ raw: Any) -> Int? {
         let value = (raw as? Int) ?? (raw as? String).flatMap { Int($0) ?? DurationGrammar.seconds($0) }
         return value.flatMap { $0 > 0 ? $0 : nil }
-    }
-}
-
-/// JSON string text for request bodies (the credentials are UUIDs, but nothing is assumed).
-enum JSONText {
-    static func escaped(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var out: [UInt8] = []
-        for b in bytes {
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
-            default: out.append(b)
-            }
-        }
-        return out
-    }
-
-    static func quoted(_ text: String) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        return [0x22] + bytes.withUnsafeBytes { escaped($0) } + [0x22]
     }
 }

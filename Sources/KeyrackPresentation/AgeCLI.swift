@@ -1,12 +1,14 @@
+import AgeErrorReport
+import AgeFormat
 import KeyrackApp
 import KeyrackClient
 
 /// The age commands' secrets: the terminal's, and a note on stderr when a failed run removed
-/// its partial output file.
+/// its partial output file (AgeErrorReport's words, the ones keyrack-age says too).
 public enum AgeCLI {
     public static let terminal = LiveTerminal()
 
     public static func output(_ path: String?) -> AgeOutput {
-        AgeOutput(path: path, removed: { Terminal.printError("keyrack: removed the incomplete output '\($0)'") })
+        AgeOutput.reportingRemoval(path: path)
     }
 }

@@ -30,44 +30,36 @@ public struct TPMSealedKey: Equatable, Sendable {
     }
 
     static func unmarshalPublic(_ blob: [UInt8]) throws -> TPM2B_PUBLIC {
-        var out = TPM2B_PUBLIC()
-        var offset = 0
-        guard Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob, blob.count, &offset, &out) == TSS2_RC_SUCCESS, offset == blob.count else {
-            throw TPMError.malformedKey("the public area does not parse")
-        }
-        return out
+        try unmarshal(blob, into: TPM2B_PUBLIC(), what: "public area", with: Tss2_MU_TPM2B_PUBLIC_Unmarshal)
     }
 
     static func unmarshalPrivate(_ blob: [UInt8]) throws -> TPM2B_PRIVATE {
-        var out = TPM2B_PRIVATE()
+        try unmarshal(blob, into: TPM2B_PRIVATE(), what: "private area", with: Tss2_MU_TPM2B_PRIVATE_Unmarshal)
+    }
+
+    static func marshal(_ value: TPM2B_PUBLIC) -> [UInt8] { marshal(value, with: Tss2_MU_TPM2B_PUBLIC_Marshal) }
+    static func marshal(_ value: TPM2B_PRIVATE) -> [UInt8] { marshal(value, with: Tss2_MU_TPM2B_PRIVATE_Marshal) }
+    static func marshal(_ value: TPM2B_NAME) -> [UInt8] { marshal(value, with: Tss2_MU_TPM2B_NAME_Marshal) }
+
+    // libtss2's MU functions differ only in the type they take: one copy of the calling
+    // convention (a buffer the size of the C struct, the offset it ends at; a blob that must
+    // parse to its last byte) for the three TPM2B kinds above.
+
+    private static func unmarshal<T>(_ blob: [UInt8], into empty: T, what: String,
+                                     with unmarshal: (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<T>?) -> TSS2_RC) throws -> T {
+        var out = empty
         var offset = 0
-        guard Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob, blob.count, &offset, &out) == TSS2_RC_SUCCESS, offset == blob.count else {
-            throw TPMError.malformedKey("the private area does not parse")
+        guard unmarshal(blob, blob.count, &offset, &out) == TSS2_RC_SUCCESS, offset == blob.count else {
+            throw TPMError.malformedKey("the \(what) does not parse")
         }
         return out
     }
 
-    static func marshal(_ value: TPM2B_PUBLIC) -> [UInt8] {
+    private static func marshal<T>(_ value: T, with marshal: (UnsafePointer<T>?, UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>?) -> TSS2_RC) -> [UInt8] {
         var v = value
-        var buffer = [UInt8](repeating: 0, count: MemoryLayout<TPM2B_PUBLIC>.size + 2)
+        var buffer = [UInt8](repeating: 0, count: MemoryLayout<T>.size + 2)
         var offset = 0
-        _ = Tss2_MU_TPM2B_PUBLIC_Marshal(&v, &buffer, buffer.count, &offset)
-        return Array(buffer.prefix(offset))
-    }
-
-    static func marshal(_ value: TPM2B_PRIVATE) -> [UInt8] {
-        var v = value
-        var buffer = [UInt8](repeating: 0, count: MemoryLayout<TPM2B_PRIVATE>.size + 2)
-        var offset = 0
-        _ = Tss2_MU_TPM2B_PRIVATE_Marshal(&v, &buffer, buffer.count, &offset)
-        return Array(buffer.prefix(offset))
-    }
-
-    static func marshal(_ value: TPM2B_NAME) -> [UInt8] {
-        var v = value
-        var buffer = [UInt8](repeating: 0, count: MemoryLayout<TPM2B_NAME>.size + 2)
-        var offset = 0
-        _ = Tss2_MU_TPM2B_NAME_Marshal(&v, &buffer, buffer.count, &offset)
+        _ = marshal(&v, &buffer, buffer.count, &offset)
         return Array(buffer.prefix(offset))
     }
 }

@@ -19,7 +19,7 @@ final class CloudSourceTests: XCTestCase {
         let parts = jwt.split(separator: ".").map(String.init)
         XCTAssertEqual(parts.count, 3)
         XCTAssertEqual(decode(parts[0]), #"{"alg":"RS256","typ":"JWT"}"#)
-        XCTAssertEqual(decode(parts[1]), #"{"iat":1767225540,"exp":1767226140,"iss":424242}"#, "iat 60 s back, exp 10 min after it")
+        XCTAssertEqual(decode(parts[1]), #"{"exp":1767226140,"iat":1767225540,"iss":424242}"#, "iat 60 s back, exp 10 min after it")
         XCTAssertFalse(jwt.contains("=") || jwt.contains("+") || jwt.contains("/"), "base64url, unpadded")
 
         let input = try dir.write("input", Array("\(parts[0]).\(parts[1])".utf8))

@@ -1,4 +1,5 @@
 @testable import KeyrackOpenBao
+import SecretBytes
 import XCTest
 
 /// The small pieces of the OpenBao client that parse text: addresses, TTL fields, the JSON
@@ -28,9 +29,42 @@ final class ParsingTests: XCTestCase {
     }
 
     func testJSONStringEscaping() {
-        XCTAssertEqual(String(decoding: JSONText.quoted(#"a"b\c"#), as: UTF8.self), #""a\"b\\c""#)
-        XCTAssertEqual(String(decoding: JSONText.quoted("x\ny\u{1}"), as: UTF8.self), #""x\u000ay\u0001""#)
-        XCTAssertEqual(String(decoding: JSONText.quoted("5a3f-é"), as: UTF8.self), "\"5a3f-é\"")
+        func quoted(_ text: String) -> String {
+            var out: [UInt8] = []
+            JSONText.quote(Array(text.utf8), into: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        XCTAssertEqual(quoted(#"a"b\c"#), #""a\"b\\c""#)
+        XCTAssertEqual(quoted("x\ny\u{1}"), #""x\u000ay\u0001""#)
+        XCTAssertEqual(quoted("5a3f-é"), "\"5a3f-é\"")
+    }
+
+    /// The login bodies that carry a secret, as the server receives them (the bytes the
+    /// concatenated strings wrote before): the fields in the order given, a nil role left out,
+    /// a secret escaped like any string.
+    func testSecretLoginBodies() {
+        func text(_ fields: [(name: String, value: SecretRequestBody.Value?)]) -> String {
+            String(decoding: SecretRequestBody.json(fields), as: UTF8.self)
+        }
+        let roleID = LockedBytes(Array("5a3f-role".utf8)), secretID = LockedBytes(Array("s\"e\\c\n".utf8))
+        XCTAssertEqual(text([("role_id", .secret(roleID)), ("secret_id", .secret(secretID))]),
+                       #"{"role_id":"5a3f-role","secret_id":"s\"e\\c\u000a"}"#)
+        let jwt = LockedBytes(Array("eyJ.eyJ.sig".utf8))
+        XCTAssertEqual(text([("role", .text("ci")), ("jwt", .secret(jwt))]), #"{"role":"ci","jwt":"eyJ.eyJ.sig"}"#)
+        XCTAssertEqual(text([("role", nil), ("jwt", .secret(jwt))]), #"{"jwt":"eyJ.eyJ.sig"}"#)
+    }
+
+    /// The bodies without a secret are Encodable types; these are the bytes the server receives,
+    /// the same every time: keys sorted, a lease id's slashes as they are, an absent cert role
+    /// left out.
+    func testRequestBodiesAsTheServerReceivesThem() throws {
+        func text<Body: Encodable>(_ body: Body) throws -> String { String(decoding: try RequestBody.json(body), as: UTF8.self) }
+        XCTAssertEqual(try text(RequestBody.LeaseRenewal(leaseID: "database/creds/app/Xy9\"q", increment: 3600)),
+                       #"{"increment":3600,"lease_id":"database/creds/app/Xy9\"q"}"#)
+        XCTAssertEqual(try text(RequestBody.TokenRenewal(increment: 86400)), #"{"increment":86400}"#)
+        XCTAssertEqual(try text(RequestBody.CertLogin(name: "laptop")), #"{"name":"laptop"}"#)
+        XCTAssertEqual(try text(RequestBody.CertLogin(name: nil)), "{}")
+        XCTAssertEqual(try text(RequestBody.Empty()), "{}")
     }
 
     func testServerErrorLines() {

@@ -1,6 +1,7 @@
 /// Why an `age` encrypt, decrypt or keygen could not run, beyond the age format's own errors
-/// (AgeError) and the key files' (KeyrackError from KeyFile). `problem` and `fix` apart, so the
-/// CLI renders both from one value; the fix names no keyrack flag (the CLI words its own).
+/// (AgeError, and AgeOutputError for the output file) and the key files' (KeyrackError from
+/// KeyFile). `problem` and `fix` apart, so the CLI renders both from one value; the fix names no
+/// keyrack flag (the CLI words its own).
 public enum AgeToolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A recipient string that does not parse (`reason` names no secret: RecipientString).
     case invalidRecipient(reason: String)
@@ -19,10 +20,6 @@ public enum AgeToolError: Error, Equatable, Sendable, CustomStringConvertible {
     case needsIdentity(kinds: [String])
     /// The input file cannot be opened.
     case cannotOpenInput(path: String, reason: String)
-    /// The output file cannot be created.
-    case cannotCreateOutput(path: String, reason: String)
-    /// Closing the output failed (a full disk on NFS); the file was removed.
-    case cannotWriteOutput(path: String, reason: String)
     /// keygen never overwrites a file: this one exists.
     case keyFileExists(path: String)
     /// keygen cannot create its new key file for another reason.
@@ -42,8 +39,6 @@ public enum AgeToolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPassphrase: return "incorrect passphrase for this passphrase-encrypted file"
         case .needsIdentity(let kinds): return "this file is encrypted to recipients (\(kinds.joined(separator: ", "))), not a passphrase"
         case .cannotOpenInput(let path, let reason): return "cannot open input '\(path)': \(reason)"
-        case .cannotCreateOutput(let path, let reason): return "cannot create output '\(path)': \(reason)"
-        case .cannotWriteOutput(let path, let reason): return "cannot write output '\(path)': \(reason)"
         case .keyFileExists(let path): return "cannot create '\(path)': it already exists (keygen never overwrites a key)"
         case .cannotCreateKeyFile(let path, let reason): return "cannot create '\(path)': \(reason)"
         case .binaryToTerminal: return "refusing to write binary age data to a terminal"
@@ -54,7 +49,7 @@ public enum AgeToolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What to do next, in general words; nil when the problem says it all.
     public var fix: String? {
         switch self {
-        case .invalidRecipient, .underivableRecipient(nil), .cannotCreateOutput, .cannotWriteOutput, .keyFileExists, .cannotCreateKeyFile, .unreadableStdin:
+        case .invalidRecipient, .underivableRecipient(nil), .keyFileExists, .cannotCreateKeyFile, .unreadableStdin:
             return nil
         case .emptyPassphrase: return "type one (it is not echoed)"
         case .passphrasesDiffer: return "run the command again"

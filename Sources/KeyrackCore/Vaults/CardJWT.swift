@@ -27,9 +27,9 @@ public enum CardJWT {
             "iat": issued, "nbf": issued - 5, "exp": issued + lifetime,
             "jti": (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(),
         ]
-        let header = #"{"alg":"ES256","typ":"JWT"}"#
+        let header = try GitHubAppJWT.json(GitHubAppJWT.Header(alg: "ES256"))
         let payload = try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys, .withoutEscapingSlashes])
-        let input = GitHubAppJWT.base64URL(Array(header.utf8)) + "." + GitHubAppJWT.base64URL([UInt8](payload))
+        let input = GitHubAppJWT.base64URL(header) + "." + GitHubAppJWT.base64URL([UInt8](payload))
         let der = try sign([UInt8](SHA256.hash(data: Array(input.utf8))))
         // JWS wants r‖s, 32 bytes each (RFC 7518 §3.4); the card answers DER.
         guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else {

@@ -12,12 +12,32 @@ public enum GitHubAppJWT {
 
     public static func sign(_ source: GitHubAppSource, now: Date = Date()) throws -> String {
         let issued = Int(now.timeIntervalSince1970) - 60
-        let header = #"{"alg":"RS256","typ":"JWT"}"#
-        // `iss` as a number: the app id is checked to be decimal, and GitHub takes it as an integer.
-        let payload = #"{"iat":\#(issued),"exp":\#(issued + 60 + lifetime),"iss":\#(source.appID)}"#
-        let input = base64URL(Array(header.utf8)) + "." + base64URL(Array(payload.utf8))
+        // GitHubAppSource admits 1 to 15 decimal digits, so the app id is always an Int.
+        guard let app = Int(source.appID) else { preconditionFailure("GitHubAppSource let through a non-decimal app id") }
+        let input = base64URL(try json(Header(alg: "RS256"))) + "." + base64URL(try json(Claims(iat: issued, exp: issued + 60 + lifetime, iss: app)))
         let signature = try source.signingKey.signature(for: SHA256.hash(data: Array(input.utf8)), padding: .insecurePKCS1v1_5)
         return input + "." + base64URL([UInt8](signature.rawRepresentation))
+    }
+
+    /// A JWS header, as both JWTs keyrack signs (this one and CardJWT) start.
+    struct Header: Encodable {
+        var alg: String
+        var typ = "JWT"
+    }
+
+    /// The claims GitHub checks; `iss` a number, as GitHub takes the app id.
+    struct Claims: Encodable {
+        var iat: Int
+        var exp: Int
+        var iss: Int
+    }
+
+    /// A JWT part's JSON, keys sorted (else Foundation's JSONEncoder on Linux orders them by
+    /// hash, differently in each process).
+    static func json<Part: Encodable>(_ part: Part) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return [UInt8](try encoder.encode(part))
     }
 
     /// base64url without padding (RFC 7515 §2).

@@ -4,7 +4,7 @@
 import KeyrackNames
 
 public struct OpenBaoSettings: Equatable, Sendable {
-    public enum Login: String, CaseIterable, Sendable {
+    public enum Login: String, CaseIterable, Sendable, Encodable {
         /// A token from BAO_TOKEN / VAULT_TOKEN or ~/.vault-token (a person who ran `bao login`).
         case token
         /// role_id + secret_id kept as os.secure keys of this manifest.
@@ -23,7 +23,7 @@ public struct OpenBaoSettings: Equatable, Sendable {
     }
 
     /// Where a `jwt` login's JWT comes from.
-    public enum JWTSource: String, CaseIterable, Sendable {
+    public enum JWTSource: String, CaseIterable, Sendable, Encodable {
         /// The GitHub Actions job's ID token (ACTIONS_ID_TOKEN_REQUEST_URL), asked for at unlock.
         case github
         /// A short-lived JWT keyrack builds and the owner's YubiKey signs.

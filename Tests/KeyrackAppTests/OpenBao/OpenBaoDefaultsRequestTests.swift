@@ -45,6 +45,22 @@ final class OpenBaoDefaultsRequestTests: XCTestCase {
         XCTAssertNil(c.addr)
     }
 
+    /// The request and the answer share one list of fields (OpenBaoDefaultsFields): every setting
+    /// given in its stored spelling comes back in the answer as given, in both forms.
+    func testEverySettingGivenIsAnsweredUnderItsOwnName() throws {
+        var given = OpenBaoDefaultsFields()
+        (given.addr, given.cacert, given.namespace, given.login, given.authMount) = ("https://bao:8200", "/ca.pem", "team", .jwt, "gha")
+        (given.certRole, given.slot, given.serial, given.roleIdKey, given.secretIdKey) = ("laptop", "9c", 42, "@all.sudo.R", "@all.sudo.S")
+        (given.jwtRole, given.jwtAudience, given.jwtSource, given.leaseRole) = ("ci", "openbao", .card, "leases")
+        let r = request { $0.given = given }
+        XCTAssertEqual(r.namespace, "team", "a setting reads as the request's own")
+        let answer = SetDefaultJSON(owner: "bot", settings: try r.changes(directory: "/"))
+        XCTAssertEqual(answer.openbao, given)
+        XCTAssertEqual(answer.openbao.assignments.count, 14, "\(answer.openbao.assignments)")
+        XCTAssertTrue(answer.openbao.assignments.contains("jwtSource=card"))
+        XCTAssertFalse(JSONLine.encode(answer).contains("null"), "every field of the answer is one the request sets")
+    }
+
     func testOnlyWhatIsGivenChangesAndAClearDropsTheSection() throws {
         let dir = try TempDirectory("keyrack-set-default")
         defer { dir.remove() }
