@@ -57,20 +57,25 @@ let package = Package(
     targets: [
         // System-library shims: a module map and a header, nothing else.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .systemLibrary(name: "CYKPIV", pkgConfig: "ykpiv", providers: [.apt(["libykpiv-dev"])]),
+        // libykpiv and libtss2 (below) are loaded when a command first calls into them, not at
+        // start-up: C targets whose functions have the libraries' names and forward to them
+        // (Sources/CLibraryLoader says why: --version, unlock of an age owner never need them).
+        .target(name: "CYKPIV", dependencies: ["CLibraryLoader"]),
+        .target(name: "CLibraryLoader"),
         .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The TCG software stack (tpm2-tss): ESYS, the TCTI loader, MU, RC. For TPM 2.0 owners.
-        .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
+        .target(name: "CTSS2", dependencies: ["CLibraryLoader"]),
         // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305: its AVX-512 code seals and opens
         // about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher); and for ssh-rsa's
         // RSA-OAEP with a label (AgeSSH/RSAOAEP).
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
-        // swift-crypto for everything but the payload, whose chunks libcrypto seals in place.
+        // swift-crypto for everything but the payload, whose chunks libcrypto seals in place
+        // (libsodium a short last chunk: no OpenSSL provider set-up for a manifest, see ChunkCipher).
         .target(name: "AgeFormat", dependencies: [
-            "COpenSSLCrypto",
+            "COpenSSLCrypto", "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
