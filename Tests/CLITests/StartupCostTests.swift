@@ -29,6 +29,23 @@ final class StartupCostTests: XCTestCase {
         }
     }
 
+    /// A deferred library that cannot be loaded is reported when a command first needs it, in
+    /// one line that names it and the package to install (exit 1), instead of the loader's
+    /// refusal to start any command at all.
+    func testMissingTPMLibraryIsNamedWhenFirstNeeded() throws {
+        let libraries = dir.file("lib")
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: false)
+        _ = try dir.write("lib/libtss2-tctildr.so.0", [])  // found first on LD_LIBRARY_PATH, and no library
+        let env: [String: String?] = ["LD_LIBRARY_PATH": libraries.path, "HOME": dir.path, "KEYRACK_HOME": dir.file("kr").path,
+                                      "KEYRACK_TPM_TCTI": "swtpm:host=127.0.0.1,port=1"]
+        XCTAssertEqual(try Run.process(Run.keyrackCLIBinary, ["--version"], environment: env).status, 0, "a command that needs no TPM still runs")
+        let r = try Run.process(Run.keyrackCLIBinary, ["init", "--for", "tpmbot", "--via", "tpm"], environment: env)
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.err.hasPrefix("error: cannot load Tss2_TctiLdr_Initialize from libtss2-tctildr.so.0 ("), r.err)
+        XCTAssertTrue(r.err.hasSuffix("install the package libtss2-tctildr0 (Debian; scripts/install-deps installs it)\n"), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+    }
+
     /// A payload shorter than one 64 KiB chunk (a manifest) is opened and sealed without
     /// libcrypto: its first cipher fetch sets up OpenSSL's provider and reads openssl.cnf, a fixed
     /// ~1.4 ms on every `unlock`. An OpenSSL configuration that cannot load (OpenSSL then fetches
