@@ -57,20 +57,25 @@ let package = Package(
     targets: [
         // System-library shims: a module map and a header, nothing else.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .systemLibrary(name: "CYKPIV", pkgConfig: "ykpiv", providers: [.apt(["libykpiv-dev"])]),
+        // libykpiv and libtss2 (below) are loaded when a command first calls into them, not at
+        // start-up: C targets whose functions have the libraries' names and forward to them
+        // (Sources/CLibraryLoader says why: --version, unlock of an age owner never need them).
+        .target(name: "CYKPIV", dependencies: ["CLibraryLoader"]),
+        .target(name: "CLibraryLoader"),
         .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The TCG software stack (tpm2-tss): ESYS, the TCTI loader, MU, RC. For TPM 2.0 owners.
-        .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
+        .target(name: "CTSS2", dependencies: ["CLibraryLoader"]),
         // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305: its AVX-512 code seals and opens
         // about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher); and for ssh-rsa's
         // RSA-OAEP with a label (AgeSSH/RSAOAEP).
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
-        // swift-crypto for everything but the payload, whose chunks libcrypto seals in place.
+        // swift-crypto for everything but the payload, whose chunks libcrypto seals in place
+        // (libsodium a short last chunk: no OpenSSL provider set-up for a manifest, see ChunkCipher).
         .target(name: "AgeFormat", dependencies: [
-            "COpenSSLCrypto",
+            "COpenSSLCrypto", "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
@@ -219,6 +224,16 @@ let package = Package(
         // archives they need (_FoundationICU, CoreFoundation, …) in the objects that import
         // them, the shared ones name only libFoundation.so, so a link-only -static-stdlib
         // leaves ICU's symbols undefined. Debug builds (scripts/test) stay dynamic: fast links.
+        // Two more release link flags (issue 32, `keyrack-cli --version`: 23.2 M instructions
+        // before these and the deferred card and TPM libraries, 17.8 M after; 5.9 → 4.5 ms):
+        //  - --no-export-dynamic undoes the -export-dynamic that -static-stdlib brings: it put all
+        //    35 335 of our modules' symbols in the dynamic symbol table, where nothing looks them
+        //    up, but glibc's dladdr walks them all, and the runtime's backtracer set-up calls it
+        //    before `main` (8% of `--version`'s time; 1.3 M instructions).
+        //  - scripts/link/libstdc++.so makes -lstdc++ take GCC's static libstdc++.a (the file says
+        //    how): one library fewer to map and 1 737 symbols fewer to bind (2.1 M instructions).
+        // Both keep the binary PIE with RELRO. Not adopted: lld's -z pack-relative-relocs (gold,
+        // Swift's linker here, has no DT_RELR) saves 0.5 M instructions and no measurable time.
         .executableTarget(name: "keyrack-cli", dependencies: [
             "KeyrackApp", "KeyrackOutput", "AgeFormat", "AgeErrorReport", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackYAML", "KeyrackNames", "AgePlugin", "KeyrackOpenBao", "ProcessSpawn", "SecretBytes",
             "KeyrackHelp",  // the commands' --help discussions
@@ -226,7 +241,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/keyrack",
            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
-           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
+           linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic", "-L\(Context.packageDirectory)/scripts/link"],
+                                         .when(configuration: .release))]),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
         // `age encrypt|decrypt` exec'd to keyrack-age, everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
         // libstdc++ to map and relocate, 120 page faults instead of 256 — `get` then costs about

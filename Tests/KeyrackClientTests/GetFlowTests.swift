@@ -37,4 +37,21 @@ final class GetFlowTests: XCTestCase {
         XCTAssertEqual(TextFormat.remaining(milliseconds: 3_900_000), "1h05m")
         XCTAssertEqual(TextFormat.remaining(milliseconds: 40_000), "40s")
     }
+
+    /// The front end's parse: what it takes itself, and what it hands to the full CLI (nil).
+    func testFrontEndParseTakesWhatGetCommandTakesAndNothingElse() throws {
+        let all = try XCTUnwrap(GetFlow(arguments: ["--owner=bot", "--key", "K", "--env=test", "--value", "--allow-dangerous"]))
+        XCTAssertEqual([all.owner, all.key, all.env], ["bot", "K", "test"])
+        XCTAssertEqual([all.value, all.json, all.allowDangerous], [true, false, true])
+        let plain = try XCTUnwrap(GetFlow(arguments: ["--json", "--key=acme.test.K"]))
+        XCTAssertEqual([plain.owner, plain.key], ["human", "acme.test.K"])
+        XCTAssertNil(plain.env)
+        XCTAssertEqual([plain.value, plain.json, plain.allowDangerous], [false, true, false])
+        for handedOver in [[], ["--for", "bot"], ["--key", "K", "--key", "L"], ["--key", "K", "--for", "a", "--owner", "b"],
+                           ["--key", "K", "--value", "--value"], ["--key", "K", "--json=yes"], ["--key", "K", "--help"],
+                           ["--key"], ["--key", "--value"], ["--key", ""], ["--key", "K", "extra"], ["--key", "K", "--value", "--json"],
+                           ["--key", "K", "--for", "Bad Owner"], ["--key", "K", "--env", "Prod"]] {
+            XCTAssertNil(GetFlow(arguments: handedOver), "\(handedOver)")
+        }
+    }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// What every keyrack-cli command pays before its own work (issue 32): the libraries the dynamic
+/// loader maps, and fixed set-up in the age payload, are only paid by the commands that use them.
+final class StartupCostTests: XCTestCase {
+    private var dir: TempDirectory!
+
+    override func setUpWithError() throws { dir = try TempDirectory("startup") }
+    override func tearDown() { dir.remove() }
+
+    /// libtss2 and libykpiv are loaded when a TPM or card command first calls into them
+    /// (Sources/CLibraryLoader), not named in keyrack-cli's DT_NEEDED, which the loader maps and
+    /// binds (BIND_NOW) before every command: `--version` here loads none of them.
+    func testCardAndTPMLibrariesAreNotLoadedAtStartUp() throws {
+        let elf = try Run.process("readelf", ["-d", Run.keyrackCLIBinary])
+        XCTAssertEqual(elf.status, 0, "\(elf)")
+        XCTAssertTrue(elf.out.contains("(NEEDED)"), "readelf shows keyrack-cli's libraries; without them this check sees nothing: \(elf.out)")
+        for library in ["libtss2", "libykpiv"] {
+            XCTAssertFalse(elf.out.contains(library), "keyrack-cli names \(library) in DT_NEEDED:\n\(elf.out)")
+        }
+        // The loader's own account of what it mapped (its log goes to stderr).
+        let run = try Run.process(Run.keyrackCLIBinary, ["--version"], environment: ["LD_DEBUG": "files"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.err.contains("libsodium"), "LD_DEBUG=files lists what is loaded; without it this check sees nothing: \(run.err)")
+        for library in ["libtss2", "libykpiv"] {
+            XCTAssertFalse(run.err.contains(library), "`keyrack-cli --version` loaded \(library):\n\(run.err)")
+        }
+    }
+
+    /// A deferred library that cannot be loaded is reported when a command first needs it, in
+    /// one line that names it and the package to install (exit 1), instead of the loader's
+    /// refusal to start any command at all.
+    func testMissingTPMLibraryIsNamedWhenFirstNeeded() throws {
+        let libraries = dir.file("lib")
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: false)
+        _ = try dir.write("lib/libtss2-tctildr.so.0", [])  // found first on LD_LIBRARY_PATH, and no library
+        let env: [String: String?] = ["LD_LIBRARY_PATH": libraries.path, "HOME": dir.path, "KEYRACK_HOME": dir.file("kr").path,
+                                      "KEYRACK_TPM_TCTI": "swtpm:host=127.0.0.1,port=1"]
+        XCTAssertEqual(try Run.process(Run.keyrackCLIBinary, ["--version"], environment: env).status, 0, "a command that needs no TPM still runs")
+        let r = try Run.process(Run.keyrackCLIBinary, ["init", "--for", "tpmbot", "--via", "tpm"], environment: env)
+        XCTAssertEqual(r.status, 1, "\(r)")
+        XCTAssertTrue(r.err.hasPrefix("error: cannot load Tss2_TctiLdr_Initialize from libtss2-tctildr.so.0 ("), r.err)
+        XCTAssertTrue(r.err.hasSuffix("install the package libtss2-tctildr0 (Debian; scripts/install-deps installs it)\n"), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+    }
+
+    /// A payload shorter than one 64 KiB chunk (a manifest) is opened and sealed without
+    /// libcrypto: its first cipher fetch sets up OpenSSL's provider and reads openssl.cnf, a fixed
+    /// ~1.4 ms on every `unlock`. An OpenSSL configuration that cannot load (OpenSSL then fetches
+    /// no cipher) shows it: both age binaries still encrypt and decrypt a short file under it.
+    func testShortPayloadNeedsNoOpenSSLSetUp() throws {
+        let key = dir.file("key.txt").path
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", key]).status, 0)
+        let recipient = try Run.process("age-keygen", ["-y", key]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let unloadable = try dir.write("openssl.cnf", Array("""
+            config_diagnostics = 1
+            openssl_conf = init
+            [init]
+            providers = providers
+            [providers]
+            absent = absent
+            [absent]
+            activate = 1
+
+            """.utf8)).path
+        let broken: [String: String?] = ["OPENSSL_CONF": unloadable]
+        let plain = randomBytes(1000)
+        let sealed = try Run.process("age", ["-r", recipient], stdin: plain)
+        XCTAssertEqual(sealed.status, 0, "\(sealed)")
+
+        // keyrack-cli, and the front end (which hands age decrypt|encrypt to keyrack-age).
+        for binary in [Run.keyrackCLIBinary, Run.keyrackBinary] {
+            let opened = try Run.process(binary, ["age", "decrypt", "-i", key], stdin: sealed.stdout, environment: broken)
+            XCTAssertEqual(opened.status, 0, "\(binary): \(opened)")
+            XCTAssertTrue(opened.stdout == plain, "\(binary) decrypted something else")
+            let made = try Run.process(binary, ["age", "encrypt", "-r", recipient], stdin: plain, environment: broken)
+            XCTAssertEqual(made.status, 0, "\(binary): \(made)")
+            let check = try Run.process("age", ["-d", "-i", key], stdin: made.stdout)
+            XCTAssertEqual(check.status, 0, "\(check)")
+            XCTAssertTrue(check.stdout == plain, "age decrypted something else from \(binary)'s file")
+        }
+        // The witness: the configuration does stop libcrypto (a full chunk goes to it).
+        let big = randomBytes(2 * 65536)
+        let bigSealed = try Run.process("age", ["-r", recipient], stdin: big)
+        let refused = try Run.process(Run.keyrackCLIBinary, ["age", "decrypt", "-i", key], stdin: bigSealed.stdout, environment: broken)
+        XCTAssertNotEqual(refused.status, 0, "libcrypto fetched a cipher under the unloadable configuration: this test proves nothing")
+        let opened = try Run.process(Run.keyrackCLIBinary, ["age", "decrypt", "-i", key], stdin: bigSealed.stdout)
+        XCTAssertEqual(opened.status, 0, "\(opened)")
+        XCTAssertTrue(opened.stdout == big)
+    }
+}
