@@ -20,7 +20,8 @@
 import PackageDescription
 
 // The Foundation-free targets (SecretBytes, Locking, ProcessSpawn, KeyrackNames, KeyrackYAML,
-// KeyrackDaemon, KeyrackClient, TPM, AgePlugin and the two small executables) build in Swift 6
+// KeyrackDaemon, KeyrackClient, TPM, AgePlugin and the two small executables), and AgeFormat,
+// AgeSSH, KeyrackOutput, KeyrackHelp and KeyrackPresentation, build in Swift 6
 // language mode: its data-race checking holds there, and a type is Sendable because it is, not
 // because it says so. The rest stays in the package-wide Swift 5 mode below (issue 26 moves them
 // one by one).
@@ -78,7 +79,7 @@ let package = Package(
             "COpenSSLCrypto", "CSodium",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: swift6),
         // ssh-ed25519 / ssh-rsa recipients and OpenSSH key parsing (as age's agessh package).
         // libsodium for the Ed25519 → X25519 public-key map (with point validation), which
         // swift-crypto lacks; libcrypto for ssh-rsa's RSA-OAEP, whose label swift-crypto cannot
@@ -88,7 +89,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ]),
+        ], swiftSettings: swift6),
         // The one way secret bytes are held and wiped (zeroize, wipe, wipeStorage, LockedBytes),
         // Foundation-free: the `get` front end and the PIV client use it too.
         .target(name: "SecretBytes", dependencies: ["CSodium"], swiftSettings: swift6),
@@ -174,7 +175,7 @@ let package = Package(
         // The file formats of the secrets-out commands (exec --env-file, inject templates, source
         // --format, exec --mask): the app layer's, in a target of their own so the fuzz package
         // (Fuzz/) links them without KeyrackApp's proxy (NIO, TLS). Foundation-free.
-        .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"]),
+        .target(name: "KeyrackOutput", dependencies: ["KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
         .target(name: "KeyrackApp", dependencies: ["KeyrackCore", "KeyrackDaemon", "KeyrackClient", "KeyrackProxy", "KeyrackOutput", "KeyrackNames", "KeyrackYAML", "KeyrackOpenBao", "ProcessSpawn", "Locking", "SecretBytes",
                                                   "AgeFormat", "AgeSSH", "AgeYubiKey", "AgeTPM", "AgePlugin", "PIV", "TPM", .product(name: "Crypto", package: "swift-crypto")]),
 
@@ -214,7 +215,7 @@ let package = Package(
             "KeyrackApp", "KeyrackCore", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "AgeFormat", "AgeSSH",
             "KeyrackOpenBao", "KeyrackOutput", "PIV",
             "AgeErrorReport",  // the removed-output note keyrack-age says too (AgeCLI)
-        ]),
+        ], swiftSettings: swift6),
 
         // The CLI: one command type per file; parses, calls the core, prints.
         // Release builds link the Swift runtime and Foundation into it (-static-stdlib): the
