@@ -1,5 +1,6 @@
 import KeyrackApp
 import KeyrackClient
+import KeyrackNames
 
 /// How `unlock` shows what it did: its events on stderr as they happen, its result on stdout
 /// (text, or one JSON object with --json).
@@ -26,11 +27,17 @@ enum UnlockRendering {
                 // One write for the whole list: a write per key was 10 000 system calls at 10 000 keys.
                 var text = Array("unlocked \(result.unlocked.count) key(s) of '\(result.owner)' with recipient \(recipient):\n".utf8)
                 text.reserveCapacity(text.count + result.unlocked.count * 64)
+                // The slug's bytes without its description made, and the time left worded once
+                // per distinct value (an unlock's grants nearly all share one).
+                var worded: (milliseconds: UInt64, text: String)?
                 for g in result.unlocked {
                     text += "  ".utf8
-                    text += g.slug.description.utf8
+                    g.slug.appendUTF8(to: &text)
                     text += "  expires in ".utf8
-                    text += TextFormat.remaining(milliseconds: g.remainingMilliseconds).utf8
+                    if worded?.milliseconds != g.remainingMilliseconds {
+                        worded = (g.remainingMilliseconds, TextFormat.remaining(milliseconds: g.remainingMilliseconds))
+                    }
+                    text += worded!.text.utf8
                     text.append(UInt8(ascii: "\n"))
                 }
                 Output.write(text)
