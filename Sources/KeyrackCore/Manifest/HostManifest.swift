@@ -189,12 +189,31 @@ public struct HostManifest: Equatable, Sendable {
             if let key, entry.slug.key != key, entry.slug.description != key { return false }
             return true
         }
-        // The slugs sorted with the positions beside them, then the entries taken in that order:
-        // a sort moving whole entries (a dozen references each) cost more than the rest of
-        // unlock's choosing put together. Slug's `<` compares the parts' bytes in place, in the
-        // order of the descriptions, without making one per slug.
-        let order = chosen.indices.map { (slug: chosen[$0].slug, index: $0) }.sorted { $0.slug < $1.slug }
-        return order.map { chosen[$0.index] }
+        return HostManifest.sortedBySlug(chosen)
+    }
+
+    /// `entries` in the order of their slugs' descriptions (Slug's `<`), sorted as positions into
+    /// one buffer of all the descriptions' bytes, compared with memcmp: a sort moving whole
+    /// entries (a dozen references each), or slugs, or a String per description, cost more than
+    /// the rest of unlock's choosing put together.
+    static func sortedBySlug(_ entries: [KeyEntry]) -> [KeyEntry] {
+        var text: [UInt8] = []
+        text.reserveCapacity(entries.count * 32)
+        var order: [(start: Int, count: Int, index: Int)] = []
+        order.reserveCapacity(entries.count)
+        for (i, entry) in entries.enumerated() {
+            let start = text.count
+            entry.slug.appendUTF8(to: &text)
+            order.append((start, text.count - start, i))
+        }
+        text.withUnsafeBufferPointer { bytes in
+            let base = bytes.baseAddress
+            order.sort { a, b in
+                let c = memcmp(base! + a.start, base! + b.start, min(a.count, b.count))
+                return c != 0 ? c < 0 : a.count < b.count
+            }
+        }
+        return order.map { entries[$0.index] }
     }
 
     /// The current time as the manifest writes it (ISO 8601, UTC, seconds).
