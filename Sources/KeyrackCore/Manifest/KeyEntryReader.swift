@@ -1,3 +1,4 @@
+import Foundation
 import KeyrackYAML
 import KeyrackNames
 
@@ -124,9 +125,9 @@ struct KeyEntryReader {
         guard try matches(.env, slug.env), try matches(.org, slug.org) else {
             throw YAMLError(line: keyLine, "\(path): env and org must match the slug")
         }
-        let vault = try parse(.vault, Vault.self) { try Vault(parsing: $0) }
+        let vault = try parse(.vault, KeyEntryReader.vaults) { try Vault(parsing: $0) }
         let exid = try optionalString(.exid)
-        let mech = try parse(.mech, Mechanism.self) { try Mechanism(parsing: $0) }
+        let mech = try parse(.mech, KeyEntryReader.mechanisms) { try Mechanism(parsing: $0) }
         let maxDuration = try optionalString(.maxDuration).map(Duration.init)
         let options = try HostManifest.decodeOptions(options, path: path + ".options")
         let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
@@ -141,7 +142,7 @@ struct KeyEntryReader {
         let parsed = text.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
         // Invalid: the String rules say which part is wrong and how.
         let slug = try parsed ?? Slug(validating: String(decoding: text[start..<start + count], as: UTF8.self))
-        guard text[start..<start + count].elementsEqual(key) else {
+        guard KeyEntryReader.equal(text[start..<start + count], key[...]) else {
             throw YAMLError(line: keyLine, "\(path) holds slug '\(slug)'; the two must match")
         }
         return slug
@@ -149,16 +150,28 @@ struct KeyEntryReader {
 
     private func matches(_ field: Field, _ part: String) throws -> Bool {
         let (start, count) = try textRange(field)
-        return text[start..<start + count].elementsEqual(part.utf8)
+        var part = part
+        return part.withUTF8 { p in
+            p.count == count && text.withUnsafeBufferPointer { t in count == 0 || memcmp(t.baseAddress! + start, p.baseAddress!, count) == 0 }
+        }
     }
 
-    /// An enum field read by its raw value: matched on the bytes, the String made only for the refusal.
-    private func parse<T: RawRepresentable & CaseIterable>(_ field: Field, _: T.Type, refusing: (String) throws -> T) throws -> T
-    where T.RawValue == String {
+    /// An enum field read by its raw value: matched on the bytes against `names` (each case's
+    /// raw value as bytes), the String made only for the refusal.
+    private func parse<T>(_ field: Field, _ names: [(T, [UInt8])], refusing: (String) throws -> T) throws -> T {
         let (start, count) = try textRange(field)
         let bytes = text[start..<start + count]
-        if let match = T.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) { return match }
+        if let match = names.first(where: { KeyEntryReader.equal($0.1[...], bytes) }) { return match.0 }
         return try refusing(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private static let vaults = Vault.allCases.map { ($0, Array($0.rawValue.utf8)) }
+    private static let mechanisms = Mechanism.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
+    /// Byte equality with memcmp (the generic comparison walked an iterator per byte).
+    private static func equal(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { p in b.withUnsafeBufferPointer { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
     }
 
     private func string(_ field: Field) throws -> String {
