@@ -111,6 +111,12 @@ public final class DaemonConnection {
     /// Sends `request` and reads its response. An error reply becomes a thrown `DaemonError`
     /// (`.denied` for the kernel check, `.protocolError` otherwise).
     public func send(_ request: Request) throws -> Response {
+        guard case .unlock(let grants, _) = request else { return try exchange(request) }
+        return try exchange(request, unlocking: grants)
+    }
+
+    /// `send`, reading an UNLOCKED reply against the grants sent (Response.decode).
+    private func exchange(_ request: Request, unlocking grants: [GrantRequest] = []) throws -> Response {
         var body = request.encodeBody()
         defer { zeroize(&body) }
         var writeError: Error?
@@ -132,7 +138,7 @@ public final class DaemonConnection {
             throw writeError ?? DaemonError.malformed("the daemon of '\(owner)' closed the connection without answering")
         }
         defer { zeroize(&reply) }
-        let response = try Response.decode(body: reply)
+        let response = try Response.decode(body: reply, unlocking: grants)
         if case .error(let code, let message) = response {
             if code == .denied { throw DaemonError.denied(owner: owner, reason: message) }
             if code == .sandboxRefused { throw DaemonError.sandboxRefused(owner: owner, reason: message) }

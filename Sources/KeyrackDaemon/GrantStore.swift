@@ -79,7 +79,13 @@ public final class GrantStore: Sendable {
         var secrets = [GuardedBytes?](repeating: nil, count: requests.count)
         for (i, copy) in zip(withSecret, secretCopies) { secrets[i] = copy }
         return try locked { s in
-            let fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
+            // The slugs not held yet, counted with one lookup each; only near the limit, where
+            // a slug sent twice must count once, through a set of them (two hashes a slug).
+            var fresh = 0
+            for request in requests where s.grants[request.slug] == nil { fresh += 1 }
+            if s.grants.count + fresh > GrantStore.maximumGrants {
+                fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
+            }
             guard s.grants.count + fresh <= GrantStore.maximumGrants else {
                 GuardedBytes.wipeAll(guarded + secretCopies)
                 throw DaemonError.tooManyGrants(GrantStore.maximumGrants)
@@ -100,7 +106,7 @@ public final class GrantStore: Sendable {
                 let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
                                   secret: secrets[i], lease: lease)
                 if let old = s.grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
-                s.expired.remove(request.slug)
+                if !s.expired.isEmpty { s.expired.remove(request.slug) }
                 s.catalog.insert(request.slug)
                 stored.append(info)
             }

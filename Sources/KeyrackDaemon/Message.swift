@@ -400,13 +400,18 @@ extension Response {
         Request.encode(sendTo: info.sendTo, into: &w)
     }
 
-    private static func decodeInfo(_ r: inout WireReader) throws -> GrantInfo {
-        GrantInfo(slug: try r.slug("grant.slug"), vault: try r.string("grant.vault", max: 256),
+    /// One grant as stored. `sent`: the grant this one answers, whose slug and vault it reuses
+    /// when they are the same bytes (checked, not trusted).
+    private static func decodeInfo(_ r: inout WireReader, answering sent: GrantRequest? = nil) throws -> GrantInfo {
+        GrantInfo(slug: try r.slug("grant.slug", expecting: sent?.slug), vault: try r.string("grant.vault", max: 256, expecting: sent?.vault),
                   remainingMilliseconds: try r.u64("grant.remaining"),
                   expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: try Request.decodeSendTo(&r))
     }
 
-    static func decode(body: [UInt8]) throws -> Response {
+    /// Parses a frame body. `unlocking`: the grants of the UNLOCK this answers, which the daemon
+    /// answers in the same order (GrantStore.put): an UNLOCKED reply is read against them,
+    /// comparing each slug's bytes where it would otherwise parse and check the slug anew.
+    static func decode(body: [UInt8], unlocking sent: [GrantRequest] = []) throws -> Response {
         var r = WireReader(body)
         let version = try r.u8("version")
         guard version == Protocol.version else {
@@ -420,7 +425,8 @@ extension Response {
         case 0x82:
             let n = try r.count("grants", minimumItemSize: 24)
             var grants: [GrantInfo] = []
-            for _ in 0..<n { grants.append(try decodeInfo(&r)) }
+            grants.reserveCapacity(n)
+            for i in 0..<n { grants.append(try decodeInfo(&r, answering: i < sent.count ? sent[i] : nil)) }
             response = .unlocked(grants)
         case 0x85:
             let n = try r.count("slugs", minimumItemSize: 4)

@@ -25,9 +25,17 @@ struct WireWriter {
         bytes.append(UInt8(truncatingIfNeeded: v >> 8)); bytes.append(UInt8(truncatingIfNeeded: v))
     }
     mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
-    mutating func string(_ s: String) { data(Array(s.utf8)) }
+    // Strings and slugs go in from their own UTF-8, without an array (or, for a slug, the
+    // description) made first: an unlock frame holds two per key.
+    mutating func string(_ s: String) {
+        let n = s.utf8.count
+        u32(UInt32(n)); reserve(n); bytes.append(contentsOf: s.utf8)
+    }
     mutating func data(_ d: [UInt8]) { u32(UInt32(d.count)); reserve(d.count); bytes.append(contentsOf: d) }
-    mutating func slug(_ s: Slug) { string(s.description) }
+    mutating func slug(_ s: Slug) {
+        let n = s.utf8Count
+        u32(UInt32(n)); reserve(n); s.appendUTF8(to: &bytes)
+    }
     mutating func count(_ n: Int) { u32(UInt32(n)) }
 
     /// Zeroes the buffer (it may hold values) and empties it.
@@ -62,23 +70,57 @@ struct WireReader {
     }
 
     mutating func data(_ field: String, max: Int = Frame.maximumBodySize) throws -> [UInt8] {
+        Array(bytes[try span(field, max: max)])
+    }
+
+    mutating func string(_ field: String, max: Int = 4096, expecting expected: String? = nil) throws -> String {
+        let range = try span(field, max: max)
+        if let expected, bytes[range].elementsEqual(expected.utf8) { return expected }
+        // Validated in place: no array copied out first (a short string then needs no allocation at all).
+        guard let s = String(validating: bytes[range], as: UTF8.self) else { throw DaemonError.malformed("\(field): not UTF-8") }
+        return s
+    }
+
+    mutating func slug(_ field: String) throws -> Slug { try slug(field, expecting: nil) }
+
+    /// A slug; when it is `expected` byte for byte (a reply naming the grants just sent, in
+    /// order), that very value, so the parts are neither copied nor checked again.
+    mutating func slug(_ field: String, expecting expected: Slug?) throws -> Slug {
+        let start = offset
+        let range = try span(field, max: 1024)
+        if let expected, Self.equal(bytes[range], expected) { return expected }
+        let parsed = bytes.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[range])) }
+        if let parsed { return parsed }
+        // Refused: read again as a string, for the refusal's words (not UTF-8, or not a slug).
+        offset = start
+        let s = try string(field, max: 1024)
+        throw DaemonError.malformed("\(field): '\(s.prefix(80))' is not ORG.ENV.KEY")
+    }
+
+    /// The next `u32 length ‖ bytes` field's bytes, as positions in the frame; moves past it.
+    private mutating func span(_ field: String, max: Int) throws -> Range<Int> {
         let n = Int(try u32(field))
         guard n <= max else { throw DaemonError.malformed("\(field): \(n) bytes is over the limit of \(max)") }
         guard bytes.count - offset >= n else { throw DaemonError.malformed("\(field): frame ends early") }
         defer { offset += n }
-        return Array(bytes[offset..<offset + n])
+        return offset..<offset + n
     }
 
-    mutating func string(_ field: String, max: Int = 4096) throws -> String {
-        let d = try data(field, max: max)
-        guard let s = String(validating: d, as: UTF8.self) else { throw DaemonError.malformed("\(field): not UTF-8") }
-        return s
-    }
-
-    mutating func slug(_ field: String) throws -> Slug {
-        let s = try string(field, max: 1024)
-        guard let slug = Slug(parsing: s) else { throw DaemonError.malformed("\(field): '\(s.prefix(80))' is not ORG.ENV.KEY") }
-        return slug
+    /// Whether `bytes` are `slug`'s description, compared part by part in place.
+    private static func equal(_ bytes: ArraySlice<UInt8>, _ slug: Slug) -> Bool {
+        guard bytes.count == slug.utf8Count else { return false }
+        var i = bytes.startIndex
+        func match(_ part: String, dotAfter: Bool) -> Bool {
+            for b in part.utf8 {
+                guard bytes[i] == b else { return false }
+                i += 1
+            }
+            guard dotAfter else { return true }
+            guard bytes[i] == UInt8(ascii: ".") else { return false }
+            i += 1
+            return true
+        }
+        return match(slug.org, dotAfter: true) && match(slug.env, dotAfter: true) && match(slug.key, dotAfter: false)
     }
 
     /// A count of items each at least `minimumItemSize` bytes long, checked against what is

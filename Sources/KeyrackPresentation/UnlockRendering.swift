@@ -1,6 +1,7 @@
 import KeyrackApp
 import KeyrackClient
 import KeyrackDaemon
+import KeyrackNames
 
 /// How `unlock` shows what it did: its events on stderr as they happen, its result on stdout
 /// (text, or one JSON object with --json).
@@ -23,11 +24,17 @@ public enum UnlockRendering {
     public static func text(owner: String, recipient: String, unlocked: [GrantInfo]) -> [UInt8] {
         var text = Array("unlocked \(unlocked.count) key(s) of '\(owner)' with recipient \(recipient):\n".utf8)
         text.reserveCapacity(text.count + unlocked.count * 64)
+        // The slug's bytes without its description made, and the time left worded once per
+        // distinct value (an unlock's grants nearly all share one).
+        var worded: (milliseconds: UInt64, text: String)?
         for g in unlocked {
             text += "  ".utf8
-            text += g.slug.description.utf8
+            g.slug.appendUTF8(to: &text)
             text += "  expires in ".utf8
-            text += TextFormat.remaining(milliseconds: g.remainingMilliseconds).utf8
+            if worded?.milliseconds != g.remainingMilliseconds {
+                worded = (g.remainingMilliseconds, TextFormat.remaining(milliseconds: g.remainingMilliseconds))
+            }
+            text += worded!.text.utf8
             text.append(UInt8(ascii: "\n"))
         }
         return text

@@ -50,11 +50,14 @@ public struct YAMLFields {
 
     public mutating func int(_ name: String) throws -> Int {
         guard let node = node(name) else { throw YAMLError(line: line, "\(path).\(name) is missing") }
-        guard case .scalar(let scalar, let line) = node, scalar.style == .plain, scalar.tag == nil,
-              let n = Int(scalar.text) else {
-            throw YAMLError(line: node.line, "\(path).\(name) must be a whole number")
+        return try YAMLFields.int(node, path: "\(path).\(name)")
+    }
+
+    /// A plain, untagged whole number: the field at `path` (named in the refusal) is `node`.
+    public static func int(_ node: YAMLNode, path: String) throws -> Int {
+        guard case .scalar(let scalar, _) = node, scalar.style == .plain, scalar.tag == nil, let n = Int(scalar.text) else {
+            throw YAMLError(line: node.line, "\(path) must be a whole number")
         }
-        _ = line
         return n
     }
 

@@ -34,8 +34,20 @@ public struct YAMLScalar: Equatable, Sendable {
 
     /// YAML 1.2 core-schema null: only unquoted, untagged `null`, `Null`, `NULL`, `~` or nothing.
     public var isNull: Bool {
-        style == .plain && tag == nil && ["", "~", "null", "Null", "NULL"].contains(text)
+        style == .plain && tag == nil && YAMLScalar.isNullText(bytes)
     }
+
+    /// Whether `bytes` is one of the core schema's spellings of null (for a plain, untagged scalar).
+    public static func isNullText(_ bytes: some Collection<UInt8>) -> Bool {
+        switch bytes.count {
+        case 0: return true
+        case 1: return bytes.first == UInt8(ascii: "~")
+        case 4: return nullSpellings.contains { bytes.elementsEqual($0) }
+        default: return false
+        }
+    }
+
+    private static let nullSpellings: [[UInt8]] = ["null", "Null", "NULL"].map { Array($0.utf8) }
 }
 
 /// One node of a parsed document.

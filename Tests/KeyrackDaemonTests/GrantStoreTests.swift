@@ -30,6 +30,24 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(Set(store.status().map(\.slug)), Set(stored.map(\.slug)))
     }
 
+    /// At most `maximumGrants` slugs are held: a grant of a slug already held, or sent twice in
+    /// one unlock, takes no more room; one slug past the limit refuses the whole unlock.
+    func testTheGrantLimitCountsEachNewSlugOnce() throws {
+        let store = GrantStore(now: { 5_000 })
+        let limit = GrantStore.maximumGrants
+        try store.put((0..<limit - 1).map { grant("acme.test.K\($0)", "v", ttl: 1000) })
+        // The last free place, taken by one slug sent twice, beside a slug already held.
+        try store.put([grant("acme.test.LAST", "a", ttl: 1000), grant("acme.test.LAST", "b", ttl: 1000), grant("acme.test.K0", "c", ttl: 1000)])
+        XCTAssertEqual(store.status().count, limit)
+        XCTAssertThrowsError(try store.put([grant("acme.test.K1", "d", ttl: 1000), grant("acme.test.ONE_MORE", "e", ttl: 1000)])) { error in
+            guard case DaemonError.tooManyGrants(let n)? = error as? DaemonError else { return XCTFail("\(error)") }
+            XCTAssertEqual(n, limit)
+        }
+        XCTAssertEqual(store.status().count, limit)
+        guard case .granted(_, let value) = store.lookup(key: "acme.test.K1") else { return XCTFail("a refused unlock changed a grant") }
+        XCTAssertEqual(value, Array("v".utf8))
+    }
+
     func testGrantIsServedUntilItsDeadlineAndExpiredAfter() throws {
         let clock = FakeClock()
         let store = GrantStore(now: { clock.now })

@@ -101,6 +101,38 @@ final class WireProtocolTests: XCTestCase {
         XCTAssertEqual(results[0], .granted(info, value: Array("v".utf8)))
     }
 
+    /// An UNLOCKED reply is read against the grants sent (their slugs compared, not parsed
+    /// anew), yet says what the daemon stored: a slug other than the one sent is the daemon's,
+    /// and a reply slug that is no slug, or no UTF-8, is refused as before.
+    func testAnUnlockedReplyIsReadAgainstTheGrantsSentButSaysWhatTheDaemonStored() throws {
+        let sent = [GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 5, value: [1]),
+                    GrantRequest(slug: s2, vault: "1password", ttlMilliseconds: 6, value: [2])]
+        let stored = [GrantInfo(slug: s1, vault: "os.secure", remainingMilliseconds: 5, expiresAtWallMilliseconds: 9),
+                      GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 9, sendTo: ["h:1"])]
+        guard case .unlocked(let same) = try Response.decode(body: Response.unlocked(stored).encodeBody(), unlocking: sent) else { return XCTFail() }
+        XCTAssertEqual(same, stored)
+        // Answered in the other order, with other vaults: the reply's own words.
+        let swapped = [GrantInfo(slug: s2, vault: "os.secure", remainingMilliseconds: 1, expiresAtWallMilliseconds: 2),
+                       GrantInfo(slug: s1, vault: "openbao", remainingMilliseconds: 3, expiresAtWallMilliseconds: 4)]
+        guard case .unlocked(let other) = try Response.decode(body: Response.unlocked(swapped).encodeBody(), unlocking: sent) else { return XCTFail() }
+        XCTAssertEqual(other, swapped)
+        // A slug one byte off the one sent, then bytes that are no slug or no UTF-8.
+        func reply(slug: [UInt8]) -> [UInt8] {
+            var w = WireWriter()
+            w.u8(Protocol.version); w.u8(0x82); w.count(1)
+            w.data(slug); w.string("os.secure"); w.u64(5); w.u64(9); w.count(0)
+            return w.bytes
+        }
+        guard case .unlocked(let near) = try Response.decode(body: reply(slug: Array("acme.sudo.GITHUB_TOKEM".utf8)), unlocking: sent) else { return XCTFail() }
+        XCTAssertEqual(near.map(\.slug.description), ["acme.sudo.GITHUB_TOKEM"])
+        XCTAssertThrowsError(try Response.decode(body: reply(slug: Array("acme.GITHUB_TOKEN".utf8)), unlocking: sent)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.slug: 'acme.GITHUB_TOKEN' is not ORG.ENV.KEY"))")
+        }
+        XCTAssertThrowsError(try Response.decode(body: reply(slug: [0x61, 0x2e, 0x62, 0x2e, 0xff]), unlocking: sent)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.slug: not UTF-8"))")
+        }
+    }
+
     func testEveryTruncationOfEveryRequestIsMalformed() {
         for request in requests() {
             let body = request.encodeBody()

@@ -47,3 +47,28 @@ final class SlugTests: XCTestCase {
         }
     }
 }
+
+/// `Slug(utf8:)`, the manifest and wire readers' way in from bytes, accepts exactly what
+/// `Slug(parsing:)` accepts from the same text, and nothing that is not UTF-8.
+final class SlugUTF8Tests: XCTestCase {
+    func testBytesParseAsTheTextDoes() {
+        let texts = ["acme.prod.KEY", "@all.all.KEY.WITH.DOTS", "a.b.c", "acme.prod", "acme..KEY", ".prod.KEY", "acme.prod.",
+                     "Acme.prod.KEY", "acme.Prod.KEY", "acme.prod.1KEY", "acme.prod.KEY.", "acme.prod.K..EY", "", "...",
+                     "acme.prod.KÉY", "org.env.\u{0}", String(repeating: "a", count: 64) + ".prod.KEY"]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            XCTAssertEqual(bytes.withUnsafeBufferPointer { Slug(utf8: $0) }, Slug(parsing: text), text)
+        }
+        for bytes: [UInt8] in [[0x61, 0x2e, 0x62, 0x2e, 0xff], [0x61, 0xc3, 0x2e, 0x62, 0x2e, 0x43]] {
+            XCTAssertNil(bytes.withUnsafeBufferPointer { Slug(utf8: $0) }, "\(bytes)")
+        }
+    }
+
+    func testTheDescriptionsBytesAndCount() throws {
+        let slug = try XCTUnwrap(Slug(parsing: "@all.prod.KEY.WITH.DOTS"))
+        var bytes: [UInt8] = [0x21]
+        slug.appendUTF8(to: &bytes)
+        XCTAssertEqual(bytes, [0x21] + Array(slug.description.utf8))
+        XCTAssertEqual(slug.utf8Count, slug.description.utf8.count)
+    }
+}

@@ -96,7 +96,7 @@ public struct UnlockPlan {
             if entry.env.isSudo, entry.maxDuration == nil {
                 cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
             }
-            let end = values.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
+            let end = values.lazy.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
             if let end {
                 guard end > nowMilliseconds + 1000 else {
                     omitted.append((entry.slug, "the credential it minted expires at once"))
@@ -108,7 +108,9 @@ public struct UnlockPlan {
                 cut(to: end - nowMilliseconds, .credentialExpiry(iso))
             }
             for v in values {
-                let slug = Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
+                // The key's own value is granted under its slug as it is; a derived one (an AWS
+                // key's secret and token) under its own name, checked.
+                let slug = v.key == entry.slug.key ? entry.slug : Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
                 grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
                                     revocation: v.revocation, sendTo: entry.sendTo.map(\.description),
                                     revocationSecret: v.revocationSecret))

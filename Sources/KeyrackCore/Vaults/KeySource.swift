@@ -72,11 +72,16 @@ public enum KeySource {
     /// The names `unlock` tells the daemon about (so `get` can say locked, not absent): every key
     /// of the manifest and the keys an aws.config key grants beside it.
     public static func catalog(_ manifest: HostManifest) -> [Slug] {
-        manifest.keys.values.flatMap { entry -> [Slug] in
-            guard entry.vault == .awsConfig else { return [entry.slug] }
-            return [entry.slug] + AWSProfileCredentials.derivedKeys.compactMap { name in
+        // Appended to one array: an array per key, flattened, was an allocation per key.
+        var slugs: [Slug] = []
+        slugs.reserveCapacity(manifest.keys.count)
+        for entry in manifest.keys.values {
+            slugs.append(entry.slug)
+            guard entry.vault == .awsConfig else { continue }
+            slugs += AWSProfileCredentials.derivedKeys.compactMap { name in
                 (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
             }
         }
+        return slugs
     }
 }

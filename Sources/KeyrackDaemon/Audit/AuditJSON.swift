@@ -38,6 +38,8 @@ public struct AuditFields: Sendable {
         }
         text += "]"
     }
+    /// A value already written as JSON (a long list built in one string).
+    public mutating func add(_ name: String, json: String) { key(name); text += json }
     /// A nested object (the requester, already encoded once per connection).
     public mutating func add(_ name: String, object: AuditFields) { key(name); text += object.object }
 

@@ -1,0 +1,147 @@
+import Foundation
+import KeyrackYAML
+import KeyrackNames
+
+// Reading a decrypted host manifest (docs/formats.md) from libyaml's events. The small sections
+// (owner, recipients, openbao, audit) are read as YAMLNode trees by the decoders beside the
+// encoder (HostManifest+YAML.swift); `keys:` and `secrets:`, which grow with the owner's keys,
+// are decoded entry by entry as the events come (KeyEntryReader), with no tree in between.
+
+extension HostManifest {
+    /// Reads a decrypted manifest. Refuses a newer `version`, unknown fields, and any field whose
+    /// value breaks its rule (owner name, slug, vault, …), naming the line.
+    public static func decode(yaml bytes: [UInt8]) throws -> HostManifest {
+        try YAMLReader.read(bytes) { reader in
+            var decoder = ManifestDecoder()
+            return try decoder.read(&reader)
+        }
+    }
+}
+
+/// The top-level mapping, in the file's order. The version is checked as soon as it is read (it
+/// comes first in every manifest keyrack writes), the rest of what the rules ask of the whole
+/// (a missing owner or version, an unknown field) once the mapping is read.
+private struct ManifestDecoder {
+    enum Section: Int, CaseIterable {
+        case version, owner, recipients, keys, secrets, openbao, audit
+
+        static let names: [[UInt8]] = ["version", "owner", "recipients", "keys", "secrets", "openbao", "audit"].map { Array($0.utf8) }
+
+        init?(named name: [UInt8]) {
+            guard let i = Section.names.firstIndex(of: name) else { return nil }
+            self.init(rawValue: i)
+        }
+    }
+
+    var seen: Set<Section> = []
+    /// The first field this keyrack does not know, reported after the rest (as it always was).
+    var unknown: (name: String, line: Int)?
+    /// The names of the unknown fields met so far (a handful at most: each is refused).
+    var unknownNames: [[UInt8]] = []
+    var version: Int?
+    var owner: OwnerRecord?
+    var recipients: [BackupRecipient] = []
+    var keys: [Slug: KeyEntry] = [:]
+    var secrets: [Slug: [UInt8]] = [:]
+    var openbao: OpenBaoSettings?
+    var audit: (seed: [UInt8], card: AuditCardKey?)?
+
+    mutating func read(_ reader: inout YAMLReader) throws -> HostManifest {
+        guard reader.kind == .mappingStart else {
+            let root = try YAMLParser.node(&reader)
+            throw YAMLError(line: root.line, "a host manifest must be a mapping with version, owner and keys")
+        }
+        let line = reader.line
+        try reader.enterMapping()
+        while try reader.nextKey() {
+            guard let section = Section(named: reader.key) else {
+                // Known or not, a field twice is the reader's refusal, not an unknown field.
+                guard !unknownNames.contains(reader.key) else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
+                unknownNames.append(reader.key)
+                if unknown == nil { unknown = (String(decoding: reader.key, as: UTF8.self), reader.keyLine) }
+                _ = try YAMLParser.node(&reader)
+                continue
+            }
+            guard seen.insert(section).inserted else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
+            try read(section, &reader)
+        }
+        guard let version else { throw YAMLError(line: line, "manifest.version is missing") }
+        guard let owner else { throw YAMLError(line: line, "manifest.owner is missing") }
+        if let unknown { throw YAMLError(line: unknown.line, "unknown field '\(unknown.name.prefix(60))' in manifest") }
+        var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
+        manifest.version = version
+        manifest.openbao = openbao
+        manifest.auditSeed = audit?.seed
+        manifest.auditCard = audit?.card
+        return manifest
+    }
+
+    private mutating func read(_ section: Section, _ reader: inout YAMLReader) throws {
+        switch section {
+        case .version:
+            let n = try YAMLFields.int(try YAMLParser.node(&reader), path: "manifest.version")
+            guard n <= HostManifest.currentVersion else {
+                throw YAMLError.newerVersion("manifest", version: n, reads: HostManifest.currentVersion, fix: "upgrade keyrack; nothing was changed")
+            }
+            guard n >= 1 else { throw YAMLError(line: 1, "manifest version \(n) is not valid") }
+            version = n
+        case .owner: owner = try HostManifest.decodeOwner(try YAMLParser.node(&reader))
+        case .recipients: recipients = try HostManifest.decodeRecipients(try YAMLParser.node(&reader))
+        case .keys: try readKeys(&reader)
+        case .secrets: try readSecrets(&reader)
+        case .openbao: openbao = try HostManifest.decodeOpenBao(try YAMLParser.node(&reader))
+        case .audit: audit = try HostManifest.decodeAudit(try YAMLParser.node(&reader))
+        }
+    }
+
+    /// Enters a section that must be a mapping; false for a null one (read, and nothing in it).
+    private func enter(_ name: String, _ reader: inout YAMLReader) throws -> Bool {
+        guard reader.kind == .mappingStart else {
+            let node = try YAMLParser.node(&reader)
+            guard HostManifest.isNull(node) else { throw YAMLError(line: node.line, "manifest.\(name) must be a mapping") }
+            return false
+        }
+        try reader.enterMapping()
+        return true
+    }
+
+    private mutating func readKeys(_ reader: inout YAMLReader) throws {
+        guard try enter("keys", &reader) else { return }
+        var entries = KeyEntryReader()
+        while try reader.nextKey() {
+            let keyLine = reader.keyLine
+            let entry = try entries.read(&reader)
+            // An entry's slug is its key's text (KeyEntryReader checks), so a slug met twice
+            // is a key written twice.
+            guard keys.updateValue(entry, forKey: entry.slug) == nil else {
+                throw YAMLReader.duplicateKey(Array(entry.slug.description.utf8), line: keyLine)
+            }
+        }
+    }
+
+    private mutating func readSecrets(_ reader: inout YAMLReader) throws {
+        guard try enter("secrets", &reader) else { return }
+        while try reader.nextKey() {
+            let keyLine = reader.keyLine
+            // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
+            // "key" may be a value that lost its indent or colon, and errors never carry values.
+            guard let slug = reader.key.withUnsafeBufferPointer({ Slug(utf8: $0) }) else {
+                throw YAMLError(line: keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
+            }
+            guard reader.kind == .scalar else { throw YAMLError(line: reader.line, "secrets.\(slug) must be a string") }
+            let value: [UInt8]
+            if reader.scalarTag == .binary {
+                guard let data = Data(base64Encoded: String(decoding: reader.scalarBytes, as: UTF8.self), options: .ignoreUnknownCharacters) else {
+                    throw YAMLError(line: reader.line, "secrets.\(slug) is not valid base64")
+                }
+                value = [UInt8](data)
+            } else {
+                value = Array(reader.scalarBytes)
+            }
+            try reader.advance()
+            guard secrets.updateValue(value, forKey: slug) == nil else {
+                throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import KeyrackYAML
+import KeyrackNames
+
+/// Reads the entries of a manifest's `keys:` straight from libyaml's events, one `KeyEntry` at
+/// a time: a manifest of 10 000 keys is 130 000 scalars here, and a tree of them, a copy of
+/// each as an array, then a String and a lookup by name per field was most of `unlock`.
+///
+/// An entry's fields come in any order, so they are first gathered (each scalar's bytes into one
+/// buffer reused from entry to entry), then checked in the order the manifest's rules have
+/// always been checked in: slug, env and org against it, vault, exid, mech, maxDuration, options,
+/// addr, cacert, sendTo, createdAt, updatedAt, and last an unknown field. Each refusal names the
+/// line and the field as it did when the entry was a tree (HostManifestCodecTests).
+struct KeyEntryReader {
+    /// The fields a key may have, in the order they are checked.
+    enum Field: Int, CaseIterable {
+        case slug, env, org, vault, exid, mech, maxDuration, options, addr, cacert, sendTo, createdAt, updatedAt
+
+        static let names: [[UInt8]] = ["slug", "env", "org", "vault", "exid", "mech", "maxDuration", "options", "addr", "cacert",
+                                       "sendTo", "createdAt", "updatedAt"].map { Array($0.utf8) }
+
+        init?(named name: [UInt8]) {
+            guard let i = Field.names.firstIndex(of: name) else { return nil }
+            self.init(rawValue: i)
+        }
+
+        var name: String { String(decoding: Field.names[rawValue], as: UTF8.self) }
+    }
+
+    /// One scalar field as read: where its text is in `text`, or why it has none.
+    private enum Value {
+        case absent
+        /// Written as null (`null`, `~`, nothing): absent, as far as the rules go.
+        case null
+        case text(start: Int, count: Int)
+        /// A mapping or a list where a string belongs, starting on `line`.
+        case notScalar(line: Int)
+        /// Tagged `!!binary`, or not UTF-8.
+        case notString(line: Int)
+    }
+
+    private var values = [Value](repeating: .absent, count: Field.allCases.count)
+    private var text: [UInt8] = []
+    private var options: YAMLNode?
+    private var sendTo: YAMLNode?
+    /// A bit per field read so far (a set per entry was an allocation and a hash per field).
+    private var seen: UInt16 = 0
+    /// Fields this keyrack does not know, by name and line, in the file's order.
+    private var unknown: [(name: [UInt8], line: Int)] = []
+    /// The entry's key under `keys:` and its line; the line of its mapping.
+    private var key: [UInt8] = []
+    private var keyLine = 0
+    private var line = 0
+
+    /// Reads the entry whose key `reader.nextKey()` has just read, the reader at its value.
+    mutating func read(_ reader: inout YAMLReader) throws -> KeyEntry {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: reader.key)
+        keyLine = reader.keyLine
+        line = reader.line
+        guard reader.kind == .mappingStart else {
+            let node = try YAMLParser.node(&reader)
+            throw YAMLError(line: node.line, "\(path) must be a mapping")
+        }
+        try gather(&reader)
+        let entry = try HostManifest.field(keyLine) { try build() }
+        if let extra = unknown.first {
+            throw YAMLError(line: extra.line, "unknown field '\(String(decoding: extra.name, as: UTF8.self).prefix(60))' in \(path)")
+        }
+        return entry
+    }
+
+    /// `keys.KEY`, as refusals name the entry.
+    private var path: String { "keys.\(String(decoding: key, as: UTF8.self).prefix(80))" }
+
+    /// Reads the entry's mapping, refusing a field met twice as the tree reader did.
+    private mutating func gather(_ reader: inout YAMLReader) throws {
+        for i in values.indices { values[i] = .absent }
+        text.removeAll(keepingCapacity: true)
+        options = nil
+        sendTo = nil
+        seen = 0
+        unknown.removeAll(keepingCapacity: true)
+        try reader.enterMapping()
+        while try reader.nextKey() {
+            guard let field = Field(named: reader.key) else {
+                let name = reader.key
+                guard !unknown.contains(where: { $0.name == name }) else { throw YAMLReader.duplicateKey(name, line: reader.keyLine) }
+                unknown.append((name, reader.keyLine))
+                _ = try YAMLParser.node(&reader)
+                continue
+            }
+            let bit: UInt16 = 1 << field.rawValue
+            guard seen & bit == 0 else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
+            seen |= bit
+            switch field {
+            case .options: options = try YAMLParser.node(&reader)
+            case .sendTo: sendTo = try YAMLParser.node(&reader)
+            default: values[field.rawValue] = try scalar(&reader)
+            }
+        }
+    }
+
+    /// The value at the reader, copied out of libyaml's memory when it is a string.
+    private mutating func scalar(_ reader: inout YAMLReader) throws -> Value {
+        guard reader.kind == .scalar else { return .notScalar(line: try YAMLParser.node(&reader).line) }
+        let value: Value
+        if reader.scalarIsNull {
+            value = .null
+        } else if reader.scalarTag == .binary || !reader.scalarIsUTF8 {
+            value = .notString(line: reader.line)
+        } else {
+            let bytes = reader.scalarBytes
+            value = .text(start: text.count, count: bytes.count)
+            text.append(contentsOf: bytes)
+        }
+        try reader.advance()
+        return value
+    }
+
+    // MARK: checking, in the rules' order
+
+    private func build() throws -> KeyEntry {
+        let slug = try slugField()
+        guard try matches(.env, slug.env), try matches(.org, slug.org) else {
+            throw YAMLError(line: keyLine, "\(path): env and org must match the slug")
+        }
+        let vault = try parse(.vault, KeyEntryReader.vaults) { try Vault(parsing: $0) }
+        let exid = try optionalString(.exid)
+        let mech = try parse(.mech, KeyEntryReader.mechanisms) { try Mechanism(parsing: $0) }
+        let maxDuration = try optionalString(.maxDuration).map(Duration.init)
+        let options = try HostManifest.decodeOptions(options, path: path + ".options")
+        let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
+        let sendTo = try HostManifest.decodeSendTo(sendTo, path: path + ".sendTo")
+        return KeyEntry(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: maxDuration, options: options,
+                        addr: addr, cacert: cacert, sendTo: sendTo, createdAt: try string(.createdAt), updatedAt: try string(.updatedAt))
+    }
+
+    /// The slug field: a valid slug, the very text of the entry's key.
+    private func slugField() throws -> Slug {
+        let (start, count) = try textRange(.slug)
+        let parsed = text.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
+        // Invalid: the String rules say which part is wrong and how.
+        let slug = try parsed ?? Slug(validating: String(decoding: text[start..<start + count], as: UTF8.self))
+        guard KeyEntryReader.equal(text[start..<start + count], key[...]) else {
+            throw YAMLError(line: keyLine, "\(path) holds slug '\(slug)'; the two must match")
+        }
+        return slug
+    }
+
+    private func matches(_ field: Field, _ part: String) throws -> Bool {
+        let (start, count) = try textRange(field)
+        var part = part
+        return part.withUTF8 { p in
+            p.count == count && text.withUnsafeBufferPointer { t in count == 0 || memcmp(t.baseAddress! + start, p.baseAddress!, count) == 0 }
+        }
+    }
+
+    /// An enum field read by its raw value: matched on the bytes against `names` (each case's
+    /// raw value as bytes), the String made only for the refusal.
+    private func parse<T>(_ field: Field, _ names: [(T, [UInt8])], refusing: (String) throws -> T) throws -> T {
+        let (start, count) = try textRange(field)
+        let bytes = text[start..<start + count]
+        if let match = names.first(where: { KeyEntryReader.equal($0.1[...], bytes) }) { return match.0 }
+        return try refusing(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private static let vaults = Vault.allCases.map { ($0, Array($0.rawValue.utf8)) }
+    private static let mechanisms = Mechanism.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
+    /// Byte equality with memcmp (the generic comparison walked an iterator per byte).
+    private static func equal(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { p in b.withUnsafeBufferPointer { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+    }
+
+    private func string(_ field: Field) throws -> String {
+        let (start, count) = try textRange(field)
+        return String(decoding: text[start..<start + count], as: UTF8.self)
+    }
+
+    private func optionalString(_ field: Field) throws -> String? {
+        switch values[field.rawValue] {
+        case .absent, .null: return nil
+        default: return try string(field)
+        }
+    }
+
+    /// Where a required string field's text is; its refusal when it has none.
+    private func textRange(_ field: Field) throws -> (Int, Int) {
+        switch values[field.rawValue] {
+        case .text(let start, let count): return (start, count)
+        case .absent, .null: throw YAMLError(line: line, "\(path).\(field.name) is missing")
+        case .notScalar(let at): throw YAMLError(line: at, "\(path).\(field.name) must be a string")
+        case .notString(let at): throw YAMLError(line: at, "\(path).\(field.name) must be a UTF-8 string")
+        }
+    }
+}

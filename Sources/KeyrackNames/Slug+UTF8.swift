@@ -1,0 +1,25 @@
+extension Slug {
+    /// Parses a full slug from its UTF-8 bytes, as `init?(parsing:)` parses a String; nil for
+    /// anything else. A manifest reader has the bytes in libyaml's memory: the whole text as a
+    /// String first was an allocation per slug (20 bytes and more are not a small string), where
+    /// each part alone usually is one, stored inline.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        let dot = UInt8(ascii: ".")
+        guard let first = text.firstIndex(of: dot), let second = text[(first + 1)...].firstIndex(of: dot) else { return nil }
+        // Invalid UTF-8 decodes to U+FFFD, which no part's (ASCII) rule lets through.
+        func part(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self) }
+        self.init(org: part(0..<first), env: part(first + 1..<second), key: part(second + 1..<text.count))
+    }
+
+    /// The description's UTF-8 (`ORG.ENV.KEY`) appended to `bytes`, without making the String.
+    public func appendUTF8(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: org.utf8)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(contentsOf: env.utf8)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(contentsOf: key.utf8)
+    }
+
+    /// The length of the description in UTF-8 bytes.
+    public var utf8Count: Int { org.utf8.count + env.utf8.count + key.utf8.count + 2 }
+}

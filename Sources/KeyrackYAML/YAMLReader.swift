@@ -1,0 +1,244 @@
+import CYAML
+
+/// A cursor over libyaml's events for one document: the current event is read in place, in
+/// libyaml's own memory, until `advance()` moves past it.
+///
+/// Both readers of keyrack's files sit on it: `YAMLParser` builds a `YAMLNode` tree from it, and
+/// a reader of one large file (the host manifest, thousands of keys) decodes its entries straight
+/// from the events, without a tree, a copy of every scalar and a lookup per field in between.
+/// Every refusal that does not depend on what the caller makes of the document lives here, so
+/// both readers refuse the same: aliases and anchors, explicit tags other than `!!str` and
+/// `!!binary` (and `!!map`/`!!seq` on collections), nesting deeper than `YAMLParser.maxDepth`,
+/// a mapping key that is not a plain string, several documents. Duplicate keys are the one
+/// check left to whoever reads a mapping (`nextKey()` says so): the tree scans its pairs, a
+/// decoder of known fields keeps a bit per field, a decoder of thousands of entries finds the
+/// duplicate when it stores the entry.
+///
+/// A noncopyable struct, handed around `inout`, rather than a class: its state changes at every
+/// event, and a class's stored properties are checked for exclusive access at run time on each
+/// change (a tenth of reading a manifest), where a struct's are checked by the compiler.
+public struct YAMLReader: ~Copyable {
+    /// What the current event is.
+    public enum Kind: Equatable, Sendable {
+        case scalar, sequenceStart, sequenceEnd, mappingStart, mappingEnd
+        /// After the root node: the document's end, or (only where the stream ends without one) the stream's.
+        case documentEnd, streamEnd
+        /// Before the document: the stream's and the document's start.
+        case streamStart, documentStart
+    }
+
+    /// An explicit tag on a scalar: the only two the reader lets through.
+    public enum Tag: Equatable, Sendable { case none, str, binary }
+
+    public private(set) var kind: Kind = .streamStart
+    /// The 1-based line the current event starts on.
+    public private(set) var line = 1
+    /// The line of the event before (the place a depth refusal names, as the tree reader always did).
+    private var previousLine = 1
+    /// How many sequences and mappings are open around the current event.
+    private var open = 0
+    /// The last key `nextKey()` read, and its line. Overwritten by the next key read, nested
+    /// mappings' included: copy it before reading the value when it is needed after.
+    public private(set) var key: [UInt8] = []
+    public private(set) var keyLine = 0
+
+    private let parser: UnsafeMutablePointer<yaml_parser_t>?
+    private let event: UnsafeMutablePointer<yaml_event_t>
+    /// Whether `event` holds an event of libyaml's to delete before the next.
+    private var holding = false
+    /// An empty input or one of comments only: the document is a single null scalar on line 1.
+    private var nullDocument = false
+
+    private init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false) {
+        self.parser = parser
+        event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+        event.initialize(to: yaml_event_t())
+        self.nullDocument = nullDocument
+        if nullDocument { kind = .scalar }
+    }
+
+    deinit {
+        if holding { yaml_event_delete(event) }
+        event.deinitialize(count: 1)
+        event.deallocate()
+    }
+
+    /// Reads the one document in `bytes`: `body` gets the reader at the root node's first event
+    /// and must read exactly that node; then the document must end, and the stream with it.
+    /// An empty input (or comments only) is a document of one null scalar.
+    public static func read<T>(_ bytes: [UInt8], _ body: (inout YAMLReader) throws -> T) throws -> T {
+        guard !bytes.isEmpty else {
+            var reader = YAMLReader(parser: nil, nullDocument: true)
+            return try body(&reader)
+        }
+        // The parser lives on the heap, at one address for its whole life: libyaml keeps
+        // pointers into it (its input handler's data is the parser itself). `&local` would only
+        // be valid for the duration of each single call.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        parser.initialize(to: yaml_parser_t())
+        defer { parser.deinitialize(count: 1); parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else { throw YAMLError(line: 0, "libyaml could not allocate a parser") }
+        defer { yaml_parser_delete(parser) }
+        // libyaml reads the caller's bytes in place (no copy): `bytes` outlives every parse call,
+        // as this function returns only after the last one. The reader goes before the parser.
+        return try bytes.withUnsafeBufferPointer { input in
+            yaml_parser_set_input_string(parser, input.baseAddress!, input.count)
+            var reader = YAMLReader(parser: parser)
+            return try reader.document(body)
+        }
+    }
+
+    private mutating func document<T>(_ body: (inout YAMLReader) throws -> T) throws -> T {
+        try advance()
+        guard kind == .streamStart else { throw YAMLError(line: 1, "expected the start of a YAML stream") }
+        try advance()
+        if kind == .streamEnd {
+            nullDocument = true
+            kind = .scalar
+            line = 1
+            return try body(&self)
+        }
+        guard kind == .documentStart else { throw YAMLError(line: 1, "expected a YAML document") }
+        try advance()
+        let rootLine = line
+        let result = try body(&self)
+        guard kind == .documentEnd else { throw YAMLError(line: rootLine, "expected the end of the document") }
+        try advance()
+        guard kind == .streamEnd else {
+            throw YAMLError(line: line, "the file holds more than one YAML document (keyrack files hold exactly one)",
+                            fix: "keep one document, without a `---` line after it")
+        }
+        return result
+    }
+
+    /// Moves to the next event, refusing on the way what keyrack never writes.
+    public mutating func advance() throws {
+        if nullDocument {
+            // The null document's one scalar is read: what follows it is the end.
+            nullDocument = false
+            kind = .documentEnd
+            return
+        }
+        guard let parser else { kind = .streamEnd; return }
+        if holding { yaml_event_delete(event); holding = false }
+        guard yaml_parser_parse(parser, event) == 1 else {
+            let problem = parser.pointee.problem.map { String(cString: $0) } ?? "unknown error"
+            throw YAMLError(line: Int(parser.pointee.problem_mark.line) + 1, "not valid YAML: \(problem)")
+        }
+        holding = true
+        previousLine = line
+        line = Int(event.pointee.start_mark.line) + 1
+        switch event.pointee.type {
+        case YAML_STREAM_START_EVENT: kind = .streamStart
+        case YAML_STREAM_END_EVENT: kind = .streamEnd
+        case YAML_DOCUMENT_START_EVENT: kind = .documentStart
+        case YAML_DOCUMENT_END_EVENT: kind = .documentEnd
+        case YAML_ALIAS_EVENT:
+            throw YAMLError(line: line, "YAML aliases (*name) are not allowed in keyrack files", fix: YAMLParser.writeOut)
+        case YAML_SCALAR_EVENT:
+            let s = event.pointee.data.scalar
+            let tag = try refuse(anchor: s.anchor, tag: s.tag, allowed: YAMLReader.scalarTags)
+            scalarTag = tag == nil ? .none : tag == YAMLParser.binaryTag ? .binary : .str
+            kind = .scalar
+        case YAML_SEQUENCE_START_EVENT:
+            let s = event.pointee.data.sequence_start
+            try refuse(anchor: s.anchor, tag: s.tag, allowed: YAMLReader.collectionTags)
+            open += 1
+            kind = .sequenceStart
+        case YAML_MAPPING_START_EVENT:
+            let m = event.pointee.data.mapping_start
+            try refuse(anchor: m.anchor, tag: m.tag, allowed: YAMLReader.collectionTags)
+            open += 1
+            kind = .mappingStart
+        case YAML_SEQUENCE_END_EVENT: open -= 1; kind = .sequenceEnd
+        case YAML_MAPPING_END_EVENT: open -= 1; kind = .mappingEnd
+        default: throw YAMLError(line: line, "unexpected YAML event")
+        }
+    }
+
+    private static let scalarTags = [YAMLParser.binaryTag, YAMLParser.strTag]
+    private static let collectionTags = ["tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"]
+
+    /// The checks every node's first event passes: its depth, no anchor, no tag but `allowed`.
+    /// Returns the tag (one of `allowed`), nil without one.
+    @discardableResult
+    private mutating func refuse(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, allowed: [String]) throws -> String? {
+        guard open < YAMLParser.maxDepth else { throw YAMLError(line: previousLine, "nesting deeper than \(YAMLParser.maxDepth) levels") }
+        if anchor != nil { throw YAMLError(line: line, "YAML anchors (&name) are not allowed in keyrack files", fix: YAMLParser.writeOut) }
+        guard let tag else { return nil }
+        let name = String(cString: tag)
+        guard allowed.contains(name) else {
+            throw YAMLError(line: line, "unsupported YAML tag '\(name)'", fix: "remove the tag: keyrack files hold plain strings, lists and mappings")
+        }
+        return name
+    }
+
+    // MARK: the current scalar (valid until `advance()`)
+
+    /// The current scalar's value as libyaml decoded it (NUL included), in libyaml's memory.
+    public var scalarBytes: UnsafeBufferPointer<UInt8> {
+        guard !nullDocument, kind == .scalar, let value = event.pointee.data.scalar.value else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: value, count: Int(event.pointee.data.scalar.length))
+    }
+
+    /// Unquoted (so subject to YAML's implicit typing), as opposed to quoted or a block scalar.
+    public var scalarIsPlain: Bool { nullDocument || event.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE }
+
+    /// The current scalar's explicit tag (the reader refused any other).
+    public private(set) var scalarTag: Tag = .none
+
+    /// Whether the current scalar's bytes are UTF-8 (all ASCII, as nearly every one is, is
+    /// answered without asking the standard library's validator).
+    public var scalarIsUTF8: Bool {
+        let bytes = scalarBytes
+        var ascii = true
+        for b in bytes where b >= 0x80 { ascii = false; break }
+        return ascii || String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    /// YAML 1.2 core-schema null: only unquoted, untagged `null`, `Null`, `NULL`, `~` or nothing.
+    public var scalarIsNull: Bool {
+        scalarIsPlain && scalarTag == .none && YAMLScalar.isNullText(scalarBytes)
+    }
+
+    /// A copy of the current scalar, detached from libyaml's memory.
+    public var scalar: YAMLScalar {
+        let tag: String? = switch scalarTag {
+        case .none: nil
+        case .str: YAMLParser.strTag
+        case .binary: YAMLParser.binaryTag
+        }
+        return YAMLScalar(bytes: Array(scalarBytes), style: scalarIsPlain ? .plain : .quoted, tag: tag)
+    }
+
+    // MARK: mappings
+
+    /// At a mapping's start (`kind == .mappingStart`): moves to its first key (or its end).
+    public mutating func enterMapping() throws {
+        precondition(kind == .mappingStart, "enterMapping() away from a mapping's start")
+        try advance()
+    }
+
+    /// In a mapping: at its end, moves past it and answers false; else reads the key (a plain
+    /// string, into `key` and `keyLine`) and moves to its value, which the caller must read.
+    /// Duplicate keys are not looked for here: the caller refuses them (`duplicateKey`).
+    public mutating func nextKey() throws -> Bool {
+        if kind == .mappingEnd {
+            try advance()
+            return false
+        }
+        guard kind == .scalar, scalarTag != .binary else {
+            throw YAMLError(line: line, "mapping keys must be plain strings", fix: "write the key as a plain string")
+        }
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: scalarBytes)
+        keyLine = line
+        try advance()
+        return true
+    }
+
+    /// The refusal of a key met twice in one mapping.
+    public static func duplicateKey(_ name: some Collection<UInt8>, line: Int) -> YAMLError {
+        YAMLError(line: line, "duplicate key '\(String(decoding: name, as: UTF8.self).prefix(80))'", fix: "keep one of them")
+    }
+}
