@@ -25,7 +25,7 @@ public struct KeyrackError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     /// The next step where it is one of the program's own commands, in terms of what to do
-    /// rather than how to type it: the CLI words it (KeyrackError+CLI in Sources/keyrack).
+    /// rather than how to type it: the CLI words it (KeyrackPresentation: KeyrackRemedy+Text).
     public enum Remedy: Equatable, Sendable {
         /// The owner has no manifest here: initialise it.
         case initialise(owner: String)

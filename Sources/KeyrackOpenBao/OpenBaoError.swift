@@ -89,7 +89,7 @@ public enum OpenBaoError: Error, Equatable, CustomStringConvertible {
 
     /// What to do next, in terms of the server, its address, the secret and the usual tools: a
     /// program built on this module words its own commands and options (keyrack's CLI does, in
-    /// OpenBaoError+CLI.swift).
+    /// OpenBaoError+Text.swift).
     public var remedy: String? {
         switch self {
         case .unreachable: return "check the address (BAO_ADDR or VAULT_ADDR) and that the server runs"

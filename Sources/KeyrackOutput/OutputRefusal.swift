@@ -1,6 +1,6 @@
 /// A value or variable an output (a `source` format, an env file) refuses to carry, by name,
 /// never by value: the problem in words, the remedy typed in terms of what to do instead, so
-/// this library names no command or option; the CLI words it (OutputRefusal+CLI).
+/// this library names no command or option; the CLI words it (OutputRefusal+Text).
 public struct OutputRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Remedy: Equatable, Sendable {
         /// A value that is not text: print it in sh's quoting, or the value alone.

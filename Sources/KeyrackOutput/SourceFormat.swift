@@ -5,7 +5,7 @@ import Glibc
 import KeyrackClient
 #endif
 
-/// The languages `source` speaks (the CLI's help on each is SourceFormat+CLI's). Each quotes values so that every byte comes
+/// The languages `source` speaks (the CLI's help on each is KeyrackPresentation's OutputRefusal+Text). Each quotes values so that every byte comes
 /// back as it was (names are shell identifiers, checked before this), and none lets a value
 /// become code in the reader.
 public enum SourceFormat: String, CaseIterable, Sendable {

@@ -103,7 +103,7 @@ public enum PIVError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// What to do next, in terms of the card and the usual tools only: a program built on this
-    /// module words its own commands and options (keyrack's CLI does, in PIVError+CLI.swift).
+    /// module words its own commands and options (keyrack's CLI does, in PIVError+Text.swift).
     public var remedy: String? {
         switch self {
         case .pcscdNotRunning: return "start it (sudo systemctl start pcscd, or install it with sudo apt-get install pcscd) and retry"

@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// KeyrackCore says which of a key's settings is wrong as a typed remedy; the CLI words it with
-/// the option to type (Sources/keyrack/Rendering/KeySettingRemedy+CLI.swift). The library's
+/// the option to type (Sources/KeyrackPresentation/Manifest/KeySettingRemedy+Text.swift). The library's
 /// side: KeyrackCoreTests/SettingRemedyTests.swift.
 final class KeySettingRemedyCLITests: XCTestCase {
     private var h: DaemonHarness!

@@ -151,7 +151,7 @@ final class DoctorChecksTests: XCTestCase {
     }
 
     /// Every typed remedy in the library's words names no command or option of keyrack: the CLI
-    /// words them (DoctorRemedy+CLI, checked by DoctorTests on the printed lines).
+    /// words them (DoctorRemedy+Text, checked by DoctorTests on the printed lines).
     func testTheRemediesNameNoCommandOrFlag() {
         let all: [DoctorRemedy] = [.initialise(owner: "bot"), .restoreRecipients(owner: "bot", path: "/p"), .recordTheCard(owner: "bot"),
                                    .plugInOrUseBackup(owner: "bot", serial: 1), .recoverWithBackup(owner: "bot"), .checkTheCard(owner: "bot", serial: 1),

@@ -171,7 +171,7 @@ final class SourceFormatTests: XCTestCase {
     }
 
     /// Every output refusal's remedy is typed and, in the library's words, names no command or
-    /// option (the CLI words them: OutputRefusal+CLI; SourceFormatTests in CLITests checks one
+    /// option (the CLI words them: OutputRefusal+Text; SourceFormatTests in CLITests checks one
     /// printed line); github-actions outside a job is a usage error.
     func testTheRefusalsNameNoCommandOrFlag() throws {
         let remedies: [OutputRefusal.Remedy] = [.shOrTheValueAlone, .inAStepOrAnotherFormat, .shJSONOrExec, .allowDangerous, .theValueAlone]

@@ -6,7 +6,7 @@ import KeyrackNames
 
 /// Where the fix is one of a key's settings, KeyrackCore says what is wrong without naming an
 /// option and carries the setting as a typed remedy; the CLI words it with the option
-/// (Sources/keyrack/Rendering/KeySettingRemedy+CLI.swift, checked end to end by CLITests).
+/// (Sources/KeyrackPresentation/Manifest/KeySettingRemedy+Text.swift, checked end to end by CLITests).
 final class SettingRemedyTests: XCTestCase {
     private let slug = try! Slug(validating: "acme.prod.TOKEN")
 

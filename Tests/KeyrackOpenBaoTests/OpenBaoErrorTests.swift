@@ -2,7 +2,7 @@ import KeyrackOpenBao
 import XCTest
 
 /// OpenBaoError carries the problem and the remedy apart and names no command or option of
-/// keyrack's CLI (the CLI words those in OpenBaoError+CLI.swift).
+/// keyrack's CLI (the CLI words those in OpenBaoError+Text.swift).
 final class OpenBaoErrorTests: XCTestCase {
     func testOpenBaoErrorsNameNoCommandOrOption() {
         let errors: [OpenBaoError] = [

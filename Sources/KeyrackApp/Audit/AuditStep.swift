@@ -1,5 +1,5 @@
 /// The next step after an access-log checkpoint was skipped or an anchor refused, typed, so this
-/// library names no command or option: the CLI words it (AppRefusals+CLI); here, plain words.
+/// library names no command or option: the CLI words it (AppRefusals+Text); here, plain words.
 public enum AuditStep: Equatable, Sendable {
     /// Anchor the log on this card slot again (the manifest's record is stale or unreadable).
     case anchorCard(slot: String)

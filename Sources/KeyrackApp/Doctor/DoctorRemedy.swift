@@ -1,6 +1,6 @@
 /// What fixes a doctor finding. A step outside the program (a system command, a file's mode, a
 /// card to plug in) is its words as they are; a step that is one of the program's own commands
-/// is typed, and the CLI words it (DoctorRemedy+CLI), so this library names no command or option.
+/// is typed, and the CLI words it (DoctorRemedy+Text), so this library names no command or option.
 public enum DoctorRemedy: Equatable, Sendable {
     /// A step outside the program, in words ready to show.
     case outside(String)

@@ -1,7 +1,7 @@
 /// An owner's OpenBao set-up that cannot serve this unlock, found before anything is sent (no
 /// address, no login, a login slot that is no slot, a dynamic secret with no lease role, a card
 /// slot with no certificate). The problem in words; the remedy typed, in terms of what to
-/// configure: the CLI words it in `set` and `set-default`'s options (OpenBaoProblem+CLI).
+/// configure: the CLI words it in `set` and `set-default`'s options (OpenBaoError+Text).
 public struct OpenBaoSetupError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Remedy: Equatable, Sendable {
         /// Give the key, or the owner, an OpenBao address (or export BAO_ADDR).

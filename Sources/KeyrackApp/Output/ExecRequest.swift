@@ -4,7 +4,7 @@ import KeyrackNames
 /// values in its environment (plain, or masked), in a sandbox that fetches them itself, or behind
 /// the keycard proxy with placeholders. The rules refuse what a way cannot keep before anything runs.
 public struct ExecRequest: Equatable, Sendable {
-    /// How a request is refused: the problem, and what to give instead (ExecRequest+CLI words it).
+    /// How a request is refused: the problem, and what to give instead (ExecProblem+Text words it).
     public enum Problem: Error, Equatable, Sendable {
         case noCommand
         /// Neither an env, an env file nor a sandbox: nothing says which keys to pass.

@@ -23,7 +23,7 @@ private func restoreTerminalAndDie(_ signal: Int32) {
 /// they come from the controlling terminal, or from all of stdin when a command says so.
 public enum SecretPrompt {
     /// No terminal to ask on and no askpass program: a usage error (exit 2). The remedy names
-    /// the command's stdin options in the CLI (SecretPrompt+CLI); here, in plain words.
+    /// the command's stdin options in the CLI (AppRefusals+Text); here, in plain words.
     public struct NoTerminal: Error, Equatable, CustomStringConvertible {
         public let what: String
         public init(what: String) { self.what = what }

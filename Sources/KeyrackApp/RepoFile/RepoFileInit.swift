@@ -14,7 +14,7 @@ public enum RepoFileInit {
     }
 
     /// A usage error (exit 2); each case is its own remedy, in words here, in `init`'s options in
-    /// the CLI (RepoFileInit+CLI).
+    /// the CLI (AppRefusals+Text).
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case otherOrg(path: String, org: String)
         case unreadable(path: String, why: String)

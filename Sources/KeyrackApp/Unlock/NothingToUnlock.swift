@@ -1,6 +1,6 @@
 /// `unlock` found nothing to unlock (exit 3, not granted): the problem in words, the remedy typed
 /// in terms of what to change, so this library names no command or option; the CLI words it
-/// (AppRefusals+CLI).
+/// (AppRefusals+Text).
 public struct NothingToUnlock: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Remedy: Equatable, Sendable {
         /// The repository file lists none of the env's keys: list them there, or unlock one by name.

@@ -163,7 +163,7 @@ final class OpenBaoFetchPrecedenceTests: XCTestCase {
     }
 
     /// The library's lines (problem and remedy in its words) name no command or option of
-    /// keyrack: the CLI words the remedies (OpenBaoError+CLI; OpenBaoTests and OpenBaoLeaseTests
+    /// keyrack: the CLI words the remedies (OpenBaoError+Text; OpenBaoTests and OpenBaoLeaseTests
     /// check the printed lines).
     func testTheOpenBaoRemediesNameNoCommandOrFlag() {
         let remedies: [OpenBaoSetupError.Remedy] = [.giveAddress, .logIn, .nameAppRoleKeys, .storeAppRoleKey, .chooseLoginSlot(signature: true),

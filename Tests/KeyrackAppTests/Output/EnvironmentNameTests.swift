@@ -40,7 +40,7 @@ final class EnvironmentNameTests: XCTestCase {
             XCTAssertEqual(e.exitCode, 3, e.message)
             return e.message
         } catch let e as OutputRefusal {
-            // An env file's name: typed, the CLI words its remedy (`--allow-dangerous`, OutputRefusal+CLI).
+            // An env file's name: typed, the CLI words its remedy (`--allow-dangerous`, OutputRefusal+Text).
             XCTAssertEqual(e.kind, .refused, e.problem)
             XCTAssertEqual(e.remedy, .allowDangerous, e.problem)
             return e.problem

@@ -2,7 +2,7 @@ import KeyrackApp
 import XCTest
 
 /// `exec`'s request: what each way (plain, sandbox, proxy) needs and cannot combine, refused
-/// before anything runs (ExecRequest+CLI words each with its options).
+/// before anything runs (ExecProblem+Text words each with its options).
 final class ExecRequestTests: XCTestCase {
     private func request(_ change: (inout ExecRequest) -> Void) -> ExecRequest {
         var r = ExecRequest(command: ["true"])

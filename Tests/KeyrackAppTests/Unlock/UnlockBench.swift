@@ -85,7 +85,7 @@ final class UnlockBench {
 
 /// What the CLI prints and exits with for `error`: its line as Terminal.printError writes it
 /// (TextFormat.printable: escaped, one line) and its exit code. OpenBao's errors are worded by
-/// the CLI (OpenBaoError+CLI, checked by CLITests' OpenBaoTests): here their library line
+/// the CLI (OpenBaoError+Text, checked by CLITests' OpenBaoTests): here their library line
 /// (problem and remedy in the library's words) and the exit of their class.
 func cliReport(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> (message: String, exit: Int32) {
     if let e = error as? OpenBaoError {
