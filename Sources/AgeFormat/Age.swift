@@ -125,6 +125,8 @@ public enum Age {
     public static func decrypt(_ ciphertext: [UInt8], with identities: [any Identity]) throws -> [UInt8] {
         let decryptor = try AgeDecryptor(input: BytesSource(ciphertext), identities: identities)
         let sink = BytesSink()
+        // The plaintext is shorter than the file (armored: three quarters of it).
+        sink.reserveCapacity(ciphertext.count)
         try decryptor.decrypt(to: sink)
         return sink.bytes
     }

@@ -176,6 +176,9 @@ public final class BytesSource: ByteSource {
 public final class BytesSink: ByteSink {
     public private(set) var bytes: [UInt8] = []
     public init() {}
+    /// Room for `count` bytes at once, so a payload of known bound grows the array in no steps
+    /// (each step would copy what was written and leave the old copy in freed memory).
+    func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
     public func write(_ bytes: UnsafeRawBufferPointer) throws { self.bytes.append(contentsOf: bytes) }
 }
 
@@ -195,7 +198,9 @@ final class PeekableSource: ByteSource {
     /// Makes at least `count` bytes available if the input has them; returns how many are.
     @discardableResult
     func fill(_ count: Int) throws -> Int {
-        if start > 0, start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
+        // What was consumed goes before more is read (a line or two of armor is moved at most), so
+        // the buffer stays one read long instead of growing with the input.
+        if start > 0, buffered < count, !atEnd { buffer.removeSubrange(..<start); start = 0 }
         while buffered < count, !atEnd {
             let want = max(count - buffered, 4096)
             let old = buffer.count
@@ -221,7 +226,7 @@ final class PeekableSource: ByteSource {
     func readLine(limit: Int, allowUnterminated: Bool = false) throws -> ArraySlice<UInt8>? {
         var searched = 0
         while true {
-            if let lf = buffer[(start + searched)...].firstIndex(of: 0x0A) {
+            if let lf = indexOfLF(from: start + searched) {
                 let line = buffer[start..<lf]
                 guard line.count <= limit else { return nil }
                 start = lf + 1
@@ -236,6 +241,15 @@ final class PeekableSource: ByteSource {
                 start = buffer.count
                 return line
             }
+        }
+    }
+
+    /// The index of the first LF in `buffer` at or after `index`: memchr, as the armor reader
+    /// asks once per 64-column line.
+    private func indexOfLF(from index: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { b in
+            guard index < b.count, let base = b.baseAddress, let lf = memchr(base + index, 0x0A, b.count - index) else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(lf))
         }
     }
 
