@@ -3,6 +3,7 @@ import AgeSSH
 import AgeYubiKey
 import KeyrackCore
 import TPM
+import SecretBytes
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,7 +59,8 @@ public enum AgeKeyFiles {
         if prefix.hasPrefix("age-encryption.org/") || prefix.hasPrefix(Armor.header) {
             // An identity file that is itself an age file, encrypted with a passphrase (age -p).
             let secret = try terminal.ask(.passphrase(prompt: "Enter passphrase for identity file '\(path)': "))
-            let plain = try Age.decrypt(bytes, with: [ScryptIdentity(passphrase: secret)])
+            var plain = try Age.decrypt(bytes, with: [ScryptIdentity(passphrase: secret)])
+            defer { wipe(&plain) }  // the private keys, parsed into identities below
             return try identities(fileContents: plain, path: path, terminal: terminal)
         }
         if prefix.hasPrefix("-----BEGIN") || prefix.hasPrefix("ssh-") {

@@ -4,6 +4,7 @@ import TPM
 import Foundation
 import KeyrackYAML
 import KeyrackNames
+import SecretBytes
 
 /// Reads and writes owners' host manifests (docs/formats.md). This is the API the CLI and the
 /// daemon share:
@@ -196,7 +197,7 @@ public struct HostManifestStore {
     }
 
     private func decode(_ owner: OwnerName, _ ciphertext: [UInt8], with identity: any Identity) throws -> HostManifest {
-        let plaintext: [UInt8]
+        var plaintext: [UInt8]
         do {
             plaintext = try Age.decrypt(ciphertext, with: [identity])
         } catch AgeError.noMatchingIdentity {
@@ -205,6 +206,8 @@ public struct HostManifestStore {
         } catch let error as AgeError {
             throw damaged(owner, "\(error)")
         }
+        // The plaintext holds every os.secure value; the decoded manifest has its own copies.
+        defer { wipe(&plaintext) }
         let manifest: HostManifest
         do { manifest = try HostManifest.decode(yaml: plaintext) } catch let error as YAMLError {
             throw damaged(owner, "it decrypts but is not a valid manifest: \(error)")
