@@ -20,12 +20,14 @@ public struct KeyRequest {
     /// slug, or holding bytes no key name has. A usage error (exit 2), found before any daemon
     /// is asked, so an over-long name is not reported as a protocol problem.
     public static func keyProblem(_ key: String) -> String? {
-        let shown = TextFormat.printable(String(key.prefix(60)))
-        if key.utf8.count > 450 { return "--key '\(shown)…' is \(key.utf8.count) bytes long: a key name has at most 128, a full slug at most 450" }
+        // The shown form only when there is a problem: a Character-wise prefix is not free, and
+        // `keyrack get` asks this twice per call of a name that is fine.
+        func shown() -> String { TextFormat.printable(String(key.prefix(60))) }
+        if key.utf8.count > 450 { return "--key '\(shown())…' is \(key.utf8.count) bytes long: a key name has at most 128, a full slug at most 450" }
         let allowed = key.utf8.allSatisfy { b in
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f || b == 0x2d || b == 0x2e || b == 0x40
         }
-        if !allowed { return "invalid --key '\(shown)': use letters, digits, '_', '-' and '.' (e.g. --key GITHUB_TOKEN or ORG.ENV.KEY)" }
+        if !allowed { return "invalid --key '\(shown())': use letters, digits, '_', '-' and '.' (e.g. --key GITHUB_TOKEN or ORG.ENV.KEY)" }
         return nil
     }
 

@@ -39,20 +39,27 @@ public enum BoundedFile {
         guard fstat(fd, &st) == 0 else { throw .io(errno) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notRegular(kind(st.st_mode)) }
         guard Int(st.st_size) <= limit else { throw .tooLarge(limit: limit) }
-        var out: [UInt8] = []
-        out.reserveCapacity(Int(st.st_size))
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        // Read straight into the result, sized from fstat with one byte to spare (so the read
+        // that finds the end needs no room of its own), rather than through a 64 KiB scratch
+        // buffer allocated and zeroed per file: `keyrack get` reads the repository file on every call.
+        var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+        var count = 0
         while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
+            if count == out.count {
+                // A file that grows while it is read is held to the same limit.
+                guard count <= limit else { throw .tooLarge(limit: limit) }
+                out += repeatElement(0, count: min(max(out.count, 4096), limit + 1 - out.count))
+            }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .io(errno)
             }
             if n == 0 { break }
-            // A file that grows while it is read is held to the same limit.
-            guard out.count + n <= limit else { throw .tooLarge(limit: limit) }
-            out.append(contentsOf: buffer[0..<n])
+            count += n
+            guard count <= limit else { throw .tooLarge(limit: limit) }
         }
+        out.removeSubrange(count...)
         return out
     }
 

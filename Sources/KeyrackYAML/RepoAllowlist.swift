@@ -33,9 +33,8 @@ public struct RepoAllowlist: Equatable, Sendable {
     /// The allowlist of the repository around `directory` (an absolute path), or nil outside
     /// one, with its `extends:` chain followed (paths from the git root).
     public static func find(from directory: String) throws -> RepoAllowlist? {
-        guard let file = try RepoFile.find(from: directory) else { return nil }
-        let agentDir = RepoFile.parent(file.path), repoDir = RepoFile.parent(agentDir)
-        return try resolve(file, root: RepoFile.gitRoot(from: repoDir) ?? repoDir, chain: [])
+        guard let found = try RepoFile.locate(from: directory) else { return nil }
+        return try resolve(found.file, root: found.root, chain: [])
     }
 
     /// The `env.<name>:` sections of an already-read repository file, without its `extends:`.
@@ -88,9 +87,14 @@ public struct RepoAllowlist: Equatable, Sendable {
         }
     }
 
-    private static let topLevel: Set<String> = ["org", "extends"]
-    private static let entryFields: Set<String> = ["key", "is-optional-if-has", "grade"]
-    private static let grades: Set<String> = ["encrypted", "ephemeral", "encrypted,ephemeral", "ephemeral,encrypted"]
+    // Comparisons, not static Set<String>s: `keyrack get` reads the file on every call, and
+    // setting up the first Set's generic metadata at run time (its Hashable conformance looked
+    // up among all of the binary's) cost 120 K instructions, more than the whole parse.
+    private static func isTopLevel(_ field: String) -> Bool { field == "org" || field == "extends" }
+    private static func isEntryField(_ field: String) -> Bool { field == "key" || field == "is-optional-if-has" || field == "grade" }
+    private static func isGrade(_ text: String) -> Bool {
+        text == "encrypted" || text == "ephemeral" || text == "encrypted,ephemeral" || text == "ephemeral,encrypted"
+    }
 
     /// One file's own sections and `extends:` list. Every field is known or refused with its
     /// line (a misspelt field must not silently mean something else).
@@ -118,7 +122,7 @@ public struct RepoAllowlist: Equatable, Sendable {
                 continue
             }
             guard pair.key.hasPrefix("env.") else {
-                if topLevel.contains(pair.key) { continue }
+                if isTopLevel(pair.key) { continue }
                 if pair.key == "keys" {
                     throw RepoFileError.usage("\(path) line \(pair.keyLine): flat keys: is no longer supported: use org: and env.<name>: sections")
                 }
@@ -158,20 +162,20 @@ public struct RepoAllowlist: Equatable, Sendable {
             return (s.text, nil)
         case .mapping(let pairs, let line):
             if pairs.contains(where: { $0.key == "key" }) {
-                for p in pairs where !entryFields.contains(p.key) { throw bad("unknown field '\(p.key.prefix(60))'", p.keyLine) }
+                for p in pairs where !isEntryField(p.key) { throw bad("unknown field '\(p.key.prefix(60))'", p.keyLine) }
                 guard let name = pairs.first(where: { $0.key == "key" }).flatMap({ text($0.value) }) else { throw bad("key: must name a key", line) }
                 var optional: String?
                 if let p = pairs.first(where: { $0.key == "is-optional-if-has" }) {
                     guard let v = text(p.value), isVariableName(v) else { throw bad("is-optional-if-has: must name an environment variable", p.keyLine) }
                     optional = v
                 }
-                if let p = pairs.first(where: { $0.key == "grade" }), !(text(p.value).map(grades.contains) ?? false) {
+                if let p = pairs.first(where: { $0.key == "grade" }), !(text(p.value).map(isGrade) ?? false) {
                     throw bad("grade: must be encrypted, ephemeral or \"encrypted,ephemeral\"", p.keyLine)
                 }
                 return (name, optional)
             }
             guard pairs.count == 1 else { throw bad(pairs.isEmpty ? "an empty entry" : "a map of several keys", line) }
-            if case .scalar(let s, _) = pairs[0].value, s.isNull || grades.contains(s.text) { return (pairs[0].key, nil) }
+            if case .scalar(let s, _) = pairs[0].value, s.isNull || isGrade(s.text) { return (pairs[0].key, nil) }
             throw bad("the grade of \(pairs[0].key.prefix(60)) must be encrypted, ephemeral, \"encrypted,ephemeral\" or empty", pairs[0].keyLine)
         default:
             throw bad("a list", node.line)
@@ -192,7 +196,9 @@ public struct RepoAllowlist: Equatable, Sendable {
     public func allows(org: String, env: String, name: String) -> Bool {
         if env == "sudo" || org == "@all" { return true }
         guard org == self.org else { return false }
-        return keys(env: env).contains(name)
+        // What `keys(env:).contains(name)` says, without building the deduplicated list (and
+        // its Set) on the path of every `get`.
+        return sections[env]?.contains(name) == true || sections["all"]?.contains(name) == true
     }
 
     /// The keys the repository lists for `env`: its own section plus `env.all`.

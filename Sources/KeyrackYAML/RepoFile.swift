@@ -21,14 +21,24 @@ public struct RepoFile: Sendable {
     /// Finds `.agent/keyrack.yml` from `directory` upward, stopping at the git root (the first
     /// directory holding `.git`); outside a repository only `directory` itself is looked at.
     public static func find(from directory: String) throws -> RepoFile? {
+        try locate(from: directory)?.file
+    }
+
+    /// `find`, with the directory `extends:` paths start from: the git root, or outside a
+    /// repository the directory holding `.agent`. One walk up: the git root is looked for once
+    /// (one `lstat` per level) and the search for the file stops there, rather than asking for
+    /// `.git` again at every level and once more from the file's directory (`keyrack get` runs
+    /// this on every call, and from a repository's root it is now an `lstat` and an `open`).
+    static func locate(from directory: String) throws -> (file: RepoFile, root: String)? {
         var dir = normalized(directory)
-        let inRepo = gitRoot(from: dir) != nil
+        let root = gitRoot(from: dir)
         while true {
             let candidate = join(dir, ".agent/keyrack.yml")
             if let bytes = try read(candidate) {
-                return try parse(bytes, path: candidate)
+                // The git root is at or above `dir`, so it is the one `dir` itself would find.
+                return (try parse(bytes, path: candidate), root ?? dir)
             }
-            if !inRepo || exists(join(dir, ".git")) || dir == "/" { return nil }
+            guard let root, dir != root, dir != "/" else { return nil }
             dir = parent(dir)
         }
     }
@@ -62,6 +72,9 @@ public struct RepoFile: Sendable {
     /// Absolute, without `.`/`..` segments or doubled slashes (as Foundation's standardized URL,
     /// which does not resolve symlinks either).
     static func normalized(_ path: String) -> String {
+        // What getcwd returns is already in this form: checked byte by byte and returned as it
+        // is, with no array of segments built and joined again.
+        if isNormalized(path) { return path }
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }
@@ -69,6 +82,28 @@ public struct RepoFile: Sendable {
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Whether `path` is absolute with no empty, `.` or `..` segment and no trailing slash
+    /// (so `normalized` would return it unchanged).
+    static func isNormalized(_ path: String) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var bytes = path.utf8.makeIterator()
+        guard bytes.next() == slash else { return false }
+        var length = 0, dots = 0, any = false
+        while true {
+            let byte = bytes.next()
+            if byte == nil || byte == slash {
+                // The end of a segment: "" (a doubled or trailing slash), "." and ".." are not normal.
+                if length == 0 { return byte == nil && !any }
+                if dots == length && length <= 2 { return false }
+                if byte == nil { return true }
+                length = 0; dots = 0; any = true
+            } else {
+                length += 1
+                if byte == dot { dots += 1 }
+            }
+        }
     }
 
     static func join(_ dir: String, _ name: String) -> String { dir == "/" ? "/" + name : dir + "/" + name }

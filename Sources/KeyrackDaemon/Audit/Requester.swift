@@ -62,21 +62,28 @@ public struct Requester: Sendable {
     }
 
     private mutating func read(pid: pid_t) {
-        exe = ProcInfo.link("/proc/\(pid)/exe")
-        (argv0, secondArgument) = ProcInfo.firstArguments(pid)
-        if exe == nil { comm = ProcInfo.text("/proc/\(pid)/comm", limit: 64)?.trimmingTrailingNewline }
-        cgroup = ProcInfo.cgroup(pid)
-        gitRoot = ProcInfo.gitRoot(pid)
+        // Every file of the peer is read through one descriptor of its /proc/PID directory:
+        // one lookup of the pid rather than one per file (a GET of `keyrack get` opens a
+        // connection, so this runs once per call, before the answer), and each read is of the
+        // process the directory was opened on, which the pidfd check then proves still runs.
+        let proc = ProcInfo.directory(pid)
+        guard proc >= 0 else { return }
+        defer { close(proc) }
+        exe = ProcInfo.link(at: proc, "exe")
+        (argv0, secondArgument) = ProcInfo.firstArguments(at: proc)
+        if exe == nil { comm = ProcInfo.text(at: proc, "comm", limit: 64)?.trimmingTrailingNewline }
+        cgroup = ProcInfo.cgroup(at: proc)
+        gitRoot = ProcInfo.gitRoot(at: proc)
         // The program that ran the peer (for `keyrack get`, the script that wants the key). Its
         // pid is proven like the peer's: a pidfd opened on it, then the peer's PPid read again.
         // Had the parent exited, the peer would have been reparented and PPid would differ.
-        guard let ppid = ProcInfo.parentPID(pid), ppid > 0 else { return }
+        guard let ppid = ProcInfo.parentPID(at: proc), ppid > 0 else { return }
         let parentFD = PeerProcess.pidfdOpen(ppid)
         guard parentFD >= 0 else { return }
         defer { close(parentFD) }
         let pexe = ProcInfo.link("/proc/\(ppid)/exe")
         let pargv0 = ProcInfo.argv0(ppid)
-        guard PeerProcess.alive(parentFD), ProcInfo.parentPID(pid) == ppid else { return }
+        guard PeerProcess.alive(parentFD), ProcInfo.parentPID(at: proc) == ppid else { return }
         parentPID = ppid
         parentExe = pexe
         parentArgv0 = pargv0
@@ -106,36 +113,59 @@ public struct Requester: Sendable {
 }
 
 /// Small, bounded reads of /proc. Each returns nil when the file is closed to us or gone.
+/// The `at:` forms read a file of a /proc/PID directory opened with `directory(_:)`; the others
+/// take a whole path.
 enum ProcInfo {
-    static func link(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink(path, &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// /proc/PID as an O_PATH directory descriptor (-1 when the process is gone or hidden).
+    static func directory(_ pid: pid_t) -> Int32 {
+        open("/proc/\(pid)", openPath | O_DIRECTORY | O_CLOEXEC)
     }
 
-    static func bytes(_ path: String, limit: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    /// O_PATH (Linux's value on every architecture keyrack builds for), which glibc's headers
+    /// only declare under _GNU_SOURCE.
+    private static let openPath: Int32 = 0o10000000
+
+    static func link(_ path: String) -> String? { link(at: AT_FDCWD, path) }
+
+    /// The target of a symlink, read into a stack buffer (no array per call).
+    static func link(at dir: Int32, _ name: String) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer -> String? in
+            let n = readlinkat(dir, name, buffer.baseAddress!, buffer.count - 1)
+            guard n > 0 else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: n), as: UTF8.self)
+        }
+    }
+
+    static func bytes(_ path: String, limit: Int) -> [UInt8]? { bytes(at: AT_FDCWD, path, limit: limit) }
+
+    /// Up to `limit` bytes, read into one array of that capacity (not a zeroed buffer and a copy).
+    static func bytes(at dir: Int32, _ name: String, limit: Int) -> [UInt8]? {
+        let fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: limit)
-        var total = 0
-        while total < limit {
-            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, limit - total) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            total += n
+        return [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
+            var total = 0
+            while total < limit {
+                let n = read(fd, buffer.baseAddress! + total, limit - total)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                total += n
+            }
+            count = total
         }
-        return Array(out[0..<total])
     }
 
     static func text(_ path: String, limit: Int) -> String? {
         bytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The first two NUL-separated fields of /proc/PID/cmdline (one read).
-    static func firstArguments(_ pid: pid_t) -> (String?, String?) {
-        guard let b = bytes("/proc/\(pid)/cmdline", limit: 4096), !b.isEmpty else { return (nil, nil) }
+    static func text(at dir: Int32, _ name: String, limit: Int) -> String? {
+        bytes(at: dir, name, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The first two NUL-separated fields of cmdline (one read).
+    static func firstArguments(at dir: Int32) -> (String?, String?) {
+        guard let b = bytes(at: dir, "cmdline", limit: 4096), !b.isEmpty else { return (nil, nil) }
         let fields = b.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
         return (String(decoding: fields[0], as: UTF8.self), fields.count > 1 ? String(decoding: fields[1], as: UTF8.self) : nil)
     }
@@ -147,18 +177,35 @@ enum ProcInfo {
         return String(decoding: first, as: UTF8.self)
     }
 
-    /// The `PPid:` of /proc/PID/status. Its lines are found as bytes and only that one becomes a
-    /// String: splitting the whole ~1.5 KB file into Character-based String lines was 31% of the
+    static func parentPID(_ pid: pid_t) -> pid_t? { parentPID(at: AT_FDCWD, "/proc/\(pid)/status") }
+
+    /// The `PPid:` of a status file. Its lines are found as bytes and the number read from
+    /// them: splitting the whole ~1.5 KB file into Character-based String lines was 31% of the
     /// daemon's CPU for a GET, which reads it twice (perf of 300 `keyrack get --value`).
-    static func parentPID(_ pid: pid_t) -> pid_t? {
-        guard let status = bytes("/proc/\(pid)/status", limit: 8192),
+    static func parentPID(at dir: Int32, _ name: String = "status") -> pid_t? {
+        guard let status = bytes(at: dir, name, limit: 8192),
               let line = firstLine(of: status, startingWith: "PPid:") else { return nil }
-        return pid_t(String(decoding: line, as: UTF8.self)[...].trimmingCharacters)
+        return decimal(line)
     }
 
+    /// The decimal number between blanks (spaces or tabs, as /proc pads it); nil for anything else.
+    static func decimal(_ text: ArraySlice<UInt8>) -> pid_t? {
+        var digits = text.drop { $0 == 0x20 || $0 == 0x09 }
+        while let last = digits.last, last == 0x20 || last == 0x09 { digits.removeLast() }
+        guard !digits.isEmpty, digits.count <= 10 else { return nil }
+        var value = 0
+        for b in digits {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+        }
+        return pid_t(exactly: value)
+    }
+
+    static func cgroup(_ pid: pid_t) -> String? { cgroup(at: AT_FDCWD, "/proc/\(pid)/cgroup") }
+
     /// The cgroup v2 path ("0::/user.slice/…"), else the first line as it is.
-    static func cgroup(_ pid: pid_t) -> String? {
-        guard let text = bytes("/proc/\(pid)/cgroup", limit: 4096) else { return nil }
+    static func cgroup(at dir: Int32, _ name: String = "cgroup") -> String? {
+        guard let text = bytes(at: dir, name, limit: 4096) else { return nil }
         if let v2 = firstLine(of: text, startingWith: "0::") { return String(decoding: v2, as: UTF8.self) }
         guard let first = text.split(separator: 0x0a).first else { return nil }
         return String(decoding: first, as: UTF8.self)
@@ -177,25 +224,18 @@ enum ProcInfo {
     }
 
     /// The nearest directory at or above the peer's working directory holding `.git`, seen
-    /// through /proc/PID/root so a peer in another mount namespace (a sandbox) is examined in
+    /// through its `root` link so a peer in another mount namespace (a sandbox) is examined in
     /// its own view of the file system.
-    static func gitRoot(_ pid: pid_t) -> String? {
-        guard var dir = link("/proc/\(pid)/cwd"), dir.hasPrefix("/") else { return nil }
-        let root = "/proc/\(pid)/root"
+    static func gitRoot(at proc: Int32) -> String? {
+        guard var dir = link(at: proc, "cwd"), dir.hasPrefix("/") else { return nil }
         for _ in 0..<64 {
             var st = stat()
-            if lstat(root + (dir == "/" ? "" : dir) + "/.git", &st) == 0 { return dir }
+            if fstatat(proc, "root" + (dir == "/" ? "" : dir) + "/.git", &st, AT_SYMLINK_NOFOLLOW) == 0 { return dir }
             if dir == "/" { return nil }
-            if let slash = dir.lastIndex(of: "/") {
-                dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
+            if let slash = dir.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                dir = slash == dir.utf8.startIndex ? "/" : String(dir[..<slash])
             } else { return nil }
         }
         return nil
-    }
-}
-
-extension Substring {
-    var trimmingCharacters: String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
