@@ -72,7 +72,7 @@ public struct RepoAllowlist: Equatable, Sendable {
         }
         var result = own.allowlist
         result.add(merged)
-        result.files = [file.path] + merged.files
+        result.files = merged.files  // file.path first (its init), then each extended chain
         return result
     }
 

@@ -62,6 +62,8 @@ final class RepoFileSearchTests: XCTestCase {
         let allowlist = try XCTUnwrap(try RepoAllowlist.find(from: deeper))
         XCTAssertEqual(allowlist.sections["test"], ["DB", "API"])
         XCTAssertEqual(allowlist.path, repo + "/sub/.agent/keyrack.yml")
+        // The files read, root first, each once.
+        XCTAssertEqual(allowlist.files, [repo + "/sub/.agent/keyrack.yml", repo + "/.agent/keyrack.yml"])
     }
 
     func testOutsideARepositoryOnlyTheDirectoryItselfIsLookedAt() throws {
