@@ -131,10 +131,10 @@ private struct ManifestDecoder {
             guard reader.kind == .scalar else { throw YAMLError(line: reader.line, "secrets.\(slug) must be a string") }
             let value: [UInt8]
             if reader.scalarTag == .binary {
-                guard let data = Data(base64Encoded: String(decoding: reader.scalarBytes, as: UTF8.self), options: .ignoreUnknownCharacters) else {
+                guard let bytes = HostManifest.binaryValue(String(decoding: reader.scalarBytes, as: UTF8.self)) else {
                     throw YAMLError(line: reader.line, "secrets.\(slug) is not valid base64")
                 }
-                value = [UInt8](data)
+                value = bytes
             } else {
                 value = Array(reader.scalarBytes)
             }

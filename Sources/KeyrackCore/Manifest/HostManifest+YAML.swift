@@ -130,6 +130,13 @@ extension HostManifest {
         return .scalar(YAMLScalar(Data(value).base64EncodedString(), style: .plain, tag: YAMLParser.binaryTag), line: 0)
     }
 
+    /// The bytes of a `!!binary` scalar's text (secretNode's other half; os.direct values too):
+    /// base64, line breaks and blanks between its characters allowed as YAML folds them. Nil when
+    /// it is not base64.
+    static func binaryValue(_ text: String) -> [UInt8]? {
+        Data(base64Encoded: text, options: .ignoreUnknownCharacters).map { [UInt8]($0) }
+    }
+
     static func decodeOwner(_ node: YAMLNode) throws -> OwnerRecord {
         var f = try YAMLFields(node, path: "owner")
         let owner = try field(node.line) {

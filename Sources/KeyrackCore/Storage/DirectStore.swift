@@ -20,10 +20,10 @@ struct DirectStore {
                     let slug = try HostManifest.field(pair.keyLine) { try Slug(validating: pair.key) }
                     guard case .scalar(let scalar, _) = pair.value else { throw YAMLError(line: pair.value.line, "values.\(pair.key) must be a string") }
                     if scalar.tag == YAMLParser.binaryTag {
-                        guard let data = Data(base64Encoded: scalar.text, options: .ignoreUnknownCharacters) else {
+                        guard let bytes = HostManifest.binaryValue(scalar.text) else {
                             throw YAMLError(line: pair.keyLine, "values.\(pair.key) is not valid base64")
                         }
-                        values[slug] = [UInt8](data)
+                        values[slug] = bytes
                     } else {
                         values[slug] = scalar.bytes
                     }
