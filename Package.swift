@@ -300,6 +300,9 @@ let package = Package(
         .testTarget(name: "KeyrackClientTests", dependencies: ["KeyrackClient", "KeyrackDaemon"]),
         .testTarget(name: "AgeYubiKeyTests", dependencies: ["AgeYubiKey", "AgeFormat", "PIV", "TestSupport",
                                                           .product(name: "Crypto", package: "swift-crypto")]),
+        // The command line's own parsing in-process: the fast paths past ArgumentParser
+        // (UnlockFastPath) held to what ArgumentParser parses from the same words.
+        .testTarget(name: "CommandLineTests", dependencies: ["keyrack-cli", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Black-box tests of the built binaries (keyrack, keyrack-piv-sim) and the `age` oracle.
         // Fixtures: stand-in executables the tests run by path (op, the GitHub token endpoint, a squatter).
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], exclude: ["Fixtures"]),

@@ -51,6 +51,7 @@ struct Keyrack: ParsableCommand {
         PINRetentionPolicy.tell { PcscdAccess.pinRetention }
         let json = ErrorReport.wantsJSON(CommandLine.arguments.dropFirst())
         do {
+            if let unlock = UnlockFastPath.parse(Array(CommandLine.arguments.dropFirst())) { return try unlock.run() }
             var command = try parseAsRoot()
             try command.run()
         } catch let reportable as CLIReportable {

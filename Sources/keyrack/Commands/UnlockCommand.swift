@@ -43,12 +43,7 @@ struct UnlockCommand: ParsableCommand {
     }
 
     func run() throws {
-        Hardening.apply()
-        let request = UnlockRequest(owner: try options.ownerName(), env: env, key: key,
-                                    durationSeconds: try duration.map { try KeyrackCore.Duration($0).seconds }, using: using?.via,
-                                    identityPaths: identityPaths, pin: pin.input,
-                                    identityAgent: identityAgent || env == nil)
-        let result = try Unlock(store: try HostManifestStore.fromEnvironment(), events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
-        UnlockRendering.render(result, json: options.json)
+        try UnlockArguments(owner: options.owner, json: options.json, env: env, identityAgent: identityAgent, key: key, duration: duration,
+                            using: using, identityPaths: identityPaths, pin: pin.input).run()
     }
 }

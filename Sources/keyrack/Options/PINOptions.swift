@@ -15,5 +15,8 @@ struct PINOptions: ParsableArguments {
     }
 
     /// The PIN's source, typed for the app layer.
-    var input: PINInput { pinStdin ? .stdin : pinFile.map(PINInput.file) ?? .terminal }
+    var input: PINInput { Self.input(stdin: pinStdin, file: pinFile) }
+
+    /// The one rule from the two flags to the source (UnlockFastPath reads the flags itself).
+    static func input(stdin: Bool, file: String?) -> PINInput { stdin ? .stdin : file.map(PINInput.file) ?? .terminal }
 }
