@@ -246,6 +246,30 @@ final class KeyFileTests: XCTestCase {
         XCTAssertFalse(SSHKeys.isPrivateKey([]))
     }
 
+    /// The header is found after the whitespace Foundation's trim skips (ASCII read as bytes,
+    /// Unicode's spaces through the trim itself), within the first 64 bytes: the same answers
+    /// as the trim of the whole window, which it replaced.
+    func testIsPrivateKeyAfterLeadingWhitespaceAnswersAsTheTrimDid() {
+        func trimmed(_ data: [UInt8]) -> Bool {
+            let head = String(decoding: data.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return ["OPENSSH PRIVATE KEY", "RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"].contains { head.hasPrefix("-----BEGIN \($0)-----") }
+        }
+        let markers = ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n", "-----BEGIN ENCRYPTED PRIVATE KEY-----", "-----BEGIN PRIVATE KEY", "ssh-ed25519 AAAA"]
+        let leads = ["", " ", "\n\n", "\t \r\n", "\u{0B}\u{0C}", "\u{00A0}", "\u{2003}\n", "\u{3000}", "\u{0085}", "\u{200B}", "\u{FEFF}",
+                     "x", "#", String(repeating: " ", count: 27), String(repeating: " ", count: 28), "\u{FF}"]
+        var found = 0
+        for marker in markers {
+            for lead in leads {
+                let bytes = Array((lead + marker).utf8)
+                XCTAssertEqual(SSHKeys.isPrivateKey(bytes), trimmed(bytes), "lead \(Array(lead.unicodeScalars).prefix(3)), \(marker.prefix(20))")
+                if trimmed(bytes) { found += 1 }
+            }
+        }
+        XCTAssertGreaterThan(found, 20)
+        XCTAssertFalse(SSHKeys.isPrivateKey(Array("   \n\t".utf8)))
+        XCTAssertFalse(SSHKeys.isPrivateKey([0xFF, 0xFE] + Array("-----BEGIN PRIVATE KEY-----".utf8)))
+    }
+
     private func pem(_ label: String, _ body: [UInt8]) -> [UInt8] {
         let base64 = Data(body).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
         return Array("-----BEGIN \(label)-----\n\(base64)\n-----END \(label)-----\n".utf8)

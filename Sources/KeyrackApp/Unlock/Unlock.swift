@@ -22,8 +22,9 @@ public struct Unlock {
     /// The OpenBao keys' reads (one login per server); OpenBaoFetch's by default.
     public var fetchRemote: (_ entries: [KeyEntry], _ manifest: HostManifest, _ owner: OwnerName, _ interaction: Interaction) throws -> [Slug: OpenBaoFetch.Fetched]
     /// What the local vaults' reads see (AWS_*, GITHUB_API_URL, PATH for the AWS CLI): the
-    /// process's environment, or a test's.
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// process's environment, or a test's. Nil: the process's, read only when a vault asks (an
+    /// os.secure unlock never does, and the dictionary costs a tenth of a small unlock's start).
+    public var environment: [String: String]?
 
     public init(store: HostManifestStore, terminal: any UserTerminal = LiveTerminal(), daemon: any OwnerDaemonPort = LiveDaemonPort(),
                 clock: any WallClock = LiveClock(), events: @escaping (UnlockEvent) -> Void = { _ in },
@@ -72,13 +73,20 @@ public struct Unlock {
         // Until the daemon holds them, the lease tokens are this process's to revoke.
         var leasesHanded = false
         defer { if !leasesHanded { OpenBaoFetch.revokeLeases(remote) } }
+        // The process's environment, read once, when a vault first asks for it.
+        var environmentRead = environment
+        func vaultEnvironment() -> [String: String] {
+            if environmentRead == nil { environmentRead = ProcessInfo.processInfo.environment }
+            return environmentRead!
+        }
         var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: clock.nowMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
                 return .init(outcome: .values([KeySource.Value(key: entry.slug.key, value: fetched.value, revocation: fetched.revocation,
                                                                revocationSecret: fetched.revocationSecret)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
-            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct, environment: environment,
+            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
+                                                        environment: vaultEnvironment(),
                                                         post: { try HTTPSPost.send($0, headers: $1, body: $2) },
                                                         get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
                          source: entry.vault.rawValue)

@@ -14,9 +14,15 @@ public struct KeyrackHome: Sendable {
     public init(root: URL) { self.root = root }
 
     /// The home the environment names.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> KeyrackHome {
-        if let dir = env["KEYRACK_HOME"], !dir.isEmpty { return KeyrackHome(root: URL(fileURLWithPath: dir)) }
-        guard let home = env["HOME"], !home.isEmpty else {
+    public static func fromEnvironment(_ env: [String: String]) throws -> KeyrackHome { try from { env[$0] } }
+
+    /// The same from this process's environment, read by name: building ProcessInfo's whole
+    /// dictionary cost more than the rest of finding the home (issue 32's start-up).
+    public static func fromEnvironment() throws -> KeyrackHome { try from { getenv($0).map { String(cString: $0) } } }
+
+    private static func from(_ env: (String) -> String?) throws -> KeyrackHome {
+        if let dir = env("KEYRACK_HOME"), !dir.isEmpty { return KeyrackHome(root: URL(fileURLWithPath: dir)) }
+        guard let home = env("HOME"), !home.isEmpty else {
             throw KeyrackError.usage("HOME is not set: set HOME or KEYRACK_HOME")
         }
         return KeyrackHome(root: URL(fileURLWithPath: home).appendingPathComponent(".rhachet/keyrack"))
