@@ -26,6 +26,20 @@ import PackageDescription
 // because it says so. The rest stays in the package-wide Swift 5 mode below (issue 26 moves them
 // one by one).
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// The libcrypto functions keyrack calls. The dynamic binaries (keyrack-cli, age-plugin-keyrack)
+// are linked with `--wrap` for each, so the calls land on Sources/CLibcryptoDeferred, which loads
+// libcrypto the first time one is made; the static keyrack-age links libcrypto itself. A name
+// missing here, or here without its __wrap_ function there, fails keyrack-cli's link.
+let libcryptoDeferred: [LinkerSetting] = [.unsafeFlags([
+    "BN_CTX_free", "BN_CTX_secure_new", "BN_bin2bn", "BN_clear_free", "BN_cmp", "BN_is_one",
+    "BN_mod_inverse", "BN_mod_mul", "BN_mul", "BN_nnmod", "BN_num_bits", "BN_secure_new",
+    "BN_set_flags", "BN_sub_word", "EVP_CIPHER_CTX_ctrl", "EVP_CIPHER_CTX_free", "EVP_CIPHER_CTX_get0_cipher", "EVP_CIPHER_CTX_new",
+    "EVP_CIPHER_fetch", "EVP_CIPHER_free", "EVP_CipherInit_ex", "EVP_DecryptFinal_ex", "EVP_DecryptUpdate", "EVP_EncryptFinal_ex",
+    "EVP_EncryptUpdate", "EVP_PKEY_CTX_free", "EVP_PKEY_CTX_new_from_name", "EVP_PKEY_CTX_new_from_pkey", "EVP_PKEY_decrypt", "EVP_PKEY_decrypt_init_ex",
+    "EVP_PKEY_encrypt", "EVP_PKEY_encrypt_init_ex", "EVP_PKEY_free", "EVP_PKEY_fromdata", "EVP_PKEY_fromdata_init", "OSSL_PARAM_BLD_free",
+    "OSSL_PARAM_BLD_new", "OSSL_PARAM_BLD_push_BN", "OSSL_PARAM_BLD_to_param", "OSSL_PARAM_construct_end", "OSSL_PARAM_construct_octet_string", "OSSL_PARAM_construct_utf8_string",
+    "OSSL_PARAM_free"
+].flatMap { ["-Xlinker", "--wrap=\($0)"] })]
 
 let package = Package(
     name: "keyrack",
@@ -70,7 +84,9 @@ let package = Package(
         // OpenSSL's libcrypto, for STREAM's ChaCha20-Poly1305: its AVX-512 code seals and opens
         // about twice the bytes per core of BoringSSL's AVX2 (see ChunkCipher); and for ssh-rsa's
         // RSA-OAEP with a label (AgeSSH/RSAOAEP).
-        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Headers only: who links libcrypto, and how, is each binary's choice (libcryptoDeferred above).
+        .systemLibrary(name: "COpenSSLCrypto"),
+        .target(name: "CLibcryptoDeferred", dependencies: ["CLibraryLoader"]),
 
         // age v1: header, stanzas, armor, STREAM, bech32, X25519, scrypt, mlkem768x25519.
         // swift-crypto for everything but the payload, whose chunks libcrypto seals in place
@@ -166,7 +182,8 @@ let package = Package(
         .target(name: "AgePlugin", dependencies: ["AgeFormat", "SecretBytes"], swiftSettings: swift6),
         // Also answers as `age-plugin-tag` (a symlink): wrapping to age1tag1… needs AgeYubiKey's
         // p256tag recipient; and as `age-plugin-tpm`: unwrapping AGE-PLUGIN-TPM-1… on the TPM (AgeTPM).
-        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes"], swiftSettings: swift6),
+        .executableTarget(name: "age-plugin-keyrack", dependencies: ["AgePlugin", "AgeFormat", "AgeYubiKey", "AgeTPM", "TPM", "KeyrackClient", "KeyrackDaemon", "KeyrackNames", "SecretBytes",
+                                                                    "CLibcryptoDeferred"], swiftSettings: swift6, linkerSettings: libcryptoDeferred),
 
         // The use cases between the core and the CLI (DESIGN §7, issue 26): typed inputs, results
         // and errors (problem and fix apart), side effects behind small protocols so tests pass
@@ -240,10 +257,11 @@ let package = Package(
             "KeyrackHelp",  // the commands' --help discussions
             "KeyrackPresentation",  // how results and errors read
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CLibcryptoDeferred",  // libcrypto loaded on first use (libcryptoDeferred)
         ], path: "Sources/keyrack",
            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
-           linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic", "-L\(Context.packageDirectory)/scripts/link"],
-                                         .when(configuration: .release))]),
+           linkerSettings: libcryptoDeferred + [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic", "-L\(Context.packageDirectory)/scripts/link"],
+                                                             .when(configuration: .release))]),
         // The `keyrack` binary: `get` without Foundation (process start is most of its cost),
         // `age encrypt|decrypt` exec'd to keyrack-age, everything else exec'd to keyrack-cli. Linked fully static: no dynamic loader, no
         // libstdc++ to map and relocate, 120 page faults instead of 256 — `get` then costs about
@@ -261,14 +279,16 @@ let package = Package(
         .executableTarget(name: "keyrack-age", dependencies: ["AgeFormat", "AgeErrorReport", "KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-age", swiftSettings: swift6,
                           // Swift's static FoundationEssentials does not name the libraries it
                           // needs itself; a static link must.
-                          linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),
+                          linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("crypto"), .linkedLibrary("_FoundationCollections"),
                                            .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
 
         // Shared by the test targets: running the built binaries, temp homes, simulated cards.
         // TestSupport starts a terminal's program through ProcessSpawn (TerminalRun: every signal at
         // its default, whatever the test process ignores or blocks).
         .target(name: "TestSupport", dependencies: ["ProcessSpawn"], path: "Tests/TestSupport"),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")]),
+        // The test bundle (all test targets, one link) calls libcrypto directly: it links it.
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")],
+                    linkerSettings: [.linkedLibrary("crypto")]),
         // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
         .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Vectors"]),
         .testTarget(name: "PIVSimulatorTests", dependencies: ["PIVSimulator", "TestSupport",

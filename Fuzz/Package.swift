@@ -29,7 +29,8 @@ let package = Package(
         .package(path: "../"),
     ],
     targets: targets.map { name in
-        .executableTarget(name: name, dependencies: [parsers], path: "Sources/\(name)")
+        // AgeFormat and AgeSSH call libcrypto; the main package leaves its linking to each binary.
+        .executableTarget(name: name, dependencies: [parsers], path: "Sources/\(name)", linkerSettings: [.linkedLibrary("crypto")])
     },
     swiftLanguageModes: [.v5]
 )

@@ -11,20 +11,22 @@ final class StartupCostTests: XCTestCase {
     override func tearDown() { dir.remove() }
 
     /// libtss2 and libykpiv are loaded when a TPM or card command first calls into them
-    /// (Sources/CLibraryLoader), not named in keyrack-cli's DT_NEEDED, which the loader maps and
-    /// binds (BIND_NOW) before every command: `--version` here loads none of them.
+    /// (Sources/CLibraryLoader), and libcrypto when an age payload of a full 64 KiB chunk or an
+    /// ssh-rsa key first needs it (Sources/CLibcryptoDeferred), not named in keyrack-cli's
+    /// DT_NEEDED, which the loader maps and binds (BIND_NOW) before every command: `--version`
+    /// here loads none of them.
     func testCardAndTPMLibrariesAreNotLoadedAtStartUp() throws {
         let elf = try Run.process("readelf", ["-d", Run.keyrackCLIBinary])
         XCTAssertEqual(elf.status, 0, "\(elf)")
         XCTAssertTrue(elf.out.contains("(NEEDED)"), "readelf shows keyrack-cli's libraries; without them this check sees nothing: \(elf.out)")
-        for library in ["libtss2", "libykpiv"] {
+        for library in ["libtss2", "libykpiv", "libcrypto"] {
             XCTAssertFalse(elf.out.contains(library), "keyrack-cli names \(library) in DT_NEEDED:\n\(elf.out)")
         }
         // The loader's own account of what it mapped (its log goes to stderr).
         let run = try Run.process(Run.keyrackCLIBinary, ["--version"], environment: ["LD_DEBUG": "files"])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertTrue(run.err.contains("libsodium"), "LD_DEBUG=files lists what is loaded; without it this check sees nothing: \(run.err)")
-        for library in ["libtss2", "libykpiv"] {
+        for library in ["libtss2", "libykpiv", "libcrypto"] {
             XCTAssertFalse(run.err.contains(library), "`keyrack-cli --version` loaded \(library):\n\(run.err)")
         }
     }
@@ -44,6 +46,37 @@ final class StartupCostTests: XCTestCase {
         XCTAssertTrue(r.err.hasPrefix("error: cannot load Tss2_TctiLdr_Initialize from libtss2-tctildr.so.0 ("), r.err)
         XCTAssertTrue(r.err.hasSuffix("install the package libtss2-tctildr0 (Debian; scripts/install-deps installs it)\n"), r.err)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+    }
+
+    /// libcrypto, loaded on first use, is found and used when a payload reaches a full chunk
+    /// (keyrack-cli seals and opens 150 KiB that age opens and sealed), and a libcrypto that
+    /// cannot be loaded is one line naming it and its package (exit 1), not a crash.
+    func testLibcryptoIsLoadedWhenAFullChunkFirstNeedsIt() throws {
+        let key = dir.file("key.txt").path
+        XCTAssertEqual(try Run.process("age-keygen", ["-o", key]).status, 0)
+        let recipient = try Run.process("age-keygen", ["-y", key]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let big = randomBytes(150 * 1024)
+        let made = try Run.process(Run.keyrackCLIBinary, ["age", "encrypt", "-r", recipient], stdin: big, environment: ["LD_DEBUG": "files"])
+        XCTAssertEqual(made.status, 0, "\(made.err.suffix(400))")
+        XCTAssertTrue(made.err.contains("libcrypto.so.3"), "the loader's log names libcrypto once a full chunk is sealed")
+        let check = try Run.process("age", ["-d", "-i", key], stdin: made.stdout)
+        XCTAssertTrue(check.status == 0 && check.stdout == big, "age did not open keyrack-cli's file: \(check.err)")
+        let sealed = try Run.process("age", ["-r", recipient], stdin: big)
+        let opened = try Run.process(Run.keyrackCLIBinary, ["age", "decrypt", "-i", key], stdin: sealed.stdout)
+        XCTAssertTrue(opened.status == 0 && opened.stdout == big, "\(opened.err)")
+
+        let libraries = dir.file("lib")
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: false)
+        _ = try dir.write("lib/libcrypto.so.3", [])  // found first on LD_LIBRARY_PATH, and no library
+        let env: [String: String?] = ["LD_LIBRARY_PATH": libraries.path]
+        XCTAssertEqual(try Run.process(Run.keyrackCLIBinary, ["--version"], environment: env).status, 0, "a command that needs no libcrypto still runs")
+        let r = try Run.process(Run.keyrackCLIBinary, ["age", "decrypt", "-i", key], stdin: sealed.stdout, environment: env)
+        XCTAssertEqual(r.status, 1, "\(r.err)")
+        XCTAssertTrue(r.err.hasPrefix("error: cannot load EVP_"), r.err)
+        XCTAssertTrue(r.err.contains(" from libcrypto.so.3 ("), r.err)
+        XCTAssertTrue(r.err.hasSuffix("install the package libssl3 (Debian; scripts/install-deps installs it)\n"), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+        XCTAssertTrue(r.stdout.isEmpty, "nothing of the payload is written before libcrypto opens its first chunk")
     }
 
     /// A payload shorter than one 64 KiB chunk (a manifest) is opened and sealed without
