@@ -80,7 +80,9 @@ public struct ErrorReport: Equatable, Encodable {
     /// Whether `arguments` (without the program name) ask for JSON: a `--json` before any `--`,
     /// since what follows `--` belongs to the program `exec` runs. Read from the raw arguments so
     /// a usage error, found before any command exists, is reported the way the caller asked.
-    public static func wantsJSON(_ arguments: some Sequence<String>) -> Bool {
+    /// An ArraySlice, not `some Sequence`: the generic form, unspecialised across modules, cost a
+    /// scan of every protocol conformance in keyrack-cli at each start (400 K instructions).
+    public static func wantsJSON(_ arguments: ArraySlice<String>) -> Bool {
         for argument in arguments {
             if argument == "--" { return false }
             if argument == "--json" { return true }
