@@ -10,8 +10,11 @@ import KeyrackNames
 extension HostManifest {
     /// Reads a decrypted manifest. Refuses a newer `version`, unknown fields, and any field whose
     /// value breaks its rule (owner name, slug, vault, …), naming the line.
-    public static func decode(yaml bytes: [UInt8]) throws -> HostManifest {
-        try YAMLReader.read(bytes) { reader in
+    ///
+    /// What keyrack itself wrote is read without libyaml (`YAMLSubsetScanner`, a tenth of the
+    /// cost); anything else, and any refusal, is libyaml's (`path` picks one reader for tests).
+    public static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst) throws -> HostManifest {
+        try YAMLReader.read(bytes, path: path) { reader in
             var decoder = ManifestDecoder()
             return try decoder.read(&reader)
         }
