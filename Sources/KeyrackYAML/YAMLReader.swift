@@ -39,8 +39,12 @@ public struct YAMLReader: ~Copyable {
     private var open = 0
     /// The last key `nextKey()` read, and its line. Overwritten by the next key read, nested
     /// mappings' included: copy it before reading the value when it is needed after.
-    public private(set) var key: [UInt8] = []
+    public var key: [UInt8] { Array(keyBytes) }
     public private(set) var keyLine = 0
+    /// The same key in place, valid until the next `nextKey()`: in the input on the subset path,
+    /// else in `keyBuffer` (libyaml frees the key's event at the next one). No array per key.
+    public private(set) var keyBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    private var keyBuffer = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     private let parser: UnsafeMutablePointer<yaml_parser_t>?
     /// The fast path's event source, when this reader is on it (`parser` is then nil).
@@ -61,6 +65,7 @@ public struct YAMLReader: ~Copyable {
     }
 
     deinit {
+        keyBuffer.deallocate()
         if holding { yaml_event_delete(event) }
         event.deinitialize(count: 1)
         event.deallocate()
@@ -244,6 +249,8 @@ public struct YAMLReader: ~Copyable {
     /// Whether the current scalar's bytes are UTF-8 (all ASCII, as nearly every one is, is
     /// answered without asking the standard library's validator).
     public var scalarIsUTF8: Bool {
+        // The subset reader takes only ASCII plain scalars and checked UTF-8 in quotes.
+        if subset != nil { return true }
         let bytes = scalarBytes
         var ascii = true
         for b in bytes where b >= 0x80 { ascii = false; break }
@@ -284,8 +291,17 @@ public struct YAMLReader: ~Copyable {
         guard kind == .scalar, scalarTag != .binary else {
             throw YAMLError(line: line, "mapping keys must be plain strings", fix: "write the key as a plain string")
         }
-        key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: scalarBytes)
+        let bytes = scalarBytes
+        if subset != nil {
+            keyBytes = bytes
+        } else {
+            if keyBuffer.count < bytes.count {
+                keyBuffer.deallocate()
+                keyBuffer = .allocate(capacity: max(bytes.count, 2 * keyBuffer.count, 64))
+            }
+            if let source = bytes.baseAddress { keyBuffer.baseAddress!.update(from: source, count: bytes.count) }
+            keyBytes = UnsafeBufferPointer(start: keyBuffer.baseAddress, count: bytes.count)
+        }
         keyLine = line
         try advance()
         return true
