@@ -229,10 +229,13 @@ struct YAMLSubsetScanner {
 
     /// A plain scalar of word bytes from `pos` (its first byte already checked).
     private mutating func plainWord() {
+        // On locals: `self`'s fields are written back to memory at every step otherwise.
+        let base = base, end = end
+        var i = pos + 1
+        while i < end, YAMLSubsetScanner.isWord(base[i]) { i += 1 }
         start = pos
-        pos += 1
-        while pos < end, YAMLSubsetScanner.isWord(base[pos]) { pos += 1 }
-        count = pos - start
+        count = i - pos
+        pos = i
         plain = true
     }
 
