@@ -69,6 +69,8 @@ final class ManifestSubsetPathTests: XCTestCase {
         for (what, text) in try written() {
             XCTAssertEqual(agree(text, what), true, "\(what) must be taken by the subset reader")
             XCTAssertEqual(try HostManifest.decode(yaml: text, path: .subsetOnly), try HostManifest.decode(yaml: text, path: .libyaml), what)
+            // And as the tree decoder, which shares none of the streaming decoder's shortcuts.
+            XCTAssertEqual(try HostManifest.decode(yaml: text, path: .subsetOnly), try TreeManifestReference.decode(yaml: text), what)
         }
         // A value libyaml writes with an escape (a line break, a quote, a backslash, a tab, a
         // character outside the BMP) is libyaml's to read, and reads the same.

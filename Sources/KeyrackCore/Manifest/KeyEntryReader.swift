@@ -54,7 +54,10 @@ struct KeyEntryReader {
     /// Fields this keyrack does not know, by name and line, in the file's order.
     private var unknown: [(name: [UInt8], line: Int)] = []
     /// The entry's key under `keys:` and its line; the line of its mapping.
-    private var key: [UInt8] = []
+    private(set) var key: [UInt8] = []
+    /// Whether the last entry's slug is `Slug(utf8:)` of `key` (so a reader of the same bytes
+    /// elsewhere may take it instead of parsing them again).
+    private(set) var slugIsParsedKey = false
     private var keyLine = 0
     private var line = 0
 
@@ -157,7 +160,8 @@ struct KeyEntryReader {
     }
 
     /// The slug field: a valid slug, the very text of the entry's key.
-    private func slugField() throws -> Slug {
+    private mutating func slugField() throws -> Slug {
+        slugIsParsedKey = false
         let (start, count) = try textRange(.slug)
         let parsed = text.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
         // Invalid: the String rules say which part is wrong and how.
@@ -165,6 +169,7 @@ struct KeyEntryReader {
         guard KeyEntryReader.equal(text[start..<start + count], key[...]) else {
             throw YAMLError(line: keyLine, "\(path) holds slug '\(slug)'; the two must match")
         }
+        slugIsParsedKey = parsed != nil
         return slug
     }
 
