@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The events of a document written in the narrow subset of YAML that keyrack's own emitter
 /// writes for a host manifest (YAMLEmitter: block mappings indented by 2, one `key: value` per
 /// line, lists as `- ` entries where their key starts, plain word scalars, double-quoted scalars
@@ -61,6 +65,10 @@ struct YAMLSubsetScanner {
         case .documentStart:
             // The root is a block mapping whose first key starts the document.
             guard end > 0, YAMLSubsetScanner.isKeyStart(base[0]) || base[0] == quote else { return false }
+            // What keyrack writes leaves the subset only where libyaml wrote an escape (a value
+            // with a line break, a quote, a tab, a character outside the BMP): one look for a
+            // backslash sends such a manifest to libyaml before anything is read twice.
+            guard memchr(base, Int32(backslash), end) == nil else { return false }
             kind = .documentStart
             phase = .root
             return true
