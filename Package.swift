@@ -57,7 +57,7 @@ let package = Package(
         .executable(name: "age-plugin-keyrack", targets: ["age-plugin-keyrack"]),
         // For the fuzz package in Fuzz/ (built apart, with sanitizers): a package can only use
         // another package's products, so the parsers it fuzzes are exposed here.
-        .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackDaemon", "KeyrackNames", "KeyrackOutput"]),
+        .library(name: "KeyrackParsers", targets: ["AgeFormat", "AgeSSH", "PIVSimulator", "KeyrackCore", "KeyrackYAML", "KeyrackDaemon", "KeyrackNames", "KeyrackOutput"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

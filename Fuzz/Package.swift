@@ -17,7 +17,7 @@ let mainIdentity = mainPackage.lastPathComponent.lowercased()
 let parsers = Target.Dependency.product(name: "KeyrackParsers", package: mainIdentity)
 
 let targets = [
-    "fuzz-age-header", "fuzz-age-armor", "fuzz-age-stream", "fuzz-manifest-yaml",
+    "fuzz-age-header", "fuzz-age-armor", "fuzz-age-stream", "fuzz-manifest-yaml", "fuzz-manifest-subset",
     "fuzz-daemon-frame", "fuzz-piv-apdu", "fuzz-ssh-public-key", "fuzz-ssh-private-key",
     "fuzz-env-file", "fuzz-inject-template",
 ]

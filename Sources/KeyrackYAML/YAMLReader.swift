@@ -39,18 +39,25 @@ public struct YAMLReader: ~Copyable {
     private var open = 0
     /// The last key `nextKey()` read, and its line. Overwritten by the next key read, nested
     /// mappings' included: copy it before reading the value when it is needed after.
-    public private(set) var key: [UInt8] = []
+    public var key: [UInt8] { Array(keyBytes) }
     public private(set) var keyLine = 0
+    /// The same key in place, valid until the next `nextKey()`: in the input on the subset path,
+    /// else in `keyBuffer` (libyaml frees the key's event at the next one). No array per key.
+    public private(set) var keyBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    private var keyBuffer = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     private let parser: UnsafeMutablePointer<yaml_parser_t>?
+    /// The fast path's event source, when this reader is on it (`parser` is then nil).
+    private var subset: YAMLSubsetScanner?
     private let event: UnsafeMutablePointer<yaml_event_t>
     /// Whether `event` holds an event of libyaml's to delete before the next.
     private var holding = false
     /// An empty input or one of comments only: the document is a single null scalar on line 1.
     private var nullDocument = false
 
-    private init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false) {
+    private init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false, subset: YAMLSubsetScanner? = nil) {
         self.parser = parser
+        self.subset = subset
         event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
         event.initialize(to: yaml_event_t())
         self.nullDocument = nullDocument
@@ -58,6 +65,7 @@ public struct YAMLReader: ~Copyable {
     }
 
     deinit {
+        keyBuffer.deallocate()
         if holding { yaml_event_delete(event) }
         event.deinitialize(count: 1)
         event.deallocate()
@@ -67,6 +75,38 @@ public struct YAMLReader: ~Copyable {
     /// and must read exactly that node; then the document must end, and the stream with it.
     /// An empty input (or comments only) is a document of one null scalar.
     public static func read<T>(_ bytes: [UInt8], _ body: (inout YAMLReader) throws -> T) throws -> T {
+        try read(bytes, path: .libyaml, body)
+    }
+
+    /// Which reader of the bytes `read(_:path:_:)` uses.
+    public enum Path: Sendable {
+        /// libyaml: all of YAML that keyrack allows.
+        case libyaml
+        /// The subset keyrack's own emitter writes (`YAMLSubsetScanner`), read without libyaml;
+        /// a document outside it, or one `body` refuses, is read again, whole, by libyaml, so
+        /// the result or the refusal is always libyaml's. `body` must then be safe to run twice.
+        case subsetFirst
+        /// The subset only (tests): `Declined` when the document leaves it or `body` refuses.
+        case subsetOnly
+    }
+
+    /// The subset reader did not take the document (`Path.subsetOnly`).
+    public struct Declined: Error, Equatable {}
+
+    public static func read<T>(_ bytes: [UInt8], path: Path, _ body: (inout YAMLReader) throws -> T) throws -> T {
+        if path != .libyaml {
+            do {
+                return try bytes.withUnsafeBufferPointer { input in
+                    guard input.count > 0 else { throw Declined() }
+                    var reader = YAMLReader(parser: nil, subset: YAMLSubsetScanner(input))
+                    return try reader.document(body)
+                }
+            } catch {
+                // Whatever stopped the fast path (a byte outside the subset or a refusal of
+                // the decoder's), libyaml reads the document and has the last word.
+                if path == .subsetOnly { throw Declined() }
+            }
+        }
         guard !bytes.isEmpty else {
             var reader = YAMLReader(parser: nil, nullDocument: true)
             return try body(&reader)
@@ -117,6 +157,19 @@ public struct YAMLReader: ~Copyable {
             // The null document's one scalar is read: what follows it is the end.
             nullDocument = false
             kind = .documentEnd
+            return
+        }
+        if subset != nil {
+            guard subset!.next() else { throw Declined() }
+            previousLine = line
+            line = subset!.eventLine
+            kind = subset!.kind
+            switch kind {
+            case .scalar: scalarTag = subset!.binary ? .binary : .none
+            case .mappingStart, .sequenceStart: open += 1
+            case .mappingEnd, .sequenceEnd: open -= 1
+            default: break
+            }
             return
         }
         guard let parser else { kind = .streamEnd; return }
@@ -177,12 +230,18 @@ public struct YAMLReader: ~Copyable {
 
     /// The current scalar's value as libyaml decoded it (NUL included), in libyaml's memory.
     public var scalarBytes: UnsafeBufferPointer<UInt8> {
+        if let subset {
+            return kind == .scalar ? UnsafeBufferPointer(start: subset.base + subset.start, count: subset.count) : UnsafeBufferPointer(start: nil, count: 0)
+        }
         guard !nullDocument, kind == .scalar, let value = event.pointee.data.scalar.value else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(start: value, count: Int(event.pointee.data.scalar.length))
     }
 
     /// Unquoted (so subject to YAML's implicit typing), as opposed to quoted or a block scalar.
-    public var scalarIsPlain: Bool { nullDocument || event.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE }
+    public var scalarIsPlain: Bool {
+        if let subset { return subset.plain }
+        return nullDocument || event.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+    }
 
     /// The current scalar's explicit tag (the reader refused any other).
     public private(set) var scalarTag: Tag = .none
@@ -190,6 +249,8 @@ public struct YAMLReader: ~Copyable {
     /// Whether the current scalar's bytes are UTF-8 (all ASCII, as nearly every one is, is
     /// answered without asking the standard library's validator).
     public var scalarIsUTF8: Bool {
+        // The subset reader takes only ASCII plain scalars and checked UTF-8 in quotes.
+        if subset != nil { return true }
         let bytes = scalarBytes
         var ascii = true
         for b in bytes where b >= 0x80 { ascii = false; break }
@@ -230,8 +291,17 @@ public struct YAMLReader: ~Copyable {
         guard kind == .scalar, scalarTag != .binary else {
             throw YAMLError(line: line, "mapping keys must be plain strings", fix: "write the key as a plain string")
         }
-        key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: scalarBytes)
+        let bytes = scalarBytes
+        if subset != nil {
+            keyBytes = bytes
+        } else {
+            if keyBuffer.count < bytes.count {
+                keyBuffer.deallocate()
+                keyBuffer = .allocate(capacity: max(bytes.count, 2 * keyBuffer.count, 64))
+            }
+            if let source = bytes.baseAddress { keyBuffer.baseAddress!.update(from: source, count: bytes.count) }
+            keyBytes = UnsafeBufferPointer(start: keyBuffer.baseAddress, count: bytes.count)
+        }
         keyLine = line
         try advance()
         return true

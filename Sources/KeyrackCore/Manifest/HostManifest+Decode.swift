@@ -10,8 +10,11 @@ import KeyrackNames
 extension HostManifest {
     /// Reads a decrypted manifest. Refuses a newer `version`, unknown fields, and any field whose
     /// value breaks its rule (owner name, slug, vault, …), naming the line.
-    public static func decode(yaml bytes: [UInt8]) throws -> HostManifest {
-        try YAMLReader.read(bytes) { reader in
+    ///
+    /// What keyrack itself wrote is read without libyaml (`YAMLSubsetScanner`, a tenth of the
+    /// cost); anything else, and any refusal, is libyaml's (`path` picks one reader for tests).
+    public static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst) throws -> HostManifest {
+        try YAMLReader.read(bytes, path: path) { reader in
             var decoder = ManifestDecoder()
             return try decoder.read(&reader)
         }
@@ -43,6 +46,11 @@ private struct ManifestDecoder {
     var recipients: [BackupRecipient] = []
     var keys: [Slug: KeyEntry] = [:]
     var secrets: [Slug: [UInt8]] = [:]
+    /// The slugs of `keys:` in the file's order with the bytes each was parsed from, so the same
+    /// key under `secrets:` (written in the same order) is not parsed again.
+    var slugs: [Slug] = []
+    var slugTexts: [UInt8] = []
+    var slugEnds: [Int] = []
     var openbao: OpenBaoSettings?
     var audit: (seed: [UInt8], card: AuditCardKey?)?
 
@@ -111,6 +119,11 @@ private struct ManifestDecoder {
         while try reader.nextKey() {
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
+            if entries.slugIsParsedKey {
+                slugs.append(entry.slug)
+                slugTexts.append(contentsOf: entries.key)
+                slugEnds.append(slugTexts.count)
+            }
             // An entry's slug is its key's text (KeyEntryReader checks), so a slug met twice
             // is a key written twice.
             guard keys.updateValue(entry, forKey: entry.slug) == nil else {
@@ -121,11 +134,14 @@ private struct ManifestDecoder {
 
     private mutating func readSecrets(_ reader: inout YAMLReader) throws {
         guard try enter("secrets", &reader) else { return }
+        // A value per key, as keyrack writes it: one table, not fourteen doublings.
+        secrets.reserveCapacity(keys.count)
+        var next = 0
         while try reader.nextKey() {
             let keyLine = reader.keyLine
             // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
             // "key" may be a value that lost its indent or colon, and errors never carry values.
-            guard let slug = reader.key.withUnsafeBufferPointer({ Slug(utf8: $0) }) else {
+            guard let slug = knownSlug(reader.keyBytes, from: &next) ?? Slug(utf8: reader.keyBytes) else {
                 throw YAMLError(line: keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
             }
             guard reader.kind == .scalar else { throw YAMLError(line: reader.line, "secrets.\(slug) must be a string") }
@@ -143,5 +159,22 @@ private struct ManifestDecoder {
                 throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
             }
         }
+    }
+
+    /// The slug `keys:` parsed from exactly `bytes`, looked for at `next` and the few entries
+    /// after it (keys without a secret are skipped); nil when not there (then it is parsed).
+    private func knownSlug(_ bytes: UnsafeBufferPointer<UInt8>, from next: inout Int) -> Slug? {
+        guard bytes.count > 0 else { return nil }
+        var i = next
+        while i < slugs.count, i < next + 8 {
+            let start = i == 0 ? 0 : slugEnds[i - 1]
+            if slugEnds[i] - start == bytes.count,
+               slugTexts.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 }) {
+                next = i + 1
+                return slugs[i]
+            }
+            i += 1
+        }
+        return nil
     }
 }

@@ -19,9 +19,15 @@ struct KeyEntryReader {
         static let names: [[UInt8]] = ["slug", "env", "org", "vault", "exid", "mech", "maxDuration", "options", "addr", "cacert",
                                        "sendTo", "createdAt", "updatedAt"].map { Array($0.utf8) }
 
-        init?(named name: [UInt8]) {
-            guard let i = Field.names.firstIndex(of: name) else { return nil }
-            self.init(rawValue: i)
+        /// By length, then bytes (an array per key and `==` between arrays cost more than the rest).
+        init?(named name: UnsafeBufferPointer<UInt8>) {
+            for (i, candidate) in Field.names.enumerated() where candidate.count == name.count {
+                if candidate.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+                    self.init(rawValue: i)
+                    return
+                }
+            }
+            return nil
         }
 
         var name: String { String(decoding: Field.names[rawValue], as: UTF8.self) }
@@ -48,14 +54,17 @@ struct KeyEntryReader {
     /// Fields this keyrack does not know, by name and line, in the file's order.
     private var unknown: [(name: [UInt8], line: Int)] = []
     /// The entry's key under `keys:` and its line; the line of its mapping.
-    private var key: [UInt8] = []
+    private(set) var key: [UInt8] = []
+    /// Whether the last entry's slug is `Slug(utf8:)` of `key` (so a reader of the same bytes
+    /// elsewhere may take it instead of parsing them again).
+    private(set) var slugIsParsedKey = false
     private var keyLine = 0
     private var line = 0
 
     /// Reads the entry whose key `reader.nextKey()` has just read, the reader at its value.
     mutating func read(_ reader: inout YAMLReader) throws -> KeyEntry {
         key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: reader.key)
+        key.append(contentsOf: reader.keyBytes)
         keyLine = reader.keyLine
         line = reader.line
         guard reader.kind == .mappingStart else {
@@ -83,7 +92,7 @@ struct KeyEntryReader {
         unknown.removeAll(keepingCapacity: true)
         try reader.enterMapping()
         while try reader.nextKey() {
-            guard let field = Field(named: reader.key) else {
+            guard let field = Field(named: reader.keyBytes) else {
                 let name = reader.key
                 guard !unknown.contains(where: { $0.name == name }) else { throw YAMLReader.duplicateKey(name, line: reader.keyLine) }
                 unknown.append((name, reader.keyLine))
@@ -91,7 +100,7 @@ struct KeyEntryReader {
                 continue
             }
             let bit: UInt16 = 1 << field.rawValue
-            guard seen & bit == 0 else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
+            guard seen & bit == 0 else { throw YAMLReader.duplicateKey(reader.keyBytes, line: reader.keyLine) }
             seen |= bit
             switch field {
             case .options: options = try YAMLParser.node(&reader)
@@ -120,7 +129,7 @@ struct KeyEntryReader {
 
     // MARK: checking, in the rules' order
 
-    private func build() throws -> KeyEntry {
+    private mutating func build() throws -> KeyEntry {
         let slug = try slugField()
         guard try matches(.env, slug.env), try matches(.org, slug.org) else {
             throw YAMLError(line: keyLine, "\(path): env and org must match the slug")
@@ -133,11 +142,26 @@ struct KeyEntryReader {
         let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
         let sendTo = try HostManifest.decodeSendTo(sendTo, path: path + ".sendTo")
         return KeyEntry(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: maxDuration, options: options,
-                        addr: addr, cacert: cacert, sendTo: sendTo, createdAt: try string(.createdAt), updatedAt: try string(.updatedAt))
+                        addr: addr, cacert: cacert, sendTo: sendTo, createdAt: try stamp(.createdAt, 0), updatedAt: try stamp(.updatedAt, 1))
+    }
+
+    /// The last createdAt and updatedAt made, reused while the next entry's are the same text (a
+    /// manifest's keys share a handful of timestamps, and a String of 20 bytes is an allocation).
+    private var lastStamps: [(bytes: [UInt8], text: String)] = [([], ""), ([], "")]
+
+    /// A required string field, as `string(_:)` makes it, through `lastStamps[slot]`.
+    private mutating func stamp(_ field: Field, _ slot: Int) throws -> String {
+        let (start, count) = try textRange(field)
+        let bytes = text[start..<start + count]
+        if KeyEntryReader.equal(lastStamps[slot].bytes[...], bytes) { return lastStamps[slot].text }
+        let made = String(decoding: bytes, as: UTF8.self)
+        lastStamps[slot] = (Array(bytes), made)
+        return made
     }
 
     /// The slug field: a valid slug, the very text of the entry's key.
-    private func slugField() throws -> Slug {
+    private mutating func slugField() throws -> Slug {
+        slugIsParsedKey = false
         let (start, count) = try textRange(.slug)
         let parsed = text.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
         // Invalid: the String rules say which part is wrong and how.
@@ -145,6 +169,7 @@ struct KeyEntryReader {
         guard KeyEntryReader.equal(text[start..<start + count], key[...]) else {
             throw YAMLError(line: keyLine, "\(path) holds slug '\(slug)'; the two must match")
         }
+        slugIsParsedKey = parsed != nil
         return slug
     }
 

@@ -1,0 +1,25 @@
+import KeyrackCore
+import KeyrackYAML
+
+// The host manifest's fast path (YAMLSubsetScanner) against libyaml: whatever the subset reader
+// takes must be a document libyaml reads to the very same events and the same manifest (or that
+// both refuse as a manifest). Declining is always allowed: libyaml then reads it.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzManifestSubset(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard let events = try? YAMLReader.events(bytes, path: .subsetOnly) else { return 0 }
+    guard let reference = try? YAMLReader.events(bytes, path: .libyaml) else {
+        preconditionFailure("the subset reader took a document libyaml refuses")
+    }
+    precondition(events == reference, "the subset reader's events differ from libyaml's")
+    let subset = Result { try HostManifest.decode(yaml: bytes, path: .subsetOnly) }
+    let libyaml = Result { try HostManifest.decode(yaml: bytes, path: .libyaml) }
+    switch (subset, libyaml) {
+    case (.success(let a), .success(let b)): precondition(a == b, "the subset reader's manifest differs from libyaml's")
+    case (.failure, .failure): break
+    case (.success, .failure): preconditionFailure("the subset reader loaded a manifest libyaml's path refuses")
+    case (.failure, .success): preconditionFailure("the events agree but the subset reader's path refused the manifest")
+    }
+    return 0
+}
