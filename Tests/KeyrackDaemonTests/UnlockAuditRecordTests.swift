@@ -11,8 +11,13 @@ final class UnlockAuditRecordTests: XCTestCase {
             GrantInfo(slug: Slug(parsing: "acme.test.K0")!, vault: "os.secure", remainingMilliseconds: 600_999, expiresAtWallMilliseconds: 1),
             GrantInfo(slug: Slug(parsing: "@all.prod.KEY.WITH.DOTS")!, vault: "odd \"vault\"\n\u{7f}é", remainingMilliseconds: 0, expiresAtWallMilliseconds: 2),
             GrantInfo(slug: Slug(parsing: "a-b_c.sudo.x-Y_z")!, vault: "", remainingMilliseconds: UInt64.max, expiresAtWallMilliseconds: 3),
+            // The vault quoted once per run of equal vaults: a run, then one seen before.
+            GrantInfo(slug: Slug(parsing: "a-b_c.sudo.x-Y_y")!, vault: "", remainingMilliseconds: 999, expiresAtWallMilliseconds: 4),
+            GrantInfo(slug: Slug(parsing: "acme.test.K1")!, vault: "os.secure", remainingMilliseconds: 1000, expiresAtWallMilliseconds: 5),
+            GrantInfo(slug: Slug(parsing: "acme.test.K2")!, vault: "os.secure", remainingMilliseconds: 10_000_000, expiresAtWallMilliseconds: 6),
+            GrantInfo(slug: Slug(parsing: "acme.test.K3")!, vault: "odd \"vault\"\n\u{7f}é", remainingMilliseconds: 61_000, expiresAtWallMilliseconds: 7),
         ]
-        for list in [[], Array(stored.prefix(1)), stored] {
+        for list in [[], Array(stored.prefix(1)), Array(stored.prefix(3)), stored] {
             var old = AuditFields()
             old.add("keys", objects: list.map { g in
                 var k = AuditFields()
@@ -24,6 +29,16 @@ final class UnlockAuditRecordTests: XCTestCase {
             var new = AuditFields()
             new.add("keys", json: DaemonServer.unlockedKeysJSON(list))
             XCTAssertEqual(new.text, old.text)
+        }
+    }
+
+    /// The log's decimal writer (seq numbers, the unlock record's TTLs) writes every UInt64:
+    /// it had room for 16 digits and trapped on a 17-digit value.
+    func testEveryUInt64IsWrittenInDecimal() {
+        for v: UInt64 in [0, 9, 10, 1_000_000_000_000_000, 9_999_999_999_999_999, 10_000_000_000_000_000, UInt64.max / 1000, UInt64.max] {
+            var out: [UInt8] = [0x2c]
+            AuditLog.appendDecimal(v, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), ",\(v)")
         }
     }
 }

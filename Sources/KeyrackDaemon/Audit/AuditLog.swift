@@ -404,7 +404,9 @@ public final class AuditLog: @unchecked Sendable {
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
-        var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits, written backwards
+        // Room for UInt64.max's 20 digits, written backwards (two words held only 16: a 17-digit
+        // value trapped; the unlock record's TTLs in seconds go through here too).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var n = 0
         withUnsafeMutableBytes(of: &digits) { d in
             repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
