@@ -287,7 +287,7 @@ extension Request {
                 let n = try r.count("unlock.catalog", minimumItemSize: 4)
                 var list: [Slug] = []
                 list.reserveCapacity(n)
-                for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug")) }
+                for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug", sharingPartsWith: list.last)) }
                 catalog = list
             } else if hasCatalog != 0 {
                 throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
@@ -295,9 +295,13 @@ extension Request {
             let n = try r.count("unlock.grants", minimumItemSize: 20)
             var grants: [GrantRequest] = []
             grants.reserveCapacity(n)
+            // Each slug shares its org and env with the one before, each vault is the one before
+            // when the same bytes: an unlock's grants mostly come from one org, env and vault.
+            var previous: (slug: Slug, vault: String)?
             for _ in 0..<n {
-                let slug = try r.slug("unlock.grant.slug")
-                let vault = try r.string("unlock.grant.vault", max: 256)
+                let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previous?.slug)
+                let vault = try r.string("unlock.grant.vault", max: 256, expecting: previous?.vault)
+                previous = (slug, vault)
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 var revocation: String?

@@ -101,6 +101,50 @@ final class WireProtocolTests: XCTestCase {
         XCTAssertEqual(results[0], .granted(info, value: Array("v".utf8)))
     }
 
+    /// An unlock's slugs are read sharing the org and env of the slug before (one decode and
+    /// check of the key each, the parts' storage shared), its vaults reusing the vault before;
+    /// yet each slug decodes as a full parse would, and a bad one is refused in the same words.
+    func testAnUnlocksSlugsShareTheirOrgAndEnvYetEachIsReadAsAlone() throws {
+        // Parts over 15 bytes live in heap storage of their own: shared storage is visible.
+        let org = "a-long-organisation", env = "a-long-environment", vault = "a-vault-name-over-15-bytes"
+        let texts = ["\(org).\(env).K1", "\(org).\(env).K2.WITH.DOTS", "\(org).\(env)x.K3", "\(org)x.\(env).K4",
+                     "\(org)x.\(env).K5", "ab.test.K", "abc.test.K", "ab.testing.K", "ab.te.K", "ab.te.st"]
+        let slugs = texts.map { Slug(parsing: $0)! }
+        let grants = slugs.enumerated().map { GrantRequest(slug: $1, vault: $0 == 6 ? "other" : vault, ttlMilliseconds: 1, value: [1]) }
+        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: slugs).encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(decoded.map(\.slug), slugs)
+        XCTAssertEqual(catalog, slugs)
+        XCTAssertEqual(decoded.map(\.vault), grants.map(\.vault))
+        func storage(_ s: String) -> UnsafePointer<UInt8>? { var s = s; return s.withUTF8 { $0.baseAddress } }
+        for list in [decoded.map(\.slug), catalog!] {
+            XCTAssertEqual(storage(list[1].org), storage(list[0].org), "the org is not shared")
+            XCTAssertEqual(storage(list[1].env), storage(list[0].env), "the env is not shared")
+            XCTAssertEqual(storage(list[4].org), storage(list[3].org), "the org is not shared")
+            XCTAssertNotEqual(storage(list[3].org), storage(list[2].org))
+        }
+        XCTAssertEqual(storage(decoded[1].vault), storage(decoded[0].vault), "the vault is not shared")
+        // After a good slug, bad ones: each refused as it would be alone.
+        for (bad, why) in [("ab.test.bad key", "'ab.test.bad key' is not ORG.ENV.KEY"), ("ab.test.", "'ab.test.' is not ORG.ENV.KEY"),
+                           ("ab.test.K..x", "'ab.test.K..x' is not ORG.ENV.KEY"), ("ab.test.\u{e9}", "'ab.test.\u{e9}' is not ORG.ENV.KEY")] {
+            for catalogFirst in [true, false] {
+                var w = WireWriter()
+                w.u8(Protocol.version); w.u8(0x02)
+                if catalogFirst { w.u8(1); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
+                    w.u8(0); w.count(2)
+                    for text in ["ab.test.K", bad] { w.string(text); w.string("v"); w.u64(1); w.data([1]); w.u8(0); w.count(0); w.u8(0) }
+                }
+                XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
+                    XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.\(catalogFirst ? "catalog" : "grant").slug: \(why)"))")
+                }
+            }
+        }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
+        XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.catalog.slug: not UTF-8"))")
+        }
+    }
+
     /// An UNLOCKED reply is read against the grants sent (their slugs compared, not parsed
     /// anew), yet says what the daemon stored: a slug other than the one sent is the daemon's,
     /// and a reply slug that is no slug, or no UTF-8, is refused as before.
