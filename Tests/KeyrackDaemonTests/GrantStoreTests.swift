@@ -139,6 +139,21 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(store.lookup(key: "API", env: "test", org: "other"), .locked(slug("other.test.API")))
     }
 
+    /// A new catalog keeps the slugs held in it (a key an unlock derived, which no manifest
+    /// lists): relocked later, such a key is "locked", not "absent".
+    func testANewCatalogKeepsTheSlugsHeld() throws {
+        let store = GrantStore()
+        try store.put([grant("acme.test.DERIVED", "d", ttl: 60_000), grant("acme.test.A", "a", ttl: 60_000)])
+        store.setCatalog([slug("acme.test.A"), slug("acme.test.B"), slug("acme.test.A")])
+        XCTAssertEqual(store.catalogCount, 3)
+        XCTAssertEqual(store.relock(key: "acme.test.DERIVED"), [slug("acme.test.DERIVED")])
+        XCTAssertEqual(store.lookup(key: "acme.test.DERIVED"), .locked(slug("acme.test.DERIVED")))
+        XCTAssertEqual(store.lookup(key: "acme.test.B"), .locked(slug("acme.test.B")))
+        store.setCatalog([])
+        XCTAssertEqual(store.catalogCount, 1)
+        XCTAssertEqual(store.lookup(key: "acme.test.B"), .absent(slug("acme.test.B")))
+    }
+
     func testRelockByEnvKeepsOtherEnvs() throws {
         let store = GrantStore()
         try store.put([grant("acme.test.A", "a", ttl: 60_000), grant("acme.prod.A", "b", ttl: 60_000), grant("acme.test.C", "c", ttl: 60_000)])
