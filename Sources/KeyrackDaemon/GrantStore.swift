@@ -158,7 +158,9 @@ public final class GrantStore: Sendable {
             }
             s.endAll(ended)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
-            return gone.sorted { $0.description < $1.description }
+            // Slug's own order is its description's, compared in place: building both strings
+            // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
+            return gone.sorted()
         }
     }
 
@@ -200,7 +202,7 @@ public final class GrantStore: Sendable {
             }
             var out: [Renewal] = []
             for (note, slugs) in due.sorted(by: { $0.key < $1.key }) {
-                let slugs = slugs.sorted { $0.description < $1.description }
+                let slugs = slugs.sorted()
                 let entries = slugs.compactMap { s.grants[$0] }
                 let latest = entries.map(\.deadline).max() ?? t
                 let period = entries.compactMap(\.lease?.period).max() ?? 0
@@ -303,7 +305,7 @@ public final class GrantStore: Sendable {
                 info.remainingMilliseconds = e.shownEnd &- t
                 info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
                 return info
-            }.sorted { ($0.remainingMilliseconds, $0.slug.description) < ($1.remainingMilliseconds, $1.slug.description) }
+            }.sorted { $0.remainingMilliseconds != $1.remainingMilliseconds ? $0.remainingMilliseconds < $1.remainingMilliseconds : $0.slug < $1.slug }
         }
     }
 
@@ -332,7 +334,7 @@ public final class GrantStore: Sendable {
                 guard let only = orgs.first ?? org, let slug = Slug(org: only, env: env, key: key) else { return .absent(nil) }
                 return s.resolve(slug, now: t)
             }
-            let candidates = known.sorted { $0.description < $1.description }
+            let candidates = known.sorted()
             if candidates.count > 1 { return .ambiguous(candidates) }
             guard let only = candidates.first else { return .absent(nil) }
             return s.resolve(only, now: t)
@@ -357,7 +359,7 @@ extension GrantStore.State {
             gone.append(slug)
         }
         endAll(ended)
-        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted()) }
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
