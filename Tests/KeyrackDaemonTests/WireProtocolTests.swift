@@ -163,7 +163,7 @@ final class WireProtocolTests: XCTestCase {
         // A slug one byte off the one sent, then bytes that are no slug or no UTF-8.
         func reply(slug: [UInt8]) -> [UInt8] {
             var w = WireWriter()
-            w.u8(Protocol.version); w.u8(0x82); w.count(1)
+            w.u8(Protocol.version); w.u8(0x82); w.count(1); w.u8(0)
             w.data(slug); w.string("os.secure"); w.u64(5); w.u64(9); w.count(0)
             return w.bytes
         }
@@ -174,6 +174,46 @@ final class WireProtocolTests: XCTestCase {
         }
         XCTAssertThrowsError(try Response.decode(body: reply(slug: [0x61, 0x2e, 0x62, 0x2e, 0xff]), unlocking: sent)) { error in
             XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.slug: not UTF-8"))")
+        }
+    }
+
+    /// The daemon answers each grant it stored as the UNLOCK sent it by its place and its
+    /// expiry (9 bytes, protocol 6), any other in full; the client reads both against the grants
+    /// it sent, and refuses a place it sent nothing at, or a form it does not know.
+    func testAnUnlockedReplyNamesAGrantStoredAsSentByItsPlace() throws {
+        let sent = [GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 5, value: [1], sendTo: ["api.github.com"]),
+                    GrantRequest(slug: s2, vault: "1password", ttlMilliseconds: 6, value: [2])]
+        let asSent = [GrantInfo(slug: s1, vault: "os.secure", remainingMilliseconds: 5, expiresAtWallMilliseconds: 9, sendTo: ["api.github.com"]),
+                      GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10)]
+        let request = Request.unlock(sent, catalog: nil)
+        let compact = Response.unlocked(asSent).encodeBody(answering: request)
+        XCTAssertEqual(compact.count, 2 + 4 + 2 * 9)
+        guard case .unlocked(let read) = try Response.decode(body: compact, unlocking: sent) else { return XCTFail() }
+        XCTAssertEqual(read, asSent)
+        // Stored otherwise (a TTL cut, another vault, other destinations): that grant in full.
+        for changed in [GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 5, expiresAtWallMilliseconds: 10),
+                        GrantInfo(slug: s2, vault: "os.secure", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10),
+                        GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10, sendTo: ["h"]),
+                        GrantInfo(slug: s1, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10)] {
+            let body = Response.unlocked([asSent[0], changed]).encodeBody(answering: request)
+            XCTAssertGreaterThan(body.count, compact.count)
+            guard case .unlocked(let mixed) = try Response.decode(body: body, unlocking: sent) else { return XCTFail() }
+            XCTAssertEqual(mixed, [asSent[0], changed])
+        }
+        // Another count than sent, or no UNLOCK answered: every grant in full, as encodeBody writes it.
+        XCTAssertEqual(Response.unlocked(Array(asSent.prefix(1))).encodeBody(answering: request), Response.unlocked(Array(asSent.prefix(1))).encodeBody())
+        XCTAssertEqual(Response.unlocked(asSent).encodeBody(answering: .status), Response.unlocked(asSent).encodeBody())
+        // Read without the grants sent, or against fewer: nothing to name.
+        XCTAssertThrowsError(try Response.decode(body: compact)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant 0: stored as sent, but no grant was sent at that place"))")
+        }
+        XCTAssertThrowsError(try Response.decode(body: compact, unlocking: Array(sent.prefix(1)))) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant 1: stored as sent, but no grant was sent at that place"))")
+        }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x82); w.count(1); w.u8(2); w.u64(9)
+        XCTAssertThrowsError(try Response.decode(body: w.bytes, unlocking: sent)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.form: 2 is neither 0 nor 1"))")
         }
     }
 
