@@ -383,7 +383,7 @@ public final class AuditLog: @unchecked Sendable {
         }
         // The next line's `prev`: the SHA-256 of this one without its newline, in hex.
         _ = line.withUnsafeBufferPointer { l in
-            digest.withUnsafeMutableBufferPointer { crypto_hash_sha256($0.baseAddress!, l.baseAddress, UInt64(count - 1)) }
+            digest.withUnsafeMutableBufferPointer { AuditCrypto.sha256(UnsafeBufferPointer(rebasing: l[0..<count - 1]), into: $0.baseAddress!) }
         }
         prevHex.withUnsafeMutableBufferPointer { out in
             for (i, b) in digest.enumerated() {
