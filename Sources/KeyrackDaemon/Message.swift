@@ -298,11 +298,11 @@ extension Request {
             grants.reserveCapacity(n)
             // Each slug shares its org and env with the one before, each vault is the one before
             // when the same bytes: an unlock's grants mostly come from one org, env and vault.
-            var previous: (slug: Slug, vault: String)?
+            var previousSlug: Slug?, previousVault: String?
             for _ in 0..<n {
-                let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previous?.slug)
-                let vault = try r.string("unlock.grant.vault", max: 256, expecting: previous?.vault)
-                previous = (slug, vault)
+                let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previousSlug)
+                let vault = try r.string("unlock.grant.vault", max: 256, expecting: previousVault)
+                previousSlug = slug; previousVault = vault
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 var revocation: String?
@@ -412,7 +412,9 @@ extension Response {
         guard case .unlocked(let grants) = self, case .unlock(let sent, _) = request, grants.count == sent.count else { return encodeBody() }
         var w = WireWriter()
         w.u8(Protocol.version); w.u8(0x82); w.count(grants.count)
-        for (g, r) in zip(grants, sent) {
+        // By index: a zip copied each grant and request (and their strings' references) out.
+        for i in grants.indices {
+            let g = grants[i], r = sent[i]
             if g.slug == r.slug && g.vault == r.vault && g.remainingMilliseconds == r.ttlMilliseconds && g.sendTo == r.sendTo {
                 w.u8(Response.storedAsSent); w.u64(g.expiresAtWallMilliseconds)
             } else {

@@ -78,7 +78,8 @@ struct WireReader {
 
     mutating func string(_ field: String, max: Int = 4096, expecting expected: String? = nil) throws -> String {
         let range = try span(field, max: max)
-        if let expected, bytes[range].elementsEqual(expected.utf8) { return expected }
+        if let expected, expected.utf8.count == range.count,
+           bytes.withUnsafeBufferPointer({ Self.same(expected, UnsafeBufferPointer(rebasing: $0[range]), at: 0) }) { return expected }
         // Validated in place: no array copied out first (a short string then needs no allocation at all).
         guard let s = String(validating: bytes[range], as: UTF8.self) else { throw DaemonError.malformed("\(field): not UTF-8") }
         return s
@@ -113,23 +114,12 @@ struct WireReader {
             // the key after the second dot exactly as a full parse would.
             let org = previous.org.utf8.count, env = previous.env.utf8.count, dot = UInt8(ascii: ".")
             guard text.count > org + env + 2, text[org] == dot, text[org + 1 + env] == dot,
-                  Self.has(previous.org, in: text, at: 0), Self.has(previous.env, in: text, at: org + 1) else { return nil }
-            let key = String(decoding: UnsafeBufferPointer(rebasing: text[(org + env + 2)...]), as: UTF8.self)
-            return Slug(orgAndEnvOf: previous, key: key)
+                  Self.same(previous.org, text, at: 0), Self.same(previous.env, text, at: org + 1) else { return nil }
+            return Slug(orgAndEnvOf: previous, keyUTF8: UnsafeBufferPointer(rebasing: text[(org + env + 2)...]))
         }
         if let shared { return shared }
         offset = start
         return try slug(field)
-    }
-
-    /// Whether `text` holds `part`'s UTF-8 at `at` (the caller checked there is room).
-    private static func has(_ part: String, in text: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
-        var i = at
-        for b in part.utf8 {
-            guard text[i] == b else { return false }
-            i += 1
-        }
-        return true
     }
 
     /// The next `u32 length ‖ bytes` field's bytes, as positions in the frame; moves past it.
@@ -153,7 +143,7 @@ struct WireReader {
         }
     }
 
-    /// Whether `text` holds `part`'s UTF-8 at `at` (the caller checked the lengths).
+    /// Whether `text` holds `part`'s UTF-8 at `at` (the caller checked there is room).
     private static func same(_ part: String, _ text: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
         var part = part
         return part.withUTF8 { p in
