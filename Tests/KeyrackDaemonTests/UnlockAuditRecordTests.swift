@@ -44,12 +44,14 @@ final class UnlockAuditRecordTests: XCTestCase {
     }
 
     /// The log's chain is hashed with libcrypto's SHA-256 in a process that has it loaded (this
-    /// one, as keyrack-cli running the daemon), and that hash is libsodium's, byte for byte, at
-    /// every length around SHA-256's 64-byte blocks and a 750 KB unlock record's.
+    /// one, as keyrack-cli running the daemon), from `libcryptoFrom` bytes on, and that hash is
+    /// libsodium's, byte for byte, at every length around SHA-256's 64-byte blocks, the switch
+    /// from one to the other and a 750 KB unlock record's.
     func testTheChainHashIsLibcryptosAndEqualsLibsodiums() {
         XCTAssertTrue(AuditCrypto.hashesWithLibcrypto, "the test process links libcrypto, as keyrack-cli does")
         var rng = SystemRandomNumberGenerator()
-        for n in [0, 1, 55, 56, 63, 64, 65, 119, 128, 1000, 750_001] {
+        let from = AuditCrypto.libcryptoFrom
+        for n in [0, 1, 55, 56, 63, 64, 65, 119, 128, 1000, from - 1, from, from + 1, from + 55, from + 64, 750_001] {
             let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var fast = [UInt8](repeating: 0, count: 32), slow = [UInt8](repeating: 0, count: 32)
             bytes.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { AuditCrypto.sha256(b, into: $0.baseAddress!) } }

@@ -17,15 +17,20 @@ public enum AuditCrypto {
     /// which runs the daemon, links it for age's STREAM): its SHA-NI/AVX2 code hashes several
     /// times faster than libsodium's portable C, and an unlock of 10 000 keys writes a 750 KB
     /// record (libsodium: 39 M of the daemon's 215 M instructions). Looked up, not linked: the
-    /// static front end links this module without libcrypto. Otherwise libsodium's.
+    /// static front end links this module without libcrypto. Otherwise, and for a short record
+    /// (a GET's, ~200 bytes: the one-shot's digest fetch, ~4 700 instructions, costs more there
+    /// than libsodium's few blocks), libsodium's.
     static func sha256(_ bytes: UnsafeBufferPointer<UInt8>, into digest: UnsafeMutablePointer<UInt8>) {
-        if let fast = libcryptoSHA256, let base = bytes.baseAddress {
+        if bytes.count >= libcryptoFrom, let fast = libcryptoSHA256, let base = bytes.baseAddress {
             _ = fast(base, bytes.count, digest)
             return
         }
         _ = sodium_init()
         crypto_hash_sha256(digest, bytes.baseAddress, UInt64(bytes.count))
     }
+
+    /// The length from which libcrypto hashes (when loaded).
+    static let libcryptoFrom = 4096
 
     /// OpenSSL's one-shot `SHA256(data, length, digest)`, if this process has libcrypto loaded.
     private typealias OneShotSHA256 = @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?) -> UnsafeMutablePointer<UInt8>?
