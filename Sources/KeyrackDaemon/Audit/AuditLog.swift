@@ -382,7 +382,7 @@ public final class AuditLog: @unchecked Sendable {
             offset += n
         }
         // The next line's `prev`: the SHA-256 of this one without its newline, in hex.
-        _ = line.withUnsafeBufferPointer { l in
+        line.withUnsafeBufferPointer { l in
             digest.withUnsafeMutableBufferPointer { AuditCrypto.sha256(UnsafeBufferPointer(rebasing: l[0..<count - 1]), into: $0.baseAddress!) }
         }
         prevHex.withUnsafeMutableBufferPointer { out in
