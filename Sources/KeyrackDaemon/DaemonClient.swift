@@ -158,7 +158,7 @@ public final class DaemonConnection {
         repeat {
             var end = start, bytes = 0
             while end < grants.count {
-                let size = grants[end].value.count + grants[end].slug.description.utf8.count + grants[end].vault.utf8.count + 32
+                let size = grants[end].value.count + grants[end].slug.utf8Count + grants[end].vault.utf8.count + 32
                 if end > start && bytes + size > Frame.maximumBodySize / 2 { break }
                 bytes += size
                 end += 1

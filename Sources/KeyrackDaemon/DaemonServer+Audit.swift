@@ -132,24 +132,40 @@ extension DaemonServer {
     }
 
     /// `[{"slug":…,"vault":…,"ttl_seconds":…},…]`, the unlock record's keys, written into one
-    /// string: a record object (and its string) per key was most of the daemon's share of a
-    /// 10 000-key unlock. A slug needs no escaping (NameRules lets no quote, backslash or
-    /// control byte in), so its parts go in as they are; the vault is the client's word and quoted.
+    /// buffer: a record object (and its string) per key was most of the daemon's share of a
+    /// 10 000-key unlock, and then appending to a String was (its append checks and grows per
+    /// piece; callgrind: 54 M of the daemon's 280 M instructions an unlock). Bytes first, one
+    /// String at the end. A slug needs no escaping (NameRules lets no quote, backslash or
+    /// control byte in), so its parts go in as they are; the vault is the client's word and
+    /// quoted, once per run of grants from the same vault (an unlock's are mostly one vault).
     static func unlockedKeysJSON(_ stored: [GrantInfo]) -> String {
-        var out = "["
+        var out: [UInt8] = []
         out.reserveCapacity(2 + stored.count * 80)
+        out.append(UInt8(ascii: "["))
+        var lastVault: String?
+        var quotedVault: [UInt8] = []
         for (i, g) in stored.enumerated() {
-            out += i == 0 ? "{\"slug\":\"" : ",{\"slug\":\""
-            out += g.slug.org; out += "."; out += g.slug.env; out += "."; out += g.slug.key
-            out += "\",\"vault\":"
-            JSONString.quote(g.vault, into: &out)
-            out += ",\"ttl_seconds\":"
-            out += String(g.remainingMilliseconds / 1000)
-            out += "}"
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: slugKey)
+            g.slug.appendUTF8(to: &out)
+            out.append(contentsOf: vaultKey)
+            if g.vault != lastVault {
+                quotedVault.removeAll(keepingCapacity: true)
+                AuditFields.appendQuoted(g.vault, to: &quotedVault)
+                lastVault = g.vault
+            }
+            out.append(contentsOf: quotedVault)
+            out.append(contentsOf: ttlKey)
+            AuditLog.appendDecimal(g.remainingMilliseconds / 1000, to: &out)
+            out.append(UInt8(ascii: "}"))
         }
-        out += "]"
-        return out
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let slugKey = Array("{\"slug\":\"".utf8)
+    private static let vaultKey = Array("\",\"vault\":".utf8)
+    private static let ttlKey = Array(",\"ttl_seconds\":".utf8)
 
     func auditRelock(env: String?, key: String?, gone: [Slug], connection: ConnectionAudit) {
         var f = AuditFields()

@@ -435,7 +435,7 @@ public final class DaemonServer: Sendable {
                     if case .stop = request { stopAfterReply = true }
                     response = handle(request, connection: connection)
                 }
-                reply = response.encodeBody()
+                reply = response.encodeBody(answering: request)
                 response.wipeValues()
             } catch let DaemonError.protocolError(code, message) {
                 reply = Response.error(code, message).encodeBody()

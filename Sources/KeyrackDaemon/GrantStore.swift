@@ -79,10 +79,15 @@ public final class GrantStore: Sendable {
         var secrets = [GuardedBytes?](repeating: nil, count: requests.count)
         for (i, copy) in zip(withSecret, secretCopies) { secrets[i] = copy }
         return try locked { s in
-            // The slugs not held yet, counted with one lookup each; only near the limit, where
-            // a slug sent twice must count once, through a set of them (two hashes a slug).
-            var fresh = 0
-            for request in requests where s.grants[request.slug] == nil { fresh += 1 }
+            // The slugs not held yet. Far from the limit, every request counts as fresh (an
+            // upper bound, which cannot pass the limit): no lookup per grant. Nearer, counted
+            // with one lookup each; nearer still, where a slug sent twice must count once,
+            // through a set of them (two hashes a slug).
+            var fresh = requests.count
+            if s.grants.count + fresh > GrantStore.maximumGrants {
+                fresh = 0
+                for request in requests where s.grants[request.slug] == nil { fresh += 1 }
+            }
             if s.grants.count + fresh > GrantStore.maximumGrants {
                 fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
             }
@@ -94,8 +99,13 @@ public final class GrantStore: Sendable {
             var stored: [GrantInfo] = []
             var replaced: [Entry] = []
             stored.reserveCapacity(requests.count)
-            s.grants.reserveCapacity(s.grants.count + fresh)
-            for (i, (request, value)) in zip(requests, guarded).enumerated() {
+            if !s.grants.isEmpty { replaced.reserveCapacity(requests.count) }
+            // Room for the fresh ones when nothing is held (a first unlock); a re-unlock replaces
+            // its slugs in place, and reserving for the upper bound would double the table.
+            if s.grants.isEmpty { s.grants.reserveCapacity(fresh) }
+            // By index: a zip of the two arrays copied each request (and its strings' references) out and back.
+            for i in requests.indices {
+                let request = requests[i], value = guarded[i]
                 let info = GrantInfo(slug: request.slug, vault: request.vault,
                                      remainingMilliseconds: request.ttlMilliseconds,
                                      expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
@@ -119,7 +129,13 @@ public final class GrantStore: Sendable {
 
     /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
     public func setCatalog(_ slugs: [Slug]) {
-        locked { s in s.catalog = Set(slugs).union(s.grants.keys) }
+        // Built outside the lock and added to in place: `Set(slugs).union(grants.keys)` copied
+        // the set of 10 000 slugs it had just built to add the grants' (mostly the same) to it.
+        var catalog = Set(slugs)
+        locked { s in
+            for slug in s.grants.keys { catalog.insert(slug) }
+            s.catalog = catalog
+        }
     }
 
     /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
@@ -142,7 +158,9 @@ public final class GrantStore: Sendable {
             }
             s.endAll(ended)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
-            return gone.sorted { $0.description < $1.description }
+            // Slug's own order is its description's, compared in place: building both strings
+            // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
+            return gone.sorted()
         }
     }
 
@@ -184,7 +202,7 @@ public final class GrantStore: Sendable {
             }
             var out: [Renewal] = []
             for (note, slugs) in due.sorted(by: { $0.key < $1.key }) {
-                let slugs = slugs.sorted { $0.description < $1.description }
+                let slugs = slugs.sorted()
                 let entries = slugs.compactMap { s.grants[$0] }
                 let latest = entries.map(\.deadline).max() ?? t
                 let period = entries.compactMap(\.lease?.period).max() ?? 0
@@ -287,7 +305,7 @@ public final class GrantStore: Sendable {
                 info.remainingMilliseconds = e.shownEnd &- t
                 info.expiresAtWallMilliseconds = Clock.wallMilliseconds() &+ info.remainingMilliseconds
                 return info
-            }.sorted { ($0.remainingMilliseconds, $0.slug.description) < ($1.remainingMilliseconds, $1.slug.description) }
+            }.sorted { $0.remainingMilliseconds != $1.remainingMilliseconds ? $0.remainingMilliseconds < $1.remainingMilliseconds : $0.slug < $1.slug }
         }
     }
 
@@ -316,7 +334,7 @@ public final class GrantStore: Sendable {
                 guard let only = orgs.first ?? org, let slug = Slug(org: only, env: env, key: key) else { return .absent(nil) }
                 return s.resolve(slug, now: t)
             }
-            let candidates = known.sorted { $0.description < $1.description }
+            let candidates = known.sorted()
             if candidates.count > 1 { return .ambiguous(candidates) }
             guard let only = candidates.first else { return .absent(nil) }
             return s.resolve(only, now: t)
@@ -341,7 +359,7 @@ extension GrantStore.State {
             gone.append(slug)
         }
         endAll(ended)
-        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted { $0.description < $1.description }) }
+        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted()) }
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential

@@ -1,14 +1,15 @@
 import SecretBytes
 import KeyrackNames
-/// The daemon protocol, version 5 (2 answered UNLOCK with the grants as stored, expiries
+/// The daemon protocol, version 6 (2 answered UNLOCK with the grants as stored, expiries
 /// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations;
-/// 5 each grant's optional renewable lease duration). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// 5 each grant's optional renewable lease duration; 6 answers a grant stored as it was sent by
+/// its place and its wall-clock expiry, not its slug, vault and destinations again). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 5
+    public static let version: UInt8 = 6
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -287,7 +288,7 @@ extension Request {
                 let n = try r.count("unlock.catalog", minimumItemSize: 4)
                 var list: [Slug] = []
                 list.reserveCapacity(n)
-                for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug")) }
+                for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug", sharingPartsWith: list.last)) }
                 catalog = list
             } else if hasCatalog != 0 {
                 throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
@@ -295,9 +296,13 @@ extension Request {
             let n = try r.count("unlock.grants", minimumItemSize: 20)
             var grants: [GrantRequest] = []
             grants.reserveCapacity(n)
+            // Each slug shares its org and env with the one before, each vault is the one before
+            // when the same bytes: an unlock's grants mostly come from one org, env and vault.
+            var previousSlug: Slug?, previousVault: String?
             for _ in 0..<n {
-                let slug = try r.slug("unlock.grant.slug")
-                let vault = try r.string("unlock.grant.vault", max: 256)
+                let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previousSlug)
+                let vault = try r.string("unlock.grant.vault", max: 256, expecting: previousVault)
+                previousSlug = slug; previousVault = vault
                 let ttl = try r.u64("unlock.grant.ttl")
                 let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
                 var revocation: String?
@@ -355,7 +360,7 @@ extension Response {
         case .pong(let pid, let owner):
             w.u8(0x81); w.u32(UInt32(bitPattern: pid)); w.string(owner)
         case .unlocked(let grants):
-            w.u8(0x82); w.count(grants.count); for g in grants { Response.encode(g, into: &w) }
+            w.u8(0x82); w.count(grants.count); for g in grants { w.u8(Response.storedInFull); Response.encode(g, into: &w) }
         case .got(let results):
             w.u8(0x83); w.count(results.count)
             for result in results {
@@ -395,6 +400,30 @@ extension Response {
         return w.bytes
     }
 
+    /// Each grant of an UNLOCKED reply: in full (slug, vault, remaining, expiry, destinations),
+    /// or, for a grant stored as the UNLOCK sent it, the place it was sent at and its expiry.
+    static let storedInFull: UInt8 = 0, storedAsSent: UInt8 = 1
+
+    /// The body answering `request`. An UNLOCKED reply names each grant stored as it was sent
+    /// (slug, vault, TTL and destinations those of the request at the same place) by that place,
+    /// with the one thing the client does not know, its wall-clock expiry: writing 10 000 slugs
+    /// back and reading them again was most of the exchange. Anything else: `encodeBody()`.
+    func encodeBody(answering request: Request) -> [UInt8] {
+        guard case .unlocked(let grants) = self, case .unlock(let sent, _) = request, grants.count == sent.count else { return encodeBody() }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x82); w.count(grants.count)
+        // By index: a zip copied each grant and request (and their strings' references) out.
+        for i in grants.indices {
+            let g = grants[i], r = sent[i]
+            if g.slug == r.slug && g.vault == r.vault && g.remainingMilliseconds == r.ttlMilliseconds && g.sendTo == r.sendTo {
+                w.u8(Response.storedAsSent); w.u64(g.expiresAtWallMilliseconds)
+            } else {
+                w.u8(Response.storedInFull); Response.encode(g, into: &w)
+            }
+        }
+        return w.bytes
+    }
+
     private static func encode(_ info: GrantInfo, into w: inout WireWriter) {
         w.slug(info.slug); w.string(info.vault); w.u64(info.remainingMilliseconds); w.u64(info.expiresAtWallMilliseconds)
         Request.encode(sendTo: info.sendTo, into: &w)
@@ -423,10 +452,20 @@ extension Response {
         case 0x81:
             response = .pong(pid: Int32(bitPattern: try r.u32("pid")), owner: try r.string("owner"))
         case 0x82:
-            let n = try r.count("grants", minimumItemSize: 24)
+            let n = try r.count("grants", minimumItemSize: 9)
             var grants: [GrantInfo] = []
             grants.reserveCapacity(n)
-            for i in 0..<n { grants.append(try decodeInfo(&r, answering: i < sent.count ? sent[i] : nil)) }
+            for i in 0..<n {
+                let request = i < sent.count ? sent[i] : nil
+                switch try r.u8("grant.form") {
+                case storedInFull: grants.append(try decodeInfo(&r, answering: request))
+                case storedAsSent:
+                    guard let request else { throw DaemonError.malformed("grant \(i): stored as sent, but no grant was sent at that place") }
+                    grants.append(GrantInfo(slug: request.slug, vault: request.vault, remainingMilliseconds: request.ttlMilliseconds,
+                                            expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: request.sendTo))
+                case let other: throw DaemonError.malformed("grant.form: \(other) is neither 0 nor 1")
+                }
+            }
             response = .unlocked(grants)
         case 0x85:
             let n = try r.count("slugs", minimumItemSize: 4)

@@ -56,10 +56,14 @@ public enum NameRules {
     /// A key name such as `GITHUB_TOKEN`: 1–128 of letters, digits, '_', '-' and inner '.',
     /// starting with a letter or '_'. Dots never at an end nor doubled, so `ORG.ENV.KEY` splits
     /// back unambiguously.
-    @inlinable public static func isValidKey<S: StringProtocol>(_ value: S) -> Bool {
+    @inlinable public static func isValidKey<S: StringProtocol>(_ value: S) -> Bool { isValidKey(utf8: value.utf8) }
+
+    /// The key rule over UTF-8 bytes not yet made a String (the daemon reading an unlock's keys
+    /// from the frame: checked first, the String made only of bytes that pass).
+    @inlinable public static func isValidKey<C: Collection>(utf8: C) -> Bool where C.Element == UInt8 {
         var count = 0
         var previous: UInt8 = 0
-        for b in value.utf8 {
+        for b in utf8 {
             if count == 0 {
                 guard isUpper(b) || isLower(b) || b == UInt8(ascii: "_") else { return false }
             } else {

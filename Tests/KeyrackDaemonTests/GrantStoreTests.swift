@@ -139,6 +139,39 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(store.lookup(key: "API", env: "test", org: "other"), .locked(slug("other.test.API")))
     }
 
+    /// A new catalog keeps the slugs held in it (a key an unlock derived, which no manifest
+    /// lists): relocked later, such a key is "locked", not "absent".
+    func testANewCatalogKeepsTheSlugsHeld() throws {
+        let store = GrantStore()
+        try store.put([grant("acme.test.DERIVED", "d", ttl: 60_000), grant("acme.test.A", "a", ttl: 60_000)])
+        store.setCatalog([slug("acme.test.A"), slug("acme.test.B"), slug("acme.test.A")])
+        XCTAssertEqual(store.catalogCount, 3)
+        XCTAssertEqual(store.relock(key: "acme.test.DERIVED"), [slug("acme.test.DERIVED")])
+        XCTAssertEqual(store.lookup(key: "acme.test.DERIVED"), .locked(slug("acme.test.DERIVED")))
+        XCTAssertEqual(store.lookup(key: "acme.test.B"), .locked(slug("acme.test.B")))
+        store.setCatalog([])
+        XCTAssertEqual(store.catalogCount, 1)
+        XCTAssertEqual(store.lookup(key: "acme.test.B"), .absent(slug("acme.test.B")))
+    }
+
+    /// Relock, status and expiry list slugs in the order of their descriptions (Slug's own `<`,
+    /// no string built per comparison), ties of status's expiry broken the same way.
+    func testSlugsAreListedInTheOrderOfTheirDescriptions() throws {
+        let clock = FakeClock()
+        let texts = ["a.test.K_", "a.test.K.X", "a-b.test.K", "a.test.K", "a.tes.K", "a0.test.K"]
+        var expired: [[Slug]] = []
+        let store = GrantStore(now: { clock.now })
+        store.onExpire = { expired.append($0) }
+        try store.put(texts.map { grant($0, "v", ttl: 60_000) })
+        let order = texts.sorted()
+        XCTAssertEqual(store.status().map(\.slug.description), order)
+        clock.now += 60_000
+        XCTAssertEqual(store.purgeExpired(), 0)
+        XCTAssertEqual(expired.map { $0.map(\.description) }, [order])
+        try store.put(texts.reversed().map { grant($0, "v", ttl: 60_000) })
+        XCTAssertEqual(store.relock().map(\.description), order)
+    }
+
     func testRelockByEnvKeepsOtherEnvs() throws {
         let store = GrantStore()
         try store.put([grant("acme.test.A", "a", ttl: 60_000), grant("acme.prod.A", "b", ttl: 60_000), grant("acme.test.C", "c", ttl: 60_000)])

@@ -101,6 +101,50 @@ final class WireProtocolTests: XCTestCase {
         XCTAssertEqual(results[0], .granted(info, value: Array("v".utf8)))
     }
 
+    /// An unlock's slugs are read sharing the org and env of the slug before (one decode and
+    /// check of the key each, the parts' storage shared), its vaults reusing the vault before;
+    /// yet each slug decodes as a full parse would, and a bad one is refused in the same words.
+    func testAnUnlocksSlugsShareTheirOrgAndEnvYetEachIsReadAsAlone() throws {
+        // Parts over 15 bytes live in heap storage of their own: shared storage is visible.
+        let org = "a-long-organisation", env = "a-long-environment", vault = "a-vault-name-over-15-bytes"
+        let texts = ["\(org).\(env).K1", "\(org).\(env).K2.WITH.DOTS", "\(org).\(env)x.K3", "\(org)x.\(env).K4",
+                     "\(org)x.\(env).K5", "ab.test.K", "abc.test.K", "ab.testing.K", "ab.te.K", "ab.te.st"]
+        let slugs = texts.map { Slug(parsing: $0)! }
+        let grants = slugs.enumerated().map { GrantRequest(slug: $1, vault: $0 == 6 ? "other" : vault, ttlMilliseconds: 1, value: [1]) }
+        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: slugs).encodeBody()) else { return XCTFail() }
+        XCTAssertEqual(decoded.map(\.slug), slugs)
+        XCTAssertEqual(catalog, slugs)
+        XCTAssertEqual(decoded.map(\.vault), grants.map(\.vault))
+        func storage(_ s: String) -> UnsafePointer<UInt8>? { var s = s; return s.withUTF8 { $0.baseAddress } }
+        for list in [decoded.map(\.slug), catalog!] {
+            XCTAssertEqual(storage(list[1].org), storage(list[0].org), "the org is not shared")
+            XCTAssertEqual(storage(list[1].env), storage(list[0].env), "the env is not shared")
+            XCTAssertEqual(storage(list[4].org), storage(list[3].org), "the org is not shared")
+            XCTAssertNotEqual(storage(list[3].org), storage(list[2].org))
+        }
+        XCTAssertEqual(storage(decoded[1].vault), storage(decoded[0].vault), "the vault is not shared")
+        // After a good slug, bad ones: each refused as it would be alone.
+        for (bad, why) in [("ab.test.bad key", "'ab.test.bad key' is not ORG.ENV.KEY"), ("ab.test.", "'ab.test.' is not ORG.ENV.KEY"),
+                           ("ab.test.K..x", "'ab.test.K..x' is not ORG.ENV.KEY"), ("ab.test.\u{e9}", "'ab.test.\u{e9}' is not ORG.ENV.KEY")] {
+            for catalogFirst in [true, false] {
+                var w = WireWriter()
+                w.u8(Protocol.version); w.u8(0x02)
+                if catalogFirst { w.u8(1); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
+                    w.u8(0); w.count(2)
+                    for text in ["ab.test.K", bad] { w.string(text); w.string("v"); w.u64(1); w.data([1]); w.u8(0); w.count(0); w.u8(0) }
+                }
+                XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
+                    XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.\(catalogFirst ? "catalog" : "grant").slug: \(why)"))")
+                }
+            }
+        }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
+        XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.catalog.slug: not UTF-8"))")
+        }
+    }
+
     /// An UNLOCKED reply is read against the grants sent (their slugs compared, not parsed
     /// anew), yet says what the daemon stored: a slug other than the one sent is the daemon's,
     /// and a reply slug that is no slug, or no UTF-8, is refused as before.
@@ -119,7 +163,7 @@ final class WireProtocolTests: XCTestCase {
         // A slug one byte off the one sent, then bytes that are no slug or no UTF-8.
         func reply(slug: [UInt8]) -> [UInt8] {
             var w = WireWriter()
-            w.u8(Protocol.version); w.u8(0x82); w.count(1)
+            w.u8(Protocol.version); w.u8(0x82); w.count(1); w.u8(0)
             w.data(slug); w.string("os.secure"); w.u64(5); w.u64(9); w.count(0)
             return w.bytes
         }
@@ -130,6 +174,46 @@ final class WireProtocolTests: XCTestCase {
         }
         XCTAssertThrowsError(try Response.decode(body: reply(slug: [0x61, 0x2e, 0x62, 0x2e, 0xff]), unlocking: sent)) { error in
             XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.slug: not UTF-8"))")
+        }
+    }
+
+    /// The daemon answers each grant it stored as the UNLOCK sent it by its place and its
+    /// expiry (9 bytes, protocol 6), any other in full; the client reads both against the grants
+    /// it sent, and refuses a place it sent nothing at, or a form it does not know.
+    func testAnUnlockedReplyNamesAGrantStoredAsSentByItsPlace() throws {
+        let sent = [GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 5, value: [1], sendTo: ["api.github.com"]),
+                    GrantRequest(slug: s2, vault: "1password", ttlMilliseconds: 6, value: [2])]
+        let asSent = [GrantInfo(slug: s1, vault: "os.secure", remainingMilliseconds: 5, expiresAtWallMilliseconds: 9, sendTo: ["api.github.com"]),
+                      GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10)]
+        let request = Request.unlock(sent, catalog: nil)
+        let compact = Response.unlocked(asSent).encodeBody(answering: request)
+        XCTAssertEqual(compact.count, 2 + 4 + 2 * 9)
+        guard case .unlocked(let read) = try Response.decode(body: compact, unlocking: sent) else { return XCTFail() }
+        XCTAssertEqual(read, asSent)
+        // Stored otherwise (a TTL cut, another vault, other destinations): that grant in full.
+        for changed in [GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 5, expiresAtWallMilliseconds: 10),
+                        GrantInfo(slug: s2, vault: "os.secure", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10),
+                        GrantInfo(slug: s2, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10, sendTo: ["h"]),
+                        GrantInfo(slug: s1, vault: "1password", remainingMilliseconds: 6, expiresAtWallMilliseconds: 10)] {
+            let body = Response.unlocked([asSent[0], changed]).encodeBody(answering: request)
+            XCTAssertGreaterThan(body.count, compact.count)
+            guard case .unlocked(let mixed) = try Response.decode(body: body, unlocking: sent) else { return XCTFail() }
+            XCTAssertEqual(mixed, [asSent[0], changed])
+        }
+        // Another count than sent, or no UNLOCK answered: every grant in full, as encodeBody writes it.
+        XCTAssertEqual(Response.unlocked(Array(asSent.prefix(1))).encodeBody(answering: request), Response.unlocked(Array(asSent.prefix(1))).encodeBody())
+        XCTAssertEqual(Response.unlocked(asSent).encodeBody(answering: .status), Response.unlocked(asSent).encodeBody())
+        // Read without the grants sent, or against fewer: nothing to name.
+        XCTAssertThrowsError(try Response.decode(body: compact)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant 0: stored as sent, but no grant was sent at that place"))")
+        }
+        XCTAssertThrowsError(try Response.decode(body: compact, unlocking: Array(sent.prefix(1)))) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant 1: stored as sent, but no grant was sent at that place"))")
+        }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x82); w.count(1); w.u8(2); w.u64(9)
+        XCTAssertThrowsError(try Response.decode(body: w.bytes, unlocking: sent)) { error in
+            XCTAssertEqual("\(error)", "\(DaemonError.malformed("grant.form: 2 is neither 0 nor 1"))")
         }
     }
 

@@ -1,14 +1,53 @@
 import CSodium
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SHA-256 and Ed25519 from libsodium, which the daemon already links (and initialises in
-/// GuardedBytes): never a hand-rolled hash.
+/// GuardedBytes), a long record's SHA-256 from libcrypto (`sha256`): never a hand-rolled hash.
 public enum AuditCrypto {
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        _ = sodium_init()
         var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
-        _ = bytes.withUnsafeBufferPointer { crypto_hash_sha256(&digest, $0.baseAddress, UInt64($0.count)) }
+        bytes.withUnsafeBufferPointer { b in digest.withUnsafeMutableBufferPointer { sha256(b, into: $0.baseAddress!) } }
         return hex(digest)
     }
+
+    /// The SHA-256 of `bytes`, its 32 bytes written at `digest`: the access log's chain (each
+    /// record's `prev`, `audit verify`). libcrypto's, where it can be loaded: its SHA-NI/AVX2
+    /// code hashes several times faster than libsodium's portable C, and an unlock of 10 000
+    /// keys writes a 750 KB record (libsodium: 39 M of the daemon's 215 M instructions). Loaded
+    /// at the first long record, not linked: keyrack-cli loads libcrypto on first use
+    /// (CLibcryptoDeferred), and the static front end, which writes no log, links this module
+    /// without it. Otherwise, and for a short record (a GET's, ~200 bytes: the one-shot's digest
+    /// fetch, ~4 700 instructions, costs more there than libsodium's few blocks), libsodium's.
+    static func sha256(_ bytes: UnsafeBufferPointer<UInt8>, into digest: UnsafeMutablePointer<UInt8>) {
+        if bytes.count >= libcryptoFrom, let fast = libcryptoSHA256, let base = bytes.baseAddress {
+            _ = fast(base, bytes.count, digest)
+            return
+        }
+        sodiumSHA256(bytes, into: digest)
+    }
+
+    /// libsodium's SHA-256 (the short records', and every record's where libcrypto does not load).
+    static func sodiumSHA256(_ bytes: UnsafeBufferPointer<UInt8>, into digest: UnsafeMutablePointer<UInt8>) {
+        _ = sodium_init()
+        crypto_hash_sha256(digest, bytes.baseAddress, UInt64(bytes.count))
+    }
+
+    /// The length from which libcrypto hashes (when it loads).
+    static let libcryptoFrom = 4096
+
+    /// OpenSSL's one-shot `SHA256(data, length, digest)`; nil when libcrypto cannot be loaded
+    /// (then libsodium hashes everything: the same digests).
+    private typealias OneShotSHA256 = @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?) -> UnsafeMutablePointer<UInt8>?
+    private static let libcryptoSHA256: OneShotSHA256? = {
+        // The process's own copy when it has one loaded (dlopen then only counts a reference).
+        guard let library = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(library, "SHA256") else { return nil }
+        return unsafeBitCast(symbol, to: OneShotSHA256.self)
+    }()
+
+    /// Whether `sha256` hashes with libcrypto (for the test that the daemon's process does).
+    static var hashesWithLibcrypto: Bool { libcryptoSHA256 != nil }
 
     public static func sha256Hex<S: StringProtocol>(_ text: S) -> String { sha256Hex(Array(text.utf8)) }
 

@@ -382,8 +382,8 @@ public final class AuditLog: @unchecked Sendable {
             offset += n
         }
         // The next line's `prev`: the SHA-256 of this one without its newline, in hex.
-        _ = line.withUnsafeBufferPointer { l in
-            digest.withUnsafeMutableBufferPointer { crypto_hash_sha256($0.baseAddress!, l.baseAddress, UInt64(count - 1)) }
+        line.withUnsafeBufferPointer { l in
+            digest.withUnsafeMutableBufferPointer { AuditCrypto.sha256(UnsafeBufferPointer(rebasing: l[0..<count - 1]), into: $0.baseAddress!) }
         }
         prevHex.withUnsafeMutableBufferPointer { out in
             for (i, b) in digest.enumerated() {
@@ -404,7 +404,9 @@ public final class AuditLog: @unchecked Sendable {
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
-        var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits, written backwards
+        // Room for UInt64.max's 20 digits, written backwards (two words held only 16: a 17-digit
+        // value trapped; the unlock record's TTLs in seconds go through here too).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var n = 0
         withUnsafeMutableBytes(of: &digits) { d in
             repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
