@@ -41,9 +41,11 @@ public enum OpenBaoFetch {
     /// `interaction` answers the card's PIN prompt of a cert login (unlock's --pin-stdin or
     /// --pin-file): where pcscd is open to every user the manifest's PIN does not stay verified.
     public static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = TerminalInteraction.live,
-                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [Slug: Fetched] {
+                      environment given: [String: String]? = nil) throws -> [Slug: Fetched] {
         let wanted = entries.filter { $0.vault == .openBao }
         guard !wanted.isEmpty else { return [:] }
+        // The process's environment only when a key is OpenBao's: every unlock calls this.
+        let environment = given ?? ProcessInfo.processInfo.environment
         let settings = manifest.openbao ?? OpenBaoSettings()
         try checkMechanisms(wanted, settings: settings, owner: owner)
         let groups = try targets(wanted, settings: settings, owner: owner, environment: environment)
