@@ -44,23 +44,50 @@ public protocol OwnerDaemonPort {
 }
 
 public struct LiveDaemonPort: OwnerDaemonPort {
+    /// The connection `start` found a running daemon on, for the request right after it (an
+    /// unlock's grants): one connection where there were two, each a thread in the daemon and a
+    /// round trip here (issue 32).
+    private let found = FoundConnection()
+
     public init() {}
 
     public func start(owner: String, pinnedUID: UInt32?) throws -> Int32? {
+        // A daemon that answers needs no start, and so no start lock: ensure pings it again.
+        if let connection = try? DaemonClient(owner: owner).connect(peerUIDs: [getuid()]), case .pong? = try? connection.send(.ping) {
+            found.keep(connection, owner: owner)
+            return nil
+        }
         var pid: Int32?
         _ = try DaemonStart.ensure(owner: owner, pinnedUID: pinnedUID) { pid = $0 }
         return pid
     }
 
     public func send(owner: String, _ request: Request) throws -> Response {
-        try DaemonClient(owner: owner).send(request, peerUIDs: [getuid()])
+        if let connection = found.take(owner: owner) { return try connection.send(request) }
+        return try DaemonClient(owner: owner).send(request, peerUIDs: [getuid()])
     }
 
     public func unlock(owner: String, _ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
-        try DaemonClient(owner: owner).connect(peerUIDs: [getuid()]).unlock(grants, catalog: catalog)
+        try (found.take(owner: owner) ?? DaemonClient(owner: owner).connect(peerUIDs: [getuid()])).unlock(grants, catalog: catalog)
     }
 
     public func stopOrphan(owner: String, pid: Int32) throws -> DaemonExitReport {
         try OrphanedDaemon.stop(DaemonClient(owner: owner).runtime, owner: owner, pid: pid)
+    }
+}
+
+/// The connection a daemon answered `start` on, handed to the next request only, and only soon:
+/// the daemon ends a connection idle for its client timeout (10 s), and a request must never
+/// meet a connection the daemon already closed.
+private final class FoundConnection {
+    private static let freshForMilliseconds: UInt64 = 1_000
+    private var kept: (owner: String, connection: DaemonConnection, at: UInt64)?
+
+    func keep(_ connection: DaemonConnection, owner: String) { kept = (owner, connection, Clock.bootMilliseconds()) }
+
+    func take(owner: String) -> DaemonConnection? {
+        defer { kept = nil }
+        guard let kept, kept.owner == owner, Clock.bootMilliseconds() - kept.at < Self.freshForMilliseconds else { return nil }
+        return kept.connection
     }
 }
