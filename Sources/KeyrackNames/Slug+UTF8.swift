@@ -23,3 +23,20 @@ extension Slug {
     /// The length of the description in UTF-8 bytes.
     public var utf8Count: Int { org.utf8.count + env.utf8.count + key.utf8.count + 2 }
 }
+
+extension Slug {
+    /// `description == text`, without making the description: byte by byte when `text` is
+    /// ASCII (the description always is); otherwise String's own comparison, which also
+    /// equates canonically equivalent text (a Kelvin sign with a K).
+    public func isDescription(_ text: String) -> Bool {
+        var text = text
+        let bytes: Bool? = text.withUTF8 { t in
+            guard !t.contains(where: { $0 >= 0x80 }) else { return nil }
+            let o = org.utf8.count, e = env.utf8.count, dot = UInt8(ascii: ".")
+            guard t.count == o + e + key.utf8.count + 2, t[o] == dot, t[o + 1 + e] == dot else { return false }
+            return org.utf8.elementsEqual(t[0..<o]) && env.utf8.elementsEqual(t[(o + 1)..<(o + 1 + e)])
+                && key.utf8.elementsEqual(t[(o + 2 + e)...])
+        }
+        return bytes ?? (description == text)
+    }
+}

@@ -45,6 +45,8 @@ private struct ManifestDecoder {
     var owner: OwnerRecord?
     var recipients: [BackupRecipient] = []
     var keys: [Slug: KeyEntry] = [:]
+    /// `keys` in slug order when they were written in it (`readKeys`).
+    var sortedKeys: [KeyEntry]?
     var secrets: [Slug: [UInt8]] = [:]
     /// The slugs of `keys:` in the file's order with the bytes each was parsed from, so the same
     /// key under `secrets:` (written in the same order) is not parsed again.
@@ -78,6 +80,7 @@ private struct ManifestDecoder {
         if let unknown { throw YAMLError(line: unknown.line, "unknown field '\(unknown.name.prefix(60))' in manifest") }
         var manifest = HostManifest(owner: owner, recipients: recipients, keys: keys, secrets: secrets)
         manifest.version = version
+        manifest.sortedKeys = SortedKeys(sortedKeys)
         manifest.openbao = openbao
         manifest.auditSeed = audit?.seed
         manifest.auditCard = audit?.card
@@ -116,6 +119,12 @@ private struct ManifestDecoder {
     private mutating func readKeys(_ reader: inout YAMLReader) throws {
         guard try enter("keys", &reader) else { return }
         var entries = KeyEntryReader()
+        // While every key comes after the one before it in byte order (slug order: keyrack
+        // writes them so), none can be a duplicate and the entries wait in `ordered`: the table
+        // is then built once its size is known (no doublings), and the order is kept for
+        // `keys(env:key:)`. At the first key out of order the table takes them, and each
+        // entry after is checked as it comes, so the refusals and their order stay the same.
+        var ordered: [KeyEntry]? = []
         while try reader.nextKey() {
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
@@ -123,12 +132,39 @@ private struct ManifestDecoder {
                 slugs.append(entry.slug)
                 slugTexts.append(contentsOf: entries.key)
                 slugEnds.append(slugTexts.count)
+                if ordered != nil, lastSlugAscends() {
+                    ordered!.append(entry)
+                    continue
+                }
+            }
+            if let waiting = ordered {
+                ordered = nil
+                keys.reserveCapacity(waiting.count + 1)
+                for entry in waiting { keys[entry.slug] = entry }
             }
             // An entry's slug is its key's text (KeyEntryReader checks), so a slug met twice
             // is a key written twice.
             guard keys.updateValue(entry, forKey: entry.slug) == nil else {
                 throw YAMLReader.duplicateKey(Array(entry.slug.description.utf8), line: keyLine)
             }
+        }
+        if let ordered {
+            keys.reserveCapacity(ordered.count)
+            for entry in ordered { keys[entry.slug] = entry }
+            sortedKeys = ordered
+        }
+    }
+
+    /// Whether the last slug text in `slugTexts` comes after the one before it in byte order,
+    /// which is slug order (`Slug.<` compares the descriptions' bytes); true for the first.
+    private func lastSlugAscends() -> Bool {
+        let n = slugEnds.count
+        guard n >= 2 else { return true }
+        let a0 = n >= 3 ? slugEnds[n - 3] : 0, a1 = slugEnds[n - 2], b1 = slugEnds[n - 1]
+        return slugTexts.withUnsafeBufferPointer { t in
+            let a = a1 - a0, b = b1 - a1
+            let c = memcmp(t.baseAddress! + a0, t.baseAddress! + a1, min(a, b))
+            return c != 0 ? c < 0 : a < b
         }
     }
 

@@ -147,7 +147,11 @@ public struct HostManifest: Equatable, Sendable {
     public var version: Int
     public var owner: OwnerRecord
     public var recipients: [BackupRecipient]
-    public var keys: [Slug: KeyEntry]
+    public var keys: [Slug: KeyEntry] { didSet { sortedKeys = SortedKeys() } }
+    /// `keys` in slug order, when the decoder found them written that way (keyrack writes them
+    /// so), so choosing an unlock's keys neither sorts nor copies them; cleared by any change to
+    /// `keys`, after which `keys(env:key:)` sorts as it always did.
+    var sortedKeys = SortedKeys()
     /// os.secure values by slug, kept apart from `keys` so listing never touches them.
     public var secrets: [Slug: [UInt8]]
     /// How this owner reaches its OpenBao / Vault cluster (`keyrack set-default`); nil when unset.
@@ -184,12 +188,16 @@ public struct HostManifest: Equatable, Sendable {
     /// Keys filtered as `unlock`/`get` ask for them: by env (an `ORG.all.KEY` entry answers any
     /// env of its org) and, when given, by key name or full slug. Sorted by slug.
     public func keys(env: String? = nil, key: String? = nil) -> [KeyEntry] {
-        let chosen = keys.values.filter { entry in
+        let chosen = { (entry: KeyEntry) -> Bool in
             if let env, entry.slug.env != env, entry.slug.env != EnvName.all { return false }
-            if let key, entry.slug.key != key, entry.slug.description != key { return false }
+            if let key, entry.slug.key != key, !entry.slug.isDescription(key) { return false }
             return true
         }
-        return HostManifest.sortedBySlug(chosen)
+        if let sorted = sortedKeys.entries {
+            // All of them (an unlock of the whole env, as most are): the very array, no copy.
+            return sorted.allSatisfy(chosen) ? sorted : sorted.filter(chosen)
+        }
+        return HostManifest.sortedBySlug(keys.values.filter(chosen))
     }
 
     /// `entries` in the order of their slugs' descriptions (Slug's `<`), sorted as positions into
@@ -223,4 +231,14 @@ public struct HostManifest: Equatable, Sendable {
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: date)
     }
+}
+
+/// The entries of a manifest's `keys` in slug order (`HostManifest.sortedKeys`): derived from
+/// `keys`, so no part of the manifest's value and never a reason for two manifests to differ.
+struct SortedKeys: Equatable, Sendable {
+    var entries: [KeyEntry]?
+
+    init(_ entries: [KeyEntry]? = nil) { self.entries = entries }
+
+    static func == (_: SortedKeys, _: SortedKeys) -> Bool { true }
 }
