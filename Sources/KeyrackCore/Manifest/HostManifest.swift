@@ -69,44 +69,94 @@ public struct BackupRecipient: Equatable, Sendable {
 }
 
 /// One key: where its secret lives and how it is used. Never the value itself.
+///
+/// What is read at every turn (slug, vault, mech) is stored inline; the rest sits in one
+/// immutable box (`Details`), shared by copies and, when the decoder finds them equal, by
+/// entries: a copy of an entry is then one retain, not a dozen (a 10 000-key unlock copies
+/// each entry about seven times, and those copies were 4 % of its instructions).
 public struct KeyEntry: Equatable, Sendable {
     public var slug: Slug
     public var vault: Vault
-    /// Vault-specific external id: the `op://…` reference for 1password, else nil.
-    public var exid: String?
     public var mech: Mechanism
-    public var maxDuration: Duration?
+    private var details: Details
+
+    /// The fields not read at every turn, as one value (`KeyEntry`'s fields of the same names).
+    struct Fields: Equatable, Sendable {
+        var exid: String?
+        var maxDuration: Duration?
+        var addr: String?
+        var cacert: String?
+        var options: [String: String]
+        var sendTo: [Destination]
+        var createdAt: String
+        var updatedAt: String
+
+        init(exid: String?, maxDuration: Duration?, options: [String: String], addr: String?, cacert: String?,
+             sendTo: [Destination], createdAt: String, updatedAt: String) {
+            self.exid = exid
+            self.maxDuration = maxDuration
+            self.addr = addr
+            self.cacert = cacert
+            self.options = options
+            // Most keys have no destination, some one: sorting and deduplicating those through a
+            // set was a tenth of reading a 10 000-key manifest.
+            self.sendTo = sendTo.count < 2 ? sendTo : Array(Set(sendTo)).sorted()
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+        }
+    }
+
+    /// Never changed once made: a change to an entry makes it a new box.
+    final class Details: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    /// Vault-specific external id: the `op://…` reference for 1password, else nil.
+    public var exid: String? { get { details.fields.exid } set { update { $0.exid = newValue } } }
+    public var maxDuration: Duration? { get { details.fields.maxDuration } set { update { $0.maxDuration = newValue } } }
     /// openbao only: this key's cluster address and CA file, over the manifest's `openbao:` defaults.
-    public var addr: String?
-    public var cacert: String?
+    public var addr: String? { get { details.fields.addr } set { update { $0.addr = newValue } } }
+    public var cacert: String? { get { details.fields.cacert } set { update { $0.cacert = newValue } } }
     /// Vault- and mechanism-specific settings that are not secret (`region` for aws.params,
     /// `account` for 1password, `repositories`/`permissions` for a GitHub App), checked by
     /// `KeyOptions` at `set`. Empty for most keys, and then not written.
-    public var options: [String: String]
+    public var options: [String: String] { get { details.fields.options } set { update { $0.options = newValue } } }
     /// Where `exec --proxy` may put the value (`set --send-to`, issue 27), sorted, no duplicates.
     /// Empty: the value is never substituted into any request. Not written when empty.
-    public var sendTo: [Destination]
-    public var createdAt: String
-    public var updatedAt: String
+    public var sendTo: [Destination] { get { details.fields.sendTo } set { update { $0.sendTo = newValue } } }
+    public var createdAt: String { get { details.fields.createdAt } set { update { $0.createdAt = newValue } } }
+    public var updatedAt: String { get { details.fields.updatedAt } set { update { $0.updatedAt = newValue } } }
 
     public var env: EnvName { slug.envName }
     public var org: OrgName { slug.orgName }
 
     public init(slug: Slug, vault: Vault, exid: String?, mech: Mechanism, maxDuration: Duration?, options: [String: String] = [:],
                 addr: String? = nil, cacert: String? = nil, sendTo: [Destination] = [], createdAt: String, updatedAt: String) {
-        // Most keys have no destination, some one: sorting and deduplicating those through a
-        // set was a tenth of reading a 10 000-key manifest.
-        self.sendTo = sendTo.count < 2 ? sendTo : Array(Set(sendTo)).sorted()
-        self.addr = addr
-        self.cacert = cacert
+        self.init(slug: slug, vault: vault, mech: mech,
+                  details: Details(Fields(exid: exid, maxDuration: maxDuration, options: options, addr: addr, cacert: cacert, sendTo: sendTo,
+                                          createdAt: createdAt, updatedAt: updatedAt)))
+    }
+
+    /// An entry whose other fields are `details`' (a box another entry may hold too).
+    init(slug: Slug, vault: Vault, mech: Mechanism, details: Details) {
         self.slug = slug
         self.vault = vault
-        self.exid = exid
         self.mech = mech
-        self.maxDuration = maxDuration
-        self.options = options
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
+        self.details = details
+    }
+
+    /// The box of this entry's other fields, for an entry read next with the same ones.
+    var sharedDetails: Details { details }
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = details.fields
+        change(&fields)
+        details = Details(fields)
+    }
+
+    public static func == (a: KeyEntry, b: KeyEntry) -> Bool {
+        a.slug == b.slug && a.vault == b.vault && a.mech == b.mech && (a.details === b.details || a.details.fields == b.details.fields)
     }
 }
 

@@ -141,9 +141,17 @@ struct KeyEntryReader {
         let options = try HostManifest.decodeOptions(options, path: path + ".options")
         let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
         let sendTo = try HostManifest.decodeSendTo(sendTo, path: path + ".sendTo")
-        return KeyEntry(slug: slug, vault: vault, exid: exid, mech: mech, maxDuration: maxDuration, options: options,
-                        addr: addr, cacert: cacert, sendTo: sendTo, createdAt: try stamp(.createdAt, 0), updatedAt: try stamp(.updatedAt, 1))
+        let fields = KeyEntry.Fields(exid: exid, maxDuration: maxDuration, options: options, addr: addr, cacert: cacert, sendTo: sendTo,
+                                     createdAt: try stamp(.createdAt, 0), updatedAt: try stamp(.updatedAt, 1))
+        // Keys set together share all but their slug: one box for the run of them.
+        if let last = lastDetails, last.fields == fields { return KeyEntry(slug: slug, vault: vault, mech: mech, details: last) }
+        let details = KeyEntry.Details(fields)
+        lastDetails = details
+        return KeyEntry(slug: slug, vault: vault, mech: mech, details: details)
     }
+
+    /// The last entry's other fields, given to the next entry when its are the same.
+    private var lastDetails: KeyEntry.Details?
 
     /// The last createdAt and updatedAt made, reused while the next entry's are the same text (a
     /// manifest's keys share a handful of timestamps, and a String of 20 bytes is an allocation).
