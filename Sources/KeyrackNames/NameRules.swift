@@ -30,8 +30,13 @@ public enum NameRules {
     /// a slug.
     public static func isValidOrg(_ value: String) -> Bool {
         if value == "@all" { return true }
+        return isValidOrg(utf8: value.utf8)
+    }
+
+    /// `isValidOrg` of a name's UTF-8 (a manifest reader's bytes, before any String is made).
+    @inlinable public static func isValidOrg<C: Sequence<UInt8>>(utf8 value: C) -> Bool {
         var count = 0
-        for b in value.utf8 {
+        for b in value {
             guard isLower(b) || isDigit(b) || (count > 0 && (b == UInt8(ascii: "_") || b == UInt8(ascii: "-"))) else { return false }
             count += 1
         }
@@ -40,9 +45,12 @@ public enum NameRules {
 
     /// An env: `sudo`, `prod`, `prep`, `test`, `all` or a custom `^[a-z][a-z0-9_-]{0,62}$`. The
     /// daemon, the `get` fast path and the core's typed `EnvName` all ask this one rule.
-    @inlinable public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool {
+    @inlinable public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool { isValidEnv(utf8: value.utf8) }
+
+    /// `isValidEnv` of a name's UTF-8.
+    @inlinable public static func isValidEnv<C: Sequence<UInt8>>(utf8 value: C) -> Bool {
         var count = 0
-        for b in value.utf8 {
+        for b in value {
             guard count == 0 ? isLower(b) : isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") else { return false }
             count += 1
         }

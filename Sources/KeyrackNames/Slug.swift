@@ -15,6 +15,13 @@ public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.key = key
     }
 
+    /// Parts the caller has checked by the same rules (`init?(utf8:)`, on their bytes).
+    init(checkedOrg org: String, env: String, key: String) {
+        self.org = org
+        self.env = env
+        self.key = key
+    }
+
     /// Parses a full slug; nil for anything else (a bare key name among them).
     public init?(parsing text: String) {
         // From the two dots' indices, not `split`'s optional tuple of Substrings: the first

@@ -54,7 +54,12 @@ final class SlugUTF8Tests: XCTestCase {
     func testBytesParseAsTheTextDoes() {
         let texts = ["acme.prod.KEY", "@all.all.KEY.WITH.DOTS", "a.b.c", "acme.prod", "acme..KEY", ".prod.KEY", "acme.prod.",
                      "Acme.prod.KEY", "acme.Prod.KEY", "acme.prod.1KEY", "acme.prod.KEY.", "acme.prod.K..EY", "", "...",
-                     "acme.prod.KÉY", "org.env.\u{0}", String(repeating: "a", count: 64) + ".prod.KEY"]
+                     "acme.prod.KÉY", "org.env.\u{0}", String(repeating: "a", count: 64) + ".prod.KEY",
+                     // Each part's rule on its own bytes: @all and its near misses, ends, lengths.
+                     "@al.prod.KEY", "@alll.prod.KEY", "@ALL.prod.KEY", "x.@all.KEY", "-a.b.C", "a-_.b.C", "a.b-.C", "a.-b.C", "a.b._C",
+                     "a.b.C-", "a.b.-C", "a.b.C.D.E", "a.b.C.D.", String(repeating: "a", count: 63) + ".prod.KEY",
+                     "a." + String(repeating: "e", count: 63) + ".KEY", "a." + String(repeating: "e", count: 64) + ".KEY",
+                     "a.b." + String(repeating: "K", count: 128), "a.b." + String(repeating: "K", count: 129), "a.b.\u{212A}EY"]
         for text in texts {
             let bytes = Array(text.utf8)
             XCTAssertEqual(bytes.withUnsafeBufferPointer { Slug(utf8: $0) }, Slug(parsing: text), text)

@@ -100,10 +100,13 @@ public struct KeyEntry: Equatable, Sendable {
             self.options = options
             // Most keys have no destination, some one: sorting and deduplicating those through a
             // set was a tenth of reading a 10 000-key manifest.
-            self.sendTo = sendTo.count < 2 ? sendTo : Array(Set(sendTo)).sorted()
+            self.sendTo = Fields.normalized(sendTo)
             self.createdAt = createdAt
             self.updatedAt = updatedAt
         }
+
+        /// Destinations sorted, without duplicates, as an entry holds them.
+        static func normalized(_ sendTo: [Destination]) -> [Destination] { sendTo.count < 2 ? sendTo : Array(Set(sendTo)).sorted() }
     }
 
     /// Never changed once made: a change to an entry makes it a new box.

@@ -141,11 +141,16 @@ struct KeyEntryReader {
         let options = try HostManifest.decodeOptions(options, path: path + ".options")
         let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
         let sendTo = try HostManifest.decodeSendTo(sendTo, path: path + ".sendTo")
-        let fields = KeyEntry.Fields(exid: exid, maxDuration: maxDuration, options: options, addr: addr, cacert: cacert, sendTo: sendTo,
-                                     createdAt: try stamp(.createdAt, 0), updatedAt: try stamp(.updatedAt, 1))
-        // Keys set together share all but their slug: one box for the run of them.
-        if let last = lastDetails, last.fields == fields { return KeyEntry(slug: slug, vault: vault, mech: mech, details: last) }
-        let details = KeyEntry.Details(fields)
+        let createdAt = try stamp(.createdAt, 0), updatedAt = try stamp(.updatedAt, 1)
+        // Keys set together share all but their slug: one box for the run of them. Compared
+        // field by field in place (a Fields made and copied to compare cost more than the box).
+        if let last = lastDetails, last.fields.createdAt == createdAt, last.fields.updatedAt == updatedAt, last.fields.exid == exid,
+           last.fields.maxDuration == maxDuration, last.fields.options == options, last.fields.addr == addr, last.fields.cacert == cacert,
+           last.fields.sendTo == KeyEntry.Fields.normalized(sendTo) {
+            return KeyEntry(slug: slug, vault: vault, mech: mech, details: last)
+        }
+        let details = KeyEntry.Details(KeyEntry.Fields(exid: exid, maxDuration: maxDuration, options: options, addr: addr, cacert: cacert,
+                                                       sendTo: sendTo, createdAt: createdAt, updatedAt: updatedAt))
         lastDetails = details
         return KeyEntry(slug: slug, vault: vault, mech: mech, details: details)
     }
