@@ -237,6 +237,14 @@ public struct YAMLReader: ~Copyable {
         return UnsafeBufferPointer(start: value, count: Int(event.pointee.data.scalar.length))
     }
 
+    /// The input the current scalar's bytes lie in, when they stay valid until `read` returns
+    /// (the subset path reads the caller's bytes in place); nil where they go at the next event
+    /// (libyaml's, which a reader must copy to keep).
+    public var stableInput: UnsafeBufferPointer<UInt8>? {
+        guard let subset else { return nil }
+        return UnsafeBufferPointer(start: subset.base, count: subset.end)
+    }
+
     /// Unquoted (so subject to YAML's implicit typing), as opposed to quoted or a block scalar.
     public var scalarIsPlain: Bool {
         if let subset { return subset.plain }

@@ -30,7 +30,7 @@ struct YAMLSubsetScanner {
     private(set) var binary = false
 
     let base: UnsafePointer<UInt8>
-    private let end: Int
+    let end: Int
     private var pos = 0
     /// The line `pos` is on.
     private var line = 1

@@ -47,6 +47,9 @@ struct KeyEntryReader {
 
     private var values = [Value](repeating: .absent, count: Field.allCases.count)
     private var text: [UInt8] = []
+    /// The reader's input when scalars stay in it until the read ends (`YAMLReader.stableInput`):
+    /// then `.text` positions are in it and nothing is copied to `text`.
+    private var input: UnsafeBufferPointer<UInt8>?
     private var options: YAMLNode?
     private var sendTo: YAMLNode?
     /// A bit per field read so far (a set per entry was an allocation and a hash per field).
@@ -90,6 +93,7 @@ struct KeyEntryReader {
         sendTo = nil
         seen = 0
         unknown.removeAll(keepingCapacity: true)
+        input = reader.stableInput
         try reader.enterMapping()
         while try reader.nextKey() {
             guard let field = Field(named: reader.keyBytes) else {
@@ -118,6 +122,9 @@ struct KeyEntryReader {
             value = .null
         } else if reader.scalarTag == .binary || !reader.scalarIsUTF8 {
             value = .notString(line: reader.line)
+        } else if let input {
+            let bytes = reader.scalarBytes
+            value = .text(start: bytes.baseAddress.map { $0 - input.baseAddress! } ?? 0, count: bytes.count)
         } else {
             let bytes = reader.scalarBytes
             value = .text(start: text.count, count: bytes.count)
@@ -165,21 +172,24 @@ struct KeyEntryReader {
     /// A required string field, as `string(_:)` makes it, through `lastStamps[slot]`.
     private mutating func stamp(_ field: Field, _ slot: Int) throws -> String {
         let (start, count) = try textRange(field)
-        let bytes = text[start..<start + count]
-        if KeyEntryReader.equal(lastStamps[slot].bytes[...], bytes) { return lastStamps[slot].text }
-        let made = String(decoding: bytes, as: UTF8.self)
-        lastStamps[slot] = (Array(bytes), made)
-        return made
+        let last = lastStamps[slot]
+        let made: (bytes: [UInt8], text: String)? = withBytes(start, count) { bytes in
+            if last.bytes.withUnsafeBufferPointer({ KeyEntryReader.equal($0, bytes) }) { return nil }
+            return (Array(bytes), String(decoding: bytes, as: UTF8.self))
+        }
+        guard let made else { return last.text }
+        lastStamps[slot] = made
+        return made.text
     }
 
     /// The slug field: a valid slug, the very text of the entry's key.
     private mutating func slugField() throws -> Slug {
         slugIsParsedKey = false
         let (start, count) = try textRange(.slug)
-        let parsed = text.withUnsafeBufferPointer { Slug(utf8: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
+        let parsed = withBytes(start, count) { Slug(utf8: $0) }
         // Invalid: the String rules say which part is wrong and how.
-        let slug = try parsed ?? Slug(validating: String(decoding: text[start..<start + count], as: UTF8.self))
-        guard KeyEntryReader.equal(text[start..<start + count], key[...]) else {
+        let slug = try parsed ?? Slug(validating: withBytes(start, count) { String(decoding: $0, as: UTF8.self) })
+        guard withBytes(start, count, { bytes in key.withUnsafeBufferPointer { KeyEntryReader.equal(bytes, $0) } }) else {
             throw YAMLError(line: keyLine, "\(path) holds slug '\(slug)'; the two must match")
         }
         slugIsParsedKey = parsed != nil
@@ -189,32 +199,36 @@ struct KeyEntryReader {
     private func matches(_ field: Field, _ part: String) throws -> Bool {
         let (start, count) = try textRange(field)
         var part = part
-        return part.withUTF8 { p in
-            p.count == count && text.withUnsafeBufferPointer { t in count == 0 || memcmp(t.baseAddress! + start, p.baseAddress!, count) == 0 }
-        }
+        return part.withUTF8 { p in withBytes(start, count) { KeyEntryReader.equal($0, p) } }
     }
 
     /// An enum field read by its raw value: matched on the bytes against `names` (each case's
     /// raw value as bytes), the String made only for the refusal.
     private func parse<T>(_ field: Field, _ names: [(T, [UInt8])], refusing: (String) throws -> T) throws -> T {
         let (start, count) = try textRange(field)
-        let bytes = text[start..<start + count]
-        if let match = names.first(where: { KeyEntryReader.equal($0.1[...], bytes) }) { return match.0 }
-        return try refusing(String(decoding: bytes, as: UTF8.self))
+        let match: T? = withBytes(start, count) { bytes in names.first(where: { $0.1.withUnsafeBufferPointer { KeyEntryReader.equal($0, bytes) } })?.0 }
+        if let match { return match }
+        return try refusing(withBytes(start, count) { String(decoding: $0, as: UTF8.self) })
     }
 
     private static let vaults = Vault.allCases.map { ($0, Array($0.rawValue.utf8)) }
     private static let mechanisms = Mechanism.allCases.map { ($0, Array($0.rawValue.utf8)) }
 
     /// Byte equality with memcmp (the generic comparison walked an iterator per byte).
-    private static func equal(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBufferPointer { p in b.withUnsafeBufferPointer { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+    private static func equal(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>) -> Bool {
+        p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0)
+    }
+
+    /// The bytes of a text field: in the input while it stays in place for the whole read (the
+    /// subset path: copying every scalar out of it was a tenth of reading an entry), else in `text`.
+    private func withBytes<R>(_ start: Int, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let input { return try body(UnsafeBufferPointer(rebasing: input[start..<start + count])) }
+        return try text.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     private func string(_ field: Field) throws -> String {
         let (start, count) = try textRange(field)
-        return String(decoding: text[start..<start + count], as: UTF8.self)
+        return withBytes(start, count) { String(decoding: $0, as: UTF8.self) }
     }
 
     private func optionalString(_ field: Field) throws -> String? {
