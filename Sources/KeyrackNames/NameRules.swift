@@ -34,7 +34,7 @@ public enum NameRules {
     }
 
     /// `isValidOrg` of a name's UTF-8 (a manifest reader's bytes, before any String is made).
-    @inlinable public static func isValidOrg<C: Sequence<UInt8>>(utf8 value: C) -> Bool {
+    @inlinable public static func isValidOrg<C: Collection>(utf8 value: C) -> Bool where C.Element == UInt8 {
         var count = 0
         for b in value {
             guard isLower(b) || isDigit(b) || (count > 0 && (b == UInt8(ascii: "_") || b == UInt8(ascii: "-"))) else { return false }
@@ -48,7 +48,7 @@ public enum NameRules {
     @inlinable public static func isValidEnv<S: StringProtocol>(_ value: S) -> Bool { isValidEnv(utf8: value.utf8) }
 
     /// `isValidEnv` of a name's UTF-8.
-    @inlinable public static func isValidEnv<C: Sequence<UInt8>>(utf8 value: C) -> Bool {
+    @inlinable public static func isValidEnv<C: Collection>(utf8 value: C) -> Bool where C.Element == UInt8 {
         var count = 0
         for b in value {
             guard count == 0 ? isLower(b) : isLower(b) || isDigit(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") else { return false }
