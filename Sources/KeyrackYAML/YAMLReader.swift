@@ -307,7 +307,8 @@ public struct YAMLReader: ~Copyable {
                 keyBuffer.deallocate()
                 keyBuffer = .allocate(capacity: max(bytes.count, 2 * keyBuffer.count, 64))
             }
-            if let source = bytes.baseAddress { keyBuffer.baseAddress!.update(from: source, count: bytes.count) }
+            // An empty key (`?` alone) has nothing to copy, and the buffer may not exist yet.
+            if !bytes.isEmpty, let source = bytes.baseAddress { keyBuffer.baseAddress!.update(from: source, count: bytes.count) }
             keyBytes = UnsafeBufferPointer(start: keyBuffer.baseAddress, count: bytes.count)
         }
         keyLine = line
