@@ -52,14 +52,9 @@ public struct LiveDaemonPort: OwnerDaemonPort {
     public init() {}
 
     public func start(owner: String, pinnedUID: UInt32?) throws -> Int32? {
-        // A daemon that answers needs no start, and so no start lock: ensure pings it again.
-        if let connection = try? DaemonClient(owner: owner).connect(peerUIDs: [getuid()]), case .pong? = try? connection.send(.ping) {
-            found.keep(connection, owner: owner)
-            return nil
-        }
-        var pid: Int32?
-        _ = try DaemonStart.ensure(owner: owner, pinnedUID: pinnedUID) { pid = $0 }
-        return pid
+        let result = try DaemonStart.ensureRunning(owner: owner, pinnedUID: pinnedUID)
+        if let connection = result.connection { found.keep(connection, owner: owner) }
+        return result.spawned ? result.pid : nil
     }
 
     public func send(owner: String, _ request: Request) throws -> Response {

@@ -16,6 +16,11 @@ public enum DaemonLauncher {
         public var pid: Int32
         /// False when a daemon was already running and nothing was started.
         public var spawned: Bool
+        /// The connection a running daemon answered on (nil when this call started one): its
+        /// caller's next request may go over it instead of a connection of its own.
+        public var connection: DaemonConnection?
+
+        public static func == (a: Started, b: Started) -> Bool { a.pid == b.pid && a.spawned == b.spawned }
     }
 
     /// Environment variables the daemon keeps from its starter.
@@ -39,8 +44,8 @@ public enum DaemonLauncher {
             guard errno == EINTR else { throw DaemonError.io("locking \(lockPath)", errno: errno) }
         }
 
-        if case .pong(let pid, _)? = try? client.send(.ping, peerUIDs: [getuid()]) {
-            return Started(pid: pid, spawned: false)
+        if let connection = try? client.connect(peerUIDs: [getuid()]), case .pong(let pid, _)? = try? connection.send(.ping) {
+            return Started(pid: pid, spawned: false, connection: connection)
         }
 
         // One that is stopping (idle exit, SIGTERM, `daemon stop`; its ping may just have been

@@ -24,11 +24,15 @@ public enum DaemonStart {
     /// The owner's daemon, started (once, however many race) when none answers. `started` gets
     /// the pid of a daemon this call started.
     public static func ensure(owner: String, pinnedUID: UInt32?, started: (Int32) -> Void = { _ in }) throws -> DaemonClient {
-        let client = DaemonClient(owner: owner)
-        let result = try DaemonLauncher.ensureRunning(client, executable: DaemonLauncher.currentExecutable(),
-                                                      arguments: arguments(owner: owner, pinnedUID: pinnedUID))
+        let result = try ensureRunning(owner: owner, pinnedUID: pinnedUID)
         if result.spawned { started(result.pid) }
-        return client
+        return DaemonClient(owner: owner)
+    }
+
+    /// The same, saying whether it started one, and the connection a running one answered on.
+    public static func ensureRunning(owner: String, pinnedUID: UInt32?) throws -> DaemonLauncher.Started {
+        try DaemonLauncher.ensureRunning(DaemonClient(owner: owner), executable: DaemonLauncher.currentExecutable(),
+                                         arguments: arguments(owner: owner, pinnedUID: pinnedUID))
     }
 
     /// The line said when a command started the daemon.
