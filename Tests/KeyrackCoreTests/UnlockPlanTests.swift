@@ -62,7 +62,7 @@ final class UnlockPlanTests: XCTestCase {
     func testDerivedKeysShareTheirKeysTTLAndAMissingKeyIsOmittedWithItsReason() throws {
         let profile = try entry("prod", "AWS_PROFILE", vault: .awsConfig), absent = try entry("prod", "FROM_ENV", vault: .osEnvvar)
         let end = Date(timeIntervalSince1970: Double(now) / 1000 + 900)
-        var plan = try UnlockPlan(entries: [profile, absent], requestedSeconds: 3600, nowMilliseconds: now) { e in
+        let plan = try UnlockPlan(entries: [profile, absent], requestedSeconds: 3600, nowMilliseconds: now) { e in
             guard e.vault == .awsConfig else { return .init(outcome: .missing("FROM_ENV is not set in this environment"), source: "os.envvar") }
             return .init(outcome: .values(["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"].map {
                 KeySource.Value(key: $0, value: Array("v".utf8), expiresAt: $0 == "AWS_PROFILE" ? nil : end)
@@ -73,6 +73,19 @@ final class UnlockPlanTests: XCTestCase {
         XCTAssertEqual(plan.omitted.map(\.reason), ["FROM_ENV is not set in this environment"])
         plan.wipe()
         XCTAssertTrue(plan.grants.allSatisfy { $0.value.allSatisfy { $0 == 0 } }, "wipe zeroes every value")
+    }
+
+    /// The plan's values share storage with what they were read from (the opened manifest's
+    /// secrets): wipe zeroes that storage itself, not a copy of it.
+    func testWipeZeroesTheStorageTheValuesShareWithTheirSource() throws {
+        let key = try entry("prod", "A")
+        let source = Array("s3cret".utf8)
+        let plan = try UnlockPlan(entries: [key], requestedSeconds: 60, nowMilliseconds: now) {
+            .init(outcome: .values([KeySource.Value(key: $0.slug.key, value: source)]), source: "os.secure")
+        }
+        plan.wipe()
+        XCTAssertEqual(source.count, 6)
+        XCTAssertTrue(source.allSatisfy { $0 == 0 }, "the source still holds the value after wipe")
     }
 
     func testAReadErrorEndsThePlan() throws {

@@ -79,7 +79,7 @@ public struct Unlock {
             if environmentRead == nil { environmentRead = ProcessInfo.processInfo.environment }
             return environmentRead!
         }
-        var plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: clock.nowMilliseconds()) { entry in
+        let plan = try UnlockPlan(entries: entries, requestedSeconds: requested, nowMilliseconds: clock.nowMilliseconds()) { entry in
             if let fetched = remote[entry.slug] {
                 return .init(outcome: .values([KeySource.Value(key: entry.slug.key, value: fetched.value, revocation: fetched.revocation,
                                                                revocationSecret: fetched.revocationSecret)]),
@@ -94,10 +94,11 @@ public struct Unlock {
         defer { plan.wipe() }
         var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,
                                                     revocation: $0.revocation, revocationSecret: $0.revocationSecret, sendTo: $0.sendTo) }
+        // In place: the requests share their values' storage with the plan and the manifest.
         defer {
-            for i in grants.indices {
-                zeroize(&grants[i].value)
-                if grants[i].revocationSecret != nil { zeroize(&grants[i].revocationSecret!) }
+            for grant in grants {
+                wipeStorage(grant.value)
+                if let secret = grant.revocationSecret { wipeStorage(secret) }
             }
         }
         let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)

@@ -118,11 +118,13 @@ public struct UnlockPlan {
         }
     }
 
-    /// Zeroes every value the plan holds.
-    public mutating func wipe() {
-        for i in grants.indices {
-            zeroize(&grants[i].value)
-            if grants[i].revocationSecret != nil { zeroize(&grants[i].revocationSecret!) }
+    /// Zeroes every value the plan holds, in the storage it shares with the manifest it was read
+    /// from and the requests made of it: `zeroize` there would copy the shared buffer and zero
+    /// only the copy.
+    public func wipe() {
+        for grant in grants {
+            wipeStorage(grant.value)
+            if let secret = grant.revocationSecret { wipeStorage(secret) }
         }
     }
 }

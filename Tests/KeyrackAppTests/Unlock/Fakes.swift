@@ -95,8 +95,16 @@ final class FakeDaemon: OwnerDaemonPort {
         return orphanReport
     }
 
+    /// What `unlock` throws instead of answering (a daemon that failed mid-request).
+    var unlockError: Error?
+    /// The values as handed over: the same storage as the caller's, not copies, so a test sees
+    /// what the caller's wipe left in it.
+    private(set) var handed: [[UInt8]] = []
+
     func unlock(owner: String, _ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
         log.append("unlock")
+        handed += grants.map(\.value)
+        if let unlockError { throw unlockError }
         self.catalog = catalog
         granted += grants.map { Granted(slug: $0.slug, vault: $0.vault, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value.map { $0 }) }
         return grants.map { GrantInfo(slug: $0.slug, vault: $0.vault, remainingMilliseconds: $0.ttlMilliseconds,

@@ -96,6 +96,19 @@ final class UnlockTests: XCTestCase {
         XCTAssertTrue(events.contains(.capped(slug("acme.prep.SHORT"), to: .maxDuration("1h"))), "\(events)")
     }
 
+    func testValuesAreZeroedInTheirOwnStorageWhenTheDaemonFailsMidUnlock() throws {
+        let robo = try owner("robo", keys: [("acme.prod.DB", nil), ("acme.prod.API", nil)])
+        daemon.unlockError = KeyrackError(.usage, "the daemon went away")
+        XCTAssertThrowsError(try unlock.run(request(robo, env: "prod")))
+        XCTAssertEqual(daemon.handed.map(\.count).sorted(), ["v-acme.prod.DB".utf8.count, "v-acme.prod.API".utf8.count],
+                       "the values were handed over, and a wipe keeps their length")
+        // The daemon's arrays share storage with the request, the plan and the opened manifest:
+        // a wipe that copied a shared buffer before zeroing it left the values in the heap.
+        for value in daemon.handed {
+            XCTAssertTrue(value.allSatisfy { $0 == 0 }, "a value of \(value.count) bytes the unlock held was left in memory")
+        }
+    }
+
     func testAnOwnerPinnedToAnotherUIDIsRefusedBeforeItsManifestIsOpened() throws {
         let robo = try owner("robo", uid: 4321, keys: [("acme.prod.DB", nil)])
         XCTAssertThrowsError(try unlock.run(request(robo, env: "prod", uid: 1234))) { error in
