@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeyrackApp
 import KeyrackClient
 import KeyrackDaemon
@@ -24,7 +27,10 @@ struct UnlockArguments: Equatable {
                                     durationSeconds: try duration.map { try KeyrackCore.Duration($0).seconds }, using: using?.via,
                                     identityPaths: identityPaths, pin: pin,
                                     identityAgent: identityAgent || env == nil)
-        let result = try Unlock(store: try HostManifestStore.fromEnvironment(), events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
+        let store = try HostManifestStore.fromEnvironment()
+        var file = stat()
+        HugePageHeap.prepare(forManifestBytes: stat(store.home.manifest(request.owner).path, &file) == 0 ? Int(file.st_size) : nil)
+        let result = try Unlock(store: store, events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
         UnlockRendering.render(result, json: json)
     }
 }
