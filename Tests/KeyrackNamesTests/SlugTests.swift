@@ -75,5 +75,9 @@ final class SlugUTF8Tests: XCTestCase {
         slug.appendUTF8(to: &bytes)
         XCTAssertEqual(bytes, [0x21] + Array(slug.description.utf8))
         XCTAssertEqual(slug.utf8Count, slug.description.utf8.count)
+        // Parts longer than a small string (15 bytes) live in their own storage.
+        let long = try XCTUnwrap(Slug(parsing: "an-organisation-name.production-env.A_KEY_NAME_LONGER_THAN_SIXTEEN"))
+        long.appendUTF8(to: &bytes)
+        XCTAssertEqual(bytes, [0x21] + Array(slug.description.utf8) + Array(long.description.utf8))
     }
 }
