@@ -1,5 +1,11 @@
 import Crypto
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The native `X25519` recipient type: an ephemeral Diffie-Hellman per stanza, so stanzas are
 /// anonymous (they do not say which recipient they are for) and an identity simply tries each.
 enum X25519Stanza {
@@ -33,8 +39,12 @@ public enum X25519Unwrap {
         for stanza in stanzas where stanza.type == X25519Stanza.type {
             let share = try checkShape(stanza)
             let key = try X25519Stanza.wrapKey(shared: try agree(share), ephemeral: share, recipient: recipient)
-            let box = try ChaChaPoly.SealedBox(nonce: X25519Stanza.zeroNonce, ciphertext: stanza.body.prefix(16),
-                                               tag: stanza.body.suffix(16))
+            // Nonce, ciphertext and tag as one `combined` Data built here: swift-crypto's
+            // init(nonce:ciphertext:tag:) joins them with a generic `+` whose first use in a
+            // process costs two protocol-conformance scans of the whole binary (issue 32).
+            var combined = Data(count: 12)
+            combined.append(contentsOf: stanza.body)
+            let box = try ChaChaPoly.SealedBox(combined: combined)
             // A tag failure means the stanza is for someone else: try the next one.
             guard let fileKey = try? ChaChaPoly.open(box, using: key) else { continue }
             return try FileKey(bytes: Array(fileKey))
