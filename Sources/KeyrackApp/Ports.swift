@@ -32,6 +32,10 @@ public struct LiveClock: WallClock {
 /// An owner's daemon as the use cases talk to it. The live one starts it with `DaemonStart`
 /// and speaks over its socket with the caller's uid checked; tests pass a fake that records.
 public protocol OwnerDaemonPort {
+    /// Reaches the owner's daemon ahead of `start` when one runs, so that it does its share of
+    /// the coming request (examining this process for its access log) while this one works
+    /// (opens the manifest). Starts nothing; never fails (`start` then does it all).
+    func prepare(owner: String)
     /// Starts the owner's daemon when none answers (once, however many race); the pid of a
     /// daemon this call started, nil when one was running.
     func start(owner: String, pinnedUID: UInt32?) throws -> Int32?
@@ -51,7 +55,20 @@ public struct LiveDaemonPort: OwnerDaemonPort {
 
     public init() {}
 
+    /// Connects to a running daemon and pings it without waiting: it answers and examines this
+    /// process on its own core while the manifest is opened, and `start` finds the answer
+    /// waiting instead of a lock, a connection and a round trip of its own (issue 32).
+    public func prepare(owner: String) {
+        guard let connection = try? DaemonClient(owner: owner).connect(peerUIDs: [getuid()]), (try? connection.post(.ping)) != nil else { return }
+        found.keep(connection, owner: owner, pongPending: true)
+    }
+
     public func start(owner: String, pinnedUID: UInt32?) throws -> Int32? {
+        // The ping `prepare` sent, if soon enough; anything but a pong and it is the usual way.
+        if let (connection, at) = found.takePinged(owner: owner), case .pong? = try? connection.reply() {
+            found.keep(connection, owner: owner, at: at)
+            return nil
+        }
         let result = try DaemonStart.ensureRunning(owner: owner, pinnedUID: pinnedUID)
         if let connection = result.connection { found.keep(connection, owner: owner) }
         return result.spawned ? result.pid : nil
@@ -73,16 +90,26 @@ public struct LiveDaemonPort: OwnerDaemonPort {
 
 /// The connection a daemon answered `start` on, handed to the next request only, and only soon:
 /// the daemon ends a connection idle for its client timeout (10 s), and a request must never
-/// meet a connection the daemon already closed.
+/// meet a connection the daemon already closed. Soon counts from the daemon's last answer on it:
+/// for a connection `prepare` pinged on, from that ping.
 private final class FoundConnection {
     private static let freshForMilliseconds: UInt64 = 1_000
-    private var kept: (owner: String, connection: DaemonConnection, at: UInt64)?
+    private var kept: (owner: String, connection: DaemonConnection, at: UInt64, pongPending: Bool)?
 
-    func keep(_ connection: DaemonConnection, owner: String) { kept = (owner, connection, Clock.bootMilliseconds()) }
+    func keep(_ connection: DaemonConnection, owner: String, at: UInt64 = Clock.bootMilliseconds(), pongPending: Bool = false) {
+        kept = (owner, connection, at, pongPending)
+    }
 
-    func take(owner: String) -> DaemonConnection? {
+    /// The connection for the next request, once its pong was read.
+    func take(owner: String) -> DaemonConnection? { taken(owner: owner, pongPending: false)?.connection }
+
+    /// The connection `prepare` pinged on, its pong still to read, and when it was pinged.
+    func takePinged(owner: String) -> (DaemonConnection, UInt64)? { taken(owner: owner, pongPending: true) }
+
+    private func taken(owner: String, pongPending: Bool) -> (connection: DaemonConnection, at: UInt64)? {
         defer { kept = nil }
-        guard let kept, kept.owner == owner, Clock.bootMilliseconds() - kept.at < Self.freshForMilliseconds else { return nil }
-        return kept.connection
+        guard let kept, kept.owner == owner, kept.pongPending == pongPending,
+              Clock.bootMilliseconds() - kept.at < Self.freshForMilliseconds else { return nil }
+        return (kept.connection, kept.at)
     }
 }

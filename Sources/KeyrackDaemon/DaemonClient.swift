@@ -115,6 +115,17 @@ public final class DaemonConnection {
         return try exchange(request, unlocking: grants)
     }
 
+    /// Sends `request` without waiting for its reply, which `reply()` reads later: a ping sent
+    /// ahead of the work that will need the daemon (see LiveDaemonPort.prepare).
+    public func post(_ request: Request) throws {
+        var body = request.encodeBody()
+        defer { zeroize(&body) }
+        try Frame.write(body, to: fd)
+    }
+
+    /// The reply to the request `post` sent, as `send` would have returned it.
+    public func reply() throws -> Response { try awaitReply(unlocking: [], writeError: nil) }
+
     /// `send`, reading an UNLOCKED reply against the grants sent (Response.decode).
     private func exchange(_ request: Request, unlocking grants: [GrantRequest] = []) throws -> Response {
         var body = request.encodeBody()
@@ -123,6 +134,10 @@ public final class DaemonConnection {
         do { try Frame.write(body, to: fd) } catch { writeError = error }
         // Even when the write failed (a daemon that denied us may already have closed its end),
         // its reply may be waiting: read it before reporting the write error.
+        return try awaitReply(unlocking: grants, writeError: writeError)
+    }
+
+    private func awaitReply(unlocking grants: [GrantRequest], writeError: Error?) throws -> Response {
         let outcome: Frame.ReadOutcome
         do {
             outcome = try Frame.read(from: fd, deadlineMilliseconds: Clock.bootMilliseconds() + UInt64(timeoutMilliseconds))

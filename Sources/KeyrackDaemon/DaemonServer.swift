@@ -455,6 +455,9 @@ public final class DaemonServer: Sendable {
                 return
             }
             if !sent { return }
+            // Between requests, while the client works (an unlock that pinged ahead is opening
+            // its manifest): the requester its records will name, examined once per connection.
+            if configuration.audit != nil { _ = connection.requester(self) }
         }
     }
 

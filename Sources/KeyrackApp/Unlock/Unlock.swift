@@ -55,6 +55,8 @@ public struct Unlock {
             return UnlockResult(owner: owner.value, recipient: nil, unlocked: [], omitted: [], agent: try agent.run())
         }
 
+        // A running daemon is reached now: it examines this process while the manifest opens.
+        daemon.prepare(owner: owner.value)
         let opened = try store.open(owner, with: try OwnerIdentities.resolve(owner, store: store, paths: request.identityPaths, only: request.using,
                                                                              interaction: asking.interaction))
         let (manifest, usedLabel) = (opened.manifest, opened.openedBy.name)

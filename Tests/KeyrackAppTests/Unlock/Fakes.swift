@@ -45,6 +45,10 @@ final class FakeDaemon: OwnerDaemonPort {
     private(set) var agentKeys: [AgentKeyRequest] = []
     private(set) var agentTTL: UInt64?
 
+    /// The owners `prepare` was called for (apart from `log`: it starts and sends nothing).
+    private(set) var prepared: [String] = []
+    func prepare(owner: String) { prepared.append(owner) }
+
     func start(owner: String, pinnedUID: UInt32?) throws -> Int32? {
         starts.append((owner, pinnedUID))
         log.append("start")

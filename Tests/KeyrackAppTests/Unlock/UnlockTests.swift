@@ -76,6 +76,7 @@ final class UnlockTests: XCTestCase {
         XCTAssertEqual(result.unlocked.count, 3)
         XCTAssertEqual(events, [.daemonStarted(owner: "robo", pid: 4242)])
         XCTAssertEqual(daemon.log.last, "unlock")
+        XCTAssertEqual(daemon.prepared, ["robo"], "the daemon is reached once, ahead of the manifest")
         XCTAssertEqual(daemon.auditRecipient, opener, "the log's checkpoint key goes with the recipient that opened the manifest")
     }
 
