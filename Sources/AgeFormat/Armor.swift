@@ -81,7 +81,9 @@ final class ArmorWriter: ByteSink {
 ///
 /// A line decodes straight into the caller's buffer when 48 bytes fit there (the payload
 /// reader asks for a batch at a time), else into a small buffer of the reader's own, served
-/// from there: nothing is allocated per line (a 10 000-key manifest is 80 000 lines).
+/// from there: nothing is allocated per line (a 10 000-key manifest is 80 000 lines). Where
+/// whole lines fit, runs of plain full lines are decoded in one pass over the source's buffer
+/// (`fullLines`), with no per-line search for the LF; every other line goes through `nextLine`.
 final class ArmorReader: ByteSource {
     private let source: PeekableSource
     private var started = false
@@ -154,6 +156,21 @@ final class ArmorReader: ByteSource {
         return count
     }
 
+    /// Decodes plain full lines (64 characters of the alphabet, then LF) straight from the
+    /// source's buffer into `target`, as many as are buffered (a line's worth is read if not
+    /// even that is) and fit in `room`; returns the bytes written, 0 when the next line is not
+    /// one. Anything else, the END line included, is left for `nextLine`, which judges it
+    /// exactly as it judges every line: a full line of the alphabet decodes to 48 bytes and
+    /// needs nothing more, so taking it here changes nothing.
+    private func fullLines(into target: UnsafeMutablePointer<UInt8>, room: Int) throws -> Int {
+        let lines = try source.withBuffered(atLeast: Armor.columns + 1) { bytes -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            return AgeBase64.decodeFullLines(base, lines: min(room / Armor.bytesPerLine, bytes.count / (Armor.columns + 1)), into: target)
+        }
+        source.skip(lines * (Armor.columns + 1))
+        return lines * Armor.bytesPerLine
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if !started { try start() }
         var written = 0
@@ -168,7 +185,9 @@ final class ArmorReader: ByteSource {
             if done { break }
             let room = buffer.count - written
             if room >= Armor.bytesPerLine {
-                let target = (buffer.baseAddress! + written).bindMemory(to: UInt8.self, capacity: Armor.bytesPerLine)
+                let target = (buffer.baseAddress! + written).bindMemory(to: UInt8.self, capacity: room)
+                let full = try fullLines(into: target, room: room)
+                if full > 0 { written += full; continue }
                 written += try nextLine(into: target)
             } else {
                 spilled = try nextLine(into: spill)

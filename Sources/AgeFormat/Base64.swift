@@ -7,13 +7,6 @@
 public enum AgeBase64 {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    /// 0xFF marks bytes outside the alphabet (including `=`, CR, LF and space).
-    static let decodeTable: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
-        return table
-    }()
-
     /// Unpadded standard base64, as stanza arguments and bodies are written.
     public static func encodeUnpadded<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         String(decoding: encode(bytes, padded: false), as: UTF8.self)
@@ -64,45 +57,117 @@ public enum AgeBase64 {
         return valid ? out : nil
     }
 
+    /// One table per position in a group of four characters: a character's six bits already
+    /// where they land among the group's three output bytes, laid out as the little-endian
+    /// word those bytes make (first byte lowest), so a group is four lookups OR-ed together and
+    /// one store. A byte outside the alphabet (`=`, CR, LF, space, anything else) has the top
+    /// byte set in all four, so the same OR also says whether the group was clean: one test
+    /// per group, or per armor line, instead of a shift, an OR and a test per character.
+    static let groupTables: [UInt32] = {
+        var table = [UInt32](repeating: invalidBits, count: 4 * 256)
+        for (i, c) in alphabet.enumerated() {
+            for position in 0..<4 {
+                let bits = UInt32(i) << (18 - 6 * position)  // big-endian: the group's 24 bits
+                table[position * 256 + Int(c)] = (bits >> 16) & 0xFF | (bits >> 8 & 0xFF) << 8 | (bits & 0xFF) << 16
+            }
+        }
+        return table
+    }()
+
+    /// The bits only a byte outside the alphabet sets in `groupTables`.
+    static let invalidBits: UInt32 = 0xFF00_0000
+
+    /// A group's three bytes as a little-endian word (and `invalidBits` if any of its four
+    /// characters is foreign).
+    @inline(__always)
+    private static func group(_ t: UnsafePointer<UInt32>, _ p: UnsafePointer<UInt8>) -> UInt32 {
+        t[Int(p[0])] | t[256 + Int(p[1])] | t[512 + Int(p[2])] | t[768 + Int(p[3])]
+    }
+
+    @inline(__always)
+    private static func store3(_ v: UInt32, _ d: UnsafeMutablePointer<UInt8>) {
+        d[0] = UInt8(truncatingIfNeeded: v)
+        d[1] = UInt8(truncatingIfNeeded: v >> 8)
+        d[2] = UInt8(truncatingIfNeeded: v >> 16)
+    }
+
+    /// Four groups (16 characters, 12 bytes) with one 4-byte store each, in order, every store's
+    /// fourth byte overwritten by the next: 13 bytes are written. Returns the groups' OR.
+    @inline(__always)
+    private static func quad(_ t: UnsafePointer<UInt32>, _ s: UnsafePointer<UInt8>, _ d: UnsafeMutableRawPointer) -> UInt32 {
+        let a = group(t, s), b = group(t, s + 4), c = group(t, s + 8), e = group(t, s + 12)
+        d.storeBytes(of: a.littleEndian, toByteOffset: 0, as: UInt32.self)
+        d.storeBytes(of: b.littleEndian, toByteOffset: 3, as: UInt32.self)
+        d.storeBytes(of: c.littleEndian, toByteOffset: 6, as: UInt32.self)
+        d.storeBytes(of: e.littleEndian, toByteOffset: 9, as: UInt32.self)
+        return a | b | c | e
+    }
+
     /// The decoder itself, over raw memory so armor lines decode straight into the reader's
     /// buffer (no array per line): canonical unpadded base64 from `count` characters at `src`
     /// into `dst`, which has room for the decoded length (3 bytes per whole group of 4, one less
     /// than the characters of a last partial group). Returns the bytes written, or
     /// nil for a foreign byte, an impossible length or non-zero unused bits in the last character
-    /// (`dst` then holds garbage, which the caller drops).
+    /// (`dst` then holds garbage, which the caller drops). Table lookups, as before, over
+    /// what is ciphertext or public header text; the branches depend only on the length.
     static func decode(_ src: UnsafePointer<UInt8>, count n: Int, into dst: UnsafeMutablePointer<UInt8>) -> Int? {
         let rest = n % 4
         if rest == 1 { return nil }
-        return decodeTable.withUnsafeBufferPointer { tableBuffer -> Int? in
-            let table = tableBuffer.baseAddress!
-            // A character outside the alphabet decodes to 0xFF: its top bits mark it.
-            @inline(__always) func value(_ i: Int) -> UInt32 { UInt32(table[Int(src[i])]) }
+        return groupTables.withUnsafeBufferPointer { tableBuffer -> Int? in
+            let t = tableBuffer.baseAddress!
             var i = 0, o = 0, bad: UInt32 = 0
             while i + 4 <= n {
-                let a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3)
-                bad |= a | b | c | d
-                let v = a << 18 | b << 12 | c << 6 | d
-                dst[o] = UInt8(truncatingIfNeeded: v >> 16)
-                dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                dst[o + 2] = UInt8(truncatingIfNeeded: v)
+                let v = group(t, src + i)
+                bad |= v
+                store3(v, dst + o)
                 i += 4; o += 3
             }
-            // Leftover bits must be zero for the encoding to be the canonical one.
+            // Leftover bits must be zero for the encoding to be the canonical one: the second
+            // character's low 4 (bits 12-15 of the word), or the third's low 2 (bits 22-23).
             if rest == 2 {
-                let a = value(i), b = value(i + 1)
-                bad |= a | b
-                let v = a << 6 | b
-                if v & 0x0F != 0 { bad |= 0xC0 }
-                dst[o] = UInt8(truncatingIfNeeded: v >> 4); o += 1
+                let v = t[Int(src[i])] | t[256 + Int(src[i + 1])]
+                bad |= v
+                if v & 0xF000 != 0 { bad |= invalidBits }
+                dst[o] = UInt8(truncatingIfNeeded: v); o += 1
             } else if rest == 3 {
-                let a = value(i), b = value(i + 1), c = value(i + 2)
-                bad |= a | b | c
-                let v = a << 12 | b << 6 | c
-                if v & 0x03 != 0 { bad |= 0xC0 }
-                dst[o] = UInt8(truncatingIfNeeded: v >> 10)
-                dst[o + 1] = UInt8(truncatingIfNeeded: v >> 2); o += 2
+                let v = t[Int(src[i])] | t[256 + Int(src[i + 1])] | t[512 + Int(src[i + 2])]
+                bad |= v
+                if v & 0xC0_0000 != 0 { bad |= invalidBits }
+                dst[o] = UInt8(truncatingIfNeeded: v)
+                dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8); o += 2
             }
-            return bad & 0xC0 == 0 ? o : nil
+            return bad & invalidBits == 0 ? o : nil
+        }
+    }
+
+    /// Armor's common case, whole lines at a time: up to `lines` lines of exactly 64 alphabet
+    /// characters and an LF, 65 bytes apart at `src`, decoded to 48 bytes each at `dst` (room
+    /// for `lines` × 48). Stops before the first line that is anything else (a short or long
+    /// line, padding, CR, a foreign byte): the armor reader reads that one line by line, so
+    /// it is accepted or refused exactly as before, with the same message. One validity test
+    /// per line; `dst` may hold garbage past the lines returned. Returns the lines decoded.
+    static func decodeFullLines(_ src: UnsafePointer<UInt8>, lines: Int, into dst: UnsafeMutablePointer<UInt8>) -> Int {
+        groupTables.withUnsafeBufferPointer { tableBuffer -> Int in
+            let t = tableBuffer.baseAddress!
+            for line in 0..<lines {
+                let s = src + line * (Armor.columns + 1)
+                guard s[Armor.columns] == 0x0A else { return line }
+                let d = UnsafeMutableRawPointer(dst + line * Armor.bytesPerLine)
+                var bad = quad(t, s, d) | quad(t, s + 16, d + 12) | quad(t, s + 32, d + 24)
+                if line + 1 < lines {
+                    // The last store's spare byte is the next line's first: there is room.
+                    bad |= quad(t, s + 48, d + 36)
+                } else {
+                    let a = group(t, s + 48), b = group(t, s + 52), c = group(t, s + 56), e = group(t, s + 60)
+                    d.storeBytes(of: a.littleEndian, toByteOffset: 36, as: UInt32.self)
+                    d.storeBytes(of: b.littleEndian, toByteOffset: 39, as: UInt32.self)
+                    d.storeBytes(of: c.littleEndian, toByteOffset: 42, as: UInt32.self)
+                    store3(e, dst + line * Armor.bytesPerLine + 45)
+                    bad |= a | b | c | e
+                }
+                if bad & invalidBits != 0 { return line }
+            }
+            return lines
         }
     }
 

@@ -191,7 +191,17 @@ final class PeekableSource: ByteSource {
     private var start = 0
     private var atEnd = false
 
-    init(_ base: ByteSource) { self.base = base }
+    /// Bytes already in memory (`BytesSource`: a manifest, the whole-buffer helpers) are taken
+    /// whole as the look-ahead buffer, the array shared, not copied: the armor reader then
+    /// decodes straight from it, with no read, zero-fill or copy of 4 KiB at a time.
+    init(_ base: ByteSource) {
+        self.base = base
+        if let memory = base as? BytesSource, memory.offset == 0 {
+            buffer = memory.bytes
+            memory.offset = memory.bytes.count
+            atEnd = true
+        }
+    }
 
     private var buffered: Int { buffer.count - start }
 
@@ -219,6 +229,14 @@ final class PeekableSource: ByteSource {
     }
 
     func skip(_ count: Int) { start += min(count, buffered) }
+
+    /// Everything buffered, at least `count` bytes if the input has them, in place and not
+    /// consumed: for a reader that decodes straight from the look-ahead buffer and then
+    /// `skip`s what it used. Reads only when fewer than `count` bytes are buffered.
+    func withBuffered<R>(atLeast count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        try fill(count)
+        return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start...])) }
+    }
 
     /// The next line without its LF, consumed with it; nil when the input ends before an LF
     /// within `limit` bytes (the caller decides whether that is truncation or an overlong line).

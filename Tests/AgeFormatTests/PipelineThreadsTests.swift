@@ -11,6 +11,18 @@ final class PipelineThreadsTests: XCTestCase {
         XCTAssertEqual(STREAMParallelism.machine.workers, ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    /// The affinity mask is read from the `Cpus_allowed:` line alone (not `Cpus_allowed_list:`),
+    /// every hex digit's bits counted, commas between words skipped.
+    func testAllowedCPUsCountsTheMaskBits() {
+        func count(_ text: String) -> Int? { PipelineThreads.allowedCPUs(Array(text.utf8)[...]) }
+        XCTAssertEqual(count("Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"), 2)
+        XCTAssertEqual(count("Name:\tx\nCpus_allowed:\tff,0000000F\nMems_allowed:\t1\n"), 12)
+        XCTAssertEqual(count("Name:\tx\nCpus_allowed:\tA5"), 4)
+        XCTAssertNil(count("Name:\tx\nCpus_allowed_list:\t0-7\n"))
+        XCTAssertEqual(count("Cpus_allowed:\t3\n"), 2)
+        XCTAssertNil(count("Name:\tCpus_allowed:\t3\n"))
+    }
+
     /// Every worker index runs once, index 0 on the calling thread, and `run` returns only after all.
     func testRunStartsEachWorkerOnceAndWaitsForAll() {
         let monitor = PipelineMonitor()
