@@ -7,7 +7,8 @@ import Locking
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
 /// `get` can say "expired" rather than "locked"), and the catalog of slugs the owner's manifest
 /// holds (names only, sent at unlock, so `get` can tell "locked" from "absent" without the
-/// daemon ever seeing a manifest).
+/// daemon ever seeing a manifest). The catalog is the slugs listed plus those of the live
+/// grants: a re-unlock that grants what the manifest holds then touches no catalog at all.
 ///
 /// Expiry is checked on every read, not by timers: a grant is dead the instant its deadline
 /// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
@@ -37,7 +38,10 @@ public final class GrantStore: Sendable {
         /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
         var pending: [Revocation] = []
         var expired: Set<Slug> = []
-        var catalog: Set<Slug> = []
+        /// The catalog's slugs beyond the live grants' (which are in it too): those the last
+        /// catalog listed and those of grants that ended since. A grant that ends keeps its slug
+        /// in the catalog, so `get` says "locked" for it, never "absent".
+        var listed = SlugCatalog()
         var expireObserver: (([Slug]) -> Void)? = nil
     }
     private let state = Locked(State())
@@ -65,9 +69,20 @@ public final class GrantStore: Sendable {
     // MARK: writes
 
     /// Stores the grants, replacing any earlier grant of the same slug (a re-unlock extends the TTL).
-    /// Returns what was stored, expiries as this store's clocks set them.
+    /// With `catalog` (an unlock's: the manifest's slugs that are not among these grants), the
+    /// catalog becomes those and these grants' slugs, as `setCatalog` of the whole list would
+    /// make it, even when the grants are refused. Returns what was stored, expiries as this
+    /// store's clocks set them.
     @discardableResult
-    public func put(_ requests: [GrantRequest]) throws -> [GrantInfo] {
+    public func put(_ requests: [GrantRequest], catalog: [Slug]? = nil) throws -> [GrantInfo] {
+        do { return try store(requests, listing: catalog.map(SlugCatalog.init)) } catch {
+            // Refused (too many grants, no guarded memory), yet named by the unlock's manifest.
+            if let catalog { setCatalog(catalog + requests.map(\.slug)) }
+            throw error
+        }
+    }
+
+    private func store(_ requests: [GrantRequest], listing listed: SlugCatalog?) throws -> [GrantInfo] {
         // One batch: each guarded slab is opened for writing once for all the values it takes.
         let guarded = try GuardedBytes.copying(requests.map(\.value))
         let withSecret = requests.indices.filter { requests[$0].revocation != nil && requests[$0].revocationSecret != nil }
@@ -95,6 +110,7 @@ public final class GrantStore: Sendable {
                 GuardedBytes.wipeAll(guarded + secretCopies)
                 throw DaemonError.tooManyGrants(GrantStore.maximumGrants)
             }
+            if let listed { s.listed = listed }
             let t = now(), wall = Clock.wallMilliseconds()
             var stored: [GrantInfo] = []
             var replaced: [Entry] = []
@@ -115,9 +131,9 @@ public final class GrantStore: Sendable {
                 }
                 let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
                                   secret: secrets[i], lease: lease)
+                // The slug is in the catalog as long as the grant lives, and stays there when it ends.
                 if let old = s.grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
                 if !s.expired.isEmpty { s.expired.remove(request.slug) }
-                s.catalog.insert(request.slug)
                 stored.append(info)
             }
             // The grants replaced end now, still under the lock (as one at a time did before),
@@ -127,15 +143,11 @@ public final class GrantStore: Sendable {
         }
     }
 
-    /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
+    /// Replaces the catalog: every slug the owner's manifest holds, and those of the live grants.
+    /// Names only, never values.
     public func setCatalog(_ slugs: [Slug]) {
-        // Built outside the lock and added to in place: `Set(slugs).union(grants.keys)` copied
-        // the set of 10 000 slugs it had just built to add the grants' (mostly the same) to it.
-        var catalog = Set(slugs)
-        locked { s in
-            for slug in s.grants.keys { catalog.insert(slug) }
-            s.catalog = catalog
-        }
+        let listed = SlugCatalog(slugs)
+        locked { s in s.listed = listed }
     }
 
     /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
@@ -157,6 +169,7 @@ public final class GrantStore: Sendable {
                 gone.append(slug)
             }
             s.endAll(ended)
+            s.listed.formUnion(gone)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
             // Slug's own order is its description's, compared in place: building both strings
             // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
@@ -274,6 +287,7 @@ public final class GrantStore: Sendable {
                     s.expired.insert(slug)
                 }
                 s.endAll(ended)
+                s.listed.formUnion(live)
                 if !live.isEmpty, let observer = s.expireObserver { observer(live) }
                 return nil
             }
@@ -309,7 +323,14 @@ public final class GrantStore: Sendable {
         }
     }
 
-    public var catalogCount: Int { locked { $0.catalog.count } }
+    /// The slugs listed and those of the live grants, each once.
+    public var catalogCount: Int {
+        locked { s in
+            var count = s.grants.count
+            for slug in s.listed.slugs where s.grants[slug] == nil { count += 1 }
+            return count
+        }
+    }
 
     /// Resolves one query. `key` is a full slug or a bare key name; `env`/`org` narrow a bare name.
     /// An `ORG.all.KEY` grant answers a request for any env of that org (never the reverse), and a
@@ -322,7 +343,7 @@ public final class GrantStore: Sendable {
 
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
             var known = Set<Slug>()
-            for slug in s.catalog where slug.key == key { known.insert(slug) }
+            for slug in s.listed.slugs where slug.key == key { known.insert(slug) }
             for slug in s.grants.keys where slug.key == key { known.insert(slug) }
             for slug in s.expired where slug.key == key { known.insert(slug) }
             if let org { known = known.filter { $0.org == org } }
@@ -359,6 +380,7 @@ extension GrantStore.State {
             gone.append(slug)
         }
         endAll(ended)
+        listed.formUnion(gone)
         if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted()) }
     }
 
@@ -390,7 +412,8 @@ extension GrantStore.State {
             }
         }
         if let s = order.first(where: { expired.contains($0) }) { return .expired(s) }
-        if let s = order.first(where: { catalog.contains($0) }) { return .locked(s) }
+        // The live grants' slugs are the catalog's too, but none of these is live (above).
+        if let s = order.first(where: { listed.contains($0) }) { return .locked(s) }
         return .absent(slug)
     }
 }

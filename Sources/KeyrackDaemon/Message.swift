@@ -1,15 +1,42 @@
 import SecretBytes
 import KeyrackNames
-/// The daemon protocol, version 6 (2 answered UNLOCK with the grants as stored, expiries
+/// The daemon protocol, version 7 (2 answered UNLOCK with the grants as stored, expiries
 /// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations;
 /// 5 each grant's optional renewable lease duration; 6 answers a grant stored as it was sent by
-/// its place and its wall-clock expiry, not its slug, vault and destinations again). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// its place and its wall-clock expiry, not its slug, vault and destinations again; 7 sends an
+/// UNLOCK's catalog as its size and the slugs not among the grants, `UnlockCatalog`). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 6
+    public static let version: UInt8 = 7
+}
+
+/// An UNLOCK's catalog (every slug of the owner's manifest, names only) as it travels: how many
+/// slugs it holds (for the access log) and those of them that are not among the UNLOCK's own
+/// grants. The daemon adds the grants' slugs itself, so a re-unlock of a whole manifest sends
+/// no slug twice: the catalog was half of an unlock frame, and the daemon's work to take it in.
+public struct UnlockCatalog: Equatable, Sendable {
+    public var count: Int
+    public var beyondGrants: [Slug]
+
+    public init(count: Int, beyondGrants: [Slug]) {
+        self.count = count; self.beyondGrants = beyondGrants
+    }
+
+    /// The catalog `slugs` for an UNLOCK of `grants`. Both come in slug order from `unlock`, so
+    /// one merge finds the grants' slugs among them; out of order, a slug is at worst sent
+    /// although a grant has it (never left out: only a slug equal to a grant's is skipped).
+    public init(_ slugs: [Slug], besides grants: [GrantRequest]) {
+        var beyond: [Slug] = []
+        var j = 0
+        for slug in slugs {
+            while j < grants.count && grants[j].slug < slug { j += 1 }
+            if j < grants.count && grants[j].slug == slug { j += 1 } else { beyond.append(slug) }
+        }
+        self.init(count: slugs.count, beyondGrants: beyond)
+    }
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -24,8 +51,8 @@ public struct Query: Equatable, Sendable {
 
 public enum Request {
     case ping
-    /// Puts grants; with a catalog, first replaces the list of slugs the owner's manifest holds.
-    case unlock([GrantRequest], catalog: [Slug]?)
+    /// Puts grants; with a catalog, also replaces the list of slugs the owner's manifest holds.
+    case unlock([GrantRequest], catalog: UnlockCatalog?)
     case get([Query])
     case status
     case relock(env: String?, key: String?)
@@ -162,6 +189,11 @@ public enum Response {
 // MARK: encoding
 
 extension Request {
+    /// An UNLOCK of `grants` with the whole catalog `slugs` (sent as `UnlockCatalog`).
+    public static func unlock(_ grants: [GrantRequest], catalog slugs: [Slug]) -> Request {
+        .unlock(grants, catalog: UnlockCatalog(slugs, besides: grants))
+    }
+
     /// The frame body (version, type, payload). Zero it after sending when it holds values.
     func encodeBody() -> [UInt8] {
         var w = WireWriter()
@@ -192,7 +224,8 @@ extension Request {
             w.u8(catalog == nil ? 0 : 1)
             if let catalog {
                 w.count(catalog.count)
-                for s in catalog { w.slug(s) }
+                w.count(catalog.beyondGrants.count)
+                for s in catalog.beyondGrants { w.slug(s) }
             }
             w.count(grants.count)
             for g in grants {
@@ -283,13 +316,14 @@ extension Request {
             request = .agentUnwrap(files: try AgentWire.decodeFiles(&r), secret: secret)
         case 0x02:
             let hasCatalog = try r.u8("unlock.hasCatalog")
-            var catalog: [Slug]? = nil
+            var catalog: UnlockCatalog? = nil
             if hasCatalog == 1 {
+                let size = Int(try r.u32("unlock.catalog.size"))
                 let n = try r.count("unlock.catalog", minimumItemSize: 4)
                 var list: [Slug] = []
                 list.reserveCapacity(n)
                 for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug", sharingPartsWith: list.last)) }
-                catalog = list
+                catalog = UnlockCatalog(count: size, beyondGrants: list)
             } else if hasCatalog != 0 {
                 throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
             }

@@ -111,12 +111,13 @@ final class WireProtocolTests: XCTestCase {
                      "\(org)x.\(env).K5", "ab.test.K", "abc.test.K", "ab.testing.K", "ab.te.K", "ab.te.st"]
         let slugs = texts.map { Slug(parsing: $0)! }
         let grants = slugs.enumerated().map { GrantRequest(slug: $1, vault: $0 == 6 ? "other" : vault, ttlMilliseconds: 1, value: [1]) }
-        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: slugs).encodeBody()) else { return XCTFail() }
+        let sent = UnlockCatalog(count: slugs.count, beyondGrants: slugs)
+        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: sent).encodeBody()) else { return XCTFail() }
         XCTAssertEqual(decoded.map(\.slug), slugs)
-        XCTAssertEqual(catalog, slugs)
+        XCTAssertEqual(catalog, sent)
         XCTAssertEqual(decoded.map(\.vault), grants.map(\.vault))
         func storage(_ s: String) -> UnsafePointer<UInt8>? { var s = s; return s.withUTF8 { $0.baseAddress } }
-        for list in [decoded.map(\.slug), catalog!] {
+        for list in [decoded.map(\.slug), catalog!.beyondGrants] {
             XCTAssertEqual(storage(list[1].org), storage(list[0].org), "the org is not shared")
             XCTAssertEqual(storage(list[1].env), storage(list[0].env), "the env is not shared")
             XCTAssertEqual(storage(list[4].org), storage(list[3].org), "the org is not shared")
@@ -129,7 +130,7 @@ final class WireProtocolTests: XCTestCase {
             for catalogFirst in [true, false] {
                 var w = WireWriter()
                 w.u8(Protocol.version); w.u8(0x02)
-                if catalogFirst { w.u8(1); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
+                if catalogFirst { w.u8(1); w.count(2); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
                     w.u8(0); w.count(2)
                     for text in ["ab.test.K", bad] { w.string(text); w.string("v"); w.u64(1); w.data([1]); w.u8(0); w.count(0); w.u8(0) }
                 }
@@ -139,7 +140,7 @@ final class WireProtocolTests: XCTestCase {
             }
         }
         var w = WireWriter()
-        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
+        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
         XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
             XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.catalog.slug: not UTF-8"))")
         }
