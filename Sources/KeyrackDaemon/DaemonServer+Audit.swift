@@ -144,19 +144,20 @@ extension DaemonServer {
         out.append(UInt8(ascii: "["))
         var lastVault: String?
         var quotedVault: [UInt8] = []
-        for (i, g) in stored.enumerated() {
+        // By index, each grant read in place: `enumerated()` copied every one (its strings retained) out.
+        for i in stored.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: slugKey)
-            g.slug.appendUTF8(to: &out)
+            stored[i].slug.appendUTF8(to: &out)
             out.append(contentsOf: vaultKey)
-            if g.vault != lastVault {
+            if stored[i].vault != lastVault {
                 quotedVault.removeAll(keepingCapacity: true)
-                AuditFields.appendQuoted(g.vault, to: &quotedVault)
-                lastVault = g.vault
+                AuditFields.appendQuoted(stored[i].vault, to: &quotedVault)
+                lastVault = stored[i].vault
             }
             out.append(contentsOf: quotedVault)
             out.append(contentsOf: ttlKey)
-            AuditLog.appendDecimal(g.remainingMilliseconds / 1000, to: &out)
+            AuditLog.appendDecimal(stored[i].remainingMilliseconds / 1000, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))

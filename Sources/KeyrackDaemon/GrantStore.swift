@@ -31,6 +31,21 @@ public final class GrantStore: Sendable {
         var ends: UInt64 { min(deadline, lease?.end ?? .max) }
         /// What status shows: the deadline while renewals are to carry the lease there, else `ends`.
         var shownEnd: UInt64 { lease?.next != nil ? deadline : ends }
+
+        /// The grant `request` asks for, at boot-clock `t` and wall clock `wall` (ms). Borrowed,
+        /// not copied: a copy retained and released each string and array of the request.
+        init(_ request: borrowing GrantRequest, value: GuardedBytes, secret: GuardedBytes?, now t: UInt64, wall: UInt64) {
+            info = GrantInfo(slug: request.slug, vault: request.vault, remainingMilliseconds: request.ttlMilliseconds,
+                             expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
+            deadline = t &+ request.ttlMilliseconds
+            self.value = value
+            revocation = request.revocation
+            self.secret = secret
+            // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
+            lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
+                $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
+            }
+        }
     }
 
     fileprivate struct State {
@@ -119,22 +134,16 @@ public final class GrantStore: Sendable {
             // Room for the fresh ones when nothing is held (a first unlock); a re-unlock replaces
             // its slugs in place, and reserving for the upper bound would double the table.
             if s.grants.isEmpty { s.grants.reserveCapacity(fresh) }
-            // By index: a zip of the two arrays copied each request (and its strings' references) out and back.
-            for i in requests.indices {
-                let request = requests[i], value = guarded[i]
-                let info = GrantInfo(slug: request.slug, vault: request.vault,
-                                     remainingMilliseconds: request.ttlMilliseconds,
-                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
-                // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
-                let lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
-                    $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
+            // Each request read in place (through the buffer): a zip, or a request taken out of
+            // the array, copied it (and retained its strings and arrays) once per grant.
+            requests.withUnsafeBufferPointer { requests in
+                for i in requests.indices {
+                    let entry = Entry(requests[i], value: guarded[i], secret: secrets[i], now: t, wall: wall)
+                    // The slug is in the catalog as long as the grant lives, and stays there when it ends.
+                    if let old = s.grants.updateValue(entry, forKey: requests[i].slug) { replaced.append(old) }
+                    if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
+                    stored.append(entry.info)
                 }
-                let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
-                                  secret: secrets[i], lease: lease)
-                // The slug is in the catalog as long as the grant lives, and stays there when it ends.
-                if let old = s.grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
-                if !s.expired.isEmpty { s.expired.remove(request.slug) }
-                stored.append(info)
             }
             // The grants replaced end now, still under the lock (as one at a time did before),
             // their values wiped in one batch.
@@ -389,12 +398,14 @@ extension GrantStore.State {
     /// Their values are wiped in one batch (each slab opened for writing once).
     mutating func endAll(_ entries: [GrantStore.Entry]) {
         var wiped: [GuardedBytes] = []
-        for entry in entries {
-            if let note = entry.revocation {
-                pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
+        wiped.reserveCapacity(entries.count)
+        // By index, each entry read in place: `for entry in entries` copied every one out.
+        for i in entries.indices {
+            if let note = entries[i].revocation {
+                pending.append(Revocation(slug: entries[i].info.slug, note: note, value: entries[i].value, secret: entries[i].secret))
             } else {
-                wiped.append(entry.value)
-                if let secret = entry.secret { wiped.append(secret) }
+                wiped.append(entries[i].value)
+                if let secret = entries[i].secret { wiped.append(secret) }
             }
         }
         GuardedBytes.wipeAll(wiped)

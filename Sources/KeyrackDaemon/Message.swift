@@ -446,13 +446,14 @@ extension Response {
         guard case .unlocked(let grants) = self, case .unlock(let sent, _) = request, grants.count == sent.count else { return encodeBody() }
         var w = WireWriter()
         w.u8(Protocol.version); w.u8(0x82); w.count(grants.count)
-        // By index: a zip copied each grant and request (and their strings' references) out.
+        // By index, each grant and request read in place: a zip, or each taken out of its array,
+        // copied it (and retained its strings) once per grant.
         for i in grants.indices {
-            let g = grants[i], r = sent[i]
-            if g.slug == r.slug && g.vault == r.vault && g.remainingMilliseconds == r.ttlMilliseconds && g.sendTo == r.sendTo {
-                w.u8(Response.storedAsSent); w.u64(g.expiresAtWallMilliseconds)
+            if grants[i].slug == sent[i].slug && grants[i].vault == sent[i].vault
+                && grants[i].remainingMilliseconds == sent[i].ttlMilliseconds && grants[i].sendTo == sent[i].sendTo {
+                w.u8(Response.storedAsSent); w.u64(grants[i].expiresAtWallMilliseconds)
             } else {
-                w.u8(Response.storedInFull); Response.encode(g, into: &w)
+                w.u8(Response.storedInFull); Response.encode(grants[i], into: &w)
             }
         }
         return w.bytes

@@ -21,11 +21,18 @@ extension Slug {
 
     /// The description's UTF-8 (`ORG.ENV.KEY`) appended to `bytes`, without making the String.
     public func appendUTF8(to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: org.utf8)
+        Slug.append(org, to: &bytes)
         bytes.append(UInt8(ascii: "."))
-        bytes.append(contentsOf: env.utf8)
+        Slug.append(env, to: &bytes)
         bytes.append(UInt8(ascii: "."))
-        bytes.append(contentsOf: key.utf8)
+        Slug.append(key, to: &bytes)
+    }
+
+    /// `part`'s UTF-8 appended as one copy of its contiguous bytes: through the UTF-8 view, a
+    /// byte at a time, it was most of writing an unlock's frame and its access-log record.
+    private static func append(_ part: String, to bytes: inout [UInt8]) {
+        var part = part
+        part.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// The length of the description in UTF-8 bytes.
