@@ -143,28 +143,30 @@ extension DaemonServer {
         out.reserveCapacity(2 + stored.count * 80)
         out.append(UInt8(ascii: "["))
         var lastVault: String?
-        var quotedVault: [UInt8] = []
-        // By index, each grant read in place: `enumerated()` copied every one (its strings retained) out.
-        for i in stored.indices {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: slugKey)
-            stored[i].slug.appendUTF8(to: &out)
-            out.append(contentsOf: vaultKey)
-            if stored[i].vault != lastVault {
-                quotedVault.removeAll(keepingCapacity: true)
-                AuditFields.appendQuoted(stored[i].vault, to: &quotedVault)
-                lastVault = stored[i].vault
+        // What follows a slug up to its TTL (`","vault":"…","ttl_seconds":`), made once per run of one vault.
+        var middle: [UInt8] = []
+        // Each grant read in place through the buffer: taken out of the array (or `enumerated()`),
+        // each was copied, its strings retained and released.
+        stored.withUnsafeBufferPointer { stored in
+            for i in stored.indices {
+                out.append(contentsOf: i == 0 ? slugKey : nextSlugKey)
+                stored[i].slug.appendUTF8(to: &out)
+                if stored[i].vault != lastVault {
+                    middle = vaultKey
+                    AuditFields.appendQuoted(stored[i].vault, to: &middle)
+                    middle += ttlKey
+                    lastVault = stored[i].vault
+                }
+                out.append(contentsOf: middle)
+                AuditLog.appendDecimal(stored[i].remainingMilliseconds / 1000, to: &out)
+                out.append(UInt8(ascii: "}"))
             }
-            out.append(contentsOf: quotedVault)
-            out.append(contentsOf: ttlKey)
-            AuditLog.appendDecimal(stored[i].remainingMilliseconds / 1000, to: &out)
-            out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let slugKey = Array("{\"slug\":\"".utf8)
+    private static let slugKey = Array("{\"slug\":\"".utf8), nextSlugKey = Array(",{\"slug\":\"".utf8)
     private static let vaultKey = Array("\",\"vault\":".utf8)
     private static let ttlKey = Array(",\"ttl_seconds\":".utf8)
 

@@ -139,10 +139,11 @@ public final class GrantStore: Sendable {
             requests.withUnsafeBufferPointer { requests in
                 for i in requests.indices {
                     let entry = Entry(requests[i], value: guarded[i], secret: secrets[i], now: t, wall: wall)
-                    // The slug is in the catalog as long as the grant lives, and stays there when it ends.
-                    if let old = s.grants.updateValue(entry, forKey: requests[i].slug) { replaced.append(old) }
-                    if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
                     stored.append(entry.info)
+                    if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
+                    // The slug is in the catalog as long as the grant lives, and stays there when it ends.
+                    // The entry's last use: moved into the table, not copied.
+                    if let old = s.grants.updateValue(entry, forKey: requests[i].slug) { replaced.append(old) }
                 }
             }
             // The grants replaced end now, still under the lock (as one at a time did before),

@@ -255,6 +255,7 @@ extension Request {
 
     static func decodeSendTo(_ r: inout WireReader) throws -> [String] {
         let n = try r.count("grant.sendTo", minimumItemSize: 4)
+        if n == 0 { return [] }
         guard n <= 64 else { throw DaemonError.malformed("grant.sendTo: \(n) destinations is over the limit of 64") }
         return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
