@@ -142,8 +142,8 @@ public final class GrantStore: Sendable {
                     stored.append(entry.info)
                     if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
                     // The slug is in the catalog as long as the grant lives, and stays there when it ends.
-                    // The entry's last use: moved into the table, not copied.
-                    if let old = s.grants.updateValue(entry, forKey: requests[i].slug) { replaced.append(old) }
+                    // Moved, not copied, into the table, and the grant it replaces into `replaced`.
+                    if let old = s.grants.updateValue(consume entry, forKey: requests[i].slug) { replaced.append(consume old) }
                 }
             }
             // The grants replaced end now, still under the lock (as one at a time did before),

@@ -31,9 +31,15 @@ public struct UnlockCatalog: Equatable, Sendable {
     public init(_ slugs: [Slug], besides grants: [GrantRequest]) {
         var beyond: [Slug] = []
         var j = 0
-        for slug in slugs {
-            while j < grants.count && grants[j].slug < slug { j += 1 }
-            if j < grants.count && grants[j].slug == slug { j += 1 } else { beyond.append(slug) }
+        // The grants read in place (taken out of the array, each slug was copied); a slug equal
+        // to the next grant's, the usual case, is settled by `==` alone (parts shared with the
+        // manifest's own compare by identity), without an order comparison.
+        grants.withUnsafeBufferPointer { grants in
+            for slug in slugs {
+                if j < grants.count && grants[j].slug == slug { j += 1; continue }
+                while j < grants.count && grants[j].slug < slug { j += 1 }
+                if j < grants.count && grants[j].slug == slug { j += 1 } else { beyond.append(slug) }
+            }
         }
         self.init(count: slugs.count, beyondGrants: beyond)
     }
@@ -228,15 +234,18 @@ extension Request {
                 for s in catalog.beyondGrants { w.slug(s) }
             }
             w.count(grants.count)
-            for g in grants {
-                w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
-                // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
-                w.u8(g.revocation == nil ? 0 : g.revocationSecret == nil ? 1 : 2)
-                if let note = g.revocation { w.string(note) }
-                if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
-                Request.encode(sendTo: g.sendTo, into: &w)
-                // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
-                if g.revocation != nil, let lease = g.leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
+            // Each grant read in place: `for g in grants` copied every one (its strings and value retained).
+            grants.withUnsafeBufferPointer { grants in
+                for i in grants.indices {
+                    w.slug(grants[i].slug); w.string(grants[i].vault); w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)
+                    // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
+                    w.u8(grants[i].revocation == nil ? 0 : grants[i].revocationSecret == nil ? 1 : 2)
+                    if let note = grants[i].revocation { w.string(note) }
+                    if grants[i].revocation != nil, let secret = grants[i].revocationSecret { w.data(secret) }
+                    Request.encode(sendTo: grants[i].sendTo, into: &w)
+                    // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
+                    if grants[i].revocation != nil, let lease = grants[i].leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
+                }
             }
         case .get(let queries):
             w.count(queries.count)

@@ -22,10 +22,12 @@ struct WireWriter {
     }
 
     mutating func u8(_ v: UInt8) { reserve(1); bytes.append(v) }
-    // Integers go in as one append of their big-endian bytes: a byte at a time, each append
-    // checked the buffer again (two integers a grant in an UNLOCKED reply, three in an UNLOCK).
-    mutating func u32(_ v: UInt32) { reserve(4); withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { reserve(8); withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u32(_ v: UInt32) {
+        reserve(4)
+        bytes.append(UInt8(truncatingIfNeeded: v >> 24)); bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8)); bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+    mutating func u64(_ v: UInt64) { u32(UInt32(truncatingIfNeeded: v >> 32)); u32(UInt32(truncatingIfNeeded: v)) }
     // Strings and slugs go in from their own UTF-8, without an array (or, for a slug, the
     // description) made first: an unlock frame holds two per key.
     mutating func string(_ s: String) {

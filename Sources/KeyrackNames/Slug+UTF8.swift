@@ -31,8 +31,8 @@ extension Slug {
     /// `part`'s UTF-8 appended as one copy of its contiguous bytes: through the UTF-8 view, a
     /// byte at a time, it was most of writing an unlock's frame and its access-log record.
     private static func append(_ part: String, to bytes: inout [UInt8]) {
-        var part = part
-        part.withUTF8 { bytes.append(contentsOf: $0) }
+        // Read in place (a `var` copy for `withUTF8` retained and released the part each time).
+        if part.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: part.utf8) }
     }
 
     /// The length of the description in UTF-8 bytes.

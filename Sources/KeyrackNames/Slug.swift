@@ -52,33 +52,6 @@ public struct Slug: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public var description: String { "\(org).\(env).\(key)" }
 
-    /// One combine over the description's bytes, put together on the stack, where the
-    /// synthesised hash combined each part's String on its own: that was most of a grant's
-    /// dictionary update in the daemon. Every part is ASCII (NameRules), so equal slugs (`==`,
-    /// String's canonical equality) have equal bytes.
-    public func hash(into hasher: inout Hasher) {
-        var org = org, env = env, key = key
-        org.withUTF8 { o in
-            env.withUTF8 { e in
-                key.withUTF8 { k in
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: o.count + e.count + k.count + 2) { text in
-                        let start = text.baseAddress!, dot = UInt8(ascii: ".")
-                        Slug.copy(o, to: start)
-                        start[o.count] = dot
-                        Slug.copy(e, to: start + o.count + 1)
-                        start[o.count + 1 + e.count] = dot
-                        Slug.copy(k, to: start + o.count + e.count + 2)
-                        hasher.combine(bytes: UnsafeRawBufferPointer(text))
-                    }
-                }
-            }
-        }
-    }
-
-    private static func copy(_ part: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>) {
-        if let base = part.baseAddress { target.initialize(from: base, count: part.count) }
-    }
-
     /// The machine-wide-env fallback that answers a request for this slug: `ORG.all.KEY`. The
     /// daemon resolves it at lookup time, never by storing aliases.
     public var allFallback: Slug? { env == "all" ? nil : Slug(org: org, env: "all", key: key) }
