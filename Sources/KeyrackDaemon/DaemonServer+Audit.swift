@@ -145,12 +145,19 @@ extension DaemonServer {
         var lastVault: String?
         // What follows a slug up to its TTL (`","vault":"…","ttl_seconds":`), made once per run of one vault.
         var middle: [UInt8] = []
+        // A slug's `ORG.ENV.`, made once per run of one org and env (an unlock's slugs mostly share them).
+        var org: String?, env: String?, orgEnv: [UInt8] = []
         // Each grant read in place through the buffer: taken out of the array (or `enumerated()`),
         // each was copied, its strings retained and released.
         stored.withUnsafeBufferPointer { stored in
             for i in stored.indices {
                 out.append(contentsOf: i == 0 ? slugKey : nextSlugKey)
-                stored[i].slug.appendUTF8(to: &out)
+                if stored[i].slug.org != org || stored[i].slug.env != env || org == nil {
+                    org = stored[i].slug.org; env = stored[i].slug.env
+                    orgEnv = Array("\(stored[i].slug.org).\(stored[i].slug.env).".utf8)
+                }
+                out.append(contentsOf: orgEnv)
+                out.append(contentsOf: stored[i].slug.key.utf8)
                 if stored[i].vault != lastVault {
                     middle = vaultKey
                     AuditFields.appendQuoted(stored[i].vault, to: &middle)

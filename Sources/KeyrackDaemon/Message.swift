@@ -235,9 +235,12 @@ extension Request {
             }
             w.count(grants.count)
             // Each grant read in place: `for g in grants` copied every one (its strings and value retained).
+            // Slugs and vaults reuse the bytes of the one before (WireWriter.SharedParts), as the reader does.
+            var slugParts = WireWriter.SharedParts(), vaultField = WireWriter.SharedParts()
             grants.withUnsafeBufferPointer { grants in
                 for i in grants.indices {
-                    w.slug(grants[i].slug); w.string(grants[i].vault); w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)
+                    w.slug(grants[i].slug, sharing: &slugParts); w.string(grants[i].vault, sharing: &vaultField)
+                    w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)
                     // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
                     w.u8(grants[i].revocation == nil ? 0 : grants[i].revocationSecret == nil ? 1 : 2)
                     if let note = grants[i].revocation { w.string(note) }

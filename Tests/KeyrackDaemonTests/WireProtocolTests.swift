@@ -255,4 +255,20 @@ final class WireProtocolTests: XCTestCase {
             _ = try? Response.decode(body: body)
         }
     }
+
+    /// An UNLOCK's slugs and vaults are written reusing the bytes of the one before
+    /// (WireWriter.SharedParts), yet the frame is byte for byte what writing each field alone
+    /// makes: orgs and envs changing, an empty vault first, a vault changing and coming back.
+    func testAnUnlocksSharedSlugAndVaultBytesAreEachFieldsOwn() throws {
+        let texts = ["acme.test.A", "acme.test.B.C", "acme.prod.A", "other.prod.A", "other.prod.LONGER_THAN_FIFTEEN_BYTES", "a-long-organisation.test.K", "acme.test.Z"]
+        let vaults = ["", "", "os.secure", "os.secure", "1password", "os.secure", ""]
+        let grants = zip(texts, vaults).map { GrantRequest(slug: Slug(parsing: $0)!, vault: $1, ttlMilliseconds: 7, value: [1, 2]) }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x02); w.u8(0); w.count(grants.count)
+        for g in grants {
+            w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
+            w.u8(0); w.count(0); w.u8(0)
+        }
+        XCTAssertEqual(Request.unlock(grants, catalog: nil).encodeBody(), w.bytes)
+    }
 }
