@@ -238,6 +238,11 @@ extension Request {
             // Slugs and vaults reuse the bytes of the one before (WireWriter.SharedParts), as the reader does.
             var slugParts = WireWriter.SharedParts(), vaultField = WireWriter.SharedParts()
             grants.withUnsafeBufferPointer { grants in
+                // Room for all of them at once (their values, and 96 bytes each for the rest as a
+                // guess): grown field by field, the buffer was copied and zeroed at each doubling.
+                var size = 96 * grants.count
+                for i in grants.indices { size += grants[i].value.count }
+                w.reserve(size)
                 for i in grants.indices {
                     w.slug(grants[i].slug, sharing: &slugParts); w.string(grants[i].vault, sharing: &vaultField)
                     w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)

@@ -12,7 +12,7 @@ struct WireWriter {
 
     /// Grows the buffer by hand, zeroing the old one: a plain append would reallocate and free
     /// the old buffer with the values written so far still in it.
-    private mutating func reserve(_ extra: Int) {
+    mutating func reserve(_ extra: Int) {
         guard bytes.count + extra > bytes.capacity else { return }
         var grown: [UInt8] = []
         grown.reserveCapacity(max(bytes.capacity * 2, bytes.count + extra, 256))
