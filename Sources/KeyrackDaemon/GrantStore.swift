@@ -179,11 +179,13 @@ public final class GrantStore: Sendable {
                 gone.append(slug)
             }
             s.endAll(ended)
-            s.listed.formUnion(gone)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
             // Slug's own order is its description's, compared in place: building both strings
             // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
-            return gone.sorted()
+            // Sorted once, for the answer and the catalog's merge.
+            gone.sort()
+            s.listed.formUnion(gone)
+            return gone
         }
     }
 
@@ -390,8 +392,11 @@ extension GrantStore.State {
             gone.append(slug)
         }
         endAll(ended)
+        guard !gone.isEmpty else { return }
+        // Sorted once, for the observer and the catalog's merge.
+        gone.sort()
         listed.formUnion(gone)
-        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted()) }
+        expireObserver?(gone)
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
