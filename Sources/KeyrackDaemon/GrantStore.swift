@@ -184,7 +184,7 @@ public final class GrantStore: Sendable {
             // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
             // Sorted once, for the answer and the catalog's merge.
             gone.sort()
-            s.listed.formUnion(gone)
+            s.listed.formUnion(sortedUnique: gone)
             return gone
         }
     }
@@ -395,7 +395,7 @@ extension GrantStore.State {
         guard !gone.isEmpty else { return }
         // Sorted once, for the observer and the catalog's merge.
         gone.sort()
-        listed.formUnion(gone)
+        listed.formUnion(sortedUnique: gone)
         expireObserver?(gone)
     }
 

@@ -27,8 +27,14 @@ struct SlugCatalog {
     /// Adds `more` (any order) by one merge: the grants a relock or an expiry ends come in
     /// batches, and inserting each into a sorted array would move the rest of it each time.
     mutating func formUnion(_ more: [Slug]) {
-        guard !more.isEmpty else { return }
-        let added = SlugCatalog.sortedUnique(more)
+        formUnion(sortedUnique: SlugCatalog.sortedUnique(more))
+    }
+
+    /// `formUnion` of slugs the caller has sorted, each once (a relock's, an expiry's), taken as
+    /// they are: confirming the order again cost a comparison per slug, 11 M instructions for
+    /// a relock of 10 000.
+    mutating func formUnion(sortedUnique added: [Slug]) {
+        guard !added.isEmpty else { return }
         guard !slugs.isEmpty else { slugs = added; return }
         var merged: [Slug] = []
         merged.reserveCapacity(slugs.count + added.count)
