@@ -21,18 +21,18 @@ extension Slug {
 
     /// The description's UTF-8 (`ORG.ENV.KEY`) appended to `bytes`, without making the String.
     public func appendUTF8(to bytes: inout [UInt8]) {
-        Slug.append(org, to: &bytes)
+        Self.append(org, to: &bytes)
         bytes.append(UInt8(ascii: "."))
-        Slug.append(env, to: &bytes)
+        Self.append(env, to: &bytes)
         bytes.append(UInt8(ascii: "."))
-        Slug.append(key, to: &bytes)
+        Self.append(key, to: &bytes)
     }
 
-    /// `part`'s UTF-8 appended as one copy of its contiguous bytes: through the UTF-8 view, a
-    /// byte at a time, it was most of writing an unlock's frame and its access-log record.
+    /// A part's bytes in one copy: appending its `utf8` view went element by element through
+    /// the generic sequence path, about 160 instructions a part (issue 32).
     private static func append(_ part: String, to bytes: inout [UInt8]) {
-        // Read in place (a `var` copy for `withUTF8` retained and released the part each time).
-        if part.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: part.utf8) }
+        var part = part
+        part.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// The length of the description in UTF-8 bytes.
