@@ -163,7 +163,8 @@ public final class DaemonConnection {
     }
 
     /// Puts `grants` into the daemon in as many UNLOCK frames as keep each well under the frame
-    /// limit; `catalog` (every slug of the manifest, names only) travels with the first. Each
+    /// limit; `catalog` (every slug of the manifest, names only) travels with the first, as the
+    /// slugs not among its grants (`UnlockCatalog`). Each
     /// value is wiped in its storage once its frame is sent, so the caller's copies are zero
     /// afterwards too. Returns the grants as the daemon stored them, its expiries included.
     public func unlock(_ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
@@ -179,7 +180,8 @@ public final class DaemonConnection {
                 end += 1
             }
             let batch = Array(grants[start..<end])
-            guard case .unlocked(let infos) = try send(.unlock(batch, catalog: start == 0 ? catalog : nil)) else {
+            let request = Request.unlock(batch, catalog: start == 0 ? catalog.map { UnlockCatalog($0, besides: batch) } : nil)
+            guard case .unlocked(let infos) = try send(request) else {
                 throw DaemonError.malformed("the daemon of '\(owner)' answered UNLOCK with something else")
             }
             for g in batch { wipeStorage(g.value) }

@@ -143,27 +143,37 @@ extension DaemonServer {
         out.reserveCapacity(2 + stored.count * 80)
         out.append(UInt8(ascii: "["))
         var lastVault: String?
-        var quotedVault: [UInt8] = []
-        for (i, g) in stored.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: slugKey)
-            g.slug.appendUTF8(to: &out)
-            out.append(contentsOf: vaultKey)
-            if g.vault != lastVault {
-                quotedVault.removeAll(keepingCapacity: true)
-                AuditFields.appendQuoted(g.vault, to: &quotedVault)
-                lastVault = g.vault
+        // What follows a slug up to its TTL (`","vault":"…","ttl_seconds":`), made once per run of one vault.
+        var middle: [UInt8] = []
+        // A slug's `ORG.ENV.`, made once per run of one org and env (an unlock's slugs mostly share them).
+        var org: String?, env: String?, orgEnv: [UInt8] = []
+        // Each grant read in place through the buffer: taken out of the array (or `enumerated()`),
+        // each was copied, its strings retained and released.
+        stored.withUnsafeBufferPointer { stored in
+            for i in stored.indices {
+                out.append(contentsOf: i == 0 ? slugKey : nextSlugKey)
+                if stored[i].slug.org != org || stored[i].slug.env != env || org == nil {
+                    org = stored[i].slug.org; env = stored[i].slug.env
+                    orgEnv = Array("\(stored[i].slug.org).\(stored[i].slug.env).".utf8)
+                }
+                out.append(contentsOf: orgEnv)
+                out.append(contentsOf: stored[i].slug.key.utf8)
+                if stored[i].vault != lastVault {
+                    middle = vaultKey
+                    AuditFields.appendQuoted(stored[i].vault, to: &middle)
+                    middle += ttlKey
+                    lastVault = stored[i].vault
+                }
+                out.append(contentsOf: middle)
+                AuditLog.appendDecimal(stored[i].remainingMilliseconds / 1000, to: &out)
+                out.append(UInt8(ascii: "}"))
             }
-            out.append(contentsOf: quotedVault)
-            out.append(contentsOf: ttlKey)
-            AuditLog.appendDecimal(g.remainingMilliseconds / 1000, to: &out)
-            out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let slugKey = Array("{\"slug\":\"".utf8)
+    private static let slugKey = Array("{\"slug\":\"".utf8), nextSlugKey = Array(",{\"slug\":\"".utf8)
     private static let vaultKey = Array("\",\"vault\":".utf8)
     private static let ttlKey = Array(",\"ttl_seconds\":".utf8)
 

@@ -468,11 +468,10 @@ public final class DaemonServer: Sendable {
         case .unlock(let grants, let catalog):
             // The values decoded from the frame; once in guarded memory no other copy may stay.
             defer { for g in grants { wipeStorage(g.value) } }
-            if let catalog { store.setCatalog(catalog) }
             // A grant replaced by this unlock ends: its credential is revoked (not waited for).
             defer { revokeEnded(waiting: false) }
             do {
-                let stored = try store.put(grants)
+                let stored = try store.put(grants, catalog: catalog?.beyondGrants)
                 // A leased grant: the loop learns when its first renewal is due.
                 if grants.contains(where: { $0.leaseMilliseconds != nil }) { wake() }
                 auditUnlock(stored, catalog: catalog?.count, connection: connection)

@@ -7,7 +7,8 @@ import Locking
 /// The daemon's memory: grants with absolute expiry, the tombstones of grants that expired (so
 /// `get` can say "expired" rather than "locked"), and the catalog of slugs the owner's manifest
 /// holds (names only, sent at unlock, so `get` can tell "locked" from "absent" without the
-/// daemon ever seeing a manifest).
+/// daemon ever seeing a manifest). The catalog is the slugs listed plus those of the live
+/// grants: a re-unlock that grants what the manifest holds then touches no catalog at all.
 ///
 /// Expiry is checked on every read, not by timers: a grant is dead the instant its deadline
 /// passes, whether or not the sweep has run. Relock and expiry wipe the value immediately.
@@ -30,6 +31,21 @@ public final class GrantStore: Sendable {
         var ends: UInt64 { min(deadline, lease?.end ?? .max) }
         /// What status shows: the deadline while renewals are to carry the lease there, else `ends`.
         var shownEnd: UInt64 { lease?.next != nil ? deadline : ends }
+
+        /// The grant `request` asks for, at boot-clock `t` and wall clock `wall` (ms). Borrowed,
+        /// not copied: a copy retained and released each string and array of the request.
+        init(_ request: borrowing GrantRequest, value: GuardedBytes, secret: GuardedBytes?, now t: UInt64, wall: UInt64) {
+            info = GrantInfo(slug: request.slug, vault: request.vault, remainingMilliseconds: request.ttlMilliseconds,
+                             expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
+            deadline = t &+ request.ttlMilliseconds
+            self.value = value
+            revocation = request.revocation
+            self.secret = secret
+            // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
+            lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
+                $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
+            }
+        }
     }
 
     fileprivate struct State {
@@ -37,7 +53,10 @@ public final class GrantStore: Sendable {
         /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
         var pending: [Revocation] = []
         var expired: Set<Slug> = []
-        var catalog: Set<Slug> = []
+        /// The catalog's slugs beyond the live grants' (which are in it too): those the last
+        /// catalog listed and those of grants that ended since. A grant that ends keeps its slug
+        /// in the catalog, so `get` says "locked" for it, never "absent".
+        var listed = SlugCatalog()
         var expireObserver: (([Slug]) -> Void)? = nil
     }
     private let state = Locked(State())
@@ -65,9 +84,20 @@ public final class GrantStore: Sendable {
     // MARK: writes
 
     /// Stores the grants, replacing any earlier grant of the same slug (a re-unlock extends the TTL).
-    /// Returns what was stored, expiries as this store's clocks set them.
+    /// With `catalog` (an unlock's: the manifest's slugs that are not among these grants), the
+    /// catalog becomes those and these grants' slugs, as `setCatalog` of the whole list would
+    /// make it, even when the grants are refused. Returns what was stored, expiries as this
+    /// store's clocks set them.
     @discardableResult
-    public func put(_ requests: [GrantRequest]) throws -> [GrantInfo] {
+    public func put(_ requests: [GrantRequest], catalog: [Slug]? = nil) throws -> [GrantInfo] {
+        do { return try store(requests, listing: catalog.map(SlugCatalog.init)) } catch {
+            // Refused (too many grants, no guarded memory), yet named by the unlock's manifest.
+            if let catalog { setCatalog(catalog + requests.map(\.slug)) }
+            throw error
+        }
+    }
+
+    private func store(_ requests: [GrantRequest], listing listed: SlugCatalog?) throws -> [GrantInfo] {
         // One batch: each guarded slab is opened for writing once for all the values it takes.
         let guarded = try GuardedBytes.copying(requests.map(\.value))
         let withSecret = requests.indices.filter { requests[$0].revocation != nil && requests[$0].revocationSecret != nil }
@@ -95,6 +125,7 @@ public final class GrantStore: Sendable {
                 GuardedBytes.wipeAll(guarded + secretCopies)
                 throw DaemonError.tooManyGrants(GrantStore.maximumGrants)
             }
+            if let listed { s.listed = listed }
             let t = now(), wall = Clock.wallMilliseconds()
             var stored: [GrantInfo] = []
             var replaced: [Entry] = []
@@ -103,22 +134,17 @@ public final class GrantStore: Sendable {
             // Room for the fresh ones when nothing is held (a first unlock); a re-unlock replaces
             // its slugs in place, and reserving for the upper bound would double the table.
             if s.grants.isEmpty { s.grants.reserveCapacity(fresh) }
-            // By index: a zip of the two arrays copied each request (and its strings' references) out and back.
-            for i in requests.indices {
-                let request = requests[i], value = guarded[i]
-                let info = GrantInfo(slug: request.slug, vault: request.vault,
-                                     remainingMilliseconds: request.ttlMilliseconds,
-                                     expiresAtWallMilliseconds: wall &+ request.ttlMilliseconds, sendTo: request.sendTo)
-                // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
-                let lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
-                    $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
+            // Each request read in place (through the buffer): a zip, or a request taken out of
+            // the array, copied it (and retained its strings and arrays) once per grant.
+            requests.withUnsafeBufferPointer { requests in
+                for i in requests.indices {
+                    let entry = Entry(requests[i], value: guarded[i], secret: secrets[i], now: t, wall: wall)
+                    stored.append(entry.info)
+                    if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
+                    // The slug is in the catalog as long as the grant lives, and stays there when it ends.
+                    // Moved, not copied, into the table, and the grant it replaces into `replaced`.
+                    if let old = s.grants.updateValue(consume entry, forKey: requests[i].slug) { replaced.append(consume old) }
                 }
-                let entry = Entry(info: info, deadline: t &+ request.ttlMilliseconds, value: value, revocation: request.revocation,
-                                  secret: secrets[i], lease: lease)
-                if let old = s.grants.updateValue(entry, forKey: request.slug) { replaced.append(old) }
-                if !s.expired.isEmpty { s.expired.remove(request.slug) }
-                s.catalog.insert(request.slug)
-                stored.append(info)
             }
             // The grants replaced end now, still under the lock (as one at a time did before),
             // their values wiped in one batch.
@@ -127,15 +153,11 @@ public final class GrantStore: Sendable {
         }
     }
 
-    /// Replaces the catalog: every slug the owner's manifest holds. Names only, never values.
+    /// Replaces the catalog: every slug the owner's manifest holds, and those of the live grants.
+    /// Names only, never values.
     public func setCatalog(_ slugs: [Slug]) {
-        // Built outside the lock and added to in place: `Set(slugs).union(grants.keys)` copied
-        // the set of 10 000 slugs it had just built to add the grants' (mostly the same) to it.
-        var catalog = Set(slugs)
-        locked { s in
-            for slug in s.grants.keys { catalog.insert(slug) }
-            s.catalog = catalog
-        }
+        let listed = SlugCatalog(slugs)
+        locked { s in s.listed = listed }
     }
 
     /// Removes grants and wipes their values. `key` is a full slug or a bare key name; with
@@ -160,7 +182,10 @@ public final class GrantStore: Sendable {
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
             // Slug's own order is its description's, compared in place: building both strings
             // per comparison was 650 M instructions for a relock of 10 000 grants (daemon stop).
-            return gone.sorted()
+            // Sorted once, for the answer and the catalog's merge.
+            gone.sort()
+            s.listed.formUnion(sortedUnique: gone)
+            return gone
         }
     }
 
@@ -274,6 +299,7 @@ public final class GrantStore: Sendable {
                     s.expired.insert(slug)
                 }
                 s.endAll(ended)
+                s.listed.formUnion(live)
                 if !live.isEmpty, let observer = s.expireObserver { observer(live) }
                 return nil
             }
@@ -309,7 +335,14 @@ public final class GrantStore: Sendable {
         }
     }
 
-    public var catalogCount: Int { locked { $0.catalog.count } }
+    /// The slugs listed and those of the live grants, each once.
+    public var catalogCount: Int {
+        locked { s in
+            var count = s.grants.count
+            for slug in s.listed.slugs where s.grants[slug] == nil { count += 1 }
+            return count
+        }
+    }
 
     /// Resolves one query. `key` is a full slug or a bare key name; `env`/`org` narrow a bare name.
     /// An `ORG.all.KEY` grant answers a request for any env of that org (never the reverse), and a
@@ -322,7 +355,7 @@ public final class GrantStore: Sendable {
 
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
             var known = Set<Slug>()
-            for slug in s.catalog where slug.key == key { known.insert(slug) }
+            for slug in s.listed.slugs where slug.key == key { known.insert(slug) }
             for slug in s.grants.keys where slug.key == key { known.insert(slug) }
             for slug in s.expired where slug.key == key { known.insert(slug) }
             if let org { known = known.filter { $0.org == org } }
@@ -359,7 +392,11 @@ extension GrantStore.State {
             gone.append(slug)
         }
         endAll(ended)
-        if !gone.isEmpty, let expireObserver { expireObserver(gone.sorted()) }
+        guard !gone.isEmpty else { return }
+        // Sorted once, for the observer and the catalog's merge.
+        gone.sort()
+        listed.formUnion(sortedUnique: gone)
+        expireObserver?(gone)
     }
 
     /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
@@ -367,12 +404,14 @@ extension GrantStore.State {
     /// Their values are wiped in one batch (each slab opened for writing once).
     mutating func endAll(_ entries: [GrantStore.Entry]) {
         var wiped: [GuardedBytes] = []
-        for entry in entries {
-            if let note = entry.revocation {
-                pending.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
+        wiped.reserveCapacity(entries.count)
+        // By index, each entry read in place: `for entry in entries` copied every one out.
+        for i in entries.indices {
+            if let note = entries[i].revocation {
+                pending.append(Revocation(slug: entries[i].info.slug, note: note, value: entries[i].value, secret: entries[i].secret))
             } else {
-                wiped.append(entry.value)
-                if let secret = entry.secret { wiped.append(secret) }
+                wiped.append(entries[i].value)
+                if let secret = entries[i].secret { wiped.append(secret) }
             }
         }
         GuardedBytes.wipeAll(wiped)
@@ -390,7 +429,8 @@ extension GrantStore.State {
             }
         }
         if let s = order.first(where: { expired.contains($0) }) { return .expired(s) }
-        if let s = order.first(where: { catalog.contains($0) }) { return .locked(s) }
+        // The live grants' slugs are the catalog's too, but none of these is live (above).
+        if let s = order.first(where: { listed.contains($0) }) { return .locked(s) }
         return .absent(slug)
     }
 }

@@ -1,15 +1,48 @@
 import SecretBytes
 import KeyrackNames
-/// The daemon protocol, version 6 (2 answered UNLOCK with the grants as stored, expiries
+/// The daemon protocol, version 7 (2 answered UNLOCK with the grants as stored, expiries
 /// included; 3 added each grant's optional revocation note; 4 each grant's `sendTo` destinations;
 /// 5 each grant's optional renewable lease duration; 6 answers a grant stored as it was sent by
-/// its place and its wall-clock expiry, not its slug, vault and destinations again). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
+/// its place and its wall-clock expiry, not its slug, vault and destinations again; 7 sends an
+/// UNLOCK's catalog as its size and the slugs not among the grants, `UnlockCatalog`). One frame is `u32 body length ‖ body`, and a body is `u8 version ‖ u8 type ‖
 /// payload` (fields as in `WireWriter`). A connection carries any number
 /// of request/response pairs, strictly alternating; the server answers every frame it can
 /// delimit, with an error reply for anything it cannot use, and closes only when it can no longer
 /// find the next frame boundary (an oversized length, a truncated frame) or the client idles out.
 public enum Protocol {
-    public static let version: UInt8 = 6
+    public static let version: UInt8 = 7
+}
+
+/// An UNLOCK's catalog (every slug of the owner's manifest, names only) as it travels: how many
+/// slugs it holds (for the access log) and those of them that are not among the UNLOCK's own
+/// grants. The daemon adds the grants' slugs itself, so a re-unlock of a whole manifest sends
+/// no slug twice: the catalog was half of an unlock frame, and the daemon's work to take it in.
+public struct UnlockCatalog: Equatable, Sendable {
+    public var count: Int
+    public var beyondGrants: [Slug]
+
+    public init(count: Int, beyondGrants: [Slug]) {
+        self.count = count; self.beyondGrants = beyondGrants
+    }
+
+    /// The catalog `slugs` for an UNLOCK of `grants`. Both come in slug order from `unlock`, so
+    /// one merge finds the grants' slugs among them; out of order, a slug is at worst sent
+    /// although a grant has it (never left out: only a slug equal to a grant's is skipped).
+    public init(_ slugs: [Slug], besides grants: [GrantRequest]) {
+        var beyond: [Slug] = []
+        var j = 0
+        // The grants read in place (taken out of the array, each slug was copied); a slug equal
+        // to the next grant's, the usual case, is settled by `==` alone (parts shared with the
+        // manifest's own compare by identity), without an order comparison.
+        grants.withUnsafeBufferPointer { grants in
+            for slug in slugs {
+                if j < grants.count && grants[j].slug == slug { j += 1; continue }
+                while j < grants.count && grants[j].slug < slug { j += 1 }
+                if j < grants.count && grants[j].slug == slug { j += 1 } else { beyond.append(slug) }
+            }
+        }
+        self.init(count: slugs.count, beyondGrants: beyond)
+    }
 }
 
 /// One GET query: a full slug, or a bare key name narrowed by env and org.
@@ -24,8 +57,8 @@ public struct Query: Equatable, Sendable {
 
 public enum Request {
     case ping
-    /// Puts grants; with a catalog, first replaces the list of slugs the owner's manifest holds.
-    case unlock([GrantRequest], catalog: [Slug]?)
+    /// Puts grants; with a catalog, also replaces the list of slugs the owner's manifest holds.
+    case unlock([GrantRequest], catalog: UnlockCatalog?)
     case get([Query])
     case status
     case relock(env: String?, key: String?)
@@ -162,6 +195,11 @@ public enum Response {
 // MARK: encoding
 
 extension Request {
+    /// An UNLOCK of `grants` with the whole catalog `slugs` (sent as `UnlockCatalog`).
+    public static func unlock(_ grants: [GrantRequest], catalog slugs: [Slug]) -> Request {
+        .unlock(grants, catalog: UnlockCatalog(slugs, besides: grants))
+    }
+
     /// The frame body (version, type, payload). Zero it after sending when it holds values.
     func encodeBody() -> [UInt8] {
         var w = WireWriter()
@@ -192,18 +230,30 @@ extension Request {
             w.u8(catalog == nil ? 0 : 1)
             if let catalog {
                 w.count(catalog.count)
-                for s in catalog { w.slug(s) }
+                w.count(catalog.beyondGrants.count)
+                for s in catalog.beyondGrants { w.slug(s) }
             }
             w.count(grants.count)
-            for g in grants {
-                w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
-                // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
-                w.u8(g.revocation == nil ? 0 : g.revocationSecret == nil ? 1 : 2)
-                if let note = g.revocation { w.string(note) }
-                if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
-                Request.encode(sendTo: g.sendTo, into: &w)
-                // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
-                if g.revocation != nil, let lease = g.leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
+            // Each grant read in place: `for g in grants` copied every one (its strings and value retained).
+            // Slugs and vaults reuse the bytes of the one before (WireWriter.SharedParts), as the reader does.
+            var slugParts = WireWriter.SharedParts(), vaultField = WireWriter.SharedParts()
+            grants.withUnsafeBufferPointer { grants in
+                // Room for all of them at once (their values, and 96 bytes each for the rest as a
+                // guess): grown field by field, the buffer was copied and zeroed at each doubling.
+                var size = 96 * grants.count
+                for i in grants.indices { size += grants[i].value.count }
+                w.reserve(size)
+                for i in grants.indices {
+                    w.slug(grants[i].slug, sharing: &slugParts); w.string(grants[i].vault, sharing: &vaultField)
+                    w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)
+                    // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
+                    w.u8(grants[i].revocation == nil ? 0 : grants[i].revocationSecret == nil ? 1 : 2)
+                    if let note = grants[i].revocation { w.string(note) }
+                    if grants[i].revocation != nil, let secret = grants[i].revocationSecret { w.data(secret) }
+                    Request.encode(sendTo: grants[i].sendTo, into: &w)
+                    // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
+                    if grants[i].revocation != nil, let lease = grants[i].leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
+                }
             }
         case .get(let queries):
             w.count(queries.count)
@@ -222,6 +272,7 @@ extension Request {
 
     static func decodeSendTo(_ r: inout WireReader) throws -> [String] {
         let n = try r.count("grant.sendTo", minimumItemSize: 4)
+        if n == 0 { return [] }
         guard n <= 64 else { throw DaemonError.malformed("grant.sendTo: \(n) destinations is over the limit of 64") }
         return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
@@ -283,13 +334,14 @@ extension Request {
             request = .agentUnwrap(files: try AgentWire.decodeFiles(&r), secret: secret)
         case 0x02:
             let hasCatalog = try r.u8("unlock.hasCatalog")
-            var catalog: [Slug]? = nil
+            var catalog: UnlockCatalog? = nil
             if hasCatalog == 1 {
+                let size = Int(try r.u32("unlock.catalog.size"))
                 let n = try r.count("unlock.catalog", minimumItemSize: 4)
                 var list: [Slug] = []
                 list.reserveCapacity(n)
                 for _ in 0..<n { list.append(try r.slug("unlock.catalog.slug", sharingPartsWith: list.last)) }
-                catalog = list
+                catalog = UnlockCatalog(count: size, beyondGrants: list)
             } else if hasCatalog != 0 {
                 throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
             }
@@ -412,13 +464,14 @@ extension Response {
         guard case .unlocked(let grants) = self, case .unlock(let sent, _) = request, grants.count == sent.count else { return encodeBody() }
         var w = WireWriter()
         w.u8(Protocol.version); w.u8(0x82); w.count(grants.count)
-        // By index: a zip copied each grant and request (and their strings' references) out.
+        // By index, each grant and request read in place: a zip, or each taken out of its array,
+        // copied it (and retained its strings) once per grant.
         for i in grants.indices {
-            let g = grants[i], r = sent[i]
-            if g.slug == r.slug && g.vault == r.vault && g.remainingMilliseconds == r.ttlMilliseconds && g.sendTo == r.sendTo {
-                w.u8(Response.storedAsSent); w.u64(g.expiresAtWallMilliseconds)
+            if grants[i].slug == sent[i].slug && grants[i].vault == sent[i].vault
+                && grants[i].remainingMilliseconds == sent[i].ttlMilliseconds && grants[i].sendTo == sent[i].sendTo {
+                w.u8(Response.storedAsSent); w.u64(grants[i].expiresAtWallMilliseconds)
             } else {
-                w.u8(Response.storedInFull); Response.encode(g, into: &w)
+                w.u8(Response.storedInFull); Response.encode(grants[i], into: &w)
             }
         }
         return w.bytes

@@ -77,6 +77,8 @@ final class AuditDaemonTests: XCTestCase {
         let unlock = try XCTUnwrap(all.first { $0["event"] as? String == "unlock" })
         let keys = try XCTUnwrap(unlock["keys"] as? [[String: Any]])
         XCTAssertEqual(keys.count, 100)
+        // The whole catalog's size, although none of its slugs travelled (all are granted).
+        XCTAssertEqual(unlock["catalog"] as? Int, 100)
         XCTAssertEqual(keys[0]["slug"] as? String, "acme.test.K0")
         XCTAssertEqual(keys[0]["ttl_seconds"] as? Int, 1)
         XCTAssertEqual(keys[99]["ttl_seconds"] as? Int, 600)

@@ -111,12 +111,13 @@ final class WireProtocolTests: XCTestCase {
                      "\(org)x.\(env).K5", "ab.test.K", "abc.test.K", "ab.testing.K", "ab.te.K", "ab.te.st"]
         let slugs = texts.map { Slug(parsing: $0)! }
         let grants = slugs.enumerated().map { GrantRequest(slug: $1, vault: $0 == 6 ? "other" : vault, ttlMilliseconds: 1, value: [1]) }
-        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: slugs).encodeBody()) else { return XCTFail() }
+        let sent = UnlockCatalog(count: slugs.count, beyondGrants: slugs)
+        guard case .unlock(let decoded, let catalog) = try Request.decode(body: Request.unlock(grants, catalog: sent).encodeBody()) else { return XCTFail() }
         XCTAssertEqual(decoded.map(\.slug), slugs)
-        XCTAssertEqual(catalog, slugs)
+        XCTAssertEqual(catalog, sent)
         XCTAssertEqual(decoded.map(\.vault), grants.map(\.vault))
         func storage(_ s: String) -> UnsafePointer<UInt8>? { var s = s; return s.withUTF8 { $0.baseAddress } }
-        for list in [decoded.map(\.slug), catalog!] {
+        for list in [decoded.map(\.slug), catalog!.beyondGrants] {
             XCTAssertEqual(storage(list[1].org), storage(list[0].org), "the org is not shared")
             XCTAssertEqual(storage(list[1].env), storage(list[0].env), "the env is not shared")
             XCTAssertEqual(storage(list[4].org), storage(list[3].org), "the org is not shared")
@@ -129,7 +130,7 @@ final class WireProtocolTests: XCTestCase {
             for catalogFirst in [true, false] {
                 var w = WireWriter()
                 w.u8(Protocol.version); w.u8(0x02)
-                if catalogFirst { w.u8(1); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
+                if catalogFirst { w.u8(1); w.count(2); w.count(2); w.slug(slugs[5]); w.string(bad); w.count(0) } else {
                     w.u8(0); w.count(2)
                     for text in ["ab.test.K", bad] { w.string(text); w.string("v"); w.u64(1); w.data([1]); w.u8(0); w.count(0); w.u8(0) }
                 }
@@ -139,7 +140,7 @@ final class WireProtocolTests: XCTestCase {
             }
         }
         var w = WireWriter()
-        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
+        w.u8(Protocol.version); w.u8(0x02); w.u8(1); w.count(2); w.count(2); w.slug(slugs[5]); w.data([0x61, 0x62, 0x2e, 0x74, 0x65, 0x73, 0x74, 0x2e, 0xff]); w.count(0)
         XCTAssertThrowsError(try Request.decode(body: w.bytes)) { error in
             XCTAssertEqual("\(error)", "\(DaemonError.malformed("unlock.catalog.slug: not UTF-8"))")
         }
@@ -253,5 +254,21 @@ final class WireProtocolTests: XCTestCase {
             _ = try? Request.decode(body: body)
             _ = try? Response.decode(body: body)
         }
+    }
+
+    /// An UNLOCK's slugs and vaults are written reusing the bytes of the one before
+    /// (WireWriter.SharedParts), yet the frame is byte for byte what writing each field alone
+    /// makes: orgs and envs changing, an empty vault first, a vault changing and coming back.
+    func testAnUnlocksSharedSlugAndVaultBytesAreEachFieldsOwn() throws {
+        let texts = ["acme.test.A", "acme.test.B.C", "acme.prod.A", "other.prod.A", "other.prod.LONGER_THAN_FIFTEEN_BYTES", "a-long-organisation.test.K", "acme.test.Z"]
+        let vaults = ["", "", "os.secure", "os.secure", "1password", "os.secure", ""]
+        let grants = zip(texts, vaults).map { GrantRequest(slug: Slug(parsing: $0)!, vault: $1, ttlMilliseconds: 7, value: [1, 2]) }
+        var w = WireWriter()
+        w.u8(Protocol.version); w.u8(0x02); w.u8(0); w.count(grants.count)
+        for g in grants {
+            w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
+            w.u8(0); w.count(0); w.u8(0)
+        }
+        XCTAssertEqual(Request.unlock(grants, catalog: nil).encodeBody(), w.bytes)
     }
 }

@@ -70,12 +70,14 @@ public enum KeySource {
     }
 
     /// The names `unlock` tells the daemon about (so `get` can say locked, not absent): every key
-    /// of the manifest and the keys an aws.config key grants beside it.
+    /// of the manifest and the keys an aws.config key grants beside it. In slug order when the
+    /// manifest was read in it (as keyrack writes it), as the unlock's grants are: the daemon is
+    /// then sent only the slugs no grant has (UnlockCatalog), found by one merge.
     public static func catalog(_ manifest: HostManifest) -> [Slug] {
         // Appended to one array: an array per key, flattened, was an allocation per key.
         var slugs: [Slug] = []
         slugs.reserveCapacity(manifest.keys.count)
-        for entry in manifest.keys.values {
+        for entry in manifest.sortedKeys.entries ?? Array(manifest.keys.values) {
             slugs.append(entry.slug)
             guard entry.vault == .awsConfig else { continue }
             slugs += AWSProfileCredentials.derivedKeys.compactMap { name in

@@ -35,7 +35,7 @@ final class InProcessDaemon {
     /// Grants `values` (slug text → value) as `unlock` does; `catalog`: every slug the manifest has.
     func grant(_ values: [(String, String)], catalog: [String]? = nil) throws {
         let grants = values.map { GrantRequest(slug: Slug(parsing: $0.0)!, vault: "os.secure", ttlMilliseconds: 600_000, value: Array($0.1.utf8)) }
-        _ = try client.send(.unlock(grants, catalog: catalog.map { $0.map { Slug(parsing: $0)! } }))
+        _ = try client.send(.unlock(grants, catalog: catalog.map { UnlockCatalog($0.map { Slug(parsing: $0)! }, besides: grants) }))
     }
 
     func relock() throws { _ = try client.send(.relock(env: nil, key: nil)) }

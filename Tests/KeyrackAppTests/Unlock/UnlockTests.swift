@@ -58,6 +58,17 @@ final class UnlockTests: XCTestCase {
 
     private func slug(_ text: String) -> Slug { try! Slug(validating: text) }
 
+    /// The catalog reaches the daemon in slug order, as the grants do, so the UNLOCK carries only
+    /// the slugs no grant has (protocol 7's UnlockCatalog): here the other env's key alone.
+    func testTheCatalogIsInSlugOrderSoOnlyTheSlugsNotGrantedTravel() throws {
+        let robo = try owner("robo", keys: [("acme.prod.DB", nil), ("acme.prod.API", nil), ("acme.test.OTHER", nil), ("@all.all.SHARED", nil)])
+        _ = try unlock.run(request(robo, env: "prod"))
+        let catalog = try XCTUnwrap(daemon.catalog)
+        XCTAssertEqual(catalog, catalog.sorted())
+        let grants = daemon.granted.map { GrantRequest(slug: $0.slug, vault: $0.vault, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value) }
+        XCTAssertEqual(UnlockCatalog(catalog, besides: grants), UnlockCatalog(count: 4, beyondGrants: [slug("acme.test.OTHER")]))
+    }
+
     func testTheEnvsKeysReachTheDaemonWithThePlansDefaultTTLAndNothingIsAsked() throws {
         let robo = try owner("robo", keys: [("acme.prod.DB", nil), ("acme.prod.API", nil), ("acme.test.OTHER", nil), ("@all.all.SHARED", nil)])
         let result = try unlock.run(request(robo, env: "prod"))
