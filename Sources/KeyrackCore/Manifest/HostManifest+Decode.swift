@@ -107,12 +107,19 @@ private struct ManifestDecoder {
 
     /// Enters a section that must be a mapping; false for a null one (read, and nothing in it).
     private func enter(_ name: String, _ reader: inout YAMLReader) throws -> Bool {
+        guard try isMapping(name, &reader) else { return false }
+        try reader.enterMapping()
+        return true
+    }
+
+    /// Whether the section at the reader is a mapping (not entered); false for a null one (read,
+    /// and nothing in it); refused when it is anything else.
+    private func isMapping(_ name: String, _ reader: inout YAMLReader) throws -> Bool {
         guard reader.kind == .mappingStart else {
             let node = try YAMLParser.node(&reader)
             guard HostManifest.isNull(node) else { throw YAMLError(line: node.line, "manifest.\(name) must be a mapping") }
             return false
         }
-        try reader.enterMapping()
         return true
     }
 
@@ -124,23 +131,24 @@ private struct ManifestDecoder {
         // is then built once its size is known (no doublings), and the order is kept for
         // `keys(env:key:)`. At the first key out of order the table takes them, and each
         // entry after is checked as it comes, so the refusals and their order stay the same.
-        var ordered: [KeyEntry]? = []
+        var ordered: [KeyEntry] = [], inOrder = true
         while try reader.nextKey() {
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
             if entries.slugIsParsedKey {
                 slugs.append(entry.slug)
-                slugTexts.append(contentsOf: entries.key)
+                slugTexts.append(contentsOf: entries.keyBytes)
                 slugEnds.append(slugTexts.count)
-                if ordered != nil, lastSlugAscends() {
-                    ordered!.append(entry)
+                if inOrder, lastSlugAscends() {
+                    ordered.append(consume entry)
                     continue
                 }
             }
-            if let waiting = ordered {
-                ordered = nil
-                keys.reserveCapacity(waiting.count + 1)
-                for entry in waiting { keys[entry.slug] = entry }
+            if inOrder {
+                inOrder = false
+                keys.reserveCapacity(ordered.count + 1)
+                for entry in ordered { keys[entry.slug] = entry }
+                ordered = []
             }
             // An entry's slug is its key's text (KeyEntryReader checks), so a slug met twice
             // is a key written twice.
@@ -148,7 +156,7 @@ private struct ManifestDecoder {
                 throw YAMLReader.duplicateKey(Array(entry.slug.description.utf8), line: keyLine)
             }
         }
-        if let ordered {
+        if inOrder {
             keys.reserveCapacity(ordered.count)
             for entry in ordered { keys[entry.slug] = entry }
             sortedKeys = ordered
@@ -169,17 +177,19 @@ private struct ManifestDecoder {
     }
 
     private mutating func readSecrets(_ reader: inout YAMLReader) throws {
-        guard try enter("secrets", &reader) else { return }
+        guard try isMapping("secrets", &reader) else { return }
         // A value per key, as keyrack writes it: one table, not fourteen doublings.
         secrets.reserveCapacity(keys.count)
         var next = 0
+        // `KEY: value` lines come at once (as the events would: the slug, then the value); a
+        // `!!binary` value, and any secret libyaml reads, one event at a time below.
+        try reader.enterMapping { pair in
+            let slug = try secretSlug(pair.key, line: pair.line, next: &next)
+            try store(Array(pair.value), for: slug, keyLine: pair.line)
+        }
         while try reader.nextKey() {
             let keyLine = reader.keyLine
-            // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
-            // "key" may be a value that lost its indent or colon, and errors never carry values.
-            guard let slug = knownSlug(reader.keyBytes, from: &next) ?? Slug(utf8: reader.keyBytes) else {
-                throw YAMLError(line: keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
-            }
+            let slug = try secretSlug(reader.keyBytes, line: keyLine, next: &next)
             guard reader.kind == .scalar else { throw YAMLError(line: reader.line, "secrets.\(slug) must be a string") }
             let value: [UInt8]
             if reader.scalarTag == .binary {
@@ -191,9 +201,23 @@ private struct ManifestDecoder {
                 value = Array(reader.scalarBytes)
             }
             try reader.advance()
-            guard secrets.updateValue(value, forKey: slug) == nil else {
-                throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
-            }
+            try store(value, for: slug, keyLine: keyLine)
+        }
+    }
+
+    /// The slug of a key under `secrets:`.
+    private func secretSlug(_ key: UnsafeBufferPointer<UInt8>, line: Int, next: inout Int) throws -> Slug {
+        // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a "key" may
+        // be a value that lost its indent or colon, and errors never carry values.
+        guard let slug = knownSlug(key, from: &next) ?? Slug(utf8: key) else {
+            throw YAMLError(line: line, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
+        }
+        return slug
+    }
+
+    private mutating func store(_ value: [UInt8], for slug: Slug, keyLine: Int) throws {
+        guard secrets.updateValue(value, forKey: slug) == nil else {
+            throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
         }
     }
 
