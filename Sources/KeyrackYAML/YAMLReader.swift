@@ -282,9 +282,15 @@ public struct YAMLReader: ~Copyable {
         scalarIsPlain && scalarTag == .none && YAMLReader.isNullText(scalarBytes)
     }
 
-    /// `YAMLScalar.isNullText`, its answer for every length but 1 and 4 without a call.
+    /// `YAMLScalar.isNullText`, answered without a call but for four bytes that start as `null`,
+    /// `Null` and `NULL` do.
     @inlinable static func isNullText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count == 0 || ((bytes.count == 1 || bytes.count == 4) && isNullSpelling(bytes))
+        switch bytes.count {
+        case 0: return true
+        case 1: return bytes[0] == UInt8(ascii: "~")
+        case 4: return (bytes[0] == UInt8(ascii: "n") || bytes[0] == UInt8(ascii: "N")) && isNullSpelling(bytes)
+        default: return false
+        }
     }
 
     @usableFromInline static func isNullSpelling(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { YAMLScalar.isNullText(bytes) }
@@ -317,7 +323,7 @@ public struct YAMLReader: ~Copyable {
         public let line: Int
 
         /// Null, as `scalarIsNull` says of the value.
-        @inlinable public var valueIsNull: Bool { valueIsPlain && YAMLReader.isNullText(value) }
+        @inlinable @inline(__always) public var valueIsNull: Bool { valueIsPlain && YAMLReader.isNullText(value) }
 
         /// The value as `YAMLParser.node` reads it.
         public var node: YAMLNode { .scalar(YAMLScalar(bytes: Array(value), style: valueIsPlain ? .plain : .quoted), line: line) }

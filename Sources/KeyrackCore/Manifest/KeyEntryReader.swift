@@ -41,31 +41,24 @@ struct KeyEntryReader: ~Copyable {
             }
         }
 
-        /// The one field a name can be, by its length and first byte (no two fields share both),
-        /// then its bytes: a field is found with one comparison, not one per field name.
+        /// The one field a name can be, by its second byte and length (`slot`), then its bytes:
+        /// a field is found with one comparison, not one per field name.
+        @inline(__always)
         init?(named name: UnsafeBufferPointer<UInt8>) {
             guard name.count >= 3, let p = name.baseAddress else { return nil }
-            let field: Field
-            switch (name.count, p[0]) {
-            case (4, UInt8(ascii: "s")): field = .slug
-            case (3, UInt8(ascii: "e")): field = .env
-            case (3, UInt8(ascii: "o")): field = .org
-            case (5, UInt8(ascii: "v")): field = .vault
-            case (4, UInt8(ascii: "e")): field = .exid
-            case (4, UInt8(ascii: "m")): field = .mech
-            case (11, UInt8(ascii: "m")): field = .maxDuration
-            case (7, UInt8(ascii: "o")): field = .options
-            case (4, UInt8(ascii: "a")): field = .addr
-            case (6, UInt8(ascii: "c")): field = .cacert
-            case (6, UInt8(ascii: "s")): field = .sendTo
-            case (9, UInt8(ascii: "c")): field = .createdAt
-            case (9, UInt8(ascii: "u")): field = .updatedAt
-            default: return nil
-            }
+            let slot = Int(truncatingIfNeeded: (p[1] ^ UInt8(truncatingIfNeeded: name.count)) & 31)
+            let raw = Int(truncatingIfNeeded: (slot < 16 ? Field.slotsLow >> (4 * slot) : Field.slotsHigh >> (4 * (slot - 16))) & 0xf)
+            guard let field = Field(rawValue: raw) else { return nil }
             let literal = field.literal
             guard literal.utf8CodeUnitCount == name.count, KeyEntryReader.same(literal.utf8Start, p, name.count) else { return nil }
             self = field
         }
+
+        /// The field in each of 32 slots (a name's second byte XOR its length, low five bits),
+        /// four bits a slot, 15 for none: slots 0-15 in `slotsLow`, 16-31 in `slotsHigh`. No two
+        /// fields share a slot (KeyEntryFieldTests).
+        static let slotsLow: UInt64 = 0xff1f_f6f0_9ff3_af58
+        static let slotsHigh: UInt64 = 0xfff4_bfcf_7fff_ff2f
 
         var name: String { literal.description }
     }
@@ -216,8 +209,13 @@ struct KeyEntryReader: ~Copyable {
 
     /// Where `bytes` (the current scalar) will be found by `bytes(_:_:)` until the next `read`:
     /// in place in the input on the subset path, else copied to `text` (libyaml frees them).
+    @inline(__always)
     private mutating func place(_ bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, count: Int) {
         if let input { return (bytes.baseAddress.map { $0 - input.baseAddress! } ?? 0, bytes.count) }
+        return copy(bytes)
+    }
+
+    private mutating func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> (start: Int, count: Int) {
         let start = textCount
         if text.count - start < bytes.count {
             let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(2 * text.count, start + bytes.count))
@@ -267,22 +265,31 @@ struct KeyEntryReader: ~Copyable {
         let addr = try optionalString(.addr), cacert = try optionalString(.cacert)
         let sendTo = self.sendTo == nil ? [] : try HostManifest.decodeSendTo(self.sendTo, path: path + ".sendTo")
         let created = bytes(try textRange(.createdAt)), updated = bytes(try textRange(.updatedAt))
-        let createdAt = lastCreatedAt.text(of: created), updatedAt = lastUpdatedAt.text(of: updated)
-        // Keys set together share all but their slug: one box for the run of them. Compared
-        // field by field in place (a Fields made and copied to compare cost more than the box).
-        if let last = lastDetails, last.fields.createdAt == createdAt, last.fields.updatedAt == updatedAt, last.fields.exid == exid,
-           last.fields.maxDuration == maxDuration, last.fields.options == options, last.fields.addr == addr, last.fields.cacert == cacert,
-           last.fields.sendTo == KeyEntry.Fields.normalized(sendTo) {
-            return KeyEntry(slug: slug, vault: vault, mech: mech, details: last)
+        let (createdAt, sameCreated) = lastCreatedAt.text(of: created), (updatedAt, sameUpdated) = lastUpdatedAt.text(of: updated)
+        // Keys set together share all but their slug: one box for the run of them. Most keys
+        // have none of the optional fields: then the same timestamps as the last key's (which
+        // are the box's) say it all; else compared field by field in place (a Fields made and
+        // copied to compare cost more than the box).
+        let bare = exid == nil && maxDuration == nil && addr == nil && cacert == nil && options.isEmpty && sendTo.isEmpty
+        if let last = lastDetails {
+            if bare && lastDetailsBare && sameCreated && sameUpdated { return KeyEntry(slug: slug, vault: vault, mech: mech, details: last) }
+            if last.fields.createdAt == createdAt, last.fields.updatedAt == updatedAt, last.fields.exid == exid,
+               last.fields.maxDuration == maxDuration, last.fields.options == options, last.fields.addr == addr, last.fields.cacert == cacert,
+               last.fields.sendTo == KeyEntry.Fields.normalized(sendTo) {
+                return KeyEntry(slug: slug, vault: vault, mech: mech, details: last)
+            }
         }
         let details = KeyEntry.Details(KeyEntry.Fields(exid: exid, maxDuration: maxDuration, options: options, addr: addr, cacert: cacert,
                                                        sendTo: sendTo, createdAt: createdAt, updatedAt: updatedAt))
         lastDetails = details
+        lastDetailsBare = bare
         return KeyEntry(slug: slug, vault: vault, mech: mech, details: details)
     }
 
-    /// The last entry's other fields, given to the next entry when its are the same.
+    /// The last entry's other fields, given to the next entry when its are the same; whether
+    /// it has none of the optional ones.
     private var lastDetails: KeyEntry.Details?
+    private var lastDetailsBare = false
 
     /// The last createdAt and updatedAt made, reused while the next entry's are the same text (a
     /// manifest's keys share a handful of timestamps, and a String of 20 bytes is an allocation).
@@ -293,12 +300,12 @@ struct KeyEntryReader: ~Copyable {
         var bytes: [UInt8] = []
         var text = ""
 
-        /// `text` when `bytes` are the same as last time, else a new String of them.
-        mutating func text(of new: UnsafeBufferPointer<UInt8>) -> String {
-            if bytes.withUnsafeBufferPointer({ KeyEntryReader.equal($0, new) }) { return text }
+        /// `text` when `bytes` are the same as last time, else a new String of them; and which.
+        mutating func text(of new: UnsafeBufferPointer<UInt8>) -> (String, same: Bool) {
+            if bytes.withUnsafeBufferPointer({ KeyEntryReader.equal($0, new) }) { return (text, true) }
             bytes = Array(new)
             text = String(decoding: new, as: UTF8.self)
-            return text
+            return (text, false)
         }
     }
 
@@ -386,6 +393,7 @@ struct KeyEntryReader: ~Copyable {
     private static let mechanisms = Mechanism.allCases.map { ($0, Array($0.rawValue.utf8)) }
 
     /// Byte equality (the generic comparison walked an iterator per byte).
+    @inline(__always)
     fileprivate static func equal(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>) -> Bool {
         p.count == q.count && (p.count == 0 || same(p.baseAddress!, q.baseAddress!, p.count))
     }
