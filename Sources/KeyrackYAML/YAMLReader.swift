@@ -333,25 +333,18 @@ public struct YAMLReader: ~Copyable {
     /// first pairs that the reader reads in one step: on the subset path, each line that is a
     /// plain or quoted key and a plain or quoted value (`YAMLSubsetScanner.pair()`); on
     /// libyaml's, none. They are the very pairs `nextKey()` and an `advance()` past the value
-    /// would read, at a fraction of the cost (a pair a line is most of a manifest); the reader is
-    /// at the value meanwhile, as after `nextKey()`. Then the reader moves to the next event,
-    /// and the caller reads the rest of the mapping with `nextKey()` as usual, counting the keys
-    /// met here as met for duplicates.
+    /// would read, at a fraction of the cost (a pair a line is most of a manifest). Then the
+    /// reader moves to the next event, and the caller reads the rest of the mapping with
+    /// `nextKey()` as usual, counting the keys met here as met for duplicates. (`body` cannot
+    /// look at the reader meanwhile: the reader's state is only brought up to date at the end.)
     public mutating func enterMapping(pairs body: (ScalarPair) throws -> Void) throws {
         precondition(kind == .mappingStart, "enterMapping(pairs:) away from a mapping's start")
         if onSubset {
             while subset.pair() {
                 let key = UnsafeBufferPointer(start: subset.base + subset.pairKeyStart, count: subset.pairKeyCount)
                 let value = UnsafeBufferPointer(start: subset.base + subset.start, count: subset.count)
-                // As after the key's event and the value's: both on one line.
+                // The line of the last event read, as after the value's.
                 line = subset.eventLine
-                previousLine = line
-                keyBytes = key
-                keyLine = line
-                kind = .scalar
-                scalarTag = .none
-                scalarBytes = value
-                scalarIsPlain = subset.plain
                 try body(ScalarPair(key: key, keyIsPlain: subset.pairKeyPlain, value: value, valueIsPlain: subset.plain, line: line))
             }
         }
