@@ -11,8 +11,9 @@ import Glibc
 /// It is a fast path, never a second reading of YAML: at the first byte outside the subset it
 /// declines (`next()` answers false) and the caller reads the whole document again with libyaml,
 /// so every refusal, its text and its line stay libyaml's. On what it accepts it yields exactly
-/// the events libyaml yields (kind, scalar bytes, plain or quoted, tag), proved by
-/// YAMLSubsetTests and the fuzz-manifest-subset target. Anything that libyaml might read
+/// the events libyaml yields (kind, scalar bytes, plain or quoted, tag), one by one or, for a
+/// `key: value` line, two at once (`pair()`), proved by ManifestSubsetPathTests,
+/// YAMLSubsetScannerTests and the fuzz-manifest-subset target. Anything that libyaml might read
 /// differently or refuse is outside the subset: tabs, CR, NUL and every other control byte,
 /// comments, blank lines, trailing blanks, lists indented otherwise, flow collections other than an empty
 /// `[]`/`{}`, anchors, aliases and tags other than `!!binary`, escapes, multi-line scalars, a
