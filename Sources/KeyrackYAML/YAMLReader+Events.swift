@@ -16,7 +16,9 @@ extension YAMLReader {
     }
 
     /// The events of the root node of `bytes`' one document, as the reader on `path` yields them.
-    public static func events(_ bytes: [UInt8], path: Path) throws -> [Event] {
+    /// With `pairs`, each mapping is entered with `enterMapping(pairs:)`, and each pair it hands
+    /// over is the two events it stands for: the same list, or the pairs are not what they say.
+    public static func events(_ bytes: [UInt8], path: Path, pairs: Bool = false) throws -> [Event] {
         try read(bytes, path: path) { reader in
             var out: [Event] = []
             var depth = 0
@@ -27,6 +29,13 @@ extension YAMLReader {
                 case .mappingStart, .sequenceStart:
                     depth += 1
                     out.append(Event(kind: reader.kind, line: reader.line, bytes: [], plain: false, tag: .none))
+                    if pairs && reader.kind == .mappingStart {
+                        try reader.enterMapping { pair in
+                            out.append(Event(kind: .scalar, line: pair.line, bytes: Array(pair.key), plain: pair.keyIsPlain, tag: .none))
+                            out.append(Event(kind: .scalar, line: pair.line, bytes: Array(pair.value), plain: pair.valueIsPlain, tag: .none))
+                        }
+                        continue
+                    }
                 case .mappingEnd, .sequenceEnd:
                     depth -= 1
                     out.append(Event(kind: reader.kind, line: nil, bytes: [], plain: false, tag: .none))

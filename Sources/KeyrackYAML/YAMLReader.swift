@@ -39,7 +39,7 @@ public struct YAMLReader: ~Copyable {
     private var open = 0
     /// The last key `nextKey()` read, and its line. Overwritten by the next key read, nested
     /// mappings' included: copy it before reading the value when it is needed after.
-    public var key: [UInt8] { Array(keyBytes) }
+    @inlinable public var key: [UInt8] { Array(keyBytes) }
     public private(set) var keyLine = 0
     /// The same key in place, valid until the next `nextKey()`: in the input on the subset path,
     /// else in `keyBuffer` (libyaml frees the key's event at the next one). No array per key.
@@ -47,8 +47,10 @@ public struct YAMLReader: ~Copyable {
     private var keyBuffer = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     private let parser: UnsafeMutablePointer<yaml_parser_t>?
-    /// The fast path's event source, when this reader is on it (`parser` is then nil).
-    private var subset: YAMLSubsetScanner?
+    /// The fast path's event source, when `onSubset` (`parser` is then nil). Not an optional: each
+    /// look into an optional struct copied the whole scanner out of it, several times a scalar.
+    private var subset: YAMLSubsetScanner
+    @usableFromInline let onSubset: Bool
     private let event: UnsafeMutablePointer<yaml_event_t>
     /// Whether `event` holds an event of libyaml's to delete before the next.
     private var holding = false
@@ -57,11 +59,16 @@ public struct YAMLReader: ~Copyable {
 
     private init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false, subset: YAMLSubsetScanner? = nil) {
         self.parser = parser
-        self.subset = subset
+        onSubset = subset != nil
+        stableInput = subset.map { UnsafeBufferPointer(start: $0.base, count: $0.end) }
+        self.subset = subset ?? YAMLSubsetScanner()
         event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
         event.initialize(to: yaml_event_t())
         self.nullDocument = nullDocument
-        if nullDocument { kind = .scalar }
+        if nullDocument {
+            kind = .scalar
+            scalarIsPlain = true
+        }
     }
 
     deinit {
@@ -136,6 +143,8 @@ public struct YAMLReader: ~Copyable {
             nullDocument = true
             kind = .scalar
             line = 1
+            scalarBytes = UnsafeBufferPointer(start: nil, count: 0)
+            scalarIsPlain = true
             return try body(&self)
         }
         guard kind == .documentStart else { throw YAMLError(line: 1, "expected a YAML document") }
@@ -159,19 +168,25 @@ public struct YAMLReader: ~Copyable {
             kind = .documentEnd
             return
         }
-        if subset != nil {
-            guard subset!.next() else { throw Declined() }
+        if onSubset {
+            guard subset.next() else { throw Declined() }
             previousLine = line
-            line = subset!.eventLine
-            kind = subset!.kind
+            line = subset.eventLine
+            kind = subset.kind
             switch kind {
-            case .scalar: scalarTag = subset!.binary ? .binary : .none
+            case .scalar:
+                scalarTag = subset.binary ? .binary : .none
+                scalarBytes = UnsafeBufferPointer(start: subset.base + subset.start, count: subset.count)
+                scalarIsPlain = subset.plain
+                return
             case .mappingStart, .sequenceStart: open += 1
             case .mappingEnd, .sequenceEnd: open -= 1
             default: break
             }
+            scalarBytes = UnsafeBufferPointer(start: nil, count: 0)
             return
         }
+        scalarBytes = UnsafeBufferPointer(start: nil, count: 0)
         guard let parser else { kind = .streamEnd; return }
         if holding { yaml_event_delete(event); holding = false }
         guard yaml_parser_parse(parser, event) == 1 else {
@@ -193,6 +208,8 @@ public struct YAMLReader: ~Copyable {
             let tag = try refuse(anchor: s.anchor, tag: s.tag, allowed: YAMLReader.scalarTags)
             scalarTag = tag == nil ? .none : tag == YAMLParser.binaryTag ? .binary : .str
             kind = .scalar
+            if let value = s.value { scalarBytes = UnsafeBufferPointer(start: value, count: Int(s.length)) }
+            scalarIsPlain = s.style == YAML_PLAIN_SCALAR_STYLE
         case YAML_SEQUENCE_START_EVENT:
             let s = event.pointee.data.sequence_start
             try refuse(anchor: s.anchor, tag: s.tag, allowed: YAMLReader.collectionTags)
@@ -228,47 +245,55 @@ public struct YAMLReader: ~Copyable {
 
     // MARK: the current scalar (valid until `advance()`)
 
-    /// The current scalar's value as libyaml decoded it (NUL included), in libyaml's memory.
-    public var scalarBytes: UnsafeBufferPointer<UInt8> {
-        if let subset {
-            return kind == .scalar ? UnsafeBufferPointer(start: subset.base + subset.start, count: subset.count) : UnsafeBufferPointer(start: nil, count: 0)
-        }
-        guard !nullDocument, kind == .scalar, let value = event.pointee.data.scalar.value else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return UnsafeBufferPointer(start: value, count: Int(event.pointee.data.scalar.length))
-    }
+    /// The current scalar's value as libyaml decoded it (NUL included), in libyaml's memory or
+    /// in the input; empty at any other event. Stored at each event, as are the other facts of
+    /// the current scalar below: a decoder asks for them several times a scalar, from another
+    /// module, where a computed property is a call.
+    public private(set) var scalarBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
     /// The input the current scalar's bytes lie in, when they stay valid until `read` returns
     /// (the subset path reads the caller's bytes in place); nil where they go at the next event
     /// (libyaml's, which a reader must copy to keep).
-    public var stableInput: UnsafeBufferPointer<UInt8>? {
-        guard let subset else { return nil }
-        return UnsafeBufferPointer(start: subset.base, count: subset.end)
-    }
+    public let stableInput: UnsafeBufferPointer<UInt8>?
 
     /// Unquoted (so subject to YAML's implicit typing), as opposed to quoted or a block scalar.
-    public var scalarIsPlain: Bool {
-        if let subset { return subset.plain }
-        return nullDocument || event.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-    }
+    public private(set) var scalarIsPlain = false
 
     /// The current scalar's explicit tag (the reader refused any other).
     public private(set) var scalarTag: Tag = .none
 
     /// Whether the current scalar's bytes are UTF-8 (all ASCII, as nearly every one is, is
     /// answered without asking the standard library's validator).
-    public var scalarIsUTF8: Bool {
+    /// Inlinable, as are the other computed facts of the scalar a decoder asks for at each one:
+    /// a call into this module passed the whole reader, copied, as `self`.
+    @inlinable public var scalarIsUTF8: Bool {
         // The subset reader takes only ASCII plain scalars and checked UTF-8 in quotes.
-        if subset != nil { return true }
-        let bytes = scalarBytes
+        onSubset || YAMLReader.isUTF8(scalarBytes)
+    }
+
+    @usableFromInline static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var ascii = true
         for b in bytes where b >= 0x80 { ascii = false; break }
         return ascii || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// YAML 1.2 core-schema null: only unquoted, untagged `null`, `Null`, `NULL`, `~` or nothing.
-    public var scalarIsNull: Bool {
-        scalarIsPlain && scalarTag == .none && YAMLScalar.isNullText(scalarBytes)
+    @inlinable public var scalarIsNull: Bool {
+        scalarIsPlain && scalarTag == .none && YAMLReader.isNullText(scalarBytes)
     }
+
+    /// `YAMLScalar.isNullText`, answered without a call but for four bytes that start as `null`,
+    /// `Null` and `NULL` do.
+    @inlinable static func isNullText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch bytes.count {
+        case 0: return true
+        case 1: return bytes[0] == UInt8(ascii: "~")
+        case 4: return (bytes[0] == UInt8(ascii: "n") || bytes[0] == UInt8(ascii: "N")) && isNullSpelling(bytes)
+        default: return false
+        }
+    }
+
+    @usableFromInline static func isNullSpelling(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { YAMLScalar.isNullText(bytes) }
 
     /// A copy of the current scalar, detached from libyaml's memory.
     public var scalar: YAMLScalar {
@@ -288,6 +313,44 @@ public struct YAMLReader: ~Copyable {
         try advance()
     }
 
+    /// One `key: value` line of a block mapping, read at once (`enterMapping(pairs:)`): the key
+    /// and its scalar value, both on `line`, untagged, UTF-8. Valid until the reader moves.
+    public struct ScalarPair {
+        public let key: UnsafeBufferPointer<UInt8>
+        public let keyIsPlain: Bool
+        public let value: UnsafeBufferPointer<UInt8>
+        public let valueIsPlain: Bool
+        public let line: Int
+
+        /// Null, as `scalarIsNull` says of the value.
+        @inlinable @inline(__always) public var valueIsNull: Bool { valueIsPlain && YAMLReader.isNullText(value) }
+
+        /// The value as `YAMLParser.node` reads it.
+        public var node: YAMLNode { .scalar(YAMLScalar(bytes: Array(value), style: valueIsPlain ? .plain : .quoted), line: line) }
+    }
+
+    /// At a mapping's start, as `enterMapping()`, but first hands `body` each of the mapping's
+    /// first pairs that the reader reads in one step: on the subset path, each line that is a
+    /// plain or quoted key and a plain or quoted value (`YAMLSubsetScanner.pair()`); on
+    /// libyaml's, none. They are the very pairs `nextKey()` and an `advance()` past the value
+    /// would read, at a fraction of the cost (a pair a line is most of a manifest). Then the
+    /// reader moves to the next event, and the caller reads the rest of the mapping with
+    /// `nextKey()` as usual, counting the keys met here as met for duplicates. (`body` cannot
+    /// look at the reader meanwhile: the reader's state is only brought up to date at the end.)
+    public mutating func enterMapping(pairs body: (ScalarPair) throws -> Void) throws {
+        precondition(kind == .mappingStart, "enterMapping(pairs:) away from a mapping's start")
+        if onSubset {
+            while subset.pair() {
+                let key = UnsafeBufferPointer(start: subset.base + subset.pairKeyStart, count: subset.pairKeyCount)
+                let value = UnsafeBufferPointer(start: subset.base + subset.start, count: subset.count)
+                // The line of the last event read, as after the value's.
+                line = subset.eventLine
+                try body(ScalarPair(key: key, keyIsPlain: subset.pairKeyPlain, value: value, valueIsPlain: subset.plain, line: line))
+            }
+        }
+        try advance()
+    }
+
     /// In a mapping: at its end, moves past it and answers false; else reads the key (a plain
     /// string, into `key` and `keyLine`) and moves to its value, which the caller must read.
     /// Duplicate keys are not looked for here: the caller refuses them (`duplicateKey`).
@@ -300,7 +363,7 @@ public struct YAMLReader: ~Copyable {
             throw YAMLError(line: line, "mapping keys must be plain strings", fix: "write the key as a plain string")
         }
         let bytes = scalarBytes
-        if subset != nil {
+        if onSubset {
             keyBytes = bytes
         } else {
             if keyBuffer.count < bytes.count {

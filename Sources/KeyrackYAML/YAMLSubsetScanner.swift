@@ -11,8 +11,9 @@ import Glibc
 /// It is a fast path, never a second reading of YAML: at the first byte outside the subset it
 /// declines (`next()` answers false) and the caller reads the whole document again with libyaml,
 /// so every refusal, its text and its line stay libyaml's. On what it accepts it yields exactly
-/// the events libyaml yields (kind, scalar bytes, plain or quoted, tag), proved by
-/// YAMLSubsetTests and the fuzz-manifest-subset target. Anything that libyaml might read
+/// the events libyaml yields (kind, scalar bytes, plain or quoted, tag), one by one or, for a
+/// `key: value` line, two at once (`pair()`), proved by ManifestSubsetPathTests,
+/// YAMLSubsetScannerTests and the fuzz-manifest-subset target. Anything that libyaml might read
 /// differently or refuse is outside the subset: tabs, CR, NUL and every other control byte,
 /// comments, blank lines, trailing blanks, lists indented otherwise, flow collections other than an empty
 /// `[]`/`{}`, anchors, aliases and tags other than `!!binary`, escapes, multi-line scalars, a
@@ -28,15 +29,25 @@ struct YAMLSubsetScanner {
     private(set) var count = 0
     private(set) var plain = true
     private(set) var binary = false
+    /// The key of the line `pair()` read last (its value is the current scalar).
+    private(set) var pairKeyStart = 0
+    private(set) var pairKeyCount = 0
+    private(set) var pairKeyPlain = true
 
     let base: UnsafePointer<UInt8>
     let end: Int
+    /// `YAMLSubsetScanner.classes`, loaded once (a static is a lazy global, checked at every use).
+    private let classes: UnsafePointer<UInt8>
     private var pos = 0
     /// The line `pos` is on.
     private var line = 1
-    /// The open block collections, outermost first: a mapping's keys, or an (indentless) list's
-    /// `- `, all start at `indent`.
-    private var open: [(indent: Int, isList: Bool)] = []
+    /// The open block collections as a stack of trivial values, innermost in the low bits: a
+    /// mapping's keys, or an (indentless) list's `- `, all start at its indent (a byte of
+    /// `indents`, at most 2 × `maxDepth`); its bit in `lists` says it is a list. An array here
+    /// was a retain, a release and a uniqueness check per event.
+    private var depth = 0
+    private var indents: UInt64 = 0
+    private var lists: UInt64 = 0
 
     private enum Phase { case streamStart, documentStart, root, lineStart, key, afterKey, closeFlow, streamEnd, done }
     private var phase = Phase.streamStart
@@ -51,20 +62,35 @@ struct YAMLSubsetScanner {
     init(_ input: UnsafeBufferPointer<UInt8>) {
         base = input.baseAddress!
         end = input.count
-        open.reserveCapacity(YAMLSubsetScanner.maxDepth)
+        classes = YAMLSubsetScanner.classes
+    }
+
+    /// A scanner of no input, never run: the one of a reader on libyaml's path.
+    init() {
+        classes = YAMLSubsetScanner.classes
+        base = classes
+        end = 0
     }
 
     /// Moves to the next event; false when the input leaves the subset here (the caller then
     /// reads the whole document with libyaml).
     mutating func next() -> Bool {
         switch phase {
+        case .lineStart:
+            return lineStart()
+        case .afterKey:
+            return value()
+        case .key:
+            return key()
         case .streamStart:
             kind = .streamStart
             phase = .documentStart
             return true
         case .documentStart:
-            // The root is a block mapping whose first key starts the document.
-            guard end > 0, YAMLSubsetScanner.isKeyStart(base[0]) || base[0] == quote else { return false }
+            // The root is a block mapping whose first key starts the document, and the document
+            // ends with a line break (as every line in the subset does): every scan below stops
+            // at a byte that is not its own by then, without a bounds check per byte.
+            guard end > 0, base[end - 1] == newline, classes[Int(base[0])] & YAMLSubsetScanner.keyStart != 0 || base[0] == quote else { return false }
             // What keyrack writes leaves the subset only where libyaml wrote an escape (a value
             // with a line break, a quote, a tab, a character outside the BMP): one look for a
             // backslash sends such a manifest to libyaml before anything is read twice.
@@ -74,12 +100,6 @@ struct YAMLSubsetScanner {
             return true
         case .root:
             return push(indent: 0, isList: false)
-        case .lineStart:
-            return lineStart()
-        case .key:
-            return key()
-        case .afterKey:
-            return value()
         case .closeFlow:
             kind = flowEnd
             phase = .lineStart
@@ -93,10 +113,16 @@ struct YAMLSubsetScanner {
         }
     }
 
+    /// The innermost open collection's indent, and whether it is a list.
+    private var topIndent: Int { Int(truncatingIfNeeded: indents & 0xff) }
+    private var topIsList: Bool { lists & 1 != 0 }
+
     /// Opens a block mapping or list whose entries start at `indent`.
     private mutating func push(indent: Int, isList: Bool, then next: Phase = .lineStart) -> Bool {
-        guard open.count < YAMLSubsetScanner.maxDepth else { return false }
-        open.append((indent, isList))
+        guard depth < YAMLSubsetScanner.maxDepth else { return false }
+        depth += 1
+        indents = indents << 8 | UInt64(indent)
+        lists = lists << 1 | (isList ? 1 : 0)
         kind = isList ? .sequenceStart : .mappingStart
         eventLine = line
         phase = next
@@ -105,7 +131,10 @@ struct YAMLSubsetScanner {
 
     /// Closes the innermost block collection.
     private mutating func pop() -> Bool {
-        kind = open.removeLast().isList ? .sequenceEnd : .mappingEnd
+        kind = topIsList ? .sequenceEnd : .mappingEnd
+        depth -= 1
+        indents >>= 8
+        lists >>= 1
         return true
     }
 
@@ -114,26 +143,26 @@ struct YAMLSubsetScanner {
     private mutating func lineStart() -> Bool {
         eventLine = line
         if pos == end {
-            if !open.isEmpty { return pop() }
+            if depth > 0 { return pop() }
             kind = .documentEnd
             phase = .streamEnd
             return true
         }
+        // Stops at the final line break at the latest.
         var i = pos
-        while i < end, base[i] == space { i += 1 }
-        let indent = i - pos
-        let top = open[open.count - 1]
-        if top.isList {
-            if indent == top.indent, i + 1 < end, base[i] == dash, base[i + 1] == space {
+        while base[i] == space { i += 1 }
+        let indent = i - pos, top = topIndent
+        if topIsList {
+            if indent == top, base[i] == dash, i + 1 < end, base[i + 1] == space {
                 pos = i + 2
                 return entry()
             }
             // Less indented, or a key of the mapping the (indentless) list is the value of.
-            guard indent <= top.indent else { return false }
+            guard indent <= top else { return false }
             return pop()
         }
-        if indent < top.indent { return pop() }
-        guard indent == top.indent else { return false }
+        if indent < top { return pop() }
+        guard indent == top else { return false }
         pos = i
         return key()
     }
@@ -142,17 +171,16 @@ struct YAMLSubsetScanner {
     private mutating func entry() -> Bool {
         let at = pos
         guard pos < end else { return false }
-        if base[pos] == quote {
-            guard quoted() else { return false }
-        } else {
-            guard YAMLSubsetScanner.isValueStart(base[pos]) else { return false }
+        if classes[Int(base[pos])] & YAMLSubsetScanner.valueStart != 0 {
             plainWord()
+        } else {
+            guard base[pos] == quote, quoted() else { return false }
         }
-        guard pos < end else { return false }
+        // `pos` is short of the final line break: a scan stops there, a closing quote before it.
         if base[pos] == colon {
             // `- key: …`: a mapping whose keys start two columns in, its first key read next.
             pos = at
-            return push(indent: open[open.count - 1].indent + 2, isList: false, then: .key)
+            return push(indent: topIndent + 2, isList: false, then: .key)
         }
         guard base[pos] == newline else { return false }
         pos += 1
@@ -168,13 +196,12 @@ struct YAMLSubsetScanner {
         eventLine = line
         guard pos < end else { return false }
         let at = pos
-        if base[pos] == quote {
-            guard quoted() else { return false }
-        } else {
-            guard YAMLSubsetScanner.isKeyStart(base[pos]) else { return false }
+        if classes[Int(base[pos])] & YAMLSubsetScanner.keyStart != 0 {
             plainWord()
+        } else {
+            guard base[pos] == quote, quoted() else { return false }
         }
-        guard pos - at <= YAMLSubsetScanner.maxKey, pos < end, base[pos] == colon else { return false }
+        guard pos - at <= YAMLSubsetScanner.maxKey, base[pos] == colon else { return false }
         pos += 1
         binary = false
         kind = .scalar
@@ -185,16 +212,17 @@ struct YAMLSubsetScanner {
     /// After `key:`: ` value` on the same line, or a line break and a nested mapping (indented
     /// by two more) or list (`- ` where the key starts, as libyaml writes it).
     private mutating func value() -> Bool {
-        guard pos < end else { return false }
+        // After a key's `:`, which is not the final line break.
         eventLine = line
-        if base[pos] == newline {
+        let first = base[pos]
+        if first == newline {
             var i = pos + 1
             while i < end, base[i] == space { i += 1 }
-            let indent = i - (pos + 1), keyIndent = open[open.count - 1].indent
+            let indent = i - (pos + 1), keyIndent = topIndent
             guard i < end else { return false }
             pos += 1
             line += 1
-            if indent == keyIndent + 2, YAMLSubsetScanner.isKeyStart(base[i]) || base[i] == quote {
+            if indent == keyIndent + 2, classes[Int(base[i])] & YAMLSubsetScanner.keyStart != 0 || base[i] == quote {
                 return push(indent: indent, isList: false)
             }
             if indent == keyIndent, i + 1 < end, base[i] == dash, base[i + 1] == space {
@@ -202,32 +230,35 @@ struct YAMLSubsetScanner {
             }
             return false
         }
-        guard base[pos] == space, pos + 1 < end else { return false }
+        guard first == space, pos + 1 < end else { return false }
         pos += 1
         binary = false
-        switch base[pos] {
-        case quote:
-            guard quoted() else { return false }
-        case UInt8(ascii: "["), UInt8(ascii: "{"):
-            let opening = base[pos]
-            guard pos + 2 < end, base[pos + 1] == opening + 2, base[pos + 2] == newline, open.count < YAMLSubsetScanner.maxDepth else { return false }
-            kind = opening == UInt8(ascii: "[") ? .sequenceStart : .mappingStart
-            flowEnd = opening == UInt8(ascii: "[") ? .sequenceEnd : .mappingEnd
-            pos += 3
-            line += 1
-            phase = .closeFlow
-            return true
-        case UInt8(ascii: "!"):
-            guard YAMLSubsetScanner.matches(base, pos, end, YAMLSubsetScanner.binaryTag) else { return false }
-            pos += YAMLSubsetScanner.binaryTag.count
-            guard pos < end, YAMLSubsetScanner.isValueStart(base[pos]) else { return false }
+        let b = base[pos]
+        if classes[Int(b)] & YAMLSubsetScanner.valueStart != 0 {
             plainWord()
-            binary = true
-        default:
-            guard YAMLSubsetScanner.isValueStart(base[pos]) else { return false }
-            plainWord()
+        } else {
+            switch b {
+            case quote:
+                guard quoted() else { return false }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                guard pos + 2 < end, base[pos + 1] == b + 2, base[pos + 2] == newline, depth < YAMLSubsetScanner.maxDepth else { return false }
+                kind = b == UInt8(ascii: "[") ? .sequenceStart : .mappingStart
+                flowEnd = b == UInt8(ascii: "[") ? .sequenceEnd : .mappingEnd
+                pos += 3
+                line += 1
+                phase = .closeFlow
+                return true
+            case UInt8(ascii: "!"):
+                guard YAMLSubsetScanner.matches(base, pos, end, YAMLSubsetScanner.binaryTag) else { return false }
+                pos += YAMLSubsetScanner.binaryTag.count
+                guard pos < end, classes[Int(base[pos])] & YAMLSubsetScanner.valueStart != 0 else { return false }
+                plainWord()
+                binary = true
+            default:
+                return false
+            }
         }
-        guard pos < end, base[pos] == newline else { return false }
+        guard base[pos] == newline else { return false }
         pos += 1
         line += 1
         kind = .scalar
@@ -235,39 +266,107 @@ struct YAMLSubsetScanner {
         return true
     }
 
+    /// At the start of a line of the innermost mapping (`next()` would read its key next): the
+    /// whole line when it is one pair of scalars, `key: value`, each plain or double-quoted, no
+    /// tag, no collection: read as `next()` reads it in two events (the key's, then the
+    /// value's, which is then the current one), with the same checks, and the scanner is past it
+    /// as after those two. False, with nothing read, for any other line: `next()` reads it.
+    /// A pair a line was most of what a manifest is, and two events for it most of the cost.
+    mutating func pair() -> Bool {
+        guard phase == .lineStart, pos < end, !topIsList else { return false }
+        let base = base, classes = classes
+        // Stops at the final line break at the latest, as every scan below.
+        var i = pos
+        while base[i] == space { i &+= 1 }
+        guard i &- pos == topIndent else { return false }
+        let keyAt = i, keyPlain = classes[Int(base[i])] & YAMLSubsetScanner.keyStart != 0
+        if keyPlain {
+            i = wordEnd(i)
+        } else {
+            guard base[i] == quote, let close = YAMLSubsetScanner.quoteEnd(base, classes, end, i) else { return false }
+            i = close &+ 1
+        }
+        let keyEnd = keyPlain ? i : i &- 1
+        // `i` is short of the final line break, and so is a `:` there.
+        guard i &- keyAt <= YAMLSubsetScanner.maxKey, base[i] == colon, base[i &+ 1] == space else { return false }
+        i &+= 2
+        let valueAt = i, valuePlain = classes[Int(base[i])] & YAMLSubsetScanner.valueStart != 0
+        if valuePlain {
+            i = wordEnd(i)
+        } else {
+            guard base[i] == quote, let close = YAMLSubsetScanner.quoteEnd(base, classes, end, i) else { return false }
+            i = close &+ 1
+        }
+        guard base[i] == newline else { return false }
+        // The line is a pair: now read.
+        pairKeyStart = keyPlain ? keyAt : keyAt &+ 1
+        pairKeyCount = keyEnd &- pairKeyStart
+        pairKeyPlain = keyPlain
+        start = valuePlain ? valueAt : valueAt &+ 1
+        count = (valuePlain ? i : i &- 1) &- start
+        plain = valuePlain
+        pos = i &+ 1
+        eventLine = line
+        line &+= 1
+        binary = false
+        kind = .scalar
+        return true
+    }
+
     /// A plain scalar of word bytes from `pos` (its first byte already checked).
+    @inline(__always)
     private mutating func plainWord() {
-        // On locals: `self`'s fields are written back to memory at every step otherwise.
-        let base = base, end = end
-        var i = pos + 1
-        while i < end, YAMLSubsetScanner.isWord(base[i]) { i += 1 }
+        let e = wordEnd(pos)
         start = pos
-        count = i - pos
-        pos = i
+        count = e - pos
+        pos = e
         plain = true
     }
 
     /// A double-quoted scalar on one line without escapes, `pos` at its opening quote; moves
     /// past the closing one. False on anything libyaml would decode or refuse.
     private mutating func quoted() -> Bool {
-        var i = pos + 1
-        while i < end {
+        guard let close = YAMLSubsetScanner.quoteEnd(base, classes, end, pos) else { return false }
+        start = pos + 1
+        count = close - start
+        plain = false
+        pos = close + 1
+        return true
+    }
+
+    /// The end of the run of word bytes from `from` (its first byte already checked). The final
+    /// line break ends every run, so no bounds check per byte; four bytes a turn.
+    @inline(__always)
+    private func wordEnd(_ from: Int) -> Int {
+        // On locals: loaded once, not at every step.
+        let base = base, classes = classes, word = YAMLSubsetScanner.word
+        var i = from &+ 1
+        while true {
+            if classes[Int(base[i])] & word == 0 { return i }
+            if classes[Int(base[i &+ 1])] & word == 0 { return i &+ 1 }
+            if classes[Int(base[i &+ 2])] & word == 0 { return i &+ 2 }
+            if classes[Int(base[i &+ 3])] & word == 0 { return i &+ 3 }
+            i &+= 4
+        }
+    }
+
+    /// Where the double-quoted scalar whose opening quote is at `from` closes, when it is on one
+    /// line without escapes; nil on anything libyaml would decode or refuse. Static: a method
+    /// was passed the whole scanner, copied, as `self`.
+    private static func quoteEnd(_ base: UnsafePointer<UInt8>, _ classes: UnsafePointer<UInt8>, _ end: Int, _ from: Int) -> Int? {
+        var i = from &+ 1
+        while true {
             let b = base[i]
-            if b == quote { break }
-            if b >= 0x20 && b < 0x7f {
-                guard b != backslash else { return false }
-                i += 1
+            if classes[Int(b)] & YAMLSubsetScanner.quotedText != 0 {
+                i &+= 1
                 continue
             }
-            guard let n = YAMLSubsetScanner.printableUTF8(base, i, end) else { return false }
-            i += n
+            if b == quote { return i }
+            // A control byte (the final line break among them), a backslash, or not UTF-8 that
+            // libyaml reads as text.
+            guard b >= 0x80, let n = YAMLSubsetScanner.printableUTF8(base, i, end) else { return nil }
+            i &+= n
         }
-        guard i < end else { return false }
-        start = pos + 1
-        count = i - start
-        plain = false
-        pos = i + 1
-        return true
     }
 
     // MARK: bytes
@@ -280,30 +379,38 @@ struct YAMLSubsetScanner {
         return true
     }
 
+    /// The classes of a byte, bits of `classes[b]`.
     /// Letters, digits and `_ . / - @ + =`: never an indicator, a blank or a comment inside a
-    /// plain scalar, and the alphabet of base64. A bit per ASCII byte (the chain of comparisons
-    /// it replaces was a tenth of reading a manifest).
-    @inline(__always)
-    static func isWord(_ b: UInt8) -> Bool {
-        b < 64 ? (wordLow >> UInt64(b)) & 1 != 0 : b < 128 && (wordHigh >> UInt64(b - 64)) & 1 != 0
-    }
-
-    /// `0-9 . / - + =` (bytes 0-63) and `A-Z a-z _ @` (bytes 64-127), as literals: a computed
-    /// static is a lazy global, checked at every use. YAMLSubsetTests checks them.
-    static let wordLow: UInt64 = 0x23ffe80000000000
-    static let wordHigh: UInt64 = 0x07fffffe87ffffff
-
+    /// plain scalar, and the alphabet of base64.
+    static let word: UInt8 = 1
     /// A plain key's first byte: a letter, a digit or `_` (no indicator, no `---`, `...`, `-`, `%`).
-    @inline(__always)
-    static func isKeyStart(_ b: UInt8) -> Bool {
-        (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "_")
-    }
-
+    static let keyStart: UInt8 = 2
     /// A plain value's first byte: as a key's, or base64's `+` and `/`.
-    @inline(__always)
-    static func isValueStart(_ b: UInt8) -> Bool {
-        isKeyStart(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "/")
-    }
+    static let valueStart: UInt8 = 4
+    /// Printable ASCII but `"` and `\`: text inside double quotes as it stands.
+    static let quotedText: UInt8 = 8
+
+    /// A table of 256 classes, one per byte: a load per byte where a chain of comparisons (and
+    /// then two bit masks) was a tenth, then a twentieth, of reading a manifest. Made once, never freed.
+    nonisolated(unsafe) static let classes: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
+            let c = UInt8(b)
+            let letterOrDigit = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39)
+            var bits: UInt8 = 0
+            if letterOrDigit || "_./-@+=".utf8.contains(c) { bits |= word }
+            if letterOrDigit || c == UInt8(ascii: "_") { bits |= keyStart | valueStart }
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "/") { bits |= valueStart }
+            if c >= 0x20 && c < 0x7f && c != quote && c != backslash { bits |= quotedText }
+            table[b] = bits
+        }
+        return UnsafePointer(table)
+    }()
+
+    static func isWord(_ b: UInt8) -> Bool { classes[Int(b)] & word != 0 }
+    static func isKeyStart(_ b: UInt8) -> Bool { classes[Int(b)] & keyStart != 0 }
+    static func isValueStart(_ b: UInt8) -> Bool { classes[Int(b)] & valueStart != 0 }
+    static func isQuotedText(_ b: UInt8) -> Bool { classes[Int(b)] & quotedText != 0 }
 
     /// The length of the well-formed UTF-8 sequence at `i` when it spells a character libyaml
     /// reads as ordinary text inside a quoted scalar (U+00A0 and up, but not U+2028 and U+2029,

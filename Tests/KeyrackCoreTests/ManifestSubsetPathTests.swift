@@ -40,6 +40,22 @@ final class ManifestSubsetPathTests: XCTestCase {
         var empty = HostManifest(owner: owner)
         empty.version = 1
         out.append(("no keys", try empty.encodeYAML()))
+        // Runs of keys that share their org and env and keys that do not (the reader shares the
+        // last slug's org and env while the next slug starts with them), every vault and
+        // mechanism after another, and fields longer than the buffer libyaml's path copies
+        // an entry's text into.
+        var mixed = HostManifest(owner: owner)
+        let slugs = ["acme.prod.A", "acme.prod.A.B", "acme.prod.B", "acme.prod2.A", "acme.test.A", "acme.test.a-b.c", "acme2.prod.A",
+                     "@all.prod.A", "@all.prod.Z", "b.all.A", "b.prod.A", "zz.zz.Z"]
+        for (i, text) in slugs.enumerated() {
+            let slug = try Slug(validating: text)
+            let vault = Vault.allCases[i % Vault.allCases.count], mech = Mechanism.allCases[(i * 7) % Mechanism.allCases.count]
+            mixed.keys[slug] = KeyEntry(slug: slug, vault: vault, exid: i % 3 == 0 ? String(repeating: "e\(i)", count: 200) : nil, mech: mech,
+                                        maxDuration: nil, cacert: i == 5 ? String(repeating: "/c", count: 400) : nil,
+                                        createdAt: "2026-01-0\(i % 3 + 1)T00:00:00Z", updatedAt: "2026-02-0\(i % 2 + 1)T00:00:00Z")
+            if vault == .osSecure { mixed.secrets[slug] = Array("v\(i)".utf8) }
+        }
+        out.append(("mixed orgs, envs, vaults and long fields", try mixed.encodeYAML()))
         return out
     }
 
@@ -53,6 +69,8 @@ final class ManifestSubsetPathTests: XCTestCase {
             return false
         }
         XCTAssertEqual(subsetEvents, libyamlEvents, what, file: file, line: line)
+        // Lines read in one step are the events they stand for, and taken where those are.
+        XCTAssertEqual(try? YAMLReader.events(bytes, path: .subsetOnly, pairs: true), subsetEvents, "\(what): pairs", file: file, line: line)
         let libyaml = Result { try HostManifest.decode(yaml: bytes, path: .libyaml) }
         switch Result(catching: { try HostManifest.decode(yaml: bytes, path: .subsetOnly) }) {
         case .success(let manifest):

@@ -2,8 +2,9 @@ import KeyrackCore
 import KeyrackYAML
 
 // The host manifest's fast path (YAMLSubsetScanner) against libyaml: whatever the subset reader
-// takes must be a document libyaml reads to the very same events and the same manifest (or that
-// both refuse as a manifest). Declining is always allowed: libyaml then reads it.
+// takes must be a document libyaml reads to the very same events (read one by one, or with each
+// `key: value` line at once) and the same manifest (or that both refuse as a manifest).
+// Declining is always allowed: libyaml then reads it.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifestSubset(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -13,6 +14,11 @@ public func fuzzManifestSubset(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
         preconditionFailure("the subset reader took a document libyaml refuses")
     }
     precondition(events == reference, "the subset reader's events differ from libyaml's")
+    // Lines read in one step (`enterMapping(pairs:)`) must be the two events each stands for.
+    guard let paired = try? YAMLReader.events(bytes, path: .subsetOnly, pairs: true) else {
+        preconditionFailure("the subset reader took a document event by event but not with its pairs read at once")
+    }
+    precondition(paired == events, "the subset reader's pairs differ from its events")
     let subset = Result { try HostManifest.decode(yaml: bytes, path: .subsetOnly) }
     let libyaml = Result { try HostManifest.decode(yaml: bytes, path: .libyaml) }
     switch (subset, libyaml) {

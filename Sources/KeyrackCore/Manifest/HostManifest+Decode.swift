@@ -48,8 +48,13 @@ private struct ManifestDecoder {
     /// `keys` in slug order when they were written in it (`readKeys`).
     var sortedKeys: [KeyEntry]?
     var secrets: [Slug: [UInt8]] = [:]
+    /// `keys:` in slug order while they come so (`readKeys`), in the file's order.
+    var ordered: [KeyEntry] = []
+    var inOrder = true
     /// The slugs of `keys:` in the file's order with the bytes each was parsed from, so the same
     /// key under `secrets:` (written in the same order) is not parsed again.
+    /// While `inOrder`, `slugs` is empty and slug `i` is `ordered[i].slug` (the same, without
+    /// a copy of each).
     var slugs: [Slug] = []
     var slugTexts: [UInt8] = []
     var slugEnds: [Int] = []
@@ -107,12 +112,19 @@ private struct ManifestDecoder {
 
     /// Enters a section that must be a mapping; false for a null one (read, and nothing in it).
     private func enter(_ name: String, _ reader: inout YAMLReader) throws -> Bool {
+        guard try isMapping(name, &reader) else { return false }
+        try reader.enterMapping()
+        return true
+    }
+
+    /// Whether the section at the reader is a mapping (not entered); false for a null one (read,
+    /// and nothing in it); refused when it is anything else.
+    private func isMapping(_ name: String, _ reader: inout YAMLReader) throws -> Bool {
         guard reader.kind == .mappingStart else {
             let node = try YAMLParser.node(&reader)
             guard HostManifest.isNull(node) else { throw YAMLError(line: node.line, "manifest.\(name) must be a mapping") }
             return false
         }
-        try reader.enterMapping()
         return true
     }
 
@@ -124,23 +136,26 @@ private struct ManifestDecoder {
         // is then built once its size is known (no doublings), and the order is kept for
         // `keys(env:key:)`. At the first key out of order the table takes them, and each
         // entry after is checked as it comes, so the refusals and their order stay the same.
-        var ordered: [KeyEntry]? = []
         while try reader.nextKey() {
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
             if entries.slugIsParsedKey {
-                slugs.append(entry.slug)
-                slugTexts.append(contentsOf: entries.key)
+                slugTexts.append(contentsOf: entries.keyBytes)
                 slugEnds.append(slugTexts.count)
-                if ordered != nil, lastSlugAscends() {
-                    ordered!.append(entry)
+                if inOrder, lastSlugAscends() {
+                    ordered.append(consume entry)
                     continue
                 }
+                if !inOrder { slugs.append(entry.slug) }
             }
-            if let waiting = ordered {
-                ordered = nil
-                keys.reserveCapacity(waiting.count + 1)
-                for entry in waiting { keys[entry.slug] = entry }
+            if inOrder {
+                inOrder = false
+                // The slugs met so far, now kept apart: `ordered`'s, and this entry's.
+                slugs = ordered.map(\.slug)
+                if entries.slugIsParsedKey { slugs.append(entry.slug) }
+                keys.reserveCapacity(ordered.count + 1)
+                for i in ordered.indices { keys[ordered[i].slug] = ordered[i] }
+                ordered = []
             }
             // An entry's slug is its key's text (KeyEntryReader checks), so a slug met twice
             // is a key written twice.
@@ -148,16 +163,19 @@ private struct ManifestDecoder {
                 throw YAMLReader.duplicateKey(Array(entry.slug.description.utf8), line: keyLine)
             }
         }
-        if let ordered {
+        if inOrder {
             keys.reserveCapacity(ordered.count)
-            for entry in ordered { keys[entry.slug] = entry }
+            for i in ordered.indices { keys[ordered[i].slug] = ordered[i] }
             sortedKeys = ordered
         }
     }
 
     /// Whether the last slug text in `slugTexts` comes after the one before it in byte order,
     /// which is slug order (`Slug.<` compares the descriptions' bytes); true for the first.
-    private func lastSlugAscends() -> Bool {
+    ///
+    /// `mutating` (as `secretSlug` and `knownSlug`) though it changes nothing: `self` is then
+    /// passed by reference, where a non-mutating method is passed a copy of the whole decoder.
+    private mutating func lastSlugAscends() -> Bool {
         let n = slugEnds.count
         guard n >= 2 else { return true }
         let a0 = n >= 3 ? slugEnds[n - 3] : 0, a1 = slugEnds[n - 2], b1 = slugEnds[n - 1]
@@ -169,17 +187,19 @@ private struct ManifestDecoder {
     }
 
     private mutating func readSecrets(_ reader: inout YAMLReader) throws {
-        guard try enter("secrets", &reader) else { return }
+        guard try isMapping("secrets", &reader) else { return }
         // A value per key, as keyrack writes it: one table, not fourteen doublings.
         secrets.reserveCapacity(keys.count)
         var next = 0
+        // `KEY: value` lines come at once (as the events would: the slug, then the value); a
+        // `!!binary` value, and any secret libyaml reads, one event at a time below.
+        try reader.enterMapping { pair in
+            let slug = try secretSlug(pair.key, line: pair.line, next: &next)
+            try store(Array(pair.value), for: slug, keyLine: pair.line)
+        }
         while try reader.nextKey() {
             let keyLine = reader.keyLine
-            // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a
-            // "key" may be a value that lost its indent or colon, and errors never carry values.
-            guard let slug = knownSlug(reader.keyBytes, from: &next) ?? Slug(utf8: reader.keyBytes) else {
-                throw YAMLError(line: keyLine, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
-            }
+            let slug = try secretSlug(reader.keyBytes, line: keyLine, next: &next)
             guard reader.kind == .scalar else { throw YAMLError(line: reader.line, "secrets.\(slug) must be a string") }
             let value: [UInt8]
             if reader.scalarTag == .binary {
@@ -191,23 +211,37 @@ private struct ManifestDecoder {
                 value = Array(reader.scalarBytes)
             }
             try reader.advance()
-            guard secrets.updateValue(value, forKey: slug) == nil else {
-                throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
-            }
+            try store(value, for: slug, keyLine: keyLine)
+        }
+    }
+
+    /// The slug of a key under `secrets:`.
+    private mutating func secretSlug(_ key: UnsafeBufferPointer<UInt8>, line: Int, next: inout Int) throws -> Slug {
+        // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a "key" may
+        // be a value that lost its indent or colon, and errors never carry values.
+        guard let slug = knownSlug(key, from: &next) ?? Slug(utf8: key) else {
+            throw YAMLError(line: line, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
+        }
+        return slug
+    }
+
+    private mutating func store(_ value: [UInt8], for slug: Slug, keyLine: Int) throws {
+        guard secrets.updateValue(value, forKey: slug) == nil else {
+            throw YAMLReader.duplicateKey(Array(slug.description.utf8), line: keyLine)
         }
     }
 
     /// The slug `keys:` parsed from exactly `bytes`, looked for at `next` and the few entries
     /// after it (keys without a secret are skipped); nil when not there (then it is parsed).
-    private func knownSlug(_ bytes: UnsafeBufferPointer<UInt8>, from next: inout Int) -> Slug? {
+    private mutating func knownSlug(_ bytes: UnsafeBufferPointer<UInt8>, from next: inout Int) -> Slug? {
         guard bytes.count > 0 else { return nil }
         var i = next
-        while i < slugs.count, i < next + 8 {
+        while i < slugEnds.count, i < next + 8 {
             let start = i == 0 ? 0 : slugEnds[i - 1]
             if slugEnds[i] - start == bytes.count,
                slugTexts.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 }) {
                 next = i + 1
-                return slugs[i]
+                return inOrder ? ordered[i].slug : slugs[i]
             }
             i += 1
         }
