@@ -83,11 +83,34 @@ public enum Run {
         DispatchQueue.global().async { out = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
         DispatchQueue.global().async { err = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if !stdin.isEmpty { try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin)) }
+        if !stdin.isEmpty { feed(stdin, to: inPipe.fileHandleForWriting.fileDescriptor) }
         try? inPipe.fileHandleForWriting.close()
         p.waitUntilExit()
         group.wait()
         return RunResult(status: p.terminationStatus, stdout: [UInt8](out), stderr: [UInt8](err))
+    }
+
+    /// Writes `bytes` to a child's stdin, stopping where the child closed it (it exited, or
+    /// failed before reading everything): that is EPIPE, not the SIGPIPE that would end this test
+    /// process. SIGPIPE is blocked on this thread for the write and a pending one taken back,
+    /// rather than ignored process-wide, which every child started later would inherit.
+    private static func feed(_ bytes: [UInt8], to fd: Int32) {
+        var pipe = sigset_t(), saved = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipe, &saved)
+        defer {
+            var none = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipe, nil, &none) == SIGPIPE {}
+            pthread_sigmask(SIG_SETMASK, &saved, nil)
+        }
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 
     /// Runs the keyrack binary under test.
