@@ -268,7 +268,9 @@ let package = Package(
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
-        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon"], path: "Sources/keyrack-front", swiftSettings: swift6,
+        // Routes every command but `get` and `age` to keyrack-cli before the Swift runtime starts.
+        .target(name: "CFrontRoute"),
+        .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon", "CFrontRoute"], path: "Sources/keyrack-front", swiftSettings: swift6,
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // `keyrack age encrypt|decrypt` with X25519 keys (issue 32), linked static as the front
         // end: a 1 GiB stream then costs its buffers, not keyrack-cli's Foundation (AgeFormat

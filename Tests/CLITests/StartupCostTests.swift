@@ -31,6 +31,22 @@ final class StartupCostTests: XCTestCase {
         }
     }
 
+    /// The front end hands every command but `get` and `age` to keyrack-cli from a C constructor,
+    /// before its own Swift runtime starts (Sources/CFrontRoute). The runtime says when it starts:
+    /// SWIFT_DEBUG_HELP makes it print its variables once per process. `keyrack --version`
+    /// then prints them once (keyrack-cli's runtime), where front end and keyrack-cli printed
+    /// them twice; `get`, which the front end answers itself, shows the variable works there.
+    func testTheFrontEndHandsOnBeforeItsSwiftRuntimeStarts() throws {
+        let help = "Swift runtime debugging:"
+        let env: [String: String?] = ["SWIFT_DEBUG_HELP": "YES", "HOME": dir.path, "KEYRACK_HOME": dir.file("kr").path]
+        let version = try Run.process(Run.keyrackBinary, ["--version"], environment: env)
+        XCTAssertEqual(version.status, 0, "\(version)")
+        XCTAssertEqual(version.err.components(separatedBy: help).count - 1, 1, "one runtime started, keyrack-cli's: \(version.err.prefix(300))")
+        let get = try Run.process(Run.keyrackBinary, ["get", "--for", "nobody", "--key", "X", "--value"], environment: env)
+        XCTAssertEqual(get.status, 3, "\(get)")
+        XCTAssertEqual(get.err.components(separatedBy: help).count - 1, 1, "the front end's own runtime answers get: \(get.err.prefix(300))")
+    }
+
     /// A deferred library that cannot be loaded is reported when a command first needs it, in
     /// one line that names it and the package to install (exit 1), instead of the loader's
     /// refusal to start any command at all.
