@@ -16,8 +16,9 @@ import Glibc
 /// advised block would zero a whole 2 MiB page, and with THP's `defrag` setting possibly compact
 /// memory first, to save a few dozen small faults.
 /// Only address space is reserved: pages are backed where written. Where the kernel has THP off
-/// (`never`), the advice changes nothing. No value lives here by design: the daemon's guarded
-/// memory is apart (GuardedBytes), and the CLI wipes what it held.
+/// (`never`), the advice changes nothing. The values the unlock reads lie in this heap as in any
+/// other and are wiped as before (huge pages change where they lie, not how they are wiped);
+/// the daemon's guarded memory is apart (GuardedBytes).
 enum HugePageHeap {
     static let hugePageBytes = 2 << 20
     /// The manifest size from which the heap is set up: about 2 500 keys of the bench's shape.
