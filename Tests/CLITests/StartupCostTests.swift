@@ -47,6 +47,33 @@ final class StartupCostTests: XCTestCase {
         XCTAssertEqual(get.err.components(separatedBy: help).count - 1, 1, "the front end's own runtime answers get: \(get.err.prefix(300))")
     }
 
+    /// `unlock` reads its manifest whole: one of several 64 KiB chunks (here about 270 KB, one
+    /// key of 200 KB) has them opened by swift-crypto's BoringSSL (ChunkCipher+BoringSSL), so
+    /// libcrypto is not loaded at all (its load and first fetch were a fifth of a 1 000-key
+    /// unlock), and the value comes back whole.
+    func testUnlockOfAManifestOfSeveralChunksLoadsNoLibcrypto() throws {
+        let run = dir.file("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let env: [String: String?] = ["HOME": dir.path, "KEYRACK_HOME": dir.file("kr").path, "XDG_RUNTIME_DIR": run.path]
+        XCTAssertEqual(try Run.process(Run.keyrackBinary, ["init", "--for", "bigbot", "--via", "age"], environment: env).status, 0)
+        let value = Data(randomBytes(150_000)).base64EncodedString()
+        let set = try Run.process(Run.keyrackBinary, ["set", "--for", "bigbot", "--org", "acme", "--env", "test", "--key", "BIG", "--vault", "os.secure"],
+                                  stdin: Array(value.utf8), environment: env)
+        XCTAssertEqual(set.status, 0, "\(set)")
+        defer { _ = try? Run.process(Run.keyrackBinary, ["daemon", "stop", "--for", "bigbot"], environment: env) }
+        let manifest = try FileManager.default.attributesOfItem(atPath: dir.file("kr/host.bigbot.yml.age").path)[.size] as? Int ?? 0
+        XCTAssertGreaterThan(manifest, 3 * 65536, "the manifest spans several full chunks")
+        var traced = env
+        traced["LD_DEBUG"] = "files"
+        let unlock = try Run.process(Run.keyrackBinary, ["unlock", "--for", "bigbot", "--env", "test"], environment: traced)
+        XCTAssertEqual(unlock.status, 0, "\(unlock.err.suffix(400))")
+        XCTAssertTrue(unlock.err.contains("libsodium"), "LD_DEBUG=files lists what is loaded; without it this check sees nothing")
+        XCTAssertFalse(unlock.err.contains("libcrypto"), "unlock loaded libcrypto for a manifest read whole")
+        let got = try Run.process(Run.keyrackBinary, ["get", "--for", "bigbot", "--key", "acme.test.BIG", "--value"], environment: env)
+        XCTAssertEqual(got.status, 0, "\(got)")
+        XCTAssertTrue(got.out.trimmingCharacters(in: .newlines) == value, "the value came back other than it was set")
+    }
+
     /// A deferred library that cannot be loaded is reported when a command first needs it, in
     /// one line that names it and the package to install (exit 1), instead of the loader's
     /// refusal to start any command at all.
