@@ -128,10 +128,8 @@ public final class DaemonConnection {
 
     /// `send`, reading an UNLOCKED reply against the grants sent (Response.decode).
     private func exchange(_ request: Request, unlocking grants: [GrantRequest] = []) throws -> Response {
-        var body = request.encodeBody()
-        defer { zeroize(&body) }
         var writeError: Error?
-        do { try Frame.write(body, to: fd) } catch { writeError = error }
+        do { try post(request) } catch { writeError = error }
         // Even when the write failed (a daemon that denied us may already have closed its end),
         // its reply may be waiting: read it before reporting the write error.
         return try awaitReply(unlocking: grants, writeError: writeError)
