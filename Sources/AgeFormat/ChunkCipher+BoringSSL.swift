@@ -7,23 +7,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Full chunks through swift-crypto's ChaChaPoly (BoringSSL, linked in and set up already) for a
-/// payload known to be small: no libcrypto to load and no OpenSSL provider to set up, for a
+/// Full chunks opened through swift-crypto's ChaChaPoly (BoringSSL, linked in and set up already)
+/// for a payload known to be small: no libcrypto to load and no OpenSSL provider to set up, for a
 /// speed (AVX2, about half of libcrypto's) that matters only past megabytes. Its API works on
 /// its own buffers: a chunk goes in as a copy and comes back by one, so opening in place
 /// never leaves unauthenticated plaintext where the ciphertext was.
 extension ChunkCipher {
-    /// Seals the 64 KiB `chunk` where it lies, its tag to `tag`.
-    func boringSeal(_ chunk: UnsafeMutableRawBufferPointer, tag: UnsafeMutableRawPointer, counter: UInt64, last: Bool) -> Bool {
-        var n = STREAM.nonce(counter, last: last)
-        guard let nonce = withUnsafeBytes(of: &n, { try? ChaChaPoly.Nonce(data: Data($0)) }),
-              let box = try? ChaChaPoly.seal(UnsafeRawBufferPointer(chunk), using: symmetricKey, nonce: nonce),
-              box.ciphertext.count == chunk.count, box.tag.count == STREAM.tagSize else { return false }
-        box.ciphertext.withUnsafeBytes { chunk.copyMemory(from: $0) }
-        box.tag.withUnsafeBytes { tag.copyMemory(from: $0.baseAddress!, byteCount: STREAM.tagSize) }
-        return true
-    }
-
     /// Opens `length` bytes of ciphertext at `input` (its tag right after) into `out`, which may
     /// be `input` itself. On failure `out` is untouched.
     func boringOpen(_ input: UnsafePointer<UInt8>, length: Int, into out: UnsafeMutablePointer<UInt8>, counter: UInt64, last: Bool) -> Bool {

@@ -23,7 +23,8 @@ import Crypto
 /// `@unchecked`: wraps a key buffer (a C pointer), written only in `init`; every seal and open
 /// works in the caller's `Context`.
 final class ChunkCipher: @unchecked Sendable {
-    /// What seals and opens the full 64 KiB chunks.
+    /// What opens the full 64 KiB chunks. Sealing them is libcrypto's either way: only a
+    /// whole-buffer decrypt asks for BoringSSL.
     enum FullChunks { case libcrypto, boringSSL }
 
     private let key: UnsafeMutablePointer<UInt8>
@@ -102,10 +103,6 @@ final class ChunkCipher: @unchecked Sendable {
     func seal(_ chunk: UnsafeMutableRawBufferPointer, tag: UnsafeMutableRawPointer, counter: UInt64, last: Bool, context: Context = Context()) {
         let p = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self)
         let mac = tag.assumingMemoryBound(to: UInt8.self)
-        if !Self.isShort(chunk.count), fullChunks == .boringSSL {
-            precondition(boringSeal(chunk, tag: tag, counter: counter, last: last), "ChaCha20-Poly1305 seal failed")
-            return
-        }
         if Self.isShort(chunk.count) {
             precondition(Self.sodiumReady, "libsodium cannot initialise")
             var nonce = STREAM.nonce(counter, last: last)

@@ -12,9 +12,6 @@ struct SlugCatalog {
 
     init(_ slugs: [Slug]) { self.slugs = SlugCatalog.sortedUnique(slugs) }
 
-    var count: Int { slugs.count }
-    var isEmpty: Bool { slugs.isEmpty }
-
     func contains(_ slug: Slug) -> Bool {
         var low = 0, high = slugs.count
         while low < high {
