@@ -5,17 +5,6 @@ import XCTest
 /// age's HKDF-SHA-256 and HMAC-SHA-256 over libsodium (HKDF.swift), held to RFC 5869's test
 /// vectors and to swift-crypto's generic HKDF and HMAC, which they replace on the decrypt path.
 final class HKDFTests: XCTestCase {
-    private func hex(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var i = s.startIndex
-        while i < s.endIndex {
-            let j = s.index(i, offsetBy: 2)
-            out.append(UInt8(s[i..<j], radix: 16)!)
-            i = j
-        }
-        return out
-    }
-
     /// RFC 5869 appendix A, cases 1 to 3 (SHA-256). Their outputs are 42 and 82 bytes; age asks
     /// for 32, the first block, which is the first 32 bytes of theirs.
     func testRFC5869Vectors() {
