@@ -85,23 +85,30 @@ struct WireReader {
         return bytes[offset]
     }
 
+    // Integers loaded whole from the checked place (a byte at a time, with a bounds check
+    // each, was most of reading an UNLOCK's fixed fields).
     mutating func u32(_ field: String) throws -> UInt32 {
         guard bytes.count - offset >= 4 else { throw DaemonError.malformed("\(field): frame ends early") }
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
-        offset += 4
-        return v
+        defer { offset += 4 }
+        return UInt32(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
     }
 
     mutating func u64(_ field: String) throws -> UInt64 {
-        let hi = try u32(field), lo = try u32(field)
-        return UInt64(hi) << 32 | UInt64(lo)
+        guard bytes.count - offset >= 8 else { throw DaemonError.malformed("\(field): frame ends early") }
+        defer { offset += 8 }
+        return UInt64(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) })
     }
 
     mutating func data(_ field: String, max: Int = Frame.maximumBodySize) throws -> [UInt8] {
         let range = try span(field, max: max)
-        // One copy of contiguous bytes: from the slice, Array went through the generic collection copy.
-        return bytes.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
+        // One copy of contiguous bytes into an array made for them: from the slice, Array went
+        // through the generic collection copy.
+        return bytes.withUnsafeBufferPointer { all in
+            [UInt8](unsafeUninitializedCapacity: range.count) { out, made in
+                if let source = all.baseAddress, let target = out.baseAddress { target.update(from: source + range.lowerBound, count: range.count) }
+                made = range.count
+            }
+        }
     }
 
     mutating func string(_ field: String, max: Int = 4096, expecting expected: String? = nil) throws -> String {
