@@ -101,7 +101,8 @@ public final class GrantStore: Sendable {
     }
 
     fileprivate struct State {
-        var grants: [Slug: Entry] = [:]
+        /// The live grants, in a dense table walked in order by a re-unlock (SlugTable).
+        var grants = SlugTable<Entry>()
         /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
         var pending: [Revocation] = []
         var expired: Set<Slug> = []
@@ -179,10 +180,10 @@ public final class GrantStore: Sendable {
             var fresh = requests.count
             if s.grants.count + fresh > GrantStore.maximumGrants {
                 fresh = 0
-                for request in requests where s.grants[request.slug] == nil { fresh += 1 }
+                for request in requests where !s.grants.contains(request.slug) { fresh += 1 }
             }
             if s.grants.count + fresh > GrantStore.maximumGrants {
-                fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
+                fresh = Set(requests.map(\.slug)).subtracting(s.grants.slugs).count
             }
             guard s.grants.count + fresh <= GrantStore.maximumGrants else {
                 GuardedBytes.wipeAll(guarded + secretCopies)
@@ -196,6 +197,10 @@ public final class GrantStore: Sendable {
             // in place (`Entry.renew`), and reserving for the upper bound would double the table.
             let first = s.grants.isEmpty
             if first { s.grants.reserveCapacity(fresh) } else { ending.wiped.reserveCapacity(requests.count) }
+            // Where the next held grant is looked for first: right after the last one found. A
+            // re-unlock sends the slugs of the last unlock in the same order, so each is found
+            // by one comparison, walking the table front to back, with no hash of its slug.
+            var next = 0
             // Each request read in place (through the buffer): a zip, or a request taken out of
             // the array, copied it (and retained its strings and arrays) once per grant.
             requests.withUnsafeBufferPointer { requests in
@@ -203,8 +208,12 @@ public final class GrantStore: Sendable {
                     let secret = secrets.isEmpty ? nil : secrets[i]
                     if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
                     // The slug is in the catalog as long as the grant lives, and stays there when it ends.
-                    if !first, let held = s.grants.index(forKey: requests[i].slug) {
-                        s.grants.values[held].renew(requests.baseAddress! + i, value: guarded[i], secret: secret, now: t, wall: wall, ending: &ending)
+                    let held = first ? nil
+                        : next < s.grants.count && s.grants.slug(at: next) == requests[i].slug ? next
+                        : s.grants.place(of: requests[i].slug)
+                    if let held {
+                        s.grants[at: held].renew(requests.baseAddress! + i, value: guarded[i], secret: secret, now: t, wall: wall, ending: &ending)
+                        next = held + 1
                     } else if let old = s.grants.updateValue(Entry(requests[i], value: guarded[i], secret: secret, now: t, wall: wall),
                                                              forKey: requests[i].slug) {
                         // A slug sent twice in a first unlock: the later grant replaces the earlier.
@@ -240,9 +249,11 @@ public final class GrantStore: Sendable {
             }
             var gone: [Slug] = []
             var ended: [Entry] = []
-            for slug in s.grants.keys where matches(slug) {
-                if let entry = s.grants.removeValue(forKey: slug) { ended.append(entry) }
-                gone.append(slug)
+            // From the back: a removal moves the last grant into the hole, which was looked at.
+            for place in s.grants.indices.reversed() where matches(s.grants.slug(at: place)) {
+                let removed = s.grants.remove(at: place)
+                ended.append(removed.value)
+                gone.append(removed.slug)
             }
             s.endAll(ended)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
@@ -287,7 +298,8 @@ public final class GrantStore: Sendable {
             s.purgeExpired(now: now())
             let t = now()
             var due: [String: [Slug]] = [:]
-            for (slug, e) in s.grants {
+            for place in s.grants.indices {
+                let slug = s.grants.slug(at: place), e = s.grants[at: place]
                 guard let lease = e.lease, !lease.inFlight, let next = lease.next, next <= t, let note = e.revocation else { continue }
                 due[note, default: []].append(slug)
             }
@@ -405,7 +417,7 @@ public final class GrantStore: Sendable {
     public var catalogCount: Int {
         locked { s in
             var count = s.grants.count
-            for slug in s.listed.slugs where s.grants[slug] == nil { count += 1 }
+            for slug in s.listed.slugs where !s.grants.contains(slug) { count += 1 }
             return count
         }
     }
@@ -422,7 +434,7 @@ public final class GrantStore: Sendable {
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
             var known = Set<Slug>()
             for slug in s.listed.slugs where slug.key == key { known.insert(slug) }
-            for slug in s.grants.keys where slug.key == key { known.insert(slug) }
+            for slug in s.grants.slugs where slug.key == key { known.insert(slug) }
             for slug in s.expired where slug.key == key { known.insert(slug) }
             if let org { known = known.filter { $0.org == org } }
             if let env {
@@ -451,11 +463,13 @@ extension GrantStore.State {
     mutating func purgeExpired(now t: UInt64) {
         var gone: [Slug] = []
         var ended: [GrantStore.Entry] = []
-        for (slug, entry) in grants where entry.ends <= t {
-            ended.append(entry)
-            grants.removeValue(forKey: slug)
-            expired.insert(slug)
-            gone.append(slug)
+        // From the back, each grant read in place (a removal moves the last into the hole,
+        // which was looked at): this runs at every read, and binding each grant copied it.
+        for place in grants.indices.reversed() where grants[at: place].ends <= t {
+            let removed = grants.remove(at: place)
+            ended.append(removed.value)
+            expired.insert(removed.slug)
+            gone.append(removed.slug)
         }
         endAll(ended)
         guard !gone.isEmpty else { return }

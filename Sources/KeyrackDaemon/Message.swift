@@ -280,8 +280,15 @@ extension Request {
     /// One grant of an UNLOCK. `previous`, the grant decoded before it: a slug of the same org
     /// and env shares its parts, a vault of the same bytes is that very string.
     static func decodeGrant(_ r: inout WireReader, after previous: UnsafePointer<GrantRequest>?) throws -> GrantRequest {
-        let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previous?.pointee.slug)
-        let vault = try r.string("unlock.grant.vault", max: 256, expecting: previous?.pointee.vault)
+        // Through the pointer, never `previous?.pointee`: that copied the whole grant before it.
+        let slug: Slug, vault: String
+        if let previous {
+            slug = try r.slug("unlock.grant.slug", sharingPartsOf: previous.pointee.slug)
+            vault = try r.string("unlock.grant.vault", max: 256, expecting: previous.pointee.vault)
+        } else {
+            slug = try r.slug("unlock.grant.slug")
+            vault = try r.string("unlock.grant.vault", max: 256)
+        }
         let ttl = try r.u64("unlock.grant.ttl")
         let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
         var revocation: String?

@@ -101,14 +101,8 @@ struct WireReader {
 
     mutating func data(_ field: String, max: Int = Frame.maximumBodySize) throws -> [UInt8] {
         let range = try span(field, max: max)
-        // One copy of contiguous bytes into an array made for them: from the slice, Array went
-        // through the generic collection copy.
-        return bytes.withUnsafeBufferPointer { all in
-            [UInt8](unsafeUninitializedCapacity: range.count) { out, made in
-                if let source = all.baseAddress, let target = out.baseAddress { target.update(from: source + range.lowerBound, count: range.count) }
-                made = range.count
-            }
-        }
+        // One copy of contiguous bytes: from the slice, Array went through the generic collection copy.
+        return bytes.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     mutating func string(_ field: String, max: Int = 4096, expecting expected: String? = nil) throws -> String {
@@ -141,6 +135,11 @@ struct WireReader {
     /// Anything else is read as `slug(_:)` reads it, refusals worded the same.
     mutating func slug(_ field: String, sharingPartsWith previous: Slug?) throws -> Slug {
         guard let previous else { return try slug(field) }
+        return try slug(field, sharingPartsOf: previous)
+    }
+
+    /// `slug(_:sharingPartsWith:)` of a slug there is (passed in place: made optional, it was copied).
+    mutating func slug(_ field: String, sharingPartsOf previous: Slug) throws -> Slug {
         let start = offset
         let range = try span(field, max: 1024)
         let shared: Slug? = bytes.withUnsafeBufferPointer { all in
