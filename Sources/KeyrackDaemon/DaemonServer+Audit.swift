@@ -145,48 +145,47 @@ extension DaemonServer {
     /// and grew it per piece, 890 instructions a key.
     static func unlockedKeysJSON<Key: UnlockRecordKey>(_ keys: [Key]) -> String {
         var out = ByteWriter(capacity: 2 + keys.count * 72)
-        defer { out.free() }
+        // A slug's `ORG.ENV.`, and `","vault":"…","ttl_seconds":N}` of the last vault and TTL,
+        // kept as bytes behind pointers: arrays copied in per key were retained and released.
+        var orgEnv = ByteWriter(capacity: 64), tail = ByteWriter(capacity: 64)
+        defer { out.free(); orgEnv.free(); tail.free() }
         out.room(1)
         out.put(UInt8(ascii: "["))
-        var org: String?, env: String?, orgEnv: [UInt8] = []
-        // `","vault":"…","ttl_seconds":N}` of the last vault and TTL.
-        var vault: String?, ttl: UInt64 = 0, tail: [UInt8] = []
+        var org: String?, env: String?
+        var vault: String?, ttl: UInt64 = 0
         // Each key read in place through the buffer: taken out of the array (or `enumerated()`),
         // each was copied, its strings retained and released.
         keys.withUnsafeBufferPointer { keys in
             for i in keys.indices {
                 if keys[i].slug.org != org || keys[i].slug.env != env || org == nil {
                     org = keys[i].slug.org; env = keys[i].slug.env
-                    orgEnv = Array("\(keys[i].slug.org).\(keys[i].slug.env).".utf8)
+                    orgEnv.reset()
+                    orgEnv.put(Array("\(keys[i].slug.org).\(keys[i].slug.env).".utf8))
                 }
                 let seconds = keys[i].recordedTTLMilliseconds / 1000
                 if keys[i].vault != vault || seconds != ttl || vault == nil {
                     vault = keys[i].vault; ttl = seconds
-                    tail = vaultKey
-                    AuditFields.appendQuoted(keys[i].vault, to: &tail)
-                    tail += ttlKey
-                    AuditLog.appendDecimal(seconds, to: &tail)
-                    tail.append(UInt8(ascii: "}"))
+                    var bytes = Array("\",\"vault\":".utf8)
+                    AuditFields.appendQuoted(keys[i].vault, to: &bytes)
+                    bytes += Array(",\"ttl_seconds\":".utf8)
+                    AuditLog.appendDecimal(seconds, to: &bytes)
+                    bytes.append(UInt8(ascii: "}"))
+                    tail.reset()
+                    tail.put(bytes)
                 }
-                let opening = i == 0 ? slugKey : nextSlugKey
-                keys[i].slug.key.utf8.withContiguousStorageIfAvailable { key in
-                    out.room(opening.count + orgEnv.count + key.count + tail.count)
-                    out.put(opening); out.put(orgEnv); out.put(key); out.put(tail)
-                } ?? {
-                    let key = Array(keys[i].slug.key.utf8)
-                    out.room(opening.count + orgEnv.count + key.count + tail.count)
-                    out.put(opening); out.put(orgEnv); out.put(key); out.put(tail)
-                }()
+                let opening: StaticString = i == 0 ? "{\"slug\":\"" : ",{\"slug\":\""
+                let key = keys[i].slug.key.utf8
+                out.room(opening.utf8CodeUnitCount + orgEnv.count + key.count + tail.count)
+                out.put(UnsafeBufferPointer(start: opening.utf8Start, count: opening.utf8CodeUnitCount))
+                out.put(orgEnv)
+                if key.withContiguousStorageIfAvailable({ out.put($0) }) == nil { out.put(Array(key)) }
+                out.put(tail)
             }
         }
         out.room(1)
         out.put(UInt8(ascii: "]"))
         return out.string()
     }
-
-    private static let slugKey = Array("{\"slug\":\"".utf8), nextSlugKey = Array(",{\"slug\":\"".utf8)
-    private static let vaultKey = Array("\",\"vault\":".utf8)
-    private static let ttlKey = Array(",\"ttl_seconds\":".utf8)
 
     func auditRelock(env: String?, key: String?, gone: [Slug], connection: ConnectionAudit) {
         var f = AuditFields()
@@ -268,9 +267,16 @@ struct ByteWriter {
         count += bytes.count
     }
 
-    mutating func put(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { put($0) } }
+    /// Copies `bytes` in, making room for them.
+    mutating func put(_ bytes: [UInt8]) { room(bytes.count); bytes.withUnsafeBufferPointer { put($0) } }
 
     mutating func put(_ byte: UInt8) { base[count] = byte; count += 1 }
+
+    /// Copies `other`'s bytes in; `room` made space for them.
+    mutating func put(_ other: ByteWriter) { put(UnsafeBufferPointer(start: other.base, count: other.count)) }
+
+    /// Empties it, keeping its room (growing it as `put` needs: `room` first).
+    mutating func reset() { count = 0 }
 
     /// The bytes as a String (UTF-8, validated as String does).
     func string() -> String {

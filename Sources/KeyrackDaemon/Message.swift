@@ -277,18 +277,22 @@ extension Request {
         return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
 
-    /// One grant of an UNLOCK. `previous`, the grant decoded before it: a slug of the same org
-    /// and env shares its parts, a vault of the same bytes is that very string.
-    static func decodeGrant(_ r: inout WireReader, after previous: UnsafePointer<GrantRequest>?) throws -> GrantRequest {
-        // Through the pointer, never `previous?.pointee`: that copied the whole grant before it.
-        let slug: Slug, vault: String
-        if let previous {
-            slug = try r.slug("unlock.grant.slug", sharingPartsOf: previous.pointee.slug)
-            vault = try r.string("unlock.grant.vault", max: 256, expecting: previous.pointee.vault)
-        } else {
-            slug = try r.slug("unlock.grant.slug")
-            vault = try r.string("unlock.grant.vault", max: 256)
-        }
+    /// The slug whose org and env the next grant's slug is read against, and the vault it is
+    /// compared with: those of the run of grants it continues (an unlock's grants mostly come
+    /// from one org, env and vault). Changed only when a grant starts another run: copied at
+    /// every grant (or read from the grant before it), they were copied with all its strings.
+    struct GrantRun {
+        var slug: Slug?
+        var vault: String?
+    }
+
+    /// One grant of an UNLOCK, its slug sharing the org and env of `run`'s, its vault that very
+    /// string when the same bytes.
+    static func decodeGrant(_ r: inout WireReader, run: inout GrantRun) throws -> GrantRequest {
+        let slug = try r.slug("unlock.grant.slug", sharingPartsWith: run.slug)
+        let vault = try r.string("unlock.grant.vault", max: 256, expecting: run.vault)
+        if run.slug?.org != slug.org || run.slug?.env != slug.env { run.slug = slug }
+        if run.vault != vault { run.vault = vault }
         let ttl = try r.u64("unlock.grant.ttl")
         let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
         var revocation: String?
@@ -386,10 +390,11 @@ extension Request {
             // Each grant made in its place in the array (appended, each was copied and the
             // original destroyed), reading its slug's org and env and its vault against the
             // grant before it, in place (an unlock's grants mostly come from one org, env and vault).
+            var run = Request.GrantRun()
             let grants = try [GrantRequest](unsafeUninitializedCapacity: n) { buffer, made in
                 guard let base = buffer.baseAddress else { return }
                 for i in 0..<n {
-                    (base + i).initialize(to: try Request.decodeGrant(&r, after: i == 0 ? nil : UnsafePointer(base + i - 1)))
+                    (base + i).initialize(to: try Request.decodeGrant(&r, run: &run))
                     made += 1
                 }
             }
