@@ -44,14 +44,14 @@ public final class GrantStore: Sendable {
             lease = Entry.lease(of: request, now: t)
         }
 
-        /// The grant of the same slug that `request` asks for, made of this one in place (a
-        /// re-unlock): the value, deadline and expiry are the request's, and names equal to the
-        /// request's (the slug always, the vault and destinations nearly always) are kept as
-        /// they are. A new entry per grant retained every string of the request, and the
+        /// The grant of the same slug that the request at `place` asks for, made of this one in
+        /// place (a re-unlock): the value, deadline and expiry are the request's, and names
+        /// equal to the request's (the slug always, the vault and destinations nearly always) are
+        /// kept as they are. A new entry per grant retained every string of the request, and the
         /// entry it replaced was moved out and released (the daemon's largest cost of a
-        /// re-unlock). The value it held goes to `ending`, which wipes it or hands it to the revoker.
-        /// `request` by its place in the caller's buffer: passed as a value into this mutation of
-        /// the table's entry, it was copied (its strings and arrays retained) per grant.
+        /// re-unlock). The value it held goes to `ending`, which wipes it or hands it to the
+        /// revoker. The request is read where it lies in the caller's buffer: passed as a value
+        /// into this mutation of the table's entry, it was copied (strings and arrays retained).
         mutating func renew(_ place: UnsafePointer<GrantRequest>, value: GuardedBytes, secret: GuardedBytes?, now t: UInt64, wall: UInt64,
                             ending: inout Ending) {
             ending.end(self)
