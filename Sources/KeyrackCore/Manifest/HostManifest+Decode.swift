@@ -14,9 +14,22 @@ extension HostManifest {
     /// What keyrack itself wrote is read without libyaml (`YAMLSubsetScanner`, a tenth of the
     /// cost); anything else, and any refusal, is libyaml's (`path` picks one reader for tests).
     public static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst) throws -> HostManifest {
+        try decode(yaml: bytes, path: path, split: .large)
+    }
+
+    /// The same, `split` saying when `keys:` is read on two threads (KeysHalf; tests and the
+    /// fuzz target compare `.always` with `.never`).
+    static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) throws -> HostManifest {
+        try decodeReporting(yaml: bytes, path: path, split: split).manifest
+    }
+
+    /// The same, and whether the decoder took a second thread's half of `keys:` (tests).
+    static func decodeReporting(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) throws
+        -> (manifest: HostManifest, halfTaken: Bool) {
         try YAMLReader.read(bytes, path: path) { reader in
             var decoder = ManifestDecoder()
-            return try decoder.read(&reader)
+            decoder.split = split
+            return (try decoder.read(&reader), decoder.halfTaken)
         }
     }
 }
@@ -66,6 +79,9 @@ private struct ManifestDecoder {
     var slugEnds: [Int] = []
     var openbao: OpenBaoSettings?
     var audit: (seed: [UInt8], card: AuditCardKey?)?
+    /// Whether `keys:` may be read on two threads, and whether it was.
+    var split = KeysHalf.Split.large
+    var halfTaken = false
 
     mutating func read(_ reader: inout YAMLReader) throws -> HostManifest {
         guard reader.kind == .mappingStart else {
@@ -136,14 +152,28 @@ private struct ManifestDecoder {
     }
 
     private mutating func readKeys(_ reader: inout YAMLReader) throws {
-        guard try enter("keys", &reader) else { return }
+        guard try isMapping("keys", &reader) else { return }
+        // A large section's second half is read on another thread meanwhile (KeysHalf), and
+        // taken when this loop gets to where it starts; else this loop reads on by itself.
+        var half = KeysHalf.start(reader, split: split)
+        defer { half?.join() }
+        try reader.enterMapping()
         var entries = KeyEntryReader()
         // While every key comes after the one before it in byte order (slug order: keyrack
         // writes them so), none can be a duplicate and the entries wait in `ordered`: the table
         // is then built once its size is known (no doublings), and the order is kept for
         // `keys(env:key:)`. At the first key out of order the table takes them, and each
         // entry after is checked as it comes, so the refusals and their order stay the same.
-        while try reader.nextKey() {
+        while true {
+            if let seam = half, reader.isAt(seam.fork) {
+                seam.join()
+                half = nil
+                if inOrder, seam.taken(into: &ordered, &slugTexts, &slugEnds, reader: &reader) {
+                    halfTaken = true
+                    break
+                }
+            }
+            guard try reader.nextKey() else { break }
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
             if entries.slugIsParsedKey {
