@@ -83,10 +83,26 @@ extension YAMLReader {
 
     /// At `fork` (`isAt(fork)`): goes on from `position`, where a reader made from the fork has
     /// got to, as if this reader had read the same lines (its lines counted on from here).
-    public mutating func resume(at position: Position, from fork: Fork) {
+    /// Returns what this reader's lines are more than the forked reader's.
+    @discardableResult
+    public mutating func resume(at position: Position, from fork: Fork) -> Int {
         precondition(isAt(fork), "a reader resumes only at the fork it was made from")
         // Line 1 of the forked reader is this reader's current line, the fork's.
         let shift = line - 1
+        resume(at: position, shiftingLinesBy: shift)
+        return shift
+    }
+
+    /// Whether this reader is where a forked reader was at `position` (but for the lines): then
+    /// it reads on from here as that one did.
+    public func isAt(_ position: Position) -> Bool {
+        onSubset && subset.samePlace(as: position.scanner) && kind == position.kind && open == position.open
+    }
+
+    /// At a place a forked reader was at too (`isAt`), having taken over from it before
+    /// (`resume(at:from:)`, which said `shift`): goes on from `position`, where it got to since.
+    public mutating func resume(at position: Position, shiftingLinesBy shift: Int) {
+        precondition(onSubset, "a reader resumes on the subset path")
         subset = position.scanner
         subset.shiftLines(by: shift)
         kind = position.kind

@@ -529,6 +529,14 @@ extension YAMLSubsetScanner {
         kind == .scalar && phase == .afterKey && start == key && self.depth == depth
     }
 
+    /// Whether `other` (a copy of this scanner's, read on elsewhere) is where this one is, in
+    /// everything it reads on from (not the lines).
+    func samePlace(as other: YAMLSubsetScanner) -> Bool {
+        pos == other.pos && phase == other.phase && depth == other.depth && indents == other.indents && lists == other.lists
+            && kind == other.kind && start == other.start && count == other.count && plain == other.plain && binary == other.binary
+            && flowEnd == other.flowEnd && base == other.base && end == other.end
+    }
+
     /// How many block collections are open.
     var openCollections: Int { depth }
 

@@ -38,7 +38,7 @@ final class ManifestKeysSplitTests: XCTestCase {
     /// The decode of `bytes` as a value to compare: the manifest and its key order, or the error's words.
     private func outcome(_ bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) -> String {
         do {
-            let (m, _) = try HostManifest.decodeReporting(yaml: bytes, path: path, split: split)
+            let (m, _, _) = try HostManifest.decodeReporting(yaml: bytes, path: path, split: split)
             return "\(m.keys(env: nil).map { "\($0.slug)|\($0.options.sorted { $0.key < $1.key })|\($0.sendTo)|\($0.cacert ?? "-")" }) \(m.secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) \(m.auditSeed ?? [])"
         } catch {
             return "refused: \(error)"
@@ -59,13 +59,15 @@ final class ManifestKeysSplitTests: XCTestCase {
         var taken = 0
         for seam in lineStarts(bytes) {
             XCTAssertEqual(outcome(bytes, split: .near(seam)), serial, "seam at byte \(seam)")
-            let (m, halfTaken) = try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .near(seam))
+            let (m, halfTaken, _) = try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .near(seam))
             XCTAssertEqual(m, try HostManifest.decode(yaml: bytes, path: .libyaml))
             if halfTaken { taken += 1 }
         }
         // Each line of entries 2…12 and the keys' lines before it lead to the next entry's line.
         XCTAssertGreaterThan(taken, 100)
-        XCTAssertTrue(try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .always).halfTaken)
+        let always = try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .always)
+        XCTAssertTrue(always.halfTaken)
+        XCTAssertTrue(always.secretsTaken, "the secrets after the keys, read by the second thread")
         XCTAssertFalse(try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .never).halfTaken)
     }
 
@@ -82,8 +84,9 @@ final class ManifestKeysSplitTests: XCTestCase {
         }
         let bytes = try written.encodeYAML()
         XCTAssertGreaterThan(bytes.count, KeysHalf.minimumBytes * 4)
-        let (two, taken) = try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .always)
+        let (two, taken, secretsTaken) = try HostManifest.decodeReporting(yaml: bytes, path: .subsetOnly, split: .always)
         XCTAssertTrue(taken)
+        XCTAssertTrue(secretsTaken)
         XCTAssertEqual(two, written)
         XCTAssertEqual(two, try HostManifest.decode(yaml: bytes, split: .never))
         XCTAssertEqual(two.keys(env: nil).map(\.slug), written.keys.keys.sorted())
@@ -122,6 +125,12 @@ final class ManifestKeysSplitTests: XCTestCase {
         // A section after the keys that looks like more of them, and a secret twice.
         cases.append(("an unknown section of entries", Array((String(decoding: manifest(plain), as: UTF8.self) + "more:\n" + entries(3).joined()).utf8)))
         cases.append(("a secret twice", manifest(plain, secrets: ["acme.test.KEY_001: a", "acme.test.KEY_001: b"])))
+        cases.append(("a secret that is no slug", manifest(plain, secrets: ["acme.test.KEY_001: a", "acme.test: b"])))
+        cases.append(("a secret that is a list", manifest(plain, secrets: ["acme.test.KEY_001: a", "acme.test.KEY_002:\n  - b"])))
+        cases.append(("secrets before the keys and after", Array((header + "secrets:\n  acme.test.KEY_001: a\nkeys:\n" + plain.joined() + "secrets:\n  acme.test.KEY_002: b\n").utf8)))
+        cases.append(("secrets before the keys only", Array((header + "secrets:\n  acme.test.KEY_001: a\nkeys:\n" + plain.joined() + "audit:\n  checkpointSeed: \(String(repeating: "A", count: 43))=\n").utf8)))
+        cases.append(("a section between keys and secrets", Array((header + "keys:\n" + plain.joined() + "openbao:\n  addr: \"https://bao.example:8200\"\nsecrets:\n  acme.test.KEY_001: a\n").utf8)))
+        cases.append(("no secrets", Array((header + "keys:\n" + plain.joined()).utf8)))
         cases.append(("a value that is no mapping late", manifest(Array(plain[0...8]) + ["  acme.test.KEY_010: text\n"])))
         cases.append(("an entry that is a list late", manifest(Array(plain[0...8]) + ["  acme.test.KEY_010:\n  - a\n  - b\n"])))
 

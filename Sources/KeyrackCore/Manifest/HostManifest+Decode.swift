@@ -23,13 +23,14 @@ extension HostManifest {
         try decodeReporting(yaml: bytes, path: path, split: split).manifest
     }
 
-    /// The same, and whether the decoder took a second thread's half of `keys:` (tests).
+    /// The same, and whether the decoder took a second thread's half of `keys:`, and the
+    /// `secrets:` it read after it (tests).
     static func decodeReporting(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) throws
-        -> (manifest: HostManifest, halfTaken: Bool) {
+        -> (manifest: HostManifest, halfTaken: Bool, secretsTaken: Bool) {
         try YAMLReader.read(bytes, path: path) { reader in
             var decoder = ManifestDecoder()
             decoder.split = split
-            return (try decoder.read(&reader), decoder.halfTaken)
+            return (try decoder.read(&reader), decoder.halfTaken, decoder.secretsTaken)
         }
     }
 }
@@ -37,7 +38,7 @@ extension HostManifest {
 /// The top-level mapping, in the file's order. The version is checked as soon as it is read (it
 /// comes first in every manifest keyrack writes), the rest of what the rules ask of the whole
 /// (a missing owner or version, an unknown field) once the mapping is read.
-private struct ManifestDecoder {
+struct ManifestDecoder {
     enum Section: Int, CaseIterable {
         case version, owner, recipients, keys, secrets, openbao, audit
 
@@ -81,7 +82,12 @@ private struct ManifestDecoder {
     var audit: (seed: [UInt8], card: AuditCardKey?)?
     /// Whether `keys:` may be read on two threads, and whether it was.
     var split = KeysHalf.Split.large
-    var halfTaken = false
+    var halfTaken = false, secretsTaken = false
+    /// The half taken, while the section after `keys:` is yet to come: when it is `secrets:`,
+    /// the half's thread has read it too (KeysHalf).
+    var secretsHalf: KeysHalf?
+    /// The half started, joined before `read` returns however it does.
+    var startedHalf: KeysHalf?
 
     mutating func read(_ reader: inout YAMLReader) throws -> HostManifest {
         guard reader.kind == .mappingStart else {
@@ -89,8 +95,13 @@ private struct ManifestDecoder {
             throw YAMLError(line: root.line, "a host manifest must be a mapping with version, owner and keys")
         }
         let line = reader.line
+        // A half's thread reads the input in place: it ends before the input may go.
+        defer { startedHalf?.join() }
         try reader.enterMapping()
         while try reader.nextKey() {
+            // Only the section right after `keys:` can be the one a half read on into.
+            let half = secretsHalf
+            secretsHalf = nil
             guard let section = Section(named: reader.key) else {
                 // Known or not, a field twice is the reader's refusal, not an unknown field.
                 guard !unknownNames.contains(reader.key) else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
@@ -101,6 +112,10 @@ private struct ManifestDecoder {
             }
             guard seen & section.bit == 0 else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
             seen |= section.bit
+            if section == .secrets, let half, half.takeSecrets(into: &secrets, reader: &reader) {
+                secretsTaken = true
+                continue
+            }
             try read(section, &reader)
         }
         guard let version else { throw YAMLError(line: line, "manifest.version is missing") }
@@ -156,7 +171,7 @@ private struct ManifestDecoder {
         // A large section's second half is read on another thread meanwhile (KeysHalf), and
         // taken when this loop gets to where it starts; else this loop reads on by itself.
         var half = KeysHalf.start(reader, split: split)
-        defer { half?.join() }
+        startedHalf = half
         try reader.enterMapping()
         var entries = KeyEntryReader()
         // While every key comes after the one before it in byte order (slug order: keyrack
@@ -166,10 +181,10 @@ private struct ManifestDecoder {
         // entry after is checked as it comes, so the refusals and their order stay the same.
         while true {
             if let seam = half, reader.isAt(seam.fork) {
-                seam.join()
                 half = nil
                 if inOrder, seam.taken(into: &ordered, &slugTexts, &slugEnds, reader: &reader) {
                     halfTaken = true
+                    secretsHalf = seam
                     break
                 }
             }
@@ -207,6 +222,22 @@ private struct ManifestDecoder {
         }
     }
 
+    /// A half's entries (KeysHalf, on its thread): from the reader's key to the end of `keys:`,
+    /// read as `readKeys` reads them while they come in slug order. False at the first entry
+    /// that does not (the decoder reads on from the seam by itself then), as at any refusal.
+    mutating func readHalf(_ reader: inout YAMLReader) throws -> Bool {
+        var entries = KeyEntryReader()
+        while try reader.nextKey() {
+            let entry = try entries.read(&reader)
+            guard entries.slugIsParsedKey else { return false }
+            slugTexts.append(contentsOf: entries.keyBytes)
+            slugEnds.append(slugTexts.count)
+            guard lastSlugAscends() else { return false }
+            ordered.append(consume entry)
+        }
+        return true
+    }
+
     /// Whether the last slug text in `slugTexts` comes after the one before it in byte order,
     /// which is slug order (`Slug.<` compares the descriptions' bytes); true for the first.
     ///
@@ -223,7 +254,7 @@ private struct ManifestDecoder {
         }
     }
 
-    private mutating func readSecrets(_ reader: inout YAMLReader) throws {
+    mutating func readSecrets(_ reader: inout YAMLReader) throws {
         guard try isMapping("secrets", &reader) else { return }
         // A value per key, as keyrack writes it: one table, not fourteen doublings.
         secrets.reserveCapacity(keys.count)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KeyrackYAML
+import KeyrackNames
 
 /// The second half of a large manifest's `keys:`, read on a thread of its own while the decoder
 /// reads the first half (issue 32: the second core idles while a 10 000-key manifest is read).
@@ -31,24 +32,41 @@ final class KeysHalf: @unchecked Sendable {
     static let minimumBytes = 64 << 10
 
     let fork: YAMLReader.Fork
-    /// The half's entries, in order, each from the slug parsed from its key.
+    /// The half's entries in order, their keys' text and where each ends (as the decoder keeps
+    /// them), and where the reader got to after the last: set, once the half was read whole in
+    /// order, before the thread's milestone.
     private var entries: [KeyEntry] = []
-    /// Their keys' text (the slugs' descriptions) and where each ends, as the decoder keeps them.
     private var slugTexts: [UInt8] = []
     private var slugEnds: [Int] = []
-    /// Where the reader got to after the last entry, once the half was read whole as above.
     private var end: YAMLReader.Position?
-    private var thread: pthread_t?
+    /// The `secrets:` right after the keys as the thread read it (after the milestone), where it
+    /// started (at its value), and where the reader got to after it, once read whole.
+    private var secrets: [Slug: [UInt8]] = [:]
+    private var secretsStart: YAMLReader.Position?
+    private var afterSecrets: YAMLReader.Position?
+    /// About how many keys the whole `keys:` holds for each of this half's (the secrets' table
+    /// is made that size).
+    private let keysPerEntry: Double
+    /// The decoder's lines from this half's: the seam's line, less one.
+    private var shift = 0
+    private var thread: DecodeThread?
 
-    private init(fork: YAMLReader.Fork) { self.fork = fork }
+    private init(fork: YAMLReader.Fork, keysPerEntry: Double) {
+        self.fork = fork
+        self.keysPerEntry = keysPerEntry
+    }
 
     /// Starts reading the second half of the mapping `reader` is at the start of (not entered),
     /// when it is large enough (`split`); nil when not, or not on the subset path.
     static func start(_ reader: borrowing YAMLReader, split: Split) -> KeysHalf? {
-        guard let first = reader.mappingContentStart, let end = reader.blockKeysEnd else { return nil }
+        guard let first = reader.mappingContentStart, let end = reader.blockKeysEnd, let input = reader.stableInput else { return nil }
         // (Only where to split hangs on `end`: a wrong guess leaves the decoder reading alone.)
-        // Halves of about the same work (the bytes of similar entries).
-        var from = first + (end - first) / 2, limit = end
+        // The thread reads `secrets:` after its half, while the decoder makes the keys' table
+        // after its own: a byte of secrets costs about twice a byte of keys to read, the table
+        // a fifth of the keys' bytes (callgrind), so the decoder takes more than half the keys.
+        let keys = Double(end - first), after = Double(input.count - end)
+        let share = min(0.85, max(0.5, 0.4 + after / max(keys, 1)))
+        var from = first + Int(keys * share), limit = end
         switch split {
         case .never: return nil
         case .large: guard end - first >= minimumBytes, cores() >= 2 else { return nil }
@@ -56,36 +74,45 @@ final class KeysHalf: @unchecked Sendable {
         case .near(let offset): (from, limit) = (offset, Int.max)
         }
         guard let fork = reader.fork(from: from, limit: limit), fork.offset > first else { return nil }
-        let half = KeysHalf(fork: fork)
-        half.thread = spawn(half)
+        let half = KeysHalf(fork: fork, keysPerEntry: keys / Double(max(end - fork.offset, 1)))
         // No thread to be had: the decoder reads alone.
-        return half.thread == nil ? nil : half
+        guard let thread = DecodeThread.start({ half.read($0) }) else { return nil }
+        half.thread = thread
+        return half
     }
 
-    /// Waits for the half to be read: before the decoder's `read` returns, however it does
-    /// (the thread reads the input in place).
-    func join() {
-        guard let thread else { return }
-        pthread_join(thread, nil)
-        self.thread = nil
-    }
+    /// Waits for the thread's end: before the decoder's `read` returns, however it does (the
+    /// thread reads the input in place). Again is nothing.
+    func join() { thread?.join() }
 
     /// At the seam (`reader.isAt(fork)`) with `ordered` the first half's entries (in order, their
-    /// key texts in `slugTexts`, ending at `slugEnds`): appends this half's and moves `reader` to
-    /// where this half ended, when it can be taken (see the type). False (nothing changed) when not.
+    /// key texts in `texts`, ending at `ends`): appends this half's and moves `reader` to where
+    /// this half ended, when it can be taken (see the type). False (nothing changed) when not.
+    /// Waits only for the keys: the thread may be reading `secrets:` on.
     func taken(into ordered: inout [KeyEntry], _ texts: inout [UInt8], _ ends: inout [Int], reader: inout YAMLReader) -> Bool {
-        join()
+        thread?.waitForMilestone()
         guard let end, let firstEnd = slugEnds.first else { return false }
         if let lastEnd = ends.last {
             let lastStart = ends.count >= 2 ? ends[ends.count - 2] : 0
             guard KeysHalf.ascends(texts, lastStart..<lastEnd, slugTexts, 0..<firstEnd) else { return false }
         }
-        let shift = texts.count
+        let base = texts.count
         texts.append(contentsOf: slugTexts)
         ends.reserveCapacity(ends.count + slugEnds.count)
-        for e in slugEnds { ends.append(e + shift) }
+        for e in slugEnds { ends.append(e + base) }
         ordered.append(contentsOf: entries)
-        reader.resume(at: end, from: fork)
+        shift = reader.resume(at: end, from: fork)
+        return true
+    }
+
+    /// Right after the keys were taken, `reader` at the value of `secrets:`: the secrets this
+    /// half's thread read from there, and `reader` moved past them; false (nothing changed)
+    /// when it did not read them whole, or from elsewhere.
+    func takeSecrets(into secrets: inout [Slug: [UInt8]], reader: inout YAMLReader) -> Bool {
+        join()
+        guard let secretsStart, let afterSecrets, reader.isAt(secretsStart) else { return false }
+        swap(&secrets, &self.secrets)
+        reader.resume(at: afterSecrets, shiftingLinesBy: shift)
         return true
     }
 
@@ -101,52 +128,25 @@ final class KeysHalf: @unchecked Sendable {
 
     /// The thread's work: the entries from the fork to the end of the mapping, as the decoder
     /// reads them, stopping at the first refusal or entry out of order (the decoder reads those
-    /// itself).
-    private func read() {
+    /// itself); the milestone; then `secrets:` when it comes next, as the decoder reads it.
+    private func read(_ thread: DecodeThread) {
+        defer { thread.reach() }
         do {
             var reader = try YAMLReader(resuming: fork)
-            var entryReader = KeyEntryReader()
-            while try reader.nextKey() {
-                let entry = try entryReader.read(&reader)
-                guard entryReader.slugIsParsedKey else { return }
-                let start = slugTexts.count
-                slugTexts.append(contentsOf: entryReader.keyBytes)
-                if let before = slugEnds.last {
-                    let beforeStart = slugEnds.count >= 2 ? slugEnds[slugEnds.count - 2] : 0
-                    guard KeysHalf.ascends(slugTexts, beforeStart..<before, slugTexts, start..<slugTexts.count) else { return }
-                }
-                slugEnds.append(slugTexts.count)
-                entries.append(entry)
-            }
-            end = reader.position
+            var decoder = ManifestDecoder()
+            guard try decoder.readHalf(&reader) else { return }
+            // Copies that share the decoder's storage: it reads them on, and the waiter too.
+            (entries, slugTexts, slugEnds, end) = (decoder.ordered, decoder.slugTexts, decoder.slugEnds, reader.position)
+            thread.reach()
+            guard try reader.nextKey(), reader.keyBytes.elementsEqual("secrets".utf8) else { return }
+            secretsStart = reader.position
+            decoder.secrets.reserveCapacity(Int(Double(decoder.ordered.count) * keysPerEntry) + 16)
+            try decoder.readSecrets(&reader)
+            secrets = decoder.secrets
+            afterSecrets = reader.position
         } catch {
             // The decoder meets it (or libyaml's reader does) and says what it is.
         }
-    }
-
-    private final class Box {
-        let half: KeysHalf
-        init(_ half: KeysHalf) { self.half = half }
-    }
-
-    /// A thread reading `half`, or nil when none can be started.
-    private static func spawn(_ half: KeysHalf) -> pthread_t? {
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        // An entry is read without deep recursion (the subset reader nests 8 levels at most).
-        pthread_attr_setstacksize(&attr, 1 << 20)
-        let arg = Unmanaged.passRetained(Box(half)).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, &attr, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().half.read()
-            return nil
-        }, arg)
-        guard rc == 0 else {
-            Unmanaged<Box>.fromOpaque(arg).release()
-            return nil
-        }
-        return tid
     }
 
     /// The cores online: with one, two threads would only take turns.
