@@ -3,6 +3,7 @@ import Glibc
 #endif
 import KeyrackYAML
 import KeyrackNames
+import SecretBytes
 
 /// The second half of a large manifest's `keys:`, read on a thread of its own while the decoder
 /// reads the first half (issue 32: the second core idles while a 10 000-key manifest is read).
@@ -54,6 +55,13 @@ final class KeysHalf: @unchecked Sendable {
     private init(fork: YAMLReader.Fork, keysPerEntry: Double) {
         self.fork = fork
         self.keysPerEntry = keysPerEntry
+    }
+
+    /// Secrets read but not taken (the decoder read them itself) are wiped before they go.
+    deinit { KeysHalf.wipe(secrets) }
+
+    private static func wipe(_ secrets: [Slug: [UInt8]]) {
+        for value in secrets.values { wipeStorage(value) }
     }
 
     /// Starts reading the second half of the mapping `reader` is at the start of (not entered),
@@ -131,9 +139,9 @@ final class KeysHalf: @unchecked Sendable {
     /// itself); the milestone; then `secrets:` when it comes next, as the decoder reads it.
     private func read(_ thread: DecodeThread) {
         defer { thread.reach() }
+        var decoder = ManifestDecoder()
         do {
             var reader = try YAMLReader(resuming: fork)
-            var decoder = ManifestDecoder()
             guard try decoder.readHalf(&reader) else { return }
             // Copies that share the decoder's storage: it reads them on, and the waiter too.
             (entries, slugTexts, slugEnds, end) = (decoder.ordered, decoder.slugTexts, decoder.slugEnds, reader.position)
@@ -145,7 +153,9 @@ final class KeysHalf: @unchecked Sendable {
             secrets = decoder.secrets
             afterSecrets = reader.position
         } catch {
-            // The decoder meets it (or libyaml's reader does) and says what it is.
+            // The decoder meets it (or libyaml's reader does) and says what it is. The secrets
+            // read so far go, wiped.
+            KeysHalf.wipe(decoder.secrets)
         }
     }
 
