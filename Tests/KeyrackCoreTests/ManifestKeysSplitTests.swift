@@ -130,6 +130,8 @@ final class ManifestKeysSplitTests: XCTestCase {
         cases.append(("secrets before the keys and after", Array((header + "secrets:\n  acme.test.KEY_001: a\nkeys:\n" + plain.joined() + "secrets:\n  acme.test.KEY_002: b\n").utf8)))
         cases.append(("secrets before the keys only", Array((header + "secrets:\n  acme.test.KEY_001: a\nkeys:\n" + plain.joined() + "audit:\n  checkpointSeed: \(String(repeating: "A", count: 43))=\n").utf8)))
         cases.append(("a section between keys and secrets", Array((header + "keys:\n" + plain.joined() + "openbao:\n  addr: \"https://bao.example:8200\"\nsecrets:\n  acme.test.KEY_001: a\n").utf8)))
+        cases.append(("secrets out of order", manifest(plain, secrets: ["acme.test.KEY_004: d", "acme.test.KEY_001: a", "acme.test.KEY_009: i"])))
+        cases.append(("secrets of no key", manifest(plain, secrets: ["aaa.test.KEY: x", "acme.test.KEY_001: a", "acme.test.KEY_0015: y", "acme.prod.KEY_008: p", "zzz.test.K: z"])))
         cases.append(("no secrets", Array((header + "keys:\n" + plain.joined()).utf8)))
         cases.append(("a value that is no mapping late", manifest(Array(plain[0...8]) + ["  acme.test.KEY_010: text\n"])))
         cases.append(("an entry that is a list late", manifest(Array(plain[0...8]) + ["  acme.test.KEY_010:\n  - a\n  - b\n"])))

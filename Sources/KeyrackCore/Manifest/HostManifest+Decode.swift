@@ -287,7 +287,7 @@ struct ManifestDecoder {
     private mutating func secretSlug(_ key: UnsafeBufferPointer<UInt8>, line: Int, next: inout Int) throws -> Slug {
         // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a "key" may
         // be a value that lost its indent or colon, and errors never carry values.
-        guard let slug = knownSlug(key, from: &next) ?? Slug(utf8: key) else {
+        guard let slug = knownSlug(key, from: &next) ?? parsedSlug(key) else {
             throw YAMLError(line: line, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
         }
         return slug
@@ -305,14 +305,38 @@ struct ManifestDecoder {
         guard bytes.count > 0 else { return nil }
         var i = next
         while i < slugEnds.count, i < next + 8 {
-            let start = i == 0 ? 0 : slugEnds[i - 1]
-            if slugEnds[i] - start == bytes.count,
-               slugTexts.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 }) {
+            let start = i == 0 ? 0 : slugEnds[i - 1], count = slugEnds[i] - start
+            let c = slugTexts.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, bytes.baseAddress!, min(count, bytes.count)) }
+            if c == 0, count == bytes.count {
                 next = i + 1
                 return inOrder ? ordered[i].slug : slugs[i]
             }
+            // Keys in order, and this one after `bytes`: so is every one from here (a key
+            // half's thread meets the secrets of the keys before its half so).
+            if inOrder, c > 0 || (c == 0 && count > bytes.count) { return nil }
             i += 1
         }
         return nil
+    }
+
+    /// The last slug `parsedSlug` parsed, and its bytes up to the key (`ORG.ENV.`).
+    private var lastParsed: Slug?
+    private var lastParsedOrgEnv: [UInt8] = []
+
+    /// `Slug(utf8: bytes)`, sharing the last parsed slug's org and env when `bytes` start with
+    /// them (as KeyEntryReader does): the same slug, those two parts having passed their rules
+    /// and split there. Secrets of keys the decoder has not read (a key half's thread) come so.
+    private mutating func parsedSlug(_ bytes: UnsafeBufferPointer<UInt8>) -> Slug? {
+        let n = lastParsedOrgEnv.count
+        if let last = lastParsed, bytes.count > n,
+           lastParsedOrgEnv.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) {
+            return Slug(orgAndEnvOf: last, keyUTF8: UnsafeBufferPointer(rebasing: bytes[n...]))
+        }
+        guard let slug = Slug(utf8: bytes) else { return nil }
+        // Cut where Slug(utf8:) cut: at the first two dots.
+        let first = bytes.firstIndex(of: UInt8(ascii: "."))!, second = bytes[(first + 1)...].firstIndex(of: UInt8(ascii: "."))!
+        lastParsed = slug
+        lastParsedOrgEnv = Array(bytes[...second])
+        return slug
     }
 }

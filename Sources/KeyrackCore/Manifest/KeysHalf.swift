@@ -70,10 +70,10 @@ final class KeysHalf: @unchecked Sendable {
         guard let first = reader.mappingContentStart, let end = reader.blockKeysEnd, let input = reader.stableInput else { return nil }
         // (Only where to split hangs on `end`: a wrong guess leaves the decoder reading alone.)
         // The thread reads `secrets:` after its half, while the decoder makes the keys' table
-        // after its own: a byte of secrets costs about twice a byte of keys to read, the table
-        // a fifth of the keys' bytes (callgrind), so the decoder takes more than half the keys.
+        // after its own: a byte of secrets costs about 1.5 of keys to read, the table a fifth
+        // of the keys' bytes (callgrind), so the decoder takes more than half the keys.
         let keys = Double(end - first), after = Double(input.count - end)
-        let share = min(0.85, max(0.5, 0.4 + after / max(keys, 1)))
+        let share = min(0.85, max(0.5, 0.4 + 0.75 * after / max(keys, 1)))
         var from = first + Int(keys * share), limit = end
         switch split {
         case .never: return nil
