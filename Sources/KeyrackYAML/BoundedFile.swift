@@ -41,9 +41,27 @@ public enum BoundedFile {
         guard Int(st.st_size) <= limit else { throw .tooLarge(limit: limit) }
         // Read straight into the result, sized from fstat with one byte to spare (so the read
         // that finds the end needs no room of its own), rather than through a 64 KiB scratch
-        // buffer allocated and zeroed per file: `keyrack get` reads the repository file on every call.
-        var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
-        var count = 0
+        // buffer allocated and zeroed per file: `keyrack get` reads the repository file on every
+        // call. Not zeroed first either: a pass over a 4 MB manifest for nothing (issue 32).
+        var failure: Failure?
+        var out = [UInt8](unsafeUninitializedCapacity: Int(st.st_size) + 1) { buffer, initialized in
+            while initialized < buffer.count {
+                let n = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if n < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    failure = .io(errno)
+                    return
+                }
+                if n == 0 { return }
+                initialized += n
+                guard initialized <= limit else { failure = .tooLarge(limit: limit); return }
+            }
+        }
+        if let failure { throw failure }
+        // The end came before the byte to spare: that is the file. Else it grew while it was
+        // read: on as before, held to the limit.
+        guard out.count == Int(st.st_size) + 1 else { return out }
+        var count = out.count
         while true {
             if count == out.count {
                 // A file that grows while it is read is held to the same limit.

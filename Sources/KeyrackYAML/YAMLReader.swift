@@ -30,26 +30,26 @@ public struct YAMLReader: ~Copyable {
     /// An explicit tag on a scalar: the only two the reader lets through.
     public enum Tag: Equatable, Sendable { case none, str, binary }
 
-    public private(set) var kind: Kind = .streamStart
+    public internal(set) var kind: Kind = .streamStart
     /// The 1-based line the current event starts on.
-    public private(set) var line = 1
+    public internal(set) var line = 1
     /// The line of the event before (the place a depth refusal names, as the tree reader always did).
-    private var previousLine = 1
+    var previousLine = 1
     /// How many sequences and mappings are open around the current event.
-    private var open = 0
+    var open = 0
     /// The last key `nextKey()` read, and its line. Overwritten by the next key read, nested
     /// mappings' included: copy it before reading the value when it is needed after.
     @inlinable public var key: [UInt8] { Array(keyBytes) }
-    public private(set) var keyLine = 0
+    public internal(set) var keyLine = 0
     /// The same key in place, valid until the next `nextKey()`: in the input on the subset path,
     /// else in `keyBuffer` (libyaml frees the key's event at the next one). No array per key.
-    public private(set) var keyBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    public internal(set) var keyBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     private var keyBuffer = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     private let parser: UnsafeMutablePointer<yaml_parser_t>?
     /// The fast path's event source, when `onSubset` (`parser` is then nil). Not an optional: each
     /// look into an optional struct copied the whole scanner out of it, several times a scalar.
-    private var subset: YAMLSubsetScanner
+    var subset: YAMLSubsetScanner
     @usableFromInline let onSubset: Bool
     private let event: UnsafeMutablePointer<yaml_event_t>
     /// Whether `event` holds an event of libyaml's to delete before the next.
@@ -57,7 +57,7 @@ public struct YAMLReader: ~Copyable {
     /// An empty input or one of comments only: the document is a single null scalar on line 1.
     private var nullDocument = false
 
-    private init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false, subset: YAMLSubsetScanner? = nil) {
+    init(parser: UnsafeMutablePointer<yaml_parser_t>?, nullDocument: Bool = false, subset: YAMLSubsetScanner? = nil) {
         self.parser = parser
         onSubset = subset != nil
         stableInput = subset.map { UnsafeBufferPointer(start: $0.base, count: $0.end) }
@@ -249,7 +249,7 @@ public struct YAMLReader: ~Copyable {
     /// in the input; empty at any other event. Stored at each event, as are the other facts of
     /// the current scalar below: a decoder asks for them several times a scalar, from another
     /// module, where a computed property is a call.
-    public private(set) var scalarBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    public internal(set) var scalarBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
     /// The input the current scalar's bytes lie in, when they stay valid until `read` returns
     /// (the subset path reads the caller's bytes in place); nil where they go at the next event
@@ -257,10 +257,10 @@ public struct YAMLReader: ~Copyable {
     public let stableInput: UnsafeBufferPointer<UInt8>?
 
     /// Unquoted (so subject to YAML's implicit typing), as opposed to quoted or a block scalar.
-    public private(set) var scalarIsPlain = false
+    public internal(set) var scalarIsPlain = false
 
     /// The current scalar's explicit tag (the reader refused any other).
-    public private(set) var scalarTag: Tag = .none
+    public internal(set) var scalarTag: Tag = .none
 
     /// Whether the current scalar's bytes are UTF-8 (all ASCII, as nearly every one is, is
     /// answered without asking the standard library's validator).

@@ -443,3 +443,106 @@ private let quote = UInt8(ascii: "\"")
 private let colon = UInt8(ascii: ":")
 private let backslash = UInt8(ascii: "\\")
 private let dash = UInt8(ascii: "-")
+
+// MARK: forking (YAMLReader.Fork)
+
+extension YAMLSubsetScanner {
+    /// At a block mapping's start, its first line not yet read: where that line starts; nil
+    /// anywhere else (a flow `{}` among them).
+    var mappingContentStart: Int? {
+        guard kind == .mappingStart, phase == .lineStart, depth > 0, !topIsList else { return nil }
+        return pos
+    }
+
+    /// The first line starting at or after `from`, until `limit`, that holds a key of the
+    /// innermost mapping (indented by exactly its indent, then a plain key's first byte or a
+    /// quote) whose value is a block on the lines below (the next line is indented more): as an
+    /// entry of a manifest's `keys:` is. Its start and where the key's text starts; nil when
+    /// none. Only a candidate: whether the line is one of the mapping's keys is for a reader to
+    /// find by getting there (YAMLReader.isAt).
+    func blockKeyLine(from: Int, limit: Int) -> (line: Int, key: Int)? {
+        let indent = topIndent, limit = min(limit, end)
+        var i = lineStart(atOrAfter: from)
+        while i < limit {
+            let next = lineStart(atOrAfter: i + 1)
+            if spaces(at: i) == indent, i + indent < end {
+                let b = base[i + indent]
+                if next < end, spaces(at: next) > indent {
+                    if classes[Int(b)] & YAMLSubsetScanner.keyStart != 0 { return (i, i + indent) }
+                    if b == quote { return (i, i + indent + 1) }
+                }
+            }
+            i = next
+        }
+        return nil
+    }
+
+    /// Where the innermost mapping's run of such keys (`blockKeyLine`) ends, about: found by
+    /// halving, from a mapping's first line at `first`, as where the first line at or after a
+    /// point indented no deeper than the mapping's keys stops being one of them (past the end
+    /// of a manifest's `keys:`, the next section or the `secrets:` pairs). Within a few lines
+    /// when the keys run on to one point and stop there, as in what keyrack writes.
+    func blockKeysEnd(first: Int) -> Int {
+        let indent = topIndent
+        var low = first, high = end
+        while high - low > 256 {
+            let middle = low + (high - low) / 2
+            var i = lineStart(atOrAfter: middle)
+            while i < end, spaces(at: i) > indent { i = lineStart(atOrAfter: i + 1) }
+            let next = i < end ? lineStart(atOrAfter: i + 1) : end
+            if i < end, spaces(at: i) == indent, next < end, spaces(at: next) > indent { low = middle } else { high = middle }
+        }
+        return high
+    }
+
+    /// The start of the first line at or after `from` (`from` itself when a line starts there);
+    /// `end` when none.
+    private func lineStart(atOrAfter from: Int) -> Int {
+        guard from > 0 else { return 0 }
+        guard from < end else { return end }
+        if base[from - 1] == newline { return from }
+        guard let nl = memchr(base + from, Int32(newline), end - from) else { return end }
+        return UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base + 1
+    }
+
+    /// The spaces the line starting at `i` is indented by.
+    private func spaces(at i: Int) -> Int {
+        var j = i
+        while j < end, base[j] == space { j += 1 }
+        return j - i
+    }
+
+    /// This scanner (at a mapping's start, `mappingContentStart`) moved to the line starting at
+    /// `offset`: it reads on from there as it would have had it read every line before (those
+    /// lines leave nothing open at the mapping's level), its lines counted from 1 there.
+    func forked(at offset: Int) -> YAMLSubsetScanner {
+        var copy = self
+        copy.pos = offset
+        copy.line = 1
+        copy.eventLine = 1
+        return copy
+    }
+
+    /// Whether the current event is the key whose text starts at `key`, read by `next()` at the
+    /// start of its line, `depth` collections open: the state a fork at that line starts from.
+    func isAtKey(_ key: Int, depth: Int) -> Bool {
+        kind == .scalar && phase == .afterKey && start == key && self.depth == depth
+    }
+
+    /// Whether `other` (a copy of this scanner's, read on elsewhere) is where this one is, in
+    /// everything it reads on from (not the lines).
+    func samePlace(as other: YAMLSubsetScanner) -> Bool {
+        pos == other.pos && phase == other.phase && depth == other.depth && indents == other.indents && lists == other.lists
+            && kind == other.kind && start == other.start && count == other.count && plain == other.plain && binary == other.binary
+            && flowEnd == other.flowEnd && base == other.base && end == other.end
+    }
+
+    /// How many block collections are open.
+    var openCollections: Int { depth }
+
+    /// Counts lines from `by` more (a fork's, taken over by the reader it was forked from).
+    mutating func shiftLines(by shift: Int) {
+        line += shift
+        eventLine += shift
+    }
+}

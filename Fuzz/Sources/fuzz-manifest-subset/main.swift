@@ -1,4 +1,4 @@
-import KeyrackCore
+@testable import KeyrackCore  // scripts/fuzz builds with -enable-testing: HostManifest.decode(split:)
 import KeyrackYAML
 
 // The host manifest's fast path (YAMLSubsetScanner) against libyaml: whatever the subset reader
@@ -26,6 +26,14 @@ public func fuzzManifestSubset(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
     case (.failure, .failure): break
     case (.success, .failure): preconditionFailure("the subset reader loaded a manifest libyaml's path refuses")
     case (.failure, .success): preconditionFailure("the events agree but the subset reader's path refused the manifest")
+    }
+    // `keys:` read on two threads (KeysHalf) from a seam the input picks: the one reader's
+    // manifest, or a refusal as the one reader's.
+    let seam = Int(bytes[0]) * bytes.count / 256
+    switch (subset, Result { try HostManifest.decode(yaml: bytes, path: .subsetOnly, split: .near(seam)) }) {
+    case (.success(let a), .success(let b)): precondition(a == b, "the keys read on two threads differ from the one reader's")
+    case (.failure, .failure): break
+    default: preconditionFailure("the keys read on two threads and on one disagree on whether the manifest is valid")
     }
     return 0
 }

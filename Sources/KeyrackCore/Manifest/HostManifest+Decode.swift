@@ -14,9 +14,23 @@ extension HostManifest {
     /// What keyrack itself wrote is read without libyaml (`YAMLSubsetScanner`, a tenth of the
     /// cost); anything else, and any refusal, is libyaml's (`path` picks one reader for tests).
     public static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst) throws -> HostManifest {
+        try decode(yaml: bytes, path: path, split: .large)
+    }
+
+    /// The same, `split` saying when `keys:` is read on two threads (KeysHalf; tests and the
+    /// fuzz target compare `.always` with `.never`).
+    static func decode(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) throws -> HostManifest {
+        try decodeReporting(yaml: bytes, path: path, split: split).manifest
+    }
+
+    /// The same, and whether the decoder took a second thread's half of `keys:`, and the
+    /// `secrets:` it read after it (tests).
+    static func decodeReporting(yaml bytes: [UInt8], path: YAMLReader.Path = .subsetFirst, split: KeysHalf.Split) throws
+        -> (manifest: HostManifest, halfTaken: Bool, secretsTaken: Bool) {
         try YAMLReader.read(bytes, path: path) { reader in
             var decoder = ManifestDecoder()
-            return try decoder.read(&reader)
+            decoder.split = split
+            return (try decoder.read(&reader), decoder.halfTaken, decoder.secretsTaken)
         }
     }
 }
@@ -24,7 +38,7 @@ extension HostManifest {
 /// The top-level mapping, in the file's order. The version is checked as soon as it is read (it
 /// comes first in every manifest keyrack writes), the rest of what the rules ask of the whole
 /// (a missing owner or version, an unknown field) once the mapping is read.
-private struct ManifestDecoder {
+struct ManifestDecoder {
     enum Section: Int, CaseIterable {
         case version, owner, recipients, keys, secrets, openbao, audit
 
@@ -66,6 +80,14 @@ private struct ManifestDecoder {
     var slugEnds: [Int] = []
     var openbao: OpenBaoSettings?
     var audit: (seed: [UInt8], card: AuditCardKey?)?
+    /// Whether `keys:` may be read on two threads, and whether it was.
+    var split = KeysHalf.Split.large
+    var halfTaken = false, secretsTaken = false
+    /// The half taken, while the section after `keys:` is yet to come: when it is `secrets:`,
+    /// the half's thread has read it too (KeysHalf).
+    var secretsHalf: KeysHalf?
+    /// The half started, joined before `read` returns however it does.
+    var startedHalf: KeysHalf?
 
     mutating func read(_ reader: inout YAMLReader) throws -> HostManifest {
         guard reader.kind == .mappingStart else {
@@ -73,8 +95,13 @@ private struct ManifestDecoder {
             throw YAMLError(line: root.line, "a host manifest must be a mapping with version, owner and keys")
         }
         let line = reader.line
+        // A half's thread reads the input in place: it ends before the input may go.
+        defer { startedHalf?.join() }
         try reader.enterMapping()
         while try reader.nextKey() {
+            // Only the section right after `keys:` can be the one a half read on into.
+            let half = secretsHalf
+            secretsHalf = nil
             guard let section = Section(named: reader.key) else {
                 // Known or not, a field twice is the reader's refusal, not an unknown field.
                 guard !unknownNames.contains(reader.key) else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
@@ -85,6 +112,10 @@ private struct ManifestDecoder {
             }
             guard seen & section.bit == 0 else { throw YAMLReader.duplicateKey(reader.key, line: reader.keyLine) }
             seen |= section.bit
+            if section == .secrets, let half, half.takeSecrets(into: &secrets, reader: &reader) {
+                secretsTaken = true
+                continue
+            }
             try read(section, &reader)
         }
         guard let version else { throw YAMLError(line: line, "manifest.version is missing") }
@@ -136,14 +167,28 @@ private struct ManifestDecoder {
     }
 
     private mutating func readKeys(_ reader: inout YAMLReader) throws {
-        guard try enter("keys", &reader) else { return }
+        guard try isMapping("keys", &reader) else { return }
+        // A large section's second half is read on another thread meanwhile (KeysHalf), and
+        // taken when this loop gets to where it starts; else this loop reads on by itself.
+        var half = KeysHalf.start(reader, split: split)
+        startedHalf = half
+        try reader.enterMapping()
         var entries = KeyEntryReader()
         // While every key comes after the one before it in byte order (slug order: keyrack
         // writes them so), none can be a duplicate and the entries wait in `ordered`: the table
         // is then built once its size is known (no doublings), and the order is kept for
         // `keys(env:key:)`. At the first key out of order the table takes them, and each
         // entry after is checked as it comes, so the refusals and their order stay the same.
-        while try reader.nextKey() {
+        while true {
+            if let seam = half, reader.isAt(seam.fork) {
+                half = nil
+                if inOrder, seam.taken(into: &ordered, &slugTexts, &slugEnds, reader: &reader) {
+                    halfTaken = true
+                    secretsHalf = seam
+                    break
+                }
+            }
+            guard try reader.nextKey() else { break }
             let keyLine = reader.keyLine
             let entry = try entries.read(&reader)
             if entries.slugIsParsedKey {
@@ -177,6 +222,22 @@ private struct ManifestDecoder {
         }
     }
 
+    /// A half's entries (KeysHalf, on its thread): from the reader's key to the end of `keys:`,
+    /// read as `readKeys` reads them while they come in slug order. False at the first entry
+    /// that does not (the decoder reads on from the seam by itself then), as at any refusal.
+    mutating func readHalf(_ reader: inout YAMLReader) throws -> Bool {
+        var entries = KeyEntryReader()
+        while try reader.nextKey() {
+            let entry = try entries.read(&reader)
+            guard entries.slugIsParsedKey else { return false }
+            slugTexts.append(contentsOf: entries.keyBytes)
+            slugEnds.append(slugTexts.count)
+            guard lastSlugAscends() else { return false }
+            ordered.append(consume entry)
+        }
+        return true
+    }
+
     /// Whether the last slug text in `slugTexts` comes after the one before it in byte order,
     /// which is slug order (`Slug.<` compares the descriptions' bytes); true for the first.
     ///
@@ -193,7 +254,7 @@ private struct ManifestDecoder {
         }
     }
 
-    private mutating func readSecrets(_ reader: inout YAMLReader) throws {
+    mutating func readSecrets(_ reader: inout YAMLReader) throws {
         guard try isMapping("secrets", &reader) else { return }
         // A value per key, as keyrack writes it: one table, not fourteen doublings.
         secrets.reserveCapacity(keys.count)
@@ -226,7 +287,7 @@ private struct ManifestDecoder {
     private mutating func secretSlug(_ key: UnsafeBufferPointer<UInt8>, line: Int, next: inout Int) throws -> Slug {
         // Not quoted, unlike a bad slug under keys: in a hand-edited secrets section a "key" may
         // be a value that lost its indent or colon, and errors never carry values.
-        guard let slug = knownSlug(key, from: &next) ?? Slug(utf8: key) else {
+        guard let slug = knownSlug(key, from: &next) ?? parsedSlug(key) else {
             throw YAMLError(line: line, "a key under secrets: is not a slug ORG.ENV.KEY (not shown, as it may be a value)")
         }
         return slug
@@ -244,14 +305,38 @@ private struct ManifestDecoder {
         guard bytes.count > 0 else { return nil }
         var i = next
         while i < slugEnds.count, i < next + 8 {
-            let start = i == 0 ? 0 : slugEnds[i - 1]
-            if slugEnds[i] - start == bytes.count,
-               slugTexts.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 }) {
+            let start = i == 0 ? 0 : slugEnds[i - 1], count = slugEnds[i] - start
+            let c = slugTexts.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, bytes.baseAddress!, min(count, bytes.count)) }
+            if c == 0, count == bytes.count {
                 next = i + 1
                 return inOrder ? ordered[i].slug : slugs[i]
             }
+            // Keys in order, and this one after `bytes`: so is every one from here (a key
+            // half's thread meets the secrets of the keys before its half so).
+            if inOrder, c > 0 || (c == 0 && count > bytes.count) { return nil }
             i += 1
         }
         return nil
+    }
+
+    /// The last slug `parsedSlug` parsed, and its bytes up to the key (`ORG.ENV.`).
+    private var lastParsed: Slug?
+    private var lastParsedOrgEnv: [UInt8] = []
+
+    /// `Slug(utf8: bytes)`, sharing the last parsed slug's org and env when `bytes` start with
+    /// them (as KeyEntryReader does): the same slug, those two parts having passed their rules
+    /// and split there. Secrets of keys the decoder has not read (a key half's thread) come so.
+    private mutating func parsedSlug(_ bytes: UnsafeBufferPointer<UInt8>) -> Slug? {
+        let n = lastParsedOrgEnv.count
+        if let last = lastParsed, bytes.count > n,
+           lastParsedOrgEnv.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) {
+            return Slug(orgAndEnvOf: last, keyUTF8: UnsafeBufferPointer(rebasing: bytes[n...]))
+        }
+        guard let slug = Slug(utf8: bytes) else { return nil }
+        // Cut where Slug(utf8:) cut: at the first two dots.
+        let first = bytes.firstIndex(of: UInt8(ascii: "."))!, second = bytes[(first + 1)...].firstIndex(of: UInt8(ascii: "."))!
+        lastParsed = slug
+        lastParsedOrgEnv = Array(bytes[...second])
+        return slug
     }
 }
