@@ -59,6 +59,22 @@ final class UnlockPlanTests: XCTestCase {
         XCTAssertEqual(plan.capped.map(\.cap.description), ["120s by its OpenBao lease", "the credential's own expiry (2027-01-15T08:05:00Z)"])
     }
 
+    /// `mintsCredentials` says whether the caller has TTLs to cut again: only for a credential
+    /// with an end of its own (granted, or refused because it ends at once), never for stored keys.
+    func testOnlyACredentialWithAnEndMakesThePlanMintCredentials() throws {
+        let stored = try UnlockPlan(entries: [try entry("prod", "A"), try entry("prod", "B")], requestedSeconds: 60, nowMilliseconds: now) { self.value($0, "v") }
+        XCTAssertFalse(stored.mintsCredentials)
+        let token = try entry("prod", "TOKEN")
+        let minted = try UnlockPlan(entries: [try entry("prod", "A"), token], requestedSeconds: 60, nowMilliseconds: now) { e in
+            self.value(e, "v", expiresAt: e.slug == token.slug ? Date(timeIntervalSince1970: Double(self.now) / 1000 + 300) : nil)
+        }
+        XCTAssertTrue(minted.mintsCredentials)
+        XCTAssertEqual(minted.grants.map(\.credentialEnd), [nil, now + 300_000])
+        let stale = try UnlockPlan(entries: [token], requestedSeconds: 60, nowMilliseconds: now) { self.value($0, "v", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000)) }
+        XCTAssertTrue(stale.grants.isEmpty)
+        XCTAssertTrue(stale.mintsCredentials)
+    }
+
     func testDerivedKeysShareTheirKeysTTLAndAMissingKeyIsOmittedWithItsReason() throws {
         let profile = try entry("prod", "AWS_PROFILE", vault: .awsConfig), absent = try entry("prod", "FROM_ENV", vault: .osEnvvar)
         let end = Date(timeIntervalSince1970: Double(now) / 1000 + 900)

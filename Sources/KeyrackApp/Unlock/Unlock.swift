@@ -93,17 +93,12 @@ public struct Unlock {
                                                         get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
                          source: entry.vault.rawValue)
         }
+        // In place: the requests share their values' storage with the plan (and the manifest),
+        // so this one wipe zeroes theirs too.
         defer { plan.wipe() }
-        var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,
-                                                    revocation: $0.revocation, revocationSecret: $0.revocationSecret, sendTo: $0.sendTo) }
-        // In place: the requests share their values' storage with the plan and the manifest.
-        defer {
-            for grant in grants {
-                wipeStorage(grant.value)
-                if let secret = grant.revocationSecret { wipeStorage(secret) }
-            }
-        }
-        let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
+        var grants = GrantRequest.requests(of: plan)
+        // Only a minted credential has an end: an unlock of stored keys makes no dictionary.
+        let credentialEnds = plan.mintsCredentials ? Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min) : [:]
         for (slug, cap) in plan.capped { events(.capped(slug, to: cap)) }
         for (slug, why) in plan.omitted { events(.stayedLocked(slug, why: why)) }
         guard !grants.isEmpty else {
@@ -114,10 +109,13 @@ public struct Unlock {
         // A minted credential's own expiry caps its grant, counted from now: starting the
         // daemon took time since the plan was made.
         let now = clock.nowMilliseconds()
-        for i in grants.indices {
-            if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
-            // A renewable lease is not a cap: the daemon renews it (counted from now, as above).
-            if let end = remote[grants[i].slug]?.leaseEndsAtMilliseconds { grants[i].leaseMilliseconds = end > now ? end - now : 0 }
+        // Nothing to cut for stored keys without a lease (nearly every unlock): no pass at all.
+        if !credentialEnds.isEmpty || !remote.isEmpty {
+            for i in grants.indices {
+                if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
+                // A renewable lease is not a cap: the daemon renews it (counted from now, as above).
+                if let end = remote[grants[i].slug]?.leaseEndsAtMilliseconds { grants[i].leaseMilliseconds = end > now ? end - now : 0 }
+            }
         }
         try SandboxRequirement.enforce(required: manifest.owner.sandboxed) { try daemon.send(owner: owner.value, $0) }
         // The access log's checkpoint key, from the manifest just opened, and which recipient

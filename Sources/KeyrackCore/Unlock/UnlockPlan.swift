@@ -77,6 +77,9 @@ public struct UnlockPlan {
     public private(set) var grants: [Grant] = []
     public private(set) var omitted: [(slug: Slug, reason: LockedReason)] = []
     public private(set) var capped: [(slug: Slug, cap: Cap)] = []
+    /// Whether a grant holds a minted credential (one with a `credentialEnd`): the caller cuts
+    /// TTLs again only then, and needs no look-up by slug for an unlock of stored keys.
+    public private(set) var mintsCredentials = false
 
     /// `read` is called once per entry, in order; its error ends the plan (and the unlock).
     public init(entries: [KeyEntry], requestedSeconds: Int, nowMilliseconds: UInt64,
@@ -100,6 +103,7 @@ public struct UnlockPlan {
             }
             let end = values.lazy.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
             if let end {
+                mintsCredentials = true
                 guard end > nowMilliseconds + 1000 else {
                     omitted.append((entry.slug, "the credential it minted expires at once"))
                     // Values shared with the caller's outcome: zero the storage itself.

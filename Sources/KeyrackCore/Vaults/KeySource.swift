@@ -74,14 +74,18 @@ public enum KeySource {
     /// manifest was read in it (as keyrack writes it), as the unlock's grants are: the daemon is
     /// then sent only the slugs no grant has (UnlockCatalog), found by one merge.
     public static func catalog(_ manifest: HostManifest) -> [Slug] {
-        // Appended to one array: an array per key, flattened, was an allocation per key.
+        // Appended to one array: an array per key, flattened, was an allocation per key. Each
+        // entry read in place, its slug alone taken: `for entry in` copied every entry.
         var slugs: [Slug] = []
         slugs.reserveCapacity(manifest.keys.count)
-        for entry in manifest.sortedKeys.entries ?? Array(manifest.keys.values) {
-            slugs.append(entry.slug)
-            guard entry.vault == .awsConfig else { continue }
-            slugs += AWSProfileCredentials.derivedKeys.compactMap { name in
-                (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
+        (manifest.sortedKeys.entries ?? Array(manifest.keys.values)).withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                slugs.append(entries[i].slug)
+                guard entries[i].vault == .awsConfig else { continue }
+                let entry = entries[i]
+                slugs += AWSProfileCredentials.derivedKeys.compactMap { name in
+                    (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
+                }
             }
         }
         return slugs
