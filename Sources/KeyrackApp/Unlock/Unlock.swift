@@ -25,6 +25,10 @@ public struct Unlock {
     /// process's environment, or a test's. Nil: the process's, read only when a vault asks (an
     /// os.secure unlock never does, and the dictionary costs a tenth of a small unlock's start).
     public var environment: [String: String]?
+    /// What becomes of the opened manifest, the plan and the requests once the unlock is done,
+    /// their values wiped: freed before `run` returns, unless the caller is a process that exits
+    /// right after (UnlockLeftovers).
+    public var leftovers: UnlockLeftovers = .freed
 
     public init(store: HostManifestStore, terminal: any UserTerminal = LiveTerminal(), daemon: any OwnerDaemonPort = LiveDaemonPort(),
                 clock: any WallClock = LiveClock(), events: @escaping (UnlockEvent) -> Void = { _ in },
@@ -94,9 +98,15 @@ public struct Unlock {
                          source: entry.vault.rawValue)
         }
         // In place: the requests share their values' storage with the plan (and the manifest),
-        // so this one wipe zeroes theirs too.
-        defer { plan.wipe() }
+        // so this one wipe zeroes theirs too. Only then is the working set given up.
+        defer {
+            plan.wipe()
+            if leftovers == .keptUntilExit { KeptUntilExit.keep((opened, entries, plan)) }
+        }
         var grants = GrantRequest.requests(of: plan)
+        // Run before the wipe above (defers run last first): kept, the requests are not freed, and
+        // their values are the plan's storage, which the wipe zeroes.
+        defer { if leftovers == .keptUntilExit { KeptUntilExit.keep(grants) } }
         // Only a minted credential has an end: an unlock of stored keys makes no dictionary.
         let credentialEnds = plan.mintsCredentials ? Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min) : [:]
         for (slug, cap) in plan.capped { events(.capped(slug, to: cap)) }
