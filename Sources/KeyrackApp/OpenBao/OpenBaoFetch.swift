@@ -43,7 +43,7 @@ public enum OpenBaoFetch {
     public static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = TerminalInteraction.live,
                       environment given: [String: String]? = nil) throws -> [Slug: Fetched] {
         // Every unlock calls this: one look at each entry's vault, and no filtered copy, when none is OpenBao's.
-        guard entries.contains(where: { $0.vault == .openBao }) else { return [:] }
+        guard entries.containsVault(.openBao) else { return [:] }
         let wanted = entries.filter { $0.vault == .openBao }
         // The process's environment only when a key is OpenBao's: every unlock calls this.
         let environment = given ?? ProcessInfo.processInfo.environment

@@ -8,14 +8,15 @@ extension GrantRequest {
     /// the plan's wipe zeroes them.
     static func requests(of plan: UnlockPlan) -> [GrantRequest] {
         plan.grants.withUnsafeBufferPointer { planned in
-            [GrantRequest](unsafeUninitializedCapacity: planned.count) { buffer, initialized in
-                for i in planned.indices {
-                    (buffer.baseAddress! + i).initialize(to: GrantRequest(
-                        slug: planned[i].slug, vault: planned[i].source, ttlMilliseconds: planned[i].ttlMilliseconds, value: planned[i].value,
-                        revocation: planned[i].revocation, revocationSecret: planned[i].revocationSecret, sendTo: planned[i].sendTo))
-                    initialized = i + 1
-                }
+            var requests: [GrantRequest] = []
+            requests.reserveCapacity(planned.count)
+            // Appended (taken as made); stored through `initialize(to:)`, each was copied once more.
+            for i in planned.indices {
+                requests.append(GrantRequest(slug: planned[i].slug, vault: planned[i].source, ttlMilliseconds: planned[i].ttlMilliseconds,
+                                             value: planned[i].value, revocation: planned[i].revocation,
+                                             revocationSecret: planned[i].revocationSecret, sendTo: planned[i].sendTo))
             }
+            return requests
         }
     }
 }

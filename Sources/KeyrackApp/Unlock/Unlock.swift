@@ -70,7 +70,7 @@ public struct Unlock {
         try DaemonStart.refuseOtherUID(owner: owner.value, pinnedUID: manifest.owner.uid, by: " by its manifest", action: "unlock", uid: request.uid)
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         let entries = try select(manifest, owner: owner, env: env, key: request.key, workingDirectory: request.workingDirectory)
-        let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
+        let direct = entries.containsVault(.osDirect, .awsParams) ? try store.directValues(owner: owner) : [:]
 
         let requested = request.durationSeconds ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.

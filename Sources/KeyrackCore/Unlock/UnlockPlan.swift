@@ -88,38 +88,54 @@ public struct UnlockPlan {
         grants.reserveCapacity(entries.count)
         for entry in entries {
             let got = try read(entry)
-            guard case .values(let values) = got.outcome else {
-                if case .missing(let why) = got.outcome { omitted.append((entry.slug, why)) }
-                continue
+            try add(entry, got, requestedSeconds: requestedSeconds, nowMilliseconds: nowMilliseconds)
+        }
+    }
+
+    /// The grants of one entry as `read` read it, or why it stays locked.
+    private mutating func add(_ entry: borrowing KeyEntry, _ got: consuming Read, requestedSeconds: Int, nowMilliseconds: UInt64) throws {
+        let slug = entry.slug
+        guard case .values(let values) = got.outcome else {
+            if case .missing(let why) = got.outcome { omitted.append((slug, why)) }
+            return
+        }
+        var ttl = UInt64(max(requestedSeconds, 0)) * 1000
+        var cuts: [Cap] = []
+        func cut(to milliseconds: UInt64, _ why: Cap) {
+            if milliseconds < ttl { ttl = milliseconds; cuts.append(why) }
+        }
+        let maxDuration = entry.maxDuration
+        if let cap = maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
+        if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
+        if entry.env.isSudo, maxDuration == nil {
+            cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
+        }
+        // The values read in place: taken out of their array one by one, each was copied.
+        try values.withUnsafeBufferPointer { values in
+            var end: UInt64?
+            for j in values.indices {
+                if let at = values[j].expiresAt { end = min(end ?? .max, UInt64(max(0, at.timeIntervalSince1970 * 1000))) }
             }
-            var ttl = UInt64(max(requestedSeconds, 0)) * 1000
-            func cut(to milliseconds: UInt64, _ why: Cap) {
-                if milliseconds < ttl { ttl = milliseconds; capped.append((entry.slug, why)) }
-            }
-            if let cap = entry.maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
-            if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
-            if entry.env.isSudo, entry.maxDuration == nil {
-                cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
-            }
-            let end = values.lazy.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
             if let end {
                 mintsCredentials = true
                 guard end > nowMilliseconds + 1000 else {
-                    omitted.append((entry.slug, "the credential it minted expires at once"))
+                    omitted.append((slug, "the credential it minted expires at once"))
                     // Values shared with the caller's outcome: zero the storage itself.
-                    for v in values { wipeStorage(v.value) }
-                    continue
+                    for j in values.indices { wipeStorage(values[j].value) }
+                    for cap in cuts { capped.append((slug, cap)) }
+                    return
                 }
                 let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
                 cut(to: end - nowMilliseconds, .credentialExpiry(iso))
             }
-            for v in values {
+            for cap in cuts { capped.append((slug, cap)) }
+            let sendTo = entry.sendTo.isEmpty ? [] : entry.sendTo.map(\.description)
+            for j in values.indices {
                 // The key's own value is granted under its slug as it is; a derived one (an AWS
                 // key's secret and token) under its own name, checked.
-                let slug = v.key == entry.slug.key ? entry.slug : Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
-                grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
-                                    revocation: v.revocation, sendTo: entry.sendTo.map(\.description),
-                                    revocationSecret: v.revocationSecret))
+                let granted = values[j].key == slug.key ? slug : Slug(org: entry.org, env: entry.env, key: try KeyName(values[j].key))
+                grants.append(Grant(slug: granted, source: got.source, ttlMilliseconds: ttl, value: values[j].value, credentialEnd: end,
+                                    revocation: values[j].revocation, sendTo: sendTo, revocationSecret: values[j].revocationSecret))
             }
         }
     }
@@ -128,9 +144,12 @@ public struct UnlockPlan {
     /// from and the requests made of it: `zeroize` there would copy the shared buffer and zero
     /// only the copy.
     public func wipe() {
-        for grant in grants {
-            wipeStorage(grant.value)
-            if let secret = grant.revocationSecret { wipeStorage(secret) }
+        // Each grant read in place: `for grant in` copied each one.
+        grants.withUnsafeBufferPointer { grants in
+            for i in grants.indices {
+                wipeStorage(grants[i].value)
+                if let secret = grants[i].revocationSecret { wipeStorage(secret) }
+            }
         }
     }
 }

@@ -48,24 +48,24 @@ public enum KeySource {
         case .missing(let why): return .missing(why)
         case .value(let value): source = value
         }
-        let own = Value(key: entry.slug.key, value: source, expiresAt: nil)
         switch entry.mech {
         case .ephemeralViaAwsSso:
             let profile = String(decoding: source, as: UTF8.self)
             let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment())
             guard case .values(let credentials) = outcome else { return outcome }
-            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+            return .values([Value(key: entry.slug.key, value: source, expiresAt: credentials.first?.expiresAt)] + credentials)
         case .ephemeralViaGithubOidc where entry.vault == .awsConfig:
             let profile = String(decoding: source, as: UTF8.self)
             let outcome = try AWSWebIdentity.assume(profile: profile, entry: entry, environment: environment(), get: get)
             guard case .values(let credentials) = outcome else { return outcome }
-            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+            return .values([Value(key: entry.slug.key, value: source, expiresAt: credentials.first?.expiresAt)] + credentials)
         case .ephemeralViaGithubApp:
             var source = source
             defer { wipe(&source) }
             return try GitHubAppToken.mint(source: source, entry: entry, environment: environment(), post: post)
         default:
-            return .values([own])
+            // Made in its array: a value made first and put in the array was copied there.
+            return .values([Value(key: entry.slug.key, value: source)])
         }
     }
 
