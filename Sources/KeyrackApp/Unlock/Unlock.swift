@@ -91,7 +91,7 @@ public struct Unlock {
                                                                revocationSecret: fetched.revocationSecret)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
-            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
+            return .init(resolved: try KeySource.resolved(entry, manifest: manifest, direct: direct,
                                                         environment: vaultEnvironment(),
                                                         post: { try HTTPSPost.send($0, headers: $1, body: $2) },
                                                         get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),

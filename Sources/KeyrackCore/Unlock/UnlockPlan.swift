@@ -29,11 +29,15 @@ public struct UnlockPlan {
 
     /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
     public struct Read {
-        public var outcome: KeySource.Outcome
+        /// The key's own value as stored (granted under its slug as it is), or its mechanism's outcome.
+        public var resolved: KeySource.Resolved
         public var leaseSeconds: Int?
         public var source: String
         public init(outcome: KeySource.Outcome, leaseSeconds: Int? = nil, source: String) {
-            self.outcome = outcome
+            self.init(resolved: .outcome(outcome), leaseSeconds: leaseSeconds, source: source)
+        }
+        public init(resolved: KeySource.Resolved, leaseSeconds: Int? = nil, source: String) {
+            self.resolved = resolved
             self.leaseSeconds = leaseSeconds
             self.source = source
         }
@@ -95,21 +99,21 @@ public struct UnlockPlan {
     /// The grants of one entry as `read` read it, or why it stays locked.
     private mutating func add(_ entry: borrowing KeyEntry, _ got: consuming Read, requestedSeconds: Int, nowMilliseconds: UInt64) throws {
         let slug = entry.slug
-        guard case .values(let values) = got.outcome else {
-            if case .missing(let why) = got.outcome { omitted.append((slug, why)) }
+        let values: [KeySource.Value]
+        switch got.resolved {
+        case .outcome(.missing(let why)):
+            omitted.append((slug, why))
+            return
+        case .outcome(.values(let read)):
+            values = read
+        case .own(let value):
+            // The key's own value alone, as stored: no expiry, no revocation, its slug as it is.
+            let ttl = ttl(entry, slug: slug, requestedSeconds: requestedSeconds, leaseSeconds: got.leaseSeconds)
+            grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: value, credentialEnd: nil,
+                                revocation: nil, sendTo: Self.destinations(entry), revocationSecret: nil))
             return
         }
-        var ttl = UInt64(max(requestedSeconds, 0)) * 1000
-        var cuts: [Cap] = []
-        func cut(to milliseconds: UInt64, _ why: Cap) {
-            if milliseconds < ttl { ttl = milliseconds; cuts.append(why) }
-        }
-        let maxDuration = entry.maxDuration
-        if let cap = maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
-        if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
-        if entry.env.isSudo, maxDuration == nil {
-            cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
-        }
+        var ttl = ttl(entry, slug: slug, requestedSeconds: requestedSeconds, leaseSeconds: got.leaseSeconds)
         // The values read in place: taken out of their array one by one, each was copied.
         try values.withUnsafeBufferPointer { values in
             var end: UInt64?
@@ -122,14 +126,14 @@ public struct UnlockPlan {
                     omitted.append((slug, "the credential it minted expires at once"))
                     // Values shared with the caller's outcome: zero the storage itself.
                     for j in values.indices { wipeStorage(values[j].value) }
-                    for cap in cuts { capped.append((slug, cap)) }
                     return
                 }
-                let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
-                cut(to: end - nowMilliseconds, .credentialExpiry(iso))
+                if end - nowMilliseconds < ttl {
+                    ttl = end - nowMilliseconds
+                    capped.append((slug, .credentialExpiry(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000)))))
+                }
             }
-            for cap in cuts { capped.append((slug, cap)) }
-            let sendTo = entry.sendTo.isEmpty ? [] : entry.sendTo.map(\.description)
+            let sendTo = Self.destinations(entry)
             for j in values.indices {
                 // The key's own value is granted under its slug as it is; a derived one (an AWS
                 // key's secret and token) under its own name, checked.
@@ -138,6 +142,26 @@ public struct UnlockPlan {
                                     revocation: values[j].revocation, sendTo: sendTo, revocationSecret: values[j].revocationSecret))
             }
         }
+    }
+
+    /// The TTL asked for, cut by the key's maxDuration, a lease and the sudo cap, each cut noted;
+    /// a credential's own expiry may cut it further (`add`).
+    private mutating func ttl(_ entry: borrowing KeyEntry, slug: Slug, requestedSeconds: Int, leaseSeconds: Int?) -> UInt64 {
+        var ttl = UInt64(max(requestedSeconds, 0)) * 1000
+        func cut(to milliseconds: UInt64, _ why: Cap) {
+            if milliseconds < ttl { ttl = milliseconds; capped.append((slug, why)) }
+        }
+        let maxDuration = entry.maxDuration
+        if let cap = maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
+        if let lease = leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
+        if entry.env.isSudo, maxDuration == nil { cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo) }
+        return ttl
+    }
+
+    /// The key's `sendTo`, as the daemon carries it.
+    private static func destinations(_ entry: borrowing KeyEntry) -> [String] {
+        let sendTo = entry.sendTo
+        return sendTo.isEmpty ? [] : sendTo.map(\.description)
     }
 
     /// Zeroes every value the plan holds, in the storage it shares with the manifest it was read
