@@ -268,10 +268,12 @@ let package = Package(
         // what exec itself costs (scripts/bench). It is not position-independent (glibc's
         // static-pie start-up refuses the RUNPATH SwiftPM always writes), as Go's static `age`
         // is not; stack, heap and mmap stay randomised, and Hardening keeps ptrace out.
-        // Routes every command but `get` and `age` to keyrack-cli before the Swift runtime starts.
-        .target(name: "CFrontRoute"),
+        // Routes every command but `get` and `age` to keyrack-cli before glibc and the Swift runtime start.
+        // It runs at the entry point, ahead of glibc's start too (FrontRoute.c says why), so it is
+        // built freestanding and without stack protector: the C library is not set up yet.
+        .target(name: "CFrontRoute", cSettings: [.unsafeFlags(["-ffreestanding", "-fno-stack-protector"])]),
         .executableTarget(name: "keyrack", dependencies: ["KeyrackClient", "KeyrackDaemon", "CFrontRoute"], path: "Sources/keyrack-front", swiftSettings: swift6,
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "-e", "-Xlinker", "keyrack_front_entry"])]),
         // `keyrack age encrypt|decrypt` with X25519 keys (issue 32), linked static as the front
         // end: a 1 GiB stream then costs its buffers, not keyrack-cli's Foundation (AgeFormat
         // needs only swift-crypto's FoundationEssentials). Apart from the front end so `get` maps

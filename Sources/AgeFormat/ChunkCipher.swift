@@ -47,9 +47,6 @@ final class ChunkCipher: @unchecked Sendable {
         key.deallocate()
     }
 
-    /// libsodium picks its fastest ChaCha20 and Poly1305 for this CPU in `sodium_init`.
-    private static let sodiumReady: Bool = { sodium_init() >= 0 }()
-
     /// One thread's libcrypto state, reused chunk after chunk (a context per chunk would be an
     /// allocation and a provider set-up per 64 KiB). Not shared. Made on the first full chunk,
     /// so a stream of one short chunk never touches libcrypto.
@@ -104,7 +101,7 @@ final class ChunkCipher: @unchecked Sendable {
         let p = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self)
         let mac = tag.assumingMemoryBound(to: UInt8.self)
         if Self.isShort(chunk.count) {
-            precondition(Self.sodiumReady, "libsodium cannot initialise")
+            precondition(AgeSodium.ready, "libsodium cannot initialise")
             var nonce = STREAM.nonce(counter, last: last)
             // In place (c == m) is supported by libsodium's detached API; the tag length is fixed at
             // 16. An empty chunk has no address: any valid one will do for its zero bytes.
@@ -165,7 +162,7 @@ final class ChunkCipher: @unchecked Sendable {
         let input = sealed.assumingMemoryBound(to: UInt8.self)
         let out = plaintext.assumingMemoryBound(to: UInt8.self)
         if Self.isShort(length) {
-            precondition(Self.sodiumReady, "libsodium cannot initialise")
+            precondition(AgeSodium.ready, "libsodium cannot initialise")
             var nonce = STREAM.nonce(counter, last: last)
             return withUnsafeBytes(of: &nonce) { nonce in
                 let n = nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)

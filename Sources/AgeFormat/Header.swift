@@ -1,3 +1,4 @@
+import CSodium
 import Crypto
 
 /// The textual header of an age v1 file: version line, recipient stanzas, MAC.
@@ -46,9 +47,9 @@ public struct Header: Sendable, Equatable {
 
     /// `HMAC-SHA-256(HKDF(file key, salt: empty, info: "header"), header bytes)`.
     static func mac(fileKey: FileKey, macInput: [UInt8]) -> [UInt8] {
-        let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: fileKey.bytes),
-                                         info: Array("header".utf8), outputByteCount: 32)
-        return Array(HMAC<SHA256>.authenticationCode(for: macInput, using: key))
+        var key = HKDFSHA256.derive(inputKeyMaterial: fileKey.bytes, salt: [], info: Array("header".utf8))
+        defer { sodium_memzero(&key, key.count) }
+        return HMACSHA256.code(key: key, message: macInput)
     }
 
     /// Encodes a full header, MAC line included.
@@ -61,9 +62,9 @@ public struct Header: Sendable, Equatable {
 
     /// Checks the MAC in constant time.
     public func verifyMAC(fileKey: FileKey) -> Bool {
-        let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: fileKey.bytes),
-                                         info: Array("header".utf8), outputByteCount: 32)
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: macInput, using: key)
+        var key = HKDFSHA256.derive(inputKeyMaterial: fileKey.bytes, salt: [], info: Array("header".utf8))
+        defer { sodium_memzero(&key, key.count) }
+        return HMACSHA256.isValid(mac, key: key, message: macInput)
     }
 
     /// Parses a header from the start of `bytes`; returns it and the offset where the payload begins.

@@ -1,3 +1,4 @@
+import CSodium
 import Crypto
 
 /// age's STREAM payload: ChaCha20-Poly1305 over 64 KiB chunks, nonce = 11-byte big-endian chunk
@@ -14,8 +15,9 @@ enum STREAM {
 
     /// `HKDF-SHA-256(ikm: file key, salt: payload nonce, info: "payload")`.
     static func payloadKey(fileKey: FileKey, nonce: [UInt8]) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: fileKey.bytes), salt: nonce,
-                               info: Array("payload".utf8), outputByteCount: 32)
+        var key = HKDFSHA256.derive(inputKeyMaterial: fileKey.bytes, salt: nonce, info: Array("payload".utf8))
+        defer { sodium_memzero(&key, key.count) }
+        return SymmetricKey(data: key)
     }
 
     typealias ChunkNonce = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)

@@ -1,3 +1,4 @@
+import CSodium
 import Crypto
 
 #if canImport(FoundationEssentials)
@@ -23,8 +24,9 @@ enum X25519Stanza {
         guard shared.count == 32, shared.contains(where: { $0 != 0 }) else {
             throw AgeError.malformedStanza("X25519 share is a low-order point (all-zero shared secret)")
         }
-        return HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: shared), salt: ephemeral + recipient,
-                                      info: label, outputByteCount: 32)
+        var key = HKDFSHA256.derive(inputKeyMaterial: shared, salt: ephemeral + recipient, info: label)
+        defer { sodium_memzero(&key, key.count) }
+        return SymmetricKey(data: key)
     }
 }
 

@@ -124,9 +124,11 @@ extension DaemonServer {
         return audit("get", f, connection: connection)
     }
 
-    func auditUnlock(_ stored: [GrantInfo], catalog: Int?, connection: ConnectionAudit) {
+    /// The unlock record: each grant's slug, vault and TTL, from the requests (every grant is
+    /// stored as sent, `GrantStore.put(asSent:)`).
+    func auditUnlock(_ grants: [GrantRequest], catalog: Int?, connection: ConnectionAudit) {
         var f = AuditFields()
-        f.add("keys", json: DaemonServer.unlockedKeysJSON(stored))
+        f.add("keys", json: DaemonServer.unlockedKeysJSON(grants))
         if let catalog { f.add("catalog", catalog) }
         audit("unlock", f, connection: connection)
     }
@@ -137,45 +139,53 @@ extension DaemonServer {
     /// piece; callgrind: 54 M of the daemon's 280 M instructions an unlock). Bytes first, one
     /// String at the end. A slug needs no escaping (NameRules lets no quote, backslash or
     /// control byte in), so its parts go in as they are; the vault is the client's word and
-    /// quoted, once per run of grants from the same vault (an unlock's are mostly one vault).
-    static func unlockedKeysJSON(_ stored: [GrantInfo]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(2 + stored.count * 80)
-        out.append(UInt8(ascii: "["))
-        var lastVault: String?
-        // What follows a slug up to its TTL (`","vault":"…","ttl_seconds":`), made once per run of one vault.
-        var middle: [UInt8] = []
-        // A slug's `ORG.ENV.`, made once per run of one org and env (an unlock's slugs mostly share them).
-        var org: String?, env: String?, orgEnv: [UInt8] = []
-        // Each grant read in place through the buffer: taken out of the array (or `enumerated()`),
+    /// quoted. What follows a slug (vault and TTL) and a slug's `ORG.ENV.` are made once per
+    /// run of grants that share them (an unlock's nearly all do), so a key is four copies into
+    /// a buffer checked for room once (`ByteWriter`): appending each piece to an array checked
+    /// and grew it per piece, 890 instructions a key.
+    static func unlockedKeysJSON<Key: UnlockRecordKey>(_ keys: [Key]) -> String {
+        var out = ByteWriter(capacity: 2 + keys.count * 72)
+        // A slug's `ORG.ENV.`, and `","vault":"…","ttl_seconds":N}` of the last vault and TTL,
+        // kept as bytes behind pointers: arrays copied in per key were retained and released.
+        var orgEnv = ByteWriter(capacity: 64), tail = ByteWriter(capacity: 64)
+        defer { out.free(); orgEnv.free(); tail.free() }
+        out.room(1)
+        out.put(UInt8(ascii: "["))
+        var org: String?, env: String?
+        var vault: String?, ttl: UInt64 = 0
+        // Each key read in place through the buffer: taken out of the array (or `enumerated()`),
         // each was copied, its strings retained and released.
-        stored.withUnsafeBufferPointer { stored in
-            for i in stored.indices {
-                out.append(contentsOf: i == 0 ? slugKey : nextSlugKey)
-                if stored[i].slug.org != org || stored[i].slug.env != env || org == nil {
-                    org = stored[i].slug.org; env = stored[i].slug.env
-                    orgEnv = Array("\(stored[i].slug.org).\(stored[i].slug.env).".utf8)
+        keys.withUnsafeBufferPointer { keys in
+            for i in keys.indices {
+                if keys[i].slug.org != org || keys[i].slug.env != env || org == nil {
+                    org = keys[i].slug.org; env = keys[i].slug.env
+                    orgEnv.reset()
+                    orgEnv.put(Array("\(keys[i].slug.org).\(keys[i].slug.env).".utf8))
                 }
-                out.append(contentsOf: orgEnv)
-                out.append(contentsOf: stored[i].slug.key.utf8)
-                if stored[i].vault != lastVault {
-                    middle = vaultKey
-                    AuditFields.appendQuoted(stored[i].vault, to: &middle)
-                    middle += ttlKey
-                    lastVault = stored[i].vault
+                let seconds = keys[i].recordedTTLMilliseconds / 1000
+                if keys[i].vault != vault || seconds != ttl || vault == nil {
+                    vault = keys[i].vault; ttl = seconds
+                    var bytes = Array("\",\"vault\":".utf8)
+                    AuditFields.appendQuoted(keys[i].vault, to: &bytes)
+                    bytes += Array(",\"ttl_seconds\":".utf8)
+                    AuditLog.appendDecimal(seconds, to: &bytes)
+                    bytes.append(UInt8(ascii: "}"))
+                    tail.reset()
+                    tail.put(bytes)
                 }
-                out.append(contentsOf: middle)
-                AuditLog.appendDecimal(stored[i].remainingMilliseconds / 1000, to: &out)
-                out.append(UInt8(ascii: "}"))
+                let opening: StaticString = i == 0 ? "{\"slug\":\"" : ",{\"slug\":\""
+                let key = keys[i].slug.key.utf8
+                out.room(opening.utf8CodeUnitCount + orgEnv.count + key.count + tail.count)
+                out.put(UnsafeBufferPointer(start: opening.utf8Start, count: opening.utf8CodeUnitCount))
+                out.put(orgEnv)
+                if key.withContiguousStorageIfAvailable({ out.put($0) }) == nil { out.put(Array(key)) }
+                out.put(tail)
             }
         }
-        out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        out.room(1)
+        out.put(UInt8(ascii: "]"))
+        return out.string()
     }
-
-    private static let slugKey = Array("{\"slug\":\"".utf8), nextSlugKey = Array(",{\"slug\":\"".utf8)
-    private static let vaultKey = Array("\",\"vault\":".utf8)
-    private static let ttlKey = Array(",\"ttl_seconds\":".utf8)
 
     func auditRelock(env: String?, key: String?, gone: [Slug], connection: ConnectionAudit) {
         var f = AuditFields()
@@ -208,4 +218,70 @@ extension DaemonServer {
         if suppressed > 0 { f.add("suppressed_since_last", suppressed) }
         audit("denied", f, connection: connection)
     }
+}
+
+/// What the unlock record lists of a grant: its slug, its vault and its TTL (a request's, or
+/// the remaining time of a grant as stored).
+protocol UnlockRecordKey {
+    var slug: Slug { get }
+    var vault: String { get }
+    var recordedTTLMilliseconds: UInt64 { get }
+}
+
+extension GrantRequest: UnlockRecordKey {
+    var recordedTTLMilliseconds: UInt64 { ttlMilliseconds }
+}
+
+extension GrantInfo: UnlockRecordKey {
+    var recordedTTLMilliseconds: UInt64 { remainingMilliseconds }
+}
+
+/// Bytes written through a pointer into room made ahead: the caller asks for the room a whole
+/// item needs (`room`), then copies its pieces in unchecked. Names only (the unlock record),
+/// so it is freed without wiping.
+struct ByteWriter {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// Makes room for `n` more bytes (doubling, so a long list is copied a few times at most).
+    mutating func room(_ n: Int) {
+        guard count + n > capacity else { return }
+        let grown = max(capacity * 2, count + n)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = grown
+    }
+
+    /// Copies `bytes` in; `room` made space for them.
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// Copies `bytes` in, making room for them.
+    mutating func put(_ bytes: [UInt8]) { room(bytes.count); bytes.withUnsafeBufferPointer { put($0) } }
+
+    mutating func put(_ byte: UInt8) { base[count] = byte; count += 1 }
+
+    /// Copies `other`'s bytes in; `room` made space for them.
+    mutating func put(_ other: ByteWriter) { put(UnsafeBufferPointer(start: other.base, count: other.count)) }
+
+    /// Empties it, keeping its room (growing it as `put` needs: `room` first).
+    mutating func reset() { count = 0 }
+
+    /// The bytes as a String (UTF-8, validated as String does).
+    func string() -> String {
+        String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    }
+
+    func free() { base.deallocate() }
 }

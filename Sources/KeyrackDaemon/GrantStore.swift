@@ -41,15 +41,68 @@ public final class GrantStore: Sendable {
             self.value = value
             revocation = request.revocation
             self.secret = secret
-            // A lease that outlasts the grant needs no renewal: the grant's end revokes it.
-            lease = request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
+            lease = Entry.lease(of: request, now: t)
+        }
+
+        /// The grant of the same slug that the request at `place` asks for, made of this one in
+        /// place (a re-unlock): the value, deadline and expiry are the request's, and names
+        /// equal to the request's (the slug always, the vault and destinations nearly always) are
+        /// kept as they are. A new entry per grant retained every string of the request, and the
+        /// entry it replaced was moved out and released (the daemon's largest cost of a
+        /// re-unlock). The value it held goes to `ending`, which wipes it or hands it to the
+        /// revoker. The request is read where it lies in the caller's buffer: passed as a value
+        /// into this mutation of the table's entry, it was copied (strings and arrays retained).
+        mutating func renew(_ place: UnsafePointer<GrantRequest>, value: GuardedBytes, secret: GuardedBytes?, now t: UInt64, wall: UInt64,
+                            ending: inout Ending) {
+            ending.end(self)
+            self.value = value
+            self.secret = secret
+            deadline = t &+ place.pointee.ttlMilliseconds
+            info.remainingMilliseconds = place.pointee.ttlMilliseconds
+            info.expiresAtWallMilliseconds = wall &+ place.pointee.ttlMilliseconds
+            if info.vault != place.pointee.vault { info.vault = place.pointee.vault }
+            if info.sendTo != place.pointee.sendTo { info.sendTo = place.pointee.sendTo }
+            if revocation != place.pointee.revocation { revocation = place.pointee.revocation }
+            lease = Entry.lease(of: place.pointee, now: t)
+        }
+
+        /// A lease that outlasts the grant needs no renewal: the grant's end revokes it.
+        private static func lease(of request: borrowing GrantRequest, now t: UInt64) -> LeaseSchedule? {
+            request.revocation == nil ? nil : request.leaseMilliseconds.flatMap {
                 $0 < request.ttlMilliseconds ? LeaseSchedule(now: t, milliseconds: $0) : nil
             }
         }
     }
 
+    /// The grants that end in one call (relock, expiry, replacement): their values, to be wiped
+    /// in one batch (each slab opened for writing once), and the revocations of those whose
+    /// credential must be revoked (kept guarded until `takeRevocations` hands them on).
+    fileprivate struct Ending {
+        var wiped: [GuardedBytes] = []
+        var revoked: [Revocation] = []
+
+        mutating func end(_ entry: borrowing Entry) {
+            if let note = entry.revocation {
+                revoked.append(Revocation(slug: entry.info.slug, note: note, value: entry.value, secret: entry.secret))
+            } else {
+                wiped.append(entry.value)
+                if let secret = entry.secret { wiped.append(secret) }
+            }
+        }
+    }
+
+    /// What `put(asSent:)` did: the wall clock (ms) the expiries count from (every grant is
+    /// stored as sent: its remaining time is its TTL, its expiry `wall` + TTL), and the storage
+    /// of the grants it replaced, wiped already, for the caller to let go of when it suits it
+    /// (the server: after its reply, so the client does not wait for the frees).
+    struct Stored {
+        let wall: UInt64
+        let wiped: [GuardedBytes]
+    }
+
     fileprivate struct State {
-        var grants: [Slug: Entry] = [:]
+        /// The live grants, in a dense table walked in order by a re-unlock (SlugTable).
+        var grants = SlugTable<Entry>()
         /// Ended grants whose credential must still be revoked, values kept (guarded) until then.
         var pending: [Revocation] = []
         var expired: Set<Slug> = []
@@ -90,6 +143,17 @@ public final class GrantStore: Sendable {
     /// store's clocks set them.
     @discardableResult
     public func put(_ requests: [GrantRequest], catalog: [Slug]? = nil) throws -> [GrantInfo] {
+        let wall = try put(asSent: requests, catalog: catalog).wall
+        return requests.map {
+            GrantInfo(slug: $0.slug, vault: $0.vault, remainingMilliseconds: $0.ttlMilliseconds,
+                      expiresAtWallMilliseconds: wall &+ $0.ttlMilliseconds, sendTo: $0.sendTo)
+        }
+    }
+
+    /// `put`, answering what was stored in short (`Stored`): each grant is stored as its request
+    /// says, so the server answers and records an unlock from the requests themselves, with no
+    /// `GrantInfo` made per grant, and frees what the grants replaced once it has answered.
+    func put(asSent requests: [GrantRequest], catalog: [Slug]?) throws -> Stored {
         do { return try store(requests, listing: catalog.map(SlugCatalog.init)) } catch {
             // Refused (too many grants, no guarded memory), yet named by the unlock's manifest.
             if let catalog { setCatalog(catalog + requests.map(\.slug)) }
@@ -97,7 +161,7 @@ public final class GrantStore: Sendable {
         }
     }
 
-    private func store(_ requests: [GrantRequest], listing listed: SlugCatalog?) throws -> [GrantInfo] {
+    private func store(_ requests: [GrantRequest], listing listed: SlugCatalog?) throws -> Stored {
         // One batch: each guarded slab is opened for writing once for all the values it takes.
         let guarded = try GuardedBytes.copying(requests.map(\.value))
         let withSecret = requests.indices.filter { requests[$0].revocation != nil && requests[$0].revocationSecret != nil }
@@ -106,7 +170,7 @@ public final class GrantStore: Sendable {
             GuardedBytes.wipeAll(guarded)
             throw error
         }
-        var secrets = [GuardedBytes?](repeating: nil, count: requests.count)
+        var secrets = [GuardedBytes?](repeating: nil, count: withSecret.isEmpty ? 0 : requests.count)
         for (i, copy) in zip(withSecret, secretCopies) { secrets[i] = copy }
         return try locked { s in
             // The slugs not held yet. Far from the limit, every request counts as fresh (an
@@ -116,10 +180,10 @@ public final class GrantStore: Sendable {
             var fresh = requests.count
             if s.grants.count + fresh > GrantStore.maximumGrants {
                 fresh = 0
-                for request in requests where s.grants[request.slug] == nil { fresh += 1 }
+                for request in requests where !s.grants.contains(request.slug) { fresh += 1 }
             }
             if s.grants.count + fresh > GrantStore.maximumGrants {
-                fresh = Set(requests.map(\.slug)).subtracting(s.grants.keys).count
+                fresh = Set(requests.map(\.slug)).subtracting(s.grants.slugs).count
             }
             guard s.grants.count + fresh <= GrantStore.maximumGrants else {
                 GuardedBytes.wipeAll(guarded + secretCopies)
@@ -127,29 +191,40 @@ public final class GrantStore: Sendable {
             }
             if let listed { s.listed = listed }
             let t = now(), wall = Clock.wallMilliseconds()
-            var stored: [GrantInfo] = []
-            var replaced: [Entry] = []
-            stored.reserveCapacity(requests.count)
-            if !s.grants.isEmpty { replaced.reserveCapacity(requests.count) }
-            // Room for the fresh ones when nothing is held (a first unlock); a re-unlock replaces
-            // its slugs in place, and reserving for the upper bound would double the table.
-            if s.grants.isEmpty { s.grants.reserveCapacity(fresh) }
+            var ending = Ending()
+            // A first unlock (nothing held) inserts each grant with one lookup, in a table
+            // reserved for them all; a re-unlock finds each held slug once and renews its entry
+            // in place (`Entry.renew`), and reserving for the upper bound would double the table.
+            let first = s.grants.isEmpty
+            if first { s.grants.reserveCapacity(fresh) } else { ending.wiped.reserveCapacity(requests.count) }
+            // Where the next held grant is looked for first: right after the last one found. A
+            // re-unlock sends the slugs of the last unlock in the same order, so each is found
+            // by one comparison, walking the table front to back, with no hash of its slug.
+            var next = 0
             // Each request read in place (through the buffer): a zip, or a request taken out of
             // the array, copied it (and retained its strings and arrays) once per grant.
             requests.withUnsafeBufferPointer { requests in
                 for i in requests.indices {
-                    let entry = Entry(requests[i], value: guarded[i], secret: secrets[i], now: t, wall: wall)
-                    stored.append(entry.info)
+                    let secret = secrets.isEmpty ? nil : secrets[i]
                     if !s.expired.isEmpty { s.expired.remove(requests[i].slug) }
                     // The slug is in the catalog as long as the grant lives, and stays there when it ends.
-                    // Moved, not copied, into the table, and the grant it replaces into `replaced`.
-                    if let old = s.grants.updateValue(consume entry, forKey: requests[i].slug) { replaced.append(consume old) }
+                    let held = first ? nil
+                        : next < s.grants.count && s.grants.slug(at: next) == requests[i].slug ? next
+                        : s.grants.place(of: requests[i].slug)
+                    if let held {
+                        s.grants[at: held].renew(requests.baseAddress! + i, value: guarded[i], secret: secret, now: t, wall: wall, ending: &ending)
+                        next = held + 1
+                    } else if let old = s.grants.updateValue(Entry(requests[i], value: guarded[i], secret: secret, now: t, wall: wall),
+                                                             forKey: requests[i].slug) {
+                        // A slug sent twice in a first unlock: the later grant replaces the earlier.
+                        ending.end(old)
+                    }
                 }
             }
             // The grants replaced end now, still under the lock (as one at a time did before),
             // their values wiped in one batch.
-            s.endAll(replaced)
-            return stored
+            s.end(ending)
+            return Stored(wall: wall, wiped: ending.wiped)
         }
     }
 
@@ -174,9 +249,11 @@ public final class GrantStore: Sendable {
             }
             var gone: [Slug] = []
             var ended: [Entry] = []
-            for slug in s.grants.keys where matches(slug) {
-                if let entry = s.grants.removeValue(forKey: slug) { ended.append(entry) }
-                gone.append(slug)
+            // From the back: a removal moves the last grant into the hole, which was looked at.
+            for place in s.grants.indices.reversed() where matches(s.grants.slug(at: place)) {
+                let removed = s.grants.remove(at: place)
+                ended.append(removed.value)
+                gone.append(removed.slug)
             }
             s.endAll(ended)
             for slug in s.expired where matches(slug) { s.expired.remove(slug) }
@@ -221,7 +298,8 @@ public final class GrantStore: Sendable {
             s.purgeExpired(now: now())
             let t = now()
             var due: [String: [Slug]] = [:]
-            for (slug, e) in s.grants {
+            for place in s.grants.indices {
+                let slug = s.grants.slug(at: place), e = s.grants[at: place]
                 guard let lease = e.lease, !lease.inFlight, let next = lease.next, next <= t, let note = e.revocation else { continue }
                 due[note, default: []].append(slug)
             }
@@ -339,7 +417,7 @@ public final class GrantStore: Sendable {
     public var catalogCount: Int {
         locked { s in
             var count = s.grants.count
-            for slug in s.listed.slugs where s.grants[slug] == nil { count += 1 }
+            for slug in s.listed.slugs where !s.grants.contains(slug) { count += 1 }
             return count
         }
     }
@@ -356,7 +434,7 @@ public final class GrantStore: Sendable {
             // A bare name: find which ORG.ENV it can mean among the slugs this daemon knows.
             var known = Set<Slug>()
             for slug in s.listed.slugs where slug.key == key { known.insert(slug) }
-            for slug in s.grants.keys where slug.key == key { known.insert(slug) }
+            for slug in s.grants.slugs where slug.key == key { known.insert(slug) }
             for slug in s.expired where slug.key == key { known.insert(slug) }
             if let org { known = known.filter { $0.org == org } }
             if let env {
@@ -385,11 +463,13 @@ extension GrantStore.State {
     mutating func purgeExpired(now t: UInt64) {
         var gone: [Slug] = []
         var ended: [GrantStore.Entry] = []
-        for (slug, entry) in grants where entry.ends <= t {
-            ended.append(entry)
-            grants.removeValue(forKey: slug)
-            expired.insert(slug)
-            gone.append(slug)
+        // From the back, each grant read in place (a removal moves the last into the hole,
+        // which was looked at): this runs at every read, and binding each grant copied it.
+        for place in grants.indices.reversed() where grants[at: place].ends <= t {
+            let removed = grants.remove(at: place)
+            ended.append(removed.value)
+            expired.insert(removed.slug)
+            gone.append(removed.slug)
         }
         endAll(ended)
         guard !gone.isEmpty else { return }
@@ -399,22 +479,20 @@ extension GrantStore.State {
         expireObserver?(gone)
     }
 
-    /// A grant ends (relock, expiry, replacement): its value is wiped now, or, when its credential
-    /// must be revoked, kept guarded until `takeRevocations` hands it to the revoker.
-    /// Their values are wiped in one batch (each slab opened for writing once).
+    /// Grants end (relock, expiry): each value is wiped now, or, when its credential must be
+    /// revoked, kept guarded until `takeRevocations` hands it to the revoker.
     mutating func endAll(_ entries: [GrantStore.Entry]) {
-        var wiped: [GuardedBytes] = []
-        wiped.reserveCapacity(entries.count)
+        var ending = GrantStore.Ending()
+        ending.wiped.reserveCapacity(entries.count)
         // By index, each entry read in place: `for entry in entries` copied every one out.
-        for i in entries.indices {
-            if let note = entries[i].revocation {
-                pending.append(Revocation(slug: entries[i].info.slug, note: note, value: entries[i].value, secret: entries[i].secret))
-            } else {
-                wiped.append(entries[i].value)
-                if let secret = entries[i].secret { wiped.append(secret) }
-            }
-        }
-        GuardedBytes.wipeAll(wiped)
+        for i in entries.indices { ending.end(entries[i]) }
+        end(ending)
+    }
+
+    /// Ends what `ending` gathered: the revocations queued, the values wiped in one batch.
+    mutating func end(_ ending: GrantStore.Ending) {
+        pending.append(contentsOf: ending.revoked)
+        GuardedBytes.wipeAll(ending.wiped)
     }
 
     func resolve(_ slug: Slug, now t: UInt64) -> GrantLookup {

@@ -48,6 +48,14 @@ final class GuardedBytes {
         count = length
     }
 
+    /// A place `GuardedSlab.reserveAll` found, for `length` bytes not yet written.
+    private init(slab: GuardedSlab, offset: Int, length: Int) {
+        capacity = max(length, 1)
+        self.slab = slab
+        self.offset = offset
+        count = length
+    }
+
     private func copy(_ bytes: [UInt8], into base: UnsafeMutableRawPointer) {
         bytes.withUnsafeBytes { raw in
             if let source = raw.baseAddress { memcpy(base + offset, source, raw.count) }
@@ -61,7 +69,13 @@ final class GuardedBytes {
         var reserved: [GuardedBytes] = []
         reserved.reserveCapacity(values.count)
         do {
-            for v in values { reserved.append(try GuardedBytes(reserving: v.count)) }
+            // Places for them all under one lock (and one per slab filled): reserving each
+            // took two locks a value.
+            try values.withUnsafeBufferPointer { values in
+                try GuardedSlab.reserveAll(count: values.count, length: { max(values[$0].count, 1) }) { slab, offset in
+                    reserved.append(GuardedBytes(slab: slab, offset: offset, length: values[reserved.count].count))
+                }
+            }
         } catch {
             // Nothing was written yet: the reservations are released (and their room zeroed).
             wipeAll(reserved)
@@ -74,21 +88,41 @@ final class GuardedBytes {
     }
 
     /// Wipes each of `values` (`wipe()`), opening each slab for writing once for the lot.
+    /// Values reserved one after another lie back to back (only alignment padding, never part
+    /// of a value, between them), so a run of them is zeroed as one stretch, and each slab is
+    /// told of its run's values at once: a call and two locks per value were most of ending
+    /// the 10 000 grants a re-unlock replaces.
     static func wipeAll(_ values: [GuardedBytes]) {
-        let live = values.filter { !$0.released }
-        forEachSlab(of: live) { slab, run in
-            slab.write { base in for i in run { zeroize(base + live[i].offset, count: live[i].capacity) } }
-        }
-        for v in live {
-            v.count = 0
-            v.released = true
-            v.slab.release()
+        values.withUnsafeBufferPointer { values in
+            forEachSlab(of: values) { slab, run in
+                guard run.contains(where: { !values[$0].released }) else { return }
+                var released = 0
+                slab.write { base in
+                    // The stretch [from, to) gathered so far; from < 0: none yet.
+                    var from = -1, to = 0
+                    for i in run where !values[i].released {
+                        let v = values[i]
+                        v.count = 0
+                        v.released = true
+                        released += 1
+                        if from >= 0, v.offset >= to, v.offset <= (to + 7) & ~7 { to = v.offset + v.capacity; continue }
+                        if from >= 0 { zeroize(base + from, count: to - from) }
+                        from = v.offset; to = v.offset + v.capacity
+                    }
+                    if from >= 0 { zeroize(base + from, count: to - from) }
+                }
+                slab.release(released)
+            }
         }
     }
 
     /// Calls `body` once per run of consecutive values that share a slab (values reserved one
     /// after another fill one slab before the next, so the runs are few).
     private static func forEachSlab(of values: [GuardedBytes], _ body: (GuardedSlab, Range<Int>) -> Void) {
+        values.withUnsafeBufferPointer { forEachSlab(of: $0, body) }
+    }
+
+    private static func forEachSlab(of values: UnsafeBufferPointer<GuardedBytes>, _ body: (GuardedSlab, Range<Int>) -> Void) {
         var start = 0
         while start < values.count {
             var end = start + 1
@@ -169,9 +203,46 @@ final class GuardedSlab {
         return (fresh, fresh.take(length)!)
     }
 
+    /// `reserve` of `count` lengths in turn (`length(i)`, at least 1), each place handed to
+    /// `place` in order: `currentMutex` taken once for the batch and a slab's lock once per
+    /// slab filled, where `reserve` took both for every value. `place` must take no lock of
+    /// these (it runs under a slab's lock).
+    static func reserveAll(count: Int, length: (Int) -> Int, place: (GuardedSlab, Int) -> Void) throws {
+        pthread_mutex_lock(currentMutex)
+        defer { pthread_mutex_unlock(currentMutex) }
+        var i = 0
+        while i < count {
+            let n = length(i)
+            if n > largestShared {
+                let own = try GuardedSlab(size: n)
+                place(own, own.take(n)!)
+                i += 1
+                continue
+            }
+            let slab: GuardedSlab
+            if let shared = current { slab = shared } else { slab = try GuardedSlab(size: sharedSize); current = slab }
+            let first = i
+            pthread_mutex_lock(slab.mutex)
+            while i < count {
+                let n = length(i)
+                guard n <= largestShared, let offset = slab.takeLocked(n) else { break }
+                place(slab, offset)
+                i += 1
+            }
+            pthread_mutex_unlock(slab.mutex)
+            // Full (nothing fitted, not even a large value's turn): the next values go to a fresh
+            // slab; the full one is freed by its last value, as `reserve` leaves it.
+            if i == first && length(i) <= largestShared { current = try GuardedSlab(size: sharedSize) }
+        }
+    }
+
     private func take(_ length: Int) -> Int? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
+        return takeLocked(length)
+    }
+
+    private func takeLocked(_ length: Int) -> Int? {
         let offset = (used + 7) & ~7
         guard offset + length <= size else { return nil }
         used = offset + length
@@ -202,10 +273,11 @@ final class GuardedSlab {
         writeCount.add(1, ordering: .relaxed)
     }
 
-    /// One value of this slab is gone; the last one leaving retires the slab from `current`.
-    func release() {
+    /// `values` values of this slab are gone; the last one leaving retires the slab from `current`.
+    func release(_ values: Int = 1) {
+        guard values > 0 else { return }
         pthread_mutex_lock(mutex)
-        live -= 1
+        live -= values
         let empty = live == 0
         pthread_mutex_unlock(mutex)
         guard empty else { return }

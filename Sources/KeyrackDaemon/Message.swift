@@ -252,6 +252,47 @@ extension Request {
         return try (0..<n).map { _ in try r.string("grant.sendTo.destination", max: 260) }
     }
 
+    /// The slug whose org and env the next grant's slug is read against, and the vault it is
+    /// compared with: those of the run of grants it continues (an unlock's grants mostly come
+    /// from one org, env and vault). Changed only when a grant starts another run: copied at
+    /// every grant (or read from the grant before it), they were copied with all its strings.
+    struct GrantRun {
+        var slug: Slug?
+        var vault: String?
+    }
+
+    /// One grant of an UNLOCK, its slug sharing the org and env of `run`'s, its vault that very
+    /// string when the same bytes.
+    static func decodeGrant(_ r: inout WireReader, run: inout GrantRun) throws -> GrantRequest {
+        let slug = try r.slug("unlock.grant.slug", sharingPartsWith: run.slug)
+        let vault = try r.string("unlock.grant.vault", max: 256, expecting: run.vault)
+        if run.slug?.org != slug.org || run.slug?.env != slug.env { run.slug = slug }
+        if run.vault != vault { run.vault = vault }
+        let ttl = try r.u64("unlock.grant.ttl")
+        let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
+        var revocation: String?
+        var secret: [UInt8]?
+        switch try r.u8("unlock.grant.hasRevocation") {
+        case 0: break
+        case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
+        case 2:
+            revocation = try r.string("unlock.grant.revocation", max: 1024)
+            secret = try r.data("unlock.grant.revocationSecret", max: 4096)
+        case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is not 0, 1 or 2")
+        }
+        let sendTo = try Request.decodeSendTo(&r)
+        var lease: UInt64?
+        switch try r.u8("unlock.grant.hasLease") {
+        case 0: break
+        case 1:
+            guard revocation != nil else { throw DaemonError.malformed("unlock.grant.lease: a lease comes with the revocation note that names it") }
+            lease = try r.u64("unlock.grant.lease")
+        case let other: throw DaemonError.malformed("unlock.grant.hasLease: \(other) is neither 0 nor 1")
+        }
+        return GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation,
+                            revocationSecret: secret, sendTo: sendTo, leaseMilliseconds: lease)
+    }
+
     /// Parses a frame body. Throws `DaemonError.protocolError` with the code to reply with.
     static func decode(body: [UInt8]) throws -> Request {
         var r = WireReader(body)
@@ -321,38 +362,16 @@ extension Request {
                 throw DaemonError.malformed("unlock.hasCatalog: \(hasCatalog) is neither 0 nor 1")
             }
             let n = try r.count("unlock.grants", minimumItemSize: 20)
-            var grants: [GrantRequest] = []
-            grants.reserveCapacity(n)
-            // Each slug shares its org and env with the one before, each vault is the one before
-            // when the same bytes: an unlock's grants mostly come from one org, env and vault.
-            var previousSlug: Slug?, previousVault: String?
-            for _ in 0..<n {
-                let slug = try r.slug("unlock.grant.slug", sharingPartsWith: previousSlug)
-                let vault = try r.string("unlock.grant.vault", max: 256, expecting: previousVault)
-                previousSlug = slug; previousVault = vault
-                let ttl = try r.u64("unlock.grant.ttl")
-                let value = try r.data("unlock.grant.value", max: Frame.maximumValueSize)
-                var revocation: String?
-                var secret: [UInt8]?
-                switch try r.u8("unlock.grant.hasRevocation") {
-                case 0: break
-                case 1: revocation = try r.string("unlock.grant.revocation", max: 1024)
-                case 2:
-                    revocation = try r.string("unlock.grant.revocation", max: 1024)
-                    secret = try r.data("unlock.grant.revocationSecret", max: 4096)
-                case let other: throw DaemonError.malformed("unlock.grant.hasRevocation: \(other) is not 0, 1 or 2")
+            // Each grant made in its place in the array (appended, each was copied and the
+            // original destroyed), reading its slug's org and env and its vault against the
+            // grant before it, in place (an unlock's grants mostly come from one org, env and vault).
+            var run = Request.GrantRun()
+            let grants = try [GrantRequest](unsafeUninitializedCapacity: n) { buffer, made in
+                guard let base = buffer.baseAddress else { return }
+                for i in 0..<n {
+                    (base + i).initialize(to: try Request.decodeGrant(&r, run: &run))
+                    made += 1
                 }
-                let sendTo = try Request.decodeSendTo(&r)
-                var lease: UInt64?
-                switch try r.u8("unlock.grant.hasLease") {
-                case 0: break
-                case 1:
-                    guard revocation != nil else { throw DaemonError.malformed("unlock.grant.lease: a lease comes with the revocation note that names it") }
-                    lease = try r.u64("unlock.grant.lease")
-                case let other: throw DaemonError.malformed("unlock.grant.hasLease: \(other) is neither 0 nor 1")
-                }
-                grants.append(GrantRequest(slug: slug, vault: vault, ttlMilliseconds: ttl, value: value, revocation: revocation,
-                                           revocationSecret: secret, sendTo: sendTo, leaseMilliseconds: lease))
             }
             request = .unlock(grants, catalog: catalog)
         case 0x03:
@@ -450,6 +469,31 @@ extension Response {
             }
         }
         return w.bytes
+    }
+
+    /// The UNLOCKED body answering `sent` when every grant was stored as sent (the daemon's
+    /// unlock, `GrantStore.put(asSent:)`), expiries counted from `wall`: what
+    /// `.unlocked(stored).encodeBody(answering:)` writes for those grants byte for byte, each
+    /// grant its form and expiry (9 bytes), with no `GrantInfo` made per grant nor compared
+    /// with its request. Sized once and written in place: nothing in it is secret.
+    static func unlockedBody(asSent sent: [GrantRequest], wall: UInt64) -> [UInt8] {
+        let size = 2 + 4 + 9 * sent.count
+        return [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
+            func be32(_ v: UInt32, at i: Int) { UnsafeMutableRawPointer(out.baseAddress!).storeBytes(of: v.bigEndian, toByteOffset: i, as: UInt32.self) }
+            out[0] = Protocol.version; out[1] = 0x82
+            be32(UInt32(sent.count), at: 2)
+            var at = 6
+            sent.withUnsafeBufferPointer { sent in
+                for i in sent.indices {
+                    let expiry = wall &+ sent[i].ttlMilliseconds
+                    out[at] = Response.storedAsSent
+                    be32(UInt32(truncatingIfNeeded: expiry >> 32), at: at + 1)
+                    be32(UInt32(truncatingIfNeeded: expiry), at: at + 5)
+                    at += 9
+                }
+            }
+            initialized = size
+        }
     }
 
     private static func encode(_ info: GrantInfo, into w: inout WireWriter) {

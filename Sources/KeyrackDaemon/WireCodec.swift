@@ -59,17 +59,18 @@ struct WireReader {
         return bytes[offset]
     }
 
+    // Integers loaded whole from the checked place (a byte at a time, with a bounds check
+    // each, was most of reading an UNLOCK's fixed fields).
     mutating func u32(_ field: String) throws -> UInt32 {
         guard bytes.count - offset >= 4 else { throw DaemonError.malformed("\(field): frame ends early") }
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
-        offset += 4
-        return v
+        defer { offset += 4 }
+        return UInt32(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
     }
 
     mutating func u64(_ field: String) throws -> UInt64 {
-        let hi = try u32(field), lo = try u32(field)
-        return UInt64(hi) << 32 | UInt64(lo)
+        guard bytes.count - offset >= 8 else { throw DaemonError.malformed("\(field): frame ends early") }
+        defer { offset += 8 }
+        return UInt64(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) })
     }
 
     mutating func data(_ field: String, max: Int = Frame.maximumBodySize) throws -> [UInt8] {
@@ -108,6 +109,11 @@ struct WireReader {
     /// Anything else is read as `slug(_:)` reads it, refusals worded the same.
     mutating func slug(_ field: String, sharingPartsWith previous: Slug?) throws -> Slug {
         guard let previous else { return try slug(field) }
+        return try slug(field, sharingPartsOf: previous)
+    }
+
+    /// `slug(_:sharingPartsWith:)` of a slug there is (passed in place: made optional, it was copied).
+    mutating func slug(_ field: String, sharingPartsOf previous: Slug) throws -> Slug {
         let start = offset
         let range = try span(field, max: 1024)
         let shared: Slug? = bytes.withUnsafeBufferPointer { all in

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-// Its constructor has already sent every command but `get` and `age` on to keyrack-cli.
+// Its entry point has already sent every command but `get` and `age` on to keyrack-cli.
 import CFrontRoute
 import KeyrackClient
 import KeyrackDaemon

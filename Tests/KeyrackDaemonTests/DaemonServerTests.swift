@@ -86,6 +86,38 @@ final class DaemonServerTests: XCTestCase {
         XCTAssertNil(try getValue(client, "acme.test.API"))
     }
 
+    /// An UNLOCK leaves what the client need not wait for to the connection, to free after the
+    /// reply is sent: the decoded grants' value arrays are zeroed before the reply is made, the
+    /// grants it replaced are wiped (in place, under the store's lock) and handed over, not
+    /// freed, and the reply names the grants as stored. A refused unlock hands nothing over.
+    func testAnUnlockWipesAtOnceAndLeavesTheFreeingForAfterTheReply() throws {
+        let server = DaemonServer(configuration: DaemonServer.Configuration(owner: "bot", socketPath: dir.path + "/none.sock"), log: { _ in })
+        let connection = DaemonServer.ConnectionAudit(fd: -1, cred: PeerCredentials())
+        let grants = (0..<100).map { GrantRequest(slug: Slug(parsing: "acme.test.K\($0)")!, vault: "os.secure", ttlMilliseconds: 60_000, value: Array("old-\($0)".utf8)) }
+        var first = DaemonServer.AfterReply()
+        _ = server.unlock(grants, catalog: nil, connection: connection, afterReply: &first)
+        XCTAssertTrue(first.replaced.isEmpty)
+        let old = try grants.map { try XCTUnwrap(server.store._storage(for: $0.slug)) }
+
+        let again = grants.map { GrantRequest(slug: $0.slug, vault: $0.vault, ttlMilliseconds: 90_000, value: Array("new-\($0.slug.key)".utf8)) }
+        var after = DaemonServer.AfterReply()
+        let body = server.unlock(again, catalog: nil, connection: connection, afterReply: &after)
+        XCTAssertTrue(again.allSatisfy { $0.value.allSatisfy { $0 == 0 } }, "the decoded values are zeroed before the reply")
+        XCTAssertEqual(after.replaced.map(ObjectIdentifier.init), old.map(ObjectIdentifier.init), "the replaced storage is handed over, not freed")
+        XCTAssertTrue(after.replaced.allSatisfy(\.isZeroed), "and wiped already")
+        guard case .unlocked(let stored) = try Response.decode(body: body, unlocking: again) else { return XCTFail() }
+        XCTAssertEqual(stored.map(\.remainingMilliseconds), Array(repeating: 90_000, count: 100))
+        guard case .granted(_, let value) = server.store.lookup(key: "acme.test.K7") else { return XCTFail() }
+        XCTAssertEqual(value, Array("new-K7".utf8))
+
+        let tooMany = (0..<GrantStore.maximumGrants).map { GrantRequest(slug: Slug(parsing: "acme.prod.K\($0)")!, vault: "v", ttlMilliseconds: 1, value: [1]) }
+        var refused = DaemonServer.AfterReply()
+        guard case .error(.rejected, let why) = try Response.decode(body: server.unlock(tooMany, catalog: nil, connection: connection, afterReply: &refused)) else { return XCTFail() }
+        XCTAssertTrue(why.contains("\(GrantStore.maximumGrants)"), why)
+        XCTAssertTrue(refused.replaced.isEmpty)
+        XCTAssertEqual(server.store.status().count, 100, "a refused unlock stores nothing")
+    }
+
     func testSocketAndDirectoryModes() throws {
         let (_, client) = try startServer()
         var st = stat()

@@ -226,4 +226,57 @@ final class GrantStoreTests: XCTestCase {
         XCTAssertEqual(taken.first?.withSecret { $0.map { String(decoding: $0, as: UTF8.self) } }, "s.lease")
         taken.forEach { $0.wipe() }
     }
+
+    /// A re-unlock renews each held grant in place: the old value is zeroed before `put`
+    /// returns, handed back (wiped) for the caller to free later, and the grant now carries the
+    /// request's value, TTL, vault and destinations. Whatever order the slugs come in (the last
+    /// unlock's, reversed, a subset, a slug twice, new ones among them), each ends up once.
+    func testAReUnlockRenewsEachGrantInPlaceInAnyOrder() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        let names = (0..<50).map { "acme.test.K\($0)" }
+        try store.put(names.map { grant($0, "v0-\($0)", ttl: 1000) })
+        let orders: [[String]] = [names, names.reversed(), Array(names[10..<20]), [names[3], names[3], "acme.test.NEW"] + names.shuffled()]
+        for (round, order) in orders.enumerated() {
+            let old = try order.compactMap { store._storage(for: slug($0)) }
+            let stored = try store.put(asSent: order.map {
+                GrantRequest(slug: slug($0), vault: "v\(round)", ttlMilliseconds: 5000 + UInt64(round), value: Array("v\(round + 1)-\($0)".utf8), sendTo: ["h\(round)"])
+            }, catalog: nil)
+            XCTAssertTrue(old.allSatisfy(\.isZeroed), "round \(round): a replaced value must be zeroed before put returns")
+            // Handed back: one per grant renewed (a slug sent twice renews the grant it just got).
+            XCTAssertTrue(Set(old.map(ObjectIdentifier.init)).isSubset(of: Set(stored.wiped.map(ObjectIdentifier.init))), "round \(round)")
+            XCTAssertEqual(stored.wiped.count, order.filter { $0 != "acme.test.NEW" }.count, "round \(round)")
+            XCTAssertTrue(stored.wiped.allSatisfy(\.isZeroed), "round \(round)")
+            for name in Set(order) {
+                guard case .granted(let info, let value) = store.lookup(key: name) else { return XCTFail(name) }
+                XCTAssertEqual(value, Array("v\(round + 1)-\(name)".utf8), name)
+                XCTAssertEqual(info.vault, "v\(round)")
+                XCTAssertEqual(info.sendTo, ["h\(round)"])
+                XCTAssertEqual(info.remainingMilliseconds, 5000 + UInt64(round))
+            }
+        }
+        XCTAssertEqual(store.status().count, 51)
+        XCTAssertEqual(store.relock().map(\.description).sorted(), (names + ["acme.test.NEW"]).sorted())
+    }
+
+    /// Relocks and expiries move grants within the table (the last into a removed one's
+    /// place); the grants left are still found, by a re-unlock in the old order and by `get`.
+    func testGrantsLeftAfterRemovalsAreFoundAndRenewed() throws {
+        let clock = FakeClock()
+        let store = GrantStore(now: { clock.now })
+        try store.put((0..<20).map { grant("acme.test.K\($0)", "a", ttl: $0 % 4 == 0 ? 100 : 10_000) })
+        store.relock(key: "acme.test.K1")
+        store.relock(key: "acme.test.K19")
+        clock.now += 200
+        XCTAssertEqual(store.purgeExpired(), 13)
+        let left = (0..<20).filter { $0 % 4 != 0 && $0 != 1 && $0 != 19 }.map { "acme.test.K\($0)" }
+        try store.put(left.map { grant($0, "b-\($0)", ttl: 10_000) })
+        XCTAssertEqual(store.status().count, 13)
+        for name in left {
+            guard case .granted(_, let value) = store.lookup(key: name) else { return XCTFail(name) }
+            XCTAssertEqual(value, Array("b-\(name)".utf8))
+        }
+        guard case .expired = store.lookup(key: "acme.test.K4") else { return XCTFail("K4 expired") }
+        guard case .locked = store.lookup(key: "acme.test.K1") else { return XCTFail("K1 relocked") }
+    }
 }

@@ -112,4 +112,20 @@ final class GuardedBytesTests: XCTestCase {
         let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("VmLck:") })
         return try XCTUnwrap(Int(line.split(separator: " ").dropFirst().first ?? ""))
     }
+
+    /// A batch wipe zeroes back-to-back values as one stretch: it must still leave every value
+    /// it was not given as it was (the ones between, and a batch's values wiped in any order),
+    /// across slabs and with a value large enough for a slab of its own among them.
+    func testABatchWipeZeroesOnlyTheValuesItIsGiven() throws {
+        let values = (0..<3000).map { i in randomValue(i == 1500 ? 5000 : 1 + i % 23) }
+        let guarded = try GuardedBytes.copying(values)
+        for (g, v) in zip(guarded, values) { XCTAssertEqual(g.withBytes { Array($0) }, v) }
+        // Every third value kept, the rest wiped in shuffled order, one of them twice.
+        let (kept, wiped) = (guarded.indices.filter { $0 % 3 == 1 }, guarded.indices.filter { $0 % 3 != 1 })
+        GuardedBytes.wipeAll(wiped.shuffled().map { guarded[$0] } + [guarded[wiped[0]]])
+        for i in wiped { XCTAssertTrue(guarded[i].isZeroed, "value \(i)"); XCTAssertEqual(guarded[i].count, 0) }
+        for i in kept { XCTAssertEqual(guarded[i].withBytes { Array($0) }, values[i], "value \(i)") }
+        GuardedBytes.wipeAll(kept.map { guarded[$0] })
+        XCTAssertTrue(guarded.allSatisfy(\.isZeroed))
+    }
 }

@@ -29,6 +29,9 @@ final class UnlockAuditRecordTests: XCTestCase {
             var new = AuditFields()
             new.add("keys", json: DaemonServer.unlockedKeysJSON(list))
             XCTAssertEqual(new.text, old.text)
+            // The daemon writes it from the requests (every grant stored as sent): the same bytes.
+            let requests = list.map { GrantRequest(slug: $0.slug, vault: $0.vault, ttlMilliseconds: $0.remainingMilliseconds, value: [1]) }
+            XCTAssertEqual(DaemonServer.unlockedKeysJSON(requests), DaemonServer.unlockedKeysJSON(list))
         }
     }
 

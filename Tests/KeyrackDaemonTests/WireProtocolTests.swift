@@ -218,6 +218,28 @@ final class WireProtocolTests: XCTestCase {
         }
     }
 
+    /// The daemon answers its UNLOCK without a GrantInfo per grant (every grant is stored as
+    /// sent): its body is what `.unlocked(stored).encodeBody(answering:)` writes for the grants
+    /// as stored, byte for byte, at every size and for expiries past 32 bits, and the client
+    /// reads it back as those grants.
+    func testTheDaemonsUnlockedBodyIsTheCompactReplyOfTheGrantsAsStored() throws {
+        for n in [0, 1, 2, 300] {
+            var sent: [GrantRequest] = []
+            for i in 0..<n {
+                let destinations: [String] = i % 3 == 0 ? ["api.github.com"] : []
+                let ttl = UInt64(i) * 1_000_000_007
+                sent.append(GrantRequest(slug: i % 2 == 0 ? s1 : s2, vault: "os.secure", ttlMilliseconds: ttl, value: [UInt8(i & 0xff)], sendTo: destinations))
+            }
+            let wall: UInt64 = 0x0123_4567_89ab
+            let stored = sent.map { GrantInfo(slug: $0.slug, vault: $0.vault, remainingMilliseconds: $0.ttlMilliseconds,
+                                              expiresAtWallMilliseconds: wall &+ $0.ttlMilliseconds, sendTo: $0.sendTo) }
+            let body = Response.unlockedBody(asSent: sent, wall: wall)
+            XCTAssertEqual(body, Response.unlocked(stored).encodeBody(answering: .unlock(sent, catalog: nil)), "\(n) grants")
+            guard case .unlocked(let read) = try Response.decode(body: body, unlocking: sent) else { return XCTFail() }
+            XCTAssertEqual(read, stored)
+        }
+    }
+
     func testEveryTruncationOfEveryRequestIsMalformed() {
         for request in requests() {
             let body = request.encodeBody()
