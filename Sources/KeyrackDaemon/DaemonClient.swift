@@ -118,6 +118,13 @@ public final class DaemonConnection {
     /// Sends `request` without waiting for its reply, which `reply()` reads later: a ping sent
     /// ahead of the work that will need the daemon (see LiveDaemonPort.prepare).
     public func post(_ request: Request) throws {
+        // An UNLOCK is written with its frame's length in front and sent as it is: through
+        // Frame.write, its body (values and all) was copied into a new frame, and both zeroed.
+        if case .unlock(let grants, let catalog) = request {
+            var frame = UnlockEncoding.bytes(grants, catalog: catalog, framed: true)
+            defer { zeroize(&frame) }
+            return try Frame.writeAll(fd, frame)
+        }
         var body = request.encodeBody()
         defer { zeroize(&body) }
         try Frame.write(body, to: fd)
@@ -166,9 +173,10 @@ public final class DaemonConnection {
     /// value is wiped in its storage once its frame is sent, so the caller's copies are zero
     /// afterwards too. Returns the grants as the daemon stored them, its expiries included.
     public func unlock(_ grants: [GrantRequest], catalog: [Slug]?) throws -> [GrantInfo] {
-        defer { for g in grants { wipeStorage(g.value) } }
-        var stored: [GrantInfo] = []
         var start = 0
+        // What a failed batch leaves unsent is wiped here; a sent batch was wiped as it went.
+        defer { for i in start..<grants.count { wipeStorage(grants[i].value) } }
+        var stored: [GrantInfo] = []
         repeat {
             var end = start, bytes = 0
             while end < grants.count {
@@ -177,13 +185,16 @@ public final class DaemonConnection {
                 bytes += size
                 end += 1
             }
-            let batch = Array(grants[start..<end])
+            // All of them in one frame (any unlock of less than about 2 MB of values): the very
+            // array, not a copy of every request (10 000 copies and releases, retains included).
+            let batch = start == 0 && end == grants.count ? grants : Array(grants[start..<end])
             let request = Request.unlock(batch, catalog: start == 0 ? catalog.map { UnlockCatalog($0, besides: batch) } : nil)
             guard case .unlocked(let infos) = try send(request) else {
                 throw DaemonError.malformed("the daemon of '\(owner)' answered UNLOCK with something else")
             }
-            for g in batch { wipeStorage(g.value) }
-            stored += infos
+            for i in start..<end { wipeStorage(grants[i].value) }
+            // The first batch's answer taken as it is: appended, each grant was copied once more.
+            if stored.isEmpty { stored = infos } else { stored += infos }
             start = end
         } while start < grants.count
         return stored

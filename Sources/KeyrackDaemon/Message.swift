@@ -94,10 +94,12 @@ public enum Request {
     /// it. Answered `sandboxAccepted` once written.
     case auditCardCheckpoint(CardCheckpoint)
 
+    static let unlockType: UInt8 = 0x02
+
     var type: UInt8 {
         switch self {
         case .ping: 0x01
-        case .unlock: 0x02
+        case .unlock: Request.unlockType
         case .get: 0x03
         case .status: 0x04
         case .relock: 0x05
@@ -202,11 +204,13 @@ extension Request {
 
     /// The frame body (version, type, payload). Zero it after sending when it holds values.
     func encodeBody() -> [UInt8] {
+        // Written whole by UnlockEncoding: the same bytes, field for field, in one pass.
+        if case .unlock(let grants, let catalog) = self { return UnlockEncoding.bytes(grants, catalog: catalog, framed: false) }
         var w = WireWriter()
         w.u8(Protocol.version)
         w.u8(type)
         switch self {
-        case .ping, .status, .stop, .agentStatus, .requireSandbox, .auditHead:
+        case .ping, .status, .stop, .agentStatus, .requireSandbox, .auditHead, .unlock:
             break
         case .auditCardCheckpoint(let c):
             w.u64(c.seq); w.string(c.head); w.data(c.signature); w.data(c.publicKey); w.string(c.slot); w.u32(c.serial)
@@ -226,35 +230,6 @@ extension Request {
         case .agentUnwrap(let files, let secret):
             AgentWire.encode(secret: secret, into: &w)
             AgentWire.encode(files: files, into: &w)
-        case .unlock(let grants, let catalog):
-            w.u8(catalog == nil ? 0 : 1)
-            if let catalog {
-                w.count(catalog.count)
-                w.count(catalog.beyondGrants.count)
-                for s in catalog.beyondGrants { w.slug(s) }
-            }
-            w.count(grants.count)
-            // Each grant read in place: `for g in grants` copied every one (its strings and value retained).
-            // Slugs and vaults reuse the bytes of the one before (WireWriter.SharedParts), as the reader does.
-            var slugParts = WireWriter.SharedParts(), vaultField = WireWriter.SharedParts()
-            grants.withUnsafeBufferPointer { grants in
-                // Room for all of them at once (their values, and 96 bytes each for the rest as a
-                // guess): grown field by field, the buffer was copied and zeroed at each doubling.
-                var size = 96 * grants.count
-                for i in grants.indices { size += grants[i].value.count }
-                w.reserve(size)
-                for i in grants.indices {
-                    w.slug(grants[i].slug, sharing: &slugParts); w.string(grants[i].vault, sharing: &vaultField)
-                    w.u64(grants[i].ttlMilliseconds); w.data(grants[i].value)
-                    // 0: none; 1: a note; 2: a note and its secret (GrantRequest.revocationSecret).
-                    w.u8(grants[i].revocation == nil ? 0 : grants[i].revocationSecret == nil ? 1 : 2)
-                    if let note = grants[i].revocation { w.string(note) }
-                    if grants[i].revocation != nil, let secret = grants[i].revocationSecret { w.data(secret) }
-                    Request.encode(sendTo: grants[i].sendTo, into: &w)
-                    // 0: no lease to renew; 1: its duration in ms follows (only with a note, which names it).
-                    if grants[i].revocation != nil, let lease = grants[i].leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
-                }
-            }
         case .get(let queries):
             w.count(queries.count)
             for q in queries { w.string(q.key); w.string(q.env ?? ""); w.string(q.org ?? "") }
@@ -528,8 +503,8 @@ extension Response {
 
     /// One grant as stored. `sent`: the grant this one answers, whose slug and vault it reuses
     /// when they are the same bytes (checked, not trusted).
-    private static func decodeInfo(_ r: inout WireReader, answering sent: GrantRequest? = nil) throws -> GrantInfo {
-        GrantInfo(slug: try r.slug("grant.slug", expecting: sent?.slug), vault: try r.string("grant.vault", max: 256, expecting: sent?.vault),
+    private static func decodeInfo(_ r: inout WireReader, answeringSlug slug: Slug? = nil, vault: String? = nil) throws -> GrantInfo {
+        GrantInfo(slug: try r.slug("grant.slug", expecting: slug), vault: try r.string("grant.vault", max: 256, expecting: vault),
                   remainingMilliseconds: try r.u64("grant.remaining"),
                   expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: try Request.decodeSendTo(&r))
     }
@@ -552,15 +527,20 @@ extension Response {
             let n = try r.count("grants", minimumItemSize: 9)
             var grants: [GrantInfo] = []
             grants.reserveCapacity(n)
-            for i in 0..<n {
-                let request = i < sent.count ? sent[i] : nil
-                switch try r.u8("grant.form") {
-                case storedInFull: grants.append(try decodeInfo(&r, answering: request))
-                case storedAsSent:
-                    guard let request else { throw DaemonError.malformed("grant \(i): stored as sent, but no grant was sent at that place") }
-                    grants.append(GrantInfo(slug: request.slug, vault: request.vault, remainingMilliseconds: request.ttlMilliseconds,
-                                            expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: request.sendTo))
-                case let other: throw DaemonError.malformed("grant.form: \(other) is neither 0 nor 1")
+            // The requests read in place, only the fields a grant takes: taken out of the array,
+            // each request was copied whole (its value and notes retained) and released again.
+            try sent.withUnsafeBufferPointer { sent in
+                for i in 0..<n {
+                    let known = i < sent.count
+                    switch try r.u8("grant.form") {
+                    case storedInFull:
+                        grants.append(try decodeInfo(&r, answeringSlug: known ? sent[i].slug : nil, vault: known ? sent[i].vault : nil))
+                    case storedAsSent:
+                        guard known else { throw DaemonError.malformed("grant \(i): stored as sent, but no grant was sent at that place") }
+                        grants.append(GrantInfo(slug: sent[i].slug, vault: sent[i].vault, remainingMilliseconds: sent[i].ttlMilliseconds,
+                                                expiresAtWallMilliseconds: try r.u64("grant.expiresAt"), sendTo: sent[i].sendTo))
+                    case let other: throw DaemonError.malformed("grant.form: \(other) is neither 0 nor 1")
+                    }
                 }
             }
             response = .unlocked(grants)

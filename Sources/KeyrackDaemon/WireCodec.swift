@@ -41,32 +41,6 @@ struct WireWriter {
     }
     mutating func count(_ n: Int) { u32(UInt32(n)) }
 
-    /// `slug(s)`, its `ORG.ENV.` bytes taken from `shared` when the slug before had the same
-    /// org and env (nearly every slug of an unlock), so only the key's bytes are copied.
-    mutating func slug(_ s: Slug, sharing shared: inout SharedParts) {
-        if s.org != shared.org || s.env != shared.env || shared.org == nil {
-            shared = SharedParts(org: s.org, env: s.env, bytes: Array("\(s.org).\(s.env).".utf8))
-        }
-        let n = shared.bytes.count + s.key.utf8.count
-        u32(UInt32(n)); reserve(n); bytes.append(contentsOf: shared.bytes); bytes.append(contentsOf: s.key.utf8)
-    }
-
-    /// `string(s)`, its whole field (length and bytes) taken from `shared` when the string before
-    /// was the same (an unlock's vaults are mostly one). Names only: never a value or a note.
-    mutating func string(_ s: String, sharing shared: inout SharedParts) {
-        if s != shared.org || shared.org == nil {
-            var field = WireWriter()
-            field.string(s)
-            shared = SharedParts(org: s, env: nil, bytes: field.bytes)
-        }
-        reserve(shared.bytes.count); bytes.append(contentsOf: shared.bytes)
-    }
-
-    /// The bytes last written for a slug's org and env, or for a string (in `org`).
-    struct SharedParts {
-        var org: String?, env: String?, bytes: [UInt8] = []
-    }
-
     /// Zeroes the buffer (it may hold values) and empties it.
     mutating func wipe() { zeroize(&bytes); bytes = [] }
 }

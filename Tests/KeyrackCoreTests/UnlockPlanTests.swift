@@ -59,6 +59,22 @@ final class UnlockPlanTests: XCTestCase {
         XCTAssertEqual(plan.capped.map(\.cap.description), ["120s by its OpenBao lease", "the credential's own expiry (2027-01-15T08:05:00Z)"])
     }
 
+    /// `mintsCredentials` says whether the caller has TTLs to cut again: only for a credential
+    /// with an end of its own (granted, or refused because it ends at once), never for stored keys.
+    func testOnlyACredentialWithAnEndMakesThePlanMintCredentials() throws {
+        let stored = try UnlockPlan(entries: [try entry("prod", "A"), try entry("prod", "B")], requestedSeconds: 60, nowMilliseconds: now) { self.value($0, "v") }
+        XCTAssertFalse(stored.mintsCredentials)
+        let token = try entry("prod", "TOKEN")
+        let minted = try UnlockPlan(entries: [try entry("prod", "A"), token], requestedSeconds: 60, nowMilliseconds: now) { e in
+            self.value(e, "v", expiresAt: e.slug == token.slug ? Date(timeIntervalSince1970: Double(self.now) / 1000 + 300) : nil)
+        }
+        XCTAssertTrue(minted.mintsCredentials)
+        XCTAssertEqual(minted.grants.map(\.credentialEnd), [nil, now + 300_000])
+        let stale = try UnlockPlan(entries: [token], requestedSeconds: 60, nowMilliseconds: now) { self.value($0, "v", expiresAt: Date(timeIntervalSince1970: Double(self.now) / 1000)) }
+        XCTAssertTrue(stale.grants.isEmpty)
+        XCTAssertTrue(stale.mintsCredentials)
+    }
+
     func testDerivedKeysShareTheirKeysTTLAndAMissingKeyIsOmittedWithItsReason() throws {
         let profile = try entry("prod", "AWS_PROFILE", vault: .awsConfig), absent = try entry("prod", "FROM_ENV", vault: .osEnvvar)
         let end = Date(timeIntervalSince1970: Double(now) / 1000 + 900)
@@ -117,5 +133,58 @@ final class UnlockPlanTests: XCTestCase {
         }
         XCTAssertEqual(envValues.map(\.value), [Array("from-env".utf8)])
         XCTAssertEqual(reads, 1)
+    }
+
+    /// A key whose mechanism hands its value out as stored comes back as that value alone
+    /// (`KeySource.Resolved.own`, no array per key), the storage the manifest holds; a minted or
+    /// missing one as its outcome. `resolve` still answers both as outcomes.
+    func testAKeysOwnValueIsResolvedAloneInTheManifestsStorage() throws {
+        let secure = try entry("prod", "API"), absent = try entry("prod", "GONE")
+        var manifest = HostManifest(owner: OwnerRecord(name: try OwnerName("robot"), via: .age, pubkey: "age1example"))
+        manifest.keys[secure.slug] = secure
+        manifest.keys[absent.slug] = absent
+        manifest.secrets[secure.slug] = Array("s3cret".utf8)
+        let post: HTTPPost = { _, _, _ in throw KeyrackError.failure("no HTTP in this test") }
+        guard case .own(let value) = try KeySource.resolved(secure, manifest: manifest, direct: [:], environment: [:], post: post) else {
+            return XCTFail("os.secure key not read as its own value")
+        }
+        XCTAssertEqual(value, Array("s3cret".utf8))
+        let plan = try UnlockPlan(entries: [secure], requestedSeconds: 60, nowMilliseconds: now) { e in
+            .init(resolved: try KeySource.resolved(e, manifest: manifest, direct: [:], environment: [:], post: post), source: "os.secure")
+        }
+        plan.wipe()
+        XCTAssertTrue(manifest.secrets[secure.slug]!.allSatisfy { $0 == 0 }, "the plan's value is not the manifest's storage")
+        guard case .outcome(.missing(let why)) = try KeySource.resolved(absent, manifest: manifest, direct: [:], environment: [:], post: post) else {
+            return XCTFail("a key without a value resolved to one")
+        }
+        XCTAssertEqual(why.description, "no os.secure value in the manifest: set the key again")
+    }
+
+    /// The plan grants a key's own value alone exactly as it grants the same value as an outcome
+    /// of one value: slug, source, TTL (asked for, cut by maxDuration, a lease, the sudo cap),
+    /// destinations, no credential end or revocation, the same caps noted in the same order.
+    func testAKeysOwnValueIsGrantedAsTheSameValueAsAnOutcome() throws {
+        let entries = [try entry("prod", "A"), try entry("prod", "B", maxDuration: "10m"), try entry("sudo", "ROOT"),
+                       try entry("sudo", "LONG", maxDuration: "2h"), try entry("prod", "LEASED")]
+        func plan(own: Bool) throws -> UnlockPlan {
+            try UnlockPlan(entries: entries, requestedSeconds: 3 * 3600, nowMilliseconds: now) { e in
+                let bytes = Array("v-\(e.slug.key)".utf8), lease = e.slug.key == "LEASED" ? 120 : nil
+                return own ? .init(resolved: .own(bytes), leaseSeconds: lease, source: "os.secure")
+                    : .init(outcome: .values([KeySource.Value(key: e.slug.key, value: bytes)]), leaseSeconds: lease, source: "os.secure")
+            }
+        }
+        let alone = try plan(own: true), asOutcome = try plan(own: false)
+        XCTAssertEqual(alone.grants.map(\.slug), asOutcome.grants.map(\.slug))
+        XCTAssertEqual(alone.grants.map(\.source), asOutcome.grants.map(\.source))
+        XCTAssertEqual(alone.grants.map(\.ttlMilliseconds), [10_800_000, 600_000, 1_800_000, 7_200_000, 120_000])
+        XCTAssertEqual(alone.grants.map(\.ttlMilliseconds), asOutcome.grants.map(\.ttlMilliseconds))
+        XCTAssertEqual(alone.grants.map(\.value), asOutcome.grants.map(\.value))
+        XCTAssertEqual(alone.grants.map(\.sendTo), asOutcome.grants.map(\.sendTo))
+        XCTAssertEqual(alone.grants.map(\.credentialEnd), asOutcome.grants.map(\.credentialEnd))
+        XCTAssertEqual(alone.grants.map(\.revocation), asOutcome.grants.map(\.revocation))
+        XCTAssertEqual(alone.capped.map(\.slug), asOutcome.capped.map(\.slug))
+        XCTAssertEqual(alone.capped.map(\.cap), [.maxDuration("10m"), .sudo, .maxDuration("2h"), .lease(seconds: 120)])
+        XCTAssertEqual(alone.capped.map(\.cap), asOutcome.capped.map(\.cap))
+        XCTAssertFalse(alone.mintsCredentials)
     }
 }

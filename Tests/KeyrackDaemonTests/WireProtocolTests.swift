@@ -279,7 +279,7 @@ final class WireProtocolTests: XCTestCase {
     }
 
     /// An UNLOCK's slugs and vaults are written reusing the bytes of the one before
-    /// (WireWriter.SharedParts), yet the frame is byte for byte what writing each field alone
+    /// (UnlockEncoding), yet the frame is byte for byte what writing each field alone
     /// makes: orgs and envs changing, an empty vault first, a vault changing and coming back.
     func testAnUnlocksSharedSlugAndVaultBytesAreEachFieldsOwn() throws {
         let texts = ["acme.test.A", "acme.test.B.C", "acme.prod.A", "other.prod.A", "other.prod.LONGER_THAN_FIFTEEN_BYTES", "a-long-organisation.test.K", "acme.test.Z"]
@@ -292,5 +292,49 @@ final class WireProtocolTests: XCTestCase {
             w.u8(0); w.count(0); w.u8(0)
         }
         XCTAssertEqual(Request.unlock(grants, catalog: nil).encodeBody(), w.bytes)
+    }
+
+    /// UNLOCK's one-pass writer (UnlockEncoding) against the field-by-field writer, on every
+    /// optional part: the catalog, notes with and without a secret, a lease (written only with a
+    /// note), destinations, a value of no bytes and one of many, names of more than 15 bytes
+    /// (not stored inline). Framed for sending, the same body behind its length.
+    func testAnUnlockIsWrittenInOnePassAsEachFieldAloneWouldBe() throws {
+        let big = [UInt8](repeating: 0xA5, count: 70_000)
+        let grants = [
+            GrantRequest(slug: s1, vault: "os.secure", ttlMilliseconds: 1_800_000, value: [0, 1, 2, 0xff], sendTo: ["api.github.com", "h:8443"]),
+            GrantRequest(slug: Slug(parsing: "acme.sudo.B")!, vault: "openbao:secret/some/long/path#field", ttlMilliseconds: 2, value: [],
+                         revocation: "openbao-lease a/b/c", revocationSecret: [9, 9, 9], leaseMilliseconds: 60_000),
+            GrantRequest(slug: Slug(parsing: "acme.sudo.C")!, vault: "os.secure", ttlMilliseconds: 3, value: big,
+                         revocation: "github-app https://api.github.com/installation/token"),
+            GrantRequest(slug: Slug(parsing: "acme.sudo.D")!, vault: "os.secure", ttlMilliseconds: 4, value: [4], leaseMilliseconds: 5),
+            GrantRequest(slug: s2, vault: "os.secure", ttlMilliseconds: UInt64.max, value: [5], revocation: "n", leaseMilliseconds: 0),
+        ]
+        let catalog = UnlockCatalog(count: 9, beyondGrants: [Slug(parsing: "acme.sudo.A")!, Slug(parsing: "a-long-organisation.environment.K")!])
+        for catalog in [nil, catalog, UnlockCatalog(count: 5, beyondGrants: [])] {
+            var w = WireWriter()
+            w.u8(Protocol.version); w.u8(0x02); w.u8(catalog == nil ? 0 : 1)
+            if let catalog { w.count(catalog.count); w.count(catalog.beyondGrants.count); for s in catalog.beyondGrants { w.slug(s) } }
+            w.count(grants.count)
+            for g in grants {
+                w.slug(g.slug); w.string(g.vault); w.u64(g.ttlMilliseconds); w.data(g.value)
+                w.u8(g.revocation == nil ? 0 : g.revocationSecret == nil ? 1 : 2)
+                if let note = g.revocation { w.string(note) }
+                if g.revocation != nil, let secret = g.revocationSecret { w.data(secret) }
+                w.count(g.sendTo.count); for d in g.sendTo { w.string(d) }
+                if g.revocation != nil, let lease = g.leaseMilliseconds { w.u8(1); w.u64(lease) } else { w.u8(0) }
+            }
+            let body = Request.unlock(grants, catalog: catalog).encodeBody()
+            XCTAssertEqual(body, w.bytes)
+            let n = UInt32(body.count)
+            XCTAssertEqual(UnlockEncoding.bytes(grants, catalog: catalog, framed: true),
+                           [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + body)
+            guard case .unlock(let read, let readCatalog) = try Request.decode(body: body) else { return XCTFail() }
+            XCTAssertEqual(readCatalog, catalog)
+            XCTAssertEqual(read.map(\.slug), grants.map(\.slug))
+            XCTAssertEqual(read.map(\.value), grants.map(\.value))
+            XCTAssertEqual(read.map(\.revocationSecret), grants.map(\.revocationSecret))
+            XCTAssertEqual(read.map(\.leaseMilliseconds), [nil, 60_000, nil, nil, 0])
+            XCTAssertEqual(read.map(\.sendTo), grants.map(\.sendTo))
+        }
     }
 }

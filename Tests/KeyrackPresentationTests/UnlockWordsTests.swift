@@ -1,4 +1,5 @@
 @testable import KeyrackApp
+import KeyrackClient
 import KeyrackCore
 import KeyrackDaemon
 import KeyrackNames
@@ -37,6 +38,19 @@ final class UnlockWordsTests: XCTestCase {
                       GrantInfo(slug: other, vault: "1password", remainingMilliseconds: 90_000, expiresAtWallMilliseconds: 0)]
         let text = String(decoding: UnlockRendering.text(owner: "human", recipient: "age1yubikey1q", unlocked: grants), as: UTF8.self)
         XCTAssertEqual(text, "unlocked 2 key(s) of 'human' with recipient age1yubikey1q:\n  acme.prod.TOKEN  expires in 9h00m\n  acme.prod.DB  expires in 1m\n")
+    }
+
+    /// Written through a pointer into a buffer measured first, `ORG.ENV.` and the time left
+    /// reused from the line before when the same: orgs and envs changing and coming back, names
+    /// longer than 15 bytes (not stored inline), times changing and coming back, and no grant.
+    func testTheUnlockedKeysReadAsEachLineAloneWouldWhateverTheyShare() {
+        let texts = ["acme.prod.A", "acme.prod.B", "acme.test.A", "a-long-organisation.test.LONGER_THAN_FIFTEEN_BYTES", "acme.test.C", "@all.all.KEY.WITH.DOTS"]
+        let times: [UInt64] = [9 * 3_600_000, 9 * 3_600_000, 59_999, 9 * 3_600_000, 3_600_000 + 9 * 60_000, 0]
+        let grants = zip(texts, times).map { GrantInfo(slug: Slug(parsing: $0)!, vault: "os.secure", remainingMilliseconds: $1, expiresAtWallMilliseconds: 0) }
+        let expected = "unlocked 6 key(s) of 'o' with recipient r:\n" + zip(texts, times).map { "  \($0)  expires in \(TextFormat.remaining(milliseconds: $1))\n" }.joined()
+        XCTAssertEqual(String(decoding: UnlockRendering.text(owner: "o", recipient: "r", unlocked: grants), as: UTF8.self), expected)
+        XCTAssertTrue(expected.contains("  acme.test.A  expires in 59s\n  a-long-organisation.test.LONGER_THAN_FIFTEEN_BYTES  expires in 9h00m\n  acme.test.C  expires in 1h09m\n"))
+        XCTAssertEqual(UnlockRendering.text(owner: "o", recipient: "r", unlocked: []), Array("unlocked 0 key(s) of 'o' with recipient r:\n".utf8))
     }
 
     func testTheIdentityAgentSaysHowAgeClientsReachIt() {

@@ -42,8 +42,9 @@ public enum OpenBaoFetch {
     /// --pin-file): where pcscd is open to every user the manifest's PIN does not stay verified.
     public static func fetch(_ entries: [KeyEntry], manifest: HostManifest, owner: OwnerName, interaction: Interaction = TerminalInteraction.live,
                       environment given: [String: String]? = nil) throws -> [Slug: Fetched] {
+        // Every unlock calls this: one look at each entry's vault, and no filtered copy, when none is OpenBao's.
+        guard entries.containsVault(.openBao) else { return [:] }
         let wanted = entries.filter { $0.vault == .openBao }
-        guard !wanted.isEmpty else { return [:] }
         // The process's environment only when a key is OpenBao's: every unlock calls this.
         let environment = given ?? ProcessInfo.processInfo.environment
         let settings = manifest.openbao ?? OpenBaoSettings()

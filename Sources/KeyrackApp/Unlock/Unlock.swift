@@ -25,6 +25,10 @@ public struct Unlock {
     /// process's environment, or a test's. Nil: the process's, read only when a vault asks (an
     /// os.secure unlock never does, and the dictionary costs a tenth of a small unlock's start).
     public var environment: [String: String]?
+    /// What becomes of the opened manifest, the plan and the requests once the unlock is done,
+    /// their values wiped: freed before `run` returns, unless the caller is a process that exits
+    /// right after (UnlockLeftovers).
+    public var leftovers: UnlockLeftovers = .freed
 
     public init(store: HostManifestStore, terminal: any UserTerminal = LiveTerminal(), daemon: any OwnerDaemonPort = LiveDaemonPort(),
                 clock: any WallClock = LiveClock(), events: @escaping (UnlockEvent) -> Void = { _ in },
@@ -66,7 +70,7 @@ public struct Unlock {
         try DaemonStart.refuseOtherUID(owner: owner.value, pinnedUID: manifest.owner.uid, by: " by its manifest", action: "unlock", uid: request.uid)
         let pinned = manifest.owner.uid ?? pinnedBySidecar
         let entries = try select(manifest, owner: owner, env: env, key: request.key, workingDirectory: request.workingDirectory)
-        let direct = entries.contains { $0.vault == .osDirect || $0.vault == .awsParams } ? try store.directValues(owner: owner) : [:]
+        let direct = entries.containsVault(.osDirect, .awsParams) ? try store.directValues(owner: owner) : [:]
 
         let requested = request.durationSeconds ?? UnlockPlan.defaultSeconds(env: env)
         // Remote vaults first (one login per server); a failure there ends the unlock unhandled.
@@ -87,23 +91,24 @@ public struct Unlock {
                                                                revocationSecret: fetched.revocationSecret)]),
                              leaseSeconds: fetched.ttlSeconds, source: fetched.source)
             }
-            return .init(outcome: try KeySource.resolve(entry, manifest: manifest, direct: direct,
+            return .init(resolved: try KeySource.resolved(entry, manifest: manifest, direct: direct,
                                                         environment: vaultEnvironment(),
                                                         post: { try HTTPSPost.send($0, headers: $1, body: $2) },
                                                         get: { try HTTPSPost.send($0, method: "GET", headers: $1, body: []) }),
                          source: entry.vault.rawValue)
         }
-        defer { plan.wipe() }
-        var grants = plan.grants.map { GrantRequest(slug: $0.slug, vault: $0.source, ttlMilliseconds: $0.ttlMilliseconds, value: $0.value,
-                                                    revocation: $0.revocation, revocationSecret: $0.revocationSecret, sendTo: $0.sendTo) }
-        // In place: the requests share their values' storage with the plan and the manifest.
+        // In place: the requests share their values' storage with the plan (and the manifest),
+        // so this one wipe zeroes theirs too. Only then is the working set given up.
         defer {
-            for grant in grants {
-                wipeStorage(grant.value)
-                if let secret = grant.revocationSecret { wipeStorage(secret) }
-            }
+            plan.wipe()
+            if leftovers == .keptUntilExit { KeptUntilExit.keep((opened, entries, plan)) }
         }
-        let credentialEnds = Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min)
+        var grants = GrantRequest.requests(of: plan)
+        // Run before the wipe above (defers run last first): kept, the requests are not freed, and
+        // their values are the plan's storage, which the wipe zeroes.
+        defer { if leftovers == .keptUntilExit { KeptUntilExit.keep(grants) } }
+        // Only a minted credential has an end: an unlock of stored keys makes no dictionary.
+        let credentialEnds = plan.mintsCredentials ? Dictionary(plan.grants.compactMap { g in g.credentialEnd.map { (g.slug, $0) } }, uniquingKeysWith: min) : [:]
         for (slug, cap) in plan.capped { events(.capped(slug, to: cap)) }
         for (slug, why) in plan.omitted { events(.stayedLocked(slug, why: why)) }
         guard !grants.isEmpty else {
@@ -114,10 +119,13 @@ public struct Unlock {
         // A minted credential's own expiry caps its grant, counted from now: starting the
         // daemon took time since the plan was made.
         let now = clock.nowMilliseconds()
-        for i in grants.indices {
-            if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
-            // A renewable lease is not a cap: the daemon renews it (counted from now, as above).
-            if let end = remote[grants[i].slug]?.leaseEndsAtMilliseconds { grants[i].leaseMilliseconds = end > now ? end - now : 0 }
+        // Nothing to cut for stored keys without a lease (nearly every unlock): no pass at all.
+        if !credentialEnds.isEmpty || !remote.isEmpty {
+            for i in grants.indices {
+                if let end = credentialEnds[grants[i].slug] { grants[i].ttlMilliseconds = min(grants[i].ttlMilliseconds, end > now ? end - now : 0) }
+                // A renewable lease is not a cap: the daemon renews it (counted from now, as above).
+                if let end = remote[grants[i].slug]?.leaseEndsAtMilliseconds { grants[i].leaseMilliseconds = end > now ? end - now : 0 }
+            }
         }
         try SandboxRequirement.enforce(required: manifest.owner.sandboxed) { try daemon.send(owner: owner.value, $0) }
         // The access log's checkpoint key, from the manifest just opened, and which recipient

@@ -29,11 +29,15 @@ public struct UnlockPlan {
 
     /// One key's values as read: by `KeySource`, or by a remote vault the caller read first.
     public struct Read {
-        public var outcome: KeySource.Outcome
+        /// The key's own value as stored (granted under its slug as it is), or its mechanism's outcome.
+        public var resolved: KeySource.Resolved
         public var leaseSeconds: Int?
         public var source: String
         public init(outcome: KeySource.Outcome, leaseSeconds: Int? = nil, source: String) {
-            self.outcome = outcome
+            self.init(resolved: .outcome(outcome), leaseSeconds: leaseSeconds, source: source)
+        }
+        public init(resolved: KeySource.Resolved, leaseSeconds: Int? = nil, source: String) {
+            self.resolved = resolved
             self.leaseSeconds = leaseSeconds
             self.source = source
         }
@@ -77,6 +81,9 @@ public struct UnlockPlan {
     public private(set) var grants: [Grant] = []
     public private(set) var omitted: [(slug: Slug, reason: LockedReason)] = []
     public private(set) var capped: [(slug: Slug, cap: Cap)] = []
+    /// Whether a grant holds a minted credential (one with a `credentialEnd`): the caller cuts
+    /// TTLs again only then, and needs no look-up by slug for an unlock of stored keys.
+    public private(set) var mintsCredentials = false
 
     /// `read` is called once per entry, in order; its error ends the plan (and the unlock).
     public init(entries: [KeyEntry], requestedSeconds: Int, nowMilliseconds: UInt64,
@@ -85,48 +92,88 @@ public struct UnlockPlan {
         grants.reserveCapacity(entries.count)
         for entry in entries {
             let got = try read(entry)
-            guard case .values(let values) = got.outcome else {
-                if case .missing(let why) = got.outcome { omitted.append((entry.slug, why)) }
-                continue
+            try add(entry, got, requestedSeconds: requestedSeconds, nowMilliseconds: nowMilliseconds)
+        }
+    }
+
+    /// The grants of one entry as `read` read it, or why it stays locked.
+    private mutating func add(_ entry: borrowing KeyEntry, _ got: consuming Read, requestedSeconds: Int, nowMilliseconds: UInt64) throws {
+        let slug = entry.slug
+        let values: [KeySource.Value]
+        switch got.resolved {
+        case .outcome(.missing(let why)):
+            omitted.append((slug, why))
+            return
+        case .outcome(.values(let read)):
+            values = read
+        case .own(let value):
+            // The key's own value alone, as stored: no expiry, no revocation, its slug as it is.
+            let ttl = ttl(entry, slug: slug, requestedSeconds: requestedSeconds, leaseSeconds: got.leaseSeconds)
+            grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: value, credentialEnd: nil,
+                                revocation: nil, sendTo: Self.destinations(entry), revocationSecret: nil))
+            return
+        }
+        var ttl = ttl(entry, slug: slug, requestedSeconds: requestedSeconds, leaseSeconds: got.leaseSeconds)
+        // The values read in place: taken out of their array one by one, each was copied.
+        try values.withUnsafeBufferPointer { values in
+            var end: UInt64?
+            for j in values.indices {
+                if let at = values[j].expiresAt { end = min(end ?? .max, UInt64(max(0, at.timeIntervalSince1970 * 1000))) }
             }
-            var ttl = UInt64(max(requestedSeconds, 0)) * 1000
-            func cut(to milliseconds: UInt64, _ why: Cap) {
-                if milliseconds < ttl { ttl = milliseconds; capped.append((entry.slug, why)) }
-            }
-            if let cap = entry.maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
-            if let lease = got.leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
-            if entry.env.isSudo, entry.maxDuration == nil {
-                cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo)
-            }
-            let end = values.lazy.compactMap(\.expiresAt).min().map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) }
             if let end {
+                mintsCredentials = true
                 guard end > nowMilliseconds + 1000 else {
-                    omitted.append((entry.slug, "the credential it minted expires at once"))
+                    omitted.append((slug, "the credential it minted expires at once"))
                     // Values shared with the caller's outcome: zero the storage itself.
-                    for v in values { wipeStorage(v.value) }
-                    continue
+                    for j in values.indices { wipeStorage(values[j].value) }
+                    return
                 }
-                let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000))
-                cut(to: end - nowMilliseconds, .credentialExpiry(iso))
+                if end - nowMilliseconds < ttl {
+                    ttl = end - nowMilliseconds
+                    capped.append((slug, .credentialExpiry(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(end) / 1000)))))
+                }
             }
-            for v in values {
+            let sendTo = Self.destinations(entry)
+            for j in values.indices {
                 // The key's own value is granted under its slug as it is; a derived one (an AWS
                 // key's secret and token) under its own name, checked.
-                let slug = v.key == entry.slug.key ? entry.slug : Slug(org: entry.org, env: entry.env, key: try KeyName(v.key))
-                grants.append(Grant(slug: slug, source: got.source, ttlMilliseconds: ttl, value: v.value, credentialEnd: end,
-                                    revocation: v.revocation, sendTo: entry.sendTo.map(\.description),
-                                    revocationSecret: v.revocationSecret))
+                let granted = values[j].key == slug.key ? slug : Slug(org: entry.org, env: entry.env, key: try KeyName(values[j].key))
+                grants.append(Grant(slug: granted, source: got.source, ttlMilliseconds: ttl, value: values[j].value, credentialEnd: end,
+                                    revocation: values[j].revocation, sendTo: sendTo, revocationSecret: values[j].revocationSecret))
             }
         }
+    }
+
+    /// The TTL asked for, cut by the key's maxDuration, a lease and the sudo cap, each cut noted;
+    /// a credential's own expiry may cut it further (`add`).
+    private mutating func ttl(_ entry: borrowing KeyEntry, slug: Slug, requestedSeconds: Int, leaseSeconds: Int?) -> UInt64 {
+        var ttl = UInt64(max(requestedSeconds, 0)) * 1000
+        func cut(to milliseconds: UInt64, _ why: Cap) {
+            if milliseconds < ttl { ttl = milliseconds; capped.append((slug, why)) }
+        }
+        let maxDuration = entry.maxDuration
+        if let cap = maxDuration { cut(to: UInt64(cap.seconds) * 1000, .maxDuration(cap.text)) }
+        if let lease = leaseSeconds { cut(to: UInt64(max(lease, 0)) * 1000, .lease(seconds: lease)) }
+        if entry.env.isSudo, maxDuration == nil { cut(to: UInt64(Self.sudoCapSeconds) * 1000, .sudo) }
+        return ttl
+    }
+
+    /// The key's `sendTo`, as the daemon carries it.
+    private static func destinations(_ entry: borrowing KeyEntry) -> [String] {
+        let sendTo = entry.sendTo
+        return sendTo.isEmpty ? [] : sendTo.map(\.description)
     }
 
     /// Zeroes every value the plan holds, in the storage it shares with the manifest it was read
     /// from and the requests made of it: `zeroize` there would copy the shared buffer and zero
     /// only the copy.
     public func wipe() {
-        for grant in grants {
-            wipeStorage(grant.value)
-            if let secret = grant.revocationSecret { wipeStorage(secret) }
+        // Each grant read in place: `for grant in` copied each one.
+        grants.withUnsafeBufferPointer { grants in
+            for i in grants.indices {
+                wipeStorage(grants[i].value)
+                if let secret = grants[i].revocationSecret { wipeStorage(secret) }
+            }
         }
     }
 }

@@ -37,35 +37,53 @@ public enum KeySource {
         case missing(LockedReason)
     }
 
+    /// What `resolve` finds before it is made an outcome: the key's own value as its vault holds
+    /// it, for a mechanism that hands it out as it is (nearly every key), or the outcome itself.
+    /// An unlock's plan takes the first without an array of one value made and freed for each
+    /// key (UnlockPlan.Read; 10 000 of them were a fortieth of an unlock, issue 32).
+    public enum Resolved {
+        case own([UInt8])
+        case outcome(Outcome)
+    }
+
     /// `environment` is evaluated only for the vaults and mechanisms that read it (an os.secure
     /// key never does). `post` is the HTTP client ephemeral mechanisms mint with (GitHub App tokens), `get` the one
     /// the GitHub Actions ID token is asked with (EPHEMERAL_VIA_GITHUB_OIDC).
     public static func resolve(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
                                environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost,
                                get: HTTPGet = { _, _ in throw GitHubActionsIDToken.Failure.unreachable("no HTTP client") }) throws -> Outcome {
+        switch try resolved(entry, manifest: manifest, direct: direct, environment: environment(), post: post, get: get) {
+        case .own(let value): return .values([Value(key: entry.slug.key, value: value)])
+        case .outcome(let outcome): return outcome
+        }
+    }
+
+    /// `resolve`, the key's own value left as it is read (`Resolved`).
+    public static func resolved(_ entry: KeyEntry, manifest: HostManifest, direct: [Slug: [UInt8]],
+                                environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment, post: HTTPPost,
+                                get: HTTPGet = { _, _ in throw GitHubActionsIDToken.Failure.unreachable("no HTTP client") }) throws -> Resolved {
         let source: [UInt8]
         switch try VaultReader.read(entry, manifest: manifest, direct: direct, environment: environment()) {
-        case .missing(let why): return .missing(why)
+        case .missing(let why): return .outcome(.missing(why))
         case .value(let value): source = value
         }
-        let own = Value(key: entry.slug.key, value: source, expiresAt: nil)
         switch entry.mech {
         case .ephemeralViaAwsSso:
             let profile = String(decoding: source, as: UTF8.self)
             let outcome = try AWSProfileCredentials.export(profile: profile, environment: environment())
-            guard case .values(let credentials) = outcome else { return outcome }
-            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+            guard case .values(let credentials) = outcome else { return .outcome(outcome) }
+            return .outcome(.values([Value(key: entry.slug.key, value: source, expiresAt: credentials.first?.expiresAt)] + credentials))
         case .ephemeralViaGithubOidc where entry.vault == .awsConfig:
             let profile = String(decoding: source, as: UTF8.self)
             let outcome = try AWSWebIdentity.assume(profile: profile, entry: entry, environment: environment(), get: get)
-            guard case .values(let credentials) = outcome else { return outcome }
-            return .values([Value(key: own.key, value: own.value, expiresAt: credentials.first?.expiresAt)] + credentials)
+            guard case .values(let credentials) = outcome else { return .outcome(outcome) }
+            return .outcome(.values([Value(key: entry.slug.key, value: source, expiresAt: credentials.first?.expiresAt)] + credentials))
         case .ephemeralViaGithubApp:
             var source = source
             defer { wipe(&source) }
-            return try GitHubAppToken.mint(source: source, entry: entry, environment: environment(), post: post)
+            return .outcome(try GitHubAppToken.mint(source: source, entry: entry, environment: environment(), post: post))
         default:
-            return .values([own])
+            return .own(source)
         }
     }
 
@@ -74,14 +92,18 @@ public enum KeySource {
     /// manifest was read in it (as keyrack writes it), as the unlock's grants are: the daemon is
     /// then sent only the slugs no grant has (UnlockCatalog), found by one merge.
     public static func catalog(_ manifest: HostManifest) -> [Slug] {
-        // Appended to one array: an array per key, flattened, was an allocation per key.
+        // Appended to one array: an array per key, flattened, was an allocation per key. Each
+        // entry read in place, its slug alone taken: `for entry in` copied every entry.
         var slugs: [Slug] = []
         slugs.reserveCapacity(manifest.keys.count)
-        for entry in manifest.sortedKeys.entries ?? Array(manifest.keys.values) {
-            slugs.append(entry.slug)
-            guard entry.vault == .awsConfig else { continue }
-            slugs += AWSProfileCredentials.derivedKeys.compactMap { name in
-                (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
+        (manifest.sortedKeys.entries ?? Array(manifest.keys.values)).withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                slugs.append(entries[i].slug)
+                guard entries[i].vault == .awsConfig else { continue }
+                let entry = entries[i]
+                slugs += AWSProfileCredentials.derivedKeys.compactMap { name in
+                    (try? KeyName(name)).map { Slug(org: entry.org, env: entry.env, key: $0) }
+                }
             }
         }
         return slugs

@@ -30,7 +30,12 @@ struct UnlockArguments: Equatable {
         let store = try HostManifestStore.fromEnvironment()
         var file = stat()
         HugePageHeap.prepare(forManifestBytes: stat(store.home.manifest(request.owner).path, &file) == 0 ? Int(file.st_size) : nil)
-        let result = try Unlock(store: store, events: { Terminal.printError(UnlockRendering.line($0)) }).run(request)
+        // The process exits right after: what the unlock worked with is kept, not freed piece by
+        // piece (its values wiped all the same), and so is its answer once rendered.
+        var unlock = Unlock(store: store, events: { Terminal.printError(UnlockRendering.line($0)) })
+        unlock.leftovers = .keptUntilExit
+        let result = try unlock.run(request)
         UnlockRendering.render(result, json: json)
+        KeptUntilExit.keep(result)
     }
 }

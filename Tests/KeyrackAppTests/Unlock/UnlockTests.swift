@@ -121,6 +121,28 @@ final class UnlockTests: XCTestCase {
         }
     }
 
+    /// `keyrack unlock` keeps the unlock's working set until it exits instead of freeing it piece
+    /// by piece, but only once every value in it is wiped in place; a caller that lives on (the
+    /// default) keeps nothing, on success or failure.
+    func testTheWorkingSetIsKeptUntilExitOnlyWhenAskedAndOnlyWiped() throws {
+        let robo = try owner("robo", keys: [("acme.prod.DB", nil), ("acme.prod.API", nil)])
+        let before = KeptUntilExit.count
+        _ = try unlock.run(request(robo, env: "prod"))
+        daemon.unlockError = KeyrackError(.usage, "the daemon went away")
+        XCTAssertThrowsError(try unlock.run(request(robo, env: "prod")))
+        XCTAssertEqual(KeptUntilExit.count, before, "freed as run returns: nothing is held for a caller that lives on")
+
+        daemon = FakeDaemon()
+        var exiting = unlock
+        exiting.leftovers = .keptUntilExit
+        let result = try exiting.run(request(robo, env: "prod"))
+        XCTAssertEqual(result.unlocked.map(\.slug), [slug("acme.prod.API"), slug("acme.prod.DB")])
+        XCTAssertEqual(daemon.granted.map { String(decoding: $0.value, as: UTF8.self) }, ["v-acme.prod.API", "v-acme.prod.DB"])
+        XCTAssertEqual(KeptUntilExit.count, before + 2, "the manifest, entries and plan, and the requests")
+        XCTAssertEqual(daemon.handed.map(\.count), ["v-acme.prod.API".utf8.count, "v-acme.prod.DB".utf8.count])
+        for value in daemon.handed { XCTAssertTrue(value.allSatisfy { $0 == 0 }, "a value of \(value.count) bytes was kept unwiped") }
+    }
+
     func testAnOwnerPinnedToAnotherUIDIsRefusedBeforeItsManifestIsOpened() throws {
         let robo = try owner("robo", uid: 4321, keys: [("acme.prod.DB", nil)])
         XCTAssertThrowsError(try unlock.run(request(robo, env: "prod", uid: 1234))) { error in
