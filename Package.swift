@@ -93,6 +93,7 @@ let package = Package(
         // (libsodium a short last chunk: no OpenSSL provider set-up for a manifest, see ChunkCipher).
         .target(name: "AgeFormat", dependencies: [
             "COpenSSLCrypto", "CSodium",
+            "Locking",  // the pipeline's Monitor and CPUs
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: swift6),
@@ -154,7 +155,7 @@ let package = Package(
         // The rules of owner and org names, Foundation-free, for the fast path and the core alike.
         .target(name: "KeyrackNames", swiftSettings: swift6),
         // swift-crypto (already linked) signs a GitHub App's RS256 JWT with its RSA key.
-        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes",
+        .target(name: "KeyrackCore", dependencies: ["AgeFormat", "AgeSSH", "AgeYubiKey", "PIV", "TPM", "AgeTPM", "KeyrackYAML", "KeyrackNames", "ProcessSpawn", "SecretBytes", "Locking",
                                                     .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Grant store, wire protocol, server and client. Knows grants, not vaults.
@@ -291,7 +292,7 @@ let package = Package(
         // its default, whatever the test process ignores or blocks).
         .target(name: "TestSupport", dependencies: ["ProcessSpawn"], path: "Tests/TestSupport"),
         // The test bundle (all test targets, one link) calls libcrypto directly: it links it.
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")],
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "Locking", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Vectors")],
                     linkerSettings: [.linkedLibrary("crypto")]),
         // Vectors/ holds the generator of RSAOAEPVectors.swift (pyca/cryptography).
         .testTarget(name: "AgeSSHTests", dependencies: ["AgeSSH", "AgeFormat", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Vectors"]),

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
+import Locking
 
 /// How a whole payload is spread over the machine: STREAM chunks are independent, so
 /// `workers` threads each take the next batch of chunks, seal or open it, and write it in turn.
@@ -25,7 +25,7 @@ public struct STREAMParallelism: Sendable, Equatable {
     /// One worker per core this process may run on: the work is the cipher, which is CPU
     /// bound, and reads and writes are spread over the same threads. Memory is one batch
     /// (1 MiB) per worker, whatever the size of the file: the pipeline's depth is the core count.
-    public static var machine: STREAMParallelism { STREAMParallelism(workers: PipelineThreads.availableCores) }
+    public static var machine: STREAMParallelism { STREAMParallelism(workers: CPUs.available) }
     public static let serial = STREAMParallelism(workers: 1)
 }
 
@@ -88,11 +88,11 @@ final class BatchPipeline {
     private let emit: (STREAMBatch) throws -> Void
 
     /// Guards reading: `fill` runs under it, in sequence order.
-    private let readLock = PipelineMonitor()
+    private let readLock = Monitor()
     private var nextSequence = 0
     private var inputDone = false
     /// Guards the writing turn and the failure.
-    private let turnLock = PipelineMonitor()
+    private let turnLock = Monitor()
     private var turn = 0
     private var failure: Error?
 

@@ -4,34 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-// The pipeline's threads and locks on POSIX alone, without Foundation or Dispatch: the
-// static `keyrack-age` runs `age encrypt/decrypt` through this pipeline, and linking Foundation
-// (and Dispatch's thread pool) into it would cost more resident memory than the whole stream's
-// buffers (issue 32's ≤ 16 MiB for a 1 GiB file).
-
-/// A mutex with one condition variable: `lock`/`unlock` alone serve as a plain lock.
-final class PipelineMonitor: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-    /// Waits for a `broadcast`; the caller holds the lock, and holds it again on return.
-    func wait() { pthread_cond_wait(condition, mutex) }
-    func broadcast() { pthread_cond_broadcast(condition) }
-}
+// The pipeline's threads on POSIX alone (its locks and core count are Locking's), without
+// Foundation or Dispatch: the static `keyrack-age` runs `age encrypt/decrypt` through this
+// pipeline, and linking Foundation (and Dispatch's thread pool) into it would cost more resident
+// memory than the whole stream's buffers (issue 32's ≤ 16 MiB for a 1 GiB file).
 
 enum PipelineThreads {
     private final class Body {
@@ -65,60 +41,5 @@ enum PipelineThreads {
         body(0)
         for i in inline { body(i) }
         for tid in started { pthread_join(tid, nil) }
-    }
-
-    /// The cores this process may run on, at least 1, as `ProcessInfo.activeProcessorCount`
-    /// counts them without Foundation: its CPU affinity (which `taskset` and cgroup cpusets
-    /// narrow; read from /proc, as Swift's Glibc does not see `sched_getaffinity`), capped by a
-    /// cgroup v2 CPU quota.
-    static var availableCores: Int {
-        var cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        if let status = readSmallFileBytes("/proc/self/status"), let bits = allowedCPUs(status), bits > 0 { cores = bits }
-        // "max 100000" is no quota; "150000 100000" is 1.5 cores' worth, which rounds up to 2.
-        if let max = readSmallFile("/sys/fs/cgroup/cpu.max")?.split(separator: " "), max.count == 2,
-           let quota = Int(max[0]), let period = Int(max[1].filter { $0 != "\n" }), quota > 0, period > 0 {
-            cores = min(cores, Swift.max(1, (quota + period - 1) / period))
-        }
-        return cores
-    }
-
-    /// The CPUs set in the `Cpus_allowed:` line of /proc/self/status (hex digits, commas
-    /// between 32-bit words), or nil without one. Over bytes: splitting the file into String
-    /// lines cost 0.66 M instructions, before every payload (callgrind of an unlock).
-    static func allowedCPUs(_ status: ArraySlice<UInt8>) -> Int? {
-        let key = Array("Cpus_allowed:".utf8)
-        var i = status.startIndex
-        while i + key.count <= status.endIndex {
-            if i == status.startIndex || status[i - 1] == 0x0A, status[i..<(i + key.count)].elementsEqual(key) { break }
-            i += 1
-        }
-        guard i + key.count <= status.endIndex else { return nil }
-        var bits = 0
-        for c in status[(i + key.count)...] {
-            if c == 0x0A { break }
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): bits += (c - UInt8(ascii: "0")).nonzeroBitCount
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): bits += (c - UInt8(ascii: "a") + 10).nonzeroBitCount
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): bits += (c - UInt8(ascii: "A") + 10).nonzeroBitCount
-            default: break
-            }
-        }
-        return bits
-    }
-
-    /// A small text file's contents, or nil.
-    private static func readSmallFile(_ path: String) -> String? {
-        readSmallFileBytes(path).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// A small file's bytes (its first 8 KiB), or nil.
-    private static func readSmallFileBytes(_ path: String) -> ArraySlice<UInt8>? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 8192)
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return bytes[..<n]
     }
 }

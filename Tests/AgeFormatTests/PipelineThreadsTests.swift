@@ -1,20 +1,21 @@
 import Foundation
 import XCTest
 @testable import AgeFormat
+@testable import Locking
 
 /// The pipeline's own threads and core count (PipelineThreads), which replaced Dispatch and
 /// ProcessInfo so the static front end can run the pipeline without Foundation.
 final class PipelineThreadsTests: XCTestCase {
     /// The depth of the pipeline is the cores this process may use, as Foundation counts them.
     func testMachineParallelismIsTheCoresThisProcessMayUse() {
-        XCTAssertEqual(PipelineThreads.availableCores, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertEqual(CPUs.available, ProcessInfo.processInfo.activeProcessorCount)
         XCTAssertEqual(STREAMParallelism.machine.workers, ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// The affinity mask is read from the `Cpus_allowed:` line alone (not `Cpus_allowed_list:`),
     /// every hex digit's bits counted, commas between words skipped.
     func testAllowedCPUsCountsTheMaskBits() {
-        func count(_ text: String) -> Int? { PipelineThreads.allowedCPUs(Array(text.utf8)[...]) }
+        func count(_ text: String) -> Int? { CPUs.allowed(Array(text.utf8)[...]) }
         XCTAssertEqual(count("Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"), 2)
         XCTAssertEqual(count("Name:\tx\nCpus_allowed:\tff,0000000F\nMems_allowed:\t1\n"), 12)
         XCTAssertEqual(count("Name:\tx\nCpus_allowed:\tA5"), 4)
@@ -25,7 +26,7 @@ final class PipelineThreadsTests: XCTestCase {
 
     /// Every worker index runs once, index 0 on the calling thread, and `run` returns only after all.
     func testRunStartsEachWorkerOnceAndWaitsForAll() {
-        let monitor = PipelineMonitor()
+        let monitor = Monitor()
         var seen: [Int] = []
         var onCaller = false
         let caller = pthread_self()

@@ -74,14 +74,7 @@ final class ManifestKeysSplitTests: XCTestCase {
     /// The bench's shape at 3 000 keys read on two threads is the manifest the one reader
     /// reads, its keys in slug order without sorting; and too small for the automatic split.
     func testALargeManifestIsReadOnTwoThreadsAsOnOne() throws {
-        let owner = OwnerRecord(name: try OwnerName("split"), via: .age, pubkey: "age1w90uq7fqyw3sa4vyzqgwps5ga6h28874sheew2unxd8try846qdqtmqhxt")
-        var written = HostManifest(owner: owner)
-        for i in 1...3000 {
-            let slug = try Slug(validating: String(format: "bench.test.KEY_%05d", i))
-            written.keys[slug] = KeyEntry(slug: slug, vault: .osSecure, exid: nil, mech: .permanentViaReplica, maxDuration: nil,
-                                          createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z")
-            written.secrets[slug] = Array(String(format: "value-%05d", i).utf8)
-        }
+        let written = try benchShapeManifest(owner: "split", keys: 3000)
         let bytes = try written.encodeYAML()
         XCTAssertLessThan(bytes.count, KeysHalf.minimumBytes)
         XCTAssertFalse(try HostManifest.decodeReporting(yaml: bytes, split: .large).halfTaken)

@@ -12,14 +12,8 @@ final class ManifestSubsetPathTests: XCTestCase {
     /// non-ASCII text, long values, the bench's shape.
     private func written() throws -> [(what: String, text: [UInt8])] {
         var out: [(String, [UInt8])] = [("every section", Array(try ManifestDamage.base().utf8))]
-        let owner = OwnerRecord(name: try OwnerName("scale"), via: .age, pubkey: "age1w90uq7fqyw3sa4vyzqgwps5ga6h28874sheew2unxd8try846qdqtmqhxt")
-        var bench = HostManifest(owner: owner)
-        for i in 1...50 {
-            let slug = try Slug(validating: String(format: "bench.test.KEY_%05d", i))
-            bench.keys[slug] = KeyEntry(slug: slug, vault: .osSecure, exid: nil, mech: .permanentViaReplica, maxDuration: nil,
-                                        createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z")
-            bench.secrets[slug] = Array(String(format: "value-%05d-0123456789abcdef01234567", i).utf8)
-        }
+        let bench = try benchShapeManifest(owner: "scale", keys: 50)
+        let owner = bench.owner
         out.append(("the bench's shape", try bench.encodeYAML()))
         var varied = bench
         let values: [[UInt8]] = [

@@ -1,28 +1,18 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 
 /// One POSIX thread running a piece of a decode (KeysHalf), with one milestone the starter can
 /// wait for before the whole work is done. Without Foundation's Thread or Dispatch: this is
 /// all the decode needs, and `keyrack-cli` loads neither for it.
 final class DecodeThread: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Set under `mutex`, once.
+    private let monitor = Monitor()
+    /// Set under `monitor`, once.
     private var reached = false
     private var thread: pthread_t?
 
-    private init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
+    private init() {}
 
     /// Runs `body` on a new thread (a small stack: the decode does not recurse deeply); nil
     /// when no thread can be had. `body` is given the thread to mark its milestone on.
@@ -55,17 +45,17 @@ final class DecodeThread: @unchecked Sendable {
     /// On the thread: the milestone is reached (what it wrote before is the waiter's to read).
     /// Again is nothing.
     func reach() {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         reached = true
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
+        monitor.broadcast()
+        monitor.unlock()
     }
 
     /// Waits for the milestone (or the thread's end, which reaches it too).
     func waitForMilestone() {
-        pthread_mutex_lock(mutex)
-        while !reached { pthread_cond_wait(condition, mutex) }
-        pthread_mutex_unlock(mutex)
+        monitor.lock()
+        while !reached { monitor.wait() }
+        monitor.unlock()
     }
 
     /// Waits for the thread's end. Again is nothing. Only the starter calls it.

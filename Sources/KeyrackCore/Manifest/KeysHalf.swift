@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Locking
 import KeyrackYAML
 import KeyrackNames
 import SecretBytes
@@ -79,7 +80,7 @@ final class KeysHalf: @unchecked Sendable {
         var from = first + Int(keys * share), limit = end
         switch split {
         case .never: return nil
-        case .large: guard end - first >= minimumBytes, cores() >= 2 else { return nil }
+        case .large: guard end - first >= minimumBytes, CPUs.available >= 2 else { return nil }
         case .always: break
         case .near(let offset): (from, limit) = (offset, Int.max)
         }
@@ -161,6 +162,4 @@ final class KeysHalf: @unchecked Sendable {
         }
     }
 
-    /// The cores online: with one, two threads would only take turns.
-    private static func cores() -> Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)) }
 }
