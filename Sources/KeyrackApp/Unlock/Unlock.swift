@@ -98,9 +98,11 @@ public struct Unlock {
                          source: entry.vault.rawValue)
         }
         // In place: the requests share their values' storage with the plan (and the manifest),
-        // so this one wipe zeroes theirs too. Only then is the working set given up.
+        // so this one wipe zeroes theirs too; then the manifest's keys not unlocked (another env,
+        // not in the repository's list). Only then is the working set given up.
         defer {
             plan.wipe()
+            manifest.wipeSecrets()
             if leftovers == .keptUntilExit { KeptUntilExit.keep((opened, entries, plan)) }
         }
         var grants = GrantRequest.requests(of: plan)

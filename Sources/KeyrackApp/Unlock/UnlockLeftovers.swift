@@ -22,4 +22,7 @@ public enum KeptUntilExit {
 
     /// How many values are kept (for tests).
     public static var count: Int { held.withLock { $0.count } }
+
+    /// The values kept (for tests).
+    static var kept: [Any] { held.withLock { $0 } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyrackNames
+import SecretBytes
 
 /// How an owner (or one of its backup recipients) proves itself (docs/formats.md, docs/yubikey.md).
 public enum Via: String, CaseIterable, Sendable {
@@ -207,6 +208,12 @@ public struct HostManifest: Equatable, Sendable {
     var sortedKeys = SortedKeys()
     /// os.secure values by slug, kept apart from `keys` so listing never touches them.
     public var secrets: [Slug: [UInt8]]
+
+    /// Zeroes every value where it lives (its storage, shared with every copy of it): for a
+    /// manifest opened to read some of its keys, done with, and about to be freed or kept.
+    public func wipeSecrets() {
+        for value in secrets.values { wipeStorage(value) }
+    }
     /// How this owner reaches its OpenBao / Vault cluster (`keyrack set-default`); nil when unset.
     public var openbao: OpenBaoSettings?
     /// The seed of the owner's Ed25519 access-log checkpoint key (32 random bytes, made at init or

@@ -143,6 +143,22 @@ final class UnlockTests: XCTestCase {
         for value in daemon.handed { XCTAssertTrue(value.allSatisfy { $0 == 0 }, "a value of \(value.count) bytes was kept unwiped") }
     }
 
+    /// The manifest's keys the unlock did not hand on (another env) are zeroed too before the
+    /// opened manifest is given up, kept until exit or freed.
+    func testTheManifestsOtherKeysAreWipedBeforeItIsKept() throws {
+        let robo = try owner("robo", keys: [("acme.prod.DB", nil), ("acme.test.OTHER", nil)])
+        var exiting = unlock
+        exiting.leftovers = .keptUntilExit
+        _ = try exiting.run(request(robo, env: "prod"))
+        guard let (opened, _, _) = KeptUntilExit.kept.last(where: { $0 is (OpenedManifest, [KeyEntry], UnlockPlan) }) as? (OpenedManifest, [KeyEntry], UnlockPlan) else {
+            return XCTFail("the opened manifest was not kept")
+        }
+        let other = try XCTUnwrap(opened.manifest.secrets[slug("acme.test.OTHER")])
+        XCTAssertEqual(other.count, "v-acme.test.OTHER".utf8.count)
+        XCTAssertTrue(other.allSatisfy { $0 == 0 }, "a key of another env was kept unwiped")
+        XCTAssertTrue(opened.manifest.secrets.values.allSatisfy { $0.allSatisfy { $0 == 0 } })
+    }
+
     func testAnOwnerPinnedToAnotherUIDIsRefusedBeforeItsManifestIsOpened() throws {
         let robo = try owner("robo", uid: 4321, keys: [("acme.prod.DB", nil)])
         XCTAssertThrowsError(try unlock.run(request(robo, env: "prod", uid: 1234))) { error in
