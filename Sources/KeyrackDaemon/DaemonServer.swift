@@ -474,12 +474,10 @@ public final class DaemonServer: Sendable {
         switch request {
         case .ping:
             return .pong(pid: getpid(), owner: configuration.owner)
-        case .unlock(let grants, let catalog):
-            // Served by `unlock` (serve calls it directly); here for a caller of `handle` alone.
-            var afterReply = AfterReply()
-            let body = unlock(grants, catalog: catalog, connection: connection, afterReply: &afterReply)
-            defer { wipeStorage(body) }
-            return (try? Response.decode(body: body, unlocking: grants)) ?? .error(.rejected, "the unlock's answer could not be read back")
+        case .unlock:
+            // `serve`, this switch's one caller, answers UNLOCK itself (`unlock(_:catalog:connection:afterReply:)`,
+            // whose leftovers are freed after the reply is sent): none reaches here.
+            return .error(.rejected, "UNLOCK is answered before the general handler; this is a keyrack bug")
         case .get(let queries):
             let results = queries.map { store.lookup(key: $0.key, env: $0.env, org: $0.org) }
             // Recorded before a value leaves: a GET the log cannot take is refused (fail closed).
